@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * t.h - the test harness shared by every test program.
+ *
+ * A test program is a list of cases declared with T_CASE(name).  Each case
+ * runs in a child process of its own (so a crash, a hang or a leaked queue
+ * stays inside it) with a fresh umq namespace directory and, where the
+ * caller may, a fresh kernel IPC namespace, so that ids start at 0 on both
+ * sides and kernel queues vanish with the child whatever happens.
+ *
+ * Output, one line per case, counted by test/run.sh:
+ *   ok - name | not ok - name | skip - name (reason)
+ * Exit status of the program: 0 if no case failed, else 1.
+ */
+#ifndef T_H
+#define T_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define T_EXIT_PASS 0
+#define T_EXIT_FAIL 1
+#define T_EXIT_SKIP 77
+
+typedef void (*t_fn)(void);
+void t_register(const char *name, t_fn fn, int flags);
+
+/* Case flags. */
+#define T_NO_KERNEL_NS 1	/* do not unshare the IPC namespace */
+
+#define T_CASE_F(name, flags)                                           \
+	static void t_case_##name(void);                                \
+	__attribute__((constructor)) static void t_reg_##name(void)     \
+	{ t_register(#name, t_case_##name, flags); }                    \
+	static void t_case_##name(void)
+#define T_CASE(name) T_CASE_F(name, 0)
+
+/* Fail the running case (it stops here). */
+__attribute__((noreturn, format(printf, 3, 4)))
+void t_fail_at(const char *file, int line, const char *fmt, ...);
+/* Skip the running case. */
+__attribute__((noreturn, format(printf, 1, 2)))
+void t_skip(const char *fmt, ...);
+/* Free-form note shown with the case's result. */
+__attribute__((format(printf, 1, 2))) void t_note(const char *fmt, ...);
+
+#define T_FAIL(...) t_fail_at(__FILE__, __LINE__, __VA_ARGS__)
+#define T_ASSERT(c)                                                     \
+	do { if (!(c)) T_FAIL("assertion failed: %s", #c); } while (0)
+#define T_EQ(a, b)                                                      \
+	do {                                                            \
+		long long t_a_ = (long long)(a), t_b_ = (long long)(b); \
+		if (t_a_ != t_b_)                                       \
+			T_FAIL("%s == %lld, expected %s == %lld",       \
+			       #a, t_a_, #b, t_b_);                     \
+	} while (0)
+/* expr must fail with -1 and errno e. */
+#define T_ERR(expr, e)                                                  \
+	do {                                                            \
+		errno = 0;                                              \
+		long long t_r_ = (long long)(expr);                     \
+		int t_e_ = errno;                                       \
+		if (t_r_ != -1 || t_e_ != (e))                          \
+			T_FAIL("%s returned %lld errno %s, expected -1 %s", \
+			       #expr, t_r_, strerrorname_np(t_e_) ?: "0", \
+			       strerrorname_np(e));                     \
+	} while (0)
+/* expr must not fail (returns its value). */
+#define T_OK(expr)                                                      \
+	({                                                              \
+		errno = 0;                                              \
+		long long t_r_ = (long long)(expr);                     \
+		if (t_r_ == -1)                                         \
+			T_FAIL("%s failed: %s", #expr,                  \
+			       strerrorname_np(errno) ?: "?");          \
+		t_r_;                                                   \
+	})
+
+/* True when the case runs in a private kernel IPC namespace. */
+int t_kernel_ns(void);
+/* Directory of the case's private umq namespace. */
+const char *t_umq_dir(void);
+/* Write a value to a sysctl of the case's kernel IPC namespace (0 / -1). */
+int t_sysctl_write(const char *path, long value);
+long t_sysctl_read(const char *path);
+/* Have a capability in the effective set. */
+int t_have_cap(int cap);
+/* Run fn in a child as uid/gid (no capabilities); returns its exit code. */
+int t_as_user(uid_t uid, gid_t gid, void (*fn)(void *), void *arg);
+/* Wait until pid is blocked in a sleep (state S), up to ~5 s. */
+int t_wait_sleeping(pid_t pid);
+/* Milliseconds sleep. */
+void t_msleep(int ms);
+
+int t_main(int argc, char **argv);
+
+#endif
