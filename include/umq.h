@@ -38,7 +38,7 @@ int umq_msgctl(int msqid, int cmd, struct msqid_ds *buf);
 
 /*
  * The limits of a namespace.  They start at the host kernel's values
- * (/proc/sys/kernel/msg*, /proc/sys/fs/mqueue/*) when the namespace is
+ * (/proc/sys/kernel/msg..., /proc/sys/fs/mqueue/...) when the namespace is
  * created, and only the namespace's owner may change them.
  */
 struct umq_limits {

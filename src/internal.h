@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - declarations shared by the library's files.  Nothing here
+ * is exported: the build hides every symbol but those of libumq.map.
+ *
+ * Convention: internal functions return 0 (or a value >= 0) on success and
+ * -errno on failure; the public umq_* entry points turn that into -1 and
+ * errno once, at the edge (ret_errno).
+ */
+#ifndef UMQ_INTERNAL_H
+#define UMQ_INTERNAL_H
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "umq.h"
+#include "layout.h"
+
+#define UMQ_EXPORT __attribute__((visibility("default")))
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+static inline long ret_errno(long r)
+{
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+/* A pointer the kernel would refuse with EFAULT without touching memory. */
+static inline bool bad_uptr(const void *p)
+{
+	return (uintptr_t)p < 4096;
+}
+
+/* ---- proc.c: who and when, without system calls on the fast path ---- */
+pid_t proc_pid(void);
+pid_t proc_tid(void);
+int64_t proc_now(void);
+
+/* ---- lock.c: robust mutexes and futexes -------------------------------- */
+int lock_init(pthread_mutex_t *m);
+/* 0: locked; 1: locked, but the previous owner died or the mutex was
+ * garbage (repair, then lock_mend).  Never returns without the lock. */
+int lock_take(pthread_mutex_t *m);
+void lock_mend(pthread_mutex_t *m);
+void lock_drop(pthread_mutex_t *m);
+/* -EBUSY: held by a live thread; 0/1 as lock_take. */
+int lock_try(pthread_mutex_t *m);
+/* Sleep while *w == val; deadline is absolute CLOCK_MONOTONIC or NULL.
+ * 0 (woken or value changed), -EINTR, -ETIMEDOUT. */
+int futex_sleep(uint32_t *w, uint32_t val, const struct timespec *deadline);
+void futex_wake(uint32_t *w, int n);
+
+/* ---- ns.c: the namespace in use ---------------------------------------- */
+struct qview;
+
+struct ns {
+	char dir[PATH_MAX];
+	int dirfd;
+	uid_t owner;			/* owner of the directory */
+	struct ns_hdr *hdr;
+	size_t size;
+	const struct lim_file *lim;	/* NULL: the host kernel's values */
+	struct qview **views;		/* IPCMNI entries, allocated lazily */
+};
+
+int ns_get(struct ns **out);
+int ns_open(const char *dir, struct ns **out);
+void ns_limits(const struct ns *ns, struct umq_limits *out);
+void host_limits(struct umq_limits *out);
+
+static inline struct qctl *ns_slot(struct ns *ns, uint32_t idx)
+{
+	return (struct qctl *)((char *)ns->hdr + ns->hdr->slots_off) + idx;
+}
+
+static inline struct waiter *ns_waiter(struct ns *ns, uint32_t idx)
+{
+	return (struct waiter *)((char *)ns->hdr + ns->hdr->waiters_off) + idx;
+}
+
+/* ---- cred.c: the caller's credentials, read at each call --------------- */
+int ipc_perms(const struct qctl *q, int flag);	/* 0 or -EACCES */
+int ipc_owner(const struct qctl *q);		/* 0 or -EPERM */
+bool cap_has(int cap);
+unsigned envelope_mode(const struct qctl *q);
+void cred_ids(uid_t *euid, gid_t *egid);
+
+/* ---- store.c: the message store of one queue --------------------------- */
+
+/* Selectors, as the kernel names them. */
+enum { SEARCH_ANY = 1, SEARCH_EQUAL, SEARCH_NOTEQUAL, SEARCH_LESSEQUAL,
+       SEARCH_NUMBER };
+
+struct qview {
+	uint64_t gen;			/* queue generation mapped, 0: none */
+	struct store_hdr *st;
+	size_t size;			/* bytes mapped */
+	/* Geometry, checked against size when mapped: the header may
+	 * change under us, these may not (untrusted input). */
+	uint32_t chunk, nchunks, hcap;
+	uint32_t sleepers;		/* threads of ours asleep on this slot */
+	struct retired *retired;	/* old mappings kept for them */
+};
+
+size_t store_size(uint32_t chunk, uint32_t nchunks);
+void store_format(void *base, uint64_t gen, uint32_t chunk, uint32_t nchunks);
+/* Take the geometry of a mapped store: 0 or -EUCLEAN / -EPROTO. */
+int store_geometry(struct qview *v, uint64_t gen);
+/* Reserve chunks for a message and copy its text in (CH_RESERVED). */
+int store_put(struct ns *ns, struct qview *v, int64_t key, const void *text,
+	      size_t len, uint32_t *head);
+void store_link(struct qview *v, uint32_t head);
+void store_inflight(struct qview *v, uint32_t head, uint32_t owner);
+/* A queued message: >= 0 chunk, -ENOMSG, or -EUCLEAN. */
+long store_find(struct qview *v, int mode, int64_t type);
+long store_nth(struct qview *v, uint64_t n);
+static inline struct msg *store_msg(struct qview *v, uint32_t head)
+{
+	return (struct msg *)((char *)v->st + STORE_HDR_SIZE +
+			      (size_t)head * v->chunk);
+}
+int store_read(struct qview *v, uint32_t head, void *dst, size_t n);
+void store_take(struct qview *v, uint32_t head);
+void store_free(struct qview *v, uint32_t head);
+/* Recovery: keep(ctx, owner, head) says whether an in-flight message
+ * still belongs to a live waiter. */
+int store_rebuild(struct qview *v,
+		  bool (*keep)(void *ctx, uint32_t owner, uint32_t head),
+		  void *ctx, uint64_t *qnum, uint64_t *cbytes);
+
+/* ---- qview.c: process-local mappings of stores ------------------------- */
+int qview_sync(struct ns *ns, uint32_t idx, const struct qctl *q,
+	       struct qview **out);
+int qview_grow(struct ns *ns, struct qview *v, size_t size);
+/* The mapping of generation gen: the view itself or a retired one. */
+struct qview *qview_retired(struct qview *v, uint64_t gen);
+void qview_sleep(struct qview *v);
+void qview_wake(struct qview *v);
+int store_path(char *buf, size_t n, uint64_t gen);
+
+/* ---- wait.c: waiter records and wait lists ----------------------------- */
+int waiter_alloc(struct ns *ns, uint32_t *idx);
+void waiter_free(struct ns *ns, uint32_t idx);
+/* Is the record's owner alive?  (Takes nothing.) */
+bool waiter_alive(struct ns *ns, uint32_t idx);
+/* Under the queue lock: is the record's owner gone?  If so the record has
+ * been unlinked from the list it was on and freed. */
+bool waiter_reap(struct ns *ns, uint32_t *head, uint32_t *tail,
+		 uint32_t idx);
+void wl_append(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx);
+void wl_remove(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx);
+void waiters_rebuild(struct ns *ns, uint32_t slot, struct qctl *q);
+
+/* ---- registry.c: keys, ids and the slots behind them ------------------- */
+void reg_lock(struct ns *ns);
+void reg_unlock(struct ns *ns);
+int reg_find_key(struct ns *ns, key_t key);
+int reg_create(struct ns *ns, key_t key, int msgflg);
+int reg_id(const struct qctl *q, uint32_t idx);
+/* Lock the queue an id names: >= 0 the slot index with its lock held,
+ * -EINVAL if the id names no queue. */
+int q_lock_id(struct ns *ns, int id, struct qctl **out);
+void q_lock(struct ns *ns, uint32_t idx, struct qctl *q);
+void q_unlock(struct qctl *q);
+void reg_remove(struct ns *ns, struct qctl *q);
+
+int q_mend_store(struct ns *ns, uint32_t idx, struct qctl *q,
+		 struct qview **v);
+
+/* ---- sysv.c ------------------------------------------------------------ */
+
+/* Futex words to wake once the queue lock is dropped (L6). */
+struct wakes {
+	uint32_t n;
+	uint32_t *w[16];
+};
+
+static inline void post(struct wakes *wk, struct waiter *w, uint32_t state)
+{
+	__atomic_store_n(&w->futex, state, __ATOMIC_RELEASE);
+	if (wk->n < 16)
+		wk->w[wk->n++] = &w->futex;
+	else
+		futex_wake(&w->futex, 1);
+}
+
+static inline void wake_all(struct wakes *wk)
+{
+	for (uint32_t i = 0; i < wk->n; i++)
+		futex_wake(wk->w[i], 1);
+}
+
+void wake_senders(struct ns *ns, struct qctl *q, struct wakes *wk);
+void wake_receivers(struct ns *ns, struct qctl *q, struct wakes *wk);
+long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
+	       const struct timespec *deadline);
+long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
+	       const struct timespec *deadline);
+
+#endif

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * layout.h - everything umq keeps in shared memory, and the rules for
+ * touching it.
+ *
+ * Checklist: any change to a structure in this file changes its size or
+ * meaning for processes that map the same files, so it must bump
+ * UMQ_LAYOUT_VERSION.  Files of another version are refused (EPROTO).
+ *
+ * A namespace directory holds:
+ *   ns           the registry: System V slots (one control block per queue
+ *                id index) and the pool of waiter records.  Mode 0666:
+ *                every user of the namespace writes it.
+ *   limits       the namespace's limits.  Owned by the namespace owner,
+ *                mode 0644: the OS lets only the owner change them.
+ *   msg.<gen>    the message store of one System V queue.  Its file mode
+ *                is the envelope of the queue's IPC mode (see cred.c).
+ *
+ * Everything read from these files is untrusted: an index is checked
+ * against the mapped size before use, a chain is followed for at most as
+ * many steps as there are chunks, and a failed check is reported as
+ * EUCLEAN after an attempt to rebuild the store (store.c).
+ *
+ * ---------------------------------------------------------------------
+ * LOCKING AND MEMORY ORDERING
+ *
+ * L1. The registry lock (ns_hdr.lock) protects the id allocator and the
+ *     key, state, seq and gen of every slot.  msgget, IPC_RMID and
+ *     registry recovery take it.
+ * L2. A queue lock (qctl.lock) protects everything else of its queue: the
+ *     qctl fields, the whole message store, and the wait lists with the
+ *     records linked on them.  Lock order: registry lock, then queue lock;
+ *     never two queue locks.
+ * L3. Both are robust process-shared mutexes.  The thread that gets
+ *     EOWNERDEAD repairs before anything else (registry: recount slots;
+ *     queue: store_rebuild() and a wait-list rebuild), then marks the
+ *     mutex consistent.  So every update under a lock needs only to be
+ *     safe against being cut short at any instruction: the state it
+ *     leaves must be repairable from the authoritative fields alone
+ *     (message chunk states and sequence numbers, waiter records).  All
+ *     other fields are derived and are rebuilt.
+ * L4. A process-local view of a store (struct qview) is read and replaced
+ *     only under that queue's lock: the lock makes the mapping's base and
+ *     size as stable as the store itself.
+ * L5. A waiter record is owned by the thread that allocated it, which
+ *     holds its robust "alive" mutex for the record's whole life.  Another
+ *     thread may unlink a record from a wait list and post a result into
+ *     it only under the queue lock; a trylock of "alive" that returns
+ *     EOWNERDEAD (or ENOTRECOVERABLE) proves the owner died.
+ * L6. Posting a result: the poster writes result, msg, len and mtype,
+ *     then stores the futex word with release order; the waiter reads the
+ *     futex word with acquire order before those fields.  The poster
+ *     issues FUTEX_WAKE after dropping the queue lock; the record may have
+ *     been reused by then, which costs the new owner one spurious wake-up
+ *     and nothing else (every sleeper rechecks its futex word).
+ * L7. No lost wake-up: a waiter sleeps with FUTEX_WAIT on the value it
+ *     read under the queue lock (W_WAITING); a post that happened after
+ *     the unlock changes the word, so the wait returns at once.
+ * L8. Waiter pool allocation is lock-free: claim a record by trylocking
+ *     "alive", then set its bit (CAS); free by clearing the bit, then
+ *     unlocking.  A record whose bit is set while "alive" is free or dead
+ *     and which is on no list is reclaimed by whoever finds it.
+ * L9. Slot state/seq/gen are written under both L1 and L2 when a queue is
+ *     removed, so a holder of either lock sees a consistent answer to "is
+ *     this my queue still".  Lock-free readers (msgget lookups do not need
+ *     them; MSG_STAT_ANY-style listings may) read them with acquire loads
+ *     and accept a stale answer.
+ * ---------------------------------------------------------------------
+ */
+#ifndef UMQ_LAYOUT_H
+#define UMQ_LAYOUT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#define UMQ_LAYOUT_VERSION 1u
+#define UMQ_NS_MAGIC	0x736e2d716d75ull	/* "umq-ns" */
+#define UMQ_LIM_MAGIC	0x6d696c2d716d75ull	/* "umq-lim" */
+#define UMQ_STORE_MAGIC 0x6f74732d716d75ull	/* "umq-sto" */
+
+#define NIL 0xffffffffu
+
+/* Kernel constants (include/linux/ipc.h, ipc/util.h). */
+#define IPCMNI		32768
+#define IPCMNI_SHIFT	15
+#define SEQ_MAX		65535	/* seq wraps to 0 when it reaches this */
+
+/* ---- the limits file ---------------------------------------------------- */
+
+struct lim_file {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t size;
+	int64_t msgmax, msgmnb, msgmni;
+	int64_t msg_max, msgsize_max, msg_default, msgsize_default;
+	int64_t queues_max;
+};
+
+/* ---- waiter records ----------------------------------------------------- */
+
+enum { W_WAITING = 0, W_READY = 1, W_WOKEN = 2 };	/* futex word */
+enum { WK_RECV = 1, WK_SEND = 2 };
+
+struct waiter {
+	union {
+	struct {
+	pthread_mutex_t alive;		/* L5 */
+	uint32_t futex;			/* W_*, L6/L7 */
+	int32_t result;			/* 0 or -errno, valid once W_READY */
+	uint32_t next, prev;		/* wait list links */
+	uint32_t slot;			/* queue the record waits on */
+	uint32_t kind;			/* WK_* */
+	uint64_t gen;			/* generation of that queue */
+	uint64_t order;			/* enqueue stamp, for rebuilds */
+	int32_t pid, tid;
+	/* a receiver's selector */
+	int32_t sel_mode;
+	int64_t sel_type;
+	uint64_t maxsize;		/* UINT64_MAX with MSG_NOERROR */
+	/* a sender's message size */
+	uint64_t msgsz;
+	/* a hand-off: the message (store chunk), its length and type */
+	uint32_t msg;
+	uint32_t linked;		/* on a wait list */
+	uint64_t len;
+	int64_t mtype;
+	};
+	uint8_t raw_[256];
+	};
+};
+_Static_assert(sizeof(struct waiter) == 256, "waiter layout");
+
+/* ---- System V queue control block -------------------------------------- */
+
+enum { SLOT_FREE = 0, SLOT_CREATING = 1, SLOT_LIVE = 2 };
+
+struct qctl {
+	union {
+	struct {
+	pthread_mutex_t lock;		/* L2 */
+	uint32_t state;			/* SLOT_*, L1 + L9 */
+	uint32_t seq;
+	uint64_t gen;			/* unique per queue ever created */
+	/* ipc_perm */
+	int32_t key;
+	uint32_t mode;
+	uint32_t uid, gid, cuid, cgid;
+	/* msqid_ds */
+	int64_t stime, rtime, ctime;
+	uint64_t cbytes, qnum, qbytes;
+	int32_t lspid, lrpid;
+	/* wait lists (waiter pool indices) */
+	uint32_t rhead, rtail, shead, stail;
+	uint64_t order;			/* stamp source for waiter.order */
+	};
+	uint8_t raw_[256];
+	};
+};
+_Static_assert(sizeof(struct qctl) == 256, "qctl layout");
+
+/* ---- the registry file "ns" -------------------------------------------- */
+
+struct ns_hdr {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t hdr_size;		/* sizeof(struct ns_hdr) */
+	uint32_t slot_size;		/* sizeof(struct qctl) */
+	uint32_t waiter_size;		/* sizeof(struct waiter) */
+	uint32_t nslots;		/* IPCMNI */
+	uint32_t nwaiters;
+	uint64_t slots_off, wmap_off, waiters_off, file_size;
+	pthread_mutex_t lock;		/* L1 */
+	int32_t in_use;			/* queues that exist */
+	int32_t last_idx;		/* last index allocated, -1 at first */
+	uint32_t seq;			/* sequence of the allocation cycle */
+	uint32_t hi_idx;		/* 1 + highest index ever used */
+	uint64_t gen;			/* last generation handed out */
+	uint32_t removed;		/* umq_ns_remove() ran */
+};
+
+#define NS_WAITERS	8192		/* records in the pool */
+#define NS_HDR_SPACE	4096
+
+/* ---- message store (one per queue) ------------------------------------- */
+
+/*
+ * A store is a header followed by nchunks fixed-size chunks, then its
+ * indexes, whose place and size follow from nchunks alone (hcap is the
+ * power of two >= 2 * nchunks):
+ *
+ *   [store hdr][chunk 0 .. nchunks-1][hash: hcap u32][kheap: nchunks u32]
+ *   [sheap: nchunks u32]
+ *
+ * A message occupies a head chunk (struct msg + the first bytes of text)
+ * and a chain of continuation chunks (struct cont + text).  Any free chunk
+ * serves any message, so the store never reports "full" while the
+ * accounting (cbytes/qnum against qbytes) has room: it grows instead.
+ *
+ * Authoritative: chunk states, seq, key, len, chains.  Everything else -
+ * the FIFO list, the buckets, the hash, both heaps, the free list and the
+ * counters - is derived and rebuilt by store_rebuild() (L3).
+ *
+ * Buckets: the queued messages of one key (System V mtype, or POSIX
+ * priority stored as -prio) in FIFO order.  Every receive takes the head
+ * of some bucket, so buckets are singly linked and only their head carries
+ * the bucket's tail and its heap positions.  The hash finds a bucket by
+ * key (msgtyp > 0); kheap orders buckets by key (msgtyp < 0, POSIX
+ * priority); sheap orders them by the seq of their head (MSG_EXCEPT: the
+ * oldest message of another type is the first or second heap entry).
+ */
+enum {
+	CH_FREE = 0,
+	CH_RESERVED = 0x52534552,	/* allocated, being written */
+	CH_QUEUED = 0x51554555,		/* head of a queued message */
+	CH_INFLIGHT = 0x494e464c,	/* head of a handed-off message */
+	CH_CONT = 0x434f4e54,		/* continuation chunk */
+};
+
+struct msg {
+	uint32_t state;
+	uint32_t next_chunk;		/* continuation chain */
+	uint64_t seq;
+	int64_t key;
+	uint64_t len;
+	uint32_t gprev, gnext;		/* FIFO list of queued messages */
+	uint32_t bnext;			/* next in the bucket */
+	uint32_t btail;			/* bucket head only */
+	uint32_t kpos, spos;		/* bucket head only: heap positions */
+	uint32_t owner;			/* CH_INFLIGHT: waiter record */
+	uint32_t pad;
+};
+_Static_assert(sizeof(struct msg) == 64, "msg layout");
+
+struct cont {
+	uint32_t state;
+	uint32_t next_chunk;
+};
+
+struct store_hdr {
+	uint64_t magic;
+	uint32_t version;
+	uint32_t hdr_size;
+	uint64_t gen;			/* the queue's generation */
+	uint32_t chunk_size;
+	uint32_t nchunks;		/* the commit point of a growth */
+	/* derived */
+	uint32_t bump;			/* chunks >= bump were never used */
+	uint32_t free_head;
+	uint32_t nfree;			/* chunks on the free list */
+	uint32_t head, tail;		/* FIFO list */
+	uint32_t nbuckets;
+	uint64_t next_seq;
+	uint32_t damaged;		/* a check failed: rebuild before use */
+	uint32_t pad;
+};
+
+#define STORE_HDR_SIZE	128
+_Static_assert(sizeof(struct store_hdr) <= STORE_HDR_SIZE, "store header");
+_Static_assert(sizeof(struct ns_hdr) <= NS_HDR_SPACE, "ns header");
+
+#endif /* UMQ_LAYOUT_H */

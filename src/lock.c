@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lock.c - the two primitives every shared structure relies on: robust
+ * process-shared mutexes (a holder that dies hands the next taker
+ * EOWNERDEAD, see LOCKING L3) and futexes in shared memory to sleep on
+ * (L6, L7).
+ *
+ * Sleeping always uses an absolute timeout, even for "forever": the kernel
+ * then reports a handled signal as EINTR whatever its SA_RESTART flag
+ * (ERESTART_RESTARTBLOCK), and restarts transparently after a stop with no
+ * handler - exactly the System V rule (spec A9).
+ */
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int lock_init(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t a;
+	int r;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	r = pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+	return -r;
+}
+
+static int lock_result(pthread_mutex_t *m, int r)
+{
+	if (likely(r == 0))
+		return 0;
+	if (r == EOWNERDEAD)
+		return 1;
+	/*
+	 * ENOTRECOVERABLE (a repairer died too) or an error that only
+	 * garbage in the mutex can cause: the data it guards is repaired by
+	 * whoever holds it next, so start the mutex afresh (L3).
+	 */
+	lock_init(m);
+	r = pthread_mutex_lock(m);
+	return r == 0 || r == EOWNERDEAD ? 1 : lock_result(m, r);
+}
+
+int lock_take(pthread_mutex_t *m)
+{
+	return lock_result(m, pthread_mutex_lock(m));
+}
+
+int lock_try(pthread_mutex_t *m)
+{
+	int r = pthread_mutex_trylock(m);
+	if (r == EBUSY || r == EDEADLK)
+		return -EBUSY;
+	return lock_result(m, r);
+}
+
+void lock_mend(pthread_mutex_t *m)
+{
+	pthread_mutex_consistent(m);
+}
+
+void lock_drop(pthread_mutex_t *m)
+{
+	pthread_mutex_unlock(m);
+}
+
+int futex_sleep(uint32_t *w, uint32_t val, const struct timespec *deadline)
+{
+	struct timespec forever;
+
+	if (!deadline) {
+		clock_gettime(CLOCK_MONOTONIC, &forever);
+		forever.tv_sec += 1L << 30;
+		deadline = &forever;
+	}
+	/* Shared futex (no FUTEX_PRIVATE_FLAG): the word is in a file
+	 * mapping that other processes wait on too. */
+	long r = syscall(SYS_futex, w, FUTEX_WAIT_BITSET, val, deadline, NULL,
+			 FUTEX_BITSET_MATCH_ANY);
+	if (r == 0 || errno == EAGAIN)
+		return 0;
+	return errno == EINTR || errno == ETIMEDOUT ? -errno : 0;
+}
+
+void futex_wake(uint32_t *w, int n)
+{
+	syscall(SYS_futex, w, FUTEX_WAKE, n, NULL, NULL, 0);
+}

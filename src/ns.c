@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ns.c - a namespace is a directory.  This file finds or creates it, maps
+ * its registry ("ns") and reads its limits ("limits"); see layout.h for
+ * what each file holds and who may write it.
+ *
+ * Files are published atomically: they are built under a temporary name
+ * and link()ed into place, so a process sees either no file or a complete
+ * one, and of two racing creators exactly one wins.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define DEFAULT_DIR "/dev/shm/umq"
+
+static struct ns *_Atomic cur;
+static pthread_mutex_t cur_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct umq_limits host;		/* when a namespace has no file */
+
+static long read_long(const char *path, long dflt)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return dflt;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return dflt;
+	buf[n] = 0;
+	return strtol(buf, NULL, 10);
+}
+
+void host_limits(struct umq_limits *l)
+{
+	l->msgmax = read_long("/proc/sys/kernel/msgmax", 8192);
+	l->msgmnb = read_long("/proc/sys/kernel/msgmnb", 16384);
+	l->msgmni = read_long("/proc/sys/kernel/msgmni", 32000);
+	l->msg_max = read_long("/proc/sys/fs/mqueue/msg_max", 10);
+	l->msgsize_max = read_long("/proc/sys/fs/mqueue/msgsize_max", 8192);
+	l->msg_default = read_long("/proc/sys/fs/mqueue/msg_default", 10);
+	l->msgsize_default =
+		read_long("/proc/sys/fs/mqueue/msgsize_default", 8192);
+	l->queues_max = read_long("/proc/sys/fs/mqueue/queues_max", 256);
+}
+
+void ns_limits(const struct ns *ns, struct umq_limits *l)
+{
+	const struct lim_file *f = ns->lim;
+
+	if (!f) {
+		*l = host;
+		return;
+	}
+	l->msgmax = __atomic_load_n(&f->msgmax, __ATOMIC_RELAXED);
+	l->msgmnb = __atomic_load_n(&f->msgmnb, __ATOMIC_RELAXED);
+	l->msgmni = __atomic_load_n(&f->msgmni, __ATOMIC_RELAXED);
+	l->msg_max = __atomic_load_n(&f->msg_max, __ATOMIC_RELAXED);
+	l->msgsize_max = __atomic_load_n(&f->msgsize_max, __ATOMIC_RELAXED);
+	l->msg_default = __atomic_load_n(&f->msg_default, __ATOMIC_RELAXED);
+	l->msgsize_default =
+		__atomic_load_n(&f->msgsize_default, __ATOMIC_RELAXED);
+	l->queues_max = __atomic_load_n(&f->queues_max, __ATOMIC_RELAXED);
+}
+
+/* The kernel's sysctl ranges (spec A10, B2). */
+static bool limits_valid(const struct umq_limits *l)
+{
+	return l->msgmax >= 0 && l->msgmax <= INT_MAX &&
+	       l->msgmnb >= 0 && l->msgmnb <= INT_MAX &&
+	       l->msgmni >= 0 && l->msgmni <= IPCMNI &&
+	       l->msg_max >= 1 && l->msg_max <= 65536 &&
+	       l->msgsize_max >= 128 && l->msgsize_max <= 16777216 &&
+	       l->msg_default >= 1 && l->msg_default <= 65536 &&
+	       l->msgsize_default >= 128 &&
+	       l->msgsize_default <= 16777216 &&
+	       l->queues_max >= 0 && l->queues_max <= INT_MAX;
+}
+
+static void lim_fill(struct lim_file *f, const struct umq_limits *l)
+{
+	f->magic = UMQ_LIM_MAGIC;
+	f->version = UMQ_LAYOUT_VERSION;
+	f->size = sizeof(*f);
+	f->msgmax = l->msgmax;
+	f->msgmnb = l->msgmnb;
+	f->msgmni = l->msgmni;
+	f->msg_max = l->msg_max;
+	f->msgsize_max = l->msgsize_max;
+	f->msg_default = l->msg_default;
+	f->msgsize_default = l->msgsize_default;
+	f->queues_max = l->queues_max;
+}
+
+/*
+ * Create dirfd/name from a buffer built by fill(), atomically: write a
+ * temporary file, then link() it into place.  0, or -EEXIST when another
+ * process won the race (its file is as good as ours), or -errno.
+ */
+static int publish(int dirfd, const char *name, mode_t mode, size_t size,
+		   int (*fill)(void *, size_t, const void *), const void *arg)
+{
+	char tmp[64];
+	int fd, r = 0;
+	void *p;
+
+	snprintf(tmp, sizeof(tmp), ".%s.%d.%lx", name, (int)proc_pid(),
+		 (unsigned long)random());
+	fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, mode) || ftruncate(fd, (off_t)size)) {
+		r = -errno;
+		goto out;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = fill(p, size, arg);
+	munmap(p, size);
+	if (!r && linkat(dirfd, tmp, dirfd, name, 0))
+		r = -errno;
+out:
+	unlinkat(dirfd, tmp, 0);
+	close(fd);
+	return r;
+}
+
+static size_t ns_file_size(void)
+{
+	return NS_HDR_SPACE + (size_t)IPCMNI * sizeof(struct qctl) +
+	       NS_WAITERS / 8 + (size_t)NS_WAITERS * sizeof(struct waiter);
+}
+
+static int ns_fill(void *p, size_t size, const void *arg)
+{
+	struct ns_hdr *h = p;
+	struct waiter *w;
+
+	h->magic = UMQ_NS_MAGIC;
+	h->version = UMQ_LAYOUT_VERSION;
+	h->hdr_size = sizeof(*h);
+	h->slot_size = sizeof(struct qctl);
+	h->waiter_size = sizeof(struct waiter);
+	h->nslots = IPCMNI;
+	h->nwaiters = NS_WAITERS;
+	h->slots_off = NS_HDR_SPACE;
+	h->wmap_off = h->slots_off + (uint64_t)IPCMNI * sizeof(struct qctl);
+	h->waiters_off = h->wmap_off + NS_WAITERS / 8;
+	h->file_size = size;
+	h->last_idx = -1;
+	if (lock_init(&h->lock))
+		return -ENOMEM;
+	/* Slot locks are set up when a slot is first used (registry.c), so
+	 * that a namespace touches memory only for the queues it has. */
+	w = (struct waiter *)((char *)p + h->waiters_off);
+	for (uint32_t i = 0; i < NS_WAITERS; i++)
+		if (lock_init(&w[i].alive))
+			return -ENOMEM;
+	return 0;
+}
+
+static int lim_fill_cb(void *p, size_t size, const void *arg)
+{
+	lim_fill(p, arg);
+	return 0;
+}
+
+static int ns_validate(const struct ns_hdr *h, size_t size)
+{
+	if (size < sizeof(*h) || h->magic != UMQ_NS_MAGIC)
+		return -EUCLEAN;
+	if (h->version != UMQ_LAYOUT_VERSION)
+		return -EPROTO;
+	if (h->hdr_size != sizeof(*h) || h->slot_size != sizeof(struct qctl) ||
+	    h->waiter_size != sizeof(struct waiter) || h->nslots != IPCMNI ||
+	    h->nwaiters != NS_WAITERS || h->slots_off != NS_HDR_SPACE ||
+	    h->wmap_off != h->slots_off + (uint64_t)IPCMNI *
+				sizeof(struct qctl) ||
+	    h->waiters_off != h->wmap_off + NS_WAITERS / 8 ||
+	    h->file_size != size || size != ns_file_size())
+		return -EUCLEAN;
+	return 0;
+}
+
+static int map_file(int dirfd, const char *name, int oflag, void **p,
+		    size_t *size)
+{
+	struct stat st;
+	int fd = openat(dirfd, name, oflag | O_CLOEXEC);
+	int prot = (oflag & O_ACCMODE) == O_RDONLY ? PROT_READ :
+		   PROT_READ | PROT_WRITE;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		close(fd);
+		return -errno;
+	}
+	*size = (size_t)st.st_size;
+	*p = *size ? mmap(NULL, *size, prot, MAP_SHARED, fd, 0) : MAP_FAILED;
+	close(fd);
+	return *p == MAP_FAILED ? -EUCLEAN : 0;
+}
+
+static int open_limits(struct ns *ns)
+{
+	struct umq_limits l;
+	void *p;
+	size_t size;
+	int r = map_file(ns->dirfd, "limits", O_RDONLY, &p, &size);
+
+	if (r == -ENOENT && geteuid() == ns->owner) {
+		host_limits(&l);
+		r = publish(ns->dirfd, "limits", 0644, sizeof(struct lim_file),
+			    lim_fill_cb, &l);
+		if (r && r != -EEXIST)
+			return r;
+		r = map_file(ns->dirfd, "limits", O_RDONLY, &p, &size);
+	}
+	if (r == -ENOENT)	/* not ours to create: the host's values */
+		return 0;
+	if (r)
+		return r;
+	const struct lim_file *f = p;
+	if (size < sizeof(*f) || f->magic != UMQ_LIM_MAGIC) {
+		munmap(p, size);
+		return -EUCLEAN;
+	}
+	if (f->version != UMQ_LAYOUT_VERSION || f->size != sizeof(*f)) {
+		munmap(p, size);
+		return -EPROTO;
+	}
+	ns->lim = f;
+	return 0;
+}
+
+int ns_open(const char *dir, struct ns **out)
+{
+	struct ns *ns;
+	struct stat st;
+	void *p;
+	int r;
+
+	if (strlen(dir) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if (!mkdir(dir, 01777))
+		chmod(dir, 01777);	/* shared like /dev/shm, past the umask */
+	else if (errno != EEXIST)
+		return -errno;
+	ns = calloc(1, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	strcpy(ns->dir, dir);
+	ns->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ns->dirfd < 0 || fstat(ns->dirfd, &st)) {
+		r = -errno;
+		goto fail;
+	}
+	ns->owner = st.st_uid;
+	r = map_file(ns->dirfd, "ns", O_RDWR, &p, &ns->size);
+	if (r == -ENOENT) {
+		r = publish(ns->dirfd, "ns", 0666, ns_file_size(), ns_fill,
+			    NULL);
+		if (r && r != -EEXIST)
+			goto fail;
+		r = map_file(ns->dirfd, "ns", O_RDWR, &p, &ns->size);
+	}
+	if (r)
+		goto fail;
+	ns->hdr = p;
+	r = ns_validate(ns->hdr, ns->size);
+	if (!r)
+		r = open_limits(ns);
+	if (!r && !ns->lim)
+		host_limits(&host);
+	ns->views = calloc(IPCMNI, sizeof(*ns->views));
+	if (!r && !ns->views)
+		r = -ENOMEM;
+	if (r) {
+		munmap(p, ns->size);
+		goto fail;
+	}
+	*out = ns;
+	return 0;
+fail:
+	if (ns->dirfd >= 0)
+		close(ns->dirfd);
+	free(ns->views);
+	free(ns);
+	return r;
+}
+
+static const char *default_dir(void)
+{
+	const char *d = getenv("UMQ_DIR");
+	return d && *d ? d : DEFAULT_DIR;
+}
+
+/*
+ * The namespace in use.  A namespace, once opened, is never unmapped: a
+ * thread may still be using it when another selects a new one.
+ */
+int ns_get(struct ns **out)
+{
+	struct ns *ns = atomic_load_explicit(&cur, memory_order_acquire);
+	int r = 0;
+
+	if (likely(ns && !__atomic_load_n(&ns->hdr->removed, __ATOMIC_RELAXED))) {
+		*out = ns;
+		return 0;
+	}
+	pthread_mutex_lock(&cur_mu);
+	ns = atomic_load_explicit(&cur, memory_order_relaxed);
+	if (!ns || ns->hdr->removed) {
+		/* First use, or umq_ns_remove() took ours: start afresh. */
+		r = ns_open(ns ? ns->dir : default_dir(), &ns);
+		if (!r)
+			atomic_store_explicit(&cur, ns, memory_order_release);
+	}
+	pthread_mutex_unlock(&cur_mu);
+	*out = ns;
+	return r;
+}
+
+UMQ_EXPORT int umq_ns_use(const char *dir)
+{
+	struct ns *ns;
+	int r = ns_open(dir ? dir : default_dir(), &ns);
+
+	if (r)
+		return (int)ret_errno(r);
+	pthread_mutex_lock(&cur_mu);
+	atomic_store_explicit(&cur, ns, memory_order_release);
+	pthread_mutex_unlock(&cur_mu);
+	return 0;
+}
+
+UMQ_EXPORT const char *umq_ns_path(void)
+{
+	struct ns *ns;
+	int r = ns_get(&ns);
+
+	if (r) {
+		errno = -r;
+		return NULL;
+	}
+	return ns->dir;
+}
+
+UMQ_EXPORT int umq_ns_get_limits(struct umq_limits *lim)
+{
+	struct ns *ns;
+	int r;
+
+	if (bad_uptr(lim))
+		return (int)ret_errno(-EFAULT);
+	r = ns_get(&ns);
+	if (r)
+		return (int)ret_errno(r);
+	ns_limits(ns, lim);
+	return 0;
+}
+
+UMQ_EXPORT int umq_ns_set_limits(const struct umq_limits *lim)
+{
+	struct lim_file f;
+	struct ns *ns;
+	int fd, r;
+
+	if (bad_uptr(lim))
+		return (int)ret_errno(-EFAULT);
+	if (!limits_valid(lim))
+		return (int)ret_errno(-EINVAL);
+	r = ns_get(&ns);
+	if (r)
+		return (int)ret_errno(r);
+	if (!ns->lim) {
+		/* Only the owner creates the file (open_limits). */
+		if (geteuid() != ns->owner)
+			return (int)ret_errno(-EPERM);
+		r = open_limits(ns);
+		if (r || !ns->lim)
+			return (int)ret_errno(r ? r : -EPERM);
+	}
+	/* The file's mode decides who may write it: the OS checks. */
+	fd = openat(ns->dirfd, "limits", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return (int)ret_errno(errno == EACCES ? -EPERM : -errno);
+	lim_fill(&f, lim);
+	r = pwrite(fd, &f, sizeof(f), 0) == (ssize_t)sizeof(f) ? 0 : -EIO;
+	close(fd);
+	return (int)ret_errno(r);
+}

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * registry.c - System V keys and ids, and the slots behind them.
+ *
+ * Ids are built as the kernel builds them (spec A3): index in the low 15
+ * bits, sequence above, the index chosen by the kernel's cyclic allocator
+ * over a window of max(64, 1.5 * queues) indexes, the sequence advanced
+ * when the cursor wraps.  So ids are not reused at once, and a scan by
+ * index (MSG_STAT, ipcs) sees what it would see on the kernel.
+ *
+ * Each slot also carries a 64-bit generation, unique to the queue ever
+ * created in it: it names the queue's store file and lets a sleeper tell
+ * its queue from a later one in the same slot.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define STORE_CHUNK	128
+#define STORE_CHUNKS	448		/* a first store of about 64 KiB */
+
+static void reg_repair(struct ns *ns)
+{
+	struct ns_hdr *h = ns->hdr;
+	int32_t n = 0;
+	uint32_t hi = 0;
+
+	for (uint32_t i = 0; i < h->hi_idx && i < IPCMNI; i++) {
+		struct qctl *q = ns_slot(ns, i);
+		if (q->state == SLOT_CREATING) {
+			/* Its creator died before publishing it. */
+			char name[32];
+			store_path(name, sizeof(name), q->gen);
+			unlinkat(ns->dirfd, name, 0);
+			__atomic_store_n(&q->state, SLOT_FREE,
+					 __ATOMIC_RELEASE);
+		}
+		if (q->state == SLOT_LIVE) {
+			n++;
+			hi = i + 1;
+		}
+	}
+	h->in_use = n;
+	if (h->hi_idx > IPCMNI)
+		h->hi_idx = hi;
+}
+
+void reg_lock(struct ns *ns)
+{
+	if (lock_take(&ns->hdr->lock) == 1) {
+		reg_repair(ns);
+		lock_mend(&ns->hdr->lock);
+	}
+}
+
+void reg_unlock(struct ns *ns)
+{
+	lock_drop(&ns->hdr->lock);
+}
+
+int reg_id(const struct qctl *q, uint32_t idx)
+{
+	return (int)(q->seq << IPCMNI_SHIFT | idx);
+}
+
+int reg_find_key(struct ns *ns, key_t key)
+{
+	uint32_t hi = ns->hdr->hi_idx;
+
+	for (uint32_t i = 0; i < hi && i < IPCMNI; i++) {
+		struct qctl *q = ns_slot(ns, i);
+		if (q->state == SLOT_LIVE && q->key == key)
+			return (int)i;
+	}
+	return -1;
+}
+
+static bool slot_free(struct ns *ns, uint32_t i)
+{
+	return ns_slot(ns, i)->state == SLOT_FREE;
+}
+
+/* idr_alloc_cyclic() over [0, window) from the cursor, then ipc_idr_alloc's
+ * sequence rule. */
+static int alloc_index(struct ns *ns)
+{
+	struct ns_hdr *h = ns->hdr;
+	uint32_t window = (uint32_t)(h->in_use * 3 / 2);
+	uint32_t start = (uint32_t)(h->last_idx + 1);
+	int idx = -1;
+
+	if (window < 64)
+		window = 64;
+	if (window > IPCMNI)
+		window = IPCMNI;
+	for (uint32_t i = start; i < window; i++)
+		if (slot_free(ns, i)) {
+			idx = (int)i;
+			break;
+		}
+	for (uint32_t i = 0; idx < 0 && i < window; i++)
+		if (slot_free(ns, i))
+			idx = (int)i;
+	if (idx < 0)
+		return -ENOSPC;
+	if (idx <= h->last_idx && ++h->seq >= SEQ_MAX)
+		h->seq = 0;
+	h->last_idx = idx;
+	return idx;
+}
+
+static int create_store(struct ns *ns, struct qctl *q, uint32_t idx)
+{
+	size_t size = store_size(STORE_CHUNK, STORE_CHUNKS);
+	struct qview *v;
+	char name[32];
+	void *p;
+	int fd, r = 0;
+
+	store_path(name, sizeof(name), q->gen);
+	fd = openat(ns->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600);
+	if (fd < 0)
+		return errno == EACCES || errno == EPERM ? -EACCES : -ENOMEM;
+	if (fchmod(fd, envelope_mode(q)) || ftruncate(fd, (off_t)size)) {
+		r = -ENOMEM;
+		goto out;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		r = -ENOMEM;
+		goto out;
+	}
+	store_format(p, q->gen, STORE_CHUNK, STORE_CHUNKS);
+	munmap(p, size);
+	/* Map it as any user of the queue will, through its view. */
+	r = qview_sync(ns, idx, q, &v);
+out:
+	close(fd);
+	if (r)
+		unlinkat(ns->dirfd, name, 0);
+	return r;
+}
+
+/* Caller holds the registry lock. */
+int reg_create(struct ns *ns, key_t key, int msgflg)
+{
+	struct ns_hdr *h = ns->hdr;
+	struct umq_limits lim;
+	struct qctl *q;
+	uid_t euid;
+	gid_t egid;
+	int idx, r;
+
+	ns_limits(ns, &lim);
+	if (h->in_use >= (lim.msgmni < IPCMNI ? lim.msgmni : IPCMNI))
+		return -ENOSPC;
+	idx = alloc_index(ns);
+	if (idx < 0)
+		return idx;
+	q = ns_slot(ns, (uint32_t)idx);
+	if (!q->gen) {			/* first use of this slot */
+		r = lock_init(&q->lock);
+		if (r)
+			return r;
+	}
+	cred_ids(&euid, &egid);
+	q->gen = ++h->gen;
+	q->seq = h->seq;
+	q->key = key;
+	q->mode = (uint32_t)msgflg & 0777;
+	q->uid = q->cuid = euid;
+	q->gid = q->cgid = egid;
+	q->stime = q->rtime = 0;
+	q->ctime = proc_now();
+	q->cbytes = q->qnum = 0;
+	q->qbytes = (uint64_t)lim.msgmnb;
+	q->lspid = q->lrpid = 0;
+	q->rhead = q->rtail = q->shead = q->stail = NIL;
+	q->order = 0;
+	__atomic_store_n(&q->state, SLOT_CREATING, __ATOMIC_RELEASE);
+	if ((uint32_t)idx >= h->hi_idx)
+		h->hi_idx = (uint32_t)idx + 1;
+	r = create_store(ns, q, (uint32_t)idx);
+	if (r) {
+		__atomic_store_n(&q->state, SLOT_FREE, __ATOMIC_RELEASE);
+		return r;
+	}
+	h->in_use++;
+	__atomic_store_n(&q->state, SLOT_LIVE, __ATOMIC_RELEASE);
+	return reg_id(q, (uint32_t)idx);
+}
+
+/* In-flight messages survive a repair while their receiver lives. */
+static bool keep_inflight(void *ctx, uint32_t owner, uint32_t head)
+{
+	struct ns *ns = ctx;
+	struct waiter *w;
+
+	if (owner >= NS_WAITERS)
+		return false;
+	w = ns_waiter(ns, owner);
+	return __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY &&
+	       w->msg == head && waiter_alive(ns, owner);
+}
+
+/*
+ * Rebuild the store from its chunks (L3), after a crash of a lock holder
+ * or a failed check.  The counters follow what is really there.
+ */
+int q_mend_store(struct ns *ns, uint32_t idx, struct qctl *q,
+		 struct qview **out)
+{
+	struct qview *v;
+	uint64_t qnum, cbytes;
+	int r = qview_sync(ns, idx, q, &v);
+
+	if (!r)
+		r = store_rebuild(v, keep_inflight, ns, &qnum, &cbytes);
+	if (r)
+		return r == -ENOMEM ? r : -EUCLEAN;
+	q->qnum = qnum;
+	q->cbytes = cbytes;
+	*out = v;
+	return 0;
+}
+
+void q_lock(struct ns *ns, uint32_t idx, struct qctl *q)
+{
+	struct qview *v;
+
+	if (unlikely(lock_take(&q->lock) == 1)) {
+		/* The holder died (L3): rebuild what it may have left half
+		 * done. */
+		if (q->state == SLOT_LIVE) {
+			waiters_rebuild(ns, idx, q);
+			q_mend_store(ns, idx, q, &v);
+		}
+		lock_mend(&q->lock);
+	}
+}
+
+void q_unlock(struct qctl *q)
+{
+	lock_drop(&q->lock);
+}
+
+int q_lock_id(struct ns *ns, int id, struct qctl **out)
+{
+	uint32_t idx = (uint32_t)id & (IPCMNI - 1);
+	struct qctl *q;
+	uint64_t gen;
+
+	if (id < 0)
+		return -EINVAL;
+	q = ns_slot(ns, idx);
+	if (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != SLOT_LIVE ||
+	    q->seq != (uint32_t)id >> IPCMNI_SHIFT)
+		return -EINVAL;
+	gen = q->gen;
+	q_lock(ns, idx, q);
+	if (q->state != SLOT_LIVE || q->gen != gen) {
+		q_unlock(q);
+		return -EIDRM;
+	}
+	*out = q;
+	return (int)idx;
+}
+
+/*
+ * IPC_RMID: every blocked receiver and sender returns EIDRM; the id and
+ * the key are free at once.  Caller holds the registry lock and the queue
+ * lock.
+ */
+void reg_remove(struct ns *ns, struct qctl *q)
+{
+	uint32_t *lists[2][2] = { { &q->rhead, &q->rtail },
+				  { &q->shead, &q->stail } };
+	char name[32];
+
+	for (int l = 0; l < 2; l++) {
+		uint32_t *head = lists[l][0], *tail = lists[l][1];
+		for (uint32_t n = 0; *head < NS_WAITERS && n < NS_WAITERS;
+		     n++) {
+			uint32_t i = *head;
+			struct waiter *w = ns_waiter(ns, i);
+			if (waiter_reap(ns, head, tail, i))
+				continue;
+			wl_remove(ns, head, tail, i);
+			w->result = -EIDRM;
+			w->msg = NIL;
+			__atomic_store_n(&w->futex, W_READY, __ATOMIC_RELEASE);
+			/* Under the lock: the record cannot be reused before
+			 * this wake, and RMID is no fast path. */
+			futex_wake(&w->futex, 1);
+		}
+		*head = *tail = NIL;
+	}
+	__atomic_store_n(&q->state, SLOT_FREE, __ATOMIC_RELEASE);
+	q->key = 0;
+	q->qnum = q->cbytes = 0;
+	ns->hdr->in_use--;
+	store_path(name, sizeof(name), q->gen);
+	unlinkat(ns->dirfd, name, 0);
+}
+
+/* Wake everyone, then take the files away.  0 or -errno. */
+static int ns_clear(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int dfd, r = 0;
+
+	if (!d)
+		return -errno;
+	dfd = dirfd(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    unlinkat(dfd, e->d_name, 0) && !r)
+			r = -errno;
+	closedir(d);
+	if (!r && rmdir(dir))
+		r = -errno;
+	return r;
+}
+
+UMQ_EXPORT int umq_ns_remove(const char *dir)
+{
+	struct stat st;
+	struct ns *ns;
+	int r;
+
+	if (bad_uptr(dir))
+		return (int)ret_errno(-EFAULT);
+	if (stat(dir, &st))
+		return (int)ret_errno(-errno);
+	r = ns_open(dir, &ns);
+	if (r)
+		return (int)ret_errno(r);
+	reg_lock(ns);
+	for (uint32_t i = 0; i < ns->hdr->hi_idx && i < IPCMNI; i++) {
+		struct qctl *q = ns_slot(ns, i);
+		if (q->state != SLOT_LIVE)
+			continue;
+		q_lock(ns, i, q);
+		if (q->state == SLOT_LIVE)
+			reg_remove(ns, q);
+		q_unlock(q);
+	}
+	__atomic_store_n(&ns->hdr->removed, 1, __ATOMIC_RELEASE);
+	reg_unlock(ns);
+	r = ns_clear(dir);
+	return (int)ret_errno(r == -EACCES ? -EPERM : r);
+}

@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sysv.c - msgget, msgsnd and msgrcv with the kernel's checks in the
+ * kernel's order (spec A4, A6, A7), and its blocking rules (A9):
+ * receivers wait in FIFO order and a send hands its message straight to
+ * the first matching one (pipelined send); senders wait until a receive
+ * or IPC_SET makes room, then retry.
+ *
+ * Nobody waiting means no system call: the queue lock is a futex-based
+ * mutex, pids are cached, the clock is the vDSO's, and a wake-up is
+ * issued only for a waiter record that exists.
+ */
+#include <sys/stat.h>
+
+#include "internal.h"
+
+#define S_IRUGO (S_IRUSR | S_IRGRP | S_IROTH)
+#define S_IWUGO (S_IWUSR | S_IWGRP | S_IWOTH)
+
+static int convert_mode(long *type, int flg)
+{
+	if (flg & MSG_COPY)
+		return SEARCH_NUMBER;
+	if (*type == 0)
+		return SEARCH_ANY;
+	if (*type < 0) {
+		*type = *type == LONG_MIN ? LONG_MAX : -*type;
+		return SEARCH_LESSEQUAL;
+	}
+	return flg & MSG_EXCEPT ? SEARCH_NOTEQUAL : SEARCH_EQUAL;
+}
+
+static bool testmsg(int64_t mtype, int64_t type, int mode)
+{
+	switch (mode) {
+	case SEARCH_ANY:
+	case SEARCH_NUMBER:
+		return true;
+	case SEARCH_LESSEQUAL:
+		return mtype <= type;
+	case SEARCH_EQUAL:
+		return mtype == type;
+	case SEARCH_NOTEQUAL:
+		return mtype != type;
+	}
+	return false;
+}
+
+/* msg_fits_inqueue(): qbytes bounds the bytes and the message count. */
+static bool fits(const struct qctl *q, size_t sz)
+{
+	return sz + q->cbytes <= q->qbytes && 1 + q->qnum <= q->qbytes;
+}
+
+static bool same_queue(const struct qctl *q, uint64_t gen)
+{
+	return q->state == SLOT_LIVE && q->gen == gen;
+}
+
+/* ss_wakeup(): wake every sender whose message fits now; move the others
+ * to the tail, stopping when the first of those comes round again. */
+void wake_senders(struct ns *ns, struct qctl *q, struct wakes *wk)
+{
+	uint32_t stop = NIL, next;
+
+	for (uint32_t i = q->shead, n = 0; i < NS_WAITERS && n < NS_WAITERS;
+	     i = next, n++) {
+		struct waiter *w = ns_waiter(ns, i);
+		next = w->next;
+		if (i == stop)
+			break;
+		if (waiter_reap(ns, &q->shead, &q->stail, i))
+			continue;
+		if (!fits(q, w->msgsz)) {
+			if (stop == NIL)
+				stop = i;
+			wl_remove(ns, &q->shead, &q->stail, i);
+			wl_append(ns, &q->shead, &q->stail, i);
+			continue;
+		}
+		post(wk, w, W_WOKEN);
+	}
+}
+
+/* expunge_all(-EAGAIN) after IPC_SET: every receiver re-checks. */
+void wake_receivers(struct ns *ns, struct qctl *q, struct wakes *wk)
+{
+	uint32_t next;
+
+	for (uint32_t i = q->rhead, n = 0; i < NS_WAITERS && n < NS_WAITERS;
+	     i = next, n++) {
+		next = ns_waiter(ns, i)->next;
+		if (!waiter_reap(ns, &q->rhead, &q->rtail, i))
+			post(wk, ns_waiter(ns, i), W_WOKEN);
+	}
+}
+
+/*
+ * pipelined_send(): give the message, already in the store, to the first
+ * blocked receiver whose selector matches; receivers whose buffer is too
+ * small get E2BIG on the way and leave the list.  False if nobody took it.
+ */
+static bool pipelined_send(struct ns *ns, struct qctl *q, struct qview *v,
+			   uint32_t head, int64_t mtype, size_t sz,
+			   struct wakes *wk)
+{
+	uint32_t next;
+
+	for (uint32_t i = q->rhead, n = 0; i < NS_WAITERS && n < NS_WAITERS;
+	     i = next, n++) {
+		struct waiter *w = ns_waiter(ns, i);
+		next = w->next;
+		if (waiter_reap(ns, &q->rhead, &q->rtail, i) ||
+		    !testmsg(mtype, w->sel_type, w->sel_mode))
+			continue;
+		wl_remove(ns, &q->rhead, &q->rtail, i);
+		if (w->maxsize < sz) {
+			w->result = -E2BIG;
+			post(wk, w, W_READY);
+			continue;
+		}
+		store_inflight(v, head, i);
+		w->msg = head;
+		w->len = sz;
+		w->mtype = mtype;
+		w->result = 0;
+		q->lrpid = w->tid;
+		q->rtime = proc_now();
+		post(wk, w, W_READY);
+		return true;
+	}
+	return false;
+}
+
+/* Enqueue the caller's record on a wait list and sleep until posted. */
+static long wait_on(struct ns *ns, uint32_t idx, struct qctl *q,
+		    struct waiter *w, uint32_t me, bool recv,
+		    const struct timespec *deadline)
+{
+	long r;
+
+	w->slot = idx;
+	w->gen = q->gen;
+	w->pid = proc_pid();
+	w->tid = proc_tid();
+	w->order = q->order++;
+	w->msg = NIL;
+	w->result = 0;
+	__atomic_store_n(&w->futex, W_WAITING, __ATOMIC_RELAXED);
+	if (recv)
+		wl_append(ns, &q->rhead, &q->rtail, me);
+	else
+		wl_append(ns, &q->shead, &q->stail, me);
+	q_unlock(q);
+	r = futex_sleep(&w->futex, W_WAITING, deadline);
+	q_lock(ns, idx, q);
+	return r;
+}
+
+UMQ_EXPORT int umq_msgget(key_t key, int msgflg)
+{
+	struct ns *ns;
+	int r = ns_get(&ns), i;
+
+	if (r)
+		return (int)ret_errno(r);
+	reg_lock(ns);
+	if (key == IPC_PRIVATE) {
+		r = reg_create(ns, key, msgflg);
+	} else if ((i = reg_find_key(ns, key)) < 0) {
+		r = msgflg & IPC_CREAT ? reg_create(ns, key, msgflg) : -ENOENT;
+	} else if ((msgflg & IPC_CREAT) && (msgflg & IPC_EXCL)) {
+		r = -EEXIST;	/* before the permission check */
+	} else {
+		struct qctl *q = ns_slot(ns, (uint32_t)i);
+		r = ipc_perms(q, msgflg);
+		if (!r)
+			r = reg_id(q, (uint32_t)i);
+	}
+	reg_unlock(ns);
+	return (int)ret_errno(r);
+}
+
+long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
+	       const struct timespec *deadline)
+{
+	struct wakes wk = { 0 };
+	struct umq_limits lim;
+	struct waiter *w = NULL;
+	struct qctl *q;
+	struct qview *v;
+	struct ns *ns;
+	uint32_t me = NIL, head;
+	int64_t mtype;
+	uint64_t gen;
+	long r;
+	int idx;
+
+	if (bad_uptr(msgp))
+		return -EFAULT;
+	mtype = *(const long *)msgp;
+	r = ns_get(&ns);
+	if (r)
+		return r;
+	ns_limits(ns, &lim);
+	if (sz > (size_t)lim.msgmax || (ssize_t)sz < 0 || id < 0 || mtype < 1)
+		return -EINVAL;
+	idx = q_lock_id(ns, id, &q);
+	if (idx < 0)
+		return idx;
+	gen = q->gen;
+	for (;;) {
+		r = ipc_perms(q, S_IWUGO);
+		if (r)
+			goto out;
+		if (!same_queue(q, gen)) {
+			r = -EIDRM;
+			goto out;
+		}
+		if (fits(q, sz))
+			break;
+		if (flg & IPC_NOWAIT) {
+			r = -EAGAIN;
+			goto out;
+		}
+		if (!w) {
+			r = waiter_alloc(ns, &me);
+			if (r)
+				goto out;
+			w = ns_waiter(ns, me);
+			w->kind = WK_SEND;
+			w->msgsz = sz;
+		}
+		r = wait_on(ns, (uint32_t)idx, q, w, me, false, deadline);
+		if (!same_queue(q, gen)) {
+			r = -EIDRM;
+			goto out;
+		}
+		if (w->linked)
+			wl_remove(ns, &q->shead, &q->stail, me);
+		if (r)
+			goto out;	/* EINTR: never restarted (A9) */
+	}
+	r = qview_sync(ns, (uint32_t)idx, q, &v);
+	if (r == -EUCLEAN)
+		r = q_mend_store(ns, (uint32_t)idx, q, &v);
+	if (!r)
+		r = store_put(ns, v, mtype, (const long *)msgp + 1, sz, &head);
+	if (r)
+		goto out;
+	q->lspid = proc_pid();
+	q->stime = proc_now();
+	if (!pipelined_send(ns, q, v, head, mtype, sz, &wk)) {
+		store_link(v, head);
+		q->cbytes += sz;
+		q->qnum++;
+	}
+out:
+	if (w)
+		waiter_free(ns, me);
+	q_unlock(q);
+	wake_all(&wk);
+	return r;
+}
+
+UMQ_EXPORT int umq_msgsnd(int msqid, const void *msgp, size_t msgsz,
+			  int msgflg)
+{
+	return (int)ret_errno(do_msgsnd(msqid, msgp, msgsz, msgflg, NULL));
+}
+
+/* Copy a message out as msgrcv returns it: mtype, then the text. */
+static long copy_out(struct qview *v, uint32_t head, int64_t mtype,
+		     void *msgp, size_t n)
+{
+	if (bad_uptr(msgp))
+		return -EFAULT;
+	*(long *)msgp = (long)mtype;
+	return store_read(v, head, (long *)msgp + 1, n);
+}
+
+/* The message a sender handed us while we slept (or its error). */
+static long take_posted(struct ns *ns, uint32_t idx, struct qctl *q,
+			struct qview *v, struct waiter *w, uint32_t me,
+			uint64_t gen, void *msgp, size_t sz)
+{
+	struct qview *mv = NULL;
+	size_t n = w->len < sz ? w->len : sz;
+	uint32_t h = w->msg;
+	long r = w->result;
+
+	if (r < 0)
+		return r;
+	if (same_queue(q, gen)) {
+		if (qview_sync(ns, idx, q, &mv))
+			mv = NULL;
+	} else {
+		mv = qview_retired(v, gen);	/* removed meanwhile */
+	}
+	if (!mv || h >= mv->nchunks || store_msg(mv, h)->state !=
+	    CH_INFLIGHT || store_msg(mv, h)->owner != me)
+		return same_queue(q, gen) ? -EUCLEAN : -EIDRM;
+	r = copy_out(mv, h, w->mtype, msgp, n);
+	if (same_queue(q, gen))
+		store_free(mv, h);
+	return r ? r : (long)n;
+}
+
+long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
+	       const struct timespec *deadline)
+{
+	struct wakes wk = { 0 };
+	struct umq_limits lim;
+	struct waiter *w = NULL;
+	struct qctl *q;
+	struct qview *v;
+	struct ns *ns;
+	size_t copy_max = 0;
+	uint32_t me = NIL;
+	uint64_t gen;
+	long r, h;
+	int idx, mode;
+
+	if (id < 0 || (ssize_t)sz < 0)
+		return -EINVAL;
+	mode = convert_mode(&type, flg);
+	r = ns_get(&ns);
+	if (r)
+		return r;
+	if (flg & MSG_COPY) {
+		if ((flg & MSG_EXCEPT) || !(flg & IPC_NOWAIT))
+			return -EINVAL;
+		ns_limits(ns, &lim);
+		copy_max = sz < (size_t)lim.msgmax ? sz : (size_t)lim.msgmax;
+		/* The kernel reads the buffer first (prepare_copy). */
+		if (copy_max && bad_uptr(msgp))
+			return -EFAULT;
+	}
+	idx = q_lock_id(ns, id, &q);
+	if (idx < 0)
+		return idx;
+	gen = q->gen;
+	for (;;) {
+		r = ipc_perms(q, S_IRUGO);
+		if (r)
+			goto out;
+		if (!same_queue(q, gen)) {
+			r = -EIDRM;
+			goto out;
+		}
+		r = qview_sync(ns, (uint32_t)idx, q, &v);
+		if (r == -EUCLEAN)
+			r = q_mend_store(ns, (uint32_t)idx, q, &v);
+		if (r)
+			goto out;
+		if (mode == SEARCH_NUMBER)
+			h = type < 0 ? -ENOMSG : store_nth(v, (uint64_t)type);
+		else
+			h = store_find(v, mode, type);
+		if (h == -EUCLEAN) {
+			r = q_mend_store(ns, (uint32_t)idx, q, &v);
+			if (r)
+				goto out;
+			continue;
+		}
+		if (h >= 0) {
+			struct msg *m = store_msg(v, (uint32_t)h);
+			uint64_t len = m->len;
+			size_t n = len < sz ? len : sz;
+			if (sz < len && !(flg & MSG_NOERROR)) {
+				r = -E2BIG;	/* it stays queued */
+			} else if (mode == SEARCH_NUMBER) {
+				r = copy_max < len ? -EINVAL :
+				    copy_out(v, (uint32_t)h, m->key, msgp, len);
+				r = r ? r : (long)len;
+			} else {
+				/* Copy before the commit: a receiver that dies
+				 * mid-copy loses no message.  A fault after it
+				 * loses it, as on the kernel. */
+				r = copy_out(v, (uint32_t)h, m->key, msgp, n);
+				store_take(v, (uint32_t)h);
+				q->qnum--;
+				q->cbytes -= len;
+				q->rtime = proc_now();
+				q->lrpid = proc_pid();
+				wake_senders(ns, q, &wk);
+				r = r ? r : (long)n;
+			}
+			goto out;
+		}
+		if (h != -ENOMSG) {
+			r = h;
+			goto out;
+		}
+		if (flg & IPC_NOWAIT) {
+			r = -ENOMSG;
+			goto out;
+		}
+		if (!w) {
+			r = waiter_alloc(ns, &me);
+			if (r)
+				goto out;
+			w = ns_waiter(ns, me);
+			w->kind = WK_RECV;
+			w->sel_mode = mode;
+			w->sel_type = type;
+			w->maxsize = flg & MSG_NOERROR ? UINT64_MAX : sz;
+		}
+		qview_sleep(v);
+		r = wait_on(ns, (uint32_t)idx, q, w, me, true, deadline);
+		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
+			/* Posted: it wins over a signal or a timeout. */
+			r = take_posted(ns, (uint32_t)idx, q, v, w, me, gen,
+					msgp, sz);
+			qview_wake(v);
+			goto out;
+		}
+		qview_wake(v);
+		if (!same_queue(q, gen)) {
+			r = -EIDRM;
+			goto out;
+		}
+		if (w->linked)
+			wl_remove(ns, &q->rhead, &q->rtail, me);
+		if (r)
+			goto out;
+	}
+out:
+	if (w)
+		waiter_free(ns, me);
+	q_unlock(q);
+	wake_all(&wk);
+	return r;
+}
+
+UMQ_EXPORT ssize_t umq_msgrcv(int msqid, void *msgp, size_t msgsz,
+			      long msgtyp, int msgflg)
+{
+	return ret_errno(do_msgrcv(msqid, msgp, msgsz, msgtyp, msgflg, NULL));
+}

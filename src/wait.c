@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wait.c - waiter records: the shared-memory stand-in for a task on a
+ * kernel wait queue.  A blocked sender or receiver owns one record, linked
+ * on its queue's sender or receiver list in FIFO order; whoever completes
+ * the operation for it posts the result into the record (LOCKING L5-L7).
+ *
+ * Records come from a namespace-wide pool, claimed without a lock (L8).
+ * A thread that dies while it waits leaves its record's "alive" mutex
+ * owner-dead; the next thread that scans the list reaps it, so a message
+ * is never handed to a dead receiver.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define WMAP_WORDS (NS_WAITERS / 64)
+
+static uint64_t *wmap(struct ns *ns)
+{
+	return (uint64_t *)((char *)ns->hdr + ns->hdr->wmap_off);
+}
+
+static bool ok(uint32_t idx)
+{
+	return idx < NS_WAITERS;
+}
+
+static int claim(struct ns *ns, uint32_t idx)
+{
+	uint64_t *word = &wmap(ns)[idx / 64], bit = 1ull << (idx % 64);
+	struct waiter *w = ns_waiter(ns, idx);
+	int r = lock_try(&w->alive);
+
+	if (r < 0)
+		return r;
+	if (r == 1)
+		lock_mend(&w->alive);
+	if (__atomic_fetch_or(word, bit, __ATOMIC_ACQ_REL) & bit) {
+		/* Someone else's (or a dead owner's, reaped in reclaim()). */
+		lock_drop(&w->alive);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* Free the records of dead owners that are on no list (L8). */
+static void reclaim(struct ns *ns)
+{
+	uint64_t *map = wmap(ns);
+
+	for (uint32_t i = 0; i < NS_WAITERS; i++) {
+		if (!(__atomic_load_n(&map[i / 64], __ATOMIC_ACQUIRE) &
+		      (1ull << (i % 64))))
+			continue;
+		struct waiter *w = ns_waiter(ns, i);
+		int r = lock_try(&w->alive);
+		if (r < 0)
+			continue;
+		if (r == 1)
+			lock_mend(&w->alive);
+		if (!__atomic_load_n(&w->linked, __ATOMIC_ACQUIRE))
+			__atomic_fetch_and(&map[i / 64], ~(1ull << (i % 64)),
+					   __ATOMIC_RELEASE);
+		lock_drop(&w->alive);
+	}
+}
+
+int waiter_alloc(struct ns *ns, uint32_t *out)
+{
+	uint64_t *map = wmap(ns);
+	uint32_t start = (uint32_t)proc_tid() % WMAP_WORDS;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (uint32_t n = 0; n < WMAP_WORDS; n++) {
+			uint32_t wi = (start + n) % WMAP_WORDS;
+			uint64_t free = ~__atomic_load_n(&map[wi],
+							 __ATOMIC_ACQUIRE);
+			while (free) {
+				uint32_t b = (uint32_t)__builtin_ctzll(free);
+				free &= free - 1;
+				if (claim(ns, wi * 64 + b) == 0) {
+					*out = wi * 64 + b;
+					return 0;
+				}
+			}
+		}
+		reclaim(ns);
+	}
+	return -ENOMEM;
+}
+
+void waiter_free(struct ns *ns, uint32_t idx)
+{
+	struct waiter *w = ns_waiter(ns, idx);
+
+	/* Bit first, then the mutex: see L8. */
+	__atomic_fetch_and(&wmap(ns)[idx / 64], ~(1ull << (idx % 64)),
+			   __ATOMIC_RELEASE);
+	lock_drop(&w->alive);
+}
+
+void wl_append(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx)
+{
+	struct waiter *w = ns_waiter(ns, idx);
+
+	w->next = NIL;
+	w->prev = *tail;
+	if (ok(*tail))
+		ns_waiter(ns, *tail)->next = idx;
+	else
+		*head = idx;
+	*tail = idx;
+	__atomic_store_n(&w->linked, 1, __ATOMIC_RELEASE);
+}
+
+void wl_remove(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx)
+{
+	struct waiter *w = ns_waiter(ns, idx);
+
+	if (ok(w->prev))
+		ns_waiter(ns, w->prev)->next = w->next;
+	else
+		*head = ok(w->next) ? w->next : NIL;
+	if (ok(w->next))
+		ns_waiter(ns, w->next)->prev = w->prev;
+	else
+		*tail = ok(w->prev) ? w->prev : NIL;
+	w->next = w->prev = NIL;
+	__atomic_store_n(&w->linked, 0, __ATOMIC_RELEASE);
+}
+
+bool waiter_alive(struct ns *ns, uint32_t idx)
+{
+	struct waiter *w = ns_waiter(ns, idx);
+	int r = lock_try(&w->alive);
+
+	if (r == -EBUSY)
+		return true;
+	if (r == 1)
+		lock_mend(&w->alive);
+	if (r >= 0)
+		lock_drop(&w->alive);	/* reclaim() frees it later */
+	return false;
+}
+
+bool waiter_reap(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx)
+{
+	struct waiter *w = ns_waiter(ns, idx);
+	int r = lock_try(&w->alive);
+
+	if (r == -EBUSY)
+		return false;	/* its owner holds it: alive */
+	if (r == 1)
+		lock_mend(&w->alive);
+	if (r >= 0) {
+		wl_remove(ns, head, tail, idx);
+		waiter_free(ns, idx);	/* drops the mutex we just took */
+	}
+	return true;
+}
+
+struct stamp {
+	uint64_t order;
+	uint32_t idx;
+};
+
+static int by_order(const void *a, const void *b)
+{
+	const struct stamp *x = a, *y = b;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * Recovery of a queue whose holder died (L3): the wait lists may be cut
+ * anywhere, so relink them from the records themselves, in the order
+ * they were enqueued, leaving out those whose owners are gone.
+ */
+void waiters_rebuild(struct ns *ns, uint32_t slot, struct qctl *q)
+{
+	struct stamp *s = malloc(NS_WAITERS * sizeof(*s));
+	uint64_t *map = wmap(ns);
+
+	q->rhead = q->rtail = q->shead = q->stail = NIL;
+	if (!s)
+		return;		/* lists stay empty: waiters time out */
+	for (int kind = WK_RECV; kind <= WK_SEND; kind++) {
+		uint32_t cnt = 0;
+		for (uint32_t i = 0; i < NS_WAITERS; i++) {
+			struct waiter *w = ns_waiter(ns, i);
+			if (!(__atomic_load_n(&map[i / 64], __ATOMIC_ACQUIRE) &
+			      (1ull << (i % 64))) ||
+			    !w->linked || w->slot != slot ||
+			    w->gen != q->gen || w->kind != (uint32_t)kind)
+				continue;
+			s[cnt].order = w->order;
+			s[cnt].idx = i;
+			cnt++;
+		}
+		qsort(s, cnt, sizeof(*s), by_order);
+		for (uint32_t j = 0; j < cnt; j++) {
+			uint32_t *h = kind == WK_RECV ? &q->rhead : &q->shead;
+			uint32_t *t = kind == WK_RECV ? &q->rtail : &q->stail;
+			wl_append(ns, h, t, s[j].idx);
+			if (s[j].order >= q->order)
+				q->order = s[j].order + 1;
+		}
+	}
+	free(s);
+	/* Dead owners among them are reaped by the next list walk. */
+}
