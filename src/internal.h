@@ -40,10 +40,31 @@ static inline bool bad_uptr(const void *p)
 	return (uintptr_t)p < 4096;
 }
 
+/*
+ * Fault injection for the crash tests: when set, called at each named
+ * point inside a critical section (the test's hook kills the process
+ * there).  One predictable branch when unset.
+ */
+enum fault_point {
+	FP_SEND_PUT = 1,	/* message written, not yet linked */
+	FP_SEND_LINK,		/* linked, counters not yet updated */
+	FP_RECV_COPY,		/* copied out, not yet taken */
+	FP_RECV_TAKE,		/* taken, counters not yet updated */
+	FP_HANDOFF,		/* handed to a receiver, not yet posted */
+	FP_GROW,		/* store file grown, indexes half built */
+	FP_CREATE,		/* slot claimed, store not yet published */
+	FP_MAX
+};
+extern void (*umq_fault_hook)(int point);
+#define FAULT(p)                                                        \
+	do { if (unlikely(umq_fault_hook)) umq_fault_hook(p); } while (0)
+
 /* ---- proc.c: who and when, without system calls on the fast path ---- */
 pid_t proc_pid(void);
 pid_t proc_tid(void);
 int64_t proc_now(void);
+long proc_spin_ns(void);
+void proc_spin(const uint32_t *w, uint32_t old);
 
 /* ---- lock.c: robust mutexes and futexes -------------------------------- */
 int lock_init(pthread_mutex_t *m);
@@ -74,6 +95,8 @@ struct ns {
 
 int ns_get(struct ns **out);
 int ns_open(const char *dir, struct ns **out);
+/* Unmap a namespace nobody else uses (one opened by ns_open). */
+void ns_close(struct ns *ns);
 void ns_limits(const struct ns *ns, struct umq_limits *out);
 void host_limits(struct umq_limits *out);
 

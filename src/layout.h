@@ -65,12 +65,17 @@
  *     this my queue still".  Lock-free readers (msgget lookups do not need
  *     them; MSG_STAT_ANY-style listings may) read them with acquire loads
  *     and accept a stale answer.
+ * L10. qctl.events is a hint, written under the queue lock and read
+ *     without it by a caller spinning before it sleeps: a change only
+ *     sends the spinner back to retry under the lock, and a missed change
+ *     only makes it sleep (and be woken) as it would have anyway.
  * ---------------------------------------------------------------------
  */
 #ifndef UMQ_LAYOUT_H
 #define UMQ_LAYOUT_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define UMQ_LAYOUT_VERSION 1u
@@ -137,25 +142,32 @@ enum { SLOT_FREE = 0, SLOT_CREATING = 1, SLOT_LIVE = 2 };
 struct qctl {
 	union {
 	struct {
+	/* Line 0: the lock and what every send and receive writes. */
 	pthread_mutex_t lock;		/* L2 */
+	uint64_t qnum, cbytes;
+	uint32_t events;		/* bumped by every change; L10 */
+	uint32_t pad0;
+	/* Line 1: written when a caller of another pid or second comes. */
+	int64_t stime, rtime;
+	int32_t lspid, lrpid;
+	uint32_t rhead, rtail, shead, stail;	/* wait lists */
+	uint64_t order;			/* stamp source for waiter.order */
+	uint64_t pad1[2];
+	/* Line 2: read-mostly. */
 	uint32_t state;			/* SLOT_*, L1 + L9 */
 	uint32_t seq;
 	uint64_t gen;			/* unique per queue ever created */
-	/* ipc_perm */
-	int32_t key;
+	int32_t key;			/* ipc_perm */
 	uint32_t mode;
 	uint32_t uid, gid, cuid, cgid;
-	/* msqid_ds */
-	int64_t stime, rtime, ctime;
-	uint64_t cbytes, qnum, qbytes;
-	int32_t lspid, lrpid;
-	/* wait lists (waiter pool indices) */
-	uint32_t rhead, rtail, shead, stail;
-	uint64_t order;			/* stamp source for waiter.order */
+	int64_t ctime;
+	uint64_t qbytes;
 	};
 	uint8_t raw_[256];
 	};
 };
+_Static_assert(offsetof(struct qctl, stime) == 64, "qctl line 1");
+_Static_assert(offsetof(struct qctl, state) == 128, "qctl line 2");
 _Static_assert(sizeof(struct qctl) == 256, "qctl layout");
 
 /* ---- the registry file "ns" -------------------------------------------- */
@@ -188,8 +200,8 @@ struct ns_hdr {
  * indexes, whose place and size follow from nchunks alone (hcap is the
  * power of two >= 2 * nchunks):
  *
- *   [store hdr][chunk 0 .. nchunks-1][hash: hcap u32][kheap: nchunks u32]
- *   [sheap: nchunks u32]
+ *   [store hdr][chunk 0 .. nchunks-1][buckets: hcap x struct bucket]
+ *   [kheap: nchunks u32][sheap: nchunks u32]
  *
  * A message occupies a head chunk (struct msg + the first bytes of text)
  * and a chain of continuation chunks (struct cont + text).  Any free chunk
@@ -197,16 +209,19 @@ struct ns_hdr {
  * accounting (cbytes/qnum against qbytes) has room: it grows instead.
  *
  * Authoritative: chunk states, seq, key, len, chains.  Everything else -
- * the FIFO list, the buckets, the hash, both heaps, the free list and the
- * counters - is derived and rebuilt by store_rebuild() (L3).
+ * buckets, heaps, bucket links, the free list - is derived and rebuilt by
+ * store_rebuild() (L3).
  *
  * Buckets: the queued messages of one key (System V mtype, or POSIX
  * priority stored as -prio) in FIFO order.  Every receive takes the head
- * of some bucket, so buckets are singly linked and only their head carries
- * the bucket's tail and its heap positions.  The hash finds a bucket by
- * key (msgtyp > 0); kheap orders buckets by key (msgtyp < 0, POSIX
- * priority); sheap orders them by the seq of their head (MSG_EXCEPT: the
- * oldest message of another type is the first or second heap entry).
+ * of some bucket (the oldest message of all is the oldest of its key), so
+ * a bucket is a singly linked chain of chunks, and its description - key,
+ * head, tail, the head's seq, its heap places - lives in the hash table
+ * entry, not in a chunk: a sender appending and a receiver taking the head
+ * touch different cache lines.  The hash finds a bucket by key (msgtyp >
+ * 0); kheap orders buckets by key (msgtyp < 0, POSIX priority); sheap
+ * orders them by the seq of their head (msgtyp 0: the root; MSG_EXCEPT:
+ * the root or one of its children, bucket keys being distinct).
  */
 enum {
 	CH_FREE = 0,
@@ -222,39 +237,49 @@ struct msg {
 	uint64_t seq;
 	int64_t key;
 	uint64_t len;
-	uint32_t gprev, gnext;		/* FIFO list of queued messages */
 	uint32_t bnext;			/* next in the bucket */
-	uint32_t btail;			/* bucket head only */
-	uint32_t kpos, spos;		/* bucket head only: heap positions */
 	uint32_t owner;			/* CH_INFLIGHT: waiter record */
-	uint32_t pad;
+	uint64_t pad;
 };
-_Static_assert(sizeof(struct msg) == 64, "msg layout");
+_Static_assert(sizeof(struct msg) == 48, "msg layout");
 
 struct cont {
 	uint32_t state;
 	uint32_t next_chunk;
 };
 
+struct bucket {
+	int64_t key;
+	uint32_t head;			/* first chunk + 1; 0: empty entry */
+	uint32_t tail;			/* last chunk */
+	uint64_t hseq;			/* seq of the head */
+	uint32_t kpos, spos;		/* places in the heaps */
+};
+
 struct store_hdr {
+	/* Line 0: read-mostly. */
 	uint64_t magic;
 	uint32_t version;
 	uint32_t hdr_size;
 	uint64_t gen;			/* the queue's generation */
 	uint32_t chunk_size;
 	uint32_t nchunks;		/* the commit point of a growth */
-	/* derived */
-	uint32_t bump;			/* chunks >= bump were never used */
-	uint32_t free_head;
-	uint32_t nfree;			/* chunks on the free list */
-	uint32_t head, tail;		/* FIFO list */
-	uint32_t nbuckets;
-	uint64_t next_seq;
 	uint32_t damaged;		/* a check failed: rebuild before use */
-	uint32_t pad;
+	uint32_t nbuckets;		/* derived, like all that follows */
+	uint8_t pad0[24];
+	/* Line 1: allocation (a sender's side). */
+	uint32_t bump;			/* chunks >= bump were never used */
+	uint32_t afree, nafree;		/* free chunks ready to allocate */
+	uint32_t pad1;
+	uint64_t next_seq;
+	uint8_t pad2[40];
+	/* Line 2: freeing (a receiver's side); allocation takes the whole
+	 * list when its own is empty, so the two sides share no line. */
+	uint32_t ffree, nffree;
+	uint8_t pad3[56];
 };
 
-#define STORE_HDR_SIZE	128
+#define STORE_HDR_SIZE	192
 _Static_assert(sizeof(struct store_hdr) <= STORE_HDR_SIZE, "store header");
 _Static_assert(sizeof(struct ns_hdr) <= NS_HDR_SPACE, "ns header");
 

@@ -160,6 +160,7 @@ static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 		q->gid = gid;
 		q->mode = (q->mode & ~0777u) | (mode & 0777);
 		q->ctime = proc_now();
+		q->events++;
 		wake_receivers(ns, q, &wk);
 		wake_senders(ns, q, &wk);
 		update_envelope(ns, q);

@@ -304,6 +304,16 @@ fail:
 	return r;
 }
 
+void ns_close(struct ns *ns)
+{
+	munmap(ns->hdr, ns->size);
+	if (ns->lim)
+		munmap((void *)ns->lim, sizeof(*ns->lim));
+	close(ns->dirfd);
+	free(ns->views);
+	free(ns);
+}
+
 static const char *default_dir(void)
 {
 	const char *d = getenv("UMQ_DIR");

@@ -5,10 +5,13 @@
  * caches getpid(), so we do, and forget it in the child of a fork.
  */
 #include <pthread.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
+
+void (*umq_fault_hook)(int point);
 
 static pid_t cached_pid;
 static __thread pid_t cached_tid;
@@ -41,6 +44,46 @@ pid_t proc_tid(void)
 		cached_tid = (pid_t)syscall(SYS_gettid);
 	}
 	return cached_tid;
+}
+
+/*
+ * How long a caller that would block spins first, watching the queue,
+ * before it sleeps: about the cost of a sleep and a wake-up, which a
+ * streaming peer on another CPU usually beats.  $UMQ_SPIN_US sets it
+ * (0: never spin); a single CPU never spins.
+ */
+static long spin_ns = -1;
+
+long proc_spin_ns(void)
+{
+	if (unlikely(spin_ns < 0)) {
+		const char *e = getenv("UMQ_SPIN_US");
+		long us = e && *e ? strtol(e, NULL, 10) : 20;
+		if (us < 0 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+			us = 0;
+		spin_ns = us * 1000;
+	}
+	return spin_ns;
+}
+
+/* Spin while *w == old, at most proc_spin_ns(). */
+void proc_spin(const uint32_t *w, uint32_t old)
+{
+	struct timespec t0, t;
+	long budget = proc_spin_ns();
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		for (int i = 0; i < 64; i++) {
+			if (__atomic_load_n(w, __ATOMIC_RELAXED) != old)
+				return;
+			__builtin_ia32_pause();
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000000000L +
+		    (t.tv_nsec - t0.tv_nsec) >= budget)
+			return;
+	}
 }
 
 /* Seconds of CLOCK_REALTIME, like the kernel's ktime_get_real_seconds(). */

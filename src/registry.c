@@ -115,10 +115,13 @@ static int alloc_index(struct ns *ns)
 	return idx;
 }
 
-static int create_store(struct ns *ns, struct qctl *q, uint32_t idx)
+/*
+ * Create the store through the creating descriptor only: the envelope may
+ * deny the creator itself (mode 0077), as the kernel's rules then do.
+ */
+static int create_store(struct ns *ns, struct qctl *q)
 {
 	size_t size = store_size(STORE_CHUNK, STORE_CHUNKS);
-	struct qview *v;
 	char name[32];
 	void *p;
 	int fd, r = 0;
@@ -139,8 +142,6 @@ static int create_store(struct ns *ns, struct qctl *q, uint32_t idx)
 	}
 	store_format(p, q->gen, STORE_CHUNK, STORE_CHUNKS);
 	munmap(p, size);
-	/* Map it as any user of the queue will, through its view. */
-	r = qview_sync(ns, idx, q, &v);
 out:
 	close(fd);
 	if (r)
@@ -187,7 +188,8 @@ int reg_create(struct ns *ns, key_t key, int msgflg)
 	__atomic_store_n(&q->state, SLOT_CREATING, __ATOMIC_RELEASE);
 	if ((uint32_t)idx >= h->hi_idx)
 		h->hi_idx = (uint32_t)idx + 1;
-	r = create_store(ns, q, (uint32_t)idx);
+	FAULT(FP_CREATE);
+	r = create_store(ns, q);
 	if (r) {
 		__atomic_store_n(&q->state, SLOT_FREE, __ATOMIC_RELEASE);
 		return r;
@@ -305,6 +307,7 @@ void reg_remove(struct ns *ns, struct qctl *q)
 	__atomic_store_n(&q->state, SLOT_FREE, __ATOMIC_RELEASE);
 	q->key = 0;
 	q->qnum = q->cbytes = 0;
+	q->events++;
 	ns->hdr->in_use--;
 	store_path(name, sizeof(name), q->gen);
 	unlinkat(ns->dirfd, name, 0);
@@ -355,6 +358,7 @@ UMQ_EXPORT int umq_ns_remove(const char *dir)
 	}
 	__atomic_store_n(&ns->hdr->removed, 1, __ATOMIC_RELEASE);
 	reg_unlock(ns);
+	ns_close(ns);
 	r = ns_clear(dir);
 	return (int)ret_errno(r == -EACCES ? -EPERM : r);
 }

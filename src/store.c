@@ -35,7 +35,8 @@ static uint32_t hcap_for(uint32_t nchunks)
 size_t store_size(uint32_t chunk, uint32_t nchunks)
 {
 	return STORE_HDR_SIZE + (size_t)nchunks * chunk +
-	       ((size_t)hcap_for(nchunks) + 2 * (size_t)nchunks) * 4;
+	       (size_t)hcap_for(nchunks) * sizeof(struct bucket) +
+	       2 * (size_t)nchunks * 4;
 }
 
 static void *chunk_at(struct qview *v, uint32_t i)
@@ -46,14 +47,14 @@ static void *chunk_at(struct qview *v, uint32_t i)
 #define M(v, i) ((struct msg *)chunk_at(v, i))
 #define C(v, i) ((struct cont *)chunk_at(v, i))
 
-static uint32_t *hash_tab(struct qview *v)
+static struct bucket *buckets(struct qview *v)
 {
-	return (uint32_t *)chunk_at(v, v->nchunks);
+	return (struct bucket *)chunk_at(v, v->nchunks);
 }
 
 static uint32_t *heap_tab(struct qview *v, int which)
 {
-	return hash_tab(v) + v->hcap + (size_t)which * v->nchunks;
+	return (uint32_t *)(buckets(v) + v->hcap) + (size_t)which * v->nchunks;
 }
 
 static bool ok(struct qview *v, uint32_t i)
@@ -67,6 +68,8 @@ static long damaged(struct qview *v)
 	return -EUCLEAN;
 }
 
+/* An all-zero index area is an empty one: a new store touches no page
+ * of it until it is used. */
 void store_format(void *base, uint64_t gen, uint32_t chunk, uint32_t nchunks)
 {
 	struct store_hdr *st = base;
@@ -78,10 +81,8 @@ void store_format(void *base, uint64_t gen, uint32_t chunk, uint32_t nchunks)
 	st->gen = gen;
 	st->chunk_size = chunk;
 	st->nchunks = nchunks;
-	st->free_head = st->head = st->tail = NIL;
+	st->afree = st->ffree = NIL;
 	st->next_seq = 1;
-	memset((char *)base + STORE_HDR_SIZE + (size_t)nchunks * chunk, 0xff,
-	       (size_t)hcap_for(nchunks) * 4);
 }
 
 int store_geometry(struct qview *v, uint64_t gen)
@@ -103,7 +104,7 @@ int store_geometry(struct qview *v, uint64_t gen)
 	return 0;
 }
 
-/* ---- hash: bucket head by key (linear probing) ------------------------ */
+/* ---- buckets: a hash table by key, linear probing --------------------- */
 
 static uint32_t hslot(struct qview *v, int64_t key)
 {
@@ -111,94 +112,52 @@ static uint32_t hslot(struct qview *v, int64_t key)
 	       (v->hcap - 1);
 }
 
-static long hfind(struct qview *v, int64_t key)
+static bool bok(struct qview *v, const struct bucket *b)
 {
-	uint32_t *h = hash_tab(v), i = hslot(v, key);
-
-	for (uint32_t n = 0; n < v->hcap; n++, i = (i + 1) & (v->hcap - 1)) {
-		uint32_t e = h[i];
-		if (e == NIL)
-			return NIL;
-		if (!ok(v, e))
-			return damaged(v);
-		if (M(v, e)->key == key)
-			return e;
-	}
-	return NIL;
+	return b->head && b->head <= v->nchunks && ok(v, b->tail);
 }
 
-/* Position of the entry holding idx, or -1. */
-static long hpos(struct qview *v, uint32_t idx)
+/* The bucket of key: >= 0 its slot, -ENOMSG, or -EUCLEAN. */
+static long bfind(struct qview *v, int64_t key)
 {
-	uint32_t *h = hash_tab(v), i = hslot(v, M(v, idx)->key);
+	struct bucket *t = buckets(v);
+	uint32_t i = hslot(v, key);
 
 	for (uint32_t n = 0; n < v->hcap; n++, i = (i + 1) & (v->hcap - 1)) {
-		if (h[i] == idx)
-			return i;
-		if (h[i] == NIL)
-			break;
+		if (!t[i].head)
+			return -ENOMSG;
+		if (t[i].key == key)
+			return bok(v, &t[i]) ? i : damaged(v);
 	}
-	return -1;
+	return -ENOMSG;
 }
 
-static void hput(struct qview *v, uint32_t idx)
+static uint32_t bfree_slot(struct qview *v, int64_t key)
 {
-	uint32_t *h = hash_tab(v), i = hslot(v, M(v, idx)->key);
+	struct bucket *t = buckets(v);
+	uint32_t i = hslot(v, key);
 
 	/* Buckets <= nchunks <= hcap / 2: a free entry exists. */
-	while (h[i] != NIL)
+	while (t[i].head)
 		i = (i + 1) & (v->hcap - 1);
-	h[i] = idx;
+	return i;
 }
 
-static void hdel(struct qview *v, uint32_t idx)
-{
-	uint32_t *h = hash_tab(v), mask = v->hcap - 1;
-	long p = hpos(v, idx);
-
-	if (p < 0) {
-		damaged(v);
-		return;
-	}
-	/* Backward-shift deletion keeps every probe chain unbroken. */
-	for (uint32_t j = (uint32_t)p, i = j;;) {
-		h[j] = NIL;
-		for (;;) {
-			i = (i + 1) & mask;
-			uint32_t e = h[i];
-			if (e == NIL)
-				return;
-			if (!ok(v, e)) {
-				damaged(v);
-				return;
-			}
-			uint32_t home = hslot(v, M(v, e)->key);
-			bool stays = j <= i ? (j < home && home <= i) :
-					      (j < home || home <= i);
-			if (!stays) {
-				h[j] = e;
-				j = i;
-				break;
-			}
-		}
-	}
-}
-
-/* ---- heaps of bucket heads: by key (HK) and by head seq (HS) ---------- */
+/* ---- heaps of buckets: by key (HK) and by head seq (HS) --------------- */
 
 static bool less(struct qview *v, int which, uint32_t a, uint32_t b)
 {
-	return which == HK ? M(v, a)->key < M(v, b)->key :
-			     M(v, a)->seq < M(v, b)->seq;
+	struct bucket *t = buckets(v);
+	return which == HK ? t[a].key < t[b].key : t[a].hseq < t[b].hseq;
 }
 
-static void hset(struct qview *v, int which, uint32_t pos, uint32_t idx)
+static void hset(struct qview *v, int which, uint32_t pos, uint32_t slot)
 {
-	heap_tab(v, which)[pos] = idx;
+	heap_tab(v, which)[pos] = slot;
 	if (which == HK)
-		M(v, idx)->kpos = pos;
+		buckets(v)[slot].kpos = pos;
 	else
-		M(v, idx)->spos = pos;
+		buckets(v)[slot].spos = pos;
 }
 
 static void sift_up(struct qview *v, int which, uint32_t pos)
@@ -217,7 +176,7 @@ static void sift_up(struct qview *v, int which, uint32_t pos)
 
 static void sift_down(struct qview *v, int which, uint32_t pos, uint32_t n)
 {
-	uint32_t *t = heap_tab(v, which), x = t[pos];
+	uint32_t *t = heap_tab(v, which), x = t[pos], start = pos;
 
 	for (;;) {
 		uint32_t c = 2 * pos + 1;
@@ -230,107 +189,117 @@ static void sift_down(struct qview *v, int which, uint32_t pos, uint32_t n)
 		hset(v, which, pos, t[c]);
 		pos = c;
 	}
-	hset(v, which, pos, x);
+	if (pos != start)	/* in place: leave its lines alone */
+		hset(v, which, pos, x);
+}
+
+static void heap_add(struct qview *v, int which, uint32_t slot, uint32_t n)
+{
+	hset(v, which, n, slot);
+	sift_up(v, which, n);
 }
 
 static void heap_del(struct qview *v, int which, uint32_t pos, uint32_t n)
 {
-	uint32_t *t = heap_tab(v, which), last = t[n - 1];
+	uint32_t last = heap_tab(v, which)[n - 1];
 
-	if (pos >= n || !ok(v, last)) {
-		damaged(v);
-		return;
-	}
 	if (pos == n - 1)
 		return;
 	hset(v, which, pos, last);
 	sift_down(v, which, pos, n - 1);
-	sift_up(v, which, which == HK ? M(v, last)->kpos : M(v, last)->spos);
+	sift_up(v, which, which == HK ? buckets(v)[last].kpos :
+					buckets(v)[last].spos);
 }
 
-/* ---- buckets and the FIFO list ---------------------------------------- */
+static bool heaps_ok(struct qview *v, uint32_t slot)
+{
+	struct bucket *b = &buckets(v)[slot];
+	uint32_t n = v->st->nbuckets;
+
+	return n <= v->nchunks && b->kpos < n && b->spos < n &&
+	       heap_tab(v, HK)[b->kpos] == slot &&
+	       heap_tab(v, HS)[b->spos] == slot;
+}
+
+/* Empty a bucket's entry, shifting later entries of its probe chain back
+ * so that none becomes unreachable; their heap entries follow them. */
+static void bucket_drop(struct qview *v, uint32_t j)
+{
+	struct bucket *t = buckets(v);
+	uint32_t mask = v->hcap - 1, n = v->st->nbuckets;
+
+	heap_del(v, HK, t[j].kpos, n);
+	heap_del(v, HS, t[j].spos, n);
+	v->st->nbuckets = n - 1;
+	for (uint32_t i = j;;) {
+		t[j].head = 0;
+		for (;;) {
+			i = (i + 1) & mask;
+			if (!t[i].head)
+				return;
+			uint32_t home = hslot(v, t[i].key);
+			bool stays = j <= i ? (j < home && home <= i) :
+					      (j < home || home <= i);
+			if (!stays) {
+				t[j] = t[i];
+				heap_tab(v, HK)[t[j].kpos] = j;
+				heap_tab(v, HS)[t[j].spos] = j;
+				j = i;
+				break;
+			}
+		}
+	}
+}
+
+/* ---- the queue's order ------------------------------------------------ */
 
 static void index_add(struct qview *v, uint32_t idx)
 {
 	struct store_hdr *st = v->st;
 	struct msg *m = M(v, idx);
-	long b = hfind(v, m->key);
+	long s = bfind(v, m->key);
 
 	m->bnext = NIL;
-	if (b < 0)
-		return;
-	if (b == NIL) {
-		uint32_t n = st->nbuckets;
+	if (s == -ENOMSG) {
+		uint32_t n = st->nbuckets, j = bfree_slot(v, m->key);
+		struct bucket *b = &buckets(v)[j];
 		if (n >= v->nchunks) {
 			damaged(v);
 			return;
 		}
-		m->btail = idx;
-		hput(v, idx);
-		hset(v, HK, n, idx);
-		sift_up(v, HK, n);
-		hset(v, HS, n, idx);
-		sift_up(v, HS, n);
+		b->key = m->key;
+		b->head = idx + 1;
+		b->tail = idx;
+		b->hseq = m->seq;
+		heap_add(v, HK, j, n);
+		heap_add(v, HS, j, n);
 		st->nbuckets = n + 1;
-	} else {
-		struct msg *h = M(v, (uint32_t)b);
-		if (!ok(v, h->btail)) {
-			damaged(v);
-			return;
-		}
-		M(v, h->btail)->bnext = idx;
-		h->btail = idx;
+	} else if (s >= 0) {
+		struct bucket *b = &buckets(v)[s];
+		M(v, b->tail)->bnext = idx;
+		b->tail = idx;
 	}
-	m->gnext = NIL;
-	m->gprev = st->tail;
-	if (ok(v, st->tail))
-		M(v, st->tail)->gnext = idx;
-	else
-		st->head = idx;
-	st->tail = idx;
 }
 
-/* Remove a bucket head from the indexes. */
-static void index_del(struct qview *v, uint32_t idx)
+/* Take the head of bucket `slot` out of the order. */
+static void index_del(struct qview *v, uint32_t slot)
 {
-	struct store_hdr *st = v->st;
-	struct msg *m = M(v, idx);
-	uint32_t nx = m->bnext, n = st->nbuckets;
+	struct bucket *b = &buckets(v)[slot];
+	uint32_t nx = M(v, b->head - 1)->bnext;
 
-	if (m->kpos >= n || m->spos >= n ||
-	    heap_tab(v, HK)[m->kpos] != idx ||
-	    heap_tab(v, HS)[m->spos] != idx) {
+	if (!heaps_ok(v, slot)) {
 		damaged(v);
 		return;
 	}
 	if (nx == NIL) {
-		hdel(v, idx);
-		heap_del(v, HK, m->kpos, n);
-		heap_del(v, HS, m->spos, n);
-		st->nbuckets = n - 1;
+		bucket_drop(v, slot);
 	} else if (ok(v, nx)) {
-		long p = hpos(v, idx);
-		if (p < 0) {
-			damaged(v);
-			return;
-		}
-		hash_tab(v)[p] = nx;
-		M(v, nx)->btail = m->btail;
-		hset(v, HK, m->kpos, nx);	/* same key: order holds */
-		hset(v, HS, m->spos, nx);
-		sift_down(v, HS, m->spos, n);
+		b->head = nx + 1;
+		b->hseq = M(v, nx)->seq;
+		sift_down(v, HS, b->spos, v->st->nbuckets);
 	} else {
 		damaged(v);
-		return;
 	}
-	if (ok(v, m->gprev))
-		M(v, m->gprev)->gnext = m->gnext;
-	else
-		st->head = ok(v, m->gnext) ? m->gnext : NIL;
-	if (ok(v, m->gnext))
-		M(v, m->gnext)->gprev = m->gprev;
-	else
-		st->tail = ok(v, m->gprev) ? m->gprev : NIL;
 }
 
 /* ---- chunk allocation ------------------------------------------------- */
@@ -340,21 +309,28 @@ static void push_free(struct qview *v, uint32_t i)
 	struct cont *c = C(v, i);
 
 	__atomic_store_n(&c->state, CH_FREE, __ATOMIC_RELEASE);
-	c->next_chunk = v->st->free_head;
-	v->st->free_head = i;
-	v->st->nfree++;
+	c->next_chunk = v->st->ffree;
+	v->st->ffree = i;
+	v->st->nffree++;
 }
 
 static long pop_free(struct qview *v)
 {
 	struct store_hdr *st = v->st;
-	uint32_t i = st->free_head;
+	uint32_t i;
 
+	if (st->afree == NIL && st->ffree != NIL) {
+		st->afree = st->ffree;
+		st->nafree = st->nffree;
+		st->ffree = NIL;
+		st->nffree = 0;
+	}
+	i = st->afree;
 	if (i != NIL) {
-		if (!ok(v, i) || C(v, i)->state != CH_FREE || !st->nfree)
+		if (!ok(v, i) || C(v, i)->state != CH_FREE || !st->nafree)
 			return damaged(v);
-		st->free_head = C(v, i)->next_chunk;
-		st->nfree--;
+		st->afree = C(v, i)->next_chunk;
+		st->nafree--;
 		return i;
 	}
 	if (st->bump < v->nchunks)
@@ -373,49 +349,47 @@ static uint64_t avail(struct qview *v)
 {
 	struct store_hdr *st = v->st;
 	uint64_t fresh = st->bump < v->nchunks ? v->nchunks - st->bump : 0;
-	return st->nfree + fresh;
+	return (uint64_t)st->nafree + st->nffree + fresh;
 }
 
 /*
- * Grow the store so that `need` chunks are free.  The new indexes are
- * built beyond the old end before nchunks - the commit - changes (L3).
+ * Grow the store so that `need` chunks are free.  The new index area lies
+ * beyond the old layout, so it is built from the old one before nchunks -
+ * the commit - changes (L3); a crash before leaves the old store intact.
  */
 static int store_grow(struct ns *ns, struct qview *v, uint64_t need)
 {
-	struct store_hdr *st;
 	uint64_t n = v->nchunks, newn = n * 2;
-	uint32_t nb = v->st->nbuckets, *keep;
+	uint32_t ohcap = v->hcap, nb = v->st->nbuckets, moved = 0;
+	size_t ooff;
 	int r;
 
 	while (newn - n + avail(v) < need)
 		newn *= 2;
 	if (newn > (1u << 30) || nb > n)
 		return -ENOMEM;
-	keep = malloc(2 * (size_t)nb * 4 + 4);
-	if (!keep)
-		return -ENOMEM;
-	memcpy(keep, heap_tab(v, HK), (size_t)nb * 4);
-	memcpy(keep + nb, heap_tab(v, HS), (size_t)nb * 4);
+	ooff = (size_t)((char *)buckets(v) - (char *)v->st);
 	r = qview_grow(ns, v, store_size(v->chunk, (uint32_t)newn));
-	if (r) {
-		free(keep);
+	if (r)
 		return r;
-	}
-	st = v->st;
+	FAULT(FP_GROW);
+	struct bucket *old = (struct bucket *)((char *)v->st + ooff);
 	v->nchunks = (uint32_t)newn;
 	v->hcap = hcap_for(v->nchunks);
-	memset(hash_tab(v), 0xff, (size_t)v->hcap * 4);
-	for (uint32_t i = 0; i < nb; i++) {
-		if (!ok(v, keep[i]) || !ok(v, keep[nb + i])) {
-			free(keep);
+	for (uint32_t i = 0; i < ohcap; i++) {
+		if (!old[i].head)
+			continue;
+		if (!bok(v, &old[i]) || moved >= nb)
 			return (int)damaged(v);
-		}
-		hset(v, HK, i, keep[i]);
-		hset(v, HS, i, keep[nb + i]);
-		hput(v, keep[i]);
+		uint32_t j = bfree_slot(v, old[i].key);
+		buckets(v)[j] = old[i];
+		heap_add(v, HK, j, moved);
+		heap_add(v, HS, j, moved);
+		moved++;
 	}
-	free(keep);
-	__atomic_store_n(&st->nchunks, v->nchunks, __ATOMIC_RELEASE);
+	if (moved != nb)
+		return (int)damaged(v);
+	__atomic_store_n(&v->st->nchunks, v->nchunks, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -500,7 +474,13 @@ static void free_chain(struct qview *v, uint32_t head)
 
 void store_take(struct qview *v, uint32_t head)
 {
-	index_del(v, head);
+	long s = bfind(v, M(v, head)->key);
+
+	/* Only a bucket head is ever taken (see layout.h). */
+	if (s < 0 || buckets(v)[s].head != head + 1)
+		damaged(v);
+	else
+		index_del(v, (uint32_t)s);
 	free_chain(v, head);
 }
 
@@ -509,11 +489,22 @@ void store_free(struct qview *v, uint32_t head)
 	free_chain(v, head);
 }
 
+/* The head of the bucket in slot s, checked. */
+static long head_of(struct qview *v, uint32_t s)
+{
+	struct bucket *b = &buckets(v)[s];
+
+	if (s >= v->hcap || !bok(v, b) ||
+	    M(v, b->head - 1)->state != CH_QUEUED)
+		return damaged(v);
+	return b->head - 1;
+}
+
 long store_find(struct qview *v, int mode, int64_t type)
 {
 	struct store_hdr *st = v->st;
-	uint32_t nb = st->nbuckets, *s, best;
-	long r;
+	uint32_t nb = st->nbuckets, *h, best = NIL;
+	long s;
 
 	if (st->damaged || nb > v->nchunks)
 		return damaged(v);
@@ -521,60 +512,98 @@ long store_find(struct qview *v, int mode, int64_t type)
 		return -ENOMSG;
 	switch (mode) {
 	case SEARCH_ANY:
-		r = st->head;
-		break;
+		return head_of(v, heap_tab(v, HS)[0]);
 	case SEARCH_EQUAL:
-		r = hfind(v, type);
-		break;
+		s = bfind(v, type);
+		return s < 0 ? s : head_of(v, (uint32_t)s);
 	case SEARCH_LESSEQUAL:
-		r = heap_tab(v, HK)[0];
-		if (ok(v, (uint32_t)r) && M(v, (uint32_t)r)->key > type)
-			r = NIL;
-		break;
+		s = heap_tab(v, HK)[0];
+		if (s >= v->hcap)
+			return damaged(v);
+		return buckets(v)[s].key > type ? -ENOMSG :
+						  head_of(v, (uint32_t)s);
 	case SEARCH_NOTEQUAL:
-		/* Bucket keys are distinct: the oldest head of another key
-		 * is the heap root or one of its children. */
-		s = heap_tab(v, HS);
-		best = NIL;
+		/* Keys are distinct: the oldest head of another key is the
+		 * root of the seq heap or one of its children. */
+		h = heap_tab(v, HS);
 		for (uint32_t i = 0; i < 3 && i < nb; i++) {
-			if (!ok(v, s[i]))
+			if (h[i] >= v->hcap)
 				return damaged(v);
-			if (M(v, s[i])->key != type &&
-			    (best == NIL || less(v, HS, s[i], best)))
-				best = s[i];
+			if (buckets(v)[h[i]].key != type &&
+			    (best == NIL || less(v, HS, h[i], best)))
+				best = h[i];
 			if (i == 0 && best != NIL)
 				break;
 		}
-		r = best;
-		break;
-	default:
-		return -EINVAL;
+		return best == NIL ? -ENOMSG : head_of(v, best);
 	}
-	if (r < 0)
-		return r;
-	if (r == NIL)
-		return -ENOMSG;
-	if (!ok(v, (uint32_t)r) || M(v, (uint32_t)r)->state != CH_QUEUED)
-		return damaged(v);
-	return r;
+	return -EINVAL;
 }
 
+/*
+ * The n-th message in queue order (MSG_COPY): merge the buckets by seq
+ * with a small heap of cursors.  O(n log buckets), memory for the cursors.
+ */
 long store_nth(struct qview *v, uint64_t n)
 {
-	uint32_t i = v->st->head;
+	uint32_t nb = v->st->nbuckets, cnt = 0;
+	struct bucket *t = buckets(v);
+	uint32_t *cur;
+	long r = -ENOMSG;
 
-	if (v->st->damaged)
+	if (v->st->damaged || nb > v->nchunks)
 		return damaged(v);
-	for (uint64_t k = 0; k <= v->nchunks; k++) {
-		if (i == NIL)
-			return -ENOMSG;
-		if (!ok(v, i) || M(v, i)->state != CH_QUEUED)
-			return damaged(v);
-		if (k == n)
-			return i;
-		i = M(v, i)->gnext;
+	cur = malloc((size_t)nb * sizeof(*cur) + 1);
+	if (!cur)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < v->hcap && cnt < nb; i++)
+		if (t[i].head) {
+			if (!bok(v, &t[i])) {
+				free(cur);
+				return damaged(v);
+			}
+			cur[cnt++] = t[i].head - 1;
+		}
+	/* A binary heap of chunk indexes ordered by seq. */
+#define SEQ(k) (M(v, cur[k])->seq)
+	for (uint32_t i = cnt / 2; i-- > 0;)
+		for (uint32_t p = i, c; (c = 2 * p + 1) < cnt; p = c) {
+			if (c + 1 < cnt && SEQ(c + 1) < SEQ(c))
+				c++;
+			if (SEQ(p) <= SEQ(c))
+				break;
+			uint32_t x = cur[p]; cur[p] = cur[c]; cur[c] = x;
+		}
+	for (uint64_t k = 0; cnt && k <= v->nchunks; k++) {
+		uint32_t top = cur[0];
+		if (M(v, top)->state != CH_QUEUED) {
+			r = damaged(v);
+			break;
+		}
+		if (k == n) {
+			r = top;
+			break;
+		}
+		uint32_t nx = M(v, top)->bnext;
+		if (nx == NIL)
+			cur[0] = cur[--cnt];
+		else if (ok(v, nx))
+			cur[0] = nx;
+		else {
+			r = damaged(v);
+			break;
+		}
+		for (uint32_t p = 0, c; (c = 2 * p + 1) < cnt; p = c) {
+			if (c + 1 < cnt && SEQ(c + 1) < SEQ(c))
+				c++;
+			if (SEQ(p) <= SEQ(c))
+				break;
+			uint32_t x = cur[p]; cur[p] = cur[c]; cur[c] = x;
+		}
 	}
-	return damaged(v);
+#undef SEQ
+	free(cur);
+	return r;
 }
 
 int store_read(struct qview *v, uint32_t head, void *dst, size_t n)
@@ -670,8 +699,8 @@ int store_rebuild(struct qview *v,
 		}
 	}
 	qsort(q, cnt, sizeof(*q), by_seq);
-	st->free_head = NIL;
-	st->nfree = 0;
+	st->afree = st->ffree = NIL;
+	st->nafree = st->nffree = 0;
 	for (uint32_t i = n; i-- > 0;)
 		if (USED(used, i)) {
 			top = i + 1;
@@ -681,9 +710,8 @@ int store_rebuild(struct qview *v,
 	for (uint32_t i = top; i-- > 0;)
 		if (!USED(used, i))
 			push_free(v, i);
-	memset(hash_tab(v), 0xff, (size_t)v->hcap * 4);
+	memset(buckets(v), 0, (size_t)v->hcap * sizeof(struct bucket));
 	st->nbuckets = 0;
-	st->head = st->tail = NIL;
 	st->next_seq = maxseq + 1;
 	st->damaged = 0;
 	*qnum = *cbytes = 0;

@@ -52,6 +52,20 @@ static bool fits(const struct qctl *q, size_t sz)
 	return sz + q->cbytes <= q->qbytes && 1 + q->qnum <= q->qbytes;
 }
 
+/* A line that only changes when the value does stays shared between the
+ * CPUs of a sender and a receiver. */
+static inline void set_if_changed32(int32_t *f, int32_t v)
+{
+	if (*f != v)
+		*f = v;
+}
+
+static inline void set_if_changed64(int64_t *f, int64_t v)
+{
+	if (*f != v)
+		*f = v;
+}
+
 static bool same_queue(const struct qctl *q, uint64_t gen)
 {
 	return q->state == SLOT_LIVE && q->gen == gen;
@@ -120,6 +134,7 @@ static bool pipelined_send(struct ns *ns, struct qctl *q, struct qview *v,
 			continue;
 		}
 		store_inflight(v, head, i);
+		FAULT(FP_HANDOFF);
 		w->msg = head;
 		w->len = sz;
 		w->mtype = mtype;
@@ -130,6 +145,26 @@ static bool pipelined_send(struct ns *ns, struct qctl *q, struct qview *v,
 		return true;
 	}
 	return false;
+}
+
+/*
+ * Before sleeping, spin a little outside the lock while the queue does not
+ * change (L10).  A caller that spins has not blocked yet: to the others it
+ * is one that arrives a moment later, so no rule sees the difference.
+ * Returns with the lock held; true if the caller should retry.
+ */
+static bool spin_first(struct ns *ns, uint32_t idx, struct qctl *q,
+		       bool *spun)
+{
+	uint32_t ev = q->events;
+
+	if (*spun || !proc_spin_ns())
+		return false;
+	*spun = true;
+	q_unlock(q);
+	proc_spin(&q->events, ev);
+	q_lock(ns, idx, q);
+	return true;
 }
 
 /* Enqueue the caller's record on a wait list and sleep until posted. */
@@ -191,6 +226,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	struct qview *v;
 	struct ns *ns;
 	uint32_t me = NIL, head;
+	bool spun = false;
 	int64_t mtype;
 	uint64_t gen;
 	long r;
@@ -223,6 +259,8 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 			r = -EAGAIN;
 			goto out;
 		}
+		if (spin_first(ns, (uint32_t)idx, q, &spun))
+			continue;
 		if (!w) {
 			r = waiter_alloc(ns, &me);
 			if (r)
@@ -242,18 +280,25 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 			goto out;	/* EINTR: never restarted (A9) */
 	}
 	r = qview_sync(ns, (uint32_t)idx, q, &v);
-	if (r == -EUCLEAN)
-		r = q_mend_store(ns, (uint32_t)idx, q, &v);
 	if (!r)
 		r = store_put(ns, v, mtype, (const long *)msgp + 1, sz, &head);
+	if (r == -EUCLEAN) {	/* damaged: rebuild it and try once more */
+		r = q_mend_store(ns, (uint32_t)idx, q, &v);
+		if (!r)
+			r = store_put(ns, v, mtype, (const long *)msgp + 1, sz,
+				      &head);
+	}
 	if (r)
 		goto out;
-	q->lspid = proc_pid();
-	q->stime = proc_now();
+	FAULT(FP_SEND_PUT);
+	set_if_changed32(&q->lspid, proc_pid());
+	set_if_changed64(&q->stime, proc_now());
 	if (!pipelined_send(ns, q, v, head, mtype, sz, &wk)) {
 		store_link(v, head);
+		FAULT(FP_SEND_LINK);
 		q->cbytes += sz;
 		q->qnum++;
+		q->events++;
 	}
 out:
 	if (w)
@@ -316,6 +361,7 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 	struct qview *v;
 	struct ns *ns;
 	size_t copy_max = 0;
+	bool spun = false;
 	uint32_t me = NIL;
 	uint64_t gen;
 	long r, h;
@@ -378,11 +424,14 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 				 * mid-copy loses no message.  A fault after it
 				 * loses it, as on the kernel. */
 				r = copy_out(v, (uint32_t)h, m->key, msgp, n);
+				FAULT(FP_RECV_COPY);
 				store_take(v, (uint32_t)h);
+				FAULT(FP_RECV_TAKE);
 				q->qnum--;
 				q->cbytes -= len;
-				q->rtime = proc_now();
-				q->lrpid = proc_pid();
+				set_if_changed64(&q->rtime, proc_now());
+				set_if_changed32(&q->lrpid, proc_pid());
+				q->events++;
 				wake_senders(ns, q, &wk);
 				r = r ? r : (long)n;
 			}
@@ -396,6 +445,8 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 			r = -ENOMSG;
 			goto out;
 		}
+		if (spin_first(ns, (uint32_t)idx, q, &spun))
+			continue;
 		if (!w) {
 			r = waiter_alloc(ns, &me);
 			if (r)

@@ -1,0 +1,991 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench.c - umq against the kernel's System V message queues.
+ *
+ * Every timed figure comes from two processes doing blocking msgsnd and
+ * msgrcv, as real programs do.  The parent only creates and removes queues
+ * and supervises the children with a deadline: a side that fails, crashes
+ * or hangs gets its peer killed and is reported, instead of leaving the
+ * benchmark blocked, and every queue is removed on the way out.
+ *
+ * Usage: bench [-uv] [-r RUNS] [-t SECONDS_PER_RUN]
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "umq.h"
+
+#define MAX_RUNS	15
+#define RUN_TIMEOUT	5.0	/* s; a healthy run takes run_secs */
+#define SMALL		64
+#define BIG		8192
+#define MEM_MSGS	1000
+#define COUNT_MSGS	200	/* * 64 B: fits in a default queue */
+
+struct backend {
+	const char *name;
+	int (*get)(key_t, int);
+	int (*snd)(int, const void *, size_t, int);
+	ssize_t (*rcv)(int, void *, size_t, long, int);
+	int (*ctl)(int, int, struct msqid_ds *);
+	int broken;	/* a umq child died: it may have held a lock */
+	int failed;	/* some operation failed: exit status 1 */
+};
+
+static struct backend be_kernel = {
+	"kernel", msgget, msgsnd, msgrcv, msgctl, 0, 0
+};
+static struct backend be_umq = {
+	"umq", umq_msgget, umq_msgsnd, umq_msgrcv, umq_msgctl, 0, 0
+};
+static struct backend *backends[] = { &be_kernel, &be_umq };
+
+struct qmsg {
+	long mtype;
+	char mtext[BIG];
+};
+
+/* What a child reports; lives in memory shared with the parent. */
+struct result {
+	double secs;
+	long count;
+	long extra[2];
+	char err[200];
+	char detail[200];
+};
+
+struct job {
+	struct backend *be;
+	int qid;
+	size_t size;
+};
+
+typedef int (*role_fn)(const struct job *, struct result *);
+
+static struct result *res;
+static double run_secs = 0.3;
+static int runs = 5;
+static int verbose;
+static int pin_cpu[2] = { -1, -1 };
+
+static sigset_t chld_set, orig_mask;
+static volatile pid_t kids[2];
+static volatile int kqueues[8];
+static volatile sig_atomic_t interrupted;
+static char ns_parent[64], ns_dir[96];
+static char notes[16][256];
+static int nnotes;
+
+__attribute__((format(printf, 1, 2)))
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (nnotes == 16)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(notes[nnotes++], sizeof(notes[0]), fmt, ap);
+	va_end(ap);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- children ----------------------------------------------------------- */
+
+static int fail(struct result *r, const char *what)
+{
+	snprintf(r->err, sizeof(r->err), "%s: %s", what, strerror(errno));
+	return 1;
+}
+
+static int sender(const struct job *j, struct result *r)
+{
+	static struct qmsg m = { .mtype = 1 };
+	double deadline = now() + run_secs;
+	long n = 0;
+	int i;
+
+	memset(m.mtext, 'x', j->size);
+	do {
+		for (i = 0; i < 64; i++)
+			if (j->be->snd(j->qid, &m, j->size, 0) < 0)
+				return fail(r, "msgsnd");
+		n += 64;
+	} while (now() < deadline);
+	m.mtype = 2;
+	if (j->be->snd(j->qid, &m, j->size, 0) < 0)
+		return fail(r, "msgsnd (stop)");
+	r->count = n;
+	return 0;
+}
+
+/* Times from the first message to the stop message: steady state only. */
+static int receiver(const struct job *j, struct result *r)
+{
+	static struct qmsg m;
+	double t0 = 0;
+	long n = 0;
+	ssize_t got;
+
+	for (;;) {
+		got = j->be->rcv(j->qid, &m, j->size, 0, 0);
+		if (got < 0)
+			return fail(r, "msgrcv");
+		if (got != (ssize_t)j->size) {
+			snprintf(r->err, sizeof(r->err),
+				 "msgrcv returned %zd bytes, sent %zu",
+				 got, j->size);
+			return 1;
+		}
+		if (!t0)
+			t0 = now();
+		if (m.mtype == 2)
+			break;
+		n++;
+	}
+	r->secs = now() - t0;
+	r->count = n;
+	return 0;
+}
+
+/* Ping is type 1 and pong type 2 on one queue; mtext[0] = 1 says stop. */
+static int pinger(const struct job *j, struct result *r)
+{
+	static struct qmsg m;
+	double t0 = 0, deadline = 0;
+	long n = 0;
+	int i;
+
+	do {
+		for (i = 0; i < 64; i++) {
+			m.mtype = 1;
+			if (j->be->snd(j->qid, &m, j->size, 0) < 0)
+				return fail(r, "msgsnd (ping)");
+			if (j->be->rcv(j->qid, &m, j->size, 2, 0) < 0)
+				return fail(r, "msgrcv (pong)");
+		}
+		/* the first 64 rounds wait for the peer to start: not timed */
+		if (!t0) {
+			t0 = now();
+			deadline = t0 + run_secs;
+			continue;
+		}
+		n += 64;
+	} while (now() < deadline);
+	r->secs = now() - t0;
+	r->count = n;
+	m.mtype = 1;
+	m.mtext[0] = 1;
+	if (j->be->snd(j->qid, &m, j->size, 0) < 0)
+		return fail(r, "msgsnd (stop)");
+	return 0;
+}
+
+static int ponger(const struct job *j, struct result *r)
+{
+	static struct qmsg m;
+
+	for (;;) {
+		if (j->be->rcv(j->qid, &m, j->size, 1, 0) < 0)
+			return fail(r, "msgrcv (ping)");
+		if (m.mtext[0])
+			return 0;
+		m.mtype = 2;
+		if (j->be->snd(j->qid, &m, j->size, 0) < 0)
+			return fail(r, "msgsnd (pong)");
+	}
+}
+
+/*
+ * Counting system calls: a seccomp filter hands every system call of this
+ * thread to a helper thread, which counts it and lets it go on.  Exact,
+ * and the kernel backend (one call each) shows that the count is right.
+ */
+#define NR_SEEN	512
+
+struct counter {
+	atomic_long n;
+	atomic_int fd;
+	atomic_int seen[NR_SEEN];	/* by system call number */
+};
+
+static void *count_thread(void *arg)
+{
+	struct counter *c = arg;
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+	int fd;
+
+	while ((fd = atomic_load(&c->fd)) < 0)
+		sched_yield();
+	for (;;) {
+		memset(&req, 0, sizeof(req));
+		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
+			if (errno == EINTR)
+				continue;
+			return NULL;
+		}
+		atomic_fetch_add(&c->n, 1);
+		if (req.data.nr >= 0 && req.data.nr < NR_SEEN)
+			atomic_fetch_add(&c->seen[req.data.nr], 1);
+		memset(&resp, 0, sizeof(resp));
+		resp.id = req.id;
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	}
+}
+
+static int count_start(struct counter *c, struct result *r)
+{
+	struct sock_filter all = BPF_STMT(BPF_RET | BPF_K,
+					  SECCOMP_RET_USER_NOTIF);
+	struct sock_fprog prog = { .len = 1, .filter = &all };
+	pthread_t t;
+	int fd;
+
+	memset(c, 0, sizeof(*c));
+	atomic_init(&c->fd, -1);
+	if ((errno = pthread_create(&t, NULL, count_thread, c)))
+		return fail(r, "pthread_create");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return fail(r, "prctl(NO_NEW_PRIVS)");
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (fd < 0)
+		return fail(r, "seccomp(NEW_LISTENER)");
+	atomic_store(&c->fd, fd);
+	return 0;
+}
+
+#define NR(name)	{ SYS_##name, #name }
+
+static const char *nr_name(int nr)
+{
+	static const struct { int nr; const char *name; } names[] = {
+		NR(futex), NR(getpid), NR(gettid), NR(clock_gettime),
+		NR(sched_yield), NR(mmap), NR(munmap), NR(fstat), NR(openat),
+		NR(close), NR(getuid), NR(geteuid), NR(getgid), NR(getegid),
+		NR(getgroups), NR(setfsuid), NR(setfsgid), NR(msgsnd),
+		NR(msgrcv),
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].nr == nr)
+			return names[i].name;
+	return NULL;
+}
+
+/* Which calls were made, for -v: "futex 200, getpid 200". */
+static void describe_seen(struct counter *c, struct result *r)
+{
+	size_t off = 0;
+	const char *name;
+	int nr, n;
+
+	for (nr = 0; nr < NR_SEEN && off < sizeof(r->detail); nr++) {
+		n = atomic_load(&c->seen[nr]);
+		if (!n)
+			continue;
+		name = nr_name(nr);
+		if (name)
+			off += snprintf(r->detail + off,
+					sizeof(r->detail) - off, "%s%s %d",
+					off ? ", " : "", name, n);
+		else
+			off += snprintf(r->detail + off,
+					sizeof(r->detail) - off, "%snr%d %d",
+					off ? ", " : "", nr, n);
+	}
+}
+
+static int counted_nowait(const struct job *j, struct result *r)
+{
+	static struct qmsg m = { .mtype = 1 };
+	/* static: the counting thread outlives this frame */
+	static struct counter c;
+	long c0, c1;
+	int i;
+
+	/* one untimed round first: the library may map the queue lazily */
+	if (j->be->snd(j->qid, &m, j->size, IPC_NOWAIT) < 0 ||
+	    j->be->rcv(j->qid, &m, j->size, 0, IPC_NOWAIT) < 0)
+		return fail(r, "warm-up");
+	if (count_start(&c, r))
+		return 1;
+	c0 = atomic_load(&c.n);
+	for (i = 0; i < COUNT_MSGS; i++)
+		if (j->be->snd(j->qid, &m, j->size, IPC_NOWAIT) < 0)
+			return fail(r, "msgsnd");
+	c1 = atomic_load(&c.n);
+	r->extra[0] = c1 - c0;
+	for (i = 0; i < COUNT_MSGS; i++)
+		if (j->be->rcv(j->qid, &m, j->size, 0, IPC_NOWAIT) < 0)
+			return fail(r, "msgrcv");
+	r->extra[1] = atomic_load(&c.n) - c1;
+	r->count = COUNT_MSGS;
+	describe_seen(&c, r);
+	return 0;
+}
+
+/* ---- supervision -------------------------------------------------------- */
+
+static void on_signal(int sig)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (kids[i] > 0)
+			kill(kids[i], SIGKILL);
+	for (i = 0; i < 8; i++)
+		if (kqueues[i] >= 0)
+			msgctl(kqueues[i], IPC_RMID, NULL);
+	interrupted = sig;
+}
+
+static void on_chld(int sig)
+{
+}
+
+/* Cross-core placement, every run alike: else it is up to the scheduler. */
+static void pin(int role)
+{
+	cpu_set_t set;
+
+	if (pin_cpu[role] < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(pin_cpu[role], &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void child_start(void)
+{
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &orig_mask, NULL);
+}
+
+static void describe_exit(struct backend *be, int st, const struct result *r,
+			  char *why, size_t len)
+{
+	if (WIFEXITED(st)) {
+		snprintf(why, len, "%s", r->err[0] ? r->err : "child failed");
+		return;
+	}
+	be->broken = be != &be_kernel;
+	snprintf(why, len, "child killed by signal %d", WTERMSIG(st));
+}
+
+static void kill_all(int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (kids[i] <= 0)
+			continue;
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+		kids[i] = 0;
+	}
+}
+
+/* Wait for the children; on the first failure or at the deadline kill all. */
+static int supervise(struct backend *be, int n, char *why, size_t len)
+{
+	double deadline = now() + RUN_TIMEOUT, left;
+	struct timespec ts;
+	int i, st, live = n, bad = 0;
+
+	while (live && !bad) {
+		for (i = 0; i < n; i++) {
+			if (kids[i] <= 0 || waitpid(kids[i], &st, WNOHANG) <= 0)
+				continue;
+			kids[i] = 0;
+			live--;
+			if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+				describe_exit(be, st, &res[i], why, len);
+				bad = 1;
+			}
+		}
+		left = deadline - now();
+		if (!live || bad)
+			break;
+		if (interrupted) {
+			snprintf(why, len, "interrupted");
+			bad = 1;
+		} else if (left <= 0) {
+			snprintf(why, len, "no progress in %.0f s (deadlock?)",
+				 RUN_TIMEOUT);
+			be->broken = be != &be_kernel;
+			bad = 1;
+		} else {
+			ts.tv_sec = (time_t)left;
+			ts.tv_nsec = (long)((left - ts.tv_sec) * 1e9);
+			sigtimedwait(&chld_set, NULL, &ts);
+		}
+	}
+	kill_all(n);
+	return bad ? -1 : 0;
+}
+
+static int run_roles(const struct job *j, const role_fn *fn, int n,
+		     char *why, size_t len)
+{
+	int i;
+
+	memset(res, 0, 2 * sizeof(*res));
+	for (i = 0; i < n; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			snprintf(why, len, "fork: %s", strerror(errno));
+			kill_all(i);
+			return -1;
+		}
+		if (pid == 0) {
+			child_start();
+			pin(i);
+			_exit(fn[i](j, &res[i]));
+		}
+		kids[i] = pid;
+	}
+	return supervise(j->be, n, why, len);
+}
+
+static void track(int id, int on)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		if (on && kqueues[i] < 0) {
+			kqueues[i] = id;
+			return;
+		}
+		if (!on && kqueues[i] == id)
+			kqueues[i] = -1;
+	}
+}
+
+static int queue_new(struct backend *be, char *why, size_t len)
+{
+	int id = be->get(IPC_PRIVATE, IPC_CREAT | 0600);
+
+	if (id < 0)
+		snprintf(why, len, "msgget: %s", strerror(errno));
+	else if (be == &be_kernel)
+		track(id, 1);
+	return id;
+}
+
+static int queue_del(struct backend *be, int id, char *why, size_t len)
+{
+	int rc = 0;
+
+	/* a killed child may have held a umq lock: the namespace goes whole */
+	if (be->broken)
+		return 0;
+	if (be->ctl(id, IPC_RMID, NULL) < 0) {
+		snprintf(why, len, "IPC_RMID: %s", strerror(errno));
+		rc = -1;
+	}
+	if (be == &be_kernel)
+		track(id, 0);
+	return rc;
+}
+
+/* One run of a two- (or one-) process job on a fresh queue. */
+static int run_job(struct backend *be, size_t size, const role_fn *fn, int n,
+		   char *why, size_t len)
+{
+	struct job j = { be, -1, size };
+	char del_why[128];
+	int rc;
+
+	j.qid = queue_new(be, why, len);
+	if (j.qid < 0)
+		return -1;
+	rc = run_roles(&j, fn, n, why, len);
+	if (queue_del(be, j.qid, del_why, sizeof(del_why)) < 0) {
+		if (!rc)
+			snprintf(why, len, "%s", del_why);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* ---- measurements ------------------------------------------------------- */
+
+struct test {
+	const char *label;
+	const char *unit;
+	int lower_is_better;
+	size_t size;
+	role_fn fn[2];
+	int figure;	/* which child's result holds the figure */
+};
+
+static const struct test tests[] = {
+	{ "one-way, 64 B messages", "msg/s", 0, SMALL,
+	  { receiver, sender }, 0 },
+	{ "one-way, 8 KiB messages", "msg/s", 0, BIG,
+	  { receiver, sender }, 0 },
+	{ "round trip, 64 B, 2 types", "us", 1, SMALL,
+	  { ponger, pinger }, 1 },
+};
+#define NTESTS (sizeof(tests) / sizeof(tests[0]))
+
+static double figure(const struct test *t)
+{
+	const struct result *r = &res[t->figure];
+
+	if (r->count <= 0 || r->secs <= 0)
+		return NAN;
+	if (t->lower_is_better)
+		return r->secs / r->count * 1e6;
+	return r->count / r->secs;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void print_runs(const struct test *t, const struct backend *be,
+		       const double *v)
+{
+	int i;
+
+	printf("  %-26s %-6s", t->label, be->name);
+	for (i = 0; i < runs; i++)
+		printf(" %10.4g", v[i]);
+	printf("  %s\n", t->unit);
+}
+
+/* Median of the runs, alternating backends so drift hits both alike. */
+static void measure(const struct test *t, double med[2])
+{
+	double v[2][MAX_RUNS];
+	int skip[2] = { 0, 0 };
+	char why[256];
+	int r, b;
+
+	for (b = 0; b < 2; b++)
+		med[b] = NAN;
+	for (r = 0; r < runs; r++) {
+		for (b = 0; b < 2; b++) {
+			struct backend *be = backends[b];
+
+			v[b][r] = NAN;
+			if (skip[b] || be->broken || interrupted)
+				continue;
+			why[0] = 0;
+			if (run_job(be, t->size, t->fn, 2, why, sizeof(why))) {
+				skip[b] = be->failed = 1;
+				note("%s, %s: %s", be->name, t->label, why);
+				continue;
+			}
+			v[b][r] = figure(t);
+			skip[b] = isnan(v[b][r]);
+		}
+	}
+	for (b = 0; b < 2; b++) {
+		if (verbose)
+			print_runs(t, backends[b], v[b]);
+		if (skip[b] || isnan(v[b][0]))
+			continue;
+		qsort(v[b], runs, sizeof(double), cmp_double);
+		med[b] = v[b][runs / 2];
+	}
+}
+
+static void fmt_value(char *buf, size_t len, double v, const char *unit)
+{
+	if (isnan(v))
+		snprintf(buf, len, "FAILED");
+	else if (strcmp(unit, "us"))
+		snprintf(buf, len, v >= 1e6 ? "%.2f M %s" : "%.0f k %s",
+			 v >= 1e6 ? v / 1e6 : v / 1e3, unit);
+	else
+		snprintf(buf, len, "%.2f %s", v, unit);
+}
+
+static void fmt_ratio(char *buf, size_t len, const struct test *t,
+		      const double med[2])
+{
+	double x = med[1] / med[0];
+
+	if (isnan(x)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (t->lower_is_better)
+		x = 1 / x;
+	if (x >= 1)
+		snprintf(buf, len, x < 2 ? "x%.2f faster" : "x%.1f faster", x);
+	else
+		snprintf(buf, len, x > 0.5 ? "x%.2f slower" : "x%.1f slower",
+			 1 / x);
+}
+
+static void timed_tests(void)
+{
+	char k[32], u[32], ratio[32];
+	double med[NTESTS][2];
+	unsigned int i;
+
+	if (verbose)
+		printf("every run (%d of %.2f s each):\n", runs, run_secs);
+	for (i = 0; i < NTESTS; i++)
+		measure(&tests[i], med[i]);
+	if (verbose)
+		printf("\n");
+	printf("%-28s %16s %16s %16s\n", "", "kernel", "umq", "umq vs kernel");
+	for (i = 0; i < NTESTS; i++) {
+		fmt_value(k, sizeof(k), med[i][0], tests[i].unit);
+		fmt_value(u, sizeof(u), med[i][1], tests[i].unit);
+		fmt_ratio(ratio, sizeof(ratio), &tests[i], med[i]);
+		printf("%-28s %16s %16s %16s\n", tests[i].label, k, u, ratio);
+	}
+	printf("(msg/s: messages per second, one sender and one receiver "
+	       "process;\n us: microseconds per round trip between two "
+	       "processes)\n");
+}
+
+static void syscall_counts(void)
+{
+	static const role_fn fn[1] = { counted_nowait };
+	char why[256];
+	int b;
+
+	printf("\nsystem calls per operation, one process, %d x 64 B, "
+	       "IPC_NOWAIT, nobody waiting\n"
+	       "(each system call of the thread counted by a seccomp "
+	       "user-notification filter):\n", COUNT_MSGS);
+	for (b = 0; b < 2; b++) {
+		struct backend *be = backends[b];
+
+		printf("  %-7s", be->name);
+		why[0] = 0;
+		if (be->broken || interrupted) {
+			printf("not measured\n");
+			continue;
+		}
+		if (run_job(be, SMALL, fn, 1, why, sizeof(why))) {
+			printf("not measured: %s\n", why);
+			continue;
+		}
+		printf("%.2f per msgsnd, %.2f per msgrcv%s\n",
+		       (double)res[0].extra[0] / res[0].count,
+		       (double)res[0].extra[1] / res[0].count,
+		       be == &be_kernel ? "   (the check: 1 each)" : "");
+		if (verbose)
+			printf("         calls: %s\n", res[0].detail);
+	}
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+static long long du_bytes;
+static int du_files;
+
+static int du_one(const char *path, const struct stat *st, int type,
+		  struct FTW *f)
+{
+	if (type == FTW_F) {
+		du_bytes += (long long)st->st_blocks * 512;
+		du_files++;
+	}
+	return 0;
+}
+
+static long long ns_usage(int *files)
+{
+	du_bytes = 0;
+	du_files = 0;
+	if (nftw(ns_dir, du_one, 16, FTW_PHYS) < 0)
+		return -1;
+	*files = du_files;
+	return du_bytes;
+}
+
+/* Queue as many as MEM_MSGS 64-byte messages as fit; returns how many. */
+static int fill(struct backend *be, int qid)
+{
+	static struct qmsg m = { .mtype = 1 };
+	int n;
+
+	for (n = 0; n < MEM_MSGS; n++)
+		if (be->snd(qid, &m, SMALL, IPC_NOWAIT) < 0)
+			break;
+	return n;
+}
+
+static void memory_kernel(void)
+{
+	struct msqid_ds ds;
+	char why[256] = "";
+	int qid, n, raised;
+
+	qid = queue_new(&be_kernel, why, sizeof(why));
+	if (qid < 0) {
+		printf("  kernel: not measured: %s\n", why);
+		return;
+	}
+	msgctl(qid, IPC_STAT, &ds);
+	ds.msg_qbytes = MEM_MSGS * SMALL;
+	raised = msgctl(qid, IPC_SET, &ds) == 0;
+	n = fill(&be_kernel, qid);
+	msgctl(qid, IPC_STAT, &ds);
+	printf("  kernel: %d messages queued, msg_cbytes %lu B of msg_qbytes "
+	       "%lu B\n", n, (unsigned long)ds.msg_cbytes,
+	       (unsigned long)ds.msg_qbytes);
+	printf("          (text bytes only: the kernel's own memory per "
+	       "message is not visible)\n");
+	if (!raised)
+		printf("          (raising msg_qbytes to %d B was refused: "
+		       "needs CAP_SYS_RESOURCE)\n", MEM_MSGS * SMALL);
+	queue_del(&be_kernel, qid, why, sizeof(why));
+}
+
+static void memory_umq(void)
+{
+	struct umq_limits lim;
+	struct msqid_ds ds;
+	long long empty, full, base;
+	char why[256] = "";
+	int qid, n, files;
+
+	if (be_umq.broken || interrupted) {
+		printf("  umq:    not measured\n");
+		return;
+	}
+	/* the namespace is ours, so its owner may give queues room for all */
+	if (umq_ns_get_limits(&lim) == 0 && lim.msgmnb < MEM_MSGS * SMALL) {
+		lim.msgmnb = MEM_MSGS * SMALL;
+		if (umq_ns_set_limits(&lim) < 0)
+			note("umq: raising msgmnb: %s", strerror(errno));
+	}
+	base = ns_usage(&files);
+	qid = queue_new(&be_umq, why, sizeof(why));
+	if (qid < 0) {
+		printf("  umq:    not measured: %s\n", why);
+		be_umq.failed = 1;
+		return;
+	}
+	empty = ns_usage(&files);
+	n = fill(&be_umq, qid);
+	full = ns_usage(&files);
+	umq_msgctl(qid, IPC_STAT, &ds);
+	printf("  umq:    %d messages queued, msg_cbytes %lu B of msg_qbytes "
+	       "%lu B\n", n, (unsigned long)ds.msg_cbytes,
+	       (unsigned long)ds.msg_qbytes);
+	printf("          blocks allocated to the %d namespace files "
+	       "(st_blocks):\n", files);
+	printf("          %.1f KiB before this msgget, %.1f KiB with the "
+	       "queue empty,\n", base / 1024.0, empty / 1024.0);
+	printf("          %.1f KiB with it full: %+.1f KiB for the messages\n",
+	       full / 1024.0, (full - empty) / 1024.0);
+	if (queue_del(&be_umq, qid, why, sizeof(why)) < 0) {
+		note("umq: %s", why);
+		be_umq.failed = 1;
+	}
+}
+
+/* ---- setup and cleanup -------------------------------------------------- */
+
+static int rm_one(const char *path, const struct stat *st, int type,
+		  struct FTW *f)
+{
+	return remove(path) < 0 ? -1 : 0;
+}
+
+static void cleanup(void)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		if (kqueues[i] >= 0)
+			msgctl(kqueues[i], IPC_RMID, NULL);
+	if (!ns_parent[0])
+		return;
+	if (!be_umq.broken && umq_ns_remove(ns_dir) < 0 && errno != ENOENT)
+		fprintf(stderr, "bench: umq_ns_remove: %s\n", strerror(errno));
+	/* whatever the library left (or could not remove) goes too */
+	if (nftw(ns_parent, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 &&
+	    errno != ENOENT)
+		fprintf(stderr, "bench: removing %s: %s\n", ns_parent,
+			strerror(errno));
+	ns_parent[0] = 0;
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;	/* a second ^C ends it for good */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* a handler, so SIGCHLD is pending for sigtimedwait, not discarded */
+	sa.sa_handler = on_chld;
+	sa.sa_flags = 0;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&chld_set);
+	sigaddset(&chld_set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld_set, &orig_mask);
+}
+
+static int setup_umq(void)
+{
+	strcpy(ns_parent, "/dev/shm/umq-bench.XXXXXX");
+	if (!mkdtemp(ns_parent)) {
+		ns_parent[0] = 0;
+		return -1;
+	}
+	snprintf(ns_dir, sizeof(ns_dir), "%s/ns", ns_parent);
+	return umq_ns_use(ns_dir);
+}
+
+static long qbytes_of(struct backend *be)
+{
+	struct msqid_ds ds;
+	char why[256];
+	long qb = -1;
+	int id = queue_new(be, why, sizeof(why));
+
+	if (id < 0)
+		return -1;
+	if (be->ctl(id, IPC_STAT, &ds) == 0)
+		qb = ds.msg_qbytes;
+	queue_del(be, id, why, sizeof(why));
+	return qb;
+}
+
+static void choose_cpus(int unpinned)
+{
+	cpu_set_t cpus;
+	int cpu, n = 0;
+
+	CPU_ZERO(&cpus);
+	if (unpinned || sched_getaffinity(0, sizeof(cpus), &cpus) < 0 ||
+	    CPU_COUNT(&cpus) < 2)
+		return;
+	for (cpu = 0; cpu < CPU_SETSIZE && n < 2; cpu++)
+		if (CPU_ISSET(cpu, &cpus))
+			pin_cpu[n++] = cpu;
+}
+
+static void header(void)
+{
+	cpu_set_t cpus;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+	CPU_ZERO(&cpus);
+	sched_getaffinity(0, sizeof(cpus), &cpus);
+	printf("umq bench: System V message queues, umq against the kernel\n");
+	printf("cores: %ld online, %d usable by this process; median of %d "
+	       "runs of %.2f s each\n", online, CPU_COUNT(&cpus), runs,
+	       run_secs);
+	if (pin_cpu[0] >= 0)
+		printf("the two processes of a run are pinned to CPUs %d and "
+		       "%d (-u: leave it to the scheduler)\n", pin_cpu[0],
+		       pin_cpu[1]);
+	else
+		printf("processes not pinned to CPUs\n");
+	printf("queue capacity (msg_qbytes of a new queue): kernel %ld B, "
+	       "umq %ld B\n", qbytes_of(&be_kernel), qbytes_of(&be_umq));
+	printf("umq namespace: %s\n\n", ns_dir);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench [-uv] [-r RUNS (1..%d)] [-t SECONDS]\n",
+		MAX_RUNS);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	int i, c, unpinned = 0;
+
+	while ((c = getopt(argc, argv, "uvr:t:")) != -1) {
+		if (c == 'u')
+			unpinned = 1;
+		else if (c == 'v')
+			verbose = 1;
+		else if (c == 'r')
+			runs = atoi(optarg);
+		else if (c == 't')
+			run_secs = atof(optarg);
+		else
+			usage();
+	}
+	if (runs < 1 || runs > MAX_RUNS || !(run_secs > 0 && run_secs < 10))
+		usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	choose_cpus(unpinned);
+	for (i = 0; i < 8; i++)
+		kqueues[i] = -1;
+	res = mmap(NULL, 2 * sizeof(*res), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (res == MAP_FAILED) {
+		perror("bench: mmap");
+		return 1;
+	}
+	setup_signals();
+	atexit(cleanup);
+	if (setup_umq() < 0) {
+		fprintf(stderr, "bench: umq namespace in /dev/shm: %s\n",
+			strerror(errno));
+		return 1;
+	}
+	header();
+	timed_tests();
+	if (!interrupted)
+		syscall_counts();
+	if (!interrupted) {
+		printf("\nmemory of one queue holding up to %d messages of "
+		       "64 B:\n", MEM_MSGS);
+		memory_kernel();
+		memory_umq();
+	}
+	for (i = 0; i < nnotes; i++)
+		printf("%s%s\n", i ? "" : "\nnotes:\n", notes[i]);
+	if (interrupted) {
+		fprintf(stderr, "bench: interrupted\n");
+		return 128 + interrupted;
+	}
+	return be_kernel.failed || be_umq.failed || be_umq.broken ||
+	       be_kernel.broken;
+}

@@ -1,0 +1,517 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sysv_perm.c - System V permission checks (spec A5) by callers of each
+ * class (owner, group, other) and by privileged callers, on queues of other
+ * owners and modes.  Every scenario runs on the kernel and on umq and must
+ * give the same result on both; the kernel is the oracle.
+ */
+#include "t.h"
+
+#include <grp.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+
+#include "umq.h"
+
+#ifdef KERNEL_ONLY
+/* Check the scenarios kernel-vs-kernel while the library is not there. */
+#define umq_msgget msgget
+#define umq_msgsnd msgsnd
+#define umq_msgrcv msgrcv
+#define umq_msgctl msgctl
+int umq_ns_use(const char *dir)
+{
+	(void)dir;
+	return 0;
+}
+#define UMQ_ON_KERNEL 1
+#else
+#define UMQ_ON_KERNEL 0
+#endif
+
+/* ---- Backends ------------------------------------------------------------ */
+
+struct backend {
+	const char *name;
+	int (*get)(key_t, int);
+	int (*snd)(int, const void *, size_t, int);
+	ssize_t (*rcv)(int, void *, size_t, long, int);
+	int (*ctl)(int, int, struct msqid_ds *);
+	int kernel;	/* runs only in a private IPC namespace */
+};
+
+static const struct backend backends[] = {
+	{ "kernel", msgget, msgsnd, msgrcv, msgctl, 1 },
+	{ "umq", umq_msgget, umq_msgsnd, umq_msgrcv, umq_msgctl,
+	  UMQ_ON_KERNEL },
+};
+
+static const struct backend *B;	/* the backend of the running half */
+
+/*
+ * Run a scenario on each backend, each in a process of its own, so that a
+ * failure on one side still lets the other run and the report names the
+ * side.  A fresh IPC namespace per half keeps KERNEL_ONLY runs apart.
+ */
+static void both(void (*fn)(void))
+{
+	int failed = 0, passed = 0;
+
+	if (geteuid() != 0)
+		t_skip("needs root to act as other users");
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		int st;
+
+		B = &backends[i];
+		if (B->kernel && !t_kernel_ns()) {
+			t_note("%s half skipped: no private IPC namespace",
+			       B->name);
+			continue;
+		}
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid < 0)
+			T_FAIL("fork: %s", strerror(errno));
+		if (pid == 0) {
+			if (t_kernel_ns() && unshare(CLONE_NEWIPC))
+				T_FAIL("unshare: %s", strerror(errno));
+			fn();
+			fflush(NULL);
+			_exit(T_EXIT_PASS);
+		}
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR)
+				T_FAIL("waitpid: %s", strerror(errno));
+		if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_PASS) {
+			passed++;
+		} else if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP) {
+			t_note("%s half skipped", B->name);
+		} else {
+			if (WIFSIGNALED(st))
+				t_note("killed by signal %d", WTERMSIG(st));
+			t_note("^ %s half failed", B->name);
+			failed++;
+		}
+	}
+	if (failed)
+		T_FAIL("%d backend(s) failed", failed);
+	if (!passed)
+		t_skip("no backend ran the scenario");
+}
+
+/* A case named name that runs the body below it on both backends. */
+#define BOTH(name)							\
+	static void s_##name(void);					\
+	T_CASE(name) { both(s_##name); }				\
+	static void s_##name(void)
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- Callers ------------------------------------------------------------- */
+
+#define USER 1000	/* the ordinary user under test */
+#define USER2 2000	/* another one, creator of "foreign" queues */
+#define USER3 3000	/* a third one, related to nothing */
+
+/* A queue as one caller should see it. */
+struct cell {
+	key_t key;
+	int qid;
+	int mode;
+	int granted;		/* rwx bits the caller gets */
+	int owner;		/* the caller may IPC_SET and IPC_RMID */
+	int rmid;		/* end with IPC_RMID */
+	struct msqid_ds ds;	/* what IPC_SET writes back */
+};
+
+struct msg {
+	long mtype;
+	char text[8];
+};
+
+static const char *result(long long r, int err)
+{
+	static char s[64];
+
+	if (r == -1)
+		snprintf(s, sizeof(s), "-1 %s", strerrorname_np(err) ?: "0");
+	else
+		snprintf(s, sizeof(s), "%lld", r);
+	return s;
+}
+
+/* expr must succeed when ok, else fail with err; evaluates to its result. */
+#define CHECK(c, ok, err, expr)						\
+	({								\
+		errno = 0;						\
+		long long r_ = (long long)(expr);			\
+		int e_ = errno;						\
+		if ((ok) ? r_ == -1 : r_ != -1 || e_ != (err))		\
+			T_FAIL("%s on mode %04o as %d:%d returned %s, "	\
+			       "expected %s", #expr, (c)->mode,		\
+			       (int)geteuid(), (int)getegid(),		\
+			       result(r_, e_),				\
+			       (ok) ? "success" : strerrorname_np(err));\
+		r_;							\
+	})
+
+/* The 9 mode bits of a msgget flag all count, folded into one rwx request. */
+static void check_get(const struct cell *c, int flg)
+{
+	int want = (flg >> 6 | flg >> 3 | flg) & 7;
+	int ok = !(want & ~c->granted);
+
+	errno = 0;
+	int r = B->get(c->key, flg), e = errno;
+	if (ok ? r != c->qid : r != -1 || e != EACCES)
+		T_FAIL("msgget(key, %#o) on mode %04o as %d:%d returned %s, "
+		       "expected %s", flg, c->mode, (int)geteuid(),
+		       (int)getegid(), result(r, e),
+		       ok ? "the id" : "EACCES");
+}
+
+/*
+ * Every call, as the calling process is now.  The queue must hold a
+ * message when the caller may read it.
+ */
+static void check_access(void *arg)
+{
+	static const int get_flags[] = {
+		0, 0400, 0200, 0600, 0040, 0020, 0004, 0002, 0100, 0666,
+		IPC_CREAT | 0600,
+	};
+	const struct cell *c = arg;
+	int r = !!(c->granted & 4), w = !!(c->granted & 2);
+	struct msqid_ds ds = c->ds;
+	struct msg m = { 1, "x" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(get_flags); i++)
+		check_get(c, get_flags[i]);
+	CHECK(c, 0, EEXIST, B->get(c->key, IPC_CREAT | IPC_EXCL | 0600));
+	if (CHECK(c, r, EACCES, B->ctl(c->qid, IPC_STAT, &ds)) == 0)
+		T_EQ(ds.msg_perm.mode, c->mode);
+	long id = CHECK(c, r, EACCES, B->ctl(c->qid & 0x7fff, MSG_STAT, &ds));
+	if (r)
+		T_EQ(id, c->qid);
+	id = CHECK(c, 1, 0, B->ctl(c->qid & 0x7fff, MSG_STAT_ANY, &ds));
+	T_EQ(id, c->qid);
+	T_EQ(ds.msg_perm.mode, c->mode);
+	CHECK(c, w, EACCES, B->snd(c->qid, &m, 1, IPC_NOWAIT));
+	long n = CHECK(c, r, EACCES, B->rcv(c->qid, &m, sizeof(m.text), 0,
+					    IPC_NOWAIT));
+	if (r)
+		T_EQ(n, 1);
+	ds = c->ds;
+	CHECK(c, c->owner, EPERM, B->ctl(c->qid, IPC_SET, &ds));
+	if (c->rmid)
+		CHECK(c, c->owner, EPERM, B->ctl(c->qid, IPC_RMID, NULL));
+}
+
+__attribute__((format(printf, 5, 6)))
+static void as(uid_t uid, gid_t gid, void (*fn)(void *), void *arg,
+	       const char *fmt, ...)
+{
+	int rc = t_as_user(uid, gid, fn, arg);
+	char what[128];
+	va_list ap;
+
+	if (rc == T_EXIT_PASS)
+		return;
+	if (rc == T_EXIT_SKIP)
+		t_skip("cannot become %d:%d", (int)uid, (int)gid);
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	T_FAIL("as %d:%d: %s", (int)uid, (int)gid, what);
+}
+
+/* t_as_user drops every supplementary group; this keeps one. */
+static void as_with_group(uid_t uid, gid_t gid, gid_t sup,
+			  void (*fn)(void *), void *arg)
+{
+	int st;
+
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		T_FAIL("fork: %s", strerror(errno));
+	if (pid == 0) {
+		if (setgroups(1, &sup) || setresgid(gid, gid, gid) ||
+		    setresuid(uid, uid, uid))
+			_exit(T_EXIT_SKIP);
+		fn(arg);
+		_exit(T_EXIT_PASS);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			T_FAIL("waitpid: %s", strerror(errno));
+	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)
+		t_skip("cannot become %d:%d with group %d", (int)uid, (int)gid,
+		       (int)sup);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != T_EXIT_PASS)
+		T_FAIL("as %d:%d with supplementary group %d failed", (int)uid,
+		       (int)gid, (int)sup);
+}
+
+static void put(int q, int n)
+{
+	struct msg m = { 1, "x" };
+
+	for (int i = 0; i < n; i++)
+		T_OK(B->snd(q, &m, 1, IPC_NOWAIT));
+}
+
+/* ds of the queue, which no permission guards. */
+static void stat_any(struct cell *c)
+{
+	T_EQ(T_OK(B->ctl(c->qid & 0x7fff, MSG_STAT_ANY, &c->ds)), c->qid);
+}
+
+/*
+ * As the calling user: create c->key with 4 messages, then set c->mode and
+ * the owner/group in c->ds.msg_perm (-1: unchanged).
+ */
+static void create(void *arg)
+{
+	struct cell *c = arg;
+	uid_t uid = c->ds.msg_perm.uid;
+	gid_t gid = c->ds.msg_perm.gid;
+
+	c->qid = T_OK(B->get(c->key, IPC_CREAT | IPC_EXCL | 0600));
+	put(c->qid, 4);
+	T_OK(B->ctl(c->qid, IPC_STAT, &c->ds));
+	c->ds.msg_perm.mode = c->mode;
+	if (uid != (uid_t)-1)
+		c->ds.msg_perm.uid = uid;
+	if (gid != (gid_t)-1)
+		c->ds.msg_perm.gid = gid;
+	T_OK(B->ctl(c->qid, IPC_SET, &c->ds));
+}
+
+/* create() run by another user; c->qid and c->ds are read back by root. */
+static void create_as(struct cell *c, uid_t creator, uid_t uid, gid_t gid)
+{
+	c->ds.msg_perm.uid = uid;
+	c->ds.msg_perm.gid = gid;
+	as(creator, creator, create, c, "creating key %#x", c->key);
+	c->qid = T_OK(B->get(c->key, 0));
+	stat_any(c);
+}
+
+static void expect_qnum(int q, unsigned long n)
+{
+	struct msqid_ds ds;
+
+	T_OK(B->ctl(q, IPC_STAT, &ds));
+	T_EQ(ds.msg_qnum, n);
+}
+
+/* ---- Class by class ------------------------------------------------------ */
+
+static const int modes[] = {
+	0600, 0640, 0604, 0660, 0606, 0644, 0000, 0222, 0444, 0066,
+};
+
+enum { OWNER, GROUP, OTHER };
+static const char *const class_name[] = { "owner", "group", "other" };
+
+/*
+ * Root creates each queue and puts uid 1000 in the class under test by
+ * IPC_SET: owner (uid 1000), group (gid 1000) or neither.  Only that
+ * class's bits count, whatever the others grant.
+ */
+static void matrix(int cls)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+		struct cell c = { .key = 0x7000 + i, .mode = modes[i],
+				  .owner = cls == OWNER, .rmid = 1 };
+
+		c.ds.msg_perm.uid = cls == OWNER ? USER : (uid_t)-1;
+		c.ds.msg_perm.gid = cls == GROUP ? USER : (gid_t)-1;
+		create(&c);
+		c.granted = c.mode >> (6 - 3 * cls) & 7;
+		as(USER, USER, check_access, &c, "%s class, mode %04o",
+		   class_name[cls], c.mode);
+		if (c.owner) {
+			T_ERR(B->get(c.key, 0), ENOENT);
+			continue;
+		}
+		expect_qnum(c.qid, 4 - !!(c.granted & 4) + !!(c.granted & 2));
+		T_OK(B->ctl(c.qid, IPC_RMID, NULL));
+	}
+}
+
+BOTH(perm_owner_class) { matrix(OWNER); }
+BOTH(perm_group_class) { matrix(GROUP); }
+BOTH(perm_other_class) { matrix(OTHER); }
+
+/* Group class through the creator's gid, the queue's gid, or a supplementary group. */
+BOTH(perm_group_sources)
+{
+	struct cell c = { .key = 0x7100, .mode = 0060 };
+
+	create_as(&c, USER2, -1, USER3);
+	T_EQ(c.ds.msg_perm.cgid, USER2);
+	T_EQ(c.ds.msg_perm.gid, USER3);
+	c.granted = 6;
+	as(USER, USER2, check_access, &c, "egid == cgid");
+	as(USER, USER3, check_access, &c, "egid == gid");
+	as_with_group(USER, USER, USER3, check_access, &c);
+	c.granted = 0;
+	as(USER, USER, check_access, &c, "in neither group");
+	/* The creator is owner class: mode 0060 gives it nothing. */
+	c.owner = 1;
+	c.rmid = 1;
+	as(USER2, USER2, check_access, &c, "creator removing");
+}
+
+/* ---- Ownership ----------------------------------------------------------- */
+
+/*
+ * The creator hands the queue to uid 1000: both are owners from then on
+ * (rwx by owner bits, IPC_SET, IPC_RMID); anybody else is not.
+ */
+BOTH(perm_owner_handoff)
+{
+	struct cell c = { .key = 0x7200, .mode = 0600 };
+
+	create_as(&c, USER2, USER, -1);
+	T_EQ(c.ds.msg_perm.uid, USER);
+	T_EQ(c.ds.msg_perm.cuid, USER2);
+	T_EQ(c.ds.msg_perm.gid, USER2);
+	T_EQ(c.ds.msg_perm.cgid, USER2);
+	c.granted = 6;
+	c.owner = 1;
+	as(USER, USER, check_access, &c, "new owner");
+	as(USER2, USER2, check_access, &c, "creator, no longer owner");
+	c.granted = 0;
+	c.owner = 0;
+	c.rmid = 1;
+	as(USER3, USER3, check_access, &c, "unrelated user");
+	c.granted = 6;
+	c.owner = 1;
+	as(USER2, USER2, check_access, &c, "creator removing");
+	T_ERR(B->get(c.key, 0), ENOENT);
+}
+
+/* The same hand-off by root, which keeps IPC_SET and IPC_RMID. */
+BOTH(perm_owner_handoff_by_root)
+{
+	struct cell c = { .key = 0x7300, .mode = 0640 };
+
+	c.ds.msg_perm.uid = USER;
+	c.ds.msg_perm.gid = -1;
+	create(&c);
+	c.granted = 6;
+	c.owner = 1;
+	as(USER, USER, check_access, &c, "new owner");
+	c.ds.msg_perm.mode = 0600;
+	T_OK(B->ctl(c.qid, IPC_SET, &c.ds));
+	stat_any(&c);
+	T_EQ(c.ds.msg_perm.mode, 0600);
+	T_EQ(c.ds.msg_perm.uid, USER);
+	T_OK(B->ctl(c.qid, IPC_RMID, NULL));
+	T_ERR(B->get(c.key, 0), ENOENT);
+}
+
+/* ---- Privileges ---------------------------------------------------------- */
+
+/*
+ * A uid-2000 queue, seen by uid 1000 (other class) and by root, whose
+ * CAP_IPC_OWNER skips the rwx check (the execute request included) and
+ * CAP_SYS_ADMIN the ownership check.
+ */
+BOTH(perm_privileged)
+{
+	static const int pmodes[] = { 0000, 0600, 0604 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(pmodes); i++) {
+		struct cell c = { .key = 0x7400 + i, .mode = pmodes[i] };
+
+		create_as(&c, USER2, -1, -1);
+		c.granted = c.mode & 7;
+		as(USER, USER, check_access, &c, "other class, mode %04o",
+		   c.mode);
+		c.granted = t_have_cap(CAP_IPC_OWNER) ? 7 : c.mode & 7;
+		c.owner = t_have_cap(CAP_SYS_ADMIN);
+		c.rmid = 1;
+		check_access(&c);
+		if (!c.owner) {
+			c.granted = 6;
+			c.owner = 1;
+			as(USER2, USER2, check_access, &c, "creator removing");
+		}
+		T_ERR(B->get(c.key, 0), ENOENT);
+	}
+}
+
+static void raise_qbytes(void *arg)
+{
+	const struct cell *c = arg;
+	struct msqid_ds ds = c->ds;
+	unsigned long mnb = c->ds.msg_qbytes;	/* a new queue's: msgmnb */
+
+	ds.msg_qbytes = mnb + 1;
+	T_ERR(B->ctl(c->qid, IPC_SET, &ds), EPERM);
+	ds.msg_qbytes = mnb - 1;
+	T_OK(B->ctl(c->qid, IPC_SET, &ds));
+	/* The ceiling is msgmnb, not the current value. */
+	ds.msg_qbytes = mnb;
+	T_OK(B->ctl(c->qid, IPC_SET, &ds));
+}
+
+/* Above msgmnb only with CAP_SYS_RESOURCE, which root here may lack. */
+BOTH(perm_qbytes_ceiling)
+{
+	struct cell c = { .key = 0x7500, .mode = 0600 };
+
+	c.ds.msg_perm.uid = USER;
+	c.ds.msg_perm.gid = -1;
+	create(&c);
+	as(USER, USER, raise_qbytes, &c, "owner raising msg_qbytes");
+	struct msqid_ds ds = c.ds;
+	ds.msg_qbytes++;
+	if (t_have_cap(CAP_SYS_RESOURCE)) {
+		T_OK(B->ctl(c.qid, IPC_SET, &ds));
+		stat_any(&c);
+		T_EQ(c.ds.msg_qbytes, ds.msg_qbytes);
+	} else {
+		T_ERR(B->ctl(c.qid, IPC_SET, &ds), EPERM);
+	}
+}
+
+static int libc_seteuid(uid_t uid)
+{
+	return seteuid(uid);
+}
+
+/* The effective uid is read at each call, in both directions. */
+static void euid_each_call(int (*set_euid)(uid_t))
+{
+	int q = T_OK(B->get(IPC_PRIVATE, 0600));
+	struct msg m = { 1, "x" };
+	struct msqid_ds ds;
+
+	T_OK(B->ctl(q, IPC_STAT, &ds));
+	for (int round = 0; round < 2; round++) {
+		T_OK(set_euid(USER));
+		T_ERR(B->snd(q, &m, 1, IPC_NOWAIT), EACCES);
+		T_ERR(B->rcv(q, &m, sizeof(m.text), 0, IPC_NOWAIT), EACCES);
+		T_ERR(B->ctl(q, IPC_STAT, &ds), EACCES);
+		T_ERR(B->ctl(q, IPC_SET, &ds), EPERM);
+		T_OK(set_euid(0));
+		T_OK(B->snd(q, &m, 1, IPC_NOWAIT));
+		T_EQ(T_OK(B->rcv(q, &m, sizeof(m.text), 0, IPC_NOWAIT)), 1);
+		T_OK(B->ctl(q, IPC_STAT, &ds));
+		T_OK(B->ctl(q, IPC_SET, &ds));
+	}
+}
+
+BOTH(perm_seteuid_each_call) { euid_each_call(libc_seteuid); }
+
+int main(int argc, char **argv)
+{
+	return t_main(argc, argv);
+}
