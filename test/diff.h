@@ -79,7 +79,7 @@ static int umq_set_limit(const char *which, long v)
 }
 
 static const struct backend backends[2] = {
-	{ "kernel", NULL, ftok, msgget, msgsnd, msgrcv, msgctl,
+	{ "kernel", NULL, ftok, t_k_msgget, t_k_msgsnd, t_k_msgrcv, t_k_msgctl,
 	  kern_set_limit },
 	{ "umq", umq_setup, umq_ftok, umq_msgget, umq_msgsnd, umq_msgrcv,
 	  umq_msgctl, umq_set_limit },

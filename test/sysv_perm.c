@@ -43,7 +43,7 @@ struct backend {
 };
 
 static const struct backend backends[] = {
-	{ "kernel", msgget, msgsnd, msgrcv, msgctl, 1 },
+	{ "kernel", t_k_msgget, t_k_msgsnd, t_k_msgrcv, t_k_msgctl, 1 },
 	{ "umq", umq_msgget, umq_msgsnd, umq_msgrcv, umq_msgctl,
 	  UMQ_ON_KERNEL },
 };

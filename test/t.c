@@ -148,6 +148,26 @@ int t_wait_sleeping(pid_t pid)
 	return -1;
 }
 
+int t_k_msgget(key_t key, int flg)
+{
+	return (int)syscall(SYS_msgget, key, flg);
+}
+
+int t_k_msgsnd(int id, const void *p, size_t n, int flg)
+{
+	return (int)syscall(SYS_msgsnd, id, p, n, flg);
+}
+
+ssize_t t_k_msgrcv(int id, void *p, size_t n, long type, int flg)
+{
+	return syscall(SYS_msgrcv, id, p, n, type, flg);
+}
+
+int t_k_msgctl(int id, int cmd, struct msqid_ds *buf)
+{
+	return (int)syscall(SYS_msgctl, id, cmd, buf);
+}
+
 void t_msleep(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };

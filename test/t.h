@@ -15,13 +15,16 @@
 #ifndef T_H
 #define T_H
 
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/msg.h>
 
 #define T_EXIT_PASS 0
 #define T_EXIT_FAIL 1
@@ -96,6 +99,16 @@ int t_as_user(uid_t uid, gid_t gid, void (*fn)(void *), void *arg);
 int t_wait_sleeping(pid_t pid);
 /* Milliseconds sleep. */
 void t_msleep(int ms);
+
+/*
+ * The kernel's calls, made directly: the sanitizers intercept libc's
+ * msgsnd/msgrcv/msgctl and check the buffers themselves (msgsnd of a
+ * huge size would be their crash, not the kernel's EINVAL).
+ */
+int t_k_msgget(key_t key, int flg);
+int t_k_msgsnd(int id, const void *p, size_t n, int flg);
+ssize_t t_k_msgrcv(int id, void *p, size_t n, long type, int flg);
+int t_k_msgctl(int id, int cmd, struct msqid_ds *buf);
 
 int t_main(int argc, char **argv);
 
