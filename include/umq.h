@@ -16,6 +16,8 @@
 #include <sys/types.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <mqueue.h>
+#include <signal.h>
 #include <time.h>
 
 #ifdef __cplusplus
@@ -33,6 +35,58 @@ int umq_msgsnd(int msqid, const void *msgp, size_t msgsz, int msgflg);
 ssize_t umq_msgrcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 		   int msgflg);
 int umq_msgctl(int msqid, int cmd, struct msqid_ds *buf);
+
+/* ---- POSIX message queues ---------------------------------------------- */
+
+/*
+ * An mqd_t is a file descriptor of the process: close-on-exec, dup-able,
+ * inherited across fork with the open-description semantics, and pollable
+ * (readable exactly when the queue holds a message).  Close it with
+ * umq_mq_close() (the LD_PRELOAD library also catches close()).
+ */
+mqd_t umq_mq_open(const char *name, int oflag, ...);
+int umq_mq_close(mqd_t mqdes);
+int umq_mq_unlink(const char *name);
+int umq_mq_send(mqd_t mqdes, const char *msg_ptr, size_t msg_len,
+		unsigned int msg_prio);
+int umq_mq_timedsend(mqd_t mqdes, const char *msg_ptr, size_t msg_len,
+		     unsigned int msg_prio, const struct timespec *abs_timeout);
+ssize_t umq_mq_receive(mqd_t mqdes, char *msg_ptr, size_t msg_len,
+		       unsigned int *msg_prio);
+ssize_t umq_mq_timedreceive(mqd_t mqdes, char *msg_ptr, size_t msg_len,
+			    unsigned int *msg_prio,
+			    const struct timespec *abs_timeout);
+int umq_mq_getattr(mqd_t mqdes, struct mq_attr *attr);
+int umq_mq_setattr(mqd_t mqdes, const struct mq_attr *newattr,
+		   struct mq_attr *oldattr);
+int umq_mq_notify(mqd_t mqdes, const struct sigevent *sevp);
+
+/*
+ * The line the mqueue filesystem shows for a queue ("QSIZE:... NOTIFY:...
+ * SIGNO:... NOTIFY_PID:...\n", exactly as the kernel formats it) into buf;
+ * returns its length, or -1 with errno.
+ */
+ssize_t umq_mq_status(mqd_t mqdes, char *buf, size_t len);
+
+/* ---- Beyond the kernel: timeouts on a clock of the caller's choice ----- */
+
+/*
+ * As mq_timedsend/mq_timedreceive/msgsnd/msgrcv, with an absolute timeout
+ * on clockid (CLOCK_MONOTONIC or CLOCK_REALTIME), in the style of
+ * pthread_cond_clockwait(): CLOCK_MONOTONIC ignores jumps of the wall
+ * clock.  A timeout is ETIMEDOUT; another clock is EINVAL.
+ */
+int umq_mq_clocksend(mqd_t mqdes, const char *msg_ptr, size_t msg_len,
+		     unsigned int msg_prio, clockid_t clockid,
+		     const struct timespec *abstime);
+ssize_t umq_mq_clockreceive(mqd_t mqdes, char *msg_ptr, size_t msg_len,
+			    unsigned int *msg_prio, clockid_t clockid,
+			    const struct timespec *abstime);
+int umq_msgclocksnd(int msqid, const void *msgp, size_t msgsz, int msgflg,
+		    clockid_t clockid, const struct timespec *abstime);
+ssize_t umq_msgclockrcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
+			int msgflg, clockid_t clockid,
+			const struct timespec *abstime);
 
 /* ---- Namespaces --------------------------------------------------------- */
 

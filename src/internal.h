@@ -75,9 +75,20 @@ void lock_mend(pthread_mutex_t *m);
 void lock_drop(pthread_mutex_t *m);
 /* -EBUSY: held by a live thread; 0/1 as lock_take. */
 int lock_try(pthread_mutex_t *m);
-/* Sleep while *w == val; deadline is absolute CLOCK_MONOTONIC or NULL.
- * 0 (woken or value changed), -EINTR, -ETIMEDOUT. */
-int futex_sleep(uint32_t *w, uint32_t val, const struct timespec *deadline);
+/*
+ * Sleep while *w == val, until an absolute deadline on clk (or forever if
+ * deadline is NULL).  0 (woken, or the value changed), -EINTR, -ETIMEDOUT.
+ * SLEEP_SYSV: a handled signal is EINTR whatever SA_RESTART says (A9);
+ * SLEEP_POSIX: the sleep is restarted after a handler with SA_RESTART and
+ * keeps its deadline (B9).
+ */
+enum { SLEEP_SYSV, SLEEP_POSIX };
+struct deadline {
+	clockid_t clk;
+	struct timespec at;
+};
+int futex_sleep(uint32_t *w, uint32_t val, int kind,
+		const struct deadline *dl);
 void futex_wake(uint32_t *w, int n);
 
 /* ---- ns.c: the namespace in use ---------------------------------------- */
@@ -125,8 +136,10 @@ enum { SEARCH_ANY = 1, SEARCH_EQUAL, SEARCH_NOTEQUAL, SEARCH_LESSEQUAL,
 
 struct qview {
 	uint64_t gen;			/* queue generation mapped, 0: none */
-	struct store_hdr *st;
+	struct store_hdr *st;		/* the mapping */
 	size_t size;			/* bytes mapped */
+	off_t off;			/* where the store starts in its file */
+	char path[40];			/* the file, in the namespace directory */
 	/* Geometry, checked against size when mapped: the header may
 	 * change under us, these may not (untrusted input). */
 	uint32_t chunk, nchunks, hcap;
@@ -164,6 +177,10 @@ int store_rebuild(struct qview *v,
 int qview_sync(struct ns *ns, uint32_t idx, const struct qctl *q,
 	       struct qview **out);
 int qview_grow(struct ns *ns, struct qview *v, size_t size);
+/* Map fd's store at off into v (checked). */
+int qview_map(struct qview *v, int fd, off_t off, uint64_t gen);
+int qview_refresh(struct ns *ns, struct qview *v);
+int qview_follow(struct ns *ns, struct qview *v);
 /* The mapping of generation gen: the view itself or a retired one. */
 struct qview *qview_retired(struct qview *v, uint64_t gen);
 void qview_sleep(struct qview *v);
@@ -181,7 +198,10 @@ bool waiter_reap(struct ns *ns, uint32_t *head, uint32_t *tail,
 		 uint32_t idx);
 void wl_append(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx);
 void wl_remove(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx);
-void waiters_rebuild(struct ns *ns, uint32_t slot, struct qctl *q);
+void waiters_rebuild(struct ns *ns, uint32_t slot, uint64_t gen,
+		     struct wlists *wl);
+void wl_insert_prio(struct ns *ns, uint32_t *head, uint32_t *tail,
+		    uint32_t idx);
 
 /* ---- registry.c: keys, ids and the slots behind them ------------------- */
 void reg_lock(struct ns *ns);
@@ -198,6 +218,47 @@ void reg_remove(struct ns *ns, struct qctl *q);
 
 int q_mend_store(struct ns *ns, uint32_t idx, struct qctl *q,
 		 struct qview **v);
+bool keep_inflight(void *ctx, uint32_t owner, uint32_t head);
+
+/* ---- posix.c, mqio.c, notify.c: POSIX queues --------------------------- */
+
+/* This process's view of one POSIX queue. */
+struct pview {
+	struct ns *ns;
+	uint64_t gen;
+	struct pqctl *ctl;		/* first page: never moves (L3) */
+	struct qview v;			/* the store: may move when it grows */
+	int sig;			/* our own descriptor of the FIFO */
+	unsigned refs;			/* descriptors (and helpers) using it */
+	struct pview *next;
+};
+
+/* What this process knows of one descriptor number. */
+struct pdesc {
+	struct pview *pv;		/* NULL: not a queue we know */
+	int acc;			/* O_RDONLY, O_WRONLY, O_RDWR or 3 */
+};
+
+int pdesc_get(int fd, struct pdesc **out);
+void pq_lock(struct pview *pv);
+void pq_unlock(struct pview *pv);
+bool fifo_held(int dfd, const char *fifo);
+void pview_ref(struct pview *pv);
+void pview_unref(struct pview *pv);
+/* Make the FIFO hold its byte exactly while the queue holds a message. */
+void readiness_sync(struct pview *pv);
+
+struct notice {
+	pid_t pid;			/* 0: nothing to deliver */
+	int signo;
+	uint64_t value;
+};
+/* Under the queue lock: a message made the queue non-empty. */
+void notify_fire(struct pview *pv, struct notice *n);
+/* After the unlock: send the signal notify_fire() decided on. */
+void notify_deliver(const struct notice *n);
+void notify_drop_own(struct pview *pv);
+int notify_status(struct pview *pv, char *buf, size_t n);
 
 /* ---- sysv.c ------------------------------------------------------------ */
 
@@ -225,8 +286,11 @@ static inline void wake_all(struct wakes *wk)
 void wake_senders(struct ns *ns, struct qctl *q, struct wakes *wk);
 void wake_receivers(struct ns *ns, struct qctl *q, struct wakes *wk);
 long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
-	       const struct timespec *deadline);
+	       const struct deadline *dl);
 long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
-	       const struct timespec *deadline);
+	       const struct deadline *dl);
+/* Check a caller's (clock, timeout) pair: 0 or -EINVAL/-EFAULT. */
+int deadline_make(struct deadline *dl, clockid_t clk,
+		  const struct timespec *abs);
 
 #endif

@@ -124,7 +124,10 @@ struct waiter {
 	uint64_t maxsize;		/* UINT64_MAX with MSG_NOERROR */
 	/* a sender's message size */
 	uint64_t msgsz;
-	/* a hand-off: the message (store chunk), its length and type */
+	int32_t prio;			/* POSIX: scheduling priority, lower first */
+	uint32_t pad_;
+	/* a hand-off, or a POSIX sender's parked message: chunk, length
+	 * and type (System V mtype, POSIX -prio) */
 	uint32_t msg;
 	uint32_t linked;		/* on a wait list */
 	uint64_t len;
@@ -134,6 +137,14 @@ struct waiter {
 	};
 };
 _Static_assert(sizeof(struct waiter) == 256, "waiter layout");
+
+/* ---- wait lists (waiter pool indices), in both kinds of queue ---------- */
+
+struct wlists {
+	uint32_t rhead, rtail;		/* receivers */
+	uint32_t shead, stail;		/* senders */
+	uint64_t order;			/* stamp source for waiter.order */
+};
 
 /* ---- System V queue control block -------------------------------------- */
 
@@ -150,8 +161,7 @@ struct qctl {
 	/* Line 1: written when a caller of another pid or second comes. */
 	int64_t stime, rtime;
 	int32_t lspid, lrpid;
-	uint32_t rhead, rtail, shead, stail;	/* wait lists */
-	uint64_t order;			/* stamp source for waiter.order */
+	struct wlists wl;
 	uint64_t pad1[2];
 	/* Line 2: read-mostly. */
 	uint32_t state;			/* SLOT_*, L1 + L9 */
@@ -169,6 +179,62 @@ struct qctl {
 _Static_assert(offsetof(struct qctl, stime) == 64, "qctl line 1");
 _Static_assert(offsetof(struct qctl, state) == 128, "qctl line 2");
 _Static_assert(sizeof(struct qctl) == 256, "qctl layout");
+
+/* ---- POSIX queue control block ----------------------------------------- */
+
+/*
+ * A POSIX queue is the file posix/<gen>: this block in its first page,
+ * mapped on its own so that the lock never moves (glibc links robust
+ * mutexes by address), then the store from PQ_STORE_OFF, mapped apart
+ * because it may grow.  Its name is the symlink names/<name> -> <gen>,
+ * owned by the creator, so that the sticky directory gives mq_unlink the
+ * kernel's rule.  Beside it, the FIFO posix/<gen>.p: an mqd_t is a
+ * descriptor of it (see posix.c).
+ */
+#define PQ_MAGIC	0x71702d716d75ull	/* "umq-pq" */
+#define PQ_STORE_OFF	4096
+
+struct pqctl {
+	union {
+	struct {
+	/* Line 0: the lock and what every send and receive writes. */
+	pthread_mutex_t lock;		/* L2 */
+	uint64_t curmsgs, qsize;	/* messages and text bytes queued */
+	uint32_t events;		/* L10 */
+	uint32_t pad0;
+	/* Line 1: wait lists, sorted by scheduling priority. */
+	struct wlists wl;
+	uint8_t pad1[40];
+	/* Line 2: the notification registration. */
+	int32_t notify_pid;		/* owner process, 0: none */
+	int32_t notify_kind;		/* SIGEV_* */
+	int32_t notify_signo;
+	uint32_t notify_word;		/* SIGEV_THREAD: futex of its helper */
+	uint64_t notify_start;		/* owner's start time: pid reuse */
+	uint64_t notify_value;		/* sigev_value */
+	uint8_t pad2[32];
+	/* Line 3: read-mostly. */
+	uint64_t magic;
+	uint32_t version;
+	uint32_t hdr_size;
+	uint64_t gen;
+	int64_t maxmsg, msgsize;
+	uint32_t mode, uid, gid;	/* as created: mode after the umask */
+	uint32_t charge_uid;		/* real uid charged (RLIMIT_MSGQUEUE) */
+	uint64_t charge;		/* bytes charged */
+	/* Line 4 on: the name, without its '/'.  The queue is unlinked when
+	 * names/<name> no longer points to it (derived: a crash cannot
+	 * leave a stale flag); it is destroyed when, in addition, no open
+	 * description holds an OFD lock on its FIFO. */
+	char name[256];
+	};
+	uint8_t raw_[PQ_STORE_OFF];
+	};
+};
+_Static_assert(offsetof(struct pqctl, wl) == 64, "pqctl line 1");
+_Static_assert(offsetof(struct pqctl, notify_pid) == 128, "pqctl line 2");
+_Static_assert(offsetof(struct pqctl, magic) == 192, "pqctl line 3");
+#define PQ_NAME_MAX 255
 
 /* ---- the registry file "ns" -------------------------------------------- */
 

@@ -5,12 +5,12 @@
  * EOWNERDEAD, see LOCKING L3) and futexes in shared memory to sleep on
  * (L6, L7).
  *
- * Sleeping always uses an absolute timeout, even for "forever": the kernel
- * then reports a handled signal as EINTR whatever its SA_RESTART flag
- * (ERESTART_RESTARTBLOCK), and restarts transparently after a stop with no
- * handler - exactly the System V rule (spec A9).
+ * How a sleep ends on a signal differs between System V (always EINTR)
+ * and POSIX (restarted per SA_RESTART); futex_sleep() picks the futex
+ * operation whose restart rule is the wanted one.
  */
 #include <linux/futex.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -93,22 +93,55 @@ void lock_drop(pthread_mutex_t *m)
 	pthread_mutex_unlock(m);
 }
 
-int futex_sleep(uint32_t *w, uint32_t val, const struct timespec *deadline)
+int futex_sleep(uint32_t *w, uint32_t val, int kind,
+		const struct deadline *dl)
 {
+	struct futex_waitv wv = {
+		.val = val, .uaddr = (uintptr_t)w, .flags = FUTEX_32,
+	};
 	struct timespec forever;
+	long r;
 
-	if (!deadline) {
-		clock_gettime(CLOCK_MONOTONIC, &forever);
-		forever.tv_sec += 1L << 30;
-		deadline = &forever;
+	/* Shared futexes (no FUTEX_PRIVATE_FLAG): the words are in file
+	 * mappings that other processes wait on too. */
+	if (kind == SLEEP_POSIX && !dl) {
+		/* No timeout: the kernel restarts it per SA_RESTART. */
+		r = syscall(SYS_futex, w, FUTEX_WAIT, val, NULL, NULL, 0);
+	} else if (kind == SLEEP_POSIX) {
+		/* futex_waitv restarts per SA_RESTART, keeping the deadline. */
+		r = syscall(SYS_futex_waitv, &wv, 1, 0, &dl->at, dl->clk);
+	} else {
+		/* A timed FUTEX_WAIT_BITSET ends in the restart block: EINTR
+		 * after any handler, transparent after a stop.  So System V
+		 * sleeps always carry a deadline, if only a far one. */
+		if (!dl) {
+			clock_gettime(CLOCK_MONOTONIC, &forever);
+			forever.tv_sec += 1L << 30;
+		}
+		r = syscall(SYS_futex, w, FUTEX_WAIT_BITSET |
+			    (dl && dl->clk == CLOCK_REALTIME ?
+			     FUTEX_CLOCK_REALTIME : 0),
+			    val, dl ? &dl->at : &forever, NULL,
+			    FUTEX_BITSET_MATCH_ANY);
 	}
-	/* Shared futex (no FUTEX_PRIVATE_FLAG): the word is in a file
-	 * mapping that other processes wait on too. */
-	long r = syscall(SYS_futex, w, FUTEX_WAIT_BITSET, val, deadline, NULL,
-			 FUTEX_BITSET_MATCH_ANY);
-	if (r == 0 || errno == EAGAIN)
+	if (r >= 0 || errno == EAGAIN)
 		return 0;
 	return errno == EINTR || errno == ETIMEDOUT ? -errno : 0;
+}
+
+int deadline_make(struct deadline *dl, clockid_t clk,
+		  const struct timespec *abs)
+{
+	if (bad_uptr(abs))
+		return -EFAULT;
+	if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000L ||
+	    abs->tv_sec < 0)
+		return -EINVAL;
+	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC)
+		return -EINVAL;
+	dl->clk = clk;
+	dl->at = *abs;
+	return 0;
 }
 
 void futex_wake(uint32_t *w, int n)

@@ -68,38 +68,31 @@ static void drop_mapping(struct qview *v)
 	v->st = NULL;
 }
 
-static int open_store(struct ns *ns, uint64_t gen, int *fd)
+static int open_store(struct ns *ns, const char *path, int *fd)
 {
-	char name[32];
-
-	store_path(name, sizeof(name), gen);
-	*fd = openat(ns->dirfd, name, O_RDWR | O_CLOEXEC);
+	*fd = openat(ns->dirfd, path, O_RDWR | O_CLOEXEC);
 	if (*fd >= 0)
 		return 0;
 	return errno == EACCES ? -EACCES : errno == ENOENT ? -EIDRM : -errno;
 }
 
-/* Map the store of generation gen (the whole file) into v. */
-static int map_store(struct ns *ns, struct qview *v, uint64_t gen)
+int qview_map(struct qview *v, int fd, off_t off, uint64_t gen)
 {
 	struct stat st;
 	void *p;
-	int fd, r = open_store(ns, gen, &fd);
+	int r;
 
-	if (r)
-		return r;
-	if (fstat(fd, &st)) {
-		close(fd);
+	if (fstat(fd, &st))
 		return -errno;
-	}
-	p = st.st_size >= STORE_HDR_SIZE ?
-		    mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED, fd, 0) : MAP_FAILED;
-	close(fd);
-	if (p == MAP_FAILED)
+	if (st.st_size < off + STORE_HDR_SIZE)
 		return -EUCLEAN;
+	p = mmap(NULL, (size_t)(st.st_size - off), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fd, off);
+	if (p == MAP_FAILED)
+		return -ENOMEM;
 	v->st = p;
-	v->size = (size_t)st.st_size;
+	v->size = (size_t)(st.st_size - off);
+	v->off = off;
 	r = store_geometry(v, gen);
 	if (r) {
 		munmap(p, v->size);
@@ -108,6 +101,20 @@ static int map_store(struct ns *ns, struct qview *v, uint64_t gen)
 	}
 	v->gen = gen;
 	return 0;
+}
+
+/* Map the store of System V queue generation gen into v. */
+static int map_store(struct ns *ns, struct qview *v, uint64_t gen)
+{
+	int fd, r;
+
+	store_path(v->path, sizeof(v->path), gen);
+	r = open_store(ns, v->path, &fd);
+	if (r)
+		return r;
+	r = qview_map(v, fd, 0, gen);
+	close(fd);
+	return r;
 }
 
 int qview_sync(struct ns *ns, uint32_t idx, const struct qctl *q,
@@ -122,24 +129,50 @@ int qview_sync(struct ns *ns, uint32_t idx, const struct qctl *q,
 	if (likely(v->gen == q->gen && v->st &&
 		   v->st->nchunks == v->nchunks))
 		return 0;
-	if (v->gen == q->gen && v->st &&
-	    store_size(v->chunk, v->st->nchunks) <= v->size)
-		return store_geometry(v, q->gen);
-	/* Another queue in the slot, or the store grew elsewhere. */
+	if (v->gen == q->gen && v->st)
+		return qview_follow(ns, v);
+	/* Another queue in the slot. */
 	drop_mapping(v);
 	v->gen = 0;
 	r = map_store(ns, v, q->gen);
 	return r;
 }
 
+/* The header's nchunks moved under us: it grew elsewhere (remap), or the
+ * header is garbage (store_geometry refuses it). */
+int qview_follow(struct ns *ns, struct qview *v)
+{
+	if (store_size(v->chunk, v->st->nchunks) <= v->size)
+		return store_geometry(v, v->gen);
+	return qview_refresh(ns, v);
+}
+
+/* Same generation, but the store grew elsewhere: follow it. */
+int qview_refresh(struct ns *ns, struct qview *v)
+{
+	struct qview nv = *v;
+	int fd, r = open_store(ns, v->path, &fd);
+
+	if (r)
+		return r;
+	r = qview_map(&nv, fd, v->off, v->gen);
+	close(fd);
+	if (r)
+		return r;
+	munmap(v->st, v->size);
+	v->st = nv.st;
+	v->size = nv.size;
+	return store_geometry(v, v->gen);
+}
+
 int qview_grow(struct ns *ns, struct qview *v, size_t size)
 {
-	int fd, r = open_store(ns, v->gen, &fd);
+	int fd, r = open_store(ns, v->path, &fd);
 	void *p;
 
 	if (r)
 		return r;
-	if (ftruncate(fd, (off_t)size)) {
+	if (ftruncate(fd, v->off + (off_t)size)) {
 		close(fd);
 		return -ENOMEM;
 	}

@@ -183,8 +183,8 @@ int reg_create(struct ns *ns, key_t key, int msgflg)
 	q->cbytes = q->qnum = 0;
 	q->qbytes = (uint64_t)lim.msgmnb;
 	q->lspid = q->lrpid = 0;
-	q->rhead = q->rtail = q->shead = q->stail = NIL;
-	q->order = 0;
+	q->wl.rhead = q->wl.rtail = q->wl.shead = q->wl.stail = NIL;
+	q->wl.order = 0;
 	__atomic_store_n(&q->state, SLOT_CREATING, __ATOMIC_RELEASE);
 	if ((uint32_t)idx >= h->hi_idx)
 		h->hi_idx = (uint32_t)idx + 1;
@@ -199,8 +199,9 @@ int reg_create(struct ns *ns, key_t key, int msgflg)
 	return reg_id(q, (uint32_t)idx);
 }
 
-/* In-flight messages survive a repair while their receiver lives. */
-static bool keep_inflight(void *ctx, uint32_t owner, uint32_t head)
+/* In-flight messages survive a repair while their waiter lives: a
+ * receiver handed one, or a POSIX sender that parked its own. */
+bool keep_inflight(void *ctx, uint32_t owner, uint32_t head)
 {
 	struct ns *ns = ctx;
 	struct waiter *w;
@@ -208,8 +209,7 @@ static bool keep_inflight(void *ctx, uint32_t owner, uint32_t head)
 	if (owner >= NS_WAITERS)
 		return false;
 	w = ns_waiter(ns, owner);
-	return __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY &&
-	       w->msg == head && waiter_alive(ns, owner);
+	return w->msg == head && waiter_alive(ns, owner);
 }
 
 /*
@@ -241,7 +241,7 @@ void q_lock(struct ns *ns, uint32_t idx, struct qctl *q)
 		/* The holder died (L3): rebuild what it may have left half
 		 * done. */
 		if (q->state == SLOT_LIVE) {
-			waiters_rebuild(ns, idx, q);
+			waiters_rebuild(ns, idx, q->gen, &q->wl);
 			q_mend_store(ns, idx, q, &v);
 		}
 		lock_mend(&q->lock);
@@ -282,8 +282,8 @@ int q_lock_id(struct ns *ns, int id, struct qctl **out)
  */
 void reg_remove(struct ns *ns, struct qctl *q)
 {
-	uint32_t *lists[2][2] = { { &q->rhead, &q->rtail },
-				  { &q->shead, &q->stail } };
+	uint32_t *lists[2][2] = { { &q->wl.rhead, &q->wl.rtail },
+				  { &q->wl.shead, &q->wl.stail } };
 	char name[32];
 
 	for (int l = 0; l < 2; l++) {

@@ -77,19 +77,19 @@ void wake_senders(struct ns *ns, struct qctl *q, struct wakes *wk)
 {
 	uint32_t stop = NIL, next;
 
-	for (uint32_t i = q->shead, n = 0; i < NS_WAITERS && n < NS_WAITERS;
+	for (uint32_t i = q->wl.shead, n = 0; i < NS_WAITERS && n < NS_WAITERS;
 	     i = next, n++) {
 		struct waiter *w = ns_waiter(ns, i);
 		next = w->next;
 		if (i == stop)
 			break;
-		if (waiter_reap(ns, &q->shead, &q->stail, i))
+		if (waiter_reap(ns, &q->wl.shead, &q->wl.stail, i))
 			continue;
 		if (!fits(q, w->msgsz)) {
 			if (stop == NIL)
 				stop = i;
-			wl_remove(ns, &q->shead, &q->stail, i);
-			wl_append(ns, &q->shead, &q->stail, i);
+			wl_remove(ns, &q->wl.shead, &q->wl.stail, i);
+			wl_append(ns, &q->wl.shead, &q->wl.stail, i);
 			continue;
 		}
 		post(wk, w, W_WOKEN);
@@ -101,10 +101,10 @@ void wake_receivers(struct ns *ns, struct qctl *q, struct wakes *wk)
 {
 	uint32_t next;
 
-	for (uint32_t i = q->rhead, n = 0; i < NS_WAITERS && n < NS_WAITERS;
+	for (uint32_t i = q->wl.rhead, n = 0; i < NS_WAITERS && n < NS_WAITERS;
 	     i = next, n++) {
 		next = ns_waiter(ns, i)->next;
-		if (!waiter_reap(ns, &q->rhead, &q->rtail, i))
+		if (!waiter_reap(ns, &q->wl.rhead, &q->wl.rtail, i))
 			post(wk, ns_waiter(ns, i), W_WOKEN);
 	}
 }
@@ -120,14 +120,14 @@ static bool pipelined_send(struct ns *ns, struct qctl *q, struct qview *v,
 {
 	uint32_t next;
 
-	for (uint32_t i = q->rhead, n = 0; i < NS_WAITERS && n < NS_WAITERS;
+	for (uint32_t i = q->wl.rhead, n = 0; i < NS_WAITERS && n < NS_WAITERS;
 	     i = next, n++) {
 		struct waiter *w = ns_waiter(ns, i);
 		next = w->next;
-		if (waiter_reap(ns, &q->rhead, &q->rtail, i) ||
+		if (waiter_reap(ns, &q->wl.rhead, &q->wl.rtail, i) ||
 		    !testmsg(mtype, w->sel_type, w->sel_mode))
 			continue;
-		wl_remove(ns, &q->rhead, &q->rtail, i);
+		wl_remove(ns, &q->wl.rhead, &q->wl.rtail, i);
 		if (w->maxsize < sz) {
 			w->result = -E2BIG;
 			post(wk, w, W_READY);
@@ -170,7 +170,7 @@ static bool spin_first(struct ns *ns, uint32_t idx, struct qctl *q,
 /* Enqueue the caller's record on a wait list and sleep until posted. */
 static long wait_on(struct ns *ns, uint32_t idx, struct qctl *q,
 		    struct waiter *w, uint32_t me, bool recv,
-		    const struct timespec *deadline)
+		    const struct deadline *dl)
 {
 	long r;
 
@@ -178,16 +178,16 @@ static long wait_on(struct ns *ns, uint32_t idx, struct qctl *q,
 	w->gen = q->gen;
 	w->pid = proc_pid();
 	w->tid = proc_tid();
-	w->order = q->order++;
+	w->order = q->wl.order++;
 	w->msg = NIL;
 	w->result = 0;
 	__atomic_store_n(&w->futex, W_WAITING, __ATOMIC_RELAXED);
 	if (recv)
-		wl_append(ns, &q->rhead, &q->rtail, me);
+		wl_append(ns, &q->wl.rhead, &q->wl.rtail, me);
 	else
-		wl_append(ns, &q->shead, &q->stail, me);
+		wl_append(ns, &q->wl.shead, &q->wl.stail, me);
 	q_unlock(q);
-	r = futex_sleep(&w->futex, W_WAITING, deadline);
+	r = futex_sleep(&w->futex, W_WAITING, SLEEP_SYSV, dl);
 	q_lock(ns, idx, q);
 	return r;
 }
@@ -217,7 +217,7 @@ UMQ_EXPORT int umq_msgget(key_t key, int msgflg)
 }
 
 long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
-	       const struct timespec *deadline)
+	       const struct deadline *dl)
 {
 	struct wakes wk = { 0 };
 	struct umq_limits lim;
@@ -269,13 +269,13 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 			w->kind = WK_SEND;
 			w->msgsz = sz;
 		}
-		r = wait_on(ns, (uint32_t)idx, q, w, me, false, deadline);
+		r = wait_on(ns, (uint32_t)idx, q, w, me, false, dl);
 		if (!same_queue(q, gen)) {
 			r = -EIDRM;
 			goto out;
 		}
 		if (w->linked)
-			wl_remove(ns, &q->shead, &q->stail, me);
+			wl_remove(ns, &q->wl.shead, &q->wl.stail, me);
 		if (r)
 			goto out;	/* EINTR: never restarted (A9) */
 	}
@@ -352,7 +352,7 @@ static long take_posted(struct ns *ns, uint32_t idx, struct qctl *q,
 }
 
 long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
-	       const struct timespec *deadline)
+	       const struct deadline *dl)
 {
 	struct wakes wk = { 0 };
 	struct umq_limits lim;
@@ -458,7 +458,7 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 			w->maxsize = flg & MSG_NOERROR ? UINT64_MAX : sz;
 		}
 		qview_sleep(v);
-		r = wait_on(ns, (uint32_t)idx, q, w, me, true, deadline);
+		r = wait_on(ns, (uint32_t)idx, q, w, me, true, dl);
 		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
 			/* Posted: it wins over a signal or a timeout. */
 			r = take_posted(ns, (uint32_t)idx, q, v, w, me, gen,
@@ -472,7 +472,7 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 			goto out;
 		}
 		if (w->linked)
-			wl_remove(ns, &q->rhead, &q->rtail, me);
+			wl_remove(ns, &q->wl.rhead, &q->wl.rtail, me);
 		if (r)
 			goto out;
 	}
@@ -488,4 +488,26 @@ UMQ_EXPORT ssize_t umq_msgrcv(int msqid, void *msgp, size_t msgsz,
 			      long msgtyp, int msgflg)
 {
 	return ret_errno(do_msgrcv(msqid, msgp, msgsz, msgtyp, msgflg, NULL));
+}
+
+UMQ_EXPORT int umq_msgclocksnd(int msqid, const void *msgp, size_t msgsz,
+			       int msgflg, clockid_t clockid,
+			       const struct timespec *abstime)
+{
+	struct deadline dl;
+	int r = deadline_make(&dl, clockid, abstime);
+
+	return (int)ret_errno(r ? r : do_msgsnd(msqid, msgp, msgsz, msgflg,
+						&dl));
+}
+
+UMQ_EXPORT ssize_t umq_msgclockrcv(int msqid, void *msgp, size_t msgsz,
+				   long msgtyp, int msgflg, clockid_t clockid,
+				   const struct timespec *abstime)
+{
+	struct deadline dl;
+	int r = deadline_make(&dl, clockid, abstime);
+
+	return ret_errno(r ? r : do_msgrcv(msqid, msgp, msgsz, msgtyp, msgflg,
+					   &dl));
 }

@@ -162,51 +162,86 @@ bool waiter_reap(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx)
 }
 
 struct stamp {
+	int32_t prio;
 	uint64_t order;
 	uint32_t idx;
 };
 
-static int by_order(const void *a, const void *b)
+static int by_prio_order(const void *a, const void *b)
 {
 	const struct stamp *x = a, *y = b;
+
+	if (x->prio != y->prio)
+		return x->prio < y->prio ? -1 : 1;
 	return x->order < y->order ? -1 : x->order > y->order;
 }
 
 /*
  * Recovery of a queue whose holder died (L3): the wait lists may be cut
- * anywhere, so relink them from the records themselves, in the order
- * they were enqueued, leaving out those whose owners are gone.
+ * anywhere, so relink them from the records themselves, in the order they
+ * were enqueued (POSIX: by priority first; System V records all have
+ * priority 0), leaving out those whose owners are gone.
  */
-void waiters_rebuild(struct ns *ns, uint32_t slot, struct qctl *q)
+void waiters_rebuild(struct ns *ns, uint32_t slot, uint64_t gen,
+		     struct wlists *wl)
 {
 	struct stamp *s = malloc(NS_WAITERS * sizeof(*s));
 	uint64_t *map = wmap(ns);
 
-	q->rhead = q->rtail = q->shead = q->stail = NIL;
+	wl->rhead = wl->rtail = wl->shead = wl->stail = NIL;
 	if (!s)
 		return;		/* lists stay empty: waiters time out */
-	for (int kind = WK_RECV; kind <= WK_SEND; kind++) {
+	for (uint32_t kind = WK_RECV; kind <= WK_SEND; kind++) {
 		uint32_t cnt = 0;
 		for (uint32_t i = 0; i < NS_WAITERS; i++) {
 			struct waiter *w = ns_waiter(ns, i);
 			if (!(__atomic_load_n(&map[i / 64], __ATOMIC_ACQUIRE) &
 			      (1ull << (i % 64))) ||
-			    !w->linked || w->slot != slot ||
-			    w->gen != q->gen || w->kind != (uint32_t)kind)
+			    !w->linked || w->slot != slot || w->gen != gen ||
+			    w->kind != kind)
 				continue;
+			s[cnt].prio = w->prio;
 			s[cnt].order = w->order;
 			s[cnt].idx = i;
 			cnt++;
 		}
-		qsort(s, cnt, sizeof(*s), by_order);
+		qsort(s, cnt, sizeof(*s), by_prio_order);
 		for (uint32_t j = 0; j < cnt; j++) {
-			uint32_t *h = kind == WK_RECV ? &q->rhead : &q->shead;
-			uint32_t *t = kind == WK_RECV ? &q->rtail : &q->stail;
+			uint32_t *h = kind == WK_RECV ? &wl->rhead : &wl->shead;
+			uint32_t *t = kind == WK_RECV ? &wl->rtail : &wl->stail;
 			wl_append(ns, h, t, s[j].idx);
-			if (s[j].order >= q->order)
-				q->order = s[j].order + 1;
+			if (s[j].order >= wl->order)
+				wl->order = s[j].order + 1;
 		}
 	}
 	free(s);
 	/* Dead owners among them are reaped by the next list walk. */
+}
+
+/* Insert after the last record of the same or a higher priority: the
+ * kernel's order for POSIX waiters (B9), FIFO among equals. */
+void wl_insert_prio(struct ns *ns, uint32_t *head, uint32_t *tail,
+		    uint32_t idx)
+{
+	struct waiter *w = ns_waiter(ns, idx);
+	uint32_t at = *head;
+
+	for (uint32_t n = 0; ok(at) && n < NS_WAITERS; n++) {
+		if (ns_waiter(ns, at)->prio > w->prio)
+			break;
+		at = ns_waiter(ns, at)->next;
+	}
+	if (!ok(at)) {
+		wl_append(ns, head, tail, idx);
+		return;
+	}
+	struct waiter *a = ns_waiter(ns, at);
+	w->next = at;
+	w->prev = a->prev;
+	if (ok(a->prev))
+		ns_waiter(ns, a->prev)->next = idx;
+	else
+		*head = idx;
+	a->prev = idx;
+	__atomic_store_n(&w->linked, 1, __ATOMIC_RELEASE);
 }

@@ -931,22 +931,22 @@ key_t umq_ftok(const char *p, int id)
 
 int umq_msgget(key_t k, int f)
 {
-	return msgget(k, f);
+	return t_k_msgget(k, f);
 }
 
 int umq_msgsnd(int id, const void *p, size_t n, int f)
 {
-	return msgsnd(id, p, n, f);
+	return t_k_msgsnd(id, p, n, f);
 }
 
 ssize_t umq_msgrcv(int id, void *p, size_t n, long t, int f)
 {
-	return msgrcv(id, p, n, t, f);
+	return t_k_msgrcv(id, p, n, t, f);
 }
 
 int umq_msgctl(int id, int cmd, struct msqid_ds *b)
 {
-	return msgctl(id, cmd, b);
+	return t_k_msgctl(id, cmd, b);
 }
 
 /* The backend's child has its own kernel namespace already. */

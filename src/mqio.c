@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mqio.c - mq_send and mq_receive, plain, timed and on a chosen clock
+ * (spec B8, B9): checks in the kernel's order, messages by priority then
+ * FIFO, waiters by scheduling priority then FIFO, and the kernel's
+ * pipelining both ways: a send to a queue with a blocked receiver hands
+ * the message over, and a receive from a full queue with a blocked sender
+ * inserts that sender's message, parked in the store when it blocked, and
+ * completes its call.
+ *
+ * Readiness: the queue's FIFO holds one byte exactly while the queue
+ * holds a message.  The send that makes the queue non-empty writes it and
+ * the receive that empties it reads it, under the queue lock; no other
+ * send or receive makes a system call for it.
+ */
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+void readiness_sync(struct pview *pv)
+{
+	char buf[64];
+
+	while (read(pv->sig, buf, sizeof(buf)) > 0)
+		;
+	if (pv->ctl->curmsgs)
+		(void)!write(pv->sig, "", 1);
+}
+
+/* The kernel's task priority, lower first: RT 0..98, then 100 + 20 + nice. */
+static int32_t sched_prio(void)
+{
+	struct sched_param sp;
+	int pol = sched_getscheduler(0);
+
+	if ((pol == SCHED_FIFO || pol == SCHED_RR) && !sched_getparam(0, &sp))
+		return 99 - sp.sched_priority;
+	errno = 0;
+	int nice = getpriority(PRIO_PROCESS, 0);
+	return 120 + (errno ? 0 : nice);
+}
+
+static bool nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+	return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+/* The store may have grown in another process (L4). */
+static int store_sync(struct pview *pv)
+{
+	struct qview *v = &pv->v;
+
+	if (likely(v->st->nchunks == v->nchunks && !v->st->damaged))
+		return 0;
+	int r = qview_follow(pv->ns, v);
+	if (!r && v->st->damaged) {
+		uint64_t qnum, qsize;
+		r = store_rebuild(v, keep_inflight, pv->ns, &qnum, &qsize);
+		if (!r) {
+			pv->ctl->curmsgs = qnum;
+			pv->ctl->qsize = qsize;
+		}
+	}
+	return r ? -EUCLEAN : 0;
+}
+
+/* Take a record, queue it by priority, sleep until posted. */
+static long wait_on(struct pview *pv, struct waiter *w, uint32_t me,
+		    bool recv, const struct deadline *dl)
+{
+	struct wlists *wl = &pv->ctl->wl;
+	long r;
+
+	w->slot = NIL;
+	w->gen = pv->gen;
+	w->pid = proc_pid();
+	w->tid = proc_tid();
+	w->prio = sched_prio();
+	w->order = wl->order++;
+	w->result = 0;
+	__atomic_store_n(&w->futex, W_WAITING, __ATOMIC_RELAXED);
+	if (recv)
+		wl_insert_prio(pv->ns, &wl->rhead, &wl->rtail, me);
+	else
+		wl_insert_prio(pv->ns, &wl->shead, &wl->stail, me);
+	pq_unlock(pv);
+	r = futex_sleep(&w->futex, W_WAITING, SLEEP_POSIX, dl);
+	pq_lock(pv);
+	return r;
+}
+
+/* The first live waiter of a list, unlinked; NIL if none. */
+static uint32_t first_waiter(struct ns *ns, uint32_t *head, uint32_t *tail)
+{
+	while (*head < NS_WAITERS) {
+		uint32_t i = *head;
+		if (waiter_reap(ns, head, tail, i))
+			continue;
+		wl_remove(ns, head, tail, i);
+		return i;
+	}
+	return NIL;
+}
+
+static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
+		    const struct deadline *dl)
+{
+	struct wakes wk = { 0 };
+	struct notice nt = { 0 };
+	struct waiter *w = NULL;
+	struct pdesc *d;
+	struct pview *pv;
+	struct pqctl *c;
+	uint32_t me = NIL, head = NIL, r_i;
+	long r;
+
+	if (prio >= MQ_PRIO_MAX)		/* before EBADF (B8) */
+		return -EINVAL;
+	r = pdesc_get(fd, &d);
+	if (r)
+		return r;
+	if (d->acc != O_WRONLY && d->acc != O_RDWR)
+		return -EBADF;
+	pv = d->pv;
+	c = pv->ctl;
+	if (len > (size_t)c->msgsize)
+		return -EMSGSIZE;
+	if (len && bad_uptr(p))
+		return -EFAULT;
+	pq_lock(pv);
+	r = store_sync(pv);
+	while (!r && c->curmsgs >= (uint64_t)c->maxmsg) {
+		if (nonblocking(fd)) {
+			r = -EAGAIN;
+			break;
+		}
+		if (!w) {
+			/* Park the message in the store, so that a receive
+			 * can insert it on our behalf (pipelined receive). */
+			r = waiter_alloc(pv->ns, &me);
+			if (r)
+				break;
+			w = ns_waiter(pv->ns, me);
+			r = store_put(pv->ns, &pv->v, -(int64_t)prio, p, len,
+				      &head);
+			if (r)
+				break;
+			w->kind = WK_SEND;
+			w->msg = head;
+			w->len = len;
+			w->mtype = -(int64_t)prio;
+			store_inflight(&pv->v, head, me);
+		}
+		r = wait_on(pv, w, me, false, dl);
+		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
+			r = 0;		/* inserted: the call is complete */
+			head = NIL;
+			goto out;
+		}
+		if (w->linked)
+			wl_remove(pv->ns, &c->wl.shead, &c->wl.stail, me);
+		if (!r)
+			r = store_sync(pv);
+	}
+	if (r) {
+		if (head != NIL)
+			store_free(&pv->v, head);	/* discarded (B8) */
+		goto out;
+	}
+	if (head == NIL) {
+		r = store_put(pv->ns, &pv->v, -(int64_t)prio, p, len, &head);
+		if (r)
+			goto out;
+	}
+	r_i = first_waiter(pv->ns, &c->wl.rhead, &c->wl.rtail);
+	if (r_i != NIL) {
+		/* Pipelined send: no queueing, no notification (B8). */
+		struct waiter *rw = ns_waiter(pv->ns, r_i);
+		store_inflight(&pv->v, head, r_i);
+		rw->msg = head;
+		rw->len = len;
+		rw->mtype = -(int64_t)prio;
+		rw->result = 0;
+		post(&wk, rw, W_READY);
+	} else {
+		store_link(&pv->v, head);
+		c->qsize += len;
+		c->events++;
+		if (++c->curmsgs == 1) {
+			(void)!write(pv->sig, "", 1);
+			notify_fire(pv, &nt);
+		}
+	}
+	head = NIL;
+out:
+	if (w)
+		waiter_free(pv->ns, me);
+	pq_unlock(pv);
+	wake_all(&wk);
+	notify_deliver(&nt);
+	return r;
+}
+
+/* Copy a message out; *prio gets its priority. */
+static long copy_msg(struct qview *v, uint32_t h, char *p, unsigned *prio)
+{
+	struct msg *m = store_msg(v, h);
+	long n = (long)m->len;
+
+	if (bad_uptr(p) && n)
+		return -EFAULT;
+	if (store_read(v, h, p, m->len))
+		return -EUCLEAN;
+	if (prio)
+		*prio = (unsigned)-m->key;
+	return n;
+}
+
+static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
+		       const struct deadline *dl)
+{
+	struct wakes wk = { 0 };
+	struct waiter *w = NULL;
+	struct pdesc *d;
+	struct pview *pv;
+	struct pqctl *c;
+	uint32_t me = NIL, s_i;
+	long r, h;
+
+	r = pdesc_get(fd, &d);
+	if (r)
+		return r;
+	if (d->acc != O_RDONLY && d->acc != O_RDWR)
+		return -EBADF;
+	pv = d->pv;
+	c = pv->ctl;
+	if (len < (size_t)c->msgsize)	/* even when empty (B9) */
+		return -EMSGSIZE;
+	pq_lock(pv);
+	for (;;) {
+		r = store_sync(pv);
+		if (r)
+			goto out;
+		if (c->curmsgs) {
+			h = store_find(&pv->v, SEARCH_LESSEQUAL, INT64_MAX);
+			if (h < 0) {
+				r = h == -ENOMSG ? -EUCLEAN : h;
+				goto out;
+			}
+			uint64_t n = store_msg(&pv->v, (uint32_t)h)->len;
+			r = copy_msg(&pv->v, (uint32_t)h, p, prio);
+			store_take(&pv->v, (uint32_t)h);
+			c->curmsgs--;
+			c->qsize -= n;
+			c->events++;
+			/* Pipelined receive: the first blocked sender's
+			 * message takes the freed place (B9). */
+			s_i = first_waiter(pv->ns, &c->wl.shead, &c->wl.stail);
+			if (s_i != NIL) {
+				struct waiter *sw = ns_waiter(pv->ns, s_i);
+				store_link(&pv->v, sw->msg);
+				c->curmsgs++;
+				c->qsize += sw->len;
+				sw->result = 0;
+				post(&wk, sw, W_READY);
+			} else if (!c->curmsgs) {
+				char b[8];
+				(void)!read(pv->sig, b, sizeof(b));
+			}
+			goto out;
+		}
+		if (nonblocking(fd)) {
+			r = -EAGAIN;
+			goto out;
+		}
+		if (!w) {
+			r = waiter_alloc(pv->ns, &me);
+			if (r)
+				goto out;
+			w = ns_waiter(pv->ns, me);
+			w->kind = WK_RECV;
+			w->maxsize = len;
+		}
+		w->msg = NIL;
+		r = wait_on(pv, w, me, true, dl);
+		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
+			/* Handed over: it wins over a signal or a timeout. */
+			r = store_sync(pv);
+			if (!r && w->msg < pv->v.nchunks) {
+				r = copy_msg(&pv->v, w->msg, p, prio);
+				store_free(&pv->v, w->msg);
+			} else if (!r) {
+				r = -EUCLEAN;
+			}
+			goto out;
+		}
+		if (w->linked)
+			wl_remove(pv->ns, &c->wl.rhead, &c->wl.rtail, me);
+		if (r)
+			goto out;
+	}
+out:
+	if (w)
+		waiter_free(pv->ns, me);
+	pq_unlock(pv);
+	wake_all(&wk);
+	return r;
+}
+
+/* ---- the entry points ------------------------------------------------- */
+
+/* The timeout is checked first, even when nothing would block (B8, B9). */
+UMQ_EXPORT int umq_mq_send(mqd_t mqdes, const char *msg_ptr, size_t msg_len,
+			   unsigned int msg_prio)
+{
+	return (int)ret_errno(do_send(mqdes, msg_ptr, msg_len, msg_prio,
+				      NULL));
+}
+
+UMQ_EXPORT int umq_mq_timedsend(mqd_t mqdes, const char *msg_ptr,
+				size_t msg_len, unsigned int msg_prio,
+				const struct timespec *abs_timeout)
+{
+	return umq_mq_clocksend(mqdes, msg_ptr, msg_len, msg_prio,
+				CLOCK_REALTIME, abs_timeout);
+}
+
+UMQ_EXPORT int umq_mq_clocksend(mqd_t mqdes, const char *msg_ptr,
+				size_t msg_len, unsigned int msg_prio,
+				clockid_t clockid,
+				const struct timespec *abstime)
+{
+	struct deadline dl;
+	int r = deadline_make(&dl, clockid, abstime);
+
+	return (int)ret_errno(r ? r : do_send(mqdes, msg_ptr, msg_len,
+					      msg_prio, &dl));
+}
+
+UMQ_EXPORT ssize_t umq_mq_receive(mqd_t mqdes, char *msg_ptr, size_t msg_len,
+				  unsigned int *msg_prio)
+{
+	return ret_errno(do_receive(mqdes, msg_ptr, msg_len, msg_prio, NULL));
+}
+
+UMQ_EXPORT ssize_t umq_mq_timedreceive(mqd_t mqdes, char *msg_ptr,
+				       size_t msg_len, unsigned int *msg_prio,
+				       const struct timespec *abs_timeout)
+{
+	return umq_mq_clockreceive(mqdes, msg_ptr, msg_len, msg_prio,
+				   CLOCK_REALTIME, abs_timeout);
+}
+
+UMQ_EXPORT ssize_t umq_mq_clockreceive(mqd_t mqdes, char *msg_ptr,
+				       size_t msg_len, unsigned int *msg_prio,
+				       clockid_t clockid,
+				       const struct timespec *abstime)
+{
+	struct deadline dl;
+	int r = deadline_make(&dl, clockid, abstime);
+
+	return ret_errno(r ? r : do_receive(mqdes, msg_ptr, msg_len, msg_prio,
+					    &dl));
+}
