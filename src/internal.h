@@ -63,6 +63,7 @@ extern void (*umq_fault_hook)(int point);
 pid_t proc_pid(void);
 pid_t proc_tid(void);
 int64_t proc_now(void);
+uint32_t proc_pidns(void);
 long proc_spin_ns(void);
 void proc_spin(const uint32_t *w, uint32_t old);
 
@@ -70,7 +71,7 @@ void proc_spin(const uint32_t *w, uint32_t old);
 int lock_init(pthread_mutex_t *m);
 /* 0: locked; 1: locked, but the previous owner died or the mutex was
  * garbage (repair, then lock_mend).  Never returns without the lock. */
-int lock_take(pthread_mutex_t *m);
+int lock_take(pthread_mutex_t *m, uint32_t *tag);
 void lock_mend(pthread_mutex_t *m);
 void lock_drop(pthread_mutex_t *m);
 /* -EBUSY: held by a live thread; 0/1 as lock_take. */
@@ -88,7 +89,7 @@ struct deadline {
 	struct timespec at;
 };
 int futex_sleep(uint32_t *w, uint32_t val, int kind,
-		const struct deadline *dl);
+		const struct deadline *dl, pthread_mutex_t *lock);
 void futex_wake(uint32_t *w, int n);
 
 /* ---- ns.c: the namespace in use ---------------------------------------- */
@@ -188,6 +189,19 @@ void qview_wake(struct qview *v);
 int store_path(char *buf, size_t n, uint64_t gen);
 
 /* ---- wait.c: waiter records and wait lists ----------------------------- */
+
+/*
+ * Post a result into a waiter record and wake it, under the queue lock
+ * (L6): a poster that dies after posting leaves the lock owner-dead, and
+ * the repair wakes every posted record, so no wake-up is lost.
+ */
+static inline void post(struct waiter *w, uint32_t state)
+{
+	__atomic_store_n(&w->futex, state, __ATOMIC_RELEASE);
+	futex_wake(&w->futex, 1);
+}
+
+
 int waiter_alloc(struct ns *ns, uint32_t *idx);
 void waiter_free(struct ns *ns, uint32_t idx);
 /* Is the record's owner alive?  (Takes nothing.) */
@@ -202,6 +216,7 @@ void waiters_rebuild(struct ns *ns, uint32_t slot, uint64_t gen,
 		     struct wlists *wl);
 void wl_insert_prio(struct ns *ns, uint32_t *head, uint32_t *tail,
 		    uint32_t idx);
+void waiters_post_all(struct ns *ns, uint32_t slot, uint64_t gen, int err);
 
 /* ---- registry.c: keys, ids and the slots behind them ------------------- */
 void reg_lock(struct ns *ns);
@@ -241,6 +256,7 @@ struct pdesc {
 
 int pdesc_get(int fd, struct pdesc **out);
 void pq_lock(struct pview *pv);
+int pq_mend(struct pview *pv);
 void pq_unlock(struct pview *pv);
 bool fifo_held(int dfd, const char *fifo);
 void pview_ref(struct pview *pv);
@@ -262,29 +278,8 @@ int notify_status(struct pview *pv, char *buf, size_t n);
 
 /* ---- sysv.c ------------------------------------------------------------ */
 
-/* Futex words to wake once the queue lock is dropped (L6). */
-struct wakes {
-	uint32_t n;
-	uint32_t *w[16];
-};
-
-static inline void post(struct wakes *wk, struct waiter *w, uint32_t state)
-{
-	__atomic_store_n(&w->futex, state, __ATOMIC_RELEASE);
-	if (wk->n < 16)
-		wk->w[wk->n++] = &w->futex;
-	else
-		futex_wake(&w->futex, 1);
-}
-
-static inline void wake_all(struct wakes *wk)
-{
-	for (uint32_t i = 0; i < wk->n; i++)
-		futex_wake(wk->w[i], 1);
-}
-
-void wake_senders(struct ns *ns, struct qctl *q, struct wakes *wk);
-void wake_receivers(struct ns *ns, struct qctl *q, struct wakes *wk);
+void wake_senders(struct ns *ns, struct qctl *q);
+void wake_receivers(struct ns *ns, struct qctl *q);
 long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	       const struct deadline *dl);
 long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,

@@ -48,11 +48,12 @@
  *     it only under the queue lock; a trylock of "alive" that returns
  *     EOWNERDEAD (or ENOTRECOVERABLE) proves the owner died.
  * L6. Posting a result: the poster writes result, msg, len and mtype,
- *     then stores the futex word with release order; the waiter reads the
- *     futex word with acquire order before those fields.  The poster
- *     issues FUTEX_WAKE after dropping the queue lock; the record may have
- *     been reused by then, which costs the new owner one spurious wake-up
- *     and nothing else (every sleeper rechecks its futex word).
+ *     then stores the futex word with release order and issues FUTEX_WAKE,
+ *     still under the queue lock; the waiter reads the futex word with
+ *     acquire order before those fields.  Waking under the lock is what
+ *     makes a poster's death harmless: it leaves the lock owner-dead, and
+ *     the repair wakes every posted record of the queue and relinks every
+ *     record still waiting.  A spurious wake-up costs a recheck only.
  * L7. No lost wake-up: a waiter sleeps with FUTEX_WAIT on the value it
  *     read under the queue lock (W_WAITING); a post that happened after
  *     the unlock changes the word, so the wait returns at once.
@@ -65,6 +66,12 @@
  *     this my queue still".  Lock-free readers (msgget lookups do not need
  *     them; MSG_STAT_ANY-style listings may) read them with acquire loads
  *     and accept a stale answer.
+ * L11. Whoever takes a lock writes its pid namespace (an inode number)
+ *     beside it.  A waiter that has waited 2 s for a lock whose word
+ *     names a thread that does not exist - garbage, since a dying holder
+ *     leaves FUTEX_OWNER_DIED instead - takes it as owner-dead (L3), but
+ *     only if that namespace is its own: a thread id from another pid
+ *     namespace cannot be checked, and its holder may just be frozen.
  * L10. qctl.events is a hint, written under the queue lock and read
  *     without it by a caller spinning before it sleeps: a change only
  *     sends the spinner back to retry under the lock, and a missed change
@@ -157,7 +164,7 @@ struct qctl {
 	pthread_mutex_t lock;		/* L2 */
 	uint64_t qnum, cbytes;
 	uint32_t events;		/* bumped by every change; L10 */
-	uint32_t pad0;
+	uint32_t lock_ns;		/* holder's pid namespace; L11 */
 	/* Line 1: written when a caller of another pid or second comes. */
 	int64_t stime, rtime;
 	int32_t lspid, lrpid;
@@ -201,7 +208,7 @@ struct pqctl {
 	pthread_mutex_t lock;		/* L2 */
 	uint64_t curmsgs, qsize;	/* messages and text bytes queued */
 	uint32_t events;		/* L10 */
-	uint32_t pad0;
+	uint32_t lock_ns;		/* L11 */
 	/* Line 1: wait lists, sorted by scheduling priority. */
 	struct wlists wl;
 	uint8_t pad1[40];
@@ -254,6 +261,7 @@ struct ns_hdr {
 	uint32_t hi_idx;		/* 1 + highest index ever used */
 	uint64_t gen;			/* last generation handed out */
 	uint32_t removed;		/* umq_ns_remove() ran */
+	uint32_t lock_ns;		/* L11 */
 };
 
 #define NS_WAITERS	8192		/* records in the pool */

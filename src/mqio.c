@@ -56,16 +56,9 @@ static int store_sync(struct pview *pv)
 
 	if (likely(v->st->nchunks == v->nchunks && !v->st->damaged))
 		return 0;
-	int r = qview_follow(pv->ns, v);
-	if (!r && v->st->damaged) {
-		uint64_t qnum, qsize;
-		r = store_rebuild(v, keep_inflight, pv->ns, &qnum, &qsize);
-		if (!r) {
-			pv->ctl->curmsgs = qnum;
-			pv->ctl->qsize = qsize;
-		}
-	}
-	return r ? -EUCLEAN : 0;
+	if (qview_follow(pv->ns, v))
+		return -EUCLEAN;
+	return v->st->damaged ? pq_mend(pv) : 0;
 }
 
 /* Take a record, queue it by priority, sleep until posted. */
@@ -88,7 +81,7 @@ static long wait_on(struct pview *pv, struct waiter *w, uint32_t me,
 	else
 		wl_insert_prio(pv->ns, &wl->shead, &wl->stail, me);
 	pq_unlock(pv);
-	r = futex_sleep(&w->futex, W_WAITING, SLEEP_POSIX, dl);
+	r = futex_sleep(&w->futex, W_WAITING, SLEEP_POSIX, dl, &pv->ctl->lock);
 	pq_lock(pv);
 	return r;
 }
@@ -109,7 +102,6 @@ static uint32_t first_waiter(struct ns *ns, uint32_t *head, uint32_t *tail)
 static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		    const struct deadline *dl)
 {
-	struct wakes wk = { 0 };
 	struct notice nt = { 0 };
 	struct waiter *w = NULL;
 	struct pdesc *d;
@@ -185,7 +177,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		rw->len = len;
 		rw->mtype = -(int64_t)prio;
 		rw->result = 0;
-		post(&wk, rw, W_READY);
+		post(rw, W_READY);
 	} else {
 		store_link(&pv->v, head);
 		c->qsize += len;
@@ -200,7 +192,6 @@ out:
 	if (w)
 		waiter_free(pv->ns, me);
 	pq_unlock(pv);
-	wake_all(&wk);
 	notify_deliver(&nt);
 	return r;
 }
@@ -223,12 +214,12 @@ static long copy_msg(struct qview *v, uint32_t h, char *p, unsigned *prio)
 static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 		       const struct deadline *dl)
 {
-	struct wakes wk = { 0 };
 	struct waiter *w = NULL;
 	struct pdesc *d;
 	struct pview *pv;
 	struct pqctl *c;
 	uint32_t me = NIL, s_i;
+	bool mended = false;
 	long r, h;
 
 	r = pdesc_get(fd, &d);
@@ -247,6 +238,15 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			goto out;
 		if (c->curmsgs) {
 			h = store_find(&pv->v, SEARCH_LESSEQUAL, INT64_MAX);
+			if (h < 0 && !mended) {
+				/* Store and counters disagree: rebuild, which
+				 * recounts, and look again. */
+				mended = true;
+				r = pq_mend(pv);
+				if (r)
+					goto out;
+				continue;
+			}
 			if (h < 0) {
 				r = h == -ENOMSG ? -EUCLEAN : h;
 				goto out;
@@ -254,8 +254,13 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			uint64_t n = store_msg(&pv->v, (uint32_t)h)->len;
 			r = copy_msg(&pv->v, (uint32_t)h, p, prio);
 			store_take(&pv->v, (uint32_t)h);
-			c->curmsgs--;
-			c->qsize -= n;
+			if (unlikely(c->qsize < n ||
+				     (c->curmsgs == 1 && c->qsize != n))) {
+				pq_mend(pv);
+			} else {
+				c->curmsgs--;
+				c->qsize -= n;
+			}
 			c->events++;
 			/* Pipelined receive: the first blocked sender's
 			 * message takes the freed place (B9). */
@@ -266,7 +271,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 				c->curmsgs++;
 				c->qsize += sw->len;
 				sw->result = 0;
-				post(&wk, sw, W_READY);
+				post(sw, W_READY);
 			} else if (!c->curmsgs) {
 				char b[8];
 				(void)!read(pv->sig, b, sizeof(b));
@@ -307,7 +312,6 @@ out:
 	if (w)
 		waiter_free(pv->ns, me);
 	pq_unlock(pv);
-	wake_all(&wk);
 	return r;
 }
 

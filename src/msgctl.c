@@ -52,7 +52,7 @@ static long info(struct ns *ns, int cmd, struct msqid_ds *buf)
 	struct msginfo mi = { 0 };
 	struct umq_limits lim;
 	uint64_t msgs = 0, bytes = 0;
-	int max_idx = 0;
+	int max_idx = 0, n = 0;
 
 	ns_limits(ns, &lim);
 	mi.msgmax = (int)lim.msgmax;
@@ -66,11 +66,12 @@ static long info(struct ns *ns, int cmd, struct msqid_ds *buf)
 		if (q->state != SLOT_LIVE)
 			continue;
 		max_idx = (int)i;
+		n++;
 		msgs += __atomic_load_n(&q->qnum, __ATOMIC_RELAXED);
 		bytes += __atomic_load_n(&q->cbytes, __ATOMIC_RELAXED);
 	}
 	if (cmd == MSG_INFO) {
-		mi.msgpool = ns->hdr->in_use;
+		mi.msgpool = n;
 		mi.msgmap = msgs > INT_MAX ? INT_MAX : (int)msgs;
 		mi.msgtql = bytes > INT_MAX ? INT_MAX : (int)bytes;
 	} else {
@@ -128,7 +129,6 @@ static void update_envelope(struct ns *ns, const struct qctl *q)
 
 static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 {
-	struct wakes wk = { 0 };
 	struct umq_limits lim;
 	struct qctl *q;
 	uint32_t mode;
@@ -161,12 +161,11 @@ static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 		q->mode = (q->mode & ~0777u) | (mode & 0777);
 		q->ctime = proc_now();
 		q->events++;
-		wake_receivers(ns, q, &wk);
-		wake_senders(ns, q, &wk);
+		wake_receivers(ns, q);
+		wake_senders(ns, q);
 		update_envelope(ns, q);
 	}
 	q_unlock(q);
-	wake_all(&wk);
 	return r;
 }
 

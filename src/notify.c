@@ -168,7 +168,7 @@ static void *helper_main(void *arg)
 	uint32_t *word = &h->pv->ctl->notify_word;
 
 	while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == h->word)
-		futex_sleep(word, h->word, SLEEP_POSIX, NULL);
+		futex_sleep(word, h->word, SLEEP_POSIX, NULL, NULL);
 	if (__atomic_load_n(word, __ATOMIC_ACQUIRE) ==
 	    ((h->word & ~3u) | NW_FIRED)) {
 		struct call *c = malloc(sizeof(*c));

@@ -164,6 +164,7 @@ static int ns_fill(void *p, size_t size, const void *arg)
 	h->last_idx = -1;
 	if (lock_init(&h->lock))
 		return -ENOMEM;
+	h->lock_ns = proc_pidns();
 	/* Slot locks are set up when a slot is first used (registry.c), so
 	 * that a namespace touches memory only for the queues it has. */
 	w = (struct waiter *)((char *)p + h->waiters_off);

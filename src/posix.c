@@ -310,21 +310,34 @@ int pdesc_get(int fd, struct pdesc **out)
 
 /* ---- the queue lock --------------------------------------------------- */
 
-/* Lock a POSIX queue; after a holder's death, rebuild (L3). */
-void pq_lock(struct pview *pv)
+/* Rebuild the store from its chunks and recount (L3). */
+int pq_mend(struct pview *pv)
 {
 	struct pqctl *c = pv->ctl;
 	uint64_t qnum, qsize;
+	int r = qview_follow(pv->ns, &pv->v);
 
-	if (likely(lock_take(&c->lock) == 0))
+	if (!r)
+		r = store_rebuild(&pv->v, keep_inflight, pv->ns, &qnum,
+				  &qsize);
+	if (r)
+		return r == -ENOMEM ? r : -EUCLEAN;
+	c->curmsgs = qnum;
+	c->qsize = qsize;
+	readiness_sync(pv);
+	return 0;
+}
+
+/* Lock a POSIX queue; after a holder's death, repair first (L3). */
+void pq_lock(struct pview *pv)
+{
+	struct pqctl *c = pv->ctl;
+
+	if (likely(lock_take(&c->lock, &c->lock_ns) == 0))
 		return;
 	waiters_rebuild(pv->ns, NIL, pv->gen, &c->wl);
-	if (qview_follow(pv->ns, &pv->v) == 0 &&
-	    store_rebuild(&pv->v, keep_inflight, pv->ns, &qnum, &qsize) == 0) {
-		c->curmsgs = qnum;
-		c->qsize = qsize;
-	}
-	readiness_sync(pv);
+	if (pq_mend(pv))
+		readiness_sync(pv);
 	lock_mend(&c->lock);
 }
 
@@ -460,6 +473,7 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 		munmap(c, PQ_STORE_OFF);
 		return -ENOMEM;
 	}
+	c->lock_ns = proc_pidns();
 	c->wl.rhead = c->wl.rtail = c->wl.shead = c->wl.stail = NIL;
 	c->version = UMQ_LAYOUT_VERSION;
 	c->hdr_size = sizeof(*c);

@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,10 +18,13 @@ static pid_t cached_pid;
 static __thread pid_t cached_tid;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
+static uint32_t cached_pidns;
+
 static void forget_ids(void)
 {
 	cached_pid = 0;
 	cached_tid = 0;
+	cached_pidns = 0;	/* after unshare(CLONE_NEWPID), a new one */
 }
 
 static void install_atfork(void)
@@ -84,6 +88,19 @@ void proc_spin(const uint32_t *w, uint32_t old)
 		    (t.tv_nsec - t0.tv_nsec) >= budget)
 			return;
 	}
+}
+
+/* Our pid namespace, as an inode number; 0 if /proc cannot tell. */
+uint32_t proc_pidns(void)
+{
+	struct stat st;
+
+	if (unlikely(!cached_pidns)) {
+		pthread_once(&atfork_once, install_atfork);
+		if (!stat("/proc/self/ns/pid", &st))
+			cached_pidns = (uint32_t)st.st_ino;
+	}
+	return cached_pidns;
 }
 
 /* Seconds of CLOCK_REALTIME, like the kernel's ktime_get_real_seconds(). */

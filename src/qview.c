@@ -142,6 +142,10 @@ int qview_sync(struct ns *ns, uint32_t idx, const struct qctl *q,
  * header is garbage (store_geometry refuses it). */
 int qview_follow(struct ns *ns, struct qview *v)
 {
+	/* A store only ever grows, with the same chunks. */
+	if (v->st->chunk_size != v->chunk || v->st->nchunks < v->nchunks ||
+	    v->st->nchunks > (1u << 30))
+		return -EUCLEAN;
 	if (store_size(v->chunk, v->st->nchunks) <= v->size)
 		return store_geometry(v, v->gen);
 	return qview_refresh(ns, v);

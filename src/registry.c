@@ -29,10 +29,12 @@ static void reg_repair(struct ns *ns)
 {
 	struct ns_hdr *h = ns->hdr;
 	int32_t n = 0;
-	uint32_t hi = 0;
 
 	for (uint32_t i = 0; i < h->hi_idx && i < IPCMNI; i++) {
 		struct qctl *q = ns_slot(ns, i);
+		if (q->state != SLOT_FREE && q->state != SLOT_CREATING &&
+		    q->state != SLOT_LIVE)
+			q->state = SLOT_FREE;	/* garbage: nobody's */
 		if (q->state == SLOT_CREATING) {
 			/* Its creator died before publishing it. */
 			char name[32];
@@ -41,22 +43,27 @@ static void reg_repair(struct ns *ns)
 			__atomic_store_n(&q->state, SLOT_FREE,
 					 __ATOMIC_RELEASE);
 		}
-		if (q->state == SLOT_LIVE) {
+		if (q->state == SLOT_LIVE)
 			n++;
-			hi = i + 1;
-		}
 	}
 	h->in_use = n;
-	if (h->hi_idx > IPCMNI)
-		h->hi_idx = hi;
 }
 
 void reg_lock(struct ns *ns)
 {
-	if (lock_take(&ns->hdr->lock) == 1) {
+	struct ns_hdr *h = ns->hdr;
+
+	if (lock_take(&h->lock, &h->lock_ns) == 1) {
 		reg_repair(ns);
-		lock_mend(&ns->hdr->lock);
+		lock_mend(&h->lock);
 	}
+	/* Untrusted like the rest: keep the allocator's state in range. */
+	if (h->seq >= SEQ_MAX)
+		h->seq = 0;
+	if (h->last_idx < -1 || h->last_idx >= IPCMNI)
+		h->last_idx = -1;
+	if (h->hi_idx > IPCMNI)
+		h->hi_idx = IPCMNI;
 }
 
 void reg_unlock(struct ns *ns)
@@ -66,7 +73,9 @@ void reg_unlock(struct ns *ns)
 
 int reg_id(const struct qctl *q, uint32_t idx)
 {
-	return (int)(q->seq << IPCMNI_SHIFT | idx);
+	/* 16 bits of sequence: an id is never negative, whatever the slot
+	 * holds. */
+	return (int)((q->seq & 0xffff) << IPCMNI_SHIFT | idx);
 }
 
 int reg_find_key(struct ns *ns, key_t key)
@@ -160,6 +169,7 @@ int reg_create(struct ns *ns, key_t key, int msgflg)
 	int idx, r;
 
 	ns_limits(ns, &lim);
+	reg_repair(ns);		/* in_use, recounted: it is not trusted */
 	if (h->in_use >= (lim.msgmni < IPCMNI ? lim.msgmni : IPCMNI))
 		return -ENOSPC;
 	idx = alloc_index(ns);
@@ -171,6 +181,7 @@ int reg_create(struct ns *ns, key_t key, int msgflg)
 		if (r)
 			return r;
 	}
+	q->lock_ns = proc_pidns();
 	cred_ids(&euid, &egid);
 	q->gen = ++h->gen;
 	q->seq = h->seq;
@@ -237,7 +248,7 @@ void q_lock(struct ns *ns, uint32_t idx, struct qctl *q)
 {
 	struct qview *v;
 
-	if (unlikely(lock_take(&q->lock) == 1)) {
+	if (unlikely(lock_take(&q->lock, &q->lock_ns) == 1)) {
 		/* The holder died (L3): rebuild what it may have left half
 		 * done. */
 		if (q->state == SLOT_LIVE) {
@@ -282,28 +293,11 @@ int q_lock_id(struct ns *ns, int id, struct qctl **out)
  */
 void reg_remove(struct ns *ns, struct qctl *q)
 {
-	uint32_t *lists[2][2] = { { &q->wl.rhead, &q->wl.rtail },
-				  { &q->wl.shead, &q->wl.stail } };
 	char name[32];
+	uint32_t idx = (uint32_t)(q - ns_slot(ns, 0));
 
-	for (int l = 0; l < 2; l++) {
-		uint32_t *head = lists[l][0], *tail = lists[l][1];
-		for (uint32_t n = 0; *head < NS_WAITERS && n < NS_WAITERS;
-		     n++) {
-			uint32_t i = *head;
-			struct waiter *w = ns_waiter(ns, i);
-			if (waiter_reap(ns, head, tail, i))
-				continue;
-			wl_remove(ns, head, tail, i);
-			w->result = -EIDRM;
-			w->msg = NIL;
-			__atomic_store_n(&w->futex, W_READY, __ATOMIC_RELEASE);
-			/* Under the lock: the record cannot be reused before
-			 * this wake, and RMID is no fast path. */
-			futex_wake(&w->futex, 1);
-		}
-		*head = *tail = NIL;
-	}
+	waiters_post_all(ns, idx, q->gen, -EIDRM);
+	q->wl.rhead = q->wl.rtail = q->wl.shead = q->wl.stail = NIL;
 	__atomic_store_n(&q->state, SLOT_FREE, __ATOMIC_RELEASE);
 	q->key = 0;
 	q->qnum = q->cbytes = 0;

@@ -16,6 +16,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -24,12 +26,13 @@
 #define HK 0				/* key heap */
 #define HS 1				/* seq heap */
 
+/* nchunks <= 2^30 (store_geometry), so this fits in 32 bits. */
 static uint32_t hcap_for(uint32_t nchunks)
 {
-	uint32_t c = 16;
-	while (c < 2 * (uint64_t)nchunks)
+	uint64_t c = 16;
+	while (c < 2 * (uint64_t)nchunks && c < (1ull << 31))
 		c <<= 1;
-	return c;
+	return (uint32_t)c;
 }
 
 size_t store_size(uint32_t chunk, uint32_t nchunks)
@@ -132,27 +135,46 @@ static long bfind(struct qview *v, int64_t key)
 	return -ENOMSG;
 }
 
+/* A free entry for key, or NIL if the table is (impossibly) full. */
 static uint32_t bfree_slot(struct qview *v, int64_t key)
 {
 	struct bucket *t = buckets(v);
 	uint32_t i = hslot(v, key);
 
-	/* Buckets <= nchunks <= hcap / 2: a free entry exists. */
-	while (t[i].head)
-		i = (i + 1) & (v->hcap - 1);
-	return i;
+	/* Buckets <= nchunks <= hcap / 2: a free entry exists, unless the
+	 * table is garbage. */
+	for (uint32_t n = 0; n < v->hcap; n++, i = (i + 1) & (v->hcap - 1))
+		if (!t[i].head)
+			return i;
+	damaged(v);
+	return NIL;
 }
 
 /* ---- heaps of buckets: by key (HK) and by head seq (HS) --------------- */
 
+/* Heap entries are bucket slots read from the store: checked before use;
+ * a bad one marks the store damaged and the operation stops short. */
+static bool sok(struct qview *v, uint32_t slot)
+{
+	if (likely(slot < v->hcap))
+		return true;
+	damaged(v);
+	return false;
+}
+
 static bool less(struct qview *v, int which, uint32_t a, uint32_t b)
 {
 	struct bucket *t = buckets(v);
+
+	if (!sok(v, a) || !sok(v, b))
+		return false;
 	return which == HK ? t[a].key < t[b].key : t[a].hseq < t[b].hseq;
 }
 
 static void hset(struct qview *v, int which, uint32_t pos, uint32_t slot)
 {
+	if (!sok(v, slot) || pos >= v->nchunks)
+		return;
 	heap_tab(v, which)[pos] = slot;
 	if (which == HK)
 		buckets(v)[slot].kpos = pos;
@@ -203,7 +225,7 @@ static void heap_del(struct qview *v, int which, uint32_t pos, uint32_t n)
 {
 	uint32_t last = heap_tab(v, which)[n - 1];
 
-	if (pos == n - 1)
+	if (pos == n - 1 || !sok(v, last))
 		return;
 	hset(v, which, pos, last);
 	sift_down(v, which, pos, n - 1);
@@ -242,6 +264,11 @@ static void bucket_drop(struct qview *v, uint32_t j)
 					      (j < home || home <= i);
 			if (!stays) {
 				t[j] = t[i];
+				if (t[j].kpos >= v->nchunks ||
+				    t[j].spos >= v->nchunks) {
+					damaged(v);
+					return;
+				}
 				heap_tab(v, HK)[t[j].kpos] = j;
 				heap_tab(v, HS)[t[j].spos] = j;
 				j = i;
@@ -262,11 +289,11 @@ static void index_add(struct qview *v, uint32_t idx)
 	m->bnext = NIL;
 	if (s == -ENOMSG) {
 		uint32_t n = st->nbuckets, j = bfree_slot(v, m->key);
-		struct bucket *b = &buckets(v)[j];
-		if (n >= v->nchunks) {
+		if (n >= v->nchunks || j == NIL) {
 			damaged(v);
 			return;
 		}
+		struct bucket *b = &buckets(v)[j];
 		b->key = m->key;
 		b->head = idx + 1;
 		b->tail = idx;
@@ -352,6 +379,20 @@ static uint64_t avail(struct qview *v)
 	return (uint64_t)st->nafree + st->nffree + fresh;
 }
 
+/* Zero [from, to) of a mapping: whole pages are given back to tmpfs. */
+static void zero_range(void *base, size_t from, size_t to)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t a = (from + pg - 1) & ~(pg - 1), b = to & ~(pg - 1);
+
+	if (a >= b || madvise((char *)base + a, b - a, MADV_REMOVE)) {
+		memset((char *)base + from, 0, to - from);
+		return;
+	}
+	memset((char *)base + from, 0, a - from);
+	memset((char *)base + b, 0, to - b);
+}
+
 /*
  * Grow the store so that `need` chunks are free.  The new index area lies
  * beyond the old layout, so it is built from the old one before nchunks -
@@ -389,6 +430,9 @@ static int store_grow(struct ns *ns, struct qview *v, uint64_t need)
 	}
 	if (moved != nb)
 		return (int)damaged(v);
+	/* The old indexes become chunks: left as they are, a bucket key
+	 * there could read as a chunk state after a crash. */
+	zero_range(v->st, ooff, STORE_HDR_SIZE + (size_t)newn * v->chunk);
 	__atomic_store_n(&v->st->nchunks, v->nchunks, __ATOMIC_RELEASE);
 	return 0;
 }

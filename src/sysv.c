@@ -73,7 +73,7 @@ static bool same_queue(const struct qctl *q, uint64_t gen)
 
 /* ss_wakeup(): wake every sender whose message fits now; move the others
  * to the tail, stopping when the first of those comes round again. */
-void wake_senders(struct ns *ns, struct qctl *q, struct wakes *wk)
+void wake_senders(struct ns *ns, struct qctl *q)
 {
 	uint32_t stop = NIL, next;
 
@@ -92,12 +92,12 @@ void wake_senders(struct ns *ns, struct qctl *q, struct wakes *wk)
 			wl_append(ns, &q->wl.shead, &q->wl.stail, i);
 			continue;
 		}
-		post(wk, w, W_WOKEN);
+		post(w, W_WOKEN);
 	}
 }
 
 /* expunge_all(-EAGAIN) after IPC_SET: every receiver re-checks. */
-void wake_receivers(struct ns *ns, struct qctl *q, struct wakes *wk)
+void wake_receivers(struct ns *ns, struct qctl *q)
 {
 	uint32_t next;
 
@@ -105,7 +105,7 @@ void wake_receivers(struct ns *ns, struct qctl *q, struct wakes *wk)
 	     i = next, n++) {
 		next = ns_waiter(ns, i)->next;
 		if (!waiter_reap(ns, &q->wl.rhead, &q->wl.rtail, i))
-			post(wk, ns_waiter(ns, i), W_WOKEN);
+			post(ns_waiter(ns, i), W_WOKEN);
 	}
 }
 
@@ -115,8 +115,7 @@ void wake_receivers(struct ns *ns, struct qctl *q, struct wakes *wk)
  * small get E2BIG on the way and leave the list.  False if nobody took it.
  */
 static bool pipelined_send(struct ns *ns, struct qctl *q, struct qview *v,
-			   uint32_t head, int64_t mtype, size_t sz,
-			   struct wakes *wk)
+			   uint32_t head, int64_t mtype, size_t sz)
 {
 	uint32_t next;
 
@@ -130,7 +129,7 @@ static bool pipelined_send(struct ns *ns, struct qctl *q, struct qview *v,
 		wl_remove(ns, &q->wl.rhead, &q->wl.rtail, i);
 		if (w->maxsize < sz) {
 			w->result = -E2BIG;
-			post(wk, w, W_READY);
+			post(w, W_READY);
 			continue;
 		}
 		store_inflight(v, head, i);
@@ -141,7 +140,7 @@ static bool pipelined_send(struct ns *ns, struct qctl *q, struct qview *v,
 		w->result = 0;
 		q->lrpid = w->tid;
 		q->rtime = proc_now();
-		post(wk, w, W_READY);
+		post(w, W_READY);
 		return true;
 	}
 	return false;
@@ -187,7 +186,7 @@ static long wait_on(struct ns *ns, uint32_t idx, struct qctl *q,
 	else
 		wl_append(ns, &q->wl.shead, &q->wl.stail, me);
 	q_unlock(q);
-	r = futex_sleep(&w->futex, W_WAITING, SLEEP_SYSV, dl);
+	r = futex_sleep(&w->futex, W_WAITING, SLEEP_SYSV, dl, &q->lock);
 	q_lock(ns, idx, q);
 	return r;
 }
@@ -219,7 +218,6 @@ UMQ_EXPORT int umq_msgget(key_t key, int msgflg)
 long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	       const struct deadline *dl)
 {
-	struct wakes wk = { 0 };
 	struct umq_limits lim;
 	struct waiter *w = NULL;
 	struct qctl *q;
@@ -293,7 +291,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	FAULT(FP_SEND_PUT);
 	set_if_changed32(&q->lspid, proc_pid());
 	set_if_changed64(&q->stime, proc_now());
-	if (!pipelined_send(ns, q, v, head, mtype, sz, &wk)) {
+	if (!pipelined_send(ns, q, v, head, mtype, sz)) {
 		store_link(v, head);
 		FAULT(FP_SEND_LINK);
 		q->cbytes += sz;
@@ -304,7 +302,6 @@ out:
 	if (w)
 		waiter_free(ns, me);
 	q_unlock(q);
-	wake_all(&wk);
 	return r;
 }
 
@@ -354,14 +351,13 @@ static long take_posted(struct ns *ns, uint32_t idx, struct qctl *q,
 long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 	       const struct deadline *dl)
 {
-	struct wakes wk = { 0 };
 	struct umq_limits lim;
 	struct waiter *w = NULL;
 	struct qctl *q;
 	struct qview *v;
 	struct ns *ns;
 	size_t copy_max = 0;
-	bool spun = false;
+	bool spun = false, mended = false;
 	uint32_t me = NIL;
 	uint64_t gen;
 	long r, h;
@@ -403,7 +399,12 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 			h = type < 0 ? -ENOMSG : store_nth(v, (uint64_t)type);
 		else
 			h = store_find(v, mode, type);
-		if (h == -EUCLEAN) {
+		/* The store and the counters must agree: a store that has
+		 * nothing while qnum says otherwise is damaged, and the
+		 * rebuild recounts (once: then the store is believed). */
+		if (h == -EUCLEAN ||
+		    (h == -ENOMSG && mode == SEARCH_ANY && q->qnum && !mended)) {
+			mended = true;
 			r = q_mend_store(ns, (uint32_t)idx, q, &v);
 			if (r)
 				goto out;
@@ -427,12 +428,19 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 				FAULT(FP_RECV_COPY);
 				store_take(v, (uint32_t)h);
 				FAULT(FP_RECV_TAKE);
-				q->qnum--;
-				q->cbytes -= len;
+				/* Counters that would go wrong (a corrupted
+				 * length) are recounted from the store. */
+				if (unlikely(!q->qnum || q->cbytes < len ||
+					     (q->qnum == 1 && q->cbytes != len))) {
+					q_mend_store(ns, (uint32_t)idx, q, &v);
+				} else {
+					q->qnum--;
+					q->cbytes -= len;
+				}
 				set_if_changed64(&q->rtime, proc_now());
 				set_if_changed32(&q->lrpid, proc_pid());
 				q->events++;
-				wake_senders(ns, q, &wk);
+				wake_senders(ns, q);
 				r = r ? r : (long)n;
 			}
 			goto out;
@@ -480,7 +488,6 @@ out:
 	if (w)
 		waiter_free(ns, me);
 	q_unlock(q);
-	wake_all(&wk);
 	return r;
 }
 

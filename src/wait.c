@@ -180,7 +180,9 @@ static int by_prio_order(const void *a, const void *b)
  * Recovery of a queue whose holder died (L3): the wait lists may be cut
  * anywhere, so relink them from the records themselves, in the order they
  * were enqueued (POSIX: by priority first; System V records all have
- * priority 0), leaving out those whose owners are gone.
+ * priority 0).  Every record of the queue still waiting goes back on its
+ * list - the dead holder may have unlinked it without posting - and every
+ * posted one is woken - it may have died before the wake.
  */
 void waiters_rebuild(struct ns *ns, uint32_t slot, uint64_t gen,
 		     struct wlists *wl)
@@ -197,9 +199,14 @@ void waiters_rebuild(struct ns *ns, uint32_t slot, uint64_t gen,
 			struct waiter *w = ns_waiter(ns, i);
 			if (!(__atomic_load_n(&map[i / 64], __ATOMIC_ACQUIRE) &
 			      (1ull << (i % 64))) ||
-			    !w->linked || w->slot != slot || w->gen != gen ||
+			    w->slot != slot || w->gen != gen ||
 			    w->kind != kind)
 				continue;
+			if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) !=
+			    W_WAITING) {
+				futex_wake(&w->futex, 1);
+				continue;
+			}
 			s[cnt].prio = w->prio;
 			s[cnt].order = w->order;
 			s[cnt].idx = i;
@@ -216,6 +223,28 @@ void waiters_rebuild(struct ns *ns, uint32_t slot, uint64_t gen,
 	}
 	free(s);
 	/* Dead owners among them are reaped by the next list walk. */
+}
+
+/*
+ * IPC_RMID: post err to every record waiting on the queue.  Found in the
+ * pool rather than through the lists, so that no list damage can leave a
+ * waiter asleep; a record already handed a message keeps it (A9).
+ */
+void waiters_post_all(struct ns *ns, uint32_t slot, uint64_t gen, int err)
+{
+	uint64_t *map = wmap(ns);
+
+	for (uint32_t i = 0; i < NS_WAITERS; i++) {
+		struct waiter *w = ns_waiter(ns, i);
+		if (!(__atomic_load_n(&map[i / 64], __ATOMIC_ACQUIRE) &
+		      (1ull << (i % 64))) || w->slot != slot || w->gen != gen ||
+		    __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY)
+			continue;
+		__atomic_store_n(&w->linked, 0, __ATOMIC_RELEASE);
+		w->result = err;
+		w->msg = NIL;
+		post(w, W_READY);
+	}
 }
 
 /* Insert after the last record of the same or a higher priority: the
