@@ -16,7 +16,7 @@
  *
  * The OS enforces an envelope of the IPC mode on the store file: a class
  * with any IPC permission may open it read-write (receiving writes too),
- * a class with none cannot open it at all.
+ * a class with none cannot open it at all - but for the file's owner.
  */
 #include <dlfcn.h>
 #include <grp.h>
@@ -170,7 +170,9 @@ int ipc_owner(const struct qctl *q)
 
 unsigned envelope_mode(const struct qctl *q)
 {
-	unsigned m = q->mode & 0777, env = 0;
+	/* The owner - the creator - always: it could chmod the file anyway,
+	 * so denying it would protect nothing. */
+	unsigned m = q->mode & 0777, env = 0600;
 
 	for (int c = 0; c < 3; c++)
 		if (m >> (3 * c) & 7)

@@ -103,10 +103,12 @@ struct ns {
 	size_t size;
 	const struct lim_file *lim;	/* NULL: the host kernel's values */
 	struct qview **views;		/* IPCMNI entries, allocated lazily */
+	struct ns *next;		/* ns_find()'s list */
 };
 
 int ns_get(struct ns **out);
 int ns_open(const char *dir, struct ns **out);
+int ns_find(const char *dir, struct ns **out);
 /* Unmap a namespace nobody else uses (one opened by ns_open). */
 void ns_close(struct ns *ns);
 void ns_limits(const struct ns *ns, struct umq_limits *out);
@@ -264,15 +266,8 @@ void pview_unref(struct pview *pv);
 /* Make the FIFO hold its byte exactly while the queue holds a message. */
 void readiness_sync(struct pview *pv);
 
-struct notice {
-	pid_t pid;			/* 0: nothing to deliver */
-	int signo;
-	uint64_t value;
-};
 /* Under the queue lock: a message made the queue non-empty. */
-void notify_fire(struct pview *pv, struct notice *n);
-/* After the unlock: send the signal notify_fire() decided on. */
-void notify_deliver(const struct notice *n);
+void notify_fire(struct pview *pv);
 void notify_drop_own(struct pview *pv);
 int notify_status(struct pview *pv, char *buf, size_t n);
 

@@ -111,7 +111,7 @@ struct lim_file {
 /* ---- waiter records ----------------------------------------------------- */
 
 enum { W_WAITING = 0, W_READY = 1, W_WOKEN = 2 };	/* futex word */
-enum { WK_RECV = 1, WK_SEND = 2 };
+enum { WK_RECV = 1, WK_SEND = 2, WK_NOTIFY = 3 };
 
 struct waiter {
 	union {
@@ -139,6 +139,9 @@ struct waiter {
 	uint32_t linked;		/* on a wait list */
 	uint64_t len;
 	int64_t mtype;
+	/* a fired notification: the sender, for si_pid and si_uid */
+	int32_t spid;
+	uint32_t suid;
 	};
 	uint8_t raw_[256];
 	};
@@ -212,14 +215,12 @@ struct pqctl {
 	/* Line 1: wait lists, sorted by scheduling priority. */
 	struct wlists wl;
 	uint8_t pad1[40];
-	/* Line 2: the notification registration. */
+	/* Line 2: the notification registration (notify.c). */
 	int32_t notify_pid;		/* owner process, 0: none */
 	int32_t notify_kind;		/* SIGEV_* */
 	int32_t notify_signo;
-	uint32_t notify_word;		/* SIGEV_THREAD: futex of its helper */
-	uint64_t notify_start;		/* owner's start time: pid reuse */
-	uint64_t notify_value;		/* sigev_value */
-	uint8_t pad2[32];
+	uint32_t notify_rec;		/* the owner's helper's waiter record */
+	uint8_t pad2[48];
 	/* Line 3: read-mostly. */
 	uint64_t magic;
 	uint32_t version;

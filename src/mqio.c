@@ -61,6 +61,21 @@ static int store_sync(struct pview *pv)
 	return v->st->damaged ? pq_mend(pv) : 0;
 }
 
+/* Spin outside the lock while the queue does not change, before the
+ * first sleep (as sysv.c does; L10).  True: retry under the lock. */
+static bool spin_first(struct pview *pv, bool *spun)
+{
+	uint32_t ev = pv->ctl->events;
+
+	if (*spun || !proc_spin_ns())
+		return false;
+	*spun = true;
+	pq_unlock(pv);
+	proc_spin(&pv->ctl->events, ev);
+	pq_lock(pv);
+	return true;
+}
+
 /* Take a record, queue it by priority, sleep until posted. */
 static long wait_on(struct pview *pv, struct waiter *w, uint32_t me,
 		    bool recv, const struct deadline *dl)
@@ -102,12 +117,12 @@ static uint32_t first_waiter(struct ns *ns, uint32_t *head, uint32_t *tail)
 static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		    const struct deadline *dl)
 {
-	struct notice nt = { 0 };
 	struct waiter *w = NULL;
 	struct pdesc *d;
 	struct pview *pv;
 	struct pqctl *c;
 	uint32_t me = NIL, head = NIL, r_i;
+	bool spun = false;
 	long r;
 
 	if (prio >= MQ_PRIO_MAX)		/* before EBADF (B8) */
@@ -129,6 +144,10 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		if (nonblocking(fd)) {
 			r = -EAGAIN;
 			break;
+		}
+		if (!w && spin_first(pv, &spun)) {
+			r = store_sync(pv);
+			continue;
 		}
 		if (!w) {
 			/* Park the message in the store, so that a receive
@@ -184,7 +203,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		c->events++;
 		if (++c->curmsgs == 1) {
 			(void)!write(pv->sig, "", 1);
-			notify_fire(pv, &nt);
+			notify_fire(pv);
 		}
 	}
 	head = NIL;
@@ -192,22 +211,25 @@ out:
 	if (w)
 		waiter_free(pv->ns, me);
 	pq_unlock(pv);
-	notify_deliver(&nt);
 	return r;
 }
 
-/* Copy a message out; *prio gets its priority. */
+/* Copy a message out as the kernel does: the priority first, then the
+ * text; a fault loses the message (B9). */
 static long copy_msg(struct qview *v, uint32_t h, char *p, unsigned *prio)
 {
 	struct msg *m = store_msg(v, h);
 	long n = (long)m->len;
 
+	if (prio) {
+		if (bad_uptr(prio))
+			return -EFAULT;
+		*prio = (unsigned)-m->key;
+	}
 	if (bad_uptr(p) && n)
 		return -EFAULT;
 	if (store_read(v, h, p, m->len))
 		return -EUCLEAN;
-	if (prio)
-		*prio = (unsigned)-m->key;
 	return n;
 }
 
@@ -219,7 +241,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 	struct pview *pv;
 	struct pqctl *c;
 	uint32_t me = NIL, s_i;
-	bool mended = false;
+	bool mended = false, spun = false;
 	long r, h;
 
 	r = pdesc_get(fd, &d);
@@ -282,6 +304,8 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			r = -EAGAIN;
 			goto out;
 		}
+		if (!w && spin_first(pv, &spun))
+			continue;
 		if (!w) {
 			r = waiter_alloc(pv->ns, &me);
 			if (r)
@@ -325,10 +349,13 @@ UMQ_EXPORT int umq_mq_send(mqd_t mqdes, const char *msg_ptr, size_t msg_len,
 				      NULL));
 }
 
+/* A NULL timeout blocks without limit, as the system call does. */
 UMQ_EXPORT int umq_mq_timedsend(mqd_t mqdes, const char *msg_ptr,
 				size_t msg_len, unsigned int msg_prio,
 				const struct timespec *abs_timeout)
 {
+	if (!abs_timeout)
+		return umq_mq_send(mqdes, msg_ptr, msg_len, msg_prio);
 	return umq_mq_clocksend(mqdes, msg_ptr, msg_len, msg_prio,
 				CLOCK_REALTIME, abs_timeout);
 }
@@ -355,6 +382,8 @@ UMQ_EXPORT ssize_t umq_mq_timedreceive(mqd_t mqdes, char *msg_ptr,
 				       size_t msg_len, unsigned int *msg_prio,
 				       const struct timespec *abs_timeout)
 {
+	if (!abs_timeout)
+		return umq_mq_receive(mqdes, msg_ptr, msg_len, msg_prio);
 	return umq_mq_clockreceive(mqdes, msg_ptr, msg_len, msg_prio,
 				   CLOCK_REALTIME, abs_timeout);
 }

@@ -3,22 +3,24 @@
  * notify.c - mq_notify (spec B10) and the status line of the mqueue
  * filesystem (B11).
  *
- * One registration per queue, in its control block: the owner's pid and
- * start time (a dead owner, or a recycled pid, is no owner), the kind,
- * the signal and sigev_value.  It fires only when a send inserts a
- * message into an empty queue, and is then gone.
+ * A registration is a waiter record owned by a helper thread of the
+ * registering process, named in the queue's control block with the
+ * owner's pid, the kind and the signal.  The helper holds the record's
+ * robust "alive" mutex (L5), so the registration dies exactly when the
+ * owner does - at exit, or at exec, which ends every other thread - as the
+ * kernel drops it when the owner's descriptors close.
  *
- * SIGEV_SIGNAL is queued with rt_sigqueueinfo() as the kernel would send
- * it: si_code SI_MESGQ, the sender's pid and real uid, sigev_value.  (The
- * kernel skips the permission check; we cannot, so a sender that may not
- * signal the owner sends nothing, as kernels before 5.7 did.)
- * SIGEV_THREAD: the registering process runs a helper thread that sleeps
- * on the registration's futex word and, when the registration fires,
- * starts a thread with the caller's attributes that calls the function,
- * as glibc does with its netlink helper.
+ * It fires only when a send inserts a message into an empty queue, once:
+ * the sender posts to the record its pid and real uid.  The helper, in
+ * the owner's process, then does what the kernel would: SIGEV_SIGNAL
+ * queues the signal to its own process (si_code SI_MESGQ, the sender's
+ * pid and uid, sigev_value) - always permitted, whoever the sender is;
+ * SIGEV_THREAD starts a thread with the caller's attributes that calls
+ * the function, as glibc's netlink helper does; SIGEV_NONE does nothing.
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,70 +29,44 @@
 
 #include "internal.h"
 
-/* notify_word: (registration number << 2) | state */
-enum { NW_ARMED = 0, NW_FIRED = 1, NW_GONE = 2 };
-
-/* Start time of a process, from /proc: tells a pid from its reuse. */
-static uint64_t start_time(pid_t pid)
+/* The registration's record, if its helper lives; else clear it. */
+static struct waiter *reg_record(struct pview *pv)
 {
-	char path[64], buf[1024];
-	ssize_t n;
-	int fd;
+	struct pqctl *c = pv->ctl;
+	struct waiter *w;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	/* Field 22; the fields after the command start at 3. */
-	for (int f = 2; p && f < 22; f++)
-		p = strchr(p + 1, ' ');
-	return p ? strtoull(p + 1, NULL, 10) : 0;
-}
-
-static void clear(struct pqctl *c)
-{
-	if (c->notify_kind == SIGEV_THREAD)
-		__atomic_store_n(&c->notify_word,
-				 (c->notify_word & ~3u) | NW_GONE,
-				 __ATOMIC_RELEASE);
-	futex_wake(&c->notify_word, 1);
-	c->notify_pid = 0;
-}
-
-/* The registered owner, if it still exists; else the registration is
- * dropped, as the kernel drops it when the owner dies. */
-static pid_t owner(struct pqctl *c)
-{
-	pid_t pid = c->notify_pid;
-
-	if (!pid || pid == proc_pid())
-		return pid;
-	if ((kill(pid, 0) && errno == ESRCH) ||
-	    start_time(pid) != c->notify_start) {
-		clear(c);
-		return 0;
+	if (!c->notify_pid)
+		return NULL;
+	if (c->notify_rec < NS_WAITERS) {
+		w = ns_waiter(pv->ns, c->notify_rec);
+		if (w->kind == WK_NOTIFY && w->gen == pv->gen &&
+		    __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_WAITING &&
+		    waiter_alive(pv->ns, c->notify_rec))
+			return w;
 	}
-	return pid;
+	c->notify_pid = 0;	/* its owner is gone */
+	return NULL;
+}
+
+static void end_registration(struct pview *pv, struct waiter *w, int how)
+{
+	pv->ctl->notify_pid = 0;
+	pv->ctl->notify_rec = NIL;
+	post(w, how);
 }
 
 void notify_drop_own(struct pview *pv)
 {
-	struct pqctl *c = pv->ctl;
+	struct waiter *w = reg_record(pv);
 
-	if (c->notify_pid && c->notify_pid == proc_pid())
-		clear(c);
+	if (w && pv->ctl->notify_pid == proc_pid())
+		end_registration(pv, w, W_WOKEN);
 }
 
 int notify_status(struct pview *pv, char *buf, size_t n)
 {
 	struct pqctl *c = pv->ctl;
-	pid_t pid = owner(c);
+	pid_t pid = reg_record(pv) ? c->notify_pid : 0;
 	int kind = pid ? c->notify_kind : 0;
 
 	return snprintf(buf, n, "QSIZE:%-10llu NOTIFY:%-5d SIGNO:%-5d "
@@ -99,50 +75,27 @@ int notify_status(struct pview *pv, char *buf, size_t n)
 			(int)pid);
 }
 
-void notify_fire(struct pview *pv, struct notice *n)
+void notify_fire(struct pview *pv)
 {
-	struct pqctl *c = pv->ctl;
+	struct waiter *w = reg_record(pv);
 
-	if (!owner(c))
+	if (!w)
 		return;
-	if (c->notify_kind == SIGEV_SIGNAL && c->notify_signo) {
-		n->pid = c->notify_pid;
-		n->signo = c->notify_signo;
-		n->value = c->notify_value;
-	}
-	if (c->notify_kind == SIGEV_THREAD) {
-		__atomic_store_n(&c->notify_word,
-				 (c->notify_word & ~3u) | NW_FIRED,
-				 __ATOMIC_RELEASE);
-		futex_wake(&c->notify_word, 1);
-	}
-	c->notify_pid = 0;	/* one-shot */
+	w->spid = proc_pid();
+	w->suid = getuid();
+	end_registration(pv, w, W_READY);
 }
 
-void notify_deliver(const struct notice *n)
-{
-	siginfo_t si;
-
-	if (!n->pid)
-		return;
-	memset(&si, 0, sizeof(si));
-	si.si_signo = n->signo;
-	si.si_code = SI_MESGQ;
-	si.si_pid = proc_pid();
-	si.si_uid = getuid();
-	si.si_value.sival_ptr = (void *)(uintptr_t)n->value;
-	syscall(SYS_rt_sigqueueinfo, n->pid, n->signo, &si);
-}
-
-/* ---- SIGEV_THREAD --------------------------------------------------- */
+/* ---- the owner's helper --------------------------------------------- */
 
 struct helper {
 	struct pview *pv;
-	uint32_t word;			/* the armed value to wait on */
-	void (*fn)(union sigval);
-	union sigval value;
+	struct sigevent sev;		/* function, value, signal */
 	pthread_attr_t attr;
 	bool has_attr;
+	sem_t ready;			/* the record is ours: rec is set */
+	uint32_t rec;
+	int err;
 };
 
 struct call {
@@ -153,47 +106,107 @@ struct call {
 static void *call_fn(void *arg)
 {
 	struct call c = *(struct call *)arg;
-	sigset_t all;
+	sigset_t none;
 
 	free(arg);
-	sigemptyset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, NULL);
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
 	c.fn(c.value);
 	return NULL;
+}
+
+static void deliver(struct helper *h, struct waiter *w)
+{
+	struct call *c;
+	siginfo_t si;
+	pthread_t t;
+
+	switch (h->sev.sigev_notify) {
+	case SIGEV_SIGNAL:
+		if (!h->sev.sigev_signo)
+			break;	/* signo 0: registered, never sent (B10) */
+		memset(&si, 0, sizeof(si));
+		si.si_signo = h->sev.sigev_signo;
+		si.si_code = SI_MESGQ;
+		si.si_pid = w->spid;
+		si.si_uid = w->suid;
+		si.si_value = h->sev.sigev_value;
+		syscall(SYS_rt_sigqueueinfo, proc_pid(), si.si_signo, &si);
+		break;
+	case SIGEV_THREAD:
+		c = malloc(sizeof(*c));
+		if (!c)
+			break;
+		c->fn = h->sev.sigev_notify_function;
+		c->value = h->sev.sigev_value;
+		if (pthread_create(&t, h->has_attr ? &h->attr : NULL, call_fn,
+				   c))
+			free(c);
+		else if (!h->has_attr)
+			pthread_detach(t);
+		break;
+	}
 }
 
 static void *helper_main(void *arg)
 {
 	struct helper *h = arg;
-	uint32_t *word = &h->pv->ctl->notify_word;
+	struct ns *ns = h->pv->ns;
+	struct waiter *w;
+	uint32_t rec;
 
-	while (__atomic_load_n(word, __ATOMIC_ACQUIRE) == h->word)
-		futex_sleep(word, h->word, SLEEP_POSIX, NULL, NULL);
-	if (__atomic_load_n(word, __ATOMIC_ACQUIRE) ==
-	    ((h->word & ~3u) | NW_FIRED)) {
-		struct call *c = malloc(sizeof(*c));
-		pthread_t t;
-		if (c) {
-			c->fn = h->fn;
-			c->value = h->value;
-			if (pthread_create(&t, h->has_attr ? &h->attr : NULL,
-					   call_fn, c))
-				free(c);
-			else
-				pthread_detach(t);
-		}
+	h->err = waiter_alloc(ns, &rec);
+	if (h->err) {
+		sem_post(&h->ready);
+		return NULL;	/* the registering thread frees h */
 	}
+	w = ns_waiter(ns, rec);
+	w->kind = WK_NOTIFY;
+	w->slot = NIL;
+	w->gen = h->pv->gen;
+	w->linked = 0;
+	__atomic_store_n(&w->futex, W_WAITING, __ATOMIC_RELEASE);
+	h->rec = rec;
+	sem_post(&h->ready);
+	while (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_WAITING)
+		futex_sleep(&w->futex, W_WAITING, SLEEP_POSIX, NULL, NULL);
+	if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY)
+		deliver(h, w);
+	waiter_free(ns, rec);
 	if (h->has_attr)
 		pthread_attr_destroy(&h->attr);
 	pview_unref(h->pv);
+	sem_destroy(&h->ready);
 	free(h);
 	return NULL;
 }
 
-/* A thread that waits for this registration; its signals all blocked,
- * as glibc's helper. */
+/* A copy of the caller's thread attributes, taken now, as glibc does. */
+static void copy_attr(pthread_attr_t *to, const pthread_attr_t *u)
+{
+	struct sched_param sp;
+	cpu_set_t cpus;
+	size_t stack;
+	int v;
+
+	pthread_attr_init(to);
+	if (!pthread_attr_getdetachstate(u, &v))
+		pthread_attr_setdetachstate(to, v);
+	if (!pthread_attr_getstacksize(u, &stack))
+		pthread_attr_setstacksize(to, stack);
+	if (!pthread_attr_getschedpolicy(u, &v))
+		pthread_attr_setschedpolicy(to, v);
+	if (!pthread_attr_getschedparam(u, &sp))
+		pthread_attr_setschedparam(to, &sp);
+	if (!pthread_attr_getinheritsched(u, &v))
+		pthread_attr_setinheritsched(to, v);
+	if (!pthread_attr_getaffinity_np(u, sizeof(cpus), &cpus))
+		pthread_attr_setaffinity_np(to, sizeof(cpus), &cpus);
+}
+
+/* Start the helper and wait until it owns its record: *rec. */
 static int start_helper(struct pview *pv, const struct sigevent *sev,
-			uint32_t word)
+			uint32_t *rec)
 {
 	struct helper *h = calloc(1, sizeof(*h));
 	sigset_t all, old;
@@ -204,55 +217,44 @@ static int start_helper(struct pview *pv, const struct sigevent *sev,
 	if (!h)
 		return -ENOMEM;
 	h->pv = pv;
-	h->word = word;
-	h->fn = sev->sigev_notify_function;
-	h->value = sev->sigev_value;
-	if (sev->sigev_notify_attributes) {
-		/* A copy taken now, as glibc takes it (B10). */
-		cpu_set_t cpus;
-		size_t stack;
-		int v;
-		struct sched_param sp;
-		const pthread_attr_t *u = sev->sigev_notify_attributes;
-		pthread_attr_init(&h->attr);
-		if (!pthread_attr_getdetachstate(u, &v))
-			pthread_attr_setdetachstate(&h->attr, v);
-		if (!pthread_attr_getstacksize(u, &stack))
-			pthread_attr_setstacksize(&h->attr, stack);
-		if (!pthread_attr_getschedpolicy(u, &v))
-			pthread_attr_setschedpolicy(&h->attr, v);
-		if (!pthread_attr_getschedparam(u, &sp))
-			pthread_attr_setschedparam(&h->attr, &sp);
-		if (!pthread_attr_getinheritsched(u, &v))
-			pthread_attr_setinheritsched(&h->attr, v);
-		if (!pthread_attr_getaffinity_np(u, sizeof(cpus), &cpus))
-			pthread_attr_setaffinity_np(&h->attr, sizeof(cpus),
-						    &cpus);
+	h->sev = *sev;
+	if (sev->sigev_notify == SIGEV_THREAD &&
+	    sev->sigev_notify_attributes) {
+		copy_attr(&h->attr, sev->sigev_notify_attributes);
 		h->has_attr = true;
 	}
+	sem_init(&h->ready, 0, 0);
 	pview_ref(pv);
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	/* All signals blocked, as glibc's helper: they are the process's
+	 * other threads' to take. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = pthread_create(&t, &a, helper_main, h);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&a);
-	if (r) {
-		pview_unref(pv);
-		if (h->has_attr)
-			pthread_attr_destroy(&h->attr);
-		free(h);
-		return -r;
+	if (!r) {
+		while (sem_wait(&h->ready) && errno == EINTR)
+			;
+		r = -h->err;
+		*rec = h->rec;
+		if (!r)
+			return 0;	/* the helper owns h from here */
 	}
-	return 0;
+	pview_unref(pv);
+	if (h->has_attr)
+		pthread_attr_destroy(&h->attr);
+	sem_destroy(&h->ready);
+	free(h);
+	return r > 0 ? -r : r ? r : -ENOMEM;
 }
 
 static int do_notify(mqd_t fd, const struct sigevent *sev)
 {
 	struct pdesc *d;
 	struct pqctl *c;
-	uint32_t word;
+	uint32_t rec;
 	int r;
 
 	if (sev) {
@@ -275,21 +277,17 @@ static int do_notify(mqd_t fd, const struct sigevent *sev)
 	if (!sev) {
 		/* A non-owner's NULL is a silent no-op (B10). */
 		notify_drop_own(d->pv);
-	} else if (owner(c)) {
-		r = -EBUSY;
+	} else if (reg_record(d->pv)) {
+		r = -EBUSY;	/* the owner's own second one too */
 	} else {
-		word = ((c->notify_word >> 2) + 1) << 2 | NW_ARMED;
-		if (sev->sigev_notify == SIGEV_THREAD)
-			r = start_helper(d->pv, sev, word);
+		r = start_helper(d->pv, sev, &rec);
 		if (!r) {
-			__atomic_store_n(&c->notify_word, word,
-					 __ATOMIC_RELEASE);
 			c->notify_kind = sev->sigev_notify;
-			c->notify_signo = sev->sigev_signo;
-			c->notify_value =
-				(uint64_t)(uintptr_t)sev->sigev_value.sival_ptr;
-			c->notify_start = start_time(proc_pid());
-			c->notify_pid = proc_pid();
+			c->notify_signo = sev->sigev_notify == SIGEV_SIGNAL ?
+					  sev->sigev_signo : 0;
+			c->notify_rec = rec;
+			__atomic_store_n(&c->notify_pid, proc_pid(),
+					 __ATOMIC_RELEASE);
 		}
 	}
 	pq_unlock(d->pv);

@@ -249,6 +249,20 @@ static int open_limits(struct ns *ns)
 	return 0;
 }
 
+/* The POSIX directories, made with the namespace: the owner of a sticky
+ * directory may unlink anything in it, so it must be the namespace's. */
+static int ensure_dirs(int dirfd)
+{
+	static const char *dirs[] = { "names", "posix" };
+
+	for (int i = 0; i < 2; i++)
+		if (!mkdirat(dirfd, dirs[i], 01777))
+			fchmodat(dirfd, dirs[i], 01777, 0);
+		else if (errno != EEXIST)
+			return -errno;
+	return 0;
+}
+
 int ns_open(const char *dir, struct ns **out)
 {
 	struct ns *ns;
@@ -265,13 +279,17 @@ int ns_open(const char *dir, struct ns **out)
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
-	strcpy(ns->dir, dir);
+	if (!realpath(dir, ns->dir))
+		strcpy(ns->dir, dir);
 	ns->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ns->dirfd < 0 || fstat(ns->dirfd, &st)) {
 		r = -errno;
 		goto fail;
 	}
 	ns->owner = st.st_uid;
+	r = ensure_dirs(ns->dirfd);
+	if (r)
+		goto fail;
 	r = map_file(ns->dirfd, "ns", O_RDWR, &p, &ns->size);
 	if (r == -ENOENT) {
 		r = publish(ns->dirfd, "ns", 0666, ns_file_size(), ns_fill,
@@ -313,6 +331,34 @@ void ns_close(struct ns *ns)
 	close(ns->dirfd);
 	free(ns->views);
 	free(ns);
+}
+
+/* A namespace by directory, opened once per process: the one in use, or
+ * another one a descriptor inherited through exec belongs to. */
+int ns_find(const char *dir, struct ns **out)
+{
+	static struct ns *others;	/* under cur_mu; never freed */
+	struct ns *ns = atomic_load_explicit(&cur, memory_order_acquire);
+	char real[PATH_MAX];
+	int r = 0;
+
+	if (!realpath(dir, real))
+		return -errno;
+	pthread_mutex_lock(&cur_mu);
+	if (ns && !strcmp(ns->dir, real))
+		goto out;
+	for (ns = others; ns; ns = ns->next)
+		if (!strcmp(ns->dir, real))
+			goto out;
+	r = ns_open(real, &ns);
+	if (!r) {
+		ns->next = others;
+		others = ns;
+	}
+out:
+	pthread_mutex_unlock(&cur_mu);
+	*out = ns;
+	return r;
 }
 
 static const char *default_dir(void)

@@ -101,18 +101,6 @@ static int64_t lookup(struct ns *ns, const char *name)
 	return (int64_t)strtoull(target, NULL, 16) ?: -ENOENT;
 }
 
-static int ensure_dirs(struct ns *ns)
-{
-	static const char *dirs[] = { "names", "posix" };
-
-	for (int i = 0; i < 2; i++)
-		if (!mkdirat(ns->dirfd, dirs[i], 01777))
-			fchmodat(ns->dirfd, dirs[i], 01777, 0);
-		else if (errno != EEXIST)
-			return -errno;
-	return 0;
-}
-
 /* ---- process-local views of queues ------------------------------------ */
 
 static void pview_put_locked(struct pview *pv)
@@ -234,65 +222,53 @@ static void desc_set(int fd, struct pview *pv, int acc)
 	__atomic_store_n(&d->pv, pv, __ATOMIC_RELEASE);
 }
 
-/* Which queue the FIFO behind fd belongs to: scan posix/ for its inode. */
-static int64_t fifo_gen(struct ns *ns, const struct stat *st)
-{
-	struct stat fs;
-	struct dirent *e;
-	int64_t gen = -EBADF;
-	int dfd = openat(ns->dirfd, "posix", O_RDONLY | O_DIRECTORY |
-			 O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return -EBADF;
-	}
-	while ((e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		if (n != 18 || strcmp(e->d_name + 16, ".p") ||
-		    fstatat(dfd, e->d_name, &fs, AT_SYMLINK_NOFOLLOW) ||
-		    fs.st_ino != st->st_ino || fs.st_dev != st->st_dev)
-			continue;
-		gen = (int64_t)strtoull(e->d_name, NULL, 16);
-		break;
-	}
-	closedir(d);
-	return gen;
-}
-
-/* A descriptor this process has not seen: a dup, or one from before an
- * exec.  Recognize it, or EBADF. */
+/*
+ * A descriptor this process has not seen: a dup, or one from before an
+ * exec, perhaps of another namespace than ours.  Its FIFO's path names
+ * both the namespace (two levels up) and the queue.  Recognize it, or
+ * EBADF.
+ */
 static int discover(int fd, struct pdesc **out)
 {
-	char path[64];
+	char link[64], path[PATH_MAX], data[64];
 	struct pview *pv;
-	struct stat st;
+	struct stat st, ls;
 	struct ns *ns;
-	int64_t gen;
+	uint64_t gen;
+	ssize_t n;
 	int r, fl, dfd;
 
-	r = ns_get(&ns);
-	if (r)
-		return r;
 	if (fstat(fd, &st) || !S_ISFIFO(st.st_mode))
 		return -EBADF;
 	fl = fcntl(fd, F_GETFL);
-	if (fl < 0)
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (fl < 0 || n < 26)
 		return -EBADF;
-	gen = fifo_gen(ns, &st);
-	if (gen < 0)
+	path[n] = 0;
+	char *base = path + n - 25;	/* "/posix/" + 16 hex + ".p" */
+	if (strncmp(base, "/posix/", 7) || strcmp(base + 23, ".p"))
 		return -EBADF;
-	data_path(path, sizeof(path), (uint64_t)gen, false);
-	dfd = openat(ns->dirfd, path, O_RDWR | O_CLOEXEC);
+	gen = strtoull(base + 7, NULL, 16);
+	*base = 0;
+	r = ns_find(path, &ns);
+	if (r)
+		return -EBADF;
+	data_path(data, sizeof(data), gen, true);
+	/* The same FIFO, not one that took its name since. */
+	if (fstatat(ns->dirfd, data, &ls, 0) || ls.st_ino != st.st_ino ||
+	    ls.st_dev != st.st_dev)
+		return -EBADF;
+	data_path(data, sizeof(data), gen, false);
+	dfd = openat(ns->dirfd, data, O_RDWR | O_CLOEXEC);
 	if (dfd < 0)
 		return -EBADF;
-	r = pview_get(ns, (uint64_t)gen, dfd, &pv);
+	r = pview_get(ns, gen, dfd, &pv);
 	close(dfd);
 	if (r)
 		return -EBADF;
-	desc_set(fd, pv, fl & O_PATH ? 3 : fl & O_ACCMODE);
+	desc_set(fd, pv, (fl & O_ACCMODE) == O_RDWR && (fl & O_APPEND) ? 3 :
+			 fl & O_ACCMODE);
 	*out = dslot(fd, false);
 	return *out ? 0 : -EBADF;
 }
@@ -475,6 +451,7 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 	}
 	c->lock_ns = proc_pidns();
 	c->wl.rhead = c->wl.rtail = c->wl.shead = c->wl.stail = NIL;
+	c->notify_rec = NIL;
 	c->version = UMQ_LAYOUT_VERSION;
 	c->hdr_size = sizeof(*c);
 	c->gen = gen;
@@ -491,10 +468,11 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 	return 0;
 }
 
-/* The OS envelope of a POSIX mode: rw for a class with any bit (cred.c). */
+/* The OS envelope of a POSIX mode: rw for a class with any bit, and
+ * always for the owner, who could chmod the file anyway (cred.c). */
 static mode_t pq_envelope(mode_t mode)
 {
-	mode_t env = 0;
+	mode_t env = 0600;
 
 	for (int c = 0; c < 3; c++)
 		if (mode >> (3 * c) & 6)
@@ -586,31 +564,31 @@ static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
 	int fd, fl;
 
 	data_path(fifo, sizeof(fifo), pv->gen, true);
-	if (acc == 3)	/* B4 quirk: a descriptor with no access */
-		fd = openat(ns->dirfd, fifo, O_PATH | O_CLOEXEC);
-	else
-		fd = openat(ns->dirfd, fifo, acc | O_NONBLOCK | O_CLOEXEC);
+	/* B4 quirk, a descriptor with no access: read-write on the FIFO
+	 * (pollable, holding its lock like any other), marked by O_APPEND,
+	 * which a FIFO ignores and the description keeps across dup and
+	 * exec. */
+	fd = openat(ns->dirfd, fifo, (acc == 3 ? O_RDWR | O_APPEND : acc) |
+		    O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -ENOENT : -errno;
-	if (acc != 3) {
-		fl = fcntl(fd, F_GETFL);
-		if (!(oflag & O_NONBLOCK))
-			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-		/* The description's mark that it is open (see header). */
-		for (int i = 0;; i++) {
-			struct flock lk = {
-				.l_type = acc == O_WRONLY ? F_WRLCK : F_RDLCK,
-				.l_whence = SEEK_SET, .l_len = 1,
-				.l_start = (off_t)(((uint64_t)random() << 20 ^
-						    (uint64_t)random()) &
-						   0x3fffffffffffull),
-			};
-			if (!fcntl(fd, F_OFD_SETLK, &lk))
-				break;
-			if (i == 8) {
-				close(fd);
-				return -ENOMEM;
-			}
+	fl = fcntl(fd, F_GETFL);
+	if (!(oflag & O_NONBLOCK))
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	/* The description's mark that it is open (see header). */
+	for (int i = 0;; i++) {
+		struct flock lk = {
+			.l_type = acc == O_WRONLY ? F_WRLCK : F_RDLCK,
+			.l_whence = SEEK_SET, .l_len = 1,
+			.l_start = (off_t)(((uint64_t)random() << 20 ^
+					    (uint64_t)random()) &
+					   0x3fffffffffffull),
+		};
+		if (!fcntl(fd, F_OFD_SETLK, &lk))
+			break;
+		if (i == 8) {
+			close(fd);
+			return -ENOMEM;
 		}
 	}
 	if (dup3(fd, slot, O_CLOEXEC) < 0) {
@@ -649,8 +627,6 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	if (slot < 0)
 		return -errno;
 	r = check_component(name);
-	if (!r)
-		r = ensure_dirs(ns);
 	if (r)
 		goto fail;
 	reg_lock(ns);
@@ -672,7 +648,8 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	data_path(data, sizeof(data), (uint64_t)gen, false);
 	fd = openat(ns->dirfd, data, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		r = errno == EACCES ? -EACCES : -ENOENT;
+		r = errno == EMFILE || errno == ENFILE || errno == EACCES ?
+			    -errno : -ENOENT;
 		goto fail;
 	}
 	r = pview_get(ns, (uint64_t)gen, fd, &pv);
@@ -784,7 +761,7 @@ UMQ_EXPORT int umq_mq_getattr(mqd_t mqdes, struct mq_attr *attr)
 		return (int)ret_errno(r);
 	if (bad_uptr(attr))
 		return (int)ret_errno(-EFAULT);
-	fl = d->acc == 3 ? 0 : fcntl(mqdes, F_GETFL);
+	fl = fcntl(mqdes, F_GETFL);
 	c = d->pv->ctl;
 	memset(attr, 0, sizeof(*attr));
 	attr->mq_flags = fl > 0 ? fl & O_NONBLOCK : 0;
@@ -801,15 +778,16 @@ UMQ_EXPORT int umq_mq_setattr(mqd_t mqdes, const struct mq_attr *newattr,
 	struct pdesc *d;
 	int r, fl;
 
-	if (bad_uptr(newattr))
+	/* NULL: only read the attributes, as mq_getsetattr allows. */
+	if (newattr && bad_uptr(newattr))
 		return (int)ret_errno(-EFAULT);
-	if (newattr->mq_flags & ~O_NONBLOCK)	/* before EBADF (B12) */
+	if (newattr && newattr->mq_flags & ~O_NONBLOCK)	/* before EBADF */
 		return (int)ret_errno(-EINVAL);
 	r = pdesc_get(mqdes, &d);
 	if (r)
 		return (int)ret_errno(r);
 	umq_mq_getattr(mqdes, &old);
-	if (d->acc != 3) {
+	if (newattr) {
 		fl = fcntl(mqdes, F_GETFL);
 		fl = newattr->mq_flags & O_NONBLOCK ? fl | O_NONBLOCK :
 						      fl & ~O_NONBLOCK;

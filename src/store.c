@@ -98,7 +98,7 @@ int store_geometry(struct qview *v, uint64_t gen)
 	if (st->version != UMQ_LAYOUT_VERSION)
 		return -EPROTO;
 	if (st->hdr_size != STORE_HDR_SIZE || st->gen != gen ||
-	    chunk < 128 || chunk % 64 || chunk > (64u << 20) || n < 1 ||
+	    chunk < 64 || chunk % 64 || chunk > (64u << 20) || n < 1 ||
 	    n > (1u << 30) || store_size(chunk, n) > v->size)
 		return -EUCLEAN;
 	v->chunk = chunk;
@@ -401,7 +401,8 @@ static void zero_range(void *base, size_t from, size_t to)
 static int store_grow(struct ns *ns, struct qview *v, uint64_t need)
 {
 	uint64_t n = v->nchunks, newn = n * 2;
-	uint32_t ohcap = v->hcap, nb = v->st->nbuckets, moved = 0;
+	uint32_t nb = v->st->nbuckets, moved = 0;
+	struct bucket *keep;
 	size_t ooff;
 	int r;
 
@@ -409,30 +410,50 @@ static int store_grow(struct ns *ns, struct qview *v, uint64_t need)
 		newn *= 2;
 	if (newn > (1u << 30) || nb > n)
 		return -ENOMEM;
+	/* The buckets, copied out: with small chunks the new index area
+	 * may overlap the old one. */
+	keep = malloc((size_t)nb * sizeof(*keep) + 1);
+	if (!keep)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < v->hcap; i++) {
+		struct bucket *b = &buckets(v)[i];
+		if (!b->head)
+			continue;
+		if (!bok(v, b) || moved >= nb) {
+			free(keep);
+			return (int)damaged(v);
+		}
+		keep[moved++] = *b;
+	}
+	if (moved != nb) {
+		free(keep);
+		return (int)damaged(v);
+	}
 	ooff = (size_t)((char *)buckets(v) - (char *)v->st);
 	r = qview_grow(ns, v, store_size(v->chunk, (uint32_t)newn));
-	if (r)
+	if (r) {
+		free(keep);
 		return r;
+	}
 	FAULT(FP_GROW);
-	struct bucket *old = (struct bucket *)((char *)v->st + ooff);
 	v->nchunks = (uint32_t)newn;
 	v->hcap = hcap_for(v->nchunks);
-	for (uint32_t i = 0; i < ohcap; i++) {
-		if (!old[i].head)
-			continue;
-		if (!bok(v, &old[i]) || moved >= nb)
-			return (int)damaged(v);
-		uint32_t j = bfree_slot(v, old[i].key);
-		buckets(v)[j] = old[i];
-		heap_add(v, HK, j, moved);
-		heap_add(v, HS, j, moved);
-		moved++;
-	}
-	if (moved != nb)
-		return (int)damaged(v);
 	/* The old indexes become chunks: left as they are, a bucket key
-	 * there could read as a chunk state after a crash. */
-	zero_range(v->st, ooff, STORE_HDR_SIZE + (size_t)newn * v->chunk);
+	 * there could read as a chunk state after a crash.  The new area,
+	 * fresh from ftruncate or left by a growth that crashed, starts
+	 * empty. */
+	zero_range(v->st, ooff, store_size(v->chunk, v->nchunks));
+	for (uint32_t i = 0; i < nb; i++) {
+		uint32_t j = bfree_slot(v, keep[i].key);
+		if (j == NIL)
+			break;
+		buckets(v)[j] = keep[i];
+		heap_add(v, HK, j, i);
+		heap_add(v, HS, j, i);
+	}
+	free(keep);
+	if (v->st->damaged)
+		return -EUCLEAN;
 	__atomic_store_n(&v->st->nchunks, v->nchunks, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -1,0 +1,1622 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sysv_garbage.c - shared memory is untrusted (DESIGN.md §6): garbage in
+ * any file of a namespace gives a clean error (EUCLEAN for a damaged
+ * store or registry that cannot be repaired, EPROTO for another layout
+ * version) or a repaired queue - never a crash, never a hang.
+ *
+ * A queue with messages is corrupted through a mapping of its files -
+ * the store's header, chunks and indexes, the registry's header, a slot,
+ * a waiter record - and then used: msgsnd and msgrcv with IPC_NOWAIT,
+ * IPC_STAT, MSG_INFO, IPC_RMID.  Each call must succeed or fail with a
+ * clean errno.  After garbage in the chunks or the indexes the queue must
+ * also be repaired: drained to empty, its counters zero, and a new message
+ * must go through.
+ *
+ * Random corruption runs as numbered rounds, each in a process of its
+ * own with a deadline, so a crash or a hang is counted against its seed
+ * and the other rounds still run.  UMQ_T_SEED=n runs round n alone and
+ * shows what it did.
+ */
+#include "t.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "internal.h"
+
+/* ---- rounds: one process each, its fate recorded ------------------------- */
+
+struct round_log {
+	char op[160];		/* the call in progress */
+	char what[200];		/* the corruption done */
+	char why[300];		/* a failed check */
+};
+
+static struct round_log *LOG;
+static bool verbose;
+
+static void *shared(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		T_FAIL("mmap: %s", strerror(errno));
+	return p;
+}
+
+__attribute__((format(printf, 1, 2)))
+static void op(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(LOG->op, sizeof(LOG->op), fmt, ap);
+	va_end(ap);
+	if (verbose)
+		t_note("op: %s", LOG->op);
+}
+
+__attribute__((format(printf, 1, 2)))
+static void did(const char *fmt, ...)
+{
+	size_t n = strlen(LOG->what);
+	va_list ap;
+
+	if (n && n < sizeof(LOG->what) - 2)
+		LOG->what[n++] = ';', LOG->what[n++] = ' ';
+	va_start(ap, fmt);
+	vsnprintf(LOG->what + n, sizeof(LOG->what) - n, fmt, ap);
+	va_end(ap);
+	if (verbose)
+		t_note("corrupt: %s", LOG->what);
+}
+
+/* How a round ends, besides passing: a failed check, a deadline.  Any
+ * other status (a signal, a sanitizer's exit) is a crash. */
+#define R_FAILED 4
+#define R_HUNG 3
+
+/* A failed check inside a round: recorded, the round ends. */
+#define R_FAIL(...)                                                     \
+	do {                                                            \
+		snprintf(LOG->why, sizeof(LOG->why), __VA_ARGS__);      \
+		if (verbose)                                            \
+			t_note("%s:%d: %s", __FILE__, __LINE__, LOG->why); \
+		_exit(R_FAILED);                                        \
+	} while (0)
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	_exit(R_HUNG);	/* the parent reads "hung" and LOG->op */
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int wait_end(pid_t pid, int ms)
+{
+	long end = now_ms() + ms;
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return st;
+		if (r < 0 && errno != EINTR)
+			T_FAIL("waitpid(%d): %s", (int)pid, strerror(errno));
+		if (now_ms() > end)
+			return -1;
+		t_msleep(1);
+	}
+}
+
+/* How rounds ended. */
+struct tally {
+	int rounds, crashed, hung, failed;
+	char first[3][800];	/* the first of each kind, for the report */
+};
+
+#define SHOW_MAX 12		/* failed rounds listed one per line */
+
+static void tally_note(struct tally *t, int kind, uint32_t seed,
+		       const char *fate)
+{
+	if (t->crashed + t->hung + t->failed < SHOW_MAX)
+		t_note("seed %u %s during [%.160s]%s%.300s", seed, fate,
+		       LOG->op, LOG->why[0] ? ": " : "", LOG->why);
+	if (!t->first[kind][0])
+		snprintf(t->first[kind], sizeof(t->first[kind]),
+			 "seed %u %.40s during [%.160s] after [%.200s]%s%.300s",
+			 seed, fate,
+			 LOG->op, LOG->what, LOG->why[0] ? ": " : "",
+			 LOG->why);
+}
+
+static void tally(struct tally *t, uint32_t seed, int st)
+{
+	char f[40];
+
+	t->rounds++;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_PASS)
+		return;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == R_HUNG) {
+		tally_note(t, 1, seed, "hung");
+		t->hung++;
+	} else if (WIFEXITED(st) && WEXITSTATUS(st) == R_FAILED) {
+		tally_note(t, 2, seed, "failed");
+		t->failed++;
+	} else {
+		if (WIFSIGNALED(st))
+			snprintf(f, sizeof(f), "crashed (signal %d)",
+				 WTERMSIG(st));
+		else
+			snprintf(f, sizeof(f), "crashed (exit %d: sanitizer?)",
+				 WEXITSTATUS(st));
+		tally_note(t, 0, seed, f);
+		t->crashed++;
+	}
+}
+
+/* Stop early after this many hangs: each costs its deadline. */
+#define MAX_HUNG 3
+#define ROUND_MS 3000
+
+/*
+ * Run fn(seed) for each seed in a child of its own, after prep() (if any)
+ * in the parent.  The child makes its own process group, so helpers it
+ * forks go with it.
+ */
+static void rounds_prep(const char *name, uint32_t n, void (*fn)(uint32_t),
+			void (*prep)(void))
+{
+	struct tally t = { 0 };
+	const char *only = getenv("UMQ_T_SEED");
+	uint32_t first = 1, last = n;
+
+	LOG = shared(sizeof(*LOG));
+	if (only) {
+		first = last = (uint32_t)strtoul(only, NULL, 0);
+		verbose = true;
+	}
+	for (uint32_t seed = first; seed <= last && t.hung < MAX_HUNG;
+	     seed++) {
+		memset(LOG, 0, sizeof(*LOG));
+		if (prep)
+			prep();
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid < 0)
+			T_FAIL("fork: %s", strerror(errno));
+		if (pid == 0) {
+			struct sigaction sa = { .sa_handler = on_alarm };
+
+			setpgid(0, 0);
+			sigemptyset(&sa.sa_mask);
+			sigaction(SIGALRM, &sa, NULL);
+			alarm(ROUND_MS / 1000);
+			fn(seed);
+			_exit(T_EXIT_PASS);
+		}
+		int st = wait_end(pid, ROUND_MS + 2000);
+		kill(-pid, SIGKILL);	/* its helpers */
+		if (st == -1) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			st = R_HUNG << 8;
+		}
+		tally(&t, seed, st);
+	}
+	t_note("%s: %d rounds, %d crashed, %d hung%s, %d failed a check", name,
+	       t.rounds, t.crashed, t.hung,
+	       t.hung >= MAX_HUNG ? " (stopped there)" : "", t.failed);
+	for (int k = 0; k < 3; k++)
+		if (t.first[k][0])
+			t_note("first %s: %s", k == 0 ? "crash" : k == 1 ?
+			       "hang" : "failure", t.first[k]);
+	if (t.crashed || t.hung || t.failed)
+		T_FAIL("%s: %d of %d rounds crashed, hung or failed (rerun one "
+		       "with UMQ_T_SEED=<seed>)", name,
+		       t.crashed + t.hung + t.failed, t.rounds);
+}
+
+static void rounds(const char *name, uint32_t n, void (*fn)(uint32_t))
+{
+	rounds_prep(name, n, fn, NULL);
+}
+
+/* ---- a small deterministic generator ------------------------------------ */
+
+static uint64_t rng;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static uint32_t below(uint32_t n)
+{
+	return n ? (uint32_t)(rnd() % n) : 0;
+}
+
+static void seed_rng(uint32_t seed, uint32_t salt)
+{
+	rng = 0x9e3779b97f4a7c15ull * (seed + 1) ^ salt;
+	for (int i = 0; i < 8; i++)
+		rnd();
+}
+
+static void fill_random(void *p, size_t n)
+{
+	uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)rnd();
+}
+
+/* ---- the files ----------------------------------------------------------- */
+
+static void *map_file(const char *name, size_t *size)
+{
+	char path[512];
+	struct stat st;
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", t_umq_dir(), name);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		T_FAIL("open %s: %s", path, strerror(errno));
+	if (fstat(fd, &st))
+		T_FAIL("fstat %s: %s", path, strerror(errno));
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		T_FAIL("mmap %s: %s", path, strerror(errno));
+	*size = (size_t)st.st_size;
+	return p;
+}
+
+static struct ns_hdr *ns_file(size_t *size)
+{
+	return map_file("ns", size);
+}
+
+static struct qctl *slot_of(struct ns_hdr *h, int qid)
+{
+	return (struct qctl *)((char *)h + h->slots_off) +
+	       ((uint32_t)qid & (IPCMNI - 1));
+}
+
+static struct waiter *waiter_at(struct ns_hdr *h, uint32_t i)
+{
+	return (struct waiter *)((char *)h + h->waiters_off) + i;
+}
+
+/* The store of queue qid, mapped whole. */
+struct store {
+	struct store_hdr *st;
+	size_t size;
+	uint32_t chunk, nchunks, hcap;
+	uint8_t *chunks;	/* chunk 0 */
+	uint8_t *index;		/* buckets, then the two heaps */
+	size_t index_size, buckets_size;
+};
+
+static void store_of(int qid, struct store *s)
+{
+	size_t nsz;
+	struct ns_hdr *h = ns_file(&nsz);
+	char name[64];
+
+	snprintf(name, sizeof(name), "msg.%016llx",
+		 (unsigned long long)slot_of(h, qid)->gen);
+	munmap(h, nsz);
+	s->st = map_file(name, &s->size);
+	s->chunk = s->st->chunk_size;
+	s->nchunks = s->st->nchunks;
+	/* layout.h: hcap is the power of two >= 2 * nchunks (16 at least). */
+	for (s->hcap = 16; s->hcap < 2 * s->nchunks; s->hcap <<= 1)
+		;
+	s->chunks = (uint8_t *)s->st + STORE_HDR_SIZE;
+	s->index = s->chunks + (size_t)s->nchunks * s->chunk;
+	s->buckets_size = (size_t)s->hcap * sizeof(struct bucket);
+	s->index_size = s->buckets_size + 2 * (size_t)s->nchunks * 4;
+	if ((size_t)(s->index - (uint8_t *)s->st) + s->index_size > s->size)
+		T_FAIL("test bug: the store's layout is not what layout.h says");
+}
+
+static void store_unmap(struct store *s)
+{
+	munmap(s->st, s->size);
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+#define TXT_MAX 8192
+#define GUARD 64
+
+struct tmsg {
+	long mtype;
+	unsigned char text[TXT_MAX];
+	unsigned char guard[GUARD];
+};
+
+static uint8_t pat(long type, uint32_t i)
+{
+	return (uint8_t)(type * 131 + i * 7 + (i >> 8));
+}
+
+static size_t mk(struct tmsg *m, long type, size_t len)
+{
+	m->mtype = type;
+	for (size_t i = 0; i < len; i++)
+		m->text[i] = pat(type, (uint32_t)i);
+	return len;
+}
+
+static bool intact(const struct tmsg *m, ssize_t n, long type, size_t len)
+{
+	if (n != (ssize_t)len || m->mtype != type)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (m->text[i] != pat(type, (uint32_t)i))
+			return false;
+	return true;
+}
+
+static bool clean_errno(int e)
+{
+	switch (e) {
+	case EUCLEAN: case EPROTO: case EIDRM: case EINVAL: case ENOMSG:
+	case EAGAIN: case E2BIG: case EACCES: case ENOMEM:
+		return true;
+	}
+	return false;
+}
+
+/* A call's result: success, or -1 with a clean errno.  Else the round
+ * fails.  Returns the errno (0 on success). */
+static int judge(long r, const char *call)
+{
+	int e = errno;
+
+	if (r >= 0)
+		return 0;
+	if (r != -1 || !clean_errno(e))
+		R_FAIL("%s returned %ld errno %s", call, r,
+		       strerrorname_np(e) ?: "?");
+	return e;
+}
+
+static void guard_set(struct tmsg *m)
+{
+	memset(m->guard, 0xa5, GUARD);
+}
+
+static void guard_check(const struct tmsg *m, ssize_t r, size_t sz)
+{
+	for (int i = 0; i < GUARD; i++)
+		if (m->guard[i] != 0xa5)
+			R_FAIL("msgrcv wrote past the caller's buffer");
+	if (r > (ssize_t)sz)
+		R_FAIL("msgrcv returned %zd for a buffer of %zu", r, sz);
+}
+
+/*
+ * Fill a queue with n messages of random types (1..4) and sizes, within
+ * the default 16384 bytes.  strict: every send must succeed.
+ */
+static void populate_as(int qid, int n, bool strict)
+{
+	size_t total = 0;
+	struct tmsg m;
+
+	for (int i = 0; i < n; i++) {
+		long type = 1 + (long)below(4);
+		size_t len = below(5) ? below(300) : below(2000);
+
+		if (total + len > 12000)
+			break;
+		total += len;
+		mk(&m, type, len);
+		if (!umq_msgsnd(qid, &m, len, IPC_NOWAIT))
+			continue;
+		if (strict)
+			R_FAIL("populate msgsnd: %s", strerrorname_np(errno));
+		judge(-1, "populate msgsnd");
+	}
+}
+
+static void populate(int qid, int n)
+{
+	populate_as(qid, n, true);
+}
+
+/* Receive some, so the free lists hold chunks. */
+static void take_some(int qid, int n)
+{
+	struct tmsg m;
+
+	for (int i = 0; i < n; i++)
+		if (umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT) < 0)
+			R_FAIL("take_some msgrcv: %s", strerrorname_np(errno));
+}
+
+/*
+ * The bounded set of calls every round makes on the damaged queue.  Each
+ * must succeed or fail cleanly; no check of content (garbage may have
+ * become a message).
+ */
+static void use(int qid)
+{
+	static const struct { long typ; int flg; } sel[] = {
+		{ 0, 0 }, { 2, 0 }, { -2, 0 }, { 3, MSG_EXCEPT },
+		{ 0, MSG_NOERROR }, { 4, 0 }, { -4, MSG_NOERROR },
+		{ 1, MSG_EXCEPT | MSG_NOERROR },
+	};
+	struct msqid_ds ds;
+	struct msginfo mi;
+	struct tmsg m;
+	ssize_t r;
+
+	op("IPC_STAT");
+	judge(umq_msgctl(qid, IPC_STAT, &ds), "IPC_STAT");
+	for (size_t k = 0; k < sizeof(sel) / sizeof(sel[0]); k++) {
+		size_t sz = k % 2 ? 64 : TXT_MAX;
+
+		op("msgrcv(msgtyp %ld, size %zu, %#o)", sel[k].typ, sz,
+		   sel[k].flg);
+		guard_set(&m);
+		r = umq_msgrcv(qid, &m, sz, sel[k].typ,
+			       sel[k].flg | IPC_NOWAIT);
+		judge(r, LOG->op);
+		guard_check(&m, r, sz);
+	}
+	for (long n = 0; n < 3; n++) {
+		op("msgrcv(MSG_COPY %ld)", n);
+		guard_set(&m);
+		r = umq_msgrcv(qid, &m, TXT_MAX, n, MSG_COPY | IPC_NOWAIT);
+		judge(r, LOG->op);
+		guard_check(&m, r, TXT_MAX);
+	}
+	for (int k = 0; k < 4; k++) {
+		size_t len = k * 400;
+
+		op("msgsnd(mtype %d, %zu bytes)", k + 1, len);
+		mk(&m, k + 1, len);
+		judge(umq_msgsnd(qid, &m, len, IPC_NOWAIT), LOG->op);
+	}
+	op("msgrcv(0) after the sends");
+	guard_set(&m);
+	r = umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT | MSG_NOERROR);
+	judge(r, LOG->op);
+	guard_check(&m, r, TXT_MAX);
+	op("MSG_INFO");
+	judge(umq_msgctl(0, MSG_INFO, (struct msqid_ds *)&mi), "MSG_INFO");
+	op("IPC_STAT");
+	judge(umq_msgctl(qid, IPC_STAT, &ds), "IPC_STAT");
+}
+
+/*
+ * After garbage in the chunks or the indexes the queue is repaired
+ * (rebuilt from its chunks): it drains to empty with its counters at
+ * zero, and a new message goes through intact.
+ */
+static void repaired(int qid)
+{
+	struct msqid_ds ds;
+	struct tmsg m;
+	int n, eu = 0;
+	ssize_t r;
+
+	for (n = 0; n < 4000; n++) {
+		op("drain msgrcv #%d", n);
+		guard_set(&m);
+		r = umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT | MSG_NOERROR);
+		guard_check(&m, r, TXT_MAX);
+		if (r >= 0)
+			continue;
+		if (errno == ENOMSG)
+			break;
+		if (judge(r, LOG->op) == EUCLEAN && ++eu <= 2)
+			continue;	/* a rebuild may take a call */
+		R_FAIL("drain: msgrcv keeps failing: %s",
+		       strerrorname_np(errno));
+	}
+	if (n == 4000)
+		R_FAIL("the drain does not end");
+	op("IPC_STAT after the drain");
+	if (umq_msgctl(qid, IPC_STAT, &ds))
+		R_FAIL("IPC_STAT after the drain: %s", strerrorname_np(errno));
+	if (ds.msg_qnum || ds.__msg_cbytes)
+		R_FAIL("drained to ENOMSG, but IPC_STAT says qnum %lu cbytes "
+		       "%lu", (unsigned long)ds.msg_qnum,
+		       (unsigned long)ds.__msg_cbytes);
+	op("msgsnd of a new message after the repair");
+	mk(&m, 99, 1000);
+	if (umq_msgsnd(qid, &m, 1000, IPC_NOWAIT))
+		R_FAIL("a new message after the repair: msgsnd: %s",
+		       strerrorname_np(errno));
+	op("msgrcv of the new message");
+	memset(&m, 0, sizeof(m));
+	r = umq_msgrcv(qid, &m, TXT_MAX, 99, IPC_NOWAIT);
+	if (!intact(&m, r, 99, 1000))
+		R_FAIL("the new message after the repair came back as %zd "
+		       "(%s)", r, r < 0 ? strerrorname_np(errno) : "torn");
+}
+
+static void rmid(int qid)
+{
+	op("IPC_RMID");
+	judge(umq_msgctl(qid, IPC_RMID, NULL), "IPC_RMID");
+}
+
+/* Half the rounds look through a fresh mapping of everything. */
+static void fresh_view(uint32_t seed)
+{
+	if (seed % 2)
+		return;
+	op("umq_ns_use (a fresh view)");
+	if (umq_ns_use(t_umq_dir()))
+		R_FAIL("umq_ns_use: %s", strerrorname_np(errno));
+}
+
+static int new_queue(void)
+{
+	int qid = umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+
+	if (qid < 0)
+		R_FAIL("msgget: %s", strerrorname_np(errno));
+	return qid;
+}
+
+/* ---- (c) the chunk area -------------------------------------------------- */
+
+/* Some plausible value for a 32-bit field: states, indexes, or noise. */
+static uint32_t plausible32(const struct store *s)
+{
+	static const uint32_t states[] = {
+		CH_FREE, CH_RESERVED, CH_QUEUED, CH_INFLIGHT, CH_CONT, NIL,
+	};
+
+	switch (below(4)) {
+	case 0:
+		return states[below(sizeof(states) / sizeof(states[0]))];
+	case 1:
+		return below(s->st->bump + 2);
+	case 2:
+		return below(s->nchunks * 2);
+	}
+	return (uint32_t)rnd();
+}
+
+static uint64_t plausible64(uint64_t old)
+{
+	switch (below(6)) {
+	case 0:
+		return old + 1;
+	case 1:
+		return old - 1;
+	case 2:
+		return old * 2 + below(300);
+	case 3:
+		return below(20000);
+	case 4:
+		return 0;
+	}
+	return rnd();
+}
+
+static void corrupt_chunks(struct store *s)
+{
+	uint32_t used = s->st->bump ? s->st->bump : 1;
+	size_t area = (size_t)used * s->chunk;
+
+	switch (below(5)) {
+	case 0: {	/* a run of random bytes in the used chunks */
+		size_t len = 1 + below(512), off = below((uint32_t)area);
+
+		if (off + len > area)
+			len = area - off;
+		fill_random(s->chunks + off, len);
+		did("random bytes [%zu, +%zu) of the chunk area", off, len);
+		break;
+	}
+	case 1:		/* fields of message heads */
+		for (int k = 1 + (int)below(4); k--;) {
+			uint32_t c = below(used);
+			struct msg *m = (struct msg *)(s->chunks +
+						       (size_t)c * s->chunk);
+
+			switch (below(6)) {
+			case 0:
+				m->state = plausible32(s);
+				did("chunk %u state = %#x", c, m->state);
+				break;
+			case 1:
+				m->next_chunk = plausible32(s);
+				did("chunk %u next = %u", c, m->next_chunk);
+				break;
+			case 2:
+				m->len = plausible64(m->len);
+				did("chunk %u len = %llu", c,
+				    (unsigned long long)m->len);
+				break;
+			case 3:
+				m->seq = plausible64(m->seq);
+				did("chunk %u seq = %llu", c,
+				    (unsigned long long)m->seq);
+				break;
+			case 4:
+				m->key = (int64_t)plausible64((uint64_t)m->key);
+				did("chunk %u key = %lld", c,
+				    (long long)m->key);
+				break;
+			default:
+				m->bnext = plausible32(s);
+				m->owner = plausible32(s);
+				did("chunk %u bnext = %u owner = %u", c,
+				    m->bnext, m->owner);
+			}
+		}
+		break;
+	case 2: {	/* one chunk copied over another: twins */
+		uint32_t a = below(used), b = below(used);
+
+		memcpy(s->chunks + (size_t)b * s->chunk,
+		       s->chunks + (size_t)a * s->chunk, s->chunk);
+		did("chunk %u copied over chunk %u", a, b);
+		break;
+	}
+	case 3: {	/* whole chunks of noise */
+		uint32_t c = below(used), k = 1 + below(4);
+
+		if (c + k > used)
+			k = used - c;
+		fill_random(s->chunks + (size_t)c * s->chunk,
+			    (size_t)k * s->chunk);
+		did("chunks %u..%u random", c, c + k - 1);
+		break;
+	}
+	default:	/* everything used is noise */
+		fill_random(s->chunks, area);
+		did("all %u used chunks random", used);
+	}
+}
+
+static void round_chunks(uint32_t seed)
+{
+	struct store s;
+	int qid;
+
+	seed_rng(seed, 0xc);
+	op("setup");
+	qid = new_queue();
+	populate(qid, 4 + (int)below(30));
+	take_some(qid, (int)below(3));
+	store_of(qid, &s);
+	for (int k = 1 + (int)below(2); k--;)
+		corrupt_chunks(&s);
+	store_unmap(&s);
+	fresh_view(seed);
+	use(qid);
+	repaired(qid);
+	rmid(qid);
+}
+
+T_CASE(garbage_store_chunks)
+{
+	rounds("chunk area", 200, round_chunks);
+}
+
+/* ---- (d) the indexes and the free lists ---------------------------------- */
+
+static void corrupt_index(struct store *s)
+{
+	struct store_hdr *st = s->st;
+	uint32_t *heaps = (uint32_t *)(s->index + s->buckets_size);
+	struct bucket *b = (struct bucket *)s->index;
+
+	switch (below(6)) {
+	case 0: {	/* a run of random bytes in the bucket table */
+		size_t len = 1 + below(256),
+		       off = below((uint32_t)s->buckets_size);
+
+		if (off + len > s->buckets_size)
+			len = s->buckets_size - off;
+		fill_random(s->index + off, len);
+		did("random bytes [%zu, +%zu) of the buckets", off, len);
+		break;
+	}
+	case 1: {	/* random heap entries */
+		for (int k = 1 + (int)below(4); k--;) {
+			uint32_t i = below(2 * s->nchunks), v;
+
+			/* mostly the live part near the roots */
+			if (below(2))
+				i = (i % 8) + (below(2) ? s->nchunks : 0);
+			v = below(2) ? below(s->hcap + 4) : (uint32_t)rnd();
+			heaps[i] = v;
+			did("heap word %u = %u", i, v);
+		}
+		break;
+	}
+	case 2: {	/* plausible values in live bucket entries */
+		for (int k = 1 + (int)below(3); k--;) {
+			uint32_t i = below(s->hcap);
+
+			for (uint32_t n = 0; n < s->hcap && !b[i].head; n++)
+				i = (i + 1) & (s->hcap - 1);
+			switch (below(5)) {
+			case 0:
+				b[i].head = below(s->nchunks + 3);
+				break;
+			case 1:
+				b[i].tail = plausible32(s);
+				break;
+			case 2:
+				b[i].kpos = below(8);
+				b[i].spos = below(8);
+				break;
+			case 3:
+				b[i].hseq = plausible64(b[i].hseq);
+				break;
+			default:
+				b[i].key = (int64_t)below(6);
+			}
+			did("bucket %u = {key %lld head %u tail %u kpos %u "
+			    "spos %u}", i, (long long)b[i].key, b[i].head,
+			    b[i].tail, b[i].kpos, b[i].spos);
+		}
+		break;
+	}
+	case 3:		/* the free lists */
+		st->afree = plausible32(s);
+		st->ffree = plausible32(s);
+		st->nafree = below(3) ? below(20) : (uint32_t)rnd();
+		st->nffree = below(3) ? below(20) : (uint32_t)rnd();
+		did("afree %u (%u), ffree %u (%u)", st->afree, st->nafree,
+		    st->ffree, st->nffree);
+		break;
+	case 4:		/* all the indexes are noise */
+		fill_random(s->index, s->index_size);
+		did("the whole index area random");
+		break;
+	default:	/* every bucket entry occupied */
+		for (uint32_t i = 0; i < s->hcap; i++)
+			if (!b[i].head)
+				b[i].head = 1 + below(s->nchunks);
+		did("every bucket entry non-empty");
+	}
+}
+
+static void round_index(uint32_t seed)
+{
+	struct store s;
+	int qid;
+
+	seed_rng(seed, 0xd);
+	op("setup");
+	qid = new_queue();
+	populate(qid, 4 + (int)below(30));
+	take_some(qid, (int)below(4));
+	store_of(qid, &s);
+	for (int k = 1 + (int)below(2); k--;)
+		corrupt_index(&s);
+	store_unmap(&s);
+	fresh_view(seed);
+	use(qid);
+	repaired(qid);
+	rmid(qid);
+}
+
+T_CASE(garbage_store_index)
+{
+	rounds("index area and free lists", 200, round_index);
+}
+
+/*
+ * The header's derived fields (allocation mark, sequence source, bucket
+ * count, damage flag): rebuilt like the indexes.
+ */
+static void round_header_derived(uint32_t seed)
+{
+	struct store s;
+	int qid;
+
+	seed_rng(seed, 0xe);
+	op("setup");
+	qid = new_queue();
+	populate(qid, 4 + (int)below(30));
+	take_some(qid, (int)below(4));
+	store_of(qid, &s);
+	switch (below(4)) {
+	case 0:
+		s.st->bump = below(3) ? below(s.nchunks + 2) :
+					(uint32_t)rnd();
+		did("bump = %u", s.st->bump);
+		break;
+	case 1:
+		s.st->next_seq = plausible64(s.st->next_seq);
+		did("next_seq = %llu", (unsigned long long)s.st->next_seq);
+		break;
+	case 2:
+		s.st->nbuckets = below(3) ? below(8) : (uint32_t)rnd();
+		did("nbuckets = %u", s.st->nbuckets);
+		break;
+	default:
+		s.st->damaged = (uint32_t)rnd();
+		did("damaged = %u", s.st->damaged);
+	}
+	store_unmap(&s);
+	fresh_view(seed);
+	use(qid);
+	repaired(qid);
+	rmid(qid);
+}
+
+T_CASE(garbage_store_header_derived)
+{
+	rounds("derived header fields", 120, round_header_derived);
+}
+
+/*
+ * Noise in the header's geometry: no repair is possible, so only clean
+ * errors (EUCLEAN), and IPC_STAT, MSG_INFO, IPC_RMID still work since
+ * they need no store.
+ */
+static void round_header_noise(uint32_t seed)
+{
+	struct store s;
+	size_t off, len;
+	int qid;
+
+	seed_rng(seed, 0xf);
+	op("setup");
+	qid = new_queue();
+	populate(qid, 4 + (int)below(20));
+	store_of(qid, &s);
+	off = below(STORE_HDR_SIZE);
+	len = 1 + below(STORE_HDR_SIZE - (uint32_t)off);
+	fill_random((uint8_t *)s.st + off, len);
+	did("random bytes [%zu, +%zu) of the store header", off, len);
+	store_unmap(&s);
+	fresh_view(seed);
+	use(qid);
+	rmid(qid);
+}
+
+T_CASE(garbage_store_header_noise)
+{
+	rounds("store header", 120, round_header_noise);
+}
+
+/* ---- (a), (b) the store's magic and version ------------------------------ */
+
+struct verdict {
+	long snd, rcv;
+	int snd_err, rcv_err;
+};
+
+/*
+ * msgsnd and msgrcv in a child, bounded: through a fresh view of the
+ * namespace (fresh), or through the view this process has (inherited).
+ */
+static void calls_in_child(int qid, bool fresh, struct verdict *v,
+			   const char *what)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+
+	if (pid < 0)
+		T_FAIL("fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct tmsg m;
+
+		alarm(5);
+		if (fresh && umq_ns_use(t_umq_dir()))
+			_exit(T_EXIT_FAIL);
+		mk(&m, 1, 10);
+		errno = 0;
+		v->snd = umq_msgsnd(qid, &m, 10, IPC_NOWAIT);
+		v->snd_err = errno;
+		errno = 0;
+		v->rcv = umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT);
+		v->rcv_err = errno;
+		_exit(T_EXIT_PASS);
+	}
+	int st = wait_end(pid, 8000);
+	if (st == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		T_FAIL("%s: msgsnd/msgrcv through %s view hung", what,
+		       fresh ? "a fresh" : "the old");
+	}
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
+		T_FAIL("%s: msgsnd/msgrcv through %s view hung (5 s)", what,
+		       fresh ? "a fresh" : "the old");
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("%s: msgsnd/msgrcv through %s view: status %#x", what,
+		       fresh ? "a fresh" : "the old", st);
+}
+
+/*
+ * A store whose header is wrong in some field: a process that maps it
+ * afresh refuses it with err; a process that mapped it before may go on
+ * (its geometry was checked then) or refuse it too.  The queue's control
+ * block is not in the store, so IPC_STAT, MSG_INFO and IPC_RMID work.
+ */
+static void bad_header(size_t off, const void *bytes, size_t n, int err,
+		       const char *what)
+{
+	struct verdict *v = shared(sizeof(*v));
+	struct msqid_ds ds;
+	struct msginfo mi;
+	struct tmsg m;
+	struct store s;
+	ssize_t r;
+	int qid;
+
+	LOG = shared(sizeof(*LOG));
+	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	for (int i = 0; i < 5; i++) {
+		mk(&m, 1 + i, 100);
+		T_OK(umq_msgsnd(qid, &m, 100, IPC_NOWAIT));
+	}
+	store_of(qid, &s);
+	memcpy((uint8_t *)s.st + off, bytes, n);
+	store_unmap(&s);
+
+	calls_in_child(qid, true, v, what);
+	if (v->snd != -1 || v->snd_err != err)
+		T_FAIL("%s: msgsnd through a fresh view returned %ld %s, "
+		       "expected -1 %s", what, v->snd,
+		       strerrorname_np(v->snd_err) ?: "0",
+		       strerrorname_np(err));
+	if (v->rcv != -1 || v->rcv_err != err)
+		T_FAIL("%s: msgrcv through a fresh view returned %ld %s, "
+		       "expected -1 %s", what, v->rcv,
+		       strerrorname_np(v->rcv_err) ?: "0",
+		       strerrorname_np(err));
+
+	/* A process that mapped the store before the damage. */
+	calls_in_child(qid, false, v, what);
+	if (v->snd && v->snd_err != err)
+		T_FAIL("%s: msgsnd through the old view: %s", what,
+		       strerrorname_np(v->snd_err) ?: "?");
+	if (v->rcv < 0 && v->rcv_err != err)
+		T_FAIL("%s: msgrcv through the old view: %s", what,
+		       strerrorname_np(v->rcv_err) ?: "?");
+
+	T_OK(umq_msgctl(qid, IPC_STAT, &ds));
+	if (ds.msg_qnum < 4 || ds.msg_qnum > 6)
+		T_FAIL("%s: IPC_STAT qnum %lu", what,
+		       (unsigned long)ds.msg_qnum);
+	T_OK(umq_msgctl(0, MSG_INFO, (struct msqid_ds *)&mi));
+	T_EQ(mi.msgpool, 1);
+	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+	T_ERR(umq_msgsnd(qid, &m, 10, IPC_NOWAIT), EINVAL);
+
+	/* The next queue has a store of its own. */
+	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	mk(&m, 7, 300);
+	T_OK(umq_msgsnd(qid, &m, 300, IPC_NOWAIT));
+	memset(&m, 0, sizeof(m));
+	r = umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT);
+	if (!intact(&m, r, 7, 300))
+		T_FAIL("a new queue after a damaged one does not work");
+	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+}
+
+T_CASE(garbage_store_magic)
+{
+	uint64_t x = 0x6b6e756a6b6e756aull;
+
+	bad_header(offsetof(struct store_hdr, magic), &x, sizeof(x), EUCLEAN,
+		   "store magic");
+}
+
+T_CASE(garbage_store_version)
+{
+	uint32_t x = UMQ_LAYOUT_VERSION + 1;
+
+	bad_header(offsetof(struct store_hdr, version), &x, sizeof(x), EPROTO,
+		   "store version");
+}
+
+T_CASE(garbage_store_geometry)
+{
+	uint32_t chunk = 100, big = 1u << 29, hs = 64;
+	uint64_t gen = 12345;
+
+	bad_header(offsetof(struct store_hdr, chunk_size), &chunk,
+		   sizeof(chunk), EUCLEAN, "store chunk size 100");
+	bad_header(offsetof(struct store_hdr, nchunks), &big, sizeof(big),
+		   EUCLEAN, "store nchunks 2^29");
+	bad_header(offsetof(struct store_hdr, hdr_size), &hs, sizeof(hs),
+		   EUCLEAN, "store hdr_size 64");
+	bad_header(offsetof(struct store_hdr, gen), &gen, sizeof(gen),
+		   EUCLEAN, "store of another generation");
+}
+
+/* nchunks past 2^30: the sizes computed from it must not run away. */
+T_CASE(garbage_store_nchunks_huge)
+{
+	uint32_t big = 0x80000001u;
+
+	bad_header(offsetof(struct store_hdr, nchunks), &big, sizeof(big),
+		   EUCLEAN, "store nchunks 2^31 + 1");
+}
+
+/* ---- directed: derived values the library trusts ------------------------ */
+
+/* The first queued message's head chunk (store order: chunk 0). */
+static struct msg *first_head(struct store *s)
+{
+	struct msg *m = (struct msg *)s->chunks;
+
+	if (m->state != CH_QUEUED)
+		T_FAIL("test bug: chunk 0 is not a queued message's head");
+	return m;
+}
+
+/*
+ * A queued message's length, off by one within its chunks.  Whatever the
+ * receive returns, the queue must end up consistent: drained, its
+ * counters are zero, and an empty message fits in an empty queue.  (The
+ * counters are derived; the length is the untrusted input.)
+ */
+static void len_skew(int64_t delta)
+{
+	struct msqid_ds ds;
+	struct tmsg m;
+	struct store s;
+	int qid;
+
+	LOG = shared(sizeof(*LOG));
+	alarm(20);
+	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	mk(&m, 1, 100);		/* two chunks: 80 + 120 bytes of room */
+	T_OK(umq_msgsnd(qid, &m, 100, IPC_NOWAIT));
+	store_of(qid, &s);
+	first_head(&s)->len = (uint64_t)(100 + delta);
+	store_unmap(&s);
+
+	ssize_t r = umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT);
+	if (r < 0 && !clean_errno(errno))
+		T_FAIL("msgrcv: %s", strerrorname_np(errno));
+	T_ERR(umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT), ENOMSG);
+	T_OK(umq_msgctl(qid, IPC_STAT, &ds));
+	if (ds.msg_qnum || ds.__msg_cbytes)
+		T_FAIL("len %lld instead of 100: the queue is empty, but "
+		       "IPC_STAT says qnum %lu cbytes %lu (msgrcv returned "
+		       "%zd)", (long long)(100 + delta),
+		       (unsigned long)ds.msg_qnum,
+		       (unsigned long)ds.__msg_cbytes, r);
+	m.mtype = 1;
+	if (umq_msgsnd(qid, &m, 0, IPC_NOWAIT))
+		T_FAIL("an empty queue refuses an empty message: %s",
+		       strerrorname_np(errno));
+}
+
+T_CASE(garbage_len_longer) { len_skew(+1); }
+T_CASE(garbage_len_shorter) { len_skew(-1); }
+
+/*
+ * The header's bucket count says 0 while messages are queued: a receive
+ * must not report ENOMSG for ever while IPC_STAT counts them (rebuild, or
+ * at least see the disagreement).
+ */
+T_CASE(garbage_nbuckets_zero)
+{
+	struct msqid_ds ds;
+	struct tmsg m;
+	struct store s;
+	ssize_t r = -1;
+	int qid, e = 0;
+
+	LOG = shared(sizeof(*LOG));
+	alarm(20);
+	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	for (int i = 0; i < 4; i++) {
+		mk(&m, 1 + i % 2, 50);
+		T_OK(umq_msgsnd(qid, &m, 50, IPC_NOWAIT));
+	}
+	store_of(qid, &s);
+	s.st->nbuckets = 0;
+	store_unmap(&s);
+	for (int i = 0; i < 4; i++) {
+		r = umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT);
+		e = errno;
+		if (r < 0 && e != EUCLEAN)
+			break;
+	}
+	T_OK(umq_msgctl(qid, IPC_STAT, &ds));
+	if (r < 0 && ds.msg_qnum)
+		T_FAIL("msgrcv says %s while IPC_STAT counts %lu messages",
+		       strerrorname_np(e), (unsigned long)ds.msg_qnum);
+}
+
+/* ---- (e) the registry and limits headers --------------------------------- */
+
+/* umq_ns_use on the case's directory, in a child: its errno, 0 if it
+ * worked. */
+static int ns_use_errno(void)
+{
+	int *e = shared(sizeof(*e));
+
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		T_FAIL("fork: %s", strerror(errno));
+	if (pid == 0) {
+		alarm(5);
+		*e = umq_ns_use(t_umq_dir()) ? errno : 0;
+		_exit(T_EXIT_PASS);
+	}
+	int st = wait_end(pid, 8000);
+	if (st == -1) {
+		kill(pid, SIGKILL);
+		T_FAIL("umq_ns_use on a damaged namespace hung");
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("umq_ns_use on a damaged namespace: status %#x", st);
+	return *e;
+}
+
+static void expect_ns_refused(const char *file, size_t off, const void *bytes,
+			      size_t n, int err, const char *what)
+{
+	uint8_t save[64];
+	size_t size;
+	uint8_t *p = map_file(file, &size);
+	int e;
+
+	if (n > sizeof(save) || off + n > size)
+		T_FAIL("test bug: %s", what);
+	memcpy(save, p + off, n);
+	memcpy(p + off, bytes, n);
+	e = ns_use_errno();
+	memcpy(p + off, save, n);
+	munmap(p, size);
+	if (e != err)
+		T_FAIL("%s: umq_ns_use returned %s, expected -1 %s", what,
+		       e ? strerrorname_np(e) : "0", strerrorname_np(err));
+	if (ns_use_errno())
+		T_FAIL("%s: the namespace is refused after the repair", what);
+}
+
+T_CASE(garbage_ns_header)
+{
+	uint64_t magic = 0x6b6e756a6b6e756aull, off = 4096 + 8;
+	uint32_t version = UMQ_LAYOUT_VERSION + 1, nslots = 1000, size = 64;
+
+	T_EQ(ns_use_errno(), 0);
+	expect_ns_refused("ns", offsetof(struct ns_hdr, magic), &magic,
+			  sizeof(magic), EUCLEAN, "ns magic");
+	expect_ns_refused("ns", offsetof(struct ns_hdr, version), &version,
+			  sizeof(version), EPROTO, "ns version");
+	expect_ns_refused("ns", offsetof(struct ns_hdr, nslots), &nslots,
+			  sizeof(nslots), EUCLEAN, "ns nslots");
+	expect_ns_refused("ns", offsetof(struct ns_hdr, slots_off), &off,
+			  sizeof(off), EUCLEAN, "ns slots_off");
+	expect_ns_refused("ns", offsetof(struct ns_hdr, waiter_size), &size,
+			  sizeof(size), EUCLEAN, "ns waiter_size");
+	expect_ns_refused("ns", offsetof(struct ns_hdr, file_size), &off,
+			  sizeof(off), EUCLEAN, "ns file_size");
+	expect_ns_refused("limits", offsetof(struct lim_file, magic), &magic,
+			  sizeof(magic), EUCLEAN, "limits magic");
+	expect_ns_refused("limits", offsetof(struct lim_file, version),
+			  &version, sizeof(version), EPROTO, "limits version");
+}
+
+/* A registry file cut short, or empty: EUCLEAN, not a fault. */
+T_CASE(garbage_ns_truncated)
+{
+	char path[512];
+	size_t sizes[] = { 0, 100, 4096, 4096 + 256 * 10 };
+
+	snprintf(path, sizeof(path), "%s/ns", t_umq_dir());
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		if (truncate(path, (off_t)sizes[i]))
+			T_FAIL("truncate: %s", strerror(errno));
+		int e = ns_use_errno();
+		if (e != EUCLEAN)
+			T_FAIL("ns cut to %zu bytes: umq_ns_use returned %s, "
+			       "expected EUCLEAN", sizes[i],
+			       e ? strerrorname_np(e) : "0");
+	}
+}
+
+/* Noise over the whole registry header: refused or accepted, cleanly. */
+static void round_ns_noise(uint32_t seed)
+{
+	size_t size, off, len;
+	uint8_t *p;
+
+	seed_rng(seed, 0x5);
+	op("setup");
+	p = map_file("ns", &size);
+	off = below(sizeof(struct ns_hdr));
+	len = 1 + below((uint32_t)(sizeof(struct ns_hdr) - off));
+	fill_random(p + off, len);
+	did("random bytes [%zu, +%zu) of the ns header", off, len);
+	munmap(p, size);
+	op("umq_ns_use");
+	if (umq_ns_use(t_umq_dir())) {
+		if (errno != EUCLEAN && errno != EPROTO)
+			R_FAIL("umq_ns_use: %s", strerrorname_np(errno));
+		return;
+	}
+	/* Accepted: the damage is in fields it repairs or does not need. */
+	op("msgget in a namespace whose header had noise");
+	int qid = umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	if (qid < 0) {
+		if (errno != ENOSPC && errno != ENOMEM)
+			R_FAIL("msgget: %s", strerrorname_np(errno));
+		return;
+	}
+	populate_as(qid, 5, false);
+	use(qid);
+	rmid(qid);
+}
+
+/* Each round damages the registry header afresh: restore it first. */
+static uint8_t ns_saved[sizeof(struct ns_hdr)];
+
+static void ns_restore(void)
+{
+	size_t size;
+	uint8_t *p = map_file("ns", &size);
+
+	memcpy(p, ns_saved, sizeof(ns_saved));
+	munmap(p, size);
+}
+
+T_CASE(garbage_ns_header_noise)
+{
+	size_t size;
+	uint8_t *p = map_file("ns", &size);
+
+	memcpy(ns_saved, p, sizeof(ns_saved));
+	munmap(p, size);
+	rounds_prep("ns header", 100, round_ns_noise, ns_restore);
+	ns_restore();
+}
+
+/*
+ * The registry header's sequence number (L1-guarded, in the shared file)
+ * out of the kernel's range (< SEQ_MAX): msgget must not return an id
+ * that names no queue, nor fail with an errno that is no errno.
+ */
+static void ns_seq(uint32_t seq)
+{
+	struct msqid_ds ds;
+	struct ns_hdr *h;
+	size_t size;
+	int qid;
+
+	h = ns_file(&size);
+	h->seq = seq;
+	munmap(h, size);
+	errno = 0;
+	qid = umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	if (qid < 0) {
+		if (!clean_errno(errno) && errno != ENOSPC)
+			T_FAIL("registry seq %#x: msgget failed with errno %d "
+			       "(%s)", seq, errno,
+			       strerrorname_np(errno) ?: "not an errno");
+		return;
+	}
+	if (umq_msgctl(qid, IPC_STAT, &ds))
+		T_FAIL("registry seq %#x: msgget returned id %d, which names "
+		       "no queue: IPC_STAT %s", seq, qid,
+		       strerrorname_np(errno));
+}
+
+T_CASE(garbage_ns_seq_wraps_id) { ns_seq(0x20000); }
+T_CASE(garbage_ns_seq_sign) { ns_seq(0x10000); }
+
+/* ---- (f) a slot of the registry ------------------------------------------ */
+
+/*
+ * Noise over a queue's slot.  keep: leave its identity (state, seq, gen,
+ * key) so the id still names it and the calls reach the noise; lock: the
+ * noise covers the lock too (else the lock is left a valid free mutex).
+ * Another queue must not notice.
+ */
+static void slot_noise(uint32_t seed, bool keep, bool lock)
+{
+	struct qctl *q, save;
+	struct ns_hdr *h;
+	struct tmsg m;
+	size_t size;
+	int qid, other;
+	ssize_t r;
+
+	op("setup");
+	qid = new_queue();
+	other = new_queue();
+	populate(qid, 3 + (int)below(10));
+	populate(other, 3);
+	h = ns_file(&size);
+	q = slot_of(h, qid);
+	save = *q;
+	fill_random(lock ? (void *)q : (void *)&q->qnum,
+		    lock ? sizeof(*q) :
+			   sizeof(*q) - offsetof(struct qctl, qnum));
+	if (keep) {
+		q->state = save.state;
+		q->seq = save.seq;
+		q->gen = save.gen;
+		q->key = save.key;
+	}
+	did("slot of queue %d random%s%s", qid, keep ? ", identity kept" : "",
+	    lock ? ", lock included" : ", lock kept");
+	munmap(h, size);
+	fresh_view(seed);
+	use(qid);
+	op("msgget(IPC_PRIVATE) beside the damaged slot");
+	judge(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600), LOG->op);
+	rmid(qid);
+
+	op("the other queue");
+	mk(&m, 5, 500);
+	if (umq_msgsnd(other, &m, 500, IPC_NOWAIT))
+		R_FAIL("another queue after a slot's damage: msgsnd: %s",
+		       strerrorname_np(errno));
+	memset(&m, 0, sizeof(m));
+	r = umq_msgrcv(other, &m, TXT_MAX, 5, IPC_NOWAIT);
+	if (!intact(&m, r, 5, 500))
+		R_FAIL("another queue after a slot's damage: msgrcv: %zd %s",
+		       r, r < 0 ? strerrorname_np(errno) : "(torn)");
+}
+
+static void round_slot(uint32_t seed)
+{
+	seed_rng(seed, 0x51);
+	slot_noise(seed, false, true);
+}
+
+static void round_slot_keep(uint32_t seed)
+{
+	seed_rng(seed, 0x52);
+	slot_noise(seed, true, false);
+}
+
+static void round_slot_keep_lock(uint32_t seed)
+{
+	seed_rng(seed, 0x53);
+	slot_noise(seed, true, true);
+}
+
+T_CASE(garbage_slot)
+{
+	rounds("slot", 40, round_slot);
+}
+
+T_CASE(garbage_slot_fields)
+{
+	rounds("slot fields, identity kept", 60, round_slot_keep);
+}
+
+T_CASE(garbage_slot_lock)
+{
+	rounds("slot with its lock, identity kept", 20, round_slot_keep_lock);
+}
+
+/*
+ * Directed: a slot lock whose word names a thread that does not exist, as
+ * garbage would (no FUTEX_OWNER_DIED: no robust list ever saw it).  L3
+ * says a mutex whose bytes are garbage is re-initialized; a call must end
+ * (success or a clean errno) within a bound.  kind: glibc's mutex kind
+ * bits to leave in the word as well (0: keep the real ones).
+ */
+static void dead_owner_lock(int kind, const char *what)
+{
+	struct verdict *v = shared(sizeof(*v));
+	struct ns_hdr *h;
+	struct qctl *q;
+	size_t size;
+	pid_t dead;
+	int qid;
+
+	LOG = shared(sizeof(*LOG));
+	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	fflush(NULL);
+	dead = fork();
+	if (dead < 0)
+		T_FAIL("fork: %s", strerror(errno));
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	h = ns_file(&size);
+	q = slot_of(h, qid);
+	q->lock.__data.__lock = dead;
+	if (kind)
+		q->lock.__data.__kind = kind;
+	munmap(h, size);
+
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		T_FAIL("fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct tmsg m;
+
+		alarm(5);
+		mk(&m, 1, 10);
+		errno = 0;
+		v->snd = umq_msgsnd(qid, &m, 10, IPC_NOWAIT);
+		v->snd_err = errno;
+		_exit(T_EXIT_PASS);
+	}
+	int st = wait_end(pid, 8000);
+	if (st == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	if (WIFSIGNALED(st) && (WTERMSIG(st) == SIGALRM ||
+				WTERMSIG(st) == SIGKILL))
+		T_FAIL("%s: msgsnd hung (lock word: tid %d, gone)", what,
+		       (int)dead);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("%s: msgsnd crashed: status %#x", what, st);
+	if (v->snd && !clean_errno(v->snd_err))
+		T_FAIL("%s: msgsnd: %s", what, strerrorname_np(v->snd_err));
+}
+
+T_CASE(garbage_slot_lock_dead_owner)
+{
+	dead_owner_lock(0, "slot lock held by a thread that does not exist");
+}
+
+/* glibc's kind bits (pthreadP.h): robust 16, priority inheritance 32,
+ * process-shared 128. */
+T_CASE(garbage_slot_lock_pi_kind)
+{
+	dead_owner_lock(16 | 32 | 128,
+			"slot lock of robust PI kind, owner gone");
+}
+
+/* ---- (f) a waiter record ------------------------------------------------- */
+
+/* A child blocked in msgrcv(msgtyp): its pid. */
+static pid_t blocked_receiver(int qid, long msgtyp, int *out)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+
+	if (pid < 0)
+		R_FAIL("fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct tmsg m;
+		long r;
+
+		alarm(ROUND_MS / 1000 + 1);
+		r = umq_msgrcv(qid, &m, TXT_MAX, msgtyp, 0);
+		*out = r < 0 ? errno : 0;
+		_exit(T_EXIT_PASS);
+	}
+	if (t_wait_sleeping(pid))
+		R_FAIL("a receiver did not block");
+	return pid;
+}
+
+static int record_of(struct ns_hdr *h, pid_t pid)
+{
+	for (uint32_t i = 0; i < h->nwaiters; i++) {
+		struct waiter *w = waiter_at(h, i);
+
+		if (w->linked && w->pid == pid)
+			return (int)i;
+	}
+	return -1;
+}
+
+/*
+ * Two receivers blocked on a queue; noise over the first one's record
+ * (its owner may suffer, nobody else may), or over a free record.  Then
+ * sends, receives, IPC_RMID: the second receiver must end cleanly - with
+ * a message or EIDRM - and the first must not crash.
+ */
+static void round_waiter(uint32_t seed)
+{
+	int *res = shared(2 * sizeof(int));
+	struct ns_hdr *h;
+	struct tmsg m;
+	pid_t b1, b2;
+	size_t size;
+	int qid, idx;
+
+	seed_rng(seed, 0x77);
+	op("setup");
+	qid = new_queue();
+	res[0] = res[1] = -1;
+	populate(qid, 3);
+	b1 = blocked_receiver(qid, 9, &res[0]);
+	b2 = blocked_receiver(qid, 9, &res[1]);
+	h = ns_file(&size);
+	idx = record_of(h, b1);
+	if (idx < 0)
+		R_FAIL("no waiter record for the blocked receiver");
+	if (seed % 4 == 0)		/* a free record instead */
+		idx = (int)((uint32_t)(idx + 1 + below(100)) % h->nwaiters);
+	struct waiter *w = waiter_at(h, (uint32_t)idx);
+	size_t off = seed % 3 ? below(sizeof(*w)) : 0;
+	size_t len = seed % 3 ? 1 + below((uint32_t)(sizeof(*w) - off)) :
+				sizeof(*w);
+	fill_random((uint8_t *)w + off, len);
+	did("waiter record %d (%s) bytes [%zu, +%zu) random", idx,
+	    seed % 4 ? "a blocked receiver's" : "a free one", off, len);
+	munmap(h, size);
+
+	use(qid);
+	op("msgsnd(mtype 9) to the blocked receivers");
+	mk(&m, 9, 50);
+	judge(umq_msgsnd(qid, &m, 50, IPC_NOWAIT), LOG->op);
+	op("a new blocked receiver after the damage");
+	int *res3 = shared(sizeof(int));
+	*res3 = -1;
+	pid_t b3 = blocked_receiver(qid, 10, res3);
+	mk(&m, 10, 50);
+	judge(umq_msgsnd(qid, &m, 50, IPC_NOWAIT), "msgsnd(mtype 10)");
+	rmid(qid);
+
+	op("the receivers after IPC_RMID");
+	int st = wait_end(b2, 1000);
+	if (st == -1)
+		R_FAIL("a healthy receiver still blocked 1 s after IPC_RMID");
+	if (!WIFEXITED(st) || (res[1] && res[1] != EIDRM && res[1] != EUCLEAN))
+		R_FAIL("the healthy receiver ended with status %#x, %s", st,
+		       strerrorname_np(res[1]) ?: "?");
+	st = wait_end(b3, 1000);
+	if (st == -1)
+		R_FAIL("a receiver that blocked after the damage still blocks "
+		       "1 s after IPC_RMID");
+	if (!WIFEXITED(st) || (*res3 && *res3 != EIDRM && *res3 != EUCLEAN))
+		R_FAIL("the new receiver ended with status %#x, %s", st,
+		       strerrorname_np(*res3) ?: "?");
+	st = wait_end(b1, 300);
+	if (st != -1 && WIFSIGNALED(st) && WTERMSIG(st) != SIGALRM)
+		R_FAIL("the receiver whose record was damaged crashed: "
+		       "signal %d", WTERMSIG(st));
+	if (st == -1)
+		kill(b1, SIGKILL);	/* its own record: it may sleep on */
+
+	op("a new queue after the damage");
+	qid = new_queue();
+	mk(&m, 3, 30);
+	if (umq_msgsnd(qid, &m, 30, IPC_NOWAIT) ||
+	    !intact(&m, umq_msgrcv(qid, &m, TXT_MAX, 3, IPC_NOWAIT), 3, 30))
+		R_FAIL("a new queue does not work after a waiter's damage");
+}
+
+T_CASE(garbage_waiter)
+{
+	rounds("waiter record", 40, round_waiter);
+}
+
+int main(int argc, char **argv)
+{
+	return t_main(argc, argv);
+}
