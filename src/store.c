@@ -481,7 +481,8 @@ int store_put(struct ns *ns, struct qview *v, int64_t key, const void *text,
 	m->len = len;
 	m->owner = NIL;
 	n = len < HEAD_CAP(v) ? len : HEAD_CAP(v);
-	memcpy(m + 1, src, n);
+	if (n)		/* src may be NULL for an empty message */
+		memcpy(m + 1, src, n);
 	src += n;
 	len -= n;
 	link = &m->next_chunk;
@@ -678,7 +679,8 @@ int store_read(struct qview *v, uint32_t head, void *dst, size_t n)
 	size_t k = n < HEAD_CAP(v) ? n : HEAD_CAP(v);
 	uint32_t c = m->next_chunk;
 
-	memcpy(out, m + 1, k);
+	if (k)		/* dst may be NULL for an empty message */
+		memcpy(out, m + 1, k);
 	out += k;
 	n -= k;
 	while (n) {
