@@ -205,6 +205,9 @@ static inline void post(struct waiter *w, uint32_t state)
 
 
 int waiter_alloc(struct ns *ns, uint32_t *idx);
+/* A record of kind for the caller, or NULL and *err. */
+struct waiter *waiter_take(struct ns *ns, uint32_t kind, uint32_t *idx,
+			   long *err);
 void waiter_free(struct ns *ns, uint32_t idx);
 /* Is the record's owner alive?  (Takes nothing.) */
 bool waiter_alive(struct ns *ns, uint32_t idx);

@@ -152,15 +152,13 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		if (!w) {
 			/* Park the message in the store, so that a receive
 			 * can insert it on our behalf (pipelined receive). */
-			r = waiter_alloc(pv->ns, &me);
-			if (r)
+			w = waiter_take(pv->ns, WK_SEND, &me, &r);
+			if (!w)
 				break;
-			w = ns_waiter(pv->ns, me);
 			r = store_put(pv->ns, &pv->v, -(int64_t)prio, p, len,
 				      &head);
 			if (r)
 				break;
-			w->kind = WK_SEND;
 			w->msg = head;
 			w->len = len;
 			w->mtype = -(int64_t)prio;
@@ -307,11 +305,9 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 		if (!w && spin_first(pv, &spun))
 			continue;
 		if (!w) {
-			r = waiter_alloc(pv->ns, &me);
-			if (r)
+			w = waiter_take(pv->ns, WK_RECV, &me, &r);
+			if (!w)
 				goto out;
-			w = ns_waiter(pv->ns, me);
-			w->kind = WK_RECV;
 			w->maxsize = len;
 		}
 		w->msg = NIL;

@@ -260,11 +260,9 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 		if (spin_first(ns, (uint32_t)idx, q, &spun))
 			continue;
 		if (!w) {
-			r = waiter_alloc(ns, &me);
-			if (r)
+			w = waiter_take(ns, WK_SEND, &me, &r);
+			if (!w)
 				goto out;
-			w = ns_waiter(ns, me);
-			w->kind = WK_SEND;
 			w->msgsz = sz;
 		}
 		r = wait_on(ns, (uint32_t)idx, q, w, me, false, dl);
@@ -456,11 +454,9 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 		if (spin_first(ns, (uint32_t)idx, q, &spun))
 			continue;
 		if (!w) {
-			r = waiter_alloc(ns, &me);
-			if (r)
+			w = waiter_take(ns, WK_RECV, &me, &r);
+			if (!w)
 				goto out;
-			w = ns_waiter(ns, me);
-			w->kind = WK_RECV;
 			w->sel_mode = mode;
 			w->sel_type = type;
 			w->maxsize = flg & MSG_NOERROR ? UINT64_MAX : sz;

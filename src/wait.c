@@ -91,6 +91,20 @@ int waiter_alloc(struct ns *ns, uint32_t *out)
 	return -ENOMEM;
 }
 
+struct waiter *waiter_take(struct ns *ns, uint32_t kind, uint32_t *idx,
+			   long *err)
+{
+	struct waiter *w;
+
+	*err = waiter_alloc(ns, idx);
+	if (*err)
+		return NULL;
+	w = ns_waiter(ns, *idx);
+	w->kind = kind;
+	w->msg = NIL;
+	return w;
+}
+
 void waiter_free(struct ns *ns, uint32_t idx)
 {
 	struct waiter *w = ns_waiter(ns, idx);
