@@ -59,7 +59,7 @@ static int check_name(const char *name, const char **out)
 		return -EINVAL;
 	name++;
 	len = strnlen(name, PATH_MAX);
-	if (len >= PATH_MAX - 1)
+	if (len >= PATH_MAX)	/* the kernel's copy of name + 1 */
 		return -ENAMETOOLONG;
 	if (!len)
 		return -ENOENT;
