@@ -114,7 +114,7 @@ int lock_take(pthread_mutex_t *m, uint32_t *tag)
 		/* Back off, more each time: the holder's side then runs a
 		 * few operations on lines still in its cache. */
 		for (unsigned k = 0; k < backoff; k++)
-			__builtin_ia32_pause();
+			cpu_relax();
 		if (backoff < 64)
 			backoff <<= 1;
 	}

@@ -81,7 +81,7 @@ void proc_spin(const uint32_t *w, uint32_t old)
 		for (int i = 0; i < 64; i++) {
 			if (__atomic_load_n(w, __ATOMIC_RELAXED) != old)
 				return;
-			__builtin_ia32_pause();
+			cpu_relax();
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if ((t.tv_sec - t0.tv_sec) * 1000000000L +
