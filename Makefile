@@ -53,13 +53,13 @@ $(BUILD)/test/t.o: test/t.c test/t.h include/umq.h
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
-$(BUILD)/test/%: test/%.c $(BUILD)/test/t.o $(BUILD)/libumq.a test/t.h
+$(BUILD)/test/%: test/%.c $(BUILD)/test/t.o $(BUILD)/libumq.a $(wildcard test/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ $< $(BUILD)/test/t.o \
 		$(BUILD)/libumq.a
 
-$(BUILD)/examples/%: examples/%.c $(BUILD)/libumq.a
+$(BUILD)/examples/%: examples/%.c $(wildcard examples/*.c) $(BUILD)/libumq.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a
 

@@ -1,16 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * bench.c - umq against the kernel's System V message queues.
+ * bench.c - umq against the kernel's message queues, System V and POSIX.
  *
  * Every timed figure comes from two processes doing blocking msgsnd and
- * msgrcv, as real programs do.  The parent only creates and removes queues
- * and supervises the children with a deadline: a side that fails, crashes
- * or hangs gets its peer killed and is reported, instead of leaving the
- * benchmark blocked, and every queue is removed on the way out.
+ * msgrcv, or mq_send and mq_receive, as real programs do.  The parent only
+ * creates and removes queues and supervises the children with a deadline:
+ * a side that fails, crashes or hangs gets its peer killed and is
+ * reported, instead of leaving the benchmark blocked, and every queue is
+ * removed on the way out.
  *
  * Usage: bench [-uv] [-r RUNS] [-t SECONDS_PER_RUN]
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -40,6 +42,9 @@
 #define BIG		8192
 #define MEM_MSGS	1000
 #define COUNT_MSGS	200	/* * 64 B: fits in a default queue */
+#define MQ_MAXMSG	10	/* the kernel's msg_max: no CAP_SYS_RESOURCE */
+#define MQ_NAMES	4
+#define STOP		1	/* POSIX: first byte of the last message */
 
 struct backend {
 	const char *name;
@@ -47,15 +52,24 @@ struct backend {
 	int (*snd)(int, const void *, size_t, int);
 	ssize_t (*rcv)(int, void *, size_t, long, int);
 	int (*ctl)(int, int, struct msqid_ds *);
+	mqd_t (*mopen)(const char *, int, ...);
+	int (*mclose)(mqd_t);
+	int (*munlink)(const char *);
+	int (*msend)(mqd_t, const char *, size_t, unsigned int);
+	ssize_t (*mrecv)(mqd_t, char *, size_t, unsigned int *);
+	int (*msetattr)(mqd_t, const struct mq_attr *, struct mq_attr *);
 	int broken;	/* a umq child died: it may have held a lock */
 	int failed;	/* some operation failed: exit status 1 */
 };
 
 static struct backend be_kernel = {
-	"kernel", msgget, msgsnd, msgrcv, msgctl, 0, 0
+	"kernel", msgget, msgsnd, msgrcv, msgctl,
+	mq_open, mq_close, mq_unlink, mq_send, mq_receive, mq_setattr, 0, 0
 };
 static struct backend be_umq = {
-	"umq", umq_msgget, umq_msgsnd, umq_msgrcv, umq_msgctl, 0, 0
+	"umq", umq_msgget, umq_msgsnd, umq_msgrcv, umq_msgctl,
+	umq_mq_open, umq_mq_close, umq_mq_unlink, umq_mq_send,
+	umq_mq_receive, umq_mq_setattr, 0, 0
 };
 static struct backend *backends[] = { &be_kernel, &be_umq };
 
@@ -76,6 +90,9 @@ struct result {
 struct job {
 	struct backend *be;
 	int qid;
+	/* POSIX: [0] carries the data (or the pings), [1] the pongs */
+	mqd_t mq[2];
+	char mq_name[2][48];
 	size_t size;
 };
 
@@ -90,6 +107,9 @@ static int pin_cpu[2] = { -1, -1 };
 static sigset_t chld_set, orig_mask;
 static volatile pid_t kids[2];
 static volatile int kqueues[8];
+/* the kernel's POSIX queues to unlink if we are interrupted */
+static char kmq_names[MQ_NAMES][48];
+static volatile sig_atomic_t kmq_used[MQ_NAMES];
 static volatile sig_atomic_t interrupted;
 static char ns_parent[64], ns_dir[96];
 static char notes[16][256];
@@ -218,6 +238,101 @@ static int ponger(const struct job *j, struct result *r)
 		m.mtype = 2;
 		if (j->be->snd(j->qid, &m, j->size, 0) < 0)
 			return fail(r, "msgsnd (pong)");
+	}
+}
+
+/* POSIX: one queue, all messages of priority 0; m[0] = STOP ends it. */
+static int mq_sender(const struct job *j, struct result *r)
+{
+	static char m[BIG];
+	double deadline = now() + run_secs;
+	long n = 0;
+	int i;
+
+	memset(m, 'x', j->size);
+	do {
+		for (i = 0; i < 64; i++)
+			if (j->be->msend(j->mq[0], m, j->size, 0) < 0)
+				return fail(r, "mq_send");
+		n += 64;
+	} while (now() < deadline);
+	m[0] = STOP;
+	if (j->be->msend(j->mq[0], m, j->size, 0) < 0)
+		return fail(r, "mq_send (stop)");
+	r->count = n;
+	return 0;
+}
+
+static int mq_receiver(const struct job *j, struct result *r)
+{
+	static char m[BIG];
+	double t0 = 0;
+	long n = 0;
+	ssize_t got;
+
+	for (;;) {
+		got = j->be->mrecv(j->mq[0], m, j->size, NULL);
+		if (got < 0)
+			return fail(r, "mq_receive");
+		if (got != (ssize_t)j->size) {
+			snprintf(r->err, sizeof(r->err),
+				 "mq_receive returned %zd bytes, sent %zu",
+				 got, j->size);
+			return 1;
+		}
+		if (!t0)
+			t0 = now();
+		if (m[0] == STOP)
+			break;
+		n++;
+	}
+	r->secs = now() - t0;
+	r->count = n;
+	return 0;
+}
+
+/* Pings on mq[0], pongs on mq[1]. */
+static int mq_pinger(const struct job *j, struct result *r)
+{
+	static char m[BIG];
+	double t0 = 0, deadline = 0;
+	long n = 0;
+	int i;
+
+	do {
+		for (i = 0; i < 64; i++) {
+			if (j->be->msend(j->mq[0], m, j->size, 0) < 0)
+				return fail(r, "mq_send (ping)");
+			if (j->be->mrecv(j->mq[1], m, j->size, NULL) < 0)
+				return fail(r, "mq_receive (pong)");
+		}
+		/* the first 64 rounds wait for the peer to start: not timed */
+		if (!t0) {
+			t0 = now();
+			deadline = t0 + run_secs;
+			continue;
+		}
+		n += 64;
+	} while (now() < deadline);
+	r->secs = now() - t0;
+	r->count = n;
+	m[0] = STOP;
+	if (j->be->msend(j->mq[0], m, j->size, 0) < 0)
+		return fail(r, "mq_send (stop)");
+	return 0;
+}
+
+static int mq_ponger(const struct job *j, struct result *r)
+{
+	static char m[BIG];
+
+	for (;;) {
+		if (j->be->mrecv(j->mq[0], m, j->size, NULL) < 0)
+			return fail(r, "mq_receive (ping)");
+		if (m[0] == STOP)
+			return 0;
+		if (j->be->msend(j->mq[1], m, j->size, 0) < 0)
+			return fail(r, "mq_send (pong)");
 	}
 }
 
@@ -353,6 +468,44 @@ static int counted_nowait(const struct job *j, struct result *r)
 	return 0;
 }
 
+/*
+ * POSIX, O_NONBLOCK: one message stays queued throughout, so no send
+ * finds the queue empty (no notification to check) and no receive
+ * empties it.  Only the calls themselves are counted.
+ */
+static int counted_mq(const struct job *j, struct result *r)
+{
+	static char m[BIG];
+	static struct counter c;
+	struct mq_attr nb = { .mq_flags = O_NONBLOCK };
+	long c0, snd = 0, rcv = 0;
+	int i;
+
+	/* untimed: the library may map the queue lazily */
+	if (j->be->msetattr(j->mq[0], &nb, NULL) < 0 ||
+	    j->be->msend(j->mq[0], m, j->size, 0) < 0 ||
+	    j->be->msend(j->mq[0], m, j->size, 0) < 0 ||
+	    j->be->mrecv(j->mq[0], m, j->size, NULL) < 0)
+		return fail(r, "warm-up");
+	if (count_start(&c, r))
+		return 1;
+	for (i = 0; i < COUNT_MSGS; i++) {
+		c0 = atomic_load(&c.n);
+		if (j->be->msend(j->mq[0], m, j->size, 0) < 0)
+			return fail(r, "mq_send");
+		snd += atomic_load(&c.n) - c0;
+		c0 = atomic_load(&c.n);
+		if (j->be->mrecv(j->mq[0], m, j->size, NULL) < 0)
+			return fail(r, "mq_receive");
+		rcv += atomic_load(&c.n) - c0;
+	}
+	r->extra[0] = snd;
+	r->extra[1] = rcv;
+	r->count = COUNT_MSGS;
+	describe_seen(&c, r);
+	return 0;
+}
+
 /* ---- supervision -------------------------------------------------------- */
 
 static void on_signal(int sig)
@@ -365,6 +518,9 @@ static void on_signal(int sig)
 	for (i = 0; i < 8; i++)
 		if (kqueues[i] >= 0)
 			msgctl(kqueues[i], IPC_RMID, NULL);
+	for (i = 0; i < MQ_NAMES; i++)
+		if (kmq_used[i])
+			mq_unlink(kmq_names[i]);
 	interrupted = sig;
 }
 
@@ -520,19 +676,111 @@ static int queue_del(struct backend *be, int id, char *why, size_t len)
 	return rc;
 }
 
-/* One run of a two- (or one-) process job on a fresh queue. */
-static int run_job(struct backend *be, size_t size, const role_fn *fn, int n,
-		   char *why, size_t len)
+/* Noted before mq_open: a signal right after it still finds the name. */
+static void track_mq(const char *name, int on)
 {
-	struct job j = { be, -1, size };
+	int i;
+
+	for (i = 0; i < MQ_NAMES; i++) {
+		if (on && !kmq_used[i]) {
+			snprintf(kmq_names[i], sizeof(kmq_names[i]), "%s",
+				 name);
+			kmq_used[i] = 1;
+			return;
+		}
+		if (!on && kmq_used[i] && !strcmp(kmq_names[i], name))
+			kmq_used[i] = 0;
+	}
+}
+
+/* A POSIX queue for messages of size bytes, named in j->mq_name[k]. */
+static int mq_new(struct job *j, int k, char *why, size_t len)
+{
+	static unsigned int seq;
+	struct backend *be = j->be;
+	struct mq_attr a = { .mq_maxmsg = MQ_MAXMSG };
+	char *name = j->mq_name[k];
+
+	a.mq_msgsize = j->size;
+	snprintf(name, sizeof(j->mq_name[k]), "/umq-bench.%d.%u",
+		 (int)getpid(), seq++);
+	if (be == &be_kernel)
+		track_mq(name, 1);
+	j->mq[k] = be->mopen(name, O_CREAT | O_EXCL | O_RDWR, 0600, &a);
+	if (j->mq[k] != (mqd_t)-1)
+		return 0;
+	snprintf(why, len, "mq_open(%s): %s", name, strerror(errno));
+	if (be == &be_kernel)
+		track_mq(name, 0);
+	name[0] = 0;
+	return -1;
+}
+
+static int mq_del(struct job *j, int k, char *why, size_t len)
+{
+	struct backend *be = j->be;
+	char *name = j->mq_name[k];
+	int rc = 0;
+
+	if (!name[0])
+		return 0;
+	/* a killed child may have held a umq lock: the namespace goes whole */
+	if (be->broken)
+		return 0;
+	if (be->mclose(j->mq[k]) < 0) {
+		snprintf(why, len, "mq_close: %s", strerror(errno));
+		rc = -1;
+	}
+	if (be->munlink(name) < 0) {
+		snprintf(why, len, "mq_unlink(%s): %s", name, strerror(errno));
+		rc = -1;
+	}
+	if (be == &be_kernel)
+		track_mq(name, 0);
+	name[0] = 0;
+	return rc;
+}
+
+/* Fresh queues for a job: one System V queue, or nmq POSIX ones. */
+static int job_queues(struct job *j, int nmq, char *why, size_t len)
+{
+	int k;
+
+	if (!nmq) {
+		j->qid = queue_new(j->be, why, len);
+		return j->qid < 0 ? -1 : 0;
+	}
+	for (k = 0; k < nmq; k++)
+		if (mq_new(j, k, why, len) < 0)
+			return -1;
+	return 0;
+}
+
+/* Removes whatever job_queues made, even after a failure there. */
+static int job_queues_del(struct job *j, char *why, size_t len)
+{
+	int k, rc = 0;
+
+	if (j->qid >= 0 && queue_del(j->be, j->qid, why, len) < 0)
+		rc = -1;
+	for (k = 0; k < 2; k++)
+		if (mq_del(j, k, why, len) < 0)
+			rc = -1;
+	return rc;
+}
+
+/* One run of a two- (or one-) process job on fresh queues. */
+static int run_job(struct backend *be, size_t size, int nmq,
+		   const role_fn *fn, int n, char *why, size_t len)
+{
+	struct job j = { .be = be, .qid = -1, .size = size };
 	char del_why[128];
 	int rc;
 
-	j.qid = queue_new(be, why, len);
-	if (j.qid < 0)
-		return -1;
-	rc = run_roles(&j, fn, n, why, len);
-	if (queue_del(be, j.qid, del_why, sizeof(del_why)) < 0) {
+	rc = job_queues(&j, nmq, why, len);
+	if (!rc)
+		rc = run_roles(&j, fn, n, why, len);
+	if (job_queues_del(&j, del_why, sizeof(del_why)) < 0) {
 		if (!rc)
 			snprintf(why, len, "%s", del_why);
 		rc = -1;
@@ -543,21 +791,32 @@ static int run_job(struct backend *be, size_t size, const role_fn *fn, int n,
 /* ---- measurements ------------------------------------------------------- */
 
 struct test {
+	const char *group;
 	const char *label;
 	const char *unit;
 	int lower_is_better;
 	size_t size;
+	int nmq;	/* POSIX queues it needs; 0: one System V queue */
 	role_fn fn[2];
 	int figure;	/* which child's result holds the figure */
 };
 
+#define SYSV	"System V"
+#define POSIX	"POSIX"
+
 static const struct test tests[] = {
-	{ "one-way, 64 B messages", "msg/s", 0, SMALL,
+	{ SYSV, "one-way, 64 B messages", "msg/s", 0, SMALL, 0,
 	  { receiver, sender }, 0 },
-	{ "one-way, 8 KiB messages", "msg/s", 0, BIG,
+	{ SYSV, "one-way, 8 KiB messages", "msg/s", 0, BIG, 0,
 	  { receiver, sender }, 0 },
-	{ "round trip, 64 B, 2 types", "us", 1, SMALL,
+	{ SYSV, "round trip, 64 B, 2 types", "us", 1, SMALL, 0,
 	  { ponger, pinger }, 1 },
+	{ POSIX, "one-way, 64 B messages", "msg/s", 0, SMALL, 1,
+	  { mq_receiver, mq_sender }, 0 },
+	{ POSIX, "one-way, 8 KiB messages", "msg/s", 0, BIG, 1,
+	  { mq_receiver, mq_sender }, 0 },
+	{ POSIX, "round trip, 64 B, 2 queues", "us", 1, SMALL, 2,
+	  { mq_ponger, mq_pinger }, 1 },
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 
@@ -584,7 +843,7 @@ static void print_runs(const struct test *t, const struct backend *be,
 {
 	int i;
 
-	printf("  %-26s %-6s", t->label, be->name);
+	printf("  %-8s %-26s %-6s", t->group, t->label, be->name);
 	for (i = 0; i < runs; i++)
 		printf(" %10.4g", v[i]);
 	printf("  %s\n", t->unit);
@@ -608,7 +867,8 @@ static void measure(const struct test *t, double med[2])
 			if (skip[b] || be->broken || interrupted)
 				continue;
 			why[0] = 0;
-			if (run_job(be, t->size, t->fn, 2, why, sizeof(why))) {
+			if (run_job(be, t->size, t->nmq, t->fn, 2, why,
+				    sizeof(why))) {
 				skip[b] = be->failed = 1;
 				note("%s, %s: %s", be->name, t->label, why);
 				continue;
@@ -668,48 +928,64 @@ static void timed_tests(void)
 		measure(&tests[i], med[i]);
 	if (verbose)
 		printf("\n");
-	printf("%-28s %16s %16s %16s\n", "", "kernel", "umq", "umq vs kernel");
+	printf("%-30s %16s %16s %16s\n", "", "kernel", "umq", "umq vs kernel");
 	for (i = 0; i < NTESTS; i++) {
+		if (!i || strcmp(tests[i].group, tests[i - 1].group))
+			printf("%s\n", tests[i].nmq ?
+			       POSIX " (mq_send/mq_receive)" :
+			       SYSV " (msgsnd/msgrcv)");
 		fmt_value(k, sizeof(k), med[i][0], tests[i].unit);
 		fmt_value(u, sizeof(u), med[i][1], tests[i].unit);
 		fmt_ratio(ratio, sizeof(ratio), &tests[i], med[i]);
-		printf("%-28s %16s %16s %16s\n", tests[i].label, k, u, ratio);
+		printf("  %-28s %16s %16s %16s\n", tests[i].label, k, u,
+		       ratio);
 	}
 	printf("(msg/s: messages per second, one sender and one receiver "
 	       "process;\n us: microseconds per round trip between two "
-	       "processes)\n");
+	       "processes;\n POSIX queues: mq_maxmsg %d, mq_msgsize the "
+	       "message size, priority 0)\n", MQ_MAXMSG);
 }
 
-static void syscall_counts(void)
+/* One line per backend: "kernel 1.00 per msgsnd, 1.00 per msgrcv". */
+static void count_calls(int nmq, role_fn fn, const char *snd,
+			const char *rcv)
 {
-	static const role_fn fn[1] = { counted_nowait };
 	char why[256];
 	int b;
 
-	printf("\nsystem calls per operation, one process, %d x 64 B, "
-	       "IPC_NOWAIT, nobody waiting\n"
-	       "(each system call of the thread counted by a seccomp "
-	       "user-notification filter):\n", COUNT_MSGS);
 	for (b = 0; b < 2; b++) {
 		struct backend *be = backends[b];
 
-		printf("  %-7s", be->name);
+		printf("    %-7s", be->name);
 		why[0] = 0;
 		if (be->broken || interrupted) {
 			printf("not measured\n");
 			continue;
 		}
-		if (run_job(be, SMALL, fn, 1, why, sizeof(why))) {
+		if (run_job(be, SMALL, nmq, &fn, 1, why, sizeof(why))) {
 			printf("not measured: %s\n", why);
+			be->failed = 1;
 			continue;
 		}
-		printf("%.2f per msgsnd, %.2f per msgrcv%s\n",
-		       (double)res[0].extra[0] / res[0].count,
-		       (double)res[0].extra[1] / res[0].count,
+		printf("%.2f per %s, %.2f per %s%s\n",
+		       (double)res[0].extra[0] / res[0].count, snd,
+		       (double)res[0].extra[1] / res[0].count, rcv,
 		       be == &be_kernel ? "   (the check: 1 each)" : "");
 		if (verbose)
-			printf("         calls: %s\n", res[0].detail);
+			printf("           calls: %s\n", res[0].detail);
 	}
+}
+
+static void syscall_counts(void)
+{
+	printf("\nsystem calls per operation, one process, %d x 64 B, "
+	       "nobody waiting\n"
+	       "(each system call of the thread counted by a seccomp "
+	       "user-notification filter):\n", COUNT_MSGS);
+	printf("  " SYSV ", IPC_NOWAIT:\n");
+	count_calls(0, counted_nowait, "msgsnd", "msgrcv");
+	printf("  " POSIX ", O_NONBLOCK, the queue never empty:\n");
+	count_calls(1, counted_mq, "mq_send", "mq_receive");
 }
 
 /* ---- memory ------------------------------------------------------------- */
@@ -835,6 +1111,9 @@ static void cleanup(void)
 	for (i = 0; i < 8; i++)
 		if (kqueues[i] >= 0)
 			msgctl(kqueues[i], IPC_RMID, NULL);
+	for (i = 0; i < MQ_NAMES; i++)
+		if (kmq_used[i])
+			mq_unlink(kmq_names[i]);
 	if (!ns_parent[0])
 		return;
 	if (!be_umq.broken && umq_ns_remove(ns_dir) < 0 && errno != ENOENT)
@@ -913,7 +1192,8 @@ static void header(void)
 
 	CPU_ZERO(&cpus);
 	sched_getaffinity(0, sizeof(cpus), &cpus);
-	printf("umq bench: System V message queues, umq against the kernel\n");
+	printf("umq bench: System V and POSIX message queues, umq against "
+	       "the kernel\n");
 	printf("cores: %ld online, %d usable by this process; median of %d "
 	       "runs of %.2f s each\n", online, CPU_COUNT(&cpus), runs,
 	       run_secs);

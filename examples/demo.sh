@@ -60,6 +60,7 @@ pair() {
 }
 
 pair demo_sysv
+pair demo_posix
 
 if [ "$failed" -ne 0 ]; then
 	echo "demo.sh: some demo FAILED (see '!!' above)"

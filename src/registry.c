@@ -307,22 +307,30 @@ void reg_remove(struct ns *ns, struct qctl *q)
 	unlinkat(ns->dirfd, name, 0);
 }
 
-/* Wake everyone, then take the files away.  0 or -errno. */
-static int ns_clear(const char *dir)
+/* Remove dir and what it holds, one level of subdirectories deep (the
+ * namespace's layout).  0 or the first -errno. */
+static int rm_tree(int parent, const char *dir, int depth)
 {
-	DIR *d = opendir(dir);
+	int dfd = openat(parent, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	struct dirent *e;
-	int dfd, r = 0;
+	int r = 0;
 
-	if (!d)
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
 		return -errno;
-	dfd = dirfd(d);
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    unlinkat(dfd, e->d_name, 0) && !r)
+	}
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (e->d_type == DT_DIR && depth)
+			r = rm_tree(dfd, e->d_name, depth - 1) ?: r;
+		else if (unlinkat(dfd, e->d_name, 0) && !r)
 			r = -errno;
+	}
 	closedir(d);
-	if (!r && rmdir(dir))
+	if (unlinkat(parent, dir, AT_REMOVEDIR) && !r)
 		r = -errno;
 	return r;
 }
@@ -353,6 +361,6 @@ UMQ_EXPORT int umq_ns_remove(const char *dir)
 	__atomic_store_n(&ns->hdr->removed, 1, __ATOMIC_RELEASE);
 	reg_unlock(ns);
 	ns_close(ns);
-	r = ns_clear(dir);
+	r = rm_tree(AT_FDCWD, dir, 1);
 	return (int)ret_errno(r == -EACCES ? -EPERM : r);
 }
