@@ -270,6 +270,10 @@ struct pdesc {
 };
 
 int pdesc_get(int fd, struct pdesc **out);
+struct pdesc *dslot(int fd, bool make);
+void desc_set(int fd, struct pview *pv, int acc);
+int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out);
+void pq_path(char *buf, size_t n, uint64_t gen, bool fifo);
 void pq_lock(struct pview *pv);
 int pq_mend(struct pview *pv);
 void pq_unlock(struct pview *pv);

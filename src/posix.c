@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * posix.c - POSIX queues: names, mq_open/mq_close/mq_unlink, descriptors,
- * attributes and the resource rules of spec B3-B7, B12, B13.
+ * posix.c - POSIX queues: names, mq_open/mq_close/mq_unlink, attributes
+ * and the resource rules of spec B3-B7, B12, B13.
  *
  * An mqd_t is a descriptor of the queue's FIFO posix/<gen>.p, opened with
  * the caller's access mode: so it is a real descriptor of the process,
@@ -12,11 +12,7 @@
  * message (mqio.c).  Each description holds an OFD lock on its FIFO, so
  * the OS tells us when the last descriptor of an unlinked queue is gone,
  * even after a crash.
- *
- * This process keeps, per descriptor number, which queue it is and its
- * access mode, so a send or receive makes no system call to find out.  A
- * descriptor it has not seen (a dup, one inherited through exec) is
- * recognized by its FIFO's inode on first use.
+ * pdesc.c keeps, per descriptor number, which queue it is.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -38,12 +34,6 @@
 #define HARD_MSGSIZEMAX	(16 << 20)
 #define CHARGE_MSG	48	/* sizeof(struct msg_msg), x86_64 */
 #define CHARGE_NODE	48	/* sizeof(struct posix_msg_tree_node) */
-
-static pthread_mutex_t pmu = PTHREAD_MUTEX_INITIALIZER;
-static struct pview *views;		/* under pmu */
-
-#define DPAGE 1024
-static struct pdesc *dpages[1024];	/* fds up to 1M; pages never freed */
 
 /* ---- names ------------------------------------------------------------ */
 
@@ -81,12 +71,6 @@ static void name_path(char *buf, size_t n, const char *name)
 	snprintf(buf, n, "names/%s", name);
 }
 
-static void data_path(char *buf, size_t n, uint64_t gen, bool fifo)
-{
-	snprintf(buf, n, "posix/%016llx%s", (unsigned long long)gen,
-		 fifo ? ".p" : "");
-}
-
 /* The generation a name points to: > 0, or -ENOENT. */
 static int64_t lookup(struct ns *ns, const char *name)
 {
@@ -99,189 +83,6 @@ static int64_t lookup(struct ns *ns, const char *name)
 		return errno == ENOENT || n == 0 ? -ENOENT : -errno;
 	target[n] = 0;
 	return (int64_t)strtoull(target, NULL, 16) ?: -ENOENT;
-}
-
-/* ---- process-local views of queues ------------------------------------ */
-
-static void pview_put_locked(struct pview *pv)
-{
-	if (--pv->refs)
-		return;
-	for (struct pview **pp = &views; *pp; pp = &(*pp)->next)
-		if (*pp == pv) {
-			*pp = pv->next;
-			break;
-		}
-	munmap(pv->v.st, pv->v.size);
-	munmap(pv->ctl, PQ_STORE_OFF);
-	close(pv->sig);
-	free(pv);
-}
-
-/* Map queue gen (its data file open as fd) once per process. */
-static int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
-{
-	struct pview *pv;
-	char path[64];
-	int r = 0;
-
-	pthread_mutex_lock(&pmu);
-	for (pv = views; pv; pv = pv->next)
-		if (pv->gen == gen && pv->ns == ns) {
-			pv->refs++;
-			goto out;
-		}
-	pv = calloc(1, sizeof(*pv));
-	if (!pv) {
-		r = -ENOMEM;
-		goto out;
-	}
-	pv->ns = ns;
-	pv->gen = gen;
-	pv->ctl = mmap(NULL, PQ_STORE_OFF, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       fd, 0);
-	if (pv->ctl == MAP_FAILED) {
-		free(pv);
-		r = -ENOMEM;
-		goto out;
-	}
-	if (pv->ctl->magic != PQ_MAGIC || pv->ctl->gen != gen ||
-	    pv->ctl->hdr_size != sizeof(struct pqctl))
-		r = -EUCLEAN;
-	else if (pv->ctl->version != UMQ_LAYOUT_VERSION)
-		r = -EPROTO;
-	if (!r) {
-		data_path(pv->v.path, sizeof(pv->v.path), gen, false);
-		r = qview_map(&pv->v, fd, PQ_STORE_OFF, gen);
-	}
-	if (!r) {
-		/* Ours, to write and read the readiness byte (mqio.c). */
-		data_path(path, sizeof(path), gen, true);
-		pv->sig = openat(ns->dirfd, path,
-				 O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (pv->sig < 0) {
-			r = errno == ENOENT ? -EIDRM : -errno;
-			munmap(pv->v.st, pv->v.size);
-		}
-	}
-	if (r) {
-		munmap(pv->ctl, PQ_STORE_OFF);
-		free(pv);
-		goto out;
-	}
-	pv->refs = 1;
-	pv->next = views;
-	views = pv;
-out:
-	pthread_mutex_unlock(&pmu);
-	*out = pv;
-	return r;
-}
-
-void pview_ref(struct pview *pv)
-{
-	pthread_mutex_lock(&pmu);
-	pv->refs++;
-	pthread_mutex_unlock(&pmu);
-}
-
-void pview_unref(struct pview *pv)
-{
-	pthread_mutex_lock(&pmu);
-	pview_put_locked(pv);
-	pthread_mutex_unlock(&pmu);
-}
-
-static struct pdesc *dslot(int fd, bool make)
-{
-	struct pdesc *page;
-
-	if (fd < 0 || fd >= DPAGE * 1024)
-		return NULL;
-	page = __atomic_load_n(&dpages[fd / DPAGE], __ATOMIC_ACQUIRE);
-	if (!page && make) {
-		struct pdesc *np = calloc(DPAGE, sizeof(*np)), *exp = NULL;
-		if (!np)
-			return NULL;
-		if (!__atomic_compare_exchange_n(&dpages[fd / DPAGE], &exp, np,
-						 false, __ATOMIC_ACQ_REL,
-						 __ATOMIC_ACQUIRE))
-			free(np);
-		page = __atomic_load_n(&dpages[fd / DPAGE], __ATOMIC_ACQUIRE);
-	}
-	return page ? &page[fd % DPAGE] : NULL;
-}
-
-static void desc_set(int fd, struct pview *pv, int acc)
-{
-	struct pdesc *d = dslot(fd, true);
-
-	if (!d)
-		return;
-	d->acc = acc;
-	__atomic_store_n(&d->pv, pv, __ATOMIC_RELEASE);
-}
-
-/*
- * A descriptor this process has not seen: a dup, or one from before an
- * exec, perhaps of another namespace than ours.  Its FIFO's path names
- * both the namespace (two levels up) and the queue.  Recognize it, or
- * EBADF.
- */
-static int discover(int fd, struct pdesc **out)
-{
-	char link[64], path[PATH_MAX], data[64];
-	struct pview *pv;
-	struct stat st, ls;
-	struct ns *ns;
-	uint64_t gen;
-	ssize_t n;
-	int r, fl, dfd;
-
-	if (fstat(fd, &st) || !S_ISFIFO(st.st_mode))
-		return -EBADF;
-	fl = fcntl(fd, F_GETFL);
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (fl < 0 || n < 26)
-		return -EBADF;
-	path[n] = 0;
-	char *base = path + n - 25;	/* "/posix/" + 16 hex + ".p" */
-	if (strncmp(base, "/posix/", 7) || strcmp(base + 23, ".p"))
-		return -EBADF;
-	gen = strtoull(base + 7, NULL, 16);
-	*base = 0;
-	r = ns_find(path, &ns);
-	if (r)
-		return -EBADF;
-	data_path(data, sizeof(data), gen, true);
-	/* The same FIFO, not one that took its name since. */
-	if (fstatat(ns->dirfd, data, &ls, 0) || ls.st_ino != st.st_ino ||
-	    ls.st_dev != st.st_dev)
-		return -EBADF;
-	data_path(data, sizeof(data), gen, false);
-	dfd = openat(ns->dirfd, data, O_RDWR | O_CLOEXEC);
-	if (dfd < 0)
-		return -EBADF;
-	r = pview_get(ns, gen, dfd, &pv);
-	close(dfd);
-	if (r)
-		return -EBADF;
-	desc_set(fd, pv, (fl & O_ACCMODE) == O_RDWR && (fl & O_APPEND) ? 3 :
-			 fl & O_ACCMODE);
-	*out = dslot(fd, false);
-	return *out ? 0 : -EBADF;
-}
-
-int pdesc_get(int fd, struct pdesc **out)
-{
-	struct pdesc *d = dslot(fd, false);
-
-	if (likely(d && __atomic_load_n(&d->pv, __ATOMIC_ACQUIRE))) {
-		*out = d;
-		return 0;
-	}
-	return discover(fd, out);
 }
 
 /* ---- the queue lock --------------------------------------------------- */
@@ -517,8 +318,8 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	if (rl.rlim_cur != RLIM_INFINITY && usage + charge > rl.rlim_cur)
 		return -EMFILE;
 	gen = __atomic_add_fetch(&ns->hdr->gen, 1, __ATOMIC_RELAXED);
-	data_path(data, sizeof(data), gen, false);
-	data_path(fifo, sizeof(fifo), gen, true);
+	pq_path(data, sizeof(data), gen, false);
+	pq_path(fifo, sizeof(fifo), gen, true);
 	/* Created 0777 so that the OS applies the umask: what remains is
 	 * the mode, and the file then gets its envelope. */
 	fd = openat(ns->dirfd, data, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
@@ -563,7 +364,7 @@ static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
 	char fifo[64];
 	int fd, fl;
 
-	data_path(fifo, sizeof(fifo), pv->gen, true);
+	pq_path(fifo, sizeof(fifo), pv->gen, true);
 	/* B4 quirk, a descriptor with no access: read-write on the FIFO
 	 * (pollable, holding its lock like any other), marked by O_APPEND,
 	 * which a FIFO ignores and the description keeps across dup and
@@ -645,7 +446,7 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 		r = (int)gen;
 		goto fail;
 	}
-	data_path(data, sizeof(data), (uint64_t)gen, false);
+	pq_path(data, sizeof(data), (uint64_t)gen, false);
 	fd = openat(ns->dirfd, data, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		r = errno == EMFILE || errno == ENFILE || errno == EACCES ?

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pdesc.c - what this process knows of POSIX queues: one mapping per
+ * queue (struct pview), and per descriptor number which queue it is and
+ * its access mode, so that a send or receive makes no system call to find
+ * out.  A descriptor it has not seen - a dup, or one inherited through
+ * exec - is recognized on first use by the path of its FIFO.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static pthread_mutex_t pmu = PTHREAD_MUTEX_INITIALIZER;
+static struct pview *views;		/* under pmu */
+
+#define DPAGE 1024
+static struct pdesc *dpages[1024];	/* fds up to 1M; pages never freed */
+
+/* posix/<gen>, or its FIFO posix/<gen>.p, in the namespace. */
+void pq_path(char *buf, size_t n, uint64_t gen, bool fifo)
+{
+	snprintf(buf, n, "posix/%016llx%s", (unsigned long long)gen,
+		 fifo ? ".p" : "");
+}
+
+/* ---- process-local views of queues ------------------------------------ */
+
+static void pview_put_locked(struct pview *pv)
+{
+	if (--pv->refs)
+		return;
+	for (struct pview **pp = &views; *pp; pp = &(*pp)->next)
+		if (*pp == pv) {
+			*pp = pv->next;
+			break;
+		}
+	munmap(pv->v.st, pv->v.size);
+	munmap(pv->ctl, PQ_STORE_OFF);
+	close(pv->sig);
+	free(pv);
+}
+
+/* Map queue gen (its data file open as fd) once per process. */
+int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
+{
+	struct pview *pv;
+	char path[64];
+	int r = 0;
+
+	pthread_mutex_lock(&pmu);
+	for (pv = views; pv; pv = pv->next)
+		if (pv->gen == gen && pv->ns == ns) {
+			pv->refs++;
+			goto out;
+		}
+	pv = calloc(1, sizeof(*pv));
+	if (!pv) {
+		r = -ENOMEM;
+		goto out;
+	}
+	pv->ns = ns;
+	pv->gen = gen;
+	pv->ctl = mmap(NULL, PQ_STORE_OFF, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       fd, 0);
+	if (pv->ctl == MAP_FAILED) {
+		free(pv);
+		r = -ENOMEM;
+		goto out;
+	}
+	if (pv->ctl->magic != PQ_MAGIC || pv->ctl->gen != gen ||
+	    pv->ctl->hdr_size != sizeof(struct pqctl))
+		r = -EUCLEAN;
+	else if (pv->ctl->version != UMQ_LAYOUT_VERSION)
+		r = -EPROTO;
+	if (!r) {
+		pq_path(pv->v.path, sizeof(pv->v.path), gen, false);
+		r = qview_map(&pv->v, fd, PQ_STORE_OFF, gen);
+	}
+	if (!r) {
+		/* Ours, to write and read the readiness byte (mqio.c). */
+		pq_path(path, sizeof(path), gen, true);
+		pv->sig = openat(ns->dirfd, path,
+				 O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (pv->sig < 0) {
+			r = errno == ENOENT ? -EIDRM : -errno;
+			munmap(pv->v.st, pv->v.size);
+		}
+	}
+	if (r) {
+		munmap(pv->ctl, PQ_STORE_OFF);
+		free(pv);
+		goto out;
+	}
+	pv->refs = 1;
+	pv->next = views;
+	views = pv;
+out:
+	pthread_mutex_unlock(&pmu);
+	*out = pv;
+	return r;
+}
+
+void pview_ref(struct pview *pv)
+{
+	pthread_mutex_lock(&pmu);
+	pv->refs++;
+	pthread_mutex_unlock(&pmu);
+}
+
+void pview_unref(struct pview *pv)
+{
+	pthread_mutex_lock(&pmu);
+	pview_put_locked(pv);
+	pthread_mutex_unlock(&pmu);
+}
+
+struct pdesc *dslot(int fd, bool make)
+{
+	struct pdesc *page;
+
+	if (fd < 0 || fd >= DPAGE * 1024)
+		return NULL;
+	page = __atomic_load_n(&dpages[fd / DPAGE], __ATOMIC_ACQUIRE);
+	if (!page && make) {
+		struct pdesc *np = calloc(DPAGE, sizeof(*np)), *exp = NULL;
+		if (!np)
+			return NULL;
+		if (!__atomic_compare_exchange_n(&dpages[fd / DPAGE], &exp, np,
+						 false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			free(np);
+		page = __atomic_load_n(&dpages[fd / DPAGE], __ATOMIC_ACQUIRE);
+	}
+	return page ? &page[fd % DPAGE] : NULL;
+}
+
+void desc_set(int fd, struct pview *pv, int acc)
+{
+	struct pdesc *d = dslot(fd, true);
+
+	if (!d)
+		return;
+	d->acc = acc;
+	__atomic_store_n(&d->pv, pv, __ATOMIC_RELEASE);
+}
+
+/*
+ * A descriptor this process has not seen: a dup, or one from before an
+ * exec, perhaps of another namespace than ours.  Its FIFO's path names
+ * both the namespace (two levels up) and the queue.  Recognize it, or
+ * EBADF.
+ */
+static int discover(int fd, struct pdesc **out)
+{
+	char link[64], path[PATH_MAX], data[64];
+	struct pview *pv;
+	struct stat st, ls;
+	struct ns *ns;
+	uint64_t gen;
+	ssize_t n;
+	int r, fl, dfd;
+
+	if (fstat(fd, &st) || !S_ISFIFO(st.st_mode))
+		return -EBADF;
+	fl = fcntl(fd, F_GETFL);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (fl < 0 || n < 26)
+		return -EBADF;
+	path[n] = 0;
+	char *base = path + n - 25;	/* "/posix/" + 16 hex + ".p" */
+	if (strncmp(base, "/posix/", 7) || strcmp(base + 23, ".p"))
+		return -EBADF;
+	gen = strtoull(base + 7, NULL, 16);
+	*base = 0;
+	r = ns_find(path, &ns);
+	if (r)
+		return -EBADF;
+	pq_path(data, sizeof(data), gen, true);
+	/* The same FIFO, not one that took its name since. */
+	if (fstatat(ns->dirfd, data, &ls, 0) || ls.st_ino != st.st_ino ||
+	    ls.st_dev != st.st_dev)
+		return -EBADF;
+	pq_path(data, sizeof(data), gen, false);
+	dfd = openat(ns->dirfd, data, O_RDWR | O_CLOEXEC);
+	if (dfd < 0)
+		return -EBADF;
+	r = pview_get(ns, gen, dfd, &pv);
+	close(dfd);
+	if (r)
+		return -EBADF;
+	desc_set(fd, pv, (fl & O_ACCMODE) == O_RDWR && (fl & O_APPEND) ? 3 :
+			 fl & O_ACCMODE);
+	*out = dslot(fd, false);
+	return *out ? 0 : -EBADF;
+}
+
+int pdesc_get(int fd, struct pdesc **out)
+{
+	struct pdesc *d = dslot(fd, false);
+
+	if (likely(d && __atomic_load_n(&d->pv, __ATOMIC_ACQUIRE))) {
+		*out = d;
+		return 0;
+	}
+	return discover(fd, out);
+}
