@@ -388,6 +388,7 @@ static bool clean_errno(int e)
 	switch (e) {
 	case EUCLEAN: case EPROTO: case EIDRM: case EINVAL: case ENOMSG:
 	case EAGAIN: case E2BIG: case EACCES: case ENOMEM:
+	case EPERM:	/* garbage owner fields, a caller without CAP_SYS_ADMIN */
 		return true;
 	}
 	return false;
