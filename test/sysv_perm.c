@@ -50,55 +50,32 @@ static const struct backend backends[] = {
 
 static const struct backend *B;	/* the backend of the running half */
 
-/*
- * Run a scenario on each backend, each in a process of its own, so that a
- * failure on one side still lets the other run and the report names the
- * side.  A fresh IPC namespace per half keeps KERNEL_ONLY runs apart.
- */
+/* Each half runs the scenario with B set to its backend (t_both). */
+static void (*scenario)(void);
+
+static const char *b_name(size_t i)
+{
+	return backends[i].name;
+}
+
+static bool b_kernel(size_t i)
+{
+	return backends[i].kernel;
+}
+
+static void b_run(size_t i)
+{
+	B = &backends[i];
+	scenario();
+}
+
 static void both(void (*fn)(void))
 {
-	int failed = 0, passed = 0;
-
 	if (geteuid() != 0)
 		t_skip("needs root to act as other users");
-	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
-		int st;
-
-		B = &backends[i];
-		if (B->kernel && !t_kernel_ns()) {
-			t_note("%s half skipped: no private IPC namespace",
-			       B->name);
-			continue;
-		}
-		fflush(NULL);
-		pid_t pid = fork();
-		if (pid < 0)
-			T_FAIL("fork: %s", strerror(errno));
-		if (pid == 0) {
-			if (t_kernel_ns() && unshare(CLONE_NEWIPC))
-				T_FAIL("unshare: %s", strerror(errno));
-			fn();
-			fflush(NULL);
-			_exit(T_EXIT_PASS);
-		}
-		while (waitpid(pid, &st, 0) < 0)
-			if (errno != EINTR)
-				T_FAIL("waitpid: %s", strerror(errno));
-		if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_PASS) {
-			passed++;
-		} else if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP) {
-			t_note("%s half skipped", B->name);
-		} else {
-			if (WIFSIGNALED(st))
-				t_note("killed by signal %d", WTERMSIG(st));
-			t_note("^ %s half failed", B->name);
-			failed++;
-		}
-	}
-	if (failed)
-		T_FAIL("%d backend(s) failed", failed);
-	if (!passed)
-		t_skip("no backend ran the scenario");
+	scenario = fn;
+	t_both(sizeof(backends) / sizeof(backends[0]), b_name, b_kernel,
+	       b_run);
 }
 
 /* A case named name that runs the body below it on both backends. */

@@ -175,6 +175,50 @@ void t_msleep(int ms)
 		;
 }
 
+void t_both(size_t n, const char *(*name)(size_t i), bool (*kernel)(size_t i),
+	    void (*run)(size_t i))
+{
+	int failed = 0, passed = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int st;
+
+		if (kernel(i) && !t_kernel_ns()) {
+			t_note("%s half skipped: no private IPC namespace",
+			       name(i));
+			continue;
+		}
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid < 0)
+			T_FAIL("fork: %s", strerror(errno));
+		if (pid == 0) {
+			if (t_kernel_ns() && unshare(CLONE_NEWIPC))
+				T_FAIL("unshare: %s", strerror(errno));
+			run(i);
+			fflush(NULL);
+			_exit(T_EXIT_PASS);
+		}
+		while (waitpid(pid, &st, 0) < 0)
+			if (errno != EINTR)
+				T_FAIL("waitpid: %s", strerror(errno));
+		if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_PASS) {
+			passed++;
+		} else if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP) {
+			t_note("%s half skipped", name(i));
+		} else {
+			if (WIFSIGNALED(st))
+				t_note("killed by signal %d", WTERMSIG(st));
+			t_note("^ %s half failed", name(i));
+			failed++;
+		}
+	}
+	if (failed)
+		T_FAIL("%d backend(s) failed", failed);
+	if (!passed)
+		t_skip("no backend ran the scenario");
+}
+
 static int rm_one(const char *p, const struct stat *sb, int flag,
 		  struct FTW *ftw)
 {

@@ -19,6 +19,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,16 @@ int t_k_msgget(key_t key, int flg);
 int t_k_msgsnd(int id, const void *p, size_t n, int flg);
 ssize_t t_k_msgrcv(int id, void *p, size_t n, long type, int flg);
 int t_k_msgctl(int id, int cmd, struct msqid_ds *buf);
+
+/*
+ * Run a scenario once per backend, each half in a process of its own, so
+ * that a failure on one side still lets the other run and the report
+ * names the side.  run(i) runs half i; kernel(i) says whether it needs a
+ * private IPC namespace (each half then gets a fresh one).  Fails the
+ * case if a half failed; skips it if none ran.
+ */
+void t_both(size_t n, const char *(*name)(size_t i), bool (*kernel)(size_t i),
+	    void (*run)(size_t i));
 
 int t_main(int argc, char **argv);
 
