@@ -59,7 +59,9 @@
  *     the unlock changes the word, so the wait returns at once.
  * L8. Waiter pool allocation is lock-free: claim a record by trylocking
  *     "alive", then set its bit (CAS); free by clearing the bit, then
- *     unlocking.  A record whose bit is set while "alive" is free or dead
+ *     unlocking.  A record's mutex is set up by its first claimer (inited
+ *     0 -> 1 by CAS, then 2), so a namespace touches only the records it
+ *     uses; one whose claimer died mid-setup stays unused.  A record whose bit is set while "alive" is free or dead
  *     and which is on no list is reclaimed by whoever finds it.
  * L9. Slot state/seq/gen are written under both L1 and L2 when a queue is
  *     removed, so a holder of either lock sees a consistent answer to "is
@@ -142,6 +144,8 @@ struct waiter {
 	/* a fired notification: the sender, for si_pid and si_uid */
 	int32_t spid;
 	uint32_t suid;
+	/* 0: never used, 1: being set up, 2: "alive" initialized (L8) */
+	uint32_t inited;
 	};
 	uint8_t raw_[256];
 	};

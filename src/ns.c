@@ -148,7 +148,6 @@ static size_t ns_file_size(void)
 static int ns_fill(void *p, size_t size, const void *arg)
 {
 	struct ns_hdr *h = p;
-	struct waiter *w;
 
 	h->magic = UMQ_NS_MAGIC;
 	h->version = UMQ_LAYOUT_VERSION;
@@ -165,12 +164,9 @@ static int ns_fill(void *p, size_t size, const void *arg)
 	if (lock_init(&h->lock))
 		return -ENOMEM;
 	h->lock_ns = proc_pidns();
-	/* Slot locks are set up when a slot is first used (registry.c), so
-	 * that a namespace touches memory only for the queues it has. */
-	w = (struct waiter *)((char *)p + h->waiters_off);
-	for (uint32_t i = 0; i < NS_WAITERS; i++)
-		if (lock_init(&w[i].alive))
-			return -ENOMEM;
+	/* Slot locks and waiter records are set up when first used
+	 * (registry.c, wait.c): a namespace touches memory only for the
+	 * queues and waiters it has. */
 	return 0;
 }
 

@@ -31,7 +31,20 @@ static int claim(struct ns *ns, uint32_t idx)
 {
 	uint64_t *word = &wmap(ns)[idx / 64], bit = 1ull << (idx % 64);
 	struct waiter *w = ns_waiter(ns, idx);
-	int r = lock_try(&w->alive);
+	uint32_t never = 0;
+	int r;
+
+	if (__atomic_load_n(&w->inited, __ATOMIC_ACQUIRE) != 2) {
+		if (!__atomic_compare_exchange_n(&w->inited, &never, 1, false,
+						 __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE))
+			return -EBUSY;	/* another claimer sets it up */
+		r = lock_init(&w->alive);
+		__atomic_store_n(&w->inited, r ? 0 : 2, __ATOMIC_RELEASE);
+		if (r)
+			return r;
+	}
+	r = lock_try(&w->alive);
 
 	if (r < 0)
 		return r;
