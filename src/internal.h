@@ -124,14 +124,20 @@ void ns_close(struct ns *ns);
 void ns_limits(const struct ns *ns, struct umq_limits *out);
 void host_limits(struct umq_limits *out);
 
+/* The registry's geometry is fixed (ns_validate checked the file has it):
+ * constants, never offsets re-read from the shared header. */
+#define NS_SLOTS_OFF	NS_HDR_SPACE
+#define NS_WMAP_OFF	(NS_SLOTS_OFF + (size_t)IPCMNI * sizeof(struct qctl))
+#define NS_WAITERS_OFF	(NS_WMAP_OFF + NS_WAITERS / 8)
+
 static inline struct qctl *ns_slot(struct ns *ns, uint32_t idx)
 {
-	return (struct qctl *)((char *)ns->hdr + ns->hdr->slots_off) + idx;
+	return (struct qctl *)((char *)ns->hdr + NS_SLOTS_OFF) + idx;
 }
 
 static inline struct waiter *ns_waiter(struct ns *ns, uint32_t idx)
 {
-	return (struct waiter *)((char *)ns->hdr + ns->hdr->waiters_off) + idx;
+	return (struct waiter *)((char *)ns->hdr + NS_WAITERS_OFF) + idx;
 }
 
 /* ---- cred.c: the caller's credentials, read at each call --------------- */
@@ -276,6 +282,7 @@ int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out);
 void pq_path(char *buf, size_t n, uint64_t gen, bool fifo);
 void pq_lock(struct pview *pv);
 int pq_mend(struct pview *pv);
+void pq_complete_senders(struct pview *pv);
 void pq_unlock(struct pview *pv);
 bool fifo_held(int dfd, const char *fifo);
 void pview_ref(struct pview *pv);

@@ -49,6 +49,36 @@ static bool nonblocking(int fd)
 	return fl >= 0 && (fl & O_NONBLOCK);
 }
 
+/* A parked message still owned by record idx, not yet committed. */
+static bool parked(struct qview *v, uint32_t head, uint32_t idx)
+{
+	return head < v->nchunks && store_msg(v, head)->state == CH_INFLIGHT &&
+	       store_msg(v, head)->owner == idx;
+}
+
+/*
+ * After a holder's death (L3): a blocked sender whose parked message a
+ * receive had already committed - the receiver died before posting to it
+ * - has completed; post it, rather than let it go back on the list and
+ * link its message a second time.
+ */
+void pq_complete_senders(struct pview *pv)
+{
+	struct pqctl *c = pv->ctl;
+	uint32_t next;
+
+	for (uint32_t i = c->wl.shead, n = 0; i < NS_WAITERS &&
+	     n < NS_WAITERS; i = next, n++) {
+		struct waiter *w = ns_waiter(pv->ns, i);
+		next = w->next;
+		if (parked(&pv->v, w->msg, i))
+			continue;
+		wl_remove(pv->ns, &c->wl.shead, &c->wl.stail, i);
+		w->result = 0;
+		post(w, W_READY);
+	}
+}
+
 /* The store may have grown in another process (L4). */
 static int store_sync(struct pview *pv)
 {
@@ -176,8 +206,12 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 			r = store_sync(pv);
 	}
 	if (r) {
-		if (head != NIL)
-			store_free(&pv->v, head);	/* discarded (B8) */
+		/* Discarded (B8) - unless a receive committed it meanwhile,
+		 * which makes the call a success after all. */
+		if (head != NIL && parked(&pv->v, head, me))
+			store_free(&pv->v, head);
+		else if (head != NIL && r != -ENOMEM)
+			r = 0;
 		goto out;
 	}
 	if (head == NIL) {
@@ -213,12 +247,18 @@ out:
 }
 
 /* Copy a message out as the kernel does: the priority first, then the
- * text; a fault loses the message (B9). */
-static long copy_msg(struct qview *v, uint32_t h, char *p, unsigned *prio)
+ * text; a fault loses the message (B9).  The length comes from shared
+ * memory: more than the caller's buffer is damage, never an overflow. */
+static long copy_msg(struct qview *v, uint32_t h, char *p, size_t len,
+		     unsigned *prio)
 {
 	struct msg *m = store_msg(v, h);
-	long n = (long)m->len;
+	uint64_t n = m->len;
 
+	if (n > len) {
+		v->st->damaged = 1;
+		return -EUCLEAN;
+	}
 	if (prio) {
 		if (bad_uptr(prio))
 			return -EFAULT;
@@ -226,10 +266,11 @@ static long copy_msg(struct qview *v, uint32_t h, char *p, unsigned *prio)
 	}
 	if (bad_uptr(p) && n)
 		return -EFAULT;
-	if (store_read(v, h, p, m->len))
+	if (store_read(v, h, p, n))
 		return -EUCLEAN;
-	return n;
+	return (long)n;
 }
+
 
 static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 		       const struct deadline *dl)
@@ -272,7 +313,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 				goto out;
 			}
 			uint64_t n = store_msg(&pv->v, (uint32_t)h)->len;
-			r = copy_msg(&pv->v, (uint32_t)h, p, prio);
+			r = copy_msg(&pv->v, (uint32_t)h, p, len, prio);
 			store_take(&pv->v, (uint32_t)h);
 			if (unlikely(c->qsize < n ||
 				     (c->curmsgs == 1 && c->qsize != n))) {
@@ -285,6 +326,11 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			/* Pipelined receive: the first blocked sender's
 			 * message takes the freed place (B9). */
 			s_i = first_waiter(pv->ns, &c->wl.shead, &c->wl.stail);
+			while (s_i != NIL &&
+			       !parked(&pv->v, ns_waiter(pv->ns, s_i)->msg, s_i))
+				/* garbage: not a parked message of its own */
+				s_i = first_waiter(pv->ns, &c->wl.shead,
+						   &c->wl.stail);
 			if (s_i != NIL) {
 				struct waiter *sw = ns_waiter(pv->ns, s_i);
 				store_link(&pv->v, sw->msg);
@@ -316,7 +362,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			/* Handed over: it wins over a signal or a timeout. */
 			r = store_sync(pv);
 			if (!r && w->msg < pv->v.nchunks) {
-				r = copy_msg(&pv->v, w->msg, p, prio);
+				r = copy_msg(&pv->v, w->msg, p, len, prio);
 				store_free(&pv->v, w->msg);
 			} else if (!r) {
 				r = -EUCLEAN;

@@ -32,19 +32,16 @@ void pq_path(char *buf, size_t n, uint64_t gen, bool fifo)
 
 /* ---- process-local views of queues ------------------------------------ */
 
+/*
+ * Views are kept for the life of the process, even at no descriptor: a
+ * thread may still be inside a call on a queue another thread closes
+ * (its sleep reads the queue's lock), and nothing cheaper than keeping
+ * the mapping tells when it has left.  A queue opened again finds it.
+ */
 static void pview_put_locked(struct pview *pv)
 {
-	if (--pv->refs)
-		return;
-	for (struct pview **pp = &views; *pp; pp = &(*pp)->next)
-		if (*pp == pv) {
-			*pp = pv->next;
-			break;
-		}
-	munmap(pv->v.st, pv->v.size);
-	munmap(pv->ctl, PQ_STORE_OFF);
-	close(pv->sig);
-	free(pv);
+	if (pv->refs)
+		pv->refs--;
 }
 
 /* Map queue gen (its data file open as fd) once per process. */

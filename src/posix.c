@@ -105,7 +105,8 @@ int pq_mend(struct pview *pv)
 	return 0;
 }
 
-/* Lock a POSIX queue; after a holder's death, repair first (L3). */
+/* Lock a POSIX queue; after a holder's death, repair first (L3).  A
+ * repair that fails leaves the mutex unmended: the next taker repairs. */
 void pq_lock(struct pview *pv)
 {
 	struct pqctl *c = pv->ctl;
@@ -113,9 +114,10 @@ void pq_lock(struct pview *pv)
 	if (likely(lock_take(&c->lock, &c->lock_ns) == 0))
 		return;
 	waiters_rebuild(pv->ns, NIL, pv->gen, &c->wl);
-	if (pq_mend(pv))
-		readiness_sync(pv);
-	lock_mend(&c->lock);
+	if (pq_mend(pv) == 0) {
+		pq_complete_senders(pv);
+		lock_mend(&c->lock);
+	}
 }
 
 void pq_unlock(struct pview *pv)

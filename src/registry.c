@@ -248,15 +248,18 @@ void q_lock(struct ns *ns, uint32_t idx, struct qctl *q)
 {
 	struct qview *v;
 
-	if (unlikely(lock_take(&q->lock, &q->lock_ns) == 1)) {
-		/* The holder died (L3): rebuild what it may have left half
-		 * done. */
-		if (q->state == SLOT_LIVE) {
-			waiters_rebuild(ns, idx, q->gen, &q->wl);
-			q_mend_store(ns, idx, q, &v);
-		}
+	if (likely(lock_take(&q->lock, &q->lock_ns) == 0))
+		return;
+	/* The holder died (L3): rebuild what it may have left half done.
+	 * A repair that fails (no access to the store, say) leaves the
+	 * mutex unmended, so that the next taker repairs. */
+	if (q->state != SLOT_LIVE) {
 		lock_mend(&q->lock);
+		return;
 	}
+	waiters_rebuild(ns, idx, q->gen, &q->wl);
+	if (q_mend_store(ns, idx, q, &v) == 0)
+		lock_mend(&q->lock);
 }
 
 void q_unlock(struct qctl *q)

@@ -19,7 +19,7 @@
 
 static uint64_t *wmap(struct ns *ns)
 {
-	return (uint64_t *)((char *)ns->hdr + ns->hdr->wmap_off);
+	return (uint64_t *)((char *)ns->hdr + NS_WMAP_OFF);
 }
 
 static bool ok(uint32_t idx)
