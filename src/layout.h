@@ -87,7 +87,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UMQ_LAYOUT_VERSION 1u
+#define UMQ_LAYOUT_VERSION 2u
 #define UMQ_NS_MAGIC	0x736e2d716d75ull	/* "umq-ns" */
 #define UMQ_LIM_MAGIC	0x6d696c2d716d75ull	/* "umq-lim" */
 #define UMQ_STORE_MAGIC 0x6f74732d716d75ull	/* "umq-sto" */

@@ -142,8 +142,8 @@ static void deliver(struct helper *h, struct waiter *w)
 		if (pthread_create(&t, h->has_attr ? &h->attr : NULL, call_fn,
 				   c))
 			free(c);
-		else if (!h->has_attr)
-			pthread_detach(t);
+		else
+			pthread_detach(t);	/* nobody joins it, as in glibc */
 		break;
 	}
 }

@@ -55,6 +55,20 @@ void host_limits(struct umq_limits *l)
 	l->queues_max = read_long("/proc/sys/fs/mqueue/queues_max", 256);
 }
 
+/* The kernel's sysctl ranges (spec A10, B2). */
+static bool limits_valid(const struct umq_limits *l)
+{
+	return l->msgmax >= 0 && l->msgmax <= INT_MAX &&
+	       l->msgmnb >= 0 && l->msgmnb <= INT_MAX &&
+	       l->msgmni >= 0 && l->msgmni <= IPCMNI &&
+	       l->msg_max >= 1 && l->msg_max <= 65536 &&
+	       l->msgsize_max >= 128 && l->msgsize_max <= 16777216 &&
+	       l->msg_default >= 1 && l->msg_default <= 65536 &&
+	       l->msgsize_default >= 128 &&
+	       l->msgsize_default <= 16777216 &&
+	       l->queues_max >= 0 && l->queues_max <= INT_MAX;
+}
+
 void ns_limits(const struct ns *ns, struct umq_limits *l)
 {
 	const struct lim_file *f = ns->lim;
@@ -72,21 +86,10 @@ void ns_limits(const struct ns *ns, struct umq_limits *l)
 	l->msgsize_default =
 		__atomic_load_n(&f->msgsize_default, __ATOMIC_RELAXED);
 	l->queues_max = __atomic_load_n(&f->queues_max, __ATOMIC_RELAXED);
+	if (unlikely(!limits_valid(l)))
+		*l = host;	/* untrusted like all shared memory */
 }
 
-/* The kernel's sysctl ranges (spec A10, B2). */
-static bool limits_valid(const struct umq_limits *l)
-{
-	return l->msgmax >= 0 && l->msgmax <= INT_MAX &&
-	       l->msgmnb >= 0 && l->msgmnb <= INT_MAX &&
-	       l->msgmni >= 0 && l->msgmni <= IPCMNI &&
-	       l->msg_max >= 1 && l->msg_max <= 65536 &&
-	       l->msgsize_max >= 128 && l->msgsize_max <= 16777216 &&
-	       l->msg_default >= 1 && l->msg_default <= 65536 &&
-	       l->msgsize_default >= 128 &&
-	       l->msgsize_default <= 16777216 &&
-	       l->queues_max >= 0 && l->queues_max <= INT_MAX;
-}
 
 static void lim_fill(struct lim_file *f, const struct umq_limits *l)
 {
@@ -232,6 +235,12 @@ static int open_limits(struct ns *ns)
 		return 0;
 	if (r)
 		return r;
+	struct stat st;
+	if (fstatat(ns->dirfd, "limits", &st, AT_SYMLINK_NOFOLLOW) ||
+	    st.st_uid != ns->owner) {
+		munmap(p, size);	/* not the owner's: not the limits */
+		return 0;
+	}
 	const struct lim_file *f = p;
 	if (size < sizeof(*f) || f->magic != UMQ_LIM_MAGIC) {
 		munmap(p, size);
@@ -283,9 +292,14 @@ int ns_open(const char *dir, struct ns **out)
 		goto fail;
 	}
 	ns->owner = st.st_uid;
-	r = ensure_dirs(ns->dirfd);
-	if (r)
-		goto fail;
+	/* Only the owner makes them: the owner of a sticky directory may
+	 * unlink anything in it.  Others find them, or cannot use POSIX
+	 * queues here until the owner has come. */
+	if (geteuid() == ns->owner) {
+		r = ensure_dirs(ns->dirfd);
+		if (r)
+			goto fail;
+	}
 	r = map_file(ns->dirfd, "ns", O_RDWR, &p, &ns->size);
 	if (r == -ENOENT) {
 		r = publish(ns->dirfd, "ns", 0666, ns_file_size(), ns_fill,
@@ -297,11 +311,10 @@ int ns_open(const char *dir, struct ns **out)
 	if (r)
 		goto fail;
 	ns->hdr = p;
+	host_limits(&host);
 	r = ns_validate(ns->hdr, ns->size);
 	if (!r)
 		r = open_limits(ns);
-	if (!r && !ns->lim)
-		host_limits(&host);
 	ns->views = calloc(IPCMNI, sizeof(*ns->views));
 	if (!r && !ns->views)
 		r = -ENOMEM;

@@ -190,8 +190,12 @@ static void gc_and_count(struct ns *ns, int64_t only, long *count,
 		if (only > 0 && gen != (uint64_t)only)
 			continue;
 		fd = openat(dfd, e->d_name, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			/* Someone's we may not read: it exists, and counts; we
+			 * cannot tell its charge or collect it. */
+			(*count)++;
 			continue;
+		}
 		ssize_t n = pread(fd, &c, offsetof(struct pqctl, name) +
 				  PQ_NAME_MAX + 1, 0);
 		close(fd);
@@ -326,8 +330,8 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	 * the mode, and the file then gets its envelope. */
 	fd = openat(ns->dirfd, data, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 		    0777);
-	if (fd < 0)
-		return errno == EACCES ? -EACCES : -ENOMEM;
+	if (fd < 0)	/* ENOENT: the owner never made posix/ (ns.c) */
+		return errno == EACCES || errno == ENOENT ? -EACCES : -ENOMEM;
 	if (fstat(fd, &st)) {
 		r = -errno;
 		goto fail;
@@ -413,14 +417,18 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	int acc = oflag & O_ACCMODE, slot, fd, r;
 	int64_t gen;
 
-	r = check_name(name, &name);
-	if (r)
-		return r;
+	/* glibc's slash check, then the kernel's copy of attr, then of the
+	 * name (B4 steps 1-3). */
+	if (!bad_uptr(name) && name[0] != '/')
+		return -EINVAL;
 	if (uattr) {
 		if (bad_uptr(uattr))
 			return -EFAULT;
 		attr = *uattr;
 	}
+	r = check_name(name, &name);
+	if (r)
+		return r;
 	r = ns_get(&ns);
 	if (r)
 		return r;
@@ -432,6 +440,8 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	r = check_component(name);
 	if (r)
 		goto fail;
+	/* Held until the descriptor holds its OFD lock: else an mq_unlink
+	 * and its collection could take a queue we are opening. */
 	reg_lock(ns);
 	gen = lookup(ns, name);
 	if (gen == -ENOENT && (oflag & O_CREAT))
@@ -443,30 +453,32 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 		gen = -EINVAL;
 	else if (gen > 0)
 		oflag &= ~O_CREAT;	/* existing: check the access below */
-	reg_unlock(ns);
 	if (gen < 0) {
 		r = (int)gen;
-		goto fail;
+		goto unlock;
 	}
 	pq_path(data, sizeof(data), (uint64_t)gen, false);
 	fd = openat(ns->dirfd, data, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		r = errno == EMFILE || errno == ENFILE || errno == EACCES ?
 			    -errno : -ENOENT;
-		goto fail;
+		goto unlock;
 	}
 	r = pview_get(ns, (uint64_t)gen, fd, &pv);
 	close(fd);
 	if (r)
-		goto fail;
+		goto unlock;
 	/* The creator gets its access even with mode 0 (B4 step 6.7). */
 	if (!(oflag & O_CREAT))
 		r = may_open(pv->ctl, acc);
 	if (!r)
 		r = make_desc(ns, pv, acc, oflag, slot);
+	if (r < 0)
+		pview_unref(pv);
+unlock:
+	reg_unlock(ns);
 	if (r >= 0)
 		return r;
-	pview_unref(pv);
 fail:
 	close(slot);
 	return r;

@@ -13,6 +13,7 @@
  * its queue from a later one in the same slot.
  */
 #include <dirent.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -348,6 +349,9 @@ UMQ_EXPORT int umq_ns_remove(const char *dir)
 		return (int)ret_errno(-EFAULT);
 	if (stat(dir, &st))
 		return (int)ret_errno(-errno);
+	/* Before anything is touched: the directory's owner only. */
+	if (geteuid() != st.st_uid && !cap_has(CAP_FOWNER))
+		return (int)ret_errno(-EPERM);
 	r = ns_open(dir, &ns);
 	if (r)
 		return (int)ret_errno(r);

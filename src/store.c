@@ -436,6 +436,7 @@ static int store_grow(struct ns *ns, struct qview *v, uint64_t need)
 		return r;
 	}
 	FAULT(FP_GROW);
+	uint32_t on = v->nchunks, oh = v->hcap;
 	v->nchunks = (uint32_t)newn;
 	v->hcap = hcap_for(v->nchunks);
 	/* The old indexes become chunks: left as they are, a bucket key
@@ -452,8 +453,12 @@ static int store_grow(struct ns *ns, struct qview *v, uint64_t need)
 		heap_add(v, HS, j, i);
 	}
 	free(keep);
-	if (v->st->damaged)
+	if (v->st->damaged) {
+		/* Not committed: this view keeps the store's real geometry. */
+		v->nchunks = on;
+		v->hcap = oh;
 		return -EUCLEAN;
+	}
 	__atomic_store_n(&v->st->nchunks, v->nchunks, __ATOMIC_RELEASE);
 	return 0;
 }
