@@ -189,7 +189,8 @@ void store_free(struct qview *v, uint32_t head);
 /* Recovery: keep(ctx, owner, head) says whether an in-flight message
  * still belongs to a live waiter. */
 int store_rebuild(struct qview *v,
-		  bool (*keep)(void *ctx, uint32_t owner, uint32_t head),
+		  bool (*keep)(void *ctx, uint64_t gen, uint32_t owner,
+			     uint32_t head),
 		  void *ctx, uint64_t *qnum, uint64_t *cbytes);
 
 /* ---- qview.c: process-local mappings of stores ------------------------- */
@@ -254,7 +255,7 @@ void reg_remove(struct ns *ns, struct qctl *q);
 
 int q_mend_store(struct ns *ns, uint32_t idx, struct qctl *q,
 		 struct qview **v);
-bool keep_inflight(void *ctx, uint32_t owner, uint32_t head);
+bool keep_inflight(void *ctx, uint64_t gen, uint32_t owner, uint32_t head);
 
 /* ---- posix.c, mqio.c, notify.c: POSIX queues --------------------------- */
 

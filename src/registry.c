@@ -213,7 +213,7 @@ int reg_create(struct ns *ns, key_t key, int msgflg)
 
 /* In-flight messages survive a repair while their waiter lives: a
  * receiver handed one, or a POSIX sender that parked its own. */
-bool keep_inflight(void *ctx, uint32_t owner, uint32_t head)
+bool keep_inflight(void *ctx, uint64_t gen, uint32_t owner, uint32_t head)
 {
 	struct ns *ns = ctx;
 	struct waiter *w;
@@ -221,7 +221,7 @@ bool keep_inflight(void *ctx, uint32_t owner, uint32_t head)
 	if (owner >= NS_WAITERS)
 		return false;
 	w = ns_waiter(ns, owner);
-	return w->msg == head && waiter_alive(ns, owner);
+	return w->msg == head && w->gen == gen && waiter_alive(ns, owner);
 }
 
 /*
