@@ -168,15 +168,22 @@ int ipc_owner(const struct qctl *q)
 	return -EPERM;
 }
 
-unsigned envelope_mode(const struct qctl *q)
+unsigned mode_envelope(unsigned mode)
 {
-	/* The owner - the creator - always: it could chmod the file anyway,
-	 * so denying it would protect nothing. */
-	unsigned m = q->mode & 0777, env = 0600;
+	/* The owner always: it could chmod the file anyway, so denying it
+	 * would protect nothing.  Execute alone needs no file access. */
+	unsigned env = 0600;
 
 	for (int c = 0; c < 3; c++)
-		if (m >> (3 * c) & 7)
+		if (mode >> (3 * c) & 6)
 			env |= 06u << (3 * c);
+	return env;
+}
+
+unsigned envelope_mode(const struct qctl *q)
+{
+	unsigned m = q->mode & 0777, env = mode_envelope(m);
+
 	/*
 	 * An owner or group handed over by IPC_SET is not the file's owner
 	 * or group, so the OS can only let them in as "other".

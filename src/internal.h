@@ -76,6 +76,8 @@ int64_t proc_now(void);
 uint32_t proc_pidns(void);
 long proc_spin_ns(void);
 void proc_spin(const uint32_t *w, uint32_t old);
+bool proc_spin_first(const uint32_t *events, void (*unlock)(void *),
+		     void (*lock)(void *), void *q, bool *spun);
 
 /* ---- lock.c: robust mutexes and futexes -------------------------------- */
 int lock_init(pthread_mutex_t *m);
@@ -145,6 +147,8 @@ int ipc_perms(const struct qctl *q, int flag);	/* 0 or -EACCES */
 int ipc_owner(const struct qctl *q);		/* 0 or -EPERM */
 bool cap_has(int cap);
 unsigned envelope_mode(const struct qctl *q);
+/* rw for each class with read or write in mode, and for the owner. */
+unsigned mode_envelope(unsigned mode);
 void cred_ids(uid_t *euid, gid_t *egid);
 
 /* ---- store.c: the message store of one queue --------------------------- */

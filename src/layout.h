@@ -126,7 +126,8 @@ struct waiter {
 	uint32_t kind;			/* WK_* */
 	uint64_t gen;			/* generation of that queue */
 	uint64_t order;			/* enqueue stamp, for rebuilds */
-	int32_t pid, tid;
+	int32_t tid;
+	int32_t pad_tid;
 	/* a receiver's selector */
 	int32_t sel_mode;
 	int64_t sel_type;

@@ -91,19 +91,21 @@ static int store_sync(struct pview *pv)
 	return v->st->damaged ? pq_mend(pv) : 0;
 }
 
-/* Spin outside the lock while the queue does not change, before the
- * first sleep (as sysv.c does; L10).  True: retry under the lock. */
+static void pv_unlock(void *p)
+{
+	pq_unlock(p);
+}
+
+static void pv_lock(void *p)
+{
+	pq_lock(p);
+}
+
+/* proc_spin_first() on a POSIX queue's lock. */
 static bool spin_first(struct pview *pv, bool *spun)
 {
-	uint32_t ev = pv->ctl->events;
-
-	if (*spun || !proc_spin_ns())
-		return false;
-	*spun = true;
-	pq_unlock(pv);
-	proc_spin(&pv->ctl->events, ev);
-	pq_lock(pv);
-	return true;
+	return proc_spin_first(&pv->ctl->events, pv_unlock, pv_lock, pv,
+			       spun);
 }
 
 /* Take a record, queue it by priority, sleep until posted. */
@@ -115,7 +117,6 @@ static long wait_on(struct pview *pv, struct waiter *w, uint32_t me,
 
 	w->slot = NIL;
 	w->gen = pv->gen;
-	w->pid = proc_pid();
 	w->tid = proc_tid();
 	w->prio = sched_prio();
 	w->order = wl->order++;

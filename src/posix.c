@@ -275,18 +275,6 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 	return 0;
 }
 
-/* The OS envelope of a POSIX mode: rw for a class with any bit, and
- * always for the owner, who could chmod the file anyway (cred.c). */
-static mode_t pq_envelope(mode_t mode)
-{
-	mode_t env = 0600;
-
-	for (int c = 0; c < 3; c++)
-		if (mode >> (3 * c) & 6)
-			env |= 06u << (3 * c);
-	return env;
-}
-
 /* Create queue `name` (B4 step 6).  Returns its generation. */
 static int64_t create(struct ns *ns, const char *name, mode_t mode,
 		      const struct mq_attr *attr)
@@ -338,9 +326,9 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	}
 	mode &= 07777 & ~(0777 & ~st.st_mode);
 	r = init_queue(fd, gen, name, mode, maxmsg, msgsize, charge);
-	if (!r && (fchmod(fd, pq_envelope(mode)) ||
+	if (!r && (fchmod(fd, mode_envelope(mode)) ||
 		   mkfifoat(ns->dirfd, fifo, 0600) ||
-		   fchmodat(ns->dirfd, fifo, pq_envelope(mode), 0)))
+		   fchmodat(ns->dirfd, fifo, mode_envelope(mode), 0)))
 		r = -ENOMEM;
 	if (r)
 		goto fail;

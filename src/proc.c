@@ -103,6 +103,27 @@ uint32_t proc_pidns(void)
 	return cached_pidns;
 }
 
+/*
+ * Before a first sleep, spin outside the queue's lock while its events
+ * counter does not change (L10).  A caller that spins has not blocked yet:
+ * to the others it is one that arrives a moment later, so no rule sees
+ * the difference.  Returns with the lock held again; true if the caller
+ * should retry.
+ */
+bool proc_spin_first(const uint32_t *events, void (*unlock)(void *),
+		     void (*lock)(void *), void *q, bool *spun)
+{
+	uint32_t ev = __atomic_load_n(events, __ATOMIC_RELAXED);
+
+	if (*spun || !proc_spin_ns())
+		return false;
+	*spun = true;
+	unlock(q);
+	proc_spin(events, ev);
+	lock(q);
+	return true;
+}
+
 /* Seconds of CLOCK_REALTIME, like the kernel's ktime_get_real_seconds(). */
 int64_t proc_now(void)
 {

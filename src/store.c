@@ -529,7 +529,7 @@ void store_inflight(struct qview *v, uint32_t head, uint32_t owner)
 	__atomic_store_n(&m->state, CH_INFLIGHT, __ATOMIC_RELEASE);
 }
 
-static void free_chain(struct qview *v, uint32_t head)
+void store_free(struct qview *v, uint32_t head)
 {
 	struct msg *m = M(v, head);
 	uint64_t left = chunks_for(v, m->len) - 1;
@@ -552,12 +552,7 @@ void store_take(struct qview *v, uint32_t head)
 		damaged(v);
 	else
 		index_del(v, (uint32_t)s);
-	free_chain(v, head);
-}
-
-void store_free(struct qview *v, uint32_t head)
-{
-	free_chain(v, head);
+	store_free(v, head);
 }
 
 /* The head of the bucket in slot s, checked. */

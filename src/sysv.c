@@ -146,24 +146,30 @@ static bool pipelined_send(struct ns *ns, struct qctl *q, struct qview *v,
 	return false;
 }
 
-/*
- * Before sleeping, spin a little outside the lock while the queue does not
- * change (L10).  A caller that spins has not blocked yet: to the others it
- * is one that arrives a moment later, so no rule sees the difference.
- * Returns with the lock held; true if the caller should retry.
- */
+/* For proc_spin_first(): the queue lock of a System V queue. */
+struct qref {
+	struct ns *ns;
+	uint32_t idx;
+	struct qctl *q;
+};
+
+static void qref_unlock(void *p)
+{
+	q_unlock(((struct qref *)p)->q);
+}
+
+static void qref_lock(void *p)
+{
+	struct qref *r = p;
+	q_lock(r->ns, r->idx, r->q);
+}
+
 static bool spin_first(struct ns *ns, uint32_t idx, struct qctl *q,
 		       bool *spun)
 {
-	uint32_t ev = q->events;
+	struct qref r = { ns, idx, q };
 
-	if (*spun || !proc_spin_ns())
-		return false;
-	*spun = true;
-	q_unlock(q);
-	proc_spin(&q->events, ev);
-	q_lock(ns, idx, q);
-	return true;
+	return proc_spin_first(&q->events, qref_unlock, qref_lock, &r, spun);
 }
 
 /* Enqueue the caller's record on a wait list and sleep until posted. */
@@ -175,7 +181,6 @@ static long wait_on(struct ns *ns, uint32_t idx, struct qctl *q,
 
 	w->slot = idx;
 	w->gen = q->gen;
-	w->pid = proc_pid();
 	w->tid = proc_tid();
 	w->order = q->wl.order++;
 	w->msg = NIL;

@@ -1523,12 +1523,13 @@ static pid_t blocked_receiver(int qid, long msgtyp, int *out)
 	return pid;
 }
 
+/* A blocked receiver is its process's only thread: its tid is its pid. */
 static int record_of(struct ns_hdr *h, pid_t pid)
 {
 	for (uint32_t i = 0; i < h->nwaiters; i++) {
 		struct waiter *w = waiter_at(h, i);
 
-		if (w->linked && w->pid == pid)
+		if (w->linked && w->tid == pid)
 			return (int)i;
 	}
 	return -1;
