@@ -12,10 +12,11 @@
  *
  *   build/test/sysv_diff [case ...]	after make build/test/sysv_diff
  *   UMQ_SEED=n build/test/sysv_diff random_env_seed
+ *   UMQ_TRACE=1 build/test/sysv_diff case	prints both traces in full
  *
  * To check the scenarios against the kernel alone, without libumq:
  *   gcc -D_GNU_SOURCE -DKERNEL_ONLY -Iinclude -std=gnu11 -pthread \
- *	-o /tmp/sysv_diff test/sysv_diff.c test/t.c
+ *	-o /tmp/sysv_diff test/sysv_diff.c test/t.c test/trace.c
  */
 #include "diff.h"
 
