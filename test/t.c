@@ -43,6 +43,15 @@ static void vnote(const char *what, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+/* The case ends here with code, after that line. */
+__attribute__((noreturn))
+static void vexit(int code, const char *what, const char *fmt, va_list ap)
+{
+	vnote(what, fmt, ap);
+	fflush(NULL);
+	_exit(code);
+}
+
 void t_fail_at(const char *file, int line, const char *fmt, ...)
 {
 	char where[300];
@@ -50,10 +59,7 @@ void t_fail_at(const char *file, int line, const char *fmt, ...)
 
 	snprintf(where, sizeof(where), "%s:%d: ", file, line);
 	va_start(ap, fmt);
-	vnote(where, fmt, ap);
-	va_end(ap);
-	fflush(NULL);
-	_exit(T_EXIT_FAIL);
+	vexit(T_EXIT_FAIL, where, fmt, ap);
 }
 
 void t_skip(const char *fmt, ...)
@@ -61,10 +67,7 @@ void t_skip(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vnote("skipped: ", fmt, ap);
-	va_end(ap);
-	fflush(NULL);
-	_exit(T_EXIT_SKIP);
+	vexit(T_EXIT_SKIP, "skipped: ", fmt, ap);
 }
 
 void t_note(const char *fmt, ...)
@@ -230,6 +233,27 @@ pid_t t_spawn(void (*fn)(void *), void *arg)
 		_exit(T_EXIT_PASS);
 	}
 	return pid;
+}
+
+struct timed {
+	void (*fn)(void *);
+	void *arg;
+	unsigned secs;
+};
+
+static void timed_child(void *p)
+{
+	const struct timed *t = p;
+
+	alarm(t->secs);
+	t->fn(t->arg);
+}
+
+pid_t t_spawn_alarm(void (*fn)(void *), void *arg, unsigned secs)
+{
+	struct timed t = { fn, arg, secs };
+
+	return t_spawn(timed_child, &t);
 }
 
 int t_waitpid(pid_t pid)

@@ -109,6 +109,8 @@ void *t_shared(size_t n);
 long t_now_ms(void);
 /* Fork a child that runs fn(arg), then exits T_EXIT_PASS; returns its pid. */
 pid_t t_spawn(void (*fn)(void *), void *arg);
+/* The same, with an alarm(secs) in the child: it never outlives a hang. */
+pid_t t_spawn_alarm(void (*fn)(void *), void *arg, unsigned secs);
 /* Wait for pid to end; returns its wait status. */
 int t_waitpid(pid_t pid);
 /*
