@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * backend.h - the kernel and umq as the two backends of scenarios that
- * run on both with real processes (sysv_block, sysv_perm, posix_mp): a
- * table of each API's calls, and BOTH(name), a case whose body runs once
- * per backend (t_both), each half in a process of its own with B (the
- * including file's pointer into its table) at the half's entry.
+ * run on both with real processes (sysv_block, sysv_perm, posix_mp, the
+ * soak of sysv_crash): a table of each API's calls, and BOTH(name), a
+ * case whose body runs once per backend (t_both), each half in a process
+ * of its own with B (the including file's pointer into its table) at the
+ * half's entry.
  *
  * The definitions are static so that a -DKERNEL_ONLY build of the
  * including file maps umq_* to the kernel's calls: the scenarios are then
@@ -146,22 +147,26 @@ static size_t half;	/* the running half's entry: 0 the kernel, 1 umq */
 /* Each half runs the scenario with half set (t_both). */
 static void (*scenario)(void);
 
+__attribute__((unused))
 static const char *b_name(size_t i)
 {
 	return sysv_backends[i].name;
 }
 
+__attribute__((unused))
 static bool b_kernel(size_t i)
 {
 	return sysv_backends[i].kernel;
 }
 
+__attribute__((unused))
 static void b_run(size_t i)
 {
 	half = i;
 	scenario();
 }
 
+__attribute__((unused))
 static void both(void (*fn)(void))
 {
 	scenario = fn;
