@@ -223,31 +223,47 @@ static void take(int q, long msgtyp, long type, size_t n)
 
 /* ---- 1. Wake-ups --------------------------------------------------------- */
 
-BOTH(rcv_woken_by_send)
+/*
+ * A receive of sz bytes (flags flg) blocks on an empty queue; a send of
+ * len bytes of type 3 wakes it with got bytes, and the queue stays empty.
+ */
+static void rcv_woken(size_t sz, int flg, size_t len, size_t got)
 {
 	struct op *r = ops(1);
 
-	*r = (struct op){ .qid = newq(0600), .sz = TXT };
+	*r = (struct op){ .qid = newq(0600), .sz = sz, .flg = flg };
 	start(r);
-	put(r->qid, 3, 5);
+	put(r->qid, 3, len);
 	t_call_reap(r);
-	expect_msg(r, 3, 5);
+	expect_msg(r, 3, got);
 	expect_q(r->qid, 0, 0);
+}
+
+BOTH(rcv_woken_by_send) { rcv_woken(TXT, 0, 5, 5); }
+
+/*
+ * A send of sz bytes of type 2 blocks on the full queue q; receiving the
+ * type-1 message of len bytes at its head makes room and completes it.
+ */
+static void snd_woken(int q, size_t sz, size_t len)
+{
+	struct op *s = ops(1);
+
+	*s = (struct op){ .snd = 1, .qid = q, .type = 2, .sz = sz };
+	start(s);
+	take(q, 1, 1, len);
+	t_call_reap(s);
+	t_call_ret(s, 0);
 }
 
 BOTH(snd_full_bytes_woken_by_rcv)
 {
-	struct op *s = ops(1);
 	int q = newq(0600);
 
 	set_qbytes(q, 10);
 	put(q, 1, 8);
 	T_ERR(put_nowait(q, 2, 4), EAGAIN);
-	*s = (struct op){ .snd = 1, .qid = q, .type = 2, .sz = 4 };
-	start(s);
-	take(q, 1, 1, 8);
-	t_call_reap(s);
-	t_call_ret(s, 0);
+	snd_woken(q, 4, 8);
 	expect_q(q, 1, 4);
 	take(q, 0, 2, 4);
 }
@@ -255,18 +271,13 @@ BOTH(snd_full_bytes_woken_by_rcv)
 /* msg_qbytes also counts messages: zero-length ones fill a slot each. */
 BOTH(snd_full_count_woken_by_rcv)
 {
-	struct op *s = ops(1);
 	int q = newq(0600);
 
 	set_qbytes(q, 3);
 	for (int i = 0; i < 3; i++)
 		put(q, 1, 0);
 	T_ERR(put_nowait(q, 1, 0), EAGAIN);
-	*s = (struct op){ .snd = 1, .qid = q, .type = 2, .sz = 0 };
-	start(s);
-	take(q, 1, 1, 0);
-	t_call_reap(s);
-	t_call_ret(s, 0);
+	snd_woken(q, 0, 0);
 	expect_q(q, 3, 0);
 }
 
@@ -492,17 +503,7 @@ BOTH(handoff_e2big)
 	take(q, 0, 2, 10);
 }
 
-BOTH(handoff_noerror_truncates)
-{
-	struct op *r = ops(1);
-
-	*r = (struct op){ .qid = newq(0600), .sz = 4, .flg = MSG_NOERROR };
-	start(r);
-	put(r->qid, 3, 10);
-	t_call_reap(r);
-	expect_msg(r, 3, 4);
-	expect_q(r->qid, 0, 0);
-}
+BOTH(handoff_noerror_truncates) { rcv_woken(4, MSG_NOERROR, 10, 4); }
 
 /* ---- 5. Capacity is checked before the hand-off -------------------------- */
 

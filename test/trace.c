@@ -146,31 +146,38 @@ int tr_become(const struct who *w)
 	       setresuid(w->uid, w->uid, w->uid) ? -1 : 0;
 }
 
+/* What a child of the scenario runs, and where. */
+struct child {
+	struct ctx *c;
+	struct trace *tr;
+	int role;
+	const struct who *w;
+	scenario_fn fn;
+	void *arg;
+};
+
+static void child_run(void *p)
+{
+	const struct child *ch = p;
+
+	ch->tr->pids[ch->role] = getpid();
+	if (tr_become(ch->w)) {
+		fprintf(stderr, "#   cannot become %d:%d: %s\n",
+			(int)ch->w->uid, (int)ch->w->gid, strerror(errno));
+		_exit(T_EXIT_SKIP);
+	}
+	ch->fn(ch->c, ch->arg);
+}
+
 int tr_child(struct ctx *c, struct trace *tr, const struct who *w,
 	     scenario_fn fn, void *arg, int *role)
 {
-	int st;
+	struct child ch = { c, tr, tr_new_role(tr), w, fn, arg };
+	pid_t pid = t_spawn(child_run, &ch);
 
-	*role = tr_new_role(tr);
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		tr->pids[*role] = getpid();
-		if (tr_become(w)) {
-			fprintf(stderr, "#   cannot become %d:%d: %s\n",
-				(int)w->uid, (int)w->gid, strerror(errno));
-			_exit(T_EXIT_SKIP);
-		}
-		fn(c, arg);
-		fflush(NULL);
-		_exit(T_EXIT_PASS);
-	}
-	tr->pids[*role] = pid;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			T_FAIL("waitpid: %s", strerror(errno));
+	*role = ch.role;
+	tr->pids[ch.role] = pid;
+	int st = t_waitpid(pid);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)
 		t_skip("cannot switch to uid %d", (int)w->uid);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -406,28 +413,32 @@ static struct trace *trace_new(const struct tr_suite *s)
 	return tr;
 }
 
+/* What backend i's child runs. */
+struct side {
+	int i;
+	struct trace *tr;
+	scenario_fn fn;
+	void *arg;
+};
+
+static void side_run(void *p)
+{
+	const struct side *sd = p;
+
+	if (unshare(CLONE_NEWIPC))
+		T_FAIL("unshare(CLONE_NEWIPC): %s", strerror(errno));
+	sd->tr->nroles = SELF;
+	sd->tr->pids[SELF] = getpid();
+	alarm(30);	/* a call that blocks by mistake names its step */
+	sd->tr->s->side(sd->i, sd->tr, sd->fn, sd->arg);
+}
+
 /* Run the scenario on backend i in a child; returns its wait status. */
 static int run_side(int i, struct trace *tr, scenario_fn fn, void *arg)
 {
-	int st;
+	struct side sd = { i, tr, fn, arg };
+	int st = t_waitpid(t_spawn(side_run, &sd));
 
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		if (unshare(CLONE_NEWIPC))
-			T_FAIL("unshare(CLONE_NEWIPC): %s", strerror(errno));
-		tr->nroles = SELF;
-		tr->pids[SELF] = getpid();
-		alarm(30);	/* a call that blocks by mistake names its step */
-		tr->s->side(i, tr, fn, arg);
-		fflush(NULL);
-		_exit(T_EXIT_PASS);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			T_FAIL("waitpid: %s", strerror(errno));
 	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)
 		t_skip("%s side skipped", side_name[i]);
 	return st;
