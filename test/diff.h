@@ -366,9 +366,6 @@ static long d_ctl(struct ctx *c, int line, int id, int cmd, int null_buf,
 #define STAT(c, id, w)		CTL(c, id, IPC_STAT, w)
 #define SET(c, id, w)		CTL(c, id, IPC_SET, w)
 #define RMID(c, id, w)		CTL(c, id, IPC_RMID, w)
-#define LIMIT(c, which, v, w) \
-	tr_limit((c)->tr, __LINE__, (c)->b->set_limit, which, v, w)
-#define CHK(c, expr, v)	tr_chk((c)->tr, __LINE__, #expr, (expr), (v))
 
 /* ---- Other users --------------------------------------------------------- */
 

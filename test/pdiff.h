@@ -831,11 +831,6 @@ static long d_thread_ran(struct ctx *c, int line, int ms, struct want w)
 	d_sigwait(c, __LINE__, ms, W_RET(signo), code, role, uid, value)
 #define NO_SIGNAL(c, ms) \
 	d_sigwait(c, __LINE__, ms, W_ERR(EAGAIN), ANY, ANY, ANY, ANY)
-#define LIMIT(c, which, v, w) \
-	tr_limit((c)->tr, __LINE__, (c)->b->set_limit, which, v, w)
-/* A value the scenario computed, and the one the spec gives. */
-#define d_chk(c, line, what, got, v) tr_chk((c)->tr, line, what, got, v)
-#define CHK(c, expr, v)	d_chk(c, __LINE__, #expr, (expr), (v))
 
 /* ---- Other processes ----------------------------------------------------- */
 

@@ -107,6 +107,15 @@ long tr_chk(struct trace *tr, int line, const char *what, long got, long v);
 /* Set a limit of the namespace with set(which, v): "set which = v". */
 long tr_limit(struct trace *tr, int line, int (*set)(const char *, long),
 	      const char *which, long v, struct want w);
+/*
+ * The same in a scenario: the suite's struct ctx has the trace in tr and
+ * its backend's set_limit in b.
+ */
+#define d_limit(c, line, which, v, w) \
+	tr_limit((c)->tr, line, (c)->b->set_limit, which, v, w)
+#define d_chk(c, line, what, got, v) tr_chk((c)->tr, line, what, got, v)
+#define LIMIT(c, which, v, w)	d_limit(c, __LINE__, which, v, w)
+#define CHK(c, expr, v)		d_chk(c, __LINE__, #expr, (expr), (v))
 
 /* Role of a pid; unknown pids stay distinct (and negative). */
 long tr_role(const struct trace *tr, pid_t pid);
