@@ -1938,7 +1938,8 @@ BOTH(timed_past_deadline)
 	T_ERR(B->timedreceive(q, buf, MSGSIZE, &prio, &past), ETIMEDOUT);
 	T_ERR(B->timedreceive(q, buf, MSGSIZE, &prio, &epoch), ETIMEDOUT);
 	if (t_now_ms() - t0 >= 1000)
-		T_FAIL("past deadlines took %ld ms to time out", t_now_ms() - t0);
+		T_FAIL("past deadlines took %ld ms to time out",
+		       t_now_ms() - t0);
 }
 
 BOTH(timed_rcv_woken)

@@ -1205,7 +1205,7 @@ T_CASE(waiter_killed_then_rmid)
 /* ---- random kills under load ------------------------------------------- */
 
 #define BE_UMQ (&sysv_backends[1])
-#define BE_KERNEL (&sysv_backends[0])	/* a control: the same invariants */
+#define BE_KERNEL (&sysv_backends[0])	/* a control: same invariants */
 
 #define SK_SEND 2
 #define SK_RECV 2

@@ -212,7 +212,7 @@ pid_t tr_bg_fork(struct trace *tr, struct tr_ev *e, struct want w)
 		return 0;
 	}
 	tr->pids[role] = pid;
-	t_wait_sleeping(pid);	/* if it returned at once, its step says so */
+	t_wait_sleeping(pid);	/* returned at once? its step says */
 	return pid;
 }
 

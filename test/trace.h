@@ -42,7 +42,7 @@ struct want {
 #define W_RET(v)	((struct want){ WANT_VALUE, (v), 0 })
 #define W_ERR(e)	((struct want){ WANT_ERRNO, -1, (e) })
 
-#define NO_RETURN LONG_MIN	/* ret of a blocking call that never returned */
+#define NO_RETURN LONG_MIN	/* ret of a blocked call that never ended */
 #define TAG_NONE -1		/* zero-length message */
 #define TAG_BAD -2		/* text is not what was sent */
 
@@ -62,10 +62,10 @@ struct tr_suite;
 
 struct trace {
 	const struct tr_suite *s;
-	int n;			/* steps completed; step n is the one running */
+	int n;			/* steps done; step n is running */
 	int nroles;
 	pid_t pids[TR_ROLES];	/* pid of each role, [0] unused */
-	int nnames;		/* names the scenario created, for clean-up */
+	int nnames;		/* names created, removed at the end */
 	char names[TR_NAMES][260];
 	_Alignas(16) unsigned char ev[];	/* s->max steps of s->esize */
 };
@@ -85,7 +85,7 @@ struct tr_suite {
 				 char *s, size_t n);
 	/* Whether umq's step is not to be compared (may be NULL)... */
 	int (*moot)(const struct tr_ev *u);
-	const char *moot_note;	/* ... and the note that counts them (%d) */
+	const char *moot_note;	/* ... and the note counting them (%d) */
 	/*
 	 * In backend i's child, in its fresh IPC namespace: set up, run
 	 * fn(c, arg) with the suite's struct ctx, clean up.
@@ -125,7 +125,7 @@ void tr_role_str(char *s, size_t n, long v);
 /* Remember a name the scenario may have created, to remove it at the end. */
 void tr_note_name(struct trace *tr, const char *name);
 
-/* The text of a message tagged tag: byte i is tag + i, so truncation keeps it. */
+/* A text tagged tag: byte i is tag + i, so a truncated one keeps it. */
 void tr_fill(void *p, size_t len, int tag);
 /* The tag of a text, TAG_NONE if empty, TAG_BAD if not a tagged text. */
 int tr_tag(const void *p, size_t len);
