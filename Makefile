@@ -24,7 +24,9 @@ endif
 LIB_SRCS  := $(wildcard src/*.c)
 LIB_PIC   := $(LIB_SRCS:src/%.c=$(BUILD)/pic/%.o)
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
-TEST_SRCS := $(filter-out test/t.c,$(wildcard test/*.c))
+T_SRCS    := test/t.c test/trace.c test/call.c
+T_OBJS    := $(T_SRCS:test/%.c=$(BUILD)/test/%.o)
+TEST_SRCS := $(filter-out $(T_SRCS),$(wildcard test/*.c))
 TESTS     := $(TEST_SRCS:test/%.c=$(BUILD)/test/%)
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 
@@ -49,14 +51,15 @@ $(BUILD)/libumq.a: $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/test/t.o: test/t.c test/t.h include/umq.h
+# The harness and the libraries the tests share, linked into every test.
+$(BUILD)/test/%.o: test/%.c $(wildcard test/*.h) include/umq.h
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
-$(BUILD)/test/%: test/%.c $(BUILD)/test/t.o $(BUILD)/libumq.a $(wildcard test/*.h)
+$(BUILD)/test/%: test/%.c $(T_OBJS) $(BUILD)/libumq.a $(wildcard test/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ $< $(BUILD)/test/t.o \
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ $< $(T_OBJS) \
 		$(BUILD)/libumq.a
 
 $(BUILD)/examples/%: examples/%.c $(wildcard examples/*.c) $(BUILD)/libumq.a

@@ -89,6 +89,7 @@ struct result {
 
 struct job {
 	struct backend *be;
+	const struct api *api;	/* what the roles send and receive with */
 	int qid;
 	/* POSIX: [0] carries the data (or the pings), [1] the pongs */
 	mqd_t mq[2];
@@ -143,9 +144,91 @@ static int fail(struct result *r, const char *what)
 	return 1;
 }
 
+/*
+ * The roles, on either API: one-way data that an end message closes, or
+ * pings each answered by a pong, until a quit.
+ */
+enum { M_DATA, M_END, M_PING, M_PONG, M_QUIT };
+
+struct api {
+	const char *snd, *rcv;	/* the calls, for errors */
+	/* Send j->size bytes of m as a message of kind k. */
+	int (*send)(const struct job *j, struct qmsg *m, int k);
+	/* Receive a message of kind k (M_DATA: data or the end) into m. */
+	ssize_t (*recv)(const struct job *j, struct qmsg *m, int k);
+	/* Whether m, received as kind k, is the end (or the quit). */
+	int (*ends)(const struct qmsg *m, int k);
+};
+
+/*
+ * System V, one queue: data type 1 and the end type 2; pings type 1 and
+ * pongs type 2, the quit a ping whose text starts with 1.
+ */
+static int sv_send(const struct job *j, struct qmsg *m, int k)
+{
+	m->mtype = k == M_END || k == M_PONG ? 2 : 1;
+	if (k == M_QUIT)
+		m->mtext[0] = 1;
+	return j->be->snd(j->qid, m, j->size, 0);
+}
+
+static ssize_t sv_recv(const struct job *j, struct qmsg *m, int k)
+{
+	long type = k == M_PING ? 1 : k == M_PONG ? 2 : 0;
+
+	return j->be->rcv(j->qid, m, j->size, type, 0);
+}
+
+static int sv_ends(const struct qmsg *m, int k)
+{
+	return k == M_DATA ? m->mtype == 2 : m->mtext[0] != 0;
+}
+
+static const struct api sysv_api = {
+	"msgsnd", "msgrcv", sv_send, sv_recv, sv_ends,
+};
+
+/*
+ * POSIX, priority 0: data, pings and the end on mq[0], pongs on mq[1];
+ * the end (and the quit) is a message whose text starts with STOP.
+ */
+static int px_send(const struct job *j, struct qmsg *m, int k)
+{
+	if (k == M_END || k == M_QUIT)
+		m->mtext[0] = STOP;
+	return j->be->msend(j->mq[k == M_PONG], m->mtext, j->size, 0);
+}
+
+static ssize_t px_recv(const struct job *j, struct qmsg *m, int k)
+{
+	return j->be->mrecv(j->mq[k == M_PONG], m->mtext, j->size, NULL);
+}
+
+static int px_ends(const struct qmsg *m, int k)
+{
+	return m->mtext[0] == STOP;
+}
+
+static const struct api posix_api = {
+	"mq_send", "mq_receive", px_send, px_recv, px_ends,
+};
+
+/* A failed call of the job's API (its send if snd, else its receive). */
+static int call_failed(const struct job *j, struct result *r, int snd,
+		       const char *what)
+{
+	int e = errno;
+	char call[64];
+
+	snprintf(call, sizeof(call), "%s%s", snd ? j->api->snd : j->api->rcv,
+		 what);
+	errno = e;
+	return fail(r, call);
+}
+
 static int sender(const struct job *j, struct result *r)
 {
-	static struct qmsg m = { .mtype = 1 };
+	static struct qmsg m;
 	double deadline = now() + run_secs;
 	long n = 0;
 	int i;
@@ -153,18 +236,17 @@ static int sender(const struct job *j, struct result *r)
 	memset(m.mtext, 'x', j->size);
 	do {
 		for (i = 0; i < 64; i++)
-			if (j->be->snd(j->qid, &m, j->size, 0) < 0)
-				return fail(r, "msgsnd");
+			if (j->api->send(j, &m, M_DATA) < 0)
+				return call_failed(j, r, 1, "");
 		n += 64;
 	} while (now() < deadline);
-	m.mtype = 2;
-	if (j->be->snd(j->qid, &m, j->size, 0) < 0)
-		return fail(r, "msgsnd (stop)");
+	if (j->api->send(j, &m, M_END) < 0)
+		return call_failed(j, r, 1, " (stop)");
 	r->count = n;
 	return 0;
 }
 
-/* Times from the first message to the stop message: steady state only. */
+/* Times from the first message to the end message: steady state only. */
 static int receiver(const struct job *j, struct result *r)
 {
 	static struct qmsg m;
@@ -173,18 +255,18 @@ static int receiver(const struct job *j, struct result *r)
 	ssize_t got;
 
 	for (;;) {
-		got = j->be->rcv(j->qid, &m, j->size, 0, 0);
+		got = j->api->recv(j, &m, M_DATA);
 		if (got < 0)
-			return fail(r, "msgrcv");
+			return call_failed(j, r, 0, "");
 		if (got != (ssize_t)j->size) {
 			snprintf(r->err, sizeof(r->err),
-				 "msgrcv returned %zd bytes, sent %zu",
-				 got, j->size);
+				 "%s returned %zd bytes, sent %zu",
+				 j->api->rcv, got, j->size);
 			return 1;
 		}
 		if (!t0)
 			t0 = now();
-		if (m.mtype == 2)
+		if (j->api->ends(&m, M_DATA))
 			break;
 		n++;
 	}
@@ -193,7 +275,6 @@ static int receiver(const struct job *j, struct result *r)
 	return 0;
 }
 
-/* Ping is type 1 and pong type 2 on one queue; mtext[0] = 1 says stop. */
 static int pinger(const struct job *j, struct result *r)
 {
 	static struct qmsg m;
@@ -203,11 +284,10 @@ static int pinger(const struct job *j, struct result *r)
 
 	do {
 		for (i = 0; i < 64; i++) {
-			m.mtype = 1;
-			if (j->be->snd(j->qid, &m, j->size, 0) < 0)
-				return fail(r, "msgsnd (ping)");
-			if (j->be->rcv(j->qid, &m, j->size, 2, 0) < 0)
-				return fail(r, "msgrcv (pong)");
+			if (j->api->send(j, &m, M_PING) < 0)
+				return call_failed(j, r, 1, " (ping)");
+			if (j->api->recv(j, &m, M_PONG) < 0)
+				return call_failed(j, r, 0, " (pong)");
 		}
 		/* the first 64 rounds wait for the peer to start: not timed */
 		if (!t0) {
@@ -219,10 +299,8 @@ static int pinger(const struct job *j, struct result *r)
 	} while (now() < deadline);
 	r->secs = now() - t0;
 	r->count = n;
-	m.mtype = 1;
-	m.mtext[0] = 1;
-	if (j->be->snd(j->qid, &m, j->size, 0) < 0)
-		return fail(r, "msgsnd (stop)");
+	if (j->api->send(j, &m, M_QUIT) < 0)
+		return call_failed(j, r, 1, " (stop)");
 	return 0;
 }
 
@@ -231,108 +309,12 @@ static int ponger(const struct job *j, struct result *r)
 	static struct qmsg m;
 
 	for (;;) {
-		if (j->be->rcv(j->qid, &m, j->size, 1, 0) < 0)
-			return fail(r, "msgrcv (ping)");
-		if (m.mtext[0])
+		if (j->api->recv(j, &m, M_PING) < 0)
+			return call_failed(j, r, 0, " (ping)");
+		if (j->api->ends(&m, M_PING))
 			return 0;
-		m.mtype = 2;
-		if (j->be->snd(j->qid, &m, j->size, 0) < 0)
-			return fail(r, "msgsnd (pong)");
-	}
-}
-
-/* POSIX: one queue, all messages of priority 0; m[0] = STOP ends it. */
-static int mq_sender(const struct job *j, struct result *r)
-{
-	static char m[BIG];
-	double deadline = now() + run_secs;
-	long n = 0;
-	int i;
-
-	memset(m, 'x', j->size);
-	do {
-		for (i = 0; i < 64; i++)
-			if (j->be->msend(j->mq[0], m, j->size, 0) < 0)
-				return fail(r, "mq_send");
-		n += 64;
-	} while (now() < deadline);
-	m[0] = STOP;
-	if (j->be->msend(j->mq[0], m, j->size, 0) < 0)
-		return fail(r, "mq_send (stop)");
-	r->count = n;
-	return 0;
-}
-
-static int mq_receiver(const struct job *j, struct result *r)
-{
-	static char m[BIG];
-	double t0 = 0;
-	long n = 0;
-	ssize_t got;
-
-	for (;;) {
-		got = j->be->mrecv(j->mq[0], m, j->size, NULL);
-		if (got < 0)
-			return fail(r, "mq_receive");
-		if (got != (ssize_t)j->size) {
-			snprintf(r->err, sizeof(r->err),
-				 "mq_receive returned %zd bytes, sent %zu",
-				 got, j->size);
-			return 1;
-		}
-		if (!t0)
-			t0 = now();
-		if (m[0] == STOP)
-			break;
-		n++;
-	}
-	r->secs = now() - t0;
-	r->count = n;
-	return 0;
-}
-
-/* Pings on mq[0], pongs on mq[1]. */
-static int mq_pinger(const struct job *j, struct result *r)
-{
-	static char m[BIG];
-	double t0 = 0, deadline = 0;
-	long n = 0;
-	int i;
-
-	do {
-		for (i = 0; i < 64; i++) {
-			if (j->be->msend(j->mq[0], m, j->size, 0) < 0)
-				return fail(r, "mq_send (ping)");
-			if (j->be->mrecv(j->mq[1], m, j->size, NULL) < 0)
-				return fail(r, "mq_receive (pong)");
-		}
-		/* the first 64 rounds wait for the peer to start: not timed */
-		if (!t0) {
-			t0 = now();
-			deadline = t0 + run_secs;
-			continue;
-		}
-		n += 64;
-	} while (now() < deadline);
-	r->secs = now() - t0;
-	r->count = n;
-	m[0] = STOP;
-	if (j->be->msend(j->mq[0], m, j->size, 0) < 0)
-		return fail(r, "mq_send (stop)");
-	return 0;
-}
-
-static int mq_ponger(const struct job *j, struct result *r)
-{
-	static char m[BIG];
-
-	for (;;) {
-		if (j->be->mrecv(j->mq[0], m, j->size, NULL) < 0)
-			return fail(r, "mq_receive (ping)");
-		if (m[0] == STOP)
-			return 0;
-		if (j->be->msend(j->mq[1], m, j->size, 0) < 0)
-			return fail(r, "mq_send (pong)");
+		if (j->api->send(j, &m, M_PONG) < 0)
+			return call_failed(j, r, 1, " (pong)");
 	}
 }
 
@@ -508,6 +490,19 @@ static int counted_mq(const struct job *j, struct result *r)
 
 /* ---- supervision -------------------------------------------------------- */
 
+/* The kernel's queues still in use (system calls only: signal-safe). */
+static void remove_kernel_queues(void)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		if (kqueues[i] >= 0)
+			msgctl(kqueues[i], IPC_RMID, NULL);
+	for (i = 0; i < MQ_NAMES; i++)
+		if (kmq_used[i])
+			mq_unlink(kmq_names[i]);
+}
+
 static void on_signal(int sig)
 {
 	int i;
@@ -515,12 +510,7 @@ static void on_signal(int sig)
 	for (i = 0; i < 2; i++)
 		if (kids[i] > 0)
 			kill(kids[i], SIGKILL);
-	for (i = 0; i < 8; i++)
-		if (kqueues[i] >= 0)
-			msgctl(kqueues[i], IPC_RMID, NULL);
-	for (i = 0; i < MQ_NAMES; i++)
-		if (kmq_used[i])
-			mq_unlink(kmq_names[i]);
+	remove_kernel_queues();
 	interrupted = sig;
 }
 
@@ -773,7 +763,8 @@ static int job_queues_del(struct job *j, char *why, size_t len)
 static int run_job(struct backend *be, size_t size, int nmq,
 		   const role_fn *fn, int n, char *why, size_t len)
 {
-	struct job j = { .be = be, .qid = -1, .size = size };
+	struct job j = { .be = be, .api = nmq ? &posix_api : &sysv_api,
+			 .qid = -1, .size = size };
 	char del_why[128];
 	int rc;
 
@@ -812,11 +803,11 @@ static const struct test tests[] = {
 	{ SYSV, "round trip, 64 B, 2 types", "us", 1, SMALL, 0,
 	  { ponger, pinger }, 1 },
 	{ POSIX, "one-way, 64 B messages", "msg/s", 0, SMALL, 1,
-	  { mq_receiver, mq_sender }, 0 },
+	  { receiver, sender }, 0 },
 	{ POSIX, "one-way, 8 KiB messages", "msg/s", 0, BIG, 1,
-	  { mq_receiver, mq_sender }, 0 },
+	  { receiver, sender }, 0 },
 	{ POSIX, "round trip, 64 B, 2 queues", "us", 1, SMALL, 2,
-	  { mq_ponger, mq_pinger }, 1 },
+	  { ponger, pinger }, 1 },
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 
@@ -1106,14 +1097,7 @@ static int rm_one(const char *path, const struct stat *st, int type,
 
 static void cleanup(void)
 {
-	int i;
-
-	for (i = 0; i < 8; i++)
-		if (kqueues[i] >= 0)
-			msgctl(kqueues[i], IPC_RMID, NULL);
-	for (i = 0; i < MQ_NAMES; i++)
-		if (kmq_used[i])
-			mq_unlink(kmq_names[i]);
+	remove_kernel_queues();
 	if (!ns_parent[0])
 		return;
 	if (!be_umq.broken && umq_ns_remove(ns_dir) < 0 && errno != ENOENT)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * diff.h - machinery of the System V differential tests.
+ * diff.h - the System V side of the differential tests (trace.h has the
+ * machinery they share with the POSIX ones).
  *
  * A scenario is a function that drives one backend (the kernel's message
  * queues or umq's) through the d_* wrappers below.  Every wrapper records
@@ -8,32 +9,19 @@
  * received, the struct msqid_ds or struct msginfo returned, and the value
  * the spec predicts when the scenario states one.  diff_run() runs the
  * scenario once per backend and compares the traces step by step: each
- * step must meet the spec on both sides and agree between them.
- *
- * Each backend runs in a child of its own after its own
- * unshare(CLONE_NEWIPC), so ids start at 0 on both sides, the kernel side
- * never touches the host's queues, and the kernel can stand in for umq
- * (KERNEL_ONLY, see the end of this file).  Traces live in shared memory
- * so that they survive the child and its uid-switched helpers.
+ * step must meet the spec on both sides and agree between them.  The
+ * kernel can stand in for umq (KERNEL_ONLY, see the end of this file).
  *
  * Only sysv_diff.c includes this file, hence the static definitions.
  */
 #ifndef DIFF_H
 #define DIFF_H
 
-#include "t.h"
+#include "trace.h"
 
-#include <grp.h>
-#include <limits.h>
-#include <linux/capability.h>
-#include <sched.h>
-#include <signal.h>
 #include <stddef.h>
-#include <stdint.h>
-#include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "umq.h"
 
@@ -87,18 +75,6 @@ static const struct backend backends[2] = {
 
 /* ---- Traces -------------------------------------------------------------- */
 
-/* What the spec says a call returns. */
-enum { WANT_NONE, WANT_SUCCESS, WANT_VALUE, WANT_ERRNO };
-struct want {
-	int how;
-	long ret;
-	int err;
-};
-#define W_ANY		((struct want){ WANT_NONE, 0, 0 })
-#define W_SUCCESS	((struct want){ WANT_SUCCESS, 0, 0 })
-#define W_RET(v)	((struct want){ WANT_VALUE, (v), 0 })
-#define W_ERR(e)	((struct want){ WANT_ERRNO, -1, (e) })
-
 /* struct msqid_ds with times relative to the run's start and pids as roles. */
 struct nds {
 	long long key, uid, gid, cuid, cgid, mode, seq;
@@ -128,19 +104,13 @@ static const struct { const char *name; size_t off; } mi_fields[] = {
 #define HAS_DS 2
 #define HAS_MI 4
 #define TAG_ANY -3	/* no tag expected */
-#define TAG_NONE -1	/* zero-length message */
-#define TAG_BAD -2	/* text is not what was sent */
-#define NO_RETURN LONG_MIN	/* ret of a blocking call that never returned */
 
-/* One step: a call, or a value the scenario computed (in ret). */
+/* One step: a call, or a value the scenario computed (in h.ret). */
 struct ev {
-	char step[128];
+	struct tr_ev h;
 	int has;		/* HAS_* */
-	struct want want;
 	long wmtype;		/* expected mtype, 0 if none */
 	int wtag;		/* expected tag, TAG_ANY if none */
-	long ret;
-	int err;
 	long mtype;
 	int tag;
 	uint64_t hash;
@@ -149,15 +119,6 @@ struct ev {
 };
 
 #define TR_MAX 16384
-#define TR_ROLES 16
-#define SELF 1		/* role of the backend's own process */
-
-struct trace {
-	int n;			/* steps completed; ev[n] is the one running */
-	int nroles;
-	pid_t pids[TR_ROLES];	/* pid of each role, [0] unused */
-	struct ev ev[TR_MAX];
-};
 
 struct ctx {
 	const struct backend *b;
@@ -173,45 +134,20 @@ static struct { long mtype; unsigned char text[TEXT_MAX]; } sbuf, rbuf;
 
 /* ---- Recording ----------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4)))
-static struct ev *ev_begin(struct ctx *c, int line, const char *fmt, ...)
+static void ev_init(struct tr_ev *e)
 {
-	struct trace *tr = c->tr;
-	va_list ap;
-
-	if (tr->n == TR_MAX)
-		T_FAIL("trace full: scenario too long");
-	struct ev *e = &tr->ev[tr->n];
-	memset(e, 0, sizeof(*e));
-	int n = snprintf(e->step, sizeof(e->step), "L%d ", line);
-	va_start(ap, fmt);
-	vsnprintf(e->step + n, sizeof(e->step) - n, fmt, ap);
-	va_end(ap);
-	e->wtag = TAG_ANY;
-	return e;
+	((struct ev *)e)->wtag = TAG_ANY;
 }
 
-static void ev_result(struct ev *e, long ret, int err)
-{
-	e->ret = ret;
-	e->err = ret == -1 ? err : 0;
-}
-
-static void ev_end(struct ctx *c, struct ev *e, struct want w)
-{
-	e->want = w;
-	c->tr->n++;
-}
+#define ev_begin(c, line, ...) \
+	((struct ev *)tr_begin((c)->tr, line, __VA_ARGS__))
+#define ev_result(e, ret, err)	tr_result(&(e)->h, ret, err)
+#define ev_end(c, e, w)		tr_end((c)->tr, &(e)->h, w)
 
 /* Role of a pid seen in msg_lspid/msg_lrpid; unknown pids stay distinct. */
 static long long pid_role(const struct ctx *c, pid_t pid)
 {
-	if (pid == 0)
-		return 0;
-	for (int r = 1; r <= c->tr->nroles; r++)
-		if (c->tr->pids[r] == pid)
-			return r;
-	return -(long long)pid;
+	return tr_role(c->tr, pid);
 }
 
 static long long rel_time(const struct ctx *c, time_t t)
@@ -287,32 +223,6 @@ static key_t d_ftok(struct ctx *c, int line, const char *path, int proj,
 	return k;
 }
 
-/* The text of a message tagged t: byte i is t + i, so truncation keeps it. */
-static void fill_text(unsigned char *p, size_t len, int tag)
-{
-	for (size_t i = 0; i < len; i++)
-		p[i] = tag + i;
-}
-
-static int text_tag(const unsigned char *p, size_t len)
-{
-	if (!len)
-		return TAG_NONE;
-	for (size_t i = 1; i < len; i++)
-		if (p[i] != (unsigned char)(p[0] + i))
-			return TAG_BAD;
-	return p[0];
-}
-
-static uint64_t fnv(const unsigned char *p, size_t len)
-{
-	uint64_t h = 14695981039346656037ull;
-
-	while (len--)
-		h = (h ^ *p++) * 1099511628211ull;
-	return h;
-}
-
 /* msgsnd of a message of type mtype whose text is len bytes tagged tag. */
 static struct ev *snd_begin(struct ctx *c, int line, const char *how, int id,
 			    void *buf, long mtype, int tag, size_t len, int flg)
@@ -320,7 +230,7 @@ static struct ev *snd_begin(struct ctx *c, int line, const char *how, int id,
 	char f[64];
 
 	sbuf.mtype = mtype;
-	fill_text(sbuf.text, len < TEXT_MAX ? len : TEXT_MAX, tag);
+	tr_fill(sbuf.text, len < TEXT_MAX ? len : TEXT_MAX, tag);
 	return ev_begin(c, line, "%smsgsnd(id %d, %s, type %ld, tag %d, "
 			"len %zu, %s)", how, id, buf ? "buf" : "NULL", mtype,
 			tag, len, flag_str(f, sizeof(f), flg));
@@ -372,8 +282,8 @@ static long rcv_call(struct ctx *c, struct ev *e, int id, void *buf, size_t sz,
 
 		e->has = HAS_MSG;
 		e->mtype = rbuf.mtype;
-		e->tag = text_tag(rbuf.text, len);
-		e->hash = fnv(rbuf.text, len);
+		e->tag = tr_tag(rbuf.text, len);
+		e->hash = tr_fnv(rbuf.text, len);
 	}
 	return r;
 }
@@ -437,27 +347,6 @@ static long d_ctl(struct ctx *c, int line, int id, int cmd, int null_buf,
 	return r;
 }
 
-static long d_limit(struct ctx *c, int line, const char *which, long v,
-		    struct want w)
-{
-	struct ev *e = ev_begin(c, line, "set %s = %ld", which, v);
-
-	errno = 0;
-	int r = c->b->set_limit(which, v);
-	ev_result(e, r, errno);
-	ev_end(c, e, w);
-	return r;
-}
-
-/* A value the scenario computed, and the one the spec gives. */
-static void d_chk(struct ctx *c, int line, const char *what, long long got,
-		  long long v)
-{
-	struct ev *e = ev_begin(c, line, "%s", what);
-
-	ev_result(e, got, 0);
-	ev_end(c, e, W_RET(v));
-}
 
 #define GET(c, k, f, w)		d_get(c, __LINE__, k, f, w)
 #define FTOK(c, p, id, w)	d_ftok(c, __LINE__, p, id, w)
@@ -477,27 +366,8 @@ static void d_chk(struct ctx *c, int line, const char *what, long long got,
 #define STAT(c, id, w)		CTL(c, id, IPC_STAT, w)
 #define SET(c, id, w)		CTL(c, id, IPC_SET, w)
 #define RMID(c, id, w)		CTL(c, id, IPC_RMID, w)
-#define LIMIT(c, which, v, w)	d_limit(c, __LINE__, which, v, w)
-#define CHK(c, expr, v)		d_chk(c, __LINE__, #expr, (expr), (v))
 
 /* ---- Other users --------------------------------------------------------- */
-
-typedef void (*scenario_fn)(struct ctx *c, void *arg);
-
-struct as_arg {
-	struct ctx *c;
-	int role;
-	scenario_fn fn;
-	void *arg;
-};
-
-static void as_trampoline(void *p)
-{
-	struct as_arg *a = p;
-
-	a->c->tr->pids[a->role] = getpid();
-	a->fn(a->c, a->arg);
-}
 
 /*
  * Run fn as uid:gid (no capabilities) in a child that records into the
@@ -506,69 +376,28 @@ static void as_trampoline(void *p)
 static int d_as_user(struct ctx *c, int line, uid_t uid, scenario_fn fn,
 		     void *arg)
 {
-	if (c->tr->nroles + 1 == TR_ROLES)
-		T_FAIL("too many roles");
-	struct as_arg a = { c, ++c->tr->nroles, fn, arg };
-	int st = t_as_user(uid, uid, as_trampoline, &a);
+	int role, st = tr_child(c, c->tr, &USER(uid), fn, arg, &role);
 
-	if (st == T_EXIT_SKIP)
-		t_skip("cannot switch to uid %d", (int)uid);
-	d_chk(c, line, "exit status of the child as another user", st, 0);
-	return a.role;
+	tr_chk(c->tr, line, "exit status of the child as another user", st, 0);
+	return role;
 }
 #define AS_USER(c, uid, fn, arg) d_as_user(c, __LINE__, uid, fn, arg)
 
-/* The spec's answer depends on a capability the process may have. */
-static struct want if_cap(int cap, struct want yes, struct want no)
-{
-	return t_have_cap(cap) ? yes : no;
-}
-
-static void need_uid_switch(void)
-{
-	if (!t_have_cap(CAP_SETUID) || !t_have_cap(CAP_SETGID))
-		t_skip("cannot switch users");
-}
-
 /* ---- Calls that block ---------------------------------------------------- */
 
-static void on_signal(int sig)
-{
-}
-
 /*
- * Fork the process of a call that is meant to block, as uid unless it is
- * -1.  The call's step keeps the trace slot it has now (so the trace
- * order does not depend on when the call returns), and the process gets
- * the next role.  Returns 0 in the child; in the parent the child's pid,
- * once the child sleeps.
+ * Fork the process of a call that is meant to block (tr_bg_fork), as uid
+ * unless it is -1.
  */
 static pid_t bg_fork(struct ctx *c, struct ev *e, struct want w, uid_t uid)
 {
-	if (c->tr->nroles + 1 == TR_ROLES)
-		T_FAIL("too many roles");
-	int role = ++c->tr->nroles;
+	pid_t pid = tr_bg_fork(c->tr, &e->h, w);
 
-	e->want = w;
-	e->ret = NO_RETURN;
-	c->tr->n++;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
 	if (pid == 0) {
-		struct sigaction sa = { .sa_handler = on_signal,
-					.sa_flags = SA_RESTART };
-
-		sigaction(SIGUSR1, &sa, NULL);
-		alarm(20);
-		if (uid != (uid_t)-1 && (setgroups(0, NULL) ||
-		    setresgid(uid, uid, uid) || setresuid(uid, uid, uid)))
+		tr_catch_usr1(SA_RESTART);
+		if (tr_become(&USER(uid)))
 			_exit(T_EXIT_FAIL);
-		return 0;
 	}
-	c->tr->pids[role] = pid;
-	t_wait_sleeping(pid);	/* if it returned at once, its step says so */
 	return pid;
 }
 
@@ -598,26 +427,6 @@ static pid_t d_bg_snd(struct ctx *c, int line, int id, long mtype, int tag,
 	_exit(T_EXIT_PASS);
 }
 
-/* Wait for a blocking call's process, which has recorded its result. */
-static void bg_wait(pid_t pid)
-{
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-}
-
-/* Stop and continue pid: a stop without a handler must not end the call. */
-static void bg_stop_cont(pid_t pid)
-{
-	int st;
-
-	kill(pid, SIGSTOP);
-	while (waitpid(pid, &st, WUNTRACED) < 0 && errno == EINTR)
-		;
-	kill(pid, SIGCONT);
-	t_msleep(10);
-	t_wait_sleeping(pid);
-}
-
 #define BG_RCV(c, id, sz, typ, f, w) \
 	d_bg_rcv(c, __LINE__, -1, id, sz, typ, f, w, 0, TAG_ANY)
 #define BG_RCV_AS(c, uid, id, sz, typ, f, w) \
@@ -627,69 +436,13 @@ static void bg_stop_cont(pid_t pid)
 #define BG_SND(c, id, t, tag, len, f, w) \
 	d_bg_snd(c, __LINE__, id, t, tag, len, f, w)
 
-/* Seconds since the run started are compared; make some pass. */
-static void wait_until(time_t t)
-{
-	while (time(NULL) < t)
-		t_msleep(50);
-}
-
-/* Deterministic generator (splitmix64): same draws on both backends. */
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-#define RND(s, n) ((long)(rnd(s) % (n)))
-
 /* ---- Comparing ----------------------------------------------------------- */
 
-static const char *res_str(char *s, size_t n, long ret, int err)
+/* Why e's message disagrees with the spec's prediction, or NULL. */
+static const char *spec_miss(const struct tr_ev *h, char *s, size_t n)
 {
-	if (ret == NO_RETURN)
-		snprintf(s, n, "no return (still blocked or killed)");
-	else if (ret == -1)
-		snprintf(s, n, "-1 %s", strerrorname_np(err) ?: "0");
-	else
-		snprintf(s, n, "%ld", ret);
-	return s;
-}
+	const struct ev *e = (const struct ev *)h;
 
-static const char *want_str(char *s, size_t n, struct want w)
-{
-	if (w.how == WANT_SUCCESS)
-		return "success";
-	return res_str(s, n, w.ret, w.err);
-}
-
-static int want_met(const struct ev *e)
-{
-	switch (e->want.how) {
-	case WANT_SUCCESS:
-		return e->ret != -1;
-	case WANT_VALUE:
-		return e->ret == e->want.ret;
-	case WANT_ERRNO:
-		return e->ret == -1 && e->err == e->want.err;
-	}
-	return 1;
-}
-
-/* Why e disagrees with the spec's prediction, or NULL. */
-static const char *spec_miss(const struct ev *e, char *s, size_t n)
-{
-	char a[48], b[48];
-
-	if (!want_met(e)) {
-		snprintf(s, n, "got %s, spec says %s",
-			 res_str(a, sizeof(a), e->ret, e->err),
-			 want_str(b, sizeof(b), e->want));
-		return s;
-	}
 	if (!(e->has & HAS_MSG))
 		return NULL;
 	if (e->wmtype && e->mtype != e->wmtype) {
@@ -718,28 +471,19 @@ static void field_str(char *s, size_t n, int type, long long v)
 		snprintf(s, n, "0");
 	else if (type == F_TIME)
 		snprintf(s, n, "start%+lld s", v);
-	else if (type == F_PID && v == SELF)
-		snprintf(s, n, "self");
-	else if (type == F_PID && v > SELF)
-		snprintf(s, n, "child %lld", v);
-	else if (type == F_PID && v < 0)
-		snprintf(s, n, "unknown pid %lld", -v);
+	else if (type == F_PID)
+		tr_role_str(s, n, v);
 	else
 		snprintf(s, n, "%lld", v);
 }
 
-/* Why the two backends' results for one step differ, or NULL. */
-static const char *pair_miss(const struct ev *k, const struct ev *u, char *s,
-			     size_t n)
+/* Why the two backends' data for one step differ, or NULL. */
+static const char *pair_miss(const struct tr_ev *kh, const struct tr_ev *uh,
+			     char *s, size_t n)
 {
+	const struct ev *k = (const struct ev *)kh, *u = (const struct ev *)uh;
 	char a[48], b[48];
 
-	if (k->ret != u->ret || k->err != u->err) {
-		snprintf(s, n, "kernel %s, umq %s",
-			 res_str(a, sizeof(a), k->ret, k->err),
-			 res_str(b, sizeof(b), u->ret, u->err));
-		return s;
-	}
 	if (k->has != u->has) {
 		snprintf(s, n, "kernel returned data %#x, umq %#x", k->has,
 			 u->has);
@@ -785,108 +529,26 @@ static const char *pair_miss(const struct ev *k, const struct ev *u, char *s,
 	return NULL;
 }
 
-#define SHOW_MAX 6	/* differing steps printed in full */
-
-static int show(int shown, int i, const struct ev *e, const char *who,
-		const char *why)
-{
-	if (shown < SHOW_MAX)
-		fprintf(stderr, "#   step %d \"%s\": %s%s\n", i, e->step, who,
-			why);
-	return shown + 1;
-}
-
-/* Print every step where a trace misses the spec or the two differ. */
-static int compare(const struct trace *k, const struct trace *u)
-{
-	int n = k->n < u->n ? k->n : u->n, bad = 0;
-	char s[256];
-
-	for (int i = 0; i < n; i++) {
-		const struct ev *x = &k->ev[i], *y = &u->ev[i];
-		const char *why;
-
-		if ((why = spec_miss(x, s, sizeof(s))))
-			bad = show(bad, i, x, "kernel does not match the spec: ",
-				   why);
-		else if ((why = spec_miss(y, s, sizeof(s))))
-			bad = show(bad, i, y, "umq does not match the spec: ",
-				   why);
-		else if ((why = pair_miss(x, y, s, sizeof(s))))
-			bad = show(bad, i, y, "", why);
-	}
-	if (bad > SHOW_MAX)
-		fprintf(stderr, "#   ... and %d more differing steps\n",
-			bad - SHOW_MAX);
-	return bad;
-}
-
 /* ---- Running ------------------------------------------------------------- */
 
-static struct trace *trace_new(void)
+static void side(int i, struct trace *tr, scenario_fn fn, void *arg)
 {
-	struct trace *tr = mmap(NULL, sizeof(*tr), PROT_READ | PROT_WRITE,
-				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct ctx c = { .b = &backends[i], .tr = tr };
 
-	if (tr == MAP_FAILED)
-		T_FAIL("mmap: %s", strerror(errno));
-	return tr;
-}
-
-static void backend_child(const struct backend *b, struct trace *tr,
-			  scenario_fn fn, void *arg)
-{
-	struct ctx c = { .b = b, .tr = tr };
-
-	if (unshare(CLONE_NEWIPC))
-		T_FAIL("unshare(CLONE_NEWIPC): %s", strerror(errno));
-	if (b->setup && b->setup())
-		T_FAIL("%s: setup: %s", b->name, strerror(errno));
-	tr->nroles = SELF;
-	tr->pids[SELF] = getpid();
+	if (c.b->setup && c.b->setup())
+		T_FAIL("%s: setup: %s", c.b->name, strerror(errno));
 	c.t0 = time(NULL);
-	alarm(30);	/* a call that blocks by mistake names its step */
 	fn(&c, arg);
-	fflush(NULL);
-	_exit(T_EXIT_PASS);
 }
 
-/* Run the scenario on b in a child; returns its wait status. */
-static int run_backend(const struct backend *b, struct trace *tr,
-		       scenario_fn fn, void *arg)
-{
-	int st;
-
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0)
-		backend_child(b, tr, fn, arg);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			T_FAIL("waitpid: %s", strerror(errno));
-	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)
-		t_skip("%s side skipped", b->name);
-	return st;
-}
-
-/* Did the backend's child finish the scenario?  Says why not. */
-static int run_ok(const struct backend *b, const struct trace *tr, int st)
-{
-	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_PASS)
-		return 1;
-	if (WIFSIGNALED(st))
-		fprintf(stderr, "#   %s side killed by signal %d%s",
-			b->name, WTERMSIG(st),
-			WTERMSIG(st) == SIGALRM ? " (timeout)" : "");
-	else
-		fprintf(stderr, "#   %s side exited with %d", b->name,
-			WEXITSTATUS(st));
-	fprintf(stderr, " during step %d \"%s\"\n", tr->n,
-		tr->n < TR_MAX ? tr->ev[tr->n].step : "");
-	return 0;
-}
+static const struct tr_suite suite = {
+	.esize = sizeof(struct ev),
+	.max = TR_MAX,
+	.init = ev_init,
+	.spec_miss = spec_miss,
+	.pair_miss = pair_miss,
+	.side = side,
+};
 
 /*
  * Run fn on both backends in fresh namespaces and fail the case if a step
@@ -894,25 +556,7 @@ static int run_ok(const struct backend *b, const struct trace *tr, int st)
  */
 static void diff_run(scenario_fn fn, void *arg)
 {
-	struct trace *tr[2];
-	int st[2], ok = 1;
-
-	if (!t_kernel_ns())
-		t_skip("no private kernel IPC namespace");
-	for (int i = 0; i < 2; i++) {
-		tr[i] = trace_new();
-		st[i] = run_backend(&backends[i], tr[i], fn, arg);
-	}
-	int bad = compare(tr[0], tr[1]);
-	for (int i = 0; i < 2; i++)
-		ok &= run_ok(&backends[i], tr[i], st[i]);
-	if (ok && tr[0]->n != tr[1]->n)
-		T_FAIL("kernel ran %d steps, umq %d", tr[0]->n, tr[1]->n);
-	if (bad || !ok)
-		T_FAIL("%d of %d steps differ%s", bad, tr[0]->n,
-		       ok ? "" : ", and a side did not finish");
-	for (int i = 0; i < 2; i++)
-		munmap(tr[i], sizeof(*tr[i]));
+	tr_run(&suite, fn, arg);
 }
 
 /*

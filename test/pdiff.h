@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pdiff.h - machinery of the POSIX message queue differential tests.
+ * pdiff.h - the POSIX side of the differential tests (trace.h has the
+ * machinery they share with the System V ones).
  *
  * The approach of diff.h (System V), for mq_*: a scenario drives one
  * backend (the kernel's POSIX queues or umq's) through the d_* wrappers
@@ -29,25 +30,16 @@
 #ifndef PDIFF_H
 #define PDIFF_H
 
-#include "t.h"
+#include "trace.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <limits.h>
-#include <linux/capability.h>
 #include <mqueue.h>
 #include <poll.h>
-#include <sched.h>
-#include <signal.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "umq.h"
 
@@ -264,25 +256,11 @@ static const struct pbackend pbackends[2] = {
 
 /* ---- Traces -------------------------------------------------------------- */
 
-/* What the spec says a call returns. */
-enum { WANT_NONE, WANT_SUCCESS, WANT_VALUE, WANT_ERRNO };
-struct want {
-	int how;
-	long ret;
-	int err;
-};
-#define W_ANY		((struct want){ WANT_NONE, 0, 0 })
-#define W_SUCCESS		((struct want){ WANT_SUCCESS, 0, 0 })
-#define W_RET(v)	((struct want){ WANT_VALUE, (v), 0 })
-#define W_ERR(e)	((struct want){ WANT_ERRNO, -1, (e) })
-
 /* What a step gave back besides its return value. */
 enum { K_NONE, K_MSG, K_ATTR, K_OLD, K_STATUS, K_STAT, K_SIG, K_NKINDS };
 #define NF 6
 #define ANY LONG_MIN		/* a field the spec does not predict */
 #define NOPRIO -1L		/* msg_prio was NULL, or left as it was */
-#define TAG_NONE -1		/* zero-length message */
-#define TAG_BAD -2		/* text is not what was sent */
 
 /* Field names and formats: d decimal, o octal, x hex, p pid role. */
 static const struct { const char *name; char fmt; } kfields[K_NKINDS][NF] = {
@@ -305,32 +283,15 @@ static const struct { const char *name; char fmt; } kfields[K_NKINDS][NF] = {
 		    { "si_value", 'd' } },
 };
 
-#define NO_RETURN LONG_MIN	/* ret of a blocking call that never returned */
-
 struct pev {
-	char step[160];
+	struct tr_ev h;
 	int kind;		/* K_* */
-	struct want want;
-	long ret;
-	int err;
 	long f[NF];		/* what the call gave back */
 	long w[NF];		/* what the spec predicts, or ANY */
 	char line[112];		/* the status line as read */
 };
 
 #define TR_MAX 20000
-#define TR_ROLES 16
-#define TR_NAMES 64
-#define SELF 1		/* role of the backend's own process */
-
-struct trace {
-	int n;			/* steps completed; ev[n] is the one running */
-	int nroles;
-	pid_t pids[TR_ROLES];	/* pid of each role, [0] unused */
-	int nnames;		/* queue names created, removed at the end */
-	char names[TR_NAMES][260];
-	struct pev ev[TR_MAX];
-};
 
 struct ctx {
 	const struct pbackend *b;
@@ -346,46 +307,23 @@ static char sbuf[TEXT_MAX], rbuf[TEXT_MAX];
 
 /* ---- Recording ----------------------------------------------------------- */
 
-__attribute__((format(printf, 3, 4)))
-static struct pev *ev_begin(struct ctx *c, int line, const char *fmt, ...)
+static void ev_init(struct tr_ev *h)
 {
-	struct trace *tr = c->tr;
-	va_list ap;
+	struct pev *e = (struct pev *)h;
 
-	if (tr->n == TR_MAX)
-		T_FAIL("trace full: scenario too long");
-	struct pev *e = &tr->ev[tr->n];
-	memset(e, 0, sizeof(*e));
-	int n = snprintf(e->step, sizeof(e->step), "L%d ", line);
-	va_start(ap, fmt);
-	vsnprintf(e->step + n, sizeof(e->step) - n, fmt, ap);
-	va_end(ap);
 	for (int i = 0; i < NF; i++)
 		e->w[i] = ANY;
-	return e;
 }
 
-static void ev_result(struct pev *e, long ret, int err)
-{
-	e->ret = ret;
-	e->err = ret == -1 ? err : 0;
-}
-
-static void ev_end(struct ctx *c, struct pev *e, struct want w)
-{
-	e->want = w;
-	c->tr->n++;
-}
+#define ev_begin(c, line, ...) \
+	((struct pev *)tr_begin((c)->tr, line, __VA_ARGS__))
+#define ev_result(e, ret, err)	tr_result(&(e)->h, ret, err)
+#define ev_end(c, e, w)		tr_end((c)->tr, &(e)->h, w)
 
 /* Role of a pid; unknown pids stay distinct and visible. */
 static long pid_role(const struct ctx *c, pid_t pid)
 {
-	if (pid == 0)
-		return 0;
-	for (int r = 1; r <= c->tr->nroles; r++)
-		if (c->tr->pids[r] == pid)
-			return r;
-	return -(long)pid;
+	return tr_role(c->tr, pid);
 }
 
 /* The label of a name: quoted, escaped, long ones abridged. */
@@ -440,18 +378,6 @@ static const char *attr_str(char *s, size_t n, const struct mq_attr *a)
 	return s;
 }
 
-/* Remember a name the scenario may have created, to remove it at the end. */
-static void note_name(struct ctx *c, const char *name)
-{
-	struct trace *tr = c->tr;
-
-	for (int i = 0; i < tr->nnames; i++)
-		if (!strcmp(tr->names[i], name))
-			return;
-	if (tr->nnames < TR_NAMES && strlen(name) < sizeof(tr->names[0]))
-		strcpy(tr->names[tr->nnames++], name);
-}
-
 static mqd_t d_open(struct ctx *c, int line, const char *name, int oflag,
 		    mode_t mode, struct mq_attr *attr, struct want w)
 {
@@ -467,7 +393,7 @@ static mqd_t d_open(struct ctx *c, int line, const char *name, int oflag,
 	ev_result(e, d == -1 ? -1 : d >= 0 ? 0 : d, errno);
 	ev_end(c, e, w);
 	if (d != -1 && (oflag & O_CREAT))
-		note_name(c, name);
+		tr_note_name(c->tr, name);
 	return d;
 }
 
@@ -497,32 +423,6 @@ static long d_unlink(struct ctx *c, int line, const char *name,
 	return r;
 }
 
-/* The text of a message tagged t: byte i is t + i. */
-static void fill_text(char *p, size_t len, int tag)
-{
-	for (size_t i = 0; i < len; i++)
-		p[i] = tag + i;
-}
-
-static long text_tag(const char *p, size_t len)
-{
-	if (!len)
-		return TAG_NONE;
-	for (size_t i = 1; i < len; i++)
-		if ((unsigned char)p[i] != (unsigned char)(p[0] + i))
-			return TAG_BAD;
-	return (unsigned char)p[0];
-}
-
-static long fnv(const char *p, size_t len)
-{
-	uint64_t h = 14695981039346656037ull;
-
-	while (len--)
-		h = (h ^ (unsigned char)*p++) * 1099511628211ull;
-	return (long)(h >> 1);
-}
-
 static const char *ts_str(char *s, size_t n, const struct timespec *ts)
 {
 	if (!ts)
@@ -550,7 +450,7 @@ static long d_send(struct ctx *c, int line, const char *dn, mqd_t d,
 	struct pev *e;
 
 	if (buf == sbuf)
-		fill_text(sbuf, len < TEXT_MAX ? len : TEXT_MAX, tag);
+		tr_fill(sbuf, len < TEXT_MAX ? len : TEXT_MAX, tag);
 	else
 		snprintf(bs, sizeof(bs), "buf %p, ", (void *)buf);
 	e = ev_begin(c, line, "%s(%s, %stag %d, len %zu, prio %u%s%s)",
@@ -605,8 +505,8 @@ static void recv_call(struct ctx *c, struct pev *e, mqd_t d, char *buf,
 	/* Also on failure: the priority is written before the text. */
 	e->kind = K_MSG;
 	e->f[0] = p == &prio && prio != 0xdeadbeef ? (long)prio : NOPRIO;
-	e->f[1] = r >= 0 && buf == rbuf ? text_tag(rbuf, r) : ANY;
-	e->f[2] = r >= 0 && buf == rbuf ? fnv(rbuf, r) : ANY;
+	e->f[1] = r >= 0 && buf == rbuf ? tr_tag(rbuf, r) : ANY;
+	e->f[2] = r >= 0 && buf == rbuf ? (long)(tr_fnv(rbuf, r) >> 1) : ANY;
 }
 
 static unsigned prio_slot;	/* any valid msg_prio pointer */
@@ -623,7 +523,7 @@ static long d_recv(struct ctx *c, int line, const char *dn, mqd_t d,
 	e->w[0] = m.prio;
 	e->w[1] = m.tag;
 	ev_end(c, e, w);
-	return e->ret;
+	return e->h.ret;
 }
 
 static void attr_fields(long *f, const struct mq_attr *a)
@@ -886,29 +786,6 @@ static long d_thread_ran(struct ctx *c, int line, int ms, struct want w)
 	return r;
 }
 
-static long d_limit(struct ctx *c, int line, const char *which, long v,
-		    struct want w)
-{
-	struct pev *e = ev_begin(c, line, "set %s = %ld", which, v);
-
-	errno = 0;
-	int r = c->b->set_limit(which, v);
-	ev_result(e, r, errno);
-	ev_end(c, e, w);
-	return r;
-}
-
-/* A value the scenario computed, and the one the spec gives. */
-static long d_chk(struct ctx *c, int line, const char *what, long got,
-		  long v)
-{
-	struct pev *e = ev_begin(c, line, "%s", what);
-
-	ev_result(e, got, 0);
-	ev_end(c, e, W_RET(v));
-	return got;
-}
-
 #define OPEN(c, n, fl, mode, attr, w) \
 	d_open(c, __LINE__, n, fl, mode, attr, w)
 #define OPEN2(c, n, fl, w)	d_open(c, __LINE__, n, fl, 0, NULL, w)
@@ -954,38 +831,8 @@ static long d_chk(struct ctx *c, int line, const char *what, long got,
 	d_sigwait(c, __LINE__, ms, W_RET(signo), code, role, uid, value)
 #define NO_SIGNAL(c, ms) \
 	d_sigwait(c, __LINE__, ms, W_ERR(EAGAIN), ANY, ANY, ANY, ANY)
-#define LIMIT(c, which, v, w)	d_limit(c, __LINE__, which, v, w)
-#define CHK(c, expr, v)		d_chk(c, __LINE__, #expr, (expr), (v))
 
 /* ---- Other processes ----------------------------------------------------- */
-
-typedef void (*scenario_fn)(struct ctx *c, void *arg);
-
-/* Who a child runs as: uid -1 keeps the caller's credentials. */
-struct who {
-	uid_t uid;
-	gid_t gid;
-	int ngroups;
-	gid_t groups[4];
-};
-#define SAME_USER ((struct who){ (uid_t)-1, (gid_t)-1, 0, { 0 } })
-#define USER(u) ((struct who){ (u), (u), 0, { 0 } })
-
-static int become(const struct who *w)
-{
-	if (w->uid == (uid_t)-1)
-		return 0;
-	return setgroups(w->ngroups, w->groups) ||
-	       setresgid(w->gid, w->gid, w->gid) ||
-	       setresuid(w->uid, w->uid, w->uid) ? -1 : 0;
-}
-
-static int new_role(struct ctx *c)
-{
-	if (c->tr->nroles + 1 == TR_ROLES)
-		T_FAIL("too many roles");
-	return ++c->tr->nroles;
-}
 
 /*
  * Run fn in a child process as w, recording into the same trace; returns
@@ -994,95 +841,30 @@ static int new_role(struct ctx *c)
 static int d_child(struct ctx *c, int line, struct who w, scenario_fn fn,
 		   void *arg)
 {
-	int role = new_role(c), st;
+	int role, st = tr_child(c, c->tr, &w, fn, arg, &role);
 
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		c->tr->pids[role] = getpid();
-		if (become(&w)) {
-			fprintf(stderr, "#   cannot become %d:%d: %s\n",
-				(int)w.uid, (int)w.gid, strerror(errno));
-			_exit(T_EXIT_SKIP);
-		}
-		fn(c, arg);
-		fflush(NULL);
-		_exit(T_EXIT_PASS);
-	}
-	c->tr->pids[role] = pid;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			T_FAIL("waitpid: %s", strerror(errno));
-	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)
-		t_skip("cannot switch to uid %d", (int)w.uid);
-	d_chk(c, line, "exit status of a child", WIFEXITED(st) ?
-	      WEXITSTATUS(st) : 128 + WTERMSIG(st), 0);
+	tr_chk(c->tr, line, "exit status of a child", st, 0);
 	return role;
 }
 #define CHILD(c, w, fn, arg) d_child(c, __LINE__, w, fn, arg)
 
-static void need_uid_switch(void)
-{
-	if (!t_have_cap(CAP_SETUID) || !t_have_cap(CAP_SETGID))
-		t_skip("cannot switch users");
-}
-
-/* The spec's answer depends on a capability the process may have. */
-static struct want if_cap(int cap, struct want yes, struct want no)
-{
-	return t_have_cap(cap) ? yes : no;
-}
-
 /* ---- Calls that block ---------------------------------------------------- */
 
-static void on_signal(int sig)
-{
-}
-
-/* In the process of a blocking call: its SIGUSR1 handler and nice value. */
-static void bg_setup(const struct ctx *c)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t set;
-
-	if (c->bg_handler) {
-		sa.sa_flags = c->bg_handler == 2 ? SA_RESTART : 0;
-		sigaction(SIGUSR1, &sa, NULL);
-		sigemptyset(&set);
-		sigaddset(&set, SIGUSR1);
-		sigprocmask(SIG_UNBLOCK, &set, NULL);
-	}
-	if (c->bg_nice && setpriority(PRIO_PROCESS, 0, c->bg_nice))
-		T_FAIL("setpriority: %s", strerror(errno));
-}
-
 /*
- * Fork the process of a call that is meant to block.  The call's step
- * keeps the trace slot it has now (so the trace order does not depend on
- * when it returns).  Returns 0 in the child; in the parent the child's
- * pid, once the child sleeps.
+ * Fork the process of a call that is meant to block (tr_bg_fork), with
+ * the SIGUSR1 handler and nice value that c asks for.
  */
 static pid_t bg_fork(struct ctx *c, struct pev *e, struct want w)
 {
-	int role = new_role(c);
+	pid_t pid = tr_bg_fork(c->tr, &e->h, w);
 
-	e->want = w;
-	e->ret = NO_RETURN;
-	c->tr->n++;
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		alarm(20);
-		bg_setup(c);
-		return 0;
-	}
-	c->tr->pids[role] = pid;
-	t_wait_sleeping(pid);	/* if it returned at once, its step says so */
-	return pid;
+	if (pid)
+		return pid;
+	if (c->bg_handler)
+		tr_catch_usr1(c->bg_handler == 2 ? SA_RESTART : 0);
+	if (c->bg_nice && setpriority(PRIO_PROCESS, 0, c->bg_nice))
+		T_FAIL("setpriority: %s", strerror(errno));
+	return 0;
 }
 
 static pid_t d_bg_recv(struct ctx *c, int line, const char *dn, mqd_t d,
@@ -1107,7 +889,7 @@ static pid_t d_bg_send(struct ctx *c, int line, const char *dn, mqd_t d,
 {
 	char ts_s[48];
 
-	fill_text(sbuf, len, tag);
+	tr_fill(sbuf, len, tag);
 	struct pev *e = ev_begin(c, line, "blocking mq_%ssend(%s, tag %d, "
 				 "len %zu, prio %u%s%s)",
 				 ts == TS_NONE ? "" : "timed", dn, tag, len,
@@ -1150,33 +932,6 @@ static pid_t d_bg_poll(struct ctx *c, int line, const char *dn, mqd_t d,
 	_exit(T_EXIT_PASS);
 }
 
-static void bg_wait(pid_t pid)
-{
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-}
-
-/* Stop and continue pid: a stop without a handler must not end the call. */
-static void bg_stop_cont(pid_t pid)
-{
-	int st;
-
-	kill(pid, SIGSTOP);
-	while (waitpid(pid, &st, WUNTRACED) < 0 && errno == EINTR)
-		;
-	kill(pid, SIGCONT);
-	t_msleep(10);
-	t_wait_sleeping(pid);
-}
-
-/* Interrupt pid with SIGUSR1; give a restarted call time to sleep again. */
-static void bg_interrupt(pid_t pid)
-{
-	kill(pid, SIGUSR1);
-	t_msleep(20);
-	t_wait_sleeping(pid);
-}
-
 #define BG_RECV(c, d, len, w, m) \
 	d_bg_recv(c, __LINE__, #d, d, len, TS_NONE, w, m)
 #define BG_TRECV(c, d, len, ts, w, m) \
@@ -1187,50 +942,7 @@ static void bg_interrupt(pid_t pid)
 	d_bg_send(c, __LINE__, #d, d, len, prio, tag, ts, w)
 #define BG_POLL(c, d, want) d_bg_poll(c, __LINE__, #d, d, want)
 
-/* Deterministic generator (splitmix64): same draws on both backends. */
-static uint64_t rnd(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-#define RND(s, n) ((long)(rnd(s) % (n)))
-
 /* ---- Comparing ----------------------------------------------------------- */
-
-static const char *res_str(char *s, size_t n, long ret, int err)
-{
-	if (ret == NO_RETURN)
-		snprintf(s, n, "no return (still blocked or killed)");
-	else if (ret == -1)
-		snprintf(s, n, "-1 %s", strerrorname_np(err) ?: "0");
-	else
-		snprintf(s, n, "%ld", ret);
-	return s;
-}
-
-static const char *want_str(char *s, size_t n, struct want w)
-{
-	if (w.how == WANT_SUCCESS)
-		return "success";
-	return res_str(s, n, w.ret, w.err);
-}
-
-static int want_met(const struct pev *e)
-{
-	switch (e->want.how) {
-	case WANT_SUCCESS:
-		return e->ret != -1 && e->ret != NO_RETURN;
-	case WANT_VALUE:
-		return e->ret == e->want.ret;
-	case WANT_ERRNO:
-		return e->ret == -1 && e->err == e->want.err;
-	}
-	return 1;
-}
 
 static const char *field_str(char *s, size_t n, char fmt, long v)
 {
@@ -1240,12 +952,8 @@ static const char *field_str(char *s, size_t n, char fmt, long v)
 		snprintf(s, n, "%#lo", v);
 	else if (fmt == 'x')
 		snprintf(s, n, "%#lx", v);
-	else if (fmt == 'p' && v == SELF)
-		snprintf(s, n, "self");
-	else if (fmt == 'p' && v > SELF)
-		snprintf(s, n, "child %ld", v);
-	else if (fmt == 'p' && v < 0)
-		snprintf(s, n, "unknown pid %ld", -v);
+	else if (fmt == 'p')
+		tr_role_str(s, n, v);
 	else
 		snprintf(s, n, "%ld", v);
 	return s;
@@ -1268,17 +976,12 @@ static const char *line_str(char *s, size_t n, const char *line)
 	return s;
 }
 
-/* Why e disagrees with the spec's prediction, or NULL. */
-static const char *spec_miss(const struct pev *e, char *s, size_t n)
+/* Why what e gave back disagrees with the spec's prediction, or NULL. */
+static const char *spec_miss(const struct tr_ev *h, char *s, size_t n)
 {
+	const struct pev *e = (const struct pev *)h;
 	char a[128], b[64];
 
-	if (!want_met(e)) {
-		snprintf(s, n, "got %s, spec says %s",
-			 res_str(a, sizeof(a), e->ret, e->err),
-			 want_str(b, sizeof(b), e->want));
-		return s;
-	}
 	if (e->kind == K_STATUS && e->w[4] == 1 && e->f[4] != 1) {
 		snprintf(s, n, "got \"%s\", not in the kernel's format",
 			 line_str(a, sizeof(a), e->line));
@@ -1298,18 +1001,14 @@ static const char *spec_miss(const struct pev *e, char *s, size_t n)
 	return NULL;
 }
 
-/* Why the two backends' results for one step differ, or NULL. */
-static const char *pair_miss(const struct pev *k, const struct pev *u,
+/* Why what the two backends gave back for one step differs, or NULL. */
+static const char *pair_miss(const struct tr_ev *kh, const struct tr_ev *uh,
 			     char *s, size_t n)
 {
+	const struct pev *k = (const struct pev *)kh;
+	const struct pev *u = (const struct pev *)uh;
 	char a[64], b[64];
 
-	if (k->ret != u->ret || k->err != u->err) {
-		snprintf(s, n, "kernel %s, umq %s",
-			 res_str(a, sizeof(a), k->ret, k->err),
-			 res_str(b, sizeof(b), u->ret, u->err));
-		return s;
-	}
 	if (k->kind != u->kind) {
 		snprintf(s, n, "kernel gave data of kind %d, umq %d", k->kind,
 			 u->kind);
@@ -1343,80 +1042,14 @@ static const char *pair_miss(const struct pev *k, const struct pev *u,
  * may be another file (a FIFO), and then the permissions the mode implies
  * are tested by opening as another user instead.
  */
-static int umq_stat_moot(const struct pev *u)
+static int umq_stat_moot(const struct tr_ev *h)
 {
+	const struct pev *u = (const struct pev *)h;
+
 	return u->kind == K_STAT && u->f[0] != S_IFREG;
 }
 
-#define SHOW_MAX 6	/* differing steps printed in full */
-
-static int show(int shown, int i, const struct pev *e, const char *who,
-		const char *why)
-{
-	if (shown < SHOW_MAX)
-		fprintf(stderr, "#   step %d \"%s\": %s%s\n", i, e->step, who,
-			why);
-	return shown + 1;
-}
-
-/* With $UMQ_TRACE set, every step of both traces, for a post-mortem. */
-static void dump(const struct trace *k, const struct trace *u)
-{
-	int n = k->n > u->n ? k->n : u->n;
-	char a[64], b[64];
-
-	for (int i = 0; i < n; i++) {
-		const struct pev *x = &k->ev[i], *y = &u->ev[i];
-
-		fprintf(stderr, "#   %5d %-70s | %-16s | %s\n", i,
-			i < k->n ? x->step : y->step,
-			i < k->n ? res_str(a, sizeof(a), x->ret, x->err) : "",
-			i < u->n ? res_str(b, sizeof(b), y->ret, y->err) : "");
-	}
-}
-
-/* Print every step where a trace misses the spec or the two differ. */
-static int compare(const struct trace *k, const struct trace *u)
-{
-	int n = k->n < u->n ? k->n : u->n, bad = 0, moot = 0;
-	char s[320];
-
-	for (int i = 0; i < n; i++) {
-		const struct pev *x = &k->ev[i], *y = &u->ev[i];
-		const char *why;
-
-		if ((why = spec_miss(x, s, sizeof(s)))) {
-			bad = show(bad, i, x,
-				   "kernel does not match the spec: ", why);
-		} else if (umq_stat_moot(y)) {
-			moot++;
-		} else if ((why = spec_miss(y, s, sizeof(s)))) {
-			bad = show(bad, i, y, "umq does not match the spec: ",
-				   why);
-		} else if ((why = pair_miss(x, y, s, sizeof(s)))) {
-			bad = show(bad, i, y, "", why);
-		}
-	}
-	if (bad > SHOW_MAX)
-		fprintf(stderr, "#   ... and %d more differing steps\n",
-			bad - SHOW_MAX);
-	if (moot)
-		t_note("%d fstat steps not compared: umq's descriptor is not "
-		       "the queue's file", moot);
-	return bad;
-}
-
 /* ---- Running ------------------------------------------------------------- */
-
-static struct trace *trace_new(void)
-{
-	struct trace *tr = mmap(NULL, sizeof(*tr), PROT_READ | PROT_WRITE,
-				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (tr == MAP_FAILED)
-		T_FAIL("mmap: %s", strerror(errno));
-	return tr;
-}
 
 /*
  * Remove the queues the scenario created: their RLIMIT_MSGQUEUE charge
@@ -1430,64 +1063,31 @@ static void remove_names(struct ctx *c)
 		c->b->unlink(c->tr->names[i]);
 }
 
-static void backend_child(struct ctx *c, scenario_fn fn, void *arg)
+static void side(int i, struct trace *tr, scenario_fn fn, void *arg)
 {
+	struct ctx c = { .b = &pbackends[i], .tr = tr };
 	sigset_t set;
 
-	if (unshare(CLONE_NEWIPC))
-		T_FAIL("unshare(CLONE_NEWIPC): %s", strerror(errno));
-	if (c->b->setup && c->b->setup())
-		T_FAIL("%s: setup: %s", c->b->name, strerror(errno));
+	if (c.b->setup && c.b->setup())
+		T_FAIL("%s: setup: %s", c.b->name, strerror(errno));
 	notify_sigset(&set);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	umask(022);
-	c->tr->nroles = SELF;
-	c->tr->pids[SELF] = getpid();
-	alarm(30);	/* a call that blocks by mistake names its step */
-	fn(c, arg);
-	remove_names(c);
-	fflush(NULL);
-	_exit(T_EXIT_PASS);
+	fn(&c, arg);
+	remove_names(&c);
 }
 
-/* Run the scenario on backend i in a child; returns its wait status. */
-static int run_backend(int i, struct trace *tr, scenario_fn fn, void *arg)
-{
-	struct ctx c = { .b = &pbackends[i], .tr = tr };
-	int st;
-
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0)
-		backend_child(&c, fn, arg);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			T_FAIL("waitpid: %s", strerror(errno));
-	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)
-		t_skip("%s side skipped", c.b->name);
-	return st;
-}
-
-/* Did the backend's child finish the scenario?  Says why not. */
-static int run_ok(int i, const struct trace *tr, int st)
-{
-	const char *name = pbackends[i].name;
-
-	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_PASS)
-		return 1;
-	if (WIFSIGNALED(st))
-		fprintf(stderr, "#   %s side killed by signal %d%s", name,
-			WTERMSIG(st),
-			WTERMSIG(st) == SIGALRM ? " (timeout)" : "");
-	else
-		fprintf(stderr, "#   %s side exited with %d", name,
-			WEXITSTATUS(st));
-	fprintf(stderr, " during step %d \"%s\"\n", tr->n,
-		tr->n < TR_MAX ? tr->ev[tr->n].step : "");
-	return 0;
-}
+static const struct tr_suite suite = {
+	.esize = sizeof(struct pev),
+	.max = TR_MAX,
+	.init = ev_init,
+	.spec_miss = spec_miss,
+	.pair_miss = pair_miss,
+	.moot = umq_stat_moot,
+	.moot_note = "%d fstat steps not compared: umq's descriptor is not "
+		     "the queue's file",
+	.side = side,
+};
 
 /*
  * Run fn on both backends in fresh namespaces and fail the case if a step
@@ -1495,27 +1095,7 @@ static int run_ok(int i, const struct trace *tr, int st)
  */
 static void pdiff_run(scenario_fn fn, void *arg)
 {
-	struct trace *tr[2];
-	int st[2], ok = 1;
-
-	if (!t_kernel_ns())
-		t_skip("no private kernel IPC namespace");
-	for (int i = 0; i < 2; i++) {
-		tr[i] = trace_new();
-		st[i] = run_backend(i, tr[i], fn, arg);
-	}
-	if (getenv("UMQ_TRACE"))
-		dump(tr[0], tr[1]);
-	int bad = compare(tr[0], tr[1]);
-	for (int i = 0; i < 2; i++)
-		ok &= run_ok(i, tr[i], st[i]);
-	if (ok && tr[0]->n != tr[1]->n)
-		T_FAIL("kernel ran %d steps, umq %d", tr[0]->n, tr[1]->n);
-	if (bad || !ok)
-		T_FAIL("%d of %d steps differ%s", bad, tr[0]->n,
-		       ok ? "" : ", and a side did not finish");
-	for (int i = 0; i < 2; i++)
-		munmap(tr[i], sizeof(*tr[i]));
+	tr_run(&suite, fn, arg);
 }
 
 #define PDIFF_CASE(name)                                                \

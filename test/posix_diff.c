@@ -15,7 +15,7 @@
  *
  * To check the scenarios against the kernel alone, without libumq:
  *   gcc -D_GNU_SOURCE -DKERNEL_ONLY -Iinclude -std=gnu11 -pthread \
- *	-o /tmp/posix_diff test/posix_diff.c test/t.c
+ *	-o /tmp/posix_diff test/posix_diff.c test/t.c test/trace.c
  *
  * Not compared, as accepted differences: POLLOUT readiness, read() and
  * write() on a umq descriptor (umq_mq_status stands in for read), and

@@ -11,9 +11,12 @@
  *
  * Against the kernel alone (umq_* mapped to the kernel's calls):
  *   gcc -D_GNU_SOURCE -DKERNEL_ONLY -Iinclude -Isrc -std=gnu11 -Wall \
- *       -Wextra -pthread -o /tmp/posix_mp test/posix_mp.c test/t.c -lrt
+ *       -Wextra -pthread -o /tmp/posix_mp test/posix_mp.c test/t.c \
+ *       test/call.c -lrt
+ * (sysv_block and sysv_perm build the same way.)
  */
-#include "t.h"
+#include "backend.h"
+#include "call.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -29,137 +32,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "umq.h"
-
-/* The status line of a kernel queue: read() of a readable descriptor. */
-static ssize_t k_status(mqd_t q, char *buf, size_t len)
-{
-	ssize_t n = pread(q, buf, len - 1, 0);
-
-	if (n >= 0)
-		buf[n] = 0;
-	return n;
-}
-
-#ifdef KERNEL_ONLY
-/* Check the scenarios kernel-vs-kernel while the library is not there. */
-#define umq_mq_open mq_open
-#define umq_mq_close mq_close
-#define umq_mq_unlink mq_unlink
-#define umq_mq_send mq_send
-#define umq_mq_timedsend mq_timedsend
-#define umq_mq_receive mq_receive
-#define umq_mq_timedreceive mq_timedreceive
-#define umq_mq_getattr mq_getattr
-#define umq_mq_setattr mq_setattr
-#define umq_mq_notify mq_notify
-#define umq_mq_status k_status
-#define umq_msgget t_k_msgget
-#define umq_msgsnd t_k_msgsnd
-#define umq_msgctl t_k_msgctl
-int umq_ns_use(const char *dir)
-{
-	(void)dir;
-	return 0;
-}
-/* The umq-only cases skip before calling these. */
-int umq_mq_clocksend(mqd_t q, const char *p, size_t n, unsigned prio,
-		     clockid_t c, const struct timespec *t)
-{
-	(void)q; (void)p; (void)n; (void)prio; (void)c; (void)t;
-	errno = ENOSYS;
-	return -1;
-}
-ssize_t umq_mq_clockreceive(mqd_t q, char *p, size_t n, unsigned *prio,
-			    clockid_t c, const struct timespec *t)
-{
-	(void)q; (void)p; (void)n; (void)prio; (void)c; (void)t;
-	errno = ENOSYS;
-	return -1;
-}
-int umq_msgclocksnd(int id, const void *p, size_t n, int flg, clockid_t c,
-		    const struct timespec *t)
-{
-	(void)id; (void)p; (void)n; (void)flg; (void)c; (void)t;
-	errno = ENOSYS;
-	return -1;
-}
-ssize_t umq_msgclockrcv(int id, void *p, size_t n, long type, int flg,
-			clockid_t c, const struct timespec *t)
-{
-	(void)id; (void)p; (void)n; (void)type; (void)flg; (void)c; (void)t;
-	errno = ENOSYS;
-	return -1;
-}
-#define UMQ_ON_KERNEL 1
-#else
-#define UMQ_ON_KERNEL 0
-#endif
-
-/* ---- Backends ------------------------------------------------------------ */
-
-struct backend {
-	const char *name;
-	mqd_t (*open)(const char *, int, ...);
-	int (*close)(mqd_t);
-	int (*unlink)(const char *);
-	int (*send)(mqd_t, const char *, size_t, unsigned);
-	int (*timedsend)(mqd_t, const char *, size_t, unsigned,
-			 const struct timespec *);
-	ssize_t (*receive)(mqd_t, char *, size_t, unsigned *);
-	ssize_t (*timedreceive)(mqd_t, char *, size_t, unsigned *,
-				const struct timespec *);
-	int (*getattr)(mqd_t, struct mq_attr *);
-	int (*setattr)(mqd_t, const struct mq_attr *, struct mq_attr *);
-	int (*notify)(mqd_t, const struct sigevent *);
-	/* Only on a readable descriptor: that is all the kernel offers. */
-	ssize_t (*status)(mqd_t, char *, size_t);
-	int kernel;	/* runs only in a private IPC namespace */
-};
-
-static const struct backend backends[] = {
-	{ "kernel", mq_open, mq_close, mq_unlink, mq_send, mq_timedsend,
-	  mq_receive, mq_timedreceive, mq_getattr, mq_setattr, mq_notify,
-	  k_status, 1 },
-	{ "umq", umq_mq_open, umq_mq_close, umq_mq_unlink, umq_mq_send,
-	  umq_mq_timedsend, umq_mq_receive, umq_mq_timedreceive,
-	  umq_mq_getattr, umq_mq_setattr, umq_mq_notify, umq_mq_status,
-	  UMQ_ON_KERNEL },
-};
-
-static const struct backend *B;	/* the backend of the running half */
-
-/* Each half runs the scenario with B set to its backend (t_both). */
-static void (*scenario)(void);
-
-static const char *b_name(size_t i)
-{
-	return backends[i].name;
-}
-
-static bool b_kernel(size_t i)
-{
-	return backends[i].kernel;
-}
-
-static void b_run(size_t i)
-{
-	B = &backends[i];
-	scenario();
-}
-
-static void both(void (*fn)(void))
-{
-	scenario = fn;
-	t_both(sizeof(backends) / sizeof(backends[0]), b_name, b_kernel,
-	       b_run);
-}
-
-/* A case named name that runs the body below it on both backends. */
-#define BOTH(name)							\
-	static void s_##name(void);					\
-	T_CASE(name) { both(s_##name); }				\
-	static void s_##name(void)
+#define B (&mq_backends[half])	/* the backend of the running half */
 
 /* A case for what only umq has (the clock calls). */
 #define UMQ(name)							\
@@ -168,7 +41,7 @@ static void both(void (*fn)(void))
 	{								\
 		if (UMQ_ON_KERNEL)					\
 			t_skip("umq only, and this is a KERNEL_ONLY build"); \
-		B = &backends[1];					\
+		half = 1;						\
 		s_##name();						\
 	}								\
 	static void s_##name(void)
@@ -176,27 +49,9 @@ static void both(void (*fn)(void))
 /* ---- Common helpers ------------------------------------------------------ */
 
 #define MSGSIZE 64	/* mq_msgsize of the scenarios' queues */
-#define WAIT_MS 5000	/* longest wait for something that must happen */
-#define GRACE_MS 50	/* time a wrong wake-up gets to show */
+#define WAIT_MS T_WAIT_MS
+#define GRACE_MS T_GRACE_MS
 #define NOTE_SIG SIGUSR2	/* notifications; SIGUSR1 interrupts calls */
-
-static void *shared(size_t n)
-{
-	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		T_FAIL("mmap: %s", strerror(errno));
-	return p;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* An absolute deadline ms from now (in the past if ms < 0) on clk. */
 static struct timespec deadline(clockid_t clk, long ms)
@@ -344,65 +199,22 @@ static void expect_status(mqd_t q, unsigned long qsize, int notify,
 	expect_line(got, qsize, notify, signo, pid);
 }
 
-/* Wait up to ms for a state change of pid (waitpid flags); -1 if none. */
-static int wait_child(pid_t pid, int flags, int ms)
-{
-	int st;
-
-	for (int i = 0; i < ms; i++) {
-		pid_t r = waitpid(pid, &st, flags | WNOHANG);
-
-		if (r == pid)
-			return st;
-		if (r < 0 && errno != EINTR)
-			T_FAIL("waitpid(%d): %s", (int)pid, strerror(errno));
-		t_msleep(1);
-	}
-	return -1;
-}
-
-static void exited_ok(pid_t pid, int st, const char *what)
-{
-	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)
-		t_skip("%s: could not switch user", what);
-	if (WIFSIGNALED(st))
-		T_FAIL("%s: pid %d killed by signal %d", what, (int)pid,
-		       WTERMSIG(st));
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != T_EXIT_PASS)
-		T_FAIL("%s: pid %d ended with status %#x", what, (int)pid, st);
-}
-
-static pid_t spawn(void (*fn)(void *), void *arg)
-{
-	fflush(NULL);
-	pid_t pid = fork();
-
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		fn(arg);
-		fflush(NULL);
-		_exit(T_EXIT_PASS);
-	}
-	return pid;
-}
-
 static void reap_pid(pid_t pid, int ms, const char *what)
 {
-	int st = wait_child(pid, 0, ms);
+	int st = t_wait_child(pid, 0, ms);
 
 	if (st == -1) {
 		kill(pid, SIGKILL);
 		T_FAIL("%s (pid %d) did not finish in %d ms", what, (int)pid,
 		       ms);
 	}
-	exited_ok(pid, st, what);
+	t_exited_ok(pid, st, what);
 }
 
 /* Run fn in a child process, which must pass (its T_* checks included). */
 static void in_child(void (*fn)(void *), void *arg, const char *what)
 {
-	reap_pid(spawn(fn, arg), WAIT_MS, what);
+	reap_pid(t_spawn(fn, arg), WAIT_MS, what);
 }
 
 static int wait_value(int *p, int v, int ms)
@@ -419,10 +231,10 @@ static int wait_value(int *p, int v, int ms)
 static void wait_flag(int *p, int v, pid_t child, const char *what)
 {
 	for (int i = 0; __atomic_load_n(p, __ATOMIC_ACQUIRE) < v; i++) {
-		int st = wait_child(child, 0, 1);
+		int st = t_wait_child(child, 0, 1);
 
 		if (st != -1) {
-			exited_ok(child, st, what);
+			t_exited_ok(child, st, what);
 			T_FAIL("%s ended early", what);
 		}
 		if (i == WAIT_MS)
@@ -441,12 +253,6 @@ static void spin_us(long us)
 		clock_gettime(CLOCK_MONOTONIC, &b);
 	while ((b.tv_sec - a.tv_sec) * 1000000 +
 	       (b.tv_nsec - a.tv_nsec) / 1000 < us);
-}
-
-static void need_root(void)
-{
-	if (geteuid() != 0)
-		t_skip("needs root to act as other users");
 }
 
 /* ---- Run ahead of a woken process ---------------------------------------- */
@@ -519,6 +325,7 @@ static const int acc_flag[] = { O_RDWR, O_RDONLY, O_WRONLY };
 
 /* One call made by a child process; the results land in shared memory. */
 struct op {
+	struct t_call call;
 	int kind;
 	char name[32];		/* the queue the child opens, "" = use fd */
 	int acc;		/* ... with this access mode (ACC_*) */
@@ -532,14 +339,8 @@ struct op {
 	int pin;		/* run on rt_cpu() only */
 	int on_sig;		/* install a SIGUSR1 handler first */
 	int sa_flags;		/* ... with these flags */
-	pid_t child;		/* what the parent reaps */
-	int reaped, status;	/* the parent's: reaped in launch() */
-	pid_t pid;		/* the caller (a grandchild when as a user) */
 	char setup[64];		/* why the call could not be made */
 	int handled;		/* the SIGUSR1 handler ran */
-	int done;
-	long ret;
-	int err;
 	unsigned got_prio;
 	int revents;		/* poll/epoll events, select: FD_ISSET */
 	char got[MSGSIZE + 1];
@@ -557,7 +358,7 @@ static void on_usr1(int sig)
 
 static struct op *ops(int n)
 {
-	return shared(n * sizeof(struct op));
+	return t_shared(n * sizeof(struct op));
 }
 
 static long op_poll(struct op *o, mqd_t q)
@@ -679,28 +480,29 @@ static void do_op(struct op *o)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	cur_op = o;
 	if (!op_setup(o, &q, &ep)) {
-		__atomic_store_n(&o->pid, getpid(), __ATOMIC_RELEASE);
-		__atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
+		t_call_begin(&o->call);
+		t_call_end(&o->call, 0, 0);
 		return;
 	}
-	long t0 = now_ms();
-	__atomic_store_n(&o->pid, getpid(), __ATOMIC_RELEASE);
+	long t0 = t_now_ms();
+	t_call_begin(&o->call);
 	errno = 0;
-	o->ret = op_call(o, q, ep);
-	o->err = errno;
-	o->elapsed_ms = now_ms() - t0;
-	if (is_receive(o->kind) && o->ret >= 0 && o->ret <= MSGSIZE)
-		o->got[o->ret] = 0;
-	__atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
+	long ret = op_call(o, q, ep);
+	int err = errno;
+	o->elapsed_ms = t_now_ms() - t0;
+	if (is_receive(o->kind) && ret >= 0 && ret <= MSGSIZE)
+		o->got[ret] = 0;
+	t_call_end(&o->call, ret, err);
 }
 
-static void op_as_user(void *arg)
+static void op_run(void *arg)
 {
 	do_op(arg);
 }
 
-static const char *op_name(const struct op *o)
+static const char *op_name(const void *p)
 {
+	const struct op *o = p;
 	static const char *const names[] = {
 		"mq_receive", "mq_send", "mq_timedreceive", "mq_timedsend",
 		"umq_mq_clockreceive", "umq_mq_clocksend", "poll", "select",
@@ -721,8 +523,9 @@ static const char *op_name(const struct op *o)
 	return s;
 }
 
-static const char *op_result(const struct op *o)
+static const char *op_result(const void *p)
 {
+	const struct op *o = p;
 	static char buf[2][160];
 	static int k;
 	char *s = buf[k ^= 1];
@@ -730,49 +533,26 @@ static const char *op_result(const struct op *o)
 
 	if (o->setup[0])
 		snprintf(s, len, "could not start: %s", o->setup);
-	else if (!__atomic_load_n(&o->done, __ATOMIC_ACQUIRE))
+	else if (!__atomic_load_n(&o->call.done, __ATOMIC_ACQUIRE))
 		return "is still blocked";
-	else if (o->ret == -1)
+	else if (o->call.ret == -1)
 		snprintf(s, len, "returned -1 %s after %ld ms",
-			 ename(o->err), o->elapsed_ms);
+			 ename(o->call.err), o->elapsed_ms);
 	else if (is_receive(o->kind))
 		snprintf(s, len, "returned %ld (\"%s\", prio %u)",
-			 o->ret, o->got, o->got_prio);
+			 o->call.ret, o->got, o->got_prio);
 	else
 		snprintf(s, len, "returned %ld (events %#x) after %ld "
-			 "ms", o->ret, o->revents, o->elapsed_ms);
+			 "ms", o->call.ret, o->revents, o->elapsed_ms);
 	return s;
 }
+
+static const struct t_call_ops calls = { op_run, op_name, op_result };
 
 /* Fork o's child (as uid:gid unless uid is -1) and wait for its call. */
 static void launch(struct op *o, uid_t uid, gid_t gid)
 {
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		if (uid != (uid_t)-1)
-			_exit(t_as_user(uid, gid, op_as_user, o));
-		do_op(o);
-		_exit(T_EXIT_PASS);
-	}
-	o->child = pid;	/* o is shared: the child must not write this */
-	for (int i = 0; !__atomic_load_n(&o->pid, __ATOMIC_ACQUIRE); i++) {
-		int st = wait_child(o->child, 0, 1);
-
-		if (st != -1) {
-			o->reaped = 1;
-			o->status = st;
-			/* It may have made a quick call and gone since. */
-			if (__atomic_load_n(&o->pid, __ATOMIC_ACQUIRE))
-				break;
-			exited_ok(o->child, st, op_name(o));
-			T_FAIL("%s ended before its call", op_name(o));
-		}
-		if (i == WAIT_MS)
-			T_FAIL("%s: the child never started", op_name(o));
-	}
+	t_call_launch(&calls, o, uid, gid);
 	if (o->setup[0])
 		T_FAIL("%s %s", op_name(o), op_result(o));
 }
@@ -781,26 +561,14 @@ static void launch(struct op *o, uid_t uid, gid_t gid)
 static void start(struct op *o)
 {
 	launch(o, -1, -1);
-	if (t_wait_sleeping(o->pid))
-		T_FAIL("%s in pid %d should block but %s", op_name(o),
-		       (int)o->pid, op_result(o));
-}
-
-static void reap(struct op *o)
-{
-	int st = o->reaped ? o->status : wait_child(o->child, 0, WAIT_MS);
-
-	if (st == -1)
-		T_FAIL("%s in pid %d still blocked after %d ms", op_name(o),
-		       (int)o->pid, WAIT_MS);
-	exited_ok(o->child, st, op_name(o));
+	t_call_sleeps(o);
 }
 
 /* o's call, made in a child (as uid:gid unless -1), must complete. */
 static void run_as(struct op *o, uid_t uid, gid_t gid)
 {
 	launch(o, uid, gid);
-	reap(o);
+	t_call_reap(o);
 }
 
 static void run(struct op *o)
@@ -808,31 +576,10 @@ static void run(struct op *o)
 	run_as(o, -1, -1);
 }
 
-static void still_blocked(const struct op *o)
-{
-	t_msleep(GRACE_MS);
-	if (__atomic_load_n(&o->done, __ATOMIC_ACQUIRE) ||
-	    t_wait_sleeping(o->pid))
-		T_FAIL("%s should still block but %s", op_name(o),
-		       op_result(o));
-}
-
-static void expect_ret(const struct op *o, long ret)
-{
-	if (!o->done || o->ret != ret)
-		T_FAIL("%s %s, expected %ld", op_name(o), op_result(o), ret);
-}
-
-static void expect_err(const struct op *o, int err)
-{
-	if (!o->done || o->ret != -1 || o->err != err)
-		T_FAIL("%s %s, expected -1 %s", op_name(o), op_result(o),
-		       ename(err));
-}
-
 static void expect_got(const struct op *o, const char *s, unsigned prio)
 {
-	if (!o->done || o->ret != (long)strlen(s) || strcmp(o->got, s) ||
+	if (!o->call.done || o->call.ret != (long)strlen(s) ||
+	    strcmp(o->got, s) ||
 	    o->got_prio != prio)
 		T_FAIL("%s %s, expected \"%s\" prio %u", op_name(o),
 		       op_result(o), s, prio);
@@ -847,8 +594,8 @@ static pid_t send_from_child(const char *name, const char *s, unsigned prio)
 	snprintf(o->name, sizeof(o->name), "%s", name);
 	snprintf(o->msg, sizeof(o->msg), "%s", s);
 	run(o);
-	expect_ret(o, 0);
-	return o->pid;
+	t_call_ret(o, 0);
+	return o->call.pid;
 }
 
 /* ---- Notification signals ------------------------------------------------ */
@@ -937,7 +684,7 @@ BOTH(rcv_woken_by_send)
 	*r = (struct op){ .kind = OP_RECV, .name = "/q" };
 	start(r);
 	put(q, "hello", 5);
-	reap(r);
+	t_call_reap(r);
 	expect_got(r, "hello", 5);
 	expect_status(q, 0, 0, 0, 0);
 	empty(q);
@@ -969,8 +716,8 @@ BOTH(snd_woken_by_rcv)
 		T_FAIL("right after the receive mq_curmsgs is %ld, expected 2 "
 		       "(the blocked sender's message inserted)", n);
 	expect_line(line, 5, 0, 0, 0);
-	reap(s);
-	expect_ret(s, 0);
+	t_call_reap(s);
+	t_call_ret(s, 0);
 	take(q, "ccc", 9);
 	take(q, "bb", 1);
 	empty(q);
@@ -1031,16 +778,16 @@ BOTH(prio_order_blocked_senders)
 		start(&s[i]);
 	}
 	take(q, "a", 5);	/* s1 goes in ahead of b and c */
-	reap(&s[0]);
-	expect_ret(&s[0], 0);
-	still_blocked(&s[1]);
+	t_call_reap(&s[0]);
+	t_call_ret(&s[0], 0);
+	t_call_blocked(&s[1]);
 	T_EQ(curmsgs(q), 3);
 	take(q, "s1", 5);	/* s2 goes in behind b and c */
-	reap(&s[1]);
-	expect_ret(&s[1], 0);
+	t_call_reap(&s[1]);
+	t_call_ret(&s[1], 0);
 	take(q, "b", 1);	/* s3 goes in ahead of everything */
-	reap(&s[2]);
-	expect_ret(&s[2], 0);
+	t_call_reap(&s[2]);
+	t_call_ret(&s[2], 0);
 	take(q, "s3", 9);
 	take(q, "c", 1);
 	take(q, "s2", 1);
@@ -1079,14 +826,14 @@ static void rcv_waiters(const int nice[3])
 	for (int i = 0; i < 3; i++) {
 		snprintf(m, sizeof(m), "m%d", i);
 		put(q, m, 1);
-		reap(&r[order[i]]);
-		if (!r[order[i]].done || strcmp(r[order[i]].got, m))
+		t_call_reap(&r[order[i]]);
+		if (!r[order[i]].call.done || strcmp(r[order[i]].got, m))
 			T_FAIL("send %d should go to receiver %d (%s), which "
 			       "%s", i, order[i], op_name(&r[order[i]]),
 			       op_result(&r[order[i]]));
 		expect_got(&r[order[i]], m, 1);
 		for (int k = i + 1; k < 3; k++)
-			if (__atomic_load_n(&r[order[k]].done,
+			if (__atomic_load_n(&r[order[k]].call.done,
 					    __ATOMIC_ACQUIRE))
 				T_FAIL("receiver %d (%s) %s after send %d",
 				       order[k], op_name(&r[order[k]]),
@@ -1114,10 +861,10 @@ static void snd_waiters(const int nice[3])
 	}
 	take(q, "x", 1);
 	for (int i = 0; i < 3; i++) {
-		reap(&s[order[i]]);
-		expect_ret(&s[order[i]], 0);
+		t_call_reap(&s[order[i]]);
+		t_call_ret(&s[order[i]], 0);
 		for (int k = i + 1; k < 3; k++)
-			if (__atomic_load_n(&s[order[k]].done,
+			if (__atomic_load_n(&s[order[k]].call.done,
 					    __ATOMIC_ACQUIRE))
 				T_FAIL("sender %d (%s) %s before sender %d",
 				       order[k], op_name(&s[order[k]]),
@@ -1170,7 +917,7 @@ BOTH(handoff_invisible)
 	expect_line(line, 0, 0, NOTE_SIG, getpid());
 	if (pending)
 		T_FAIL("a hand-off raised the notification signal");
-	reap(r);
+	t_call_reap(r);
 	expect_got(r, "direct", 3);
 	no_sig(NOTE_SIG, 2 * GRACE_MS);
 	expect_status(q, 0, 0, NOTE_SIG, getpid());
@@ -1232,9 +979,9 @@ BOTH(notify_signal_info)
 {
 	need_root();
 
-	struct user_owner *o = shared(sizeof(*o));
+	struct user_owner *o = t_shared(sizeof(*o));
 	mqd_t q = qnew_public("/q");
-	pid_t owner = spawn(user_owner_run, o);
+	pid_t owner = t_spawn(user_owner_run, o);
 
 	wait_flag(&o->ready, 1, owner, "owner as uid 1000");
 	pid_t pid = send_from_child("/q", "n1", 0);
@@ -1273,8 +1020,8 @@ BOTH(notify_signal_from_user)
 	T_OK(reg_signal(q, NOTE_SIG, 42));
 	*s = (struct op){ .kind = OP_SEND, .name = "/q", .msg = "u1" };
 	run_as(s, 1000, 1000);
-	expect_ret(s, 0);
-	expect_note(s->pid, 1000, 42);
+	t_call_ret(s, 0);
+	expect_note(s->call.pid, 1000, 42);
 	expect_status(q, 2, 0, 0, 0);
 }
 
@@ -1455,7 +1202,7 @@ static void reg_and_sleep(void *arg)
 BOTH(notify_owner_dies)
 {
 	mqd_t q = qnew("/q", 4);
-	int *ready = shared(sizeof(int));
+	int *ready = t_shared(sizeof(int));
 
 	in_child(reg_and_exit, &(struct reg_exit){ "/q", 0 },
 		 "owner that exits");
@@ -1463,12 +1210,12 @@ BOTH(notify_owner_dies)
 	T_OK(reg_none(q));
 	T_OK(B->notify(q, NULL));
 
-	pid_t pid = spawn(reg_and_sleep, ready);
+	pid_t pid = t_spawn(reg_and_sleep, ready);
 	if (wait_value(ready, 1, WAIT_MS))
 		T_FAIL("the owner did not register");
 	expect_status(q, 0, 0, NOTE_SIG, pid);
 	T_OK(kill(pid, SIGKILL));
-	int st = wait_child(pid, 0, WAIT_MS);
+	int st = t_wait_child(pid, 0, WAIT_MS);
 	if (st == -1 || !WIFSIGNALED(st))
 		T_FAIL("the owner did not die: status %#x", st);
 	expect_status(q, 0, 0, 0, 0);
@@ -1574,9 +1321,9 @@ BOTH(desc_fork_shared_flags)
 	T_ASSERT(T_OK(fcntl(c.q, F_GETFL)) & O_NONBLOCK);
 	T_EQ(attr(own).mq_flags, 0);
 	take(c.q, "child", 3);
-	long t0 = now_ms();
+	long t0 = t_now_ms();
 	T_ERR(B->receive(c.q, buf, MSGSIZE, NULL), EAGAIN);
-	T_ASSERT(now_ms() - t0 < 1000);
+	T_ASSERT(t_now_ms() - t0 < 1000);
 
 	c = (struct flag_child){ .q = c.q, .want = O_NONBLOCK, .set = 0,
 				 .use_fcntl = 1 };
@@ -1623,7 +1370,7 @@ static int helper_main(int argc, char **argv)
 	const char *mode = argv[2];
 	int fd = atoi(argv[5]);
 
-	B = !strcmp(argv[3], "kernel") ? &backends[0] : &backends[1];
+	half = !strcmp(argv[3], "kernel") ? 0 : 1;
 	if (!B->kernel && umq_ns_use(argv[4]))
 		T_FAIL("exec helper: umq_ns_use(%s): %s", argv[4],
 		       ename(errno));
@@ -1757,8 +1504,8 @@ static void waiter_woken(struct op *o, mqd_t q, int want)
 	o->timeout_ms = WAIT_MS;
 	start(o);
 	put(q, "wake", 1);
-	reap(o);
-	if (o->ret != 1 || o->revents != want)
+	t_call_reap(o);
+	if (o->call.ret != 1 || o->revents != want)
 		T_FAIL("%s (access %d) %s, expected 1 with %#x", op_name(o),
 		       o->acc, op_result(o), want);
 	if (o->elapsed_ms >= WAIT_MS)
@@ -1821,12 +1568,12 @@ static void pw_child(void *arg)
  */
 BOTH(poll_no_lost_wakeup)
 {
-	struct pw *p = shared(sizeof(*p));
+	struct pw *p = t_shared(sizeof(*p));
 	mqd_t q = qnew("/q", 4);
 	unsigned seed = 1;
 	char m[16];
 
-	pid_t pid = spawn(pw_child, p);
+	pid_t pid = t_spawn(pw_child, p);
 	for (int i = 0; i < PW_ROUNDS; i++) {
 		spin_us(rand_r(&seed) % 300);
 		snprintf(m, sizeof(m), "r%d", i);
@@ -1987,12 +1734,12 @@ static void ul_child(void *arg)
 
 BOTH(unlink_while_open)
 {
-	struct ul *u = shared(sizeof(*u));
+	struct ul *u = t_shared(sizeof(*u));
 	mqd_t q = qnew("/u", 4);
 
 	put(q, "old", 1);
 	u->inherited = q;
-	pid_t pid = spawn(ul_child, u);
+	pid_t pid = t_spawn(ul_child, u);
 	wait_flag(&u->ack, 1, pid, "unlink child");
 	T_OK(B->unlink("/u"));
 	T_ERR(B->open("/u", O_RDWR), ENOENT);
@@ -2037,12 +1784,12 @@ static void complete(struct op *o, mqd_t q)
 {
 	if (is_send(o->kind)) {
 		take(q, "full", 1);
-		reap(o);
-		expect_ret(o, 0);
+		t_call_reap(o);
+		t_call_ret(o, 0);
 		take(q, "late", 2);
 	} else {
 		put(q, "late", 2);
-		reap(o);
+		t_call_reap(o);
 		expect_got(o, "late", 2);
 	}
 	empty(q);
@@ -2059,12 +1806,12 @@ static void sig_case(int kind, int sa_flags)
 	o->on_sig = 1;
 	o->sa_flags = sa_flags;
 	mqd_t q = blocked(o, kind);
-	T_OK(kill(o->pid, SIGUSR1));
+	T_OK(kill(o->call.pid, SIGUSR1));
 	if (wait_value(&o->handled, 1, WAIT_MS))
 		T_FAIL("the SIGUSR1 handler of %s did not run", op_name(o));
 	if (!(sa_flags & SA_RESTART)) {
-		reap(o);
-		expect_err(o, EINTR);
+		t_call_reap(o);
+		t_call_err(o, EINTR);
 		if (is_send(kind)) {
 			T_EQ(curmsgs(q), 1);	/* its message is dropped */
 			take(q, "full", 1);
@@ -2076,10 +1823,10 @@ static void sig_case(int kind, int sa_flags)
 		empty(q);
 		return;
 	}
-	if (t_wait_sleeping(o->pid))
+	if (t_wait_sleeping(o->call.pid))
 		T_FAIL("%s did not sleep again after the handler: %s",
 		       op_name(o), op_result(o));
-	still_blocked(o);
+	t_call_blocked(o);
 	complete(o, q);
 }
 
@@ -2102,9 +1849,9 @@ BOTH(sig_timedrcv_restart_keeps_deadline)
 	qnew("/q", 1);
 	start(o);
 	t_msleep(400);
-	T_OK(kill(o->pid, SIGUSR1));
-	reap(o);
-	expect_err(o, ETIMEDOUT);
+	T_OK(kill(o->call.pid, SIGUSR1));
+	t_call_reap(o);
+	t_call_err(o, ETIMEDOUT);
 	T_EQ(o->handled, 1);
 	if (o->elapsed_ms < 990 || o->elapsed_ms >= 1300)
 		T_FAIL("timed out after %ld ms, expected about 1000",
@@ -2113,12 +1860,12 @@ BOTH(sig_timedrcv_restart_keeps_deadline)
 
 static void stop_and_continue(struct op *o)
 {
-	T_OK(kill(o->pid, SIGSTOP));
-	int st = wait_child(o->child, WUNTRACED, WAIT_MS);
+	T_OK(kill(o->call.pid, SIGSTOP));
+	int st = t_wait_child(o->call.child, WUNTRACED, WAIT_MS);
 	if (st == -1 || !WIFSTOPPED(st))
 		T_FAIL("%s did not stop: status %#x", op_name(o), st);
-	T_OK(kill(o->pid, SIGCONT));
-	if (t_wait_sleeping(o->pid))
+	T_OK(kill(o->call.pid, SIGCONT));
+	if (t_wait_sleeping(o->call.pid))
 		T_FAIL("%s after SIGCONT: %s", op_name(o), op_result(o));
 }
 
@@ -2129,7 +1876,7 @@ static void stop_cont(int kind)
 	mqd_t q = blocked(o, kind);
 
 	stop_and_continue(o);
-	still_blocked(o);
+	t_call_blocked(o);
 	complete(o, q);
 }
 
@@ -2151,10 +1898,10 @@ BOTH(timed_rcv_timeout)
 	mqd_t q = qnew("/q", 4);
 	char buf[MSGSIZE];
 	struct timespec dl = deadline(CLOCK_REALTIME, 200);
-	long t0 = now_ms();
+	long t0 = t_now_ms();
 
 	T_ERR(B->timedreceive(q, buf, MSGSIZE, NULL, &dl), ETIMEDOUT);
-	expect_elapsed(now_ms() - t0, "mq_timedreceive");
+	expect_elapsed(t_now_ms() - t0, "mq_timedreceive");
 	empty(q);
 }
 
@@ -2164,9 +1911,9 @@ BOTH(timed_snd_timeout)
 	struct timespec dl = deadline(CLOCK_REALTIME, 200);
 
 	put(q, "x", 1);
-	long t0 = now_ms();
+	long t0 = t_now_ms();
 	T_ERR(B->timedsend(q, "y", 1, 1, &dl), ETIMEDOUT);
-	expect_elapsed(now_ms() - t0, "mq_timedsend");
+	expect_elapsed(t_now_ms() - t0, "mq_timedsend");
 	T_EQ(curmsgs(q), 1);
 	take(q, "x", 1);
 	empty(q);
@@ -2182,7 +1929,7 @@ BOTH(timed_past_deadline)
 	unsigned prio;
 
 	T_OK(B->timedsend(q, "p", 1, 3, &past));
-	long t0 = now_ms();
+	long t0 = t_now_ms();
 	T_ERR(B->timedsend(q, "q", 1, 3, &epoch), ETIMEDOUT);
 	T_ERR(B->timedsend(q, "q", 1, 3, &past), ETIMEDOUT);
 	T_EQ(T_OK(B->timedreceive(q, buf, MSGSIZE, &prio, &epoch)), 1);
@@ -2190,8 +1937,9 @@ BOTH(timed_past_deadline)
 	T_EQ(prio, 3);
 	T_ERR(B->timedreceive(q, buf, MSGSIZE, &prio, &past), ETIMEDOUT);
 	T_ERR(B->timedreceive(q, buf, MSGSIZE, &prio, &epoch), ETIMEDOUT);
-	if (now_ms() - t0 >= 1000)
-		T_FAIL("past deadlines took %ld ms to time out", now_ms() - t0);
+	if (t_now_ms() - t0 >= 1000)
+		T_FAIL("past deadlines took %ld ms to time out",
+		       t_now_ms() - t0);
 }
 
 BOTH(timed_rcv_woken)
@@ -2235,18 +1983,18 @@ UMQ(clock_mq_timeout)
 		snprintf(what, sizeof(what), "umq_mq_clockreceive(%s)",
 			 clock_name(c));
 		dl = deadline(c, 200);
-		long t0 = now_ms();
+		long t0 = t_now_ms();
 		T_ERR(umq_mq_clockreceive(q, buf, MSGSIZE, NULL, c, &dl),
 		      ETIMEDOUT);
-		expect_elapsed(now_ms() - t0, what);
+		expect_elapsed(t_now_ms() - t0, what);
 		dl = deadline(c, -1000);	/* past, but there is room */
 		T_OK(umq_mq_clocksend(q, "c", 1, 4, c, &dl));
 		snprintf(what, sizeof(what), "umq_mq_clocksend(%s)",
 			 clock_name(c));
 		dl = deadline(c, 200);
-		t0 = now_ms();
+		t0 = t_now_ms();
 		T_ERR(umq_mq_clocksend(q, "d", 1, 4, c, &dl), ETIMEDOUT);
-		expect_elapsed(now_ms() - t0, what);
+		expect_elapsed(t_now_ms() - t0, what);
 		dl = deadline(c, -1000);	/* past, but a message */
 		T_EQ(T_OK(umq_mq_clockreceive(q, buf, MSGSIZE, &prio, c,
 					       &dl)), 1);
@@ -2295,17 +2043,17 @@ UMQ(clock_sysv_timeout)
 		snprintf(what, sizeof(what), "umq_msgclockrcv(%s)",
 			 clock_name(c));
 		dl = deadline(c, 200);
-		long t0 = now_ms();
+		long t0 = t_now_ms();
 		T_ERR(umq_msgclockrcv(id, &m, 16, 0, 0, c, &dl), ETIMEDOUT);
-		expect_elapsed(now_ms() - t0, what);
+		expect_elapsed(t_now_ms() - t0, what);
 		dl = deadline(c, -1000);
 		T_OK(umq_msgclocksnd(id, &m, 8, 0, c, &dl));
 		snprintf(what, sizeof(what), "umq_msgclocksnd(%s)",
 			 clock_name(c));
 		dl = deadline(c, 200);
-		t0 = now_ms();
+		t0 = t_now_ms();
 		T_ERR(umq_msgclocksnd(id, &m, 4, 0, c, &dl), ETIMEDOUT);
-		expect_elapsed(now_ms() - t0, what);
+		expect_elapsed(t_now_ms() - t0, what);
 		dl = deadline(c, -1000);
 		T_EQ(T_OK(umq_msgclockrcv(id, &m, 16, 0, 0, c, &dl)), 8);
 	}
@@ -2336,11 +2084,11 @@ static void sv_receiver(void *arg)
 
 UMQ(clock_sysv_woken)
 {
-	struct sv_wait *w = shared(sizeof(*w));
+	struct sv_wait *w = t_shared(sizeof(*w));
 	struct sv_msg m = { .mtype = 7, .text = "wake" };
 
 	w->id = T_OK(umq_msgget(IPC_PRIVATE, 0600));
-	pid_t pid = spawn(sv_receiver, w);
+	pid_t pid = t_spawn(sv_receiver, w);
 	if (wait_value(&w->pid, 1, WAIT_MS) || t_wait_sleeping(pid))
 		T_FAIL("umq_msgclockrcv did not block");
 	T_OK(umq_msgsnd(w->id, &m, 5, 0));
@@ -2444,8 +2192,8 @@ BOTH(perm_user_vs_root)
 
 static void kill_op(struct op *o)
 {
-	T_OK(kill(o->pid, SIGKILL));
-	int st = wait_child(o->child, 0, WAIT_MS);
+	T_OK(kill(o->call.pid, SIGKILL));
+	int st = t_wait_child(o->call.child, 0, WAIT_MS);
 	if (st == -1 || !WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
 		T_FAIL("%s did not die of SIGKILL: status %#x", op_name(o),
 		       st);
@@ -2469,7 +2217,7 @@ BOTH(kill_blocked_receiver)
 	start(&r[3]);
 	kill_op(&r[2]);
 	put(q, "m1", 1);
-	reap(&r[3]);
+	t_call_reap(&r[3]);
 	expect_got(&r[3], "m1", 1);
 	put(q, "m2", 1);
 	put(q, "m3", 2);
@@ -2494,8 +2242,8 @@ BOTH(kill_blocked_sender)
 	}
 	kill_op(&s[0]);
 	take(q, "x", 1);
-	reap(&s[1]);
-	expect_ret(&s[1], 0);
+	t_call_reap(&s[1]);
+	t_call_ret(&s[1], 0);
 	T_EQ(curmsgs(q), 1);
 	expect_status(q, 2, 0, 0, 0);
 	take(q, "s1", 1);
@@ -2663,7 +2411,7 @@ static int ks_kill(struct ks *k, pid_t victim, int min, unsigned *seed)
 	wait_flag(&k->sent[0], min, victim, "victim sender");
 	spin_us(rand_r(seed) % 1000);
 	T_OK(kill(victim, SIGKILL));
-	int st = wait_child(victim, 0, WAIT_MS);
+	int st = t_wait_child(victim, 0, WAIT_MS);
 	if (st == -1 || !WIFSIGNALED(st))
 		T_FAIL("the victim sender did not die of SIGKILL: %#x", st);
 	return __atomic_load_n(&k->sent[0], __ATOMIC_ACQUIRE);
@@ -2717,14 +2465,14 @@ static void ks_verify(struct ks *k, int vsent)
 
 static void ks_round(int round, unsigned *seed)
 {
-	struct ks *k = shared(sizeof(*k));
+	struct ks *k = t_shared(sizeof(*k));
 	mqd_t q = pay_queue(KS_NAME, 4);
 	pid_t r[KS_RCV];
 
 	for (int i = 0; i < KS_RCV; i++)
-		r[i] = spawn(ks_receiver, k);
-	pid_t live = spawn(ks_live, k);
-	pid_t victim = spawn(ks_victim, k);
+		r[i] = t_spawn(ks_receiver, k);
+	pid_t live = t_spawn(ks_live, k);
+	pid_t victim = t_spawn(ks_victim, k);
 	int vsent = ks_kill(k, victim, 200 + 150 * round, seed);
 	wait_flag(&k->sent[1], KS_LIVE, live, "live sender");
 	/* Nobody sends now: the receivers empty the queue for good. */
@@ -2833,16 +2581,16 @@ static void st_receive(void *arg)
  */
 BOTH(stress)
 {
-	struct stress *st = shared(sizeof(*st));
+	struct stress *st = t_shared(sizeof(*st));
 	mqd_t q = pay_queue("/st", 4);
 	pid_t r[ST_RCV], s[ST_SND];
 	int total = ST_SND * ST_N;
 
 	for (int i = 0; i < ST_RCV; i++)
-		r[i] = spawn(st_receive, st);
+		r[i] = t_spawn(st_receive, st);
 	for (int i = 0; i < ST_SND; i++) {
 		st_index = i;
-		s[i] = spawn(st_send, NULL);
+		s[i] = t_spawn(st_send, NULL);
 	}
 	for (int ms = 0; __atomic_load_n(&st->received, __ATOMIC_ACQUIRE) <
 	     total; ms += 10) {

@@ -6,90 +6,22 @@
  * the kernel and on umq and must give the same outcome on both; the kernel
  * is the oracle (spec PART A, A6-A9).
  */
-#include "t.h"
+#include "backend.h"
+#include "call.h"
 
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 
-#include "umq.h"
-
-#ifdef KERNEL_ONLY
-/* Check the scenarios kernel-vs-kernel while the library is not there. */
-#define umq_msgget msgget
-#define umq_msgsnd msgsnd
-#define umq_msgrcv msgrcv
-#define umq_msgctl msgctl
-int umq_ns_use(const char *dir)
-{
-	(void)dir;
-	return 0;
-}
-#define UMQ_ON_KERNEL 1
-#else
-#define UMQ_ON_KERNEL 0
-#endif
-
-/* ---- Backends ------------------------------------------------------------ */
-
-struct backend {
-	const char *name;
-	int (*get)(key_t, int);
-	int (*snd)(int, const void *, size_t, int);
-	ssize_t (*rcv)(int, void *, size_t, long, int);
-	int (*ctl)(int, int, struct msqid_ds *);
-	int kernel;	/* runs only in a private IPC namespace */
-};
-
-static const struct backend backends[] = {
-	{ "kernel", t_k_msgget, t_k_msgsnd, t_k_msgrcv, t_k_msgctl, 1 },
-	{ "umq", umq_msgget, umq_msgsnd, umq_msgrcv, umq_msgctl,
-	  UMQ_ON_KERNEL },
-};
-
-static const struct backend *B;	/* the backend of the running half */
-
-/* Each half runs the scenario with B set to its backend (t_both). */
-static void (*scenario)(void);
-
-static const char *b_name(size_t i)
-{
-	return backends[i].name;
-}
-
-static bool b_kernel(size_t i)
-{
-	return backends[i].kernel;
-}
-
-static void b_run(size_t i)
-{
-	B = &backends[i];
-	scenario();
-}
-
-static void both(void (*fn)(void))
-{
-	scenario = fn;
-	t_both(sizeof(backends) / sizeof(backends[0]), b_name, b_kernel,
-	       b_run);
-}
-
-/* A case named name that runs the body below it on both backends. */
-#define BOTH(name)							\
-	static void s_##name(void);					\
-	T_CASE(name) { both(s_##name); }				\
-	static void s_##name(void)
+#define B (&sysv_backends[half])	/* the backend of the running half */
 
 /* ---- Children that call msgsnd/msgrcv ------------------------------------ */
 
 #define TXT 128		/* largest text these scenarios use */
-#define WAIT_MS 5000	/* longest wait for something that must happen */
-#define GRACE_MS 50	/* time a wrong wake-up gets to show */
+#define WAIT_MS T_WAIT_MS
 
 struct msg {
 	long mtype;
@@ -98,6 +30,7 @@ struct msg {
 
 /* One call made by a child process; the results land in shared memory. */
 struct op {
+	struct t_call call;
 	int snd;		/* msgsnd, else msgrcv */
 	int qid;
 	long type;		/* mtype to send, or msgtyp */
@@ -105,11 +38,6 @@ struct op {
 	int flg;
 	int on_sig;		/* install a SIGUSR1 handler first */
 	int sa_flags;		/* ... with these flags */
-	pid_t child;		/* what the parent reaps */
-	pid_t pid;		/* the caller (a grandchild when as a user) */
-	int done;
-	long ret;
-	int err;
 	int handled;		/* the SIGUSR1 handler ran */
 	long mtype;
 	char text[TXT];
@@ -123,19 +51,9 @@ static void on_usr1(int sig)
 	sig_handled = 1;
 }
 
-static void *shared(size_t n)
-{
-	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		T_FAIL("mmap: %s", strerror(errno));
-	return p;
-}
-
 static struct op *ops(int n)
 {
-	return shared(n * sizeof(struct op));
+	return t_shared(n * sizeof(struct op));
 }
 
 /* Byte i of a type-t text; a truncated text is a prefix of the full one. */
@@ -153,6 +71,8 @@ static void fill(char *p, size_t n, long type)
 static void do_op(struct op *o)
 {
 	struct msg m = { .mtype = o->type };
+	long ret;
+	int err;
 
 	if (o->on_sig) {
 		struct sigaction sa = { .sa_handler = on_usr1,
@@ -161,28 +81,29 @@ static void do_op(struct op *o)
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGUSR1, &sa, NULL);
 	}
-	__atomic_store_n(&o->pid, getpid(), __ATOMIC_RELEASE);
+	t_call_begin(&o->call);
 	errno = 0;
 	if (o->snd) {
 		fill(m.text, o->sz, o->type);
-		o->ret = B->snd(o->qid, &m, o->sz, o->flg);
+		ret = B->snd(o->qid, &m, o->sz, o->flg);
 	} else {
-		o->ret = B->rcv(o->qid, &m, o->sz, o->type, o->flg);
+		ret = B->rcv(o->qid, &m, o->sz, o->type, o->flg);
 	}
-	o->err = errno;
+	err = errno;
 	o->mtype = m.mtype;
 	memcpy(o->text, m.text, TXT);
 	o->handled = sig_handled;
-	__atomic_store_n(&o->done, 1, __ATOMIC_RELEASE);
+	t_call_end(&o->call, ret, err);
 }
 
-static void op_as_user(void *arg)
+static void op_run(void *arg)
 {
 	do_op(arg);
 }
 
-static const char *op_name(const struct op *o)
+static const char *op_name(const void *p)
 {
+	const struct op *o = p;
 	static char s[96];
 
 	if (o->snd)
@@ -194,45 +115,23 @@ static const char *op_name(const struct op *o)
 	return s;
 }
 
-static const char *op_result(const struct op *o)
+static const char *op_result(const void *p)
 {
+	const struct op *o = p;
 	static char s[96];
 
-	if (!__atomic_load_n(&o->done, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&o->call.done, __ATOMIC_ACQUIRE))
 		return "is still blocked";
-	if (o->ret == -1)
+	if (o->call.ret == -1)
 		snprintf(s, sizeof(s), "returned -1 %s",
-			 strerrorname_np(o->err) ?: "0");
+			 strerrorname_np(o->call.err) ?: "0");
 	else
-		snprintf(s, sizeof(s), "returned %ld (mtype %ld)", o->ret,
-			 o->mtype);
+		snprintf(s, sizeof(s), "returned %ld (mtype %ld)",
+			 o->call.ret, o->mtype);
 	return s;
 }
 
-/* Wait up to ms for a state change of pid (waitpid flags); -1 if none. */
-static int wait_child(pid_t pid, int flags, int ms)
-{
-	int st;
-
-	for (int i = 0; i < ms; i++) {
-		pid_t r = waitpid(pid, &st, flags | WNOHANG);
-
-		if (r == pid)
-			return st;
-		if (r < 0 && errno != EINTR)
-			T_FAIL("waitpid(%d): %s", (int)pid, strerror(errno));
-		t_msleep(1);
-	}
-	return -1;
-}
-
-static void exited_ok(pid_t pid, int st, const char *what)
-{
-	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)
-		t_skip("%s: could not switch user", what);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != T_EXIT_PASS)
-		T_FAIL("%s: pid %d ended with status %#x", what, (int)pid, st);
-}
+static const struct t_call_ops calls = { op_run, op_name, op_result };
 
 /*
  * Start o in a child (as uid:gid unless uid is -1) and return once the call
@@ -240,65 +139,13 @@ static void exited_ok(pid_t pid, int st, const char *what)
  */
 static void start_as(struct op *o, uid_t uid, gid_t gid)
 {
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		if (uid != (uid_t)-1)
-			_exit(t_as_user(uid, gid, op_as_user, o));
-		do_op(o);
-		_exit(T_EXIT_PASS);
-	}
-	o->child = pid;	/* o is shared: the child must not write this */
-	for (int i = 0; !__atomic_load_n(&o->pid, __ATOMIC_ACQUIRE); i++) {
-		int st = wait_child(o->child, 0, 1);
-
-		if (st != -1)
-			exited_ok(o->child, st, op_name(o));
-		if (i == WAIT_MS)
-			T_FAIL("%s: the child never started", op_name(o));
-	}
-	if (t_wait_sleeping(o->pid))
-		T_FAIL("%s in pid %d should block but %s", op_name(o),
-		       (int)o->pid, op_result(o));
+	t_call_launch(&calls, o, uid, gid);
+	t_call_sleeps(o);
 }
 
 static void start(struct op *o)
 {
 	start_as(o, -1, -1);
-}
-
-static void reap(struct op *o)
-{
-	int st = wait_child(o->child, 0, WAIT_MS);
-
-	if (st == -1)
-		T_FAIL("%s in pid %d still blocked after %d ms", op_name(o),
-		       (int)o->pid, WAIT_MS);
-	exited_ok(o->child, st, op_name(o));
-}
-
-static void still_blocked(const struct op *o)
-{
-	t_msleep(GRACE_MS);
-	if (__atomic_load_n(&o->done, __ATOMIC_ACQUIRE) ||
-	    t_wait_sleeping(o->pid))
-		T_FAIL("%s should still block but %s", op_name(o),
-		       op_result(o));
-}
-
-static void expect_ret(const struct op *o, long ret)
-{
-	if (!o->done || o->ret != ret)
-		T_FAIL("%s %s, expected %ld", op_name(o), op_result(o), ret);
-}
-
-static void expect_err(const struct op *o, int err)
-{
-	if (!o->done || o->ret != -1 || o->err != err)
-		T_FAIL("%s %s, expected -1 %s", op_name(o), op_result(o),
-		       strerrorname_np(err));
 }
 
 static void check_text(const char *p, size_t n, long type)
@@ -312,7 +159,7 @@ static void check_text(const char *p, size_t n, long type)
 /* o received n bytes of the type-type message. */
 static void expect_msg(const struct op *o, long type, size_t n)
 {
-	expect_ret(o, n);
+	t_call_ret(o, n);
 	if (o->mtype != type)
 		T_FAIL("%s got mtype %ld, expected %ld", op_name(o), o->mtype,
 		       type);
@@ -376,31 +223,47 @@ static void take(int q, long msgtyp, long type, size_t n)
 
 /* ---- 1. Wake-ups --------------------------------------------------------- */
 
-BOTH(rcv_woken_by_send)
+/*
+ * A receive of sz bytes (flags flg) blocks on an empty queue; a send of
+ * len bytes of type 3 wakes it with got bytes, and the queue stays empty.
+ */
+static void rcv_woken(size_t sz, int flg, size_t len, size_t got)
 {
 	struct op *r = ops(1);
 
-	*r = (struct op){ .qid = newq(0600), .sz = TXT };
+	*r = (struct op){ .qid = newq(0600), .sz = sz, .flg = flg };
 	start(r);
-	put(r->qid, 3, 5);
-	reap(r);
-	expect_msg(r, 3, 5);
+	put(r->qid, 3, len);
+	t_call_reap(r);
+	expect_msg(r, 3, got);
 	expect_q(r->qid, 0, 0);
+}
+
+BOTH(rcv_woken_by_send) { rcv_woken(TXT, 0, 5, 5); }
+
+/*
+ * A send of sz bytes of type 2 blocks on the full queue q; receiving the
+ * type-1 message of len bytes at its head makes room and completes it.
+ */
+static void snd_woken(int q, size_t sz, size_t len)
+{
+	struct op *s = ops(1);
+
+	*s = (struct op){ .snd = 1, .qid = q, .type = 2, .sz = sz };
+	start(s);
+	take(q, 1, 1, len);
+	t_call_reap(s);
+	t_call_ret(s, 0);
 }
 
 BOTH(snd_full_bytes_woken_by_rcv)
 {
-	struct op *s = ops(1);
 	int q = newq(0600);
 
 	set_qbytes(q, 10);
 	put(q, 1, 8);
 	T_ERR(put_nowait(q, 2, 4), EAGAIN);
-	*s = (struct op){ .snd = 1, .qid = q, .type = 2, .sz = 4 };
-	start(s);
-	take(q, 1, 1, 8);
-	reap(s);
-	expect_ret(s, 0);
+	snd_woken(q, 4, 8);
 	expect_q(q, 1, 4);
 	take(q, 0, 2, 4);
 }
@@ -408,18 +271,13 @@ BOTH(snd_full_bytes_woken_by_rcv)
 /* msg_qbytes also counts messages: zero-length ones fill a slot each. */
 BOTH(snd_full_count_woken_by_rcv)
 {
-	struct op *s = ops(1);
 	int q = newq(0600);
 
 	set_qbytes(q, 3);
 	for (int i = 0; i < 3; i++)
 		put(q, 1, 0);
 	T_ERR(put_nowait(q, 1, 0), EAGAIN);
-	*s = (struct op){ .snd = 1, .qid = q, .type = 2, .sz = 0 };
-	start(s);
-	take(q, 1, 1, 0);
-	reap(s);
-	expect_ret(s, 0);
+	snd_woken(q, 0, 0);
 	expect_q(q, 3, 0);
 }
 
@@ -437,7 +295,7 @@ BOTH(rcv_fifo_order)
 	for (int i = 0; i < 3; i++)
 		put(q, i + 1, i + 1);
 	for (int i = 0; i < 3; i++) {
-		reap(&r[i]);
+		t_call_reap(&r[i]);
 		expect_msg(&r[i], i + 1, i + 1);
 	}
 	expect_q(q, 0, 0);
@@ -458,20 +316,20 @@ BOTH(rcv_first_matching)
 	}
 	/* Each goes to the oldest matching receiver, not to a later one. */
 	put(q, 7, 7);
-	reap(&r[1]);
+	t_call_reap(&r[1]);
 	expect_msg(&r[1], 7, 7);
 	put(q, 2, 2);
-	reap(&r[2]);
+	t_call_reap(&r[2]);
 	expect_msg(&r[2], 2, 2);
 	put(q, 5, 5);
-	reap(&r[0]);
+	t_call_reap(&r[0]);
 	expect_msg(&r[0], 5, 5);
 	/* Only "not 5" is left: a 5 is queued and wakes nobody. */
 	put(q, 5, 6);
-	still_blocked(&r[3]);
+	t_call_blocked(&r[3]);
 	expect_q(q, 1, 6);
 	put(q, 4, 4);
-	reap(&r[3]);
+	t_call_reap(&r[3]);
 	expect_msg(&r[3], 4, 4);
 	expect_q(q, 1, 6);
 	take(q, 0, 5, 6);
@@ -503,13 +361,13 @@ BOTH(handoff_stats)
 	time_t t0 = time(NULL);
 	put(q, 1, 9);
 	time_t t1 = time(NULL);
-	reap(r);
+	t_call_reap(r);
 	expect_msg(r, 1, 9);
 	ds = qstat(q);
 	T_EQ(ds.msg_qnum, 0);
 	T_EQ(ds.__msg_cbytes, 0);
 	T_EQ(ds.msg_lspid, getpid());
-	T_EQ(ds.msg_lrpid, r->pid);
+	T_EQ(ds.msg_lrpid, r->call.pid);
 	expect_time("msg_stime", ds.msg_stime, t0, t1);
 	expect_time("msg_rtime", ds.msg_rtime, t0, t1);
 	T_EQ(ds.msg_ctime, ctime0);
@@ -576,7 +434,7 @@ static void thr_expect(const struct thr *t, int i, long ret, long mtype)
 /* lrpid is the receiving thread's TID on hand-off, its PID otherwise. */
 BOTH(handoff_lrpid_tid)
 {
-	struct thr *t = shared(sizeof(*t));
+	struct thr *t = t_shared(sizeof(*t));
 	pthread_t th;
 
 	t->qid = newq(0600);
@@ -591,7 +449,7 @@ BOTH(handoff_lrpid_tid)
 		_exit(T_EXIT_PASS);
 	}
 	for (int i = 0; !__atomic_load_n(&t->tid, __ATOMIC_ACQUIRE); i++)
-		if (i == WAIT_MS || wait_child(pid, 0, 1) != -1)
+		if (i == WAIT_MS || t_wait_child(pid, 0, 1) != -1)
 			T_FAIL("the receiver thread never started");
 	T_ASSERT(t->tid != pid);
 	if (t_wait_sleeping(t->tid))
@@ -603,10 +461,10 @@ BOTH(handoff_lrpid_tid)
 	T_EQ(qstat(t->qid).msg_lrpid, t->tid);
 	put(t->qid, 2, 4);
 	__atomic_store_n(&t->go, 1, __ATOMIC_RELEASE);
-	int st = wait_child(pid, 0, WAIT_MS);
+	int st = t_wait_child(pid, 0, WAIT_MS);
 	if (st == -1)
 		T_FAIL("the receiver process did not finish");
-	exited_ok(pid, st, "receiver process");
+	t_exited_ok(pid, st, "receiver process");
 	thr_expect(t, 1, 4, 2);
 	thr_expect(t, 2, 0, 0);
 	struct msqid_ds ds = qstat(t->qid);
@@ -630,32 +488,22 @@ BOTH(handoff_e2big)
 	/* One send fails both small buffers and goes on to the third. */
 	put(q, 1, 10);
 	for (int i = 0; i < 3; i++)
-		reap(&r[i]);
-	expect_err(&r[0], E2BIG);
-	expect_err(&r[1], E2BIG);
+		t_call_reap(&r[i]);
+	t_call_err(&r[0], E2BIG);
+	t_call_err(&r[1], E2BIG);
 	expect_msg(&r[2], 1, 10);
 	expect_q(q, 0, 0);
 	/* With no other receiver the message is queued. */
 	r[3] = (struct op){ .qid = q, .sz = 4 };
 	start(&r[3]);
 	put(q, 2, 10);
-	reap(&r[3]);
-	expect_err(&r[3], E2BIG);
+	t_call_reap(&r[3]);
+	t_call_err(&r[3], E2BIG);
 	expect_q(q, 1, 10);
 	take(q, 0, 2, 10);
 }
 
-BOTH(handoff_noerror_truncates)
-{
-	struct op *r = ops(1);
-
-	*r = (struct op){ .qid = newq(0600), .sz = 4, .flg = MSG_NOERROR };
-	start(r);
-	put(r->qid, 3, 10);
-	reap(r);
-	expect_msg(r, 3, 4);
-	expect_q(r->qid, 0, 0);
-}
+BOTH(handoff_noerror_truncates) { rcv_woken(4, MSG_NOERROR, 10, 4); }
 
 /* ---- 5. Capacity is checked before the hand-off -------------------------- */
 
@@ -671,11 +519,11 @@ BOTH(capacity_before_handoff)
 	T_ERR(put_nowait(q, 2, 4), EAGAIN);
 	*s = (struct op){ .snd = 1, .qid = q, .type = 2, .sz = 4 };
 	start(s);
-	still_blocked(r);
+	t_call_blocked(r);
 	take(q, 1, 1, 8);
-	reap(s);
-	expect_ret(s, 0);
-	reap(r);
+	t_call_reap(s);
+	t_call_ret(s, 0);
+	t_call_reap(r);
 	expect_msg(r, 2, 4);
 	expect_q(q, 0, 0);
 }
@@ -700,8 +548,8 @@ BOTH(rmid_wakes_all)
 		start(&o[i]);
 	T_OK(B->ctl(q, IPC_RMID, NULL));
 	for (int i = 0; i < 4; i++) {
-		reap(&o[i]);
-		expect_err(&o[i], EIDRM);
+		t_call_reap(&o[i]);
+		t_call_err(&o[i], EIDRM);
 	}
 	/* Later calls never see EIDRM, and the key is free at once. */
 	T_ERR(put_nowait(q, 1, 1), EINVAL);
@@ -718,12 +566,6 @@ BOTH(rmid_wakes_all)
 
 /* ---- 7. IPC_SET under blocked callers ------------------------------------ */
 
-static void need_root(void)
-{
-	if (geteuid() != 0)
-		t_skip("needs root to act as other users");
-}
-
 /* Receivers re-check their permission; the one that lost it fails. */
 BOTH(set_revokes_read)
 {
@@ -739,11 +581,11 @@ BOTH(set_revokes_read)
 	struct msqid_ds ds = qstat(q);
 	ds.msg_perm.mode = 0600;
 	T_OK(B->ctl(q, IPC_SET, &ds));
-	reap(user);
-	expect_err(user, EACCES);
-	still_blocked(root);
+	t_call_reap(user);
+	t_call_err(user, EACCES);
+	t_call_blocked(root);
 	put(q, 1, 3);
-	reap(root);
+	t_call_reap(root);
 	expect_msg(root, 1, 3);
 }
 
@@ -757,10 +599,10 @@ BOTH(set_qbytes_wakes_sender)
 	*s = (struct op){ .snd = 1, .qid = q, .type = 2, .sz = 4 };
 	start(s);
 	set_qbytes(q, 11);
-	still_blocked(s);
+	t_call_blocked(s);
 	set_qbytes(q, 12);
-	reap(s);
-	expect_ret(s, 0);
+	t_call_reap(s);
+	t_call_ret(s, 0);
 	expect_q(q, 2, 12);
 }
 
@@ -780,9 +622,9 @@ static void eintr(int snd, int sa_flags)
 			  .sz = snd ? 1 : TXT, .on_sig = 1,
 			  .sa_flags = sa_flags };
 	start(o);
-	T_OK(kill(o->pid, SIGUSR1));
-	reap(o);
-	expect_err(o, EINTR);
+	T_OK(kill(o->call.pid, SIGUSR1));
+	t_call_reap(o);
+	t_call_err(o, EINTR);
 	T_EQ(o->handled, 1);
 	if (snd) {
 		expect_q(q, 1, 4);
@@ -800,8 +642,8 @@ BOTH(signal_snd_eintr) { eintr(1, 0); }
 
 static void stop(const struct op *o)
 {
-	T_OK(kill(o->pid, SIGSTOP));
-	int st = wait_child(o->child, WUNTRACED, WAIT_MS);
+	T_OK(kill(o->call.pid, SIGSTOP));
+	int st = t_wait_child(o->call.child, WUNTRACED, WAIT_MS);
 	if (st == -1 || !WIFSTOPPED(st))
 		T_FAIL("%s did not stop: status %#x", op_name(o), st);
 }
@@ -820,18 +662,18 @@ static void stop_cont(int snd)
 			  .sz = snd ? 1 : TXT };
 	start(o);
 	stop(o);
-	T_OK(kill(o->pid, SIGCONT));
-	if (t_wait_sleeping(o->pid))
+	T_OK(kill(o->call.pid, SIGCONT));
+	if (t_wait_sleeping(o->call.pid))
 		T_FAIL("%s after SIGCONT: %s", op_name(o), op_result(o));
-	still_blocked(o);
+	t_call_blocked(o);
 	if (snd) {
 		take(q, 1, 1, 4);
-		reap(o);
-		expect_ret(o, 0);
+		t_call_reap(o);
+		t_call_ret(o, 0);
 		expect_q(q, 1, 1);
 	} else {
 		put(q, 2, 3);
-		reap(o);
+		t_call_reap(o);
 		expect_msg(o, 2, 3);
 		expect_q(q, 0, 0);
 	}
@@ -861,17 +703,17 @@ BOTH(sender_wakeup)
 	start(a);
 	start(b);
 	take(q, 1, 1, 10);
-	reap(a);
-	reap(b);
-	expect_ret(a, 0);
-	expect_ret(b, 0);
-	still_blocked(big);
+	t_call_reap(a);
+	t_call_reap(b);
+	t_call_ret(a, 0);
+	t_call_ret(b, 0);
+	t_call_blocked(big);
 	expect_q(q, 3, 20);
 	take(q, 1, 1, 10);
-	still_blocked(big);
+	t_call_blocked(big);
 	take(q, 3, 3, 5);
-	reap(big);
-	expect_ret(big, 0);
+	t_call_reap(big);
+	t_call_ret(big, 0);
 	expect_q(q, 2, 20);
 	take(q, 0, 4, 5);
 	take(q, 0, 2, 15);
@@ -1032,11 +874,11 @@ static pid_t st_spawn(void (*fn)(struct stress *, int), struct stress *st,
 
 static void st_reap(pid_t pid, const char *what, int k)
 {
-	int st = wait_child(pid, 0, WAIT_MS);
+	int st = t_wait_child(pid, 0, WAIT_MS);
 
 	if (st == -1)
 		T_FAIL("%s %d did not finish", what, k);
-	exited_ok(pid, st, what);
+	t_exited_ok(pid, st, what);
 }
 
 /*
@@ -1049,7 +891,7 @@ BOTH(stress)
 	static const struct { long msgtyp; int flg; } sel[ST_RCV] = {
 		{ 0, 0 }, { 3, 0 }, { 6, 0 }, { -2, 0 },
 	};
-	struct stress *st = shared(sizeof(*st));
+	struct stress *st = t_shared(sizeof(*st));
 	pid_t rpid[ST_RCV], spid[ST_SND];
 	int total = ST_SND * ST_N;
 

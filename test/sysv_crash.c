@@ -22,7 +22,7 @@
  *
  * Every wait is bounded: an alarm names the step that hung.
  */
-#include "t.h"
+#include "backend.h"
 
 #include <dirent.h>
 #include <linux/audit.h>
@@ -72,57 +72,35 @@ static void bound(unsigned secs)
 	alarm(secs);
 }
 
-static void *shared(size_t n)
-{
-	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		T_FAIL("mmap: %s", strerror(errno));
-	return p;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The status of pid once it ends, or -1 if it still runs after ms. */
-static int wait_end(pid_t pid, int ms)
-{
-	long end = now_ms() + ms;
-	int st;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		if (r == pid)
-			return st;
-		if (r < 0 && errno != EINTR)
-			T_FAIL("waitpid(%d): %s", (int)pid, strerror(errno));
-		if (now_ms() > end)
-			return -1;
-		t_msleep(1);
-	}
-}
-
+/*
+ * A helper never outlives a hung case: its alarm goes to the handler
+ * bound() installed in the case, which names the step.
+ */
 static pid_t spawn(void (*fn)(void *), void *arg)
 {
-	pid_t pid;
+	return t_spawn_alarm(fn, arg, 20);
+}
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		bound(20);	/* a helper never outlives a hung case */
-		fn(arg);
-		_exit(T_EXIT_PASS);
-	}
+static void sleeping(pid_t pid, const char *what)
+{
+	if (t_wait_sleeping(pid))
+		T_FAIL("%s (pid %d) should block in the call but does not",
+		       what, (int)pid);
+}
+
+/* Start fn(arg) in a child and return once it sleeps in its call. */
+static pid_t spawn_blocked(void (*fn)(void *), void *arg, const char *what)
+{
+	pid_t pid = spawn(fn, arg);
+
+	sleeping(pid, what);
 	return pid;
+}
+
+static void kill_wait(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 }
 
 /* ---- messages that prove themselves intact ------------------------------ */
@@ -451,7 +429,7 @@ struct job {
 
 static void expect_killed(pid_t pid, const struct job *j)
 {
-	int st = wait_end(pid, 10000);
+	int st = t_wait_child(pid, 0, 10000);
 
 	if (st == -1)
 		T_FAIL("child armed at %s still runs after 10 s",
@@ -466,13 +444,43 @@ static void expect_killed(pid_t pid, const struct job *j)
 /* Wait for a job that must end by itself; false if it still runs. */
 static bool job_ends(pid_t pid, int ms, const char *what)
 {
-	int st = wait_end(pid, ms);
+	int st = t_wait_child(pid, 0, ms);
 
 	if (st == -1)
 		return false;
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != T_EXIT_PASS)
 		T_FAIL("%s: pid %d ended with status %#x", what, (int)pid, st);
 	return true;
+}
+
+/* Receive job j got an intact message from who, number seq (-1: any). */
+static void expect_got(const struct job *j, long who, long seq,
+		       const char *what)
+{
+	struct body b;
+
+	if (j->ret < 0 || !intact(&j->m, j->ret, &b) ||
+	    (who >= 0 && b.who != who) || (seq >= 0 && b.seq != seq))
+		T_FAIL("%s %ld %s", what, j->ret,
+		       strerrorname_np(j->err) ?: "(wrong message)");
+}
+
+/*
+ * Whether a job's process, to be woken by a peer that died, ends within
+ * ms by itself.  If not, a third party takes the queue lock (IPC_STAT,
+ * which repairs; *qnum and *cbytes are what it said) and *woke says
+ * whether that woke it; the process is gone either way.
+ */
+static bool ends_unaided(pid_t pid, int ms, const char *what, int qid,
+			 bool *woke, uint64_t *qnum, uint64_t *cbytes)
+{
+	if (job_ends(pid, ms, what))
+		return true;
+	stat_q(qid, qnum, cbytes);
+	*woke = job_ends(pid, 1000, what);
+	if (!*woke)
+		kill_wait(pid);
+	return false;
 }
 
 static void job_send(void *arg)
@@ -522,11 +530,58 @@ static void job_create(void *arg)
 
 static struct job *new_job(int qid)
 {
-	struct job *j = shared(sizeof(*j));
+	struct job *j = t_shared(sizeof(*j));
 
 	j->qid = qid;
 	j->count = 1;
 	return j;
+}
+
+/* A job that dies at its nth pass through the fault point. */
+static struct job *armed_job(int qid, int point, int nth)
+{
+	struct job *j = new_job(qid);
+
+	j->point = point;
+	j->nth = nth;
+	return j;
+}
+
+/* A job that sends who's messages of 100 bytes: one fills a full_q(). */
+static struct job *sender_job(int qid, uint32_t who)
+{
+	struct job *j = new_job(qid);
+
+	j->who = who;
+	j->fixed = 1;
+	j->len = 100;
+	return j;
+}
+
+/* A queue full with one message 0/0 of 100 bytes (type 1). */
+static int full_q(void)
+{
+	int qid = get_q();
+
+	set_qbytes(qid, BODY + 100);
+	send_one(qid, 0, 0, 100, NULL);
+	return qid;
+}
+
+/* A sender 1 blocked on a new full_q(); returns its pid. */
+static pid_t blocked_sender(int *qid, struct job **s)
+{
+	*qid = full_q();
+	*s = sender_job(*qid, 1);
+	return spawn_blocked(job_send, *s, "a sender on a full queue");
+}
+
+/* The full_q() holds e; it gets its default size back and must work. */
+static void check_full_q(int qid, const struct expect *e, const char *when)
+{
+	check_drain(qid, e, when);
+	set_qbytes(qid, 16384);
+	check_alive(qid);
 }
 
 /*
@@ -537,14 +592,12 @@ static struct job *new_job(int qid)
  */
 static void fault_send(int point, int nth)
 {
-	struct expect *e = shared(sizeof(*e));
+	struct expect *e = t_shared(sizeof(*e));
 	struct job *j;
 
 	bound(30);
-	j = new_job(get_q());
+	j = armed_job(get_q(), point, nth);
 	prefill(j->qid, e, 0, 16);
-	j->point = point;
-	j->nth = nth;
 	j->who = 1;
 	j->count = (uint32_t)nth + 5;
 	STEP("the armed sender");
@@ -574,14 +627,12 @@ T_CASE(fault_send_link_7th) { fault_send(FP_SEND_LINK, 7); }
  */
 static void fault_recv(int point, long msgtyp, int nth)
 {
-	struct expect *e = shared(sizeof(*e));
+	struct expect *e = t_shared(sizeof(*e));
 	struct job *j;
 
 	bound(30);
-	j = new_job(get_q());
+	j = armed_job(get_q(), point, nth);
 	prefill(j->qid, e, 0, 24);
-	j->point = point;
-	j->nth = nth;
 	j->msgtyp = msgtyp;
 	j->count = (uint32_t)nth + 5;
 	STEP("the armed receiver");
@@ -603,13 +654,6 @@ T_CASE(fault_recv_copy_typed) { fault_recv(FP_RECV_COPY, 2, 1); }
 T_CASE(fault_recv_take) { fault_recv(FP_RECV_TAKE, 0, 1); }
 T_CASE(fault_recv_take_typed) { fault_recv(FP_RECV_TAKE, 2, 3); }
 T_CASE(fault_recv_take_lowest) { fault_recv(FP_RECV_TAKE, -2, 4); }
-
-static void sleeping(pid_t pid, const char *what)
-{
-	if (t_wait_sleeping(pid))
-		T_FAIL("%s (pid %d) should block in the call but does not",
-		       what, (int)pid);
-}
 
 /*
  * Kill this process at its first FUTEX_WAKE.  A caller that completes a
@@ -661,7 +705,7 @@ static void job_recv_wake_dies(void *arg)
 
 static void expect_died_at_wake(pid_t pid, const char *what)
 {
-	int st = wait_end(pid, 10000);
+	int st = t_wait_child(pid, 0, 10000);
 
 	if (st == -1)
 		T_FAIL("%s: still runs after 10 s", what);
@@ -678,41 +722,27 @@ static void expect_died_at_wake(pid_t pid, const char *what)
  */
 T_CASE(fault_wake_lost_handoff)
 {
-	struct job *r, *s;
-	struct body b;
+	uint64_t qnum, cbytes;
+	struct job *r;
+	bool woke;
 	pid_t rp;
 	int qid;
 
 	bound(30);
 	qid = get_q();
 	r = new_job(qid);
-	rp = spawn(job_recv, r);
-	sleeping(rp, "a receiver");
-	s = new_job(qid);
-	s->who = 1;
-	s->fixed = 1;
-	s->len = 100;
+	rp = spawn_blocked(job_recv, r, "a receiver");
 	STEP("a sender that dies before waking the receiver");
-	expect_died_at_wake(spawn(job_send_wake_dies, s), "the sender");
-	if (!job_ends(rp, 3000, "the receiver")) {
-		uint64_t qnum, cbytes;
-
-		/* Does a third party's taking the lock (a repair) wake it? */
-		stat_q(qid, &qnum, &cbytes);
-		bool woke = job_ends(rp, 1000, "the receiver");
-		if (!woke) {
-			kill(rp, SIGKILL);
-			waitpid(rp, NULL, 0);
-		}
+	expect_died_at_wake(spawn(job_send_wake_dies, sender_job(qid, 1)),
+			    "the sender");
+	if (!ends_unaided(rp, 3000, "the receiver", qid, &woke, &qnum,
+			  &cbytes))
 		T_FAIL("a receiver handed a message by a sender that died at "
 		       "its FUTEX_WAKE still slept 3 s later, %s", woke ?
 		       "until another process took the queue lock (IPC_STAT): "
 		       "it depends on a third party to be woken" :
 		       "and even after another process took the queue lock");
-	}
-	if (r->ret < 0 || !intact(&r->m, r->ret, &b) || b.who != 1)
-		T_FAIL("the receiver returned %ld %s", r->ret,
-		       strerrorname_np(r->err) ?: "(wrong message)");
+	expect_got(r, 1, -1, "the receiver returned");
 	check_alive(qid);
 }
 
@@ -723,34 +753,19 @@ T_CASE(fault_wake_lost_handoff)
  */
 T_CASE(fault_wake_lost_sender)
 {
-	struct expect *e = shared(sizeof(*e));
-	struct job *r, *s;
+	struct expect *e = t_shared(sizeof(*e));
+	uint64_t qnum, cbytes;
+	struct job *s;
+	bool woke;
 	pid_t sp;
 	int qid;
 
 	bound(30);
-	qid = get_q();
-	set_qbytes(qid, BODY + 100);
-	send_one(qid, 0, 0, 100, NULL);
-	s = new_job(qid);
-	s->who = 1;
-	s->fixed = 1;
-	s->len = 100;
-	sp = spawn(job_send, s);
-	sleeping(sp, "a sender on a full queue");
-	r = new_job(qid);
+	sp = blocked_sender(&qid, &s);
 	STEP("a receiver that dies before waking the sender");
-	expect_died_at_wake(spawn(job_recv_wake_dies, r), "the receiver");
-	if (!job_ends(sp, 3000, "the sender")) {
-		uint64_t qnum, cbytes;
-
-		/* Does a third party's taking the lock (a repair) wake it? */
-		stat_q(qid, &qnum, &cbytes);
-		bool woke = job_ends(sp, 1000, "the sender");
-		if (!woke) {
-			kill(sp, SIGKILL);
-			waitpid(sp, NULL, 0);
-		}
+	expect_died_at_wake(spawn(job_recv_wake_dies, new_job(qid)),
+			    "the receiver");
+	if (!ends_unaided(sp, 3000, "the sender", qid, &woke, &qnum, &cbytes))
 		T_FAIL("a sender posted by a receiver that died at its "
 		       "FUTEX_WAKE still slept 3 s later with room in the queue "
 		       "(qnum %llu cbytes %llu, qbytes %zu), %s",
@@ -759,12 +774,9 @@ T_CASE(fault_wake_lost_sender)
 		       "queue lock (IPC_STAT): it depends on a third party to "
 		       "be woken" : "and even after another process took the "
 		       "queue lock");
-	}
 	T_EQ(s->ret, 0);
 	exp_add(e, 1, 0, 100);	/* 0/0 died with its receiver */
-	check_drain(qid, e, "after a lost wake-up");
-	set_qbytes(qid, 16384);
-	check_alive(qid);
+	check_full_q(qid, e, "after a lost wake-up");
 }
 
 /*
@@ -776,26 +788,23 @@ T_CASE(fault_wake_lost_sender)
  */
 T_CASE(fault_handoff)
 {
-	struct expect *e = shared(sizeof(*e));
+	struct expect *e = t_shared(sizeof(*e));
 	bool stranded = false;
 	struct job *s, *r;
 	struct body b;
-	int qid, st;
 	pid_t rp;
+	int qid;
 
 	bound(30);
 	qid = get_q();
-	s = new_job(qid);
+	s = armed_job(qid, FP_HANDOFF, 1);
 	r = new_job(qid);
 	/* Types 1 and 3 only: the receiver waits for type 2. */
 	for (uint32_t i = 0; e->n < 10; i++)
 		if (type_of(0, i) != 2)
 			send_one(qid, 0, i, len_of(i), e);
 	r->msgtyp = 2;
-	rp = spawn(job_recv, r);
-	sleeping(rp, "msgrcv(msgtyp 2)");
-	s->point = FP_HANDOFF;
-	s->nth = 1;
+	rp = spawn_blocked(job_recv, r, "msgrcv(msgtyp 2)");
 	s->who = 1;		/* 1/0 has type 2 */
 	s->fixed = 1;
 	s->len = 200;
@@ -807,8 +816,7 @@ T_CASE(fault_handoff)
 	if (!job_ends(rp, 3000, "the blocked receiver")) {
 		/* Look at the queue anyway, then report. */
 		stranded = true;
-		kill(rp, SIGKILL);
-		waitpid(rp, &st, 0);
+		kill_wait(rp);
 		exp_add(e, 1, 3, 40);
 	} else if (r->ret < 0) {
 		T_FAIL("the blocked receiver failed: %s",
@@ -837,49 +845,30 @@ T_CASE(fault_handoff)
  */
 T_CASE(fault_recv_take_blocked_sender)
 {
-	struct expect *e = shared(sizeof(*e));
+	struct expect *e = t_shared(sizeof(*e));
+	uint64_t qnum, cbytes;
 	struct job *s, *r;
-	const char *how = NULL;
+	bool woke;
 	pid_t sp;
 	int qid;
 
 	bound(30);
-	qid = get_q();
-	set_qbytes(qid, BODY + 100);
-	send_one(qid, 0, 0, 100, NULL);
-	s = new_job(qid);
-	s->who = 1;
-	s->fixed = 1;
-	s->len = 100;
-	sp = spawn(job_send, s);
-	sleeping(sp, "a sender on a full queue");
-	r = new_job(qid);
-	r->point = FP_RECV_TAKE;
-	r->nth = 1;
+	sp = blocked_sender(&qid, &s);
+	r = armed_job(qid, FP_RECV_TAKE, 1);
 	STEP("a receiver armed at FP_RECV_TAKE");
 	expect_killed(spawn(job_recv, r), r);
-	if (!job_ends(sp, 2000, "the sender")) {
-		uint64_t qnum, cbytes;
-
-		/* A third party takes the lock (the repair runs). */
-		stat_q(qid, &qnum, &cbytes);
-		how = job_ends(sp, 1000, "the sender") ?
-		      "until another process took the queue lock (IPC_STAT)" :
-		      "and even after another process took the queue lock "
-		      "and repaired it";
-		kill(sp, SIGKILL);
-		waitpid(sp, NULL, 0);
+	if (!ends_unaided(sp, 2000, "the sender", qid, &woke, &qnum, &cbytes))
 		T_FAIL("a sender blocked on a full queue slept on after a "
 		       "receiver died at FP_RECV_TAKE having made room, %s "
-		       "(qnum %llu cbytes %llu, qbytes %zu)", how,
+		       "(qnum %llu cbytes %llu, qbytes %zu)", woke ?
+		       "until another process took the queue lock (IPC_STAT)" :
+		       "and even after another process took the queue lock "
+		       "and repaired it",
 		       (unsigned long long)qnum, (unsigned long long)cbytes,
 		       BODY + 100);
-	}
 	T_EQ(s->ret, 0);
 	exp_add(e, 1, 0, 100);
-	check_drain(qid, e, "FP_RECV_TAKE with a blocked sender");
-	set_qbytes(qid, 16384);
-	check_alive(qid);
+	check_full_q(qid, e, "FP_RECV_TAKE with a blocked sender");
 }
 
 /*
@@ -950,9 +939,7 @@ static void fault_grow(int nth)
 	long m;
 
 	bound(40);
-	j = new_job(get_q());
-	j->point = FP_GROW;
-	j->nth = nth;
+	j = armed_job(get_q(), FP_GROW, nth);
 	j->count = 4000;
 	STEP("the armed sender filling the store");
 	expect_killed(spawn(job_send_empty, j), j);
@@ -988,7 +975,7 @@ T_CASE(fault_grow_third) { fault_grow(3); }
  */
 T_CASE(grow_then_crash_no_ghost)
 {
-	struct expect *e = shared(sizeof(*e));
+	struct expect *e = t_shared(sizeof(*e));
 	int ghosts = 0;
 
 	bound(50);
@@ -1002,9 +989,7 @@ T_CASE(grow_then_crash_no_ghost)
 			   0, e);
 		for (uint32_t i = 1; i < 460; i++)
 			send_typed(qid, 1, 3, i, 0, e);
-		j = new_job(qid);
-		j->point = FP_SEND_PUT;
-		j->nth = 1;
+		j = armed_job(qid, FP_SEND_PUT, 1);
 		j->who = 4;
 		STEP("crash after growth");
 		expect_killed(spawn(job_send, j), j);
@@ -1056,8 +1041,8 @@ static int queues_in_use(void)
  */
 static void fault_create(key_t key)
 {
-	struct expect *e = shared(sizeof(*e));
-	struct job *j = new_job(-1);
+	struct expect *e = t_shared(sizeof(*e));
+	struct job *j = armed_job(-1, FP_CREATE, 1);
 	int a, b, c;
 
 	bound(30);
@@ -1065,8 +1050,6 @@ static void fault_create(key_t key)
 	b = (int)T_OK(umq_msgget(0x1002, IPC_CREAT | 0600));
 	prefill(a, e, 0, 6);
 	j->key = key;
-	j->point = FP_CREATE;
-	j->nth = 1;
 	STEP("msgget armed at FP_CREATE");
 	expect_killed(spawn(job_create, j), j);
 
@@ -1105,7 +1088,6 @@ T_CASE(fault_create_private) { fault_create(IPC_PRIVATE); }
 T_CASE(waiter_recv_killed)
 {
 	struct job *r1, *r2, *r3, *r4;
-	struct body b;
 	uint64_t qnum, cbytes;
 	int qid;
 	pid_t p1, p2, p3, p4;
@@ -1114,29 +1096,21 @@ T_CASE(waiter_recv_killed)
 	qid = get_q();
 	r1 = new_job(qid);
 	r2 = new_job(qid);
-	p1 = spawn(job_recv, r1);
-	sleeping(p1, "receiver 1");
-	p2 = spawn(job_recv, r2);
-	sleeping(p2, "receiver 2");
-	kill(p1, SIGKILL);
-	waitpid(p1, NULL, 0);
+	p1 = spawn_blocked(job_recv, r1, "receiver 1");
+	p2 = spawn_blocked(job_recv, r2, "receiver 2");
+	kill_wait(p1);
 	STEP("sending past a dead receiver");
 	send_one(qid, 1, 0, 100, NULL);
 	if (!job_ends(p2, 3000, "receiver 2"))
 		T_FAIL("the live receiver behind a killed one was not served");
-	if (r2->ret < 0 || !intact(&r2->m, r2->ret, &b) || b.who != 1 ||
-	    b.seq != 0)
-		T_FAIL("receiver 2: %ld %s", r2->ret,
-		       strerrorname_np(r2->err) ?: "(wrong message)");
+	expect_got(r2, 1, 0, "receiver 2:");
 	stat_q(qid, &qnum, &cbytes);
 	T_EQ(qnum, 0);
 
 	/* No live receiver: the message waits for the next one. */
 	r3 = new_job(qid);
-	p3 = spawn(job_recv, r3);
-	sleeping(p3, "receiver 3");
-	kill(p3, SIGKILL);
-	waitpid(p3, NULL, 0);
+	p3 = spawn_blocked(job_recv, r3, "receiver 3");
+	kill_wait(p3);
 	send_one(qid, 1, 1, 1000, NULL);
 	stat_q(qid, &qnum, &cbytes);
 	if (qnum != 1 || cbytes != BODY + 1000)
@@ -1147,9 +1121,7 @@ T_CASE(waiter_recv_killed)
 	p4 = spawn(job_recv, r4);
 	if (!job_ends(p4, 3000, "receiver 4"))
 		T_FAIL("a queued message was not received");
-	if (r4->ret < 0 || !intact(&r4->m, r4->ret, &b) || b.seq != 1)
-		T_FAIL("receiver 4: %ld %s", r4->ret,
-		       strerrorname_np(r4->err) ?: "(wrong message)");
+	expect_got(r4, -1, 1, "receiver 4:");
 	check_alive(qid);
 }
 
@@ -1159,38 +1131,26 @@ T_CASE(waiter_recv_killed)
  */
 T_CASE(waiter_send_killed)
 {
-	struct expect *e = shared(sizeof(*e));
+	struct expect *e = t_shared(sizeof(*e));
 	struct job *s1, *s2;
 	struct tmsg m;
 	pid_t p1, p2;
 	int qid;
 
 	bound(30);
-	qid = get_q();
-	set_qbytes(qid, BODY + 100);
-	send_one(qid, 0, 0, 100, NULL);
-	s1 = new_job(qid);
-	s1->who = 1;
-	s1->fixed = 1;
-	s1->len = 100;
-	s2 = new_job(qid);
-	*s2 = *s1;
-	s2->who = 2;
-	p1 = spawn(job_send, s1);
-	sleeping(p1, "sender 1 on a full queue");
-	p2 = spawn(job_send, s2);
-	sleeping(p2, "sender 2 on a full queue");
-	kill(p1, SIGKILL);
-	waitpid(p1, NULL, 0);
+	qid = full_q();
+	s1 = sender_job(qid, 1);
+	s2 = sender_job(qid, 2);
+	p1 = spawn_blocked(job_send, s1, "sender 1 on a full queue");
+	p2 = spawn_blocked(job_send, s2, "sender 2 on a full queue");
+	kill_wait(p1);
 	STEP("making room past a dead sender");
 	T_EQ(umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT), BODY + 100);
 	if (!job_ends(p2, 3000, "sender 2"))
 		T_FAIL("the live sender behind a killed one was not woken");
 	T_EQ(s2->ret, 0);
 	exp_add(e, 2, 0, 100);
-	check_drain(qid, e, "after a blocked sender was killed");
-	set_qbytes(qid, 16384);
-	check_alive(qid);
+	check_full_q(qid, e, "after a blocked sender was killed");
 }
 
 /*
@@ -1205,29 +1165,19 @@ T_CASE(waiter_killed_then_rmid)
 	int qid;
 
 	bound(40);
-	qid = get_q();
-	set_qbytes(qid, BODY + 100);
-	send_typed(qid, 1, 0, 0, 100, NULL);	/* full, and no type 2 */
+	qid = full_q();		/* its message has type 1: no type 2 */
 	for (int i = 0; i < 6; i++) {
-		j[i] = new_job(qid);
-		j[i]->who = 10 + (uint32_t)i;
-		j[i]->fixed = 1;
-		j[i]->len = 100;
+		j[i] = sender_job(qid, 10 + (uint32_t)i);
 		j[i]->msgtyp = 2;
 	}
 	/* 0, 1: receivers; 2, 3: senders; 4, 5: new ones after kills. */
-	for (int i = 0; i < 4; i++) {
-		p[i] = spawn(i < 2 ? job_recv : job_send, j[i]);
-		sleeping(p[i], i < 2 ? "a receiver" : "a sender");
-	}
-	kill(p[0], SIGKILL);
-	kill(p[2], SIGKILL);
-	waitpid(p[0], NULL, 0);
-	waitpid(p[2], NULL, 0);
-	p[4] = spawn(job_recv, j[4]);
-	sleeping(p[4], "a receiver after the kills");
-	p[5] = spawn(job_send, j[5]);
-	sleeping(p[5], "a sender after the kills");
+	for (int i = 0; i < 4; i++)
+		p[i] = spawn_blocked(i < 2 ? job_recv : job_send, j[i],
+				     i < 2 ? "a receiver" : "a sender");
+	kill_wait(p[0]);
+	kill_wait(p[2]);
+	p[4] = spawn_blocked(job_recv, j[4], "a receiver after the kills");
+	p[5] = spawn_blocked(job_send, j[5], "a sender after the kills");
 	STEP("IPC_RMID with dead waiters");
 	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
 	for (int i = 1; i < 6; i++) {
@@ -1244,8 +1194,7 @@ T_CASE(waiter_killed_then_rmid)
 	STEP("a new queue with new waiters");
 	qid = get_q();
 	j[0] = new_job(qid);
-	p[0] = spawn(job_recv, j[0]);
-	sleeping(p[0], "a receiver on the new queue");
+	p[0] = spawn_blocked(job_recv, j[0], "a receiver on the new queue");
 	send_one(qid, 5, 5, 10, NULL);
 	if (!job_ends(p[0], 3000, "the new receiver"))
 		T_FAIL("a receiver on a new queue was not served");
@@ -1255,22 +1204,8 @@ T_CASE(waiter_killed_then_rmid)
 
 /* ---- random kills under load ------------------------------------------- */
 
-struct backend {
-	const char *name;
-	int (*get)(key_t, int);
-	int (*snd)(int, const void *, size_t, int);
-	ssize_t (*rcv)(int, void *, size_t, long, int);
-	int (*ctl)(int, int, struct msqid_ds *);
-};
-
-static const struct backend be_umq = {
-	"umq", umq_msgget, umq_msgsnd, umq_msgrcv, umq_msgctl,
-};
-
-/* The kernel, as a control: the same invariants hold there. */
-static const struct backend be_kernel = {
-	"kernel", t_k_msgget, t_k_msgsnd, t_k_msgrcv, t_k_msgctl,
-};
+#define BE_UMQ (&sysv_backends[1])
+#define BE_KERNEL (&sysv_backends[0])	/* a control: same invariants */
 
 #define SK_SEND 2
 #define SK_RECV 2
@@ -1291,7 +1226,7 @@ static const struct backend be_kernel = {
  * to its grave; no other loss is allowed.
  */
 struct soak {
-	const struct backend *be;
+	const struct sysv_backend *be;
 	int qid;
 	int hooks;		/* workers also die at random fault points */
 	int hook_on;
@@ -1519,7 +1454,7 @@ static void sk_kill(struct sk_run *k, int w)
 	if (!k->pid[w])
 		return;
 	kill(k->pid[w], SIGKILL);
-	st = wait_end(k->pid[w], 5000);
+	st = t_wait_child(k->pid[w], 0, 5000);
 	if (st == -1)
 		T_FAIL("%s %d survived SIGKILL for 5 s", sk_name(w), w);
 	sk_ended(k, w, st);
@@ -1531,7 +1466,7 @@ static void sk_kill(struct sk_run *k, int w)
 /* Ask worker w to stop (flag set by the caller), interrupting its call. */
 static void sk_stop(struct sk_run *k, int w)
 {
-	long end = now_ms() + 5000;
+	long end = t_now_ms() + 5000;
 	int st;
 
 	while (k->pid[w]) {
@@ -1541,7 +1476,7 @@ static void sk_stop(struct sk_run *k, int w)
 			sk_ended(k, w, st);
 			return;
 		}
-		if (now_ms() > end)
+		if (t_now_ms() > end)
 			T_FAIL("%s %d (pid %d) does not stop: stuck in its "
 			       "call for 5 s despite signals", sk_name(w), w,
 			       (int)k->pid[w]);
@@ -1562,10 +1497,10 @@ static void sk_stat(uint64_t *qnum, uint64_t *cbytes)
 
 static void sk_chaos(struct sk_run *k)
 {
-	long end = now_ms() + SK_CHAOS_MS;
+	long end = t_now_ms() + SK_CHAOS_MS;
 
 	STEP("soak: random kills");
-	while (now_ms() < end && k->restarts < SK_RESTARTS) {
+	while (t_now_ms() < end && k->restarts < SK_RESTARTS) {
 		t_msleep(5 + (int)(rand_r(&k->seed) % 60));
 		sk_poll(k, true);
 		if (k->kills < SK_KILLS && rand_r(&k->seed) % 2)
@@ -1588,20 +1523,20 @@ static int sk_probe(struct sk_run *k)
 	long end;
 
 	STEP("soak: receivers drain the queue");
-	for (end = now_ms() + 5000;; t_msleep(2)) {
+	for (end = t_now_ms() + 5000;; t_msleep(2)) {
 		sk_stat(&qnum, &cbytes);
 		if (!qnum)
 			break;
-		if (now_ms() > end)
+		if (t_now_ms() > end)
 			T_FAIL("the receivers left %llu messages queued for 5 s",
 			       (unsigned long long)qnum);
 	}
 	STEP("soak: receivers asleep");
 	for (int r = 0; r < SK_RECV; r++) {
-		for (end = now_ms() + 5000;
+		for (end = t_now_ms() + 5000;
 		     !__atomic_load_n(&S->in_rcv[r], __ATOMIC_SEQ_CST);
 		     t_msleep(1))
-			if (now_ms() > end)
+			if (t_now_ms() > end)
 				T_FAIL("receiver %d never called msgrcv", r);
 		sleeping(k->pid[SK_SEND + r], "a receiver on an empty queue");
 	}
@@ -1612,10 +1547,10 @@ static int sk_probe(struct sk_run *k)
 		if (S->be->snd(S->qid, &m, sz, IPC_NOWAIT))
 			T_FAIL("probe msgsnd: %s", strerrorname_np(errno));
 	}
-	for (end = now_ms() + 3000;
+	for (end = t_now_ms() + 3000;
 	     __atomic_load_n(&S->probes, __ATOMIC_SEQ_CST) < SK_RECV;
 	     t_msleep(2))
-		if (now_ms() > end) {
+		if (t_now_ms() > end) {
 			sk_stat(&qnum, &cbytes);
 			t_note("%u of %d probes received, qnum %llu, with every "
 			       "receiver asleep in msgrcv", S->probes, SK_RECV,
@@ -1695,7 +1630,7 @@ static void sk_verdict(struct sk_run *k)
  * supervisor then kills only senders: a receiver stranded by a dead
  * sender stays so until the probes find it.
  */
-static void soak(const struct backend *be, bool hooks)
+static void soak(const struct sysv_backend *be, bool hooks)
 {
 	struct sk_run k = { .seed = 12345, .victims = hooks ? SK_SEND : SK_W };
 	struct msqid_ds ds;
@@ -1703,7 +1638,7 @@ static void soak(const struct backend *be, bool hooks)
 
 	bound(50);
 	sk_catch_usr1();
-	S = shared(sizeof(*S));
+	S = t_shared(sizeof(*S));
 	S->be = be;
 	S->hooks = hooks;
 	S->hook_on = hooks;
@@ -1753,7 +1688,7 @@ static void soak(const struct backend *be, bool hooks)
 
 	/* And the queue still works. */
 	STEP("soak: the queue afterwards");
-	if (be == &be_umq) {
+	if (be == BE_UMQ) {
 		set_qbytes(S->qid, 16384);
 		check_alive(S->qid);
 	}
@@ -1761,14 +1696,14 @@ static void soak(const struct backend *be, bool hooks)
 		T_FAIL("IPC_RMID: %s", strerrorname_np(errno));
 }
 
-T_CASE(soak_random_kill) { soak(&be_umq, false); }
-T_CASE(soak_random_kill_fault_points) { soak(&be_umq, true); }
+T_CASE(soak_random_kill) { soak(BE_UMQ, false); }
+T_CASE(soak_random_kill_fault_points) { soak(BE_UMQ, true); }
 
 T_CASE(soak_kernel_control)
 {
 	if (!t_kernel_ns())
 		t_skip("no private IPC namespace for the kernel control");
-	soak(&be_kernel, false);
+	soak(BE_KERNEL, false);
 }
 
 /*
@@ -1777,7 +1712,7 @@ T_CASE(soak_kernel_control)
  */
 T_CASE(waiter_recv_killed_under_load)
 {
-	struct expect *e = shared(sizeof(*e));
+	struct expect *e = t_shared(sizeof(*e));
 	struct job *j[3];
 	pid_t p[3];
 	int qid;
@@ -1787,13 +1722,10 @@ T_CASE(waiter_recv_killed_under_load)
 	for (int round = 0; round < 20; round++) {
 		for (int i = 0; i < 3; i++) {
 			j[i] = new_job(qid);
-			j[i]->count = 1;
-			p[i] = spawn(job_recv, j[i]);
-			sleeping(p[i], "a receiver");
+			p[i] = spawn_blocked(job_recv, j[i], "a receiver");
 		}
 		/* Kill the one in the middle of the wait list. */
-		kill(p[1], SIGKILL);
-		waitpid(p[1], NULL, 0);
+		kill_wait(p[1]);
 		STEP("sending to receivers one of which is dead");
 		for (uint32_t s = 0; s < 3; s++)
 			send_one(qid, 1, (uint32_t)round * 3 + s, 50, NULL);

@@ -12,10 +12,11 @@
  *
  *   build/test/sysv_diff [case ...]	after make build/test/sysv_diff
  *   UMQ_SEED=n build/test/sysv_diff random_env_seed
+ *   UMQ_TRACE=1 build/test/sysv_diff case	prints both traces in full
  *
  * To check the scenarios against the kernel alone, without libumq:
  *   gcc -D_GNU_SOURCE -DKERNEL_ONLY -Iinclude -std=gnu11 -pthread \
- *	-o /tmp/sysv_diff test/sysv_diff.c test/t.c
+ *	-o /tmp/sysv_diff test/sysv_diff.c test/t.c test/trace.c
  */
 #include "diff.h"
 
@@ -38,6 +39,9 @@
 
 /* IPC_STAT id into c->ds and copy it to c->set for a following IPC_SET. */
 #define STAT_FOR_SET(c, id) (STAT(c, id, W_RET(0)), (c)->set = (c)->ds)
+/* msg_qbytes of id set to n, which must work. */
+#define SET_QBYTES(c, id, n) \
+	(STAT_FOR_SET(c, id), (c)->set.msg_qbytes = (n), SET(c, id, W_RET(0)))
 
 /* ---- ftok and msgget ------------------------------------------------------ */
 
@@ -345,9 +349,7 @@ DIFF_CASE(msgsnd_capacity)
 	int q = GET(c, IPC_PRIVATE, 0600, W_RET(0));
 
 	/* qbytes also counts messages: three zero-length ones fill 3. */
-	STAT_FOR_SET(c, q);
-	c->set.msg_qbytes = 3;
-	SET(c, q, W_RET(0));
+	SET_QBYTES(c, q, 3);
 	for (int i = 0; i < 3; i++)
 		SND(c, q, 1, i, 0, IPC_NOWAIT, W_RET(0));
 	SND(c, q, 1, 3, 0, IPC_NOWAIT, W_ERR(EAGAIN));
@@ -364,23 +366,17 @@ DIFF_CASE(msgsnd_capacity)
 	SND(c, q, 1, 9, 1, IPC_NOWAIT, W_ERR(EAGAIN));
 
 	int q2 = GET(c, IPC_PRIVATE, 0600, W_RET(1));
-	STAT_FOR_SET(c, q2);
-	c->set.msg_qbytes = 0;		/* nothing ever fits */
-	SET(c, q2, W_RET(0));
+	SET_QBYTES(c, q2, 0);		/* nothing ever fits */
 	SND(c, q2, 1, 0, 0, IPC_NOWAIT, W_ERR(EAGAIN));
 	SND(c, q2, 1, 0, 1, IPC_NOWAIT, W_ERR(EAGAIN));
 
 	/* Bigger than qbytes but not than msgmax: EAGAIN, not EINVAL. */
 	int q3 = GET(c, IPC_PRIVATE, 0600, W_RET(2));
-	STAT_FOR_SET(c, q3);
-	c->set.msg_qbytes = 10;
-	SET(c, q3, W_RET(0));
+	SET_QBYTES(c, q3, 10);
 	SND(c, q3, 1, 20, 11, IPC_NOWAIT, W_ERR(EAGAIN));
 	SND(c, q3, 1, 21, 10, IPC_NOWAIT, W_RET(0));
 	/* Lowering qbytes under the content keeps the messages. */
-	STAT_FOR_SET(c, q3);
-	c->set.msg_qbytes = 5;
-	SET(c, q3, W_RET(0));
+	SET_QBYTES(c, q3, 5);
 	STAT(c, q3, W_RET(0));
 	CHK(c, ds->msg_qbytes, 5);
 	CHK(c, ds->msg_qnum, 1);
@@ -410,9 +406,7 @@ DIFF_CASE(msgsnd_perm)
 	GET(c, K1, IPC_CREAT | 0644, W_RET(0));
 	GET(c, K2, IPC_CREAT | 0622, W_RET(1));
 	GET(c, K3, IPC_CREAT | 0644, W_RET(2));
-	STAT_FOR_SET(c, 2);
-	c->set.msg_qbytes = 0;
-	SET(c, 2, W_RET(0));
+	SET_QBYTES(c, 2, 0);
 	int user = AS_USER(c, 1000, snd_perm_user, NULL);
 	STAT(c, 1, W_RET(0));
 	CHK(c, ds->msg_qnum, 1);
@@ -806,9 +800,7 @@ DIFF_CASE(block_sender)
 	struct msqid_ds *ds = &c->ds;
 	int q = GET(c, IPC_PRIVATE, 0600, W_RET(0));
 
-	STAT_FOR_SET(c, q);
-	c->set.msg_qbytes = 10;
-	SET(c, q, W_RET(0));
+	SET_QBYTES(c, q, 10);
 	SND(c, q, 1, 40, 10, IPC_NOWAIT, W_RET(0));
 	pid_t s = BG_SND(c, q, 2, 41, 5, 0, W_RET(0));
 	RCV_GOT(c, q, 64, 0, IPC_NOWAIT, 10, 1, 40);
@@ -824,9 +816,7 @@ DIFF_CASE(block_rmid)
 {
 	int q = GET(c, IPC_PRIVATE, 0600, W_RET(0));
 
-	STAT_FOR_SET(c, q);
-	c->set.msg_qbytes = 0;
-	SET(c, q, W_RET(0));
+	SET_QBYTES(c, q, 0);
 	pid_t r = BG_RCV(c, q, 64, 0, 0, W_ERR(EIDRM));
 	/* Full is full, even with a receiver waiting for this message. */
 	SND(c, q, 1, 30, 0, IPC_NOWAIT, W_ERR(EAGAIN));
@@ -846,9 +836,7 @@ DIFF_CASE(block_signals)
 	pid_t r = BG_RCV(c, q, 64, 0, 0, W_ERR(EINTR));
 	kill(r, SIGUSR1);
 	bg_wait(r);
-	STAT_FOR_SET(c, full);
-	c->set.msg_qbytes = 0;
-	SET(c, full, W_RET(0));
+	SET_QBYTES(c, full, 0);
 	pid_t s = BG_SND(c, full, 1, 50, 1, 0, W_ERR(EINTR));
 	kill(s, SIGUSR1);
 	bg_wait(s);
@@ -1007,9 +995,7 @@ static void owner_other(struct ctx *c, void *arg)
 static void owner_1000(struct ctx *c, void *arg)
 {
 	/* Owner but not creator of 1 and 2. */
-	STAT_FOR_SET(c, 1);
-	c->set.msg_qbytes = 10;
-	SET(c, 1, W_RET(0));
+	SET_QBYTES(c, 1, 10);
 	c->set.msg_qbytes = MSGMNB;
 	SET(c, 1, W_RET(0));
 	c->set.msg_qbytes = MSGMNB + 1;

@@ -42,16 +42,6 @@ struct round_log {
 static struct round_log *LOG;
 static bool verbose;
 
-static void *shared(size_t n)
-{
-	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		T_FAIL("mmap: %s", strerror(errno));
-	return p;
-}
-
 __attribute__((format(printf, 1, 2)))
 static void op(const char *fmt, ...)
 {
@@ -99,30 +89,20 @@ static void on_alarm(int sig)
 	_exit(R_HUNG);	/* the parent reads "hung" and LOG->op */
 }
 
-static long now_ms(void)
+/*
+ * Run fn(arg) in a child that an alarm ends after 5 s; returns its wait
+ * status, that of a SIGKILL if it still ran 8 s later.
+ */
+static int bounded_child(void (*fn)(void *), void *arg)
 {
-	struct timespec ts;
+	pid_t pid = t_spawn_alarm(fn, arg, 5);
+	int st = t_wait_child(pid, 0, 8000);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int wait_end(pid_t pid, int ms)
-{
-	long end = now_ms() + ms;
-	int st;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		if (r == pid)
-			return st;
-		if (r < 0 && errno != EINTR)
-			T_FAIL("waitpid(%d): %s", (int)pid, strerror(errno));
-		if (now_ms() > end)
-			return -1;
-		t_msleep(1);
+	if (st == -1) {
+		kill(pid, SIGKILL);
+		st = t_waitpid(pid);
 	}
+	return st;
 }
 
 /* How rounds ended. */
@@ -188,7 +168,7 @@ static void rounds_prep(const char *name, uint32_t n, void (*fn)(uint32_t),
 	const char *only = getenv("UMQ_T_SEED");
 	uint32_t first = 1, last = n;
 
-	LOG = shared(sizeof(*LOG));
+	LOG = t_shared(sizeof(*LOG));
 	if (only) {
 		first = last = (uint32_t)strtoul(only, NULL, 0);
 		verbose = true;
@@ -212,7 +192,7 @@ static void rounds_prep(const char *name, uint32_t n, void (*fn)(uint32_t),
 			fn(seed);
 			_exit(T_EXIT_PASS);
 		}
-		int st = wait_end(pid, ROUND_MS + 2000);
+		int st = t_wait_child(pid, 0, ROUND_MS + 2000);
 		kill(-pid, SIGKILL);	/* its helpers */
 		if (st == -1) {
 			kill(pid, SIGKILL);
@@ -590,6 +570,37 @@ static int new_queue(void)
 	return qid;
 }
 
+/*
+ * A round's queue, to be damaged through its store, mapped in s: new,
+ * with 4 + below(more) messages of which below(take) (if take) are
+ * received again.
+ */
+static int round_queue(uint32_t seed, uint32_t salt, uint32_t more,
+		       uint32_t take, struct store *s)
+{
+	int qid;
+
+	seed_rng(seed, salt);
+	op("setup");
+	qid = new_queue();
+	populate(qid, 4 + (int)below(more));
+	if (take)
+		take_some(qid, (int)below(take));
+	store_of(qid, s);
+	return qid;
+}
+
+/* The damage is done: the round's calls, and (if repair) the repair. */
+static void round_use(uint32_t seed, int qid, struct store *s, bool repair)
+{
+	store_unmap(s);
+	fresh_view(seed);
+	use(qid);
+	if (repair)
+		repaired(qid);
+	rmid(qid);
+}
+
 /* ---- (c) the chunk area -------------------------------------------------- */
 
 /* Some plausible value for a 32-bit field: states, indexes, or noise. */
@@ -704,24 +715,21 @@ static void corrupt_chunks(struct store *s)
 	}
 }
 
-static void round_chunks(uint32_t seed)
+/* Garbage in a store, once or twice, then the calls and the repair. */
+static void round_store(uint32_t seed, uint32_t salt, uint32_t take,
+			void (*corrupt)(struct store *))
 {
 	struct store s;
-	int qid;
+	int qid = round_queue(seed, salt, 30, take, &s);
 
-	seed_rng(seed, 0xc);
-	op("setup");
-	qid = new_queue();
-	populate(qid, 4 + (int)below(30));
-	take_some(qid, (int)below(3));
-	store_of(qid, &s);
 	for (int k = 1 + (int)below(2); k--;)
-		corrupt_chunks(&s);
-	store_unmap(&s);
-	fresh_view(seed);
-	use(qid);
-	repaired(qid);
-	rmid(qid);
+		corrupt(&s);
+	round_use(seed, qid, &s, true);
+}
+
+static void round_chunks(uint32_t seed)
+{
+	round_store(seed, 0xc, 3, corrupt_chunks);
 }
 
 T_CASE(garbage_store_chunks)
@@ -812,22 +820,7 @@ static void corrupt_index(struct store *s)
 
 static void round_index(uint32_t seed)
 {
-	struct store s;
-	int qid;
-
-	seed_rng(seed, 0xd);
-	op("setup");
-	qid = new_queue();
-	populate(qid, 4 + (int)below(30));
-	take_some(qid, (int)below(4));
-	store_of(qid, &s);
-	for (int k = 1 + (int)below(2); k--;)
-		corrupt_index(&s);
-	store_unmap(&s);
-	fresh_view(seed);
-	use(qid);
-	repaired(qid);
-	rmid(qid);
+	round_store(seed, 0xd, 4, corrupt_index);
 }
 
 T_CASE(garbage_store_index)
@@ -842,14 +835,8 @@ T_CASE(garbage_store_index)
 static void round_header_derived(uint32_t seed)
 {
 	struct store s;
-	int qid;
+	int qid = round_queue(seed, 0xe, 30, 4, &s);
 
-	seed_rng(seed, 0xe);
-	op("setup");
-	qid = new_queue();
-	populate(qid, 4 + (int)below(30));
-	take_some(qid, (int)below(4));
-	store_of(qid, &s);
 	switch (below(4)) {
 	case 0:
 		s.st->bump = below(3) ? below(s.nchunks + 2) :
@@ -868,11 +855,7 @@ static void round_header_derived(uint32_t seed)
 		s.st->damaged = (uint32_t)rnd();
 		did("damaged = %u", s.st->damaged);
 	}
-	store_unmap(&s);
-	fresh_view(seed);
-	use(qid);
-	repaired(qid);
-	rmid(qid);
+	round_use(seed, qid, &s, true);
 }
 
 T_CASE(garbage_store_header_derived)
@@ -889,21 +872,13 @@ static void round_header_noise(uint32_t seed)
 {
 	struct store s;
 	size_t off, len;
-	int qid;
+	int qid = round_queue(seed, 0xf, 20, 0, &s);
 
-	seed_rng(seed, 0xf);
-	op("setup");
-	qid = new_queue();
-	populate(qid, 4 + (int)below(20));
-	store_of(qid, &s);
 	off = below(STORE_HDR_SIZE);
 	len = 1 + below(STORE_HDR_SIZE - (uint32_t)off);
 	fill_random((uint8_t *)s.st + off, len);
 	did("random bytes [%zu, +%zu) of the store header", off, len);
-	store_unmap(&s);
-	fresh_view(seed);
-	use(qid);
-	rmid(qid);
+	round_use(seed, qid, &s, false);
 }
 
 T_CASE(garbage_store_header_noise)
@@ -914,9 +889,31 @@ T_CASE(garbage_store_header_noise)
 /* ---- (a), (b) the store's magic and version ------------------------------ */
 
 struct verdict {
+	int qid;
+	bool fresh;		/* through a fresh view of the namespace */
+	bool rcv_too;		/* msgrcv after the msgsnd */
 	long snd, rcv;
 	int snd_err, rcv_err;
 };
+
+/* In a child: msgsnd (and msgrcv) on the queue, the results in v. */
+static void verdict_calls(void *arg)
+{
+	struct verdict *v = arg;
+	struct tmsg m;
+
+	if (v->fresh && umq_ns_use(t_umq_dir()))
+		_exit(T_EXIT_FAIL);
+	mk(&m, 1, 10);
+	errno = 0;
+	v->snd = umq_msgsnd(v->qid, &m, 10, IPC_NOWAIT);
+	v->snd_err = errno;
+	if (!v->rcv_too)
+		return;
+	errno = 0;
+	v->rcv = umq_msgrcv(v->qid, &m, TXT_MAX, 0, IPC_NOWAIT);
+	v->rcv_err = errno;
+}
 
 /*
  * msgsnd and msgrcv in a child, bounded: through a fresh view of the
@@ -925,33 +922,13 @@ struct verdict {
 static void calls_in_child(int qid, bool fresh, struct verdict *v,
 			   const char *what)
 {
-	fflush(NULL);
-	pid_t pid = fork();
-
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		struct tmsg m;
-
-		alarm(5);
-		if (fresh && umq_ns_use(t_umq_dir()))
-			_exit(T_EXIT_FAIL);
-		mk(&m, 1, 10);
-		errno = 0;
-		v->snd = umq_msgsnd(qid, &m, 10, IPC_NOWAIT);
-		v->snd_err = errno;
-		errno = 0;
-		v->rcv = umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT);
-		v->rcv_err = errno;
-		_exit(T_EXIT_PASS);
-	}
-	int st = wait_end(pid, 8000);
-	if (st == -1) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+	v->qid = qid;
+	v->fresh = fresh;
+	v->rcv_too = true;
+	int st = bounded_child(verdict_calls, v);
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
 		T_FAIL("%s: msgsnd/msgrcv through %s view hung", what,
 		       fresh ? "a fresh" : "the old");
-	}
 	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
 		T_FAIL("%s: msgsnd/msgrcv through %s view hung (5 s)", what,
 		       fresh ? "a fresh" : "the old");
@@ -969,7 +946,7 @@ static void calls_in_child(int qid, bool fresh, struct verdict *v,
 static void bad_header(size_t off, const void *bytes, size_t n, int err,
 		       const char *what)
 {
-	struct verdict *v = shared(sizeof(*v));
+	struct verdict *v = t_shared(sizeof(*v));
 	struct msqid_ds ds;
 	struct msginfo mi;
 	struct tmsg m;
@@ -977,7 +954,7 @@ static void bad_header(size_t off, const void *bytes, size_t n, int err,
 	ssize_t r;
 	int qid;
 
-	LOG = shared(sizeof(*LOG));
+	LOG = t_shared(sizeof(*LOG));
 	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
 	for (int i = 0; i < 5; i++) {
 		mk(&m, 1 + i, 100);
@@ -1093,7 +1070,7 @@ static void len_skew(int64_t delta)
 	struct store s;
 	int qid;
 
-	LOG = shared(sizeof(*LOG));
+	LOG = t_shared(sizeof(*LOG));
 	alarm(20);
 	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
 	mk(&m, 1, 100);		/* two chunks: 80 + 120 bytes of room */
@@ -1135,7 +1112,7 @@ T_CASE(garbage_nbuckets_zero)
 	ssize_t r = -1;
 	int qid, e = 0;
 
-	LOG = shared(sizeof(*LOG));
+	LOG = t_shared(sizeof(*LOG));
 	alarm(20);
 	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
 	for (int i = 0; i < 4; i++) {
@@ -1159,26 +1136,22 @@ T_CASE(garbage_nbuckets_zero)
 
 /* ---- (e) the registry and limits headers --------------------------------- */
 
+static void ns_use_call(void *arg)
+{
+	int *e = arg;
+
+	*e = umq_ns_use(t_umq_dir()) ? errno : 0;
+}
+
 /* umq_ns_use on the case's directory, in a child: its errno, 0 if it
  * worked. */
 static int ns_use_errno(void)
 {
-	int *e = shared(sizeof(*e));
+	int *e = t_shared(sizeof(*e));
+	int st = bounded_child(ns_use_call, e);
 
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		alarm(5);
-		*e = umq_ns_use(t_umq_dir()) ? errno : 0;
-		_exit(T_EXIT_PASS);
-	}
-	int st = wait_end(pid, 8000);
-	if (st == -1) {
-		kill(pid, SIGKILL);
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL)
 		T_FAIL("umq_ns_use on a damaged namespace hung");
-	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		T_FAIL("umq_ns_use on a damaged namespace: status %#x", st);
 	return *e;
@@ -1434,14 +1407,14 @@ T_CASE(garbage_slot_lock)
  */
 static void dead_owner_lock(int kind, const char *what)
 {
-	struct verdict *v = shared(sizeof(*v));
+	struct verdict *v = t_shared(sizeof(*v));
 	struct ns_hdr *h;
 	struct qctl *q;
 	size_t size;
 	pid_t dead;
 	int qid;
 
-	LOG = shared(sizeof(*LOG));
+	LOG = t_shared(sizeof(*LOG));
 	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
 	fflush(NULL);
 	dead = fork();
@@ -1457,25 +1430,8 @@ static void dead_owner_lock(int kind, const char *what)
 		q->lock.__data.__kind = kind;
 	munmap(h, size);
 
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		struct tmsg m;
-
-		alarm(5);
-		mk(&m, 1, 10);
-		errno = 0;
-		v->snd = umq_msgsnd(qid, &m, 10, IPC_NOWAIT);
-		v->snd_err = errno;
-		_exit(T_EXIT_PASS);
-	}
-	int st = wait_end(pid, 8000);
-	if (st == -1) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-	}
+	v->qid = qid;
+	int st = bounded_child(verdict_calls, v);
 	if (WIFSIGNALED(st) && (WTERMSIG(st) == SIGALRM ||
 				WTERMSIG(st) == SIGKILL))
 		T_FAIL("%s: msgsnd hung (lock word: tid %d, gone)", what,
@@ -1543,7 +1499,7 @@ static int record_of(struct ns_hdr *h, pid_t pid)
  */
 static void round_waiter(uint32_t seed)
 {
-	int *res = shared(2 * sizeof(int));
+	int *res = t_shared(2 * sizeof(int));
 	struct ns_hdr *h;
 	struct tmsg m;
 	pid_t b1, b2;
@@ -1577,7 +1533,7 @@ static void round_waiter(uint32_t seed)
 	mk(&m, 9, 50);
 	judge(umq_msgsnd(qid, &m, 50, IPC_NOWAIT), LOG->op);
 	op("a new blocked receiver after the damage");
-	int *res3 = shared(sizeof(int));
+	int *res3 = t_shared(sizeof(int));
 	*res3 = -1;
 	pid_t b3 = blocked_receiver(qid, 10, res3);
 	mk(&m, 10, 50);
@@ -1585,20 +1541,20 @@ static void round_waiter(uint32_t seed)
 	rmid(qid);
 
 	op("the receivers after IPC_RMID");
-	int st = wait_end(b2, 1000);
+	int st = t_wait_child(b2, 0, 1000);
 	if (st == -1)
 		R_FAIL("a healthy receiver still blocked 1 s after IPC_RMID");
 	if (!WIFEXITED(st) || (res[1] && res[1] != EIDRM && res[1] != EUCLEAN))
 		R_FAIL("the healthy receiver ended with status %#x, %s", st,
 		       strerrorname_np(res[1]) ?: "?");
-	st = wait_end(b3, 1000);
+	st = t_wait_child(b3, 0, 1000);
 	if (st == -1)
 		R_FAIL("a receiver that blocked after the damage still blocks "
 		       "1 s after IPC_RMID");
 	if (!WIFEXITED(st) || (*res3 && *res3 != EIDRM && *res3 != EUCLEAN))
 		R_FAIL("the new receiver ended with status %#x, %s", st,
 		       strerrorname_np(*res3) ?: "?");
-	st = wait_end(b1, 300);
+	st = t_wait_child(b1, 0, 300);
 	if (st != -1 && WIFSIGNALED(st) && WTERMSIG(st) != SIGALRM)
 		R_FAIL("the receiver whose record was damaged crashed: "
 		       "signal %d", WTERMSIG(st));

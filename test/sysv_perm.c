@@ -5,7 +5,7 @@
  * owners and modes.  Every scenario runs on the kernel and on umq and must
  * give the same result on both; the kernel is the oracle.
  */
-#include "t.h"
+#include "backend.h"
 
 #include <grp.h>
 #include <sched.h>
@@ -13,76 +13,7 @@
 #include <sys/wait.h>
 #include <linux/capability.h>
 
-#include "umq.h"
-
-#ifdef KERNEL_ONLY
-/* Check the scenarios kernel-vs-kernel while the library is not there. */
-#define umq_msgget msgget
-#define umq_msgsnd msgsnd
-#define umq_msgrcv msgrcv
-#define umq_msgctl msgctl
-int umq_ns_use(const char *dir)
-{
-	(void)dir;
-	return 0;
-}
-#define UMQ_ON_KERNEL 1
-#else
-#define UMQ_ON_KERNEL 0
-#endif
-
-/* ---- Backends ------------------------------------------------------------ */
-
-struct backend {
-	const char *name;
-	int (*get)(key_t, int);
-	int (*snd)(int, const void *, size_t, int);
-	ssize_t (*rcv)(int, void *, size_t, long, int);
-	int (*ctl)(int, int, struct msqid_ds *);
-	int kernel;	/* runs only in a private IPC namespace */
-};
-
-static const struct backend backends[] = {
-	{ "kernel", t_k_msgget, t_k_msgsnd, t_k_msgrcv, t_k_msgctl, 1 },
-	{ "umq", umq_msgget, umq_msgsnd, umq_msgrcv, umq_msgctl,
-	  UMQ_ON_KERNEL },
-};
-
-static const struct backend *B;	/* the backend of the running half */
-
-/* Each half runs the scenario with B set to its backend (t_both). */
-static void (*scenario)(void);
-
-static const char *b_name(size_t i)
-{
-	return backends[i].name;
-}
-
-static bool b_kernel(size_t i)
-{
-	return backends[i].kernel;
-}
-
-static void b_run(size_t i)
-{
-	B = &backends[i];
-	scenario();
-}
-
-static void both(void (*fn)(void))
-{
-	if (geteuid() != 0)
-		t_skip("needs root to act as other users");
-	scenario = fn;
-	t_both(sizeof(backends) / sizeof(backends[0]), b_name, b_kernel,
-	       b_run);
-}
-
-/* A case named name that runs the body below it on both backends. */
-#define BOTH(name)							\
-	static void s_##name(void);					\
-	T_CASE(name) { both(s_##name); }				\
-	static void s_##name(void)
+#define B (&sysv_backends[half])	/* the backend of the running half */
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -208,26 +139,12 @@ static void as(uid_t uid, gid_t gid, void (*fn)(void *), void *arg,
 static void as_with_group(uid_t uid, gid_t gid, gid_t sup,
 			  void (*fn)(void *), void *arg)
 {
-	int st;
+	int rc = t_as_user_groups(uid, gid, 1, &sup, fn, arg);
 
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		if (setgroups(1, &sup) || setresgid(gid, gid, gid) ||
-		    setresuid(uid, uid, uid))
-			_exit(T_EXIT_SKIP);
-		fn(arg);
-		_exit(T_EXIT_PASS);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			T_FAIL("waitpid: %s", strerror(errno));
-	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)
+	if (rc == T_EXIT_SKIP)
 		t_skip("cannot become %d:%d with group %d", (int)uid, (int)gid,
 		       (int)sup);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != T_EXIT_PASS)
+	if (rc != T_EXIT_PASS)
 		T_FAIL("as %d:%d with supplementary group %d failed", (int)uid,
 		       (int)gid, (int)sup);
 }
@@ -320,12 +237,12 @@ static void matrix(int cls)
 	}
 }
 
-BOTH(perm_owner_class) { matrix(OWNER); }
-BOTH(perm_group_class) { matrix(GROUP); }
-BOTH(perm_other_class) { matrix(OTHER); }
+BOTH_ROOT(perm_owner_class) { matrix(OWNER); }
+BOTH_ROOT(perm_group_class) { matrix(GROUP); }
+BOTH_ROOT(perm_other_class) { matrix(OTHER); }
 
 /* Group class through the creator's gid, the queue's gid, or a supplementary group. */
-BOTH(perm_group_sources)
+BOTH_ROOT(perm_group_sources)
 {
 	struct cell c = { .key = 0x7100, .mode = 0060 };
 
@@ -350,7 +267,7 @@ BOTH(perm_group_sources)
  * The creator hands the queue to uid 1000: both are owners from then on
  * (rwx by owner bits, IPC_SET, IPC_RMID); anybody else is not.
  */
-BOTH(perm_owner_handoff)
+BOTH_ROOT(perm_owner_handoff)
 {
 	struct cell c = { .key = 0x7200, .mode = 0600 };
 
@@ -374,7 +291,7 @@ BOTH(perm_owner_handoff)
 }
 
 /* The same hand-off by root, which keeps IPC_SET and IPC_RMID. */
-BOTH(perm_owner_handoff_by_root)
+BOTH_ROOT(perm_owner_handoff_by_root)
 {
 	struct cell c = { .key = 0x7300, .mode = 0640 };
 
@@ -400,7 +317,7 @@ BOTH(perm_owner_handoff_by_root)
  * CAP_IPC_OWNER skips the rwx check (the execute request included) and
  * CAP_SYS_ADMIN the ownership check.
  */
-BOTH(perm_privileged)
+BOTH_ROOT(perm_privileged)
 {
 	static const int pmodes[] = { 0000, 0600, 0604 };
 
@@ -440,7 +357,7 @@ static void raise_qbytes(void *arg)
 }
 
 /* Above msgmnb only with CAP_SYS_RESOURCE, which root here may lack. */
-BOTH(perm_qbytes_ceiling)
+BOTH_ROOT(perm_qbytes_ceiling)
 {
 	struct cell c = { .key = 0x7500, .mode = 0600 };
 
@@ -486,7 +403,7 @@ static void euid_each_call(int (*set_euid)(uid_t))
 	}
 }
 
-BOTH(perm_seteuid_each_call) { euid_each_call(libc_seteuid); }
+BOTH_ROOT(perm_seteuid_each_call) { euid_each_call(libc_seteuid); }
 
 int main(int argc, char **argv)
 {

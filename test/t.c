@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -34,38 +35,48 @@ void t_register(const char *name, t_fn fn, int flags)
 	ncases++;
 }
 
+/* A "#   " line on stderr: what, then fmt. */
+static void vnote(const char *what, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "#   %s", what);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+/* The case ends here with code, after that line. */
+__attribute__((noreturn))
+static void vexit(int code, const char *what, const char *fmt, va_list ap)
+{
+	vnote(what, fmt, ap);
+	fflush(NULL);
+	_exit(code);
+}
+
 void t_fail_at(const char *file, int line, const char *fmt, ...)
 {
+	char where[300];
 	va_list ap;
-	fprintf(stderr, "#   %s:%d: ", file, line);
+
+	snprintf(where, sizeof(where), "%s:%d: ", file, line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fflush(NULL);
-	_exit(T_EXIT_FAIL);
+	vexit(T_EXIT_FAIL, where, fmt, ap);
 }
 
 void t_skip(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "#   skipped: ");
+
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fflush(NULL);
-	_exit(T_EXIT_SKIP);
+	vexit(T_EXIT_SKIP, "skipped: ", fmt, ap);
 }
 
 void t_note(const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "#   ");
+
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vnote("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int t_kernel_ns(void) { return in_kernel_ns; }
@@ -103,28 +114,44 @@ int t_have_cap(int cap)
 	return !!(d[cap / 32].effective & (1u << (cap % 32)));
 }
 
-int t_as_user(uid_t uid, gid_t gid, void (*fn)(void *), void *arg)
+struct as_user {
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+	const gid_t *groups;
+	void (*fn)(void *);
+	void *arg;
+};
+
+static void as_user_child(void *p)
 {
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		if (setgroups(0, NULL) || setresgid(gid, gid, gid) ||
-		    setresuid(uid, uid, uid)) {
-			fprintf(stderr, "#   cannot become %d:%d: %s\n",
-				(int)uid, (int)gid, strerror(errno));
-			_exit(T_EXIT_SKIP);
-		}
-		fn(arg);
-		_exit(T_EXIT_PASS);
+	const struct as_user *a = p;
+
+	if (setgroups(a->ngroups, a->groups) ||
+	    setresgid(a->gid, a->gid, a->gid) ||
+	    setresuid(a->uid, a->uid, a->uid)) {
+		fprintf(stderr, "#   cannot become %d:%d: %s\n", (int)a->uid,
+			(int)a->gid, strerror(errno));
+		_exit(T_EXIT_SKIP);
 	}
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	a->fn(a->arg);
+}
+
+int t_as_user_groups(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+		     void (*fn)(void *), void *arg)
+{
+	struct as_user a = { uid, gid, ngroups, groups, fn, arg };
+	int st = t_waitpid(t_spawn(as_user_child, &a));
+
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st);
 	fprintf(stderr, "#   child killed by signal %d\n", WTERMSIG(st));
 	return T_EXIT_FAIL;
+}
+
+int t_as_user(uid_t uid, gid_t gid, void (*fn)(void *), void *arg)
+{
+	return t_as_user_groups(uid, gid, 0, NULL, fn, arg);
 }
 
 int t_wait_sleeping(pid_t pid)
@@ -175,33 +202,127 @@ void t_msleep(int ms)
 		;
 }
 
+void *t_shared(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		T_FAIL("mmap: %s", strerror(errno));
+	return p;
+}
+
+long t_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+pid_t t_spawn(void (*fn)(void *), void *arg)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+
+	if (pid < 0)
+		T_FAIL("fork: %s", strerror(errno));
+	if (pid == 0) {
+		fn(arg);
+		fflush(NULL);
+		_exit(T_EXIT_PASS);
+	}
+	return pid;
+}
+
+struct timed {
+	void (*fn)(void *);
+	void *arg;
+	unsigned secs;
+};
+
+static void timed_child(void *p)
+{
+	const struct timed *t = p;
+
+	alarm(t->secs);
+	t->fn(t->arg);
+}
+
+pid_t t_spawn_alarm(void (*fn)(void *), void *arg, unsigned secs)
+{
+	struct timed t = { fn, arg, secs };
+
+	return t_spawn(timed_child, &t);
+}
+
+int t_waitpid(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			T_FAIL("waitpid: %s", strerror(errno));
+	return st;
+}
+
+/* Counted in sleeps of 1 ms, so that a loaded machine gets longer. */
+int t_wait_child(pid_t pid, int flags, int ms)
+{
+	int st;
+
+	for (int i = 0; i < ms; i++) {
+		pid_t r = waitpid(pid, &st, flags | WNOHANG);
+
+		if (r == pid)
+			return st;
+		if (r < 0 && errno != EINTR)
+			T_FAIL("waitpid(%d): %s", (int)pid, strerror(errno));
+		t_msleep(1);
+	}
+	return -1;
+}
+
+void t_exited_ok(pid_t pid, int st, const char *what)
+{
+	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)
+		t_skip("%s: could not switch user", what);
+	if (WIFSIGNALED(st))
+		T_FAIL("%s: pid %d killed by signal %d", what, (int)pid,
+		       WTERMSIG(st));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != T_EXIT_PASS)
+		T_FAIL("%s: pid %d ended with status %#x", what, (int)pid, st);
+}
+
+struct half {
+	size_t i;
+	void (*run)(size_t i);
+};
+
+/* One half of t_both, in its own process. */
+static void both_half(void *p)
+{
+	const struct half *h = p;
+
+	if (t_kernel_ns() && unshare(CLONE_NEWIPC))
+		T_FAIL("unshare: %s", strerror(errno));
+	h->run(h->i);
+}
+
 void t_both(size_t n, const char *(*name)(size_t i), bool (*kernel)(size_t i),
 	    void (*run)(size_t i))
 {
 	int failed = 0, passed = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		int st;
+		struct half h = { i, run };
 
 		if (kernel(i) && !t_kernel_ns()) {
 			t_note("%s half skipped: no private IPC namespace",
 			       name(i));
 			continue;
 		}
-		fflush(NULL);
-		pid_t pid = fork();
-		if (pid < 0)
-			T_FAIL("fork: %s", strerror(errno));
-		if (pid == 0) {
-			if (t_kernel_ns() && unshare(CLONE_NEWIPC))
-				T_FAIL("unshare: %s", strerror(errno));
-			run(i);
-			fflush(NULL);
-			_exit(T_EXIT_PASS);
-		}
-		while (waitpid(pid, &st, 0) < 0)
-			if (errno != EINTR)
-				T_FAIL("waitpid: %s", strerror(errno));
+		int st = t_waitpid(t_spawn(both_half, &h));
 		if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_PASS) {
 			passed++;
 		} else if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP) {

@@ -101,6 +101,32 @@ int t_wait_sleeping(pid_t pid);
 /* Milliseconds sleep. */
 void t_msleep(int ms);
 
+/* ---- Child processes ----------------------------------------------------- */
+
+/* Memory that the case and its children share (MAP_SHARED, zeroed). */
+void *t_shared(size_t n);
+/* CLOCK_MONOTONIC in milliseconds. */
+long t_now_ms(void);
+/* Fork a child that runs fn(arg), then exits T_EXIT_PASS; returns its pid. */
+pid_t t_spawn(void (*fn)(void *), void *arg);
+/* The same, with an alarm(secs) in the child: it never outlives a hang. */
+pid_t t_spawn_alarm(void (*fn)(void *), void *arg, unsigned secs);
+/* Wait for pid to end; returns its wait status. */
+int t_waitpid(pid_t pid);
+/*
+ * Wait at least ms milliseconds for a state change of pid (waitpid
+ * flags); returns its wait status, or -1 if there was none.
+ */
+int t_wait_child(pid_t pid, int flags, int ms);
+/*
+ * Fail the case unless wait status st says that pid (the child doing
+ * what) passed; skip it if the child could not switch users.
+ */
+void t_exited_ok(pid_t pid, int st, const char *what);
+/* t_as_user with supplementary groups. */
+int t_as_user_groups(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
+		     void (*fn)(void *), void *arg);
+
 /*
  * The kernel's calls, made directly: the sanitizers intercept libc's
  * msgsnd/msgrcv/msgctl and check the buffers themselves (msgsnd of a
