@@ -124,10 +124,14 @@ bool proc_spin_first(const uint32_t *events, void (*unlock)(void *),
 	return true;
 }
 
-/* Seconds of CLOCK_REALTIME, like the kernel's ktime_get_real_seconds(). */
+/*
+ * The kernel's ktime_get_real_seconds() reads the seconds of the last
+ * timekeeping tick, as CLOCK_REALTIME_COARSE and time() do: the precise
+ * clock can be a second ahead of both right at a second's boundary.
+ */
 int64_t proc_now(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
 	return ts.tv_sec;
 }
