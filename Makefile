@@ -86,9 +86,10 @@ $(BUILD)/examples/%: examples/%.c $(wildcard examples/*.c) $(BUILD)/libumq.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a
 
-$(BUILD)/bench/bench: bench/bench.c $(BUILD)/libumq.a
+$(BUILD)/bench/bench: bench/bench.c $(BUILD)/libumq.a $(PRELOAD)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a -lm
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DUMQ_PRELOAD='"$(PL_LD_PRELOAD)"' \
+		-o $@ $< $(BUILD)/libumq.a -lm -ldl
 
 # ---- the preload's tests: programs that run themselves under it.
 PL_TESTS := $(patsubst preload/test/%.c,$(BUILD)/preload/test/%, \

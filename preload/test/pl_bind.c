@@ -4,7 +4,9 @@
  * road a program takes to it: a direct call (the versions this program
  * was linked with), a reference to the GLIBC_2.3.4 and GLIBC_2.7 compat
  * versions (.symver), dlsym(RTLD_DEFAULT), dlsym(RTLD_NEXT) and dlvsym();
- * and each call lands in umq, not in the kernel.
+ * and each call lands in umq, not in the kernel.  (Under SAN=1 the
+ * sanitizer's runtime comes first and intercepts some of the names; its
+ * interceptors call ours, which the calls' landing in umq shows.)
  */
 #include "pt.h"
 
@@ -80,11 +82,11 @@ T_CASE(lookups)
 		if (!pt_in_preload(dlvsym(RTLD_DEFAULT, n, v)))
 			T_FAIL("dlvsym(RTLD_DEFAULT, %s, %s) is not the "
 			       "preload's", n, v);
-		if (!pt_in_preload(dlsym(RTLD_DEFAULT, n)))
+		if (!pt_bound(dlsym(RTLD_DEFAULT, n)))
 			T_FAIL("dlsym(RTLD_DEFAULT, %s) is not the preload's",
 			       n);
 		/* From the program, the next object is the preload. */
-		if (!pt_in_preload(dlsym(RTLD_NEXT, n)))
+		if (!pt_bound(dlsym(RTLD_NEXT, n)))
 			T_FAIL("dlsym(RTLD_NEXT, %s) is not the preload's", n);
 	}
 }
@@ -109,7 +111,7 @@ T_CASE(direct_references)
 	};
 
 	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
-		if (!pt_in_preload(fns[i]))
+		if (!pt_bound(fns[i]))
 			T_FAIL("reference %zu is not bound to the preload", i);
 }
 

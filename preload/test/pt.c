@@ -21,6 +21,16 @@ bool pt_in_preload(const void *addr)
 	       strstr(i.dli_fname, "libumq-preload.so");
 }
 
+bool pt_bound(const void *addr)
+{
+	Dl_info i;
+
+	if (pt_in_preload(addr))
+		return true;
+	return strstr(PT_LD_PRELOAD, "libasan") && dladdr(addr, &i) &&
+	       i.dli_fname && strstr(i.dli_fname, "libasan");
+}
+
 void pt_reexec(int argc, char **argv)
 {
 	(void)argc;

@@ -34,6 +34,9 @@ void *pt_libc(const char *name);
 
 /* Is addr inside libumq-preload.so? */
 bool pt_in_preload(const void *addr);
+/* Or, under SAN=1, in the sanitizer's runtime, loaded first, whose
+ * interceptors (read, msgsnd ...) call the next definition: ours. */
+bool pt_bound(const void *addr);
 
 /*
  * Run argv (argv[0] a path) with UMQ_DIR set to the case's namespace, in
