@@ -29,8 +29,13 @@ T_OBJS    := $(T_SRCS:test/%.c=$(BUILD)/test/%.o)
 TEST_SRCS := $(filter-out $(T_SRCS),$(wildcard test/*.c))
 TESTS     := $(TEST_SRCS:test/%.c=$(BUILD)/test/%)
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+PRELOAD   := $(BUILD)/libumq-preload.so
+PRELOAD_OBJS := $(patsubst preload/%.c,$(BUILD)/preload/%.o,$(wildcard preload/*.c))
+PRELOAD_WRAP := close dup dup2 dup3 fcntl fcntl64 close_range closefrom \
+                read write pread pread64 pwrite pwrite64 readv writev \
+                lseek lseek64 syscall
 
-all: $(BUILD)/libumq.so $(BUILD)/libumq.a
+all: $(BUILD)/libumq.so $(BUILD)/libumq.a $(PRELOAD)
 
 $(BUILD)/pic/%.o: src/%.c $(wildcard src/*.h) include/umq.h
 	@mkdir -p $(@D)
@@ -51,6 +56,27 @@ $(BUILD)/libumq.a: $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# ---- libumq-preload.so: the library's objects and the interposers of
+# preload/, under one version script.  --wrap routes the library's own
+# calls to the libc functions the preload interposes to libc itself
+# (preload/libc.c): every interposed libc function the library might call
+# is in PRELOAD_WRAP; one it calls without a forwarder in libc.c fails the
+# link (undefined __wrap_<name>).
+$(BUILD)/preload/%.o: preload/%.c preload/preload.h $(wildcard src/*.h) \
+		include/umq.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -fPIC -fvisibility=hidden \
+		-c -o $@ $<
+
+$(PRELOAD): $(LIB_PIC) $(PRELOAD_OBJS) preload/preload.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALLCFLAGS) -shared -Wl,-soname,libumq-preload.so \
+		-Wl,-z,defs -Wl,-Bsymbolic-functions \
+		-Wl,--version-script=preload/preload.map \
+		$(PRELOAD_WRAP:%=-Wl,--wrap=%) \
+		-o $@ $(LIB_PIC) $(PRELOAD_OBJS) -ldl
+
 # The harness and the libraries the tests share, linked into every test.
 $(BUILD)/test/%.o: test/%.c $(wildcard test/*.h) include/umq.h
 	@mkdir -p $(@D)
@@ -66,14 +92,48 @@ $(BUILD)/examples/%: examples/%.c $(wildcard examples/*.c) $(BUILD)/libumq.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a
 
-$(BUILD)/bench/bench: bench/bench.c $(BUILD)/libumq.a
+$(BUILD)/bench/bench: bench/bench.c $(BUILD)/libumq.a $(PRELOAD)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a -lm
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DUMQ_PRELOAD='"$(PL_LD_PRELOAD)"' \
+		-o $@ $< $(BUILD)/libumq.a -lm -ldl
 
-tests: $(TESTS)
+# ---- the preload's tests: programs that run themselves under it.
+PL_TESTS := $(patsubst preload/test/%.c,$(BUILD)/preload/test/%, \
+		$(wildcard preload/test/pl_*.c))
+PL_PLAIN := $(BUILD)/preload/test/plain
+ifeq ($(SAN),1)
+  # The sanitizer's runtime must come first in the list of libraries.
+  PL_LD_PRELOAD := $(shell $(CC) -print-file-name=libasan.so) \
+                   $(abspath $(PRELOAD))
+else
+  PL_LD_PRELOAD := $(abspath $(PRELOAD))
+endif
+PL_DEFS := -DPT_PRELOAD='"$(abspath $(PRELOAD))"' \
+           -DPT_LD_PRELOAD='"$(PL_LD_PRELOAD)"' \
+           -DPT_PLAIN='"$(abspath $(PL_PLAIN))"'
 
-check: all $(TESTS)
-	@test/run.sh $(TESTS)
+$(PL_PLAIN): preload/test/plain.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALLCFLAGS) -o $@ $<
+
+$(BUILD)/preload/test/pt.o: preload/test/pt.c preload/test/pt.h test/t.h
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -Itest $(PL_DEFS) $(ALLCFLAGS) -c -o $@ $<
+
+# Linked with libumq.so, whose copy the preload's replaces at run time.
+$(BUILD)/preload/test/pl_%: preload/test/pl_%.c preload/test/pt.h \
+		$(BUILD)/preload/test/pt.o $(BUILD)/test/t.o \
+		$(BUILD)/libumq.so $(PRELOAD) $(PL_PLAIN)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)ln -sf libumq.so $(BUILD)/libumq.so.0
+	$(Q)$(CC) $(CPPFLAGS) -Itest $(PL_DEFS) $(ALLCFLAGS) -o $@ $< \
+		$(BUILD)/preload/test/pt.o $(BUILD)/test/t.o \
+		$(BUILD)/libumq.so -Wl,-rpath,$(abspath $(BUILD)) -ldl
+
+tests: $(TESTS) $(PL_TESTS)
+
+check: all $(TESTS) $(PL_TESTS)
+	@test/run.sh $(TESTS) $(PL_TESTS)
 
 demo: $(EXAMPLES)
 	@examples/demo.sh $(BUILD)/examples
