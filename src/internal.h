@@ -35,14 +35,25 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static inline long ret_errno(long r)
-{
-	if (r < 0) {
-		errno = (int)-r;
-		return -1;
-	}
-	return r;
-}
+/*
+ * The edge of every public entry point: -1 and errno on failure; on
+ * success errno exactly as the caller left it, as the system calls leave
+ * it (the library's own calls fail and succeed all along the way).  So r
+ * must be the whole call: errno is saved before r is evaluated, as in
+ * return ret_errno(do_msgsnd(...)).
+ */
+#define ret_errno(r)                                                    \
+	({                                                              \
+		int saved_errno_ = errno;                               \
+		long r_ = (long)(r);                                    \
+		if (r_ < 0) {                                           \
+			errno = (int)-r_;                               \
+			r_ = -1;                                        \
+		} else {                                                \
+			errno = saved_errno_;                           \
+		}                                                       \
+		r_;                                                     \
+	})
 
 /* A pointer the kernel would refuse with EFAULT without touching memory. */
 static inline bool bad_uptr(const void *p)
@@ -125,6 +136,19 @@ int ns_find(const char *dir, struct ns **out);
 void ns_close(struct ns *ns);
 void ns_limits(const struct ns *ns, struct umq_limits *out);
 void host_limits(struct umq_limits *out);
+
+/*
+ * A call that cannot have its namespace (ns_get's -errno r) fails with
+ * the kernel's errno for that call: no queue has the id (NSE_ID), none
+ * has the key or name (NSE_LOOKUP), none can be created (NSE_CREATE).
+ * A damaged or foreign file keeps its EUCLEAN or EPROTO.
+ */
+enum { NSE_ID, NSE_LOOKUP, NSE_CREATE };
+int ns_errno(int r, int call);
+/* With UMQ_DEBUG=1 in the environment: one line on stderr saying why a
+ * namespace cannot be used. */
+__attribute__((format(printf, 2, 3)))
+void ns_debug(const char *dir, const char *fmt, ...);
 
 /* The registry's geometry is fixed (ns_validate checked the file has it):
  * constants, never offsets re-read from the shared header. */
