@@ -41,8 +41,9 @@ int umq_msgctl(int msqid, int cmd, struct msqid_ds *buf);
 /*
  * An mqd_t is a file descriptor of the process: close-on-exec, dup-able,
  * inherited across fork with the open-description semantics, and pollable
- * (readable exactly when the queue holds a message).  Close it with
- * umq_mq_close(): a plain close() leaves this library's record of it.
+ * as on the kernel (POLLIN while the queue holds a message, POLLOUT while
+ * it has room, whatever the access mode).  Close it with umq_mq_close():
+ * a plain close() leaves this library's record of it.
  */
 mqd_t umq_mq_open(const char *name, int oflag, ...);
 int umq_mq_close(mqd_t mqdes);

@@ -293,7 +293,6 @@ struct pview {
 	uint64_t gen;
 	struct pqctl *ctl;		/* first page: never moves (L3) */
 	struct qview v;			/* the store: may move when it grows */
-	int sig;			/* our own descriptor of the FIFO */
 	unsigned refs;			/* descriptors (and helpers) using it */
 	struct pview *next;
 };
@@ -303,6 +302,30 @@ struct pdesc {
 	struct pview *pv;		/* NULL: not a queue we know */
 	int acc;			/* O_RDONLY, O_WRONLY, O_RDWR or 3 */
 };
+
+/*
+ * An mqd_t is a read-write descriptor of the queue's FIFO, whatever its
+ * access mode, so that poll sees POLLIN and POLLOUT as on the kernel
+ * (ready.c).  The access mode is marked in its open description by flags
+ * a FIFO ignores and F_SETFL cannot change: it survives dup, fork and
+ * exec, and cannot be widened with fcntl().
+ */
+#define MQD_NOREAD	O_NOFOLLOW
+#define MQD_NOWRITE	O_DSYNC
+
+static inline int mqd_oflags(int acc)
+{
+	return O_RDWR | (acc == O_WRONLY || acc == 3 ? MQD_NOREAD : 0) |
+	       (acc == O_RDONLY || acc == 3 ? MQD_NOWRITE : 0);
+}
+
+static inline int mqd_acc(int fl)
+{
+	static const int acc[2][2] = { { O_RDWR, O_RDONLY },
+				       { O_WRONLY, 3 } };
+
+	return acc[!!(fl & MQD_NOREAD)][!!(fl & MQD_NOWRITE)];
+}
 
 int pdesc_get(int fd, struct pdesc **out);
 struct pdesc *dslot(int fd, bool make);
@@ -316,13 +339,35 @@ void pq_unlock(struct pview *pv);
 bool fifo_held(int dfd, const char *fifo);
 void pview_ref(struct pview *pv);
 void pview_unref(struct pview *pv);
-/* Make the FIFO hold its byte exactly while the queue holds a message. */
-void readiness_sync(struct pview *pv);
+/* Under the queue lock: give the FIFO the queue's state, through fd, a
+ * descriptor of it (ready.c).  mqd_sync costs nothing unless it changed. */
+void mqd_sync(struct pview *pv, int fd);
+void mqd_reset(struct pview *pv, int fd);
 
 /* Under the queue lock: a message made the queue non-empty. */
 void notify_fire(struct pview *pv);
 void notify_drop_own(struct pview *pv);
 int notify_status(struct pview *pv, char *buf, size_t n);
+
+/* ---- ready.c: readiness FIFOs ------------------------------------------ */
+
+/* What a queue's FIFO holds: one slot per state above empty. */
+enum { RS_EMPTY = 0, RS_SOME = 1, RS_FULL = 2, RS_UNKNOWN = 3 };
+
+static inline uint32_t rs_of(bool some, bool room)
+{
+	return !some ? RS_EMPTY : room ? RS_SOME : RS_FULL;
+}
+
+/*
+ * Under the queue lock, fd a descriptor of the queue's FIFO: make it hold
+ * `want`, *have being what it was last given (RS_UNKNOWN while changing).
+ * ready_set costs nothing when the state is unchanged, one or two system
+ * calls when it changes; ready_reset starts the FIFO afresh.  0 or -errno
+ * (*have is then RS_UNKNOWN, for the next holder to retry).
+ */
+int ready_set(int fd, uint32_t *have, uint32_t want);
+int ready_reset(int fd, uint32_t *have, uint32_t want);
 
 /* ---- sysv.c ------------------------------------------------------------ */
 

@@ -87,7 +87,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UMQ_LAYOUT_VERSION 2u
+#define UMQ_LAYOUT_VERSION 3u
 #define UMQ_NS_MAGIC	0x736e2d716d75ull	/* "umq-ns" */
 #define UMQ_LIM_MAGIC	0x6d696c2d716d75ull	/* "umq-lim" */
 #define UMQ_STORE_MAGIC 0x6f74732d716d75ull	/* "umq-sto" */
@@ -217,9 +217,11 @@ struct pqctl {
 	uint64_t curmsgs, qsize;	/* messages and text bytes queued */
 	uint32_t events;		/* L10 */
 	uint32_t lock_ns;		/* L11 */
-	/* Line 1: wait lists, sorted by scheduling priority. */
+	/* Line 1: wait lists, sorted by scheduling priority; what the FIFO
+	 * holds (RS_*, ready.c). */
 	struct wlists wl;
-	uint8_t pad1[40];
+	uint32_t rstate;
+	uint8_t pad1[36];
 	/* Line 2: the notification registration (notify.c). */
 	int32_t notify_pid;		/* owner process, 0: none */
 	int32_t notify_kind;		/* SIGEV_* */
