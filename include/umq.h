@@ -89,6 +89,20 @@ ssize_t umq_msgclockrcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			int msgflg, clockid_t clockid,
 			const struct timespec *abstime);
 
+/* ---- Beyond the kernel: a pollable System V queue (UMQ_0.2) ------------ */
+
+/*
+ * A descriptor that poll, select and epoll see readable (POLLIN) while
+ * the queue holds a message and writable (POLLOUT) while a one-byte
+ * message would fit (qnum < msg_qbytes and cbytes < msg_qbytes).  It is
+ * close-on-exec and closed with close(); reading or writing it is not
+ * part of the interface.  After IPC_RMID it stays readable and writable,
+ * so that an event loop calls msgrcv or msgsnd and gets EINVAL.
+ * Errors as IPC_STAT: EINVAL (no such id), EIDRM (removed meanwhile),
+ * EACCES (no read permission); EMFILE and ENFILE as open().
+ */
+int umq_msgfd(int msqid);
+
 /* ---- Namespaces --------------------------------------------------------- */
 
 /*

@@ -349,7 +349,7 @@ void notify_fire(struct pview *pv);
 void notify_drop_own(struct pview *pv);
 int notify_status(struct pview *pv, char *buf, size_t n);
 
-/* ---- ready.c: readiness FIFOs ------------------------------------------ */
+/* ---- ready.c: readiness FIFOs (POSIX descriptors, System V msgfd) ----- */
 
 /* What a queue's FIFO holds: one slot per state above empty. */
 enum { RS_EMPTY = 0, RS_SOME = 1, RS_FULL = 2, RS_UNKNOWN = 3 };
@@ -368,6 +368,21 @@ static inline uint32_t rs_of(bool some, bool room)
  */
 int ready_set(int fd, uint32_t *have, uint32_t want);
 int ready_reset(int fd, uint32_t *have, uint32_t want);
+
+/* System V queues watched by umq_msgfd(): the FIFO msg.<gen>.p. */
+void msgfd_path(char *buf, size_t n, uint64_t gen);
+uint32_t msgfd_state(const struct qctl *q);
+void msgfd_update(struct ns *ns, struct qctl *q);
+void msgfd_gone(struct ns *ns, struct qctl *q);
+
+/* Under the queue lock, after qnum, cbytes or qbytes may have changed:
+ * one load and no system call unless a umq_msgfd() descriptor watches
+ * and the state changed. */
+static inline void msgfd_sync(struct ns *ns, struct qctl *q)
+{
+	if (unlikely(q->watch))
+		msgfd_update(ns, q);
+}
 
 /* ---- sysv.c ------------------------------------------------------------ */
 

@@ -15,6 +15,8 @@
  *                mode 0644: the OS lets only the owner change them.
  *   msg.<gen>    the message store of one System V queue.  Its file mode
  *                is the envelope of the queue's IPC mode (see cred.c).
+ *   msg.<gen>.p  the FIFO of umq_msgfd() descriptors of that queue, made
+ *                by the first call (ready.c).
  *
  * Everything read from these files is untrusted: an index is checked
  * against the mapped size before use, a chain is followed for at most as
@@ -187,11 +189,16 @@ struct qctl {
 	uint32_t uid, gid, cuid, cgid;
 	int64_t ctime;
 	uint64_t qbytes;
+	/* umq_msgfd (msgfd.c, ready.c): a descriptor may be watching, so a
+	 * change of state updates the FIFO msg.<gen>.p; its RS_* state. */
+	uint32_t watch;
+	uint32_t rstate;
 	};
 	uint8_t raw_[256];
 	};
 };
 _Static_assert(offsetof(struct qctl, stime) == 64, "qctl line 1");
+_Static_assert(offsetof(struct qctl, rstate) < 192, "qctl line 2");
 _Static_assert(offsetof(struct qctl, state) == 128, "qctl line 2");
 _Static_assert(sizeof(struct qctl) == 256, "qctl layout");
 

@@ -164,6 +164,7 @@ static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 		wake_receivers(ns, q);
 		wake_senders(ns, q);
 		update_envelope(ns, q);
+		msgfd_sync(ns, q);	/* room follows qbytes */
 	}
 	q_unlock(q);
 	return r;

@@ -26,6 +26,7 @@
  * last descriptor, or a foreign read).
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -101,4 +102,83 @@ int ready_set(int fd, uint32_t *have, uint32_t want)
 		return ready_reset(fd, have, want);
 	*have = want;
 	return 0;
+}
+
+/* ---- System V queues watched by umq_msgfd() --------------------------- */
+
+void msgfd_path(char *buf, size_t n, uint64_t gen)
+{
+	snprintf(buf, n, "msg.%016llx.p", (unsigned long long)gen);
+}
+
+/* Readable while a message is queued; writable while a one-byte message
+ * would fit (msg_fits_inqueue). */
+uint32_t msgfd_state(const struct qctl *q)
+{
+	return rs_of(q->qnum > 0, q->cbytes < q->qbytes &&
+		     q->qnum < q->qbytes);
+}
+
+/*
+ * The queue's FIFO, opened for a moment, or -1.  A FIFO no umq_msgfd()
+ * descriptor holds (each holds a read lock, as mqd_t's do) is watched by
+ * nobody any more: the queue goes back to costing no system call.
+ */
+static int watched_fifo(struct ns *ns, struct qctl *q)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char path[40];
+	int fd;
+
+	msgfd_path(path, sizeof(path), q->gen);
+	fd = openat(ns->dirfd, path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			q->watch = 0;
+		return -1;
+	}
+	if (!fcntl(fd, F_OFD_GETLK, &fl) && fl.l_type == F_UNLCK) {
+		q->watch = 0;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void msgfd_update(struct ns *ns, struct qctl *q)
+{
+	uint32_t want = msgfd_state(q);
+	int fd;
+
+	if (want == q->rstate)
+		return;
+	fd = watched_fifo(ns, q);
+	if (fd >= 0) {
+		ready_set(fd, &q->rstate, want);
+		close(fd);
+	}
+}
+
+/*
+ * IPC_RMID: the descriptors poll readable and writable for good, so that
+ * an event loop calls msgrcv or msgsnd and learns (EINVAL) that the queue
+ * is gone.  (A FIFO that its own descriptors read and write cannot show
+ * POLLHUP or POLLERR.)
+ */
+void msgfd_gone(struct ns *ns, struct qctl *q)
+{
+	char path[40];
+	uint32_t st;
+	int fd;
+
+	if (!q->watch)
+		return;
+	fd = watched_fifo(ns, q);
+	if (fd >= 0) {
+		ready_reset(fd, &st, RS_SOME);
+		close(fd);
+	}
+	msgfd_path(path, sizeof(path), q->gen);
+	unlinkat(ns->dirfd, path, 0);
+	q->watch = 0;
 }

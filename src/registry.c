@@ -300,6 +300,7 @@ void reg_remove(struct ns *ns, struct qctl *q)
 	char name[32];
 	uint32_t idx = (uint32_t)(q - ns_slot(ns, 0));
 
+	msgfd_gone(ns, q);
 	waiters_post_all(ns, idx, q->gen, -EIDRM);
 	q->wl.rhead = q->wl.rtail = q->wl.shead = q->wl.stail = NIL;
 	__atomic_store_n(&q->state, SLOT_FREE, __ATOMIC_RELEASE);

@@ -310,6 +310,8 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 out:
 	if (w)
 		waiter_free(ns, me);
+	if (same_queue(q, gen))
+		msgfd_sync(ns, q);
 	q_unlock(q);
 	return r;
 }
@@ -494,6 +496,8 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 out:
 	if (w)
 		waiter_free(ns, me);
+	if (same_queue(q, gen))
+		msgfd_sync(ns, q);
 	q_unlock(q);
 	return r;
 }
