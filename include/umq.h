@@ -41,8 +41,9 @@ int umq_msgctl(int msqid, int cmd, struct msqid_ds *buf);
 /*
  * An mqd_t is a file descriptor of the process: close-on-exec, dup-able,
  * inherited across fork with the open-description semantics, and pollable
- * (readable exactly when the queue holds a message).  Close it with
- * umq_mq_close(): a plain close() leaves this library's record of it.
+ * as on the kernel (POLLIN while the queue holds a message, POLLOUT while
+ * it has room, whatever the access mode).  Close it with umq_mq_close():
+ * a plain close() leaves this library's record of it.
  */
 mqd_t umq_mq_open(const char *name, int oflag, ...);
 int umq_mq_close(mqd_t mqdes);
@@ -87,6 +88,20 @@ int umq_msgclocksnd(int msqid, const void *msgp, size_t msgsz, int msgflg,
 ssize_t umq_msgclockrcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			int msgflg, clockid_t clockid,
 			const struct timespec *abstime);
+
+/* ---- Beyond the kernel: a pollable System V queue (UMQ_0.2) ------------ */
+
+/*
+ * A descriptor that poll, select and epoll see readable (POLLIN) while
+ * the queue holds a message and writable (POLLOUT) while a one-byte
+ * message would fit (qnum < msg_qbytes and cbytes < msg_qbytes).  It is
+ * close-on-exec and closed with close(); reading or writing it is not
+ * part of the interface.  After IPC_RMID it stays readable and writable,
+ * so that an event loop calls msgrcv or msgsnd and gets EINVAL.
+ * Errors as IPC_STAT: EINVAL (no such id), EIDRM (removed meanwhile),
+ * EACCES (no read permission); EMFILE and ENFILE as open().
+ */
+int umq_msgfd(int msqid);
 
 /* ---- Namespaces --------------------------------------------------------- */
 

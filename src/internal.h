@@ -35,14 +35,25 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static inline long ret_errno(long r)
-{
-	if (r < 0) {
-		errno = (int)-r;
-		return -1;
-	}
-	return r;
-}
+/*
+ * The edge of every public entry point: -1 and errno on failure; on
+ * success errno exactly as the caller left it, as the system calls leave
+ * it (the library's own calls fail and succeed all along the way).  So r
+ * must be the whole call: errno is saved before r is evaluated, as in
+ * return ret_errno(do_msgsnd(...)).
+ */
+#define ret_errno(r)                                                    \
+	({                                                              \
+		int saved_errno_ = errno;                               \
+		long r_ = (long)(r);                                    \
+		if (r_ < 0) {                                           \
+			errno = (int)-r_;                               \
+			r_ = -1;                                        \
+		} else {                                                \
+			errno = saved_errno_;                           \
+		}                                                       \
+		r_;                                                     \
+	})
 
 /* A pointer the kernel would refuse with EFAULT without touching memory. */
 static inline bool bad_uptr(const void *p)
@@ -125,6 +136,19 @@ int ns_find(const char *dir, struct ns **out);
 void ns_close(struct ns *ns);
 void ns_limits(const struct ns *ns, struct umq_limits *out);
 void host_limits(struct umq_limits *out);
+
+/*
+ * A call that cannot have its namespace (ns_get's -errno r) fails with
+ * the kernel's errno for that call: no queue has the id (NSE_ID), none
+ * has the key or name (NSE_LOOKUP), none can be created (NSE_CREATE).
+ * A damaged or foreign file keeps its EUCLEAN or EPROTO.
+ */
+enum { NSE_ID, NSE_LOOKUP, NSE_CREATE };
+int ns_errno(int r, int call);
+/* With UMQ_DEBUG=1 in the environment: one line on stderr saying why a
+ * namespace cannot be used. */
+__attribute__((format(printf, 2, 3)))
+void ns_debug(const char *dir, const char *fmt, ...);
 
 /* The registry's geometry is fixed (ns_validate checked the file has it):
  * constants, never offsets re-read from the shared header. */
@@ -269,7 +293,6 @@ struct pview {
 	uint64_t gen;
 	struct pqctl *ctl;		/* first page: never moves (L3) */
 	struct qview v;			/* the store: may move when it grows */
-	int sig;			/* our own descriptor of the FIFO */
 	unsigned refs;			/* descriptors (and helpers) using it */
 	struct pview *next;
 };
@@ -279,6 +302,30 @@ struct pdesc {
 	struct pview *pv;		/* NULL: not a queue we know */
 	int acc;			/* O_RDONLY, O_WRONLY, O_RDWR or 3 */
 };
+
+/*
+ * An mqd_t is a read-write descriptor of the queue's FIFO, whatever its
+ * access mode, so that poll sees POLLIN and POLLOUT as on the kernel
+ * (ready.c).  The access mode is marked in its open description by flags
+ * a FIFO ignores and F_SETFL cannot change: it survives dup, fork and
+ * exec, and cannot be widened with fcntl().
+ */
+#define MQD_NOREAD	O_NOFOLLOW
+#define MQD_NOWRITE	O_DSYNC
+
+static inline int mqd_oflags(int acc)
+{
+	return O_RDWR | (acc == O_WRONLY || acc == 3 ? MQD_NOREAD : 0) |
+	       (acc == O_RDONLY || acc == 3 ? MQD_NOWRITE : 0);
+}
+
+static inline int mqd_acc(int fl)
+{
+	static const int acc[2][2] = { { O_RDWR, O_RDONLY },
+				       { O_WRONLY, 3 } };
+
+	return acc[!!(fl & MQD_NOREAD)][!!(fl & MQD_NOWRITE)];
+}
 
 int pdesc_get(int fd, struct pdesc **out);
 struct pdesc *dslot(int fd, bool make);
@@ -297,13 +344,50 @@ struct pview *pdesc_take(int fd);
 void pdesc_dup(int oldfd, int newfd);
 int pdesc_next(int fd);
 void pq_closed(struct pview *pv);
-/* Make the FIFO hold its byte exactly while the queue holds a message. */
-void readiness_sync(struct pview *pv);
+/* Under the queue lock: give the FIFO the queue's state, through fd, a
+ * descriptor of it (ready.c).  mqd_sync costs nothing unless it changed. */
+void mqd_sync(struct pview *pv, int fd);
+void mqd_reset(struct pview *pv, int fd);
 
 /* Under the queue lock: a message made the queue non-empty. */
 void notify_fire(struct pview *pv);
 void notify_drop_own(struct pview *pv);
 int notify_status(struct pview *pv, char *buf, size_t n);
+
+/* ---- ready.c: readiness FIFOs (POSIX descriptors, System V msgfd) ----- */
+
+/* What a queue's FIFO holds: one slot per state above empty. */
+enum { RS_EMPTY = 0, RS_SOME = 1, RS_FULL = 2, RS_UNKNOWN = 3 };
+
+static inline uint32_t rs_of(bool some, bool room)
+{
+	return !some ? RS_EMPTY : room ? RS_SOME : RS_FULL;
+}
+
+/*
+ * Under the queue lock, fd a descriptor of the queue's FIFO: make it hold
+ * `want`, *have being what it was last given (RS_UNKNOWN while changing).
+ * ready_set costs nothing when the state is unchanged, one or two system
+ * calls when it changes; ready_reset starts the FIFO afresh.  0 or -errno
+ * (*have is then RS_UNKNOWN, for the next holder to retry).
+ */
+int ready_set(int fd, uint32_t *have, uint32_t want);
+int ready_reset(int fd, uint32_t *have, uint32_t want);
+
+/* System V queues watched by umq_msgfd(): the FIFO msg.<gen>.p. */
+void msgfd_path(char *buf, size_t n, uint64_t gen);
+uint32_t msgfd_state(const struct qctl *q);
+void msgfd_update(struct ns *ns, struct qctl *q);
+void msgfd_gone(struct ns *ns, struct qctl *q);
+
+/* Under the queue lock, after qnum, cbytes or qbytes may have changed:
+ * one load and no system call unless a umq_msgfd() descriptor watches
+ * and the state changed. */
+static inline void msgfd_sync(struct ns *ns, struct qctl *q)
+{
+	if (unlikely(q->watch))
+		msgfd_update(ns, q);
+}
 
 /* ---- sysv.c ------------------------------------------------------------ */
 

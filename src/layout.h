@@ -15,6 +15,8 @@
  *                mode 0644: the OS lets only the owner change them.
  *   msg.<gen>    the message store of one System V queue.  Its file mode
  *                is the envelope of the queue's IPC mode (see cred.c).
+ *   msg.<gen>.p  the FIFO of umq_msgfd() descriptors of that queue, made
+ *                by the first call (ready.c).
  *
  * Everything read from these files is untrusted: an index is checked
  * against the mapped size before use, a chain is followed for at most as
@@ -87,7 +89,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UMQ_LAYOUT_VERSION 2u
+#define UMQ_LAYOUT_VERSION 3u
 #define UMQ_NS_MAGIC	0x736e2d716d75ull	/* "umq-ns" */
 #define UMQ_LIM_MAGIC	0x6d696c2d716d75ull	/* "umq-lim" */
 #define UMQ_STORE_MAGIC 0x6f74732d716d75ull	/* "umq-sto" */
@@ -187,11 +189,16 @@ struct qctl {
 	uint32_t uid, gid, cuid, cgid;
 	int64_t ctime;
 	uint64_t qbytes;
+	/* umq_msgfd (msgfd.c, ready.c): a descriptor may be watching, so a
+	 * change of state updates the FIFO msg.<gen>.p; its RS_* state. */
+	uint32_t watch;
+	uint32_t rstate;
 	};
 	uint8_t raw_[256];
 	};
 };
 _Static_assert(offsetof(struct qctl, stime) == 64, "qctl line 1");
+_Static_assert(offsetof(struct qctl, rstate) < 192, "qctl line 2");
 _Static_assert(offsetof(struct qctl, state) == 128, "qctl line 2");
 _Static_assert(sizeof(struct qctl) == 256, "qctl layout");
 
@@ -217,9 +224,11 @@ struct pqctl {
 	uint64_t curmsgs, qsize;	/* messages and text bytes queued */
 	uint32_t events;		/* L10 */
 	uint32_t lock_ns;		/* L11 */
-	/* Line 1: wait lists, sorted by scheduling priority. */
+	/* Line 1: wait lists, sorted by scheduling priority; what the FIFO
+	 * holds (RS_*, ready.c). */
 	struct wlists wl;
-	uint8_t pad1[40];
+	uint32_t rstate;
+	uint8_t pad1[36];
 	/* Line 2: the notification registration (notify.c). */
 	int32_t notify_pid;		/* owner process, 0: none */
 	int32_t notify_kind;		/* SIGEV_* */

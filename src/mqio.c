@@ -8,10 +8,10 @@
  * inserts that sender's message, parked in the store when it blocked, and
  * completes its call.
  *
- * Readiness: the queue's FIFO holds one byte exactly while the queue
- * holds a message.  The send that makes the queue non-empty writes it and
- * the receive that empties it reads it, under the queue lock; no other
- * send or receive makes a system call for it.
+ * Readiness: the queue's FIFO polls as the queue would on the kernel
+ * (ready.c).  A call that changes the queue's state - empty, partial,
+ * full - updates it through the caller's descriptor, under the queue
+ * lock; no other send or receive makes a system call for it.
  */
 #include <fcntl.h>
 #include <sched.h>
@@ -20,14 +20,23 @@
 
 #include "internal.h"
 
-void readiness_sync(struct pview *pv)
+static uint32_t mqd_state(const struct pqctl *c)
 {
-	char buf[64];
+	return rs_of(c->curmsgs > 0, c->curmsgs < (uint64_t)c->maxmsg);
+}
 
-	while (read(pv->sig, buf, sizeof(buf)) > 0)
-		;
-	if (pv->ctl->curmsgs)
-		(void)!write(pv->sig, "", 1);
+void mqd_sync(struct pview *pv, int fd)
+{
+	struct pqctl *c = pv->ctl;
+	uint32_t want = mqd_state(c);
+
+	if (unlikely(want != c->rstate))
+		ready_set(fd, &c->rstate, want);
+}
+
+void mqd_reset(struct pview *pv, int fd)
+{
+	ready_reset(fd, &pv->ctl->rstate, mqd_state(pv->ctl));
 }
 
 /* The kernel's task priority, lower first: RT 0..98, then 100 + 20 + nice. */
@@ -234,15 +243,14 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		store_link(&pv->v, head);
 		c->qsize += len;
 		c->events++;
-		if (++c->curmsgs == 1) {
-			(void)!write(pv->sig, "", 1);
+		if (++c->curmsgs == 1)
 			notify_fire(pv);
-		}
 	}
 	head = NIL;
 out:
 	if (w)
 		waiter_free(pv->ns, me);
+	mqd_sync(pv, fd);
 	pq_unlock(pv);
 	return r;
 }
@@ -339,9 +347,6 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 				c->qsize += sw->len;
 				sw->result = 0;
 				post(sw, W_READY);
-			} else if (!c->curmsgs) {
-				char b[8];
-				(void)!read(pv->sig, b, sizeof(b));
 			}
 			goto out;
 		}
@@ -378,6 +383,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 out:
 	if (w)
 		waiter_free(pv->ns, me);
+	mqd_sync(pv, fd);
 	pq_unlock(pv);
 	return r;
 }

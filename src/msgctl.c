@@ -164,6 +164,7 @@ static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 		wake_receivers(ns, q);
 		wake_senders(ns, q);
 		update_envelope(ns, q);
+		msgfd_sync(ns, q);	/* room follows qbytes */
 	}
 	q_unlock(q);
 	return r;
@@ -186,16 +187,16 @@ static long rmid(struct ns *ns, int id)
 	return r;
 }
 
-UMQ_EXPORT int umq_msgctl(int msqid, int cmd, struct msqid_ds *buf)
+static long do_msgctl(int msqid, int cmd, struct msqid_ds *buf)
 {
 	struct ns *ns;
 	long r;
 
 	if (msqid < 0 || cmd < 0)
-		return (int)ret_errno(-EINVAL);
+		return -EINVAL;
 	r = ns_get(&ns);
 	if (r)
-		return (int)ret_errno(r);
+		return ns_errno((int)r, NSE_ID);
 	switch (cmd) {
 	case IPC_INFO:
 	case MSG_INFO:
@@ -215,5 +216,10 @@ UMQ_EXPORT int umq_msgctl(int msqid, int cmd, struct msqid_ds *buf)
 	default:
 		r = -EINVAL;
 	}
-	return (int)ret_errno(r);
+	return r;
+}
+
+UMQ_EXPORT int umq_msgctl(int msqid, int cmd, struct msqid_ds *buf)
+{
+	return (int)ret_errno(do_msgctl(msqid, cmd, buf));
 }

@@ -10,6 +10,7 @@
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,47 @@
 static struct ns *_Atomic cur;
 static pthread_mutex_t cur_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct umq_limits host;		/* when a namespace has no file */
+
+/* ---- when a namespace cannot be used ---------------------------------- */
+
+void ns_debug(const char *dir, const char *fmt, ...)
+{
+	static int on = -1;	/* read once; racing readers agree */
+	char line[PATH_MAX + 256];
+	int v = __atomic_load_n(&on, __ATOMIC_RELAXED), n;
+	va_list ap;
+
+	if (v < 0) {
+		const char *e = getenv("UMQ_DEBUG");
+		v = e && *e && strcmp(e, "0");
+		__atomic_store_n(&on, v, __ATOMIC_RELAXED);
+	}
+	if (!v)
+		return;
+	n = snprintf(line, sizeof(line), "umq: namespace %s: ", dir);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	strcat(line, "\n");
+	/* One write, so that lines of several threads do not mix. */
+	(void)!write(STDERR_FILENO, line, strlen(line));
+}
+
+int ns_errno(int r, int call)
+{
+	bool perm = r == -EACCES || r == -EPERM || r == -EROFS;
+
+	if (r == -EUCLEAN || r == -EPROTO)
+		return r;
+	switch (call) {
+	case NSE_ID:
+		return -EINVAL;
+	case NSE_LOOKUP:
+		return perm ? -EACCES : -ENOENT;
+	default:
+		return perm ? -EACCES : -ENOMEM;
+	}
+}
 
 static long read_long(const char *path, long dflt)
 {
@@ -200,15 +242,22 @@ static int map_file(int dirfd, const char *name, int oflag, void **p,
 		    size_t *size)
 {
 	struct stat st;
-	int fd = openat(dirfd, name, oflag | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put in the file's place must not hang us. */
+	int fd = openat(dirfd, name, oflag | O_NONBLOCK | O_NOCTTY |
+			O_CLOEXEC);
 	int prot = (oflag & O_ACCMODE) == O_RDONLY ? PROT_READ :
 		   PROT_READ | PROT_WRITE;
 
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st)) {
+		int r = -errno;
 		close(fd);
-		return -errno;
+		return r;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EUCLEAN;
 	}
 	*size = (size_t)st.st_size;
 	*p = *size ? mmap(NULL, *size, prot, MAP_SHARED, fd, 0) : MAP_FAILED;
@@ -270,17 +319,23 @@ static int ensure_dirs(int dirfd)
 
 int ns_open(const char *dir, struct ns **out)
 {
+	const char *why = "cannot open the directory";
 	struct ns *ns;
 	struct stat st;
 	void *p;
 	int r;
 
-	if (strlen(dir) >= PATH_MAX)
+	if (strlen(dir) >= PATH_MAX) {
+		ns_debug("(too long)", "the path has PATH_MAX bytes or more");
 		return -ENAMETOOLONG;
-	if (!mkdir(dir, 01777))
+	}
+	if (!mkdir(dir, 01777)) {
 		chmod(dir, 01777);	/* shared like /dev/shm, past the umask */
-	else if (errno != EEXIST)
-		return -errno;
+	} else if (errno != EEXIST) {
+		r = -errno;
+		ns_debug(dir, "cannot create the directory: %s", strerror(-r));
+		return r;
+	}
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
@@ -291,6 +346,7 @@ int ns_open(const char *dir, struct ns **out)
 		r = -errno;
 		goto fail;
 	}
+	why = "cannot make names/ and posix/ in it";
 	ns->owner = st.st_uid;
 	/* Only the owner makes them: the owner of a sticky directory may
 	 * unlink anything in it.  Others find them, or cannot use POSIX
@@ -300,6 +356,7 @@ int ns_open(const char *dir, struct ns **out)
 		if (r)
 			goto fail;
 	}
+	why = "cannot open or create its registry, ns";
 	r = map_file(ns->dirfd, "ns", O_RDWR, &p, &ns->size);
 	if (r == -ENOENT) {
 		r = publish(ns->dirfd, "ns", 0666, ns_file_size(), ns_fill,
@@ -312,9 +369,12 @@ int ns_open(const char *dir, struct ns **out)
 		goto fail;
 	ns->hdr = p;
 	host_limits(&host);
+	why = "its registry, ns, is damaged or of another version";
 	r = ns_validate(ns->hdr, ns->size);
-	if (!r)
+	if (!r) {
+		why = "cannot read its limits file";
 		r = open_limits(ns);
+	}
 	ns->views = calloc(IPCMNI, sizeof(*ns->views));
 	if (!r && !ns->views)
 		r = -ENOMEM;
@@ -325,6 +385,7 @@ int ns_open(const char *dir, struct ns **out)
 	*out = ns;
 	return 0;
 fail:
+	ns_debug(dir, "%s: %s", why, strerror(-r));
 	if (ns->dirfd >= 0)
 		close(ns->dirfd);
 	free(ns->views);
@@ -402,72 +463,84 @@ int ns_get(struct ns **out)
 	return r;
 }
 
-UMQ_EXPORT int umq_ns_use(const char *dir)
+static int ns_use(const char *dir)
 {
 	struct ns *ns;
 	int r = ns_open(dir ? dir : default_dir(), &ns);
 
 	if (r)
-		return (int)ret_errno(r);
+		return r;
 	pthread_mutex_lock(&cur_mu);
 	atomic_store_explicit(&cur, ns, memory_order_release);
 	pthread_mutex_unlock(&cur_mu);
 	return 0;
 }
 
+UMQ_EXPORT int umq_ns_use(const char *dir)
+{
+	return (int)ret_errno(ns_use(dir));
+}
+
 UMQ_EXPORT const char *umq_ns_path(void)
 {
 	struct ns *ns;
-	int r = ns_get(&ns);
+	int saved = errno, r = ns_get(&ns);
 
-	if (r) {
-		errno = -r;
-		return NULL;
-	}
-	return ns->dir;
+	errno = r ? -r : saved;
+	return r ? NULL : ns->dir;
 }
 
-UMQ_EXPORT int umq_ns_get_limits(struct umq_limits *lim)
+static int get_limits(struct umq_limits *lim)
 {
 	struct ns *ns;
 	int r;
 
 	if (bad_uptr(lim))
-		return (int)ret_errno(-EFAULT);
+		return -EFAULT;
 	r = ns_get(&ns);
 	if (r)
-		return (int)ret_errno(r);
+		return r;
 	ns_limits(ns, lim);
 	return 0;
 }
 
-UMQ_EXPORT int umq_ns_set_limits(const struct umq_limits *lim)
+UMQ_EXPORT int umq_ns_get_limits(struct umq_limits *lim)
+{
+	return (int)ret_errno(get_limits(lim));
+}
+
+static int set_limits(const struct umq_limits *lim)
 {
 	struct lim_file f;
 	struct ns *ns;
 	int fd, r;
 
 	if (bad_uptr(lim))
-		return (int)ret_errno(-EFAULT);
+		return -EFAULT;
 	if (!limits_valid(lim))
-		return (int)ret_errno(-EINVAL);
+		return -EINVAL;
 	r = ns_get(&ns);
 	if (r)
-		return (int)ret_errno(r);
+		return r;
 	if (!ns->lim) {
 		/* Only the owner creates the file (open_limits). */
 		if (geteuid() != ns->owner)
-			return (int)ret_errno(-EPERM);
+			return -EPERM;
 		r = open_limits(ns);
 		if (r || !ns->lim)
-			return (int)ret_errno(r ? r : -EPERM);
+			return r ? r : -EPERM;
 	}
 	/* The file's mode decides who may write it: the OS checks. */
-	fd = openat(ns->dirfd, "limits", O_WRONLY | O_CLOEXEC);
+	fd = openat(ns->dirfd, "limits", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return (int)ret_errno(errno == EACCES ? -EPERM : -errno);
+		return errno == EACCES ? -EPERM : -errno;
 	lim_fill(&f, lim);
 	r = pwrite(fd, &f, sizeof(f), 0) == (ssize_t)sizeof(f) ? 0 : -EIO;
 	close(fd);
-	return (int)ret_errno(r);
+	return r;
+}
+
+UMQ_EXPORT int umq_ns_set_limits(const struct umq_limits *lim)
+{
+	return (int)ret_errno(set_limits(lim));
 }

@@ -44,12 +44,30 @@ static void pview_put_locked(struct pview *pv)
 		pv->refs--;
 }
 
-/* Map queue gen (its data file open as fd) once per process. */
+/* Open the data file of queue gen: the descriptor, or -errno. */
+static int open_data(struct ns *ns, uint64_t gen)
+{
+	char path[64];
+	int fd;
+
+	pq_path(path, sizeof(path), gen, false);
+	fd = openat(ns->dirfd, path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0)
+		return fd;
+	return errno == EMFILE || errno == ENFILE || errno == EACCES ?
+	       -errno : errno == ENOMEM ? -ENOMEM : -ENOENT;
+}
+
+/*
+ * Map queue gen once per process, from its data file open as fd, or
+ * opened here (fd -1) if it is not mapped yet: so that a queue this
+ * process knows costs no descriptor.
+ */
 int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 {
 	struct pview *pv;
-	char path[64];
-	int r = 0;
+	struct stat st;
+	int r = 0, own = -1;
 
 	pthread_mutex_lock(&pmu);
 	for (pv = views; pv; pv = pv->next)
@@ -57,6 +75,21 @@ int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 			pv->refs++;
 			goto out;
 		}
+	if (fd < 0) {
+		fd = own = open_data(ns, gen);
+		if (fd < 0) {
+			r = fd;
+			pv = NULL;
+			goto out;
+		}
+	}
+	/* Mapped beyond the file's end, the block would be SIGBUS. */
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_size < PQ_STORE_OFF + STORE_HDR_SIZE) {
+		r = -EUCLEAN;
+		pv = NULL;
+		goto out;
+	}
 	pv = calloc(1, sizeof(*pv));
 	if (!pv) {
 		r = -ENOMEM;
@@ -68,6 +101,7 @@ int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 		       fd, 0);
 	if (pv->ctl == MAP_FAILED) {
 		free(pv);
+		pv = NULL;
 		r = -ENOMEM;
 		goto out;
 	}
@@ -80,19 +114,10 @@ int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 		pq_path(pv->v.path, sizeof(pv->v.path), gen, false);
 		r = qview_map(&pv->v, fd, PQ_STORE_OFF, gen);
 	}
-	if (!r) {
-		/* Ours, to write and read the readiness byte (mqio.c). */
-		pq_path(path, sizeof(path), gen, true);
-		pv->sig = openat(ns->dirfd, path,
-				 O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (pv->sig < 0) {
-			r = errno == ENOENT ? -EIDRM : -errno;
-			munmap(pv->v.st, pv->v.size);
-		}
-	}
 	if (r) {
 		munmap(pv->ctl, PQ_STORE_OFF);
 		free(pv);
+		pv = NULL;
 		goto out;
 	}
 	pv->refs = 1;
@@ -100,6 +125,8 @@ int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 	views = pv;
 out:
 	pthread_mutex_unlock(&pmu);
+	if (own >= 0)
+		close(own);
 	*out = pv;
 	return r;
 }
@@ -152,7 +179,8 @@ void desc_set(int fd, struct pview *pv, int acc)
  * A descriptor this process has not seen: a dup, or one from before an
  * exec, perhaps of another namespace than ours.  Its FIFO's path names
  * both the namespace (two levels up) and the queue.  Recognize it, or
- * EBADF.
+ * EBADF: only a read-write description of the FIFO is an mqd_t (an
+ * O_PATH one, or one the FIFO was opened as by hand, is not).
  */
 static int discover(int fd, struct pdesc **out)
 {
@@ -162,14 +190,16 @@ static int discover(int fd, struct pdesc **out)
 	struct ns *ns;
 	uint64_t gen;
 	ssize_t n;
-	int r, fl, dfd;
+	int r, fl;
 
 	if (fstat(fd, &st) || !S_ISFIFO(st.st_mode))
 		return -EBADF;
 	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) != O_RDWR)
+		return -EBADF;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof(path) - 1);
-	if (fl < 0 || n < 26)
+	if (n < 26)
 		return -EBADF;
 	path[n] = 0;
 	char *base = path + n - 25;	/* "/posix/" + 16 hex + ".p" */
@@ -178,23 +208,19 @@ static int discover(int fd, struct pdesc **out)
 	gen = strtoull(base + 7, NULL, 16);
 	*base = 0;
 	r = ns_find(path, &ns);
-	if (r)
-		return -EBADF;
+	if (r)	/* out of descriptors: the kernel would not fail so */
+		return r == -EMFILE || r == -ENFILE || r == -ENOMEM ?
+		       -ENOMEM : -EBADF;
 	pq_path(data, sizeof(data), gen, true);
 	/* The same FIFO, not one that took its name since. */
 	if (fstatat(ns->dirfd, data, &ls, 0) || ls.st_ino != st.st_ino ||
 	    ls.st_dev != st.st_dev)
 		return -EBADF;
-	pq_path(data, sizeof(data), gen, false);
-	dfd = openat(ns->dirfd, data, O_RDWR | O_CLOEXEC);
-	if (dfd < 0)
-		return -EBADF;
-	r = pview_get(ns, gen, dfd, &pv);
-	close(dfd);
+	r = pview_get(ns, gen, -1, &pv);
 	if (r)
-		return -EBADF;
-	desc_set(fd, pv, (fl & O_ACCMODE) == O_RDWR && (fl & O_APPEND) ? 3 :
-			 fl & O_ACCMODE);
+		return r == -EMFILE || r == -ENFILE || r == -ENOMEM ?
+		       -ENOMEM : -EBADF;
+	desc_set(fd, pv, mqd_acc(fl));
 	*out = dslot(fd, false);
 	return *out ? 0 : -EBADF;
 }

@@ -71,7 +71,8 @@ static void name_path(char *buf, size_t n, const char *name)
 	snprintf(buf, n, "names/%s", name);
 }
 
-/* The generation a name points to: > 0, or -ENOENT. */
+/* The generation a name points to: > 0, -ENOENT, or -EACCES when the
+ * namespace's names/ cannot be read. */
 static int64_t lookup(struct ns *ns, const char *name)
 {
 	char path[PATH_MAX], target[32];
@@ -79,8 +80,15 @@ static int64_t lookup(struct ns *ns, const char *name)
 
 	name_path(path, sizeof(path), name);
 	n = readlinkat(ns->dirfd, path, target, sizeof(target) - 1);
+	if (n < 0 && errno != ENOENT && errno != EINVAL) {
+		/* EINVAL: not a symlink, garbage and no queue; the others
+		 * say names/ is not what it should be. */
+		ns_debug(ns->dir, "cannot read names/: %s", strerror(errno));
+		return errno == EACCES ? -EACCES : errno == ENOMEM ? -ENOMEM :
+		       -ENOENT;
+	}
 	if (n <= 0)
-		return errno == ENOENT || n == 0 ? -ENOENT : -errno;
+		return -ENOENT;
 	target[n] = 0;
 	return (int64_t)strtoull(target, NULL, 16) ?: -ENOENT;
 }
@@ -101,7 +109,7 @@ int pq_mend(struct pview *pv)
 		return r == -ENOMEM ? r : -EUCLEAN;
 	c->curmsgs = qnum;
 	c->qsize = qsize;
-	readiness_sync(pv);
+	c->rstate = RS_UNKNOWN;	/* the next call with a descriptor resets it */
 	return 0;
 }
 
@@ -160,62 +168,101 @@ static uint64_t charge_of(int64_t maxmsg, int64_t msgsize)
 			  maxmsg * msgsize);
 }
 
-/*
- * Destroy unlinked queues nobody holds any more, then count the queues
- * and this user's charge.  Caller holds the registry lock (so no queue is
- * half created).
- */
-static void gc_and_count(struct ns *ns, int64_t only, long *count,
-			 uint64_t *usage, uid_t ruid)
+/* The names of posix/, read at once and the directory closed, so that
+ * what follows needs one descriptor at a time: 0 or -errno. */
+static int list_posix(struct ns *ns, uint64_t **gens, size_t *n)
 {
+	size_t cap = 0;
 	struct dirent *e;
 	int dfd = openat(ns->dirfd, "posix", O_RDONLY | O_DIRECTORY |
 			 O_CLOEXEC);
 	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	int r = 0;
+
+	*gens = NULL;
+	*n = 0;
+	if (!d) {
+		r = -errno;
+		if (dfd >= 0)
+			close(dfd);
+		return r;
+	}
+	while ((e = readdir(d))) {
+		char *end;
+		uint64_t gen = strtoull(e->d_name, &end, 16);
+		if (strlen(e->d_name) != 16 || *end || !gen)
+			continue;
+		if (*n == cap) {
+			uint64_t *g = realloc(*gens, (cap = cap * 2 + 64) *
+					      sizeof(*g));
+			if (!g) {
+				r = -ENOMEM;
+				break;
+			}
+			*gens = g;
+		}
+		(*gens)[(*n)++] = gen;
+	}
+	closedir(d);
+	return r;
+}
+
+/*
+ * Destroy unlinked queues nobody holds any more, then count the queues
+ * and this user's charge.  Caller holds the registry lock (so no queue is
+ * half created).  0, or -errno when posix/ cannot be read.
+ */
+static int gc_and_count(struct ns *ns, int64_t only, long *count,
+			uint64_t *usage, uid_t ruid)
+{
+	uint64_t one = (uint64_t)only, *gens = &one;
+	size_t n = 1;
+	int r = only > 0 ? 0 : list_posix(ns, &gens, &n);
 
 	*count = 0;
 	*usage = 0;
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return;
-	}
-	while ((e = readdir(d))) {
+	for (size_t i = 0; !r && i < n; i++) {
+		uint64_t gen = gens[i];
+		char data[64], fifo[64];
 		struct pqctl c;
-		char fifo[32];
+		struct stat st;
+		ssize_t got;
 		int fd;
-		if (strlen(e->d_name) != 16)
-			continue;
-		uint64_t gen = strtoull(e->d_name, NULL, 16);
-		if (only > 0 && gen != (uint64_t)only)
-			continue;
-		fd = openat(dfd, e->d_name, O_RDONLY | O_CLOEXEC);
+		pq_path(data, sizeof(data), gen, false);
+		pq_path(fifo, sizeof(fifo), gen, true);
+		/* O_NONBLOCK: a FIFO put in its place must not hang us. */
+		fd = openat(ns->dirfd, data, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0) {
 			/* Someone's we may not read: it exists, and counts; we
 			 * cannot tell its charge or collect it. */
 			(*count)++;
 			continue;
 		}
-		ssize_t n = pread(fd, &c, offsetof(struct pqctl, name) +
-				  PQ_NAME_MAX + 1, 0);
+		got = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 :
+		      pread(fd, &c, offsetof(struct pqctl, name) +
+			    PQ_NAME_MAX + 1, 0);
 		close(fd);
-		if (n <= 0 || c.magic != PQ_MAGIC || c.gen != gen)
+		if (got <= 0 || c.magic != PQ_MAGIC || c.gen != gen)
 			continue;
 		c.name[PQ_NAME_MAX] = 0;
-		snprintf(fifo, sizeof(fifo), "%s.p", e->d_name);
-		if (lookup(ns, c.name) != (int64_t)gen && !fifo_held(dfd, fifo)) {
-			unlinkat(dfd, fifo, 0);
-			unlinkat(dfd, e->d_name, 0);
+		if (lookup(ns, c.name) != (int64_t)gen &&
+		    !fifo_held(ns->dirfd, fifo)) {
+			unlinkat(ns->dirfd, fifo, 0);
+			unlinkat(ns->dirfd, data, 0);
 			continue;
 		}
 		(*count)++;
 		if (c.charge_uid == ruid)
 			*usage += c.charge;
 	}
-	closedir(d);
+	if (gens != &one)
+		free(gens);
+	return r;
 }
 
-/* Is an open description holding its OFD lock on this FIFO? */
+/* Is an open description holding its OFD lock on this FIFO?  When it
+ * cannot tell (no descriptor left, say), it answers yes: a queue is
+ * destroyed only when it is sure nobody holds it. */
 bool fifo_held(int dfd, const char *fifo)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
@@ -223,8 +270,8 @@ bool fifo_held(int dfd, const char *fifo)
 	bool held;
 
 	if (fd < 0)
-		return false;
-	held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+		return errno != ENOENT;
+	held = fcntl(fd, F_OFD_GETLK, &fl) != 0 || fl.l_type != F_UNLCK;
 	close(fd);
 	return held;
 }
@@ -275,6 +322,22 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 	return 0;
 }
 
+/*
+ * posix/ cannot be used to create a queue (errno e): the kernel's errno
+ * for mq_open.  No descriptor left is EMFILE there too.
+ */
+static int create_errno(struct ns *ns, int e)
+{
+	if (e == EMFILE || e == ENFILE)
+		return -e;
+	ns_debug(ns->dir, "cannot create a queue in posix/%s: %s",
+		 e == ENOENT ? " (its owner has not made it yet)" : "",
+		 strerror(e));
+	if (e == EACCES || e == EPERM || e == ENOENT || e == ENOTDIR)
+		return -EACCES;
+	return e == EROFS ? -EROFS : -ENOMEM;
+}
+
 /* Create queue `name` (B4 step 6).  Returns its generation. */
 static int64_t create(struct ns *ns, const char *name, mode_t mode,
 		      const struct mq_attr *attr)
@@ -286,10 +349,12 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	int64_t maxmsg, msgsize, r;
 	uint64_t usage, charge, gen;
 	long count;
-	int fd;
+	int fd, tries = 0;
 
 	ns_limits(ns, &lim);
-	gc_and_count(ns, -1, &count, &usage, getuid());
+	r = gc_and_count(ns, -1, &count, &usage, getuid());
+	if (r)
+		return create_errno(ns, (int)-r);
 	if (count >= lim.queues_max && !cap_has(CAP_SYS_RESOURCE))
 		return -ENOSPC;
 	if (attr) {
@@ -311,6 +376,7 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	getrlimit(RLIMIT_MSGQUEUE, &rl);
 	if (rl.rlim_cur != RLIM_INFINITY && usage + charge > rl.rlim_cur)
 		return -EMFILE;
+again:
 	gen = __atomic_add_fetch(&ns->hdr->gen, 1, __ATOMIC_RELAXED);
 	pq_path(data, sizeof(data), gen, false);
 	pq_path(fifo, sizeof(fifo), gen, true);
@@ -318,8 +384,10 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	 * the mode, and the file then gets its envelope. */
 	fd = openat(ns->dirfd, data, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 		    0777);
+	if (fd < 0 && errno == EEXIST && ++tries < 8)
+		goto again;	/* a file where none should be: not ours */
 	if (fd < 0)	/* ENOENT: the owner never made posix/ (ns.c) */
-		return errno == EACCES || errno == ENOENT ? -EACCES : -ENOMEM;
+		return create_errno(ns, errno);
 	if (fstat(fd, &st)) {
 		r = -errno;
 		goto fail;
@@ -351,48 +419,54 @@ fail:
 
 /* ---- mq_open ---------------------------------------------------------- */
 
-/* Open the FIFO as the descriptor the caller gets, at number `slot`. */
-static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
-		     int slot)
+/*
+ * Open the FIFO as the descriptor the caller gets: read-write whatever
+ * acc says (mqd_oflags marks acc), holding its read lock, the
+ * description's mark that it is open (see header), and with the FIFO
+ * given the queue's state (ready.c): the pipe is new if no descriptor of
+ * the queue was left open.
+ */
+static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag)
 {
+	struct flock lk = {
+		.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_len = 1,
+	};
 	char fifo[64];
 	int fd, fl;
 
 	pq_path(fifo, sizeof(fifo), pv->gen, true);
-	/* B4 quirk, a descriptor with no access: read-write on the FIFO
-	 * (pollable, holding its lock like any other), marked by O_APPEND,
-	 * which a FIFO ignores and the description keeps across dup and
-	 * exec. */
-	fd = openat(ns->dirfd, fifo, (acc == 3 ? O_RDWR | O_APPEND : acc) |
-		    O_NONBLOCK | O_CLOEXEC);
+	fd = openat(ns->dirfd, fifo, mqd_oflags(acc) | O_NONBLOCK |
+		    O_CLOEXEC);
 	if (fd < 0)
-		return errno == ENOENT ? -ENOENT : -errno;
-	fl = fcntl(fd, F_GETFL);
-	if (!(oflag & O_NONBLOCK))
-		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	/* The description's mark that it is open (see header). */
-	for (int i = 0;; i++) {
-		struct flock lk = {
-			.l_type = acc == O_WRONLY ? F_WRLCK : F_RDLCK,
-			.l_whence = SEEK_SET, .l_len = 1,
-			.l_start = (off_t)(((uint64_t)random() << 20 ^
-					    (uint64_t)random()) &
-					   0x3fffffffffffull),
-		};
-		if (!fcntl(fd, F_OFD_SETLK, &lk))
-			break;
-		if (i == 8) {
-			close(fd);
-			return -ENOMEM;
-		}
-	}
-	if (dup3(fd, slot, O_CLOEXEC) < 0) {
+		return errno == EMFILE || errno == ENFILE ? -errno :
+		       errno == EACCES ? -EACCES : errno == ENOMEM ? -ENOMEM :
+		       -ENOENT;
+	if (fcntl(fd, F_OFD_SETLK, &lk)) {
 		close(fd);
-		return -errno;
+		return -ENOMEM;		/* the kernel's lock table is full */
 	}
-	close(fd);
-	desc_set(slot, pv, acc);
-	return slot;
+	pq_lock(pv);
+	mqd_reset(pv, fd);
+	pq_unlock(pv);
+	fl = fcntl(fd, F_GETFL);
+	if (!(oflag & O_NONBLOCK) && fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	desc_set(fd, pv, acc);
+	return fd;
+}
+
+/* Undo a creation the caller will not get a descriptor of.  Under the
+ * registry lock: nobody else has seen the name yet. */
+static void uncreate(struct ns *ns, const char *name, uint64_t gen)
+{
+	char npath[PATH_MAX], path[64];
+
+	name_path(npath, sizeof(npath), name);
+	unlinkat(ns->dirfd, npath, 0);
+	pq_path(path, sizeof(path), gen, true);
+	unlinkat(ns->dirfd, path, 0);
+	pq_path(path, sizeof(path), gen, false);
+	unlinkat(ns->dirfd, path, 0);
 }
 
 static int do_mq_open(const char *name, int oflag, mode_t mode,
@@ -401,8 +475,8 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	struct mq_attr attr;
 	struct pview *pv;
 	struct ns *ns;
-	char data[64];
-	int acc = oflag & O_ACCMODE, slot, fd, r;
+	int acc = oflag & O_ACCMODE, fd, r;
+	bool created = false;
 	int64_t gen;
 
 	/* glibc's slash check, then the kernel's copy of attr, then of the
@@ -419,56 +493,54 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 		return r;
 	r = ns_get(&ns);
 	if (r)
-		return r;
-	/* The kernel takes a descriptor first: EMFILE beats every other
-	 * error (B4 step 4).  We keep the number for the mqd_t. */
-	slot = fcntl(ns->dirfd, F_DUPFD_CLOEXEC, 0);
-	if (slot < 0)
-		return -errno;
+		return r == -EMFILE || r == -ENFILE ? r :
+		       ns_errno(r, oflag & O_CREAT ? NSE_CREATE : NSE_LOOKUP);
+	/*
+	 * The kernel takes a descriptor first: EMFILE beats every other
+	 * error (B4 step 4).  (F_DUPFD says EINVAL when RLIMIT_NOFILE is
+	 * 0.)  Only look: the caller's descriptor is opened last, so that,
+	 * as on the kernel, one free descriptor is enough.
+	 */
+	fd = fcntl(ns->dirfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return errno == EINVAL ? -EMFILE : -errno;
+	close(fd);
 	r = check_component(name);
 	if (r)
-		goto fail;
+		return r;
 	/* Held until the descriptor holds its OFD lock: else an mq_unlink
 	 * and its collection could take a queue we are opening. */
 	reg_lock(ns);
 	gen = lookup(ns, name);
-	if (gen == -ENOENT && (oflag & O_CREAT))
+	if (gen == -ENOENT && (oflag & O_CREAT)) {
 		gen = create(ns, name, mode, uattr ? &attr : NULL);
-	else if (gen > 0 && (oflag & (O_CREAT | O_EXCL)) ==
-		 (O_CREAT | O_EXCL))
+		created = gen > 0;
+	} else if (gen > 0 && (oflag & (O_CREAT | O_EXCL)) ==
+		   (O_CREAT | O_EXCL)) {
 		gen = -EEXIST;
-	else if (gen > 0 && acc == 3)
+	} else if (gen > 0 && acc == 3) {
 		gen = -EINVAL;
-	else if (gen > 0)
+	} else if (gen > 0) {
 		oflag &= ~O_CREAT;	/* existing: check the access below */
+	}
 	if (gen < 0) {
 		r = (int)gen;
 		goto unlock;
 	}
-	pq_path(data, sizeof(data), (uint64_t)gen, false);
-	fd = openat(ns->dirfd, data, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		r = errno == EMFILE || errno == ENFILE || errno == EACCES ?
-			    -errno : -ENOENT;
-		goto unlock;
-	}
-	r = pview_get(ns, (uint64_t)gen, fd, &pv);
-	close(fd);
+	r = pview_get(ns, (uint64_t)gen, -1, &pv);
 	if (r)
 		goto unlock;
 	/* The creator gets its access even with mode 0 (B4 step 6.7). */
 	if (!(oflag & O_CREAT))
 		r = may_open(pv->ctl, acc);
 	if (!r)
-		r = make_desc(ns, pv, acc, oflag, slot);
+		r = make_desc(ns, pv, acc, oflag);
 	if (r < 0)
 		pview_unref(pv);
 unlock:
+	if (r < 0 && created)
+		uncreate(ns, name, (uint64_t)gen);
 	reg_unlock(ns);
-	if (r >= 0)
-		return r;
-fail:
-	close(slot);
 	return r;
 }
 
@@ -518,22 +590,28 @@ void pq_closed(struct pview *pv)
 	gc_one(ns, gen);
 }
 
-UMQ_EXPORT int umq_mq_close(mqd_t mqdes)
+static int do_close(mqd_t mqdes)
 {
 	struct pdesc *d;
 	struct pview *pv;
 	int r;
 
-	if (pdesc_get(mqdes, &d))	/* not a queue: close() it all the same */
-		return close(mqdes);
+	/* Not a queue: close() it all the same, as mq_close is close. */
+	if (pdesc_get(mqdes, &d))
+		return close(mqdes) ? -errno : 0;
 	pv = pdesc_take(mqdes);
-	r = close(mqdes);
+	r = close(mqdes) ? -errno : 0;
 	if (pv)
 		pq_closed(pv);
 	return r;
 }
 
-UMQ_EXPORT int umq_mq_unlink(const char *name)
+UMQ_EXPORT int umq_mq_close(mqd_t mqdes)
+{
+	return (int)ret_errno(do_close(mqdes));
+}
+
+static int do_unlink(const char *name)
 {
 	char path[PATH_MAX];
 	struct ns *ns;
@@ -541,11 +619,12 @@ UMQ_EXPORT int umq_mq_unlink(const char *name)
 	int r = check_name(name, &name);
 
 	if (!r)
-		r = ns_get(&ns);
-	if (!r)
 		r = check_component(name);
 	if (r)
-		return (int)ret_errno(r);
+		return r;
+	r = ns_get(&ns);
+	if (r)
+		return ns_errno(r, NSE_LOOKUP);
 	reg_lock(ns);
 	gen = lookup(ns, name);
 	name_path(path, sizeof(path), name);
@@ -554,25 +633,34 @@ UMQ_EXPORT int umq_mq_unlink(const char *name)
 	else if (unlinkat(ns->dirfd, path, 0))
 		/* The sticky directory's rule; glibc turns EPERM into
 		 * EACCES (B7). */
-		r = errno == EPERM || errno == EACCES ? -EACCES : -errno;
+		r = errno == EPERM || errno == EACCES ? -EACCES : -ENOENT;
 	reg_unlock(ns);
 	if (!r)
 		gc_one(ns, (uint64_t)gen);
-	return (int)ret_errno(r);
+	return r;
+}
+
+UMQ_EXPORT int umq_mq_unlink(const char *name)
+{
+	return (int)ret_errno(do_unlink(name));
 }
 
 /* ---- attributes and status -------------------------------------------- */
 
-UMQ_EXPORT int umq_mq_getattr(mqd_t mqdes, struct mq_attr *attr)
+/* mq_getsetattr(): what the descriptor and its queue say now.  attr NULL
+ * reads nothing and succeeds, as the system call does. */
+static int getattr(mqd_t mqdes, struct mq_attr *attr)
 {
 	struct pdesc *d;
 	struct pqctl *c;
 	int r = pdesc_get(mqdes, &d), fl;
 
 	if (r)
-		return (int)ret_errno(r);
+		return r;
+	if (!attr)
+		return 0;
 	if (bad_uptr(attr))
-		return (int)ret_errno(-EFAULT);
+		return -EFAULT;
 	fl = fcntl(mqdes, F_GETFL);
 	c = d->pv->ctl;
 	memset(attr, 0, sizeof(*attr));
@@ -583,51 +671,67 @@ UMQ_EXPORT int umq_mq_getattr(mqd_t mqdes, struct mq_attr *attr)
 	return 0;
 }
 
-UMQ_EXPORT int umq_mq_setattr(mqd_t mqdes, const struct mq_attr *newattr,
-			      struct mq_attr *oldattr)
+UMQ_EXPORT int umq_mq_getattr(mqd_t mqdes, struct mq_attr *attr)
+{
+	return (int)ret_errno(getattr(mqdes, attr));
+}
+
+static int setattr(mqd_t mqdes, const struct mq_attr *newattr,
+		   struct mq_attr *oldattr)
 {
 	struct mq_attr old;
-	struct pdesc *d;
 	int r, fl;
 
 	/* NULL: only read the attributes, as mq_getsetattr allows. */
 	if (newattr && bad_uptr(newattr))
-		return (int)ret_errno(-EFAULT);
+		return -EFAULT;
 	if (newattr && newattr->mq_flags & ~O_NONBLOCK)	/* before EBADF */
-		return (int)ret_errno(-EINVAL);
-	r = pdesc_get(mqdes, &d);
+		return -EINVAL;
+	r = getattr(mqdes, &old);
 	if (r)
-		return (int)ret_errno(r);
-	umq_mq_getattr(mqdes, &old);
+		return r;
 	if (newattr) {
 		fl = fcntl(mqdes, F_GETFL);
 		fl = newattr->mq_flags & O_NONBLOCK ? fl | O_NONBLOCK :
 						      fl & ~O_NONBLOCK;
 		fcntl(mqdes, F_SETFL, fl);
 	}
+	/* Written last, after the change, as the kernel does. */
 	if (oldattr) {
 		if (bad_uptr(oldattr))
-			return (int)ret_errno(-EFAULT);
+			return -EFAULT;
 		*oldattr = old;
 	}
 	return 0;
 }
 
-UMQ_EXPORT ssize_t umq_mq_status(mqd_t mqdes, char *buf, size_t len)
+UMQ_EXPORT int umq_mq_setattr(mqd_t mqdes, const struct mq_attr *newattr,
+			      struct mq_attr *oldattr)
+{
+	return (int)ret_errno(setattr(mqdes, newattr, oldattr));
+}
+
+static ssize_t status(mqd_t mqdes, char *buf, size_t len)
 {
 	struct pdesc *d;
 	char line[128];
 	int r = pdesc_get(mqdes, &d), n;
 
 	if (r)
-		return ret_errno(r);
+		return r;
 	pq_lock(d->pv);
 	n = notify_status(d->pv, line, sizeof(line));
+	mqd_sync(d->pv, mqdes);
 	pq_unlock(d->pv);
 	if ((size_t)n > len)
 		n = (int)len;
 	if (n && bad_uptr(buf))
-		return ret_errno(-EFAULT);
+		return -EFAULT;
 	memcpy(buf, line, (size_t)n);
 	return n;
+}
+
+UMQ_EXPORT ssize_t umq_mq_status(mqd_t mqdes, char *buf, size_t len)
+{
+	return ret_errno(status(mqdes, buf, len));
 }

@@ -73,7 +73,10 @@ static int open_store(struct ns *ns, const char *path, int *fd)
 	*fd = openat(ns->dirfd, path, O_RDWR | O_CLOEXEC);
 	if (*fd >= 0)
 		return 0;
-	return errno == EACCES ? -EACCES : errno == ENOENT ? -EIDRM : -errno;
+	/* No descriptor left: msgsnd/msgrcv know no EMFILE, and the
+	 * kernel's errno for "cannot get the memory" is ENOMEM. */
+	return errno == EACCES ? -EACCES : errno == ENOENT ? -EIDRM :
+	       errno == EMFILE || errno == ENFILE ? -ENOMEM : -errno;
 }
 
 int qview_map(struct qview *v, int fd, off_t off, uint64_t gen)

@@ -300,6 +300,7 @@ void reg_remove(struct ns *ns, struct qctl *q)
 	char name[32];
 	uint32_t idx = (uint32_t)(q - ns_slot(ns, 0));
 
+	msgfd_gone(ns, q);
 	waiters_post_all(ns, idx, q->gen, -EIDRM);
 	q->wl.rhead = q->wl.rtail = q->wl.shead = q->wl.stail = NIL;
 	__atomic_store_n(&q->state, SLOT_FREE, __ATOMIC_RELEASE);
@@ -339,22 +340,22 @@ static int rm_tree(int parent, const char *dir, int depth)
 	return r;
 }
 
-UMQ_EXPORT int umq_ns_remove(const char *dir)
+static int ns_remove(const char *dir)
 {
 	struct stat st;
 	struct ns *ns;
 	int r;
 
 	if (bad_uptr(dir))
-		return (int)ret_errno(-EFAULT);
+		return -EFAULT;
 	if (stat(dir, &st))
-		return (int)ret_errno(-errno);
+		return -errno;
 	/* Before anything is touched: the directory's owner only. */
 	if (geteuid() != st.st_uid && !cap_has(CAP_FOWNER))
-		return (int)ret_errno(-EPERM);
+		return -EPERM;
 	r = ns_open(dir, &ns);
 	if (r)
-		return (int)ret_errno(r);
+		return r;
 	reg_lock(ns);
 	for (uint32_t i = 0; i < ns->hdr->hi_idx && i < IPCMNI; i++) {
 		struct qctl *q = ns_slot(ns, i);
@@ -369,5 +370,10 @@ UMQ_EXPORT int umq_ns_remove(const char *dir)
 	reg_unlock(ns);
 	ns_close(ns);
 	r = rm_tree(AT_FDCWD, dir, 1);
-	return (int)ret_errno(r == -EACCES ? -EPERM : r);
+	return r == -EACCES ? -EPERM : r;
+}
+
+UMQ_EXPORT int umq_ns_remove(const char *dir)
+{
+	return (int)ret_errno(ns_remove(dir));
 }

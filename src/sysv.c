@@ -196,13 +196,14 @@ static long wait_on(struct ns *ns, uint32_t idx, struct qctl *q,
 	return r;
 }
 
-UMQ_EXPORT int umq_msgget(key_t key, int msgflg)
+static int do_msgget(key_t key, int msgflg)
 {
 	struct ns *ns;
 	int r = ns_get(&ns), i;
 
 	if (r)
-		return (int)ret_errno(r);
+		return ns_errno(r, key == IPC_PRIVATE || (msgflg & IPC_CREAT) ?
+			       NSE_CREATE : NSE_LOOKUP);
 	reg_lock(ns);
 	if (key == IPC_PRIVATE) {
 		r = reg_create(ns, key, msgflg);
@@ -217,7 +218,12 @@ UMQ_EXPORT int umq_msgget(key_t key, int msgflg)
 			r = reg_id(q, (uint32_t)i);
 	}
 	reg_unlock(ns);
-	return (int)ret_errno(r);
+	return r;
+}
+
+UMQ_EXPORT int umq_msgget(key_t key, int msgflg)
+{
+	return (int)ret_errno(do_msgget(key, msgflg));
 }
 
 long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
@@ -240,7 +246,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	mtype = *(const long *)msgp;
 	r = ns_get(&ns);
 	if (r)
-		return r;
+		return ns_errno((int)r, NSE_ID);
 	ns_limits(ns, &lim);
 	if (sz > (size_t)lim.msgmax || (ssize_t)sz < 0 || id < 0 || mtype < 1)
 		return -EINVAL;
@@ -304,6 +310,8 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 out:
 	if (w)
 		waiter_free(ns, me);
+	if (same_queue(q, gen))
+		msgfd_sync(ns, q);
 	q_unlock(q);
 	return r;
 }
@@ -371,7 +379,7 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 	mode = convert_mode(&type, flg);
 	r = ns_get(&ns);
 	if (r)
-		return r;
+		return ns_errno((int)r, NSE_ID);
 	if (flg & MSG_COPY) {
 		if ((flg & MSG_EXCEPT) || !(flg & IPC_NOWAIT))
 			return -EINVAL;
@@ -488,6 +496,8 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 out:
 	if (w)
 		waiter_free(ns, me);
+	if (same_queue(q, gen))
+		msgfd_sync(ns, q);
 	q_unlock(q);
 	return r;
 }
