@@ -166,7 +166,7 @@ static int ns_fill(void *p, size_t size, const void *arg)
 	h->last_idx = -1;
 	if (lock_init(&h->lock))
 		return -ENOMEM;
-	h->lock_ns = proc_pidns();
+	h->lock_ns = holder_ident();
 	/* Slot locks and waiter records are set up when first used
 	 * (registry.c, wait.c): a namespace touches memory only for the
 	 * queues and waiters it has. */
