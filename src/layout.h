@@ -83,11 +83,12 @@
  *     writes its namespace tag: pid and time namespaces, 0 if /proc
  *     cannot check thread ids here.  A waiter trusts no value: a word
  *     with waiters and no owner, an id above the kernel's limit, or its
- *     own id on a lock it does not hold is reset at once; a holder whose
- *     word stays put is looked at every 250 ms in /proc, and a word that
- *     fails the check twice (a thread that does not exist or exited, or
- *     whose start time does not give the check) is reset; one it cannot
- *     check (another tag, no /proc, hidden) is reset after 10 s.  A
+ *     own id and check on a lock it does not hold is reset at once; a
+ *     holder whose word stays put is looked at every 250 ms in /proc,
+ *     and a word that fails the check twice (a thread that does not
+ *     exist or exited, or whose start time does not give the check) is
+ *     reset; one it cannot check (another tag, no /proc, hidden) is
+ *     reset after 10 s.  A
  *     reset is a compare-and-swap of the word and check from the exact
  *     pair judged to FUTEX_OWNER_DIED: of two judges one wins, a new
  *     holder is never robbed, and the next taker repairs (L3).  A holder

@@ -747,6 +747,47 @@ T_CASE(holder_stopped_registry_lock) { stopped_holder(L_REGISTRY, false); }
 T_CASE(holder_stopped_posix_queue_lock) { stopped_holder(L_POSIX, false); }
 T_CASE(holder_stopped_garbage_beside) { stopped_holder(L_QUEUE, true); }
 
+/*
+ * A holder whose check is overwritten while it is stopped no longer
+ * checks out: it is robbed (DESIGN.md §3).  When it goes on, its unlock
+ * must neither crash nor free the lock of whoever holds it now.
+ */
+T_CASE(holder_robbed_unlocks_nothing)
+{
+	struct ns_hdr *h = ns_map();
+	struct scene s;
+	struct fresh f;
+	const char *why;
+	pthread_mutex_t *m;
+	pid_t robbed, now;
+	int st;
+
+	scene_make(&s, 0);
+	m = &slot_of(h, s.qid)->lock;
+	robbed = holder(m, &slot_of(h, s.qid)->lock_ns);
+	m->__data.__count ^= 0x5a5a5a5a;
+	fresh_start(&f, run_ops, &s, DEADLINE);
+	fresh_go(&f);
+	why = fresh_end(&f, DEADLINE);
+	if (why)
+		T_FAIL("beside a robbed holder: %s", why);
+	if (f.r->repairs != 1)
+		T_FAIL("%lu repairs, expected 1", f.r->repairs);
+	now = holder(m, &slot_of(h, s.qid)->lock_ns);
+	kill(robbed, SIGCONT);
+	st = wait_ms(robbed, 5000);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("the robbed holder ended with status %#x", st);
+	if ((*lock_word(m) & FUTEX_TID_MASK) != (uint32_t)now)
+		T_FAIL("lock word %#x: the robbed holder's unlock freed the "
+		       "lock of %d", *lock_word(m), (int)now);
+	kill(now, SIGCONT);
+	st = wait_ms(now, 5000);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("the holder ended with status %#x", st);
+	T_EQ(*lock_word(m), 0);
+}
+
 static void stop_here(int point)
 {
 	if (point == FP_SEND_LINK) {
