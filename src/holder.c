@@ -25,7 +25,7 @@
 /* The "starttime" field of a stat line, and the state letter. */
 static int parse_stat(const char *path, uint64_t *start, char *state)
 {
-	char buf[512], *p;
+	char buf[1024], *p;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 

@@ -280,8 +280,7 @@ struct watch {
  * taker writes its tag just after its word, and a first look may fall
  * between.  One that cannot be checked is given UNSURE_MS.
  */
-static bool judge(struct watch *wt, pthread_mutex_t *m, uint64_t p,
-		  uint32_t *tag)
+static bool judge(struct watch *wt, uint64_t p, const uint32_t *tag)
 {
 	uint64_t key = p & ~PAIR(WAITERS, 0);
 	uint32_t t = tag ? __atomic_load_n(tag, __ATOMIC_RELAXED) : 0;
@@ -324,7 +323,7 @@ static int take_slow(struct me *s, pthread_mutex_t *m, uint32_t *tag)
 				return r;
 			continue;
 		}
-		if (garbage(s, m, p) || !judge(&wt, m, p, tag)) {
+		if (garbage(s, m, p) || !judge(&wt, p, tag)) {
 			reset(m, p);
 			continue;
 		}

@@ -175,7 +175,7 @@ static void put(int qid, long type)
 	T_OK(umq_msgsnd(qid, &m, strlen(m.text) + 1, IPC_NOWAIT));
 }
 
-/* ---- the fresh process ----------------------------------------------------- */
+/* ---- the fresh process --------------------------------------------------- */
 
 /* What a fresh process found: where it stopped, and why. */
 struct res {
@@ -339,7 +339,7 @@ static void run_ops(void *arg, struct res *r)
 	fresh_ops(arg, r);
 }
 
-/* ---- bad values ------------------------------------------------------------ */
+/* ---- bad values ---------------------------------------------------------- */
 
 enum bad {
 	B_WAITERS,		/* 0x80000000: waiters, no owner */
@@ -532,7 +532,7 @@ T_CASE(wedge_own_id_and_check)
 	lock_drop(&b);
 }
 
-/* ---- waiters' "alive" mutexes ---------------------------------------------- */
+/* ---- waiters' "alive" mutexes -------------------------------------------- */
 
 /* A child blocked in msgrcv(type); writes what it got into *got. */
 static pid_t receiver(int qid, long type, char *got)
@@ -669,7 +669,7 @@ T_CASE(wedge_waiter_alive)
 		       B_COUNT);
 }
 
-/* ---- live holders ------------------------------------------------------------ */
+/* ---- live holders -------------------------------------------------------- */
 
 /* A child that takes lock m the library's way, then stops. */
 static pid_t holder(pthread_mutex_t *m, uint32_t *tag)
@@ -948,7 +948,7 @@ T_CASE(app_robust_mutexes_kept)
 	app_ops(p);
 }
 
-/* ---- one repair ---------------------------------------------------------------- */
+/* ---- one repair ---------------------------------------------------------- */
 
 /*
  * Two processes find the same bad lock at once: one resets it (a
