@@ -406,8 +406,8 @@ void lock_mend(pthread_mutex_t *m)
 
 /*
  * Unlock: unlink from our robust list, then free the word - if it still
- * names us (a judge may have reset it) - or, if a repair was not
- * completed, leave it "owner died" for the next taker to repair.
+ * holds our id and check (a judge may have reset it) - or, if a repair
+ * was not completed, leave it "owner died" for the next taker.
  */
 void lock_drop(pthread_mutex_t *m)
 {
@@ -420,7 +420,9 @@ void lock_drop(pthread_mutex_t *m)
 	if (e)
 		dequeue(s, e);
 	p = __atomic_load_n(pair(m), __ATOMIC_RELAXED);
-	while ((P_WORD(p) & TID_MASK) == s->tid) {
+	/* Ours only with our check too: after a reset, a thread of another
+	 * pid namespace with our id may hold it. */
+	while ((P_WORD(p) & TID_MASK) == s->tid && P_CHECK(p) == s->check) {
 		uint32_t w = P_WORD(p);
 		/* The check goes with the word: our id written back later
 		 * does not make us the holder again. */
