@@ -90,15 +90,25 @@ void proc_spin(const uint32_t *w, uint32_t old);
 bool proc_spin_first(const uint32_t *events, void (*unlock)(void *),
 		     void (*lock)(void *), void *q, bool *spun);
 
-/* ---- lock.c: robust mutexes and futexes -------------------------------- */
+/* ---- lock.c: robust locks and futexes ---------------------------------- */
 int lock_init(pthread_mutex_t *m);
-/* 0: locked; 1: locked, but the previous owner died or the mutex was
- * garbage (repair, then lock_mend).  Never returns without the lock. */
+/* 0: locked; 1: locked, but the previous owner died or the lock word was
+ * garbage (repair, then lock_mend).  Never returns without the lock; waits
+ * only for a holder that checks out (L11).  tag: the holder's namespace
+ * beside the lock. */
 int lock_take(pthread_mutex_t *m, uint32_t *tag);
 void lock_mend(pthread_mutex_t *m);
 void lock_drop(pthread_mutex_t *m);
-/* -EBUSY: held by a live thread; 0/1 as lock_take. */
+/* -EBUSY: held (or not provably dead); 0/1 as lock_take. */
 int lock_try(pthread_mutex_t *m);
+extern unsigned long lock_repairs;	/* lock_take() results of 1 */
+
+/* ---- holder.c: checking a lock's holder (L11) --------------------------- */
+enum { HOLDER_OK, HOLDER_BAD, HOLDER_UNSURE };
+uint32_t holder_ident(void);
+/* What the calling thread publishes as a holder: tag and check. */
+void holder_self(uint32_t tid, uint32_t *tag, uint32_t *check);
+int holder_judge(uint32_t tid, uint32_t check, uint32_t tag);
 /*
  * Sleep while *w == val, until an absolute deadline on clk (or forever if
  * deadline is NULL).  0 (woken, or the value changed), -EINTR, -ETIMEDOUT.

@@ -33,11 +33,12 @@
  *     qctl fields, the whole message store, and the wait lists with the
  *     records linked on them.  Lock order: registry lock, then queue lock;
  *     never two queue locks.
- * L3. Both are robust process-shared mutexes.  The thread that gets
- *     EOWNERDEAD repairs before anything else (registry: recount slots;
+ * L3. Both are robust process-shared locks (L11).  The thread that gets
+ *     "owner died" repairs before anything else (registry: recount slots;
  *     queue: store_rebuild() and a wait-list rebuild), then marks the
- *     mutex consistent.  So every update under a lock needs only to be
- *     safe against being cut short at any instruction: the state it
+ *     lock mended; a holder that unlocks without mending leaves it "owner
+ *     died" for the next taker.  So every update under a lock needs only
+ *     to be safe against being cut short at any instruction: the state it
  *     leaves must be repairable from the authoritative fields alone
  *     (message chunk states and sequence numbers, waiter records).  All
  *     other fields are derived and are rebuilt.
@@ -47,8 +48,10 @@
  * L5. A waiter record is owned by the thread that allocated it, which
  *     holds its robust "alive" mutex for the record's whole life.  Another
  *     thread may unlink a record from a wait list and post a result into
- *     it only under the queue lock; a trylock of "alive" that returns
- *     EOWNERDEAD (or ENOTRECOVERABLE) proves the owner died.
+ *     it only under the queue lock; a lock_try() of "alive" that finds
+ *     it "owner died" proves the owner died.  Any other word counts as
+ *     alive: a garbage word is no proof of death, and taking the record
+ *     from a live owner would leave it asleep forever.
  * L6. Posting a result: the poster writes result, msg, len and mtype,
  *     then stores the futex word with release order and issues FUTEX_WAKE,
  *     still under the queue lock; the waiter reads the futex word with
@@ -70,12 +73,28 @@
  *     this my queue still".  Lock-free readers (msgget lookups do not need
  *     them; MSG_STAT_ANY-style listings may) read them with acquire loads
  *     and accept a stale answer.
- * L11. Whoever takes a lock writes its pid namespace (an inode number)
- *     beside it.  A waiter that has waited 2 s for a lock whose word
- *     names a thread that does not exist - garbage, since a dying holder
- *     leaves FUTEX_OWNER_DIED instead - takes it as owner-dead (L3), but
- *     only if that namespace is its own: a thread id from another pid
- *     namespace cannot be checked, and its holder may just be frozen.
+ * L11. A lock is the bytes of a pthread_mutex_t used by lock.c, not by
+ *     glibc: __lock is the futex word (0, or the holder's thread id with
+ *     FUTEX_WAITERS, or FUTEX_OWNER_DIED: the kernel's robust-futex
+ *     protocol, so a dying holder's locks are marked by the kernel);
+ *     __count is the holder's check, a hash of its namespace tag, thread
+ *     id and thread start time, written with the word by one 64-bit
+ *     compare-and-swap and cleared with it at unlock; __list links the
+ *     lock on the holder's robust list and is read by nobody else.  The
+ *     other bytes are unused.  Beside the lock (lock_ns), the taker then
+ *     writes its namespace tag: pid and time namespaces, 0 if /proc
+ *     cannot check thread ids here.  A waiter trusts no value: a word
+ *     with waiters and no owner, an id above the kernel's limit, or its
+ *     own id and check on a lock it does not hold is reset at once; a
+ *     holder whose word stays put is looked at every 250 ms in /proc,
+ *     and a word that fails the check twice (a thread that does not
+ *     exist or exited, or whose start time does not give the check) is
+ *     reset; one it cannot check (another tag, no /proc, hidden) is
+ *     reset after 10 s.  A
+ *     reset is a compare-and-swap of the word and check from the exact
+ *     pair judged to FUTEX_OWNER_DIED: of two judges one wins, a new
+ *     holder is never robbed, and the next taker repairs (L3).  A holder
+ *     that checks out is waited for as long as it holds, even stopped.
  * L10. qctl.events is a hint, written under the queue lock and read
  *     without it by a caller spinning before it sleeps: a change only
  *     sends the spinner back to retry under the lock, and a missed change
@@ -89,7 +108,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UMQ_LAYOUT_VERSION 3u
+#define UMQ_LAYOUT_VERSION 4u	/* 4: locks of L11, not glibc's; readiness state */
 #define UMQ_NS_MAGIC	0x736e2d716d75ull	/* "umq-ns" */
 #define UMQ_LIM_MAGIC	0x6d696c2d716d75ull	/* "umq-lim" */
 #define UMQ_STORE_MAGIC 0x6f74732d716d75ull	/* "umq-sto" */
@@ -174,7 +193,7 @@ struct qctl {
 	pthread_mutex_t lock;		/* L2 */
 	uint64_t qnum, cbytes;
 	uint32_t events;		/* bumped by every change; L10 */
-	uint32_t lock_ns;		/* holder's pid namespace; L11 */
+	uint32_t lock_ns;		/* holder's namespace tag; L11 */
 	/* Line 1: written when a caller of another pid or second comes. */
 	int64_t stime, rtime;
 	int32_t lspid, lrpid;

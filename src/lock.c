@@ -1,9 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * lock.c - the two primitives every shared structure relies on: robust
- * process-shared mutexes (a holder that dies hands the next taker
- * EOWNERDEAD, see LOCKING L3) and futexes in shared memory to sleep on
- * (L6, L7).
+ * process-shared locks (a holder that dies hands the next taker "owner
+ * died", see LOCKING L3) and futexes in shared memory to sleep on (L6,
+ * L7).
+ *
+ * The locks are ours, over the bytes of a pthread_mutex_t (L11): the
+ * kernel's robust-futex protocol on its word, so that the kernel marks
+ * the locks of a thread that dies, and none of glibc's mutex code, which
+ * trusts the other bytes - a value anyone can write there would make it
+ * wait forever, or write through a pointer at unlock.  A waiter judges
+ * the word instead: a word no live holder can explain is reset, with a
+ * compare-and-swap from the exact bad value, to "owner died", and the
+ * taker repairs as after a crash.
  *
  * How a sleep ends on a signal differs between System V (always EINTR)
  * and POSIX (restarted per SA_RESTART); futex_sleep() picks the futex
@@ -14,103 +23,339 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-int lock_init(pthread_mutex_t *m)
-{
-	pthread_mutexattr_t a;
-	int r;
+#define OWNER_DIED	FUTEX_OWNER_DIED
+#define WAITERS		FUTEX_WAITERS
+#define TID_MASK	FUTEX_TID_MASK
+#define PID_MAX_LIMIT	(1u << 22)	/* no thread id is larger */
 
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	r = pthread_mutex_init(m, &a);
-	pthread_mutexattr_destroy(&a);
-	return -r;
+/*
+ * The bytes of a lock (L11): __lock is the futex word, __count the
+ * holder's check value (both written by one 64-bit compare-and-swap), and
+ * __list links it on the holder's robust list.  The rest is unused.
+ */
+_Static_assert(offsetof(pthread_mutex_t, __data.__count) ==
+	       offsetof(pthread_mutex_t, __data.__lock) + 4, "lock pair");
+
+static uint32_t *word(pthread_mutex_t *m)
+{
+	return (uint32_t *)&m->__data.__lock;
+}
+
+static uint64_t *pair(pthread_mutex_t *m)
+{
+	return (uint64_t *)(void *)&m->__data.__lock;
+}
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define PAIR(w, c)	((uint64_t)(c) << 32 | (uint32_t)(w))
+#define P_WORD(p)	((uint32_t)(p))
+#define P_CHECK(p)	((uint32_t)((p) >> 32))
+#else
+#define PAIR(w, c)	((uint64_t)(w) << 32 | (uint32_t)(c))
+#define P_WORD(p)	((uint32_t)((p) >> 32))
+#define P_CHECK(p)	((uint32_t)(p))
+#endif
+
+/*
+ * What a thread knows about itself: its identity as a holder, glibc's
+ * robust list head (from the kernel, never from shared memory), and the
+ * locks it holds, in the order it took them.  Unlocking relinks the list
+ * from this record alone: the links stored in a lock are in a file
+ * anyone can write.
+ */
+#define HELD_MAX 16
+
+struct held {
+	pthread_mutex_t *m;
+	void *below;		/* the list entry under this one */
+	bool dead;		/* taken "owner died", not mended yet */
+};
+
+static __thread struct me {
+	uint32_t tid;		/* whose record: another tid after a fork */
+	uint32_t tag, check;	/* published when taking a lock (L11) */
+	struct robust_list_head *head;	/* NULL: no robust list */
+	int nheld;
+	struct held held[HELD_MAX];
+} me;
+
+/* How many times lock_take() returned "owner died": for the tests. */
+unsigned long lock_repairs;
+
+static struct me *me_get(void)
+{
+	uint32_t tid = (uint32_t)proc_tid();
+
+	if (likely(me.tid == tid))
+		return &me;
+	/* A new thread, or the child of a fork, which holds no lock. */
+	me.nheld = 0;
+	me.head = NULL;
+#if __PTHREAD_MUTEX_HAVE_PREV
+	struct robust_list_head *h;
+	size_t len;
+	if (!syscall(SYS_get_robust_list, 0, &h, &len) && h &&
+	    len == sizeof(*h) && h->futex_offset ==
+	    (long)offsetof(pthread_mutex_t, __data.__lock) -
+	    (long)offsetof(pthread_mutex_t, __data.__list.__next))
+		me.head = h;
+#endif
+	holder_self(tid, &me.tag, &me.check);
+	me.tid = tid;
+	return &me;
+}
+
+static struct held *held_of(struct me *s, pthread_mutex_t *m)
+{
+	for (int i = s->nheld - 1; i >= 0; i--)
+		if (s->held[i].m == m)
+			return &s->held[i];
+	return NULL;
+}
+
+static void **next_of(pthread_mutex_t *m)
+{
+	return (void **)&m->__data.__list.__next;
+}
+
+/* The __prev field of the list entry e (an address of a __next field,
+ * or the list head, whose "__prev" is the word before it, as in glibc). */
+static void **prev_at(void *e)
+{
+	return (void **)((uintptr_t)e & ~(uintptr_t)1) - 1;
+}
+
+static void pending(struct me *s, pthread_mutex_t *m)
+{
+	if (s->head)
+		__atomic_store_n(&s->head->list_op_pending,
+				 m ? (struct robust_list *)next_of(m) : NULL,
+				 __ATOMIC_RELAXED);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
 /*
- * Could these bytes be one of our mutexes?  Its kind is what lock_init()
- * makes, and its owner is a thread id the kernel can hand out.  Bytes
- * that fail this are garbage (L3): glibc would abort or wait forever on
- * them.
+ * Link m at the head of our robust list, as glibc links its mutexes: the
+ * kernel walks it when we die and marks the locks we hold "owner died".
  */
-#define PID_MAX_LIMIT (1 << 22)
-
-static int our_kind = -1;
-
-static bool lock_sane(pthread_mutex_t *m)
+static void enqueue(struct me *s, pthread_mutex_t *m, bool dead)
 {
-	if (unlikely(our_kind < 0)) {
-		pthread_mutex_t t;
-		lock_init(&t);
-		our_kind = t.__data.__kind;
-		pthread_mutex_destroy(&t);
-	}
-	return __atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED) ==
-		       our_kind &&
-	       ((unsigned)__atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) &
-		FUTEX_TID_MASK) <= PID_MAX_LIMIT;
+	struct robust_list_head *h = s->head;
+	void *below = h ? (void *)h->list.next : NULL;
+
+	if (s->nheld == HELD_MAX)
+		return;	/* deeper than we ever nest: held off the list */
+	s->held[s->nheld++] = (struct held){ m, below, dead };
+	if (!h)
+		return;
+	*next_of(m) = below;
+	m->__data.__list.__prev = (void *)h;
+	*prev_at(below) = next_of(m);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	h->list.next = (struct robust_list *)next_of(m);
 }
 
-static int lock_result(pthread_mutex_t *m, int r)
+/* Unlink m, with the neighbours our own record names. */
+static void dequeue(struct me *s, struct held *e)
 {
-	if (likely(r == 0))
-		return 0;
-	if (r == EOWNERDEAD)
-		return 1;
-	/*
-	 * ENOTRECOVERABLE (a repairer died too) or an error that only
-	 * garbage in the mutex can cause: the data it guards is repaired by
-	 * whoever holds it next, so start the mutex afresh (L3).
-	 */
-	lock_init(m);
-	futex_wake((uint32_t *)&m->__data.__lock, INT_MAX);
-	r = pthread_mutex_lock(m);
-	return r == 0 || r == EOWNERDEAD ? 1 : lock_result(m, r);
+	struct robust_list_head *h = s->head;
+	int i = (int)(e - s->held);
+
+	if (h) {
+		void *above = i + 1 < s->nheld ? (void *)next_of(e[1].m) :
+						 (void *)h;
+		/* Someone else's lock above ours (a signal handler's): we
+		 * cannot know the links, so leave ours in place. */
+		if (above == (void *)h &&
+		    (void *)h->list.next != (void *)next_of(e->m))
+			goto out;
+		*(void **)above = e->below;
+		*prev_at(e->below) = above;
+		e->m->__data.__list.__prev = NULL;
+		*next_of(e->m) = NULL;
+		if (i + 1 < s->nheld)
+			e[1].below = e->below;
+	}
+out:
+	memmove(e, e + 1, (size_t)(s->nheld - i - 1) * sizeof(*e));
+	s->nheld--;
+}
+
+/*
+ * Take the word if it is free (seen 0) or its owner died (seen has
+ * OWNER_DIED): one compare-and-swap from the exact value seen, writing
+ * our id and our check together.  keep: FUTEX_WAITERS if others may
+ * sleep on it.  0 or 1 (owner died) with the lock held, -1 if the word
+ * changed.
+ */
+static int grab(struct me *s, pthread_mutex_t *m, uint32_t seen,
+		uint32_t keep)
+{
+	uint64_t old = __atomic_load_n(pair(m), __ATOMIC_RELAXED);
+	bool dead = seen & OWNER_DIED;
+
+	pending(s, m);
+	for (;;) {
+		if (P_WORD(old) != seen)
+			return -1;
+		if (__atomic_compare_exchange_n(pair(m), &old,
+				PAIR(s->tid | keep | (seen & WAITERS), s->check),
+				false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+			break;
+	}
+	enqueue(s, m, dead);
+	pending(s, NULL);
+	return dead;
+}
+
+/*
+ * Words no holder can explain, whatever the rest says: waiters and no
+ * owner, an id no kernel hands out, or our own id and check on a lock we
+ * do not hold.  (Our id alone may be another namespace's thread: judge()
+ * looks at that.  Owner died is not garbage: grab() takes it.)
+ */
+static bool garbage(struct me *s, pthread_mutex_t *m, uint64_t p)
+{
+	uint32_t tid = P_WORD(p) & TID_MASK;
+
+	return !tid || tid > PID_MAX_LIMIT ||
+	       (tid == s->tid && P_CHECK(p) == s->check && !held_of(s, m));
+}
+
+/* Reset a bad word to "owner died", only if it is still the value we
+ * judged: of two judges, one wins, and no later holder is robbed. */
+static void reset(pthread_mutex_t *m, uint64_t bad)
+{
+	__atomic_compare_exchange_n(pair(m), &bad,
+		PAIR(OWNER_DIED | (P_WORD(bad) & WAITERS), P_CHECK(bad)),
+		false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+int lock_init(pthread_mutex_t *m)
+{
+	memset(m, 0, sizeof(*m));
+	return 0;
 }
 
 /*
  * Critical sections are a few hundred nanoseconds, far less than a sleep
- * and a wake-up, and glibc's robust mutexes never spin: so try a little
- * first, as an adaptive mutex would.
+ * and a wake-up: so try a little first, as an adaptive mutex would.
  */
 #define LOCK_SPINS 64
+/* A waiter looks at a holder that keeps the lock this long, and again
+ * each time; one it cannot check at all it waits for this long. */
+#define JUDGE_MS	250
+#define UNSURE_MS	10000
 
-/* L11: a holder that does not exist, checkable from here? */
-static bool holder_gone(pthread_mutex_t *m, uint32_t *tag)
+static int64_t now_ms(void)
 {
-	unsigned w = (unsigned)__atomic_load_n(&m->__data.__lock,
-					       __ATOMIC_RELAXED);
-	pid_t tid = (pid_t)(w & FUTEX_TID_MASK);
+	struct timespec t;
 
-	if (!tag || !tid || __atomic_load_n(tag, __ATOMIC_RELAXED) !=
-	    proc_pidns() || !proc_pidns())
-		return false;
-	/* kill() takes any thread's id and answers for its process. */
-	return kill(tid, 0) < 0 && errno == ESRCH;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * One holder seen by a waiter: its word (without FUTEX_WAITERS), check
+ * and namespace tag, since when, and whether a look found it bad.
+ */
+struct watch {
+	uint64_t key;
+	uint32_t tag;
+	int64_t since, looked;
+	bool bad;
+};
+
+/*
+ * May we wait on for this holder?  A holder that checks out (L11) is
+ * waited for as long as it holds, like any mutex's, even stopped.  One
+ * that fails its check twice, a look apart, is garbage: twice, because a
+ * taker writes its tag just after its word, and a first look may fall
+ * between.  One that cannot be checked is given UNSURE_MS.
+ */
+static bool judge(struct watch *wt, uint64_t p, const uint32_t *tag)
+{
+	uint64_t key = p & ~PAIR(WAITERS, 0);
+	uint32_t t = tag ? __atomic_load_n(tag, __ATOMIC_RELAXED) : 0;
+	int64_t now = now_ms();
+
+	if (key != wt->key || t != wt->tag) {
+		*wt = (struct watch){ key, t, now, now, false };
+		return true;
+	}
+	if (now - wt->looked < JUDGE_MS)
+		return true;
+	wt->looked = now;
+	switch (holder_judge(P_WORD(p) & TID_MASK, P_CHECK(p), t)) {
+	case HOLDER_OK:
+		wt->bad = false;
+		return true;
+	case HOLDER_BAD:
+		if (wt->bad)
+			return false;
+		wt->bad = true;
+		return true;
+	default:
+		return now - wt->since < UNSURE_MS;
+	}
+}
+
+static int take_slow(struct me *s, pthread_mutex_t *m, uint32_t *tag)
+{
+	struct watch wt = { 0 };
+	uint32_t keep = 0;
+	int r;
+
+	for (;;) {
+		uint64_t p = __atomic_load_n(pair(m), __ATOMIC_RELAXED);
+		uint32_t w = P_WORD(p);
+
+		if (!w || (w & OWNER_DIED)) {
+			r = grab(s, m, w, keep);
+			if (r >= 0)
+				return r;
+			continue;
+		}
+		if (garbage(s, m, p) || !judge(&wt, p, tag)) {
+			reset(m, p);
+			continue;
+		}
+		if (!(w & WAITERS) &&
+		    !__atomic_compare_exchange_n(word(m), &w, w | WAITERS,
+						 false, __ATOMIC_RELAXED,
+						 __ATOMIC_RELAXED))
+			continue;
+		/* Others may sleep with us: keep the flag when we take it,
+		 * so that our unlock wakes them. */
+		keep = WAITERS;
+		/* A bounded sleep, so that a word nobody will ever change
+		 * is judged again; a signal just goes round. */
+		struct timespec rel = { 0, JUDGE_MS * 1000000L };
+		syscall(SYS_futex, word(m), FUTEX_WAIT, w | WAITERS, &rel,
+			NULL, 0);
+	}
 }
 
 int lock_take(pthread_mutex_t *m, uint32_t *tag)
 {
+	struct me *s = me_get();
 	unsigned backoff = 1;
-	struct timespec at;
-	int r;
+	int r = -1;
 
-	if (unlikely(!lock_sane(m)))
-		return lock_result(m, EINVAL);	/* start it afresh */
-	for (int i = 0; i < LOCK_SPINS; i++) {
-		/* Try only when the word looks free: a failing trylock is a
+	for (int i = 0; i < LOCK_SPINS && r < 0; i++) {
+		/* Try only when the word looks free: a failing try is a
 		 * write that steals the line from the holder. */
-		if (__atomic_load_n(&m->__data.__lock, __ATOMIC_RELAXED) == 0) {
-			r = pthread_mutex_trylock(m);
-			if (likely(r != EBUSY))
-				goto got;
-		}
+		if (__atomic_load_n(word(m), __ATOMIC_RELAXED) == 0)
+			r = grab(s, m, 0, 0);
+		if (r >= 0)
+			break;
 		/* Back off, more each time: the holder's side then runs a
 		 * few operations on lines still in its cache. */
 		for (unsigned k = 0; k < backoff; k++)
@@ -118,42 +363,78 @@ int lock_take(pthread_mutex_t *m, uint32_t *tag)
 		if (backoff < 64)
 			backoff <<= 1;
 	}
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &at);
-		at.tv_sec += 2;
-		r = pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &at);
-		if (r != ETIMEDOUT)
-			break;
-		if (holder_gone(m, tag)) {
-			r = EINVAL;	/* garbage: start it afresh */
-			break;
-		}
-	}
-got:
-	r = lock_result(m, r);
+	if (r < 0)
+		r = take_slow(s, m, tag);
 	if (tag)
-		__atomic_store_n(tag, proc_pidns(), __ATOMIC_RELAXED);
+		__atomic_store_n(tag, s->tag, __ATOMIC_RELAXED);
+	if (r)
+		__atomic_fetch_add(&lock_repairs, 1, __ATOMIC_RELAXED);
 	return r;
 }
 
+/*
+ * Without waiting: only a free word or a dead owner's is taken.  Any
+ * other word counts as held - for a waiter's "alive" mutex, the caller's
+ * question is whether its owner lives, and a garbage word there does not
+ * prove that it died (L5).
+ */
 int lock_try(pthread_mutex_t *m)
 {
-	if (unlikely(!lock_sane(m)))
-		return lock_result(m, EINVAL);
-	int r = pthread_mutex_trylock(m);
-	if (r == EBUSY || r == EDEADLK)
-		return -EBUSY;
-	return lock_result(m, r);
+	struct me *s = me_get();
+
+	for (int i = 0; i < 16; i++) {
+		uint32_t w = __atomic_load_n(word(m), __ATOMIC_RELAXED);
+		int r;
+
+		if (w && !(w & OWNER_DIED))
+			break;
+		r = grab(s, m, w, 0);
+		if (r >= 0)
+			return r;
+	}
+	pending(s, NULL);
+	return -EBUSY;
 }
 
 void lock_mend(pthread_mutex_t *m)
 {
-	pthread_mutex_consistent(m);
+	struct held *e = held_of(&me, m);
+
+	if (e)
+		e->dead = false;
 }
 
+/*
+ * Unlock: unlink from our robust list, then free the word - if it still
+ * holds our id and check (a judge may have reset it) - or, if a repair
+ * was not completed, leave it "owner died" for the next taker.
+ */
 void lock_drop(pthread_mutex_t *m)
 {
-	pthread_mutex_unlock(m);
+	struct me *s = me_get();
+	struct held *e = held_of(s, m);
+	bool dead = e && e->dead;
+	uint64_t p;
+
+	pending(s, m);
+	if (e)
+		dequeue(s, e);
+	p = __atomic_load_n(pair(m), __ATOMIC_RELAXED);
+	/* Ours only with our check too: after a reset, a thread of another
+	 * pid namespace with our id may hold it. */
+	while ((P_WORD(p) & TID_MASK) == s->tid && P_CHECK(p) == s->check) {
+		uint32_t w = P_WORD(p);
+		/* The check goes with the word: our id written back later
+		 * does not make us the holder again. */
+		if (__atomic_compare_exchange_n(pair(m), &p,
+				PAIR(dead ? OWNER_DIED | (w & WAITERS) : 0, 0),
+				false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+			if (w & WAITERS)
+				futex_wake(word(m), 1);
+			break;
+		}
+	}
+	pending(s, NULL);
 }
 
 static int sleep_once(uint32_t *w, uint32_t val, int kind, clockid_t clk,

@@ -208,7 +208,7 @@ static int ns_fill(void *p, size_t size, const void *arg)
 	h->last_idx = -1;
 	if (lock_init(&h->lock))
 		return -ENOMEM;
-	h->lock_ns = proc_pidns();
+	h->lock_ns = holder_ident();
 	/* Slot locks and waiter records are set up when first used
 	 * (registry.c, wait.c): a namespace touches memory only for the
 	 * queues and waiters it has. */
@@ -317,6 +317,82 @@ static int ensure_dirs(int dirfd)
 	return 0;
 }
 
+static void unbuild(int parent, const char *tmp, int dfd)
+{
+	unlinkat(dfd, "ns", 0);
+	unlinkat(dfd, "limits", 0);
+	unlinkat(dfd, "names", AT_REMOVEDIR);
+	unlinkat(dfd, "posix", AT_REMOVEDIR);
+	unlinkat(parent, tmp, AT_REMOVEDIR);
+}
+
+/*
+ * A new namespace is built whole under a temporary name beside it - its
+ * POSIX directories, registry and limits, all its creator's - and then
+ * renamed into place: so it is complete for every user from its first
+ * use, whoever creates it, and of two racing creators one wins.
+ * 0, -EEXIST (it exists), or -errno.
+ */
+static int ns_create(const char *dir)
+{
+	char parent[PATH_MAX], name[NAME_MAX + 1], tmp[NAME_MAX + 1];
+	const char *base;
+	struct umq_limits l;
+	struct stat st;
+	size_t len = strlen(dir);
+	int pfd, dfd, r;
+
+	if (!stat(dir, &st))
+		return -EEXIST;
+	if (errno != ENOENT)
+		return -errno;
+	while (len > 1 && dir[len - 1] == '/')
+		len--;
+	for (base = dir + len; base > dir && base[-1] != '/'; base--)
+		;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(base - dir), dir);
+	if (snprintf(name, sizeof(name), "%.*s",
+		     (int)(len - (size_t)(base - dir)), base) >=
+	    (int)sizeof(name) ||
+	    snprintf(tmp, sizeof(tmp), ".%s.new.%d.%lx", name,
+		     (int)proc_pid(), (unsigned long)random()) >=
+	    (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	pfd = open(*parent ? parent : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (mkdirat(pfd, tmp, 0700)) {
+		r = -errno;
+		close(pfd);
+		return r;
+	}
+	dfd = openat(pfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = dfd < 0 ? -errno : ensure_dirs(dfd);
+	if (!r)
+		r = publish(dfd, "ns", 0666, ns_file_size(), ns_fill, NULL);
+	if (!r) {
+		host_limits(&l);
+		r = publish(dfd, "limits", 0644, sizeof(struct lim_file),
+			    lim_fill_cb, &l);
+	}
+	/* Shared like /dev/shm, past the umask. */
+	if (!r && fchmod(dfd, 01777))
+		r = -errno;
+	if (!r && renameat2(pfd, tmp, pfd, name, RENAME_NOREPLACE)) {
+		r = -errno;
+		if (r == -EINVAL)	/* no RENAME_NOREPLACE here */
+			r = renameat(pfd, tmp, pfd, name) ? -errno : 0;
+		if (r == -ENOTEMPTY)
+			r = -EEXIST;
+	}
+	if (r)
+		unbuild(pfd, tmp, dfd);
+	if (dfd >= 0)
+		close(dfd);
+	close(pfd);
+	return r;
+}
+
 int ns_open(const char *dir, struct ns **out)
 {
 	const char *why = "cannot open the directory";
@@ -329,11 +405,9 @@ int ns_open(const char *dir, struct ns **out)
 		ns_debug("(too long)", "the path has PATH_MAX bytes or more");
 		return -ENAMETOOLONG;
 	}
-	if (!mkdir(dir, 01777)) {
-		chmod(dir, 01777);	/* shared like /dev/shm, past the umask */
-	} else if (errno != EEXIST) {
-		r = -errno;
-		ns_debug(dir, "cannot create the directory: %s", strerror(-r));
+	r = ns_create(dir);
+	if (r && r != -EEXIST) {
+		ns_debug(dir, "cannot create the namespace: %s", strerror(-r));
 		return r;
 	}
 	ns = calloc(1, sizeof(*ns));
@@ -348,9 +422,10 @@ int ns_open(const char *dir, struct ns **out)
 	}
 	why = "cannot make names/ and posix/ in it";
 	ns->owner = st.st_uid;
-	/* Only the owner makes them: the owner of a sticky directory may
-	 * unlink anything in it.  Others find them, or cannot use POSIX
-	 * queues here until the owner has come. */
+	/* A directory made otherwise than by ns_create() is completed by
+	 * its owner only: the owner of a sticky directory may unlink
+	 * anything in it.  Others cannot create POSIX queues there until
+	 * the owner has come. */
 	if (geteuid() == ns->owner) {
 		r = ensure_dirs(ns->dirfd);
 		if (r)

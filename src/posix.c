@@ -303,7 +303,7 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 		munmap(c, PQ_STORE_OFF);
 		return -ENOMEM;
 	}
-	c->lock_ns = proc_pidns();
+	c->lock_ns = holder_ident();
 	c->wl.rhead = c->wl.rtail = c->wl.shead = c->wl.stail = NIL;
 	c->notify_rec = NIL;
 	c->version = UMQ_LAYOUT_VERSION;

@@ -182,7 +182,7 @@ int reg_create(struct ns *ns, key_t key, int msgflg)
 		if (r)
 			return r;
 	}
-	q->lock_ns = proc_pidns();
+	q->lock_ns = holder_ident();
 	cred_ids(&euid, &egid);
 	q->gen = ++h->gen;
 	q->seq = h->seq;

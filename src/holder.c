@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * holder.c - who holds a lock, as far as a waiter can check (LOCKING L11).
+ *
+ * A lock word names a thread id.  Anyone who can write the registry can
+ * write any value there, so a waiter does not believe the word alone: the
+ * taker also publishes, atomically with the word, a check value that
+ * binds its thread id to its namespace and to its thread's start time,
+ * and, beside the lock, that namespace.  A waiter in the same namespace
+ * recomputes the check from /proc/<tid>/stat: a stray value, a recycled
+ * id, an unrelated process or a thread that no longer exists fails it.
+ * A holder in another namespace, or one /proc does not show, cannot be
+ * checked at all; the caller decides what to do with "unsure" (lock.c).
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* The "starttime" field of a stat line, and the state letter. */
+static int parse_stat(const char *path, uint64_t *start, char *state)
+{
+	char buf[1024], *p;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	/* The name may hold spaces and parentheses: start after the last
+	 * ')'.  Then state is field 3 and starttime field 22. */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
+		return -EIO;
+	p += 2;
+	*state = *p;
+	for (int f = 3; f < 22; f++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -EIO;
+		p++;
+	}
+	*start = strtoull(p, NULL, 10);
+	return 0;
+}
+
+/*
+ * Our namespace identity: the pid namespace's inode, mixed with the time
+ * namespace's (start times are shown in the reader's time namespace), or
+ * 0 when /proc is missing or belongs to another pid namespace - then no
+ * thread id can be checked.  Cached while the pid namespace stays.
+ */
+static uint64_t ident_cache;	/* pid namespace << 32 | identity */
+
+uint32_t holder_ident(void)
+{
+	uint32_t pidns = proc_pidns();
+	uint64_t c = __atomic_load_n(&ident_cache, __ATOMIC_RELAXED);
+	char self[32], want[32];
+	struct stat st;
+	ssize_t n;
+	uint32_t id = 0;
+
+	if (likely(c >> 32 == pidns && pidns))
+		return (uint32_t)c;
+	n = readlink("/proc/self", self, sizeof(self) - 1);
+	snprintf(want, sizeof(want), "%d", (int)proc_pid());
+	if (pidns && n > 0 && (self[n] = 0, !strcmp(self, want))) {
+		id = pidns;
+		if (!stat("/proc/self/ns/time", &st))
+			id ^= (uint32_t)st.st_ino * 0x9e3779b1u;
+		id += !id;
+	}
+	__atomic_store_n(&ident_cache, (uint64_t)pidns << 32 | id,
+			 __ATOMIC_RELAXED);
+	return id;
+}
+
+static uint32_t mix(uint32_t ident, uint32_t tid, uint64_t start)
+{
+	uint64_t x = ((uint64_t)ident << 32 | tid) ^
+		     (start * 0x9e3779b97f4a7c15ull);
+
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 29;
+	x *= 0x94d049bb133111ebull;
+	return (uint32_t)(x >> 32);
+}
+
+void holder_self(uint32_t tid, uint32_t *tag, uint32_t *check)
+{
+	uint32_t ident = holder_ident();
+	uint64_t start;
+	char state;
+
+	/* A holder that cannot name its own start time publishes "unsure"
+	 * (tag 0) rather than a check that would fail. */
+	if (!ident || parse_stat("/proc/thread-self/stat", &start, &state))
+		ident = 0, start = 0;
+	*tag = ident;
+	*check = mix(ident, tid, start);
+}
+
+int holder_judge(uint32_t tid, uint32_t check, uint32_t tag)
+{
+	uint32_t ident = holder_ident();
+	char path[32], state;
+	uint64_t start;
+
+	if (!ident || tag != ident)
+		return HOLDER_UNSURE;	/* another namespace, or no /proc */
+	snprintf(path, sizeof(path), "/proc/%u/stat", tid);
+	if (parse_stat(path, &start, &state)) {
+		/* Gone, or hidden from us (hidepid): kill() tells which. */
+		if (kill((pid_t)tid, 0) < 0 && errno == ESRCH)
+			return HOLDER_BAD;
+		return HOLDER_UNSURE;
+	}
+	/* A thread that exited had its robust list processed: a lock it
+	 * held says "owner died", not its id. */
+	if (state == 'Z' || state == 'X' || state == 'x')
+		return HOLDER_BAD;
+	return mix(ident, tid, start) == check ? HOLDER_OK : HOLDER_BAD;
+}
