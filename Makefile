@@ -88,6 +88,22 @@ $(BUILD)/test/%: test/%.c $(T_OBJS) $(BUILD)/libumq.a $(wildcard test/*.h)
 	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ $< $(T_OBJS) \
 		$(BUILD)/libumq.a
 
+# test/so_*.c link libumq.so as programs do (-lumq, found by the rpath);
+# test/dl_*.c load it with dlopen() from UMQ_SO.
+$(BUILD)/test/so_%: test/so_%.c $(BUILD)/test/t.o $(BUILD)/libumq.so $(wildcard test/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)ln -sf libumq.so $(BUILD)/libumq.so.0
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/test/t.o \
+		-L$(BUILD) -lumq -Wl,-rpath,$(abspath $(BUILD))
+
+$(BUILD)/test/dl_%: test/dl_%.c $(BUILD)/test/t.o $(BUILD)/libumq.so $(wildcard test/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) \
+		-DUMQ_SO='"$(abspath $(BUILD))/libumq.so"' -o $@ $< \
+		$(BUILD)/test/t.o -ldl
+
 $(BUILD)/examples/%: examples/%.c $(wildcard examples/*.c) $(BUILD)/libumq.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a

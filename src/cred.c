@@ -1,142 +1,308 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * cred.c - the kernel's ipcperms() and ownership rules (spec A5), against
- * the caller's credentials and capabilities as they are at this call.
+ * the calling thread's credentials and capabilities as they are at this
+ * call, however they changed (libc, a raw system call, one thread or all)
+ * and however the library was loaded.  Nothing of libc is wrapped.
  *
- * Credentials change only through the set*id family, so each thread keeps
- * a copy of its euid, fsgid and groups, valid while a process-wide
- * generation is unchanged; this library wraps the set*id calls to advance
- * the generation (then calls libc's).  So a check costs no system call,
- * yet sees a seteuid() made between two calls.  Capabilities are
- * consulted only when the rwx check denies, as the kernel's ns_capable()
- * is, and read afresh then.
- *
- * Not seen: ids changed by a raw syscall(SYS_set*id, ...) rather than the
- * libc functions.
+ * Credentials are per thread.  Each thread keeps a copy (DESIGN.md §4
+ * has the kernel's rules this rests on):
+ *  - FIXED: real = effective = saved uid, real = effective = saved = fs
+ *    gid, and neither CAP_SETUID nor CAP_SETGID in the permitted set (the
+ *    effective set is within it).  Its euid, fsgid and groups can never
+ *    change: set*id may then only pick among the current ids, setgroups
+ *    needs CAP_SETGID, and nothing but execve adds to the permitted set.
+ *    The copy serves for the thread's life, without a system call.  The
+ *    capabilities are read before the ids, so that equal ids read after
+ *    them are final even if a set*id signal of libc came in between.
+ *  - LIVE, any other: its euid is read at each check that needs it, its
+ *    fsgid and groups when the group class decides, all of it again when
+ *    its euid moved (it may have become FIXED).  A probe (below) tells it
+ *    has not entered another user namespace under the same euid number.
+ *  - ALIEN: first seen, or seen again, in another user namespace than
+ *    the library's (home): its ids are that namespace's numbers, so it
+ *    gets what every class of the mode has, no more (§8).
+ * Capabilities are read only when the rwx check denies, as the kernel's
+ * ns_capable() is, not even then when the permitted set lacked them at
+ * the last reading (it never grows), and count only at home: a thread
+ * found elsewhere when one would grant is "away" for good.
  *
  * The OS enforces an envelope of the IPC mode on the store file: a class
  * with any IPC permission may open it read-write (receiving writes too),
  * a class with none cannot open it at all - but for the file's owner.
  */
-#include <dlfcn.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
-#include <sys/fsuid.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
 
 #define CACHED_GROUPS 32
+#define BIT(cap) (1ull << (cap))
+#define SETID_CAPS (BIT(CAP_SETUID) | BIT(CAP_SETGID))
 
-static uint64_t cred_gen = 1;
+enum { T_NEW, T_LIVE, T_FIXED, T_ALIEN };
 
 static __thread struct {
-	uint64_t gen;
-	uid_t euid;
-	gid_t fsgid;
-	int ngroups;			/* -1: too many to keep */
+	unsigned char state;
+	bool away;		/* seen away from home: no capability */
+	uid_t euid;		/* FIXED: the euid; LIVE: the last read */
+	gid_t fsgid;		/* FIXED only, and so are the groups */
+	int ngroups;		/* -1: too many to keep */
+	uint64_t permitted;	/* at the last reading; only shrinks */
 	gid_t groups[CACHED_GROUPS];
 } tc;
 
-static void refresh(void)
-{
-	uint64_t gen = __atomic_load_n(&cred_gen, __ATOMIC_ACQUIRE);
-
-	if (likely(tc.gen == gen))
-		return;
-	tc.euid = geteuid();
-	/* The raw call: setfsgid() is our own wrapper, which would bump the
-	 * generation.  An invalid id changes nothing and returns the fsgid. */
-	tc.fsgid = (gid_t)syscall(SYS_setfsgid, (gid_t)-1);
-	tc.ngroups = getgroups(CACHED_GROUPS, tc.groups);
-	tc.gen = gen;
-}
+/* The user namespace the library was loaded in: home. */
+static bool home_known;
+static dev_t home_dev;
+static ino_t home_ino;
 
 /*
- * The set*id wrappers: call libc's function, then advance the generation
- * so every thread re-reads its credentials at its next check.
+ * The probe: "/" and its owner's ids as home numbers them.  A user
+ * namespace an unprivileged process creates maps one uid and one gid, its
+ * own, so there the owner reads otherwise (the overflow id, or the one
+ * mapped) - unless the thread is that owner under its own numbers, when
+ * its ids read right anyway.  So one fstat tells a LIVE thread it has not
+ * moved (§8 has the rest).  Immutable records, each keeping the one it
+ * replaced: the program may close our descriptor, or dup2 over it.
  */
-#define WRAP(name, params, args)                                        \
-	UMQ_EXPORT int name params                                      \
-	{                                                               \
-		static int (*real) params;                              \
-		int ret_;                                               \
-		if (!real)                                              \
-			real = (int (*) params)dlsym(RTLD_NEXT, #name); \
-		if (!real) {                                            \
-			errno = ENOSYS;                                 \
-			return -1;                                      \
-		}                                                       \
-		ret_ = real args;                                       \
-		__atomic_add_fetch(&cred_gen, 1, __ATOMIC_RELEASE);     \
-		return ret_;                                            \
+struct probe {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	uid_t uid;
+	gid_t gid;
+	struct probe *prev;
+};
+static struct probe *probe;
+
+enum { HOME, AWAY, UNKNOWN };
+
+static struct probe *probe_get(void)
+{
+	return __atomic_load_n(&probe, __ATOMIC_ACQUIRE);
+}
+
+/* 1: numbered as at home, 0: another namespace, -1: not our file. */
+static int probe_check(const struct probe *p)
+{
+	struct stat st;
+
+	if (!p || fstat(p->fd, &st) || st.st_dev != p->dev ||
+	    st.st_ino != p->ino)
+		return -1;
+	return st.st_uid == p->uid && st.st_gid == p->gid;
+}
+
+/* A new probe; only where the thread is known to be home. */
+static void probe_open(struct probe *prev)
+{
+	struct probe *p = malloc(sizeof(*p));
+	struct stat st;
+
+	if (!p)
+		return;
+	p->fd = open("/", O_PATH | O_CLOEXEC);
+	if (p->fd < 0 || fstat(p->fd, &st)) {
+		if (p->fd >= 0)
+			close(p->fd);
+		free(p);
+		return;
 	}
+	p->dev = st.st_dev;
+	p->ino = st.st_ino;
+	p->uid = st.st_uid;
+	p->gid = st.st_gid;
+	p->prev = prev;
+	__atomic_store_n(&probe, p, __ATOMIC_RELEASE);
+}
 
-WRAP(setuid, (uid_t u), (u))
-WRAP(setgid, (gid_t g), (g))
-WRAP(seteuid, (uid_t u), (u))
-WRAP(setegid, (gid_t g), (g))
-WRAP(setreuid, (uid_t ru, uid_t eu), (ru, eu))
-WRAP(setregid, (gid_t rg, gid_t eg), (rg, eg))
-WRAP(setresuid, (uid_t ru, uid_t eu, uid_t su), (ru, eu, su))
-WRAP(setresgid, (gid_t rg, gid_t eg, gid_t sg), (rg, eg, sg))
-WRAP(setfsuid, (uid_t u), (u))
-WRAP(setfsgid, (gid_t g), (g))
-WRAP(setgroups, (size_t n, const gid_t *l), (n, l))
-WRAP(initgroups, (const char *user, gid_t g), (user, g))
+static int userns_of_thread(dev_t *dev, ino_t *ino)
+{
+	struct stat st;
 
-bool cap_has(int cap)
+	if (stat("/proc/thread-self/ns/user", &st))
+		return -1;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
+}
+
+__attribute__((constructor)) static void cred_home(void)
+{
+	home_known = userns_of_thread(&home_dev, &home_ino) == 0;
+	probe_open(NULL);
+}
+
+/* Where the thread is; without /proc only the probe can tell. */
+static int where(void)
+{
+	dev_t dev;
+	ino_t ino;
+
+	if (home_known && !userns_of_thread(&dev, &ino))
+		return dev == home_dev && ino == home_ino ? HOME : AWAY;
+	return probe_check(probe_get()) == 0 ? AWAY : UNKNOWN;
+}
+
+static int caps_read(uint64_t *eff, uint64_t *perm)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
 
 	if (syscall(SYS_capget, &h, d))
-		return false;
-	return d[cap / 32].effective & (1u << (cap % 32));
+		return -1;
+	*eff = d[0].effective | (uint64_t)d[1].effective << 32;
+	*perm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	return 0;
 }
 
-void cred_ids(uid_t *euid, gid_t *egid)
+/* Read the thread's credentials whole (see the top of the file). */
+static void load(void)
 {
-	*euid = geteuid();
-	*egid = getegid();
+	uint64_t eff, perm;
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg, fg;
+	struct probe *p;
+	bool fixed;
+	int w = where();
+
+	if (w == AWAY) {
+		tc.state = T_ALIEN;	/* for good: no way back (§4) */
+		return;
+	}
+	p = probe_get();
+	if (w == HOME && probe_check(p) != 1)
+		probe_open(p);
+	if (caps_read(&eff, &perm))
+		perm = ~0ull;	/* unknown: asked again when needed */
+	fixed = !(perm & SETID_CAPS);
+	tc.permitted = perm;
+	if (getresuid(&ru, &eu, &su) || getresgid(&rg, &eg, &sg)) {
+		eu = geteuid();
+		fixed = false;
+	}
+	/* setfsgid with an invalid id changes nothing, returns the fsgid. */
+	fg = (gid_t)syscall(SYS_setfsgid, (gid_t)-1);
+	fixed = fixed && ru == eu && eu == su && rg == eg && eg == sg &&
+		sg == fg;
+	tc.euid = eu;
+	if (!fixed) {
+		tc.state = T_LIVE;
+		return;
+	}
+	tc.fsgid = fg;
+	tc.ngroups = getgroups(CACHED_GROUPS, tc.groups);
+	tc.state = T_FIXED;
 }
 
-/* in_group_p(): the fsgid or a supplementary group. */
-static bool in_group(gid_t g)
+/* The thread's state, its credentials read as needed; *euid: its euid. */
+static int current(uid_t *euid)
 {
-	gid_t list[NGROUPS_MAX];
-	int n;
+	if (likely(tc.state == T_FIXED)) {
+		*euid = tc.euid;
+		return T_FIXED;
+	}
+	if (tc.state == T_LIVE) {
+		*euid = geteuid();
+		if (*euid == tc.euid && probe_check(probe_get()) == 1)
+			return T_LIVE;
+	}
+	if (tc.state != T_ALIEN)
+		load();
+	*euid = tc.euid;
+	return tc.state;
+}
 
-	if (tc.fsgid == g)
-		return true;
-	if (tc.ngroups >= 0) {
+/* a or b among the supplementary groups, read now. */
+static bool groups_have(gid_t a, gid_t b)
+{
+	gid_t small[64], *list = small;
+	bool found = false;
+	int n = getgroups(64, small);
+
+	if (n < 0) {
+		n = getgroups(0, NULL);
+		list = n > 0 ? malloc((size_t)n * sizeof(*list)) : NULL;
+		n = list ? getgroups(n, list) : -1;
+	}
+	for (int i = 0; i < n && !found; i++)
+		found = list[i] == a || list[i] == b;
+	if (list != small)
+		free(list);
+	return found;
+}
+
+/* in_group_p() for a or b: the fsgid or a supplementary group. */
+static bool in_group(int state, gid_t a, gid_t b)
+{
+	gid_t fsgid;
+
+	if (state == T_FIXED) {
+		if (tc.fsgid == a || tc.fsgid == b)
+			return true;
+		if (tc.ngroups < 0)
+			return groups_have(a, b);
 		for (int i = 0; i < tc.ngroups; i++)
-			if (tc.groups[i] == g)
+			if (tc.groups[i] == a || tc.groups[i] == b)
 				return true;
 		return false;
 	}
-	n = getgroups(NGROUPS_MAX, list);
-	for (int i = 0; i < n; i++)
-		if (list[i] == g)
-			return true;
-	return false;
+	fsgid = (gid_t)syscall(SYS_setfsgid, (gid_t)-1);
+	return fsgid == a || fsgid == b || groups_have(a, b);
 }
 
 static unsigned class_bits(const struct qctl *q, unsigned mode)
 {
 	uid_t euid;
+	int state = current(&euid);
 
-	refresh();
-	euid = tc.euid;
-
+	/* Numbers of another namespace: what every class has. */
+	if (state == T_ALIEN)
+		return mode & mode >> 3 & mode >> 6;
 	if (euid == q->cuid || euid == q->uid)
 		return mode >> 6;
 	/* Group and other classes agree: no need to ask for the groups. */
-	if (((mode >> 3) & 7) != (mode & 7) &&
-	    (in_group(q->cgid) || in_group(q->gid)))
+	if (((mode >> 3) & 7) != (mode & 7) && in_group(state, q->cgid, q->gid))
 		return mode >> 3;
 	return mode;
+}
+
+bool cap_has(int cap)
+{
+	uint64_t eff, perm;
+
+	if (tc.state == T_NEW)
+		load();
+	if (tc.state == T_ALIEN || tc.away || !(tc.permitted & BIT(cap)))
+		return false;
+	if (caps_read(&eff, &perm))
+		return false;
+	tc.permitted = perm;
+	/* Without CAP_SETUID and CAP_SETGID it may have become FIXED. */
+	if (tc.state == T_LIVE && !(perm & SETID_CAPS))
+		load();
+	if (!(eff & BIT(cap)))
+		return false;
+	/*
+	 * Capabilities held in another user namespace do not count here,
+	 * for good: there is no way back (§4).  The ids still do: FIXED
+	 * ones are kept, LIVE ones checked by the probe.
+	 */
+	if (tc.state != T_ALIEN && where() == AWAY)
+		tc.away = true;
+	return tc.state != T_ALIEN && !tc.away;
+}
+
+void cred_ids(uid_t *euid, gid_t *egid)
+{
+	/* FIXED: all the gids are equal.  ALIEN: its own numbers (§8). */
+	*egid = current(euid) == T_FIXED ? tc.fsgid : getegid();
 }
 
 int ipc_perms(const struct qctl *q, int flag)
@@ -159,13 +325,11 @@ int ipc_perms(const struct qctl *q, int flag)
 int ipc_owner(const struct qctl *q)
 {
 	uid_t euid;
+	int state = current(&euid);
 
-	refresh();
-	euid = tc.euid;
-
-	if (euid == q->cuid || euid == q->uid || cap_has(CAP_SYS_ADMIN))
+	if (state != T_ALIEN && (euid == q->cuid || euid == q->uid))
 		return 0;
-	return -EPERM;
+	return cap_has(CAP_SYS_ADMIN) ? 0 : -EPERM;
 }
 
 unsigned mode_envelope(unsigned mode)

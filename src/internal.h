@@ -176,7 +176,7 @@ static inline struct waiter *ns_waiter(struct ns *ns, uint32_t idx)
 	return (struct waiter *)((char *)ns->hdr + NS_WAITERS_OFF) + idx;
 }
 
-/* ---- cred.c: the caller's credentials, read at each call --------------- */
+/* ---- cred.c: the calling thread's credentials as they are now (§4) ---- */
 int ipc_perms(const struct qctl *q, int flag);	/* 0 or -EACCES */
 int ipc_owner(const struct qctl *q);		/* 0 or -EPERM */
 bool cap_has(int cap);

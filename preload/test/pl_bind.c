@@ -62,8 +62,6 @@ static const struct {
 	{ "pwrite", "GLIBC_2.2.5" }, { "pwrite64", "GLIBC_2.2.5" },
 	{ "readv", "GLIBC_2.2.5" }, { "writev", "GLIBC_2.2.5" },
 	{ "lseek", "GLIBC_2.2.5" }, { "lseek64", "GLIBC_2.2.5" },
-	{ "setuid", "GLIBC_2.2.5" }, { "seteuid", "GLIBC_2.2.5" },
-	{ "setresuid", "GLIBC_2.2.5" }, { "setgroups", "GLIBC_2.2.5" },
 };
 #define NSYMS (sizeof(syms) / sizeof(syms[0]))
 
