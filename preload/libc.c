@@ -145,7 +145,7 @@ off_t libc_lseek(int fd, off_t off, int whence)
 }
 
 /* Six words, as glibc's syscall() takes them whatever the call. */
-long libc_syscall(long nr, ...)
+PL_ALL_WORDS long libc_syscall(long nr, ...)
 {
 	va_list ap;
 	long a[6];

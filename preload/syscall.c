@@ -91,7 +91,7 @@ static long raw_mq_notify(mqd_t mqd, const struct sigevent *sev)
 }
 
 /* Six words, as glibc's syscall() takes them whatever the call. */
-UMQ_EXPORT long syscall(long nr, ...)
+UMQ_EXPORT PL_ALL_WORDS long syscall(long nr, ...)
 {
 	va_list ap;
 	long a[6], r;
