@@ -67,10 +67,35 @@ $(BUILD)/bench/bench: bench/bench.c $(BUILD)/libumq.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a -lm
 
+# The umq tool: umq/main.c dispatches to one file per subcommand.  `umq run`
+# finds libumq-preload.so next to itself, else in $(libdir).
+prefix   ?= /usr/local
+libdir   ?= $(prefix)/lib
+UMQ_OBJS := $(patsubst umq/%.c,$(BUILD)/umq.d/%.o,$(wildcard umq/*.c))
+
+all: $(BUILD)/umq
+
+$(BUILD)/umq.d/%.o: umq/%.c umq/cmd.h include/umq.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DUMQ_LIBDIR='"$(libdir)"' -c -o $@ $<
+
+$(BUILD)/umq: $(UMQ_OBJS) $(BUILD)/libumq.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALLCFLAGS) -o $@ $(UMQ_OBJS) $(BUILD)/libumq.a
+
+# Tests that are scripts find the build tree in $UMQ_BUILD.
+SCRIPT_TESTS  := umq/test/cmd_run.sh
+SCRIPT_DEPS   := $(BUILD)/umq $(BUILD)/clients/libstub.so
+
+$(BUILD)/clients/libstub.so: umq/test/stub.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) -shared -fPIC -o $@ $<
+
 tests: $(TESTS)
 
-check: all $(TESTS)
-	@test/run.sh $(TESTS)
+check: all $(TESTS) $(SCRIPT_DEPS)
+	@UMQ_BUILD=$(BUILD) test/run.sh $(TESTS) $(SCRIPT_TESTS)
 
 demo: $(EXAMPLES)
 	@examples/demo.sh $(BUILD)/examples
