@@ -84,13 +84,25 @@ $(BUILD)/umq: $(UMQ_OBJS) $(BUILD)/libumq.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALLCFLAGS) -o $@ $(UMQ_OBJS) $(BUILD)/libumq.a
 
-# Tests that are scripts find the build tree in $UMQ_BUILD.
-SCRIPT_TESTS  := umq/test/cmd_run.sh
-SCRIPT_DEPS   := $(BUILD)/umq $(BUILD)/clients/libstub.so
+# Unmodified programs on the preload library, compared with the kernel:
+# built from <sys/msg.h> and <mqueue.h> alone, and never sanitized, as the
+# programs users run are not (under SAN=1 the preload library is).
+CLIENT_CFLAGS := -D_GNU_SOURCE -std=gnu11 $(WARN) $(CFLAGS) -pthread
+CLIENT_PROGS  := $(patsubst preload/test/%.c,$(BUILD)/clients/%,\
+                   $(wildcard preload/test/prog_*.c preload/test/progtool_*.c))
+SCRIPT_TESTS  := umq/test/cmd_run.sh preload/test/progs.sh \
+                 preload/test/clients.sh
+SCRIPT_DEPS   := $(BUILD)/umq $(CLIENT_PROGS) $(BUILD)/clients/libstub.so \
+                 $(if $(wildcard preload/*.c),$(BUILD)/libumq-preload.so)
+
+$(BUILD)/clients/%: preload/test/%.c preload/test/prog.c preload/test/prog.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CLIENT_CFLAGS) -o $@ $< preload/test/prog.c
 
 $(BUILD)/clients/libstub.so: umq/test/stub.c
 	@mkdir -p $(@D)
-	$(Q)$(CC) -std=gnu11 $(WARN) $(CFLAGS) -shared -fPIC -o $@ $<
+	$(Q)$(CC) $(CLIENT_CFLAGS) -shared -fPIC -o $@ $<
 
 tests: $(TESTS)
 
