@@ -27,8 +27,12 @@ LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(filter-out test/t.c,$(wildcard test/*.c))
 TESTS     := $(TEST_SRCS:test/%.c=$(BUILD)/test/%)
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+PRELOAD   := $(BUILD)/libumq-preload.so
+PRELOAD_OBJS := $(patsubst preload/%.c,$(BUILD)/preload/%.o,$(wildcard preload/*.c))
+PRELOAD_WRAP := close dup dup2 dup3 fcntl close_range closefrom read write \
+                pread pwrite readv writev lseek syscall
 
-all: $(BUILD)/libumq.so $(BUILD)/libumq.a
+all: $(BUILD)/libumq.so $(BUILD)/libumq.a $(PRELOAD)
 
 $(BUILD)/pic/%.o: src/%.c $(wildcard src/*.h) include/umq.h
 	@mkdir -p $(@D)
@@ -49,6 +53,25 @@ $(BUILD)/libumq.a: $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# ---- libumq-preload.so: the library's objects and the interposers of
+# preload/, under one version script.  --wrap routes the library's own
+# calls to the libc functions the preload interposes to libc itself
+# (preload/libc.c); every interposed fd or I/O function is listed here.
+$(BUILD)/preload/%.o: preload/%.c preload/preload.h $(wildcard src/*.h) \
+		include/umq.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -fPIC -fvisibility=hidden \
+		-c -o $@ $<
+
+$(PRELOAD): $(LIB_PIC) $(PRELOAD_OBJS) preload/preload.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALLCFLAGS) -shared -Wl,-soname,libumq-preload.so \
+		-Wl,-z,defs -Wl,-Bsymbolic-functions \
+		-Wl,--version-script=preload/preload.map \
+		$(PRELOAD_WRAP:%=-Wl,--wrap=%) \
+		-o $@ $(LIB_PIC) $(PRELOAD_OBJS) -ldl
+
 $(BUILD)/test/t.o: test/t.c test/t.h include/umq.h
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
@@ -63,9 +86,10 @@ $(BUILD)/examples/%: examples/%.c $(wildcard examples/*.c) $(BUILD)/libumq.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a
 
-$(BUILD)/bench/bench: bench/bench.c $(BUILD)/libumq.a
+$(BUILD)/bench/bench: bench/bench.c $(BUILD)/libumq.a $(PRELOAD)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a -lm
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DUMQ_PRELOAD='"$(PL_LD_PRELOAD)"' \
+		-o $@ $< $(BUILD)/libumq.a -lm -ldl
 
 # The umq tool: umq/main.c dispatches to one file per subcommand.  `umq run`
 # finds libumq-preload.so next to itself, else in $(libdir).
@@ -93,7 +117,7 @@ CLIENT_PROGS  := $(patsubst preload/test/%.c,$(BUILD)/clients/%,\
 SCRIPT_TESTS  := umq/test/cmd_run.sh preload/test/progs.sh \
                  preload/test/clients.sh
 SCRIPT_DEPS   := $(BUILD)/umq $(CLIENT_PROGS) $(BUILD)/clients/libstub.so \
-                 $(if $(wildcard preload/*.c),$(BUILD)/libumq-preload.so)
+                 $(PRELOAD)
 
 $(BUILD)/clients/%: preload/test/%.c preload/test/prog.c preload/test/prog.h
 	@mkdir -p $(@D)
@@ -104,10 +128,43 @@ $(BUILD)/clients/libstub.so: umq/test/stub.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CLIENT_CFLAGS) -shared -fPIC -o $@ $<
 
-tests: $(TESTS)
+# ---- the preload's tests: programs that run themselves under it.
+PL_TESTS := $(patsubst preload/test/%.c,$(BUILD)/preload/test/%, \
+		$(wildcard preload/test/pl_*.c))
+PL_PLAIN := $(BUILD)/preload/test/plain
+ifeq ($(SAN),1)
+  # The sanitizer's runtime must come first in the list of libraries.
+  PL_LD_PRELOAD := $(shell $(CC) -print-file-name=libasan.so) \
+                   $(abspath $(PRELOAD))
+else
+  PL_LD_PRELOAD := $(abspath $(PRELOAD))
+endif
+PL_DEFS := -DPT_PRELOAD='"$(abspath $(PRELOAD))"' \
+           -DPT_LD_PRELOAD='"$(PL_LD_PRELOAD)"' \
+           -DPT_PLAIN='"$(abspath $(PL_PLAIN))"'
 
-check: all $(TESTS) $(SCRIPT_DEPS)
-	@UMQ_BUILD=$(BUILD) test/run.sh $(TESTS) $(SCRIPT_TESTS)
+$(PL_PLAIN): preload/test/plain.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALLCFLAGS) -o $@ $<
+
+$(BUILD)/preload/test/pt.o: preload/test/pt.c preload/test/pt.h test/t.h
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -Itest $(PL_DEFS) $(ALLCFLAGS) -c -o $@ $<
+
+# Linked with libumq.so, whose copy the preload's replaces at run time.
+$(BUILD)/preload/test/pl_%: preload/test/pl_%.c preload/test/pt.h \
+		$(BUILD)/preload/test/pt.o $(BUILD)/test/t.o \
+		$(BUILD)/libumq.so $(PRELOAD) $(PL_PLAIN)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)ln -sf libumq.so $(BUILD)/libumq.so.0
+	$(Q)$(CC) $(CPPFLAGS) -Itest $(PL_DEFS) $(ALLCFLAGS) -o $@ $< \
+		$(BUILD)/preload/test/pt.o $(BUILD)/test/t.o \
+		$(BUILD)/libumq.so -Wl,-rpath,$(abspath $(BUILD)) -ldl
+
+tests: $(TESTS) $(PL_TESTS)
+
+check: all $(TESTS) $(PL_TESTS) $(SCRIPT_DEPS)
+	@UMQ_BUILD=$(BUILD) test/run.sh $(TESTS) $(PL_TESTS) $(SCRIPT_TESTS)
 
 demo: $(EXAMPLES)
 	@examples/demo.sh $(BUILD)/examples

@@ -292,6 +292,11 @@ void pq_unlock(struct pview *pv);
 bool fifo_held(int dfd, const char *fifo);
 void pview_ref(struct pview *pv);
 void pview_unref(struct pview *pv);
+/* For the preload's close/dup hooks (pdesc.c, posix.c). */
+struct pview *pdesc_take(int fd);
+void pdesc_dup(int oldfd, int newfd);
+int pdesc_next(int fd);
+void pq_closed(struct pview *pv);
 /* Make the FIFO hold its byte exactly while the queue holds a message. */
 void readiness_sync(struct pview *pv);
 

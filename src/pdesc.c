@@ -209,3 +209,47 @@ int pdesc_get(int fd, struct pdesc **out)
 	}
 	return discover(fd, out);
 }
+
+/* ---- descriptors that change hands behind the library ------------------ */
+
+/*
+ * The preload's close, dup2 and close_range (preload/fd.c) tell the table
+ * when a number stops or starts naming a queue, so that no stale record
+ * outlives its descriptor.
+ */
+
+/* Forget fd: the view its record held (the caller releases it), or NULL. */
+struct pview *pdesc_take(int fd)
+{
+	struct pdesc *d = dslot(fd, false);
+
+	return d ? __atomic_exchange_n(&d->pv, NULL, __ATOMIC_ACQ_REL) : NULL;
+}
+
+/* newfd is now a duplicate of oldfd: the same queue and access. */
+void pdesc_dup(int oldfd, int newfd)
+{
+	struct pdesc *d = dslot(oldfd, false), *n;
+	struct pview *pv = d ? __atomic_load_n(&d->pv, __ATOMIC_ACQUIRE) : NULL;
+
+	if (!pv || !(n = dslot(newfd, true)))
+		return;		/* unknown: recognized on first use */
+	pview_ref(pv);
+	desc_set(newfd, pv, d->acc);
+}
+
+/* The first descriptor >= fd with a record, or -1. */
+int pdesc_next(int fd)
+{
+	for (fd = fd < 0 ? 0 : fd; fd < DPAGE * 1024; fd++) {
+		struct pdesc *page = __atomic_load_n(&dpages[fd / DPAGE],
+						     __ATOMIC_ACQUIRE);
+		if (!page) {
+			fd |= DPAGE - 1;
+			continue;
+		}
+		if (__atomic_load_n(&page[fd % DPAGE].pv, __ATOMIC_ACQUIRE))
+			return fd;
+	}
+	return -1;
+}

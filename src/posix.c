@@ -500,27 +500,36 @@ static void gc_one(struct ns *ns, uint64_t gen)
 	reg_unlock(ns);
 }
 
+/*
+ * A descriptor of queue pv was closed or replaced (by mq_close, or by the
+ * preload's close, dup2 or close_range): what the kernel's flush and
+ * release do.  Closing any descriptor of the queue drops the caller's
+ * registration (B10); an unlinked queue goes with its last descriptor.
+ */
+void pq_closed(struct pview *pv)
+{
+	struct ns *ns = pv->ns;
+	uint64_t gen = pv->gen;
+
+	pq_lock(pv);
+	notify_drop_own(pv);
+	pq_unlock(pv);
+	pview_unref(pv);
+	gc_one(ns, gen);
+}
+
 UMQ_EXPORT int umq_mq_close(mqd_t mqdes)
 {
 	struct pdesc *d;
 	struct pview *pv;
-	uint64_t gen;
 	int r;
 
 	if (pdesc_get(mqdes, &d))	/* not a queue: close() it all the same */
 		return close(mqdes);
-	pv = d->pv;
-	gen = pv->gen;
-	/* Closing any descriptor of the queue drops the caller's
-	 * registration (B10). */
-	pq_lock(pv);
-	notify_drop_own(pv);
-	pq_unlock(pv);
-	__atomic_store_n(&d->pv, NULL, __ATOMIC_RELEASE);
+	pv = pdesc_take(mqdes);
 	r = close(mqdes);
-	struct ns *ns = pv->ns;
-	pview_unref(pv);
-	gc_one(ns, gen);
+	if (pv)
+		pq_closed(pv);
 	return r;
 }
 

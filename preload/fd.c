@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fd.c - descriptors: close, dup, dup2, dup3, fcntl's F_DUPFD,
+ * close_range and closefrom keep the library's per-descriptor table
+ * (src/pdesc.c) true.  On the kernel an mqd_t is an ordinary descriptor,
+ * so these calls reach queues too: closing any descriptor of a queue
+ * drops the closing process's notification registration on it
+ * (mqueue_flush_file, B10), also when dup2 replaces it, and the last
+ * close of an unlinked queue destroys it.  Everything else passes
+ * through: a descriptor the table does not know costs one load.
+ *
+ * At start-up the descriptors inherited through exec are recognized, so
+ * that read() and write() on them (rw.c) answer as the kernel's would.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "preload.h"
+
+int pl_notified;
+__thread int *pl_errp __attribute__((tls_model("initial-exec")));
+
+/* A record taken out of the table while its descriptor goes. */
+struct gone {
+	struct pview *pv;
+	int acc;
+};
+
+/*
+ * fd is about to be closed or replaced: take its record.  A queue this
+ * process has not used through fd (one received in a message, say) still
+ * loses the process's registration when fd closes, so once the process
+ * has registered one, an unknown descriptor is looked at.
+ */
+static struct gone leaving(int fd)
+{
+	struct pdesc *d = dslot(fd, false);
+	struct gone g = { NULL, 0 };
+
+	if (d)
+		g.acc = d->acc;
+	g.pv = pdesc_take(fd);
+	if (!g.pv && unlikely(__atomic_load_n(&pl_notified, __ATOMIC_RELAXED)) &&
+	    !pdesc_get(fd, &d)) {
+		g.acc = d->acc;
+		g.pv = pdesc_take(fd);
+	}
+	return g;
+}
+
+/* The close or the replacement failed: fd still is what it was. */
+static void stayed(int fd, const struct gone *g)
+{
+	if (g->pv)
+		desc_set(fd, g->pv, g->acc);
+}
+
+/* It happened: what the kernel's flush and release do (posix.c). */
+static void left(int fd, const struct gone *g)
+{
+	int e = errno;
+
+	if (g->pv)
+		pq_closed(g->pv);
+	rpos_forget(fd);
+	errno = e;
+}
+
+/* newfd, a fresh number, now names what fd names. */
+static void duped(int fd, int newfd)
+{
+	struct gone g = { pdesc_take(newfd), 0 };	/* stale, if any */
+
+	left(newfd, &g);
+	pdesc_dup(fd, newfd);
+	rpos_dup(fd, newfd);
+}
+
+INTERPOSE(int, close, int fd)
+{
+	struct gone g = leaving(fd);
+	int r = libc_close(fd);
+
+	/* Even EBADF: the record outlived its descriptor. */
+	left(fd, &g);
+	return r;
+}
+
+INTERPOSE(int, dup, int fd)
+{
+	int r = libc_dup(fd);
+
+	if (r >= 0)
+		duped(fd, r);
+	return r;
+}
+
+/* dup2 and dup3 onto another number: that number's queue is closed. */
+static int replace(int fd, int fd2, int flags, bool three)
+{
+	struct gone g = leaving(fd2);
+	int r = three ? libc_dup3(fd, fd2, flags) : libc_dup2(fd, fd2);
+
+	if (r < 0) {
+		stayed(fd2, &g);
+		return r;
+	}
+	left(fd2, &g);
+	pdesc_dup(fd, fd2);
+	rpos_dup(fd, fd2);
+	return r;
+}
+
+INTERPOSE(int, dup2, int fd, int fd2)
+{
+	if (fd == fd2)		/* nothing closes */
+		return libc_dup2(fd, fd2);
+	return replace(fd, fd2, 0, false);
+}
+
+INTERPOSE(int, dup3, int fd, int fd2, int flags)
+{
+	if (fd == fd2)		/* EINVAL */
+		return libc_dup3(fd, fd2, flags);
+	return replace(fd, fd2, flags, true);
+}
+
+/* As glibc's: the third argument is an int or a pointer. */
+INTERPOSE(int, fcntl, int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+	int r;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	r = libc_fcntl(fd, cmd, arg);
+	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+		duped(fd, r);
+	return r;
+}
+/* _FILE_OFFSET_BITS=64 programs call it by this name (GLIBC_2.28). */
+UMQ_EXPORT int fcntl64(int fd, int cmd, ...) __attribute__((alias("pl_fcntl")));
+
+/*
+ * Recognize the queue descriptors in [first, last] that the table does
+ * not know: at start-up, those inherited through exec; before a range
+ * closes, those that must drop a registration.  Their FIFOs' paths say
+ * what they are (pdesc.c).
+ */
+static void recognize(unsigned first, unsigned last)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+	struct pdesc *d;
+
+	if (!dir)
+		return;
+	while ((e = readdir(dir))) {
+		char link[64], path[PATH_MAX];
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		ssize_t n;
+
+		if (*end || end == e->d_name || fd < first || fd > last ||
+		    fd == dirfd(dir) || (d = dslot((int)fd, false), d && d->pv))
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fd/%ld", fd);
+		n = readlink(link, path, sizeof(path) - 1);
+		if (n < 3 || strncmp(path + n - 2, ".p", 2) ||
+		    !memmem(path, (size_t)n, "/posix/", 7))
+			continue;
+		pdesc_get((int)fd, &d);
+	}
+	closedir(dir);
+}
+
+/* Close every recorded descriptor in [first, last] after the range did. */
+static void range_left(unsigned first, unsigned last)
+{
+	for (int fd = pdesc_next((int)(first > INT_MAX ? INT_MAX : first));
+	     fd >= 0 && (unsigned)fd <= last; fd = pdesc_next(fd + 1)) {
+		struct gone g = { pdesc_take(fd), 0 };
+		left(fd, &g);
+	}
+}
+
+INTERPOSE(int, close_range, unsigned first, unsigned last, int flags)
+{
+	int r;
+
+	if (flags & CLOSE_RANGE_CLOEXEC)	/* marks, closes nothing */
+		return libc_close_range(first, last, flags);
+	if (__atomic_load_n(&pl_notified, __ATOMIC_RELAXED) && first <= last)
+		recognize(first, last);
+	r = libc_close_range(first, last, flags);
+	if (!r)
+		range_left(first, last);
+	return r;
+}
+
+INTERPOSE(void, closefrom, int lowfd)
+{
+	unsigned first = lowfd < 0 ? 0 : (unsigned)lowfd;
+
+	if (__atomic_load_n(&pl_notified, __ATOMIC_RELAXED))
+		recognize(first, ~0u);
+	libc_closefrom(lowfd);	/* never fails: glibc aborts instead */
+	range_left(first, ~0u);
+}
+
+__attribute__((constructor)) static void inherited(void)
+{
+	int e = errno;
+
+	recognize(0, ~0u);
+	errno = e;
+}

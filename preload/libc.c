@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libc.c - the real libc functions behind the interposers.
+ *
+ * The linker's --wrap sends every call the library's objects make to an
+ * interposed name (close, read, syscall ...) here, and the interposers
+ * come here for the function they wrap.  Each is looked up once with
+ * RTLD_NEXT - the next definition after this library, which is libc's or
+ * another interposer's loaded after us - or, when nothing follows us in
+ * the lookup order (a dlopen()ed copy), libc's own.
+ */
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "preload.h"
+
+void *libc_sym(const char *name)
+{
+	static void *libc;
+	void *f = dlsym(RTLD_NEXT, name);
+
+	if (!f) {
+		if (!libc)
+			libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+		f = libc ? dlsym(libc, name) : NULL;
+	}
+	if (!f) {
+		/* No libc function to call: nothing sensible remains. */
+		fprintf(stderr, "libumq-preload: no %s in libc\n", name);
+		abort();
+	}
+	return f;
+}
+
+/* The pointer to name, resolved on first use (thread-safe: every racer
+ * finds the same function). */
+#define REAL(name)                                                      \
+	({                                                              \
+		static __typeof__(name) *p_;                            \
+		__typeof__(name) *f_ = __atomic_load_n(&p_,             \
+						       __ATOMIC_RELAXED); \
+		if (unlikely(!f_)) {                                    \
+			f_ = (__typeof__(name) *)libc_sym(#name);       \
+			__atomic_store_n(&p_, f_, __ATOMIC_RELAXED);    \
+		}                                                       \
+		f_;                                                     \
+	})
+
+int libc_close(int fd)
+{
+	return REAL(close)(fd);
+}
+
+int libc_dup(int fd)
+{
+	return REAL(dup)(fd);
+}
+
+int libc_dup2(int fd, int fd2)
+{
+	return REAL(dup2)(fd, fd2);
+}
+
+int libc_dup3(int fd, int fd2, int flags)
+{
+	return REAL(dup3)(fd, fd2, flags);
+}
+
+/* As glibc's fcntl: the third argument is an int or a pointer, passed on
+ * as a pointer-sized word. */
+int libc_fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return REAL(fcntl)(fd, cmd, arg);
+}
+
+int libc_close_range(unsigned first, unsigned last, int flags)
+{
+	return REAL(close_range)(first, last, flags);
+}
+
+void libc_closefrom(int fd)
+{
+	REAL(closefrom)(fd);
+}
+
+ssize_t libc_read(int fd, void *buf, size_t n)
+{
+	return REAL(read)(fd, buf, n);
+}
+
+ssize_t libc_write(int fd, const void *buf, size_t n)
+{
+	return REAL(write)(fd, buf, n);
+}
+
+ssize_t libc_pread(int fd, void *buf, size_t n, off_t off)
+{
+	return REAL(pread)(fd, buf, n, off);
+}
+
+ssize_t libc_pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	return REAL(pwrite)(fd, buf, n, off);
+}
+
+ssize_t libc_readv(int fd, const struct iovec *iov, int n)
+{
+	return REAL(readv)(fd, iov, n);
+}
+
+ssize_t libc_writev(int fd, const struct iovec *iov, int n)
+{
+	return REAL(writev)(fd, iov, n);
+}
+
+off_t libc_lseek(int fd, off_t off, int whence)
+{
+	return REAL(lseek)(fd, off, whence);
+}
+
+/* Six words, as glibc's syscall() takes them whatever the call. */
+long libc_syscall(long nr, ...)
+{
+	va_list ap;
+	long a[6];
+
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	return REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * preload.h - declarations shared by the files of libumq-preload.so.
+ *
+ * The preload is the library's own objects plus these files, linked with
+ * -Wl,--wrap for every libc function it interposes (see the Makefile): the
+ * library's calls to close, read, syscall ... then reach the libc_*
+ * functions below (named __wrap_* for the linker), never the interposers,
+ * and so does the preload itself when it means libc's function.
+ */
+#ifndef UMQ_PRELOAD_H
+#define UMQ_PRELOAD_H
+
+#include <stdarg.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "internal.h"
+
+/* ---- libc.c: libc's own functions -------------------------------------- */
+int libc_close(int fd) __asm__("__wrap_close");
+int libc_dup(int fd) __asm__("__wrap_dup");
+int libc_dup2(int fd, int fd2) __asm__("__wrap_dup2");
+int libc_dup3(int fd, int fd2, int flags) __asm__("__wrap_dup3");
+int libc_fcntl(int fd, int cmd, ...) __asm__("__wrap_fcntl");
+int libc_close_range(unsigned first, unsigned last, int flags)
+	__asm__("__wrap_close_range");
+void libc_closefrom(int fd) __asm__("__wrap_closefrom");
+ssize_t libc_read(int fd, void *buf, size_t n) __asm__("__wrap_read");
+ssize_t libc_write(int fd, const void *buf, size_t n) __asm__("__wrap_write");
+ssize_t libc_pread(int fd, void *buf, size_t n, off_t off)
+	__asm__("__wrap_pread");
+ssize_t libc_pwrite(int fd, const void *buf, size_t n, off_t off)
+	__asm__("__wrap_pwrite");
+ssize_t libc_readv(int fd, const struct iovec *iov, int n)
+	__asm__("__wrap_readv");
+ssize_t libc_writev(int fd, const struct iovec *iov, int n)
+	__asm__("__wrap_writev");
+off_t libc_lseek(int fd, off_t off, int whence) __asm__("__wrap_lseek");
+long libc_syscall(long nr, ...) __asm__("__wrap_syscall");
+/* libc's function name, found once (RTLD_NEXT, else libc itself). */
+void *libc_sym(const char *name);
+
+/*
+ * The kernel leaves errno alone when a call succeeds; the library's own
+ * calls to libc along the way may not.
+ */
+#define KEEP_ERRNO(call)                                                \
+	({                                                              \
+		int *ep_ = errno_ptr(), e_ = *ep_;                      \
+		__typeof__(call) r_ = (call);                           \
+		if (r_ != -1)                                           \
+			*ep_ = e_;                                      \
+		r_;                                                     \
+	})
+
+/* The thread's errno, without a call into libc each time: the send and
+ * receive fast paths are a few tens of nanoseconds. */
+extern __thread int *pl_errp __attribute__((tls_model("initial-exec")));
+static inline int *errno_ptr(void)
+{
+	int *p = pl_errp;
+
+	if (unlikely(!p))
+		p = pl_errp = &errno;
+	return p;
+}
+
+/*
+ * An interposer is defined as pl_<name> and exported as <name>, an alias:
+ * the preload's other files call pl_<name>, since --wrap sends their
+ * calls of <name> to libc.
+ */
+#define INTERPOSE(ret, name, ...)                                       \
+	ret pl_##name(__VA_ARGS__);                                     \
+	extern UMQ_EXPORT __typeof__(pl_##name) name                    \
+		__attribute__((alias("pl_" #name)));                    \
+	ret pl_##name(__VA_ARGS__)
+
+/* ---- fd.c, rw.c: the interposers syscall() also reaches ---------------- */
+int pl_close(int fd);
+int pl_dup(int fd);
+int pl_dup2(int fd, int fd2);
+int pl_dup3(int fd, int fd2, int flags);
+int pl_fcntl(int fd, int cmd, ...);
+int pl_close_range(unsigned first, unsigned last, int flags);
+ssize_t pl_read(int fd, void *buf, size_t n);
+ssize_t pl_write(int fd, const void *buf, size_t n);
+ssize_t pl_pread(int fd, void *buf, size_t n, off_t off);
+ssize_t pl_pwrite(int fd, const void *buf, size_t n, off_t off);
+ssize_t pl_readv(int fd, const struct iovec *iov, int cnt);
+ssize_t pl_writev(int fd, const struct iovec *iov, int cnt);
+off_t pl_lseek(int fd, off_t off, int whence);
+
+/* ---- fd.c -------------------------------------------------------------- */
+/* Set once this process registered a notification: from then on a close
+ * of a descriptor the table does not know is looked at (B10). */
+extern int pl_notified;
+
+/* ---- rw.c: the mqueue file's read position ----------------------------- */
+void rpos_forget(int fd);
+void rpos_dup(int oldfd, int newfd);
+
+/* ---- nlnotify.c: mq_notify's raw SIGEV_THREAD (netlink cookie) --------- */
+long pl_raw_notify(int mqd, const struct sigevent *sev);
+
+#endif
