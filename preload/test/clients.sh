@@ -43,8 +43,12 @@ client ipcmk_ipcrm "$miss" sh "$TESTDIR/client_ipcmk.sh" \
 
 miss=
 have_py 'import ctypes' || miss="$PY with ctypes not installed"
-for handle in global libc librt; do
-	client "ctypes_mq_$handle" "$miss" "$PY" "$TESTDIR/client_ctypes.py" \
-		"$handle"
+client ctypes_mq_global "$miss" "$PY" "$TESTDIR/client_ctypes.py" global
+# Documented (README): dlsym() on a handle of libc finds libc's own
+# functions, not the preload's.  Run all the same: ok the day it works.
+for handle in libc librt; do
+	KNOWN="dlsym on a $handle handle bypasses LD_PRELOAD" \
+		client "ctypes_mq_$handle" "$miss" "$PY" \
+		"$TESTDIR/client_ctypes.py" "$handle"
 done
 [ "$fails" -eq 0 ]

@@ -49,7 +49,8 @@ else
 	echo "# umq side: umq run -- CMD ($PRELOAD), under progtool_noipc"
 fi
 
-# compare NAME CMD...: ok if stdout, stderr and exit status agree.
+# compare NAME CMD...: ok if stdout, stderr and exit status agree.  With
+# KNOWN set (a documented difference), a difference is a skip naming it.
 compare() {
 	local name=$1 k=$WORK/$1.kernel u=$WORK/$1.umq ns=$WORK/$1.ns
 	shift
@@ -63,8 +64,12 @@ compare() {
 		echo "ok - $name"
 		return
 	fi
-	echo "not ok - $name"
-	fails=$((fails + 1))
+	if [ -n "${KNOWN:-}" ]; then
+		echo "skip - $name (known difference: $KNOWN)"
+	else
+		echo "not ok - $name"
+		fails=$((fails + 1))
+	fi
 	diff -u --label kernel --label umq "$k" "$u" | head -60 |
 		sed 's/^/#   /'
 	cmp -s "$k.err" "$u.err" ||

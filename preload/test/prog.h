@@ -37,7 +37,8 @@ enum { P_VALUE, P_OK };
 
 /*
  * CALL(expr) prints "expr = <value>", or "expr = -1 <ENAME>"; CALLOK(expr)
- * prints "= ok" for a value that differs between runs (a key, a pid).
+ * prints "= ok" for a value that may differ between runs (a descriptor
+ * whose number is not the point, a key, a pid).
  * Both return the value.  A success that changed errno is flagged.
  */
 #define CALL_(expr, text, how)                                          \
