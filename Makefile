@@ -99,7 +99,7 @@ UMQ_OBJS := $(patsubst umq/%.c,$(BUILD)/umq.d/%.o,$(wildcard umq/*.c))
 
 all: $(BUILD)/umq
 
-$(BUILD)/umq.d/%.o: umq/%.c umq/cmd.h include/umq.h
+$(BUILD)/umq.d/%.o: umq/%.c $(wildcard umq/*.h) include/umq.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DUMQ_LIBDIR='"$(libdir)"' -c -o $@ $<

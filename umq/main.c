@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * main.c - the umq tool: `umq <command> [options]`, one file per command.
+ * main.c - the umq tool: `umq <command> [options]`, one file per command
+ * (cmd.h).  A command gets argv[0] = its name.
  */
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "umq.h"
@@ -40,45 +39,15 @@ static int usage(FILE *out)
 	return 0;
 }
 
-int umq_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("umq: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (cmd)
-		fprintf(stderr, "\nTry 'umq %s --help' for more information.\n",
-			cmd);
-	else
-		fputs("\nTry 'umq --help' for more information.\n", stderr);
-	return UMQ_EXIT_USAGE;
-}
-
-int umq_bad_option(const char *cmd, char **argv, int opt)
-{
-	extern int optind, optopt;
-	const char *arg = argv[optind - 1];
-
-	if (opt == ':') {
-		if (!strncmp(arg, "--", 2))
-			return umq_usage_error(cmd, "option '%s' requires an "
-					       "argument", arg);
-		return umq_usage_error(cmd, "option requires an argument "
-				       "-- '%c'", optopt);
-	}
-	if (optopt)
-		return umq_usage_error(cmd, "invalid option -- '%c'", optopt);
-	return umq_usage_error(cmd, "unrecognized option '%s'", arg);
-}
-
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : NULL;
 
-	if (!name)
-		return umq_usage_error(NULL, "no command specified");
+	if (!name) {
+		fputs("umq: no command specified\n"
+		      "Try 'umq --help' for more information.\n", stderr);
+		return 1;
+	}
 	if (!strcmp(name, "-h") || !strcmp(name, "--help"))
 		return usage(stdout);
 	if (!strcmp(name, "-V") || !strcmp(name, "--version")) {
@@ -88,7 +57,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NCMDS; i++)
 		if (!strcmp(name, cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	if (name[0] == '-')
-		return umq_usage_error(NULL, "unrecognized option '%s'", name);
-	return umq_usage_error(NULL, "unknown command '%s'", name);
+	fprintf(stderr, "umq: %s '%s'\nTry 'umq --help' for more information.\n",
+		name[0] == '-' ? "unrecognized option" : "unknown command",
+		name);
+	return 1;
 }

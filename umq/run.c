@@ -13,8 +13,10 @@
 #include <getopt.h>
 #include <link.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -29,6 +31,22 @@
 /* env(1)'s statuses for a program that cannot be run. */
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_NOT_FOUND 127
+
+/* "umq run: <message>", and the --help hint for a usage error. */
+__attribute__((format(printf, 2, 3)))
+static int fail(bool usage_error, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("umq run: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (usage_error)
+		fputs("Try 'umq run --help' for more information.\n", stderr);
+	return 1;
+}
 
 static int usage(void)
 {
@@ -80,9 +98,8 @@ static int find_preload(char *buf, size_t len)
 	}
 	if (!look_in(buf, len, UMQ_LIBDIR))
 		return 0;
-	fprintf(stderr, "umq: cannot find " PRELOAD_NAME " (looked in %s "
-		"and " UMQ_LIBDIR ")\n", self);
-	return -1;
+	return fail(false, "cannot find " PRELOAD_NAME " (looked in %s and "
+		    UMQ_LIBDIR ")", self);
 }
 
 /*
@@ -139,8 +156,8 @@ int umq_cmd_run(int argc, char **argv)
 	const char *d = NULL, *old, *asan;
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:d:h", opts, NULL)) != -1) {
+	argv[0] = "umq run";		/* for getopt's messages */
+	while ((c = getopt_long(argc, argv, "+d:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			d = optarg;
@@ -148,13 +165,15 @@ int umq_cmd_run(int argc, char **argv)
 		case 'h':
 			return usage();
 		default:
-			return umq_bad_option("run", argv, c);
+			fputs("Try 'umq run --help' for more information.\n",
+			      stderr);
+			return 1;
 		}
 	}
 	if (optind >= argc)
-		return umq_usage_error("run", "no program specified");
+		return fail(true, "no program specified");
 	if (d && !*d)
-		return umq_usage_error("run", "empty namespace directory");
+		return fail(true, "empty namespace directory");
 	if (!d) {
 		d = getenv("UMQ_DIR");
 		if (!d || !*d)
@@ -164,31 +183,24 @@ int umq_cmd_run(int argc, char **argv)
 	if (find_preload(lib, sizeof(lib)))
 		return 1;
 	/* ld.so splits LD_PRELOAD at spaces and colons. */
-	if (strpbrk(lib, " :")) {
-		fprintf(stderr, "umq: cannot preload %s: its path has a space "
-			"or a colon\n", lib);
-		return 1;
-	}
+	if (strpbrk(lib, " :"))
+		return fail(false, "cannot preload %s: its path has a space or "
+			    "a colon", lib);
 	old = getenv("LD_PRELOAD");
 	asan = asan_runtime();
 	dir = absolute(d);
 	if (!dir || asprintf(&preload, "%s%s%s%s%s", asan ? asan : "",
 			     asan ? ":" : "", lib, old && *old ? ":" : "",
-			     old && *old ? old : "") < 0) {
-		fprintf(stderr, "umq: %s\n", strerror(errno));
-		return 1;
-	}
+			     old && *old ? old : "") < 0)
+		return fail(false, "%s", strerror(errno));
 	c = setenv("UMQ_DIR", dir, 1) || setenv("LD_PRELOAD", preload, 1);
 	free(dir);
 	free(preload);
-	if (c) {
-		fprintf(stderr, "umq: %s\n", strerror(errno));
-		return 1;
-	}
+	if (c)
+		return fail(false, "%s", strerror(errno));
 
 	execvp(argv[optind], &argv[optind]);
 	c = errno;
-	fprintf(stderr, "umq: failed to execute %s: %s\n", argv[optind],
-		strerror(c));
+	fail(false, "failed to execute %s: %s", argv[optind], strerror(c));
 	return c == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 }

@@ -83,18 +83,18 @@ expect "unknown command" 1 "" \
 expect "unknown option of umq" 1 "" \
 	"umq: unrecognized option '--frob'"$'\n'"$hint" "$U" --frob
 expect "run without a program" 1 "" \
-	"umq: no program specified"$'\n'"$hint_run" "$U" run
+	"umq run: no program specified"$'\n'"$hint_run" "$U" run
 expect "run with an unknown long option" 1 "" \
-	"umq: unrecognized option '--frob'"$'\n'"$hint_run" "$U" run --frob ls
+	"umq run: unrecognized option '--frob'"$'\n'"$hint_run" "$U" run --frob ls
 expect "run with an unknown short option" 1 "" \
-	"umq: invalid option -- 'x'"$'\n'"$hint_run" "$U" run -x ls
+	"umq run: invalid option -- 'x'"$'\n'"$hint_run" "$U" run -x ls
 expect "run --dir without its argument" 1 "" \
-	"umq: option '--dir' requires an argument"$'\n'"$hint_run" \
+	"umq run: option '--dir' requires an argument"$'\n'"$hint_run" \
 	"$U" run --dir
 expect "run -d without its argument" 1 "" \
-	"umq: option requires an argument -- 'd'"$'\n'"$hint_run" "$U" run -d
+	"umq run: option requires an argument -- 'd'"$'\n'"$hint_run" "$U" run -d
 expect "run with an empty --dir" 1 "" \
-	"umq: empty namespace directory"$'\n'"$hint_run" \
+	"umq run: empty namespace directory"$'\n'"$hint_run" \
 	"$U" run --dir= -- true
 
 # ---- the environment ---------------------------------------------------
@@ -135,18 +135,18 @@ expect "the program's death by a signal" 0 "143" "" \
 	sh -c 'exec 2>/dev/null; "$0" run -- sh -c "kill -TERM \$\$"
 	       echo $?' "$U"
 expect "a program not found is 127" 127 "" \
-	"umq: failed to execute $T/none: No such file or directory" \
+	"umq run: failed to execute $T/none: No such file or directory" \
 	"$U" run -- "$T/none"
 expect "a program not found in PATH is 127" 127 "" \
-	"umq: failed to execute umq-no-such-program: No such file or directory" \
+	"umq run: failed to execute umq-no-such-program: No such file or directory" \
 	"$U" run umq-no-such-program
 printf '#!/bin/sh\necho hi\n' >"$T/noexec"
 chmod 644 "$T/noexec"
 expect "a program that is not executable is 126" 126 "" \
-	"umq: failed to execute $T/noexec: Permission denied" \
+	"umq run: failed to execute $T/noexec: Permission denied" \
 	"$U" run -- "$T/noexec"
 expect "a directory is 126" 126 "" \
-	"umq: failed to execute $T: Permission denied" "$U" run -- "$T"
+	"umq run: failed to execute $T: Permission denied" "$U" run -- "$T"
 
 # ---- finding the library -------------------------------------------------
 mkdir "$T/alone"
@@ -157,7 +157,7 @@ if [ $rc = 0 ]; then
 	echo "skip - a missing library is one line and status 1" \
 	     "(installed: $(cat "$T/out"))"
 elif [ $rc = 1 ] && [ "$(wc -l <<<"$err")" = 1 ] &&
-     [[ $err == "umq: cannot find libumq-preload.so (looked in $T/alone and /"*")" ]]; then
+     [[ $err == "umq run: cannot find libumq-preload.so (looked in $T/alone and /"*")" ]]; then
 	echo "ok - a missing library is one line and status 1"
 else
 	echo "not ok - a missing library is one line and status 1"
@@ -168,7 +168,7 @@ mkdir "$T/a:b"
 cp "$UMQ" "$STUB" "$T/a:b/"
 mv "$T/a:b/libstub.so" "$T/a:b/libumq-preload.so"
 expect "a library path with a colon is refused" 1 "" \
-	"umq: cannot preload $T/a:b/libumq-preload.so: its path has a space or a colon" \
+	"umq run: cannot preload $T/a:b/libumq-preload.so: its path has a space or a colon" \
 	"$T/a:b/umq" run -- true
 if [ -e "$B/libumq-preload.so" ]; then
 	expect "the build tree's umq uses the build tree's library" 0 \
