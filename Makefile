@@ -29,8 +29,9 @@ TESTS     := $(TEST_SRCS:test/%.c=$(BUILD)/test/%)
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 PRELOAD   := $(BUILD)/libumq-preload.so
 PRELOAD_OBJS := $(patsubst preload/%.c,$(BUILD)/preload/%.o,$(wildcard preload/*.c))
-PRELOAD_WRAP := close dup dup2 dup3 fcntl close_range closefrom read write \
-                pread pwrite readv writev lseek syscall
+PRELOAD_WRAP := close dup dup2 dup3 fcntl fcntl64 close_range closefrom \
+                read write pread pread64 pwrite pwrite64 readv writev \
+                lseek lseek64 syscall
 
 all: $(BUILD)/libumq.so $(BUILD)/libumq.a $(PRELOAD)
 
@@ -56,7 +57,9 @@ $(BUILD)/libumq.a: $(LIB_OBJS)
 # ---- libumq-preload.so: the library's objects and the interposers of
 # preload/, under one version script.  --wrap routes the library's own
 # calls to the libc functions the preload interposes to libc itself
-# (preload/libc.c); every interposed fd or I/O function is listed here.
+# (preload/libc.c): every interposed libc function the library might call
+# is in PRELOAD_WRAP; one it calls without a forwarder in libc.c fails the
+# link (undefined __wrap_<name>).
 $(BUILD)/preload/%.o: preload/%.c preload/preload.h $(wildcard src/*.h) \
 		include/umq.h
 	@mkdir -p $(@D)

@@ -23,7 +23,6 @@
 #include "preload.h"
 
 int pl_notified;
-__thread int *pl_errp __attribute__((tls_model("initial-exec")));
 
 /* A record taken out of the table while its descriptor goes. */
 struct gone {

@@ -6,8 +6,8 @@
  * interposed name (close, read, syscall ...) here, and the interposers
  * come here for the function they wrap.  Each is looked up once with
  * RTLD_NEXT - the next definition after this library, which is libc's or
- * another interposer's loaded after us - or, when nothing follows us in
- * the lookup order (a dlopen()ed copy), libc's own.
+ * another interposer's loaded after us - or, should none follow, libc's
+ * own.
  */
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -17,14 +17,14 @@
 
 #include "preload.h"
 
+__thread int *pl_errp __attribute__((tls_model("initial-exec")));
+
 void *libc_sym(const char *name)
 {
-	static void *libc;
-	void *f = dlsym(RTLD_NEXT, name);
+	void *f = dlsym(RTLD_NEXT, name), *libc;
 
 	if (!f) {
-		if (!libc)
-			libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+		libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
 		f = libc ? dlsym(libc, name) : NULL;
 	}
 	if (!f) {
@@ -35,19 +35,36 @@ void *libc_sym(const char *name)
 	return f;
 }
 
-/* The pointer to name, resolved on first use (thread-safe: every racer
- * finds the same function). */
+/*
+ * libc's functions, found at load time (a first call of syscall() in a
+ * signal handler must not run dlsym there), or on first use by a call
+ * that comes before that (another library's constructor).  Every racer
+ * finds the same function.
+ */
+#define REALS(X)                                                        \
+	X(close) X(dup) X(dup2) X(dup3) X(fcntl) X(close_range)         \
+	X(closefrom) X(read) X(write) X(pread) X(pwrite) X(readv)       \
+	X(writev) X(lseek) X(syscall)
+#define POINTER(name) static __typeof__(name) *real_##name;
+REALS(POINTER)
+
 #define REAL(name)                                                      \
 	({                                                              \
-		static __typeof__(name) *p_;                            \
-		__typeof__(name) *f_ = __atomic_load_n(&p_,             \
+		__typeof__(name) *f_ = __atomic_load_n(&real_##name,    \
 						       __ATOMIC_RELAXED); \
 		if (unlikely(!f_)) {                                    \
 			f_ = (__typeof__(name) *)libc_sym(#name);       \
-			__atomic_store_n(&p_, f_, __ATOMIC_RELAXED);    \
+			__atomic_store_n(&real_##name, f_,              \
+					 __ATOMIC_RELAXED);             \
 		}                                                       \
 		f_;                                                     \
 	})
+
+#define RESOLVE(name) (void)REAL(name);
+__attribute__((constructor)) static void resolve(void)
+{
+	REALS(RESOLVE)
+}
 
 int libc_close(int fd)
 {

@@ -26,6 +26,14 @@
 	UMQ_EXPORT ret pl_##name(__VA_ARGS__);                          \
 	UMQ_EXPORT ret pl_##name(__VA_ARGS__)
 
+/* A new open description: its read position starts at 0 (rw.c). */
+static mqd_t opened(mqd_t q)
+{
+	if (q >= 0)
+		rpos_forget(q);
+	return q;
+}
+
 /* As glibc: mode and attr are read only with O_CREAT (B1). */
 PL(mqd_t, mq_open, const char *name, int oflag, ...)
 {
@@ -39,7 +47,7 @@ PL(mqd_t, mq_open, const char *name, int oflag, ...)
 		attr = va_arg(ap, struct mq_attr *);
 		va_end(ap);
 	}
-	return KEEP_ERRNO(umq_mq_open(name, oflag, mode, attr));
+	return opened(KEEP_ERRNO(umq_mq_open(name, oflag, mode, attr)));
 }
 MQ_VERSIONS(mq_open);
 
@@ -51,13 +59,16 @@ PL(mqd_t, __mq_open_2, const char *name, int oflag)
 		mqd_t (*real)(const char *, int) = libc_sym("__mq_open_2");
 		return real(name, oflag);
 	}
-	return KEEP_ERRNO(umq_mq_open(name, oflag));
+	return opened(KEEP_ERRNO(umq_mq_open(name, oflag)));
 }
 VERSIONS(__mq_open_2, "GLIBC_2.34", "GLIBC_2.7");
 
 PL(int, mq_close, mqd_t mqdes)
 {
-	return KEEP_ERRNO(umq_mq_close(mqdes));
+	int r = KEEP_ERRNO(umq_mq_close(mqdes));
+
+	rpos_forget(mqdes);
+	return r;
 }
 MQ_VERSIONS(mq_close);
 

@@ -38,7 +38,7 @@ ssize_t libc_writev(int fd, const struct iovec *iov, int n)
 	__asm__("__wrap_writev");
 off_t libc_lseek(int fd, off_t off, int whence) __asm__("__wrap_lseek");
 long libc_syscall(long nr, ...) __asm__("__wrap_syscall");
-/* libc's function name, found once (RTLD_NEXT, else libc itself). */
+/* libc's function called name (RTLD_NEXT, else libc's own). */
 void *libc_sym(const char *name);
 
 /*

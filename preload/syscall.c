@@ -49,12 +49,16 @@ static long raw_mq_open(const char *name, int oflag, mode_t mode,
 			struct mq_attr *attr)
 {
 	char buf[PATH_MAX + 2];
+	mqd_t q;
 
 	if (attr && bad_uptr(attr))
 		return ret_errno(-EFAULT);
 	if (with_slash(buf, name))
 		return ret_errno(-EFAULT);
-	return umq_mq_open(buf, oflag, mode, attr);
+	q = umq_mq_open(buf, oflag, mode, attr);
+	if (q >= 0)
+		rpos_forget(q);		/* a new description: position 0 */
+	return q;
 }
 
 static long raw_mq_unlink(const char *name)

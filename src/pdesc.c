@@ -229,10 +229,10 @@ struct pview *pdesc_take(int fd)
 /* newfd is now a duplicate of oldfd: the same queue and access. */
 void pdesc_dup(int oldfd, int newfd)
 {
-	struct pdesc *d = dslot(oldfd, false), *n;
+	struct pdesc *d = dslot(oldfd, false);
 	struct pview *pv = d ? __atomic_load_n(&d->pv, __ATOMIC_ACQUIRE) : NULL;
 
-	if (!pv || !(n = dslot(newfd, true)))
+	if (!pv || !dslot(newfd, true))
 		return;		/* unknown: recognized on first use */
 	pview_ref(pv);
 	desc_set(newfd, pv, d->acc);

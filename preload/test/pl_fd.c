@@ -351,7 +351,8 @@ T_CASE(kernel_descriptor_is_ebadf_for_umq)
 
 /* ---- lifetimes ------------------------------------------------------ */
 
-static int files_in(const char *dir)
+/* Files in the namespace's posix/ directory. */
+static int posix_files(void)
 {
 	char path[300];
 	DIR *d;
@@ -365,7 +366,6 @@ static int files_in(const char *dir)
 	while ((e = readdir(d)))
 		n += e->d_name[0] != '.';
 	closedir(d);
-	(void)dir;
 	return n;
 }
 
@@ -375,13 +375,13 @@ T_CASE(last_close_destroys_unlinked)
 	mqd_t q = qopen(&umq, "/gone", O_RDWR), d;
 
 	d = (mqd_t)T_OK(dup(q));
-	T_EQ(files_in("posix"), 2);	/* the queue and its FIFO */
+	T_EQ(posix_files(), 2);	/* the queue and its FIFO */
 	T_OK(mq_unlink("/gone"));
 	T_OK(close(q));
-	T_EQ(files_in("posix"), 2);	/* d holds it */
+	T_EQ(posix_files(), 2);	/* d holds it */
 	T_OK(mq_send(d, "x", 1, 0));
 	T_OK(close(d));
-	T_EQ(files_in("posix"), 0);
+	T_EQ(posix_files(), 0);
 }
 
 /* A child closing its inherited copies leaves the parent's registration. */

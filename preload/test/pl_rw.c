@@ -33,6 +33,8 @@ struct be {
 	int (*unlink)(const char *);
 	int (*send)(mqd_t, const char *, size_t, unsigned);
 	int (*notify)(mqd_t, const struct sigevent *);
+	int (*close)(mqd_t);
+	long (*sys)(long, ...);
 };
 
 #define STEP PT_STEP
@@ -43,8 +45,9 @@ static void run_both(void (*fn)(const struct be *))
 {
 	struct be b[2] = {
 		{ "kernel", K(mq_open), K(mq_unlink), K(mq_send),
-		  K(mq_notify) },
-		{ "umq", mq_open, mq_unlink, mq_send, mq_notify },
+		  K(mq_notify), K(mq_close), K(syscall) },
+		{ "umq", mq_open, mq_unlink, mq_send, mq_notify, mq_close,
+		  syscall },
 	};
 
 	if (!t_kernel_ns())
@@ -156,6 +159,27 @@ static void s_positions(const struct be *b)
 }
 
 T_CASE(read_positions_and_lseek) { run_both(s_positions); }
+
+/* A new open description at a number an old one had: position 0. */
+static void s_reopen(const struct be *b)
+{
+	char buf[128];
+	mqd_t q = qopen(b, "/r", O_RDWR), r;
+
+	READ(read(q, buf, 20), buf);
+	STEP(b->close(q));
+	r = qopen(b, "/r", O_RDONLY);
+	STEP(r == q);
+	READ(read(r, buf, 10), buf);
+	STEP(close(r));
+	r = (mqd_t)b->sys(SYS_mq_open, "r", O_RDONLY, 0, NULL);
+	STEP(r == q);
+	READ(read(r, buf, 10), buf);
+	STEP(b->sys(SYS_close, r));
+	STEP(b->unlink("/r"));
+}
+
+T_CASE(read_position_of_a_new_description) { run_both(s_reopen); }
 
 static void s_vectors(const struct be *b)
 {
