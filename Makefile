@@ -164,7 +164,7 @@ $(BUILD)/preload/test/pl_%: preload/test/pl_%.c preload/test/pt.h \
 		$(BUILD)/preload/test/pt.o $(BUILD)/test/t.o \
 		$(BUILD)/libumq.so -Wl,-rpath,$(abspath $(BUILD)) -ldl
 
-tests: $(TESTS) $(PL_TESTS)
+tests: $(TESTS) $(PL_TESTS) $(SCRIPT_DEPS)
 
 check: all $(TESTS) $(PL_TESTS) $(SCRIPT_DEPS)
 	@UMQ_BUILD=$(BUILD) test/run.sh $(TESTS) $(PL_TESTS) $(SCRIPT_TESTS)
