@@ -113,6 +113,43 @@ $(BUILD)/bench/bench: bench/bench.c $(BUILD)/libumq.a $(PRELOAD)
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DUMQ_PRELOAD='"$(PL_LD_PRELOAD)"' \
 		-o $@ $< $(BUILD)/libumq.a -lm -ldl
 
+# The umq tool: umq/main.c dispatches to one file per subcommand.  `umq run`
+# finds libumq-preload.so next to itself, else in $(libdir).
+prefix   ?= /usr/local
+libdir   ?= $(prefix)/lib
+UMQ_OBJS := $(patsubst umq/%.c,$(BUILD)/umq.d/%.o,$(wildcard umq/*.c))
+
+all: $(BUILD)/umq
+
+$(BUILD)/umq.d/%.o: umq/%.c $(wildcard umq/*.h) include/umq.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DUMQ_LIBDIR='"$(libdir)"' -c -o $@ $<
+
+$(BUILD)/umq: $(UMQ_OBJS) $(BUILD)/libumq.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALLCFLAGS) -o $@ $(UMQ_OBJS) $(BUILD)/libumq.a
+
+# Unmodified programs on the preload library, compared with the kernel:
+# built from <sys/msg.h> and <mqueue.h> alone, and never sanitized, as the
+# programs users run are not (under SAN=1 the preload library is).
+CLIENT_CFLAGS := -D_GNU_SOURCE -std=gnu11 $(WARN) $(CFLAGS) -pthread
+CLIENT_PROGS  := $(patsubst preload/test/%.c,$(BUILD)/clients/%,\
+                   $(wildcard preload/test/prog_*.c preload/test/progtool_*.c))
+SCRIPT_TESTS  := umq/test/cmd_run.sh preload/test/progs.sh \
+                 preload/test/clients.sh
+SCRIPT_DEPS   := $(BUILD)/umq $(CLIENT_PROGS) $(BUILD)/clients/libstub.so \
+                 $(PRELOAD)
+
+$(BUILD)/clients/%: preload/test/%.c preload/test/prog.c preload/test/prog.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CLIENT_CFLAGS) -o $@ $< preload/test/prog.c
+
+$(BUILD)/clients/libstub.so: umq/test/stub.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CLIENT_CFLAGS) -shared -fPIC -o $@ $<
+
 # ---- the preload's tests: programs that run themselves under it.
 PL_TESTS := $(patsubst preload/test/%.c,$(BUILD)/preload/test/%, \
 		$(wildcard preload/test/pl_*.c))
@@ -146,10 +183,10 @@ $(BUILD)/preload/test/pl_%: preload/test/pl_%.c preload/test/pt.h \
 		$(BUILD)/preload/test/pt.o $(BUILD)/test/t.o \
 		$(BUILD)/libumq.so -Wl,-rpath,$(abspath $(BUILD)) -ldl
 
-tests: $(TESTS) $(PL_TESTS)
+tests: $(TESTS) $(PL_TESTS) $(SCRIPT_DEPS)
 
-check: all $(TESTS) $(PL_TESTS)
-	@test/run.sh $(TESTS) $(PL_TESTS)
+check: all $(TESTS) $(PL_TESTS) $(SCRIPT_DEPS)
+	@UMQ_BUILD=$(BUILD) test/run.sh $(TESTS) $(PL_TESTS) $(SCRIPT_TESTS)
 
 demo: $(EXAMPLES)
 	@examples/demo.sh $(BUILD)/examples

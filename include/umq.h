@@ -105,6 +105,9 @@ int umq_msgfd(int msqid);
 
 /* ---- Namespaces --------------------------------------------------------- */
 
+/* The namespace directory when $UMQ_DIR is unset or empty. */
+#define UMQ_DEFAULT_DIR "/dev/shm/umq"
+
 /*
  * The limits of a namespace.  They start at the host kernel's values
  * (/proc/sys/kernel/msg..., /proc/sys/fs/mqueue/...) when the namespace is

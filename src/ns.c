@@ -21,7 +21,7 @@
 
 #include "internal.h"
 
-#define DEFAULT_DIR "/dev/shm/umq"
+#define DEFAULT_DIR UMQ_DEFAULT_DIR
 
 static struct ns *_Atomic cur;
 static pthread_mutex_t cur_mu = PTHREAD_MUTEX_INITIALIZER;

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd.h - the subcommands of `umq`.  Each is `umq_cmd_<name>(argc, argv)`
+ * in a file of its own, called by main.c with argv[0] = its name; it
+ * returns the process's exit status.  As in util-linux, a command's
+ * messages are "umq <name>: ...", an error is status 1, and a usage error
+ * adds "Try 'umq <name> --help' for more information."
+ */
+#ifndef UMQ_CMD_H
+#define UMQ_CMD_H
+
+int umq_cmd_run(int argc, char **argv);
+
+#endif

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - the umq tool: `umq <command> [options]`, one file per command
+ * (cmd.h).  A command gets argv[0] = its name.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "umq.h"
+#include "cmd.h"
+
+static const struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} cmds[] = {
+	{ "run", umq_cmd_run, "run a program with its message queues on umq" },
+};
+
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static int usage(FILE *out)
+{
+	fputs("Usage:\n"
+	      " umq <command> [options] [arguments]\n"
+	      "\n"
+	      "Linux message queues (System V and POSIX) in user space.\n"
+	      "\n"
+	      "Commands:\n", out);
+	for (size_t i = 0; i < NCMDS; i++)
+		fprintf(out, " %-10s %s\n", cmds[i].name, cmds[i].summary);
+	fputs("\n"
+	      "Options:\n"
+	      " -h, --help     display this help\n"
+	      " -V, --version  display version\n"
+	      "\n"
+	      "Run 'umq <command> --help' for the options of a command.\n",
+	      out);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = argc > 1 ? argv[1] : NULL;
+
+	if (!name) {
+		fputs("umq: no command specified\n"
+		      "Try 'umq --help' for more information.\n", stderr);
+		return 1;
+	}
+	if (!strcmp(name, "-h") || !strcmp(name, "--help"))
+		return usage(stdout);
+	if (!strcmp(name, "-V") || !strcmp(name, "--version")) {
+		printf("umq %d.%d\n", UMQ_VERSION_MAJOR, UMQ_VERSION_MINOR);
+		return 0;
+	}
+	for (size_t i = 0; i < NCMDS; i++)
+		if (!strcmp(name, cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "umq: %s '%s'\nTry 'umq --help' for more information.\n",
+		name[0] == '-' ? "unrecognized option" : "unknown command",
+		name);
+	return 1;
+}
