@@ -169,7 +169,7 @@ static void *helper_main(void *arg)
 	h->rec = rec;
 	sem_post(&h->ready);
 	while (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_WAITING)
-		futex_sleep(&w->futex, W_WAITING, SLEEP_POSIX, NULL, NULL);
+		futex_sleep(&w->futex, W_WAITING, SLEEP_POSIX, NULL);
 	if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY)
 		deliver(h, w);
 	waiter_free(ns, rec);
