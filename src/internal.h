@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -281,6 +282,7 @@ struct pview {
 	struct qview v;			/* the store: may move when it grows */
 	int sig;			/* our own descriptor of the FIFO */
 	unsigned refs;			/* descriptors (and helpers) using it */
+	struct pnote *note;		/* notify.c's, under the queue lock */
 	struct pview *next;
 };
 
@@ -305,8 +307,15 @@ void pview_unref(struct pview *pv);
 /* Make the FIFO hold its byte exactly while the queue holds a message. */
 void readiness_sync(struct pview *pv);
 
-/* Under the queue lock: a message made the queue non-empty. */
-void notify_fire(struct pview *pv);
+/* Under the queue lock: a message made the queue non-empty.  A signal
+ * for this very process is left in *nt, for notify_send() once the lock
+ * is dropped (a handler may use the queue). */
+struct notice {
+	int signo;			/* 0: nothing to send */
+	union sigval value;
+};
+void notify_fire(struct pview *pv, struct notice *nt);
+void notify_send(const struct notice *nt);
 void notify_drop_own(struct pview *pv);
 int notify_status(struct pview *pv, char *buf, size_t n);
 

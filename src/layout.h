@@ -246,7 +246,8 @@ struct pqctl {
 	int32_t notify_kind;		/* SIGEV_* */
 	int32_t notify_signo;
 	uint32_t notify_rec;		/* the owner's helper's waiter record */
-	uint8_t pad2[48];
+	uint32_t notify_ns;		/* the owner's pid namespace (L11) */
+	uint8_t pad2[44];
 	/* Line 3: read-mostly. */
 	uint64_t magic;
 	uint32_t version;

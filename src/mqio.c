@@ -166,6 +166,7 @@ static uint32_t first_waiter(struct ns *ns, uint32_t *head, uint32_t *tail)
 static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		    const struct deadline *dl)
 {
+	struct notice nt = { 0 };
 	struct waiter *w = NULL;
 	struct pdesc *d;
 	struct pview *pv;
@@ -257,7 +258,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		c->events++;
 		if (++c->curmsgs == 1) {
 			(void)!write(pv->sig, "", 1);
-			notify_fire(pv);
+			notify_fire(pv, &nt);
 		}
 	}
 	head = NIL;
@@ -265,6 +266,8 @@ out:
 	if (w)
 		waiter_free(pv->ns, me);
 	pq_unlock(pv);
+	if (nt.signo)
+		notify_send(&nt);	/* queued before we return (B10) */
 	return r;
 }
 

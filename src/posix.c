@@ -206,6 +206,8 @@ static void gc_and_count(struct ns *ns, int64_t only, long *count,
 		if (lookup(ns, c.name) != (int64_t)gen && !fifo_held(dfd, fifo)) {
 			unlinkat(dfd, fifo, 0);
 			unlinkat(dfd, e->d_name, 0);
+			fifo[17] = 'n';		/* notify.c's lock file */
+			unlinkat(dfd, fifo, 0);
 			continue;
 		}
 		(*count)++;
