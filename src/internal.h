@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +75,7 @@ enum fault_point {
 	FP_HANDOFF,		/* handed to a receiver, not yet posted */
 	FP_GROW,		/* store file grown, indexes half built */
 	FP_CREATE,		/* slot claimed, store not yet published */
+	FP_POST,		/* a waiter's state posted, not yet woken */
 	FP_MAX
 };
 extern void (*umq_fault_hook)(int point);
@@ -111,7 +113,8 @@ void holder_self(uint32_t tid, uint32_t *tag, uint32_t *check);
 int holder_judge(uint32_t tid, uint32_t check, uint32_t tag);
 /*
  * Sleep while *w == val, until an absolute deadline on clk (or forever if
- * deadline is NULL).  0 (woken, or the value changed), -EINTR, -ETIMEDOUT.
+ * deadline is NULL), in one wait.  0 (woken, or the value changed: the
+ * caller re-evaluates), -EINTR, -ETIMEDOUT.
  * SLEEP_SYSV: a handled signal is EINTR whatever SA_RESTART says (A9);
  * SLEEP_POSIX: the sleep is restarted after a handler with SA_RESTART and
  * keeps its deadline (B9).
@@ -122,8 +125,12 @@ struct deadline {
 	struct timespec at;
 };
 int futex_sleep(uint32_t *w, uint32_t val, int kind,
-		const struct deadline *dl, pthread_mutex_t *lock);
+		const struct deadline *dl);
 void futex_wake(uint32_t *w, int n);
+/* Until pend_clear(), this thread's death wakes a waiter of w (L6).  No
+ * glibc robust mutex operation in between. */
+void pend_set(uint32_t *w);
+void pend_clear(void);
 
 /* ---- ns.c: the namespace in use ---------------------------------------- */
 struct qview;
@@ -224,11 +231,11 @@ static inline struct msg *store_msg(struct qview *v, uint32_t head)
 int store_read(struct qview *v, uint32_t head, void *dst, size_t n);
 void store_take(struct qview *v, uint32_t head);
 void store_free(struct qview *v, uint32_t head);
-/* Recovery: keep(ctx, owner, head) says whether an in-flight message
- * still belongs to a live waiter. */
+/* Recovery: keep(ctx, gen, owner, head, m) says whether a message in
+ * flight still belongs to a live waiter. */
 int store_rebuild(struct qview *v,
 		  bool (*keep)(void *ctx, uint64_t gen, uint32_t owner,
-			     uint32_t head),
+			     uint32_t head, const struct msg *m),
 		  void *ctx, uint64_t *qnum, uint64_t *cbytes);
 
 /* ---- qview.c: process-local mappings of stores ------------------------- */
@@ -248,16 +255,13 @@ int store_path(char *buf, size_t n, uint64_t gen);
 /* ---- wait.c: waiter records and wait lists ----------------------------- */
 
 /*
- * Post a result into a waiter record and wake it, under the queue lock
- * (L6): a poster that dies after posting leaves the lock owner-dead, and
- * the repair wakes every posted record, so no wake-up is lost.
+ * Under the queue lock (L6): post_arm() before the first write to a
+ * record that will be posted (a hand-off's message in flight, say);
+ * post() stores the state and wakes the record.  From the first of them
+ * to the end of post(), the poster's death wakes the record's sleeper.
  */
-static inline void post(struct waiter *w, uint32_t state)
-{
-	__atomic_store_n(&w->futex, state, __ATOMIC_RELEASE);
-	futex_wake(&w->futex, 1);
-}
-
+void post_arm(struct waiter *w);
+void post(struct waiter *w, uint32_t state);
 
 int waiter_alloc(struct ns *ns, uint32_t *idx);
 /* A record of kind for the caller, or NULL and *err. */
@@ -266,8 +270,9 @@ struct waiter *waiter_take(struct ns *ns, uint32_t kind, uint32_t *idx,
 void waiter_free(struct ns *ns, uint32_t idx);
 /* Is the record's owner alive?  (Takes nothing.) */
 bool waiter_alive(struct ns *ns, uint32_t idx);
-/* Under the queue lock: is the record's owner gone?  If so the record has
- * been unlinked from the list it was on and freed. */
+/* Under the queue lock, walking a list: is the record out of line - its
+ * owner gone, or already posted a result (by a repair)?  If so it has been
+ * unlinked.  No glibc mutex operation (L6): pool reclaim frees the dead. */
 bool waiter_reap(struct ns *ns, uint32_t *head, uint32_t *tail,
 		 uint32_t idx);
 void wl_append(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx);
@@ -276,7 +281,14 @@ void waiters_rebuild(struct ns *ns, uint32_t slot, uint64_t gen,
 		     struct wlists *wl);
 void wl_insert_prio(struct ns *ns, uint32_t *head, uint32_t *tail,
 		    uint32_t idx);
+/* Before a change that may let sleepers go on before any is posted (room
+ * made, IPC_SET): arm on the first live sender (or receiver, if also
+ * receivers) (L6).  The first post() or pend_clear() disarms. */
+void wl_arm(struct ns *ns, struct wlists *wl, bool receivers);
 void waiters_post_all(struct ns *ns, uint32_t slot, uint64_t gen, int err);
+/* For store_rebuild(): ctx is the namespace. */
+bool keep_inflight(void *ctx, uint64_t gen, uint32_t owner, uint32_t head,
+		   const struct msg *m);
 
 /* ---- registry.c: keys, ids and the slots behind them ------------------- */
 void reg_lock(struct ns *ns);
@@ -293,7 +305,6 @@ void reg_remove(struct ns *ns, struct qctl *q);
 
 int q_mend_store(struct ns *ns, uint32_t idx, struct qctl *q,
 		 struct qview **v);
-bool keep_inflight(void *ctx, uint64_t gen, uint32_t owner, uint32_t head);
 
 /* ---- posix.c, mqio.c, notify.c: POSIX queues --------------------------- */
 
@@ -304,6 +315,7 @@ struct pview {
 	struct pqctl *ctl;		/* first page: never moves (L3) */
 	struct qview v;			/* the store: may move when it grows */
 	unsigned refs;			/* descriptors (and helpers) using it */
+	struct pnote *note;		/* notify.c's, under the queue lock */
 	struct pview *next;
 };
 
@@ -341,7 +353,8 @@ int pdesc_get(int fd, struct pdesc **out);
 struct pdesc *dslot(int fd, bool make);
 void desc_set(int fd, struct pview *pv, int acc);
 int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out);
-void pq_path(char *buf, size_t n, uint64_t gen, bool fifo);
+enum pq_file { PQ_DATA, PQ_FIFO, PQ_NOTE };
+void pq_path(char *buf, size_t n, uint64_t gen, enum pq_file f);
 void pq_lock(struct pview *pv);
 int pq_mend(struct pview *pv);
 void pq_complete_senders(struct pview *pv);
@@ -359,8 +372,15 @@ void pq_closed(struct pview *pv);
 void mqd_sync(struct pview *pv, int fd);
 void mqd_reset(struct pview *pv, int fd);
 
-/* Under the queue lock: a message made the queue non-empty. */
-void notify_fire(struct pview *pv);
+/* Under the queue lock: a message made the queue non-empty.  A signal
+ * for this very process is left in *nt, for notify_send() once the lock
+ * is dropped (a handler may use the queue). */
+struct notice {
+	int signo;			/* 0: nothing to send */
+	union sigval value;
+};
+void notify_fire(struct pview *pv, struct notice *nt);
+void notify_send(const struct notice *nt);
 void notify_drop_own(struct pview *pv);
 int notify_status(struct pview *pv, char *buf, size_t n);
 

@@ -51,17 +51,34 @@
  *     it only under the queue lock; a lock_try() of "alive" that finds
  *     it "owner died" proves the owner died.  Any other word counts as
  *     alive: a garbage word is no proof of death, and taking the record
- *     from a live owner would leave it asleep forever.
- * L6. Posting a result: the poster writes result, msg, len and mtype,
- *     then stores the futex word with release order and issues FUTEX_WAKE,
- *     still under the queue lock; the waiter reads the futex word with
- *     acquire order before those fields.  Waking under the lock is what
- *     makes a poster's death harmless: it leaves the lock owner-dead, and
- *     the repair wakes every posted record of the queue and relinks every
- *     record still waiting.  A spurious wake-up costs a recheck only.
+ *     from a live owner would leave it asleep forever.  A walker of a
+ *     wait list reads the word instead (no lock operation, L6): a dead
+ *     owner's has FUTEX_OWNER_DIED and no thread id.
+ * L6. Posting a result, under the queue lock: the poster arms its
+ *     thread's robust-list pending entry on the record's futex word
+ *     (pend_set), writes result, msg, len and mtype (a hand-off first
+ *     marks the message in flight for the record), stores the word with
+ *     release order, issues FUTEX_WAKE, and disarms; the waiter reads
+ *     the word with acquire order before those fields.  While armed, the
+ *     poster's death at any instant makes the kernel wake the sleeper
+ *     (exit_robust_list wakes a waiter of a pending word that has no
+ *     owner bits, and no waiter state has any).  glibc uses the same
+ *     entry in its robust mutex operations: none between arming and
+ *     disarming, so walkers read "alive" words (L5).  A change that lets
+ *     sleepers go on before any is posted (room made by a receive,
+ *     IPC_SET) is made armed on the first live sleeper (wl_arm), which
+ *     the first post or pend_clear disarms: from the change on, the
+ *     holder's death wakes a sleeper, and a woken sleeper takes the lock.
+ *     A sleeper woken with its word still W_WAITING takes the queue lock
+ *     and re-evaluates, keeping its place in line; the repair after a
+ *     holder's death (L3) wakes every record of the queue, relinks those
+ *     still waiting, and completes a hand-off whose sender died before
+ *     posting it (keep_inflight).
  * L7. No lost wake-up: a waiter sleeps with FUTEX_WAIT on the value it
  *     read under the queue lock (W_WAITING); a post that happened after
- *     the unlock changes the word, so the wait returns at once.
+ *     the unlock changes the word, so the wait returns at once.  A sleep
+ *     is one wait, to the caller's deadline: nothing wakes a sleeper but
+ *     a post, a signal, its deadline, or a waker's death.
  * L8. Waiter pool allocation is lock-free: claim a record by trylocking
  *     "alive", then set its bit (CAS); free by clearing the bit, then
  *     unlocking.  A record's mutex is set up by its first claimer (inited
@@ -108,7 +125,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UMQ_LAYOUT_VERSION 4u	/* 4: locks of L11, not glibc's; readiness state */
+#define UMQ_LAYOUT_VERSION 4u	/* 4: locks of L11, not glibc's; readiness state; waiter states */
 #define UMQ_NS_MAGIC	0x736e2d716d75ull	/* "umq-ns" */
 #define UMQ_LIM_MAGIC	0x6d696c2d716d75ull	/* "umq-lim" */
 #define UMQ_STORE_MAGIC 0x6f74732d716d75ull	/* "umq-sto" */
@@ -133,7 +150,11 @@ struct lim_file {
 
 /* ---- waiter records ----------------------------------------------------- */
 
-enum { W_WAITING = 0, W_READY = 1, W_WOKEN = 2 };	/* futex word */
+/* The futex word.  No state has owner bits (FUTEX_TID_MASK), so that a
+ * dying poster's pending entry only wakes (L6). */
+#define W_WAITING	0u
+#define W_READY		0x40000000u
+#define W_WOKEN		0x80000000u
 enum { WK_RECV = 1, WK_SEND = 2, WK_NOTIFY = 3 };
 
 struct waiter {
@@ -253,7 +274,8 @@ struct pqctl {
 	int32_t notify_kind;		/* SIGEV_* */
 	int32_t notify_signo;
 	uint32_t notify_rec;		/* the owner's helper's waiter record */
-	uint8_t pad2[48];
+	uint32_t notify_ns;		/* the owner's pid namespace (L11) */
+	uint8_t pad2[44];
 	/* Line 3: read-mostly. */
 	uint64_t magic;
 	uint32_t version;

@@ -16,7 +16,8 @@
  *
  * How a sleep ends on a signal differs between System V (always EINTR)
  * and POSIX (restarted per SA_RESTART); futex_sleep() picks the futex
- * operation whose restart rule is the wanted one.
+ * operation whose restart rule is the wanted one.  pend_set() makes a
+ * waker's death wake its sleeper.
  */
 #include <linux/futex.h>
 #include <limits.h>
@@ -132,12 +133,25 @@ static void **prev_at(void *e)
 	return (void **)((uintptr_t)e & ~(uintptr_t)1) - 1;
 }
 
+/*
+ * The kernel's pending entry names the lock during our operation on it;
+ * after, it names again what it named before: a waiter record a post has
+ * armed (pend_set, L6) stays armed across the locks its poster takes.
+ */
+static __thread struct robust_list *pending_before;
+static __thread bool pending_ours;
+
 static void pending(struct me *s, pthread_mutex_t *m)
 {
-	if (s->head)
+	if (s->head && (m || pending_ours)) {
+		if (m && !pending_ours)
+			pending_before = __atomic_load_n(
+				&s->head->list_op_pending, __ATOMIC_RELAXED);
 		__atomic_store_n(&s->head->list_op_pending,
-				 m ? (struct robust_list *)next_of(m) : NULL,
-				 __ATOMIC_RELAXED);
+				 m ? (struct robust_list *)next_of(m) :
+				     pending_before, __ATOMIC_RELAXED);
+		pending_ours = m != NULL;
+	}
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
@@ -437,77 +451,44 @@ void lock_drop(pthread_mutex_t *m)
 	pending(s, NULL);
 }
 
-static int sleep_once(uint32_t *w, uint32_t val, int kind, clockid_t clk,
-		      const struct timespec *at)
+/*
+ * Sleeps are whole: one futex wait until the caller's deadline, or
+ * forever.  A handled signal ends the wait inside the kernel at any
+ * instant (there is no instant between two waits to miss it), and a stop
+ * is transparent.  A sleeper never has to look around for a waker that
+ * died: the waker arms its robust list on our word (pend_set), so its
+ * death wakes us (LOCKING L6).
+ *
+ * System V: a timed FUTEX_WAIT_BITSET, with a deadline at the end of
+ * time if the caller has none, ends in the restart block: EINTR after any
+ * handler, transparent after a stop (A9).  POSIX: futex_waitv is
+ * restarted after a handler with SA_RESTART and keeps its absolute
+ * deadline (B9).  Shared futexes (no FUTEX_PRIVATE_FLAG): the words are
+ * in file mappings that other processes wait on too.
+ */
+static const struct timespec never = { (time_t)1 << 40, 0 };
+
+int futex_sleep(uint32_t *w, uint32_t val, int kind,
+		const struct deadline *dl)
 {
-	struct futex_waitv wv = {
-		.val = val, .uaddr = (uintptr_t)w, .flags = FUTEX_32,
-	};
+	clockid_t clk = dl ? dl->clk : CLOCK_MONOTONIC;
 	long r;
 
-	/* Shared futexes (no FUTEX_PRIVATE_FLAG): the words are in file
-	 * mappings that other processes wait on too. */
-	if (kind == SLEEP_POSIX)
-		/* futex_waitv restarts per SA_RESTART, keeping the deadline. */
-		r = syscall(SYS_futex_waitv, &wv, 1, 0, at, clk);
-	else
-		/* A timed FUTEX_WAIT_BITSET ends in the restart block: EINTR
-		 * after any handler, transparent after a stop (A9). */
+	if (kind == SLEEP_POSIX) {
+		struct futex_waitv wv = {
+			.val = val, .uaddr = (uintptr_t)w, .flags = FUTEX_32,
+		};
+		r = syscall(SYS_futex_waitv, &wv, 1, 0, dl ? &dl->at : NULL,
+			    clk);
+	} else {
 		r = syscall(SYS_futex, w, FUTEX_WAIT_BITSET |
 			    (clk == CLOCK_REALTIME ? FUTEX_CLOCK_REALTIME : 0),
-			    val, at, NULL, FUTEX_BITSET_MATCH_ANY);
+			    val, dl ? &dl->at : &never, NULL,
+			    FUTEX_BITSET_MATCH_ANY);
+	}
 	if (r >= 0 || errno == EAGAIN)
 		return 0;
 	return errno == EINTR || errno == ETIMEDOUT ? -errno : 0;
-}
-
-/*
- * Sleeps are cut in slices of a second: between two, a sleeper looks at
- * its queue's lock, and if the holder died there (one that posted to us
- * and died before its wake-up, L6) it returns, so that the caller takes
- * the lock and the repair runs.  No third party needed.
- */
-#define SLICE_NS 1000000000L
-
-int futex_sleep(uint32_t *w, uint32_t val, int kind,
-		const struct deadline *dl, pthread_mutex_t *lock)
-{
-	struct timespec now, at;
-	int r;
-
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		at = now;
-		at.tv_sec += SLICE_NS / 1000000000L;
-		if (dl && dl->clk == CLOCK_MONOTONIC &&
-		    (dl->at.tv_sec < at.tv_sec ||
-		     (dl->at.tv_sec == at.tv_sec &&
-		      dl->at.tv_nsec < at.tv_nsec)))
-			at = dl->at;
-		if (dl && dl->clk == CLOCK_REALTIME) {
-			/* A slice on the real-time clock, ending no later
-			 * than the deadline: a clock jump is the kernel's. */
-			clock_gettime(CLOCK_REALTIME, &now);
-			at = now;
-			at.tv_sec += SLICE_NS / 1000000000L;
-			if (dl->at.tv_sec < at.tv_sec ||
-			    (dl->at.tv_sec == at.tv_sec &&
-			     dl->at.tv_nsec < at.tv_nsec))
-				at = dl->at;
-		}
-		r = sleep_once(w, val, kind,
-			       dl ? dl->clk : CLOCK_MONOTONIC, &at);
-		if (r != -ETIMEDOUT)
-			return r;
-		if (dl && at.tv_sec == dl->at.tv_sec &&
-		    at.tv_nsec == dl->at.tv_nsec)
-			return -ETIMEDOUT;	/* the caller's deadline */
-		if (__atomic_load_n(w, __ATOMIC_ACQUIRE) != val ||
-		    (lock && (__atomic_load_n(&lock->__data.__lock,
-					      __ATOMIC_RELAXED) &
-			      FUTEX_OWNER_DIED)))
-			return 0;
-	}
 }
 
 int deadline_make(struct deadline *dl, clockid_t clk,
@@ -528,4 +509,66 @@ int deadline_make(struct deadline *dl, clockid_t clk,
 void futex_wake(uint32_t *w, int n)
 {
 	syscall(SYS_futex, w, FUTEX_WAKE, n, NULL, NULL, 0);
+}
+
+/*
+ * A waker's death wakes its sleeper (L6).  glibc registers a robust list
+ * for every thread; when a thread ends, the kernel (exit_robust_list)
+ * also looks at the list's list_op_pending entry, and if the word it
+ * names has no owner bits, wakes one waiter on it (handle_futex_death:
+ * glibc's own guard for a lock whose unlocker dies before its wake-up).
+ * Waiter states have no owner bits, so naming a record's word there
+ * before touching the record makes the poster's death at any instant
+ * wake the record's sleeper.  glibc uses the same entry inside its robust
+ * mutex operations, so none may run between pend_set and pend_clear;
+ * what was there before is put back.
+ */
+static __thread struct robust_list_head *rl_head;
+static __thread struct robust_list *rl_saved;
+static __thread bool rl_armed;
+
+static struct robust_list_head *robust_head(void)
+{
+	if (unlikely(!rl_head)) {
+		struct robust_list_head *h = NULL;
+		size_t len = 0;
+
+		/* Registered once per thread, at the same address in the
+		 * child of a fork. */
+		if (syscall(SYS_get_robust_list, 0, &h, &len) || !h ||
+		    len != sizeof(*h))
+			h = (struct robust_list_head *)1;	/* none */
+		rl_head = h;
+	}
+	return rl_head == (struct robust_list_head *)1 ? NULL : rl_head;
+}
+
+void pend_set(uint32_t *w)
+{
+	struct robust_list_head *h = robust_head();
+	uintptr_t e;
+
+	if (!h)
+		return;
+	e = (uintptr_t)w - (uintptr_t)h->futex_offset;
+	if (e & 1)
+		return;		/* bit 0 would say "PI futex" */
+	if (!rl_armed) {
+		rl_saved = h->list_op_pending;
+		rl_armed = true;
+	}
+	__atomic_store_n(&h->list_op_pending, (struct robust_list *)e,
+			 __ATOMIC_RELAXED);
+	/* Before the writes it covers: only this thread's death reads it. */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+void pend_clear(void)
+{
+	if (!rl_armed)
+		return;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&rl_head->list_op_pending, rl_saved,
+			 __ATOMIC_RELAXED);
+	rl_armed = false;
 }

@@ -124,21 +124,39 @@ static long wait_on(struct pview *pv, struct waiter *w, uint32_t me,
 	struct wlists *wl = &pv->ctl->wl;
 	long r;
 
-	w->slot = NIL;
-	w->gen = pv->gen;
-	w->tid = proc_tid();
-	w->prio = sched_prio();
-	w->order = wl->order++;
 	w->result = 0;
 	__atomic_store_n(&w->futex, W_WAITING, __ATOMIC_RELAXED);
-	if (recv)
-		wl_insert_prio(pv->ns, &wl->rhead, &wl->rtail, me);
-	else
-		wl_insert_prio(pv->ns, &wl->shead, &wl->stail, me);
+	if (!w->linked) {	/* else still in line after a spurious wake */
+		w->slot = NIL;
+		w->gen = pv->gen;
+		w->tid = proc_tid();
+		w->prio = sched_prio();
+		w->order = wl->order++;
+		if (recv)
+			wl_insert_prio(pv->ns, &wl->rhead, &wl->rtail, me);
+		else
+			wl_insert_prio(pv->ns, &wl->shead, &wl->stail, me);
+	}
 	pq_unlock(pv);
-	r = futex_sleep(&w->futex, W_WAITING, SLEEP_POSIX, dl, &pv->ctl->lock);
+	r = futex_sleep(&w->futex, W_WAITING, SLEEP_POSIX, dl);
 	pq_lock(pv);
 	return r;
+}
+
+/* Off the wait list, unless a spurious wake-up left us in line to look
+ * again (as sysv.c's leave_list); always, with off. */
+static void leave_list(struct pview *pv, struct waiter *w, uint32_t me,
+		       bool recv, long r, bool off)
+{
+	struct wlists *wl = &pv->ctl->wl;
+
+	if (!w->linked || (!off && !r && __atomic_load_n(&w->futex,
+				__ATOMIC_ACQUIRE) == W_WAITING))
+		return;
+	if (recv)
+		wl_remove(pv->ns, &wl->rhead, &wl->rtail, me);
+	else
+		wl_remove(pv->ns, &wl->shead, &wl->stail, me);
 }
 
 /* The first live waiter of a list, unlinked; NIL if none. */
@@ -157,6 +175,7 @@ static uint32_t first_waiter(struct ns *ns, uint32_t *head, uint32_t *tail)
 static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		    const struct deadline *dl)
 {
+	struct notice nt = { 0 };
 	struct waiter *w = NULL;
 	struct pdesc *d;
 	struct pview *pv;
@@ -210,11 +229,12 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 			head = NIL;
 			goto out;
 		}
-		if (w->linked)
-			wl_remove(pv->ns, &c->wl.shead, &c->wl.stail, me);
+		leave_list(pv, w, me, false, r, false);
 		if (!r)
 			r = store_sync(pv);
 	}
+	if (w)
+		leave_list(pv, w, me, false, 0, true);
 	if (r) {
 		/* Discarded (B8) - unless a receive committed it meanwhile,
 		 * which makes the call a success after all. */
@@ -233,7 +253,9 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	if (r_i != NIL) {
 		/* Pipelined send: no queueing, no notification (B8). */
 		struct waiter *rw = ns_waiter(pv->ns, r_i);
+		post_arm(rw);	/* from here, our death wakes it (L6) */
 		store_inflight(&pv->v, head, r_i);
+		FAULT(FP_HANDOFF);
 		rw->msg = head;
 		rw->len = len;
 		rw->mtype = -(int64_t)prio;
@@ -244,7 +266,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		c->qsize += len;
 		c->events++;
 		if (++c->curmsgs == 1)
-			notify_fire(pv);
+			notify_fire(pv, &nt);
 	}
 	head = NIL;
 out:
@@ -252,6 +274,8 @@ out:
 		waiter_free(pv->ns, me);
 	mqd_sync(pv, fd);
 	pq_unlock(pv);
+	if (nt.signo)
+		notify_send(&nt);	/* queued before we return (B10) */
 	return r;
 }
 
@@ -323,10 +347,15 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			}
 			uint64_t n = store_msg(&pv->v, (uint32_t)h)->len;
 			r = copy_msg(&pv->v, (uint32_t)h, p, len, prio);
+			/* Room for a blocked sender: from here our death
+			 * must wake one (L6). */
+			wl_arm(pv->ns, &c->wl, false);
 			store_take(&pv->v, (uint32_t)h);
+			FAULT(FP_RECV_TAKE);
 			if (unlikely(c->qsize < n ||
 				     (c->curmsgs == 1 && c->qsize != n))) {
 				pq_mend(pv);
+				wl_arm(pv->ns, &c->wl, false);
 			} else {
 				c->curmsgs--;
 				c->qsize -= n;
@@ -342,12 +371,14 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 						   &c->wl.stail);
 			if (s_i != NIL) {
 				struct waiter *sw = ns_waiter(pv->ns, s_i);
+				post_arm(sw);	/* L6 */
 				store_link(&pv->v, sw->msg);
 				c->curmsgs++;
 				c->qsize += sw->len;
 				sw->result = 0;
 				post(sw, W_READY);
 			}
+			pend_clear();
 			goto out;
 		}
 		if (nonblocking(fd)) {
@@ -375,14 +406,15 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			}
 			goto out;
 		}
-		if (w->linked)
-			wl_remove(pv->ns, &c->wl.rhead, &c->wl.rtail, me);
+		leave_list(pv, w, me, true, r, false);
 		if (r)
 			goto out;
 	}
 out:
-	if (w)
+	if (w) {
+		leave_list(pv, w, me, true, 0, true);
 		waiter_free(pv->ns, me);
+	}
 	mqd_sync(pv, fd);
 	pq_unlock(pv);
 	return r;

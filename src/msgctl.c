@@ -155,6 +155,7 @@ static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 	if (!r && (uid == (uid_t)-1 || gid == (gid_t)-1))
 		r = -EINVAL;
 	if (!r) {
+		wl_arm(ns, &q->wl, true);	/* LOCKING L6 */
 		q->qbytes = (uint64_t)(int64_t)qbytes;
 		q->uid = uid;
 		q->gid = gid;
@@ -163,6 +164,7 @@ static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 		q->events++;
 		wake_receivers(ns, q);
 		wake_senders(ns, q);
+		pend_clear();
 		update_envelope(ns, q);
 		msgfd_sync(ns, q);	/* room follows qbytes */
 	}

@@ -23,11 +23,13 @@ static struct pview *views;		/* under pmu */
 #define DPAGE 1024
 static struct pdesc *dpages[1024];	/* fds up to 1M; pages never freed */
 
-/* posix/<gen>, or its FIFO posix/<gen>.p, in the namespace. */
-void pq_path(char *buf, size_t n, uint64_t gen, bool fifo)
+/* posix/<gen>, its FIFO posix/<gen>.p or its notification lock file
+ * posix/<gen>.n, in the namespace. */
+void pq_path(char *buf, size_t n, uint64_t gen, enum pq_file f)
 {
-	snprintf(buf, n, "posix/%016llx%s", (unsigned long long)gen,
-		 fifo ? ".p" : "");
+	static const char *const sfx[] = { "", ".p", ".n" };
+
+	snprintf(buf, n, "posix/%016llx%s", (unsigned long long)gen, sfx[f]);
 }
 
 /* ---- process-local views of queues ------------------------------------ */
@@ -50,7 +52,7 @@ static int open_data(struct ns *ns, uint64_t gen)
 	char path[64];
 	int fd;
 
-	pq_path(path, sizeof(path), gen, false);
+	pq_path(path, sizeof(path), gen, PQ_DATA);
 	fd = openat(ns->dirfd, path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd >= 0)
 		return fd;
@@ -111,7 +113,7 @@ int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 	else if (pv->ctl->version != UMQ_LAYOUT_VERSION)
 		r = -EPROTO;
 	if (!r) {
-		pq_path(pv->v.path, sizeof(pv->v.path), gen, false);
+		pq_path(pv->v.path, sizeof(pv->v.path), gen, PQ_DATA);
 		r = qview_map(&pv->v, fd, PQ_STORE_OFF, gen);
 	}
 	if (r) {
@@ -211,7 +213,7 @@ static int discover(int fd, struct pdesc **out)
 	if (r)	/* out of descriptors: the kernel would not fail so */
 		return r == -EMFILE || r == -ENFILE || r == -ENOMEM ?
 		       -ENOMEM : -EBADF;
-	pq_path(data, sizeof(data), gen, true);
+	pq_path(data, sizeof(data), gen, PQ_FIFO);
 	/* The same FIFO, not one that took its name since. */
 	if (fstatat(ns->dirfd, data, &ls, 0) || ls.st_ino != st.st_ino ||
 	    ls.st_dev != st.st_dev)

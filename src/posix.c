@@ -228,8 +228,8 @@ static int gc_and_count(struct ns *ns, int64_t only, long *count,
 		struct stat st;
 		ssize_t got;
 		int fd;
-		pq_path(data, sizeof(data), gen, false);
-		pq_path(fifo, sizeof(fifo), gen, true);
+		pq_path(data, sizeof(data), gen, PQ_DATA);
+		pq_path(fifo, sizeof(fifo), gen, PQ_FIFO);
 		/* O_NONBLOCK: a FIFO put in its place must not hang us. */
 		fd = openat(ns->dirfd, data, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0) {
@@ -248,6 +248,8 @@ static int gc_and_count(struct ns *ns, int64_t only, long *count,
 		if (lookup(ns, c.name) != (int64_t)gen &&
 		    !fifo_held(ns->dirfd, fifo)) {
 			unlinkat(ns->dirfd, fifo, 0);
+			unlinkat(ns->dirfd, data, 0);
+			pq_path(data, sizeof(data), gen, PQ_NOTE);
 			unlinkat(ns->dirfd, data, 0);
 			continue;
 		}
@@ -378,8 +380,8 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 		return -EMFILE;
 again:
 	gen = __atomic_add_fetch(&ns->hdr->gen, 1, __ATOMIC_RELAXED);
-	pq_path(data, sizeof(data), gen, false);
-	pq_path(fifo, sizeof(fifo), gen, true);
+	pq_path(data, sizeof(data), gen, PQ_DATA);
+	pq_path(fifo, sizeof(fifo), gen, PQ_FIFO);
 	/* Created 0777 so that the OS applies the umask: what remains is
 	 * the mode, and the file then gets its envelope. */
 	fd = openat(ns->dirfd, data, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
@@ -434,7 +436,7 @@ static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag)
 	char fifo[64];
 	int fd, fl;
 
-	pq_path(fifo, sizeof(fifo), pv->gen, true);
+	pq_path(fifo, sizeof(fifo), pv->gen, PQ_FIFO);
 	fd = openat(ns->dirfd, fifo, mqd_oflags(acc) | O_NONBLOCK |
 		    O_CLOEXEC);
 	if (fd < 0)
@@ -463,9 +465,9 @@ static void uncreate(struct ns *ns, const char *name, uint64_t gen)
 
 	name_path(npath, sizeof(npath), name);
 	unlinkat(ns->dirfd, npath, 0);
-	pq_path(path, sizeof(path), gen, true);
+	pq_path(path, sizeof(path), gen, PQ_FIFO);
 	unlinkat(ns->dirfd, path, 0);
-	pq_path(path, sizeof(path), gen, false);
+	pq_path(path, sizeof(path), gen, PQ_DATA);
 	unlinkat(ns->dirfd, path, 0);
 }
 

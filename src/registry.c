@@ -211,19 +211,6 @@ int reg_create(struct ns *ns, key_t key, int msgflg)
 	return reg_id(q, (uint32_t)idx);
 }
 
-/* In-flight messages survive a repair while their waiter lives: a
- * receiver handed one, or a POSIX sender that parked its own. */
-bool keep_inflight(void *ctx, uint64_t gen, uint32_t owner, uint32_t head)
-{
-	struct ns *ns = ctx;
-	struct waiter *w;
-
-	if (owner >= NS_WAITERS)
-		return false;
-	w = ns_waiter(ns, owner);
-	return w->msg == head && w->gen == gen && waiter_alive(ns, owner);
-}
-
 /*
  * Rebuild the store from its chunks (L3), after a crash of a lock holder
  * or a failed check.  The counters follow what is really there.

@@ -738,7 +738,7 @@ static bool claim_chain(struct qview *v, uint32_t head, uint8_t *used)
 
 int store_rebuild(struct qview *v,
 		  bool (*keep)(void *ctx, uint64_t gen, uint32_t owner,
-			     uint32_t head),
+			     uint32_t head, const struct msg *m),
 		  void *ctx, uint64_t *qnum, uint64_t *cbytes)
 {
 	struct store_hdr *st = v->st;
@@ -755,7 +755,8 @@ int store_rebuild(struct qview *v,
 	for (uint32_t i = 0; i < n; i++) {
 		struct msg *m = M(v, i);
 		uint32_t s = m->state;
-		if (s == CH_INFLIGHT && !(keep && keep(ctx, v->gen, m->owner, i)))
+		if (s == CH_INFLIGHT &&
+		    !(keep && keep(ctx, v->gen, m->owner, i, m)))
 			continue;
 		if ((s == CH_QUEUED || s == CH_INFLIGHT) &&
 		    claim_chain(v, i, used) && s == CH_QUEUED) {

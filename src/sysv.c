@@ -72,7 +72,8 @@ static bool same_queue(const struct qctl *q, uint64_t gen)
 }
 
 /* ss_wakeup(): wake every sender whose message fits now; move the others
- * to the tail, stopping when the first of those comes round again. */
+ * to the tail, stopping when the first of those comes round again.  The
+ * caller armed on a sender before the change (wl_arm, L6). */
 void wake_senders(struct ns *ns, struct qctl *q)
 {
 	uint32_t stop = NIL, next;
@@ -126,6 +127,7 @@ static bool pipelined_send(struct ns *ns, struct qctl *q, struct qview *v,
 		if (waiter_reap(ns, &q->wl.rhead, &q->wl.rtail, i) ||
 		    !testmsg(mtype, w->sel_type, w->sel_mode))
 			continue;
+		post_arm(w);	/* from here, our death wakes it (L6) */
 		wl_remove(ns, &q->wl.rhead, &q->wl.rtail, i);
 		if (w->maxsize < sz) {
 			w->result = -E2BIG;
@@ -179,21 +181,55 @@ static long wait_on(struct ns *ns, uint32_t idx, struct qctl *q,
 {
 	long r;
 
-	w->slot = idx;
-	w->gen = q->gen;
-	w->tid = proc_tid();
-	w->order = q->wl.order++;
 	w->msg = NIL;
 	w->result = 0;
 	__atomic_store_n(&w->futex, W_WAITING, __ATOMIC_RELAXED);
-	if (recv)
-		wl_append(ns, &q->wl.rhead, &q->wl.rtail, me);
-	else
-		wl_append(ns, &q->wl.shead, &q->wl.stail, me);
+	if (!w->linked) {	/* else still in line after a spurious wake */
+		w->slot = idx;
+		w->gen = q->gen;
+		w->tid = proc_tid();
+		w->order = q->wl.order++;
+		if (recv)
+			wl_append(ns, &q->wl.rhead, &q->wl.rtail, me);
+		else
+			wl_append(ns, &q->wl.shead, &q->wl.stail, me);
+	}
 	q_unlock(q);
-	r = futex_sleep(&w->futex, W_WAITING, SLEEP_SYSV, dl, &q->lock);
+	r = futex_sleep(&w->futex, W_WAITING, SLEEP_SYSV, dl);
 	q_lock(ns, idx, q);
 	return r;
+}
+
+/*
+ * After a wake-up that did not complete the call: leave the wait list,
+ * unless nothing happened to us (still W_WAITING, no signal, no timeout:
+ * a spurious wake-up, or a repair's, L6), in which case we keep our place
+ * and look again.  The kernel also takes a woken sender (ss_wakeup) or
+ * receiver (expunge_all) off its list, and queues it again at the tail.
+ */
+static void leave_list(struct ns *ns, struct qctl *q, struct waiter *w,
+		       uint32_t me, bool recv, long r)
+{
+	if (!w->linked || (!r && __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE)
+			   == W_WAITING))
+		return;
+	if (recv)
+		wl_remove(ns, &q->wl.rhead, &q->wl.rtail, me);
+	else
+		wl_remove(ns, &q->wl.shead, &q->wl.stail, me);
+}
+
+/* Done with the record: off the list (if its queue is still ours), freed. */
+static void drop_record(struct ns *ns, struct qctl *q, uint64_t gen,
+			struct waiter *w, uint32_t me, bool recv)
+{
+	if (w->linked && same_queue(q, gen)) {
+		if (recv)
+			wl_remove(ns, &q->wl.rhead, &q->wl.rtail, me);
+		else
+			wl_remove(ns, &q->wl.shead, &q->wl.stail, me);
+	}
+	waiter_free(ns, me);
 }
 
 static int do_msgget(key_t key, int msgflg)
@@ -281,8 +317,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 			r = -EIDRM;
 			goto out;
 		}
-		if (w->linked)
-			wl_remove(ns, &q->wl.shead, &q->wl.stail, me);
+		leave_list(ns, q, w, me, false, r);
 		if (r)
 			goto out;	/* EINTR: never restarted (A9) */
 	}
@@ -309,7 +344,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	}
 out:
 	if (w)
-		waiter_free(ns, me);
+		drop_record(ns, q, gen, w, me, false);
 	if (same_queue(q, gen))
 		msgfd_sync(ns, q);
 	q_unlock(q);
@@ -437,6 +472,9 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 				 * loses it, as on the kernel. */
 				r = copy_out(v, (uint32_t)h, m->key, msgp, n);
 				FAULT(FP_RECV_COPY);
+				/* Room for the senders: from here our death
+				 * must wake one of them (L6). */
+				wl_arm(ns, &q->wl, false);
 				store_take(v, (uint32_t)h);
 				FAULT(FP_RECV_TAKE);
 				/* Counters that would go wrong (a corrupted
@@ -444,6 +482,7 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 				if (unlikely(!q->qnum || q->cbytes < len ||
 					     (q->qnum == 1 && q->cbytes != len))) {
 					q_mend_store(ns, (uint32_t)idx, q, &v);
+					wl_arm(ns, &q->wl, false);
 				} else {
 					q->qnum--;
 					q->cbytes -= len;
@@ -452,6 +491,7 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 				set_if_changed32(&q->lrpid, proc_pid());
 				q->events++;
 				wake_senders(ns, q);
+				pend_clear();
 				r = r ? r : (long)n;
 			}
 			goto out;
@@ -488,14 +528,13 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 			r = -EIDRM;
 			goto out;
 		}
-		if (w->linked)
-			wl_remove(ns, &q->wl.rhead, &q->wl.rtail, me);
+		leave_list(ns, q, w, me, true, r);
 		if (r)
 			goto out;
 	}
 out:
 	if (w)
-		waiter_free(ns, me);
+		drop_record(ns, q, gen, w, me, true);
 	if (same_queue(q, gen))
 		msgfd_sync(ns, q);
 	q_unlock(q);

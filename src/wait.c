@@ -10,6 +10,7 @@
  * owner-dead; the next thread that scans the list reaps it, so a message
  * is never handed to a dead receiver.
  */
+#include <linux/futex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,20 @@ static void reclaim(struct ns *ns)
 					   __ATOMIC_RELEASE);
 		lock_drop(&w->alive);
 	}
+}
+
+void post_arm(struct waiter *w)
+{
+	pend_set(&w->futex);
+}
+
+void post(struct waiter *w, uint32_t state)
+{
+	pend_set(&w->futex);
+	__atomic_store_n(&w->futex, state, __ATOMIC_RELEASE);
+	FAULT(FP_POST);
+	futex_wake(&w->futex, 1);
+	pend_clear();
 }
 
 int waiter_alloc(struct ns *ns, uint32_t *out)
@@ -172,19 +187,25 @@ bool waiter_alive(struct ns *ns, uint32_t idx)
 	return false;
 }
 
+/* The owner holds "alive": read, not taken (L5, L6).  Only a dead
+ * owner's word proves death - FUTEX_OWNER_DIED and no thread id, the
+ * kernel's doing; any other word, garbage included, counts as alive. */
+static bool holds_alive(struct waiter *w)
+{
+	uint32_t v = (uint32_t)__atomic_load_n(&w->alive.__data.__lock,
+					       __ATOMIC_ACQUIRE);
+
+	return (v & FUTEX_TID_MASK) || !(v & FUTEX_OWNER_DIED);
+}
+
 bool waiter_reap(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx)
 {
 	struct waiter *w = ns_waiter(ns, idx);
-	int r = lock_try(&w->alive);
 
-	if (r == -EBUSY)
-		return false;	/* its owner holds it: alive */
-	if (r == 1)
-		lock_mend(&w->alive);
-	if (r >= 0) {
-		wl_remove(ns, head, tail, idx);
-		waiter_free(ns, idx);	/* drops the mutex we just took */
-	}
+	if (holds_alive(w) && __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) !=
+	    W_READY)
+		return false;
+	wl_remove(ns, head, tail, idx);	/* a dead one: reclaim() frees it */
 	return true;
 }
 
@@ -209,7 +230,8 @@ static int by_prio_order(const void *a, const void *b)
  * were enqueued (POSIX: by priority first; System V records all have
  * priority 0).  Every record of the queue still waiting goes back on its
  * list - the dead holder may have unlinked it without posting - and every
- * posted one is woken - it may have died before the wake.
+ * record is woken: a posted one may have missed its wake-up, and one still
+ * waiting may find room or a message that nobody posted to it (L6).
  */
 void waiters_rebuild(struct ns *ns, uint32_t slot, uint64_t gen,
 		     struct wlists *wl)
@@ -229,11 +251,10 @@ void waiters_rebuild(struct ns *ns, uint32_t slot, uint64_t gen,
 			    w->slot != slot || w->gen != gen ||
 			    w->kind != kind)
 				continue;
+			futex_wake(&w->futex, 1);
 			if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) !=
-			    W_WAITING) {
-				futex_wake(&w->futex, 1);
+			    W_WAITING)
 				continue;
-			}
 			s[cnt].prio = w->prio;
 			s[cnt].order = w->order;
 			s[cnt].idx = i;
@@ -253,13 +274,17 @@ void waiters_rebuild(struct ns *ns, uint32_t slot, uint64_t gen,
 }
 
 /*
- * IPC_RMID: post err to every record waiting on the queue.  Found in the
+ * IPC_RMID: wake every record waiting on the queue, before it goes (L6):
+ * each finds its queue gone and returns err (EIDRM); if the remover dies
+ * before the removal, they find it still there and wait on.  Found in the
  * pool rather than through the lists, so that no list damage can leave a
  * waiter asleep; a record already handed a message keeps it (A9).
  */
 void waiters_post_all(struct ns *ns, uint32_t slot, uint64_t gen, int err)
 {
 	uint64_t *map = wmap(ns);
+
+	(void)err;
 
 	for (uint32_t i = 0; i < NS_WAITERS; i++) {
 		struct waiter *w = ns_waiter(ns, i);
@@ -268,9 +293,59 @@ void waiters_post_all(struct ns *ns, uint32_t slot, uint64_t gen, int err)
 		    __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY)
 			continue;
 		__atomic_store_n(&w->linked, 0, __ATOMIC_RELEASE);
-		w->result = err;
-		w->msg = NIL;
+		post(w, W_WOKEN);
+	}
+}
+
+/*
+ * The repair's question for a message in flight (L3, L6): is it still a
+ * live waiter's?  A posted receiver's, to copy out; a POSIX sender's
+ * parked one.  A receiver still waiting was never posted: its sender died
+ * between marking the message and posting it, so the repair posts it, as
+ * the sender would have (the message was chosen for it, and it is first
+ * in line).  Anything else - its owner died - is dropped.
+ */
+bool keep_inflight(void *ctx, uint64_t gen, uint32_t owner, uint32_t head,
+		   const struct msg *m)
+{
+	struct ns *ns = ctx;
+	struct waiter *w;
+	uint32_t st;
+
+	if (owner >= NS_WAITERS)
+		return false;
+	w = ns_waiter(ns, owner);
+	if (w->gen != gen || !waiter_alive(ns, owner))
+		return false;
+	st = __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE);
+	if (st == W_WAITING && w->kind == WK_RECV && m->len <= w->maxsize) {
+		post_arm(w);
+		w->msg = head;
+		w->len = m->len;
+		w->mtype = m->key;
+		w->result = 0;
 		post(w, W_READY);
+		return true;
+	}
+	return w->msg == head && (st == W_READY || w->kind == WK_SEND);
+}
+
+/*
+ * Before a change that lets sleepers go on before any is posted (L6): our
+ * death from here wakes the first live one, whose repair wakes the rest.
+ */
+void wl_arm(struct ns *ns, struct wlists *wl, bool receivers)
+{
+	uint32_t *h[2] = { &wl->shead, &wl->rhead };
+	uint32_t *t[2] = { &wl->stail, &wl->rtail };
+
+	for (int k = 0; k < (receivers ? 2 : 1); k++) {
+		for (uint32_t n = 0; ok(*h[k]) && n < NS_WAITERS; n++) {
+			if (waiter_reap(ns, h[k], t[k], *h[k]))
+				continue;
+			post_arm(ns_waiter(ns, *h[k]));
+			return;
+		}
 	}
 }
 
