@@ -27,8 +27,11 @@ LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 TEST_SRCS := $(filter-out test/t.c,$(wildcard test/*.c))
 TESTS     := $(TEST_SRCS:test/%.c=$(BUILD)/test/%)
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+# The operator command `umq` (umq/), and its tests (umq/test/).
+UMQ_OBJS  := $(patsubst umq/%.c,$(BUILD)/umq-obj/%.o,$(wildcard umq/*.c))
+UMQ_TESTS := $(wildcard umq/test/*.sh)
 
-all: $(BUILD)/libumq.so $(BUILD)/libumq.a
+all: $(BUILD)/libumq.so $(BUILD)/libumq.a $(BUILD)/umq
 
 $(BUILD)/pic/%.o: src/%.c $(wildcard src/*.h) include/umq.h
 	@mkdir -p $(@D)
@@ -67,10 +70,24 @@ $(BUILD)/bench/bench: bench/bench.c $(BUILD)/libumq.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a -lm
 
-tests: $(TESTS)
+$(BUILD)/umq-obj/%.o: umq/%.c $(wildcard umq/*.h) include/umq.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
 
-check: all $(TESTS)
-	@test/run.sh $(TESTS)
+$(BUILD)/umq: $(UMQ_OBJS) $(BUILD)/libumq.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALLCFLAGS) -o $@ $(UMQ_OBJS) $(BUILD)/libumq.a
+
+$(BUILD)/umq-test/qops: umq/test/qops.c $(BUILD)/libumq.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a
+
+tests: $(TESTS) $(BUILD)/umq-test/qops
+
+check: all $(TESTS) $(BUILD)/umq-test/qops
+	@UMQ_BUILD=$(BUILD) test/run.sh $(TESTS) $(UMQ_TESTS)
 
 demo: $(EXAMPLES)
 	@examples/demo.sh $(BUILD)/examples

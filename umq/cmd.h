@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd.h - the subcommands of `umq`.  Each is `umq_cmd_<name>(argc, argv)`
+ * in a file of its own, called by main.c with argv[0] = "umq <name>";
+ * it returns the process's exit status.
+ */
+#ifndef UMQ_CMD_H
+#define UMQ_CMD_H
+
+int umq_cmd_ipcs(int argc, char **argv);
+int umq_cmd_lsipc(int argc, char **argv);
+int umq_cmd_ipcmk(int argc, char **argv);
+int umq_cmd_ipcrm(int argc, char **argv);
+int umq_cmd_cat(int argc, char **argv);
+int umq_cmd_limits(int argc, char **argv);
+
+#endif
