@@ -52,7 +52,7 @@ void tool_ns(const char *dir, bool create)
 		if (dir && !*dir)
 			dir = NULL;
 	}
-	if (dir) {
+	if (dir && !(create && stat(dir, &st) && errno == ENOENT)) {
 		if (stat(dir, &st))
 			err(EXIT_FAILURE, "cannot open namespace %s", dir);
 		if (!S_ISDIR(st.st_mode)) {
@@ -60,8 +60,12 @@ void tool_ns(const char *dir, bool create)
 			err(EXIT_FAILURE, "cannot open namespace %s", dir);
 		}
 		snprintf(ns, sizeof(ns), "%s/ns", dir);
-		if (!create && access(ns, F_OK))
+		if (!create && access(ns, F_OK)) {
+			if (errno != ENOENT)
+				err(EXIT_FAILURE, "cannot open namespace %s",
+				    dir);
 			errx(EXIT_FAILURE, "%s: not a umq namespace", dir);
+		}
 	}
 	if (umq_ns_use(dir))
 		err(EXIT_FAILURE, "cannot open namespace %s",

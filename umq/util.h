@@ -27,8 +27,8 @@ __attribute__((noreturn)) void try_help(int rc);
 
 /*
  * Select the namespace: dir (--dir), else $UMQ_DIR, else the default
- * one.  A directory named explicitly must exist; unless create, it must
- * already be a namespace (nothing is created by looking).  Exits with a
+ * one.  Unless create, a directory named explicitly must exist and be a
+ * namespace already: nothing is created by looking.  Exits with a
  * one-line message on failure.
  */
 void tool_ns(const char *dir, bool create);

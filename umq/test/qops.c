@@ -16,6 +16,7 @@
  *   mq NAME MODE MAXMSG MSGSIZE  mq_open(O_CREAT), 0 0: default attributes
  *   mqsnd NAME PRIO SIZE    mq_send, O_NONBLOCK
  *   mqrcv NAME              mq_receive, O_NONBLOCK
+ *   mqattr NAME             print "maxmsg msgsize curmsgs"
  *   notify NAME SIGEV SIGNO mq_notify (held while this process lives)
  *   run CMD                 system(CMD), with the registrations held
  *   umask MODE
@@ -182,6 +183,16 @@ int main(int argc, char **argv)
 			}
 			x_mq_close(q);
 			i += snd ? 3 : 1;
+		} else if (!strcmp(op, "mqattr")) {
+			need(argc, i, 1, op);
+			q = x_mq_open(argv[i + 1], O_RDONLY, 0, NULL);
+			if (q < 0 || (use_umq ? umq_mq_getattr(q, &at) :
+				      mq_getattr(q, &at)))
+				die(op, argv[i + 1]);
+			printf("%ld %ld %ld\n", at.mq_maxmsg, at.mq_msgsize,
+			       at.mq_curmsgs);
+			x_mq_close(q);
+			i += 1;
 		} else if (!strcmp(op, "notify")) {
 			need(argc, i, 3, op);
 			struct sigevent sev = {
