@@ -28,7 +28,7 @@ TEST_SRCS := $(filter-out test/t.c,$(wildcard test/*.c))
 TESTS     := $(TEST_SRCS:test/%.c=$(BUILD)/test/%)
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 # The operator command `umq` (umq/), and its tests (umq/test/).
-UMQ_OBJS  := $(patsubst umq/%.c,$(BUILD)/umq-obj/%.o,$(wildcard umq/*.c))
+UMQ_OBJS  := $(patsubst umq/%.c,$(BUILD)/umq.d/%.o,$(wildcard umq/*.c))
 UMQ_TESTS := $(wildcard umq/test/*.sh)
 
 all: $(BUILD)/libumq.so $(BUILD)/libumq.a $(BUILD)/umq
@@ -70,7 +70,7 @@ $(BUILD)/bench/bench: bench/bench.c $(BUILD)/libumq.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a -lm
 
-$(BUILD)/umq-obj/%.o: umq/%.c $(wildcard umq/*.h) include/umq.h
+$(BUILD)/umq.d/%.o: umq/%.c $(wildcard umq/*.h) include/umq.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<

@@ -136,6 +136,8 @@ int umq_cmd_cat(int argc, char **argv)
 	const char *dir = NULL, *what;
 	int opt;
 
+	tool_start(argv);
+
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_DIR: dir = optarg; break;

@@ -90,6 +90,8 @@ int umq_cmd_ipcmk(int argc, char **argv)
 	int opt, mode = 0644, ask_msg = 0, ask_pmsg = 0;
 	long maxmsg = 0, msgsize = 0;
 
+	tool_start(argv);
+
 	while ((opt = getopt_long(argc, argv, "Qqn:p:h", longopts, NULL)) !=
 	       -1) {
 		switch (opt) {

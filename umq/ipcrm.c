@@ -233,6 +233,8 @@ int umq_cmd_ipcrm(int argc, char **argv)
 	int c, ret = 0, id, rm_all = 0;
 	const char *dir = take_dir(&argc, argv);
 
+	tool_start(argv);
+
 	/* Without arguments, ipcrm does nothing. */
 	if (argc == 1)
 		return EXIT_SUCCESS;

@@ -296,6 +296,8 @@ int umq_cmd_ipcs(int argc, char **argv)
 	const char *dir = NULL;
 	int opt, id = 0, specific = 0;
 
+	tool_start(argv);
+
 	while ((opt = getopt_long(argc, argv, "i:qatpclubh", longopts,
 				  NULL)) != -1) {
 		switch (opt) {

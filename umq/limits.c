@@ -197,6 +197,8 @@ int umq_cmd_limits(int argc, char **argv)
 	bool noheadings = false;
 	int opt, nsets = 0, r;
 
+	tool_start(argv);
+
 	if (!sets)
 		err(EXIT_FAILURE, "cannot allocate memory");
 	while ((opt = getopt_long(argc, argv, "Jrh", longopts, NULL)) != -1) {

@@ -556,6 +556,8 @@ int umq_cmd_lsipc(int argc, char **argv)
 	struct table *tb;
 	enum tb_mode mode;
 
+	tool_start(argv);
+
 	while ((opt = getopt_long(argc, argv, "bceghi:JlN:no:PQqrt", longopts,
 				  NULL)) != -1) {
 		exclusive(opt, seen);

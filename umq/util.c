@@ -29,8 +29,17 @@ static void close_stdout(void)
 	}
 }
 
-void tool_init(void)
+void tool_start(char **argv)
 {
+	static char name[64];
+	const char *n = argv[0];
+
+	if (!strncmp(n, "umq ", 4))
+		n += 4;
+	snprintf(name, sizeof(name), "umq %s", n);
+	/* For err(3) and getopt's messages: "umq ipcs: ...". */
+	argv[0] = program_invocation_short_name = program_invocation_name =
+		name;
 	setlocale(LC_ALL, "");
 	atexit(close_stdout);
 }

@@ -19,8 +19,12 @@
 /* Long option shared by every subcommand. */
 #define OPT_DIR 0x100
 
-/* Locale, and util-linux's check that stdout was written at exit. */
-void tool_init(void);
+/*
+ * Every subcommand starts with this: it goes by "umq <name>" (argv[0]
+ * is its name) in messages, uses the locale, and checks at exit, as
+ * util-linux does, that stdout was written.
+ */
+void tool_start(char **argv);
 
 /* "Try 'umq ipcs --help' for more information." and exit(rc). */
 __attribute__((noreturn)) void try_help(int rc);
