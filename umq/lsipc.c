@@ -115,7 +115,7 @@ __attribute__((noreturn)) static void usage(void)
 	       " -P, --numeric-perms      print numeric permissions (PERMS column;\n"
 	       "                          left empty, as util-linux does)\n"
 	       " -r, --raw                display in raw mode\n"
-	       " -t, --time               show attach, detach and change times\n\n"
+	       " -t, --time               show send, receive and change times\n\n"
 	       " -h, --help               display this help\n",
 	       program_invocation_short_name);
 	printf("\nGeneric System V columns:\n");
@@ -182,7 +182,6 @@ static int column_id(const struct ctl *ctl, const char *name, size_t len)
 static int parse_columns(struct ctl *ctl, const char *list)
 {
 	const char *begin = NULL;
-	char name[64];
 
 	if (!list || !*list)
 		return -1;
@@ -206,8 +205,11 @@ static int parse_columns(struct ctl *ctl, const char *list)
 			continue;
 		if (end <= begin)
 			return -1;
-		snprintf(name, sizeof(name), "%.*s", (int)(end - begin), begin);
+		char *name = strndup(begin, (size_t)(end - begin));
+		if (!name)
+			err(EXIT_FAILURE, "cannot allocate memory");
 		id = column_id(ctl, name, strlen(name));
+		free(name);
 		if (id < 0)
 			return -1;
 		add_column(ctl, id);
