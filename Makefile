@@ -130,16 +130,21 @@ $(BUILD)/umq: $(UMQ_OBJS) $(BUILD)/libumq.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALLCFLAGS) -o $@ $(UMQ_OBJS) $(BUILD)/libumq.a
 
+$(BUILD)/umq-test/qops: umq/test/qops.c $(BUILD)/libumq.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a
+
 # Unmodified programs on the preload library, compared with the kernel:
 # built from <sys/msg.h> and <mqueue.h> alone, and never sanitized, as the
 # programs users run are not (under SAN=1 the preload library is).
 CLIENT_CFLAGS := -D_GNU_SOURCE -std=gnu11 $(WARN) $(CFLAGS) -pthread
 CLIENT_PROGS  := $(patsubst preload/test/%.c,$(BUILD)/clients/%,\
                    $(wildcard preload/test/prog_*.c preload/test/progtool_*.c))
-SCRIPT_TESTS  := umq/test/cmd_run.sh preload/test/progs.sh \
+SCRIPT_TESTS  := $(wildcard umq/test/*.sh) preload/test/progs.sh \
                  preload/test/clients.sh
 SCRIPT_DEPS   := $(BUILD)/umq $(CLIENT_PROGS) $(BUILD)/clients/libstub.so \
-                 $(PRELOAD)
+                 $(PRELOAD) $(BUILD)/umq-test/qops
 
 $(BUILD)/clients/%: preload/test/%.c preload/test/prog.c preload/test/prog.h
 	@mkdir -p $(@D)

@@ -151,6 +151,46 @@ int umq_ns_set_limits(const struct umq_limits *lim);
  */
 int umq_ns_remove(const char *dir);
 
+/* ---- Inspecting POSIX queues (UMQ_0.2) -------------------------------- */
+
+/*
+ * What the mqueue filesystem shows of a queue (stat of /dev/mqueue/NAME
+ * and the line read from it), plus its attributes.  err is 0, or the
+ * errno that kept the library from reading the queue's control block
+ * (EACCES: the caller has no permission on the queue, as reading
+ * /dev/mqueue/NAME needs); only name, uid and gid are then set.
+ */
+struct umq_mq_info {
+	char name[257];			/* "/name" */
+	int err;
+	uid_t uid;			/* owner (the creator) */
+	gid_t gid;
+	mode_t mode;			/* permission bits, after the umask */
+	struct timespec mtime;		/* last change seen (see umq(7)) */
+	long maxmsg, msgsize, curmsgs;	/* as mq_getattr() */
+	unsigned long long qsize;	/* bytes of message text queued */
+	pid_t notify_pid;		/* registered process, 0: none */
+	int notify;			/* its SIGEV_*, 0 when none */
+	int notify_signo;		/* its signal for SIGEV_SIGNAL, else 0 */
+	char status[80];		/* "QSIZE:... NOTIFY_PID:...\n" */
+};
+
+struct umq_mq_list;
+
+/*
+ * Iterate over the POSIX queues of the namespace in use, in directory
+ * order: open, then next until it returns 0 (1: *info is a queue; -1:
+ * errno), then close.  Each queue is read under its lock; a queue
+ * removed meanwhile is left out.  Creates nothing and opens no queue.
+ */
+struct umq_mq_list *umq_mq_list_open(void);
+int umq_mq_list_next(struct umq_mq_list *list, struct umq_mq_info *info);
+void umq_mq_list_close(struct umq_mq_list *list);
+
+/* One queue by name ("/name"): 0, or -1 with errno as mq_open() would
+ * give (ENOENT, EINVAL, ENAMETOOLONG, EACCES). */
+int umq_mq_stat(const char *name, struct umq_mq_info *info);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,12 @@
 #ifndef UMQ_CMD_H
 #define UMQ_CMD_H
 
+int umq_cmd_ipcs(int argc, char **argv);
+int umq_cmd_lsipc(int argc, char **argv);
+int umq_cmd_ipcmk(int argc, char **argv);
+int umq_cmd_ipcrm(int argc, char **argv);
+int umq_cmd_cat(int argc, char **argv);
+int umq_cmd_limits(int argc, char **argv);
 int umq_cmd_run(int argc, char **argv);
 
 #endif

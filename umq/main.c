@@ -14,6 +14,12 @@ static const struct cmd {
 	int (*fn)(int argc, char **argv);
 	const char *summary;
 } cmds[] = {
+	{ "ipcs", umq_cmd_ipcs, "show System V queues, as ipcs -q" },
+	{ "lsipc", umq_cmd_lsipc, "list queues, as lsipc -q / -Q" },
+	{ "ipcmk", umq_cmd_ipcmk, "create a queue, as ipcmk" },
+	{ "ipcrm", umq_cmd_ipcrm, "remove queues, as ipcrm" },
+	{ "cat", umq_cmd_cat, "the kernel's files: sysvipc, mqueue [/NAME]" },
+	{ "limits", umq_cmd_limits, "show or set the namespace's limits" },
 	{ "run", umq_cmd_run, "run a program with its message queues on umq" },
 };
 
@@ -22,9 +28,10 @@ static const struct cmd {
 static int usage(FILE *out)
 {
 	fputs("Usage:\n"
-	      " umq <command> [options] [arguments]\n"
+	      " umq <command> [--dir DIR] [options] [arguments]\n"
 	      "\n"
-	      "Linux message queues (System V and POSIX) in user space.\n"
+	      "Linux message queues (System V and POSIX) in user space: the\n"
+	      "queues of namespace DIR, else $UMQ_DIR, else /dev/shm/umq.\n"
 	      "\n"
 	      "Commands:\n", out);
 	for (size_t i = 0; i < NCMDS; i++)
