@@ -2,10 +2,11 @@
 /*
  * proc.c - the caller's pid, tid and the time, as the bookkeeping of
  * msqid_ds needs them, without a system call per message: glibc no longer
- * caches getpid(), so we do, and forget it in the child of a fork.
+ * caches getpid(), so we do, and forget it in the child of any fork.
  */
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -14,40 +15,76 @@
 
 void (*umq_fault_hook)(int point);
 
-static pid_t cached_pid;
-static __thread pid_t cached_tid;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+/*
+ * What a process knows of itself, on a page the kernel zeroes in the
+ * child of any fork (MADV_WIPEONFORK): _Fork(), a raw fork or clone run
+ * no atfork handler, and a child that went on with its parent's pid and
+ * tid would stamp them on lock words (which its death would then never
+ * mark, L3), on lspid and on notifications.  gen tells the threads' tid
+ * caches apart from the parent's: a new one each time the page is found
+ * empty.  Where the kernel has no MADV_WIPEONFORK, an atfork handler
+ * empties the page instead (fork() only).
+ */
+struct self {
+	uint64_t gen;
+	pid_t pid;
+	uint32_t pidns;
+};
 
-static uint32_t cached_pidns;
+static struct self *self, self_fallback;
+static uint64_t self_gens;	/* inherited: a child's gen is new */
+static pthread_once_t self_once = PTHREAD_ONCE_INIT;
+static __thread struct {
+	uint64_t gen;
+	pid_t tid;
+} tc;
 
-static void forget_ids(void)
+static void forget_self(void)
 {
-	cached_pid = 0;
-	cached_tid = 0;
-	cached_pidns = 0;	/* after unshare(CLONE_NEWPID), a new one */
+	self->gen = 0;
 }
 
-static void install_atfork(void)
+static void self_init(void)
 {
-	pthread_atfork(NULL, NULL, forget_ids);
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED && !madvise(p, 4096, MADV_WIPEONFORK)) {
+		self = p;
+		return;
+	}
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	self = &self_fallback;
+	pthread_atfork(NULL, NULL, forget_self);
+}
+
+static struct self *self_get(void)
+{
+	if (unlikely(!self))
+		pthread_once(&self_once, self_init);
+	if (unlikely(!self->gen)) {
+		self->pid = getpid();
+		self->pidns = 0;
+		self->gen = __atomic_add_fetch(&self_gens, 1, __ATOMIC_RELAXED);
+	}
+	return self;
 }
 
 pid_t proc_pid(void)
 {
-	if (unlikely(!cached_pid)) {
-		pthread_once(&atfork_once, install_atfork);
-		cached_pid = getpid();
-	}
-	return cached_pid;
+	return self_get()->pid;
 }
 
 pid_t proc_tid(void)
 {
-	if (unlikely(!cached_tid)) {
-		pthread_once(&atfork_once, install_atfork);
-		cached_tid = (pid_t)syscall(SYS_gettid);
+	uint64_t gen = self_get()->gen;
+
+	if (unlikely(tc.gen != gen)) {
+		tc.tid = (pid_t)syscall(SYS_gettid);
+		tc.gen = gen;
 	}
-	return cached_tid;
+	return tc.tid;
 }
 
 /*
@@ -93,14 +130,14 @@ void proc_spin(const uint32_t *w, uint32_t old)
 /* Our pid namespace, as an inode number; 0 if /proc cannot tell. */
 uint32_t proc_pidns(void)
 {
+	struct self *me = self_get();
 	struct stat st;
 
-	if (unlikely(!cached_pidns)) {
-		pthread_once(&atfork_once, install_atfork);
+	if (unlikely(!me->pidns)) {
 		if (!stat("/proc/self/ns/pid", &st))
-			cached_pidns = (uint32_t)st.st_ino;
+			me->pidns = (uint32_t)st.st_ino;
 	}
-	return cached_pidns;
+	return me->pidns;
 }
 
 /*

@@ -72,9 +72,12 @@ static void reclaim(struct ns *ns)
 		int r = lock_try(&w->alive);
 		if (r < 0)
 			continue;
-		if (r == 1)
+		bool linked = __atomic_load_n(&w->linked, __ATOMIC_ACQUIRE);
+		/* Still on a list: dropped unmended, it says "owner died"
+		 * again, which is how a list walk knows it dead (L5). */
+		if (r == 1 && !linked)
 			lock_mend(&w->alive);
-		if (!__atomic_load_n(&w->linked, __ATOMIC_ACQUIRE))
+		if (!linked)
 			__atomic_fetch_and(&map[i / 64], ~(1ull << (i % 64)),
 					   __ATOMIC_RELEASE);
 		lock_drop(&w->alive);
@@ -180,10 +183,10 @@ bool waiter_alive(struct ns *ns, uint32_t idx)
 
 	if (r == -EBUSY)
 		return true;
-	if (r == 1)
-		lock_mend(&w->alive);
+	/* Dropped unmended: it stays "owner died" for every later look
+	 * (L5); reclaim() frees it. */
 	if (r >= 0)
-		lock_drop(&w->alive);	/* reclaim() frees it later */
+		lock_drop(&w->alive);
 	return false;
 }
 

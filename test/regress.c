@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * regress.c - reproducers of defects found by review, kept as tests.
+ *
+ * - A dead receiver still on a wait list must stay dead to the list
+ *   walks after the pool's reclaim() has looked at its record, or the
+ *   next message is handed to it and lost.
+ * - A child made by _Fork() (no atfork handlers run) must not go on with
+ *   its parent's pid and tid: not in msg_lspid, not in its lock words
+ *   (the kernel would not mark them at its death), not in mq_notify.
+ */
+#include <fcntl.h>
+#include <mqueue.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "t.h"
+#include "umq.h"
+#include "internal.h"
+
+struct m {
+	long type;
+	char text[8];
+};
+
+static int qid;
+
+static void receive(void *arg)
+{
+	struct m m;
+
+	umq_msgrcv(qid, &m, sizeof(m.text), 0, 0);
+}
+
+static void dead_receiver(bool reclaim)
+{
+	struct m m = { 1, "hello" };
+	struct msqid_ds ds;
+	struct ns *ns;
+	uint32_t idx;
+	pid_t p;
+
+	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	p = t_spawn_alarm(receive, NULL, 20);
+	if (t_wait_sleeping(p))
+		T_FAIL("the receiver did not block");
+	kill(p, SIGKILL);
+	t_waitpid(p);
+	if (reclaim) {
+		/* A full pool (every bit set): the next claim runs
+		 * reclaim() over every record. */
+		uint64_t *map;
+		T_EQ(ns_get(&ns), 0);
+		map = (uint64_t *)((char *)ns->hdr + NS_WMAP_OFF);
+		for (int i = 0; i < NS_WAITERS / 64; i++)
+			__atomic_fetch_or(&map[i], ~0ull, __ATOMIC_SEQ_CST);
+		T_EQ(waiter_alloc(ns, &idx), 0);
+		waiter_free(ns, idx);
+	}
+	T_OK(umq_msgsnd(qid, &m, sizeof(m.text), 0));
+	T_OK(umq_msgctl(qid, IPC_STAT, &ds));
+	T_EQ(ds.msg_qnum, 1);
+}
+
+T_CASE(dead_receiver_stays_dead) { dead_receiver(false); }
+T_CASE(dead_receiver_stays_dead_after_reclaim) { dead_receiver(true); }
+
+T_CASE(fork_without_handlers_lspid)
+{
+	struct m m = { 1, "x" };
+	struct msqid_ds ds;
+	pid_t c;
+
+	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	T_OK(umq_msgsnd(qid, &m, 2, 0));	/* the parent's pid cached */
+	c = _Fork();
+	if (c == 0)
+		_exit(umq_msgsnd(qid, &m, 2, 0) ? 1 : 0);
+	T_EQ(t_waitpid(c), 0);
+	T_OK(umq_msgctl(qid, IPC_STAT, &ds));
+	T_EQ(ds.msg_lspid, c);
+}
+
+T_CASE(fork_without_handlers_dead_receiver)
+{
+	struct m m = { 1, "x" };
+	struct msqid_ds ds;
+	pid_t c;
+
+	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	T_OK(umq_msgsnd(qid, &m, 2, 0));
+	T_OK(umq_msgrcv(qid, &m, sizeof(m.text), 0, 0));  /* ids cached */
+	c = _Fork();
+	if (c == 0) {
+		alarm(20);
+		umq_msgrcv(qid, &m, sizeof(m.text), 0, 0);	/* blocks */
+		_exit(0);
+	}
+	if (t_wait_sleeping(c))
+		T_FAIL("the child did not block");
+	kill(c, SIGKILL);
+	t_waitpid(c);
+	T_OK(umq_msgsnd(qid, &m, 2, 0));
+	T_OK(umq_msgctl(qid, IPC_STAT, &ds));
+	T_EQ(ds.msg_qnum, 1);		/* not handed to the dead child */
+}
+
+static volatile sig_atomic_t got;
+
+static void on_usr1(int sig)
+{
+	got = 1;
+}
+
+T_CASE(fork_without_handlers_notify)
+{
+	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 8 };
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	mqd_t q;
+	pid_t c;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	q = (mqd_t)T_OK(umq_mq_open("/regress", O_RDWR | O_CREAT, 0600, &a));
+	T_OK(umq_mq_unlink("/regress"));
+	c = _Fork();
+	if (c == 0) {
+		struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL,
+				       .sigev_signo = SIGUSR1 };
+		alarm(20);
+		got = 0;
+		if (umq_mq_notify(q, &ev) || umq_mq_send(q, "hi", 2, 0))
+			_exit(3);
+		for (int i = 0; i < 500 && !got; i++)
+			t_msleep(10);
+		_exit(got ? 0 : 1);
+	}
+	T_EQ(t_waitpid(c), 0);		/* the child got its signal */
+	T_EQ(got, 0);			/* and the parent none */
+}
+
+int main(int argc, char **argv)
+{
+	return t_main(argc, argv);
+}
