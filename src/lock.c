@@ -134,25 +134,34 @@ static void **prev_at(void *e)
 }
 
 /*
- * The kernel's pending entry names the lock during our operation on it;
- * after, it names again what it named before: a waiter record a post has
- * armed (pend_set, L6) stays armed across the locks its poster takes.
+ * The kernel's pending entry names the lock during our operation on it
+ * (so that our death halfway is seen); after, it names again what it
+ * named before - a waiter record a post has armed (pend_set, L6) stays
+ * armed across the locks its poster takes.  The value before is kept by
+ * the caller, so that operations nested by a signal handler unwind in
+ * order.
  */
-static __thread struct robust_list *pending_before;
-static __thread bool pending_ours;
-
-static void pending(struct me *s, pthread_mutex_t *m)
+static struct robust_list *pending_set(struct me *s, pthread_mutex_t *m)
 {
-	if (s->head && (m || pending_ours)) {
-		if (m && !pending_ours)
-			pending_before = __atomic_load_n(
-				&s->head->list_op_pending, __ATOMIC_RELAXED);
+	struct robust_list *before = NULL;
+
+	if (s->head) {
+		before = __atomic_load_n(&s->head->list_op_pending,
+					 __ATOMIC_RELAXED);
 		__atomic_store_n(&s->head->list_op_pending,
-				 m ? (struct robust_list *)next_of(m) :
-				     pending_before, __ATOMIC_RELAXED);
-		pending_ours = m != NULL;
+				 (struct robust_list *)next_of(m),
+				 __ATOMIC_RELAXED);
 	}
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return before;
+}
+
+static void pending_restore(struct me *s, struct robust_list *before)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (s->head)
+		__atomic_store_n(&s->head->list_op_pending, before,
+				 __ATOMIC_RELAXED);
 }
 
 /*
@@ -214,18 +223,20 @@ static int grab(struct me *s, pthread_mutex_t *m, uint32_t seen,
 {
 	uint64_t old = __atomic_load_n(pair(m), __ATOMIC_RELAXED);
 	bool dead = seen & OWNER_DIED;
+	struct robust_list *before = pending_set(s, m);
 
-	pending(s, m);
 	for (;;) {
-		if (P_WORD(old) != seen)
+		if (P_WORD(old) != seen) {
+			pending_restore(s, before);
 			return -1;
+		}
 		if (__atomic_compare_exchange_n(pair(m), &old,
 				PAIR(s->tid | keep | (seen & WAITERS), s->check),
 				false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			break;
 	}
 	enqueue(s, m, dead);
-	pending(s, NULL);
+	pending_restore(s, before);
 	return dead;
 }
 
@@ -406,7 +417,6 @@ int lock_try(pthread_mutex_t *m)
 		if (r >= 0)
 			return r;
 	}
-	pending(s, NULL);
 	return -EBUSY;
 }
 
@@ -428,9 +438,9 @@ void lock_drop(pthread_mutex_t *m)
 	struct me *s = me_get();
 	struct held *e = held_of(s, m);
 	bool dead = e && e->dead;
+	struct robust_list *before = pending_set(s, m);
 	uint64_t p;
 
-	pending(s, m);
 	if (e)
 		dequeue(s, e);
 	p = __atomic_load_n(pair(m), __ATOMIC_RELAXED);
@@ -448,7 +458,7 @@ void lock_drop(pthread_mutex_t *m)
 			break;
 		}
 	}
-	pending(s, NULL);
+	pending_restore(s, before);
 }
 
 /*
