@@ -276,10 +276,12 @@ INTERPOSE(int, close_range, unsigned first, unsigned last, int flags)
 	if (__atomic_load_n(&pl_notified, __ATOMIC_RELAXED) && first <= last)
 		recognize(first, last);
 	r = first <= last ? pieces(first, last, flags, &next) : 0;
+	/* Past the last of ours, or nothing left: the flags still get
+	 * their EINVAL, as the kernel's (a number never open is closed). */
 	if (!r)
 		r = first > last || next <= last ?
 		    libc_close_range(first > last ? first : next, last, flags) :
-		    0;
+		    libc_close_range(~0u, ~0u, flags);
 	if (!r)
 		range_left(first, last);
 	return r;
