@@ -11,6 +11,12 @@
  *
  * At start-up the descriptors inherited through exec are recognized, so
  * that read() and write() on them (rw.c) answer as the kernel's would.
+ *
+ * The library's own descriptors (src/fds.c) are not there on the kernel:
+ * these calls do not reach them (EBADF, as for a number not open), a
+ * range skips them, and a dup2 onto one of their numbers moves ours
+ * away first.  F_GETFL on a queue descriptor says what the kernel's
+ * would: its access mode, not the FIFO's marks (internal.h).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -80,10 +86,24 @@ static void duped(int fd, int newfd)
 	rpos_dup(fd, newfd);
 }
 
+/* One of the library's: not open, as far as the program can tell. */
+static bool hidden(int fd)
+{
+	if (likely(!fd_own(fd)))
+		return false;
+	errno = EBADF;
+	return true;
+}
+
 INTERPOSE(int, close, int fd)
 {
-	struct gone g = leaving(fd);
-	int r = libc_close(fd);
+	struct gone g;
+	int r;
+
+	if (hidden(fd))
+		return -1;
+	g = leaving(fd);
+	r = libc_close(fd);
 
 	/* Even EBADF: the record outlived its descriptor. */
 	left(fd, &g);
@@ -92,7 +112,7 @@ INTERPOSE(int, close, int fd)
 
 INTERPOSE(int, dup, int fd)
 {
-	int r = libc_dup(fd);
+	int r = hidden(fd) ? -1 : libc_dup(fd);
 
 	if (r >= 0)
 		duped(fd, r);
@@ -102,10 +122,17 @@ INTERPOSE(int, dup, int fd)
 /* dup2 and dup3 onto another number: that number's queue is closed. */
 static int replace(int fd, int fd2, int flags, bool three)
 {
-	struct gone g = leaving(fd2);
-	int r = three ? libc_dup3(fd, fd2, flags) : libc_dup2(fd, fd2);
+	struct gone g;
+	int r, ours;
 
+	if (hidden(fd))
+		return -1;
+	ours = fd_own(fd2) ? fd_evict(fd2) : -1;
+	g = leaving(fd2);
+	r = three ? libc_dup3(fd, fd2, flags) : libc_dup2(fd, fd2);
 	if (r < 0) {
+		if (ours >= 0)	/* no longer the library's: moved */
+			libc_close(ours);
 		stayed(fd2, &g);
 		return r;
 	}
@@ -118,15 +145,40 @@ static int replace(int fd, int fd2, int flags, bool three)
 INTERPOSE(int, dup2, int fd, int fd2)
 {
 	if (fd == fd2)		/* nothing closes */
-		return libc_dup2(fd, fd2);
+		return hidden(fd) ? -1 : libc_dup2(fd, fd2);
 	return replace(fd, fd2, 0, false);
 }
 
 INTERPOSE(int, dup3, int fd, int fd2, int flags)
 {
 	if (fd == fd2)		/* EINVAL */
-		return libc_dup3(fd, fd2, flags);
+		return hidden(fd) ? -1 : libc_dup3(fd, fd2, flags);
 	return replace(fd, fd2, flags, true);
+}
+
+/*
+ * F_GETFL of a queue descriptor, whose FIFO is read-write with its access
+ * mode marked (internal.h): what the kernel's mqueue file would show.
+ * A descriptor the table does not know is looked at only if marked (an
+ * unmarked one is read-write, and shows so already).
+ */
+static int getfl(int fd, int fl)
+{
+	struct pdesc *d = dslot(fd, false);
+	int e;
+
+	if (!d || !__atomic_load_n(&d->pv, __ATOMIC_ACQUIRE)) {
+		if (likely(!(fl & (MQD_NOREAD | MQD_NOWRITE))))
+			return fl;
+		e = errno;
+		if (pdesc_get(fd, &d)) {
+			errno = e;
+			return fl;
+		}
+		errno = e;
+	}
+	return (fl & ~(O_ACCMODE | MQD_NOREAD | MQD_NOWRITE)) |
+	       (d->acc & O_ACCMODE);
 }
 
 /* As glibc's: the third argument is an int or a pointer. */
@@ -139,9 +191,13 @@ INTERPOSE(int, fcntl, int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
+	if (hidden(fd))
+		return -1;
 	r = libc_fcntl(fd, cmd, arg);
 	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
 		duped(fd, r);
+	else if (r >= 0 && cmd == F_GETFL)
+		r = getfl(fd, r);
 	return r;
 }
 /* _FILE_OFFSET_BITS=64 programs call it by this name (GLIBC_2.28). */
@@ -190,15 +246,42 @@ static void range_left(unsigned first, unsigned last)
 	}
 }
 
+/*
+ * close_range() around the library's descriptors, in pieces; the last
+ * piece is [*next, last], left to the caller (next > last: none).
+ */
+static int pieces(unsigned first, unsigned last, int flags, unsigned *next)
+{
+	int own;
+
+	*next = first;
+	for (own = fd_own_next((int)(first > INT_MAX ? INT_MAX : first));
+	     own >= 0 && (unsigned)own <= last;
+	     own = fd_own_next(own + 1)) {
+		if ((unsigned)own > *next &&
+		    libc_close_range(*next, (unsigned)own - 1, flags))
+			return -1;
+		*next = (unsigned)own + 1;
+	}
+	return 0;
+}
+
 INTERPOSE(int, close_range, unsigned first, unsigned last, int flags)
 {
+	unsigned next;
 	int r;
 
 	if (flags & CLOSE_RANGE_CLOEXEC)	/* marks, closes nothing */
 		return libc_close_range(first, last, flags);
 	if (__atomic_load_n(&pl_notified, __ATOMIC_RELAXED) && first <= last)
 		recognize(first, last);
-	r = libc_close_range(first, last, flags);
+	r = first <= last ? pieces(first, last, flags, &next) : 0;
+	/* Past the last of ours, or nothing left: the flags still get
+	 * their EINVAL, as the kernel's (a number never open is closed). */
+	if (!r)
+		r = first > last || next <= last ?
+		    libc_close_range(first > last ? first : next, last, flags) :
+		    libc_close_range(~0u, ~0u, flags);
 	if (!r)
 		range_left(first, last);
 	return r;
@@ -206,11 +289,22 @@ INTERPOSE(int, close_range, unsigned first, unsigned last, int flags)
 
 INTERPOSE(void, closefrom, int lowfd)
 {
-	unsigned first = lowfd < 0 ? 0 : (unsigned)lowfd;
+	unsigned first = lowfd < 0 ? 0 : (unsigned)lowfd, next = first;
 
 	if (__atomic_load_n(&pl_notified, __ATOMIC_RELAXED))
 		recognize(first, ~0u);
-	libc_closefrom(lowfd);	/* never fails: glibc aborts instead */
+	/* Without close_range (before Linux 5.9), glibc's way: one by one. */
+	if (pieces(first, ~0u, 0, &next))
+		for (unsigned fd = next; fd < (unsigned)INT_MAX; fd++) {
+			if (fd_own((int)fd))
+				next = fd + 1;
+			else if (fd_own_next((int)fd) < 0)
+				break;
+			else
+				libc_close((int)fd);
+		}
+	if (next <= INT_MAX)
+		libc_closefrom((int)next);	/* never fails: glibc aborts */
 	range_left(first, ~0u);
 }
 

@@ -70,6 +70,11 @@ static ino_t home_ino;
  * its ids read right anyway.  So one fstat tells a LIVE thread it has not
  * moved (§8 has the rest).  Immutable records, each keeping the one it
  * replaced: the program may close our descriptor, or dup2 over it.
+ *
+ * A path would not do: stat("/") follows the thread's root, which a
+ * thread in a user namespace of its own may chroot or pivot_root to a
+ * directory it owns, where the descriptor keeps the real "/".  So the
+ * descriptor is kept, high (fds.c), and its number may move (fd_evict).
  */
 struct probe {
 	int fd;
@@ -93,27 +98,35 @@ static int probe_check(const struct probe *p)
 {
 	struct stat st;
 
-	if (!p || fstat(p->fd, &st) || st.st_dev != p->dev ||
+	if (!p || fstat(__atomic_load_n(&p->fd, __ATOMIC_ACQUIRE), &st) ||
+	    st.st_dev != p->dev ||
 	    st.st_ino != p->ino)
 		return -1;
 	return st.st_uid == p->uid && st.st_gid == p->gid;
 }
 
-/* A new probe; only where the thread is known to be home. */
-static void probe_open(struct probe *prev)
+/*
+ * A new probe; only where the thread is known to be home.  lost: prev's
+ * number no longer names our file (it is the program's now).
+ */
+static void probe_open(struct probe *prev, bool lost)
 {
 	struct probe *p = malloc(sizeof(*p));
 	struct stat st;
+	int fd;
 
+	if (prev && lost)
+		fd_forget(prev->fd);
 	if (!p)
 		return;
-	p->fd = open("/", O_PATH | O_CLOEXEC);
-	if (p->fd < 0 || fstat(p->fd, &st)) {
-		if (p->fd >= 0)
-			close(p->fd);
+	fd = fd_open(AT_FDCWD, "/", O_PATH | O_CLOEXEC, 0);
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
 		free(p);
 		return;
 	}
+	fd_keep(fd, &p->fd);
 	p->dev = st.st_dev;
 	p->ino = st.st_ino;
 	p->uid = st.st_uid;
@@ -136,7 +149,7 @@ static int userns_of_thread(dev_t *dev, ino_t *ino)
 __attribute__((constructor)) static void cred_home(void)
 {
 	home_known = userns_of_thread(&home_dev, &home_ino) == 0;
-	probe_open(NULL);
+	probe_open(NULL, false);
 }
 
 /* Where the thread is; without /proc only the probe can tell. */
@@ -170,15 +183,15 @@ static void load(void)
 	gid_t rg, eg, sg, fg;
 	struct probe *p;
 	bool fixed;
-	int w = where();
+	int w = where(), c;
 
 	if (w == AWAY) {
 		tc.state = T_ALIEN;	/* for good: no way back (§4) */
 		return;
 	}
 	p = probe_get();
-	if (w == HOME && probe_check(p) != 1)
-		probe_open(p);
+	if (w == HOME && (c = probe_check(p)) != 1)
+		probe_open(p, c < 0);
 	if (caps_read(&eff, &perm))
 		perm = ~0ull;	/* unknown: asked again when needed */
 	fixed = !(perm & SETID_CAPS);

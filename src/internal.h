@@ -132,6 +132,27 @@ void futex_wake(uint32_t *w, int n);
 void pend_set(uint32_t *w);
 void pend_clear(void);
 
+/* ---- fds.c: the library's own descriptors ----------------------------- */
+
+/*
+ * Keep fd (opened by the library, or -1) for longer than a call: moved
+ * high, out of the numbers the program expects, stored in *where and
+ * recorded.  The number kept.  fd_release() closes it, fd_forget() only
+ * drops the record (a number no longer ours).
+ */
+int fd_keep(int fd, int *where);
+void fd_release(int *where);
+void fd_forget(int fd);
+/* openat() for a moment, given a number above the soft limit when none
+ * is left below it (EMFILE). */
+int fd_open(int dirfd, const char *path, int flags, mode_t mode);
+/* For the preload: is fd the library's, the first of ours >= fd (or -1),
+ * and move ours off a number the program is about to take (its old
+ * number, or -1: not ours). */
+bool fd_own(int fd);
+int fd_own_next(int fd);
+int fd_evict(int fd);
+
 /* ---- ns.c: the namespace in use ---------------------------------------- */
 struct qview;
 

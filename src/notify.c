@@ -100,11 +100,11 @@ static struct pnote *note_get(struct pview *pv)
 		return NULL;
 	/* Readable by all: any sender asks it who registered. */
 	pq_path(path, sizeof(path), pv->gen, PQ_NOTE);
-	fd = openat(pv->ns->dirfd, path, O_RDONLY | O_CREAT | O_NOFOLLOW |
-		    O_CLOEXEC, 0444);
+	fd = fd_open(pv->ns->dirfd, path, O_RDONLY | O_CREAT | O_NOFOLLOW |
+		     O_CLOEXEC, 0444);
 	if (fd >= 0)
 		(void)fchmod(fd, 0444);	/* ours: whatever the umask */
-	pv->note->fd = fd;
+	fd_keep(fd, &pv->note->fd);	/* for the process's life */
 	pv->note->h = NULL;
 	return pv->note;
 }

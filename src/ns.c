@@ -71,7 +71,7 @@ int ns_errno(int r, int call)
 static long read_long(const char *path, long dflt)
 {
 	char buf[32];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = fd_open(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
 	ssize_t n;
 
 	if (fd < 0)
@@ -162,7 +162,7 @@ static int publish(int dirfd, const char *name, mode_t mode, size_t size,
 
 	snprintf(tmp, sizeof(tmp), ".%s.%d.%lx", name, (int)proc_pid(),
 		 (unsigned long)random());
-	fd = openat(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	fd = fd_open(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	if (fchmod(fd, mode) || ftruncate(fd, (off_t)size)) {
@@ -243,8 +243,8 @@ static int map_file(int dirfd, const char *name, int oflag, void **p,
 {
 	struct stat st;
 	/* O_NONBLOCK: a FIFO put in the file's place must not hang us. */
-	int fd = openat(dirfd, name, oflag | O_NONBLOCK | O_NOCTTY |
-			O_CLOEXEC);
+	int fd = fd_open(dirfd, name, oflag | O_NONBLOCK | O_NOCTTY |
+			 O_CLOEXEC, 0);
 	int prot = (oflag & O_ACCMODE) == O_RDONLY ? PROT_READ :
 		   PROT_READ | PROT_WRITE;
 
@@ -358,7 +358,8 @@ static int ns_create(const char *dir)
 		     (int)proc_pid(), (unsigned long)random()) >=
 	    (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	pfd = open(*parent ? parent : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	pfd = fd_open(AT_FDCWD, *parent ? parent : ".",
+		      O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (pfd < 0)
 		return -errno;
 	if (mkdirat(pfd, tmp, 0700)) {
@@ -366,7 +367,7 @@ static int ns_create(const char *dir)
 		close(pfd);
 		return r;
 	}
-	dfd = openat(pfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = fd_open(pfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	r = dfd < 0 ? -errno : ensure_dirs(dfd);
 	if (!r)
 		r = publish(dfd, "ns", 0666, ns_file_size(), ns_fill, NULL);
@@ -399,7 +400,7 @@ int ns_open(const char *dir, struct ns **out)
 	struct ns *ns;
 	struct stat st;
 	void *p;
-	int r;
+	int r, fd;
 
 	if (strlen(dir) >= PATH_MAX) {
 		ns_debug("(too long)", "the path has PATH_MAX bytes or more");
@@ -413,13 +414,18 @@ int ns_open(const char *dir, struct ns **out)
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
+	ns->dirfd = -1;
 	if (!realpath(dir, ns->dir))
 		strcpy(ns->dir, dir);
-	ns->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ns->dirfd < 0 || fstat(ns->dirfd, &st)) {
+	/* Kept for the process's life: out of the program's numbers. */
+	fd = fd_open(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0 || fstat(fd, &st)) {
 		r = -errno;
+		if (fd >= 0)
+			close(fd);
 		goto fail;
 	}
+	fd_keep(fd, &ns->dirfd);
 	why = "cannot make names/ and posix/ in it";
 	ns->owner = st.st_uid;
 	/* A directory made otherwise than by ns_create() is completed by
@@ -461,8 +467,7 @@ int ns_open(const char *dir, struct ns **out)
 	return 0;
 fail:
 	ns_debug(dir, "%s: %s", why, strerror(-r));
-	if (ns->dirfd >= 0)
-		close(ns->dirfd);
+	fd_release(&ns->dirfd);
 	free(ns->views);
 	free(ns);
 	return r;
@@ -473,7 +478,7 @@ void ns_close(struct ns *ns)
 	munmap(ns->hdr, ns->size);
 	if (ns->lim)
 		munmap((void *)ns->lim, sizeof(*ns->lim));
-	close(ns->dirfd);
+	fd_release(&ns->dirfd);
 	free(ns->views);
 	free(ns);
 }
@@ -606,7 +611,7 @@ static int set_limits(const struct umq_limits *lim)
 			return r ? r : -EPERM;
 	}
 	/* The file's mode decides who may write it: the OS checks. */
-	fd = openat(ns->dirfd, "limits", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	fd = fd_open(ns->dirfd, "limits", O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0);
 	if (fd < 0)
 		return errno == EACCES ? -EPERM : -errno;
 	lim_fill(&f, lim);

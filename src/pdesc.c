@@ -53,7 +53,7 @@ static int open_data(struct ns *ns, uint64_t gen)
 	int fd;
 
 	pq_path(path, sizeof(path), gen, PQ_DATA);
-	fd = openat(ns->dirfd, path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	fd = fd_open(ns->dirfd, path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
 	if (fd >= 0)
 		return fd;
 	return errno == EMFILE || errno == ENFILE || errno == EACCES ?

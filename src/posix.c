@@ -174,8 +174,8 @@ static int list_posix(struct ns *ns, uint64_t **gens, size_t *n)
 {
 	size_t cap = 0;
 	struct dirent *e;
-	int dfd = openat(ns->dirfd, "posix", O_RDONLY | O_DIRECTORY |
-			 O_CLOEXEC);
+	int dfd = fd_open(ns->dirfd, "posix", O_RDONLY | O_DIRECTORY |
+			  O_CLOEXEC, 0);
 	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	int r = 0;
 
@@ -231,7 +231,8 @@ static int gc_and_count(struct ns *ns, int64_t only, long *count,
 		pq_path(data, sizeof(data), gen, PQ_DATA);
 		pq_path(fifo, sizeof(fifo), gen, PQ_FIFO);
 		/* O_NONBLOCK: a FIFO put in its place must not hang us. */
-		fd = openat(ns->dirfd, data, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		fd = fd_open(ns->dirfd, data, O_RDONLY | O_NONBLOCK |
+			     O_CLOEXEC, 0);
 		if (fd < 0) {
 			/* Someone's we may not read: it exists, and counts; we
 			 * cannot tell its charge or collect it. */
@@ -268,7 +269,7 @@ static int gc_and_count(struct ns *ns, int64_t only, long *count,
 bool fifo_held(int dfd, const char *fifo)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	int fd = openat(dfd, fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	int fd = fd_open(dfd, fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
 	bool held;
 
 	if (fd < 0)
@@ -384,8 +385,8 @@ again:
 	pq_path(fifo, sizeof(fifo), gen, PQ_FIFO);
 	/* Created 0777 so that the OS applies the umask: what remains is
 	 * the mode, and the file then gets its envelope. */
-	fd = openat(ns->dirfd, data, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-		    0777);
+	fd = fd_open(ns->dirfd, data, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+		     0777);
 	if (fd < 0 && errno == EEXIST && ++tries < 8)
 		goto again;	/* a file where none should be: not ours */
 	if (fd < 0)	/* ENOENT: the owner never made posix/ (ns.c) */

@@ -70,7 +70,7 @@ static void drop_mapping(struct qview *v)
 
 static int open_store(struct ns *ns, const char *path, int *fd)
 {
-	*fd = openat(ns->dirfd, path, O_RDWR | O_CLOEXEC);
+	*fd = fd_open(ns->dirfd, path, O_RDWR | O_CLOEXEC, 0);
 	if (*fd >= 0)
 		return 0;
 	/* No descriptor left: msgsnd/msgrcv know no EMFILE, and the

@@ -131,7 +131,7 @@ static int watched_fifo(struct ns *ns, struct qctl *q)
 	int fd;
 
 	msgfd_path(path, sizeof(path), q->gen);
-	fd = openat(ns->dirfd, path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	fd = fd_open(ns->dirfd, path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			q->watch = 0;

@@ -137,8 +137,8 @@ static int create_store(struct ns *ns, struct qctl *q)
 	int fd, r = 0;
 
 	store_path(name, sizeof(name), q->gen);
-	fd = openat(ns->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-		    0600);
+	fd = fd_open(ns->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+		     0600);
 	if (fd < 0)
 		return errno == EACCES || errno == EPERM ? -EACCES : -ENOMEM;
 	if (fchmod(fd, envelope_mode(q)) || ftruncate(fd, (off_t)size)) {

@@ -586,25 +586,57 @@ BOTH(emfile_when_all_are_used_and_one_is_enough)
 	nofile_restore();
 }
 
-/* System V needs no descriptor on the kernel; umq needs one to map a
- * queue's store the first time: ENOMEM (msgget's and msgsnd's errno for
- * "cannot allocate"), never EMFILE or EINVAL.  A queue already mapped
- * needs none. */
+/* System V needs no descriptor on the kernel.  umq needs one for a
+ * moment to map a queue's store the first time: at EMFILE it takes one
+ * above the soft limit (src/fds.c), and the limit is as it was after. */
 T_CASE(umq_sysv_without_descriptors)
 {
 	struct m m = { 1, "abc" };
 	int id = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
 	int other = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	struct rlimit rl;
+	int third;
 
 	B = &backends[1];
 	T_OK(umq_msgsnd(id, &m, 3, 0));
 	nofile(0);
+	third = umq_msgget(IPC_PRIVATE, 0600);
+	if (third < 0)
+		T_FAIL("msgget at EMFILE: %s", ename(errno));
+	GIVES(umq_msgsnd(other, &m, 3, 0), 0, 0);
+	GIVES(umq_msgsnd(third, &m, 3, 0), 0, 0);
+	GIVES(umq_msgsnd(id, &m, 3, 0), 0, 0);
+	GIVES(umq_msgrcv(id, &m, sizeof(m.text), 0, 0), 3, 0);
+	GIVES(umq_msgrcv(other, &m, sizeof(m.text), 0, 0), 3, 0);
+	GIVES(umq_msgctl(other, IPC_RMID, NULL), 0, 0);
+	GIVES(umq_msgctl(third, IPC_RMID, NULL), 0, 0);
+	T_OK(getrlimit(RLIMIT_NOFILE, &rl));
+	T_EQ(rl.rlim_cur, 0);
+	GIVES(dup(0), -1, EMFILE);
+	nofile_restore();
+}
+
+/* No room above the soft limit either (it is the hard limit): ENOMEM,
+ * msgget's and msgsnd's errno for "cannot allocate", never EMFILE.  A
+ * queue already mapped needs no descriptor. */
+T_CASE(umq_sysv_without_descriptors_at_the_hard_limit)
+{
+	struct m m = { 1, "abc" };
+	int id = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	int other = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	struct rlimit rl = { 0, 0 };
+
+	B = &backends[1];
+	T_OK(umq_msgsnd(id, &m, 3, 0));
+	getrlimit(RLIMIT_NOFILE, &nofile_was);
+	T_OK(setrlimit(RLIMIT_NOFILE, &rl));	/* this case's child only */
 	GIVES(umq_msgget(IPC_PRIVATE, 0600), -1, ENOMEM);
 	GIVES(umq_msgsnd(other, &m, 3, 0), -1, ENOMEM);
 	GIVES(umq_msgsnd(id, &m, 3, 0), 0, 0);
 	GIVES(umq_msgrcv(id, &m, sizeof(m.text), 0, 0), 3, 0);
 	GIVES(umq_msgctl(other, IPC_RMID, NULL), 0, 0);
-	nofile_restore();
+	/* Raising the hard limit again needs CAP_SYS_RESOURCE. */
+	(void)setrlimit(RLIMIT_NOFILE, &nofile_was);
 }
 
 /* ---- 3. NULL arguments ------------------------------------------------- */

@@ -21,6 +21,7 @@
 #include <linux/close_range.h>
 #include <mqueue.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -347,6 +348,64 @@ T_CASE(kernel_descriptor_is_ebadf_for_umq)
 	T_ERR(mq_getattr(k, &(struct mq_attr){ 0 }), EBADF);
 	T_OK(K(mq_unlink)("/k"));
 	T_OK(close(k));
+}
+
+/* The descriptor of the namespace's directory the library keeps, or -1. */
+static int ns_dirfd(void)
+{
+	char want[PATH_MAX], link[64], path[PATH_MAX];
+	int found = -1;
+	ssize_t n;
+
+	if (!realpath(t_umq_dir(), want))
+		T_FAIL("realpath %s: %s", t_umq_dir(), strerror(errno));
+	for (int fd = 0; fd < 4096 && found < 0; fd++) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, path, sizeof(path) - 1);
+		if (n > 0 && (path[n] = 0, !strcmp(path, want)))
+			found = fd;
+	}
+	return found;
+}
+
+/*
+ * The library's own descriptors are not the program's: out of its
+ * numbers, and as on the kernel, where they do not exist, close and
+ * fcntl say EBADF, close_range passes them by, and a dup2 onto one gives
+ * the program the number while the library keeps its directory.
+ */
+T_CASE(library_descriptors_are_not_the_programs)
+{
+	struct rlimit rl;
+	mqd_t q = qopen(&umq, "/own", O_RDWR), q2;
+	int ours = ns_dirfd(), nul = devnull(), other;
+
+	T_ASSERT(q >= 0 && ours >= 0);
+	T_OK(getrlimit(RLIMIT_NOFILE, &rl));
+	if (rl.rlim_cur >= 128)
+		T_ASSERT(ours >= (int)(rl.rlim_cur < 1024 ? rl.rlim_cur : 1024)
+			 - 64);
+	T_ERR(close(ours), EBADF);
+	T_ERR(fcntl(ours, F_GETFD), EBADF);
+	T_ERR(dup(ours), EBADF);
+	T_ERR(dup2(ours, 100), EBADF);
+	T_OK(close_range((unsigned)ours, (unsigned)ours, 0));
+	T_EQ(ns_dirfd(), ours);
+	/* The program takes the number: the library moves. */
+	T_EQ(dup2(nul, ours), ours);
+	other = ns_dirfd();
+	T_ASSERT(other >= 0 && other != ours);
+	T_OK(fcntl(ours, F_GETFD));
+	T_OK(close(ours));
+	T_ERR(close(other), EBADF);
+	q2 = qopen(&umq, "/own2", O_RDWR);	/* through the moved one */
+	T_ASSERT(q2 >= 0);
+	T_OK(mq_send(q2, "x", 1, 0));
+	T_OK(mq_close(q2));
+	T_OK(mq_unlink("/own2"));
+	T_OK(mq_close(q));
+	T_OK(mq_unlink("/own"));
+	close(nul);
 }
 
 /* ---- lifetimes ------------------------------------------------------ */
