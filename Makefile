@@ -150,7 +150,7 @@ CLIENT_CFLAGS := -D_GNU_SOURCE -std=gnu11 $(WARN) $(CFLAGS) -pthread
 CLIENT_PROGS  := $(patsubst preload/test/%.c,$(BUILD)/clients/%,\
                    $(wildcard preload/test/prog_*.c preload/test/progtool_*.c))
 SCRIPT_TESTS  := $(wildcard umq/test/*.sh) preload/test/progs.sh \
-                 preload/test/clients.sh
+                 preload/test/clients.sh test/install.sh
 SCRIPT_DEPS   := $(BUILD)/umq $(CLIENT_PROGS) $(BUILD)/clients/libstub.so \
                  $(PRELOAD) $(BUILD)/umq-test/qops
 
@@ -225,7 +225,8 @@ VERSION     := $(VERSION_MAJOR).$(VERSION_MINOR).0
 SO_REAL     := libumq.so.$(VERSION)
 MAN_PAGES   := $(wildcard man/*.[1-8])
 
-$(BUILD)/umq.pc: umq.pc.in include/umq.h Makefile $(LIBDIR_STAMP)
+# Made afresh at every install: the directories are the command line's.
+$(BUILD)/umq.pc: umq.pc.in include/umq.h FORCE
 	@mkdir -p $(@D)
 	$(Q)sed -e 's|@prefix@|$(prefix)|' -e 's|@exec_prefix@|$(exec_prefix)|' \
 		-e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
@@ -247,6 +248,8 @@ install: all $(BUILD)/umq.pc
 		$(INSTALL) -d $$d && $(INSTALL) -m 644 $$f $$d/ || exit 1; \
 	done
 
+FORCE:
+
 uninstall:
 	rm -f $(DESTDIR)$(libdir)/$(SO_REAL) $(DESTDIR)$(libdir)/libumq.so.0 \
 		$(DESTDIR)$(libdir)/libumq.so $(DESTDIR)$(libdir)/libumq.a \
@@ -256,5 +259,5 @@ uninstall:
 		rm -f $(DESTDIR)$(mandir)/man$${f##*.}/$${f#man/}; \
 	done
 
-.PHONY: all tests check demo bench clean install uninstall
+.PHONY: all tests check demo bench clean install uninstall FORCE
 .SECONDARY:
