@@ -116,8 +116,16 @@ $(BUILD)/bench/bench: bench/bench.c $(BUILD)/libumq.a $(PRELOAD)
 # The umq tool: umq/main.c dispatches to one file per subcommand.  `umq run`
 # finds libumq-preload.so next to itself, else in $(libdir).
 prefix   ?= /usr/local
-libdir   ?= $(prefix)/lib
+exec_prefix ?= $(prefix)
+libdir   ?= $(exec_prefix)/lib
 UMQ_OBJS := $(patsubst umq/%.c,$(BUILD)/umq.d/%.o,$(wildcard umq/*.c))
+
+# run.o is rebuilt when libdir changes: the stamp holds the last one, so
+# that `make install libdir=...` installs a umq that looks there.
+LIBDIR_STAMP := $(BUILD)/umq.d/libdir
+$(shell mkdir -p $(BUILD)/umq.d && echo '$(libdir)' | \
+	cmp -s - $(LIBDIR_STAMP) || echo '$(libdir)' > $(LIBDIR_STAMP))
+$(BUILD)/umq.d/run.o: $(LIBDIR_STAMP)
 
 all: $(BUILD)/umq
 
@@ -142,7 +150,7 @@ CLIENT_CFLAGS := -D_GNU_SOURCE -std=gnu11 $(WARN) $(CFLAGS) -pthread
 CLIENT_PROGS  := $(patsubst preload/test/%.c,$(BUILD)/clients/%,\
                    $(wildcard preload/test/prog_*.c preload/test/progtool_*.c))
 SCRIPT_TESTS  := $(wildcard umq/test/*.sh) preload/test/progs.sh \
-                 preload/test/clients.sh
+                 preload/test/clients.sh test/install.sh
 SCRIPT_DEPS   := $(BUILD)/umq $(CLIENT_PROGS) $(BUILD)/clients/libstub.so \
                  $(PRELOAD) $(BUILD)/umq-test/qops
 
@@ -202,5 +210,54 @@ bench: $(BUILD)/bench/bench
 clean:
 	rm -rf build build-san
 
-.PHONY: all tests check demo bench clean
+# ---- install, GNU style: make install [DESTDIR=...] [prefix=...] [libdir=...]
+# The version is include/umq.h's; the library's real name is
+# libumq.so.MAJOR.MINOR.0, its SONAME libumq.so.0.
+bindir      ?= $(exec_prefix)/bin
+includedir  ?= $(prefix)/include
+datarootdir ?= $(prefix)/share
+mandir      ?= $(datarootdir)/man
+pkgconfigdir ?= $(libdir)/pkgconfig
+INSTALL     ?= install
+VERSION_MAJOR := $(shell sed -n 's/^\#define UMQ_VERSION_MAJOR \([0-9]*\)$$/\1/p' include/umq.h)
+VERSION_MINOR := $(shell sed -n 's/^\#define UMQ_VERSION_MINOR \([0-9]*\)$$/\1/p' include/umq.h)
+VERSION     := $(VERSION_MAJOR).$(VERSION_MINOR).0
+SO_REAL     := libumq.so.$(VERSION)
+MAN_PAGES   := $(wildcard man/*.[1-8])
+
+# Made afresh at every install: the directories are the command line's.
+$(BUILD)/umq.pc: umq.pc.in include/umq.h FORCE
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|@prefix@|$(prefix)|' -e 's|@exec_prefix@|$(exec_prefix)|' \
+		-e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
+		-e 's|@VERSION@|$(VERSION_MAJOR).$(VERSION_MINOR)|' $< > $@
+
+install: all $(BUILD)/umq.pc
+	$(INSTALL) -d $(DESTDIR)$(libdir) $(DESTDIR)$(bindir) \
+		$(DESTDIR)$(includedir) $(DESTDIR)$(pkgconfigdir)
+	$(INSTALL) -m 755 $(BUILD)/libumq.so $(DESTDIR)$(libdir)/$(SO_REAL)
+	ln -sf $(SO_REAL) $(DESTDIR)$(libdir)/libumq.so.0
+	ln -sf libumq.so.0 $(DESTDIR)$(libdir)/libumq.so
+	$(INSTALL) -m 644 $(BUILD)/libumq.a $(DESTDIR)$(libdir)/libumq.a
+	$(INSTALL) -m 755 $(PRELOAD) $(DESTDIR)$(libdir)/libumq-preload.so
+	$(INSTALL) -m 755 $(BUILD)/umq $(DESTDIR)$(bindir)/umq
+	$(INSTALL) -m 644 include/umq.h $(DESTDIR)$(includedir)/umq.h
+	$(INSTALL) -m 644 $(BUILD)/umq.pc $(DESTDIR)$(pkgconfigdir)/umq.pc
+	$(Q)for f in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(mandir)/man$${f##*.}; \
+		$(INSTALL) -d $$d && $(INSTALL) -m 644 $$f $$d/ || exit 1; \
+	done
+
+FORCE:
+
+uninstall:
+	rm -f $(DESTDIR)$(libdir)/$(SO_REAL) $(DESTDIR)$(libdir)/libumq.so.0 \
+		$(DESTDIR)$(libdir)/libumq.so $(DESTDIR)$(libdir)/libumq.a \
+		$(DESTDIR)$(libdir)/libumq-preload.so $(DESTDIR)$(bindir)/umq \
+		$(DESTDIR)$(includedir)/umq.h $(DESTDIR)$(pkgconfigdir)/umq.pc
+	$(Q)for f in $(MAN_PAGES); do \
+		rm -f $(DESTDIR)$(mandir)/man$${f##*.}/$${f#man/}; \
+	done
+
+.PHONY: all tests check demo bench clean install uninstall FORCE
 .SECONDARY:

@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define UMQ_VERSION_MAJOR 0
-#define UMQ_VERSION_MINOR 1
+#define UMQ_VERSION_MINOR 2
 
 /* ---- System V message queues ------------------------------------------ */
 

@@ -75,7 +75,9 @@ else
 	echo "not ok - umq run --help (status $rc)"
 	fails=$((fails + 1))
 fi
-expect "umq --version" 0 "umq 0.1" "" "$U" --version
+H=$(dirname "$0")/../../include/umq.h
+V=$(sed -n 's/^#define UMQ_VERSION_MAJOR //p' "$H").$(sed -n 's/^#define UMQ_VERSION_MINOR //p' "$H")
+expect "umq --version" 0 "umq $V" "" "$U" --version
 expect "umq without a command" 1 "" \
 	"umq: no command specified"$'\n'"$hint" "$U"
 expect "unknown command" 1 "" \
