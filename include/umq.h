@@ -191,6 +191,49 @@ void umq_mq_list_close(struct umq_mq_list *list);
  * give (ENOENT, EINVAL, ENAMETOOLONG, EACCES). */
 int umq_mq_stat(const char *name, struct umq_mq_info *info);
 
+/* ---- Looking at queued messages (UMQ_0.3) ------------------------------ */
+
+/*
+ * One message seen without being received.  The caller sets text and
+ * size (text may be NULL, size 0: the length and type only); the call
+ * fills in the rest.  The store keeps no sender pid or send time per
+ * message: reserved is zeroed, for when it does.
+ */
+struct umq_peek_msg {
+	void *text;		/* in: where to copy the text, or NULL */
+	size_t size;		/* in: room there */
+	size_t len;		/* the message's length */
+	size_t copied;		/* bytes copied: the lesser of len and size */
+	long type;		/* System V: mtype; POSIX: priority */
+	unsigned long index;	/* its place in receive order, from 0 */
+	long reserved[4];
+};
+
+/*
+ * Copy up to n queued messages into msgs, without removing them, in the
+ * order a series of receives would take them, from the index-th on (0:
+ * the next receive's message).  Returns how many were filled (0: none at
+ * that index), or -1 with errno.  Nothing of the queue changes (no
+ * rtime, lrpid, qnum, mq_getattr change).  One call is one snapshot,
+ * taken under the queue's lock as a receive is.
+ *
+ * umq_msgpeek: msgtyp and msgflg select as msgrcv's (0: any; > 0: that
+ * type, or any other with MSG_EXCEPT; < 0: lowest type <= -msgtyp
+ * first); MSG_EXCEPT is the only flag (else EINVAL).  Errors as msgrcv:
+ * EINVAL (no such id), EIDRM, EACCES (no read permission).
+ * umq_mq_peek: mqdes must be open for reading (EBADF), as mq_receive;
+ * type is the priority, highest first.  umq_mq_peek_name: by name,
+ * with mq_open(name, O_RDONLY)'s checks and errors; opens no descriptor
+ * that outlives the call.  A sender blocked on a full queue has not
+ * queued its message yet: it is not shown.
+ */
+ssize_t umq_msgpeek(int msqid, long msgtyp, int msgflg, size_t index,
+		    struct umq_peek_msg *msgs, size_t n);
+ssize_t umq_mq_peek(mqd_t mqdes, size_t index, struct umq_peek_msg *msgs,
+		    size_t n);
+ssize_t umq_mq_peek_name(const char *name, size_t index,
+			 struct umq_peek_msg *msgs, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

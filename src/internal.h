@@ -244,6 +244,8 @@ void store_inflight(struct qview *v, uint32_t head, uint32_t owner);
 /* A queued message: >= 0 chunk, -ENOMSG, or -EUCLEAN. */
 long store_find(struct qview *v, int mode, int64_t type);
 long store_nth(struct qview *v, uint64_t n);
+long store_scan(struct qview *v, int mode, int64_t type, uint64_t skip,
+		long (*visit)(void *ctx, uint32_t head), void *ctx);
 static inline struct msg *store_msg(struct qview *v, uint32_t head)
 {
 	return (struct msg *)((char *)v->st + STORE_HDR_SIZE +
@@ -442,6 +444,8 @@ static inline void msgfd_sync(struct ns *ns, struct qctl *q)
 
 /* ---- sysv.c ------------------------------------------------------------ */
 
+/* msgrcv's (msgtyp, msgflg) as a store selector; *type made positive. */
+int convert_mode(long *type, int flg);
 void wake_senders(struct ns *ns, struct qctl *q);
 void wake_receivers(struct ns *ns, struct qctl *q);
 long do_msgsnd(int id, const void *msgp, size_t sz, int flg,

@@ -606,49 +606,77 @@ long store_find(struct qview *v, int mode, int64_t type)
 	return -EINVAL;
 }
 
+/* Does a message of key k match the selector (the kernel's testmsg)? */
+static bool selects(int mode, int64_t type, int64_t k)
+{
+	switch (mode) {
+	case SEARCH_EQUAL:
+		return k == type;
+	case SEARCH_LESSEQUAL:
+		return k <= type;
+	case SEARCH_NOTEQUAL:
+		return k != type;
+	}
+	return true;		/* SEARCH_ANY, SEARCH_NUMBER */
+}
+
 /*
- * The n-th message in queue order (MSG_COPY): merge the buckets by seq
- * with a small heap of cursors.  O(n log buckets), memory for the cursors.
+ * The messages a series of receives with selector (mode, type) would
+ * take, in that order (MSG_COPY's n-th message, umq_msgpeek): merge the
+ * selected buckets with a small heap of cursors, by seq - or by key then
+ * seq for SEARCH_LESSEQUAL, which takes the lowest key first.  From the
+ * skip-th message on, visit(ctx, head) until it returns non-zero, which
+ * is returned; 0 when the messages run out.  O((skip + visited) log
+ * buckets), memory for the cursors.
  */
-long store_nth(struct qview *v, uint64_t n)
+long store_scan(struct qview *v, int mode, int64_t type, uint64_t skip,
+		long (*visit)(void *ctx, uint32_t head), void *ctx)
 {
 	uint32_t nb = v->st->nbuckets, cnt = 0;
 	struct bucket *t = buckets(v);
+	bool bykey = mode == SEARCH_LESSEQUAL;
 	uint32_t *cur;
-	long r = -ENOMSG;
+	long r = 0;
 
 	if (v->st->damaged || nb > v->nchunks)
 		return damaged(v);
 	cur = malloc((size_t)nb * sizeof(*cur) + 1);
 	if (!cur)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < v->hcap && cnt < nb; i++)
+	for (uint32_t i = 0, seen = 0; i < v->hcap && seen < nb; i++)
 		if (t[i].head) {
+			seen++;
 			if (!bok(v, &t[i])) {
 				free(cur);
 				return damaged(v);
 			}
-			cur[cnt++] = t[i].head - 1;
+			if (selects(mode, type, t[i].key))
+				cur[cnt++] = t[i].head - 1;
 		}
-	/* A binary heap of chunk indexes ordered by seq. */
-#define SEQ(k) (M(v, cur[k])->seq)
+	/* A binary heap of chunk indexes ordered by (key,) seq. */
+#define LESS(a, b) (bykey && M(v, cur[a])->key != M(v, cur[b])->key ?	\
+		    M(v, cur[a])->key < M(v, cur[b])->key :		\
+		    M(v, cur[a])->seq < M(v, cur[b])->seq)
+#define SIFT(from)							\
+	for (uint32_t p = (from), c; (c = 2 * p + 1) < cnt; p = c) {	\
+		if (c + 1 < cnt && LESS(c + 1, c))			\
+			c++;						\
+		if (!LESS(c, p))					\
+			break;						\
+		uint32_t x = cur[p]; cur[p] = cur[c]; cur[c] = x;	\
+	}
 	for (uint32_t i = cnt / 2; i-- > 0;)
-		for (uint32_t p = i, c; (c = 2 * p + 1) < cnt; p = c) {
-			if (c + 1 < cnt && SEQ(c + 1) < SEQ(c))
-				c++;
-			if (SEQ(p) <= SEQ(c))
-				break;
-			uint32_t x = cur[p]; cur[p] = cur[c]; cur[c] = x;
-		}
+		SIFT(i);
 	for (uint64_t k = 0; cnt && k <= v->nchunks; k++) {
 		uint32_t top = cur[0];
 		if (M(v, top)->state != CH_QUEUED) {
 			r = damaged(v);
 			break;
 		}
-		if (k == n) {
-			r = top;
-			break;
+		if (k >= skip) {
+			r = visit(ctx, top);
+			if (r)
+				break;
 		}
 		uint32_t nx = M(v, top)->bnext;
 		if (nx == NIL)
@@ -659,17 +687,27 @@ long store_nth(struct qview *v, uint64_t n)
 			r = damaged(v);
 			break;
 		}
-		for (uint32_t p = 0, c; (c = 2 * p + 1) < cnt; p = c) {
-			if (c + 1 < cnt && SEQ(c + 1) < SEQ(c))
-				c++;
-			if (SEQ(p) <= SEQ(c))
-				break;
-			uint32_t x = cur[p]; cur[p] = cur[c]; cur[c] = x;
-		}
+		SIFT(0);
 	}
-#undef SEQ
+#undef SIFT
+#undef LESS
 	free(cur);
 	return r;
+}
+
+static long take_first(void *ctx, uint32_t head)
+{
+	*(uint32_t *)ctx = head;
+	return 1;
+}
+
+/* The n-th message in queue order (MSG_COPY). */
+long store_nth(struct qview *v, uint64_t n)
+{
+	uint32_t h = NIL;
+	long r = store_scan(v, SEARCH_ANY, 0, n, take_first, &h);
+
+	return r == 1 ? (long)h : r ? r : -ENOMSG;
 }
 
 int store_read(struct qview *v, uint32_t head, void *dst, size_t n)

@@ -17,7 +17,7 @@
 #define S_IRUGO (S_IRUSR | S_IRGRP | S_IROTH)
 #define S_IWUGO (S_IWUSR | S_IWGRP | S_IWOTH)
 
-static int convert_mode(long *type, int flg)
+int convert_mode(long *type, int flg)
 {
 	if (flg & MSG_COPY)
 		return SEARCH_NUMBER;

@@ -20,6 +20,10 @@ static const struct cmd {
 	{ "ipcrm", umq_cmd_ipcrm, "remove queues, as ipcrm" },
 	{ "cat", umq_cmd_cat, "the kernel's files: sysvipc, mqueue [/NAME]" },
 	{ "limits", umq_cmd_limits, "show or set the namespace's limits" },
+	{ "peek", umq_cmd_peek, "show queued messages without removing them" },
+	{ "send", umq_cmd_send, "send a message (standard input or argument)" },
+	{ "recv", umq_cmd_recv, "receive messages to standard output" },
+	{ "purge", umq_cmd_purge, "remove every queued message" },
 	{ "run", umq_cmd_run, "run a program with its message queues on umq" },
 };
 

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * msgio.h - what `umq peek` (peek.c) and `umq send`, `recv`, `purge`
+ * (msgio.c) share: the queue named on the command line, and its errors.
+ */
+#ifndef UMQ_MSGIO_H
+#define UMQ_MSGIO_H
+
+#include <mqueue.h>
+
+#define EXIT_TIMEOUT 124
+enum { OPT_EXCEPT = 0x101 };
+
+/* The queue named on the command line. */
+struct target {
+	const char *arg;
+	const char *name;	/* POSIX: "/NAME"; NULL: System V */
+	int id;
+};
+
+/* An id or a "/NAME"; exits with a message when it is neither. */
+void parse_target(const char *s, struct target *t);
+/* A failed call on the queue (errno): one line, exit 1. */
+__attribute__((noreturn)) void fail(const struct target *t, const char *what);
+/* A number (strtol base 0), or exit 1 with "msg: 'str'". */
+long parse_long(const char *s, const char *msg);
+
+#endif
