@@ -191,7 +191,7 @@ void umq_mq_list_close(struct umq_mq_list *list);
  * give (ENOENT, EINVAL, ENAMETOOLONG, EACCES). */
 int umq_mq_stat(const char *name, struct umq_mq_info *info);
 
-/* ---- Looking at queued messages (UMQ_0.3) ------------------------------ */
+/* ---- Looking at queued messages (UMQ_0.2) ------------------------------ */
 
 /*
  * One message seen without being received.  The caller sets text and
