@@ -377,6 +377,7 @@ struct pdesc *dslot(int fd, bool make);
 void desc_set(int fd, struct pview *pv, int acc);
 int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out);
 enum pq_file { PQ_DATA, PQ_FIFO, PQ_NOTE };
+int pq_store_sync(struct pview *pv);
 void pq_path(char *buf, size_t n, uint64_t gen, enum pq_file f);
 void pq_lock(struct pview *pv);
 int pq_mend(struct pview *pv);

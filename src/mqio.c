@@ -88,8 +88,9 @@ void pq_complete_senders(struct pview *pv)
 	}
 }
 
-/* The store may have grown in another process (L4). */
-static int store_sync(struct pview *pv)
+/* Under the queue lock: the store may have grown in another process
+ * (L4), or be damaged; follow it, or mend it. */
+int pq_store_sync(struct pview *pv)
 {
 	struct qview *v = &pv->v;
 
@@ -198,14 +199,14 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	if (len && bad_uptr(p))
 		return -EFAULT;
 	pq_lock(pv);
-	r = store_sync(pv);
+	r = pq_store_sync(pv);
 	while (!r && c->curmsgs >= (uint64_t)c->maxmsg) {
 		if (nonblocking(fd)) {
 			r = -EAGAIN;
 			break;
 		}
 		if (!w && spin_first(pv, &spun)) {
-			r = store_sync(pv);
+			r = pq_store_sync(pv);
 			continue;
 		}
 		if (!w) {
@@ -231,7 +232,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		}
 		leave_list(pv, w, me, false, r, false);
 		if (!r)
-			r = store_sync(pv);
+			r = pq_store_sync(pv);
 	}
 	if (w)
 		leave_list(pv, w, me, false, 0, true);
@@ -327,7 +328,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 		return -EMSGSIZE;
 	pq_lock(pv);
 	for (;;) {
-		r = store_sync(pv);
+		r = pq_store_sync(pv);
 		if (r)
 			goto out;
 		if (c->curmsgs) {
@@ -397,7 +398,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 		r = wait_on(pv, w, me, true, dl);
 		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
 			/* Handed over: it wins over a signal or a timeout. */
-			r = store_sync(pv);
+			r = pq_store_sync(pv);
 			if (!r && w->msg < pv->v.nchunks) {
 				r = copy_msg(&pv->v, w->msg, p, len, prio);
 				store_free(&pv->v, w->msg);

@@ -109,18 +109,6 @@ static long do_msgpeek(int id, long type, int flg, size_t index,
 	return r;
 }
 
-/* As mq_receive finds the store: followed if it grew, mended if damaged. */
-static int pq_store(struct pview *pv)
-{
-	struct qview *v = &pv->v;
-
-	if (likely(v->st->nchunks == v->nchunks && !v->st->damaged))
-		return 0;
-	if (qview_follow(pv->ns, v))
-		return -EUCLEAN;
-	return v->st->damaged ? pq_mend(pv) : 0;
-}
-
 static long do_mq_peek(mqd_t fd, size_t index, struct umq_peek_msg *msgs,
 		       size_t n)
 {
@@ -141,7 +129,7 @@ static long do_mq_peek(mqd_t fd, size_t index, struct umq_peek_msg *msgs,
 	pv = d->pv;
 	p.v = &pv->v;
 	pq_lock(pv);
-	r = pq_store(pv);
+	r = pq_store_sync(pv);
 	if (!r) {
 		r = scan(&p, SEARCH_LESSEQUAL, INT64_MAX);
 		if (r == -EUCLEAN) {
