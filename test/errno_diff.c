@@ -154,26 +154,9 @@ static const struct backend backends[] = {
 	  umq_msgsnd, umq_msgrcv, umq_msgctl, umq_ftok, false },
 };
 
-static const struct backend *B;
-static void (*scenario)(void);
-
-static const char *b_name(size_t i) { return backends[i].name; }
-static bool b_kernel(size_t i) { return backends[i].kernel; }
-
-static void b_run(size_t i)
-{
-	B = &backends[i];
-	scenario();
-}
-
-#define BOTH(name)                                                      \
-	static void s_##name(void);                                     \
-	T_CASE(name)                                                    \
-	{                                                               \
-		scenario = s_##name;                                    \
-		t_both(2, b_name, b_kernel, b_run);                     \
-	}                                                               \
-	static void s_##name(void)
+/* The backend of the running half (t_both_run). */
+#define B (&backends[t_half])
+#define BOTH T_BOTH
 
 static const char *ename(int e)
 {
@@ -467,7 +450,7 @@ T_CASE(errno_kept_umq_extensions)
 	mqd_t q;
 	int id;
 
-	B = &backends[1];
+	t_half = 1;	/* umq only */
 	clock_gettime(CLOCK_MONOTONIC, &later);
 	later.tv_sec += 5;
 	snprintf(dir, sizeof(dir), "%s/fresh", t_umq_dir());
@@ -597,7 +580,7 @@ T_CASE(umq_sysv_without_descriptors)
 	struct rlimit rl;
 	int third;
 
-	B = &backends[1];
+	t_half = 1;	/* umq only */
 	T_OK(umq_msgsnd(id, &m, 3, 0));
 	nofile(0);
 	third = umq_msgget(IPC_PRIVATE, 0600);
@@ -626,7 +609,7 @@ T_CASE(umq_sysv_without_descriptors_at_the_hard_limit)
 	int other = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
 	struct rlimit rl = { 0, 0 };
 
-	B = &backends[1];
+	t_half = 1;	/* umq only */
 	T_OK(umq_msgsnd(id, &m, 3, 0));
 	getrlimit(RLIMIT_NOFILE, &nofile_was);
 	T_OK(setrlimit(RLIMIT_NOFILE, &rl));	/* this case's child only */
@@ -838,7 +821,7 @@ T_CASE(umq_ebadf_for_its_fifo_opened_by_hand)
 	struct stat st;
 	int fd;
 
-	B = &backends[1];
+	t_half = 1;	/* umq only */
 	T_ASSERT(q >= 0);
 	T_OK(fstat(q, &st));
 	for (unsigned long long gen = 1; gen < 16; gen++) {

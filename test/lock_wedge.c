@@ -36,17 +36,6 @@
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static void *shared(size_t n)
-{
-	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		T_FAIL("mmap: %s", strerror(errno));
-	memset(p, 0, n);
-	return p;
-}
-
 static long now_ms(void)
 {
 	struct timespec ts;
@@ -282,7 +271,7 @@ static void fresh_start(struct fresh *f, void (*fn)(void *, struct res *),
 {
 	int p[2];
 
-	f->r = shared(sizeof(*f->r));
+	f->r = t_shared(sizeof(*f->r));
 	if (pipe(p))
 		T_FAIL("pipe: %s", strerror(errno));
 	fflush(NULL);
@@ -592,7 +581,7 @@ T_CASE(wedge_waiter_alive)
 
 	for (int v = 0; v < B_COUNT; v++) {
 		struct ns_hdr *h = ns_map();
-		char *got = shared(16);
+		char *got = t_shared(16);
 		struct alive_arg a;
 		struct fresh f;
 		struct tmsg m;
@@ -922,7 +911,7 @@ static void *app_thread(void *arg)
 
 T_CASE(app_robust_mutexes_kept)
 {
-	struct app *p = shared(sizeof(*p));
+	struct app *p = t_shared(sizeof(*p));
 	pthread_mutexattr_t at;
 	pthread_t t;
 

@@ -97,26 +97,9 @@ static const struct backend backends[] = {
 	  umq_mq_receive, umq_mq_setattr, false },
 };
 
-static const struct backend *B;
-static void (*scenario)(void);
-
-static const char *b_name(size_t i) { return backends[i].name; }
-static bool b_kernel(size_t i) { return backends[i].kernel; }
-
-static void b_run(size_t i)
-{
-	B = &backends[i];
-	scenario();
-}
-
-#define BOTH(name)                                                      \
-	static void s_##name(void);                                     \
-	T_CASE(name)                                                    \
-	{                                                               \
-		scenario = s_##name;                                    \
-		t_both(2, b_name, b_kernel, b_run);                     \
-	}                                                               \
-	static void s_##name(void)
+/* The backend of the running half (t_both_run). */
+#define B (&backends[t_half])
+#define BOTH T_BOTH
 
 /* ---- Helpers ----------------------------------------------------------- */
 
@@ -594,7 +577,7 @@ T_CASE(umq_resync_after_holder_died)
 	pid_t pid;
 	int st;
 
-	B = &backends[1];
+	t_half = 1;	/* umq only */
 	if (q < 0)
 		T_FAIL("mq_open: %s", strerrorname_np(errno));
 	put(q);
@@ -638,7 +621,7 @@ T_CASE(umq_foreign_read_heals)
 	mqd_t q = umq_mq_open("/q", O_CREAT | O_RDWR, 0600, &a);
 	char buf[8];
 
-	B = &backends[1];
+	t_half = 1;	/* umq only */
 	if (q < 0 || umq_mq_setattr(q, &blocking, NULL))
 		T_FAIL("mq_open: %s", strerrorname_np(errno));
 	alarm(30);

@@ -73,33 +73,13 @@ static const struct backend backends[] = {
 	  umq_mq_receive, umq_mq_notify, umq_mq_getattr },
 };
 
-static const struct backend *B;	/* the backend of the running half */
-static void (*scenario)(void);
+/* The backend of the running half (t_both_run). */
+#define B (&backends[t_half])
 
-static const char *b_name(size_t i)
-{
-	return backends[i].name;
-}
-
-static bool b_kernel(size_t i)
-{
-	return backends[i].kernel;
-}
-
-static void b_run(size_t i)
-{
-	B = &backends[i];
-	alarm(40);	/* a hung half fails by SIGALRM */
-	scenario();
-}
-
+/* A case on both; a hung half fails by SIGALRM. */
 #define BOTH(name)							\
 	static void s_##name(void);					\
-	T_CASE(name)							\
-	{								\
-		scenario = s_##name;					\
-		t_both(2, b_name, b_kernel, b_run);			\
-	}								\
+	T_BOTH(name) { alarm(40); s_##name(); }				\
 	static void s_##name(void)
 
 static bool on_umq(void)
@@ -108,16 +88,6 @@ static bool on_umq(void)
 }
 
 /* ---- Small tools ------------------------------------------------------- */
-
-static void *shared(size_t n)
-{
-	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		T_FAIL("mmap: %s", strerror(errno));
-	return p;
-}
 
 static int64_t now_ns(void)
 {
@@ -375,7 +345,7 @@ static const int64_t fixed_us[] = {
 
 static void intr_scenario(int op)
 {
-	struct trial *t = shared(N_TRIALS * sizeof(*t)), *order[N_TRIALS];
+	struct trial *t = t_shared(N_TRIALS * sizeof(*t)), *order[N_TRIALS];
 	unsigned seed = (unsigned)now_ns();
 	int64_t end;
 	size_t n = 0;
@@ -538,7 +508,7 @@ static void crash_poster(void *arg)
 
 static void crash_scenario(int op, int point)
 {
-	struct crash *c = shared(sizeof(*c));
+	struct crash *c = t_shared(sizeof(*c));
 	pid_t s, p;
 	int st;
 
@@ -768,7 +738,7 @@ static void finish_owner(struct other *o, pid_t pid)
 
 BOTH(notify_other_at_once)
 {
-	struct other *o = shared(sizeof(*o));
+	struct other *o = t_shared(sizeof(*o));
 	mqd_t q = note_queue("/n", 0600);
 	const char *why;
 
@@ -805,8 +775,8 @@ static void user_sender(void *arg)
 
 BOTH(notify_other_refused_sender)
 {
-	struct other *o = shared(sizeof(*o));
-	struct user_send *u = shared(sizeof(*u));
+	struct other *o = t_shared(sizeof(*o));
+	struct user_send *u = t_shared(sizeof(*u));
 	mqd_t q = note_queue("/n", 0666);
 	const char *why;
 
@@ -920,7 +890,7 @@ static void reuse_init(void *arg)
 
 BOTH(notify_dead_owner_pid_reused)
 {
-	struct reuse *r = shared(sizeof(*r));
+	struct reuse *r = t_shared(sizeof(*r));
 
 	in_pid_ns(reuse_init, r);
 	if (r->si.si_signo)
@@ -992,7 +962,7 @@ static void nested_init(void *arg)
 
 BOTH(notify_owner_in_child_pid_ns)
 {
-	struct nested *x = shared(sizeof(*x));
+	struct nested *x = t_shared(sizeof(*x));
 
 	in_pid_ns(nested_init, x);
 	if (x->owner_pid != 1)
@@ -1065,12 +1035,12 @@ static struct pqctl *map_ctl(void)
 
 T_CASE(notify_forged_registration_umq)
 {
-	struct forged *f = shared(sizeof(*f));
+	struct forged *f = t_shared(sizeof(*f));
 	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = MSGSZ };
 	mqd_t q;
 	char c;
 
-	B = &backends[1];
+	t_half = 1;	/* umq only */
 	alarm(40);
 	q = (mqd_t)T_OK(umq_mq_open("/n", O_CREAT | O_RDWR, 0600, &a));
 	if (pipe(f->to_victim) || pipe(f->to_main))

@@ -423,3 +423,28 @@ int t_main(int argc, char **argv)
 	}
 	return failed ? T_EXIT_FAIL : T_EXIT_PASS;
 }
+
+size_t t_half;
+static void (*t_scenario)(void);
+
+static const char *t_half_name(size_t i)
+{
+	return i ? "umq" : "kernel";
+}
+
+static bool t_half_kernel(size_t i)
+{
+	return i == 0;
+}
+
+static void t_half_run(size_t i)
+{
+	t_half = i;
+	t_scenario();
+}
+
+void t_both_run(void (*fn)(void))
+{
+	t_scenario = fn;
+	t_both(2, t_half_name, t_half_kernel, t_half_run);
+}

@@ -147,6 +147,19 @@ int t_k_msgctl(int id, int cmd, struct msqid_ds *buf);
 void t_both(size_t n, const char *(*name)(size_t i), bool (*kernel)(size_t i),
 	    void (*run)(size_t i));
 
+/*
+ * The common case of t_both: two halves, the kernel's (t_half 0, in a
+ * private IPC namespace) and umq's (t_half 1).  T_BOTH(name) { body }
+ * declares a case that runs body in each; a test keeps its table of the
+ * two backends' calls and picks its entry with t_half.
+ */
+extern size_t t_half;
+void t_both_run(void (*fn)(void));
+#define T_BOTH(name)							\
+	static void t_s_##name(void);					\
+	T_CASE(name) { t_both_run(t_s_##name); }			\
+	static void t_s_##name(void)
+
 int t_main(int argc, char **argv);
 
 #endif
