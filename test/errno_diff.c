@@ -41,76 +41,6 @@
 
 /* ---- Backends -------------------------------------------------------------- */
 
-static mqd_t k_open(const char *name, int oflag, mode_t mode,
-		    struct mq_attr *attr)
-{
-	if ((uintptr_t)name >= 4096 && name[0] != '/') {
-		errno = EINVAL;
-		return -1;
-	}
-	return syscall(SYS_mq_open, (uintptr_t)name >= 4096 ? name + 1 : name,
-		       oflag, mode, oflag & O_CREAT ? attr : NULL);
-}
-
-static int k_close(mqd_t d)
-{
-	return syscall(SYS_close, d);
-}
-
-static int k_unlink(const char *name)
-{
-	int r;
-
-	if ((uintptr_t)name >= 4096 && name[0] != '/') {
-		errno = EINVAL;
-		return -1;
-	}
-	r = syscall(SYS_mq_unlink, (uintptr_t)name >= 4096 ? name + 1 : name);
-	if (r == -1 && errno == EPERM)
-		errno = EACCES;
-	return r;
-}
-
-static int k_timedsend(mqd_t d, const char *p, size_t n, unsigned prio,
-		       const struct timespec *ts)
-{
-	return syscall(SYS_mq_timedsend, d, p, n, prio, ts);
-}
-
-static int k_send(mqd_t d, const char *p, size_t n, unsigned prio)
-{
-	return k_timedsend(d, p, n, prio, NULL);
-}
-
-static ssize_t k_timedreceive(mqd_t d, char *p, size_t n, unsigned *prio,
-			      const struct timespec *ts)
-{
-	return syscall(SYS_mq_timedreceive, d, p, n, prio, ts);
-}
-
-static ssize_t k_receive(mqd_t d, char *p, size_t n, unsigned *prio)
-{
-	return k_timedreceive(d, p, n, prio, NULL);
-}
-
-static int k_setattr(mqd_t d, const struct mq_attr *na, struct mq_attr *oa)
-{
-	return syscall(SYS_mq_getsetattr, d, na, oa);
-}
-
-static int k_getattr(mqd_t d, struct mq_attr *a)
-{
-	return k_setattr(d, NULL, a);
-}
-
-/* SIGEV_THREAD is glibc's own (a netlink socket and a helper thread). */
-static int k_notify(mqd_t d, const struct sigevent *sev)
-{
-	if ((uintptr_t)sev >= 4096 && sev->sigev_notify == SIGEV_THREAD)
-		return mq_notify(d, sev);
-	return syscall(SYS_mq_notify, d, sev);
-}
-
 static mqd_t u_open(const char *name, int oflag, mode_t mode,
 		    struct mq_attr *attr)
 {
@@ -145,8 +75,8 @@ struct backend {
 };
 
 static const struct backend backends[] = {
-	{ "kernel", k_open, k_close, k_unlink, k_send, k_timedsend, k_receive,
-	  k_timedreceive, k_getattr, k_setattr, k_notify, t_k_msgget,
+	{ "kernel", t_k_mq_open, t_k_mq_close, t_k_mq_unlink, t_k_mq_send, t_k_mq_timedsend, t_k_mq_receive,
+	  t_k_mq_timedreceive, t_k_mq_getattr, t_k_mq_setattr, t_k_mq_notify, t_k_msgget,
 	  t_k_msgsnd, t_k_msgrcv, t_k_msgctl, k_ftok, true },
 	{ "umq", u_open, umq_mq_close, umq_mq_unlink, umq_mq_send,
 	  umq_mq_timedsend, umq_mq_receive, umq_mq_timedreceive,

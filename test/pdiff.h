@@ -32,7 +32,6 @@
 
 #include "trace.h"
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <mqueue.h>
 #include <poll.h>
@@ -44,88 +43,6 @@
 #include "umq.h"
 
 /* ---- The kernel, with glibc's wrappers ----------------------------------- */
-
-static mqd_t k_open(const char *name, int oflag, mode_t mode,
-		    struct mq_attr *attr)
-{
-	if (name[0] != '/') {
-		errno = EINVAL;
-		return -1;
-	}
-	/* glibc passes mode and attr only with O_CREAT. */
-	if (!(oflag & O_CREAT)) {
-		mode = 0;
-		attr = NULL;
-	}
-	return syscall(SYS_mq_open, name + 1, oflag, mode, attr);
-}
-
-static int k_close(mqd_t d)
-{
-	return syscall(SYS_close, d);
-}
-
-static int k_unlink(const char *name)
-{
-	if (name[0] != '/') {
-		errno = EINVAL;
-		return -1;
-	}
-	int r = syscall(SYS_mq_unlink, name + 1);
-	if (r == -1 && errno == EPERM)
-		errno = EACCES;
-	return r;
-}
-
-static int k_timedsend(mqd_t d, const char *p, size_t n, unsigned prio,
-		       const struct timespec *ts)
-{
-	return syscall(SYS_mq_timedsend, d, p, n, prio, ts);
-}
-
-static int k_send(mqd_t d, const char *p, size_t n, unsigned prio)
-{
-	return k_timedsend(d, p, n, prio, NULL);
-}
-
-static ssize_t k_timedreceive(mqd_t d, char *p, size_t n, unsigned *prio,
-			      const struct timespec *ts)
-{
-	return syscall(SYS_mq_timedreceive, d, p, n, prio, ts);
-}
-
-static ssize_t k_receive(mqd_t d, char *p, size_t n, unsigned *prio)
-{
-	return k_timedreceive(d, p, n, prio, NULL);
-}
-
-static int k_setattr(mqd_t d, const struct mq_attr *na, struct mq_attr *oa)
-{
-	return syscall(SYS_mq_getsetattr, d, na, oa);
-}
-
-static int k_getattr(mqd_t d, struct mq_attr *a)
-{
-	return k_setattr(d, NULL, a);
-}
-
-/*
- * glibc implements SIGEV_THREAD (a netlink socket and a helper thread):
- * that part is glibc's own mq_notify, the one after this program's.
- */
-static int k_notify(mqd_t d, const struct sigevent *sev)
-{
-	static int (*libc_notify)(mqd_t, const struct sigevent *);
-
-	if (!sev || sev->sigev_notify != SIGEV_THREAD)
-		return syscall(SYS_mq_notify, d, sev);
-	if (!libc_notify)
-		libc_notify = (int (*)(mqd_t, const struct sigevent *))
-			      dlsym(RTLD_NEXT, "mq_notify");
-	if (!libc_notify)
-		T_FAIL("no mq_notify in libc: %s", dlerror());
-	return libc_notify(d, sev);
-}
 
 /* The queue file's line; the file position moves, so read at 0. */
 static ssize_t k_status(mqd_t d, char *buf, size_t len)
@@ -245,8 +162,8 @@ struct pbackend {
 };
 
 static const struct pbackend pbackends[2] = {
-	{ "kernel", NULL, k_open, k_close, k_unlink, k_send, k_timedsend,
-	  k_receive, k_timedreceive, k_getattr, k_setattr, k_notify,
+	{ "kernel", NULL, t_k_mq_open, t_k_mq_close, t_k_mq_unlink, t_k_mq_send, t_k_mq_timedsend,
+	  t_k_mq_receive, t_k_mq_timedreceive, t_k_mq_getattr, t_k_mq_setattr, t_k_mq_notify,
 	  k_status, k_set_limit, k_get_limit },
 	{ "umq", u_setup, u_open, umq_mq_close, umq_mq_unlink, umq_mq_send,
 	  umq_mq_timedsend, umq_mq_receive, umq_mq_timedreceive,
@@ -1125,54 +1042,54 @@ mqd_t umq_mq_open(const char *name, int oflag, ...)
 		attr = va_arg(ap, struct mq_attr *);
 		va_end(ap);
 	}
-	return k_open(name, oflag, mode, attr);
+	return t_k_mq_open(name, oflag, mode, attr);
 }
 
 int umq_mq_close(mqd_t d)
 {
-	return k_close(d);
+	return t_k_mq_close(d);
 }
 
 int umq_mq_unlink(const char *name)
 {
-	return k_unlink(name);
+	return t_k_mq_unlink(name);
 }
 
 int umq_mq_send(mqd_t d, const char *p, size_t n, unsigned prio)
 {
-	return k_send(d, p, n, prio);
+	return t_k_mq_send(d, p, n, prio);
 }
 
 int umq_mq_timedsend(mqd_t d, const char *p, size_t n, unsigned prio,
 		     const struct timespec *ts)
 {
-	return k_timedsend(d, p, n, prio, ts);
+	return t_k_mq_timedsend(d, p, n, prio, ts);
 }
 
 ssize_t umq_mq_receive(mqd_t d, char *p, size_t n, unsigned *prio)
 {
-	return k_receive(d, p, n, prio);
+	return t_k_mq_receive(d, p, n, prio);
 }
 
 ssize_t umq_mq_timedreceive(mqd_t d, char *p, size_t n, unsigned *prio,
 			    const struct timespec *ts)
 {
-	return k_timedreceive(d, p, n, prio, ts);
+	return t_k_mq_timedreceive(d, p, n, prio, ts);
 }
 
 int umq_mq_getattr(mqd_t d, struct mq_attr *a)
 {
-	return k_getattr(d, a);
+	return t_k_mq_getattr(d, a);
 }
 
 int umq_mq_setattr(mqd_t d, const struct mq_attr *na, struct mq_attr *oa)
 {
-	return k_setattr(d, na, oa);
+	return t_k_mq_setattr(d, na, oa);
 }
 
 int umq_mq_notify(mqd_t d, const struct sigevent *sev)
 {
-	return k_notify(d, sev);
+	return t_k_mq_notify(d, sev);
 }
 
 ssize_t umq_mq_status(mqd_t d, char *buf, size_t len)

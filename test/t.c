@@ -6,8 +6,10 @@
 #include <dirent.h>
 #include <ftw.h>
 #include <grp.h>
+#include <mqueue.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -193,6 +195,83 @@ ssize_t t_k_msgrcv(int id, void *p, size_t n, long type, int flg)
 int t_k_msgctl(int id, int cmd, struct msqid_ds *buf)
 {
 	return (int)syscall(SYS_msgctl, id, cmd, buf);
+}
+
+/*
+ * The kernel's POSIX queue calls with glibc's conventions (the name
+ * without its '/', mode and attr only with O_CREAT, EACCES for the
+ * unlink's EPERM), made directly; a NULL-like name or sigevent goes to
+ * the kernel as it is, for the EFAULT cases.
+ */
+mqd_t t_k_mq_open(const char *name, int oflag, mode_t mode,
+		    struct mq_attr *attr)
+{
+	if ((uintptr_t)name >= 4096 && name[0] != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	return syscall(SYS_mq_open, (uintptr_t)name >= 4096 ? name + 1 : name,
+		       oflag, mode, oflag & O_CREAT ? attr : NULL);
+}
+
+int t_k_mq_close(mqd_t d)
+{
+	return syscall(SYS_close, d);
+}
+
+int t_k_mq_unlink(const char *name)
+{
+	int r;
+
+	if ((uintptr_t)name >= 4096 && name[0] != '/') {
+		errno = EINVAL;
+		return -1;
+	}
+	r = syscall(SYS_mq_unlink, (uintptr_t)name >= 4096 ? name + 1 : name);
+	if (r == -1 && errno == EPERM)
+		errno = EACCES;
+	return r;
+}
+
+int t_k_mq_timedsend(mqd_t d, const char *p, size_t n, unsigned prio,
+		       const struct timespec *ts)
+{
+	return syscall(SYS_mq_timedsend, d, p, n, prio, ts);
+}
+
+int t_k_mq_send(mqd_t d, const char *p, size_t n, unsigned prio)
+{
+	return t_k_mq_timedsend(d, p, n, prio, NULL);
+}
+
+ssize_t t_k_mq_timedreceive(mqd_t d, char *p, size_t n, unsigned *prio,
+			      const struct timespec *ts)
+{
+	return syscall(SYS_mq_timedreceive, d, p, n, prio, ts);
+}
+
+ssize_t t_k_mq_receive(mqd_t d, char *p, size_t n, unsigned *prio)
+{
+	return t_k_mq_timedreceive(d, p, n, prio, NULL);
+}
+
+int t_k_mq_setattr(mqd_t d, const struct mq_attr *na, struct mq_attr *oa)
+{
+	return syscall(SYS_mq_getsetattr, d, na, oa);
+}
+
+int t_k_mq_getattr(mqd_t d, struct mq_attr *a)
+{
+	return t_k_mq_setattr(d, NULL, a);
+}
+
+/* SIGEV_THREAD is glibc's own (a netlink socket and a helper thread):
+ * that part goes through libc's mq_notify. */
+int t_k_mq_notify(mqd_t d, const struct sigevent *sev)
+{
+	if ((uintptr_t)sev >= 4096 && sev->sigev_notify == SIGEV_THREAD)
+		return mq_notify(d, sev);
+	return syscall(SYS_mq_notify, d, sev);
 }
 
 void t_msleep(int ms)

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/msg.h>
+#include <mqueue.h>
 
 #define T_EXIT_PASS 0
 #define T_EXIT_FAIL 1
@@ -136,6 +137,20 @@ int t_k_msgget(key_t key, int flg);
 int t_k_msgsnd(int id, const void *p, size_t n, int flg);
 ssize_t t_k_msgrcv(int id, void *p, size_t n, long type, int flg);
 int t_k_msgctl(int id, int cmd, struct msqid_ds *buf);
+/* The same for POSIX queues, with glibc's conventions (t.c). */
+mqd_t t_k_mq_open(const char *name, int oflag, mode_t mode,
+		  struct mq_attr *attr);
+int t_k_mq_close(mqd_t d);
+int t_k_mq_unlink(const char *name);
+int t_k_mq_send(mqd_t d, const char *p, size_t n, unsigned prio);
+int t_k_mq_timedsend(mqd_t d, const char *p, size_t n, unsigned prio,
+		     const struct timespec *ts);
+ssize_t t_k_mq_receive(mqd_t d, char *p, size_t n, unsigned *prio);
+ssize_t t_k_mq_timedreceive(mqd_t d, char *p, size_t n, unsigned *prio,
+			    const struct timespec *ts);
+int t_k_mq_getattr(mqd_t d, struct mq_attr *a);
+int t_k_mq_setattr(mqd_t d, const struct mq_attr *na, struct mq_attr *oa);
+int t_k_mq_notify(mqd_t d, const struct sigevent *sev);
 
 /*
  * Run a scenario once per backend, each half in a process of its own, so
