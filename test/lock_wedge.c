@@ -68,29 +68,10 @@ static void reap(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
 static void wait_stopped(pid_t pid)
 {
 	for (int i = 0; i < 5000; i++) {
-		if (proc_state(pid) == 'T')
+		if (t_proc_state(pid) == 'T')
 			return;
 		t_msleep(1);
 	}

@@ -105,26 +105,6 @@ static void sleep_until(int64_t at)
 		;
 }
 
-/* A process's state letter from /proc, 0 if it is gone. */
-static char proc_state(pid_t pid)
-{
-	char path[64], buf[512];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
 /* Poll *flag until it is nonzero, for at most ms. */
 static bool wait_flag(volatile int *flag, int ms)
 {
@@ -383,7 +363,7 @@ static void intr_scenario(int op)
 				T_FAIL("%s returned %ld (%s) without blocking",
 				       op_name[op], t[i].ret,
 				       strerrorname_np(t[i].err) ?: "0");
-			if (proc_state(t[i].pid) == 'S') {
+			if (t_proc_state(t[i].pid) == 'S') {
 				t[i].blocked_at = now_ns();
 				left--;
 			}
@@ -401,7 +381,7 @@ static void intr_scenario(int op)
 			continue;
 		}
 		kill(x->pid, SIGSTOP);
-		while (proc_state(x->pid) != 'T') {
+		while (t_proc_state(x->pid) != 'T') {
 			if (now_ns() > x->sent_at + 10000000000LL)
 				T_FAIL("SIGSTOP did not stop the caller");
 			usleep(200);

@@ -156,22 +156,33 @@ int t_as_user(uid_t uid, gid_t gid, void (*fn)(void *), void *arg)
 	return t_as_user_groups(uid, gid, 0, NULL, fn, arg);
 }
 
+char t_proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
 int t_wait_sleeping(pid_t pid)
 {
-	char path[64], buf[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	for (int i = 0; i < 5000; i++) {
-		int fd = open(path, O_RDONLY);
-		if (fd < 0)
+		char s = t_proc_state(pid);
+		if (!s)
 			return -1;
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = 0;
-			char *p = strrchr(buf, ')');
-			if (p && p[1] == ' ' && p[2] == 'S')
-				return 0;
-		}
+		if (s == 'S')
+			return 0;
 		t_msleep(1);
 	}
 	return -1;

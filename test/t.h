@@ -97,6 +97,8 @@ long t_sysctl_read(const char *path);
 int t_have_cap(int cap);
 /* Run fn in a child as uid/gid (no capabilities); returns its exit code. */
 int t_as_user(uid_t uid, gid_t gid, void (*fn)(void *), void *arg);
+/* A process's state letter in /proc (R, S, T ...), 0 if it is gone. */
+char t_proc_state(pid_t pid);
 /* Wait until pid is blocked in a sleep (state S), up to ~5 s. */
 int t_wait_sleeping(pid_t pid);
 /* Milliseconds sleep. */
