@@ -17,7 +17,6 @@
 
 #include "preload.h"
 
-__thread int *pl_errp __attribute__((tls_model("initial-exec")));
 
 void *libc_sym(const char *name)
 {

@@ -47,7 +47,7 @@ PL(mqd_t, mq_open, const char *name, int oflag, ...)
 		attr = va_arg(ap, struct mq_attr *);
 		va_end(ap);
 	}
-	return opened(KEEP_ERRNO(umq_mq_open(name, oflag, mode, attr)));
+	return opened(umq_mq_open(name, oflag, mode, attr));
 }
 MQ_VERSIONS(mq_open);
 
@@ -59,13 +59,13 @@ PL(mqd_t, __mq_open_2, const char *name, int oflag)
 		mqd_t (*real)(const char *, int) = libc_sym("__mq_open_2");
 		return real(name, oflag);
 	}
-	return opened(KEEP_ERRNO(umq_mq_open(name, oflag)));
+	return opened(umq_mq_open(name, oflag));
 }
 VERSIONS(__mq_open_2, "GLIBC_2.34", "GLIBC_2.7");
 
 PL(int, mq_close, mqd_t mqdes)
 {
-	int r = KEEP_ERRNO(umq_mq_close(mqdes));
+	int r = umq_mq_close(mqdes);
 
 	rpos_forget(mqdes);
 	return r;
@@ -74,54 +74,54 @@ MQ_VERSIONS(mq_close);
 
 PL(int, mq_unlink, const char *name)
 {
-	return KEEP_ERRNO(umq_mq_unlink(name));
+	return umq_mq_unlink(name);
 }
 MQ_VERSIONS(mq_unlink);
 
 PL(int, mq_send, mqd_t mqdes, const char *msg, size_t len, unsigned prio)
 {
-	return KEEP_ERRNO(umq_mq_send(mqdes, msg, len, prio));
+	return umq_mq_send(mqdes, msg, len, prio);
 }
 MQ_VERSIONS(mq_send);
 
 PL(int, mq_timedsend, mqd_t mqdes, const char *msg, size_t len,
    unsigned prio, const struct timespec *abs_timeout)
 {
-	return KEEP_ERRNO(umq_mq_timedsend(mqdes, msg, len, prio,
-					   abs_timeout));
+	return umq_mq_timedsend(mqdes, msg, len, prio,
+					   abs_timeout);
 }
 MQ_VERSIONS(mq_timedsend);
 
 PL(ssize_t, mq_receive, mqd_t mqdes, char *msg, size_t len, unsigned *prio)
 {
-	return KEEP_ERRNO(umq_mq_receive(mqdes, msg, len, prio));
+	return umq_mq_receive(mqdes, msg, len, prio);
 }
 MQ_VERSIONS(mq_receive);
 
 PL(ssize_t, mq_timedreceive, mqd_t mqdes, char *msg, size_t len,
    unsigned *prio, const struct timespec *abs_timeout)
 {
-	return KEEP_ERRNO(umq_mq_timedreceive(mqdes, msg, len, prio,
-					      abs_timeout));
+	return umq_mq_timedreceive(mqdes, msg, len, prio,
+					      abs_timeout);
 }
 MQ_VERSIONS(mq_timedreceive);
 
 PL(int, mq_getattr, mqd_t mqdes, struct mq_attr *attr)
 {
-	return KEEP_ERRNO(umq_mq_getattr(mqdes, attr));
+	return umq_mq_getattr(mqdes, attr);
 }
 MQ_VERSIONS(mq_getattr);
 
 PL(int, mq_setattr, mqd_t mqdes, const struct mq_attr *newattr,
    struct mq_attr *oldattr)
 {
-	return KEEP_ERRNO(umq_mq_setattr(mqdes, newattr, oldattr));
+	return umq_mq_setattr(mqdes, newattr, oldattr);
 }
 MQ_VERSIONS(mq_setattr);
 
 PL(int, mq_notify, mqd_t mqdes, const struct sigevent *sev)
 {
-	int r = KEEP_ERRNO(umq_mq_notify(mqdes, sev));
+	int r = umq_mq_notify(mqdes, sev);
 
 	if (!r && sev)
 		__atomic_store_n(&pl_notified, 1, __ATOMIC_RELAXED);

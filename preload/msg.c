@@ -9,22 +9,22 @@
 
 UMQ_EXPORT int msgget(key_t key, int msgflg)
 {
-	return KEEP_ERRNO(umq_msgget(key, msgflg));
+	return umq_msgget(key, msgflg);
 }
 
 UMQ_EXPORT int msgsnd(int msqid, const void *msgp, size_t msgsz, int msgflg)
 {
-	return KEEP_ERRNO(umq_msgsnd(msqid, msgp, msgsz, msgflg));
+	return umq_msgsnd(msqid, msgp, msgsz, msgflg);
 }
 
 UMQ_EXPORT ssize_t msgrcv(int msqid, void *msgp, size_t msgsz, long msgtyp,
 			  int msgflg)
 {
-	return KEEP_ERRNO(umq_msgrcv(msqid, msgp, msgsz, msgtyp,
-				     msgflg));
+	return umq_msgrcv(msqid, msgp, msgsz, msgtyp,
+				     msgflg);
 }
 
 UMQ_EXPORT int msgctl(int msqid, int cmd, struct msqid_ds *buf)
 {
-	return KEEP_ERRNO(umq_msgctl(msqid, cmd, buf));
+	return umq_msgctl(msqid, cmd, buf);
 }

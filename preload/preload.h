@@ -48,30 +48,6 @@ void *libc_sym(const char *name);
  */
 #define PL_ALL_WORDS __attribute__((no_sanitize_address))
 
-/*
- * The kernel leaves errno alone when a call succeeds; the library's own
- * calls to libc along the way may not.
- */
-#define KEEP_ERRNO(call)                                                \
-	({                                                              \
-		int *ep_ = errno_ptr(), e_ = *ep_;                      \
-		__typeof__(call) r_ = (call);                           \
-		if (r_ != -1)                                           \
-			*ep_ = e_;                                      \
-		r_;                                                     \
-	})
-
-/* The thread's errno, without a call into libc each time: the send and
- * receive fast paths are a few tens of nanoseconds. */
-extern __thread int *pl_errp __attribute__((tls_model("initial-exec")));
-static inline int *errno_ptr(void)
-{
-	int *p = pl_errp;
-
-	if (unlikely(!p))
-		p = pl_errp = &errno;
-	return p;
-}
 
 /*
  * An interposer is defined as pl_<name> and exported as <name>, an alias:
