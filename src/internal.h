@@ -154,16 +154,16 @@ int fd_own_next(int fd);
 int fd_evict(int fd);
 
 /* ---- ns.c: the namespace in use ---------------------------------------- */
-struct qview;
+struct sq;
 
 struct ns {
 	char dir[PATH_MAX];
 	int dirfd;
+	int sysvfd;			/* sysv/ */
 	uid_t owner;			/* owner of the directory */
-	struct ns_hdr *hdr;
-	size_t size;
+	int hintfd;			/* "ns": untrusted hints (layout.h) */
 	const struct lim_file *lim;	/* NULL: the host kernel's values */
-	struct qview **views;		/* IPCMNI entries, allocated lazily */
+	uint64_t *sq;			/* IPCMNI entries: sq.c */
 	struct ns *next;		/* ns_find()'s list */
 };
 
@@ -174,6 +174,16 @@ int ns_find(const char *dir, struct ns **out);
 void ns_close(struct ns *ns);
 void ns_limits(const struct ns *ns, struct umq_limits *out);
 void host_limits(struct umq_limits *out);
+/* A random generation, never 0. */
+uint64_t ns_new_gen(void);
+/* The hints (layout.h): a value, or 0 if it cannot be read. */
+int32_t hint_get(struct ns *ns, int which);
+void hint_set(struct ns *ns, int which, int32_t v);
+int32_t hint_add(struct ns *ns, int which, int32_t delta);
+/* Add delta to the bytes charged to uid; the new total (clamped at 0). */
+uint64_t hint_charge(struct ns *ns, uid_t uid, int64_t delta);
+/* umq_ns_remove(): tell every process of the namespace (limits file). */
+void ns_mark_removed(struct ns *ns);
 
 /*
  * A call that cannot have its namespace (ns_get's -errno r) fails with
@@ -187,22 +197,6 @@ int ns_errno(int r, int call);
  * namespace cannot be used. */
 __attribute__((format(printf, 2, 3)))
 void ns_debug(const char *dir, const char *fmt, ...);
-
-/* The registry's geometry is fixed (ns_validate checked the file has it):
- * constants, never offsets re-read from the shared header. */
-#define NS_SLOTS_OFF	NS_HDR_SPACE
-#define NS_WMAP_OFF	(NS_SLOTS_OFF + (size_t)IPCMNI * sizeof(struct qctl))
-#define NS_WAITERS_OFF	(NS_WMAP_OFF + NS_WAITERS / 8)
-
-static inline struct qctl *ns_slot(struct ns *ns, uint32_t idx)
-{
-	return (struct qctl *)((char *)ns->hdr + NS_SLOTS_OFF) + idx;
-}
-
-static inline struct waiter *ns_waiter(struct ns *ns, uint32_t idx)
-{
-	return (struct waiter *)((char *)ns->hdr + NS_WAITERS_OFF) + idx;
-}
 
 /* ---- cred.c: the calling thread's credentials as they are now (§4) ---- */
 int ipc_perms(const struct qctl *q, int flag);	/* 0 or -EACCES */
@@ -224,12 +218,10 @@ struct qview {
 	struct store_hdr *st;		/* the mapping */
 	size_t size;			/* bytes mapped */
 	off_t off;			/* where the store starts in its file */
-	char path[40];			/* the file, in the namespace directory */
+	char path[48];			/* the file, in the namespace directory */
 	/* Geometry, checked against size when mapped: the header may
 	 * change under us, these may not (untrusted input). */
 	uint32_t chunk, nchunks, hcap;
-	uint32_t sleepers;		/* threads of ours asleep on this slot */
-	struct retired *retired;	/* old mappings kept for them */
 };
 
 size_t store_size(uint32_t chunk, uint32_t nchunks);
@@ -262,20 +254,34 @@ int store_rebuild(struct qview *v,
 		  void *ctx, uint64_t *qnum, uint64_t *cbytes);
 
 /* ---- qview.c: process-local mappings of stores ------------------------- */
-int qview_sync(struct ns *ns, uint32_t idx, const struct qctl *q,
-	       struct qview **out);
 int qview_grow(struct ns *ns, struct qview *v, size_t size);
 /* Map fd's store at off into v (checked). */
 int qview_map(struct qview *v, int fd, off_t off, uint64_t gen);
 int qview_refresh(struct ns *ns, struct qview *v);
+/* Follow a store that grew elsewhere (under its queue lock, L4). */
 int qview_follow(struct ns *ns, struct qview *v);
-/* The mapping of generation gen: the view itself or a retired one. */
-struct qview *qview_retired(struct qview *v, uint64_t gen);
-void qview_sleep(struct qview *v);
-void qview_wake(struct qview *v);
+/* The files of System V queue gen, relative to the namespace directory. */
 int store_path(char *buf, size_t n, uint64_t gen);
+int ctl_path(char *buf, size_t n, uint64_t gen);
 
 /* ---- wait.c: waiter records and wait lists ----------------------------- */
+
+/* A queue's pool of records (layout.h), as mapped by this process. */
+struct wpool {
+	uint64_t *map;
+	struct waiter *rec;
+};
+
+static inline void wpool_at(struct wpool *wp, void *base)
+{
+	wp->map = base;
+	wp->rec = (struct waiter *)((char *)base + WPOOL_REC_OFF);
+}
+
+static inline struct waiter *wp_rec(struct wpool *wp, uint32_t i)
+{
+	return wp->rec + i;
+}
 
 /*
  * Under the queue lock (L6): post_arm() before the first write to a
@@ -286,48 +292,106 @@ int store_path(char *buf, size_t n, uint64_t gen);
 void post_arm(struct waiter *w);
 void post(struct waiter *w, uint32_t state);
 
-int waiter_alloc(struct ns *ns, uint32_t *idx);
+int waiter_alloc(struct wpool *wp, uint32_t *idx);
 /* A record of kind for the caller, or NULL and *err. */
-struct waiter *waiter_take(struct ns *ns, uint32_t kind, uint32_t *idx,
+struct waiter *waiter_take(struct wpool *wp, uint32_t kind, uint32_t *idx,
 			   long *err);
-void waiter_free(struct ns *ns, uint32_t idx);
+void waiter_free(struct wpool *wp, uint32_t idx);
 /* Is the record's owner alive?  (Takes nothing.) */
-bool waiter_alive(struct ns *ns, uint32_t idx);
+bool waiter_alive(struct wpool *wp, uint32_t idx);
 /* Under the queue lock, walking a list: is the record out of line - its
  * owner gone, or already posted a result (by a repair)?  If so it has been
  * unlinked.  No glibc mutex operation (L6): pool reclaim frees the dead. */
-bool waiter_reap(struct ns *ns, uint32_t *head, uint32_t *tail,
+bool waiter_reap(struct wpool *wp, uint32_t *head, uint32_t *tail,
 		 uint32_t idx);
-void wl_append(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx);
-void wl_remove(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx);
-void waiters_rebuild(struct ns *ns, uint32_t slot, uint64_t gen,
-		     struct wlists *wl);
-void wl_insert_prio(struct ns *ns, uint32_t *head, uint32_t *tail,
+void wl_append(struct wpool *wp, uint32_t *head, uint32_t *tail,
+	       uint32_t idx);
+void wl_remove(struct wpool *wp, uint32_t *head, uint32_t *tail,
+	       uint32_t idx);
+void waiters_rebuild(struct wpool *wp, uint64_t gen, struct wlists *wl);
+void wl_insert_prio(struct wpool *wp, uint32_t *head, uint32_t *tail,
 		    uint32_t idx);
 /* Before a change that may let sleepers go on before any is posted (room
  * made, IPC_SET): arm on the first live sender (or receiver, if also
  * receivers) (L6).  The first post() or pend_clear() disarms. */
-void wl_arm(struct ns *ns, struct wlists *wl, bool receivers);
-void waiters_post_all(struct ns *ns, uint32_t slot, uint64_t gen, int err);
-/* For store_rebuild(): ctx is the namespace. */
+void wl_arm(struct wpool *wp, struct wlists *wl, bool receivers);
+void waiters_post_all(struct wpool *wp, uint64_t gen, int err);
+/* For store_rebuild(): ctx is the queue's pool. */
 bool keep_inflight(void *ctx, uint64_t gen, uint32_t owner, uint32_t head,
 		   const struct msg *m);
 
-/* ---- registry.c: keys, ids and the slots behind them ------------------- */
-void reg_lock(struct ns *ns);
-void reg_unlock(struct ns *ns);
-int reg_find_key(struct ns *ns, key_t key);
-int reg_create(struct ns *ns, key_t key, int msgflg);
-int reg_id(const struct qctl *q, uint32_t idx);
-/* Lock the queue an id names: >= 0 the slot index with its lock held,
- * -EINVAL if the id names no queue. */
-int q_lock_id(struct ns *ns, int id, struct qctl **out);
-void q_lock(struct ns *ns, uint32_t idx, struct qctl *q);
-void q_unlock(struct qctl *q);
-void reg_remove(struct ns *ns, struct qctl *q);
+/* ---- sq.c: System V queues as this process maps them ------------------ */
 
-int q_mend_store(struct ns *ns, uint32_t idx, struct qctl *q,
-		 struct qview **v);
+/*
+ * One generation of a queue, mapped: its control block (read-only when
+ * the OS lets us no further: MSG_STAT_ANY still works), and, when we may
+ * write, its waiter records and store.  Counted references: the index's
+ * entry in ns->sq holds one, each call using it another, and it is
+ * unmapped when the last goes, so a thread asleep on a removed queue
+ * still has its records and its handed-off message.
+ */
+struct sq {
+	struct ns *ns;
+	uint64_t gen;
+	uint32_t idx;
+	bool rw;			/* control, records and store writable */
+	struct qfile *f;
+	struct qctl *q;			/* &f->q */
+	void *wbase;			/* the records' mapping */
+	struct wpool wp;
+	struct qview v;			/* the store: moves as it grows (L4) */
+	int64_t refs;			/* besides those counted in ns->sq */
+};
+
+/* The queue at index idx, whatever its sequence: a reference, or -EINVAL
+ * (none there), -ENOMEM. */
+int sq_get(struct ns *ns, uint32_t idx, struct sq **out);
+/* The queue of generation gen (a registry entry named it): a reference,
+ * or -ENOENT (no such queue), -EUCLEAN (not a control block). */
+int sq_open(struct ns *ns, uint64_t gen, struct sq **out);
+/* Map it from descriptors already open (datafd -1: open it if rw). */
+int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, int datafd,
+	   struct sq **out);
+struct sq *sq_cached(struct ns *ns, uint32_t idx, uint64_t gen);
+void sq_publish(struct sq *s);
+void sq_put(struct sq *s);
+void sq_forget_all(struct ns *ns);
+/* Under the queue lock: follow the store if it grew elsewhere (L4). */
+static inline int sq_store(struct sq *s)
+{
+	if (likely(s->v.st->nchunks == s->v.nchunks))
+		return 0;
+	return qview_follow(s->ns, &s->v);
+}
+
+static inline bool sq_live(const struct sq *s)
+{
+	return __atomic_load_n(&s->q->state, __ATOMIC_ACQUIRE) == SLOT_LIVE;
+}
+
+/* ---- registry.c: keys, ids and the queues behind them ------------------ */
+/* The live queue with key: a reference, or -ENOENT. */
+int reg_find_key(struct ns *ns, key_t key, struct sq **out);
+/* Create a queue: its id (and a reference in *out), or -errno. */
+int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out);
+int reg_id(const struct sq *s);
+/* Lock the queue an id names: 0 with its lock and a reference held,
+ * -EINVAL if the id names no queue, -EACCES if the OS lets us not write
+ * it (after the permission check, which the caller may not repeat). */
+int q_lock_id(struct ns *ns, int id, struct sq **out);
+void q_lock(struct sq *s);
+void q_unlock(struct sq *s);
+/* q_unlock and sq_put. */
+void q_done(struct sq *s);
+/* IPC_RMID, under the queue lock; then reg_unlink once it is dropped. */
+void reg_remove(struct sq *s);
+void reg_unlink(struct sq *s);
+/* The namespace's System V queue count, as the directory says. */
+int reg_count(struct ns *ns);
+/* fn on every live queue, in no order, until it returns non-zero. */
+int reg_each(struct ns *ns, int (*fn)(struct sq *s, void *ctx), void *ctx);
+
+int q_mend_store(struct sq *s);
 
 /* ---- posix.c, mqio.c, notify.c: POSIX queues --------------------------- */
 
@@ -336,6 +400,7 @@ struct pview {
 	struct ns *ns;
 	uint64_t gen;
 	struct pqctl *ctl;		/* first page: never moves (L3) */
+	struct wpool wp;		/* its waiter records, mapped with it */
 	struct qview v;			/* the store: may move when it grows */
 	unsigned refs;			/* descriptors (and helpers) using it */
 	struct pnote *note;		/* notify.c's, under the queue lock */
@@ -428,27 +493,27 @@ static inline uint32_t rs_of(bool some, bool room)
 int ready_set(int fd, uint32_t *have, uint32_t want);
 int ready_reset(int fd, uint32_t *have, uint32_t want);
 
-/* System V queues watched by umq_msgfd(): the FIFO msg.<gen>.p. */
+/* System V queues watched by umq_msgfd(): the FIFO sysv/m.<gen>.p. */
 void msgfd_path(char *buf, size_t n, uint64_t gen);
 uint32_t msgfd_state(const struct qctl *q);
-void msgfd_update(struct ns *ns, struct qctl *q);
-void msgfd_gone(struct ns *ns, struct qctl *q);
+void msgfd_update(struct sq *s);
+void msgfd_gone(struct sq *s);
 
 /* Under the queue lock, after qnum, cbytes or qbytes may have changed:
  * one load and no system call unless a umq_msgfd() descriptor watches
  * and the state changed. */
-static inline void msgfd_sync(struct ns *ns, struct qctl *q)
+static inline void msgfd_sync(struct sq *s)
 {
-	if (unlikely(q->watch))
-		msgfd_update(ns, q);
+	if (unlikely(s->q->watch))
+		msgfd_update(s);
 }
 
 /* ---- sysv.c ------------------------------------------------------------ */
 
 /* msgrcv's (msgtyp, msgflg) as a store selector; *type made positive. */
 int convert_mode(long *type, int flg);
-void wake_senders(struct ns *ns, struct qctl *q);
-void wake_receivers(struct ns *ns, struct qctl *q);
+void wake_senders(struct sq *s);
+void wake_receivers(struct sq *s);
 long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	       const struct deadline *dl);
 long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,

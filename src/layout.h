@@ -7,16 +7,34 @@
  * meaning for processes that map the same files, so it must bump
  * UMQ_LAYOUT_VERSION.  Files of another version are refused (EPROTO).
  *
- * A namespace directory holds:
- *   ns           the registry: System V slots (one control block per queue
- *                id index) and the pool of waiter records.  Mode 0666:
- *                every user of the namespace writes it.
- *   limits       the namespace's limits.  Owned by the namespace owner,
- *                mode 0644: the OS lets only the owner change them.
- *   msg.<gen>    the message store of one System V queue.  Its file mode
- *                is the envelope of the queue's IPC mode (see cred.c).
- *   msg.<gen>.p  the FIFO of umq_msgfd() descriptors of that queue, made
- *                by the first call (ready.c).
+ * A namespace directory (sticky, like /tmp) holds:
+ *   limits       the namespace's limits and its layout version.  Owned by
+ *                the namespace owner, mode 0644: the OS lets only the
+ *                owner change them.  Its version decides EPROTO.
+ *   ns           hints every user may write (mode 0666): the id
+ *                allocator's cursor and counts of queues.  Nothing in it
+ *                is believed: a value out of range is reset, a count that
+ *                would refuse a creation is recounted from the directories.
+ *   sysv/        sticky, the namespace owner's.  The registry of System V
+ *                queues, one file or symlink per fact, each owned by the
+ *                user who made it, so that the OS lets no one else remove
+ *                or replace it:
+ *     i.<idx>      symlink -> "<gen>": index idx is taken by generation gen
+ *     k.<key>[~n]  symlink -> "<gen>": key (8 hex digits) names gen; ~n
+ *                  when an earlier entry is stale and not ours to remove
+ *     q.<gen>      the queue's control block (struct qfile): lock, ipc_perm,
+ *                  msqid_ds, wait lists.  Mode: the envelope of the
+ *                  queue's mode (cred.c), plus read for all (MSG_STAT_ANY)
+ *     m.<gen>      its waiter records (struct waiter, WPOOL_SIZE bytes)
+ *                  then its message store.  Mode: the envelope
+ *     m.<gen>.p    the FIFO of umq_msgfd() descriptors (ready.c)
+ *   names/, posix/  POSIX queues (posix.c): posix/<gen> holds the control
+ *                block, the waiter records and the store.
+ *
+ * A generation is a random 64-bit number, never 0: files are created with
+ * O_EXCL, so no one can make a queue's file in advance.  A file's owner is
+ * the OS's word for who created it: the creator's uid in a control block
+ * is believed only if it is the file's owner.
  *
  * Everything read from these files is untrusted: an index is checked
  * against the mapped size before use, a chain is followed for at most as
@@ -26,13 +44,18 @@
  * ---------------------------------------------------------------------
  * LOCKING AND MEMORY ORDERING
  *
- * L1. The registry lock (ns_hdr.lock) protects the id allocator and the
- *     key, state, seq and gen of every slot.  msgget, IPC_RMID and
- *     registry recovery take it.
- * L2. A queue lock (qctl.lock) protects everything else of its queue: the
+ * L1. There is no namespace-wide lock.  The registry is the directory
+ *     sysv/: an entry is made by symlink() (exclusive: of two racing
+ *     makers one wins) and removed by unlink(); a queue is LIVE from the
+ *     store of SLOT_LIVE into its control block until the store of
+ *     SLOT_REMOVED, both under its lock.  Entries are made after the
+ *     control block (idx entry, then LIVE, then key entry: the commit)
+ *     and removed after SLOT_REMOVED, so an entry that leads to a block
+ *     that is not LIVE, or that names another key or index, is stale and
+ *     means nothing.
+ * L2. A queue lock (qctl.lock) protects everything of its queue: the
  *     qctl fields, the whole message store, and the wait lists with the
- *     records linked on them.  Lock order: registry lock, then queue lock;
- *     never two queue locks.
+ *     records linked on them.  Never two queue locks.
  * L3. Both are robust process-shared locks (L11).  The thread that gets
  *     "owner died" repairs before anything else (registry: recount slots;
  *     queue: store_rebuild() and a wait-list rebuild), then marks the
@@ -85,11 +108,11 @@
  *     0 -> 1 by CAS, then 2), so a namespace touches only the records it
  *     uses; one whose claimer died mid-setup stays unused.  A record whose bit is set while "alive" is free or dead
  *     and which is on no list is reclaimed by whoever finds it.
- * L9. Slot state/seq/gen are written under both L1 and L2 when a queue is
- *     removed, so a holder of either lock sees a consistent answer to "is
- *     this my queue still".  Lock-free readers (msgget lookups do not need
- *     them; MSG_STAT_ANY-style listings may) read them with acquire loads
- *     and accept a stale answer.
+ * L9. state, seq, key and the ipc_perm are read without the lock by
+ *     lookups (msgget, MSG_STAT_ANY, listings), with acquire loads, and
+ *     a stale answer is accepted as the kernel's readers accept one from
+ *     a queue removed just after they looked; every operation on a queue
+ *     checks state again under the lock.
  * L11. A lock is the bytes of a pthread_mutex_t used by lock.c, not by
  *     glibc: __lock is the futex word (0, or the holder's thread id with
  *     FUTEX_WAITERS, or FUTEX_OWNER_DIED: the kernel's robust-futex
@@ -125,7 +148,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UMQ_LAYOUT_VERSION 4u	/* 4: locks of L11, not glibc's; readiness state; waiter states */
+#define UMQ_LAYOUT_VERSION 5u	/* 5: the registry in sysv/, a file per queue, waiters per queue */
 #define UMQ_NS_MAGIC	0x736e2d716d75ull	/* "umq-ns" */
 #define UMQ_LIM_MAGIC	0x6d696c2d716d75ull	/* "umq-lim" */
 #define UMQ_STORE_MAGIC 0x6f74732d716d75ull	/* "umq-sto" */
@@ -146,6 +169,8 @@ struct lim_file {
 	int64_t msgmax, msgmnb, msgmni;
 	int64_t msg_max, msgsize_max, msg_default, msgsize_default;
 	int64_t queues_max;
+	uint32_t removed;		/* umq_ns_remove() ran */
+	uint32_t pad;
 };
 
 /* ---- waiter records ----------------------------------------------------- */
@@ -195,6 +220,17 @@ struct waiter {
 };
 _Static_assert(sizeof(struct waiter) == 256, "waiter layout");
 
+/*
+ * Each queue's file has a pool of records at a fixed place, mapped once
+ * and never moved (glibc and the kernel find a robust mutex by address):
+ * a bitmap of the records in use (L8), then the records.  A queue has at
+ * most Q_WAITERS blocked threads at once (ENOMEM beyond); the pages of
+ * records never used are never touched, so cost no memory.
+ */
+#define Q_WAITERS	1024
+#define WPOOL_REC_OFF	4096
+#define WPOOL_SIZE	(WPOOL_REC_OFF + (size_t)Q_WAITERS * sizeof(struct waiter))
+
 /* ---- wait lists (waiter pool indices), in both kinds of queue ---------- */
 
 struct wlists {
@@ -205,7 +241,7 @@ struct wlists {
 
 /* ---- System V queue control block -------------------------------------- */
 
-enum { SLOT_FREE = 0, SLOT_CREATING = 1, SLOT_LIVE = 2 };
+enum { SLOT_FREE = 0, SLOT_CREATING = 1, SLOT_LIVE = 2, SLOT_REMOVED = 3 };
 
 struct qctl {
 	union {
@@ -242,6 +278,17 @@ _Static_assert(offsetof(struct qctl, rstate) < 192, "qctl line 2");
 _Static_assert(offsetof(struct qctl, state) == 128, "qctl line 2");
 _Static_assert(sizeof(struct qctl) == 256, "qctl layout");
 
+/* The file sysv/q.<gen>: one page. */
+#define Q_MAGIC		0x71712d716d75ull	/* "umq-qq" */
+struct qfile {
+	struct qctl q;
+	uint64_t magic;
+	uint32_t version;
+	uint32_t idx;			/* the index it was created at */
+	uint8_t pad[4096 - 256 - 16];
+};
+_Static_assert(sizeof(struct qfile) == 4096, "qfile layout");
+
 /* ---- POSIX queue control block ----------------------------------------- */
 
 /*
@@ -254,7 +301,9 @@ _Static_assert(sizeof(struct qctl) == 256, "qctl layout");
  * descriptor of it (see posix.c).
  */
 #define PQ_MAGIC	0x71702d716d75ull	/* "umq-pq" */
-#define PQ_STORE_OFF	4096
+#define PQ_CTL_SIZE	4096
+#define PQ_WPOOL_OFF	PQ_CTL_SIZE
+#define PQ_STORE_OFF	(PQ_WPOOL_OFF + WPOOL_SIZE)
 
 struct pqctl {
 	union {
@@ -291,7 +340,7 @@ struct pqctl {
 	 * description holds an OFD lock on its FIFO. */
 	char name[256];
 	};
-	uint8_t raw_[PQ_STORE_OFF];
+	uint8_t raw_[PQ_CTL_SIZE];
 	};
 };
 _Static_assert(offsetof(struct pqctl, wl) == 64, "pqctl line 1");
@@ -299,29 +348,19 @@ _Static_assert(offsetof(struct pqctl, notify_pid) == 128, "pqctl line 2");
 _Static_assert(offsetof(struct pqctl, magic) == 192, "pqctl line 3");
 #define PQ_NAME_MAX 255
 
-/* ---- the registry file "ns" -------------------------------------------- */
+/* ---- the hints file "ns" ----------------------------------------------- */
 
-struct ns_hdr {
-	uint64_t magic;
-	uint32_t version;
-	uint32_t hdr_size;		/* sizeof(struct ns_hdr) */
-	uint32_t slot_size;		/* sizeof(struct qctl) */
-	uint32_t waiter_size;		/* sizeof(struct waiter) */
-	uint32_t nslots;		/* IPCMNI */
-	uint32_t nwaiters;
-	uint64_t slots_off, wmap_off, waiters_off, file_size;
-	pthread_mutex_t lock;		/* L1 */
-	int32_t in_use;			/* queues that exist */
-	int32_t last_idx;		/* last index allocated, -1 at first */
-	uint32_t seq;			/* sequence of the allocation cycle */
-	uint32_t hi_idx;		/* 1 + highest index ever used */
-	uint64_t gen;			/* last generation handed out */
-	uint32_t removed;		/* umq_ns_remove() ran */
-	uint32_t lock_ns;		/* L11 */
-};
-
-#define NS_WAITERS	8192		/* records in the pool */
-#define NS_HDR_SPACE	4096
+/*
+ * Every user writes it, so it is never mapped (a user could shrink it
+ * under our feet) but read and written with pread/pwrite, and each value
+ * is a hint, checked before use.  int32 words at these indexes:
+ */
+enum { H_LAST_IDX, H_SEQ, H_IN_USE, H_PQ_COUNT, H_WORDS };
+/* then NS_UIDS POSIX charges by real uid: { uint32 uid, uint32 pad,
+ * uint64 bytes } at NS_CHARGE_OFF. */
+#define NS_UIDS		64
+#define NS_CHARGE_OFF	64
+#define NS_HINTS_SIZE	(NS_CHARGE_OFF + NS_UIDS * 16)
 
 /* ---- message store (one per queue) ------------------------------------- */
 
@@ -411,6 +450,5 @@ struct store_hdr {
 
 #define STORE_HDR_SIZE	192
 _Static_assert(sizeof(struct store_hdr) <= STORE_HDR_SIZE, "store header");
-_Static_assert(sizeof(struct ns_hdr) <= NS_HDR_SPACE, "ns header");
 
 #endif /* UMQ_LAYOUT_H */

@@ -76,13 +76,13 @@ void pq_complete_senders(struct pview *pv)
 	struct pqctl *c = pv->ctl;
 	uint32_t next;
 
-	for (uint32_t i = c->wl.shead, n = 0; i < NS_WAITERS &&
-	     n < NS_WAITERS; i = next, n++) {
-		struct waiter *w = ns_waiter(pv->ns, i);
+	for (uint32_t i = c->wl.shead, n = 0; i < Q_WAITERS &&
+	     n < Q_WAITERS; i = next, n++) {
+		struct waiter *w = wp_rec(&pv->wp, i);
 		next = w->next;
 		if (parked(&pv->v, w->msg, i))
 			continue;
-		wl_remove(pv->ns, &c->wl.shead, &c->wl.stail, i);
+		wl_remove(&pv->wp, &c->wl.shead, &c->wl.stail, i);
 		w->result = 0;
 		post(w, W_READY);
 	}
@@ -134,9 +134,9 @@ static long wait_on(struct pview *pv, struct waiter *w, uint32_t me,
 		w->prio = sched_prio();
 		w->order = wl->order++;
 		if (recv)
-			wl_insert_prio(pv->ns, &wl->rhead, &wl->rtail, me);
+			wl_insert_prio(&pv->wp, &wl->rhead, &wl->rtail, me);
 		else
-			wl_insert_prio(pv->ns, &wl->shead, &wl->stail, me);
+			wl_insert_prio(&pv->wp, &wl->shead, &wl->stail, me);
 	}
 	pq_unlock(pv);
 	r = futex_sleep(&w->futex, W_WAITING, SLEEP_POSIX, dl);
@@ -155,19 +155,20 @@ static void leave_list(struct pview *pv, struct waiter *w, uint32_t me,
 				__ATOMIC_ACQUIRE) == W_WAITING))
 		return;
 	if (recv)
-		wl_remove(pv->ns, &wl->rhead, &wl->rtail, me);
+		wl_remove(&pv->wp, &wl->rhead, &wl->rtail, me);
 	else
-		wl_remove(pv->ns, &wl->shead, &wl->stail, me);
+		wl_remove(&pv->wp, &wl->shead, &wl->stail, me);
 }
 
 /* The first live waiter of a list, unlinked; NIL if none. */
-static uint32_t first_waiter(struct ns *ns, uint32_t *head, uint32_t *tail)
+static uint32_t first_waiter(struct wpool *wp, uint32_t *head,
+			     uint32_t *tail)
 {
-	while (*head < NS_WAITERS) {
+	while (*head < Q_WAITERS) {
 		uint32_t i = *head;
-		if (waiter_reap(ns, head, tail, i))
+		if (waiter_reap(wp, head, tail, i))
 			continue;
-		wl_remove(ns, head, tail, i);
+		wl_remove(wp, head, tail, i);
 		return i;
 	}
 	return NIL;
@@ -212,7 +213,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		if (!w) {
 			/* Park the message in the store, so that a receive
 			 * can insert it on our behalf (pipelined receive). */
-			w = waiter_take(pv->ns, WK_SEND, &me, &r);
+			w = waiter_take(&pv->wp, WK_SEND, &me, &r);
 			if (!w)
 				break;
 			r = store_put(pv->ns, &pv->v, -(int64_t)prio, p, len,
@@ -250,10 +251,10 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		if (r)
 			goto out;
 	}
-	r_i = first_waiter(pv->ns, &c->wl.rhead, &c->wl.rtail);
+	r_i = first_waiter(&pv->wp, &c->wl.rhead, &c->wl.rtail);
 	if (r_i != NIL) {
 		/* Pipelined send: no queueing, no notification (B8). */
-		struct waiter *rw = ns_waiter(pv->ns, r_i);
+		struct waiter *rw = wp_rec(&pv->wp, r_i);
 		post_arm(rw);	/* from here, our death wakes it (L6) */
 		store_inflight(&pv->v, head, r_i);
 		FAULT(FP_HANDOFF);
@@ -272,7 +273,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	head = NIL;
 out:
 	if (w)
-		waiter_free(pv->ns, me);
+		waiter_free(&pv->wp, me);
 	mqd_sync(pv, fd);
 	pq_unlock(pv);
 	if (nt.signo)
@@ -350,13 +351,13 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			r = copy_msg(&pv->v, (uint32_t)h, p, len, prio);
 			/* Room for a blocked sender: from here our death
 			 * must wake one (L6). */
-			wl_arm(pv->ns, &c->wl, false);
+			wl_arm(&pv->wp, &c->wl, false);
 			store_take(&pv->v, (uint32_t)h);
 			FAULT(FP_RECV_TAKE);
 			if (unlikely(c->qsize < n ||
 				     (c->curmsgs == 1 && c->qsize != n))) {
 				pq_mend(pv);
-				wl_arm(pv->ns, &c->wl, false);
+				wl_arm(&pv->wp, &c->wl, false);
 			} else {
 				c->curmsgs--;
 				c->qsize -= n;
@@ -364,14 +365,14 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			c->events++;
 			/* Pipelined receive: the first blocked sender's
 			 * message takes the freed place (B9). */
-			s_i = first_waiter(pv->ns, &c->wl.shead, &c->wl.stail);
+			s_i = first_waiter(&pv->wp, &c->wl.shead, &c->wl.stail);
 			while (s_i != NIL &&
-			       !parked(&pv->v, ns_waiter(pv->ns, s_i)->msg, s_i))
+			       !parked(&pv->v, wp_rec(&pv->wp, s_i)->msg, s_i))
 				/* garbage: not a parked message of its own */
-				s_i = first_waiter(pv->ns, &c->wl.shead,
+				s_i = first_waiter(&pv->wp, &c->wl.shead,
 						   &c->wl.stail);
 			if (s_i != NIL) {
-				struct waiter *sw = ns_waiter(pv->ns, s_i);
+				struct waiter *sw = wp_rec(&pv->wp, s_i);
 				post_arm(sw);	/* L6 */
 				store_link(&pv->v, sw->msg);
 				c->curmsgs++;
@@ -389,7 +390,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 		if (!w && spin_first(pv, &spun))
 			continue;
 		if (!w) {
-			w = waiter_take(pv->ns, WK_RECV, &me, &r);
+			w = waiter_take(&pv->wp, WK_RECV, &me, &r);
 			if (!w)
 				goto out;
 			w->maxsize = len;
@@ -414,7 +415,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 out:
 	if (w) {
 		leave_list(pv, w, me, true, 0, true);
-		waiter_free(pv->ns, me);
+		waiter_free(&pv->wp, me);
 	}
 	mqd_sync(pv, fd);
 	pq_unlock(pv);

@@ -47,12 +47,28 @@ static int copy_ds(struct msqid_ds *buf, const struct msqid_ds *ds)
 	return 0;
 }
 
+struct totals {
+	int n, max_idx;
+	uint64_t msgs, bytes;
+};
+
+static int add_up(struct sq *s, void *ctx)
+{
+	struct totals *t = ctx;
+
+	if ((int)s->idx > t->max_idx)
+		t->max_idx = (int)s->idx;
+	t->n++;
+	t->msgs += __atomic_load_n(&s->q->qnum, __ATOMIC_RELAXED);
+	t->bytes += __atomic_load_n(&s->q->cbytes, __ATOMIC_RELAXED);
+	return 0;
+}
+
 static long info(struct ns *ns, int cmd, struct msqid_ds *buf)
 {
 	struct msginfo mi = { 0 };
 	struct umq_limits lim;
-	uint64_t msgs = 0, bytes = 0;
-	int max_idx = 0, n = 0;
+	struct totals t = { 0 };
 
 	ns_limits(ns, &lim);
 	mi.msgmax = (int)lim.msgmax;
@@ -60,77 +76,79 @@ static long info(struct ns *ns, int cmd, struct msqid_ds *buf)
 	mi.msgmni = (int)lim.msgmni;
 	mi.msgssz = MSGSSZ;
 	mi.msgseg = MSGSEG;
-	reg_lock(ns);
-	for (uint32_t i = 0; i < ns->hdr->hi_idx && i < IPCMNI; i++) {
-		struct qctl *q = ns_slot(ns, i);
-		if (q->state != SLOT_LIVE)
-			continue;
-		max_idx = (int)i;
-		n++;
-		msgs += __atomic_load_n(&q->qnum, __ATOMIC_RELAXED);
-		bytes += __atomic_load_n(&q->cbytes, __ATOMIC_RELAXED);
-	}
+	reg_each(ns, add_up, &t);
 	if (cmd == MSG_INFO) {
-		mi.msgpool = n;
-		mi.msgmap = msgs > INT_MAX ? INT_MAX : (int)msgs;
-		mi.msgtql = bytes > INT_MAX ? INT_MAX : (int)bytes;
+		mi.msgpool = t.n;
+		mi.msgmap = t.msgs > INT_MAX ? INT_MAX : (int)t.msgs;
+		mi.msgtql = t.bytes > INT_MAX ? INT_MAX : (int)t.bytes;
 	} else {
 		mi.msgpool = MSGPOOL;
 		mi.msgmap = MSGMAP;
 		mi.msgtql = MSGTQL;
 	}
-	reg_unlock(ns);
 	if (bad_uptr(buf))
 		return -EFAULT;
 	memcpy(buf, &mi, sizeof(mi));
-	return max_idx;
+	return t.max_idx;
 }
 
+/*
+ * IPC_STAT needs read permission and the id's sequence; MSG_STAT(_ANY)
+ * take an index, whatever the sequence, and MSG_STAT_ANY no permission:
+ * the control block is readable by all (layout.h).  Those who may write
+ * it read it under the lock; the others, as it is (L9).
+ */
 static long stat_q(struct ns *ns, int id, int cmd, struct msqid_ds *buf)
 {
 	struct msqid_ds ds;
-	struct qctl *q;
-	uint32_t idx = (uint32_t)id & (IPCMNI - 1);
-	long r;
+	struct sq *s;
+	long r = sq_get(ns, (uint32_t)id & (IPCMNI - 1), &s);
 
-	if (cmd == IPC_STAT) {
-		r = q_lock_id(ns, id, &q);
-		if (r < 0)
-			return r;
-	} else {
-		/* MSG_STAT(_ANY): an index, whatever the sequence. */
-		q = ns_slot(ns, idx);
-		if (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != SLOT_LIVE)
-			return -EINVAL;
-		r = q_lock_id(ns, reg_id(q, idx), &q);
-		if (r < 0)
-			return r == -EINVAL ? -EIDRM : r;
+	if (r)
+		return r == -ENOMEM ? r : -EINVAL;
+	if (cmd == IPC_STAT && s->q->seq != (uint32_t)id >> IPCMNI_SHIFT) {
+		sq_put(s);
+		return -EINVAL;
 	}
-	r = cmd == MSG_STAT_ANY ? 0 : ipc_perms(q, S_IRUSR | S_IRGRP | S_IROTH);
-	if (!r) {
-		fill_ds(q, &ds);
-		r = cmd == IPC_STAT ? 0 : reg_id(q, idx);
+	r = cmd == MSG_STAT_ANY ? 0 : ipc_perms(s->q, S_IRUSR | S_IRGRP |
+						 S_IROTH);
+	if (!r && s->rw) {
+		q_lock(s);
+		r = sq_live(s) ? 0 : -EIDRM;
+		if (!r)
+			fill_ds(s->q, &ds);
+		q_unlock(s);
+	} else if (!r) {
+		fill_ds(s->q, &ds);
 	}
-	q_unlock(q);
+	if (!r)
+		r = cmd == IPC_STAT ? 0 : reg_id(s);
+	sq_put(s);
 	if (r < 0)
 		return r;
 	return copy_ds(buf, &ds) ?: r;
 }
 
-/* Keep the OS envelope of the store file in step (cred.c).  Only the
- * file's owner or CAP_FOWNER may; otherwise the envelope stays. */
-static void update_envelope(struct ns *ns, const struct qctl *q)
+/* Keep the OS envelope of the files in step (cred.c).  Only the files'
+ * owner or CAP_FOWNER may; otherwise the envelope stays (DESIGN §6). */
+static void update_envelope(struct sq *s)
 {
-	char name[32];
+	unsigned env = envelope_mode(s->q);
+	char name[48];
 
-	store_path(name, sizeof(name), q->gen);
-	fchmodat(ns->dirfd, name, envelope_mode(q), 0);
+	store_path(name, sizeof(name), s->gen);
+	fchmodat(s->ns->dirfd, name, env, 0);
+	ctl_path(name, sizeof(name), s->gen);
+	fchmodat(s->ns->dirfd, name, env | 0444, 0);
+	msgfd_path(name, sizeof(name), s->gen);
+	fchmodat(s->ns->dirfd, name, env, 0);
 }
 
 static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 {
 	struct umq_limits lim;
 	struct qctl *q;
+	struct sq *s;
 	uint32_t mode;
 	uid_t uid;
 	gid_t gid;
@@ -144,9 +162,10 @@ static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 	uid = buf->msg_perm.uid;
 	gid = buf->msg_perm.gid;
 	mode = buf->msg_perm.mode;
-	r = q_lock_id(ns, id, &q);
+	r = q_lock_id(ns, id, &s);
 	if (r < 0)
-		return r;
+		return r == -EACCES ? -EPERM : r;
+	q = s->q;
 	ns_limits(ns, &lim);
 	r = ipc_owner(q);
 	if (!r && (unsigned)qbytes > (unsigned)lim.msgmnb &&
@@ -155,37 +174,37 @@ static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 	if (!r && (uid == (uid_t)-1 || gid == (gid_t)-1))
 		r = -EINVAL;
 	if (!r) {
-		wl_arm(ns, &q->wl, true);	/* LOCKING L6 */
+		wl_arm(&s->wp, &q->wl, true);	/* LOCKING L6 */
 		q->qbytes = (uint64_t)(int64_t)qbytes;
 		q->uid = uid;
 		q->gid = gid;
 		q->mode = (q->mode & ~0777u) | (mode & 0777);
 		q->ctime = proc_now();
 		q->events++;
-		wake_receivers(ns, q);
-		wake_senders(ns, q);
+		wake_receivers(s);
+		wake_senders(s);
 		pend_clear();
-		update_envelope(ns, q);
-		msgfd_sync(ns, q);	/* room follows qbytes */
+		update_envelope(s);
+		msgfd_sync(s);	/* room follows qbytes */
 	}
-	q_unlock(q);
+	q_done(s);
 	return r;
 }
 
 static long rmid(struct ns *ns, int id)
 {
-	struct qctl *q;
-	long r;
+	struct sq *s;
+	long r = q_lock_id(ns, id, &s);
 
-	reg_lock(ns);
-	r = q_lock_id(ns, id, &q);
-	if (r >= 0) {
-		r = ipc_owner(q);
-		if (!r)
-			reg_remove(ns, q);
-		q_unlock(q);
-	}
-	reg_unlock(ns);
+	if (r < 0)
+		return r == -EACCES ? -EPERM : r;
+	r = ipc_owner(s->q);
+	if (!r)
+		reg_remove(s);
+	q_unlock(s);
+	if (!r)
+		reg_unlink(s);
+	sq_put(s);
 	return r;
 }
 

@@ -5,7 +5,7 @@
  * one-byte message would fit, the readiness of POSIX descriptors
  * (ready.c) given to a queue the kernel offers no descriptor for.
  *
- * It is a read-write descriptor of the FIFO msg.<gen>.p, made by the
+ * It is a read-write descriptor of the FIFO sysv/m.<gen>.p, made by the
  * first call, holding a read lock that says it is open.  The queue's
  * control block says a descriptor may be watching (watch); only then do
  * msgsnd, msgrcv and IPC_SET update the FIFO, at a change of state, and
@@ -28,7 +28,7 @@ static int open_fifo(struct ns *ns, const struct qctl *q)
 		.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_len = 1,
 	};
 	struct stat st;
-	char path[40];
+	char path[48];
 	int fd, e;
 
 	msgfd_path(path, sizeof(path), q->gen);
@@ -57,17 +57,19 @@ static int open_fifo(struct ns *ns, const struct qctl *q)
 static int do_msgfd(int id)
 {
 	struct qctl *q;
+	struct sq *s;
 	struct ns *ns;
-	int fd, idx, r;
+	int fd, r;
 
 	if (id < 0)
 		return -EINVAL;
 	r = ns_get(&ns);
 	if (r)
 		return ns_errno(r, NSE_ID);
-	idx = q_lock_id(ns, id, &q);
-	if (idx < 0)
-		return idx;
+	r = q_lock_id(ns, id, &s);
+	if (r < 0)
+		return r;
+	q = s->q;
 	r = ipc_perms(q, S_IRUGO);
 	fd = r ? r : open_fifo(ns, q);
 	if (fd >= 0) {
@@ -75,7 +77,7 @@ static int do_msgfd(int id)
 		ready_reset(fd, &q->rstate, msgfd_state(q));
 		q->watch = 1;
 	}
-	q_unlock(q);
+	q_done(s);
 	return fd;
 }
 

@@ -187,11 +187,11 @@ static struct waiter *reg_record(struct pview *pv)
 
 	if (!c->notify_pid)
 		return NULL;
-	if (c->notify_rec < NS_WAITERS) {
-		w = ns_waiter(pv->ns, c->notify_rec);
+	if (c->notify_rec < Q_WAITERS) {
+		w = wp_rec(&pv->wp, c->notify_rec);
 		if (w->kind == WK_NOTIFY && w->gen == pv->gen &&
 		    __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_WAITING &&
-		    waiter_alive(pv->ns, c->notify_rec))
+		    waiter_alive(&pv->wp, c->notify_rec))
 			return w;
 	}
 	c->notify_pid = 0;	/* its owner is gone */
@@ -366,16 +366,16 @@ static void deliver(struct helper *h, struct waiter *w)
 static void *helper_main(void *arg)
 {
 	struct helper *h = arg;
-	struct ns *ns = h->pv->ns;
+	struct wpool *wp = &h->pv->wp;
 	struct waiter *w;
 	uint32_t rec;
 
-	h->err = waiter_alloc(ns, &rec);
+	h->err = waiter_alloc(wp, &rec);
 	if (h->err) {
 		sem_post(&h->ready);
 		return NULL;	/* the registering thread frees h */
 	}
-	w = ns_waiter(ns, rec);
+	w = wp_rec(wp, rec);
 	w->kind = WK_NOTIFY;
 	w->slot = NIL;
 	w->gen = h->pv->gen;
@@ -388,7 +388,7 @@ static void *helper_main(void *arg)
 	if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY)
 		deliver(h, w);
 	note_unlock(h->pv, h);
-	waiter_free(ns, rec);
+	waiter_free(wp, rec);
 	if (h->has_attr)
 		pthread_attr_destroy(&h->attr);
 	pview_unref(h->pv);

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ns.c - a namespace is a directory.  This file finds or creates it, maps
- * its registry ("ns") and reads its limits ("limits"); see layout.h for
- * what each file holds and who may write it.
+ * ns.c - a namespace is a directory.  This file finds or creates it,
+ * reads its limits ("limits") and keeps its hints ("ns"); see layout.h
+ * for what each file holds and who may write it.
  *
  * Files are published atomically: they are built under a temporary name
  * and link()ed into place, so a process sees either no file or a complete
  * one, and of two racing creators exactly one wins.
  */
 #include <fcntl.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -184,57 +186,95 @@ out:
 	return r;
 }
 
-static size_t ns_file_size(void)
+static int hints_fill(void *p, size_t size, const void *arg)
 {
-	return NS_HDR_SPACE + (size_t)IPCMNI * sizeof(struct qctl) +
-	       NS_WAITERS / 8 + (size_t)NS_WAITERS * sizeof(struct waiter);
+	int32_t *w = p;
+
+	w[H_LAST_IDX] = -1;
+	return 0;
 }
 
-static int ns_fill(void *p, size_t size, const void *arg)
-{
-	struct ns_hdr *h = p;
+/* ---- hints: pread/pwrite, never mapped (layout.h) ---------------------- */
 
-	h->magic = UMQ_NS_MAGIC;
-	h->version = UMQ_LAYOUT_VERSION;
-	h->hdr_size = sizeof(*h);
-	h->slot_size = sizeof(struct qctl);
-	h->waiter_size = sizeof(struct waiter);
-	h->nslots = IPCMNI;
-	h->nwaiters = NS_WAITERS;
-	h->slots_off = NS_HDR_SPACE;
-	h->wmap_off = h->slots_off + (uint64_t)IPCMNI * sizeof(struct qctl);
-	h->waiters_off = h->wmap_off + NS_WAITERS / 8;
-	h->file_size = size;
-	h->last_idx = -1;
-	if (lock_init(&h->lock))
-		return -ENOMEM;
-	h->lock_ns = holder_ident();
-	/* Slot locks and waiter records are set up when first used
-	 * (registry.c, wait.c): a namespace touches memory only for the
-	 * queues and waiters it has. */
-	return 0;
+int32_t hint_get(struct ns *ns, int which)
+{
+	int32_t v;
+
+	if (pread(ns->hintfd, &v, sizeof(v), (off_t)which * 4) != sizeof(v))
+		return which == H_LAST_IDX ? -1 : 0;
+	return v;
+}
+
+void hint_set(struct ns *ns, int which, int32_t v)
+{
+	(void)!pwrite(ns->hintfd, &v, sizeof(v), (off_t)which * 4);
+}
+
+/* Not atomic between processes: two at once may lose one change, which
+ * a hint may. */
+int32_t hint_add(struct ns *ns, int which, int32_t delta)
+{
+	int32_t v = hint_get(ns, which) + delta;
+
+	hint_set(ns, which, v);
+	return v;
+}
+
+uint64_t hint_charge(struct ns *ns, uid_t uid, int64_t delta)
+{
+	struct { uint32_t uid, pad; uint64_t bytes; } e[NS_UIDS];
+	ssize_t n = pread(ns->hintfd, e, sizeof(e), NS_CHARGE_OFF);
+	int at = -1, free_at = -1;
+
+	if (n != (ssize_t)sizeof(e))
+		return 0;
+	for (int i = 0; i < NS_UIDS && at < 0; i++) {
+		if (e[i].uid == uid && e[i].bytes)
+			at = i;
+		else if (!e[i].bytes && free_at < 0)
+			free_at = i;
+	}
+	if (at < 0 && (delta <= 0 || free_at < 0))
+		return 0;	/* nothing to release, or no room: unknown */
+	if (at < 0) {
+		at = free_at;
+		e[at].uid = uid;
+		e[at].bytes = 0;
+	}
+	e[at].bytes = delta < 0 && (uint64_t)-delta > e[at].bytes ? 0 :
+		      e[at].bytes + (uint64_t)delta;
+	(void)!pwrite(ns->hintfd, &e[at], sizeof(e[at]),
+		      NS_CHARGE_OFF + (off_t)at * (off_t)sizeof(e[at]));
+	return e[at].bytes;
+}
+
+uint64_t ns_new_gen(void)
+{
+	uint64_t g = 0;
+
+	/* 63 bits: a generation travels as a positive int64_t. */
+	while (!(g & INT64_MAX))
+		if (getrandom(&g, sizeof(g), 0) != sizeof(g))
+			g = 0;
+	return g & INT64_MAX;
+}
+
+void ns_mark_removed(struct ns *ns)
+{
+	uint32_t one = 1;
+	int fd = fd_open(ns->dirfd, "limits", O_WRONLY | O_NONBLOCK |
+			 O_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	(void)!pwrite(fd, &one, sizeof(one),
+		      offsetof(struct lim_file, removed));
+	close(fd);
 }
 
 static int lim_fill_cb(void *p, size_t size, const void *arg)
 {
 	lim_fill(p, arg);
-	return 0;
-}
-
-static int ns_validate(const struct ns_hdr *h, size_t size)
-{
-	if (size < sizeof(*h) || h->magic != UMQ_NS_MAGIC)
-		return -EUCLEAN;
-	if (h->version != UMQ_LAYOUT_VERSION)
-		return -EPROTO;
-	if (h->hdr_size != sizeof(*h) || h->slot_size != sizeof(struct qctl) ||
-	    h->waiter_size != sizeof(struct waiter) || h->nslots != IPCMNI ||
-	    h->nwaiters != NS_WAITERS || h->slots_off != NS_HDR_SPACE ||
-	    h->wmap_off != h->slots_off + (uint64_t)IPCMNI *
-				sizeof(struct qctl) ||
-	    h->waiters_off != h->wmap_off + NS_WAITERS / 8 ||
-	    h->file_size != size || size != ns_file_size())
-		return -EUCLEAN;
 	return 0;
 }
 
@@ -303,13 +343,14 @@ static int open_limits(struct ns *ns)
 	return 0;
 }
 
-/* The POSIX directories, made with the namespace: the owner of a sticky
- * directory may unlink anything in it, so it must be the namespace's. */
+/* The registries' directories, made with the namespace: the owner of a
+ * sticky directory may unlink anything in it, so it must be the
+ * namespace's. */
 static int ensure_dirs(int dirfd)
 {
-	static const char *dirs[] = { "names", "posix" };
+	static const char *dirs[] = { "names", "posix", "sysv" };
 
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		if (!mkdirat(dirfd, dirs[i], 01777))
 			fchmodat(dirfd, dirs[i], 01777, 0);
 		else if (errno != EEXIST)
@@ -323,6 +364,7 @@ static void unbuild(int parent, const char *tmp, int dfd)
 	unlinkat(dfd, "limits", 0);
 	unlinkat(dfd, "names", AT_REMOVEDIR);
 	unlinkat(dfd, "posix", AT_REMOVEDIR);
+	unlinkat(dfd, "sysv", AT_REMOVEDIR);
 	unlinkat(parent, tmp, AT_REMOVEDIR);
 }
 
@@ -370,7 +412,7 @@ static int ns_create(const char *dir)
 	dfd = fd_open(pfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	r = dfd < 0 ? -errno : ensure_dirs(dfd);
 	if (!r)
-		r = publish(dfd, "ns", 0666, ns_file_size(), ns_fill, NULL);
+		r = publish(dfd, "ns", 0666, NS_HINTS_SIZE, hints_fill, NULL);
 	if (!r) {
 		host_limits(&l);
 		r = publish(dfd, "limits", 0644, sizeof(struct lim_file),
@@ -399,7 +441,6 @@ int ns_open(const char *dir, struct ns **out)
 	const char *why = "cannot open the directory";
 	struct ns *ns;
 	struct stat st;
-	void *p;
 	int r, fd;
 
 	if (strlen(dir) >= PATH_MAX) {
@@ -414,7 +455,7 @@ int ns_open(const char *dir, struct ns **out)
 	ns = calloc(1, sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
-	ns->dirfd = -1;
+	ns->dirfd = ns->sysvfd = ns->hintfd = -1;
 	if (!realpath(dir, ns->dir))
 		strcpy(ns->dir, dir);
 	/* Kept for the process's life: out of the program's numbers. */
@@ -426,60 +467,75 @@ int ns_open(const char *dir, struct ns **out)
 		goto fail;
 	}
 	fd_keep(fd, &ns->dirfd);
-	why = "cannot make names/ and posix/ in it";
+	why = "cannot make names/, posix/ and sysv/ in it";
 	ns->owner = st.st_uid;
 	/* A directory made otherwise than by ns_create() is completed by
 	 * its owner only: the owner of a sticky directory may unlink
-	 * anything in it.  Others cannot create POSIX queues there until
-	 * the owner has come. */
+	 * anything in it.  Others cannot create queues there until the
+	 * owner has come. */
 	if (geteuid() == ns->owner) {
 		r = ensure_dirs(ns->dirfd);
 		if (r)
 			goto fail;
 	}
-	why = "cannot open or create its registry, ns";
-	r = map_file(ns->dirfd, "ns", O_RDWR, &p, &ns->size);
-	if (r == -ENOENT) {
-		r = publish(ns->dirfd, "ns", 0666, ns_file_size(), ns_fill,
-			    NULL);
-		if (r && r != -EEXIST)
-			goto fail;
-		r = map_file(ns->dirfd, "ns", O_RDWR, &p, &ns->size);
-	}
+	host_limits(&host);
+	why = "cannot read its limits file";
+	r = open_limits(ns);
 	if (r)
 		goto fail;
-	ns->hdr = p;
-	host_limits(&host);
-	why = "its registry, ns, is damaged or of another version";
-	r = ns_validate(ns->hdr, ns->size);
-	if (!r) {
-		why = "cannot read its limits file";
-		r = open_limits(ns);
+	why = "cannot open sysv/";
+	fd = fd_open(ns->dirfd, "sysv", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		     O_CLOEXEC, 0);
+	if (fd < 0) {
+		r = errno == ENOENT ? -EACCES : -errno;
+		goto fail;
 	}
-	ns->views = calloc(IPCMNI, sizeof(*ns->views));
-	if (!r && !ns->views)
+	fd_keep(fd, &ns->sysvfd);
+	/* The hints: anyone's to write; missing, anyone makes them. */
+	fd = fd_open(ns->dirfd, "ns", O_RDWR | O_NOFOLLOW | O_NONBLOCK |
+		     O_CLOEXEC, 0);
+	if (fd < 0 && errno == ENOENT) {
+		publish(ns->dirfd, "ns", 0666, NS_HINTS_SIZE, hints_fill,
+			NULL);
+		fd = fd_open(ns->dirfd, "ns", O_RDWR | O_NOFOLLOW |
+			     O_NONBLOCK | O_CLOEXEC, 0);
+	}
+	if (fd >= 0 && (fstat(fd, &st) || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;	/* not a file: no hints, no harm */
+	}
+	if (fd >= 0)
+		fd_keep(fd, &ns->hintfd);
+	ns->sq = calloc(IPCMNI, sizeof(*ns->sq));
+	if (!ns->sq) {
 		r = -ENOMEM;
-	if (r) {
-		munmap(p, ns->size);
 		goto fail;
 	}
 	*out = ns;
 	return 0;
 fail:
 	ns_debug(dir, "%s: %s", why, strerror(-r));
+	if (ns->lim)
+		munmap((void *)ns->lim, sizeof(*ns->lim));
+	fd_release(&ns->hintfd);
+	fd_release(&ns->sysvfd);
 	fd_release(&ns->dirfd);
-	free(ns->views);
+	free(ns->sq);
 	free(ns);
 	return r;
 }
 
+/* Only for a namespace nobody else in the process uses: its queues'
+ * mappings go with it. */
 void ns_close(struct ns *ns)
 {
-	munmap(ns->hdr, ns->size);
+	sq_forget_all(ns);
 	if (ns->lim)
 		munmap((void *)ns->lim, sizeof(*ns->lim));
+	fd_release(&ns->hintfd);
+	fd_release(&ns->sysvfd);
 	fd_release(&ns->dirfd);
-	free(ns->views);
+	free(ns->sq);
 	free(ns);
 }
 
@@ -526,13 +582,14 @@ int ns_get(struct ns **out)
 	struct ns *ns = atomic_load_explicit(&cur, memory_order_acquire);
 	int r = 0;
 
-	if (likely(ns && !__atomic_load_n(&ns->hdr->removed, __ATOMIC_RELAXED))) {
+	if (likely(ns && !(ns->lim && __atomic_load_n(&ns->lim->removed,
+							__ATOMIC_RELAXED)))) {
 		*out = ns;
 		return 0;
 	}
 	pthread_mutex_lock(&cur_mu);
 	ns = atomic_load_explicit(&cur, memory_order_relaxed);
-	if (!ns || ns->hdr->removed) {
+	if (!ns || (ns->lim && ns->lim->removed)) {
 		/* First use, or umq_ns_remove() took ours: start afresh. */
 		r = ns_open(ns ? ns->dir : default_dir(), &ns);
 		if (!r)

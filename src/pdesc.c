@@ -87,7 +87,7 @@ int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 	}
 	/* Mapped beyond the file's end, the block would be SIGBUS. */
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    st.st_size < PQ_STORE_OFF + STORE_HDR_SIZE) {
+	    st.st_size < (off_t)(PQ_STORE_OFF + STORE_HDR_SIZE)) {
 		r = -EUCLEAN;
 		pv = NULL;
 		goto out;
@@ -113,6 +113,7 @@ int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 	else if (pv->ctl->version != UMQ_LAYOUT_VERSION)
 		r = -EPROTO;
 	if (!r) {
+		wpool_at(&pv->wp, (char *)pv->ctl + PQ_WPOOL_OFF);
 		pq_path(pv->v.path, sizeof(pv->v.path), gen, PQ_DATA);
 		r = qview_map(&pv->v, fd, PQ_STORE_OFF, gen);
 	}

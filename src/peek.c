@@ -75,10 +75,10 @@ static long do_msgpeek(int id, long type, int flg, size_t index,
 		       struct umq_peek_msg *msgs, size_t n)
 {
 	struct peek p = { .msgs = msgs, .n = n, .index = index };
-	struct qctl *q;
+	struct sq *s;
 	struct ns *ns;
 	long r;
-	int idx, mode;
+	int mode;
 
 	if (id < 0 || (flg & ~MSG_EXCEPT))
 		return -EINVAL;
@@ -89,23 +89,24 @@ static long do_msgpeek(int id, long type, int flg, size_t index,
 	r = ns_get(&ns);
 	if (r)
 		return ns_errno((int)r, NSE_ID);
-	idx = q_lock_id(ns, id, &q);
-	if (idx < 0)
-		return idx;
-	r = ipc_perms(q, S_IRUGO);
+	r = q_lock_id(ns, id, &s);
+	if (r < 0)
+		return r;
+	p.v = &s->v;
+	r = ipc_perms(s->q, S_IRUGO);
 	if (!r)
-		r = qview_sync(ns, (uint32_t)idx, q, &p.v);
+		r = sq_store(s);
 	if (r == -EUCLEAN)
-		r = q_mend_store(ns, (uint32_t)idx, q, &p.v);
+		r = q_mend_store(s);
 	if (!r) {
 		r = scan(&p, mode, type);
 		if (r == -EUCLEAN) {
-			r = q_mend_store(ns, (uint32_t)idx, q, &p.v);
+			r = q_mend_store(s);
 			if (!r)
 				r = scan(&p, mode, type);
 		}
 	}
-	q_unlock(q);
+	q_done(s);
 	return r;
 }
 

@@ -103,7 +103,7 @@ int pq_mend(struct pview *pv)
 	int r = qview_follow(pv->ns, &pv->v);
 
 	if (!r)
-		r = store_rebuild(&pv->v, keep_inflight, pv->ns, &qnum,
+		r = store_rebuild(&pv->v, keep_inflight, &pv->wp, &qnum,
 				  &qsize);
 	if (r)
 		return r == -ENOMEM ? r : -EUCLEAN;
@@ -121,7 +121,7 @@ void pq_lock(struct pview *pv)
 
 	if (likely(lock_take(&c->lock, &c->lock_ns) == 0))
 		return;
-	waiters_rebuild(pv->ns, NIL, pv->gen, &c->wl);
+	waiters_rebuild(&pv->wp, pv->gen, &c->wl);
 	if (pq_mend(pv) == 0) {
 		pq_complete_senders(pv);
 		lock_mend(&c->lock);
@@ -209,8 +209,11 @@ static int list_posix(struct ns *ns, uint64_t **gens, size_t *n)
 
 /*
  * Destroy unlinked queues nobody holds any more, then count the queues
- * and this user's charge.  Caller holds the registry lock (so no queue is
- * half created).  0, or -errno when posix/ cannot be read.
+ * and this user's charge: all of posix/ (only < 0), which is for when the
+ * hints would refuse a creation, or one queue.  A queue being created
+ * has no name yet and is not collected: it is not in posix/ under its
+ * final name until it is complete (see create()).  0, or -errno when
+ * posix/ cannot be read.
  */
 static int gc_and_count(struct ns *ns, int64_t only, long *count,
 			uint64_t *usage, uid_t ruid)
@@ -249,7 +252,13 @@ static int gc_and_count(struct ns *ns, int64_t only, long *count,
 		if (lookup(ns, c.name) != (int64_t)gen &&
 		    !fifo_held(ns->dirfd, fifo)) {
 			unlinkat(ns->dirfd, fifo, 0);
-			unlinkat(ns->dirfd, data, 0);
+			/* Whoever removes the file gives back its count and
+			 * charge: one remover only. */
+			if (!unlinkat(ns->dirfd, data, 0)) {
+				hint_add(ns, H_PQ_COUNT, -1);
+				hint_charge(ns, c.charge_uid,
+					    -(int64_t)c.charge);
+			}
 			pq_path(data, sizeof(data), gen, PQ_NOTE);
 			unlinkat(ns->dirfd, data, 0);
 			continue;
@@ -341,10 +350,27 @@ static int create_errno(struct ns *ns, int e)
 	return e == EROFS ? -EROFS : -ENOMEM;
 }
 
-/* Create queue `name` (B4 step 6).  Returns its generation. */
-static int64_t create(struct ns *ns, const char *name, mode_t mode,
-		      const struct mq_attr *attr)
+static int check_attr(const struct umq_limits *lim, int64_t maxmsg,
+		      int64_t msgsize)
 {
+	if (maxmsg <= 0 || msgsize <= 0)
+		return -EINVAL;
+	if (cap_has(CAP_SYS_RESOURCE) ?
+	    (maxmsg > HARD_MSGMAX || msgsize > HARD_MSGSIZEMAX) :
+	    (maxmsg > lim->msg_max || msgsize > lim->msgsize_max))
+		return -EINVAL;
+	return 0;
+}
+
+/* Create queue `name` (B4 step 6).  Returns its generation, and in
+ * *guard a descriptor holding its FIFO, for the caller to close once its
+ * own descriptor holds it (or -1). */
+static int64_t create(struct ns *ns, const char *name, mode_t mode,
+		      const struct mq_attr *attr, int *guard)
+{
+	struct flock lk = {
+		.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_len = 1,
+	};
 	struct umq_limits lim;
 	struct rlimit rl;
 	struct stat st;
@@ -355,11 +381,6 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	int fd, tries = 0;
 
 	ns_limits(ns, &lim);
-	r = gc_and_count(ns, -1, &count, &usage, getuid());
-	if (r)
-		return create_errno(ns, (int)-r);
-	if (count >= lim.queues_max && !cap_has(CAP_SYS_RESOURCE))
-		return -ENOSPC;
 	if (attr) {
 		maxmsg = attr->mq_maxmsg;
 		msgsize = attr->mq_msgsize;
@@ -369,28 +390,69 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 		msgsize = lim.msgsize_max < lim.msgsize_default ?
 			  lim.msgsize_max : lim.msgsize_default;
 	}
-	if (maxmsg <= 0 || msgsize <= 0)
-		return -EINVAL;
-	if (cap_has(CAP_SYS_RESOURCE) ?
-	    (maxmsg > HARD_MSGMAX || msgsize > HARD_MSGSIZEMAX) :
-	    (maxmsg > lim.msg_max || msgsize > lim.msgsize_max))
-		return -EINVAL;
+	/* The hints say how many queues there are and what this user has
+	 * charged, at least (layout.h): counted before the files are made,
+	 * given back when they go.  When they would refuse, posix/ itself
+	 * is counted, which also collects what crashed holders left. */
+	count = hint_add(ns, H_PQ_COUNT, 1) - 1;
+	if ((count < 0 || count >= lim.queues_max) &&
+	    !cap_has(CAP_SYS_RESOURCE)) {
+		r = gc_and_count(ns, -1, &count, &usage, getuid());
+		if (r) {
+			hint_add(ns, H_PQ_COUNT, -1);
+			return create_errno(ns, (int)-r);
+		}
+		hint_set(ns, H_PQ_COUNT, (int32_t)count + 1);
+		if (count >= lim.queues_max) {
+			hint_add(ns, H_PQ_COUNT, -1);
+			return -ENOSPC;
+		}
+	}
+	r = check_attr(&lim, maxmsg, msgsize);
+	if (r) {
+		hint_add(ns, H_PQ_COUNT, -1);
+		return r;
+	}
 	charge = charge_of(maxmsg, msgsize);
 	getrlimit(RLIMIT_MSGQUEUE, &rl);
-	if (rl.rlim_cur != RLIM_INFINITY && usage + charge > rl.rlim_cur)
-		return -EMFILE;
+	usage = hint_charge(ns, getuid(), (int64_t)charge);
+	if (rl.rlim_cur != RLIM_INFINITY && usage > rl.rlim_cur) {
+		uint64_t hinted = usage - charge;
+		r = gc_and_count(ns, -1, &count, &usage, getuid());
+		/* Put the hint right: what posix/ says, plus this queue. */
+		hint_charge(ns, getuid(), (int64_t)usage - (int64_t)hinted);
+		if (r || usage + charge > rl.rlim_cur) {
+			hint_charge(ns, getuid(), -(int64_t)charge);
+			hint_add(ns, H_PQ_COUNT, -1);
+			return r ? create_errno(ns, (int)-r) : -EMFILE;
+		}
+	}
 again:
-	gen = __atomic_add_fetch(&ns->hdr->gen, 1, __ATOMIC_RELAXED);
+	gen = ns_new_gen();
 	pq_path(data, sizeof(data), gen, PQ_DATA);
 	pq_path(fifo, sizeof(fifo), gen, PQ_FIFO);
+	/* The FIFO first, held as a descriptor holds it: a collection
+	 * running meanwhile (gc_and_count) leaves a held queue alone. */
+	if (mkfifoat(ns->dirfd, fifo, 0600)) {
+		if (errno == EEXIST && ++tries < 8)
+			goto again;	/* not ours */
+		r = create_errno(ns, errno);
+		goto fail_hints;
+	}
+	*guard = fd_open(ns->dirfd, fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
+	if (*guard < 0 || fcntl(*guard, F_OFD_SETLK, &lk)) {
+		r = *guard < 0 && (errno == EMFILE || errno == ENFILE) ?
+		    -errno : -ENOMEM;
+		goto fail_fifo;
+	}
 	/* Created 0777 so that the OS applies the umask: what remains is
 	 * the mode, and the file then gets its envelope. */
 	fd = fd_open(ns->dirfd, data, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 		     0777);
-	if (fd < 0 && errno == EEXIST && ++tries < 8)
-		goto again;	/* a file where none should be: not ours */
-	if (fd < 0)	/* ENOENT: the owner never made posix/ (ns.c) */
-		return create_errno(ns, errno);
+	if (fd < 0) {
+		r = create_errno(ns, errno);
+		goto fail_fifo;
+	}
 	if (fstat(fd, &st)) {
 		r = -errno;
 		goto fail;
@@ -398,13 +460,11 @@ again:
 	mode &= 07777 & ~(0777 & ~st.st_mode);
 	r = init_queue(fd, gen, name, mode, maxmsg, msgsize, charge);
 	if (!r && (fchmod(fd, mode_envelope(mode)) ||
-		   mkfifoat(ns->dirfd, fifo, 0600) ||
 		   fchmodat(ns->dirfd, fifo, mode_envelope(mode), 0)))
 		r = -ENOMEM;
 	if (r)
 		goto fail;
-	/* Publishing the name is the commit: before it, gc_and_count()
-	 * would take the files for an unlinked queue nobody holds. */
+	/* Publishing the name is the commit. */
 	snprintf(target, sizeof(target), "%016llx", (unsigned long long)gen);
 	name_path(npath, sizeof(npath), name);
 	if (symlinkat(target, ns->dirfd, npath)) {
@@ -415,8 +475,15 @@ again:
 	return (int64_t)gen;
 fail:
 	close(fd);
-	unlinkat(ns->dirfd, fifo, 0);
 	unlinkat(ns->dirfd, data, 0);
+fail_fifo:
+	if (*guard >= 0)
+		close(*guard);
+	*guard = -1;
+	unlinkat(ns->dirfd, fifo, 0);
+fail_hints:
+	hint_charge(ns, getuid(), -(int64_t)charge);
+	hint_add(ns, H_PQ_COUNT, -1);
 	return r;
 }
 
@@ -458,18 +525,17 @@ static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag)
 	return fd;
 }
 
-/* Undo a creation the caller will not get a descriptor of.  Under the
- * registry lock: nobody else has seen the name yet. */
+static void gc_one(struct ns *ns, uint64_t gen);
+
+/* Undo a creation the caller will not get a descriptor of (as if it had
+ * unlinked the queue at once). */
 static void uncreate(struct ns *ns, const char *name, uint64_t gen)
 {
-	char npath[PATH_MAX], path[64];
+	char npath[PATH_MAX];
 
 	name_path(npath, sizeof(npath), name);
 	unlinkat(ns->dirfd, npath, 0);
-	pq_path(path, sizeof(path), gen, PQ_FIFO);
-	unlinkat(ns->dirfd, path, 0);
-	pq_path(path, sizeof(path), gen, PQ_DATA);
-	unlinkat(ns->dirfd, path, 0);
+	gc_one(ns, gen);
 }
 
 static int do_mq_open(const char *name, int oflag, mode_t mode,
@@ -478,7 +544,7 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	struct mq_attr attr;
 	struct pview *pv;
 	struct ns *ns;
-	int acc = oflag & O_ACCMODE, fd, r;
+	int acc = oflag & O_ACCMODE, fd, r, guard = -1;
 	bool created = false;
 	int64_t gen;
 
@@ -511,28 +577,37 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	r = check_component(name);
 	if (r)
 		return r;
-	/* Held until the descriptor holds its OFD lock: else an mq_unlink
-	 * and its collection could take a queue we are opening. */
-	reg_lock(ns);
-	gen = lookup(ns, name);
-	if (gen == -ENOENT && (oflag & O_CREAT)) {
-		gen = create(ns, name, mode, uattr ? &attr : NULL);
-		created = gen > 0;
-	} else if (gen > 0 && (oflag & (O_CREAT | O_EXCL)) ==
-		   (O_CREAT | O_EXCL)) {
-		gen = -EEXIST;
-	} else if (gen > 0 && acc == 3) {
-		gen = -EINVAL;
-	} else if (gen > 0) {
-		oflag &= ~O_CREAT;	/* existing: check the access below */
+	/* No lock: an mq_unlink and its collection racing with us leave
+	 * us a queue whose files are gone, which fails below with ENOENT as
+	 * if the unlink came first, or one we hold (the FIFO's lock) that
+	 * lives on unnamed, as if we opened it first.  Both are orders the
+	 * kernel could have chosen. */
+	for (int tries = 0;; tries++) {
+		gen = lookup(ns, name);
+		if (gen == -ENOENT && (oflag & O_CREAT)) {
+			gen = create(ns, name, mode, uattr ? &attr : NULL,
+				     &guard);
+			created = gen > 0;
+			/* Another creator was first: open its queue. */
+			if (gen == -EEXIST && !(oflag & O_EXCL) && tries < 8)
+				continue;
+		} else if (gen > 0 && (oflag & (O_CREAT | O_EXCL)) ==
+			   (O_CREAT | O_EXCL)) {
+			gen = -EEXIST;
+		} else if (gen > 0 && acc == 3) {
+			gen = -EINVAL;
+		} else if (gen > 0) {
+			oflag &= ~O_CREAT;	/* existing: check the access */
+		}
+		break;
 	}
 	if (gen < 0) {
 		r = (int)gen;
-		goto unlock;
+		goto out;
 	}
 	r = pview_get(ns, (uint64_t)gen, -1, &pv);
 	if (r)
-		goto unlock;
+		goto out;
 	/* The creator gets its access even with mode 0 (B4 step 6.7). */
 	if (!(oflag & O_CREAT))
 		r = may_open(pv->ctl, acc);
@@ -540,10 +615,11 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 		r = make_desc(ns, pv, acc, oflag);
 	if (r < 0)
 		pview_unref(pv);
-unlock:
+out:
+	if (guard >= 0)
+		close(guard);
 	if (r < 0 && created)
 		uncreate(ns, name, (uint64_t)gen);
-	reg_unlock(ns);
 	return r;
 }
 
@@ -570,9 +646,7 @@ static void gc_one(struct ns *ns, uint64_t gen)
 	long count;
 	uint64_t usage;
 
-	reg_lock(ns);
 	gc_and_count(ns, (int64_t)gen, &count, &usage, (uid_t)-1);
-	reg_unlock(ns);
 }
 
 /*
@@ -628,7 +702,6 @@ static int do_unlink(const char *name)
 	r = ns_get(&ns);
 	if (r)
 		return ns_errno(r, NSE_LOOKUP);
-	reg_lock(ns);
 	gen = lookup(ns, name);
 	name_path(path, sizeof(path), name);
 	if (gen < 0)
@@ -637,7 +710,6 @@ static int do_unlink(const char *name)
 		/* The sticky directory's rule; glibc turns EPERM into
 		 * EACCES (B7). */
 		r = errno == EPERM || errno == EACCES ? -EACCES : -ENOENT;
-	reg_unlock(ns);
 	if (!r)
 		gc_one(ns, (uint64_t)gen);
 	return r;

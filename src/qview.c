@@ -1,17 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * qview.c - this process's mapping of each queue's store.
+ * qview.c - this process's mapping of a queue's store.
  *
- * A view is created on first use of a slot and never freed; it maps the
- * store of one queue generation at a time.  It is read and replaced only
- * under the queue lock (LOCKING L4), so the lock that makes the store
- * stable makes the mapping stable too.
- *
- * A receiver that sleeps may be handed a message and find, on waking,
- * that the queue was removed and another thread of this process has
- * already moved the view on to a newer queue in the slot.  Its message is
- * still in the old store, so while anyone sleeps on a slot, a replaced
- * mapping is retired rather than unmapped, and found again by generation.
+ * A view maps the store of one queue generation (System V: in struct sq,
+ * which lives as long as anyone uses it; POSIX: in struct pview).  It is
+ * read and replaced only under the queue lock (LOCKING L4), so the lock
+ * that makes the store stable makes the mapping stable too.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,49 +17,14 @@
 
 #include "internal.h"
 
-struct retired {
-	struct qview v;
-	struct retired *next;
-};
-
 int store_path(char *buf, size_t n, uint64_t gen)
 {
-	return snprintf(buf, n, "msg.%016llx", (unsigned long long)gen);
+	return snprintf(buf, n, "sysv/m.%016llx", (unsigned long long)gen);
 }
 
-static struct qview *view_of(struct ns *ns, uint32_t idx)
+int ctl_path(char *buf, size_t n, uint64_t gen)
 {
-	struct qview *v = __atomic_load_n(&ns->views[idx], __ATOMIC_ACQUIRE);
-	struct qview *nv, *expect = NULL;
-
-	if (likely(v))
-		return v;
-	nv = calloc(1, sizeof(*nv));
-	if (!nv)
-		return NULL;
-	if (__atomic_compare_exchange_n(&ns->views[idx], &expect, nv, false,
-					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return nv;
-	free(nv);
-	return expect;
-}
-
-static void drop_mapping(struct qview *v)
-{
-	if (!v->st)
-		return;
-	if (v->sleepers) {
-		struct retired *r = malloc(sizeof(*r));
-		if (r) {
-			r->v = *v;
-			r->next = v->retired;
-			v->retired = r;
-			v->st = NULL;
-			return;
-		}
-	}
-	munmap(v->st, v->size);
-	v->st = NULL;
+	return snprintf(buf, n, "sysv/q.%016llx", (unsigned long long)gen);
 }
 
 static int open_store(struct ns *ns, const char *path, int *fd)
@@ -104,41 +63,6 @@ int qview_map(struct qview *v, int fd, off_t off, uint64_t gen)
 	}
 	v->gen = gen;
 	return 0;
-}
-
-/* Map the store of System V queue generation gen into v. */
-static int map_store(struct ns *ns, struct qview *v, uint64_t gen)
-{
-	int fd, r;
-
-	store_path(v->path, sizeof(v->path), gen);
-	r = open_store(ns, v->path, &fd);
-	if (r)
-		return r;
-	r = qview_map(v, fd, 0, gen);
-	close(fd);
-	return r;
-}
-
-int qview_sync(struct ns *ns, uint32_t idx, const struct qctl *q,
-	       struct qview **out)
-{
-	struct qview *v = view_of(ns, idx);
-	int r;
-
-	if (!v)
-		return -ENOMEM;
-	*out = v;
-	if (likely(v->gen == q->gen && v->st &&
-		   v->st->nchunks == v->nchunks))
-		return 0;
-	if (v->gen == q->gen && v->st)
-		return qview_follow(ns, v);
-	/* Another queue in the slot. */
-	drop_mapping(v);
-	v->gen = 0;
-	r = map_store(ns, v, q->gen);
-	return r;
 }
 
 /* The header's nchunks moved under us: it grew elsewhere (remap), or the
@@ -190,31 +114,4 @@ int qview_grow(struct ns *ns, struct qview *v, size_t size)
 	v->st = p;
 	v->size = size;
 	return 0;
-}
-
-struct qview *qview_retired(struct qview *v, uint64_t gen)
-{
-	if (v->gen == gen && v->st)
-		return v;
-	for (struct retired *r = v->retired; r; r = r->next)
-		if (r->v.gen == gen)
-			return &r->v;
-	return NULL;
-}
-
-void qview_sleep(struct qview *v)
-{
-	v->sleepers++;
-}
-
-void qview_wake(struct qview *v)
-{
-	if (--v->sleepers)
-		return;
-	while (v->retired) {
-		struct retired *r = v->retired;
-		v->retired = r->next;
-		munmap(r->v.st, r->v.size);
-		free(r);
-	}
 }

@@ -127,7 +127,7 @@ uint32_t msgfd_state(const struct qctl *q)
 static int watched_fifo(struct ns *ns, struct qctl *q)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	char path[40];
+	char path[48];
 	int fd;
 
 	msgfd_path(path, sizeof(path), q->gen);
@@ -145,8 +145,10 @@ static int watched_fifo(struct ns *ns, struct qctl *q)
 	return fd;
 }
 
-void msgfd_update(struct ns *ns, struct qctl *q)
+void msgfd_update(struct sq *s)
 {
+	struct ns *ns = s->ns;
+	struct qctl *q = s->q;
 	uint32_t want = msgfd_state(q);
 	int fd;
 
@@ -165,9 +167,11 @@ void msgfd_update(struct ns *ns, struct qctl *q)
  * is gone.  (A FIFO that its own descriptors read and write cannot show
  * POLLHUP or POLLERR.)
  */
-void msgfd_gone(struct ns *ns, struct qctl *q)
+void msgfd_gone(struct sq *s)
 {
-	char path[40];
+	struct ns *ns = s->ns;
+	struct qctl *q = s->q;
+	char path[48];
 	uint32_t st;
 	int fd;
 

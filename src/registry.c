@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * registry.c - System V keys and ids, and the slots behind them.
+ * registry.c - System V keys and ids, kept by the filesystem (LOCKING L1).
+ *
+ * sysv/ is a sticky directory: an entry there can be removed or replaced
+ * only by the user who made it (or the namespace owner, or root).  So a
+ * user can make entries for its own queues, and nothing for anyone
+ * else's.  An index is taken by symlink("<gen>", "i.<idx>"), a key by
+ * symlink("<gen>", "k.<key>"): exclusive, one system call, no lock, and
+ * no operation waits for another queue's.
  *
  * Ids are built as the kernel builds them (spec A3): index in the low 15
  * bits, sequence above, the index chosen by the kernel's cyclic allocator
- * over a window of max(64, 1.5 * queues) indexes, the sequence advanced
- * when the cursor wraps.  So ids are not reused at once, and a scan by
- * index (MSG_STAT, ipcs) sees what it would see on the kernel.
- *
- * Each slot also carries a 64-bit generation, unique to the queue ever
- * created in it: it names the queue's store file and lets a sleeper tell
- * its queue from a later one in the same slot.
+ * over a window of max(64, 1.5 * queues) indexes from the last one given,
+ * the sequence advanced when the cursor wraps.  The cursor and the count
+ * are hints in the shared "ns" file: anyone may write them, so they only
+ * choose among free indexes, and a count that would refuse a creation is
+ * first recounted from sysv/.
  */
 #include <dirent.h>
 #include <linux/capability.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -26,277 +32,508 @@
 #define STORE_CHUNK	128
 #define STORE_CHUNKS	448		/* a first store of about 64 KiB */
 
-static void reg_repair(struct ns *ns)
+static void key_name(char *buf, size_t n, key_t key)
 {
-	struct ns_hdr *h = ns->hdr;
-	int32_t n = 0;
+	snprintf(buf, n, "k.%08x", (unsigned)key);
+}
 
-	for (uint32_t i = 0; i < h->hi_idx && i < IPCMNI; i++) {
-		struct qctl *q = ns_slot(ns, i);
-		if (q->state != SLOT_FREE && q->state != SLOT_CREATING &&
-		    q->state != SLOT_LIVE)
-			q->state = SLOT_FREE;	/* garbage: nobody's */
-		if (q->state == SLOT_CREATING) {
-			/* Its creator died before publishing it. */
-			char name[32];
-			store_path(name, sizeof(name), q->gen);
-			unlinkat(ns->dirfd, name, 0);
-			__atomic_store_n(&q->state, SLOT_FREE,
-					 __ATOMIC_RELEASE);
+static void idx_name(char *buf, size_t n, uint32_t idx)
+{
+	snprintf(buf, n, "i.%u", idx);
+}
+
+static void gen_text(char *buf, size_t n, uint64_t gen)
+{
+	snprintf(buf, n, "%016llx", (unsigned long long)gen);
+}
+
+int reg_id(const struct sq *s)
+{
+	/* 16 bits of sequence: an id is never negative, whatever the
+	 * block holds. */
+	return (int)((s->q->seq & 0xffff) << IPCMNI_SHIFT | s->idx);
+}
+
+/* The index entries of sysv/, read at once: each an index, or -1 for
+ * one that is not well formed.  -errno if it cannot be read. */
+static int list_indexes(struct ns *ns, int32_t **out)
+{
+	int dfd = fd_open(ns->sysvfd, ".", O_RDONLY | O_DIRECTORY |
+			  O_CLOEXEC, 0);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *e;
+	int32_t *v = NULL;
+	int n = 0, cap = 0;
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return -ENOMEM;
+	}
+	while ((e = readdir(d))) {
+		char *end;
+		unsigned long i;
+		if (e->d_name[0] != 'i' || e->d_name[1] != '.')
+			continue;
+		i = strtoul(e->d_name + 2, &end, 10);
+		if (n == cap) {
+			int32_t *nv = realloc(v, (size_t)(cap = cap * 2 + 64) *
+					      sizeof(*v));
+			if (!nv)
+				break;
+			v = nv;
 		}
-		if (q->state == SLOT_LIVE)
-			n++;
+		v[n++] = *end || i >= IPCMNI ? -1 : (int32_t)i;
 	}
-	h->in_use = n;
+	closedir(d);
+	*out = v;
+	return n;
 }
 
-void reg_lock(struct ns *ns)
+int reg_count(struct ns *ns)
 {
-	struct ns_hdr *h = ns->hdr;
+	int32_t *v;
+	int n = list_indexes(ns, &v);
 
-	if (lock_take(&h->lock, &h->lock_ns) == 1) {
-		reg_repair(ns);
-		lock_mend(&h->lock);
+	if (n > 0)
+		free(v);
+	return n < 0 ? 0 : n;
+}
+
+int reg_each(struct ns *ns, int (*fn)(struct sq *s, void *ctx), void *ctx)
+{
+	int32_t *v = NULL;
+	int n = list_indexes(ns, &v), r = 0;
+
+	for (int i = 0; i < n && !r; i++) {
+		struct sq *s;
+		if (v[i] < 0 || sq_get(ns, (uint32_t)v[i], &s))
+			continue;
+		r = fn(s, ctx);
+		sq_put(s);
 	}
-	/* Untrusted like the rest: keep the allocator's state in range. */
-	if (h->seq >= SEQ_MAX)
-		h->seq = 0;
-	if (h->last_idx < -1 || h->last_idx >= IPCMNI)
-		h->last_idx = -1;
-	if (h->hi_idx > IPCMNI)
-		h->hi_idx = IPCMNI;
+	free(v);
+	return n < 0 ? n : r;
 }
 
-void reg_unlock(struct ns *ns)
+/* The generation an entry names (and, for a key entry, the index it
+ * says the queue has): > 0, -ENOENT, -EUCLEAN. */
+static int64_t entry_gen_idx(struct ns *ns, const char *name, uint32_t *idx)
 {
-	lock_drop(&ns->hdr->lock);
+	char target[32], *end;
+	ssize_t n = readlinkat(ns->sysvfd, name, target, sizeof(target) - 1);
+	uint64_t gen;
+
+	if (n <= 0)
+		return n < 0 && errno != ENOENT && errno != EINVAL ? -errno :
+		       -ENOENT;
+	target[n] = 0;
+	gen = strtoull(target, &end, 16);
+	*idx = *end == ':' ? (uint32_t)strtoul(end + 1, NULL, 10) : NIL;
+	return gen && gen <= INT64_MAX ? (int64_t)gen : -EUCLEAN;
 }
 
-int reg_id(const struct qctl *q, uint32_t idx)
+static int64_t entry_gen(struct ns *ns, const char *name)
 {
-	/* 16 bits of sequence: an id is never negative, whatever the slot
-	 * holds. */
-	return (int)((q->seq & 0xffff) << IPCMNI_SHIFT | idx);
+	uint32_t idx;
+
+	return entry_gen_idx(ns, name, &idx);
 }
 
-int reg_find_key(struct ns *ns, key_t key)
+/* The queue a key entry names, if it is live and really has the key. */
+static int key_lookup(struct ns *ns, const char *name, key_t key,
+		      struct sq **out)
 {
-	uint32_t hi = ns->hdr->hi_idx;
+	uint32_t idx;
+	int64_t gen = entry_gen_idx(ns, name, &idx);
+	struct sq *s;
+	int r;
 
-	for (uint32_t i = 0; i < hi && i < IPCMNI; i++) {
-		struct qctl *q = ns_slot(ns, i);
-		if (q->state == SLOT_LIVE && q->key == key)
-			return (int)i;
+	if (gen == -ENOENT)
+		return -ENOENT;
+	if (gen < 0)
+		return gen == -EUCLEAN ? -ESTALE : (int)gen;
+	/* The index's mapping, if it is this generation: no new mapping.
+	 * Else the index the entry claims is checked against the block. */
+	s = sq_cached(ns, idx, (uint64_t)gen);
+	if (!s && (r = sq_get(ns, idx < IPCMNI ? idx : 0, &s)) == 0 &&
+	    s->gen != (uint64_t)gen) {
+		sq_put(s);
+		s = NULL;
 	}
-	return -1;
+	if (!s) {
+		r = sq_open(ns, (uint64_t)gen, &s);
+		if (r)
+			return r == -ENOMEM || r == -EACCES ? r : -ESTALE;
+	}
+	if (!sq_live(s) || s->q->key != key) {
+		sq_put(s);
+		return -ESTALE;
+	}
+	*out = s;
+	return 0;
 }
 
-static bool slot_free(struct ns *ns, uint32_t i)
+int reg_find_key(struct ns *ns, key_t key, struct sq **out)
 {
-	return ns_slot(ns, i)->state == SLOT_FREE;
+	char name[16];
+	struct sq *s;
+	int r;
+
+	key_name(name, sizeof(name), key);
+	r = key_lookup(ns, name, key, &s);
+	if (r)
+		return r == -ESTALE ? -ENOENT : r;
+	*out = s;
+	return 0;
 }
 
 /* idr_alloc_cyclic() over [0, window) from the cursor, then ipc_idr_alloc's
- * sequence rule. */
-static int alloc_index(struct ns *ns)
+ * sequence rule; an index is ours once its entry is.  -ENOSPC if none. */
+static int alloc_index(struct ns *ns, uint64_t gen, int in_use,
+		       uint32_t *seq)
 {
-	struct ns_hdr *h = ns->hdr;
-	uint32_t window = (uint32_t)(h->in_use * 3 / 2);
-	uint32_t start = (uint32_t)(h->last_idx + 1);
-	int idx = -1;
+	uint32_t window = (uint32_t)in_use * 3 / 2;
+	int32_t last = hint_get(ns, H_LAST_IDX);
+	uint32_t s = (uint32_t)hint_get(ns, H_SEQ);
+	char target[24], name[16];
 
 	if (window < 64)
 		window = 64;
 	if (window > IPCMNI)
 		window = IPCMNI;
-	for (uint32_t i = start; i < window; i++)
-		if (slot_free(ns, i)) {
-			idx = (int)i;
-			break;
+	if (last < -1 || last >= IPCMNI)
+		last = -1;
+	if (s >= SEQ_MAX)
+		s = 0;
+	gen_text(target, sizeof(target), gen);
+	uint32_t start = (uint32_t)(last + 1) < window ? (uint32_t)(last + 1) : 0;
+
+	for (uint32_t n = 0; n < window; n++) {
+		uint32_t i = (start + n) % window;
+		idx_name(name, sizeof(name), i);
+		if (symlinkat(target, ns->sysvfd, name)) {
+			if (errno == EEXIST)
+				continue;
+			return errno == ENOSPC || errno == EDQUOT ? -ENOSPC :
+			       errno == EACCES || errno == EPERM ? -EACCES :
+			       -ENOMEM;
 		}
-	for (uint32_t i = 0; idx < 0 && i < window; i++)
-		if (slot_free(ns, i))
-			idx = (int)i;
-	if (idx < 0)
-		return -ENOSPC;
-	if (idx <= h->last_idx && ++h->seq >= SEQ_MAX)
-		h->seq = 0;
-	h->last_idx = idx;
-	return idx;
+		if ((int32_t)i <= last && ++s >= SEQ_MAX)
+			s = 0;
+		hint_set(ns, H_LAST_IDX, (int32_t)i);
+		hint_set(ns, H_SEQ, (int32_t)s);
+		*seq = s;
+		return (int)i;
+	}
+	return -ENOSPC;
 }
 
 /*
- * Create the store through the creating descriptor only: the envelope may
- * deny the creator itself (mode 0077), as the kernel's rules then do.
+ * Make the files of a new queue, written with pwrite and mapped once
+ * afterwards: m.<gen> (records and store) and q.<gen> (its control block,
+ * CREATING).  Through the creating descriptors only, since the envelope
+ * may deny the creator itself (mode 0077), as the kernel's rules then do.
+ * The mapping, with a reference, in *out.
  */
-static int create_store(struct ns *ns, struct qctl *q)
+static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
+		      struct sq **out)
 {
 	size_t size = store_size(STORE_CHUNK, STORE_CHUNKS);
-	char name[32];
-	void *p;
-	int fd, r = 0;
-
-	store_path(name, sizeof(name), q->gen);
-	fd = fd_open(ns->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-		     0600);
-	if (fd < 0)
-		return errno == EACCES || errno == EPERM ? -EACCES : -ENOMEM;
-	if (fchmod(fd, envelope_mode(q)) || ftruncate(fd, (off_t)size)) {
-		r = -ENOMEM;
-		goto out;
-	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED) {
-		r = -ENOMEM;
-		goto out;
-	}
-	store_format(p, q->gen, STORE_CHUNK, STORE_CHUNKS);
-	munmap(p, size);
-out:
-	close(fd);
-	if (r)
-		unlinkat(ns->dirfd, name, 0);
-	return r;
-}
-
-/* Caller holds the registry lock. */
-int reg_create(struct ns *ns, key_t key, int msgflg)
-{
-	struct ns_hdr *h = ns->hdr;
+	unsigned env = mode_envelope((unsigned)msgflg & 0777);
+	char name[48], hdr[STORE_HDR_SIZE];
 	struct umq_limits lim;
+	struct qfile *f;
 	struct qctl *q;
 	uid_t euid;
 	gid_t egid;
-	int idx, r;
+	int fd, cfd, r = -ENOMEM;
 
 	ns_limits(ns, &lim);
-	reg_repair(ns);		/* in_use, recounted: it is not trusted */
-	if (h->in_use >= (lim.msgmni < IPCMNI ? lim.msgmni : IPCMNI))
-		return -ENOSPC;
-	idx = alloc_index(ns);
-	if (idx < 0)
-		return idx;
-	q = ns_slot(ns, (uint32_t)idx);
-	if (!q->gen) {			/* first use of this slot */
-		r = lock_init(&q->lock);
-		if (r)
-			return r;
-	}
-	q->lock_ns = holder_ident();
 	cred_ids(&euid, &egid);
-	q->gen = ++h->gen;
-	q->seq = h->seq;
+	store_path(name, sizeof(name), gen);
+	fd = fd_open(ns->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+		     0600);
+	if (fd < 0)
+		return errno == EEXIST ? -EEXIST : errno == EACCES ||
+		       errno == EPERM ? -EACCES : -ENOMEM;
+	store_format(hdr, gen, STORE_CHUNK, STORE_CHUNKS);
+	if (fchmod(fd, env) || ftruncate(fd, (off_t)(WPOOL_SIZE + size)) ||
+	    pwrite(fd, hdr, sizeof(hdr), (off_t)WPOOL_SIZE) != sizeof(hdr)) {
+		close(fd);
+		unlinkat(ns->dirfd, name, 0);
+		return -ENOMEM;
+	}
+	ctl_path(name, sizeof(name), gen);
+	cfd = fd_open(ns->dirfd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+		      0600);
+	f = calloc(1, sizeof(*f));
+	if (cfd < 0 || !f)
+		goto fail;
+	q = &f->q;
+	lock_init(&q->lock);
+	q->lock_ns = holder_ident();
+	q->gen = gen;
 	q->key = key;
 	q->mode = (uint32_t)msgflg & 0777;
 	q->uid = q->cuid = euid;
 	q->gid = q->cgid = egid;
-	q->stime = q->rtime = 0;
 	q->ctime = proc_now();
-	q->cbytes = q->qnum = 0;
 	q->qbytes = (uint64_t)lim.msgmnb;
-	q->lspid = q->lrpid = 0;
 	q->wl.rhead = q->wl.rtail = q->wl.shead = q->wl.stail = NIL;
-	q->wl.order = 0;
-	__atomic_store_n(&q->state, SLOT_CREATING, __ATOMIC_RELEASE);
-	if ((uint32_t)idx >= h->hi_idx)
-		h->hi_idx = (uint32_t)idx + 1;
-	FAULT(FP_CREATE);
-	r = create_store(ns, q);
-	if (r) {
-		__atomic_store_n(&q->state, SLOT_FREE, __ATOMIC_RELEASE);
-		return r;
+	q->state = SLOT_CREATING;
+	f->magic = Q_MAGIC;
+	f->version = UMQ_LAYOUT_VERSION;
+	f->idx = 0;		/* set when taken */
+	/* Read for all: MSG_STAT_ANY shows every queue's msqid_ds. */
+	if (pwrite(cfd, f, sizeof(*f), 0) != sizeof(*f) ||
+	    fchmod(cfd, env | 0444))
+		goto fail;
+	r = sq_map(ns, gen, cfd, true, fd, out);
+	if (r)
+		goto fail;
+	free(f);
+	close(cfd);
+	close(fd);
+	return 0;
+fail:
+	free(f);
+	if (cfd >= 0)
+		close(cfd);
+	close(fd);
+	unlinkat(ns->dirfd, name, 0);
+	store_path(name, sizeof(name), gen);
+	unlinkat(ns->dirfd, name, 0);
+	return r == -EUCLEAN ? -ENOMEM : r;
+}
+
+static void unmake_files(struct ns *ns, uint64_t gen)
+{
+	char name[48];
+
+	ctl_path(name, sizeof(name), gen);
+	unlinkat(ns->dirfd, name, 0);
+	store_path(name, sizeof(name), gen);
+	unlinkat(ns->dirfd, name, 0);
+	msgfd_path(name, sizeof(name), gen);
+	unlinkat(ns->dirfd, name, 0);
+}
+
+/*
+ * Take the key for gen.  A stale entry in the way is removed if the OS
+ * lets us (its maker's, or the namespace owner's, or root's to remove);
+ * else the key stays taken until one of them comes (DESIGN §8).
+ * 0, -EEXIST (a live queue has the key: *other), or -errno.
+ */
+static int take_key(struct ns *ns, key_t key, struct sq *s,
+		    struct sq **other)
+{
+	char name[16], target[32];
+	int r;
+
+	key_name(name, sizeof(name), key);
+	snprintf(target, sizeof(target), "%016llx:%u",
+		 (unsigned long long)s->gen, s->idx);
+	for (int tries = 0; tries < 4; tries++) {
+		if (!symlinkat(target, ns->sysvfd, name))
+			return 0;
+		if (errno != EEXIST)
+			return errno == EACCES || errno == EPERM ? -EACCES :
+			       -ENOMEM;
+		r = key_lookup(ns, name, key, other);
+		if (r == 0)
+			return -EEXIST;
+		if (r != -ESTALE && r != -ENOENT)
+			return r;
+		if (r == -ESTALE && unlinkat(ns->sysvfd, name, 0) &&
+		    errno != ENOENT)
+			return -ENOSPC;
 	}
-	h->in_use++;
-	__atomic_store_n(&q->state, SLOT_LIVE, __ATOMIC_RELEASE);
-	return reg_id(q, (uint32_t)idx);
+	return -ENOSPC;
+}
+
+/* A queue of ours that is not to be: the entries made, then the files. */
+static void uncreate(struct sq *s, bool indexed)
+{
+	struct ns *ns = s->ns;
+	char name[16];
+
+	__atomic_store_n(&s->q->state, SLOT_REMOVED, __ATOMIC_RELEASE);
+	if (indexed) {
+		idx_name(name, sizeof(name), s->idx);
+		unlinkat(ns->sysvfd, name, 0);
+	}
+	unmake_files(ns, s->gen);
+	sq_put(s);
+	hint_add(ns, H_IN_USE, -1);
+}
+
+int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
+{
+	struct umq_limits lim;
+	struct sq *s, *other;
+	uint32_t seq;
+	int32_t in_use;
+	int idx, r, tries = 0;
+
+	ns_limits(ns, &lim);
+	/* Counted before the files are made, so that a crash leaves the
+	 * count high, never low: high only costs a recount. */
+	in_use = hint_add(ns, H_IN_USE, 1) - 1;
+	if (in_use < 0 || in_use >= (lim.msgmni < IPCMNI ? lim.msgmni :
+				     IPCMNI)) {
+		in_use = reg_count(ns);
+		hint_set(ns, H_IN_USE, in_use + 1);
+		if (in_use >= (lim.msgmni < IPCMNI ? lim.msgmni : IPCMNI)) {
+			hint_add(ns, H_IN_USE, -1);
+			return -ENOSPC;
+		}
+	}
+	do
+		r = make_files(ns, ns_new_gen(), key, msgflg, &s);
+	while (r == -EEXIST && ++tries < 8);
+	if (r) {
+		hint_add(ns, H_IN_USE, -1);
+		return r == -EEXIST ? -ENOMEM : r;
+	}
+	FAULT(FP_CREATE);
+	idx = alloc_index(ns, s->gen, in_use, &seq);
+	if (idx == -ENOSPC)		/* the hint lied: look for real */
+		idx = alloc_index(ns, s->gen, reg_count(ns) + 64, &seq);
+	if (idx < 0) {
+		uncreate(s, false);
+		return idx;
+	}
+	s->idx = s->f->idx = (uint32_t)idx;
+	s->q->seq = seq;
+	__atomic_store_n(&s->q->state, SLOT_LIVE, __ATOMIC_RELEASE);
+	if (key != IPC_PRIVATE) {
+		r = take_key(ns, key, s, &other);
+		if (r) {
+			uncreate(s, true);
+			if (r != -EEXIST)
+				return r;
+			/* Another creator was first: msgget on its queue. */
+			*out = other;
+			return -EEXIST;
+		}
+	}
+	sq_publish(s);
+	*out = s;
+	return reg_id(s);
 }
 
 /*
  * Rebuild the store from its chunks (L3), after a crash of a lock holder
  * or a failed check.  The counters follow what is really there.
  */
-int q_mend_store(struct ns *ns, uint32_t idx, struct qctl *q,
-		 struct qview **out)
+int q_mend_store(struct sq *s)
 {
-	struct qview *v;
 	uint64_t qnum, cbytes;
-	int r = qview_sync(ns, idx, q, &v);
+	int r = qview_follow(s->ns, &s->v);
 
 	if (!r)
-		r = store_rebuild(v, keep_inflight, ns, &qnum, &cbytes);
+		r = store_rebuild(&s->v, keep_inflight, &s->wp, &qnum,
+				  &cbytes);
 	if (r)
 		return r == -ENOMEM ? r : -EUCLEAN;
-	q->qnum = qnum;
-	q->cbytes = cbytes;
-	*out = v;
+	s->q->qnum = qnum;
+	s->q->cbytes = cbytes;
 	return 0;
 }
 
-void q_lock(struct ns *ns, uint32_t idx, struct qctl *q)
+void q_lock(struct sq *s)
 {
-	struct qview *v;
+	struct qctl *q = s->q;
 
 	if (likely(lock_take(&q->lock, &q->lock_ns) == 0))
 		return;
 	/* The holder died (L3): rebuild what it may have left half done.
-	 * A repair that fails (no access to the store, say) leaves the
-	 * mutex unmended, so that the next taker repairs. */
+	 * A repair that fails (a store we cannot fix) leaves the mutex
+	 * unmended, so that the next taker repairs. */
 	if (q->state != SLOT_LIVE) {
 		lock_mend(&q->lock);
 		return;
 	}
-	waiters_rebuild(ns, idx, q->gen, &q->wl);
-	if (q_mend_store(ns, idx, q, &v) == 0)
+	waiters_rebuild(&s->wp, s->gen, &q->wl);
+	if (q_mend_store(s) == 0)
 		lock_mend(&q->lock);
 }
 
-void q_unlock(struct qctl *q)
+void q_unlock(struct sq *s)
 {
-	lock_drop(&q->lock);
+	lock_drop(&s->q->lock);
 }
 
-int q_lock_id(struct ns *ns, int id, struct qctl **out)
+void q_done(struct sq *s)
 {
-	uint32_t idx = (uint32_t)id & (IPCMNI - 1);
-	struct qctl *q;
-	uint64_t gen;
+	q_unlock(s);
+	sq_put(s);
+}
+
+int q_lock_id(struct ns *ns, int id, struct sq **out)
+{
+	struct sq *s;
+	int r;
 
 	if (id < 0)
 		return -EINVAL;
-	q = ns_slot(ns, idx);
-	if (__atomic_load_n(&q->state, __ATOMIC_ACQUIRE) != SLOT_LIVE ||
-	    q->seq != (uint32_t)id >> IPCMNI_SHIFT)
+	r = sq_get(ns, (uint32_t)id & (IPCMNI - 1), &s);
+	if (r)
+		return r;
+	if (s->q->seq != (uint32_t)id >> IPCMNI_SHIFT) {
+		sq_put(s);
 		return -EINVAL;
-	gen = q->gen;
-	q_lock(ns, idx, q);
-	if (q->state != SLOT_LIVE || q->gen != gen) {
-		q_unlock(q);
+	}
+	if (!s->rw) {
+		/* The OS refuses us the files: the kernel's check says why,
+		 * or, if it would let us in, the envelope is narrower than
+		 * the mode (DESIGN §6), and the OS has the last word. */
+		sq_put(s);
+		return -EACCES;
+	}
+	q_lock(s);
+	if (!sq_live(s)) {
+		q_done(s);
 		return -EIDRM;
 	}
-	*out = q;
-	return (int)idx;
+	*out = s;
+	return 0;
 }
 
 /*
  * IPC_RMID: every blocked receiver and sender returns EIDRM; the id and
- * the key are free at once.  Caller holds the registry lock and the queue
- * lock.
+ * the key are free once reg_unlink() has run.  Caller holds the lock.
  */
-void reg_remove(struct ns *ns, struct qctl *q)
+void reg_remove(struct sq *s)
 {
-	char name[32];
-	uint32_t idx = (uint32_t)(q - ns_slot(ns, 0));
+	struct qctl *q = s->q;
 
-	msgfd_gone(ns, q);
-	waiters_post_all(ns, idx, q->gen, -EIDRM);
+	msgfd_gone(s);
+	__atomic_store_n(&q->state, SLOT_REMOVED, __ATOMIC_RELEASE);
+	waiters_post_all(&s->wp, s->gen, -EIDRM);
 	q->wl.rhead = q->wl.rtail = q->wl.shead = q->wl.stail = NIL;
-	__atomic_store_n(&q->state, SLOT_FREE, __ATOMIC_RELEASE);
-	q->key = 0;
 	q->qnum = q->cbytes = 0;
 	q->events++;
-	ns->hdr->in_use--;
-	store_path(name, sizeof(name), q->gen);
-	unlinkat(ns->dirfd, name, 0);
+}
+
+/* The entries first (the key and the index are free at once), then the
+ * files; ours to remove if we made them (sticky sysv/). */
+void reg_unlink(struct sq *s)
+{
+	struct ns *ns = s->ns;
+	char name[16];
+
+	if (s->q->key != IPC_PRIVATE) {
+		key_name(name, sizeof(name), s->q->key);
+		if (entry_gen(ns, name) == (int64_t)s->gen)
+			unlinkat(ns->sysvfd, name, 0);
+	}
+	idx_name(name, sizeof(name), s->idx);
+	if (entry_gen(ns, name) == (int64_t)s->gen &&
+	    !unlinkat(ns->sysvfd, name, 0))
+		hint_add(ns, H_IN_USE, -1);
+	unmake_files(ns, s->gen);
 }
 
 /* Remove dir and what it holds, one level of subdirectories deep (the
@@ -327,6 +564,20 @@ static int rm_tree(int parent, const char *dir, int depth)
 	return r;
 }
 
+static int remove_one(struct sq *s, void *ctx)
+{
+	if (s->rw) {
+		q_lock(s);
+		if (sq_live(s))
+			reg_remove(s);
+		q_unlock(s);
+	}
+	reg_unlink(s);
+	return 0;
+}
+
+/* Every System V queue goes as by IPC_RMID, so that its sleepers return
+ * EIDRM; then the directory. */
 static int ns_remove(const char *dir)
 {
 	struct stat st;
@@ -343,18 +594,8 @@ static int ns_remove(const char *dir)
 	r = ns_open(dir, &ns);
 	if (r)
 		return r;
-	reg_lock(ns);
-	for (uint32_t i = 0; i < ns->hdr->hi_idx && i < IPCMNI; i++) {
-		struct qctl *q = ns_slot(ns, i);
-		if (q->state != SLOT_LIVE)
-			continue;
-		q_lock(ns, i, q);
-		if (q->state == SLOT_LIVE)
-			reg_remove(ns, q);
-		q_unlock(q);
-	}
-	__atomic_store_n(&ns->hdr->removed, 1, __ATOMIC_RELEASE);
-	reg_unlock(ns);
+	reg_each(ns, remove_one, NULL);
+	ns_mark_removed(ns);
 	ns_close(ns);
 	r = rm_tree(AT_FDCWD, dir, 1);
 	return r == -EACCES ? -EPERM : r;

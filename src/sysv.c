@@ -74,23 +74,24 @@ static bool same_queue(const struct qctl *q, uint64_t gen)
 /* ss_wakeup(): wake every sender whose message fits now; move the others
  * to the tail, stopping when the first of those comes round again.  The
  * caller armed on a sender before the change (wl_arm, L6). */
-void wake_senders(struct ns *ns, struct qctl *q)
+void wake_senders(struct sq *s)
 {
+	struct qctl *q = s->q;
 	uint32_t stop = NIL, next;
 
-	for (uint32_t i = q->wl.shead, n = 0; i < NS_WAITERS && n < NS_WAITERS;
+	for (uint32_t i = q->wl.shead, n = 0; i < Q_WAITERS && n < Q_WAITERS;
 	     i = next, n++) {
-		struct waiter *w = ns_waiter(ns, i);
+		struct waiter *w = wp_rec(&s->wp, i);
 		next = w->next;
 		if (i == stop)
 			break;
-		if (waiter_reap(ns, &q->wl.shead, &q->wl.stail, i))
+		if (waiter_reap(&s->wp, &q->wl.shead, &q->wl.stail, i))
 			continue;
 		if (!fits(q, w->msgsz)) {
 			if (stop == NIL)
 				stop = i;
-			wl_remove(ns, &q->wl.shead, &q->wl.stail, i);
-			wl_append(ns, &q->wl.shead, &q->wl.stail, i);
+			wl_remove(&s->wp, &q->wl.shead, &q->wl.stail, i);
+			wl_append(&s->wp, &q->wl.shead, &q->wl.stail, i);
 			continue;
 		}
 		post(w, W_WOKEN);
@@ -98,15 +99,16 @@ void wake_senders(struct ns *ns, struct qctl *q)
 }
 
 /* expunge_all(-EAGAIN) after IPC_SET: every receiver re-checks. */
-void wake_receivers(struct ns *ns, struct qctl *q)
+void wake_receivers(struct sq *s)
 {
+	struct qctl *q = s->q;
 	uint32_t next;
 
-	for (uint32_t i = q->wl.rhead, n = 0; i < NS_WAITERS && n < NS_WAITERS;
+	for (uint32_t i = q->wl.rhead, n = 0; i < Q_WAITERS && n < Q_WAITERS;
 	     i = next, n++) {
-		next = ns_waiter(ns, i)->next;
-		if (!waiter_reap(ns, &q->wl.rhead, &q->wl.rtail, i))
-			post(ns_waiter(ns, i), W_WOKEN);
+		next = wp_rec(&s->wp, i)->next;
+		if (!waiter_reap(&s->wp, &q->wl.rhead, &q->wl.rtail, i))
+			post(wp_rec(&s->wp, i), W_WOKEN);
 	}
 }
 
@@ -115,26 +117,27 @@ void wake_receivers(struct ns *ns, struct qctl *q)
  * blocked receiver whose selector matches; receivers whose buffer is too
  * small get E2BIG on the way and leave the list.  False if nobody took it.
  */
-static bool pipelined_send(struct ns *ns, struct qctl *q, struct qview *v,
-			   uint32_t head, int64_t mtype, size_t sz)
+static bool pipelined_send(struct sq *s, uint32_t head, int64_t mtype,
+			   size_t sz)
 {
+	struct qctl *q = s->q;
 	uint32_t next;
 
-	for (uint32_t i = q->wl.rhead, n = 0; i < NS_WAITERS && n < NS_WAITERS;
+	for (uint32_t i = q->wl.rhead, n = 0; i < Q_WAITERS && n < Q_WAITERS;
 	     i = next, n++) {
-		struct waiter *w = ns_waiter(ns, i);
+		struct waiter *w = wp_rec(&s->wp, i);
 		next = w->next;
-		if (waiter_reap(ns, &q->wl.rhead, &q->wl.rtail, i) ||
+		if (waiter_reap(&s->wp, &q->wl.rhead, &q->wl.rtail, i) ||
 		    !testmsg(mtype, w->sel_type, w->sel_mode))
 			continue;
 		post_arm(w);	/* from here, our death wakes it (L6) */
-		wl_remove(ns, &q->wl.rhead, &q->wl.rtail, i);
+		wl_remove(&s->wp, &q->wl.rhead, &q->wl.rtail, i);
 		if (w->maxsize < sz) {
 			w->result = -E2BIG;
 			post(w, W_READY);
 			continue;
 		}
-		store_inflight(v, head, i);
+		store_inflight(&s->v, head, i);
 		FAULT(FP_HANDOFF);
 		w->msg = head;
 		w->len = sz;
@@ -149,54 +152,45 @@ static bool pipelined_send(struct ns *ns, struct qctl *q, struct qview *v,
 }
 
 /* For proc_spin_first(): the queue lock of a System V queue. */
-struct qref {
-	struct ns *ns;
-	uint32_t idx;
-	struct qctl *q;
-};
-
-static void qref_unlock(void *p)
+static void sq_unlock_cb(void *p)
 {
-	q_unlock(((struct qref *)p)->q);
+	q_unlock(p);
 }
 
-static void qref_lock(void *p)
+static void sq_lock_cb(void *p)
 {
-	struct qref *r = p;
-	q_lock(r->ns, r->idx, r->q);
+	q_lock(p);
 }
 
-static bool spin_first(struct ns *ns, uint32_t idx, struct qctl *q,
-		       bool *spun)
+static bool spin_first(struct sq *s, bool *spun)
 {
-	struct qref r = { ns, idx, q };
-
-	return proc_spin_first(&q->events, qref_unlock, qref_lock, &r, spun);
+	return proc_spin_first(&s->q->events, sq_unlock_cb, sq_lock_cb, s,
+			       spun);
 }
 
 /* Enqueue the caller's record on a wait list and sleep until posted. */
-static long wait_on(struct ns *ns, uint32_t idx, struct qctl *q,
-		    struct waiter *w, uint32_t me, bool recv,
+static long wait_on(struct sq *s, struct waiter *w, uint32_t me, bool recv,
 		    const struct deadline *dl)
 {
+	struct qctl *q = s->q;
 	long r;
 
 	w->msg = NIL;
 	w->result = 0;
 	__atomic_store_n(&w->futex, W_WAITING, __ATOMIC_RELAXED);
 	if (!w->linked) {	/* else still in line after a spurious wake */
-		w->slot = idx;
+		w->slot = s->idx;
 		w->gen = q->gen;
 		w->tid = proc_tid();
 		w->order = q->wl.order++;
 		if (recv)
-			wl_append(ns, &q->wl.rhead, &q->wl.rtail, me);
+			wl_append(&s->wp, &q->wl.rhead, &q->wl.rtail, me);
 		else
-			wl_append(ns, &q->wl.shead, &q->wl.stail, me);
+			wl_append(&s->wp, &q->wl.shead, &q->wl.stail, me);
 	}
-	q_unlock(q);
+	q_unlock(s);
 	r = futex_sleep(&w->futex, W_WAITING, SLEEP_SYSV, dl);
-	q_lock(ns, idx, q);
+	q_lock(s);
 	return r;
 }
 
@@ -207,53 +201,60 @@ static long wait_on(struct ns *ns, uint32_t idx, struct qctl *q,
  * and look again.  The kernel also takes a woken sender (ss_wakeup) or
  * receiver (expunge_all) off its list, and queues it again at the tail.
  */
-static void leave_list(struct ns *ns, struct qctl *q, struct waiter *w,
-		       uint32_t me, bool recv, long r)
+static void leave_list(struct sq *s, struct waiter *w, uint32_t me,
+		       bool recv, long r)
 {
+	struct qctl *q = s->q;
+
 	if (!w->linked || (!r && __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE)
 			   == W_WAITING))
 		return;
 	if (recv)
-		wl_remove(ns, &q->wl.rhead, &q->wl.rtail, me);
+		wl_remove(&s->wp, &q->wl.rhead, &q->wl.rtail, me);
 	else
-		wl_remove(ns, &q->wl.shead, &q->wl.stail, me);
+		wl_remove(&s->wp, &q->wl.shead, &q->wl.stail, me);
 }
 
 /* Done with the record: off the list (if its queue is still ours), freed. */
-static void drop_record(struct ns *ns, struct qctl *q, uint64_t gen,
-			struct waiter *w, uint32_t me, bool recv)
+static void drop_record(struct sq *s, uint64_t gen, struct waiter *w,
+			uint32_t me, bool recv)
 {
+	struct qctl *q = s->q;
+
 	if (w->linked && same_queue(q, gen)) {
 		if (recv)
-			wl_remove(ns, &q->wl.rhead, &q->wl.rtail, me);
+			wl_remove(&s->wp, &q->wl.rhead, &q->wl.rtail, me);
 		else
-			wl_remove(ns, &q->wl.shead, &q->wl.stail, me);
+			wl_remove(&s->wp, &q->wl.shead, &q->wl.stail, me);
 	}
-	waiter_free(ns, me);
+	waiter_free(&s->wp, me);
 }
 
 static int do_msgget(key_t key, int msgflg)
 {
+	struct sq *s = NULL;
 	struct ns *ns;
-	int r = ns_get(&ns), i;
+	int r = ns_get(&ns);
 
 	if (r)
 		return ns_errno(r, key == IPC_PRIVATE || (msgflg & IPC_CREAT) ?
 			       NSE_CREATE : NSE_LOOKUP);
-	reg_lock(ns);
 	if (key == IPC_PRIVATE) {
-		r = reg_create(ns, key, msgflg);
-	} else if ((i = reg_find_key(ns, key)) < 0) {
-		r = msgflg & IPC_CREAT ? reg_create(ns, key, msgflg) : -ENOENT;
-	} else if ((msgflg & IPC_CREAT) && (msgflg & IPC_EXCL)) {
-		r = -EEXIST;	/* before the permission check */
+		r = reg_create(ns, key, msgflg, &s);
 	} else {
-		struct qctl *q = ns_slot(ns, (uint32_t)i);
-		r = ipc_perms(q, msgflg);
-		if (!r)
-			r = reg_id(q, (uint32_t)i);
+		r = reg_find_key(ns, key, &s);
+		if (r == -ENOENT && (msgflg & IPC_CREAT))
+			/* -EEXIST and s: another creator was first. */
+			r = reg_create(ns, key, msgflg, &s);
+		else if (r == 0)
+			r = -EEXIST;
+		if (r == -EEXIST && s)
+			r = (msgflg & IPC_CREAT) && (msgflg & IPC_EXCL) ?
+			    -EEXIST :	/* before the permission check */
+			    ipc_perms(s->q, msgflg) ?: reg_id(s);
 	}
-	reg_unlock(ns);
+	if (s)
+		sq_put(s);
 	return r;
 }
 
@@ -270,12 +271,12 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	struct qctl *q;
 	struct qview *v;
 	struct ns *ns;
+	struct sq *s;
 	uint32_t me = NIL, head;
 	bool spun = false;
 	int64_t mtype;
 	uint64_t gen;
 	long r;
-	int idx;
 
 	if (bad_uptr(msgp))
 		return -EFAULT;
@@ -286,9 +287,11 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	ns_limits(ns, &lim);
 	if (sz > (size_t)lim.msgmax || (ssize_t)sz < 0 || id < 0 || mtype < 1)
 		return -EINVAL;
-	idx = q_lock_id(ns, id, &q);
-	if (idx < 0)
-		return idx;
+	r = q_lock_id(ns, id, &s);
+	if (r < 0)
+		return r;
+	q = s->q;
+	v = &s->v;
 	gen = q->gen;
 	for (;;) {
 		r = ipc_perms(q, S_IWUGO);
@@ -304,28 +307,28 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 			r = -EAGAIN;
 			goto out;
 		}
-		if (spin_first(ns, (uint32_t)idx, q, &spun))
+		if (spin_first(s, &spun))
 			continue;
 		if (!w) {
-			w = waiter_take(ns, WK_SEND, &me, &r);
+			w = waiter_take(&s->wp, WK_SEND, &me, &r);
 			if (!w)
 				goto out;
 			w->msgsz = sz;
 		}
-		r = wait_on(ns, (uint32_t)idx, q, w, me, false, dl);
+		r = wait_on(s, w, me, false, dl);
 		if (!same_queue(q, gen)) {
 			r = -EIDRM;
 			goto out;
 		}
-		leave_list(ns, q, w, me, false, r);
+		leave_list(s, w, me, false, r);
 		if (r)
 			goto out;	/* EINTR: never restarted (A9) */
 	}
-	r = qview_sync(ns, (uint32_t)idx, q, &v);
+	r = sq_store(s);
 	if (!r)
 		r = store_put(ns, v, mtype, (const long *)msgp + 1, sz, &head);
 	if (r == -EUCLEAN) {	/* damaged: rebuild it and try once more */
-		r = q_mend_store(ns, (uint32_t)idx, q, &v);
+		r = q_mend_store(s);
 		if (!r)
 			r = store_put(ns, v, mtype, (const long *)msgp + 1, sz,
 				      &head);
@@ -335,7 +338,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	FAULT(FP_SEND_PUT);
 	set_if_changed32(&q->lspid, proc_pid());
 	set_if_changed64(&q->stime, proc_now());
-	if (!pipelined_send(ns, q, v, head, mtype, sz)) {
+	if (!pipelined_send(s, head, mtype, sz)) {
 		store_link(v, head);
 		FAULT(FP_SEND_LINK);
 		q->cbytes += sz;
@@ -344,10 +347,10 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	}
 out:
 	if (w)
-		drop_record(ns, q, gen, w, me, false);
+		drop_record(s, gen, w, me, false);
 	if (same_queue(q, gen))
-		msgfd_sync(ns, q);
-	q_unlock(q);
+		msgfd_sync(s);
+	q_done(s);
 	return r;
 }
 
@@ -368,23 +371,20 @@ static long copy_out(struct qview *v, uint32_t head, int64_t mtype,
 }
 
 /* The message a sender handed us while we slept (or its error). */
-static long take_posted(struct ns *ns, uint32_t idx, struct qctl *q,
-			struct qview *v, struct waiter *w, uint32_t me,
+static long take_posted(struct sq *s, struct waiter *w, uint32_t me,
 			uint64_t gen, void *msgp, size_t sz)
 {
-	struct qview *mv = NULL;
+	/* Ours even if the queue was removed meanwhile: we hold s. */
+	struct qview *mv = &s->v;
 	size_t n = w->len < sz ? w->len : sz;
 	uint32_t h = w->msg;
 	long r = w->result;
+	struct qctl *q = s->q;
 
 	if (r < 0)
 		return r;
-	if (same_queue(q, gen)) {
-		if (qview_sync(ns, idx, q, &mv))
-			mv = NULL;
-	} else {
-		mv = qview_retired(v, gen);	/* removed meanwhile */
-	}
+	if (same_queue(q, gen) && sq_store(s))
+		mv = NULL;
 	if (!mv || h >= mv->nchunks || store_msg(mv, h)->state !=
 	    CH_INFLIGHT || store_msg(mv, h)->owner != me)
 		return same_queue(q, gen) ? -EUCLEAN : -EIDRM;
@@ -402,12 +402,13 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 	struct qctl *q;
 	struct qview *v;
 	struct ns *ns;
+	struct sq *s;
 	size_t copy_max = 0;
 	bool spun = false, mended = false;
 	uint32_t me = NIL;
 	uint64_t gen;
 	long r, h;
-	int idx, mode;
+	int mode;
 
 	if (id < 0 || (ssize_t)sz < 0)
 		return -EINVAL;
@@ -424,9 +425,11 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 		if (copy_max && bad_uptr(msgp))
 			return -EFAULT;
 	}
-	idx = q_lock_id(ns, id, &q);
-	if (idx < 0)
-		return idx;
+	r = q_lock_id(ns, id, &s);
+	if (r < 0)
+		return r;
+	q = s->q;
+	v = &s->v;
 	gen = q->gen;
 	for (;;) {
 		r = ipc_perms(q, S_IRUGO);
@@ -436,9 +439,9 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 			r = -EIDRM;
 			goto out;
 		}
-		r = qview_sync(ns, (uint32_t)idx, q, &v);
+		r = sq_store(s);
 		if (r == -EUCLEAN)
-			r = q_mend_store(ns, (uint32_t)idx, q, &v);
+			r = q_mend_store(s);
 		if (r)
 			goto out;
 		if (mode == SEARCH_NUMBER)
@@ -451,7 +454,7 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 		if (h == -EUCLEAN ||
 		    (h == -ENOMSG && mode == SEARCH_ANY && q->qnum && !mended)) {
 			mended = true;
-			r = q_mend_store(ns, (uint32_t)idx, q, &v);
+			r = q_mend_store(s);
 			if (r)
 				goto out;
 			continue;
@@ -474,15 +477,15 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 				FAULT(FP_RECV_COPY);
 				/* Room for the senders: from here our death
 				 * must wake one of them (L6). */
-				wl_arm(ns, &q->wl, false);
+				wl_arm(&s->wp, &q->wl, false);
 				store_take(v, (uint32_t)h);
 				FAULT(FP_RECV_TAKE);
 				/* Counters that would go wrong (a corrupted
 				 * length) are recounted from the store. */
 				if (unlikely(!q->qnum || q->cbytes < len ||
 					     (q->qnum == 1 && q->cbytes != len))) {
-					q_mend_store(ns, (uint32_t)idx, q, &v);
-					wl_arm(ns, &q->wl, false);
+					q_mend_store(s);
+					wl_arm(&s->wp, &q->wl, false);
 				} else {
 					q->qnum--;
 					q->cbytes -= len;
@@ -490,7 +493,7 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 				set_if_changed64(&q->rtime, proc_now());
 				set_if_changed32(&q->lrpid, proc_pid());
 				q->events++;
-				wake_senders(ns, q);
+				wake_senders(s);
 				pend_clear();
 				r = r ? r : (long)n;
 			}
@@ -504,40 +507,36 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 			r = -ENOMSG;
 			goto out;
 		}
-		if (spin_first(ns, (uint32_t)idx, q, &spun))
+		if (spin_first(s, &spun))
 			continue;
 		if (!w) {
-			w = waiter_take(ns, WK_RECV, &me, &r);
+			w = waiter_take(&s->wp, WK_RECV, &me, &r);
 			if (!w)
 				goto out;
 			w->sel_mode = mode;
 			w->sel_type = type;
 			w->maxsize = flg & MSG_NOERROR ? UINT64_MAX : sz;
 		}
-		qview_sleep(v);
-		r = wait_on(ns, (uint32_t)idx, q, w, me, true, dl);
+		r = wait_on(s, w, me, true, dl);
 		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
 			/* Posted: it wins over a signal or a timeout. */
-			r = take_posted(ns, (uint32_t)idx, q, v, w, me, gen,
-					msgp, sz);
-			qview_wake(v);
+			r = take_posted(s, w, me, gen, msgp, sz);
 			goto out;
 		}
-		qview_wake(v);
 		if (!same_queue(q, gen)) {
 			r = -EIDRM;
 			goto out;
 		}
-		leave_list(ns, q, w, me, true, r);
+		leave_list(s, w, me, true, r);
 		if (r)
 			goto out;
 	}
 out:
 	if (w)
-		drop_record(ns, q, gen, w, me, true);
+		drop_record(s, gen, w, me, true);
 	if (same_queue(q, gen))
-		msgfd_sync(ns, q);
-	q_unlock(q);
+		msgfd_sync(s);
+	q_done(s);
 	return r;
 }
 

@@ -5,7 +5,8 @@
  * on its queue's sender or receiver list in FIFO order; whoever completes
  * the operation for it posts the result into the record (LOCKING L5-L7).
  *
- * Records come from a namespace-wide pool, claimed without a lock (L8).
+ * Records come from a pool in the queue's own file, claimed without a
+ * lock (L8): only the queue's users can reach them.
  * A thread that dies while it waits leaves its record's "alive" mutex
  * owner-dead; the next thread that scans the list reaps it, so a message
  * is never handed to a dead receiver.
@@ -16,22 +17,17 @@
 
 #include "internal.h"
 
-#define WMAP_WORDS (NS_WAITERS / 64)
-
-static uint64_t *wmap(struct ns *ns)
-{
-	return (uint64_t *)((char *)ns->hdr + NS_WMAP_OFF);
-}
+#define WMAP_WORDS (Q_WAITERS / 64)
 
 static bool ok(uint32_t idx)
 {
-	return idx < NS_WAITERS;
+	return idx < Q_WAITERS;
 }
 
-static int claim(struct ns *ns, uint32_t idx)
+static int claim(struct wpool *wp, uint32_t idx)
 {
-	uint64_t *word = &wmap(ns)[idx / 64], bit = 1ull << (idx % 64);
-	struct waiter *w = ns_waiter(ns, idx);
+	uint64_t *word = &wp->map[idx / 64], bit = 1ull << (idx % 64);
+	struct waiter *w = wp_rec(wp, idx);
 	uint32_t never = 0;
 	int r;
 
@@ -60,15 +56,15 @@ static int claim(struct ns *ns, uint32_t idx)
 }
 
 /* Free the records of dead owners that are on no list (L8). */
-static void reclaim(struct ns *ns)
+static void reclaim(struct wpool *wp)
 {
-	uint64_t *map = wmap(ns);
+	uint64_t *map = wp->map;
 
-	for (uint32_t i = 0; i < NS_WAITERS; i++) {
+	for (uint32_t i = 0; i < Q_WAITERS; i++) {
 		if (!(__atomic_load_n(&map[i / 64], __ATOMIC_ACQUIRE) &
 		      (1ull << (i % 64))))
 			continue;
-		struct waiter *w = ns_waiter(ns, i);
+		struct waiter *w = wp_rec(wp, i);
 		int r = lock_try(&w->alive);
 		if (r < 0)
 			continue;
@@ -98,9 +94,9 @@ void post(struct waiter *w, uint32_t state)
 	pend_clear();
 }
 
-int waiter_alloc(struct ns *ns, uint32_t *out)
+int waiter_alloc(struct wpool *wp, uint32_t *out)
 {
-	uint64_t *map = wmap(ns);
+	uint64_t *map = wp->map;
 	uint32_t start = (uint32_t)proc_tid() % WMAP_WORDS;
 
 	for (int pass = 0; pass < 2; pass++) {
@@ -111,74 +107,74 @@ int waiter_alloc(struct ns *ns, uint32_t *out)
 			while (free) {
 				uint32_t b = (uint32_t)__builtin_ctzll(free);
 				free &= free - 1;
-				if (claim(ns, wi * 64 + b) == 0) {
+				if (claim(wp, wi * 64 + b) == 0) {
 					*out = wi * 64 + b;
 					return 0;
 				}
 			}
 		}
-		reclaim(ns);
+		reclaim(wp);
 	}
 	return -ENOMEM;
 }
 
-struct waiter *waiter_take(struct ns *ns, uint32_t kind, uint32_t *idx,
+struct waiter *waiter_take(struct wpool *wp, uint32_t kind, uint32_t *idx,
 			   long *err)
 {
 	struct waiter *w;
 
-	*err = waiter_alloc(ns, idx);
+	*err = waiter_alloc(wp, idx);
 	if (*err)
 		return NULL;
-	w = ns_waiter(ns, *idx);
+	w = wp_rec(wp, *idx);
 	w->kind = kind;
 	w->msg = NIL;
 	return w;
 }
 
-void waiter_free(struct ns *ns, uint32_t idx)
+void waiter_free(struct wpool *wp, uint32_t idx)
 {
-	struct waiter *w = ns_waiter(ns, idx);
+	struct waiter *w = wp_rec(wp, idx);
 
 	/* Bit first, then the mutex: see L8. */
-	__atomic_fetch_and(&wmap(ns)[idx / 64], ~(1ull << (idx % 64)),
+	__atomic_fetch_and(&wp->map[idx / 64], ~(1ull << (idx % 64)),
 			   __ATOMIC_RELEASE);
 	lock_drop(&w->alive);
 }
 
-void wl_append(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx)
+void wl_append(struct wpool *wp, uint32_t *head, uint32_t *tail, uint32_t idx)
 {
-	struct waiter *w = ns_waiter(ns, idx);
+	struct waiter *w = wp_rec(wp, idx);
 
 	w->next = NIL;
 	w->prev = *tail;
 	if (ok(*tail))
-		ns_waiter(ns, *tail)->next = idx;
+		wp_rec(wp, *tail)->next = idx;
 	else
 		*head = idx;
 	*tail = idx;
 	__atomic_store_n(&w->linked, 1, __ATOMIC_RELEASE);
 }
 
-void wl_remove(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx)
+void wl_remove(struct wpool *wp, uint32_t *head, uint32_t *tail, uint32_t idx)
 {
-	struct waiter *w = ns_waiter(ns, idx);
+	struct waiter *w = wp_rec(wp, idx);
 
 	if (ok(w->prev))
-		ns_waiter(ns, w->prev)->next = w->next;
+		wp_rec(wp, w->prev)->next = w->next;
 	else
 		*head = ok(w->next) ? w->next : NIL;
 	if (ok(w->next))
-		ns_waiter(ns, w->next)->prev = w->prev;
+		wp_rec(wp, w->next)->prev = w->prev;
 	else
 		*tail = ok(w->prev) ? w->prev : NIL;
 	w->next = w->prev = NIL;
 	__atomic_store_n(&w->linked, 0, __ATOMIC_RELEASE);
 }
 
-bool waiter_alive(struct ns *ns, uint32_t idx)
+bool waiter_alive(struct wpool *wp, uint32_t idx)
 {
-	struct waiter *w = ns_waiter(ns, idx);
+	struct waiter *w = wp_rec(wp, idx);
 	int r = lock_try(&w->alive);
 
 	if (r == -EBUSY)
@@ -201,14 +197,14 @@ static bool holds_alive(struct waiter *w)
 	return (v & FUTEX_TID_MASK) || !(v & FUTEX_OWNER_DIED);
 }
 
-bool waiter_reap(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx)
+bool waiter_reap(struct wpool *wp, uint32_t *head, uint32_t *tail, uint32_t idx)
 {
-	struct waiter *w = ns_waiter(ns, idx);
+	struct waiter *w = wp_rec(wp, idx);
 
 	if (holds_alive(w) && __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) !=
 	    W_READY)
 		return false;
-	wl_remove(ns, head, tail, idx);	/* a dead one: reclaim() frees it */
+	wl_remove(wp, head, tail, idx);	/* a dead one: reclaim() frees it */
 	return true;
 }
 
@@ -236,23 +232,22 @@ static int by_prio_order(const void *a, const void *b)
  * record is woken: a posted one may have missed its wake-up, and one still
  * waiting may find room or a message that nobody posted to it (L6).
  */
-void waiters_rebuild(struct ns *ns, uint32_t slot, uint64_t gen,
+void waiters_rebuild(struct wpool *wp, uint64_t gen,
 		     struct wlists *wl)
 {
-	struct stamp *s = malloc(NS_WAITERS * sizeof(*s));
-	uint64_t *map = wmap(ns);
+	struct stamp *s = malloc(Q_WAITERS * sizeof(*s));
+	uint64_t *map = wp->map;
 
 	wl->rhead = wl->rtail = wl->shead = wl->stail = NIL;
 	if (!s)
 		return;		/* lists stay empty: waiters time out */
 	for (uint32_t kind = WK_RECV; kind <= WK_SEND; kind++) {
 		uint32_t cnt = 0;
-		for (uint32_t i = 0; i < NS_WAITERS; i++) {
-			struct waiter *w = ns_waiter(ns, i);
+		for (uint32_t i = 0; i < Q_WAITERS; i++) {
+			struct waiter *w = wp_rec(wp, i);
 			if (!(__atomic_load_n(&map[i / 64], __ATOMIC_ACQUIRE) &
 			      (1ull << (i % 64))) ||
-			    w->slot != slot || w->gen != gen ||
-			    w->kind != kind)
+			    w->gen != gen || w->kind != kind)
 				continue;
 			futex_wake(&w->futex, 1);
 			if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) !=
@@ -267,7 +262,7 @@ void waiters_rebuild(struct ns *ns, uint32_t slot, uint64_t gen,
 		for (uint32_t j = 0; j < cnt; j++) {
 			uint32_t *h = kind == WK_RECV ? &wl->rhead : &wl->shead;
 			uint32_t *t = kind == WK_RECV ? &wl->rtail : &wl->stail;
-			wl_append(ns, h, t, s[j].idx);
+			wl_append(wp, h, t, s[j].idx);
 			if (s[j].order >= wl->order)
 				wl->order = s[j].order + 1;
 		}
@@ -283,16 +278,16 @@ void waiters_rebuild(struct ns *ns, uint32_t slot, uint64_t gen,
  * pool rather than through the lists, so that no list damage can leave a
  * waiter asleep; a record already handed a message keeps it (A9).
  */
-void waiters_post_all(struct ns *ns, uint32_t slot, uint64_t gen, int err)
+void waiters_post_all(struct wpool *wp, uint64_t gen, int err)
 {
-	uint64_t *map = wmap(ns);
+	uint64_t *map = wp->map;
 
 	(void)err;
 
-	for (uint32_t i = 0; i < NS_WAITERS; i++) {
-		struct waiter *w = ns_waiter(ns, i);
+	for (uint32_t i = 0; i < Q_WAITERS; i++) {
+		struct waiter *w = wp_rec(wp, i);
 		if (!(__atomic_load_n(&map[i / 64], __ATOMIC_ACQUIRE) &
-		      (1ull << (i % 64))) || w->slot != slot || w->gen != gen ||
+		      (1ull << (i % 64))) || w->gen != gen ||
 		    __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY)
 			continue;
 		__atomic_store_n(&w->linked, 0, __ATOMIC_RELEASE);
@@ -311,14 +306,14 @@ void waiters_post_all(struct ns *ns, uint32_t slot, uint64_t gen, int err)
 bool keep_inflight(void *ctx, uint64_t gen, uint32_t owner, uint32_t head,
 		   const struct msg *m)
 {
-	struct ns *ns = ctx;
+	struct wpool *wp = ctx;
 	struct waiter *w;
 	uint32_t st;
 
-	if (owner >= NS_WAITERS)
+	if (owner >= Q_WAITERS)
 		return false;
-	w = ns_waiter(ns, owner);
-	if (w->gen != gen || !waiter_alive(ns, owner))
+	w = wp_rec(wp, owner);
+	if (w->gen != gen || !waiter_alive(wp, owner))
 		return false;
 	st = __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE);
 	if (st == W_WAITING && w->kind == WK_RECV && m->len <= w->maxsize) {
@@ -337,16 +332,16 @@ bool keep_inflight(void *ctx, uint64_t gen, uint32_t owner, uint32_t head,
  * Before a change that lets sleepers go on before any is posted (L6): our
  * death from here wakes the first live one, whose repair wakes the rest.
  */
-void wl_arm(struct ns *ns, struct wlists *wl, bool receivers)
+void wl_arm(struct wpool *wp, struct wlists *wl, bool receivers)
 {
 	uint32_t *h[2] = { &wl->shead, &wl->rhead };
 	uint32_t *t[2] = { &wl->stail, &wl->rtail };
 
 	for (int k = 0; k < (receivers ? 2 : 1); k++) {
-		for (uint32_t n = 0; ok(*h[k]) && n < NS_WAITERS; n++) {
-			if (waiter_reap(ns, h[k], t[k], *h[k]))
+		for (uint32_t n = 0; ok(*h[k]) && n < Q_WAITERS; n++) {
+			if (waiter_reap(wp, h[k], t[k], *h[k]))
 				continue;
-			post_arm(ns_waiter(ns, *h[k]));
+			post_arm(wp_rec(wp, *h[k]));
 			return;
 		}
 	}
@@ -354,26 +349,26 @@ void wl_arm(struct ns *ns, struct wlists *wl, bool receivers)
 
 /* Insert after the last record of the same or a higher priority: the
  * kernel's order for POSIX waiters (B9), FIFO among equals. */
-void wl_insert_prio(struct ns *ns, uint32_t *head, uint32_t *tail,
+void wl_insert_prio(struct wpool *wp, uint32_t *head, uint32_t *tail,
 		    uint32_t idx)
 {
-	struct waiter *w = ns_waiter(ns, idx);
+	struct waiter *w = wp_rec(wp, idx);
 	uint32_t at = *head;
 
-	for (uint32_t n = 0; ok(at) && n < NS_WAITERS; n++) {
-		if (ns_waiter(ns, at)->prio > w->prio)
+	for (uint32_t n = 0; ok(at) && n < Q_WAITERS; n++) {
+		if (wp_rec(wp, at)->prio > w->prio)
 			break;
-		at = ns_waiter(ns, at)->next;
+		at = wp_rec(wp, at)->next;
 	}
 	if (!ok(at)) {
-		wl_append(ns, head, tail, idx);
+		wl_append(wp, head, tail, idx);
 		return;
 	}
-	struct waiter *a = ns_waiter(ns, at);
+	struct waiter *a = wp_rec(wp, at);
 	w->next = at;
 	w->prev = a->prev;
 	if (ok(a->prev))
-		ns_waiter(ns, a->prev)->next = idx;
+		wp_rec(wp, a->prev)->next = idx;
 	else
 		*head = idx;
 	a->prev = idx;

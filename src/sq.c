@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sq.c - this process's mappings of System V queues, one struct sq per
+ * queue generation, and the table that finds the current one by index.
+ *
+ * A queue's files are sysv/q.<gen> (its control block) and sysv/m.<gen>
+ * (its waiter records, then its store).  Whoever may write the queue maps
+ * both; anyone else maps the control block read-only, which is what
+ * MSG_STAT_ANY and listings read, and can do nothing else: the OS keeps
+ * the files' modes at the queue's envelope (cred.c).
+ *
+ * The table ns->sq[idx] holds the mapping last found at each index, with
+ * a split reference count: the entry packs the pointer with a count of
+ * the references taken through it, so that taking one is a single atomic
+ * add, and replacing the entry hands that count to the struct it leaves
+ * (sq->refs), which is unmapped when both reach zero.  So a caller never
+ * sees a mapping disappear under it, and nothing is locked.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define PTR_MASK	((1ull << 48) - 1)
+#define ONE_REF		(1ull << 48)
+
+static struct sq *ptr_of(uint64_t e)
+{
+	return (struct sq *)(uintptr_t)(e & PTR_MASK);
+}
+
+static void destroy(struct sq *s)
+{
+	if (s->v.st)
+		munmap(s->v.st, s->v.size);
+	if (s->wbase)
+		munmap(s->wbase, WPOOL_SIZE);
+	munmap(s->f, sizeof(*s->f));
+	free(s);
+}
+
+static void unref(struct sq *s, int64_t n)
+{
+	if (__atomic_sub_fetch(&s->refs, n, __ATOMIC_ACQ_REL) == 0)
+		destroy(s);
+}
+
+void sq_put(struct sq *s)
+{
+	uint64_t *slot = &s->ns->sq[s->idx];
+	uint64_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	/* Taken through the entry: given back there while it still holds
+	 * us, else to the struct, which then holds the entry's count. */
+	while (ptr_of(e) == s && e >= ONE_REF)
+		if (__atomic_compare_exchange_n(slot, &e, e - ONE_REF, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			return;
+	unref(s, 1);
+}
+
+/* Put s in the table at its index; the caller's reference stays its
+ * own.  The struct it replaces loses the table's reference and gets the
+ * count of those taken through the entry. */
+static void install(struct sq *s)
+{
+	uint64_t old;
+
+	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);	/* the table's */
+	old = __atomic_exchange_n(&s->ns->sq[s->idx], (uint64_t)(uintptr_t)s,
+				  __ATOMIC_ACQ_REL);
+	if (ptr_of(old))
+		unref(ptr_of(old), 1 - (int64_t)(old >> 48));
+}
+
+/* A reference through the entry, or NULL if it is empty. */
+static struct sq *take(uint64_t *slot)
+{
+	uint64_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	while (ptr_of(e))
+		if (__atomic_compare_exchange_n(slot, &e, e + ONE_REF, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			return ptr_of(e);
+	return NULL;
+}
+
+static int open_ctl(struct ns *ns, uint64_t gen, int *fd, bool *rw)
+{
+	char path[48];
+
+	ctl_path(path, sizeof(path), gen);
+	/* O_NONBLOCK: a FIFO in its place must not hang us. */
+	*fd = fd_open(ns->dirfd, path, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
+		      O_CLOEXEC, 0);
+	*rw = *fd >= 0;
+	if (*fd < 0 && errno == EACCES)
+		*fd = fd_open(ns->dirfd, path, O_RDONLY | O_NOFOLLOW |
+			      O_NONBLOCK | O_CLOEXEC, 0);
+	if (*fd >= 0)
+		return 0;
+	return errno == ENOENT || errno == ELOOP ? -ENOENT :
+	       errno == EMFILE || errno == ENFILE ? -ENOMEM : -errno;
+}
+
+/* The records and the store: for those the OS lets write them. */
+static int map_data(struct sq *s, int fd)
+{
+	s->wbase = mmap(NULL, WPOOL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			fd, 0);
+	if (s->wbase == MAP_FAILED) {
+		s->wbase = NULL;
+		return -ENOMEM;
+	}
+	wpool_at(&s->wp, s->wbase);
+	store_path(s->v.path, sizeof(s->v.path), s->gen);
+	return qview_map(&s->v, fd, (off_t)WPOOL_SIZE, s->gen);
+}
+
+static int open_data(struct ns *ns, uint64_t gen)
+{
+	char path[48];
+	int fd;
+
+	store_path(path, sizeof(path), gen);
+	fd = fd_open(ns->dirfd, path, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
+		     O_CLOEXEC, 0);
+	if (fd < 0)
+		return errno == EACCES ? -EACCES : errno == ENOENT ||
+		       errno == ELOOP ? -ENOENT : -ENOMEM;
+	return fd;
+}
+
+/*
+ * Map generation gen from its control block's descriptor (read-write if
+ * rw) and, if datafd >= 0 or it can be opened, its data file.  The
+ * descriptors stay the caller's.
+ */
+int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, int datafd,
+	   struct sq **out)
+{
+	struct stat st;
+	struct sq *s = calloc(1, sizeof(*s));
+	int r, own = -1;
+
+	if (!s)
+		return -ENOMEM;
+	s->ns = ns;
+	s->gen = gen;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_size != sizeof(struct qfile)) {
+		free(s);
+		return -EUCLEAN;
+	}
+	s->f = mmap(NULL, sizeof(*s->f), rw ? PROT_READ | PROT_WRITE :
+		    PROT_READ, MAP_SHARED, fd, 0);
+	if (s->f == MAP_FAILED) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->refs = 1;
+	s->q = &s->f->q;
+	s->idx = __atomic_load_n(&s->f->idx, __ATOMIC_RELAXED);
+	/* The creator is whoever the OS says made the file (layout.h). */
+	if (s->f->magic != Q_MAGIC || s->f->version != UMQ_LAYOUT_VERSION ||
+	    s->idx >= IPCMNI || s->q->gen != gen || s->q->cuid != st.st_uid) {
+		r = s->f->magic == Q_MAGIC && s->f->version !=
+		    UMQ_LAYOUT_VERSION ? -EPROTO : -EUCLEAN;
+		goto fail;
+	}
+	if (rw && datafd < 0) {
+		own = datafd = open_data(ns, gen);
+		if (datafd == -EACCES) {
+			rw = false;	/* the store's envelope is narrower */
+		} else if (datafd < 0) {
+			r = datafd;
+			goto fail;
+		}
+	}
+	s->rw = rw;
+	r = rw ? map_data(s, datafd) : 0;
+	if (own >= 0)
+		close(own);
+	if (r)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	unref(s, 1);
+	return r;
+}
+
+int sq_open(struct ns *ns, uint64_t gen, struct sq **out)
+{
+	bool rw;
+	int fd, r = open_ctl(ns, gen, &fd, &rw);
+
+	if (r)
+		return r;
+	r = sq_map(ns, gen, fd, rw, -1, out);
+	close(fd);
+	return r;
+}
+
+/* The table's mapping of index idx if it is generation gen: a
+ * reference, or NULL. */
+struct sq *sq_cached(struct ns *ns, uint32_t idx, uint64_t gen)
+{
+	struct sq *s;
+
+	if (idx >= IPCMNI)
+		return NULL;
+	s = take(&ns->sq[idx]);
+	if (s && s->gen != gen) {
+		sq_put(s);
+		s = NULL;
+	}
+	return s;
+}
+
+/* Give the table a new queue's mapping (reg_create). */
+void sq_publish(struct sq *s)
+{
+	install(s);
+}
+
+/* The generation an index entry names: > 0, or -ENOENT. */
+static int64_t idx_entry(struct ns *ns, uint32_t idx)
+{
+	char name[24], target[24];
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "i.%u", idx);
+	n = readlinkat(ns->sysvfd, name, target, sizeof(target) - 1);
+	if (n <= 0)
+		return -ENOENT;
+	target[n] = 0;
+	return (int64_t)strtoull(target, NULL, 16) ?: -ENOENT;
+}
+
+int sq_get(struct ns *ns, uint32_t idx, struct sq **out)
+{
+	struct sq *s = take(&ns->sq[idx]);
+	int64_t gen;
+	int r;
+
+	if (likely(s && sq_live(s))) {
+		*out = s;
+		return 0;
+	}
+	/* Nothing mapped, or what is mapped is gone: ask the registry. */
+	gen = idx_entry(ns, idx);
+	if (s && (gen < 0 || s->gen == (uint64_t)gen)) {
+		sq_put(s);		/* a stale entry: no queue */
+		return -EINVAL;
+	}
+	if (s)
+		sq_put(s);
+	if (gen < 0)
+		return -EINVAL;
+	r = sq_open(ns, (uint64_t)gen, &s);
+	if (r)
+		return r == -ENOMEM ? r : -EINVAL;
+	if (s->idx != idx) {		/* an entry that lies */
+		sq_put(s);
+		return -EINVAL;
+	}
+	/* Two threads doing this at once each install theirs: the first
+	 * one's goes when its users are done. */
+	install(s);
+	if (!sq_live(s)) {
+		sq_put(s);
+		return -EINVAL;
+	}
+	*out = s;
+	return 0;
+}
+
+/* The table's references, for a namespace being closed. */
+void sq_forget_all(struct ns *ns)
+{
+	for (uint32_t i = 0; i < IPCMNI; i++) {
+		uint64_t e = __atomic_exchange_n(&ns->sq[i], 0,
+						 __ATOMIC_ACQ_REL);
+		if (ptr_of(e))
+			unref(ptr_of(e), 1 - (int64_t)(e >> 48));
+	}
+}
