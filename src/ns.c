@@ -137,6 +137,7 @@ void ns_limits(const struct ns *ns, struct umq_limits *l)
 
 static void lim_fill(struct lim_file *f, const struct umq_limits *l)
 {
+	memset(f, 0, sizeof(*f));
 	f->magic = UMQ_LIM_MAGIC;
 	f->version = UMQ_LAYOUT_VERSION;
 	f->size = sizeof(*f);

@@ -363,10 +363,11 @@ static int check_attr(const struct umq_limits *lim, int64_t maxmsg,
 }
 
 /* Create queue `name` (B4 step 6).  Returns its generation, and in
- * *guard a descriptor holding its FIFO, for the caller to close once its
- * own descriptor holds it (or -1). */
+ * *guard the caller's descriptor of its FIFO, opened with access acc and
+ * holding its lock from before the queue has a name: a collection
+ * running meanwhile (gc_and_count) leaves a held queue alone. */
 static int64_t create(struct ns *ns, const char *name, mode_t mode,
-		      const struct mq_attr *attr, int *guard)
+		      const struct mq_attr *attr, int acc, int *guard)
 {
 	struct flock lk = {
 		.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_len = 1,
@@ -439,7 +440,9 @@ again:
 		r = create_errno(ns, errno);
 		goto fail_hints;
 	}
-	*guard = fd_open(ns->dirfd, fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
+	/* The caller's descriptor to be (make_desc), opened as it opens it. */
+	*guard = openat(ns->dirfd, fifo, mqd_oflags(acc) | O_NONBLOCK |
+			O_CLOEXEC);
 	if (*guard < 0 || fcntl(*guard, F_OFD_SETLK, &lk)) {
 		r = *guard < 0 && (errno == EMFILE || errno == ENFILE) ?
 		    -errno : -ENOMEM;
@@ -496,17 +499,19 @@ fail_hints:
  * given the queue's state (ready.c): the pipe is new if no descriptor of
  * the queue was left open.
  */
-static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag)
+static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
+		     int fd)
 {
 	struct flock lk = {
 		.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_len = 1,
 	};
 	char fifo[64];
-	int fd, fl;
+	int fl;
 
 	pq_path(fifo, sizeof(fifo), pv->gen, PQ_FIFO);
-	fd = openat(ns->dirfd, fifo, mqd_oflags(acc) | O_NONBLOCK |
-		    O_CLOEXEC);
+	if (fd < 0)
+		fd = openat(ns->dirfd, fifo, mqd_oflags(acc) | O_NONBLOCK |
+			    O_CLOEXEC);
 	if (fd < 0)
 		return errno == EMFILE || errno == ENFILE ? -errno :
 		       errno == EACCES ? -EACCES : errno == ENOMEM ? -ENOMEM :
@@ -586,7 +591,7 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 		gen = lookup(ns, name);
 		if (gen == -ENOENT && (oflag & O_CREAT)) {
 			gen = create(ns, name, mode, uattr ? &attr : NULL,
-				     &guard);
+				     acc, &guard);
 			created = gen > 0;
 			/* Another creator was first: open its queue. */
 			if (gen == -EEXIST && !(oflag & O_EXCL) && tries < 8)
@@ -611,8 +616,10 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	/* The creator gets its access even with mode 0 (B4 step 6.7). */
 	if (!(oflag & O_CREAT))
 		r = may_open(pv->ctl, acc);
-	if (!r)
-		r = make_desc(ns, pv, acc, oflag);
+	if (!r) {
+		r = make_desc(ns, pv, acc, oflag, guard);
+		guard = -1;	/* it is the caller's now, or closed */
+	}
 	if (r < 0)
 		pview_unref(pv);
 out:

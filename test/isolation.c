@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * isolation.c - two real users, A and B, in one namespace (DESIGN §6).
+ *
+ * A owns a System V queue and a POSIX queue, both mode 0600, holding
+ * known messages.  B, an ordinary user, tries every API call on them and
+ * every write it can make in the namespace directory: the files it can
+ * open, the entries it can make, rename or remove.  Afterwards A's queues
+ * hold exactly their messages and A's calls complete (none blocks: every
+ * call is IPC_NOWAIT / O_NONBLOCK, and each user's run has an alarm).
+ */
+#include <fcntl.h>
+#include <mqueue.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/msg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "t.h"
+#include "umq.h"
+
+#define A_UID	1000
+#define B_UID	65534
+#define NMSG	5
+
+struct iso {
+	char dir[160];
+	key_t key;
+	int id;
+	char sgen[32];		/* the System V queue's generation */
+	char pgen[32];		/* the POSIX queue's */
+};
+
+static struct iso *S;
+
+struct m {
+	long type;
+	char text[16];
+};
+
+static void use_ns(void)
+{
+	alarm(60);
+	if (umq_ns_use(S->dir))
+		T_FAIL("umq_ns_use(%s): %s", S->dir, strerror(errno));
+}
+
+static void at(char *buf, size_t n, const char *fmt, const char *arg)
+{
+	char rel[96];
+
+	snprintf(rel, sizeof(rel), fmt, arg);
+	snprintf(buf, n, "%s/%s", S->dir, rel);
+}
+
+static void a_setup(void *arg)
+{
+	struct mq_attr attr = { .mq_maxmsg = 8, .mq_msgsize = 16 };
+	char path[300];
+	ssize_t n;
+	mqd_t q;
+
+	use_ns();
+	S->id = (int)T_OK(umq_msgget(S->key, IPC_CREAT | 0600));
+	for (int i = 0; i < NMSG; i++) {
+		struct m m = { i + 1, "" };
+		snprintf(m.text, sizeof(m.text), "a%d", i);
+		T_OK(umq_msgsnd(S->id, &m, sizeof(m.text), IPC_NOWAIT));
+	}
+	q = (mqd_t)T_OK(umq_mq_open("/a-q", O_CREAT | O_RDWR, 0600, &attr));
+	for (int i = 0; i < 3; i++)
+		T_OK(umq_mq_send(q, "p", 2, (unsigned)i));
+	umq_mq_close(q);
+	snprintf(path, sizeof(path), "%s/sysv/i.%d", S->dir, S->id & 32767);
+	n = readlink(path, S->sgen, sizeof(S->sgen) - 1);
+	T_ASSERT(n > 0);
+	snprintf(path, sizeof(path), "%s/names/a-q", S->dir);
+	n = readlink(path, S->pgen, sizeof(S->pgen) - 1);
+	T_ASSERT(n > 0);
+	exit(T_EXIT_PASS);
+}
+
+/* Every call of both APIs on A's queues: refused as the kernel refuses. */
+static void b_api(void)
+{
+	struct msqid_ds ds;
+	struct umq_peek_msg pk[2];
+	struct m m = { 1, "b" };
+
+	T_EQ(umq_msgget(S->key, 0), S->id);	/* asks for nothing */
+	T_ERR(umq_msgget(S->key, 0400), EACCES);
+	T_ERR(umq_msgget(S->key, IPC_CREAT | 0666), EACCES);
+	T_ERR(umq_msgsnd(S->id, &m, 2, IPC_NOWAIT), EACCES);
+	T_ERR(umq_msgrcv(S->id, &m, sizeof(m.text), 0, IPC_NOWAIT), EACCES);
+	T_ERR(umq_msgctl(S->id, IPC_STAT, &ds), EACCES);
+	memset(&ds, 0, sizeof(ds));
+	ds.msg_perm.mode = 0666;
+	T_ERR(umq_msgctl(S->id, IPC_SET, &ds), EPERM);
+	T_ERR(umq_msgctl(S->id, IPC_RMID, NULL), EPERM);
+	T_ERR(umq_msgpeek(S->id, 0, 0, 0, pk, 2), EACCES);
+	T_ERR(umq_msgfd(S->id), EACCES);
+	/* MSG_STAT_ANY shows every queue, as on the kernel. */
+	T_EQ(umq_msgctl(S->id & 32767, MSG_STAT_ANY, &ds), S->id);
+	T_EQ(ds.msg_qnum, NMSG);
+	T_EQ(ds.msg_perm.uid, A_UID);
+	T_ERR(umq_mq_open("/a-q", O_RDONLY), EACCES);
+	T_ERR(umq_mq_open("/a-q", O_WRONLY), EACCES);
+	T_ERR(umq_mq_unlink("/a-q"), EACCES);
+}
+
+/* What the OS refuses B in the directory. */
+static void b_files(void)
+{
+	static const char *const theirs[] = {
+		"sysv/q.%s", "sysv/m.%s", "posix/%s", "posix/%s.p",
+	};
+	char p[300], junk[300], e[64];
+
+	for (size_t i = 0; i < sizeof(theirs) / sizeof(*theirs); i++) {
+		at(p, sizeof(p), theirs[i], i < 2 ? S->sgen : S->pgen);
+		T_ERR(open(p, O_RDWR | O_NONBLOCK), EACCES);
+		if (i != 0)	/* the control block is readable by all */
+			T_ERR(open(p, O_RDONLY | O_NONBLOCK), EACCES);
+	}
+	at(p, sizeof(p), "%s", "limits");
+	T_ERR(open(p, O_WRONLY), EACCES);
+	/* Remove, rename, replace: A's entries and files in the sticky
+	 * directories are not B's to touch. */
+	snprintf(e, sizeof(e), "sysv/i.%d", S->id & 32767);
+	const char *entries[] = { e, "names/a-q" };
+	char kname[32];
+	snprintf(kname, sizeof(kname), "sysv/k.%08x", (unsigned)S->key);
+	for (int i = 0; i < 3; i++) {
+		const char *rel = i < 2 ? entries[i] : kname;
+		at(p, sizeof(p), "%s", rel);
+		T_ERR(unlink(p), EPERM);
+		at(junk, sizeof(junk), "%s.b", rel);
+		T_ERR(rename(p, junk), EPERM);
+		T_OK(symlink("0000000000000001", junk));
+		T_ERR(rename(junk, p), EPERM);
+		T_OK(unlink(junk));
+	}
+	for (int i = 0; i < 4; i++) {
+		at(p, sizeof(p), theirs[i], i < 2 ? S->sgen : S->pgen);
+		T_ERR(unlink(p), EPERM);
+	}
+}
+
+/* What B can write: the hints, and entries of its own that lie. */
+static void b_writes(void)
+{
+	char p[300], t[64];
+	unsigned char garbage[4096];
+	struct msqid_ds ds;
+	int fd;
+
+	for (size_t i = 0; i < sizeof(garbage); i++)
+		garbage[i] = (unsigned char)(i * 131 + 7);
+	at(p, sizeof(p), "%s", "ns");
+	fd = (int)T_OK(open(p, O_RDWR));
+	T_OK(pwrite(fd, garbage, sizeof(garbage), 0));
+	close(fd);
+	/* An index entry and a key entry of B's naming A's queue. */
+	snprintf(t, sizeof(t), "%s:%d", S->sgen, S->id & 32767);
+	at(p, sizeof(p), "%s", "sysv/k.0b0b0b0b");
+	T_OK(symlink(t, p));
+	at(p, sizeof(p), "%s", "sysv/i.4242");
+	T_OK(symlink(S->sgen, p));
+	/* A control block of B's that claims to be A's. */
+	at(p, sizeof(p), "%s", "sysv/i.4243");
+	T_OK(symlink("0000000000000abc", p));
+	at(p, sizeof(p), "%s", "sysv/q.0000000000000abc");
+	fd = (int)T_OK(open(p, O_CREAT | O_RDWR, 0644));
+	T_OK(pwrite(fd, garbage, sizeof(garbage), 0));
+	close(fd);
+	at(p, sizeof(p), "%s", "sysv/i.4244");
+	T_OK(mkfifo(p, 0666));
+	at(p, sizeof(p), "%s", "names/b-alias");
+	T_OK(symlink(S->pgen, p));
+
+	use_ns();
+	/* None of them leads anywhere. */
+	T_ERR(umq_msgget(0x0b0b0b0b, 0), ENOENT);
+	T_ERR(umq_msgctl(4242, MSG_STAT_ANY, &ds), EINVAL);
+	T_ERR(umq_msgctl(4243, MSG_STAT_ANY, &ds), EINVAL);
+	T_ERR(umq_msgctl(4244, MSG_STAT_ANY, &ds), EINVAL);
+	T_ERR(umq_mq_open("/b-alias", O_RDONLY), EACCES);
+	/* B's own queues still work beside all that. */
+	int id = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	T_OK(umq_msgctl(id, IPC_RMID, NULL));
+}
+
+static void b_attack(void *arg)
+{
+	use_ns();
+	b_api();
+	b_files();
+	b_writes();
+	b_api();	/* and nothing B wrote let it in */
+	exit(T_EXIT_PASS);
+}
+
+static void a_check(void *arg)
+{
+	struct mq_attr attr;
+	struct msqid_ds ds;
+	char buf[16];
+	unsigned prio;
+	mqd_t q;
+
+	use_ns();
+	T_EQ(umq_msgget(S->key, 0), S->id);
+	T_OK(umq_msgctl(S->id, IPC_STAT, &ds));
+	T_EQ(ds.msg_qnum, NMSG);
+	T_EQ(ds.msg_perm.mode & 0777, 0600);
+	for (int i = 0; i < NMSG; i++) {
+		struct m m;
+		char want[16];
+		T_EQ(umq_msgrcv(S->id, &m, sizeof(m.text), 0, IPC_NOWAIT),
+		     sizeof(m.text));
+		snprintf(want, sizeof(want), "a%d", i);
+		T_EQ(m.type, i + 1);
+		T_ASSERT(!strcmp(m.text, want));
+	}
+	T_ERR(umq_msgrcv(S->id, buf, 8, 0, IPC_NOWAIT), ENOMSG);
+	q = (mqd_t)T_OK(umq_mq_open("/a-q", O_RDWR | O_NONBLOCK));
+	T_OK(umq_mq_getattr(q, &attr));
+	T_EQ(attr.mq_curmsgs, 3);
+	for (int i = 2; i >= 0; i--) {
+		T_EQ(umq_mq_receive(q, buf, sizeof(buf), &prio), 2);
+		T_EQ(prio, i);
+	}
+	umq_mq_close(q);
+	/* And A creates and removes as before. */
+	int id = (int)T_OK(umq_msgget(S->key + 1, IPC_CREAT | 0600));
+	T_OK(umq_msgctl(id, IPC_RMID, NULL));
+	T_OK(umq_msgctl(S->id, IPC_RMID, NULL));
+	T_OK(umq_mq_unlink("/a-q"));
+	exit(T_EXIT_PASS);
+}
+
+T_CASE_F(two_users_a_queue_b_cannot_reach, T_NO_KERNEL_NS)
+{
+	if (!t_have_cap(7 /* CAP_SETUID */)) {
+		t_skip("needs root to become two users");
+		return;
+	}
+	S = t_shared(sizeof(*S));
+	snprintf(S->dir, sizeof(S->dir), "%s/shared", t_umq_dir());
+	S->key = 0x150;
+	/* The namespace made by root, as an administrator would. */
+	T_OK(umq_ns_use(S->dir));
+	T_OK(chmod(t_umq_dir(), 0755));
+	T_EQ(t_as_user(A_UID, A_UID, a_setup, NULL), T_EXIT_PASS);
+	T_EQ(t_as_user(B_UID, B_UID, b_attack, NULL), T_EXIT_PASS);
+	T_EQ(t_as_user(A_UID, A_UID, a_check, NULL), T_EXIT_PASS);
+}
+
+int main(int argc, char **argv)
+{
+	return t_main(argc, argv);
+}
