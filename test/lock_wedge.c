@@ -4,10 +4,12 @@
  * live holder that checks out holds it (DESIGN.md §3, LOCKING L11); and a
  * namespace is usable by every user it admits from its first use (§1).
  *
- * Wedges: a bad value is written into a System V queue's lock, the
- * registry lock, a POSIX queue's lock or waiters' "alive" mutexes, and a
+ * Wedges: a bad value is written into a System V queue's lock (its file
+ * sysv/q.<gen>), the hints file (there is no namespace-wide lock, L1), a
+ * POSIX queue's lock or waiters' "alive" mutexes (sysv/m.<gen>), and a
  * fresh process then uses the queues under a deadline: every call must
- * complete with the right result, and every message must survive.
+ * complete with the right result, and every message must survive.  A
+ * creator stopped mid-msgget holds nobody up.
  * Holders: a process that really holds a lock and is stopped is waited
  * for (no repair) until it continues; a holder that dies leaves "owner
  * died"; two processes that judge the same bad lock at once repair it
@@ -92,24 +94,46 @@ static void *map_path(const char *path, size_t len)
 	return p;
 }
 
-static struct ns_hdr *ns_map(void)
+/* The generation of System V queue qid: its index entry sysv/i.<idx>. */
+static uint64_t gen_of(int qid)
+{
+	char path[512], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/sysv/i.%u", t_umq_dir(),
+		 (unsigned)qid & (IPCMNI - 1));
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		T_FAIL("readlink %s: %s", path, strerror(errno));
+	target[n] = 0;
+	return strtoull(target, NULL, 16);
+}
+
+/* The control block of queue qid: sysv/q.<gen> (unmap sizeof(struct
+ * qfile)). */
+static struct qctl *q_map(int qid)
 {
 	char path[512];
 
-	snprintf(path, sizeof(path), "%s/ns", t_umq_dir());
-	return map_path(path, NS_WAITERS_OFF +
-			(size_t)NS_WAITERS * sizeof(struct waiter));
+	snprintf(path, sizeof(path), "%s/sysv/q.%016llx", t_umq_dir(),
+		 (unsigned long long)gen_of(qid));
+	return &((struct qfile *)map_path(path, sizeof(struct qfile)))->q;
 }
 
-static struct qctl *slot_of(struct ns_hdr *h, int qid)
+/* The waiter records of queue qid: the start of sysv/m.<gen> (unmap
+ * WPOOL_SIZE). */
+static void *wpool_map(int qid)
 {
-	return (struct qctl *)((char *)h + NS_SLOTS_OFF) +
-	       ((uint32_t)qid & (IPCMNI - 1));
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/sysv/m.%016llx", t_umq_dir(),
+		 (unsigned long long)gen_of(qid));
+	return map_path(path, WPOOL_SIZE);
 }
 
-static struct waiter *waiter_at(struct ns_hdr *h, uint32_t i)
+static struct waiter *waiter_at(void *pool, uint32_t i)
 {
-	return (struct waiter *)((char *)h + NS_WAITERS_OFF) + i;
+	return (struct waiter *)((char *)pool + WPOOL_REC_OFF) + i;
 }
 
 /* The control page of POSIX queue /name. */
@@ -412,39 +436,67 @@ static void apply(pthread_mutex_t *m, enum bad v, pid_t self)
 	}
 }
 
-enum which { L_QUEUE, L_REGISTRY, L_POSIX };
+enum which { L_QUEUE, L_HINTS, L_POSIX };
 
-/* For each bad value in the lock `which`: a fresh process's calls. */
+/* The hints file's first words (the id cursor, the sequence, the counts:
+ * layout.h), through a lock-sized buffer. */
+static void hints_io(pthread_mutex_t *m, bool write)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/ns", t_umq_dir());
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		T_FAIL("open %s: %s", path, strerror(errno));
+	if ((write ? pwrite(fd, m, sizeof(*m), 0) :
+	     pread(fd, m, sizeof(*m), 0)) != sizeof(*m))
+		T_FAIL("%s %s: %s", write ? "pwrite" : "pread", path,
+		       strerror(errno));
+	close(fd);
+}
+
+/*
+ * For each bad value in the lock `which`: a fresh process's calls.
+ * L_HINTS: there is no namespace-wide lock (L1); the registry's one
+ * shared file every user may write is the hints file, so the same bytes
+ * go into its words, and the calls (a creation among them) must not
+ * mind.
+ */
 static void wedge(enum which which)
 {
 	int failed = 0;
 
 	for (int v = 0; v < B_COUNT; v++) {
-		struct ns_hdr *h = ns_map();
 		struct scene s;
 		struct fresh f;
-		pthread_mutex_t *m;
+		pthread_mutex_t *m, hints;
+		struct qctl *q;
 		const char *why;
 
 		scene_make(&s, v);
+		q = q_map(s.qid);
 		fresh_start(&f, run_ops, &s, DEADLINE);
 		struct pqctl *pc = pq_map(s.pname);
-		m = which == L_QUEUE ? &slot_of(h, s.qid)->lock :
-		    which == L_REGISTRY ? &h->lock : &pc->lock;
+		m = which == L_QUEUE ? &q->lock :
+		    which == L_HINTS ? &hints : &pc->lock;
+		if (which == L_HINTS)
+			hints_io(m, false);
 		apply(m, (enum bad)v, f.pid);
+		if (which == L_HINTS)
+			hints_io(m, true);
 		fresh_go(&f);
 		why = fresh_end(&f, DEADLINE);
 		if (why) {
 			t_note("%s: %s", bad_name[v], why);
 			failed++;
-		} else if (*lock_word(m)) {
+		} else if (which != L_HINTS && *lock_word(m)) {
 			t_note("%s: lock word %#x after the calls", bad_name[v],
 			       *lock_word(m));
 			failed++;
 		}
 		munmap(pc, PQ_STORE_OFF);
-		munmap(h, NS_WAITERS_OFF +
-			  (size_t)NS_WAITERS * sizeof(struct waiter));
+		munmap(q, sizeof(struct qfile));
 	}
 	if (failed)
 		T_FAIL("%d of %d bad values wedged or broke the queues", failed,
@@ -452,7 +504,7 @@ static void wedge(enum which which)
 }
 
 T_CASE(wedge_sysv_queue_lock) { wedge(L_QUEUE); }
-T_CASE(wedge_registry_lock) { wedge(L_REGISTRY); }
+T_CASE(wedge_hints) { wedge(L_HINTS); }
 T_CASE(wedge_posix_queue_lock) { wedge(L_POSIX); }
 
 /*
@@ -461,14 +513,13 @@ T_CASE(wedge_posix_queue_lock) { wedge(L_POSIX); }
  */
 T_CASE(wedge_foreign_namespace_tag)
 {
-	struct ns_hdr *h = ns_map();
 	struct scene s;
 	struct fresh f;
 	const char *why;
 	struct qctl *q;
 
 	scene_make(&s, 0);
-	q = slot_of(h, s.qid);
+	q = q_map(s.qid);
 	fresh_start(&f, run_ops, &s, 30);
 	q->lock.__data.__lock = (int)live_pid();
 	q->lock_ns ^= 0x5a5a5a5a;
@@ -561,8 +612,8 @@ T_CASE(wedge_waiter_alive)
 	int failed = 0;
 
 	for (int v = 0; v < B_COUNT; v++) {
-		struct ns_hdr *h = ns_map();
 		char *got = t_shared(16);
+		void *h;
 		struct alive_arg a;
 		struct fresh f;
 		struct tmsg m;
@@ -572,7 +623,8 @@ T_CASE(wedge_waiter_alive)
 
 		a.qid = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
 		rcv = receiver(a.qid, 9, got);
-		for (uint32_t i = 0; i < NS_WAITERS; i++)
+		h = wpool_map(a.qid);
+		for (uint32_t i = 0; i < Q_WAITERS; i++)
 			if (waiter_at(h, i)->linked &&
 			    waiter_at(h, i)->tid == rcv)
 				rec = (int)i;
@@ -596,7 +648,7 @@ T_CASE(wedge_waiter_alive)
 		/* The receiver's record, and the 64 records where the fresh
 		 * process starts looking for one of its own (wait.c). */
 		apply(&waiter_at(h, (uint32_t)rec)->alive, (enum bad)v, f.pid);
-		uint32_t first = (uint32_t)f.pid % (NS_WAITERS / 64) * 64;
+		uint32_t first = (uint32_t)f.pid % (Q_WAITERS / 64) * 64;
 		for (uint32_t i = first; i < first + 64; i++) {
 			struct waiter *w = waiter_at(h, i);
 			if ((int)i == rec || w->linked)
@@ -631,8 +683,7 @@ T_CASE(wedge_waiter_alive)
 		close(sp[0]);
 		close(sp[1]);
 		umq_msgctl(a.qid, IPC_RMID, NULL);
-		munmap(h, NS_WAITERS_OFF +
-			  (size_t)NS_WAITERS * sizeof(struct waiter));
+		munmap(h, WPOOL_SIZE);
 	}
 	if (failed)
 		T_FAIL("%d of %d bad values lost a message or wedged", failed,
@@ -670,7 +721,6 @@ static pid_t holder(pthread_mutex_t *m, uint32_t *tag)
  */
 static void stopped_holder(enum which which, bool garbage)
 {
-	struct ns_hdr *h = ns_map();
 	struct scene s;
 	struct fresh f;
 	const char *why;
@@ -681,10 +731,9 @@ static void stopped_holder(enum which which, bool garbage)
 
 	scene_make(&s, 0);
 	struct pqctl *pc = pq_map(s.pname);
-	m = which == L_QUEUE ? &slot_of(h, s.qid)->lock :
-	    which == L_REGISTRY ? &h->lock : &pc->lock;
-	tag = which == L_QUEUE ? &slot_of(h, s.qid)->lock_ns :
-	      which == L_REGISTRY ? &h->lock_ns : &pc->lock_ns;
+	struct qctl *q = q_map(s.qid);
+	m = which == L_QUEUE ? &q->lock : &pc->lock;
+	tag = which == L_QUEUE ? &q->lock_ns : &pc->lock_ns;
 	hold = holder(m, tag);
 	fresh_start(&f, run_ops, &s, DEADLINE + 5);
 	fresh_go(&f);
@@ -713,7 +762,6 @@ static void stopped_holder(enum which which, bool garbage)
 }
 
 T_CASE(holder_stopped_sysv_queue_lock) { stopped_holder(L_QUEUE, false); }
-T_CASE(holder_stopped_registry_lock) { stopped_holder(L_REGISTRY, false); }
 T_CASE(holder_stopped_posix_queue_lock) { stopped_holder(L_POSIX, false); }
 T_CASE(holder_stopped_garbage_beside) { stopped_holder(L_QUEUE, true); }
 
@@ -724,7 +772,7 @@ T_CASE(holder_stopped_garbage_beside) { stopped_holder(L_QUEUE, true); }
  */
 T_CASE(holder_robbed_unlocks_nothing)
 {
-	struct ns_hdr *h = ns_map();
+	struct qctl *q;
 	struct scene s;
 	struct fresh f;
 	const char *why;
@@ -733,8 +781,9 @@ T_CASE(holder_robbed_unlocks_nothing)
 	int st;
 
 	scene_make(&s, 0);
-	m = &slot_of(h, s.qid)->lock;
-	robbed = holder(m, &slot_of(h, s.qid)->lock_ns);
+	q = q_map(s.qid);
+	m = &q->lock;
+	robbed = holder(m, &q->lock_ns);
 	m->__data.__count ^= 0x5a5a5a5a;
 	fresh_start(&f, run_ops, &s, DEADLINE);
 	fresh_go(&f);
@@ -743,7 +792,7 @@ T_CASE(holder_robbed_unlocks_nothing)
 		T_FAIL("beside a robbed holder: %s", why);
 	if (f.r->repairs != 1)
 		T_FAIL("%lu repairs, expected 1", f.r->repairs);
-	now = holder(m, &slot_of(h, s.qid)->lock_ns);
+	now = holder(m, &q->lock_ns);
 	kill(robbed, SIGCONT);
 	st = wait_ms(robbed, 5000);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
@@ -809,26 +858,79 @@ T_CASE(holder_stopped_in_msgsnd)
 	T_EQ(ds.msg_qnum, 5);
 }
 
+static void stop_in_create(int point)
+{
+	if (point == FP_CREATE) {
+		umq_fault_hook = NULL;
+		raise(SIGSTOP);
+	}
+}
+
+/*
+ * There is no namespace-wide lock (L1): a creator stopped in the middle
+ * of msgget(IPC_CREAT), its files made and no index taken yet, holds
+ * nobody up.  A fresh process's calls, a creation among them, complete
+ * while it is stopped; then it completes too, with a queue of its own.
+ */
+T_CASE(creator_stopped_holds_nobody)
+{
+	struct scene s;
+	struct fresh f;
+	const char *why;
+	int *id = t_shared(sizeof(*id));
+	pid_t hold;
+	int st;
+
+	scene_make(&s, 0);
+	fflush(NULL);
+	hold = fork();
+	if (hold == 0) {
+		alarm(60);
+		umq_fault_hook = stop_in_create;
+		*id = umq_msgget(0x7777, IPC_CREAT | 0600);
+		_exit(*id < 0 ? 1 : 0);
+	}
+	wait_stopped(hold);
+	fresh_start(&f, run_ops, &s, DEADLINE);
+	fresh_go(&f);
+	why = fresh_end(&f, DEADLINE);
+	if (why) {
+		reap(hold);
+		T_FAIL("beside a stopped creator: %s", why);
+	}
+	if (f.r->repairs)
+		T_FAIL("%lu repairs beside a live creator", f.r->repairs);
+	T_ERR(umq_msgget(0x7777, 0), ENOENT);
+	kill(hold, SIGCONT);
+	st = wait_ms(hold, 5000);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("the creator ended with status %#x", st);
+	T_EQ(umq_msgget(0x7777, 0), *id);
+	if (*id == s.qid)
+		T_FAIL("the creator got the id of a live queue");
+}
+
 /* A holder that dies: the kernel marks the locks on its robust list
  * "owner died" at once, in and out of order of taking. */
 T_CASE(holder_dies_owner_died)
 {
-	struct ns_hdr *h = ns_map();
-	struct scene s;
-	struct qctl *q;
+	struct scene s, s2;
+	struct qctl *q, *q2;
 	pid_t pid;
 
 	scene_make(&s, 0);
-	q = slot_of(h, s.qid);
+	scene_make(&s2, 1);
+	q = q_map(s.qid);
+	q2 = q_map(s2.qid);	/* another queue's: no namespace lock (L1) */
 	struct pqctl *pc = pq_map(s.pname);
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
 		pthread_mutex_t extra;
 		lock_init(&extra);
-		/* registry, queue, POSIX, extra; drop the queue and extra
-		 * out of order, then die holding two. */
-		if (lock_take(&h->lock, &h->lock_ns) ||
+		/* other queue, queue, POSIX, extra; drop the queue and
+		 * extra out of order, then die holding two. */
+		if (lock_take(&q2->lock, &q2->lock_ns) ||
 		    lock_take(&q->lock, &q->lock_ns) ||
 		    lock_take(&pc->lock, &pc->lock_ns) ||
 		    lock_take(&extra, NULL))
@@ -839,10 +941,10 @@ T_CASE(holder_dies_owner_died)
 	}
 	if (wait_ms(pid, 5000) == -1)
 		T_FAIL("the holder did not end");
-	if (!(*lock_word(&h->lock) & FUTEX_OWNER_DIED) ||
+	if (!(*lock_word(&q2->lock) & FUTEX_OWNER_DIED) ||
 	    !(*lock_word(&pc->lock) & FUTEX_OWNER_DIED))
 		T_FAIL("lock words %#x %#x: not marked owner-died",
-		       *lock_word(&h->lock), *lock_word(&pc->lock));
+		       *lock_word(&q2->lock), *lock_word(&pc->lock));
 	if (*lock_word(&q->lock))
 		T_FAIL("a lock dropped before death: word %#x",
 		       *lock_word(&q->lock));
@@ -852,8 +954,16 @@ T_CASE(holder_dies_owner_died)
 	const char *why = fresh_end(&f, DEADLINE);
 	if (why)
 		T_FAIL("after the holder's death: %s", why);
-	if (f.r->repairs != 2)
-		T_FAIL("%lu repairs, expected 2 (registry, POSIX queue)",
+	if (f.r->repairs != 1)
+		T_FAIL("%lu repairs, expected 1 (the POSIX queue)",
+		       f.r->repairs);
+	fresh_start(&f, run_ops, &s2, DEADLINE);
+	fresh_go(&f);
+	why = fresh_end(&f, DEADLINE);
+	if (why)
+		T_FAIL("the other queue, after the holder's death: %s", why);
+	if (f.r->repairs != 1)
+		T_FAIL("%lu repairs, expected 1 (the other System V queue)",
 		       f.r->repairs);
 }
 
@@ -936,7 +1046,6 @@ static void send_one(void *p, struct res *r)
 
 static void one_repair(uint32_t value)
 {
-	struct ns_hdr *h = ns_map();
 	struct msqid_ds ds;
 	struct fresh f[2];
 	struct scene s;
@@ -944,7 +1053,7 @@ static void one_repair(uint32_t value)
 	scene_make(&s, 0);
 	for (int i = 0; i < 2; i++)
 		fresh_start(&f[i], send_one, &s, DEADLINE);
-	*lock_word(&slot_of(h, s.qid)->lock) = value;
+	*lock_word(&q_map(s.qid)->lock) = value;
 	for (int i = 0; i < 2; i++)
 		fresh_go(&f[i]);
 	for (int i = 0; i < 2; i++) {
@@ -1067,9 +1176,10 @@ static void owned_by(const char *dir, const char *name, uid_t uid)
 
 static void complete(const char *dir, uid_t uid)
 {
-	static const char *parts[] = { ".", "names", "posix", "ns", "limits" };
+	static const char *parts[] = { ".", "names", "posix", "sysv", "ns",
+				       "limits" };
 
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		owned_by(dir, parts[i], uid);
 }
 
@@ -1186,19 +1296,15 @@ T_CASE(ns_racing_creators)
 		closedir(d);
 }
 
-/* A directory made outside umq (mkdir) is not a namespace yet: System V
- * works for everyone at once; POSIX queues only once its owner has
- * completed it (DESIGN.md §1). */
-static void posix_create_denied(void *arg)
+/* A directory made outside umq (mkdir) is not a namespace yet: its
+ * registries (names/, posix/, sysv/) must be its owner's, who alone may
+ * complete it (DESIGN.md §1).  Until then another user cannot use it, and
+ * leaves nothing in it. */
+static void use_denied(void *arg)
 {
-	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 32 };
-
-	if (umq_ns_use(arg))
-		T_FAIL("umq_ns_use: %s", strerror(errno));
 	errno = 0;
-	if (umq_mq_open("/x", O_CREAT | O_RDWR, 0600, &a) != (mqd_t)-1 ||
-	    errno != EACCES)
-		T_FAIL("mq_open in an incomplete namespace: %s",
+	if (umq_ns_use(arg) != -1 || errno != EACCES)
+		T_FAIL("umq_ns_use of an incomplete namespace: %s",
 		       strerror(errno));
 }
 
@@ -1209,10 +1315,13 @@ T_CASE(ns_made_outside_umq)
 	need_root();
 	if (mkdir(dir, 0) || chmod(dir, 01777))
 		T_FAIL("mkdir: %s", strerror(errno));
-	as(UID_A, posix_create_denied, dir);
+	as(UID_A, use_denied, dir);
+	T_ERR(access(sub("bare/sysv"), F_OK), ENOENT);
+	T_ERR(access(sub("bare/names"), F_OK), ENOENT);
 	T_OK(umq_ns_use(dir));	/* its owner comes */
 	owned_by(dir, "names", 0);
 	owned_by(dir, "posix", 0);
+	owned_by(dir, "sysv", 0);
 	owned_by(dir, "limits", 0);
 	as(UID_A, use_both, dir);
 }

@@ -329,12 +329,14 @@ T_CASE(resync_after_a_holder_died)
 	int id = qnew(0600), fd = (int)T_OK(umq_msgfd(id)), st;
 	struct ns *ns;
 	struct qctl *q;
+	struct sq *s;
 	pid_t pid;
 
 	snd(id, 1);
 	EXPECT(fd, IN | OUT, "one message");
 	T_EQ(ns_get(&ns), 0);
-	q = ns_slot(ns, (uint32_t)id & (IPCMNI - 1));
+	T_EQ(sq_get(ns, (uint32_t)id & (IPCMNI - 1), &s), 0);
+	q = s->q;
 	pid = fork();
 	if (pid == 0) {
 		char b[4];
@@ -347,6 +349,7 @@ T_CASE(resync_after_a_holder_died)
 	EXPECT(fd, OUT, "damaged");
 	snd(id, 1);
 	EXPECT(fd, IN | OUT, "two messages, repaired");
+	sq_put(s);
 }
 
 /* ---- system calls -------------------------------------------------------- */

@@ -47,15 +47,17 @@ static void dead_receiver(bool reclaim)
 	kill(p, SIGKILL);
 	t_waitpid(p);
 	if (reclaim) {
-		/* A full pool (every bit set): the next claim runs
-		 * reclaim() over every record. */
-		uint64_t *map;
+		/* A full pool (every bit set) of the queue's records:
+		 * the next claim runs reclaim() over every record. */
+		struct sq *s;
 		T_EQ(ns_get(&ns), 0);
-		map = (uint64_t *)((char *)ns->hdr + NS_WMAP_OFF);
-		for (int i = 0; i < NS_WAITERS / 64; i++)
-			__atomic_fetch_or(&map[i], ~0ull, __ATOMIC_SEQ_CST);
-		T_EQ(waiter_alloc(ns, &idx), 0);
-		waiter_free(ns, idx);
+		T_EQ(sq_get(ns, (uint32_t)qid & (IPCMNI - 1), &s), 0);
+		for (int i = 0; i < Q_WAITERS / 64; i++)
+			__atomic_fetch_or(&s->wp.map[i], ~0ull,
+					  __ATOMIC_SEQ_CST);
+		T_EQ(waiter_alloc(&s->wp, &idx), 0);
+		waiter_free(&s->wp, idx);
+		sq_put(s);
 	}
 	T_OK(umq_msgsnd(qid, &m, sizeof(m.text), 0));
 	T_OK(umq_msgctl(qid, IPC_STAT, &ds));

@@ -1009,18 +1009,24 @@ T_CASE(grow_then_crash_no_ghost)
 	T_EQ(ghosts, 0);
 }
 
-/* ---- the registry lock -------------------------------------------------- */
+/* ---- creation cut short ------------------------------------------------ */
 
+/* The queues' data files in the registry: sysv/m.<gen> (not the FIFOs
+ * m.<gen>.p). */
 static int count_stores(void)
 {
-	DIR *d = opendir(t_umq_dir());
+	char path[PATH_MAX];
 	struct dirent *de;
+	DIR *d;
 	int n = 0;
 
+	snprintf(path, sizeof(path), "%s/sysv", t_umq_dir());
+	d = opendir(path);
 	if (!d)
-		T_FAIL("opendir(%s): %s", t_umq_dir(), strerror(errno));
+		T_FAIL("opendir(%s): %s", path, strerror(errno));
 	while ((de = readdir(d)))
-		n += !strncmp(de->d_name, "msg.", 4);
+		n += !strncmp(de->d_name, "m.", 2) &&
+		     !strchr(de->d_name + 2, '.');
 	closedir(d);
 	return n;
 }
@@ -1034,10 +1040,10 @@ static int queues_in_use(void)
 }
 
 /*
- * msgget(IPC_CREAT) dies at FP_CREATE: registry lock held, the slot
- * claimed (SLOT_CREATING), the store not yet published.  The next holder
- * of the registry lock frees the slot and recounts: the key is not found,
- * MSG_INFO counts only real queues, and the key can be created.
+ * msgget(IPC_CREAT) dies at FP_CREATE: the queue's files made (q.<gen>
+ * CREATING, m.<gen>), no index or key entry yet.  The key is not found,
+ * MSG_INFO counts only real queues, the key can be created, and the files
+ * of the creation cut short do not stay (the kernel leaks nothing).
  */
 static void fault_create(key_t key)
 {
