@@ -184,6 +184,14 @@ void fmt_value(char *buf, size_t len, double v, const char *unit);
 void fmt_spread(char *buf, size_t len, struct spread s);
 void fmt_ratio(char *buf, size_t len, double x, double y, int lower_better);
 
+/* ipcns.c: fn(NULL), or fn(why the kernel's side cannot run) */
+struct sysctl_set {
+	const char *path;
+	long value;
+};
+void in_private_ipc(int mq, const struct sysctl_set *set,
+		    void (*fn)(const char *kernel_why));
+
 /* floor.c */
 double floor_memcpy_ns(size_t size);
 double floor_syscall_ns(void);

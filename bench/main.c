@@ -203,6 +203,7 @@ static const struct section {
 	{ "timed", timed_tests, 1 },
 	{ "scaling", scaling_section, 1 },
 	{ "syscalls", syscall_counts, 1 },
+	{ "typed", typed_section, 0 },
 	{ "memory", memory_section, 0 },
 	{ "cred", cred_costs, 0 },
 	{ "preload", NULL, 0 },
