@@ -189,7 +189,7 @@ struct sysctl_set {
 	const char *path;
 	long value;
 };
-void in_private_ipc(int mq, const struct sysctl_set *set,
+void in_private_ipc(int mq, int drop, const struct sysctl_set *set,
 		    void (*fn)(const char *kernel_why));
 
 /* floor.c */

@@ -5,7 +5,7 @@
  * namespace with its own mqueue mount), where the sysctls are written:
  * they are the namespace's own, so they vanish with it and the machine's
  * are never touched.  The child then drops to uid 65534, as the timed
- * sections do.  Without root the kernel's side is skipped, with the
+ * sections do (or leaves that to fn, when drop is 0).  Without root the kernel's side is skipped, with the
  * reason.
  */
 #include <sys/mount.h>
@@ -44,14 +44,13 @@ static int enter(int mq, const struct sysctl_set *set, char *why, size_t len)
 	for (; set && set->path; set++)
 		if (write_sysctl(set->path, set->value, why, len))
 			return -1;
-	if (mq && setrlimit(RLIMIT_MSGQUEUE, &unl)) {
-		snprintf(why, len, "RLIMIT_MSGQUEUE: %s", strerror(errno));
-		return -1;
-	}
+	/* without CAP_SYS_RESOURCE this stays: the caller copes */
+	if (mq)
+		setrlimit(RLIMIT_MSGQUEUE, &unl);
 	return 0;
 }
 
-void in_private_ipc(int mq, const struct sysctl_set *set,
+void in_private_ipc(int mq, int drop, const struct sysctl_set *set,
 		    void (*fn)(const char *kernel_why))
 {
 	char why[256] = "";
@@ -63,7 +62,7 @@ void in_private_ipc(int mq, const struct sysctl_set *set,
 	if (pid == 0) {
 		child_start();
 		ok = enter(mq, set, why, sizeof(why)) == 0;
-		if (geteuid() == 0 && drop_to_nobody())
+		if (drop && geteuid() == 0 && drop_to_nobody())
 			_exit(1);
 		fn(ok ? NULL : why);
 		remove_kernel_queues();

@@ -205,6 +205,7 @@ static const struct section {
 	{ "syscalls", syscall_counts, 1 },
 	{ "typed", typed_section, 0 },
 	{ "memory", memory_section, 0 },
+	{ "lookup", lookup_section, 0 },
 	{ "cred", cred_costs, 0 },
 	{ "preload", NULL, 0 },
 };

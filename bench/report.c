@@ -82,5 +82,6 @@ void fmt_ratio(char *buf, size_t len, double x, double y, int lower_better)
 	if (isnan(r) || isinf(r))
 		snprintf(buf, len, "-");
 	else
-		snprintf(buf, len, r >= 10 ? "%.0fx" : "%.2fx", r);
+		snprintf(buf, len, r >= 10 ? "%.0fx" : r >= 0.1 ? "%.2fx" :
+			 "%.2gx", r);
 }

@@ -187,7 +187,7 @@ void typed_section(void)
 			note("umq: raising msgmnb to %ld: %s", need,
 			     strerror(errno));
 	}
-	in_private_ipc(0, set, typed_child);
+	in_private_ipc(0, 1, set, typed_child);
 	if (raised && umq_ns_set_limits(&old) < 0)
 		note("umq: restoring the limits: %s", strerror(errno));
 }
