@@ -32,7 +32,7 @@
 #define SMALL		64
 #define TINY		8	/* round trips */
 #define BIG		8000
-#define MEM_MSGS	1000
+#define MEM_MSGS	10000
 #define COUNT_MSGS	200	/* * 64 B: fits in a default queue */
 #define MQ_MAXMSG	10	/* the kernel's msg_max: no CAP_SYS_RESOURCE */
 #define MQ_NAMES	4
