@@ -132,7 +132,7 @@ static void row(const char *label, const struct spread *s, int fig,
 		  s[B_KERNEL * NFIG + fig].med, lower);
 	fmt_ratio(rb, sizeof(rb), s[B_UMQ * NFIG + fig].med,
 		  s[B_BOOST * NFIG + fig].med, lower);
-	printf("  %-22s %-21s %-21s %-21s %6s %6s %5s\n", label, c[0], c[1],
+	printf("  %-24s %-21s %-21s %-21s %7s %7s %5s\n", label, c[0], c[1],
 	       c[2], rk, rb, depth);
 }
 
@@ -142,7 +142,7 @@ static void main_table(void)
 	unsigned int i;
 	int f;
 
-	printf("%-24s %-21s %-21s %-21s %6s %6s %5s\n", "", "kernel", "umq",
+	printf("%-26s %-21s %-21s %-21s %7s %7s %5s\n", "", "kernel", "umq",
 	       "Boost", "/kern", "/Boost", "depth");
 	for (i = 0; i < NTESTS; i++) {
 		const struct test *t = &tests[i];
@@ -209,9 +209,9 @@ static void floor_table(void)
 	fmt_ratio(b, sizeof(b), M(sv8k, B_UMQ, 0), M(sv8k, B_RING, 0), 0);
 	printf("  2. 8000 B one-way: umq %s the kernel (goal 3x); umq / ring "
 	       "floor %s (goal 0.50x)\n", a, b);
-	printf("  3. System V round trip 8 B: umq p50 %.2f us (goal <= 1), "
-	       "p99 %.2f us (goal <= 5);\n     futex hand-off floor p50 "
-	       "%.2f us\n", M(svrt, B_UMQ, 0), M(svrt, B_UMQ, 1),
+	printf("  3. System V round trip 8 B: umq p50 %.3g us (goal <= 1), "
+	       "p99 %.3g us (goal <= 5);\n     futex hand-off floor p50 "
+	       "%.3g us\n", M(svrt, B_UMQ, 0), M(svrt, B_UMQ, 1),
 	       M(svrt, B_FUTEX, 0));
 	fmt_ratio(a, sizeof(a), M(px64, B_UMQ, 0), M(sv64, B_UMQ, 0), 0);
 	fmt_ratio(b, sizeof(b), M(px8k, B_UMQ, 0), M(sv8k, B_UMQ, 0), 0);
