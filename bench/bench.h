@@ -119,7 +119,8 @@ extern const struct api sysv_api, posix_api, boost_api;
 /* main.c */
 extern struct result *res;
 extern double run_secs;
-extern int runs, verbose, quick;
+extern int runs, verbose, quick, count_roles;
+extern const char *only_be, *only_test;
 extern int pin_cpu[2];
 extern sigset_t chld_set, orig_mask;
 extern volatile pid_t kids[MAX_KIDS];
@@ -169,6 +170,7 @@ struct counter {
 };
 
 int count_start(struct counter *c, struct result *r);
+void describe_seen(struct counter *c, struct result *r);
 int counted_nowait(const struct job *j, struct result *r);
 int counted_mq(const struct job *j, struct result *r);
 void count_calls(int nmq, role_fn fn, const char *snd, const char *rcv);

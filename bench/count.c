@@ -72,7 +72,12 @@ static const char *nr_name(int nr)
 		NR(close), NR(getuid), NR(geteuid), NR(getgid), NR(getegid),
 		NR(getgroups), NR(setfsuid), NR(setfsgid), NR(msgsnd),
 		NR(msgrcv), NR(newfstatat), NR(capget), NR(getresuid),
-		NR(getresgid),
+		NR(getresgid), NR(read), NR(write), NR(ioctl), NR(fcntl),
+		NR(mremap), NR(madvise), NR(ftruncate), NR(vmsplice),
+		NR(futex_waitv), NR(getpriority), NR(sched_getscheduler),
+		NR(get_robust_list), NR(set_robust_list), NR(brk), NR(sysinfo),
+		NR(poll), NR(ppoll), NR(sched_getaffinity), NR(mq_timedsend),
+		NR(mq_timedreceive),
 	};
 	unsigned int i;
 
@@ -83,7 +88,7 @@ static const char *nr_name(int nr)
 }
 
 /* Which calls were made, for -v: "futex 200, getpid 200". */
-static void describe_seen(struct counter *c, struct result *r)
+void describe_seen(struct counter *c, struct result *r)
 {
 	size_t off = 0;
 	const char *name;

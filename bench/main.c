@@ -23,7 +23,8 @@
 struct result *res;
 double run_secs = 0.3;
 int runs = 5;
-int verbose, quick, no_pin;
+int verbose, quick, no_pin, count_roles;
+const char *only_be, *only_test;
 int pin_cpu[2] = { -1, -1 };
 sigset_t chld_set, orig_mask;
 volatile pid_t kids[MAX_KIDS];
@@ -215,9 +216,17 @@ static void usage(void)
 {
 	unsigned int i;
 
-	fprintf(stderr, "usage: bench [-quv] [--quick] [-r RUNS (1..%d)] "
-		"[-t SECONDS] [-s SECTION,...]\n  -q, --quick  fewer runs, "
-		"smaller sizes (under 30 s)\n  sections:", MAX_RUNS);
+	fprintf(stderr, "usage: bench [-cquv] [--quick] [-r RUNS (1..%d)] "
+		"[-t SECONDS] [-s SECTION,...]\n             [-b BACKEND] "
+		"[-T TEST]\n"
+		"  -q, --quick  fewer runs, smaller sizes (under 30 s)\n"
+		"  -u           processes not pinned to CPUs\n"
+		"  -v           every run's figure, and which system calls\n"
+		"  -c           count the system calls of the timed runs' "
+		"processes (slows them)\n"
+		"  -b, -T       the main table: only the backend named (kernel, "
+		"umq, Boost,\n               ring, futex), the tests whose "
+		"\"group label\" contains TEST\n  sections:", MAX_RUNS);
 	for (i = 0; i < NSECTIONS; i++)
 		fprintf(stderr, " %s", sections[i].name);
 	fprintf(stderr, "\n");
@@ -248,7 +257,7 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--quick"))
 			argv[i] = "-q";
-	while ((c = getopt(argc, argv, "quvr:t:s:P")) != -1) {
+	while ((c = getopt(argc, argv, "quvcr:t:s:b:T:P")) != -1) {
 		if (c == 'P')
 			under_preload = 1;
 		else if (c == 'q')
@@ -263,6 +272,12 @@ int main(int argc, char **argv)
 			t = atof(optarg);
 		else if (c == 's')
 			only = optarg;
+		else if (c == 'b')
+			only_be = optarg;
+		else if (c == 'T')
+			only_test = optarg;
+		else if (c == 'c')
+			count_roles = 1;
 		else
 			usage();
 	}

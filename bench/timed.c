@@ -5,6 +5,8 @@
  * spread, and the ratios; then the floors of this machine (floor.c) and
  * how far each figure is from them.
  */
+#include <strings.h>
+
 #include "bench.h"
 
 struct test {
@@ -37,6 +39,9 @@ static struct backend *const table_be[NBE] = {
 enum { B_KERNEL, B_UMQ, B_BOOST, B_RING, B_FUTEX };
 
 static long kernel_qbytes;
+/* -c: system calls per message (or round trip) of each side, last run */
+static double calls[6][NBE][2];
+static char calls_seen[6][NBE][2][200];
 static char boost_why[200];
 
 /* Boost's and the ring's depth: the kernel's capacity in messages, or
@@ -73,7 +78,7 @@ static void figures(const struct test *t, double *f)
  * Medians of the runs, alternating the backends so that drift hits all
  * alike.  s[b][i]: figure i of backend b; NAN where not measured.
  */
-static void measure(const struct test *t, const int *use,
+static void measure(const struct test *t, int ti, const int *use,
 		    struct spread s[NBE][NFIG])
 {
 	static const role_fn oneway[2] = { receiver, sender };
@@ -103,6 +108,12 @@ static void measure(const struct test *t, const int *use,
 			figures(t, f);
 			for (i = 0; i < NFIG; i++)
 				v[b][i][r] = f[i];
+			for (i = 0; count_roles && i < 2; i++) {
+				calls[ti][b][i] = (double)res[i].extra[0] /
+						  res[t->rtt].count;
+				memcpy(calls_seen[ti][b][i], res[i].detail,
+				       sizeof(res[i].detail));
+			}
 		}
 	}
 	for (b = 0; b < NBE; b++) {
@@ -171,6 +182,28 @@ static void main_table(void)
 		printf("Boost column not measured: %s\n", boost_why);
 }
 
+/* -c: what the timed runs' processes called, per message. */
+static void calls_table(void)
+{
+	unsigned int i;
+	int b, k;
+
+	printf("\nsystem calls per message (one-way: sender, receiver) or per "
+	       "round trip\n(pinger, ponger), counted in the timed runs (-c, "
+	       "which slows them):\n");
+	for (i = 0; i < NTESTS; i++)
+		for (b = 0; b < NBE; b++) {
+			if (isnan(med[i][b][0].med))
+				continue;
+			printf("  %-8s %-16s %-7s %7.2f %7.2f\n",
+			       tests[i].group, tests[i].label,
+			       table_be[b]->name, calls[i][b][1],
+			       calls[i][b][0]);
+			for (k = 1; verbose && k >= 0; k--)
+				printf("      %s\n", calls_seen[i][b][k]);
+		}
+}
+
 /* Where the table stands against this machine's floors and issue 9's
  * goals: printed, never asserted (the machine is shared and noisy). */
 static void floor_table(void)
@@ -226,9 +259,15 @@ static void floor_table(void)
 
 void timed_tests(void)
 {
-	int use[NBE] = { 1, 1, 1, 1, 1 };
+	int use[NBE] = { 1, 1, 1, 1, 1 }, use_ring, use_futex, b, f;
 	const char *bv = NULL;
+	char name[64];
 	unsigned int i;
+
+	for (i = 0; i < NTESTS; i++)
+		for (b = 0; b < NBE; b++)
+			for (f = 0; f < NFIG; f++)
+				med[i][b][f] = spread_of(NULL, 0);
 
 	kernel_qbytes = qbytes_of(&be_kernel);
 	if (kernel_qbytes <= 0)
@@ -243,14 +282,25 @@ void timed_tests(void)
 	if (verbose)
 		printf("every run (%d of %.2f s each), first figure:\n", runs,
 		       run_secs);
+	for (b = 0; b < NBE; b++)
+		if (only_be && strcasecmp(only_be, table_be[b]->name))
+			use[b] = 0;
+	use_ring = use[B_RING];
+	use_futex = use[B_FUTEX];
 	for (i = 0; i < NTESTS; i++) {
+		snprintf(name, sizeof(name), "%s %s", tests[i].group,
+			 tests[i].label);
 		/* the floors' one-way at System V's depth only */
-		use[B_RING] = !tests[i].nmq;
-		use[B_FUTEX] = !tests[i].nmq && tests[i].rtt;
-		measure(&tests[i], use, med[i]);
+		use[B_RING] = use_ring && !tests[i].nmq;
+		use[B_FUTEX] = use_futex && !tests[i].nmq && tests[i].rtt;
+		if (only_test && !strstr(name, only_test))
+			continue;
+		measure(&tests[i], i, use, med[i]);
 	}
 	if (verbose)
 		printf("\n");
 	main_table();
+	if (count_roles)
+		calls_table();
 	floor_table();
 }
