@@ -278,7 +278,7 @@ void timed_tests(void)
 	else
 		bv = boost_version(boost_why, sizeof(boost_why));
 	use[B_BOOST] = bv != NULL;
-	printf("Boost.Interprocess: %s\n", bv ? bv : "not measured");
+	printf("Boost.Interprocess: %s\n", bv ? bv : "not measured (below)");
 	if (verbose)
 		printf("every run (%d of %.2f s each), first figure:\n", runs,
 		       run_secs);
