@@ -93,9 +93,9 @@ struct job {
 	/* POSIX and Boost: [0] carries the data (or the pings), [1] the pongs */
 	mqd_t mq[2];
 	char mq_name[2][48];
-	void *bq[2];		/* Boost: the queues */
+	void *bq[2];		/* Boost, the floors: the queues */
 	size_t size;
-	long depth;		/* Boost: its max_num_msg */
+	long depth;		/* Boost, the floors: messages a queue holds */
 };
 
 typedef int (*role_fn)(const struct job *, struct result *);
