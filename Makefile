@@ -108,10 +108,33 @@ $(BUILD)/examples/%: examples/%.c $(wildcard examples/*.c) $(BUILD)/libumq.a
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a
 
-$(BUILD)/bench/bench: bench/bench.c $(BUILD)/libumq.a $(PRELOAD)
+# The bench: bench/*.c, and bench/boost.cc for the Boost.Interprocess
+# column when there is a C++ compiler (without one, or without Boost's
+# headers, the bench says so and skips that column).  Not run by `make
+# check`; QUICK=1 runs `bench --quick`.
+BENCH_OBJS := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(wildcard bench/*.c))
+BENCH_LD   := $(CC)
+ifneq ($(shell command -v $(CXX) 2>/dev/null),)
+  BENCH_OBJS += $(BUILD)/bench/boost.o
+  BENCH_LD   := $(CXX)
+endif
+
+$(BUILD)/bench/%.o: bench/%.c $(wildcard bench/*.h) include/umq.h
 	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DUMQ_PRELOAD='"$(PL_LD_PRELOAD)"' \
-		-o $@ $< $(BUILD)/libumq.a -lm -ldl
+		-c -o $@ $<
+
+$(BUILD)/bench/boost.o: bench/boost.cc bench/boost.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CXX     $@")
+	$(Q)$(CXX) -std=gnu++17 -Wall -Wextra $(CFLAGS) $(SANFLAGS) -pthread \
+		-c -o $@ $<
+
+$(BUILD)/bench/bench: $(BENCH_OBJS) $(BUILD)/libumq.a $(PRELOAD)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(BENCH_LD) $(ALLCFLAGS) -o $@ $(BENCH_OBJS) $(BUILD)/libumq.a \
+		-lm -ldl
 
 # The umq tool: umq/main.c dispatches to one file per subcommand.  `umq run`
 # finds libumq-preload.so next to itself, else in $(libdir).
@@ -205,7 +228,7 @@ demo: $(EXAMPLES)
 	@examples/demo.sh $(BUILD)/examples
 
 bench: $(BUILD)/bench/bench
-	@$(BUILD)/bench/bench
+	@$(BUILD)/bench/bench$(if $(filter 1,$(QUICK)), --quick)
 
 clean:
 	rm -rf build build-san
