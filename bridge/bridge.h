@@ -84,6 +84,9 @@ struct lmsg {
 	char *buf;
 };
 
+/* Is a message with this fingerprint queued (POSIX: anywhere)?  1, 0,
+ * -errno. */
+int lq_holds(struct lq *q, uint64_t fp, struct lmsg *tmp);
 /* Queue statistics used to tell, after a crash, whether a receive or a
  * send happened; what the API cannot say is -1. */
 struct lstat {
@@ -109,16 +112,27 @@ uint64_t lmsg_fp(const struct lmsg *m);
 
 /* ---- state.c: the per-bridge record that survives a crash ---- */
 enum { ST_IDLE, ST_PENDING };
+#define NASG 32
 struct state {
 	uint64_t epoch;			/* random, made with the file */
-	uint64_t seq;			/* out: the head's sequence; in: last
-					 * delivered origin sequence */
+	uint64_t seq;			/* out: the next sequence to assign;
+					 * in: last delivered origin sequence */
 	uint64_t origin;		/* in: that sequence's origin epoch */
 	uint32_t phase;			/* ST_PENDING: between check and commit */
-	uint64_t porigin, pseq;		/* in: the message being sent */
-	uint64_t fp;			/* the pending message's fingerprint */
+	uint64_t porigin, pseq;		/* the message being received/sent */
+	uint64_t fp;			/* out: its fingerprint */
 	long long qnum, t0;		/* queue's qnum, time before the step */
 	int32_t pid;			/* the bridge that wrote it */
+	/* out: sequences given to queued messages, by fingerprint, before
+	 * they are first published; a POSIX head can be overtaken by a
+	 * higher priority and come back later, and must then go again
+	 * under the same id (or not at all once acked). */
+	uint32_t nasg;
+	struct asg {
+		uint64_t fp, seq;
+		uint64_t maybe;		/* may repeat this sequence */
+		uint32_t acked;
+	} asg[NASG];
 };
 
 /* <namespace>/bridges, made mode 1777 if missing, into buf. */
@@ -139,6 +153,7 @@ struct js {
 	natsConnection *nc;
 	jsCtx *js;
 	natsSubscription *sub;
+	char durable[256];		/* in: the consumer's name */
 };
 int js_start(struct js *j, const struct opts *o);
 /* Create or check the stream, saying what it did (stderr). */

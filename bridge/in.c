@@ -79,8 +79,25 @@ static int fresh(struct lq *q, uint64_t origin, uint64_t seq, bool *flag)
 	return 1;
 }
 
-static int deliver(const struct opts *o, struct lq *q, natsMsg *nm,
-		   struct lmsg *m)
+/* While the local queue is full, the lag is what the stream holds for
+ * this consumer: ask the server (the messages say it only on arrival). */
+static void lag_refresh(struct js *j, const struct opts *o)
+{
+	jsConsumerInfo *ci = NULL;
+	jsOptions jo;
+
+	jsOptions_Init(&jo);
+	jo.Wait = 500;
+	if (js_GetConsumerInfo(&ci, j->js, o->stream, j->durable, &jo,
+			       NULL) == NATS_OK) {
+		atomic_store(&ctr.lag, (long long)(ci->NumPending +
+						   ci->NumAckPending));
+		jsConsumerInfo_Destroy(ci);
+	}
+}
+
+static int deliver(const struct opts *o, struct js *j, struct lq *q,
+		   natsMsg *nm, struct lmsg *m)
 {
 	uint64_t origin = 0, seq = 0;
 	bool tagged, flag = false;
@@ -129,6 +146,7 @@ static int deliver(const struct opts *o, struct lq *q, natsMsg *nm,
 	}
 	while ((r = lq_send(q, m, 1000)) == -EAGAIN) {
 		natsMsg_InProgress(nm, NULL);	/* full: hold the stream */
+		lag_refresh(j, o);
 		if (bridge_stop) {
 			bstate.phase = ST_IDLE;	/* not sent: no doubt */
 			state_save(&bstate);
@@ -175,7 +193,7 @@ int bridge_in(const struct opts *o, struct lq *q, struct js *j)
 			continue;
 		}
 		for (int i = 0; i < list.Count && r == 0; i++)
-			r = deliver(o, q, list.Msgs[i], &m);
+			r = deliver(o, j, q, list.Msgs[i], &m);
 		natsMsgList_Destroy(&list);
 		if (r == -EINTR)
 			r = 0;

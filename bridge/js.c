@@ -183,13 +183,13 @@ int js_stream(struct js *j, const struct opts *o)
 
 int js_consumer(struct js *j, const struct opts *o)
 {
-	char subj[512], durable[256];
+	char subj[512], *durable = j->durable;
 	jsSubOptions so;
 	jsErrCode je = 0;
 	natsStatus s;
 
 	snprintf(subj, sizeof(subj), "%s.>", o->subject);
-	snprintf(durable, sizeof(durable), "%s", o->name);
+	snprintf(durable, sizeof(j->durable), "%s", o->name);
 	for (char *p = durable; *p; p++)
 		if (*p == '.' || *p == '*' || *p == '>' || *p == ' ')
 			*p = '_';

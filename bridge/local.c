@@ -35,7 +35,7 @@ int lq_open(struct lq *q, const struct opts *o, bool for_send)
 	q->msgsize = MSG_MAX;
 	if (o->queue[0] == '/') {
 		struct mq_attr a;
-		int fl = (for_send ? O_WRONLY : O_RDONLY | O_NONBLOCK) |
+		int fl = (for_send ? O_WRONLY : O_RDWR | O_NONBLOCK) |
 			 (o->create ? O_CREAT : 0);
 
 		q->posix = true;
@@ -125,6 +125,25 @@ int lq_peek(struct lq *q, struct lmsg *m)
 	m->type = pm.type;
 	m->len = pm.len;
 	return 1;
+}
+
+int lq_holds(struct lq *q, uint64_t fp, struct lmsg *m)
+{
+	struct umq_peek_msg pm = { .text = m->text, .size = MSG_MAX };
+
+	for (size_t i = 0;; i++) {
+		ssize_t n = q->posix ? umq_mq_peek(q->mqd, i, &pm, 1)
+				     : umq_msgpeek(q->id, 0, 0, i, &pm, 1);
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		m->type = pm.type;
+		m->len = pm.copied;
+		if (pm.len == pm.copied && lmsg_fp(m) == fp)
+			return 1;
+	}
 }
 
 int lq_recv(struct lq *q, struct lmsg *m)

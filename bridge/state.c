@@ -23,7 +23,9 @@
 #include "bridge.h"
 
 #define STATE_MAGIC 0x31474442514d55ULL		/* "UMQBDG1" */
-#define SLOT 256
+#define SLOT 2048
+
+_Static_assert(sizeof(struct state) + 32 <= SLOT, "state slot");
 
 struct slot {
 	uint64_t magic, gen;
