@@ -166,6 +166,45 @@ $(BUILD)/umq-test/qops: umq/test/qops.c $(BUILD)/libumq.a
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a
 
+# ---- umq-bridge (bridge/): relays queues to and from NATS JetStream.  It
+# needs libnats (Debian libnats-dev); without it everything else builds and
+# the bridge's tests report skip.  `umq bridge` executes it, so the umq
+# command itself never links libnats.
+HAVE_NATS   := $(shell pkg-config --exists libnats 2>/dev/null && echo 1)
+BRIDGE_OBJS := $(patsubst bridge/%.c,$(BUILD)/bridge/%.o,$(wildcard bridge/*.c))
+BRIDGE_TEST := $(BUILD)/bridge/test/tq
+ifeq ($(HAVE_NATS),1)
+  NATS_CFLAGS := $(shell pkg-config --cflags libnats)
+  NATS_LIBS   := $(shell pkg-config --libs libnats)
+  BRIDGE      := $(BUILD)/umq-bridge $(BUILD)/bridge/test/jsbench
+all: $(BUILD)/umq-bridge
+endif
+
+$(BUILD)/bridge/%.o: bridge/%.c bridge/bridge.h include/umq.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(NATS_CFLAGS) $(ALLCFLAGS) -c -o $@ $<
+
+$(BUILD)/umq-bridge: $(BRIDGE_OBJS) $(BUILD)/libumq.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALLCFLAGS) -o $@ $(BRIDGE_OBJS) $(BUILD)/libumq.a $(NATS_LIBS)
+
+$(BUILD)/bridge/test/tq: bridge/test/tq.c $(BUILD)/libumq.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a
+
+$(BUILD)/bridge/test/jsbench: bridge/test/jsbench.c $(BUILD)/libumq.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(NATS_CFLAGS) $(ALLCFLAGS) -o $@ $< \
+		$(BUILD)/libumq.a $(NATS_LIBS) -lm
+
+# The bridge's throughput and latency beside libnats used directly, on
+# 1-node and 3-node clusters started for the purpose (bridge/test/bench.sh).
+bench-bridge: $(BUILD)/umq $(BRIDGE) $(BRIDGE_TEST)
+	@UMQ_BUILD=$(BUILD) bridge/test/bench.sh
+
 # Unmodified programs on the preload library, compared with the kernel:
 # built from <sys/msg.h> and <mqueue.h> alone, and never sanitized, as the
 # programs users run are not (under SAN=1 the preload library is).
@@ -173,9 +212,10 @@ CLIENT_CFLAGS := -D_GNU_SOURCE -std=gnu11 $(WARN) $(CFLAGS) -pthread
 CLIENT_PROGS  := $(patsubst preload/test/%.c,$(BUILD)/clients/%,\
                    $(wildcard preload/test/prog_*.c preload/test/progtool_*.c))
 SCRIPT_TESTS  := $(wildcard umq/test/*.sh) preload/test/progs.sh \
-                 preload/test/clients.sh test/install.sh
+                 preload/test/clients.sh test/install.sh \
+                 bridge/test/cluster.sh
 SCRIPT_DEPS   := $(BUILD)/umq $(CLIENT_PROGS) $(BUILD)/clients/libstub.so \
-                 $(PRELOAD) $(BUILD)/umq-test/qops
+                 $(PRELOAD) $(BUILD)/umq-test/qops $(BRIDGE) $(BRIDGE_TEST)
 
 $(BUILD)/clients/%: preload/test/%.c preload/test/prog.c preload/test/prog.h
 	@mkdir -p $(@D)
@@ -229,6 +269,7 @@ demo: $(EXAMPLES)
 
 bench: $(BUILD)/bench/bench
 	@$(BUILD)/bench/bench$(if $(filter 1,$(QUICK)), --quick)
+	@$(MAKE) --no-print-directory bench-bridge
 
 clean:
 	rm -rf build build-san
@@ -264,6 +305,7 @@ install: all $(BUILD)/umq.pc
 	$(INSTALL) -m 644 $(BUILD)/libumq.a $(DESTDIR)$(libdir)/libumq.a
 	$(INSTALL) -m 755 $(PRELOAD) $(DESTDIR)$(libdir)/libumq-preload.so
 	$(INSTALL) -m 755 $(BUILD)/umq $(DESTDIR)$(bindir)/umq
+	$(if $(HAVE_NATS),$(INSTALL) -m 755 $(BUILD)/umq-bridge $(DESTDIR)$(bindir)/umq-bridge)
 	$(INSTALL) -m 644 include/umq.h $(DESTDIR)$(includedir)/umq.h
 	$(INSTALL) -m 644 $(BUILD)/umq.pc $(DESTDIR)$(pkgconfigdir)/umq.pc
 	$(Q)for f in $(MAN_PAGES); do \
@@ -277,10 +319,11 @@ uninstall:
 	rm -f $(DESTDIR)$(libdir)/$(SO_REAL) $(DESTDIR)$(libdir)/libumq.so.0 \
 		$(DESTDIR)$(libdir)/libumq.so $(DESTDIR)$(libdir)/libumq.a \
 		$(DESTDIR)$(libdir)/libumq-preload.so $(DESTDIR)$(bindir)/umq \
+		$(DESTDIR)$(bindir)/umq-bridge \
 		$(DESTDIR)$(includedir)/umq.h $(DESTDIR)$(pkgconfigdir)/umq.pc
 	$(Q)for f in $(MAN_PAGES); do \
 		rm -f $(DESTDIR)$(mandir)/man$${f##*.}/$${f#man/}; \
 	done
 
-.PHONY: all tests check demo bench clean install uninstall FORCE
+.PHONY: all tests check demo bench bench-bridge clean install uninstall FORCE
 .SECONDARY:

@@ -3,8 +3,10 @@
  * main.c - the umq tool: `umq <command> [options]`, one file per command
  * (cmd.h).  A command gets argv[0] = its name.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "umq.h"
 #include "cmd.h"
@@ -29,6 +31,28 @@ static const struct cmd {
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
+/* `umq bridge` is umq-bridge (it needs libnats, umq does not): the one
+ * beside this executable, else the first in PATH. */
+static int bridge(char **argv)
+{
+	char path[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", path, PATH_MAX);
+	char *slash;
+
+	argv[0] = "umq-bridge";
+	if (n > 0) {
+		path[n] = '\0';
+		if ((slash = strrchr(path, '/'))) {
+			strcpy(slash + 1, "umq-bridge");
+			execv(path, argv);
+		}
+	}
+	execvp("umq-bridge", argv);
+	fputs("umq: bridge: umq-bridge not found (built only with "
+	      "libnats-dev installed)\n", stderr);
+	return 127;
+}
+
 static int usage(FILE *out)
 {
 	fputs("Usage:\n"
@@ -40,6 +64,8 @@ static int usage(FILE *out)
 	      "Commands:\n", out);
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(out, " %-10s %s\n", cmds[i].name, cmds[i].summary);
+	fprintf(out, " %-10s %s\n", "bridge",
+		"relay a queue to or from NATS JetStream (umq-bridge)");
 	fputs("\n"
 	      "Options:\n"
 	      " -h, --help     display this help\n"
@@ -65,6 +91,8 @@ int main(int argc, char **argv)
 		printf("umq %d.%d\n", UMQ_VERSION_MAJOR, UMQ_VERSION_MINOR);
 		return 0;
 	}
+	if (!strcmp(name, "bridge"))
+		return bridge(argv + 1);
 	for (size_t i = 0; i < NCMDS; i++)
 		if (!strcmp(name, cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);

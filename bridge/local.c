@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * local.c - the bridge's local queue, through the public umq API only:
+ * a System V queue by id or key, or a POSIX queue by /name.  The out
+ * side peeks the head and removes it only after JetStream acknowledged
+ * it; the in side sends with a deadline, so that a full queue blocks the
+ * bridge (flow control) without keeping it from its status and signals.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bridge.h"
+
+static int parse_long(const char *s, long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 0);
+	return (errno || !*s || *end) ? -EINVAL : 0;
+}
+
+int lq_open(struct lq *q, const struct opts *o, bool for_send)
+{
+	long v;
+
+	memset(q, 0, sizeof(*q));
+	q->fd = -1;
+	q->msgsize = MSG_MAX;
+	if (o->queue[0] == '/') {
+		struct mq_attr a;
+		int fl = (for_send ? O_WRONLY : O_RDWR | O_NONBLOCK) |
+			 (o->create ? O_CREAT : 0);
+
+		q->posix = true;
+		q->mqd = umq_mq_open(o->queue, fl, 0600, NULL);
+		if (q->mqd == (mqd_t)-1)
+			return -errno;
+		if (umq_mq_getattr(q->mqd, &a))
+			return -errno;
+		if (a.mq_msgsize > MSG_MAX)
+			return -EMSGSIZE;
+		q->msgsize = a.mq_msgsize;
+		q->fd = q->mqd;
+		snprintf(q->label, sizeof(q->label), "%s", o->queue);
+		return 0;
+	}
+	if (parse_long(o->queue, &v))
+		return -EINVAL;
+	if (o->by_key) {
+		q->id = umq_msgget((key_t)v, o->create ? IPC_CREAT | 0600 : 0);
+		if (q->id < 0)
+			return -errno;
+		snprintf(q->label, sizeof(q->label), "key 0x%08x",
+			 (unsigned)(key_t)v);
+	} else {
+		struct msqid_ds ds;
+
+		q->id = (int)v;
+		if (umq_msgctl(q->id, IPC_STAT, &ds))
+			return -errno;
+		snprintf(q->label, sizeof(q->label), "id %d", q->id);
+	}
+	if (!for_send) {
+		q->fd = umq_msgfd(q->id);
+		if (q->fd < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+void lq_close(struct lq *q)
+{
+	if (q->posix)
+		umq_mq_close(q->mqd);
+	else if (q->fd >= 0)
+		close(q->fd);
+}
+
+int lmsg_alloc(struct lmsg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->buf = malloc(sizeof(long) + MSG_MAX);
+	if (!m->buf)
+		return -ENOMEM;
+	m->text = m->buf + sizeof(long);
+	return 0;
+}
+
+void lmsg_free(struct lmsg *m)
+{
+	free(m->buf);
+	m->buf = m->text = NULL;
+}
+
+int lq_wait(struct lq *q, int ms)
+{
+	struct pollfd p = { .fd = q->fd, .events = POLLIN };
+	int n = poll(&p, 1, ms);
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	return n > 0;
+}
+
+int lq_peek(struct lq *q, struct lmsg *m)
+{
+	struct umq_peek_msg pm = { .text = m->text, .size = MSG_MAX };
+	ssize_t n;
+
+	n = q->posix ? umq_mq_peek(q->mqd, 0, &pm, 1)
+		     : umq_msgpeek(q->id, 0, 0, 0, &pm, 1);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return 0;
+	if (pm.len > pm.size)
+		return -E2BIG;
+	m->type = pm.type;
+	m->len = pm.len;
+	return 1;
+}
+
+int lq_holds(struct lq *q, uint64_t fp, struct lmsg *m)
+{
+	struct umq_peek_msg pm = { .text = m->text, .size = MSG_MAX };
+
+	for (size_t i = 0;; i++) {
+		ssize_t n = q->posix ? umq_mq_peek(q->mqd, i, &pm, 1)
+				     : umq_msgpeek(q->id, 0, 0, i, &pm, 1);
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		m->type = pm.type;
+		m->len = pm.copied;
+		if (pm.len == pm.copied && lmsg_fp(m) == fp)
+			return 1;
+	}
+}
+
+int lq_recv(struct lq *q, struct lmsg *m)
+{
+	ssize_t n;
+
+	if (q->posix) {
+		unsigned prio;
+
+		n = umq_mq_receive(q->mqd, m->text, q->msgsize, &prio);
+		if (n < 0)
+			return errno == EAGAIN ? 0 : -errno;
+		m->type = prio;
+	} else {
+		n = umq_msgrcv(q->id, m->buf, MSG_MAX, 0, IPC_NOWAIT);
+		if (n < 0)
+			return errno == ENOMSG ? 0 : -errno;
+		memcpy(&m->type, m->buf, sizeof(long));
+	}
+	m->len = n;
+	return 1;
+}
+
+int lq_send(struct lq *q, const struct lmsg *m, int ms)
+{
+	struct timespec t;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	if (q->posix) {
+		r = umq_mq_clocksend(q->mqd, m->text, m->len, m->type,
+				     CLOCK_MONOTONIC, &t);
+	} else {
+		memcpy(m->buf, &m->type, sizeof(long));
+		r = umq_msgclocksnd(q->id, m->buf, m->len, 0,
+				    CLOCK_MONOTONIC, &t);
+	}
+	if (r == 0)
+		return 0;
+	return errno == ETIMEDOUT || errno == EINTR ? -EAGAIN : -errno;
+}
+
+int lq_stat(struct lq *q, struct lstat *st)
+{
+	st->lrpid = st->lspid = -1;
+	st->rtime = st->stime = -1;
+	if (q->posix) {
+		struct mq_attr a;
+
+		if (umq_mq_getattr(q->mqd, &a))
+			return -errno;
+		st->qnum = a.mq_curmsgs;
+	} else {
+		struct msqid_ds ds;
+
+		if (umq_msgctl(q->id, IPC_STAT, &ds))
+			return -errno;
+		st->qnum = ds.msg_qnum;
+		st->lrpid = ds.msg_lrpid;
+		st->lspid = ds.msg_lspid;
+		st->rtime = ds.msg_rtime;
+		st->stime = ds.msg_stime;
+	}
+	return 0;
+}
+
+/* FNV-1a over type, length and text: tells two messages apart. */
+uint64_t lmsg_fp(const struct lmsg *m)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	long long hdr[2] = { m->type, (long long)m->len };
+	const unsigned char *p = (const unsigned char *)hdr;
+
+	for (size_t i = 0; i < sizeof(hdr); i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	p = (const unsigned char *)m->text;
+	for (size_t i = 0; i < m->len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}

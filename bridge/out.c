@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * out.c - local queue -> JetStream, at least once, nothing lost.
+ *
+ * One message at a time.  Peek the head.  Unless it has one, give it the
+ * next sequence N and record that (state.c) before anything leaves;
+ * publish it with Nats-Msg-Id "<epoch>-<N>" and wait for the stream's ack,
+ * retrying the same id for as long as it takes (the stream drops a repeat
+ * within its duplicate window).  Peek again: a POSIX head may have been
+ * overtaken by a higher priority meanwhile, and then keeps its sequence
+ * (acked: it will not go again) until it is the head once more.  Record
+ * "pending" (fingerprint, qnum, time), receive the head, forget it.  The
+ * bridge must be the queue's only receiver.
+ *
+ * Killed before the pending record: the message is still queued and
+ * goes again under its recorded id (deduplicated).  Killed after it: did
+ * the receive happen?  Proven yes when the queue shrank, or (System V) the
+ * head differs, or (POSIX) no queued message has those bytes; proven no
+ * when (System V) lrpid or rtime show no receive by that bridge since;
+ * otherwise the message goes again under a new sequence, marked
+ * Umq-Maybe-Dup, and is counted as a possible duplicate: never lost.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bridge.h"
+
+static char host[256];
+
+static void nap(int ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&t, NULL);
+}
+
+static int asg_find(uint64_t fp)
+{
+	for (uint32_t i = 0; i < bstate.nasg; i++)
+		if (bstate.asg[i].fp == fp)
+			return i;
+	return -1;
+}
+
+static void asg_drop(int k)
+{
+	bstate.asg[k] = bstate.asg[--bstate.nasg];
+}
+
+/* A sequence for a message first seen at the head (recorded by the
+ * caller's next state_save, before it is published). */
+static int asg_add(uint64_t fp, uint64_t maybe)
+{
+	if (bstate.nasg == NASG) {
+		/* NASG messages overtaken and still queued: forget the
+		 * oldest, which may then go twice (flagged) */
+		logmsg("%d overtaken messages: one may be published twice",
+		       NASG);
+		uint64_t s = bstate.asg[0].seq;
+
+		asg_drop(0);
+		return asg_add(fp, s);
+	}
+	bstate.asg[bstate.nasg] = (struct asg){ .fp = fp,
+		.seq = bstate.seq++, .maybe = maybe };
+	return bstate.nasg++;
+}
+
+/* After a crash in the pending window: was the message received? */
+static int resolve(struct lq *q, struct lmsg *m)
+{
+	struct lstat ls;
+	int k = asg_find(bstate.fp), have, r;
+	const char *why = NULL;
+
+	if ((have = lq_peek(q, m)) < 0)
+		return have;
+	if ((r = lq_stat(q, &ls)))
+		return r;
+	if (ls.qnum < bstate.qnum)
+		why = "the queue shrank";
+	else if (!have)
+		why = "the queue is empty";
+	else if (!q->posix && lmsg_fp(m) != bstate.fp)
+		why = "the head changed";
+	else if (q->posix && (r = lq_holds(q, bstate.fp, m)) <= 0) {
+		if (r < 0)
+			return r;
+		why = "no such message queued";
+	}
+	if (why) {
+		logmsg("restart: message %" PRIu64 " was received (%s)",
+		       bstate.pseq, why);
+		if (k >= 0)
+			asg_drop(k);
+	} else if (!q->posix && (ls.lrpid != bstate.pid ||
+				 ls.rtime < bstate.t0)) {
+		logmsg("restart: message %" PRIu64 " is still queued",
+		       bstate.pseq);
+	} else {
+		logmsg("restart: cannot tell whether message %" PRIu64
+		       " was received: it goes again as %" PRIu64 ", marked "
+		       HDR_MAYBE_DUP, bstate.pseq, bstate.seq);
+		if (k >= 0)
+			asg_drop(k);
+		asg_add(bstate.fp, bstate.pseq);
+		atomic_fetch_add(&ctr.duplicates, 1);
+	}
+	bstate.phase = ST_IDLE;
+	return state_save(&bstate);
+}
+
+static int publish(struct js *j, const struct opts *o, struct lq *q,
+		   const struct lmsg *m, const struct asg *a)
+{
+	char subj[512], id[64], num[32], origin[32], pid[16];
+	jsPubOptions po;
+	jsPubAck *pa = NULL;
+	jsErrCode je = 0;
+	natsMsg *nm = NULL;
+	natsStatus s;
+
+	snprintf(subj, sizeof(subj), "%s.%ld", o->subject, m->type);
+	snprintf(id, sizeof(id), "%016" PRIx64 "-%" PRIu64, bstate.epoch,
+		 a->seq);
+	snprintf(origin, sizeof(origin), "%016" PRIx64, bstate.epoch);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	s = natsMsg_Create(&nm, subj, NULL, m->text, (int)m->len);
+	snprintf(num, sizeof(num), "%ld", m->type);
+	if (s == NATS_OK)
+		s = natsMsgHeader_Set(nm, q->posix ? HDR_PRIO : HDR_TYPE, num);
+	snprintf(num, sizeof(num), "%" PRIu64, a->seq);
+	if (s == NATS_OK)
+		s = natsMsgHeader_Set(nm, HDR_SEQ, num);
+	if (s == NATS_OK)
+		s = natsMsgHeader_Set(nm, HDR_ORIGIN, origin);
+	if (s == NATS_OK)
+		s = natsMsgHeader_Set(nm, HDR_HOST, host);
+	if (s == NATS_OK)
+		s = natsMsgHeader_Set(nm, HDR_PID, pid);
+	if (s == NATS_OK && a->maybe) {
+		snprintf(num, sizeof(num), "%" PRIu64, a->maybe);
+		s = natsMsgHeader_Set(nm, HDR_MAYBE_DUP, num);
+	}
+	if (s != NATS_OK) {
+		natsMsg_Destroy(nm);
+		return -ENOMEM;
+	}
+	jsPubOptions_Init(&po);
+	po.MsgId = id;
+	po.ExpectStream = o->stream;
+	po.MaxWait = 2000;
+	atomic_fetch_add(&ctr.published, 1);
+	s = js_PublishMsg(&pa, j->js, nm, &po, &je);
+	natsMsg_Destroy(nm);
+	if (s != NATS_OK) {
+		if (o->verbose)
+			logmsg("publish %s: %s", id, js_err(s));
+		return -EAGAIN;
+	}
+	atomic_fetch_add(&ctr.acked, 1);
+	if (pa->Duplicate)
+		atomic_fetch_add(&ctr.duplicates, 1);
+	jsPubAck_Destroy(pa);
+	return 0;
+}
+
+/* The message of assignment k was acknowledged: take it off the queue
+ * if it is still the head.  1: taken, 0: overtaken meanwhile. */
+static int take(struct lq *q, int k, struct lmsg *m, struct lmsg *got)
+{
+	struct lstat ls;
+	int r;
+
+	bstate.asg[k].acked = 1;
+	if ((r = lq_peek(q, m)) < 0 || (r = lq_stat(q, &ls)))
+		return r;
+	if (lmsg_fp(m) != bstate.asg[k].fp) {
+		state_save(&bstate);	/* overtaken: acked, still queued */
+		return 0;
+	}
+	bstate.phase = ST_PENDING;
+	bstate.fp = bstate.asg[k].fp;
+	bstate.pseq = bstate.asg[k].seq;
+	bstate.qnum = ls.qnum;
+	bstate.t0 = time(NULL);
+	bstate.pid = getpid();
+	if ((r = state_save(&bstate)))
+		return r;
+	r = lq_recv(q, got);
+	if (r < 0)
+		return r;
+	if (r == 1 && lmsg_fp(got) != bstate.fp) {
+		/* POSIX: a higher priority sent between the peek and the
+		 * receive (or another receiver): put it back */
+		if (lq_send(q, got, 1000))
+			logmsg("a message overtook the head and could not be "
+			       "put back: lost");
+		r = 0;
+	} else if (r == 1) {
+		asg_drop(k);
+		atomic_fetch_add(&ctr.consumed, 1);
+	} else {
+		logmsg("the head vanished (is the bridge the queue's only "
+		       "receiver?)");
+		asg_drop(k);
+	}
+	bstate.phase = ST_IDLE;
+	atomic_store(&ctr.lag, ls.qnum > 0 ? ls.qnum - 1 : 0);
+	return state_save(&bstate) ?: r;
+}
+
+int bridge_out(const struct opts *o, struct lq *q, struct js *j)
+{
+	struct lmsg m, got;
+	struct lstat ls;
+	int r, k;
+
+	gethostname(host, sizeof(host) - 1);
+	if ((r = lmsg_alloc(&m)) || (r = lmsg_alloc(&got)))
+		return r;
+	if (bstate.phase == ST_PENDING && (r = resolve(q, &m)))
+		goto out;
+	while (!bridge_stop) {
+		if (!atomic_load(&ctr.connected)) {
+			nap(100);	/* stop draining: senders block */
+			continue;
+		}
+		r = lq_peek(q, &m);
+		if (r < 0)
+			break;
+		if (r == 0) {
+			if (lq_stat(q, &ls) == 0)
+				atomic_store(&ctr.lag, ls.qnum);
+			if ((r = lq_wait(q, 500)) < 0)
+				break;
+			continue;
+		}
+		if ((k = asg_find(lmsg_fp(&m))) < 0) {
+			k = asg_add(lmsg_fp(&m), 0);
+			if ((r = state_save(&bstate)))
+				break;
+		}
+		if (!bstate.asg[k].acked && publish(j, o, q, &m,
+						    &bstate.asg[k])) {
+			nap(100);
+			continue;
+		}
+		if ((r = take(q, k, &m, &got)) < 0)
+			break;
+		r = 0;
+	}
+out:
+	lmsg_free(&m);
+	lmsg_free(&got);
+	return r < 0 ? r : 0;
+}

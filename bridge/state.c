@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * state.c - what a bridge must remember across a crash, in
+ * <namespace>/bridges/.<name>.state, beside its queue (the same
+ * filesystem: a namespace on tmpfs loses both at a reboot, or neither).
+ *
+ * Two slots, written in turn with one pwrite each, every record with a
+ * generation and a checksum: a bridge killed in the middle of a write
+ * leaves the other slot whole, and the newer valid slot is the state.
+ * The file is flock()ed while the bridge runs, so that two bridges of
+ * one name never share a sequence.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bridge.h"
+
+#define STATE_MAGIC 0x31474442514d55ULL		/* "UMQBDG1" */
+#define SLOT 2048
+
+_Static_assert(sizeof(struct state) + 32 <= SLOT, "state slot");
+
+struct slot {
+	uint64_t magic, gen;
+	struct state st;
+	uint64_t sum;
+};
+
+struct state bstate;
+static int state_fd = -1;
+static uint64_t state_gen;
+
+static uint64_t sum(const struct slot *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < offsetof(struct slot, sum); i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+int bridges_dir(char *buf, size_t n)
+{
+	struct stat sb;
+
+	if ((size_t)snprintf(buf, n, "%s/bridges", umq_ns_path()) >= n)
+		return -ENAMETOOLONG;
+	if (mkdir(buf, 01777) == 0) {
+		/* the umask took bits away: every user's bridge may add its
+		 * files, none may remove another's (sticky) */
+		if (chmod(buf, 01777))
+			return -errno;
+	} else if (errno != EEXIST) {
+		return -errno;
+	}
+	if (stat(buf, &sb) || !S_ISDIR(sb.st_mode))
+		return -ENOTDIR;
+	return 0;
+}
+
+int state_open(const char *name, struct state *st)
+{
+	char dir[4096], path[4400];
+	struct slot s[2];
+	int r, best = -1;
+
+	r = bridges_dir(dir, sizeof(dir));
+	if (r)
+		return r;
+	snprintf(path, sizeof(path), "%s/.%s.state", dir, name);
+	state_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (state_fd < 0)
+		return -errno;
+	if (flock(state_fd, LOCK_EX | LOCK_NB))
+		return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	memset(s, 0, sizeof(s));
+	for (int i = 0; i < 2; i++) {
+		if (pread(state_fd, &s[i], sizeof(s[i]), i * SLOT) !=
+		    sizeof(s[i]) || s[i].magic != STATE_MAGIC ||
+		    s[i].sum != sum(&s[i]))
+			continue;
+		if (best < 0 || s[i].gen > s[best].gen)
+			best = i;
+	}
+	if (best >= 0) {
+		*st = s[best].st;
+		state_gen = s[best].gen;
+		return 0;
+	}
+	/* A new sequence: a new epoch, so that its message ids cannot be
+	 * taken for an older sequence's within the duplicate window. */
+	memset(st, 0, sizeof(*st));
+	if (getrandom(&st->epoch, sizeof(st->epoch), 0) != sizeof(st->epoch))
+		return -EIO;
+	st->seq = 1;
+	return state_save(st);
+}
+
+int state_save(const struct state *st)
+{
+	struct slot s;
+
+	memset(&s, 0, sizeof(s));
+	s.magic = STATE_MAGIC;
+	s.gen = ++state_gen;
+	s.st = *st;
+	s.sum = sum(&s);
+	if (pwrite(state_fd, &s, sizeof(s), (s.gen & 1) * SLOT) != sizeof(s))
+		return errno ? -errno : -EIO;
+	return 0;
+}

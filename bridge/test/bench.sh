@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# bench.sh - `make bench-bridge`: the bridge's throughput and end-to-end
+# latency through a 1-node and a 3-node JetStream cluster on loopback,
+# beside the same payloads sent with libnats directly (jsbench: the same
+# synchronous publish with a message id, the same pull consumer and acks).
+#
+#   throughput: N messages sent as fast as the sender can, messages/s at
+#               the receiver (umq: msgsnd on A -> out bridge -> stream ->
+#               in bridge -> msgrcv on B; direct: js_PublishMsg -> fetch)
+#   latency:    L messages paced at RATE/s, send-to-receive p50 and p99
+#
+# The ratio is direct / bridge for throughput, bridge / direct for latency:
+# the bridge's cost (1.0 = none).
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+B=$(cd "$top/${UMQ_BUILD:-build}" && pwd)
+UMQ=$B/umq
+TQ=$B/bridge/test/tq
+
+if [ ! -x "$B/umq-bridge" ] || [ ! -x "$B/bridge/test/jsbench" ]; then
+	echo "bench-bridge: skipped (umq-bridge not built: libnats-dev missing)"
+	exit 0
+fi
+if ! command -v nats-server >/dev/null; then
+	echo "bench-bridge: skipped (nats-server not installed)"
+	exit 0
+fi
+
+N=${BRIDGE_BENCH_N:-5000}
+L=${BRIDGE_BENCH_L:-1000}
+RATE=${BRIDGE_BENCH_RATE:-200}
+SIZE=${BRIDGE_BENCH_SIZE:-128}
+
+tmp=$(mktemp -d /tmp/umq-bbench.XXXXXX)
+. "$here/nats.sh"
+nats_ports || { echo "bench-bridge: no free ports"; exit 1; }
+
+val() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
+
+echo "bridge: $N messages of $SIZE bytes as fast as possible; $L at $RATE/s for latency"
+printf "%-8s %-8s %10s %10s %10s\n" cluster path msgs/s p50_us p99_us
+for nodes in 1 3; do
+	for ((i = 0; i < nodes; i++)); do start_node $i $nodes; done
+	for ((i = 0; i < nodes; i++)); do wait_for 30 up $i; done
+	urls=$(nats_urls $nodes)
+	sleep 2		# a meta leader
+
+	d1=$(timeout 300 "$B/bridge/test/jsbench" -s "$urls" -R $nodes \
+		-n "$N" -z "$SIZE")
+	d2=$(timeout 300 "$B/bridge/test/jsbench" -s "$urls" -R $nodes \
+		-n "$L" -z "$SIZE" -r "$RATE")
+
+	A=$tmp/a$nodes Z=$tmp/z$nodes
+	UMQ_DIR=$A "$UMQ" bridge -s "$urls" --replicas $nodes --stream BB \
+		--subject umq.bench out --key 0x4001 --create \
+		>>"$tmp/bench.log" 2>&1 &
+	track $!
+	bo=$!
+	UMQ_DIR=$Z "$UMQ" bridge -s "$urls" --replicas $nodes --stream BB \
+		--subject umq.bench in --key 0x4002 --create \
+		>>"$tmp/bench.log" 2>&1 &
+	track $!
+	bi=$!
+	wait_for 60 test -f "$A/bridges/out-key0x4001"
+	wait_for 60 test -f "$Z/bridges/in-key0x4002"
+
+	UMQ_DIR=$Z timeout 300 "$TQ" recv 0x4002 "$N" -w 280 -g 0 -l \
+		>"$tmp/r1" &
+	r=$!
+	UMQ_DIR=$A timeout 300 "$TQ" send 0x4001 "$N" -s "$SIZE"
+	wait $r
+	UMQ_DIR=$Z timeout 300 "$TQ" recv 0x4002 "$L" -w 280 -g 0 -l \
+		>"$tmp/r2" &
+	r=$!
+	UMQ_DIR=$A timeout 300 "$TQ" send 0x4001 "$L" -s "$SIZE" -r "$RATE"
+	wait $r
+	kill -TERM $bo $bi 2>/dev/null
+	wait $bo $bi 2>/dev/null
+
+	dr=$(val rate_per_s <<<"$d1") br=$(val rate_per_s <"$tmp/r1")
+	dp50=$(val p50_us <<<"$d2") dp99=$(val p99_us <<<"$d2")
+	bp50=$(val p50_us <"$tmp/r2") bp99=$(val p99_us <"$tmp/r2")
+	printf "%-8s %-8s %10s %10s %10s\n" "$nodes-node" direct "$dr" \
+		"$dp50" "$dp99"
+	printf "%-8s %-8s %10s %10s %10s\n" "$nodes-node" bridge "$br" \
+		"$bp50" "$bp99"
+	awk -v dr="$dr" -v br="$br" -v d5="$dp50" -v b5="$bp50" \
+	    -v d9="$dp99" -v b9="$bp99" -v n="$nodes" 'BEGIN {
+		printf "%-8s %-8s %9.2fx %9.2fx %9.2fx\n", n "-node", "cost",
+		       br > 0 ? dr / br : 0, d5 > 0 ? b5 / d5 : 0,
+		       d9 > 0 ? b9 / d9 : 0 }'
+	grep -v -e 'missing 0' "$tmp/r1" "$tmp/r2" | sed 's/^/  lost: /'
+	for ((i = 0; i < nodes; i++)); do kill_node $i; done
+done

@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# cluster.sh - `umq bridge` against a real three-node NATS JetStream
+# cluster (nats-server on loopback ports, temporary store directories,
+# routes between the three), R3 streams:
+#
+#   1. msgsnd on namespace A -> out bridge -> stream -> in bridge ->
+#      msgrcv on namespace B: every message once, in order per type; the
+#      stream created as asked; status files; a full local queue holds the
+#      rest in the stream (flow control); a clean stop removes the status.
+#   2. the same while a JetStream node is SIGKILLed mid-stream (and
+#      restarted) and both bridges are SIGKILLed at random instants and
+#      restarted: nothing lost, nothing corrupt, first arrivals in order
+#      per type, and every duplicate flagged by a bridge.
+#   3. the whole cluster down: the out bridge stops draining (the local
+#      queue keeps the messages, status "connected 0"), then resumes.
+#   4. a POSIX queue both ways, priorities kept.
+#
+# Every wait has a deadline; every server and bridge is killed at the end,
+# also on failure.  Output: ok - / not ok - / skip - lines.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+B=$(cd "$top/${UMQ_BUILD:-build}" && pwd)
+UMQ=$B/umq
+TQ=$B/bridge/test/tq
+
+if [ ! -x "$B/umq-bridge" ]; then
+	echo "skip - bridge: umq-bridge not built (libnats-dev missing)"
+	exit 0
+fi
+if ! command -v nats-server >/dev/null; then
+	echo "skip - bridge: nats-server not installed"
+	exit 0
+fi
+
+tmp=$(mktemp -d /tmp/umq-bridge.XXXXXX)
+. "$here/nats.sh"
+
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; }
+check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+
+nats_ports || { notok "bridge: six free loopback ports"; exit 1; }
+URLS=$(nats_urls 3)
+
+# bridge LOG ARGS...: a bridge in the background (pid in $bpid; umq
+# executes umq-bridge, so that is the bridge's pid, for kill).
+bridge() {
+	local log=$1
+	shift
+	"$UMQ" bridge -s "$URLS" --replicas 3 "$@" >>"$log" 2>&1 &
+	bpid=$!
+	pids+=("$bpid")
+}
+stop() { kill -TERM "$1" 2>/dev/null; timeout 15 tail --pid="$1" -f /dev/null; }
+field() { awk -v k="$2" '$1 == k { print $2 }' "$1" 2>/dev/null; }
+
+for i in 0 1 2; do start_node $i; done
+if ! wait_for 30 up 0 || ! wait_for 30 up 1 || ! wait_for 30 up 2; then
+	notok "bridge: three nats-server nodes start"
+	sed 's/^/#   /' "$tmp"/n*.log | tail -20
+	exit 1
+fi
+ok "bridge: three nats-server nodes with JetStream, clustered on loopback"
+
+A=$tmp/a B2=$tmp/b
+
+# ---- 1: end to end, flow control, status ---------------------------------
+N=3000
+UMQ_DIR=$A bridge "$tmp/out1.log" out --key 0x101 --create \
+	--subject umq.e2e --stream E2E
+out1=$bpid
+UMQ_DIR=$B2 bridge "$tmp/in1.log" in --key 0x201 --create \
+	--subject umq.e2e --stream E2E
+in1=$bpid
+wait_for 60 test -f "$A/bridges/out-key0x101" &&
+	wait_for 60 test -f "$B2/bridges/in-key0x201"
+check "bridge 1: both bridges up, status files in <namespace>/bridges" \
+	'[ -f "$A/bridges/out-key0x101" ] && [ -f "$B2/bridges/in-key0x201" ]'
+check "bridge 1: the stream created work-queue, file storage, 3 replicas" \
+	'grep -hq "stream E2E created: subjects umq.e2e.>, work-queue, file storage, 3 replica" "$tmp/out1.log" "$tmp/in1.log"'
+UMQ_DIR=$A timeout 120 "$TQ" send 0x101 $N -t 5 -s 160 >"$tmp/send1" 2>&1
+check "bridge 1: $N messages sent on namespace A" '[ $? = 0 ]'
+# Nobody receives on B yet: its queue fills, the rest waits in the stream.
+full() { [ "$(field "$B2/bridges/in-key0x201" lag)" -gt 0 ] 2>/dev/null &&
+	 [ "$(field "$A/bridges/out-key0x101" lag)" = 0 ]; }
+wait_for 60 full
+check "bridge 1: a full local queue holds the rest in the stream (lag > 0)" full
+qn=$(UMQ_DIR=$B2 "$UMQ" ipcs -q | awk '$1 ~ /^0x/ { print $6 }')
+check "bridge 1: the full queue holds what fits ($qn), not everything" \
+	'[ "${qn:-0}" -gt 0 ] && [ "${qn:-0}" -lt $N ]'
+keys="direction queue subject stream pid connected published_total acked_total consumed_total delivered_total redelivered_total duplicates_total reconnects_total lag updated"
+miss=""
+for k in $keys; do
+	[ -n "$(field "$A/bridges/out-key0x101" "$k")" ] || miss+=" out:$k"
+	[ -n "$(field "$B2/bridges/in-key0x201" "$k")" ] || miss+=" in:$k"
+done
+check "bridge 1: status files have every key${miss:+ (missing$miss)}" '[ -z "$miss" ]'
+check "bridge 1: status of out: published and acked $N, connected" \
+	'[ "$(field "$A/bridges/out-key0x101" acked_total)" = $N ] && [ "$(field "$A/bridges/out-key0x101" connected)" = 1 ] && [ "$(field "$A/bridges/out-key0x101" direction)" = out ]'
+r=$(UMQ_DIR=$B2 timeout 200 "$TQ" recv 0x201 $N -w 180 -g 2)
+check "bridge 1: msgrcv on B: all once, checksums, order per type ($r)" \
+	'[[ "$r" == "received $N distinct $N duplicates 0 corrupt 0 disorder 0 missing 0" ]]'
+wait_for 10 test "$(field "$B2/bridges/in-key0x201" delivered_total)" = $N
+check "bridge 1: status of in: delivered $N" \
+	'[ "$(field "$B2/bridges/in-key0x201" delivered_total)" = $N ]'
+stop "$out1"
+stop "$in1"
+check "bridge 1: a clean stop removes the status files" \
+	'[ ! -e "$A/bridges/out-key0x101" ] && [ ! -e "$B2/bridges/in-key0x201" ]'
+
+# ---- 2: a node killed, bridges killed at random instants -----------------
+N=4000
+chaos_end=$((SECONDS + 60))
+# keep DIR LOG ARGS...: run a bridge, SIGKILL it after 0.5-3 s, again,
+# until the file $tmp/calm appears (or a minute passed); then leave one
+# running.
+keep() {
+	local dir=$1 log=$2 p
+	shift 2
+	while [ ! -e "$tmp/calm" ] && [ $SECONDS -lt $chaos_end ]; do
+		UMQ_DIR=$dir "$UMQ" bridge -s "$URLS" --replicas 3 "$@" \
+			>>"$log" 2>&1 &
+		p=$!
+		echo "$p" >>"$tmp/bridge.pids"
+		sleep "$((RANDOM % 26 + 5))e-1"
+		kill -9 "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+		echo kill >>"$log.kills"
+	done
+	UMQ_DIR=$dir "$UMQ" bridge -s "$URLS" --replicas 3 "$@" >>"$log" 2>&1 &
+	p=$!
+	echo "$p" >>"$tmp/bridge.pids"
+	wait "$p"
+}
+keep "$A" "$tmp/out2.log" out --key 0x102 --create --subject umq.chaos \
+	--stream CHAOS &
+pids+=($!)
+keep "$B2" "$tmp/in2.log" in --key 0x202 --create --subject umq.chaos \
+	--stream CHAOS --batch 16 &
+pids+=($!)
+UMQ_DIR=$B2 timeout 300 "$TQ" recv 0x202 $N -w 280 -g 5 >"$tmp/recv2" &
+recv=$!
+pids+=("$recv")
+UMQ_DIR=$A timeout 200 "$TQ" send 0x102 $N -t 7 -s 200 -r 300 &
+send=$!
+pids+=("$send")
+sleep 4
+kill_node 1
+echo "# node n1 killed (SIGKILL) mid-stream"
+sleep 6
+start_node 1
+echo "# node n1 restarted"
+wait "$send"
+check "bridge 2: $N messages sent at 300/s while bridges and a node die" \
+	'[ $? = 0 ]'
+sleep 3
+touch "$tmp/calm"
+wait "$recv"
+r=$(cat "$tmp/recv2")
+# pids of the last bridges: stop them cleanly
+while read -r p; do pids+=("$p"); done <"$tmp/bridge.pids"
+kills=$(( $(cat "$tmp/out2.log.kills" 2>/dev/null | wc -l) + \
+	  $(cat "$tmp/in2.log.kills" 2>/dev/null | wc -l) ))
+flagged=$(grep -c "possible duplicate" "$tmp/in2.log")
+dups=$(awk '{ print $6 }' <<<"$r")
+echo "# $kills bridge processes SIGKILLed; $flagged duplicates flagged"
+check "bridge 2: nothing lost, corrupt or out of order per type ($r)" \
+	'[[ "$r" == "received "*" distinct $N duplicates "*" corrupt 0 disorder 0 missing 0" ]]'
+check "bridge 2: every duplicate flagged by a bridge ($dups <= $flagged)" \
+	'[ -n "$dups" ] && [ "$dups" -le "$flagged" ]'
+check "bridge 2: the bridges were killed at least 4 times ($kills)" \
+	'[ "$kills" -ge 4 ]'
+check "bridge 2: a killed bridge said how it resumed" \
+	'grep -q "consumer in-key0x202 replaced" "$tmp/in2.log"'
+while read -r p; do stop "$p"; done <"$tmp/bridge.pids"
+
+# ---- 3: the cluster down: out stops draining, then resumes ---------------
+N=300
+UMQ_DIR=$A bridge "$tmp/out3.log" out --key 0x103 --create \
+	--subject umq.down --stream DOWN
+out3=$bpid
+UMQ_DIR=$B2 bridge "$tmp/in3.log" in --key 0x203 --create \
+	--subject umq.down --stream DOWN
+in3=$bpid
+st3=$A/bridges/out-key0x103
+wait_for 60 test -f "$st3"
+for i in 0 1 2; do kill_node $i; done
+wait_for 30 test "$(field "$st3" connected)" = 0
+check "bridge 3: the cluster down: status says connected 0" \
+	'[ "$(field "$st3" connected)" = 0 ]'
+UMQ_DIR=$A timeout 60 "$TQ" send 0x103 50 -t 2 -s 100
+sleep 2
+qn=$(UMQ_DIR=$A "$UMQ" ipcs -q | awk '$1 == "0x00000103" { print $6 }')
+check "bridge 3: disconnected, out leaves the local queue alone ($qn of 50)" \
+	'[ "$qn" = 50 ]'
+for i in 0 1 2; do start_node $i; done
+r=$(UMQ_DIR=$B2 timeout 200 "$TQ" recv 0x203 50 -w 150 -g 2)
+check "bridge 3: reconnected, all 50 arrive once ($r)" \
+	'[[ "$r" == "received 50 distinct 50 duplicates 0 corrupt 0 disorder 0 missing 0" ]]'
+check "bridge 3: status counts the reconnect" \
+	'[ "$(field "$st3" reconnects_total)" -ge 1 ] 2>/dev/null'
+stop "$out3"
+stop "$in3"
+
+# ---- 4: POSIX queues, priorities -----------------------------------------
+UMQ_DIR=$A bridge "$tmp/out4.log" out /jobs --create --stream JOBS
+out4=$bpid
+UMQ_DIR=$B2 bridge "$tmp/in4.log" in /jobs --create --stream JOBS
+in4=$bpid
+UMQ_DIR=$A timeout 60 "$TQ" send /jobs 400 -t 6 -s 120
+r=$(UMQ_DIR=$B2 timeout 100 "$TQ" recv /jobs 400 -w 90 -g 1)
+check "bridge 4: POSIX /jobs to /jobs, priorities kept, order per priority ($r)" \
+	'[[ "$r" == "received 400 distinct 400 duplicates 0 corrupt 0 disorder 0 missing 0" ]]'
+stop "$out4"
+stop "$in4"
+
+if [ -n "${V:-}" ]; then
+	tail -n 5 "$tmp"/*.log | sed 's/^/#   /'
+fi
+exit 0

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * jsbench - the baseline of `make bench-bridge`: the same payloads sent
+ * through JetStream with libnats directly, as the bridge does it (a
+ * synchronous js_PublishMsg with a Nats-Msg-Id per message; a durable
+ * pull consumer fetching up to 64, each message acked), without umq.
+ *
+ *   jsbench -s URLS [-R REPLICAS] [-n N] [-z SIZE] [-r RATE]
+ *
+ * Prints "rate_per_s T p50_us P p99_us Q": messages per second at the
+ * consumer, and publish-to-consume latencies.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nats/nats.h>
+
+static jsCtx *js;
+static long n = 5000;
+static long long *lats;
+static long long first, last;
+
+static long long now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void *consume(void *arg)
+{
+	natsSubscription *sub = arg;
+	long got = 0;
+
+	while (got < n) {
+		natsMsgList l = { 0 };
+
+		if (natsSubscription_Fetch(&l, sub, 64, 1000, NULL) != NATS_OK)
+			continue;
+		for (int i = 0; i < l.Count; i++) {
+			long long ts = atoll(natsMsg_GetData(l.Msgs[i]) + 3);
+			long long t = now_ns();
+
+			natsMsg_Ack(l.Msgs[i], NULL);
+			if (!first)
+				first = t;
+			last = t;
+			if (got < n)
+				lats[got++] = t - ts;
+		}
+		natsMsgList_Destroy(&l);
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *urls = "nats://127.0.0.1:4222", *subjects[] = { "jsb.>" };
+	int replicas = 1, size = 128, c;
+	long rate = 0;
+	natsConnection *nc = NULL;
+	natsSubscription *sub = NULL;
+	jsStreamConfig sc;
+	jsSubOptions so;
+	pthread_t th;
+	char *buf;
+
+	while ((c = getopt(argc, argv, "s:R:n:z:r:")) != -1) {
+		switch (c) {
+		case 's': urls = optarg; break;
+		case 'R': replicas = atoi(optarg); break;
+		case 'n': n = atol(optarg); break;
+		case 'z': size = atoi(optarg); break;
+		case 'r': rate = atol(optarg); break;
+		default: return 2;
+		}
+	}
+	buf = malloc(size + 64);
+	lats = calloc(n, sizeof(*lats));
+	if (natsConnection_ConnectTo(&nc, urls) != NATS_OK ||
+	    natsConnection_JetStream(&js, nc, NULL) != NATS_OK) {
+		fprintf(stderr, "jsbench: cannot connect to %s\n", urls);
+		return 1;
+	}
+	js_DeleteStream(js, "JSBENCH", NULL, NULL);
+	jsStreamConfig_Init(&sc);
+	sc.Name = "JSBENCH";
+	sc.Subjects = subjects;
+	sc.SubjectsLen = 1;
+	sc.Retention = js_WorkQueuePolicy;
+	sc.Storage = js_FileStorage;
+	sc.Replicas = replicas;
+	if (js_AddStream(NULL, js, &sc, NULL, NULL) != NATS_OK) {
+		fprintf(stderr, "jsbench: cannot create the stream\n");
+		return 1;
+	}
+	jsSubOptions_Init(&so);
+	so.Stream = "JSBENCH";
+	so.Config.AckPolicy = js_AckExplicit;
+	so.Config.MaxAckPending = 256;
+	if (js_PullSubscribe(&sub, js, "jsb.>", "jsbench", NULL, &so, NULL)
+	    != NATS_OK) {
+		fprintf(stderr, "jsbench: cannot subscribe\n");
+		return 1;
+	}
+	pthread_create(&th, NULL, consume, sub);
+	long long start = now_ns();
+	for (long i = 0; i < n; i++) {
+		char id[32], subj[32];
+		jsPubOptions po;
+		natsMsg *m = NULL;
+		int hl;
+
+		if (rate > 0) {
+			long long d = start + i * 1000000000LL / rate - now_ns();
+
+			if (d > 0) {
+				struct timespec t = { d / 1000000000LL,
+						      d % 1000000000LL };
+				nanosleep(&t, NULL);
+			}
+		}
+		hl = snprintf(buf, 64, "ts=%lld|", now_ns());
+		memset(buf + hl, 'x', size > hl ? size - hl : 0);
+		snprintf(id, sizeof(id), "b-%ld", i);
+		snprintf(subj, sizeof(subj), "jsb.%ld", 1 + i % 4);
+		natsMsg_Create(&m, subj, NULL, buf, size > hl ? size : hl);
+		natsMsgHeader_Set(m, "Umq-Seq", id + 2);
+		jsPubOptions_Init(&po);
+		po.MsgId = id;
+		while (js_PublishMsg(NULL, js, m, &po, NULL) != NATS_OK)
+			;
+		natsMsg_Destroy(m);
+	}
+	pthread_join(th, NULL);
+	qsort(lats, n, sizeof(*lats), cmp_ll);
+	printf("rate_per_s %.0f p50_us %lld p99_us %lld\n",
+	       last > first ? n * 1e9 / (last - first) : 0.0,
+	       lats[n / 2] / 1000, lats[n * 99 / 100] / 1000);
+	natsSubscription_Destroy(sub);
+	js_DeleteStream(js, "JSBENCH", NULL, NULL);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	nats_Close();
+	return 0;
+}
