@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * bridge.h - `umq bridge`: relays a local umq queue to and from a NATS
- * JetStream stream (DESIGN.md §11).  Built on the public umq API and
+ * JetStream stream (DESIGN.md §12).  Built on the public umq API and
  * libnats only; one concern per file:
  *
  *   local.c   the local queue (System V by key or id, POSIX by name):
@@ -25,7 +25,7 @@
 
 #include "umq.h"
 
-/* Headers of a bridged message (DESIGN.md §11, umq(1)). */
+/* Headers of a bridged message (DESIGN.md §12, umq(1)). */
 #define HDR_TYPE	"Umq-Type"	/* System V mtype */
 #define HDR_PRIO	"Umq-Priority"	/* POSIX priority */
 #define HDR_ORIGIN	"Umq-Origin"	/* the out bridge's epoch (hex) */
