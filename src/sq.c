@@ -157,7 +157,7 @@ int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, int datafd,
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
 	    st.st_size != sizeof(struct qfile)) {
 		free(s);
-		return -EUCLEAN;
+		return -ESTALE;
 	}
 	s->f = mmap(NULL, sizeof(*s->f), rw ? PROT_READ | PROT_WRITE :
 		    PROT_READ, MAP_SHARED, fd, 0);
@@ -171,8 +171,9 @@ int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, int datafd,
 	/* The creator is whoever the OS says made the file (layout.h). */
 	if (s->f->magic != Q_MAGIC || s->f->version != UMQ_LAYOUT_VERSION ||
 	    s->idx >= IPCMNI || s->q->gen != gen || s->q->cuid != st.st_uid) {
+		/* Not a queue's control block: the entry is stale. */
 		r = s->f->magic == Q_MAGIC && s->f->version !=
-		    UMQ_LAYOUT_VERSION ? -EPROTO : -EUCLEAN;
+		    UMQ_LAYOUT_VERSION ? -EPROTO : -ESTALE;
 		goto fail;
 	}
 	if (rw && datafd < 0) {
@@ -266,8 +267,10 @@ int sq_get(struct ns *ns, uint32_t idx, struct sq **out)
 	if (gen < 0)
 		return -EINVAL;
 	r = sq_open(ns, (uint64_t)gen, &s);
+	/* A queue whose store is damaged is there, and says so. */
 	if (r)
-		return r == -ENOMEM ? r : -EINVAL;
+		return r == -ENOMEM || r == -EUCLEAN || r == -EPROTO ? r :
+		       -EINVAL;
 	if (s->idx != idx) {		/* an entry that lies */
 		sq_put(s);
 		return -EINVAL;
