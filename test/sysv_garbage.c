@@ -6,12 +6,22 @@
  * version) or a repaired queue - never a crash, never a hang.
  *
  * A queue with messages is corrupted through a mapping of its files -
- * the store's header, chunks and indexes, the registry's header, a slot,
- * a waiter record - and then used: msgsnd and msgrcv with IPC_NOWAIT,
+ * the store's header, chunks and indexes (sysv/m.<gen> from WPOOL_SIZE),
+ * its control block (sysv/q.<gen>), a waiter record (the start of
+ * m.<gen>) - and then used: msgsnd and msgrcv with IPC_NOWAIT,
  * IPC_STAT, MSG_INFO, IPC_RMID.  Each call must succeed or fail with a
  * clean errno.  After garbage in the chunks or the indexes the queue must
  * also be repaired: drained to empty, its counters zero, and a new message
  * must go through.
+ *
+ * The limits file is refused when damaged (EUCLEAN) or of another
+ * layout (EPROTO); the hints file "ns", anyone's to write, is never
+ * believed: no value in it, no size, no kind of file in its place refuses
+ * the namespace or a call.  The registry's entries in sysv/ are anyone's
+ * to make: an entry that lies (to no queue, to another queue, a file or
+ * a FIFO in its place, a control block forged by another user) gives the
+ * kernel's errno for "no such queue", never a crash, a hang, or another
+ * queue.
  *
  * Random corruption runs as numbered rounds, each in a process of its
  * own with a deadline, so a crash or a hang is counted against its seed
@@ -275,24 +285,72 @@ static void *map_file(const char *name, size_t *size)
 	return p;
 }
 
-static struct ns_hdr *ns_file(size_t *size)
+/* The generation of queue qid: its index entry sysv/i.<idx>. */
+static uint64_t gen_of(int qid)
 {
-	return map_file("ns", size);
+	char path[512], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/sysv/i.%u", t_umq_dir(),
+		 (unsigned)qid & (IPCMNI - 1));
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		T_FAIL("readlink %s: %s", path, strerror(errno));
+	target[n] = 0;
+	return strtoull(target, NULL, 16);
 }
 
-static struct qctl *slot_of(struct ns_hdr *h, int qid)
+/* A file of queue qid: sysv/<prefix><gen>. */
+static void *qfile_map(int qid, const char *prefix, size_t *size)
 {
-	return (struct qctl *)((char *)h + h->slots_off) +
-	       ((uint32_t)qid & (IPCMNI - 1));
+	char name[64];
+
+	snprintf(name, sizeof(name), "sysv/%s%016llx", prefix,
+		 (unsigned long long)gen_of(qid));
+	return map_file(name, size);
 }
 
-static struct waiter *waiter_at(struct ns_hdr *h, uint32_t i)
+/* The control block of queue qid (sysv/q.<gen>), unmapped with
+ * munmap(q, sizeof(struct qfile)). */
+static struct qfile *ctl_of(int qid)
 {
-	return (struct waiter *)((char *)h + h->waiters_off) + i;
+	size_t size;
+	struct qfile *f = qfile_map(qid, "q.", &size);
+
+	if (size != sizeof(*f))
+		T_FAIL("test bug: q.<gen> is %zu bytes", size);
+	return f;
 }
 
-/* The store of queue qid, mapped whole. */
+/* The waiter records of queue qid: the start of sysv/m.<gen>, unmapped
+ * with munmap(pool, WPOOL_SIZE). */
+static void *pool_of(int qid)
+{
+	char path[512];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sysv/m.%016llx", t_umq_dir(),
+		 (unsigned long long)gen_of(qid));
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		T_FAIL("open %s: %s", path, strerror(errno));
+	p = mmap(NULL, WPOOL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		T_FAIL("mmap %s: %s", path, strerror(errno));
+	return p;
+}
+
+static struct waiter *waiter_at(void *pool, uint32_t i)
+{
+	return (struct waiter *)((char *)pool + WPOOL_REC_OFF) + i;
+}
+
+/* The store of queue qid, mapped whole: sysv/m.<gen> from WPOOL_SIZE. */
 struct store {
+	void *file;		/* the mapping of m.<gen>, from its start */
+	size_t file_size;
 	struct store_hdr *st;
 	size_t size;
 	uint32_t chunk, nchunks, hcap;
@@ -303,14 +361,11 @@ struct store {
 
 static void store_of(int qid, struct store *s)
 {
-	size_t nsz;
-	struct ns_hdr *h = ns_file(&nsz);
-	char name[64];
-
-	snprintf(name, sizeof(name), "msg.%016llx",
-		 (unsigned long long)slot_of(h, qid)->gen);
-	munmap(h, nsz);
-	s->st = map_file(name, &s->size);
+	s->file = qfile_map(qid, "m.", &s->file_size);
+	if (s->file_size < WPOOL_SIZE + STORE_HDR_SIZE)
+		T_FAIL("test bug: m.<gen> is %zu bytes", s->file_size);
+	s->st = (struct store_hdr *)((char *)s->file + WPOOL_SIZE);
+	s->size = s->file_size - WPOOL_SIZE;
 	s->chunk = s->st->chunk_size;
 	s->nchunks = s->st->nchunks;
 	/* layout.h: hcap is the power of two >= 2 * nchunks (16 at least). */
@@ -326,7 +381,7 @@ static void store_of(int qid, struct store *s)
 
 static void store_unmap(struct store *s)
 {
-	munmap(s->st, s->size);
+	munmap(s->file, s->file_size);
 }
 
 /* ---- messages ------------------------------------------------------------ */
@@ -1134,7 +1189,7 @@ T_CASE(garbage_nbuckets_zero)
 		       strerrorname_np(e), (unsigned long)ds.msg_qnum);
 }
 
-/* ---- (e) the registry and limits headers --------------------------------- */
+/* ---- (e) the limits file ------------------------------------------------ */
 
 static void ns_use_call(void *arg)
 {
@@ -1179,130 +1234,259 @@ static void expect_ns_refused(const char *file, size_t off, const void *bytes,
 		T_FAIL("%s: the namespace is refused after the repair", what);
 }
 
-T_CASE(garbage_ns_header)
+T_CASE(garbage_limits_header)
 {
-	uint64_t magic = 0x6b6e756a6b6e756aull, off = 4096 + 8;
-	uint32_t version = UMQ_LAYOUT_VERSION + 1, nslots = 1000, size = 64;
+	uint64_t magic = 0x6b6e756a6b6e756aull;
+	uint32_t version = UMQ_LAYOUT_VERSION + 1, size = 64;
 
 	T_EQ(ns_use_errno(), 0);
-	expect_ns_refused("ns", offsetof(struct ns_hdr, magic), &magic,
-			  sizeof(magic), EUCLEAN, "ns magic");
-	expect_ns_refused("ns", offsetof(struct ns_hdr, version), &version,
-			  sizeof(version), EPROTO, "ns version");
-	expect_ns_refused("ns", offsetof(struct ns_hdr, nslots), &nslots,
-			  sizeof(nslots), EUCLEAN, "ns nslots");
-	expect_ns_refused("ns", offsetof(struct ns_hdr, slots_off), &off,
-			  sizeof(off), EUCLEAN, "ns slots_off");
-	expect_ns_refused("ns", offsetof(struct ns_hdr, waiter_size), &size,
-			  sizeof(size), EUCLEAN, "ns waiter_size");
-	expect_ns_refused("ns", offsetof(struct ns_hdr, file_size), &off,
-			  sizeof(off), EUCLEAN, "ns file_size");
 	expect_ns_refused("limits", offsetof(struct lim_file, magic), &magic,
 			  sizeof(magic), EUCLEAN, "limits magic");
 	expect_ns_refused("limits", offsetof(struct lim_file, version),
 			  &version, sizeof(version), EPROTO, "limits version");
+	expect_ns_refused("limits", offsetof(struct lim_file, size), &size,
+			  sizeof(size), EPROTO, "limits size");
 }
 
-/* A registry file cut short, or empty: EUCLEAN, not a fault. */
-T_CASE(garbage_ns_truncated)
+/* Rewrite the limits file whole (n bytes of p), as it was made. */
+static void limits_write(const void *p, size_t n)
 {
 	char path[512];
-	size_t sizes[] = { 0, 100, 4096, 4096 + 256 * 10 };
+	int fd;
 
-	snprintf(path, sizeof(path), "%s/ns", t_umq_dir());
+	snprintf(path, sizeof(path), "%s/limits", t_umq_dir());
+	fd = open(path, O_RDWR);
+	if (fd < 0 || ftruncate(fd, 0) ||
+	    pwrite(fd, p, n, 0) != (ssize_t)n)
+		T_FAIL("rewrite %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/*
+ * The limits file of an older layout (version 2, 80 bytes: smaller than
+ * this one's): EPROTO, the answer for another version (layout.h), not
+ * EUCLEAN.
+ */
+T_CASE(garbage_limits_older_layout)
+{
+	struct lim_file cur;
+	uint8_t old[80] = { 0 };
+	uint32_t version = 2, size = sizeof(old);
+	uint64_t magic = UMQ_LIM_MAGIC;
+	size_t n;
+	void *p;
+
+	T_EQ(ns_use_errno(), 0);
+	p = map_file("limits", &n);
+	T_EQ(n, sizeof(cur));
+	memcpy(&cur, p, sizeof(cur));
+	munmap(p, n);
+	memcpy(old, &magic, sizeof(magic));
+	memcpy(old + 8, &version, sizeof(version));
+	memcpy(old + 12, &size, sizeof(size));
+	limits_write(old, sizeof(old));
+	int e = ns_use_errno();
+	limits_write(&cur, sizeof(cur));
+	if (e != EPROTO)
+		T_FAIL("limits of layout 2: umq_ns_use returned %s, expected "
+		       "-1 EPROTO", e ? strerrorname_np(e) : "0");
+	T_EQ(ns_use_errno(), 0);
+}
+
+/* A limits file cut short, or empty: EUCLEAN, not a fault. */
+T_CASE(garbage_limits_truncated)
+{
+	char path[512];
+	size_t sizes[] = { 0, 8 };
+
+	snprintf(path, sizeof(path), "%s/limits", t_umq_dir());
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		if (truncate(path, (off_t)sizes[i]))
 			T_FAIL("truncate: %s", strerror(errno));
 		int e = ns_use_errno();
 		if (e != EUCLEAN)
-			T_FAIL("ns cut to %zu bytes: umq_ns_use returned %s, "
-			       "expected EUCLEAN", sizes[i],
+			T_FAIL("limits cut to %zu bytes: umq_ns_use returned "
+			       "%s, expected EUCLEAN", sizes[i],
 			       e ? strerrorname_np(e) : "0");
 	}
 }
 
-/* Noise over the whole registry header: refused or accepted, cleanly. */
-static void round_ns_noise(uint32_t seed)
-{
-	size_t size, off, len;
-	uint8_t *p;
+/* ---- (e) the hints file "ns": only hints, never a refusal ---------------- */
 
-	seed_rng(seed, 0x5);
-	op("setup");
-	p = map_file("ns", &size);
-	off = below(sizeof(struct ns_hdr));
-	len = 1 + below((uint32_t)(sizeof(struct ns_hdr) - off));
-	fill_random(p + off, len);
-	did("random bytes [%zu, +%zu) of the ns header", off, len);
-	munmap(p, size);
-	op("umq_ns_use");
-	if (umq_ns_use(t_umq_dir())) {
-		if (errno != EUCLEAN && errno != EPROTO)
-			R_FAIL("umq_ns_use: %s", strerrorname_np(errno));
-		return;
-	}
-	/* Accepted: the damage is in fields it repairs or does not need. */
-	op("msgget in a namespace whose header had noise");
-	int qid = umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
-	if (qid < 0) {
-		if (errno != ENOSPC && errno != ENOMEM)
-			R_FAIL("msgget: %s", strerrorname_np(errno));
-		return;
-	}
-	populate_as(qid, 5, false);
-	use(qid);
-	rmid(qid);
+static void hints_path(char *path, size_t n)
+{
+	snprintf(path, n, "%s/ns", t_umq_dir());
 }
 
-/* Each round damages the registry header afresh: restore it first. */
-static uint8_t ns_saved[sizeof(struct ns_hdr)];
-
-static void ns_restore(void)
+static void hint_put(int which, int32_t v)
 {
-	size_t size;
-	uint8_t *p = map_file("ns", &size);
+	char path[512];
+	int fd;
 
-	memcpy(p, ns_saved, sizeof(ns_saved));
-	munmap(p, size);
-}
-
-T_CASE(garbage_ns_header_noise)
-{
-	size_t size;
-	uint8_t *p = map_file("ns", &size);
-
-	memcpy(ns_saved, p, sizeof(ns_saved));
-	munmap(p, size);
-	rounds_prep("ns header", 100, round_ns_noise, ns_restore);
-	ns_restore();
+	hints_path(path, sizeof(path));
+	fd = open(path, O_RDWR);
+	if (fd < 0 || pwrite(fd, &v, sizeof(v), (off_t)which * 4) != 4)
+		T_FAIL("pwrite %s: %s", path, strerror(errno));
+	close(fd);
 }
 
 /*
- * The registry header's sequence number (L1-guarded, in the shared file)
- * out of the kernel's range (< SEQ_MAX): msgget must not return an id
- * that names no queue, nor fail with an errno that is no errno.
+ * In a child with a fresh view: the namespace is used, a System V queue
+ * and a POSIX queue are created, used and removed, each call strict.  In
+ * a round, R_FAIL; the same checks serve the directed cases.
+ */
+static void hints_calls(void *arg)
+{
+	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 64 };
+	struct msqid_ds ds;
+	struct tmsg m;
+	char b[64];
+	ssize_t r;
+	int qid;
+	mqd_t mq;
+
+	(void)arg;
+	op("umq_ns_use with garbage hints");
+	if (umq_ns_use(t_umq_dir()))
+		R_FAIL("umq_ns_use refused hints: %s", strerrorname_np(errno));
+	op("msgget(IPC_CREAT) with garbage hints");
+	qid = umq_msgget(0x4242, IPC_CREAT | 0600);
+	if (qid < 0)
+		R_FAIL("msgget: %s", strerrorname_np(errno));
+	op("the new id");
+	if (umq_msgctl(qid, IPC_STAT, &ds))
+		R_FAIL("msgget returned id %d, which names no queue: %s", qid,
+		       strerrorname_np(errno));
+	if (umq_msgget(0x4242, 0) != qid)
+		R_FAIL("msgget(key) does not find the new queue: %s",
+		       strerrorname_np(errno));
+	mk(&m, 3, 200);
+	if (umq_msgsnd(qid, &m, 200, IPC_NOWAIT))
+		R_FAIL("msgsnd: %s", strerrorname_np(errno));
+	memset(&m, 0, sizeof(m));
+	r = umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT);
+	if (!intact(&m, r, 3, 200))
+		R_FAIL("msgrcv: %zd %s", r, r < 0 ? strerrorname_np(errno) :
+		       "(torn)");
+	op("MSG_INFO with garbage hints");
+	judge(umq_msgctl(0, MSG_INFO, &ds), LOG->op);
+	if (umq_msgctl(qid, IPC_RMID, NULL))
+		R_FAIL("IPC_RMID: %s", strerrorname_np(errno));
+	op("mq_open(O_CREAT) with garbage hints");
+	mq = umq_mq_open("/hints", O_CREAT | O_EXCL | O_RDWR, 0600, &a);
+	if (mq == (mqd_t)-1)
+		R_FAIL("mq_open: %s", strerrorname_np(errno));
+	if (umq_mq_send(mq, "hint", 5, 1) ||
+	    umq_mq_receive(mq, b, sizeof(b), NULL) != 5 ||
+	    umq_mq_close(mq) || umq_mq_unlink("/hints"))
+		R_FAIL("POSIX calls: %s", strerrorname_np(errno));
+}
+
+/* hints_calls, bounded, in a child: a failed check fails the case. */
+static void hints_ok(const char *what)
+{
+	int st;
+
+	LOG = t_shared(sizeof(*LOG));
+	st = bounded_child(hints_calls, NULL);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_PASS)
+		return;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == R_FAILED)
+		T_FAIL("%s: %s", what, LOG->why);
+	T_FAIL("%s: status %#x during [%s]", what, st, LOG->op);
+}
+
+/* Each word at values a lying user might write. */
+T_CASE(garbage_hints_words)
+{
+	static const int32_t bad[] = { -1, INT32_MIN, INT32_MAX, IPCMNI,
+				       IPCMNI - 1, SEQ_MAX, 0x10000,
+				       0x20000 };
+	static const char *word[H_WORDS] = { "last index", "seq", "in use",
+					     "POSIX count" };
+	char what[80];
+
+	for (int w = 0; w < H_WORDS; w++)
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			hint_put(w, bad[i]);
+			snprintf(what, sizeof(what), "hint %s = %d", word[w],
+				 (int)bad[i]);
+			hints_ok(what);
+		}
+}
+
+/* The file cut short, or not a file at all: no hints, no harm. */
+T_CASE(garbage_hints_not_there)
+{
+	static const size_t sizes[] = { 0, 3, 100 };
+	char path[512];
+
+	hints_path(path, sizeof(path));
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		char what[64];
+		if (truncate(path, (off_t)sizes[i]))
+			T_FAIL("truncate: %s", strerror(errno));
+		snprintf(what, sizeof(what), "ns cut to %zu bytes", sizes[i]);
+		hints_ok(what);
+	}
+	T_OK(unlink(path));
+	T_OK(mkfifo(path, 0666));
+	hints_ok("ns a FIFO");
+	T_OK(unlink(path));
+	T_OK(mkdir(path, 0777));
+	hints_ok("ns a directory");
+	T_OK(rmdir(path));
+	T_OK(symlink("/nonexistent/umq-hints", path));
+	hints_ok("ns a dangling symlink");
+	T_OK(unlink(path));
+	hints_ok("ns missing");
+}
+
+/* Noise over the whole file: accepted, every call as if it were right. */
+static void round_hints_noise(uint32_t seed)
+{
+	char path[512];
+	uint8_t buf[NS_HINTS_SIZE];
+	size_t off, len;
+	int fd;
+
+	seed_rng(seed, 0x5);
+	op("setup");
+	hints_path(path, sizeof(path));
+	off = seed % 2 ? 0 : below(NS_HINTS_SIZE);
+	len = 1 + below((uint32_t)(NS_HINTS_SIZE - off));
+	fill_random(buf, len);
+	fd = open(path, O_RDWR);
+	if (fd < 0 || pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)
+		R_FAIL("pwrite ns: %s", strerror(errno));
+	close(fd);
+	did("random bytes [%zu, +%zu) of the hints", off, len);
+	hints_calls(NULL);
+}
+
+T_CASE(garbage_hints_noise)
+{
+	rounds("hints noise", 100, round_hints_noise);
+}
+
+/*
+ * The sequence hint out of the kernel's range (< SEQ_MAX): msgget must
+ * not return an id that names no queue, nor fail with an errno that is
+ * no errno.
  */
 static void ns_seq(uint32_t seq)
 {
 	struct msqid_ds ds;
-	struct ns_hdr *h;
-	size_t size;
 	int qid;
 
-	h = ns_file(&size);
-	h->seq = seq;
-	munmap(h, size);
+	hint_put(H_SEQ, (int32_t)seq);
 	errno = 0;
 	qid = umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
-	if (qid < 0) {
-		if (!clean_errno(errno) && errno != ENOSPC)
-			T_FAIL("registry seq %#x: msgget failed with errno %d "
-			       "(%s)", seq, errno,
-			       strerrorname_np(errno) ?: "not an errno");
-		return;
-	}
+	if (qid < 0)
+		T_FAIL("hint seq %#x: msgget failed with errno %d (%s)", seq,
+		       errno, strerrorname_np(errno) ?: "not an errno");
 	if (umq_msgctl(qid, IPC_STAT, &ds))
-		T_FAIL("registry seq %#x: msgget returned id %d, which names "
+		T_FAIL("hint seq %#x: msgget returned id %d, which names "
 		       "no queue: IPC_STAT %s", seq, qid,
 		       strerrorname_np(errno));
 }
@@ -1310,20 +1494,19 @@ static void ns_seq(uint32_t seq)
 T_CASE(garbage_ns_seq_wraps_id) { ns_seq(0x20000); }
 T_CASE(garbage_ns_seq_sign) { ns_seq(0x10000); }
 
-/* ---- (f) a slot of the registry ------------------------------------------ */
+/* ---- (f) a queue's control block (sysv/q.<gen>) -------------------------- */
 
 /*
- * Noise over a queue's slot.  keep: leave its identity (state, seq, gen,
+ * Noise over a queue's control block.  keep: leave its identity (state, seq, gen,
  * key) so the id still names it and the calls reach the noise; lock: the
  * noise covers the lock too (else the lock is left a valid free mutex).
  * Another queue must not notice.
  */
-static void slot_noise(uint32_t seed, bool keep, bool lock)
+static void qctl_noise(uint32_t seed, bool keep, bool lock)
 {
 	struct qctl *q, save;
-	struct ns_hdr *h;
+	struct qfile *f;
 	struct tmsg m;
-	size_t size;
 	int qid, other;
 	ssize_t r;
 
@@ -1332,8 +1515,8 @@ static void slot_noise(uint32_t seed, bool keep, bool lock)
 	other = new_queue();
 	populate(qid, 3 + (int)below(10));
 	populate(other, 3);
-	h = ns_file(&size);
-	q = slot_of(h, qid);
+	f = ctl_of(qid);
+	q = &f->q;
 	save = *q;
 	fill_random(lock ? (void *)q : (void *)&q->qnum,
 		    lock ? sizeof(*q) :
@@ -1344,62 +1527,63 @@ static void slot_noise(uint32_t seed, bool keep, bool lock)
 		q->gen = save.gen;
 		q->key = save.key;
 	}
-	did("slot of queue %d random%s%s", qid, keep ? ", identity kept" : "",
+	did("control block of queue %d random%s%s", qid,
+	    keep ? ", identity kept" : "",
 	    lock ? ", lock included" : ", lock kept");
-	munmap(h, size);
+	munmap(f, sizeof(*f));
 	fresh_view(seed);
 	use(qid);
-	op("msgget(IPC_PRIVATE) beside the damaged slot");
+	op("msgget(IPC_PRIVATE) beside the damaged control block");
 	judge(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600), LOG->op);
 	rmid(qid);
 
 	op("the other queue");
 	mk(&m, 5, 500);
 	if (umq_msgsnd(other, &m, 500, IPC_NOWAIT))
-		R_FAIL("another queue after a slot's damage: msgsnd: %s",
+		R_FAIL("another queue after a control block's damage: msgsnd: %s",
 		       strerrorname_np(errno));
 	memset(&m, 0, sizeof(m));
 	r = umq_msgrcv(other, &m, TXT_MAX, 5, IPC_NOWAIT);
 	if (!intact(&m, r, 5, 500))
-		R_FAIL("another queue after a slot's damage: msgrcv: %zd %s",
+		R_FAIL("another queue after a control block's damage: msgrcv: %zd %s",
 		       r, r < 0 ? strerrorname_np(errno) : "(torn)");
 }
 
-static void round_slot(uint32_t seed)
+static void round_qctl(uint32_t seed)
 {
 	seed_rng(seed, 0x51);
-	slot_noise(seed, false, true);
+	qctl_noise(seed, false, true);
 }
 
-static void round_slot_keep(uint32_t seed)
+static void round_qctl_keep(uint32_t seed)
 {
 	seed_rng(seed, 0x52);
-	slot_noise(seed, true, false);
+	qctl_noise(seed, true, false);
 }
 
-static void round_slot_keep_lock(uint32_t seed)
+static void round_qctl_keep_lock(uint32_t seed)
 {
 	seed_rng(seed, 0x53);
-	slot_noise(seed, true, true);
+	qctl_noise(seed, true, true);
 }
 
-T_CASE(garbage_slot)
+T_CASE(garbage_qctl)
 {
-	rounds("slot", 40, round_slot);
+	rounds("control block", 40, round_qctl);
 }
 
-T_CASE(garbage_slot_fields)
+T_CASE(garbage_qctl_fields)
 {
-	rounds("slot fields, identity kept", 60, round_slot_keep);
+	rounds("control block fields, identity kept", 60, round_qctl_keep);
 }
 
-T_CASE(garbage_slot_lock)
+T_CASE(garbage_qctl_lock)
 {
-	rounds("slot with its lock, identity kept", 20, round_slot_keep_lock);
+	rounds("control block with its lock, identity kept", 20, round_qctl_keep_lock);
 }
 
 /*
- * Directed: a slot lock whose word names a thread that does not exist, as
+ * Directed: a queue lock whose word names a thread that does not exist, as
  * garbage would (no FUTEX_OWNER_DIED: no robust list ever saw it).  L3
  * says a mutex whose bytes are garbage is re-initialized; a call must end
  * (success or a clean errno) within a bound.  kind: glibc's mutex kind
@@ -1408,9 +1592,8 @@ T_CASE(garbage_slot_lock)
 static void dead_owner_lock(int kind, const char *what)
 {
 	struct verdict *v = t_shared(sizeof(*v));
-	struct ns_hdr *h;
+	struct qfile *f;
 	struct qctl *q;
-	size_t size;
 	pid_t dead;
 	int qid;
 
@@ -1423,12 +1606,12 @@ static void dead_owner_lock(int kind, const char *what)
 	if (dead == 0)
 		_exit(0);
 	waitpid(dead, NULL, 0);
-	h = ns_file(&size);
-	q = slot_of(h, qid);
+	f = ctl_of(qid);
+	q = &f->q;
 	q->lock.__data.__lock = dead;
 	if (kind)
 		q->lock.__data.__kind = kind;
-	munmap(h, size);
+	munmap(f, sizeof(*f));
 
 	v->qid = qid;
 	int st = bounded_child(verdict_calls, v);
@@ -1442,17 +1625,17 @@ static void dead_owner_lock(int kind, const char *what)
 		T_FAIL("%s: msgsnd: %s", what, strerrorname_np(v->snd_err));
 }
 
-T_CASE(garbage_slot_lock_dead_owner)
+T_CASE(garbage_qctl_lock_dead_owner)
 {
-	dead_owner_lock(0, "slot lock held by a thread that does not exist");
+	dead_owner_lock(0, "queue lock held by a thread that does not exist");
 }
 
 /* glibc's kind bits (pthreadP.h): robust 16, priority inheritance 32,
  * process-shared 128. */
-T_CASE(garbage_slot_lock_pi_kind)
+T_CASE(garbage_qctl_lock_pi_kind)
 {
 	dead_owner_lock(16 | 32 | 128,
-			"slot lock of robust PI kind, owner gone");
+			"queue lock of robust PI kind, owner gone");
 }
 
 /* ---- (f) a waiter record ------------------------------------------------- */
@@ -1480,9 +1663,9 @@ static pid_t blocked_receiver(int qid, long msgtyp, int *out)
 }
 
 /* A blocked receiver is its process's only thread: its tid is its pid. */
-static int record_of(struct ns_hdr *h, pid_t pid)
+static int record_of(void *h, pid_t pid)
 {
-	for (uint32_t i = 0; i < h->nwaiters; i++) {
+	for (uint32_t i = 0; i < Q_WAITERS; i++) {
 		struct waiter *w = waiter_at(h, i);
 
 		if (w->linked && w->tid == pid)
@@ -1500,10 +1683,9 @@ static int record_of(struct ns_hdr *h, pid_t pid)
 static void round_waiter(uint32_t seed)
 {
 	int *res = t_shared(2 * sizeof(int));
-	struct ns_hdr *h;
 	struct tmsg m;
 	pid_t b1, b2;
-	size_t size;
+	void *h;
 	int qid, idx;
 
 	seed_rng(seed, 0x77);
@@ -1513,12 +1695,12 @@ static void round_waiter(uint32_t seed)
 	populate(qid, 3);
 	b1 = blocked_receiver(qid, 9, &res[0]);
 	b2 = blocked_receiver(qid, 9, &res[1]);
-	h = ns_file(&size);
+	h = pool_of(qid);
 	idx = record_of(h, b1);
 	if (idx < 0)
 		R_FAIL("no waiter record for the blocked receiver");
 	if (seed % 4 == 0)		/* a free record instead */
-		idx = (int)((uint32_t)(idx + 1 + below(100)) % h->nwaiters);
+		idx = (int)((uint32_t)(idx + 1 + below(100)) % Q_WAITERS);
 	struct waiter *w = waiter_at(h, (uint32_t)idx);
 	size_t off = seed % 3 ? below(sizeof(*w)) : 0;
 	size_t len = seed % 3 ? 1 + below((uint32_t)(sizeof(*w) - off)) :
@@ -1526,7 +1708,7 @@ static void round_waiter(uint32_t seed)
 	fill_random((uint8_t *)w + off, len);
 	did("waiter record %d (%s) bytes [%zu, +%zu) random", idx,
 	    seed % 4 ? "a blocked receiver's" : "a free one", off, len);
-	munmap(h, size);
+	munmap(h, WPOOL_SIZE);
 
 	use(qid);
 	op("msgsnd(mtype 9) to the blocked receivers");
