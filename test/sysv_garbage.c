@@ -6,12 +6,22 @@
  * version) or a repaired queue - never a crash, never a hang.
  *
  * A queue with messages is corrupted through a mapping of its files -
- * the store's header, chunks and indexes, the registry's header, a slot,
- * a waiter record - and then used: msgsnd and msgrcv with IPC_NOWAIT,
+ * the store's header, chunks and indexes (sysv/m.<gen> from WPOOL_SIZE),
+ * its control block (sysv/q.<gen>), a waiter record (the start of
+ * m.<gen>) - and then used: msgsnd and msgrcv with IPC_NOWAIT,
  * IPC_STAT, MSG_INFO, IPC_RMID.  Each call must succeed or fail with a
  * clean errno.  After garbage in the chunks or the indexes the queue must
  * also be repaired: drained to empty, its counters zero, and a new message
  * must go through.
+ *
+ * The limits file is refused when damaged (EUCLEAN) or of another
+ * layout (EPROTO); the hints file "ns", anyone's to write, is never
+ * believed: no value in it, no size, no kind of file in its place refuses
+ * the namespace or a call.  The registry's entries in sysv/ are anyone's
+ * to make: an entry that lies (to no queue, to another queue, a file or
+ * a FIFO in its place, a control block forged by another user) gives the
+ * kernel's errno for "no such queue", never a crash, a hang, or another
+ * queue.
  *
  * Random corruption runs as numbered rounds, each in a process of its
  * own with a deadline, so a crash or a hang is counted against its seed
@@ -275,24 +285,72 @@ static void *map_file(const char *name, size_t *size)
 	return p;
 }
 
-static struct ns_hdr *ns_file(size_t *size)
+/* The generation of queue qid: its index entry sysv/i.<idx>. */
+static uint64_t gen_of(int qid)
 {
-	return map_file("ns", size);
+	char path[512], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/sysv/i.%u", t_umq_dir(),
+		 (unsigned)qid & (IPCMNI - 1));
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		T_FAIL("readlink %s: %s", path, strerror(errno));
+	target[n] = 0;
+	return strtoull(target, NULL, 16);
 }
 
-static struct qctl *slot_of(struct ns_hdr *h, int qid)
+/* A file of queue qid: sysv/<prefix><gen>. */
+static void *qfile_map(int qid, const char *prefix, size_t *size)
 {
-	return (struct qctl *)((char *)h + h->slots_off) +
-	       ((uint32_t)qid & (IPCMNI - 1));
+	char name[64];
+
+	snprintf(name, sizeof(name), "sysv/%s%016llx", prefix,
+		 (unsigned long long)gen_of(qid));
+	return map_file(name, size);
 }
 
-static struct waiter *waiter_at(struct ns_hdr *h, uint32_t i)
+/* The control block of queue qid (sysv/q.<gen>), unmapped with
+ * munmap(q, sizeof(struct qfile)). */
+static struct qfile *ctl_of(int qid)
 {
-	return (struct waiter *)((char *)h + h->waiters_off) + i;
+	size_t size;
+	struct qfile *f = qfile_map(qid, "q.", &size);
+
+	if (size != sizeof(*f))
+		T_FAIL("test bug: q.<gen> is %zu bytes", size);
+	return f;
 }
 
-/* The store of queue qid, mapped whole. */
+/* The waiter records of queue qid: the start of sysv/m.<gen>, unmapped
+ * with munmap(pool, WPOOL_SIZE). */
+static void *pool_of(int qid)
+{
+	char path[512];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sysv/m.%016llx", t_umq_dir(),
+		 (unsigned long long)gen_of(qid));
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		T_FAIL("open %s: %s", path, strerror(errno));
+	p = mmap(NULL, WPOOL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		T_FAIL("mmap %s: %s", path, strerror(errno));
+	return p;
+}
+
+static struct waiter *waiter_at(void *pool, uint32_t i)
+{
+	return (struct waiter *)((char *)pool + WPOOL_REC_OFF) + i;
+}
+
+/* The store of queue qid, mapped whole: sysv/m.<gen> from WPOOL_SIZE. */
 struct store {
+	void *file;		/* the mapping of m.<gen>, from its start */
+	size_t file_size;
 	struct store_hdr *st;
 	size_t size;
 	uint32_t chunk, nchunks, hcap;
@@ -303,14 +361,11 @@ struct store {
 
 static void store_of(int qid, struct store *s)
 {
-	size_t nsz;
-	struct ns_hdr *h = ns_file(&nsz);
-	char name[64];
-
-	snprintf(name, sizeof(name), "msg.%016llx",
-		 (unsigned long long)slot_of(h, qid)->gen);
-	munmap(h, nsz);
-	s->st = map_file(name, &s->size);
+	s->file = qfile_map(qid, "m.", &s->file_size);
+	if (s->file_size < WPOOL_SIZE + STORE_HDR_SIZE)
+		T_FAIL("test bug: m.<gen> is %zu bytes", s->file_size);
+	s->st = (struct store_hdr *)((char *)s->file + WPOOL_SIZE);
+	s->size = s->file_size - WPOOL_SIZE;
 	s->chunk = s->st->chunk_size;
 	s->nchunks = s->st->nchunks;
 	/* layout.h: hcap is the power of two >= 2 * nchunks (16 at least). */
@@ -326,7 +381,7 @@ static void store_of(int qid, struct store *s)
 
 static void store_unmap(struct store *s)
 {
-	munmap(s->st, s->size);
+	munmap(s->file, s->file_size);
 }
 
 /* ---- messages ------------------------------------------------------------ */
@@ -1134,7 +1189,7 @@ T_CASE(garbage_nbuckets_zero)
 		       strerrorname_np(e), (unsigned long)ds.msg_qnum);
 }
 
-/* ---- (e) the registry and limits headers --------------------------------- */
+/* ---- (e) the limits file ------------------------------------------------ */
 
 static void ns_use_call(void *arg)
 {
@@ -1179,130 +1234,259 @@ static void expect_ns_refused(const char *file, size_t off, const void *bytes,
 		T_FAIL("%s: the namespace is refused after the repair", what);
 }
 
-T_CASE(garbage_ns_header)
+T_CASE(garbage_limits_header)
 {
-	uint64_t magic = 0x6b6e756a6b6e756aull, off = 4096 + 8;
-	uint32_t version = UMQ_LAYOUT_VERSION + 1, nslots = 1000, size = 64;
+	uint64_t magic = 0x6b6e756a6b6e756aull;
+	uint32_t version = UMQ_LAYOUT_VERSION + 1, size = 64;
 
 	T_EQ(ns_use_errno(), 0);
-	expect_ns_refused("ns", offsetof(struct ns_hdr, magic), &magic,
-			  sizeof(magic), EUCLEAN, "ns magic");
-	expect_ns_refused("ns", offsetof(struct ns_hdr, version), &version,
-			  sizeof(version), EPROTO, "ns version");
-	expect_ns_refused("ns", offsetof(struct ns_hdr, nslots), &nslots,
-			  sizeof(nslots), EUCLEAN, "ns nslots");
-	expect_ns_refused("ns", offsetof(struct ns_hdr, slots_off), &off,
-			  sizeof(off), EUCLEAN, "ns slots_off");
-	expect_ns_refused("ns", offsetof(struct ns_hdr, waiter_size), &size,
-			  sizeof(size), EUCLEAN, "ns waiter_size");
-	expect_ns_refused("ns", offsetof(struct ns_hdr, file_size), &off,
-			  sizeof(off), EUCLEAN, "ns file_size");
 	expect_ns_refused("limits", offsetof(struct lim_file, magic), &magic,
 			  sizeof(magic), EUCLEAN, "limits magic");
 	expect_ns_refused("limits", offsetof(struct lim_file, version),
 			  &version, sizeof(version), EPROTO, "limits version");
+	expect_ns_refused("limits", offsetof(struct lim_file, size), &size,
+			  sizeof(size), EPROTO, "limits size");
 }
 
-/* A registry file cut short, or empty: EUCLEAN, not a fault. */
-T_CASE(garbage_ns_truncated)
+/* Rewrite the limits file whole (n bytes of p), as it was made. */
+static void limits_write(const void *p, size_t n)
 {
 	char path[512];
-	size_t sizes[] = { 0, 100, 4096, 4096 + 256 * 10 };
+	int fd;
 
-	snprintf(path, sizeof(path), "%s/ns", t_umq_dir());
+	snprintf(path, sizeof(path), "%s/limits", t_umq_dir());
+	fd = open(path, O_RDWR);
+	if (fd < 0 || ftruncate(fd, 0) ||
+	    pwrite(fd, p, n, 0) != (ssize_t)n)
+		T_FAIL("rewrite %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/*
+ * The limits file of an older layout (version 2, 80 bytes: smaller than
+ * this one's): EPROTO, the answer for another version (layout.h), not
+ * EUCLEAN.
+ */
+T_CASE(garbage_limits_older_layout)
+{
+	struct lim_file cur;
+	uint8_t old[80] = { 0 };
+	uint32_t version = 2, size = sizeof(old);
+	uint64_t magic = UMQ_LIM_MAGIC;
+	size_t n;
+	void *p;
+
+	T_EQ(ns_use_errno(), 0);
+	p = map_file("limits", &n);
+	T_EQ(n, sizeof(cur));
+	memcpy(&cur, p, sizeof(cur));
+	munmap(p, n);
+	memcpy(old, &magic, sizeof(magic));
+	memcpy(old + 8, &version, sizeof(version));
+	memcpy(old + 12, &size, sizeof(size));
+	limits_write(old, sizeof(old));
+	int e = ns_use_errno();
+	limits_write(&cur, sizeof(cur));
+	if (e != EPROTO)
+		T_FAIL("limits of layout 2: umq_ns_use returned %s, expected "
+		       "-1 EPROTO", e ? strerrorname_np(e) : "0");
+	T_EQ(ns_use_errno(), 0);
+}
+
+/* A limits file cut short, or empty: EUCLEAN, not a fault. */
+T_CASE(garbage_limits_truncated)
+{
+	char path[512];
+	size_t sizes[] = { 0, 8 };
+
+	snprintf(path, sizeof(path), "%s/limits", t_umq_dir());
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		if (truncate(path, (off_t)sizes[i]))
 			T_FAIL("truncate: %s", strerror(errno));
 		int e = ns_use_errno();
 		if (e != EUCLEAN)
-			T_FAIL("ns cut to %zu bytes: umq_ns_use returned %s, "
-			       "expected EUCLEAN", sizes[i],
+			T_FAIL("limits cut to %zu bytes: umq_ns_use returned "
+			       "%s, expected EUCLEAN", sizes[i],
 			       e ? strerrorname_np(e) : "0");
 	}
 }
 
-/* Noise over the whole registry header: refused or accepted, cleanly. */
-static void round_ns_noise(uint32_t seed)
-{
-	size_t size, off, len;
-	uint8_t *p;
+/* ---- (e) the hints file "ns": only hints, never a refusal ---------------- */
 
-	seed_rng(seed, 0x5);
-	op("setup");
-	p = map_file("ns", &size);
-	off = below(sizeof(struct ns_hdr));
-	len = 1 + below((uint32_t)(sizeof(struct ns_hdr) - off));
-	fill_random(p + off, len);
-	did("random bytes [%zu, +%zu) of the ns header", off, len);
-	munmap(p, size);
-	op("umq_ns_use");
-	if (umq_ns_use(t_umq_dir())) {
-		if (errno != EUCLEAN && errno != EPROTO)
-			R_FAIL("umq_ns_use: %s", strerrorname_np(errno));
-		return;
-	}
-	/* Accepted: the damage is in fields it repairs or does not need. */
-	op("msgget in a namespace whose header had noise");
-	int qid = umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
-	if (qid < 0) {
-		if (errno != ENOSPC && errno != ENOMEM)
-			R_FAIL("msgget: %s", strerrorname_np(errno));
-		return;
-	}
-	populate_as(qid, 5, false);
-	use(qid);
-	rmid(qid);
+static void hints_path(char *path, size_t n)
+{
+	snprintf(path, n, "%s/ns", t_umq_dir());
 }
 
-/* Each round damages the registry header afresh: restore it first. */
-static uint8_t ns_saved[sizeof(struct ns_hdr)];
-
-static void ns_restore(void)
+static void hint_put(int which, int32_t v)
 {
-	size_t size;
-	uint8_t *p = map_file("ns", &size);
+	char path[512];
+	int fd;
 
-	memcpy(p, ns_saved, sizeof(ns_saved));
-	munmap(p, size);
-}
-
-T_CASE(garbage_ns_header_noise)
-{
-	size_t size;
-	uint8_t *p = map_file("ns", &size);
-
-	memcpy(ns_saved, p, sizeof(ns_saved));
-	munmap(p, size);
-	rounds_prep("ns header", 100, round_ns_noise, ns_restore);
-	ns_restore();
+	hints_path(path, sizeof(path));
+	fd = open(path, O_RDWR);
+	if (fd < 0 || pwrite(fd, &v, sizeof(v), (off_t)which * 4) != 4)
+		T_FAIL("pwrite %s: %s", path, strerror(errno));
+	close(fd);
 }
 
 /*
- * The registry header's sequence number (L1-guarded, in the shared file)
- * out of the kernel's range (< SEQ_MAX): msgget must not return an id
- * that names no queue, nor fail with an errno that is no errno.
+ * In a child with a fresh view: the namespace is used, a System V queue
+ * and a POSIX queue are created, used and removed, each call strict.  In
+ * a round, R_FAIL; the same checks serve the directed cases.
+ */
+static void hints_calls(void *arg)
+{
+	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 64 };
+	struct msqid_ds ds;
+	struct tmsg m;
+	char b[64];
+	ssize_t r;
+	int qid;
+	mqd_t mq;
+
+	(void)arg;
+	op("umq_ns_use with garbage hints");
+	if (umq_ns_use(t_umq_dir()))
+		R_FAIL("umq_ns_use refused hints: %s", strerrorname_np(errno));
+	op("msgget(IPC_CREAT) with garbage hints");
+	qid = umq_msgget(0x4242, IPC_CREAT | 0600);
+	if (qid < 0)
+		R_FAIL("msgget: %s", strerrorname_np(errno));
+	op("the new id");
+	if (umq_msgctl(qid, IPC_STAT, &ds))
+		R_FAIL("msgget returned id %d, which names no queue: %s", qid,
+		       strerrorname_np(errno));
+	if (umq_msgget(0x4242, 0) != qid)
+		R_FAIL("msgget(key) does not find the new queue: %s",
+		       strerrorname_np(errno));
+	mk(&m, 3, 200);
+	if (umq_msgsnd(qid, &m, 200, IPC_NOWAIT))
+		R_FAIL("msgsnd: %s", strerrorname_np(errno));
+	memset(&m, 0, sizeof(m));
+	r = umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT);
+	if (!intact(&m, r, 3, 200))
+		R_FAIL("msgrcv: %zd %s", r, r < 0 ? strerrorname_np(errno) :
+		       "(torn)");
+	op("MSG_INFO with garbage hints");
+	judge(umq_msgctl(0, MSG_INFO, &ds), LOG->op);
+	if (umq_msgctl(qid, IPC_RMID, NULL))
+		R_FAIL("IPC_RMID: %s", strerrorname_np(errno));
+	op("mq_open(O_CREAT) with garbage hints");
+	mq = umq_mq_open("/hints", O_CREAT | O_EXCL | O_RDWR, 0600, &a);
+	if (mq == (mqd_t)-1)
+		R_FAIL("mq_open: %s", strerrorname_np(errno));
+	if (umq_mq_send(mq, "hint", 5, 1) ||
+	    umq_mq_receive(mq, b, sizeof(b), NULL) != 5 ||
+	    umq_mq_close(mq) || umq_mq_unlink("/hints"))
+		R_FAIL("POSIX calls: %s", strerrorname_np(errno));
+}
+
+/* hints_calls, bounded, in a child: a failed check fails the case. */
+static void hints_ok(const char *what)
+{
+	int st;
+
+	LOG = t_shared(sizeof(*LOG));
+	st = bounded_child(hints_calls, NULL);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_PASS)
+		return;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == R_FAILED)
+		T_FAIL("%s: %s", what, LOG->why);
+	T_FAIL("%s: status %#x during [%s]", what, st, LOG->op);
+}
+
+/* Each word at values a lying user might write. */
+T_CASE(garbage_hints_words)
+{
+	static const int32_t bad[] = { -1, INT32_MIN, INT32_MAX, IPCMNI,
+				       IPCMNI - 1, SEQ_MAX, 0x10000,
+				       0x20000 };
+	static const char *word[H_WORDS] = { "last index", "seq", "in use",
+					     "POSIX count" };
+	char what[80];
+
+	for (int w = 0; w < H_WORDS; w++)
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			hint_put(w, bad[i]);
+			snprintf(what, sizeof(what), "hint %s = %d", word[w],
+				 (int)bad[i]);
+			hints_ok(what);
+		}
+}
+
+/* The file cut short, or not a file at all: no hints, no harm. */
+T_CASE(garbage_hints_not_there)
+{
+	static const size_t sizes[] = { 0, 3, 100 };
+	char path[512];
+
+	hints_path(path, sizeof(path));
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		char what[64];
+		if (truncate(path, (off_t)sizes[i]))
+			T_FAIL("truncate: %s", strerror(errno));
+		snprintf(what, sizeof(what), "ns cut to %zu bytes", sizes[i]);
+		hints_ok(what);
+	}
+	T_OK(unlink(path));
+	T_OK(mkfifo(path, 0666));
+	hints_ok("ns a FIFO");
+	T_OK(unlink(path));
+	T_OK(mkdir(path, 0777));
+	hints_ok("ns a directory");
+	T_OK(rmdir(path));
+	T_OK(symlink("/nonexistent/umq-hints", path));
+	hints_ok("ns a dangling symlink");
+	T_OK(unlink(path));
+	hints_ok("ns missing");
+}
+
+/* Noise over the whole file: accepted, every call as if it were right. */
+static void round_hints_noise(uint32_t seed)
+{
+	char path[512];
+	uint8_t buf[NS_HINTS_SIZE];
+	size_t off, len;
+	int fd;
+
+	seed_rng(seed, 0x5);
+	op("setup");
+	hints_path(path, sizeof(path));
+	off = seed % 2 ? 0 : below(NS_HINTS_SIZE);
+	len = 1 + below((uint32_t)(NS_HINTS_SIZE - off));
+	fill_random(buf, len);
+	fd = open(path, O_RDWR);
+	if (fd < 0 || pwrite(fd, buf, len, (off_t)off) != (ssize_t)len)
+		R_FAIL("pwrite ns: %s", strerror(errno));
+	close(fd);
+	did("random bytes [%zu, +%zu) of the hints", off, len);
+	hints_calls(NULL);
+}
+
+T_CASE(garbage_hints_noise)
+{
+	rounds("hints noise", 100, round_hints_noise);
+}
+
+/*
+ * The sequence hint out of the kernel's range (< SEQ_MAX): msgget must
+ * not return an id that names no queue, nor fail with an errno that is
+ * no errno.
  */
 static void ns_seq(uint32_t seq)
 {
 	struct msqid_ds ds;
-	struct ns_hdr *h;
-	size_t size;
 	int qid;
 
-	h = ns_file(&size);
-	h->seq = seq;
-	munmap(h, size);
+	hint_put(H_SEQ, (int32_t)seq);
 	errno = 0;
 	qid = umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
-	if (qid < 0) {
-		if (!clean_errno(errno) && errno != ENOSPC)
-			T_FAIL("registry seq %#x: msgget failed with errno %d "
-			       "(%s)", seq, errno,
-			       strerrorname_np(errno) ?: "not an errno");
-		return;
-	}
+	if (qid < 0)
+		T_FAIL("hint seq %#x: msgget failed with errno %d (%s)", seq,
+		       errno, strerrorname_np(errno) ?: "not an errno");
 	if (umq_msgctl(qid, IPC_STAT, &ds))
-		T_FAIL("registry seq %#x: msgget returned id %d, which names "
+		T_FAIL("hint seq %#x: msgget returned id %d, which names "
 		       "no queue: IPC_STAT %s", seq, qid,
 		       strerrorname_np(errno));
 }
@@ -1310,20 +1494,19 @@ static void ns_seq(uint32_t seq)
 T_CASE(garbage_ns_seq_wraps_id) { ns_seq(0x20000); }
 T_CASE(garbage_ns_seq_sign) { ns_seq(0x10000); }
 
-/* ---- (f) a slot of the registry ------------------------------------------ */
+/* ---- (f) a queue's control block (sysv/q.<gen>) -------------------------- */
 
 /*
- * Noise over a queue's slot.  keep: leave its identity (state, seq, gen,
+ * Noise over a queue's control block.  keep: leave its identity (state, seq, gen,
  * key) so the id still names it and the calls reach the noise; lock: the
  * noise covers the lock too (else the lock is left a valid free mutex).
  * Another queue must not notice.
  */
-static void slot_noise(uint32_t seed, bool keep, bool lock)
+static void qctl_noise(uint32_t seed, bool keep, bool lock)
 {
 	struct qctl *q, save;
-	struct ns_hdr *h;
+	struct qfile *f;
 	struct tmsg m;
-	size_t size;
 	int qid, other;
 	ssize_t r;
 
@@ -1332,8 +1515,8 @@ static void slot_noise(uint32_t seed, bool keep, bool lock)
 	other = new_queue();
 	populate(qid, 3 + (int)below(10));
 	populate(other, 3);
-	h = ns_file(&size);
-	q = slot_of(h, qid);
+	f = ctl_of(qid);
+	q = &f->q;
 	save = *q;
 	fill_random(lock ? (void *)q : (void *)&q->qnum,
 		    lock ? sizeof(*q) :
@@ -1344,62 +1527,63 @@ static void slot_noise(uint32_t seed, bool keep, bool lock)
 		q->gen = save.gen;
 		q->key = save.key;
 	}
-	did("slot of queue %d random%s%s", qid, keep ? ", identity kept" : "",
+	did("control block of queue %d random%s%s", qid,
+	    keep ? ", identity kept" : "",
 	    lock ? ", lock included" : ", lock kept");
-	munmap(h, size);
+	munmap(f, sizeof(*f));
 	fresh_view(seed);
 	use(qid);
-	op("msgget(IPC_PRIVATE) beside the damaged slot");
+	op("msgget(IPC_PRIVATE) beside the damaged control block");
 	judge(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600), LOG->op);
 	rmid(qid);
 
 	op("the other queue");
 	mk(&m, 5, 500);
 	if (umq_msgsnd(other, &m, 500, IPC_NOWAIT))
-		R_FAIL("another queue after a slot's damage: msgsnd: %s",
+		R_FAIL("another queue after a control block's damage: msgsnd: %s",
 		       strerrorname_np(errno));
 	memset(&m, 0, sizeof(m));
 	r = umq_msgrcv(other, &m, TXT_MAX, 5, IPC_NOWAIT);
 	if (!intact(&m, r, 5, 500))
-		R_FAIL("another queue after a slot's damage: msgrcv: %zd %s",
+		R_FAIL("another queue after a control block's damage: msgrcv: %zd %s",
 		       r, r < 0 ? strerrorname_np(errno) : "(torn)");
 }
 
-static void round_slot(uint32_t seed)
+static void round_qctl(uint32_t seed)
 {
 	seed_rng(seed, 0x51);
-	slot_noise(seed, false, true);
+	qctl_noise(seed, false, true);
 }
 
-static void round_slot_keep(uint32_t seed)
+static void round_qctl_keep(uint32_t seed)
 {
 	seed_rng(seed, 0x52);
-	slot_noise(seed, true, false);
+	qctl_noise(seed, true, false);
 }
 
-static void round_slot_keep_lock(uint32_t seed)
+static void round_qctl_keep_lock(uint32_t seed)
 {
 	seed_rng(seed, 0x53);
-	slot_noise(seed, true, true);
+	qctl_noise(seed, true, true);
 }
 
-T_CASE(garbage_slot)
+T_CASE(garbage_qctl)
 {
-	rounds("slot", 40, round_slot);
+	rounds("control block", 40, round_qctl);
 }
 
-T_CASE(garbage_slot_fields)
+T_CASE(garbage_qctl_fields)
 {
-	rounds("slot fields, identity kept", 60, round_slot_keep);
+	rounds("control block fields, identity kept", 60, round_qctl_keep);
 }
 
-T_CASE(garbage_slot_lock)
+T_CASE(garbage_qctl_lock)
 {
-	rounds("slot with its lock, identity kept", 20, round_slot_keep_lock);
+	rounds("control block with its lock, identity kept", 20, round_qctl_keep_lock);
 }
 
 /*
- * Directed: a slot lock whose word names a thread that does not exist, as
+ * Directed: a queue lock whose word names a thread that does not exist, as
  * garbage would (no FUTEX_OWNER_DIED: no robust list ever saw it).  L3
  * says a mutex whose bytes are garbage is re-initialized; a call must end
  * (success or a clean errno) within a bound.  kind: glibc's mutex kind
@@ -1408,9 +1592,8 @@ T_CASE(garbage_slot_lock)
 static void dead_owner_lock(int kind, const char *what)
 {
 	struct verdict *v = t_shared(sizeof(*v));
-	struct ns_hdr *h;
+	struct qfile *f;
 	struct qctl *q;
-	size_t size;
 	pid_t dead;
 	int qid;
 
@@ -1423,12 +1606,12 @@ static void dead_owner_lock(int kind, const char *what)
 	if (dead == 0)
 		_exit(0);
 	waitpid(dead, NULL, 0);
-	h = ns_file(&size);
-	q = slot_of(h, qid);
+	f = ctl_of(qid);
+	q = &f->q;
 	q->lock.__data.__lock = dead;
 	if (kind)
 		q->lock.__data.__kind = kind;
-	munmap(h, size);
+	munmap(f, sizeof(*f));
 
 	v->qid = qid;
 	int st = bounded_child(verdict_calls, v);
@@ -1442,17 +1625,17 @@ static void dead_owner_lock(int kind, const char *what)
 		T_FAIL("%s: msgsnd: %s", what, strerrorname_np(v->snd_err));
 }
 
-T_CASE(garbage_slot_lock_dead_owner)
+T_CASE(garbage_qctl_lock_dead_owner)
 {
-	dead_owner_lock(0, "slot lock held by a thread that does not exist");
+	dead_owner_lock(0, "queue lock held by a thread that does not exist");
 }
 
 /* glibc's kind bits (pthreadP.h): robust 16, priority inheritance 32,
  * process-shared 128. */
-T_CASE(garbage_slot_lock_pi_kind)
+T_CASE(garbage_qctl_lock_pi_kind)
 {
 	dead_owner_lock(16 | 32 | 128,
-			"slot lock of robust PI kind, owner gone");
+			"queue lock of robust PI kind, owner gone");
 }
 
 /* ---- (f) a waiter record ------------------------------------------------- */
@@ -1480,9 +1663,9 @@ static pid_t blocked_receiver(int qid, long msgtyp, int *out)
 }
 
 /* A blocked receiver is its process's only thread: its tid is its pid. */
-static int record_of(struct ns_hdr *h, pid_t pid)
+static int record_of(void *h, pid_t pid)
 {
-	for (uint32_t i = 0; i < h->nwaiters; i++) {
+	for (uint32_t i = 0; i < Q_WAITERS; i++) {
 		struct waiter *w = waiter_at(h, i);
 
 		if (w->linked && w->tid == pid)
@@ -1500,10 +1683,9 @@ static int record_of(struct ns_hdr *h, pid_t pid)
 static void round_waiter(uint32_t seed)
 {
 	int *res = t_shared(2 * sizeof(int));
-	struct ns_hdr *h;
 	struct tmsg m;
 	pid_t b1, b2;
-	size_t size;
+	void *h;
 	int qid, idx;
 
 	seed_rng(seed, 0x77);
@@ -1513,12 +1695,12 @@ static void round_waiter(uint32_t seed)
 	populate(qid, 3);
 	b1 = blocked_receiver(qid, 9, &res[0]);
 	b2 = blocked_receiver(qid, 9, &res[1]);
-	h = ns_file(&size);
+	h = pool_of(qid);
 	idx = record_of(h, b1);
 	if (idx < 0)
 		R_FAIL("no waiter record for the blocked receiver");
 	if (seed % 4 == 0)		/* a free record instead */
-		idx = (int)((uint32_t)(idx + 1 + below(100)) % h->nwaiters);
+		idx = (int)((uint32_t)(idx + 1 + below(100)) % Q_WAITERS);
 	struct waiter *w = waiter_at(h, (uint32_t)idx);
 	size_t off = seed % 3 ? below(sizeof(*w)) : 0;
 	size_t len = seed % 3 ? 1 + below((uint32_t)(sizeof(*w) - off)) :
@@ -1526,7 +1708,7 @@ static void round_waiter(uint32_t seed)
 	fill_random((uint8_t *)w + off, len);
 	did("waiter record %d (%s) bytes [%zu, +%zu) random", idx,
 	    seed % 4 ? "a blocked receiver's" : "a free one", off, len);
-	munmap(h, size);
+	munmap(h, WPOOL_SIZE);
 
 	use(qid);
 	op("msgsnd(mtype 9) to the blocked receivers");
@@ -1572,6 +1754,366 @@ static void round_waiter(uint32_t seed)
 T_CASE(garbage_waiter)
 {
 	rounds("waiter record", 40, round_waiter);
+}
+
+/* ---- (g) the registry's entries in sysv/ --------------------------------- */
+
+/*
+ * Any user may make entries in sysv/ (a sticky directory, like /tmp): an
+ * entry made by someone else, for a queue that is not there or that is
+ * another, must mean nothing.  The scene: a live queue `real` (key
+ * REAL_KEY, one message); a planted entry at index BAD_IDX or key
+ * BAD_KEY; the cursor hint just before BAD_IDX, so that creations come
+ * its way.
+ */
+#define BAD_IDX 100
+#define REAL_KEY 0x5150
+#define BAD_KEY 0x5151
+
+struct scene {
+	int real;
+	uint64_t gen;
+	int planted_id;		/* the id the planted index entry would give */
+};
+
+static struct scene *scene_make(void)
+{
+	struct scene *sc = t_shared(sizeof(*sc));
+	struct tmsg m;
+
+	LOG = t_shared(sizeof(*LOG));
+	sc->real = (int)T_OK(umq_msgget(REAL_KEY, IPC_CREAT | 0666));
+	mk(&m, 5, 100);
+	T_OK(umq_msgsnd(sc->real, &m, 100, IPC_NOWAIT));
+	sc->gen = gen_of(sc->real);
+	sc->planted_id = BAD_IDX;
+	return sc;
+}
+
+static void entry_path(char *path, size_t n, const char *name)
+{
+	snprintf(path, n, "%s/sysv/%s", t_umq_dir(), name);
+}
+
+static void plant_link(const char *name, const char *target)
+{
+	char path[512];
+
+	entry_path(path, sizeof(path), name);
+	unlink(path);
+	if (symlink(target, path))
+		T_FAIL("symlink %s: %s", path, strerror(errno));
+}
+
+static void plant_gen(const char *name, uint64_t gen, int idx)
+{
+	char target[64];
+
+	if (idx < 0)
+		snprintf(target, sizeof(target), "%016llx",
+			 (unsigned long long)gen);
+	else
+		snprintf(target, sizeof(target), "%016llx:%d",
+			 (unsigned long long)gen, idx);
+	plant_link(name, target);
+}
+
+/* Expect -1 and err from a call (the name, for the report). */
+static void expect_err(long r, int err, const char *call)
+{
+	int e = errno;
+
+	if (r != -1 || e != err)
+		R_FAIL("%s returned %ld %s, expected -1 %s", call, r,
+		       r == -1 ? strerrorname_np(e) ?: "?" : "",
+		       strerrorname_np(err));
+}
+
+/*
+ * In a child, through a fresh view: the planted index names no queue
+ * (every call on its id is EINVAL, IPC_RMID too, which must not remove
+ * anything); the real queue is whole; a listing sees it; new queues are
+ * created (beside the planted index) and work; the planted key is not
+ * found, and can be created.
+ */
+static void entry_calls(void *arg)
+{
+	struct scene *sc = arg;
+	struct msqid_ds ds;
+	struct tmsg m;
+	ssize_t r;
+	int id, seen = 0;
+
+	op("umq_ns_use");
+	if (umq_ns_use(t_umq_dir()))
+		R_FAIL("umq_ns_use: %s", strerrorname_np(errno));
+	op("calls on the planted index's id");
+	expect_err(umq_msgctl(sc->planted_id, IPC_STAT, &ds), EINVAL,
+		   "IPC_STAT");
+	mk(&m, 1, 10);
+	expect_err(umq_msgsnd(sc->planted_id, &m, 10, IPC_NOWAIT), EINVAL,
+		   "msgsnd");
+	expect_err(umq_msgrcv(sc->planted_id, &m, TXT_MAX, 0, IPC_NOWAIT),
+		   EINVAL, "msgrcv");
+	expect_err(umq_msgctl(BAD_IDX, MSG_STAT, &ds), EINVAL, "MSG_STAT");
+	expect_err(umq_msgctl(BAD_IDX, MSG_STAT_ANY, &ds), EINVAL,
+		   "MSG_STAT_ANY");
+	expect_err(umq_msgctl(sc->planted_id, IPC_RMID, NULL), EINVAL,
+		   "IPC_RMID");
+
+	op("the real queue");
+	if (umq_msgget(REAL_KEY, 0) != sc->real)
+		R_FAIL("msgget(REAL_KEY): %s", strerrorname_np(errno));
+	if (umq_msgctl(sc->real, IPC_STAT, &ds) || ds.msg_qnum != 1)
+		R_FAIL("IPC_STAT of the real queue: %s, qnum %lu",
+		       strerrorname_np(errno), (unsigned long)ds.msg_qnum);
+	op("a listing by MSG_STAT_ANY");
+	for (int i = 0; i < 200; i++) {
+		id = umq_msgctl(i, MSG_STAT_ANY, &ds);
+		if (id == sc->real)
+			seen++;
+		else if (id < 0 && errno != EINVAL)
+			R_FAIL("MSG_STAT_ANY %d: %s", i,
+			       strerrorname_np(errno));
+	}
+	if (seen != 1)
+		R_FAIL("the listing shows the real queue %d times", seen);
+	op("MSG_INFO");
+	judge(umq_msgctl(0, MSG_INFO, &ds), LOG->op);
+
+	op("new queues beside the planted entry");
+	for (int i = 0; i < 3; i++) {
+		id = umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+		if (id < 0)
+			R_FAIL("msgget(IPC_PRIVATE): %s",
+			       strerrorname_np(errno));
+		if (id == sc->real || (id & (IPCMNI - 1)) == BAD_IDX)
+			R_FAIL("a new queue got the id %d", id);
+		mk(&m, 2, 40);
+		if (umq_msgsnd(id, &m, 40, IPC_NOWAIT) ||
+		    !intact(&m, umq_msgrcv(id, &m, TXT_MAX, 2, IPC_NOWAIT),
+			    2, 40) ||
+		    umq_msgctl(id, IPC_RMID, NULL))
+			R_FAIL("a new queue: %s", strerrorname_np(errno));
+	}
+	op("the planted key");
+	expect_err(umq_msgget(BAD_KEY, 0), ENOENT, "msgget(BAD_KEY)");
+	errno = 0;
+	id = umq_msgget(BAD_KEY, IPC_CREAT | 0600);
+	if (id < 0 && errno != ENOSPC)
+		R_FAIL("msgget(BAD_KEY, IPC_CREAT): %s",
+		       strerrorname_np(errno));
+	if (id >= 0 && (id == sc->real || umq_msgget(BAD_KEY, 0) != id))
+		R_FAIL("msgget(BAD_KEY, IPC_CREAT) gave %d, found as %d", id,
+		       umq_msgget(BAD_KEY, 0));
+	op("the real queue, last");
+	memset(&m, 0, sizeof(m));
+	r = umq_msgrcv(sc->real, &m, TXT_MAX, 0, IPC_NOWAIT);
+	if (!intact(&m, r, 5, 100))
+		R_FAIL("the real queue's message: %zd %s", r,
+		       r < 0 ? strerrorname_np(errno) : "(torn)");
+	if (umq_msgsnd(sc->real, &m, 100, IPC_NOWAIT))	/* for the next */
+		R_FAIL("msgsnd to the real queue: %s", strerrorname_np(errno));
+}
+
+/* entry_calls, bounded, in a child. */
+static void entries_ok(struct scene *sc, const char *what)
+{
+	int st;
+
+	hint_put(H_LAST_IDX, BAD_IDX - 1);
+	memset(LOG, 0, sizeof(*LOG));
+	st = bounded_child(entry_calls, sc);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_PASS)
+		return;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == R_FAILED)
+		T_FAIL("%s: during [%s]: %s", what, LOG->op, LOG->why);
+	T_FAIL("%s: status %#x during [%s]", what, st, LOG->op);
+}
+
+/* Every kind of lie, at the index and at the key, one at a time. */
+T_CASE(garbage_entries)
+{
+	struct scene *sc = scene_make();
+	char name[32], kname[32], path[512], real_idx[16];
+	struct { const char *what; int kind; } lies[] = {
+		{ "to a generation that does not exist", 0 },
+		{ "to the real queue's generation", 1 },
+		{ "to generation 0", 2 },
+		{ "to a generation above INT64_MAX", 3 },
+		{ "to text that is no number", 4 },
+		{ "to a long target", 5 },
+		{ "a regular file", 6 },
+		{ "a FIFO", 7 },
+		{ "a directory", 8 },
+	};
+	char long_target[200];
+
+	snprintf(name, sizeof(name), "i.%d", BAD_IDX);
+	snprintf(kname, sizeof(kname), "k.%08x", BAD_KEY);
+	snprintf(real_idx, sizeof(real_idx), "%d", sc->real & (IPCMNI - 1));
+	memset(long_target, '7', sizeof(long_target) - 1);
+	long_target[sizeof(long_target) - 1] = 0;
+	for (size_t l = 0; l < sizeof(lies) / sizeof(lies[0]); l++) {
+		for (int at_key = 0; at_key < 2; at_key++) {
+			const char *n = at_key ? kname : name;
+			char what[120];
+			int kind = lies[l].kind;
+
+			entry_path(path, sizeof(path), n);
+			switch (kind) {
+			case 0: plant_gen(n, 0x0123456789abcdefull,
+					  at_key ? BAD_IDX : -1); break;
+			case 1: plant_gen(n, sc->gen, at_key ?
+					  sc->real & (IPCMNI - 1) : -1); break;
+			case 2: plant_link(n, "0"); break;
+			case 3: plant_link(n, "ffffffffffffffff"); break;
+			case 4: plant_link(n, "zz:y"); break;
+			case 5: plant_link(n, long_target); break;
+			case 6: {
+				int fd = open(path, O_CREAT | O_RDWR, 0666);
+				T_OK(fd);
+				T_OK(close(fd));
+				break;
+			}
+			case 7: T_OK(mkfifo(path, 0666)); break;
+			case 8: T_OK(mkdir(path, 0777)); break;
+			}
+			snprintf(what, sizeof(what), "%s %s", n, lies[l].what);
+			entries_ok(sc, what);
+			if (kind == 8)
+				rmdir(path);
+			else
+				unlink(path);
+			/* A creation of BAD_KEY that worked: gone again. */
+			int id = umq_msgget(BAD_KEY, 0);
+			if (id >= 0)
+				T_OK(umq_msgctl(id, IPC_RMID, NULL));
+		}
+	}
+	/* The real queue's own index, entry and key entry are untouched. */
+	T_EQ(umq_msgget(REAL_KEY, 0), sc->real);
+}
+
+/* Copy file `from` of the namespace to `to` (O_EXCL). */
+static void copy_file(const char *from, const char *to)
+{
+	char a[512], b[512], buf[65536];
+	ssize_t n;
+	off_t off = 0;
+	int in, out;
+
+	snprintf(a, sizeof(a), "%s/%s", t_umq_dir(), from);
+	snprintf(b, sizeof(b), "%s/%s", t_umq_dir(), to);
+	in = open(a, O_RDONLY);
+	out = open(b, O_WRONLY | O_CREAT | O_EXCL, 0666);
+	if (in < 0 || out < 0)
+		T_FAIL("copy %s to %s: %s", a, b, strerror(errno));
+	while ((n = pread(in, buf, sizeof(buf), off)) > 0) {
+		if (pwrite(out, buf, (size_t)n, off) != n)
+			T_FAIL("write %s: %s", b, strerror(errno));
+		off += n;
+	}
+	close(in);
+	close(out);
+}
+
+/* In a child, a fresh view: what IPC_STAT on id says (0 or errno), and
+ * what msgget(key) finds. */
+struct forged {
+	int id;
+	key_t key;
+	int stat_err, found;
+};
+
+static void forged_calls(void *arg)
+{
+	struct forged *f = arg;
+	struct msqid_ds ds;
+
+	if (umq_ns_use(t_umq_dir()))
+		_exit(T_EXIT_FAIL);
+	f->stat_err = umq_msgctl(f->id, IPC_STAT, &ds) ? errno : 0;
+	f->found = umq_msgget(f->key, 0);
+}
+
+static void forged_check(struct forged *f)
+{
+	int st = bounded_child(forged_calls, f);
+
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != T_EXIT_PASS)
+		T_FAIL("calls on a forged queue: status %#x", st);
+}
+
+/*
+ * A control block not owned by the creator it claims: another user's
+ * copy of a root queue's files, at an index and a key of its own, with
+ * cuid 0 and mode 0666 inside.  Owned by root (the control: the copy is
+ * otherwise sound), the id and key work; owned by the forger, neither
+ * names a queue.
+ */
+T_CASE(garbage_forged_control_block)
+{
+	struct forged *f = t_shared(sizeof(*f));
+	char from[64], to[64], name[32];
+	uint64_t gen, fgen;
+	struct qfile *q;
+	size_t size;
+	uint32_t seq;
+	int real;
+
+	LOG = t_shared(sizeof(*LOG));
+	if (geteuid() != 0)
+		t_skip("needs root to give a file to another user");
+	real = (int)T_OK(umq_msgget(REAL_KEY, IPC_CREAT | 0666));
+	gen = gen_of(real);
+	fgen = gen ^ 0x5a5a5a5a5a5aull;
+	snprintf(from, sizeof(from), "sysv/q.%016llx",
+		 (unsigned long long)gen);
+	snprintf(to, sizeof(to), "sysv/q.%016llx", (unsigned long long)fgen);
+	copy_file(from, to);
+	q = map_file(to, &size);
+	q->q.gen = fgen;
+	q->q.key = BAD_KEY;
+	q->idx = BAD_IDX;
+	seq = q->q.seq;
+	munmap(q, size);
+	snprintf(from, sizeof(from), "sysv/m.%016llx",
+		 (unsigned long long)gen);
+	snprintf(to, sizeof(to), "sysv/m.%016llx", (unsigned long long)fgen);
+	copy_file(from, to);
+	uint8_t *m = map_file(to, &size);
+	memcpy(m + WPOOL_SIZE + offsetof(struct store_hdr, gen), &fgen,
+	       sizeof(fgen));
+	munmap(m, size);
+	snprintf(name, sizeof(name), "i.%d", BAD_IDX);
+	plant_gen(name, fgen, -1);
+	snprintf(name, sizeof(name), "k.%08x", BAD_KEY);
+	plant_gen(name, fgen, BAD_IDX);
+
+	f->id = (int)(seq << IPCMNI_SHIFT | BAD_IDX);
+	f->key = BAD_KEY;
+	forged_check(f);
+	if (f->stat_err || f->found != f->id)
+		T_FAIL("the control: a sound copy owned by its creator is not "
+		       "a queue (IPC_STAT %s, msgget %d)",
+		       f->stat_err ? strerrorname_np(f->stat_err) : "ok",
+		       f->found);
+
+	snprintf(to, sizeof(to), "%s/sysv/q.%016llx", t_umq_dir(),
+		 (unsigned long long)fgen);
+	T_OK(chown(to, 1000, 1000));
+	forged_check(f);
+	if (f->stat_err != EINVAL)
+		T_FAIL("a control block owned by uid 1000 claiming cuid 0: "
+		       "IPC_STAT %s, expected EINVAL",
+		       f->stat_err ? strerrorname_np(f->stat_err) : "ok");
+	if (f->found != -1)
+		T_FAIL("a control block owned by uid 1000 claiming cuid 0: "
+		       "msgget(key) found %d", f->found);
+	/* The real queue is untouched. */
+	T_EQ(umq_msgget(REAL_KEY, 0), real);
+	T_OK(umq_msgctl(real, IPC_RMID, NULL));
 }
 
 int main(int argc, char **argv)
