@@ -7,6 +7,8 @@
  * receiver's first message to the last one's end: send-receive pairs per
  * second.
  */
+#include <strings.h>
+
 #include "bench.h"
 
 #define PROCS	64
@@ -14,7 +16,7 @@
 static double pairs_per_sec(void)
 {
 	double t0 = INFINITY, t1 = 0;
-	long n = 0;
+	long n = 0, calls = 0;
 	int i;
 
 	for (i = 0; i < PROCS; i += 2) {
@@ -24,8 +26,14 @@ static double pairs_per_sec(void)
 		t0 = res[i].t0 < t0 ? res[i].t0 : t0;
 		t1 = res[i].t1 > t1 ? res[i].t1 : t1;
 	}
+	for (i = 0; count_roles && i < PROCS; i++)
+		calls += res[i].extra[0];
 	if (verbose)
 		printf("  %ld messages in %.3f s\n", n, t1 - t0);
+	if (count_roles)
+		printf("  %.2f system calls per message (-c), all processes; "
+		       "a receiver's: %s\n  a sender's: %s\n",
+		       (double)calls / n, res[0].detail, res[1].detail);
 	return t1 > t0 ? n / (t1 - t0) : NAN;
 }
 
@@ -44,7 +52,8 @@ void scaling_section(void)
 	for (r = 0; r < runs; r++)
 		for (b = 0; b < 3; b++) {
 			v[b][r] = NAN;
-			if (skip[b] || be[b]->broken || interrupted)
+			if (skip[b] || be[b]->broken || interrupted ||
+			    (only_be && strcasecmp(only_be, be[b]->name)))
 				continue;
 			why[0] = 0;
 			if (run_job_depth(be[b], SMALL, depth > 0 ? depth : 256,
