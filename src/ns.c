@@ -332,13 +332,20 @@ static int open_limits(struct ns *ns)
 		return 0;
 	}
 	const struct lim_file *f = p;
-	if (size < sizeof(*f) || f->magic != UMQ_LIM_MAGIC) {
+	/* Magic and version first: an older layout's file may be smaller
+	 * than ours, and is EPROTO, not damage. */
+	if (size < offsetof(struct lim_file, msgmax) ||
+	    f->magic != UMQ_LIM_MAGIC) {
 		munmap(p, size);
 		return -EUCLEAN;
 	}
 	if (f->version != UMQ_LAYOUT_VERSION || f->size != sizeof(*f)) {
 		munmap(p, size);
 		return -EPROTO;
+	}
+	if (size < sizeof(*f)) {
+		munmap(p, size);
+		return -EUCLEAN;
 	}
 	ns->lim = f;
 	return 0;
