@@ -11,6 +11,7 @@
 #define UMQ_INTERNAL_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -341,6 +342,8 @@ struct sq {
 	struct wpool wp;
 	struct qview v;			/* the store: moves as it grows (L4) */
 	int64_t refs;			/* besides those counted in ns->sq */
+	int data;			/* sq_data(): 1 mapped, 0 not yet, -errno */
+	pthread_mutex_t mu;		/* sq_data()'s, in this process */
 };
 
 /* The queue at index idx, whatever its sequence: a reference, or -EINVAL
@@ -353,6 +356,8 @@ int sq_open(struct ns *ns, uint64_t gen, struct sq **out);
 int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, int datafd,
 	   struct sq **out);
 struct sq *sq_cached(struct ns *ns, uint32_t idx, uint64_t gen);
+/* Map the records and the store, if not yet: before taking the lock. */
+int sq_data(struct sq *s);
 void sq_publish(struct sq *s);
 void sq_put(struct sq *s);
 void sq_forget_all(struct ns *ns);

@@ -112,7 +112,7 @@ static long stat_q(struct ns *ns, int id, int cmd, struct msqid_ds *buf)
 	}
 	r = cmd == MSG_STAT_ANY ? 0 : ipc_perms(s->q, S_IRUSR | S_IRGRP |
 						 S_IROTH);
-	if (!r && s->rw) {
+	if (!r && sq_data(s) == 0) {
 		q_lock(s);
 		r = sq_live(s) ? 0 : -EIDRM;
 		if (!r)

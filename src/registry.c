@@ -485,7 +485,12 @@ int q_lock_id(struct ns *ns, int id, struct sq **out)
 		sq_put(s);
 		return -EINVAL;
 	}
-	if (!s->rw) {
+	r = sq_data(s);
+	if (r && r != -EACCES) {
+		sq_put(s);
+		return r == -ENOENT ? -EIDRM : r;
+	}
+	if (r) {
 		/* The OS refuses us the files: the kernel's check says why,
 		 * or, if it would let us in, the envelope is narrower than
 		 * the mode (DESIGN §6), and the OS has the last word. */
@@ -566,7 +571,7 @@ static int rm_tree(int parent, const char *dir, int depth)
 
 static int remove_one(struct sq *s, void *ctx)
 {
-	if (s->rw) {
+	if (sq_data(s) == 0) {
 		q_lock(s);
 		if (sq_live(s))
 			reg_remove(s);

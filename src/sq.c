@@ -17,6 +17,7 @@
  * sees a mapping disappear under it, and nothing is locked.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ static void destroy(struct sq *s)
 	if (s->wbase)
 		munmap(s->wbase, WPOOL_SIZE);
 	munmap(s->f, sizeof(*s->f));
+	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
 
@@ -148,7 +150,7 @@ int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, int datafd,
 {
 	struct stat st;
 	struct sq *s = calloc(1, sizeof(*s));
-	int r, own = -1;
+	int r;
 
 	if (!s)
 		return -ENOMEM;
@@ -176,21 +178,14 @@ int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, int datafd,
 		    UMQ_LAYOUT_VERSION ? -EPROTO : -ESTALE;
 		goto fail;
 	}
-	if (rw && datafd < 0) {
-		own = datafd = open_data(ns, gen);
-		if (datafd == -EACCES) {
-			rw = false;	/* the store's envelope is narrower */
-		} else if (datafd < 0) {
-			r = datafd;
-			goto fail;
-		}
-	}
 	s->rw = rw;
-	r = rw ? map_data(s, datafd) : 0;
-	if (own >= 0)
-		close(own);
-	if (r)
-		goto fail;
+	pthread_mutex_init(&s->mu, NULL);
+	if (datafd >= 0) {
+		r = map_data(s, datafd);
+		if (r)
+			goto fail;
+		__atomic_store_n(&s->data, 1, __ATOMIC_RELEASE);
+	}
 	*out = s;
 	return 0;
 fail:
@@ -208,6 +203,39 @@ int sq_open(struct ns *ns, uint64_t gen, struct sq **out)
 	r = sq_map(ns, gen, fd, rw, -1, out);
 	close(fd);
 	return r;
+}
+
+/*
+ * The records and the store, mapped at the first call that needs them
+ * (a lookup needs only the control block): 0, or -EACCES when the OS
+ * lets us not write them (s->rw is then false), -errno.
+ */
+int sq_data(struct sq *s)
+{
+	int r, fd;
+
+	r = __atomic_load_n(&s->data, __ATOMIC_ACQUIRE);
+	if (likely(r == 1))
+		return 0;
+	if (!s->rw)
+		return -EACCES;
+	pthread_mutex_lock(&s->mu);
+	r = s->data;
+	if (r == 0) {
+		fd = open_data(s->ns, s->gen);
+		r = fd < 0 ? fd : map_data(s, fd);
+		if (fd >= 0)
+			close(fd);
+		if (r == -EACCES)
+			s->rw = false;	/* the store's envelope is narrower */
+		if (r == -EACCES || r == -ENOENT || r == -EUCLEAN ||
+		    r == -EPROTO)
+			__atomic_store_n(&s->data, r, __ATOMIC_RELEASE);
+		else if (r == 0)
+			__atomic_store_n(&s->data, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return r == 1 ? 0 : r;
 }
 
 /* The table's mapping of index idx if it is generation gen: a
