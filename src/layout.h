@@ -266,7 +266,7 @@ struct qctl {
 	int64_t ctime;
 	uint64_t qbytes;
 	/* umq_msgfd (msgfd.c, ready.c): a descriptor may be watching, so a
-	 * change of state updates the FIFO msg.<gen>.p; its RS_* state. */
+	 * change of state updates the FIFO sysv/m.<gen>.p; its RS_* state. */
 	uint32_t watch;
 	uint32_t rstate;
 	};

@@ -5,8 +5,8 @@
  * one-byte message would fit, the readiness of POSIX descriptors
  * (ready.c) given to a queue the kernel offers no descriptor for.
  *
- * It is a read-write descriptor of the FIFO sysv/m.<gen>.p, made by the
- * first call, holding a read lock that says it is open.  The queue's
+ * It is a read-write descriptor of the FIFO sysv/m.<gen>.p, made with the
+ * queue, holding a read lock that says it is open.  The queue's
  * control block says a descriptor may be watching (watch); only then do
  * msgsnd, msgrcv and IPC_SET update the FIFO, at a change of state, and
  * the first of them to find that no descriptor holds the FIFO any more
@@ -32,10 +32,8 @@ static int open_fifo(struct ns *ns, const struct qctl *q)
 	int fd, e;
 
 	msgfd_path(path, sizeof(path), q->gen);
-	/* The store file's envelope (cred.c): a class with no access to
-	 * the queue cannot open it either. */
-	if (!mkfifoat(ns->dirfd, path, 0600))
-		fchmodat(ns->dirfd, path, envelope_mode(q), 0);
+	/* Made with the queue, by its creator (registry.c), with the data
+	 * file's envelope: a class with no access cannot open it either. */
 	fd = openat(ns->dirfd, path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
@@ -43,7 +41,7 @@ static int open_fifo(struct ns *ns, const struct qctl *q)
 		return e == EMFILE || e == ENFILE || e == EACCES ? -e :
 		       -ENOMEM;
 	}
-	if (fstat(fd, &st) || !S_ISFIFO(st.st_mode)) {
+	if (fstat(fd, &st) || !S_ISFIFO(st.st_mode) || st.st_uid != q->cuid) {
 		close(fd);	/* something else in its place */
 		return -EUCLEAN;
 	}

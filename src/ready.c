@@ -108,7 +108,7 @@ int ready_set(int fd, uint32_t *have, uint32_t want)
 
 void msgfd_path(char *buf, size_t n, uint64_t gen)
 {
-	snprintf(buf, n, "msg.%016llx.p", (unsigned long long)gen);
+	snprintf(buf, n, "sysv/m.%016llx.p", (unsigned long long)gen);
 }
 
 /* Readable while a message is queued; writable while a one-byte message

@@ -229,6 +229,8 @@ static int alloc_index(struct ns *ns, uint64_t gen, int in_use,
 	return -ENOSPC;
 }
 
+static void unmake_files(struct ns *ns, uint64_t gen);
+
 /*
  * Make the files of a new queue, written with pwrite and mapped once
  * afterwards: m.<gen> (records and store) and q.<gen> (its control block,
@@ -262,6 +264,15 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	    pwrite(fd, hdr, sizeof(hdr), (off_t)WPOOL_SIZE) != sizeof(hdr)) {
 		close(fd);
 		unlinkat(ns->dirfd, name, 0);
+		return -ENOMEM;
+	}
+	/* The FIFO of umq_msgfd() descriptors, made now by the creator:
+	 * made later by whoever came first, it could be anyone's. */
+	msgfd_path(name, sizeof(name), gen);
+	if (mkfifoat(ns->dirfd, name, 0600) || fchmodat(ns->dirfd, name, env,
+							 0)) {
+		close(fd);
+		unmake_files(ns, gen);
 		return -ENOMEM;
 	}
 	ctl_path(name, sizeof(name), gen);
@@ -301,9 +312,7 @@ fail:
 	if (cfd >= 0)
 		close(cfd);
 	close(fd);
-	unlinkat(ns->dirfd, name, 0);
-	store_path(name, sizeof(name), gen);
-	unlinkat(ns->dirfd, name, 0);
+	unmake_files(ns, gen);
 	return r == -EUCLEAN ? -ENOMEM : r;
 }
 

@@ -114,12 +114,14 @@ static void b_api(void)
 static void b_files(void)
 {
 	static const char *const theirs[] = {
-		"sysv/q.%s", "sysv/m.%s", "posix/%s", "posix/%s.p",
+		"sysv/q.%s", "sysv/m.%s", "sysv/m.%s.p", "posix/%s",
+		"posix/%s.p",
 	};
+	const size_t nsysv = 3;
 	char p[300], junk[300], e[64];
 
 	for (size_t i = 0; i < sizeof(theirs) / sizeof(*theirs); i++) {
-		at(p, sizeof(p), theirs[i], i < 2 ? S->sgen : S->pgen);
+		at(p, sizeof(p), theirs[i], i < nsysv ? S->sgen : S->pgen);
 		T_ERR(open(p, O_RDWR | O_NONBLOCK), EACCES);
 		if (i != 0)	/* the control block is readable by all */
 			T_ERR(open(p, O_RDONLY | O_NONBLOCK), EACCES);
@@ -142,8 +144,8 @@ static void b_files(void)
 		T_ERR(rename(junk, p), EPERM);
 		T_OK(unlink(junk));
 	}
-	for (int i = 0; i < 4; i++) {
-		at(p, sizeof(p), theirs[i], i < 2 ? S->sgen : S->pgen);
+	for (size_t i = 0; i < sizeof(theirs) / sizeof(*theirs); i++) {
+		at(p, sizeof(p), theirs[i], i < nsysv ? S->sgen : S->pgen);
 		T_ERR(unlink(p), EPERM);
 	}
 }
