@@ -1017,7 +1017,8 @@ T_CASE_F(umq_namespace_with_fifos_inside, T_NO_KERNEL_NS)
 }
 
 /* Queue 0's data file a FIFO: a damaged store (EUCLEAN, layout.h), no
- * hang; its control block is not in it, so IPC_STAT works. */
+ * hang; IPC_STAT reads the control block, not the store: it works, or
+ * says the queue is damaged - never that there is no queue. */
 T_CASE_F(umq_store_file_a_fifo, T_NO_KERNEL_NS)
 {
 	char dir[256], q[80], m[80];
@@ -1031,7 +1032,8 @@ T_CASE_F(umq_store_file_a_fifo, T_NO_KERNEL_NS)
 	run_probe(dir, 0, false, &po);
 	expect_line(&po, dir, "msgget_create", "ok");
 	expect_line(&po, dir, "msgsnd", "EUCLEAN");
-	expect_line(&po, dir, "msgctl", "ok");
+	if (!strstr(po.out, "msgctl ok\n"))
+		expect_line(&po, dir, "msgctl", "EUCLEAN");
 }
 
 /* sysv/ itself a FIFO: a damaged registry, the namespace refused as for
@@ -1048,7 +1050,7 @@ T_CASE_F(umq_sysv_dir_a_fifo, T_NO_KERNEL_NS)
 	T_OK(mkfifo(path, 0666));
 	run_probe(dir, 0, true, &po);
 	expect_line(&po, dir, "msgget_create", "EUCLEAN");
-	expect_line(&po, dir, "msgsnd", "EINVAL");
+	expect_line(&po, dir, "msgget_lookup", "EUCLEAN");
 	if (!strstr(po.err, "sysv/"))
 		T_FAIL("stderr says: %s", po.err);
 }
