@@ -499,14 +499,34 @@ BOTH(emfile_when_all_are_used_and_one_is_enough)
 	nofile_restore();
 }
 
+/* A queue made by another process: this one has not mapped it yet. */
+static void make_other(void *arg)
+{
+	int *id = arg;
+
+	*id = umq_msgget(IPC_PRIVATE, 0600);
+}
+
+static int other_process_queue(void)
+{
+	int *id = t_shared(sizeof(*id));
+
+	*id = -1;
+	T_EQ(t_waitpid(t_spawn(make_other, id)), 0);
+	if (*id < 0)
+		T_FAIL("msgget in another process failed");
+	return *id;
+}
+
 /* System V needs no descriptor on the kernel.  umq needs one for a
- * moment to map a queue's store the first time: at EMFILE it takes one
+ * moment to map a queue's files the first time (a queue made by another
+ * process; its creator maps it at creation): at EMFILE it takes one
  * above the soft limit (src/fds.c), and the limit is as it was after. */
 T_CASE(umq_sysv_without_descriptors)
 {
 	struct m m = { 1, "abc" };
 	int id = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
-	int other = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	int other = other_process_queue();
 	struct rlimit rl;
 	int third;
 
@@ -530,13 +550,14 @@ T_CASE(umq_sysv_without_descriptors)
 }
 
 /* No room above the soft limit either (it is the hard limit): ENOMEM,
- * msgget's and msgsnd's errno for "cannot allocate", never EMFILE.  A
- * queue already mapped needs no descriptor. */
+ * msgget's and msgsnd's errno for "cannot allocate", never EMFILE, on a
+ * queue this process has not mapped (made by another).  A queue already
+ * mapped needs no descriptor. */
 T_CASE(umq_sysv_without_descriptors_at_the_hard_limit)
 {
 	struct m m = { 1, "abc" };
 	int id = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
-	int other = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	int other = other_process_queue();
 	struct rlimit rl = { 0, 0 };
 
 	t_half = 1;	/* umq only */
@@ -545,11 +566,16 @@ T_CASE(umq_sysv_without_descriptors_at_the_hard_limit)
 	T_OK(setrlimit(RLIMIT_NOFILE, &rl));	/* this case's child only */
 	GIVES(umq_msgget(IPC_PRIVATE, 0600), -1, ENOMEM);
 	GIVES(umq_msgsnd(other, &m, 3, 0), -1, ENOMEM);
+	/* Nor can msgctl reach a queue never mapped: a file per queue
+	 * needs a descriptor to be mapped.  ENOMEM, an errno the kernel's
+	 * msgctl never gives. */
+	GIVES(umq_msgctl(other, IPC_RMID, NULL), -1, ENOMEM);
 	GIVES(umq_msgsnd(id, &m, 3, 0), 0, 0);
 	GIVES(umq_msgrcv(id, &m, sizeof(m.text), 0, 0), 3, 0);
-	GIVES(umq_msgctl(other, IPC_RMID, NULL), 0, 0);
+	GIVES(umq_msgctl(id, IPC_RMID, NULL), 0, 0);
 	/* Raising the hard limit again needs CAP_SYS_RESOURCE. */
-	(void)setrlimit(RLIMIT_NOFILE, &nofile_was);
+	if (setrlimit(RLIMIT_NOFILE, &nofile_was) == 0)
+		GIVES(umq_msgctl(other, IPC_RMID, NULL), 0, 0);
 }
 
 /* ---- 3. NULL arguments ------------------------------------------------- */
@@ -734,7 +760,12 @@ BOTH(ebadf_for_what_is_not_a_queue)
 	expect_ebadf(q, "a closed queue descriptor");
 	snprintf(path, sizeof(path), "%s/file-%s", t_umq_dir(), B->name);
 	fd = open(path, O_RDWR | O_CLOEXEC);
-	T_EQ(fd, q);
+	T_ASSERT(fd >= 0);
+	if (fd != q) {		/* the number itself, whatever came first */
+		T_EQ(dup3(fd, q, O_CLOEXEC), q);
+		close(fd);
+		fd = q;
+	}
 	expect_ebadf(fd, "a closed queue's number, now a file");
 	/* mq_close is close(): of anything, once. */
 	GIVES(B->close(fd), 0, 0);
@@ -754,13 +785,17 @@ T_CASE(umq_ebadf_for_its_fifo_opened_by_hand)
 	t_half = 1;	/* umq only */
 	T_ASSERT(q >= 0);
 	T_OK(fstat(q, &st));
-	for (unsigned long long gen = 1; gen < 16; gen++) {
-		struct stat fs;
-		snprintf(path, sizeof(path), "%s/posix/%016llx.p",
-			 t_umq_dir(), gen);
-		if (!stat(path, &fs) && fs.st_ino == st.st_ino)
-			break;
-	}
+	/* names/h -> <gen>; the FIFO is posix/<gen>.p. */
+	char name[PATH_MAX], gen[64];
+	struct stat fs;
+	ssize_t n;
+	snprintf(name, sizeof(name), "%s/names/h", t_umq_dir());
+	n = readlink(name, gen, sizeof(gen) - 1);
+	T_ASSERT(n > 0);
+	gen[n] = 0;
+	snprintf(path, sizeof(path), "%s/posix/%s.p", t_umq_dir(), gen);
+	T_OK(stat(path, &fs));
+	T_EQ(fs.st_ino, st.st_ino);	/* the queue descriptor's file */
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	T_ASSERT(fd >= 0);
 	expect_ebadf(fd, "the FIFO opened O_RDONLY");
@@ -911,12 +946,41 @@ T_CASE_F(umq_unusable_namespaces, T_NO_KERNEL_NS)
 	check_broken(dir, 1000, true, "Permission denied");
 }
 
-/* Files of the wrong kind inside: refused (EUCLEAN), never waited on. */
+/* Replace file name of dir (a path inside it) with a FIFO. */
+static void fifo_for(const char *dir, const char *name)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	T_OK(unlink(path));
+	T_OK(mkfifo(path, 0666));
+}
+
+/* The files of System V queue 0 (id 0, index 0) of dir: sysv/q.<gen>
+ * and sysv/m.<gen> into q and m. */
+static void queue0_files(const char *dir, char *q, char *m, size_t n)
+{
+	char path[600], gen[64];
+	ssize_t k;
+
+	snprintf(path, sizeof(path), "%s/sysv/i.0", dir);
+	k = readlink(path, gen, sizeof(gen) - 1);
+	T_ASSERT(k > 0);
+	gen[k] = 0;
+	snprintf(q, n, "sysv/q.%s", gen);
+	snprintf(m, n, "sysv/m.%s", gen);
+}
+
+/*
+ * Files of the wrong kind inside: refused (EUCLEAN), or, for the hints
+ * file, ignored (layout.h: only hints); never waited on.
+ */
 T_CASE_F(umq_namespace_with_fifos_inside, T_NO_KERNEL_NS)
 {
-	char dir[256], path[300];
+	char dir[256], path[300], q[80], m[80];
 	struct probe_out po;
 
+	/* A directory whose hints file is a FIFO: no hints, no harm. */
 	snprintf(dir, sizeof(dir), "%s/fifo-ns", t_umq_dir());
 	T_OK(mkdir(dir, 01777));
 	snprintf(path, sizeof(path), "%s/ns", dir);
@@ -925,39 +989,86 @@ T_CASE_F(umq_namespace_with_fifos_inside, T_NO_KERNEL_NS)
 	 * never opened for them, and the namespace works without. */
 	run_probe(dir, 0, true, &po);
 	expect_line(&po, dir, "msgget_create", "ok");
+	expect_line(&po, dir, "msgsnd", "ok");
+	expect_line(&po, dir, "mq_open_create", "ok");
+	expect_line(&po, dir, "mq_unlink", "ok");
 	expect_line(&po, dir, "mq_open", "ok");
 	/* A good namespace whose limits file is then a FIFO. */
 	snprintf(dir, sizeof(dir), "%s/fifo-limits", t_umq_dir());
 	T_OK(umq_ns_use(dir));
 	T_OK(umq_msgget(IPC_PRIVATE, 0600));
-	snprintf(path, sizeof(path), "%s/limits", dir);
-	T_OK(unlink(path));
-	T_OK(mkfifo(path, 0644));
+	fifo_for(dir, "limits");
 	run_probe(dir, 0, true, &po);
 	expect_line(&po, dir, "msgget_create", "EUCLEAN");
 	if (!strstr(po.err, "limits"))
 		T_FAIL("stderr says: %s", po.err);
+	/* Queue 0's control block a FIFO: no queue 0 (EINVAL); others
+	 * are made. */
+	snprintf(dir, sizeof(dir), "%s/fifo-q", t_umq_dir());
+	T_OK(umq_ns_use(dir));
+	T_EQ(umq_msgget(IPC_PRIVATE, 0600), 0);
+	queue0_files(dir, q, m, sizeof(q));
+	fifo_for(dir, q);
+	run_probe(dir, 0, false, &po);
+	expect_line(&po, dir, "msgget_create", "ok");
+	expect_line(&po, dir, "msgsnd", "EINVAL");
+	expect_line(&po, dir, "msgctl", "EINVAL");
+	expect_line(&po, dir, "msgfd", "EINVAL");
 }
 
-/* names/ and posix/ are made by the namespace's owner: until then,
- * others cannot create POSIX queues there (EACCES), and say why. */
-T_CASE_F(umq_posix_dirs_not_made_yet, T_NO_KERNEL_NS)
+/* Queue 0's data file a FIFO: a damaged store (EUCLEAN, layout.h), no
+ * hang; IPC_STAT reads the control block, not the store: it works, or
+ * says the queue is damaged - never that there is no queue. */
+T_CASE_F(umq_store_file_a_fifo, T_NO_KERNEL_NS)
+{
+	char dir[256], q[80], m[80];
+	struct probe_out po;
+
+	snprintf(dir, sizeof(dir), "%s/fifo-m", t_umq_dir());
+	T_OK(umq_ns_use(dir));
+	T_EQ(umq_msgget(IPC_PRIVATE, 0600), 0);
+	queue0_files(dir, q, m, sizeof(q));
+	fifo_for(dir, m);
+	run_probe(dir, 0, false, &po);
+	expect_line(&po, dir, "msgget_create", "ok");
+	expect_line(&po, dir, "msgsnd", "EUCLEAN");
+	if (!strstr(po.out, "msgctl ok\n"))
+		expect_line(&po, dir, "msgctl", "EUCLEAN");
+}
+
+/* sysv/ itself a FIFO: a damaged registry, the namespace refused as for
+ * a limits file that is a FIFO (EUCLEAN), never waited on. */
+T_CASE_F(umq_sysv_dir_a_fifo, T_NO_KERNEL_NS)
+{
+	char dir[256], path[300];
+	struct probe_out po;
+
+	snprintf(dir, sizeof(dir), "%s/fifo-sysv", t_umq_dir());
+	T_OK(umq_ns_use(dir));
+	snprintf(path, sizeof(path), "%s/sysv", dir);
+	T_OK(rmdir(path));
+	T_OK(mkfifo(path, 0666));
+	run_probe(dir, 0, true, &po);
+	expect_line(&po, dir, "msgget_create", "EUCLEAN");
+	expect_line(&po, dir, "msgget_lookup", "EUCLEAN");
+	if (!strstr(po.err, "sysv/"))
+		T_FAIL("stderr says: %s", po.err);
+}
+
+/* names/, posix/ and sysv/ are made by the namespace's owner (the owner
+ * of a sticky directory may unlink anything in it): until then, others
+ * cannot use it (EACCES for what would create or look up, EINVAL for an
+ * id), and say why. */
+T_CASE_F(umq_registry_dirs_not_made_yet, T_NO_KERNEL_NS)
 {
 	char dir[256];
-	struct probe_out po;
 
 	if (geteuid() != 0)
 		t_skip("needs root to act as another user");
 	snprintf(dir, sizeof(dir), "%s/shared", t_umq_dir());
 	T_OK(mkdir(dir, 01777));
 	T_OK(chmod(dir, 01777));
-	run_probe(dir, 1000, true, &po);
-	/* Until its owner makes sysv/, names/ and posix/ (DESIGN §1). */
-	expect_line(&po, dir, "msgget_create", "EACCES");
-	expect_line(&po, dir, "mq_open_create", "EACCES");
-	expect_line(&po, dir, "mq_open", "EACCES");
-	if (!strstr(po.err, "sysv/"))
-		T_FAIL("stderr says: %s", po.err);
+	check_broken(dir, 1000, true, "sysv/");
 }
 
 int main(int argc, char **argv)

@@ -1091,6 +1091,56 @@ T_CASE(garbage_store_geometry)
 		   EUCLEAN, "store of another generation");
 }
 
+/*
+ * A keyed queue whose store is damaged still has its key: a fresh view
+ * may refuse the queue (EUCLEAN) but must not find the key free, and
+ * msgget(IPC_CREAT) must not make a second queue with it.
+ */
+struct keyed {
+	int id, found, found_err, made, made_err;
+};
+
+static void keyed_calls(void *arg)
+{
+	struct keyed *k = arg;
+
+	if (umq_ns_use(t_umq_dir()))
+		_exit(T_EXIT_FAIL);
+	k->found = umq_msgget(0x6060, 0);
+	k->found_err = k->found < 0 ? errno : 0;
+	k->made = umq_msgget(0x6060, IPC_CREAT | 0600);
+	k->made_err = k->made < 0 ? errno : 0;
+}
+
+T_CASE(garbage_store_keeps_its_key)
+{
+	struct keyed *k = t_shared(sizeof(*k));
+	uint64_t magic = 0x6b6e756a6b6e756aull;
+	struct store s;
+	struct tmsg m;
+	int st;
+
+	LOG = t_shared(sizeof(*LOG));
+	k->id = (int)T_OK(umq_msgget(0x6060, IPC_CREAT | 0600));
+	mk(&m, 1, 100);
+	T_OK(umq_msgsnd(k->id, &m, 100, IPC_NOWAIT));
+	store_of(k->id, &s);
+	memcpy(&s.st->magic, &magic, sizeof(magic));
+	store_unmap(&s);
+	st = bounded_child(keyed_calls, k);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != T_EXIT_PASS)
+		T_FAIL("msgget on a damaged keyed queue: status %#x", st);
+	if (k->found != k->id && k->found_err != EUCLEAN)
+		T_FAIL("msgget(key, 0) gave %d %s: expected %d or EUCLEAN",
+		       k->found, strerrorname_np(k->found_err) ?: "",
+		       k->id);
+	if (k->made != k->id && k->made_err != EUCLEAN)
+		T_FAIL("msgget(key, IPC_CREAT) gave %d %s: expected %d or "
+		       "EUCLEAN, not a second queue with the key", k->made,
+		       strerrorname_np(k->made_err) ?: "", k->id);
+	T_EQ(umq_msgget(0x6060, 0), k->id);
+}
+
 /* nchunks past 2^30: the sizes computed from it must not run away. */
 T_CASE(garbage_store_nchunks_huge)
 {
