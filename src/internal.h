@@ -391,6 +391,7 @@ void q_done(struct sq *s);
 /* IPC_RMID, under the queue lock; then reg_unlink once it is dropped. */
 void reg_remove(struct sq *s);
 void reg_unlink(struct sq *s);
+int reg_remove_damaged(struct ns *ns, int id);
 /* The namespace's System V queue count, as the directory says. */
 int reg_count(struct ns *ns);
 /* fn on every live queue, in no order, until it returns non-zero. */

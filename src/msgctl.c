@@ -105,7 +105,8 @@ static long stat_q(struct ns *ns, int id, int cmd, struct msqid_ds *buf)
 	long r = sq_get(ns, (uint32_t)id & (IPCMNI - 1), &s);
 
 	if (r)
-		return r == -ENOMEM ? r : -EINVAL;
+		return r == -ENOMEM || r == -EUCLEAN || r == -EPROTO ? r :
+		       -EINVAL;
 	if (cmd == IPC_STAT && s->q->seq != (uint32_t)id >> IPCMNI_SHIFT) {
 		sq_put(s);
 		return -EINVAL;
@@ -196,6 +197,8 @@ static long rmid(struct ns *ns, int id)
 	struct sq *s;
 	long r = q_lock_id(ns, id, &s);
 
+	if (r == -EUCLEAN)
+		return reg_remove_damaged(ns, id);
 	if (r < 0)
 		return r == -EACCES ? -EPERM : r;
 	r = ipc_owner(s->q);

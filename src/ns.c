@@ -215,7 +215,8 @@ void hint_set(struct ns *ns, int which, int32_t v)
  * a hint may. */
 int32_t hint_add(struct ns *ns, int which, int32_t delta)
 {
-	int32_t v = hint_get(ns, which) + delta;
+	/* Wrapping: anyone may have written INT32_MAX there. */
+	int32_t v = (int32_t)((uint32_t)hint_get(ns, which) + (uint32_t)delta);
 
 	hint_set(ns, which, v);
 	return v;
@@ -495,7 +496,8 @@ int ns_open(const char *dir, struct ns **out)
 	fd = fd_open(ns->dirfd, "sysv", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		     O_CLOEXEC, 0);
 	if (fd < 0) {
-		r = errno == ENOENT ? -EACCES : -errno;
+		r = errno == ENOENT ? -EACCES : errno == ENOTDIR ||
+		    errno == ELOOP ? -EUCLEAN : -errno;
 		goto fail;
 	}
 	fd_keep(fd, &ns->sysvfd);

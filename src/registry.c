@@ -124,9 +124,10 @@ static int64_t entry_gen_idx(struct ns *ns, const char *name, uint32_t *idx)
 	ssize_t n = readlinkat(ns->sysvfd, name, target, sizeof(target) - 1);
 	uint64_t gen;
 
+	if (n < 0 && errno == EINVAL)
+		return -EUCLEAN;	/* not a symlink: nothing of ours */
 	if (n <= 0)
-		return n < 0 && errno != ENOENT && errno != EINVAL ? -errno :
-		       -ENOENT;
+		return n < 0 && errno != ENOENT ? -errno : -ENOENT;
 	target[n] = 0;
 	gen = strtoull(target, &end, 16);
 	*idx = *end == ':' ? (uint32_t)strtoul(end + 1, NULL, 10) : NIL;
@@ -354,9 +355,12 @@ static int take_key(struct ns *ns, key_t key, struct sq *s,
 			return -EEXIST;
 		if (r != -ESTALE && r != -ENOENT)
 			return r;
+		/* Stale, and someone else's to remove: as if another
+		 * user's queue had the key (the kernel's EACCES). */
 		if (r == -ESTALE && unlinkat(ns->sysvfd, name, 0) &&
 		    errno != ENOENT)
-			return -ENOSPC;
+			return errno == EPERM || errno == EACCES ||
+			       errno == EISDIR ? -EACCES : -ENOMEM;
 	}
 	return -ENOSPC;
 }
@@ -513,6 +517,41 @@ int q_lock_id(struct ns *ns, int id, struct sq **out)
 	}
 	*out = s;
 	return 0;
+}
+
+/*
+ * IPC_RMID of a queue whose store cannot be mapped (damaged): its lock
+ * and records are enough to remove it; nothing is repaired, it goes.
+ */
+int reg_remove_damaged(struct ns *ns, int id)
+{
+	struct sq *s;
+	int r = sq_get(ns, (uint32_t)id & (IPCMNI - 1), &s);
+
+	if (r)
+		return r == -ENOMEM ? r : -EINVAL;
+	if (s->q->seq != (uint32_t)id >> IPCMNI_SHIFT) {
+		sq_put(s);
+		return -EINVAL;
+	}
+	if (!s->rw) {
+		sq_put(s);
+		return -EPERM;
+	}
+	if (lock_take(&s->q->lock, &s->q->lock_ns) == 1)
+		lock_mend(&s->q->lock);
+	r = !sq_live(s) ? -EIDRM : ipc_owner(s->q);
+	if (!r) {
+		__atomic_store_n(&s->q->state, SLOT_REMOVED, __ATOMIC_RELEASE);
+		if (s->wbase)
+			waiters_post_all(&s->wp, s->gen, -EIDRM);
+		s->q->events++;
+	}
+	lock_drop(&s->q->lock);
+	if (!r)
+		reg_unlink(s);
+	sq_put(s);
+	return r;
 }
 
 /*

@@ -115,6 +115,12 @@ static int open_ctl(struct ns *ns, uint64_t gen, int *fd, bool *rw)
 /* The records and the store: for those the OS lets write them. */
 static int map_data(struct sq *s, int fd)
 {
+	struct stat st;
+
+	/* Mapped beyond the file's end, the records would be SIGBUS. */
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_size < (off_t)WPOOL_SIZE)
+		return -EUCLEAN;
 	s->wbase = mmap(NULL, WPOOL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 			fd, 0);
 	if (s->wbase == MAP_FAILED) {
