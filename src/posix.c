@@ -613,6 +613,13 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	r = pview_get(ns, (uint64_t)gen, -1, &pv);
 	if (r)
 		goto out;
+	/* A name is anyone's to make: one that leads to a queue of another
+	 * name (someone's symlink to it) names nothing. */
+	if (strncmp(pv->ctl->name, name, PQ_NAME_MAX + 1)) {
+		pview_unref(pv);
+		r = -ENOENT;
+		goto out;
+	}
 	/* The creator gets its access even with mode 0 (B4 step 6.7). */
 	if (!(oflag & O_CREAT))
 		r = may_open(pv->ctl, acc);

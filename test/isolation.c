@@ -235,6 +235,8 @@ static void a_check(void *arg)
 		T_EQ(prio, i);
 	}
 	umq_mq_close(q);
+	/* B's name for A's queue leads A nowhere either. */
+	T_ERR(umq_mq_open("/b-alias", O_RDWR), ENOENT);
 	/* And A creates and removes as before. */
 	int id = (int)T_OK(umq_msgget(S->key + 1, IPC_CREAT | 0600));
 	T_OK(umq_msgctl(id, IPC_RMID, NULL));
