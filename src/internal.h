@@ -392,6 +392,8 @@ void q_done(struct sq *s);
 void reg_remove(struct sq *s);
 void reg_unlink(struct sq *s);
 int reg_remove_damaged(struct ns *ns, int id);
+/* Collect what creations and removals cut short left (O(queues)). */
+void reg_sweep(struct ns *ns);
 /* The namespace's System V queue count, as the directory says. */
 int reg_count(struct ns *ns);
 /* fn on every live queue, in no order, until it returns non-zero. */

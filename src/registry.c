@@ -240,8 +240,9 @@ static void unmake_files(struct ns *ns, uint64_t gen);
  * The mapping, with a reference, in *out.
  */
 static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
-		      struct sq **out)
+		      struct sq **out, int *hold)
 {
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	size_t size = store_size(STORE_CHUNK, STORE_CHUNKS);
 	unsigned env = mode_envelope((unsigned)msgflg & 0777);
 	char name[48], hdr[STORE_HDR_SIZE];
@@ -261,7 +262,11 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 		return errno == EEXIST ? -EEXIST : errno == EACCES ||
 		       errno == EPERM ? -EACCES : -ENOMEM;
 	store_format(hdr, gen, STORE_CHUNK, STORE_CHUNKS);
-	if (fchmod(fd, env) || ftruncate(fd, (off_t)(WPOOL_SIZE + size)) ||
+	/* Held until the creation is done or undone: reg_sweep() leaves
+	 * alone a queue whose maker is at work, and collects one whose
+	 * maker died (the OS drops the lock). */
+	if (fcntl(fd, F_OFD_SETLK, &lk) ||
+	    fchmod(fd, env) || ftruncate(fd, (off_t)(WPOOL_SIZE + size)) ||
 	    pwrite(fd, hdr, sizeof(hdr), (off_t)WPOOL_SIZE) != sizeof(hdr)) {
 		close(fd);
 		unlinkat(ns->dirfd, name, 0);
@@ -306,7 +311,7 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 		goto fail;
 	free(f);
 	close(cfd);
-	close(fd);
+	*hold = fd;
 	return 0;
 fail:
 	free(f);
@@ -381,15 +386,117 @@ static void uncreate(struct sq *s, bool indexed)
 	hint_add(ns, H_IN_USE, -1);
 }
 
+/* Is a creation at work on gen (its data file's lock held)?  Yes when
+ * it cannot tell: only the certainly dead is collected. */
+static bool maker_at_work(struct ns *ns, uint64_t gen)
+{
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char name[48];
+	int fd, r;
+
+	store_path(name, sizeof(name), gen);
+	fd = fd_open(ns->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		     O_CLOEXEC, 0);
+	if (fd < 0)
+		return errno != ENOENT;
+	r = fcntl(fd, F_OFD_GETLK, &lk);
+	close(fd);
+	return r || lk.l_type != F_UNLCK;
+}
+
+static void sweep_one(struct ns *ns, uint64_t gen)
+{
+	struct qfile f;
+	char name[48];
+	int fd;
+	ssize_t n;
+
+	/* The lock first: once its maker let go, the state is final. */
+	if (maker_at_work(ns, gen))
+		return;
+	ctl_path(name, sizeof(name), gen);
+	fd = fd_open(ns->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		     O_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	n = pread(fd, &f, offsetof(struct qfile, pad), 0);
+	close(fd);
+	if (n != (ssize_t)offsetof(struct qfile, pad) || f.magic != Q_MAGIC ||
+	    f.q.gen != gen || f.q.state == SLOT_LIVE)
+		return;
+	/* A creation or a removal cut short: its entries, if they are
+	 * still its, then its files (ours to remove, or not: L1). */
+	if (f.q.state == SLOT_REMOVED && f.q.key != IPC_PRIVATE) {
+		key_name(name, sizeof(name), f.q.key);
+		if (entry_gen(ns, name) == (int64_t)gen)
+			unlinkat(ns->sysvfd, name, 0);
+	}
+	if (f.idx < IPCMNI) {
+		idx_name(name, sizeof(name), f.idx);
+		if (entry_gen(ns, name) == (int64_t)gen &&
+		    !unlinkat(ns->sysvfd, name, 0))
+			hint_add(ns, H_IN_USE, -1);
+	}
+	unmake_files(ns, gen);
+}
+
+/*
+ * Collect the files of creations and removals cut short by a crash:
+ * control blocks neither live nor held by a maker at work (L1).
+ * O(queues): run by one creation in so many (H_SWEEP), so amortized O(1).
+ */
+void reg_sweep(struct ns *ns)
+{
+	int dfd = fd_open(ns->sysvfd, ".", O_RDONLY | O_DIRECTORY |
+			  O_CLOEXEC, 0);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	uint64_t *gens = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		char *end;
+		uint64_t gen;
+		if (e->d_name[0] != 'q' || e->d_name[1] != '.')
+			continue;
+		gen = strtoull(e->d_name + 2, &end, 16);
+		if (*end || !gen || gen > INT64_MAX)
+			continue;
+		if (n == cap) {
+			uint64_t *g = realloc(gens, (cap = cap * 2 + 64) *
+					      sizeof(*g));
+			if (!g)
+				break;
+			gens = g;
+		}
+		gens[n++] = gen;
+	}
+	closedir(d);
+	for (size_t i = 0; i < n; i++)
+		sweep_one(ns, gens[i]);
+	free(gens);
+}
+
 int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 {
 	struct umq_limits lim;
 	struct sq *s, *other;
 	uint32_t seq;
 	int32_t in_use;
-	int idx, r, tries = 0;
+	int idx, r, tries = 0, hold = -1;
 
 	ns_limits(ns, &lim);
+	/* One creation in so many collects what crashes left (amortized
+	 * O(1)). */
+	if (hint_add(ns, H_SWEEP, -1) <= 0 || hint_get(ns, H_SWEEP) > IPCMNI) {
+		hint_set(ns, H_SWEEP, 64 + hint_get(ns, H_IN_USE) % IPCMNI);
+		reg_sweep(ns);
+	}
 	/* Counted before the files are made, so that a crash leaves the
 	 * count high, never low: high only costs a recount. */
 	in_use = hint_add(ns, H_IN_USE, 1) - 1;
@@ -403,7 +510,7 @@ int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 		}
 	}
 	do
-		r = make_files(ns, ns_new_gen(), key, msgflg, &s);
+		r = make_files(ns, ns_new_gen(), key, msgflg, &s, &hold);
 	while (r == -EEXIST && ++tries < 8);
 	if (r) {
 		hint_add(ns, H_IN_USE, -1);
@@ -415,6 +522,7 @@ int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 		idx = alloc_index(ns, s->gen, reg_count(ns) + 64, &seq);
 	if (idx < 0) {
 		uncreate(s, false);
+		close(hold);
 		return idx;
 	}
 	s->idx = s->f->idx = (uint32_t)idx;
@@ -424,6 +532,7 @@ int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 		r = take_key(ns, key, s, &other);
 		if (r) {
 			uncreate(s, true);
+			close(hold);
 			if (r != -EEXIST)
 				return r;
 			/* Another creator was first: msgget on its queue. */
@@ -431,6 +540,7 @@ int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 			return -EEXIST;
 		}
 	}
+	close(hold);
 	sq_publish(s);
 	*out = s;
 	return reg_id(s);
