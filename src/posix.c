@@ -395,7 +395,7 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	 * charged, at least (layout.h): counted before the files are made,
 	 * given back when they go.  When they would refuse, posix/ itself
 	 * is counted, which also collects what crashed holders left. */
-	count = hint_add(ns, H_PQ_COUNT, 1) - 1;
+	count = (long)hint_add(ns, H_PQ_COUNT, 1) - 1;
 	if ((count < 0 || count >= lim.queues_max) &&
 	    !cap_has(CAP_SYS_RESOURCE)) {
 		r = gc_and_count(ns, -1, &count, &usage, getuid());

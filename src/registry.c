@@ -447,6 +447,13 @@ static void sweep_one(struct ns *ns, uint64_t gen)
  */
 void reg_sweep(struct ns *ns)
 {
+	/* At most once a second in a process, whatever the hint says: the
+	 * hint is anyone's to write. */
+	static int64_t last = -1;
+	int64_t now = proc_now();
+
+	if (__atomic_exchange_n(&last, now, __ATOMIC_RELAXED) == now)
+		return;
 	int dfd = fd_open(ns->sysvfd, ".", O_RDONLY | O_DIRECTORY |
 			  O_CLOEXEC, 0);
 	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
@@ -494,12 +501,13 @@ int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 	/* One creation in so many collects what crashes left (amortized
 	 * O(1)). */
 	if (hint_add(ns, H_SWEEP, -1) <= 0 || hint_get(ns, H_SWEEP) > IPCMNI) {
-		hint_set(ns, H_SWEEP, 64 + hint_get(ns, H_IN_USE) % IPCMNI);
+		hint_set(ns, H_SWEEP, 64 + (int32_t)((uint32_t)hint_get(ns,
+					H_IN_USE) % IPCMNI));
 		reg_sweep(ns);
 	}
 	/* Counted before the files are made, so that a crash leaves the
 	 * count high, never low: high only costs a recount. */
-	in_use = hint_add(ns, H_IN_USE, 1) - 1;
+	in_use = (int32_t)((uint32_t)hint_add(ns, H_IN_USE, 1) - 1u);
 	if (in_use < 0 || in_use >= (lim.msgmni < IPCMNI ? lim.msgmni :
 				     IPCMNI)) {
 		in_use = reg_count(ns);
