@@ -195,6 +195,7 @@ int reg_create(struct ns *ns, key_t key, int msgflg)
 	q->cbytes = q->qnum = 0;
 	q->qbytes = (uint64_t)lim.msgmnb;
 	q->lspid = q->lrpid = 0;
+	stats_reset(q);
 	q->wl.rhead = q->wl.rtail = q->wl.shead = q->wl.stail = NIL;
 	q->wl.order = 0;
 	__atomic_store_n(&q->state, SLOT_CREATING, __ATOMIC_RELEASE);

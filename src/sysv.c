@@ -188,6 +188,7 @@ static long wait_on(struct ns *ns, uint32_t idx, struct qctl *q,
 		w->slot = idx;
 		w->gen = q->gen;
 		w->tid = proc_tid();
+		w->pid = proc_pid();
 		w->order = q->wl.order++;
 		if (recv)
 			wl_append(ns, &q->wl.rhead, &q->wl.rtail, me);
@@ -301,6 +302,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 		if (fits(q, sz))
 			break;
 		if (flg & IPC_NOWAIT) {
+			STAT_ADD(q->n_full, 1);		/* L12 */
 			r = -EAGAIN;
 			goto out;
 		}
@@ -335,12 +337,17 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	FAULT(FP_SEND_PUT);
 	set_if_changed32(&q->lspid, proc_pid());
 	set_if_changed64(&q->stime, proc_now());
+	STAT_ADD(q->n_sent, 1);		/* before qnum: received = sent - qnum */
 	if (!pipelined_send(ns, q, v, head, mtype, sz)) {
 		store_link(v, head);
 		FAULT(FP_SEND_LINK);
 		q->cbytes += sz;
 		q->qnum++;
 		q->events++;
+		STAT_MAX(q->hw_qnum, q->qnum);
+		STAT_MAX(q->hw_cbytes, q->cbytes);
+	} else {
+		STAT_ADD(q->n_handoff, 1);
 	}
 out:
 	if (w)
@@ -501,6 +508,8 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 			goto out;
 		}
 		if (flg & IPC_NOWAIT) {
+			if (mode != SEARCH_NUMBER)	/* MSG_COPY: no receive */
+				STAT_ADD(q->n_empty, 1);	/* L12 */
 			r = -ENOMSG;
 			goto out;
 		}

@@ -201,6 +201,11 @@ static bool holds_alive(struct waiter *w)
 	return (v & FUTEX_TID_MASK) || !(v & FUTEX_OWNER_DIED);
 }
 
+bool waiter_holds_alive(struct waiter *w)
+{
+	return holds_alive(w);
+}
+
 bool waiter_reap(struct ns *ns, uint32_t *head, uint32_t *tail, uint32_t idx)
 {
 	struct waiter *w = ns_waiter(ns, idx);
