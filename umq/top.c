@@ -148,6 +148,18 @@ static void add_pids(char *buf, size_t n, const char *tag, unsigned count,
 		snprintf(buf + len, n - len, ",+%u", count - shown);
 }
 
+/* A name as shown: control characters (a queue name or a bridge's file
+ * may hold any byte) as '?', so that none reaches the terminal. */
+static char *safe(const char *s)
+{
+	char *d = xstrdup(s);
+
+	for (unsigned char *p = (unsigned char *)d; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return d;
+}
+
 /* ---- one frame -------------------------------------------------------- */
 
 struct row {
@@ -214,7 +226,7 @@ static void queues(FILE *out, const struct snap *prev, const struct snap *s)
 			tb_setf(tb, 1, "%d %s", q->id,
 				key_str(q->key, buf, sizeof(buf)));
 		else
-			tb_set(tb, 1, xstrdup(q->name));
+			tb_set(tb, 1, safe(q->name));
 		if (q->err) {
 			tb_setf(tb, 13, "(%s)", strerror(q->err));
 			continue;
@@ -281,10 +293,10 @@ static void bridges(FILE *out, const struct snap *prev, const struct snap *s)
 		const struct bridge *p = snap_find_bridge(prev, b);
 
 		tb_add_row(tb);
-		tb_set(tb, 0, xstrdup(b->name));
-		tb_set(tb, 1, xstrdup(b->direction));
-		tb_set(tb, 2, xstrdup(b->queue));
-		tb_set(tb, 3, xstrdup(b->subject[0] ? b->subject : "-"));
+		tb_set(tb, 0, safe(b->name));
+		tb_set(tb, 1, safe(b->direction));
+		tb_set(tb, 2, safe(b->queue));
+		tb_set(tb, 3, safe(b->subject[0] ? b->subject : "-"));
 		tb_set(tb, 4, xstrdup(b->connected < 0 ? "?" :
 				      b->connected ? "yes" : "no"));
 		for (int k = 0; k < 4; k++) {

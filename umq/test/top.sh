@@ -96,6 +96,14 @@ out=$(timeout 30 "$UMQ" top -b -n 1 -d 0.5)
 cond "bridges: section with the good file only" \
 	[ "$(awk '$1 == "BRIDGE" { b = 1; next } b { print $1, $2, $3, $4, $5, $13, $14 }' <<<"$out")" \
 	  = "b1 out /full jobs.a yes 1 77" ]
+# names with terminal escapes (a POSIX name or a file may hold any byte)
+"$QOPS" -u mq $'/esc\033[2Jq' 0644 1 16
+printf 'direction in\nqueue /x\n' >"$UMQ_DIR/bridges/"$'b\033[2J'
+out=$(timeout 30 "$UMQ" top -b -n 1 -d 0.5)
+cond "escape characters in names never reach the output" \
+	eval '! grep -q $'"'"'\033'"'"' <<<"$out" && grep -q "^posix /esc?\[2Jq " <<<"$out" && grep -q "^b?\[2J  *in  */x " <<<"$out"'
+"$UMQ" ipcrm --posix-mqueue $'/esc\033[2Jq'
+rm -f "$UMQ_DIR/bridges/"$'b\033[2J'
 : >"$UMQ_DIR/bridges/bad"
 rm "$UMQ_DIR/bridges/b1"
 out=$(timeout 30 "$UMQ" top -b -n 1 -d 0.5)
