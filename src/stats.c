@@ -256,7 +256,7 @@ UMQ_EXPORT struct umq_stats_list *umq_stats_list_open(void)
 {
 	struct umq_stats_list *l;
 	struct ns *ns;
-	int r = ns_get(&ns), fd;
+	int saved = errno, r = ns_get(&ns), fd;
 
 	if (r) {
 		errno = -r;
@@ -280,6 +280,7 @@ UMQ_EXPORT struct umq_stats_list *umq_stats_list_open(void)
 		errno = r;
 		return NULL;
 	}
+	errno = saved;
 	return l;
 }
 
