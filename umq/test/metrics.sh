@@ -154,6 +154,22 @@ rc=$?
 "$PY" "$tmp/check.py" "stdout with bridges" "$key" "$id" "$msgmnb" bridges \
 	<<<"$out"
 
+# ---- another user: every System V queue (MSG_STAT_ANY's rule), only the
+# POSIX queues it may read
+"$QOPS" -u mq /secret 0600 2 16
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	out=$(setpriv --reuid 65534 --regid 65534 --clear-groups \
+		"$UMQ" metrics | grep '^umq_queue_messages{')
+	want="umq_queue_messages{kind=\"sysv\",key=\"$key\",id=\"$id\"} 2
+umq_queue_messages{kind=\"posix\",name=\"/pm\"} 1"
+	[ "$(sort <<<"$out")" = "$(sort <<<"$want")" ] &&
+		ok "uid 65534: the System V queue and the readable POSIX queue, not /secret" ||
+		notok "uid 65534 sees: $out"
+else
+	echo "skip - metrics as another user: needs root and setpriv"
+fi
+"$UMQ" ipcrm --posix-mqueue /secret
+
 # ---- served over HTTP -------------------------------------------------
 "$UMQ" metrics --listen 127.0.0.1:0 >"$tmp/srv.out" 2>"$tmp/srv.err" &
 srv=$!
