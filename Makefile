@@ -264,7 +264,7 @@ tests: $(TESTS) $(PL_TESTS) $(SCRIPT_DEPS)
 check: all $(TESTS) $(PL_TESTS) $(SCRIPT_DEPS)
 	@UMQ_BUILD=$(BUILD) test/run.sh $(TESTS) $(PL_TESTS) $(SCRIPT_TESTS)
 
-demo: $(EXAMPLES)
+demo: $(EXAMPLES) $(BUILD)/umq
 	@examples/demo.sh $(BUILD)/examples
 
 bench: $(BUILD)/bench/bench

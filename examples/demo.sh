@@ -62,6 +62,60 @@ pair() {
 pair demo_sysv
 pair demo_posix
 
+# operator: the umq command on a namespace with queues in use - made,
+# filled and drained a little, a receiver blocked - as an operator sees
+# it: ipcs, peek, a top snapshot, the metrics, then ipcrm.
+operator() {
+	umq=$bin/../umq
+	if [ ! -x "$umq" ]; then
+		echo "demo.sh: $umq is missing (make demo builds it)" >&2
+		failed=1
+		return
+	fi
+	UMQ_DIR=$tmp/ns-operator
+	export UMQ_DIR
+	echo "==== operator: the umq command (UMQ_DIR=\$tmp/ns-operator)"
+	show() {
+		echo "\$ umq $*"
+		"$umq" "$@" || { echo "!! umq $* failed"; failed=1; }
+	}
+	show ipcmk -Q -p 0640
+	show ipcmk -q -n /jobs --maxmsg 8 --msgsize 64
+	for t in "1 hello" "2 world" "1 again"; do
+		"$umq" send 0 --type "${t%% *}" "${t#* }"
+	done
+	"$umq" send /jobs --prio 5 "urgent job"
+	"$umq" send /jobs "routine job"
+	"$umq" recv 0 >/dev/null
+	"$umq" ipcmk -q -n /idle >/dev/null
+	"$umq" recv /idle --timeout 0 >/dev/null 2>&1	# refused: EMPTY
+	"$umq" recv /idle --timeout 10 >/dev/null &
+	waiter=$!
+	sleep 0.3
+	show ipcs -q
+	show peek 0
+	show peek /jobs
+	# traffic through the System V queue while top looks
+	( i=0; while [ $i -lt 150 ]; do
+		"$umq" send 0 --type 3 tick && "$umq" recv 0 --type 3 >/dev/null
+		i=$((i + 1))
+	done ) &
+	stream=$!
+	show top -b -n 1
+	wait "$stream"
+	echo "\$ umq metrics | grep -v '^#' | grep -E 'umq_(queue_messages|sent|received|blocked_receivers)'"
+	"$umq" metrics | grep -v '^#' |
+		grep -E 'umq_(queue_messages|sent|received|blocked_receivers)'
+	"$umq" send /idle "wake up"
+	wait "$waiter"
+	show ipcrm -q 0
+	show ipcrm --posix-mqueue /jobs
+	show ipcrm --posix-mqueue /idle
+	show ipcs -q
+	echo
+}
+operator
+
 if [ "$failed" -ne 0 ]; then
 	echo "demo.sh: some demo FAILED (see '!!' above)"
 	exit 1

@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define UMQ_VERSION_MAJOR 0
-#define UMQ_VERSION_MINOR 2
+#define UMQ_VERSION_MINOR 3
 
 /* ---- System V message queues ------------------------------------------ */
 
@@ -233,6 +233,68 @@ ssize_t umq_mq_peek(mqd_t mqdes, size_t index, struct umq_peek_msg *msgs,
 		    size_t n);
 ssize_t umq_mq_peek_name(const char *name, size_t index,
 			 struct umq_peek_msg *msgs, size_t n);
+
+/* ---- Counters and waiters of a queue (UMQ_0.3) -------------------------- */
+
+#define UMQ_KIND_SYSV	1
+#define UMQ_KIND_POSIX	2
+#define UMQ_STATS_PIDS	8
+
+/*
+ * What an operator sees of one queue: its depth, its counters since it
+ * was created, and who is blocked on it.  The counters live in the
+ * queue's shared memory, written by the operations themselves under the
+ * queue's lock; they are read without any lock, so a reader may see an
+ * operation half counted (one counter and not yet another), and a
+ * process killed inside an operation may leave them off by one.
+ * received is derived (sent - messages) and clamped at 0.
+ */
+struct umq_qstats {
+	int kind;			/* UMQ_KIND_SYSV or UMQ_KIND_POSIX */
+	int err;			/* 0, or why only the identity is set */
+	int id;				/* System V: the msqid; POSIX: -1 */
+	key_t key;			/* System V: the key; POSIX: 0 */
+	char name[257];			/* POSIX: "/name"; System V: "" */
+	uid_t uid;			/* owner */
+	gid_t gid;
+	mode_t mode;			/* permission bits */
+	unsigned long long messages;	/* queued now: msg_qnum, mq_curmsgs */
+	unsigned long long bytes;	/* text queued: msg_cbytes, QSIZE */
+	unsigned long long max_messages; /* msg_qbytes; mq_maxmsg */
+	unsigned long long max_bytes;	/* msg_qbytes; mq_maxmsg * mq_msgsize */
+	unsigned long long sent;	/* messages sent, hand-offs included */
+	unsigned long long received;	/* messages received (derived) */
+	unsigned long long handoffs;	/* sent straight to a blocked receiver */
+	unsigned long long refused_full;  /* EAGAIN: full, non-blocking send */
+	unsigned long long refused_empty; /* ENOMSG/EAGAIN: non-blocking receive */
+	unsigned long long messages_high_water; /* most messages ever queued */
+	unsigned long long bytes_high_water;	/* most bytes ever queued */
+	time_t stime, rtime;		/* last send, receive (0: none) */
+	time_t ctime;			/* System V: last change; POSIX: 0 */
+	pid_t lspid, lrpid;		/* last sender, receiver (0: none) */
+	unsigned blocked_senders, blocked_receivers;
+	pid_t sender_pids[UMQ_STATS_PIDS];	/* the first blocked, in */
+	pid_t receiver_pids[UMQ_STATS_PIDS];	/* the order they are served */
+	long reserved[16];		/* zero, for later counters */
+};
+
+/*
+ * umq_msg_stats: the System V queue msqid, for anyone (as MSG_STAT_ANY):
+ * 0, or -1 with EINVAL (no such queue) or EFAULT.
+ * umq_mq_stats: the POSIX queue name, for a caller who may open it for
+ * reading: 0, or -1 with errno as mq_open(name, O_RDONLY) would give.
+ * umq_stats_list_*: every queue of the namespace in use, System V first
+ * (by index), then POSIX (directory order); next returns 1 (*st is a
+ * queue; a POSIX queue the caller may not read has only its identity,
+ * kind and err set), 0 at the end, -1 with errno.  None of these calls
+ * takes a lock, creates anything or opens a queue.
+ */
+struct umq_stats_list;
+int umq_msg_stats(int msqid, struct umq_qstats *st);
+int umq_mq_stats(const char *name, struct umq_qstats *st);
+struct umq_stats_list *umq_stats_list_open(void);
+int umq_stats_list_next(struct umq_stats_list *list, struct umq_qstats *st);
+void umq_stats_list_close(struct umq_stats_list *list);
 
 #ifdef __cplusplus
 }

@@ -83,6 +83,19 @@ extern void (*umq_fault_hook)(int point);
 #define FAULT(p)                                                        \
 	do { if (unlikely(umq_fault_hook)) umq_fault_hook(p); } while (0)
 
+/*
+ * Statistics (L12): under the queue lock, by the side that owns the line;
+ * relaxed stores, because stats.c reads them without the lock.  STAT_SET
+ * writes only a changed value, so that the line stays shared.
+ */
+#define STAT_ADD(f, n) __atomic_store_n(&(f), (f) + (n), __ATOMIC_RELAXED)
+#define STAT_MAX(f, v)                                                  \
+	do { if ((v) > (f)) __atomic_store_n(&(f), (v), __ATOMIC_RELAXED); } \
+	while (0)
+#define STAT_SET(f, v)                                                  \
+	do { if ((f) != (v)) __atomic_store_n(&(f), (v), __ATOMIC_RELAXED); } \
+	while (0)
+
 /* ---- proc.c: who and when, without system calls on the fast path ---- */
 pid_t proc_pid(void);
 pid_t proc_tid(void);
@@ -305,6 +318,8 @@ bool waiter_alive(struct wpool *wp, uint32_t idx);
  * unlinked.  No glibc mutex operation (L6): pool reclaim frees the dead. */
 bool waiter_reap(struct wpool *wp, uint32_t *head, uint32_t *tail,
 		 uint32_t idx);
+/* Does the record's owner hold "alive" (read, not taken: L5)? */
+bool waiter_holds_alive(struct waiter *w);
 void wl_append(struct wpool *wp, uint32_t *head, uint32_t *tail,
 	       uint32_t idx);
 void wl_remove(struct wpool *wp, uint32_t *head, uint32_t *tail,
@@ -396,6 +411,8 @@ int reg_remove_damaged(struct ns *ns, int id);
 void reg_sweep(struct ns *ns);
 /* The namespace's System V queue count, as the directory says. */
 int reg_count(struct ns *ns);
+/* The indexes in sysv/, in order (malloc'ed in *out): their count. */
+int reg_indexes(struct ns *ns, int32_t **out);
 /* fn on every live queue, in no order, until it returns non-zero. */
 int reg_each(struct ns *ns, int (*fn)(struct sq *s, void *ctx), void *ctx);
 
@@ -451,6 +468,13 @@ void desc_set(int fd, struct pview *pv, int acc);
 int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out);
 enum pq_file { PQ_DATA, PQ_FIFO, PQ_NOTE };
 int pq_store_sync(struct pview *pv);
+/* mq_open's permission check of acc (O_RDONLY...) on a queue: 0/-EACCES. */
+int pq_may_open(const struct pqctl *c, int acc);
+/* mq_open's checks of a name; *name is then without its '/' (mqlist.c). */
+int pq_name_check(const char **name);
+struct stat;
+/* The generation names/<name> points to, or -errno (mqlist.c). */
+int64_t pq_name_gen(struct ns *ns, const char *name, struct stat *st);
 void pq_path(char *buf, size_t n, uint64_t gen, enum pq_file f);
 void pq_lock(struct pview *pv);
 int pq_mend(struct pview *pv);
@@ -515,6 +539,9 @@ static inline void msgfd_sync(struct sq *s)
 	if (unlikely(s->q->watch))
 		msgfd_update(s);
 }
+
+/* ---- stats.c ---------------------------------------------------------- */
+/* A System V slot taken by a new queue: its counters start at 0. */
 
 /* ---- sysv.c ------------------------------------------------------------ */
 

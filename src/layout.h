@@ -139,6 +139,17 @@
  *     without it by a caller spinning before it sleeps: a change only
  *     sends the spinner back to retry under the lock, and a missed change
  *     only makes it sleep (and be woken) as it would have anyway.
+ * L12. Statistics (n_*, hw_*, and POSIX stime/rtime/spid/rpid) are
+ *     written under the queue lock, each by the side that already owns
+ *     its line: a send's counters in a line only sends write (System V
+ *     line 3, POSIX line 2), a refused receive's in the line of the
+ *     wait lists (line 1), so that a streaming sender and receiver share
+ *     no line they did not share before.  Received messages are derived
+ *     (n_sent - qnum): no receive writes a counter.  They are read
+ *     without any lock (stats.c), with relaxed loads: a reader may see
+ *     one operation half counted, and a crash inside a critical section
+ *     may leave them off by one (the repair recounts qnum, not them).
+ *     They are reset when a System V slot is reused (reg_create).
  * ---------------------------------------------------------------------
  */
 #ifndef UMQ_LAYOUT_H
@@ -194,7 +205,7 @@ struct waiter {
 	uint64_t gen;			/* generation of that queue */
 	uint64_t order;			/* enqueue stamp, for rebuilds */
 	int32_t tid;
-	int32_t pad_tid;
+	int32_t pid;			/* its process, for umq top (stats.c) */
 	/* a receiver's selector */
 	int32_t sel_mode;
 	int64_t sel_type;
@@ -255,7 +266,9 @@ struct qctl {
 	int64_t stime, rtime;
 	int32_t lspid, lrpid;
 	struct wlists wl;
-	uint64_t pad1[2];
+	/* Counters (L12) of receivers, written only by a refused receive. */
+	uint64_t n_empty;		/* ENOMSG refusals (IPC_NOWAIT) */
+	uint64_t pad1;
 	/* Line 2: read-mostly. */
 	uint32_t state;			/* SLOT_*, L1 + L9 */
 	uint32_t seq;
@@ -269,11 +282,18 @@ struct qctl {
 	 * change of state updates the FIFO sysv/m.<gen>.p; its RS_* state. */
 	uint32_t watch;
 	uint32_t rstate;
+	/* Line 3: the senders' counters (L12): written by sends only. */
+	uint64_t n_sent;		/* messages sent (hand-offs included) */
+	uint64_t n_handoff;		/* given to a blocked receiver */
+	uint64_t n_full;		/* EAGAIN refusals (IPC_NOWAIT) */
+	uint64_t hw_qnum, hw_cbytes;	/* high-water marks */
 	};
 	uint8_t raw_[256];
 	};
 };
 _Static_assert(offsetof(struct qctl, stime) == 64, "qctl line 1");
+_Static_assert(offsetof(struct qctl, n_empty) < 128, "qctl line 1");
+_Static_assert(offsetof(struct qctl, n_sent) == 192, "qctl line 3");
 _Static_assert(offsetof(struct qctl, rstate) < 192, "qctl line 2");
 _Static_assert(offsetof(struct qctl, state) == 128, "qctl line 2");
 _Static_assert(sizeof(struct qctl) == 256, "qctl layout");
@@ -317,14 +337,27 @@ struct pqctl {
 	 * holds (RS_*, ready.c). */
 	struct wlists wl;
 	uint32_t rstate;
-	uint8_t pad1[36];
+	/* Written when a caller of another pid or second comes, or by a
+	 * refused receive (L12): the last receive and send. */
+	int32_t rpid;
+	int64_t rtime;
+	int64_t stime;
+	uint64_t n_empty;		/* EAGAIN refusals of an empty queue */
+	int32_t spid;
+	uint32_t pad1;
 	/* Line 2: the notification registration (notify.c). */
 	int32_t notify_pid;		/* owner process, 0: none */
 	int32_t notify_kind;		/* SIGEV_* */
 	int32_t notify_signo;
 	uint32_t notify_rec;		/* the owner's helper's waiter record */
 	uint32_t notify_ns;		/* the owner's pid namespace (L11) */
-	uint8_t pad2[44];
+	/* The senders' counters (L12): written by sends only (and, rarely,
+	 * mq_notify: a registration is made or dropped). */
+	uint32_t pad2;
+	uint64_t n_sent;		/* messages sent (hand-offs included) */
+	uint64_t n_handoff;		/* given to a blocked receiver */
+	uint64_t n_full;		/* EAGAIN refusals (O_NONBLOCK) */
+	uint64_t hw_curmsgs, hw_qsize;	/* high-water marks */
 	/* Line 3: read-mostly. */
 	uint64_t magic;
 	uint32_t version;
@@ -346,6 +379,9 @@ struct pqctl {
 _Static_assert(offsetof(struct pqctl, wl) == 64, "pqctl line 1");
 _Static_assert(offsetof(struct pqctl, notify_pid) == 128, "pqctl line 2");
 _Static_assert(offsetof(struct pqctl, magic) == 192, "pqctl line 3");
+_Static_assert(offsetof(struct pqctl, spid) < 128, "pqctl line 1");
+_Static_assert(offsetof(struct pqctl, hw_qsize) < 192, "pqctl line 2");
+_Static_assert(offsetof(struct pqctl, name) == 256, "pqctl line 4");
 #define PQ_NAME_MAX 255
 
 /* ---- the hints file "ns" ----------------------------------------------- */

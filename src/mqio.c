@@ -131,6 +131,7 @@ static long wait_on(struct pview *pv, struct waiter *w, uint32_t me,
 		w->slot = NIL;
 		w->gen = pv->gen;
 		w->tid = proc_tid();
+		w->pid = proc_pid();
 		w->prio = sched_prio();
 		w->order = wl->order++;
 		if (recv)
@@ -203,6 +204,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	r = pq_store_sync(pv);
 	while (!r && c->curmsgs >= (uint64_t)c->maxmsg) {
 		if (nonblocking(fd)) {
+			STAT_ADD(c->n_full, 1);		/* L12 */
 			r = -EAGAIN;
 			break;
 		}
@@ -228,6 +230,8 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		r = wait_on(pv, w, me, false, dl);
 		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
 			r = 0;		/* inserted: the call is complete */
+			STAT_SET(c->spid, proc_pid());
+			STAT_SET(c->stime, proc_now());
 			head = NIL;
 			goto out;
 		}
@@ -251,6 +255,9 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		if (r)
 			goto out;
 	}
+	STAT_SET(c->spid, proc_pid());
+	STAT_SET(c->stime, proc_now());
+	STAT_ADD(c->n_sent, 1);		/* before curmsgs (L12) */
 	r_i = first_waiter(&pv->wp, &c->wl.rhead, &c->wl.rtail);
 	if (r_i != NIL) {
 		/* Pipelined send: no queueing, no notification (B8). */
@@ -263,12 +270,15 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		rw->mtype = -(int64_t)prio;
 		rw->result = 0;
 		post(rw, W_READY);
+		STAT_ADD(c->n_handoff, 1);
 	} else {
 		store_link(&pv->v, head);
 		c->qsize += len;
 		c->events++;
 		if (++c->curmsgs == 1)
 			notify_fire(pv, &nt);
+		STAT_MAX(c->hw_curmsgs, c->curmsgs);
+		STAT_MAX(c->hw_qsize, c->qsize);
 	}
 	head = NIL;
 out:
@@ -374,16 +384,22 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			if (s_i != NIL) {
 				struct waiter *sw = wp_rec(&pv->wp, s_i);
 				post_arm(sw);	/* L6 */
+				/* its send, counted here (L12) */
+				STAT_ADD(c->n_sent, 1);
 				store_link(&pv->v, sw->msg);
 				c->curmsgs++;
 				c->qsize += sw->len;
+				STAT_MAX(c->hw_qsize, c->qsize);
 				sw->result = 0;
 				post(sw, W_READY);
 			}
+			STAT_SET(c->rpid, proc_pid());
+			STAT_SET(c->rtime, proc_now());
 			pend_clear();
 			goto out;
 		}
 		if (nonblocking(fd)) {
+			STAT_ADD(c->n_empty, 1);	/* L12 */
 			r = -EAGAIN;
 			goto out;
 		}
@@ -403,6 +419,8 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			if (!r && w->msg < pv->v.nchunks) {
 				r = copy_msg(&pv->v, w->msg, p, len, prio);
 				store_free(&pv->v, w->msg);
+				STAT_SET(c->rpid, proc_pid());
+				STAT_SET(c->rtime, proc_now());
 			} else if (!r) {
 				r = -EUCLEAN;
 			}

@@ -28,7 +28,7 @@ struct umq_mq_list {
 };
 
 /* The generation names/<name> points to (as posix.c's lookup). */
-static int64_t name_gen(struct ns *ns, const char *name, struct stat *st)
+int64_t pq_name_gen(struct ns *ns, const char *name, struct stat *st)
 {
 	char path[PATH_MAX], target[32];
 	ssize_t n;
@@ -58,6 +58,7 @@ static int fill(struct ns *ns, const char *name, struct umq_mq_info *info)
 {
 	char data[64], fifo[64];
 	struct stat ls, st, fs;
+	struct timespec stamp = { 0, 0 };
 	struct pview *pv;
 	struct pqctl *c;
 	int64_t gen;
@@ -67,7 +68,7 @@ static int fill(struct ns *ns, const char *name, struct umq_mq_info *info)
 	if (strlen(name) > PQ_NAME_MAX)
 		return -ENAMETOOLONG;
 	snprintf(info->name, sizeof(info->name), "/%s", name);
-	gen = name_gen(ns, name, &ls);
+	gen = pq_name_gen(ns, name, &ls);
 	if (gen < 0)
 		return gen == -ENOENT || gen == -EINVAL ? -ENOENT : (int)gen;
 	/* What stat() of /dev/mqueue/NAME would tell anyone. */
@@ -99,6 +100,7 @@ static int fill(struct ns *ns, const char *name, struct umq_mq_info *info)
 	info->msgsize = (long)c->msgsize;
 	info->curmsgs = (long)c->curmsgs;
 	info->qsize = c->qsize;
+	stamp.tv_sec = c->stime > c->rtime ? c->stime : c->rtime;
 	notify_status(pv, info->status, sizeof(info->status));
 	/* notify_status() dropped a registration whose owner died. */
 	if (c->notify_pid) {
@@ -110,12 +112,12 @@ static int fill(struct ns *ns, const char *name, struct umq_mq_info *info)
 	pq_unlock(pv);
 	pview_unref(pv);
 	/*
-	 * The kernel stamps a queue's inode at every send and receive; the
-	 * control block has no such stamp, so the best witnesses are the
-	 * data file (created, grown) and the FIFO, written each time the
-	 * queue turns non-empty.
+	 * The kernel stamps a queue's inode at every send and receive: so
+	 * do sends and receives here, to the second (L12); the data file
+	 * (created, grown) and the FIFO (the queue turned empty, partial or
+	 * full) give the fraction when it was they that changed last.
 	 */
-	info->mtime = st.st_mtim;
+	info->mtime = later(st.st_mtim, stamp);
 	pq_path(fifo, sizeof(fifo), (uint64_t)gen, true);
 	if (!fstatat(ns->dirfd, fifo, &fs, 0))
 		info->mtime = later(info->mtime, fs.st_mtim);
@@ -193,26 +195,36 @@ UMQ_EXPORT void umq_mq_list_close(struct umq_mq_list *l)
 	free(l);
 }
 
+/* mq_open's checks of a name (posix.c), for the calls that look. */
+int pq_name_check(const char **name)
+{
+	const char *n = *name;
+	size_t len;
+
+	if (n[0] != '/')
+		return -EINVAL;
+	n++;
+	len = strnlen(n, PATH_MAX);
+	if (len >= PATH_MAX || len > PQ_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (!len)
+		return -ENOENT;
+	if (strchr(n, '/') || !strcmp(n, ".") || !strcmp(n, ".."))
+		return -EACCES;
+	*name = n;
+	return 0;
+}
+
 UMQ_EXPORT int umq_mq_stat(const char *name, struct umq_mq_info *info)
 {
 	struct ns *ns;
-	size_t len;
 	int r;
 
 	if (bad_uptr(name) || bad_uptr(info))
 		return (int)ret_errno(-EFAULT);
-	/* mq_open's checks of a name (posix.c). */
-	if (name[0] != '/')
-		return (int)ret_errno(-EINVAL);
-	name++;
-	len = strnlen(name, PATH_MAX);
-	if (len >= PATH_MAX || len > PQ_NAME_MAX)
-		return (int)ret_errno(-ENAMETOOLONG);
-	if (!len)
-		return (int)ret_errno(-ENOENT);
-	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
-		return (int)ret_errno(-EACCES);
-	r = ns_get(&ns);
+	r = pq_name_check(&name);
+	if (!r)
+		r = ns_get(&ns);
 	if (!r)
 		r = fill(ns, name, info);
 	return (int)ret_errno(r);

@@ -135,7 +135,7 @@ void pq_unlock(struct pview *pv)
 
 /* ---- permissions: the VFS rules on the queue's mode (B4) -------------- */
 
-static int may_open(const struct pqctl *c, int acc)
+int pq_may_open(const struct pqctl *c, int acc)
 {
 	unsigned want = (acc == O_RDONLY ? 4 : acc == O_WRONLY ? 2 : 6);
 	unsigned mode = c->mode, bits;
@@ -622,7 +622,7 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	}
 	/* The creator gets its access even with mode 0 (B4 step 6.7). */
 	if (!(oflag & O_CREAT))
-		r = may_open(pv->ctl, acc);
+		r = pq_may_open(pv->ctl, acc);
 	if (!r) {
 		r = make_desc(ns, pv, acc, oflag, guard);
 		guard = -1;	/* it is the caller's now, or closed */

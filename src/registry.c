@@ -56,6 +56,24 @@ int reg_id(const struct sq *s)
 
 /* The index entries of sysv/, read at once: each an index, or -1 for
  * one that is not well formed.  -errno if it cannot be read. */
+static int list_indexes(struct ns *ns, int32_t **out);
+
+static int by_index(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int reg_indexes(struct ns *ns, int32_t **out)
+{
+	int n = list_indexes(ns, out);
+
+	if (n > 0)
+		qsort(*out, (size_t)n, sizeof(**out), by_index);
+	return n;
+}
+
 static int list_indexes(struct ns *ns, int32_t **out)
 {
 	int dfd = fd_open(ns->sysvfd, ".", O_RDONLY | O_DIRECTORY |

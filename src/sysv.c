@@ -182,6 +182,7 @@ static long wait_on(struct sq *s, struct waiter *w, uint32_t me, bool recv,
 		w->slot = s->idx;
 		w->gen = q->gen;
 		w->tid = proc_tid();
+		w->pid = proc_pid();
 		w->order = q->wl.order++;
 		if (recv)
 			wl_append(&s->wp, &q->wl.rhead, &q->wl.rtail, me);
@@ -304,6 +305,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 		if (fits(q, sz))
 			break;
 		if (flg & IPC_NOWAIT) {
+			STAT_ADD(q->n_full, 1);		/* L12 */
 			r = -EAGAIN;
 			goto out;
 		}
@@ -338,12 +340,17 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	FAULT(FP_SEND_PUT);
 	set_if_changed32(&q->lspid, proc_pid());
 	set_if_changed64(&q->stime, proc_now());
+	STAT_ADD(q->n_sent, 1);		/* before qnum: received = sent - qnum */
 	if (!pipelined_send(s, head, mtype, sz)) {
 		store_link(v, head);
 		FAULT(FP_SEND_LINK);
 		q->cbytes += sz;
 		q->qnum++;
 		q->events++;
+		STAT_MAX(q->hw_qnum, q->qnum);
+		STAT_MAX(q->hw_cbytes, q->cbytes);
+	} else {
+		STAT_ADD(q->n_handoff, 1);
 	}
 out:
 	if (w)
@@ -504,6 +511,8 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 			goto out;
 		}
 		if (flg & IPC_NOWAIT) {
+			if (mode != SEARCH_NUMBER)	/* MSG_COPY: no receive */
+				STAT_ADD(q->n_empty, 1);	/* L12 */
 			r = -ENOMSG;
 			goto out;
 		}

@@ -197,6 +197,11 @@ static bool holds_alive(struct waiter *w)
 	return (v & FUTEX_TID_MASK) || !(v & FUTEX_OWNER_DIED);
 }
 
+bool waiter_holds_alive(struct waiter *w)
+{
+	return holds_alive(w);
+}
+
 bool waiter_reap(struct wpool *wp, uint32_t *head, uint32_t *tail, uint32_t idx)
 {
 	struct waiter *w = wp_rec(wp, idx);

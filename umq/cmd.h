@@ -16,6 +16,8 @@ int umq_cmd_ipcrm(int argc, char **argv);
 int umq_cmd_cat(int argc, char **argv);
 int umq_cmd_limits(int argc, char **argv);
 int umq_cmd_run(int argc, char **argv);
+int umq_cmd_top(int argc, char **argv);
+int umq_cmd_metrics(int argc, char **argv);
 /* msgio.c */
 int umq_cmd_peek(int argc, char **argv);
 int umq_cmd_send(int argc, char **argv);

@@ -26,6 +26,8 @@ static const struct cmd {
 	{ "send", umq_cmd_send, "send a message (standard input or argument)" },
 	{ "recv", umq_cmd_recv, "receive messages to standard output" },
 	{ "purge", umq_cmd_purge, "remove every queued message" },
+	{ "top", umq_cmd_top, "every queue, live: depth, rates, waiters" },
+	{ "metrics", umq_cmd_metrics, "counters for Prometheus (or --listen)" },
 	{ "run", umq_cmd_run, "run a program with its message queues on umq" },
 };
 

@@ -20,6 +20,8 @@
  *   notify NAME SIGEV SIGNO mq_notify (held while this process lives)
  *   run CMD                 system(CMD), with the registrations held
  *   umask MODE
+ *   stats ID|/NAME          umq only: print umq_msg_stats/umq_mq_stats
+ *                           as "field=value ..." (pids: "s=P,P r=P")
  * Any failure: a message on stderr and exit status 1.
  */
 
@@ -89,6 +91,38 @@ static void need(int argc, int i, int n, const char *op)
 		fprintf(stderr, "qops: %s needs %d arguments\n", op, n);
 		exit(2);
 	}
+}
+
+static void stats(const char *q)
+{
+	struct umq_qstats st;
+
+	memset(&st, 0xa5, sizeof(st));
+	if (q[0] == '/' ? umq_mq_stats(q, &st) : umq_msg_stats((int)num(q), &st))
+		die("stats", q);
+	for (size_t i = 0; i < sizeof(st.reserved) / sizeof(st.reserved[0]); i++)
+		if (st.reserved[i]) {
+			fprintf(stderr, "qops: stats: reserved not zeroed\n");
+			exit(1);
+		}
+	printf("kind=%d messages=%llu bytes=%llu sent=%llu received=%llu "
+	       "handoffs=%llu full=%llu empty=%llu hw_messages=%llu "
+	       "hw_bytes=%llu max_messages=%llu max_bytes=%llu "
+	       "blocked_senders=%u blocked_receivers=%u lspid=%d lrpid=%d "
+	       "stime=%d rtime=%d",
+	       st.kind, st.messages, st.bytes, st.sent, st.received,
+	       st.handoffs, st.refused_full, st.refused_empty,
+	       st.messages_high_water, st.bytes_high_water, st.max_messages,
+	       st.max_bytes, st.blocked_senders, st.blocked_receivers,
+	       (int)st.lspid, (int)st.lrpid, st.stime > 0, st.rtime > 0);
+	printf(" s=");
+	for (unsigned i = 0; i < st.blocked_senders && i < UMQ_STATS_PIDS; i++)
+		printf("%s%d", i ? "," : "", (int)st.sender_pids[i]);
+	printf(" r=");
+	for (unsigned i = 0; i < st.blocked_receivers && i < UMQ_STATS_PIDS;
+	     i++)
+		printf("%s%d", i ? "," : "", (int)st.receiver_pids[i]);
+	printf("\n");
 }
 
 int main(int argc, char **argv)
@@ -209,6 +243,10 @@ int main(int argc, char **argv)
 			fflush(NULL);
 			if (system(argv[i + 1]) == -1)
 				die(op, argv[i + 1]);
+			i += 1;
+		} else if (!strcmp(op, "stats")) {
+			need(argc, i, 1, op);
+			stats(argv[i + 1]);
 			i += 1;
 		} else if (!strcmp(op, "umask")) {
 			need(argc, i, 1, op);
