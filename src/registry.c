@@ -175,15 +175,16 @@ static int key_lookup(struct ns *ns, const char *name, key_t key,
 	/* The index's mapping, if it is this generation: no new mapping.
 	 * Else the index the entry claims is checked against the block. */
 	s = sq_cached(ns, idx, (uint64_t)gen);
-	if (!s && (r = sq_get(ns, idx < IPCMNI ? idx : 0, &s)) == 0 &&
-	    s->gen != (uint64_t)gen) {
-		sq_put(s);
-		s = NULL;
-	}
 	if (!s) {
 		r = sq_open(ns, (uint64_t)gen, &s);
 		if (r)
 			return r == -ENOMEM || r == -EACCES ? r : -ESTALE;
+		if (s->idx != idx || !sq_live(s) || s->q->key != key) {
+			sq_put(s);
+			return -ESTALE;
+		}
+		/* For the calls on it that follow: the index's mapping. */
+		sq_publish(s);
 	}
 	if (!sq_live(s) || s->q->key != key) {
 		sq_put(s);
