@@ -52,7 +52,11 @@
  *     control block (idx entry, then LIVE, then key entry: the commit)
  *     and removed after SLOT_REMOVED, so an entry that leads to a block
  *     that is not LIVE, or that names another key or index, is stale and
- *     means nothing.
+ *     means nothing.  A creation holds an OFD write lock on its m.<gen>
+ *     from before q.<gen> exists until it is done or undone; a block
+ *     that is not LIVE and whose m.<gen> nobody locks was left by a
+ *     crash, and reg_sweep() collects it (the lock is looked at first:
+ *     once the maker let go, the state is final).
  * L2. A queue lock (qctl.lock) protects everything of its queue: the
  *     qctl fields, the whole message store, and the wait lists with the
  *     records linked on them.  Never two queue locks.
