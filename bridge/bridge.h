@@ -132,7 +132,11 @@ struct state {
 		uint64_t fp, seq;
 		uint64_t maybe;		/* may repeat this sequence */
 		uint32_t acked;
+		uint32_t tried;		/* published, maybe stored */
 	} asg[NASG];
+	/* out: the highest sequence published: the stream must see them in
+	 * order (the in side drops what is not above the last it gave) */
+	uint64_t hipub;
 };
 
 /* <namespace>/bridges, made mode 1777 if missing, into buf. */

@@ -70,6 +70,29 @@ static int asg_add(uint64_t fp, uint64_t maybe)
 	return bstate.nasg++;
 }
 
+/*
+ * Before assignment k is published: sequences reach the stream in
+ * increasing order.  One overtaken before its publish succeeded, with a
+ * higher one published since, is given a new sequence (marked as maybe
+ * repeating the old one, if that may be stored); recorded before the
+ * publish.
+ */
+static int ready(int k)
+{
+	struct asg *a = &bstate.asg[k];
+
+	if (a->acked || (a->seq == bstate.hipub && a->tried))
+		return 0;
+	if (a->seq < bstate.hipub) {
+		if (a->tried)
+			a->maybe = a->seq;
+		a->seq = bstate.seq++;
+	}
+	a->tried = 1;
+	bstate.hipub = a->seq;
+	return state_save(&bstate);
+}
+
 /* After a crash in the pending window: was the message received? */
 static int resolve(struct lq *q, struct lmsg *m)
 {
@@ -158,8 +181,12 @@ static int publish(struct js *j, const struct opts *o, struct lq *q,
 	s = js_PublishMsg(&pa, j->js, nm, &po, &je);
 	natsMsg_Destroy(nm);
 	if (s != NATS_OK) {
-		if (o->verbose)
-			logmsg("publish %s: %s", id, js_err(s));
+		static time_t said;	/* a lasting error, every 10 s */
+
+		if (o->verbose || time(NULL) >= said + 10) {
+			logmsg("publish %s: %s (retrying)", id, js_err(s));
+			said = time(NULL);
+		}
 		return -EAGAIN;
 	}
 	atomic_fetch_add(&ctr.acked, 1);
@@ -177,7 +204,15 @@ static int take(struct lq *q, int k, struct lmsg *m, struct lmsg *got)
 	int r;
 
 	bstate.asg[k].acked = 1;
-	if ((r = lq_peek(q, m)) < 0 || (r = lq_stat(q, &ls)))
+	if ((r = lq_peek(q, m)) < 0)
+		return r;
+	if (r == 0) {
+		logmsg("the head vanished (is the bridge the queue's only "
+		       "receiver?)");
+		asg_drop(k);
+		return state_save(&bstate);
+	}
+	if ((r = lq_stat(q, &ls)))
 		return r;
 	if (lmsg_fp(m) != bstate.asg[k].fp) {
 		state_save(&bstate);	/* overtaken: acked, still queued */
@@ -240,11 +275,10 @@ int bridge_out(const struct opts *o, struct lq *q, struct js *j)
 				break;
 			continue;
 		}
-		if ((k = asg_find(lmsg_fp(&m))) < 0) {
+		if ((k = asg_find(lmsg_fp(&m))) < 0)
 			k = asg_add(lmsg_fp(&m), 0);
-			if ((r = state_save(&bstate)))
-				break;
-		}
+		if ((r = ready(k)))
+			break;
 		if (!bstate.asg[k].acked && publish(j, o, q, &m,
 						    &bstate.asg[k])) {
 			nap(100);

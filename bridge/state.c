@@ -92,6 +92,9 @@ int state_open(const char *name, struct state *st)
 	}
 	if (best >= 0) {
 		*st = s[best].st;
+		/* a publish may have been under way for any of them */
+		for (uint32_t i = 0; i < st->nasg && i < NASG; i++)
+			st->asg[i].tried = 1;
 		state_gen = s[best].gen;
 		return 0;
 	}
