@@ -197,7 +197,8 @@ static int publish(struct js *j, const struct opts *o, struct lq *q,
 }
 
 /* The message of assignment k was acknowledged: take it off the queue
- * if it is still the head.  1: taken, 0: overtaken meanwhile. */
+ * if it is still the head.  0: taken or overtaken meanwhile; 2: another
+ * message was received instead, in *got. */
 static int take(struct lq *q, int k, struct lmsg *m, struct lmsg *got)
 {
 	struct lstat ls;
@@ -231,11 +232,10 @@ static int take(struct lq *q, int k, struct lmsg *m, struct lmsg *got)
 		return r;
 	if (r == 1 && lmsg_fp(got) != bstate.fp) {
 		/* POSIX: a higher priority sent between the peek and the
-		 * receive (or another receiver): put it back */
-		if (lq_send(q, got, 1000))
-			logmsg("a message overtook the head and could not be "
-			       "put back: lost");
-		r = 0;
+		 * receive (or another receiver): it was the head, so it
+		 * goes now, from the bridge's hands (journalled) */
+		bstate.phase = ST_IDLE;
+		return 2;
 	} else if (r == 1) {
 		asg_drop(k);
 		atomic_fetch_add(&ctr.consumed, 1);
@@ -249,15 +249,58 @@ static int take(struct lq *q, int k, struct lmsg *m, struct lmsg *got)
 	return state_save(&bstate) ?: r;
 }
 
+/*
+ * Publish a message the bridge holds (received, not yet in the stream):
+ * journalled first, so that a crash leaves it to the next bridge.  seq 0:
+ * give it a sequence.  Returns 0 once the stream has it, or at a stop
+ * (the journal keeps it).
+ */
+static int hold(const struct opts *o, struct lq *q, struct js *j,
+		struct lmsg *m, uint64_t seq)
+{
+	struct asg a = { .fp = lmsg_fp(m), .seq = seq };
+	int r;
+
+	if (!seq) {
+		/* the journal first: microseconds after the receive */
+		a.seq = bstate.seq++;
+		if ((r = held_save(m, a.seq)))
+			return r;
+		atomic_fetch_add(&ctr.consumed, 1);
+	} else if (seq >= bstate.seq) {
+		bstate.seq = seq + 1;	/* killed before the record below */
+	}
+	if (a.seq > bstate.hipub)
+		bstate.hipub = a.seq;
+	bstate.phase = ST_IDLE;
+	if ((r = state_save(&bstate)))
+		return r;
+	while (publish(j, o, q, m, &a))
+		if (bridge_stop)
+			return 0;
+		else
+			nap(100);
+	held_drop();
+	return 0;
+}
+
 int bridge_out(const struct opts *o, struct lq *q, struct js *j)
 {
 	struct lmsg m, got;
 	struct lstat ls;
+	uint64_t seq;
 	int r, k;
 
 	gethostname(host, sizeof(host) - 1);
 	if ((r = lmsg_alloc(&m)) || (r = lmsg_alloc(&got)))
 		return r;
+	if ((r = held_load(&got, &seq)) < 0)
+		goto out;
+	if (r == 1) {
+		logmsg("restart: publishing the held message %" PRIu64, seq);
+		if ((r = hold(o, q, j, &got, seq)))
+			goto out;
+	}
 	if (bstate.phase == ST_PENDING && (r = resolve(q, &m)))
 		goto out;
 	while (!bridge_stop) {
@@ -285,6 +328,8 @@ int bridge_out(const struct opts *o, struct lq *q, struct js *j)
 			continue;
 		}
 		if ((r = take(q, k, &m, &got)) < 0)
+			break;
+		if (r == 2 && (r = hold(o, q, j, &got, 0)))
 			break;
 		r = 0;
 	}

@@ -41,7 +41,7 @@ tmp=$(mktemp -d /tmp/umq-bridge.XXXXXX)
 
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+check() { if eval "$2"; then ok "$1"; else notok "$1"; return 1; fi; }
 
 nats_ports || { notok "bridge: six free loopback ports"; exit 1; }
 URLS=$(nats_urls 3)
@@ -182,7 +182,9 @@ chaos() {
 		   sort | uniq -c | tr -s ' \n' ' ;')" \
 		"$flagged flagged as possible duplicates"
 	check "bridge $name: nothing lost, corrupt or out of order ($r)" \
-		'[[ "$r" == "received "*" distinct $n duplicates "*" corrupt 0 disorder 0 missing 0" ]]'
+		'[[ "$r" == "received "*" distinct $n duplicates "*" corrupt 0 disorder 0 missing 0" ]]' ||
+		grep -h 'restart\|possible\|held\|vanished\|stopped' \
+			"$log.out" "$log.in" | sed 's/^/#   /'
 	check "bridge $name: every duplicate flagged ($dups <= $flagged)" \
 		'[ -n "$dups" ] && [ "$dups" -le "$flagged" ]'
 	check "bridge $name: the bridges were killed at least 4 times ($kills)" \
