@@ -132,7 +132,11 @@ struct state {
 		uint64_t fp, seq;
 		uint64_t maybe;		/* may repeat this sequence */
 		uint32_t acked;
+		uint32_t tried;		/* published, maybe stored */
 	} asg[NASG];
+	/* out: the highest sequence published: the stream must see them in
+	 * order (the in side drops what is not above the last it gave) */
+	uint64_t hipub;
 };
 
 /* <namespace>/bridges, made mode 1777 if missing, into buf. */
@@ -141,6 +145,10 @@ int bridges_dir(char *buf, size_t n);
  * bridge holds it. */
 int state_open(const char *name, struct state *st);
 int state_save(const struct state *st);
+/* out: the message held between a receive and its publish. */
+int held_save(const struct lmsg *m, uint64_t seq);
+int held_load(struct lmsg *m, uint64_t *seq);
+void held_drop(void);
 /* The running bridge's, opened by main() before anything shows it. */
 extern struct state bstate;
 

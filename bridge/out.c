@@ -70,6 +70,29 @@ static int asg_add(uint64_t fp, uint64_t maybe)
 	return bstate.nasg++;
 }
 
+/*
+ * Before assignment k is published: sequences reach the stream in
+ * increasing order.  One overtaken before its publish succeeded, with a
+ * higher one published since, is given a new sequence (marked as maybe
+ * repeating the old one, if that may be stored); recorded before the
+ * publish.
+ */
+static int ready(int k)
+{
+	struct asg *a = &bstate.asg[k];
+
+	if (a->acked || (a->seq == bstate.hipub && a->tried))
+		return 0;
+	if (a->seq < bstate.hipub) {
+		if (a->tried)
+			a->maybe = a->seq;
+		a->seq = bstate.seq++;
+	}
+	a->tried = 1;
+	bstate.hipub = a->seq;
+	return state_save(&bstate);
+}
+
 /* After a crash in the pending window: was the message received? */
 static int resolve(struct lq *q, struct lmsg *m)
 {
@@ -158,8 +181,12 @@ static int publish(struct js *j, const struct opts *o, struct lq *q,
 	s = js_PublishMsg(&pa, j->js, nm, &po, &je);
 	natsMsg_Destroy(nm);
 	if (s != NATS_OK) {
-		if (o->verbose)
-			logmsg("publish %s: %s", id, js_err(s));
+		static time_t said;	/* a lasting error, every 10 s */
+
+		if (o->verbose || time(NULL) >= said + 10) {
+			logmsg("publish %s: %s (retrying)", id, js_err(s));
+			said = time(NULL);
+		}
 		return -EAGAIN;
 	}
 	atomic_fetch_add(&ctr.acked, 1);
@@ -170,14 +197,23 @@ static int publish(struct js *j, const struct opts *o, struct lq *q,
 }
 
 /* The message of assignment k was acknowledged: take it off the queue
- * if it is still the head.  1: taken, 0: overtaken meanwhile. */
+ * if it is still the head.  0: taken or overtaken meanwhile; 2: another
+ * message was received instead, in *got. */
 static int take(struct lq *q, int k, struct lmsg *m, struct lmsg *got)
 {
 	struct lstat ls;
 	int r;
 
 	bstate.asg[k].acked = 1;
-	if ((r = lq_peek(q, m)) < 0 || (r = lq_stat(q, &ls)))
+	if ((r = lq_peek(q, m)) < 0)
+		return r;
+	if (r == 0) {
+		logmsg("the head vanished (is the bridge the queue's only "
+		       "receiver?)");
+		asg_drop(k);
+		return state_save(&bstate);
+	}
+	if ((r = lq_stat(q, &ls)))
 		return r;
 	if (lmsg_fp(m) != bstate.asg[k].fp) {
 		state_save(&bstate);	/* overtaken: acked, still queued */
@@ -196,11 +232,10 @@ static int take(struct lq *q, int k, struct lmsg *m, struct lmsg *got)
 		return r;
 	if (r == 1 && lmsg_fp(got) != bstate.fp) {
 		/* POSIX: a higher priority sent between the peek and the
-		 * receive (or another receiver): put it back */
-		if (lq_send(q, got, 1000))
-			logmsg("a message overtook the head and could not be "
-			       "put back: lost");
-		r = 0;
+		 * receive (or another receiver): it was the head, so it
+		 * goes now, from the bridge's hands (journalled) */
+		bstate.phase = ST_IDLE;
+		return 2;
 	} else if (r == 1) {
 		asg_drop(k);
 		atomic_fetch_add(&ctr.consumed, 1);
@@ -214,15 +249,58 @@ static int take(struct lq *q, int k, struct lmsg *m, struct lmsg *got)
 	return state_save(&bstate) ?: r;
 }
 
+/*
+ * Publish a message the bridge holds (received, not yet in the stream):
+ * journalled first, so that a crash leaves it to the next bridge.  seq 0:
+ * give it a sequence.  Returns 0 once the stream has it, or at a stop
+ * (the journal keeps it).
+ */
+static int hold(const struct opts *o, struct lq *q, struct js *j,
+		struct lmsg *m, uint64_t seq)
+{
+	struct asg a = { .fp = lmsg_fp(m), .seq = seq };
+	int r;
+
+	if (!seq) {
+		/* the journal first: microseconds after the receive */
+		a.seq = bstate.seq++;
+		if ((r = held_save(m, a.seq)))
+			return r;
+		atomic_fetch_add(&ctr.consumed, 1);
+	} else if (seq >= bstate.seq) {
+		bstate.seq = seq + 1;	/* killed before the record below */
+	}
+	if (a.seq > bstate.hipub)
+		bstate.hipub = a.seq;
+	bstate.phase = ST_IDLE;
+	if ((r = state_save(&bstate)))
+		return r;
+	while (publish(j, o, q, m, &a))
+		if (bridge_stop)
+			return 0;
+		else
+			nap(100);
+	held_drop();
+	return 0;
+}
+
 int bridge_out(const struct opts *o, struct lq *q, struct js *j)
 {
 	struct lmsg m, got;
 	struct lstat ls;
+	uint64_t seq;
 	int r, k;
 
 	gethostname(host, sizeof(host) - 1);
 	if ((r = lmsg_alloc(&m)) || (r = lmsg_alloc(&got)))
 		return r;
+	if ((r = held_load(&got, &seq)) < 0)
+		goto out;
+	if (r == 1) {
+		logmsg("restart: publishing the held message %" PRIu64, seq);
+		if ((r = hold(o, q, j, &got, seq)))
+			goto out;
+	}
 	if (bstate.phase == ST_PENDING && (r = resolve(q, &m)))
 		goto out;
 	while (!bridge_stop) {
@@ -240,17 +318,18 @@ int bridge_out(const struct opts *o, struct lq *q, struct js *j)
 				break;
 			continue;
 		}
-		if ((k = asg_find(lmsg_fp(&m))) < 0) {
+		if ((k = asg_find(lmsg_fp(&m))) < 0)
 			k = asg_add(lmsg_fp(&m), 0);
-			if ((r = state_save(&bstate)))
-				break;
-		}
+		if ((r = ready(k)))
+			break;
 		if (!bstate.asg[k].acked && publish(j, o, q, &m,
 						    &bstate.asg[k])) {
 			nap(100);
 			continue;
 		}
 		if ((r = take(q, k, &m, &got)) < 0)
+			break;
+		if (r == 2 && (r = hold(o, q, j, &got, 0)))
 			break;
 		r = 0;
 	}

@@ -35,6 +35,7 @@ struct slot {
 
 struct state bstate;
 static int state_fd = -1;
+static char held_path[4400], held_tmp[4400];
 static uint64_t state_gen;
 
 static uint64_t sum(const struct slot *s)
@@ -76,6 +77,8 @@ int state_open(const char *name, struct state *st)
 	if (r)
 		return r;
 	snprintf(path, sizeof(path), "%s/.%s.state", dir, name);
+	snprintf(held_path, sizeof(held_path), "%s/.%s.held", dir, name);
+	snprintf(held_tmp, sizeof(held_tmp), "%s/.%s.held.tmp", dir, name);
 	state_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (state_fd < 0)
 		return -errno;
@@ -92,6 +95,9 @@ int state_open(const char *name, struct state *st)
 	}
 	if (best >= 0) {
 		*st = s[best].st;
+		/* a publish may have been under way for any of them */
+		for (uint32_t i = 0; i < st->nasg && i < NASG; i++)
+			st->asg[i].tried = 1;
 		state_gen = s[best].gen;
 		return 0;
 	}
@@ -116,4 +122,51 @@ int state_save(const struct state *st)
 	if (pwrite(state_fd, &s, sizeof(s), (s.gen & 1) * SLOT) != sizeof(s))
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+/*
+ * out: a message the bridge received but has not published (it overtook
+ * the head between the check and the receive), kept in
+ * .<name>.held until the stream has it: sequence, type, length, text,
+ * written whole through a temporary file and rename().
+ */
+int held_save(const struct lmsg *m, uint64_t seq)
+{
+	uint64_t hdr[3] = { seq, (uint64_t)m->type, m->len };
+	int fd = open(held_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	bool ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, hdr, sizeof(hdr)) == sizeof(hdr) &&
+	     write(fd, m->text, m->len) == (ssize_t)m->len;
+	close(fd);
+	if (!ok || rename(held_tmp, held_path))
+		return -EIO;
+	return 0;
+}
+
+/* 1 and the message, or 0 when none is held. */
+int held_load(struct lmsg *m, uint64_t *seq)
+{
+	uint64_t hdr[3];
+	int fd = open(held_path, O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	ok = read(fd, hdr, sizeof(hdr)) == sizeof(hdr) && hdr[2] <= MSG_MAX &&
+	     read(fd, m->text, hdr[2]) == (ssize_t)hdr[2];
+	close(fd);
+	if (!ok)
+		return -EIO;
+	*seq = hdr[0];
+	m->type = (long)hdr[1];
+	m->len = hdr[2];
+	return 1;
+}
+
+void held_drop(void)
+{
+	unlink(held_path);
 }

@@ -91,8 +91,8 @@ for nodes in 1 3; do
 	awk -v dr="$dr" -v br="$br" -v d5="$dp50" -v b5="$bp50" \
 	    -v d9="$dp99" -v b9="$bp99" -v n="$nodes" 'BEGIN {
 		printf "%-8s %-8s %9.2fx %9.2fx %9.2fx\n", n "-node", "cost",
-		       br > 0 ? dr / br : 0, d5 > 0 ? b5 / d5 : 0,
-		       d9 > 0 ? b9 / d9 : 0 }'
+		       (br > 0 ? dr / br : 0), (d5 > 0 ? b5 / d5 : 0),
+		       (d9 > 0 ? b9 / d9 : 0) }'
 	grep -v -e 'missing 0' "$tmp/r1" "$tmp/r2" | sed 's/^/  lost: /'
 	for ((i = 0; i < nodes; i++)); do kill_node $i; done
 done

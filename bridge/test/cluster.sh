@@ -41,7 +41,7 @@ tmp=$(mktemp -d /tmp/umq-bridge.XXXXXX)
 
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
-check() { if eval "$2"; then ok "$1"; else notok "$1"; fi; }
+check() { if eval "$2"; then ok "$1"; else notok "$1"; return 1; fi; }
 
 nats_ports || { notok "bridge: six free loopback ports"; exit 1; }
 URLS=$(nats_urls 3)
@@ -113,8 +113,6 @@ check "bridge 1: a clean stop removes the status files" \
 	'[ ! -e "$A/bridges/out-key0x101" ] && [ ! -e "$B2/bridges/in-key0x201" ]'
 
 # ---- 2: a node killed, bridges killed at random instants -----------------
-N=4000
-chaos_end=$((SECONDS + 60))
 # keep DIR LOG ARGS...: run a bridge, SIGKILL it after 0.5-3 s, again,
 # until the file $tmp/calm appears (or a minute passed); then leave one
 # running.
@@ -136,47 +134,68 @@ keep() {
 	echo "$p" >>"$tmp/bridge.pids"
 	wait "$p"
 }
-keep "$A" "$tmp/out2.log" out --key 0x102 --create --subject umq.chaos \
-	--stream CHAOS &
-pids+=($!)
-keep "$B2" "$tmp/in2.log" in --key 0x202 --create --subject umq.chaos \
-	--stream CHAOS --batch 16 &
-pids+=($!)
-UMQ_DIR=$B2 timeout 300 "$TQ" recv 0x202 $N -w 280 -g 5 >"$tmp/recv2" &
-recv=$!
-pids+=("$recv")
-UMQ_DIR=$A timeout 200 "$TQ" send 0x102 $N -t 7 -s 200 -r 300 &
-send=$!
-pids+=("$send")
-sleep 4
-kill_node 1
-echo "# node n1 killed (SIGKILL) mid-stream"
-sleep 6
-start_node 1
-echo "# node n1 restarted"
-wait "$send"
-check "bridge 2: $N messages sent at 300/s while bridges and a node die" \
-	'[ $? = 0 ]'
-sleep 3
-touch "$tmp/calm"
-wait "$recv"
-r=$(cat "$tmp/recv2")
-# pids of the last bridges: stop them cleanly
-while read -r p; do pids+=("$p"); done <"$tmp/bridge.pids"
-kills=$(( $(cat "$tmp/out2.log.kills" 2>/dev/null | wc -l) + \
-	  $(cat "$tmp/in2.log.kills" 2>/dev/null | wc -l) ))
-flagged=$(grep -c "possible duplicate" "$tmp/in2.log")
-dups=$(awk '{ print $6 }' <<<"$r")
-echo "# $kills bridge processes SIGKILLed; $flagged duplicates flagged"
-check "bridge 2: nothing lost, corrupt or out of order per type ($r)" \
-	'[[ "$r" == "received "*" distinct $N duplicates "*" corrupt 0 disorder 0 missing 0" ]]'
-check "bridge 2: every duplicate flagged by a bridge ($dups <= $flagged)" \
-	'[ -n "$dups" ] && [ "$dups" -le "$flagged" ]'
-check "bridge 2: the bridges were killed at least 4 times ($kills)" \
-	'[ "$kills" -ge 4 ]'
-check "bridge 2: a killed bridge said how it resumed" \
-	'grep -q "consumer in-key0x202 replaced" "$tmp/in2.log"'
-while read -r p; do stop "$p"; done <"$tmp/bridge.pids"
+
+# chaos NAME N RATE TYPES NODE QOUT QIN ARGS...: N messages at RATE/s
+# from QOUT on A to QIN on B through bridges killed at random; node NODE
+# (none: -) SIGKILLed 4 s in and restarted 6 s later.
+chaos() {
+	local name=$1 n=$2 rate=$3 types=$4 node=$5 qo=$6 qi=$7 send recv
+	shift 7
+	local log=$tmp/$name
+	rm -f "$tmp/calm" "$tmp/bridge.pids"
+	chaos_end=$((SECONDS + 60))
+	keep "$A" "$log.out" out "$qo" --create --name "out-$name" "$@" &
+	pids+=($!)
+	keep "$B2" "$log.in" in "$qi" --create --name "in-$name" --batch 16 \
+		"$@" &
+	pids+=($!)
+	UMQ_DIR=$B2 timeout 300 "$TQ" recv "$qi" "$n" -w 280 -g 5 \
+		>"$log.recv" &
+	recv=$!
+	pids+=("$recv")
+	UMQ_DIR=$A timeout 200 "$TQ" send "$qo" "$n" -t "$types" -s 200 \
+		-r "$rate" &
+	send=$!
+	pids+=("$send")
+	if [ "$node" != - ]; then
+		sleep 4
+		kill_node "$node"
+		echo "# node n$node killed (SIGKILL) mid-stream"
+		sleep 6
+		start_node "$node"
+		echo "# node n$node restarted"
+	fi
+	wait "$send"
+	check "bridge $name: $n messages sent at $rate/s while bridges die" \
+		'[ $? = 0 ]'
+	sleep 3
+	touch "$tmp/calm"
+	wait "$recv"
+	r=$(cat "$log.recv")
+	while read -r p; do pids+=("$p"); done <"$tmp/bridge.pids"
+	kills=$(( $(cat "$log.out.kills" 2>/dev/null | wc -l) + \
+		  $(cat "$log.in.kills" 2>/dev/null | wc -l) ))
+	flagged=$(grep -c "possible duplicate" "$log.in")
+	dups=$(awk '{ print $6 }' <<<"$r")
+	echo "# $kills bridges SIGKILLed; resumed:" \
+		"$(grep -ho 'restart: .*' "$log.out" | sed 's/[0-9]\+/N/g' |
+		   sort | uniq -c | tr -s ' \n' ' ;')" \
+		"$flagged flagged as possible duplicates"
+	check "bridge $name: nothing lost, corrupt or out of order ($r)" \
+		'[[ "$r" == "received "*" distinct $n duplicates "*" corrupt 0 disorder 0 missing 0" ]]' ||
+		grep -h 'restart\|possible\|held\|vanished\|stopped' \
+			"$log.out" "$log.in" | sed 's/^/#   /'
+	check "bridge $name: every duplicate flagged ($dups <= $flagged)" \
+		'[ -n "$dups" ] && [ "$dups" -le "$flagged" ]'
+	check "bridge $name: the bridges were killed at least 4 times ($kills)" \
+		'[ "$kills" -ge 4 ]'
+	check "bridge $name: a killed in bridge took its consumer back" \
+		'grep -q "consumer in-$name replaced" "$log.in"'
+	while read -r p; do stop "$p"; done <"$tmp/bridge.pids"
+}
+chaos 2 4000 300 7 1 0x102 0x202 --key --subject umq.chaos --stream CHAOS
+# POSIX: priorities overtake heads being published
+chaos 2p 1500 300 5 - /chaos /chaos --subject umq.pchaos --stream PCHAOS
 
 # ---- 3: the cluster down: out stops draining, then resumes ---------------
 N=300

@@ -154,5 +154,7 @@ int main(int argc, char **argv)
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
 	nats_Close();
+	free(lats);
+	free(buf);
 	return 0;
 }

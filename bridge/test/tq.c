@@ -189,6 +189,9 @@ static int do_recv(struct qh *q, long n, int wait_s, int grace_s, int lat)
 		       lastt > first ? distinct * 1e9 / (lastt - first) : 0.0);
 	}
 	printf("\n");
+	fflush(stdout);
+	free(seen);
+	free(lats);
 	return distinct == n && !bad && !dis ? 0 : 1;
 }
 
