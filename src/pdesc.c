@@ -18,7 +18,10 @@
 #include "internal.h"
 
 static pthread_mutex_t pmu = PTHREAD_MUTEX_INITIALIZER;
-static struct pview *views;		/* under pmu */
+/* By generation (random, so its low bits spread them): O(1) however many
+ * queues the process has opened.  Under pmu. */
+#define PV_HASH 4096
+static struct pview *views[PV_HASH];
 
 #define DPAGE 1024
 static struct pdesc *dpages[1024];	/* fds up to 1M; pages never freed */
@@ -72,7 +75,7 @@ int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 	int r = 0, own = -1;
 
 	pthread_mutex_lock(&pmu);
-	for (pv = views; pv; pv = pv->next)
+	for (pv = views[gen % PV_HASH]; pv; pv = pv->next)
 		if (pv->gen == gen && pv->ns == ns) {
 			pv->refs++;
 			goto out;
@@ -124,8 +127,8 @@ int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 		goto out;
 	}
 	pv->refs = 1;
-	pv->next = views;
-	views = pv;
+	pv->next = views[gen % PV_HASH];
+	views[gen % PV_HASH] = pv;
 out:
 	pthread_mutex_unlock(&pmu);
 	if (own >= 0)
