@@ -79,6 +79,7 @@ struct lq {
 
 struct lmsg {
 	long type;			/* mtype, or priority */
+	unsigned long long id;		/* lq_peek's: which message it is */
 	size_t len;
 	char *text;			/* MSG_MAX bytes (+ a long in front) */
 	char *buf;
@@ -103,8 +104,10 @@ void lmsg_free(struct lmsg *m);
 int lq_wait(struct lq *q, int ms);
 /* The head without removing it: 1, 0 when empty, -errno. */
 int lq_peek(struct lq *q, struct lmsg *m);
-/* Remove the head (IPC_NOWAIT) into m: 1, 0 when empty, -errno. */
-int lq_recv(struct lq *q, struct lmsg *m);
+/* Remove the message lq_peek put in seen (by its id), into m: 1, 0 when
+ * it is gone, -errno.  A message sent meanwhile, even of a higher
+ * priority, is never taken in its place. */
+int lq_recv(struct lq *q, const struct lmsg *seen, struct lmsg *m);
 /* Send, waiting at most ms for room: 0, -EAGAIN on timeout, -errno. */
 int lq_send(struct lq *q, const struct lmsg *m, int ms);
 int lq_stat(struct lq *q, struct lstat *st);

@@ -123,6 +123,7 @@ int lq_peek(struct lq *q, struct lmsg *m)
 	if (pm.len > pm.size)
 		return -E2BIG;
 	m->type = pm.type;
+	m->id = pm.id;
 	m->len = pm.len;
 	return 1;
 }
@@ -146,19 +147,21 @@ int lq_holds(struct lq *q, uint64_t fp, struct lmsg *m)
 	}
 }
 
-int lq_recv(struct lq *q, struct lmsg *m)
+int lq_recv(struct lq *q, const struct lmsg *seen, struct lmsg *m)
 {
+	struct umq_peek_msg pm = { .type = seen->type, .id = seen->id };
 	ssize_t n;
 
 	if (q->posix) {
 		unsigned prio;
 
-		n = umq_mq_receive(q->mqd, m->text, q->msgsize, &prio);
+		n = umq_mq_receive_peeked(q->mqd, m->text, q->msgsize, &prio,
+					  &pm);
 		if (n < 0)
-			return errno == EAGAIN ? 0 : -errno;
+			return errno == ENOMSG ? 0 : -errno;
 		m->type = prio;
 	} else {
-		n = umq_msgrcv(q->id, m->buf, MSG_MAX, 0, IPC_NOWAIT);
+		n = umq_msgrcv_peeked(q->id, m->buf, MSG_MAX, 0, &pm);
 		if (n < 0)
 			return errno == ENOMSG ? 0 : -errno;
 		memcpy(&m->type, m->buf, sizeof(long));

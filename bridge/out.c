@@ -9,8 +9,9 @@
  * within its duplicate window).  Peek again: a POSIX head may have been
  * overtaken by a higher priority meanwhile, and then keeps its sequence
  * (acked: it will not go again) until it is the head once more.  Record
- * "pending" (fingerprint, qnum, time), receive the head, forget it.  The
- * bridge must be the queue's only receiver.
+ * "pending" (fingerprint, qnum, time), receive exactly the message peeked
+ * (umq_*_peeked: never one sent meanwhile), forget it.  The bridge must
+ * be the queue's only receiver.
  *
  * Killed before the pending record: the message is still queued and
  * goes again under its recorded id (deduplicated).  Killed after it: did
@@ -227,13 +228,13 @@ static int take(struct lq *q, int k, struct lmsg *m, struct lmsg *got)
 	bstate.pid = getpid();
 	if ((r = state_save(&bstate)))
 		return r;
-	r = lq_recv(q, got);
+	r = lq_recv(q, m, got);
 	if (r < 0)
 		return r;
 	if (r == 1 && lmsg_fp(got) != bstate.fp) {
-		/* POSIX: a higher priority sent between the peek and the
-		 * receive (or another receiver): it was the head, so it
-		 * goes now, from the bridge's hands (journalled) */
+		/* The exact receive takes only what was peeked: this is a
+		 * damaged queue; the message goes now, from the bridge's
+		 * hands (journalled), as a message must never be lost. */
 		bstate.phase = ST_IDLE;
 		return 2;
 	} else if (r == 1) {

@@ -206,7 +206,9 @@ struct umq_peek_msg {
 	size_t copied;		/* bytes copied: the lesser of len and size */
 	long type;		/* System V: mtype; POSIX: priority */
 	unsigned long index;	/* its place in receive order, from 0 */
-	long reserved[4];
+	unsigned long long id;	/* which message it is in its queue (never
+				 * reused there): for *_receive_peeked */
+	long reserved[3];
 };
 
 /*
@@ -233,6 +235,20 @@ ssize_t umq_mq_peek(mqd_t mqdes, size_t index, struct umq_peek_msg *msgs,
 		    size_t n);
 ssize_t umq_mq_peek_name(const char *name, size_t index,
 			 struct umq_peek_msg *msgs, size_t n);
+
+/*
+ * Receive exactly the message a peek described (msg->type and msg->id),
+ * if it is still the first of its type (System V) or priority (POSIX),
+ * which is what a receive of that type would take: so a program can look
+ * at a message, act on it, then take that very message, whatever was
+ * sent meanwhile.  Never blocks: ENOMSG if that message is no longer
+ * there.  Otherwise as msgrcv (msgflg: MSG_NOERROR only) and mq_receive.
+ */
+ssize_t umq_msgrcv_peeked(int msqid, void *msgp, size_t msgsz, int msgflg,
+			  const struct umq_peek_msg *msg);
+ssize_t umq_mq_receive_peeked(mqd_t mqdes, char *msg_ptr, size_t msg_len,
+			      unsigned *msg_prio,
+			      const struct umq_peek_msg *msg);
 
 /* ---- Counters and waiters of a queue (UMQ_0.3) -------------------------- */
 

@@ -317,8 +317,10 @@ static long copy_msg(struct qview *v, uint32_t h, char *p, size_t len,
 }
 
 
+/* which: NULL, or receive only that message (umq_mq_receive_peeked). */
 static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
-		       const struct deadline *dl)
+		       const struct deadline *dl,
+		       const struct umq_peek_msg *which)
 {
 	struct waiter *w = NULL;
 	struct pdesc *d;
@@ -343,7 +345,15 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 		if (r)
 			goto out;
 		if (c->curmsgs) {
-			h = store_find(&pv->v, SEARCH_LESSEQUAL, INT64_MAX);
+			h = which ? store_find(&pv->v, SEARCH_EQUAL,
+					       -(int64_t)which->type) :
+				    store_find(&pv->v, SEARCH_LESSEQUAL,
+					       INT64_MAX);
+			if (which && (h == -ENOMSG || (h >= 0 &&
+			    store_msg(&pv->v, (uint32_t)h)->seq != which->id))) {
+				r = -ENOMSG;	/* not there any more */
+				goto out;
+			}
 			if (h < 0 && !mended) {
 				/* Store and counters disagree: rebuild, which
 				 * recounts, and look again. */
@@ -396,6 +406,10 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			STAT_SET(c->rpid, proc_pid());
 			STAT_SET(c->rtime, proc_now());
 			pend_clear();
+			goto out;
+		}
+		if (which) {
+			r = -ENOMSG;
 			goto out;
 		}
 		if (nonblocking(fd)) {
@@ -476,7 +490,8 @@ UMQ_EXPORT int umq_mq_clocksend(mqd_t mqdes, const char *msg_ptr,
 UMQ_EXPORT ssize_t umq_mq_receive(mqd_t mqdes, char *msg_ptr, size_t msg_len,
 				  unsigned int *msg_prio)
 {
-	return ret_errno(do_receive(mqdes, msg_ptr, msg_len, msg_prio, NULL));
+	return ret_errno(do_receive(mqdes, msg_ptr, msg_len, msg_prio, NULL,
+				    NULL));
 }
 
 UMQ_EXPORT ssize_t umq_mq_timedreceive(mqd_t mqdes, char *msg_ptr,
@@ -498,5 +513,17 @@ UMQ_EXPORT ssize_t umq_mq_clockreceive(mqd_t mqdes, char *msg_ptr,
 	int r = deadline_make(&dl, clockid, abstime);
 
 	return ret_errno(r ? r : do_receive(mqdes, msg_ptr, msg_len, msg_prio,
-					    &dl));
+					    &dl, NULL));
+}
+
+UMQ_EXPORT ssize_t umq_mq_receive_peeked(mqd_t mqdes, char *msg_ptr,
+					 size_t msg_len, unsigned int *msg_prio,
+					 const struct umq_peek_msg *msg)
+{
+	if (bad_uptr(msg))
+		return ret_errno(-EFAULT);
+	if (msg->type < 0 || msg->type >= MQ_PRIO_MAX)
+		return ret_errno(-EINVAL);
+	return ret_errno(do_receive(mqdes, msg_ptr, msg_len, msg_prio, NULL,
+				    msg));
 }

@@ -42,6 +42,7 @@ static long peek_one(void *ctx, uint32_t head)
 	out->copied = k;
 	out->type = p->posix ? (long)-m->key : (long)m->key;
 	out->index = p->index + p->got;
+	out->id = m->seq;
 	memset(out->reserved, 0, sizeof(out->reserved));
 	return ++p->got == p->n;
 }

@@ -401,8 +401,11 @@ static long take_posted(struct sq *s, struct waiter *w, uint32_t me,
 	return r ? r : (long)n;
 }
 
-long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
-	       const struct deadline *dl)
+/* which: NULL, or receive only that message (umq_msgrcv_peeked): the
+ * first of its type, if it is still which->id. */
+static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
+		       const struct deadline *dl,
+		       const struct umq_peek_msg *which)
 {
 	struct umq_limits lim;
 	struct waiter *w = NULL;
@@ -455,6 +458,11 @@ long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
 			h = type < 0 ? -ENOMSG : store_nth(v, (uint64_t)type);
 		else
 			h = store_find(v, mode, type);
+		if (which && (h == -ENOMSG || (h >= 0 &&
+		    store_msg(v, (uint32_t)h)->seq != which->id))) {
+			r = -ENOMSG;	/* not there any more */
+			goto out;
+		}
 		/* The store and the counters must agree: a store that has
 		 * nothing while qnum says otherwise is damaged, and the
 		 * rebuild recounts (once: then the store is believed). */
@@ -549,10 +557,28 @@ out:
 	return r;
 }
 
+long do_msgrcv(int id, void *msgp, size_t sz, long type, int flg,
+	       const struct deadline *dl)
+{
+	return msgrcv_sel(id, msgp, sz, type, flg, dl, NULL);
+}
+
 UMQ_EXPORT ssize_t umq_msgrcv(int msqid, void *msgp, size_t msgsz,
 			      long msgtyp, int msgflg)
 {
 	return ret_errno(do_msgrcv(msqid, msgp, msgsz, msgtyp, msgflg, NULL));
+}
+
+UMQ_EXPORT ssize_t umq_msgrcv_peeked(int msqid, void *msgp, size_t msgsz,
+				     int msgflg,
+				     const struct umq_peek_msg *msg)
+{
+	if (bad_uptr(msg))
+		return ret_errno(-EFAULT);
+	if (msg->type < 1 || (msgflg & ~MSG_NOERROR))
+		return ret_errno(-EINVAL);
+	return ret_errno(msgrcv_sel(msqid, msgp, msgsz, msg->type,
+				    msgflg | IPC_NOWAIT, NULL, msg));
 }
 
 UMQ_EXPORT int umq_msgclocksnd(int msqid, const void *msgp, size_t msgsz,
