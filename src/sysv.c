@@ -94,7 +94,10 @@ void wake_senders(struct sq *s)
 			wl_append(&s->wp, &q->wl.shead, &q->wl.stail, i);
 			continue;
 		}
-		post(w, W_WOKEN);
+		/* Woken already and not back yet: the kernel's wake_q_add()
+		 * of a task already woken is a no-op, ours a system call. */
+		if (__atomic_load_n(&w->futex, __ATOMIC_RELAXED) != W_WOKEN)
+			post(w, W_WOKEN);
 	}
 }
 
