@@ -76,6 +76,7 @@ enum fault_point {
 	FP_GROW,		/* store file grown, indexes half built */
 	FP_CREATE,		/* slot claimed, store not yet published */
 	FP_POST,		/* a waiter's state posted, not yet woken */
+	FP_SPIN,		/* POSIX: counted as spinning, lock dropped */
 	FP_MAX
 };
 extern void (*umq_fault_hook)(int point);
@@ -411,6 +412,7 @@ struct pview {
 struct pdesc {
 	struct pview *pv;		/* NULL: not a queue we know */
 	int acc;			/* O_RDONLY, O_WRONLY, O_RDWR or 3 */
+	bool nb;			/* O_NONBLOCK when last looked at */
 };
 
 /*

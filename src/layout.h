@@ -139,6 +139,17 @@
  *     without it by a caller spinning before it sleeps: a change only
  *     sends the spinner back to retry under the lock, and a missed change
  *     only makes it sleep (and be woken) as it would have anyway.
+ * L12. pqctl.spin_until: a POSIX caller about to spin outside the lock
+ *     (L10) takes a free place, under the lock, writing the end of its
+ *     spin (CLOCK_MONOTONIC microseconds, never 0), and clears it when it
+ *     has the lock again; it then updates the FIFO (ready.c) before it
+ *     returns or sleeps.  So a holder that changes the queue's state
+ *     while a place is live leaves the FIFO to that spinner.  A place is
+ *     live only while its end is ahead and no further than twice the
+ *     longest spin: garbage, a spinner that died, or one whose clock is
+ *     another time namespace's counts for nothing within 2 x 20 us, and
+ *     then the next call sets the FIFO right.  Cleared places and
+ *     unannounced spinners (no free place) only cost system calls.
  * ---------------------------------------------------------------------
  */
 #ifndef UMQ_LAYOUT_H
@@ -301,6 +312,7 @@ _Static_assert(sizeof(struct qfile) == 4096, "qfile layout");
  * descriptor of it (see posix.c).
  */
 #define PQ_MAGIC	0x71702d716d75ull	/* "umq-pq" */
+#define PQ_SPINNERS	4
 #define PQ_CTL_SIZE	4096
 #define PQ_WPOOL_OFF	PQ_CTL_SIZE
 #define PQ_STORE_OFF	(PQ_WPOOL_OFF + WPOOL_SIZE)
@@ -317,7 +329,10 @@ struct pqctl {
 	 * holds (RS_*, ready.c). */
 	struct wlists wl;
 	uint32_t rstate;
-	uint8_t pad1[36];
+	/* Callers spinning outside the lock: until when, in microseconds
+	 * of CLOCK_MONOTONIC, 0: a free place (L12). */
+	uint32_t spin_until[PQ_SPINNERS];
+	uint8_t pad1[20];
 	/* Line 2: the notification registration (notify.c). */
 	int32_t notify_pid;		/* owner process, 0: none */
 	int32_t notify_kind;		/* SIGEV_* */
