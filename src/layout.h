@@ -138,8 +138,11 @@
  * L10. qctl.events is a hint, written under the queue lock and read
  *     without it by a caller spinning before it sleeps: a change only
  *     sends the spinner back to retry under the lock, and a missed change
- *     only makes it sleep (and be woken) as it would have anyway.
- * L12. pqctl.spin_until: a POSIX caller about to spin outside the lock
+ *     only makes it sleep (and be woken) as it would have anyway.  Its
+ *     low half counts messages added (receivers watch it), its high half
+ *     room made (senders watch it): a spinner is not sent back by changes
+ *     that cannot let it go on.
+ * L13. pqctl.spin_until: a POSIX caller about to spin outside the lock
  *     (L10) takes a free place, under the lock, writing the end of its
  *     spin (CLOCK_MONOTONIC microseconds, never 0), and clears it when it
  *     has the lock again; it then updates the FIFO (ready.c) before it
@@ -330,7 +333,7 @@ struct pqctl {
 	struct wlists wl;
 	uint32_t rstate;
 	/* Callers spinning outside the lock: until when, in microseconds
-	 * of CLOCK_MONOTONIC, 0: a free place (L12). */
+	 * of CLOCK_MONOTONIC, 0: a free place (L13). */
 	uint32_t spin_until[PQ_SPINNERS];
 	uint8_t pad1[20];
 	/* Line 2: the notification registration (notify.c). */

@@ -14,7 +14,7 @@
  * lock, before it returns or sleeps; no other send or receive makes a
  * system call for it.  While another caller spins outside the lock, the
  * update is left to that caller, which makes it before it returns or
- * sleeps (L12): a streaming pair or a ping-pong whose peer is in its call
+ * sleeps (L13): a streaming pair or a ping-pong whose peer is in its call
  * makes none.
  */
 #include <fcntl.h>
@@ -29,7 +29,7 @@ static uint32_t mqd_state(const struct pqctl *c)
 	return rs_of(c->curmsgs > 0, c->curmsgs < (uint64_t)c->maxmsg);
 }
 
-/* Microseconds of CLOCK_MONOTONIC, as spin_until counts them (L12). */
+/* Microseconds of CLOCK_MONOTONIC, as spin_until counts them (L13). */
 static uint32_t spin_clock(void)
 {
 	struct timespec t;
@@ -52,7 +52,7 @@ static bool spin_live(uint32_t until, uint32_t now)
 
 /*
  * Will a caller spinning outside the lock lock the queue again, and
- * update the FIFO before it returns or sleeps (L12)?
+ * update the FIFO before it returns or sleeps (L13)?
  */
 static bool spinner_syncs(const struct pqctl *c)
 {
@@ -152,7 +152,7 @@ int pq_store_sync(struct pview *pv)
 }
 
 /*
- * Around a spin (L12): in a place of spin_until while it lasts, so that
+ * Around a spin (L13): in a place of spin_until while it lasts, so that
  * callers changing the state leave the FIFO to us; we update it before we
  * return or sleep.  No free place: we spin unannounced, and others update
  * the FIFO themselves.
@@ -193,12 +193,12 @@ static void pv_lock(void *p)
 }
 
 /* proc_spin_first() on a POSIX queue's lock. */
-static bool spin_first(struct pview *pv, bool *spun)
+static bool spin_first(struct pview *pv, int64_t *spun, uint32_t mask)
 {
 	struct spin_ctx sc = { pv, -1 };
 
-	return proc_spin_first(&pv->ctl->events, pv_unlock, pv_lock, &sc,
-			       spun);
+	return proc_spin_first(&pv->ctl->events, mask, pv_unlock, pv_lock,
+			       &sc, spun);
 }
 
 /* Take a record, queue it by priority, sleep until posted. */
@@ -267,7 +267,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	struct pview *pv;
 	struct pqctl *c;
 	uint32_t me = NIL, head = NIL, r_i;
-	bool spun = false;
+	int64_t spun = 0;
 	long r;
 
 	if (prio >= MQ_PRIO_MAX)		/* before EBADF (B8) */
@@ -290,7 +290,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		 * it looks again: a spin makes the call one that came a
 		 * moment later, whatever its flag. */
 		bool nb = d->nb && nonblocking(d, fd);
-		if (!w && !nb && spin_first(pv, &spun)) {
+		if (!w && !nb && spin_first(pv, &spun, EV_SEND_MASK)) {
 			r = pq_store_sync(pv);
 			continue;
 		}
@@ -354,7 +354,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	} else {
 		store_link(&pv->v, head);
 		c->qsize += len;
-		c->events++;
+		c->events += EV_ADDED;
 		if (++c->curmsgs == 1)
 			notify_fire(pv, &nt);
 	}
@@ -403,7 +403,8 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 	struct pview *pv;
 	struct pqctl *c;
 	uint32_t me = NIL, s_i;
-	bool mended = false, spun = false;
+	bool mended = false;
+	int64_t spun = 0;
 	long r, h;
 
 	r = pdesc_get(fd, &d);
@@ -450,7 +451,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 				c->curmsgs--;
 				c->qsize -= n;
 			}
-			c->events++;
+			c->events += EV_ROOM;
 			/* Pipelined receive: the first blocked sender's
 			 * message takes the freed place (B9). */
 			s_i = first_waiter(&pv->wp, &c->wl.shead, &c->wl.stail);
@@ -472,7 +473,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			goto out;
 		}
 		bool nb = d->nb && nonblocking(d, fd);	/* as do_send */
-		if (!w && !nb && spin_first(pv, &spun))
+		if (!w && !nb && spin_first(pv, &spun, EV_RECV_MASK))
 			continue;
 		if (nb || nonblocking(d, fd)) {
 			r = -EAGAIN;

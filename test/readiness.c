@@ -646,7 +646,7 @@ T_CASE(umq_foreign_read_heals)
 }
 
 /*
- * L12: a caller spinning outside the lock has a place in spin_until, and
+ * L13: a caller spinning outside the lock has a place in spin_until, and
  * a caller that changes the state meanwhile leaves the FIFO to it.  A
  * place is believed only while its deadline is ahead and within the
  * longest spin: a spinner killed in its spin, or garbage in the places,
