@@ -77,6 +77,7 @@ enum fault_point {
 	FP_GROW,		/* store file grown, indexes half built */
 	FP_CREATE,		/* slot claimed, store not yet published */
 	FP_POST,		/* a waiter's state posted, not yet woken */
+	FP_SPIN,		/* POSIX: counted as spinning, lock dropped */
 	FP_MAX
 };
 extern void (*umq_fault_hook)(int point);
@@ -102,9 +103,20 @@ pid_t proc_tid(void);
 int64_t proc_now(void);
 uint32_t proc_pidns(void);
 long proc_spin_ns(void);
-void proc_spin(const uint32_t *w, uint32_t old);
-bool proc_spin_first(const uint32_t *events, void (*unlock)(void *),
-		     void (*lock)(void *), void *q, bool *spun);
+/*
+ * The events counter of a queue (L10) in two halves: a message added
+ * (receivers spin on it), room made (senders spin on it).  Other changes
+ * (IPC_SET, removal) add 1, and a spinner that misses one only relocks at
+ * the end of its spin.
+ */
+#define EV_ADDED	0x00000001u
+#define EV_ROOM		0x00010000u
+#define EV_RECV_MASK	0x0000ffffu	/* what a receiver waits for */
+#define EV_SEND_MASK	0xffff0000u	/* what a sender waits for */
+void proc_spin(const uint32_t *w, uint32_t mask, uint32_t old, int64_t end);
+bool proc_spin_first(const uint32_t *events, uint32_t mask,
+		     void (*unlock)(void *), void (*lock)(void *), void *q,
+		     int64_t *end);
 
 /* ---- lock.c: robust locks and futexes ---------------------------------- */
 int lock_init(pthread_mutex_t *m);
@@ -436,6 +448,7 @@ struct pview {
 struct pdesc {
 	struct pview *pv;		/* NULL: not a queue we know */
 	int acc;			/* O_RDONLY, O_WRONLY, O_RDWR or 3 */
+	bool nb;			/* O_NONBLOCK when last looked at */
 };
 
 /*

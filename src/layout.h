@@ -142,18 +142,33 @@
  * L10. qctl.events is a hint, written under the queue lock and read
  *     without it by a caller spinning before it sleeps: a change only
  *     sends the spinner back to retry under the lock, and a missed change
- *     only makes it sleep (and be woken) as it would have anyway.
+ *     only makes it sleep (and be woken) as it would have anyway.  Its
+ *     low half counts messages added (receivers watch it), its high half
+ *     room made (senders watch it): a spinner is not sent back by changes
+ *     that cannot let it go on.
  * L12. Statistics (n_*, hw_*, and POSIX stime/rtime/spid/rpid) are
  *     written under the queue lock, each by the side that already owns
  *     its line: a send's counters in a line only sends write (System V
  *     line 3, POSIX line 2), a refused receive's in the line of the
- *     wait lists (line 1), so that a streaming sender and receiver share
- *     no line they did not share before.  Received messages are derived
+ *     wait lists (line 1), the last pids and times (POSIX line 8) only
+ *     when the pid or the second changes, so that a streaming sender
+ *     and receiver share no line they did not share before.  Received messages are derived
  *     (n_sent - qnum): no receive writes a counter.  They are read
  *     without any lock (stats.c), with relaxed loads: a reader may see
  *     one operation half counted, and a crash inside a critical section
  *     may leave them off by one (the repair recounts qnum, not them).
- *     They are reset when a System V slot is reused (reg_create).
+ *     A new queue's file starts them at 0.
+ * L13. pqctl.spin_until: a POSIX caller about to spin outside the lock
+ *     (L10) takes a free place, under the lock, writing the end of its
+ *     spin (CLOCK_MONOTONIC microseconds, never 0), and clears it when it
+ *     has the lock again; it then updates the FIFO (ready.c) before it
+ *     returns or sleeps.  So a holder that changes the queue's state
+ *     while a place is live leaves the FIFO to that spinner.  A place is
+ *     live only while its end is ahead and no further than twice the
+ *     longest spin: garbage, a spinner that died, or one whose clock is
+ *     another time namespace's counts for nothing within 2 x 20 us, and
+ *     then the next call sets the FIFO right.  Cleared places and
+ *     unannounced spinners (no free place) only cost system calls.
  * ---------------------------------------------------------------------
  */
 #ifndef UMQ_LAYOUT_H
@@ -325,6 +340,7 @@ _Static_assert(sizeof(struct qfile) == 4096, "qfile layout");
  * descriptor of it (see posix.c).
  */
 #define PQ_MAGIC	0x71702d716d75ull	/* "umq-pq" */
+#define PQ_SPINNERS	4
 #define PQ_CTL_SIZE	4096
 #define PQ_WPOOL_OFF	PQ_CTL_SIZE
 #define PQ_STORE_OFF	(PQ_WPOOL_OFF + WPOOL_SIZE)
@@ -341,14 +357,11 @@ struct pqctl {
 	 * holds (RS_*, ready.c). */
 	struct wlists wl;
 	uint32_t rstate;
-	/* Written when a caller of another pid or second comes, or by a
-	 * refused receive (L12): the last receive and send. */
-	int32_t rpid;
-	int64_t rtime;
-	int64_t stime;
+	/* Callers spinning outside the lock: until when, in microseconds
+	 * of CLOCK_MONOTONIC, 0: a free place (L13). */
+	uint32_t spin_until[PQ_SPINNERS];
 	uint64_t n_empty;		/* EAGAIN refusals of an empty queue */
-	int32_t spid;
-	uint32_t pad1;
+	uint8_t pad1[8];
 	/* Line 2: the notification registration (notify.c). */
 	int32_t notify_pid;		/* owner process, 0: none */
 	int32_t notify_kind;		/* SIGEV_* */
@@ -376,6 +389,12 @@ struct pqctl {
 	 * leave a stale flag); it is destroyed when, in addition, no open
 	 * description holds an OFD lock on its FIFO. */
 	char name[256];
+	/* Line 8: written when a caller of another pid or second comes
+	 * (L12): the last receive and send. */
+	int32_t rpid;
+	int32_t spid;
+	int64_t rtime;
+	int64_t stime;
 	};
 	uint8_t raw_[PQ_CTL_SIZE];
 	};
@@ -383,9 +402,10 @@ struct pqctl {
 _Static_assert(offsetof(struct pqctl, wl) == 64, "pqctl line 1");
 _Static_assert(offsetof(struct pqctl, notify_pid) == 128, "pqctl line 2");
 _Static_assert(offsetof(struct pqctl, magic) == 192, "pqctl line 3");
-_Static_assert(offsetof(struct pqctl, spid) < 128, "pqctl line 1");
-_Static_assert(offsetof(struct pqctl, hw_qsize) < 192, "pqctl line 2");
 _Static_assert(offsetof(struct pqctl, name) == 256, "pqctl line 4");
+_Static_assert(offsetof(struct pqctl, rpid) == 512, "pqctl line 8");
+_Static_assert(offsetof(struct pqctl, n_empty) < 128, "pqctl line 1");
+_Static_assert(offsetof(struct pqctl, hw_qsize) < 192, "pqctl line 2");
 #define PQ_NAME_MAX 255
 
 /* ---- the hints file "ns" ----------------------------------------------- */

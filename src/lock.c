@@ -271,9 +271,13 @@ int lock_init(pthread_mutex_t *m)
 
 /*
  * Critical sections are a few hundred nanoseconds, far less than a sleep
- * and a wake-up: so try a little first, as an adaptive mutex would.
+ * and a wake-up: so try a little first, as an adaptive mutex would - but
+ * never longer than a sleep and a wake-up cost (LOCK_SPIN_NS): a holder
+ * that keeps the lock that long is not running (more processes than
+ * CPUs), and spinning only keeps it off the CPU.
  */
-#define LOCK_SPINS 64
+#define LOCK_SPINS	64
+#define LOCK_SPIN_NS	20000
 /* A waiter looks at a holder that keeps the lock this long, and again
  * each time; one it cannot check at all it waits for this long. */
 #define JUDGE_MS	250
@@ -368,10 +372,19 @@ static int take_slow(struct me *s, pthread_mutex_t *m, uint32_t *tag)
 	}
 }
 
+static int64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
 int lock_take(pthread_mutex_t *m, uint32_t *tag)
 {
 	struct me *s = me_get();
 	unsigned backoff = 1;
+	int64_t until = 0;
 	int r = -1;
 
 	for (int i = 0; i < LOCK_SPINS && r < 0; i++) {
@@ -385,8 +398,13 @@ int lock_take(pthread_mutex_t *m, uint32_t *tag)
 		 * few operations on lines still in its cache. */
 		for (unsigned k = 0; k < backoff; k++)
 			cpu_relax();
-		if (backoff < 64)
+		if (backoff < 64) {
 			backoff <<= 1;
+		} else if (!until) {	/* a long wait: from here, timed */
+			until = now_ns() + LOCK_SPIN_NS;
+		} else if (now_ns() >= until) {
+			break;
+		}
 	}
 	if (r < 0)
 		r = take_slow(s, m, tag);

@@ -11,7 +11,11 @@
  * Readiness: the queue's FIFO polls as the queue would on the kernel
  * (ready.c).  A call that changes the queue's state - empty, partial,
  * full - updates it through the caller's descriptor, under the queue
- * lock; no other send or receive makes a system call for it.
+ * lock, before it returns or sleeps; no other send or receive makes a
+ * system call for it.  While another caller spins outside the lock, the
+ * update is left to that caller, which makes it before it returns or
+ * sleeps (L13): a streaming pair or a ping-pong whose peer is in its call
+ * makes none.
  */
 #include <fcntl.h>
 #include <sched.h>
@@ -25,12 +29,54 @@ static uint32_t mqd_state(const struct pqctl *c)
 	return rs_of(c->curmsgs > 0, c->curmsgs < (uint64_t)c->maxmsg);
 }
 
+/* Microseconds of CLOCK_MONOTONIC, as spin_until counts them (L13). */
+static uint32_t spin_clock(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint32_t)((uint64_t)t.tv_sec * 1000000u +
+			  (uint64_t)t.tv_nsec / 1000);
+}
+
+/* A place whose spinner is still spinning: its deadline is ahead, within
+ * the longest spin.  Anything else (0, passed, garbage, a spinner that
+ * died, one in another time namespace) is free. */
+static bool spin_live(uint32_t until, uint32_t now)
+{
+	int32_t left = (int32_t)(until - now);
+
+	return until && left > 0 &&
+	       (uint32_t)left <= 2 * (uint32_t)(proc_spin_ns() / 1000);
+}
+
+/*
+ * Will a caller spinning outside the lock lock the queue again, and
+ * update the FIFO before it returns or sleeps (L13)?
+ */
+static bool spinner_syncs(const struct pqctl *c)
+{
+	uint32_t now = 0;
+
+	for (int i = 0; i < PQ_SPINNERS; i++) {
+		uint32_t u = __atomic_load_n(&c->spin_until[i],
+					     __ATOMIC_RELAXED);
+		if (!u)
+			continue;
+		if (!now)
+			now = spin_clock();
+		if (spin_live(u, now))
+			return true;
+	}
+	return false;
+}
+
 void mqd_sync(struct pview *pv, int fd)
 {
 	struct pqctl *c = pv->ctl;
 	uint32_t want = mqd_state(c);
 
-	if (unlikely(want != c->rstate))
+	if (unlikely(want != c->rstate) && !spinner_syncs(c))
 		ready_set(fd, &c->rstate, want);
 }
 
@@ -52,10 +98,14 @@ static int32_t sched_prio(void)
 	return 120 + (errno ? 0 : nice);
 }
 
-static bool nonblocking(int fd)
+/* O_NONBLOCK of the open description, which fcntl() may change behind
+ * our back: read when a call would block, and kept as a hint. */
+static bool nonblocking(struct pdesc *d, int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
-	return fl >= 0 && (fl & O_NONBLOCK);
+
+	d->nb = fl >= 0 && (fl & O_NONBLOCK);
+	return d->nb;
 }
 
 /* A parked message still owned by record idx, not yet committed. */
@@ -101,25 +151,58 @@ int pq_store_sync(struct pview *pv)
 	return v->st->damaged ? pq_mend(pv) : 0;
 }
 
+/*
+ * Around a spin (L13): in a place of spin_until while it lasts, so that
+ * callers changing the state leave the FIFO to us; we update it before we
+ * return or sleep.  No free place: we spin unannounced, and others update
+ * the FIFO themselves.
+ */
+struct spin_ctx {
+	struct pview *pv;
+	int place;
+};
+
 static void pv_unlock(void *p)
 {
-	pq_unlock(p);
+	struct spin_ctx *sc = p;
+	struct pqctl *c = sc->pv->ctl;
+	uint32_t now = spin_clock();
+
+	sc->place = -1;
+	for (int i = 0; i < PQ_SPINNERS; i++) {
+		if (spin_live(c->spin_until[i], now))
+			continue;
+		__atomic_store_n(&c->spin_until[i],
+				 (now + (uint32_t)(proc_spin_ns() / 1000) + 1) ?: 1,
+				 __ATOMIC_RELAXED);
+		sc->place = i;
+		break;
+	}
+	pq_unlock(sc->pv);
+	FAULT(FP_SPIN);
 }
 
 static void pv_lock(void *p)
 {
-	pq_lock(p);
+	struct spin_ctx *sc = p;
+
+	pq_lock(sc->pv);
+	if (sc->place >= 0)
+		__atomic_store_n(&sc->pv->ctl->spin_until[sc->place], 0,
+				 __ATOMIC_RELAXED);
 }
 
 /* proc_spin_first() on a POSIX queue's lock. */
-static bool spin_first(struct pview *pv, bool *spun)
+static bool spin_first(struct pview *pv, int64_t *spun, uint32_t mask)
 {
-	return proc_spin_first(&pv->ctl->events, pv_unlock, pv_lock, pv,
-			       spun);
+	struct spin_ctx sc = { pv, -1 };
+
+	return proc_spin_first(&pv->ctl->events, mask, pv_unlock, pv_lock,
+			       &sc, spun);
 }
 
 /* Take a record, queue it by priority, sleep until posted. */
-static long wait_on(struct pview *pv, struct waiter *w, uint32_t me,
+static long wait_on(struct pview *pv, int fd, struct waiter *w, uint32_t me,
 		    bool recv, const struct deadline *dl)
 {
 	struct wlists *wl = &pv->ctl->wl;
@@ -139,6 +222,7 @@ static long wait_on(struct pview *pv, struct waiter *w, uint32_t me,
 		else
 			wl_insert_prio(&pv->wp, &wl->shead, &wl->stail, me);
 	}
+	mqd_sync(pv, fd);	/* what a spinner left us, before we sleep */
 	pq_unlock(pv);
 	r = futex_sleep(&w->futex, W_WAITING, SLEEP_POSIX, dl);
 	pq_lock(pv);
@@ -184,7 +268,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	struct pview *pv;
 	struct pqctl *c;
 	uint32_t me = NIL, head = NIL, r_i;
-	bool spun = false;
+	int64_t spun = 0;
 	long r;
 
 	if (prio >= MQ_PRIO_MAX)		/* before EBADF (B8) */
@@ -203,14 +287,18 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	pq_lock(pv);
 	r = pq_store_sync(pv);
 	while (!r && c->curmsgs >= (uint64_t)c->maxmsg) {
-		if (nonblocking(fd)) {
+		/* A descriptor that blocked when last looked at spins before
+		 * it looks again: a spin makes the call one that came a
+		 * moment later, whatever its flag. */
+		bool nb = d->nb && nonblocking(d, fd);
+		if (!w && !nb && spin_first(pv, &spun, EV_SEND_MASK)) {
+			r = pq_store_sync(pv);
+			continue;
+		}
+		if (nb || nonblocking(d, fd)) {
 			STAT_ADD(c->n_full, 1);		/* L12 */
 			r = -EAGAIN;
 			break;
-		}
-		if (!w && spin_first(pv, &spun)) {
-			r = pq_store_sync(pv);
-			continue;
 		}
 		if (!w) {
 			/* Park the message in the store, so that a receive
@@ -227,7 +315,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 			w->mtype = -(int64_t)prio;
 			store_inflight(&pv->v, head, me);
 		}
-		r = wait_on(pv, w, me, false, dl);
+		r = wait_on(pv, fd, w, me, false, dl);
 		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
 			r = 0;		/* inserted: the call is complete */
 			STAT_SET(c->spid, proc_pid());
@@ -274,7 +362,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	} else {
 		store_link(&pv->v, head);
 		c->qsize += len;
-		c->events++;
+		c->events += EV_ADDED;
 		if (++c->curmsgs == 1)
 			notify_fire(pv, &nt);
 		STAT_MAX(c->hw_curmsgs, c->curmsgs);
@@ -327,7 +415,8 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 	struct pview *pv;
 	struct pqctl *c;
 	uint32_t me = NIL, s_i;
-	bool mended = false, spun = false;
+	bool mended = false;
+	int64_t spun = 0;
 	long r, h;
 
 	r = pdesc_get(fd, &d);
@@ -382,7 +471,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 				c->curmsgs--;
 				c->qsize -= n;
 			}
-			c->events++;
+			c->events += EV_ROOM;
 			/* Pipelined receive: the first blocked sender's
 			 * message takes the freed place (B9). */
 			s_i = first_waiter(&pv->wp, &c->wl.shead, &c->wl.stail);
@@ -412,13 +501,14 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			r = -ENOMSG;
 			goto out;
 		}
-		if (nonblocking(fd)) {
+		bool nb = d->nb && nonblocking(d, fd);	/* as do_send */
+		if (!w && !nb && spin_first(pv, &spun, EV_RECV_MASK))
+			continue;
+		if (nb || nonblocking(d, fd)) {
 			STAT_ADD(c->n_empty, 1);	/* L12 */
 			r = -EAGAIN;
 			goto out;
 		}
-		if (!w && spin_first(pv, &spun))
-			continue;
 		if (!w) {
 			w = waiter_take(&pv->wp, WK_RECV, &me, &r);
 			if (!w)
@@ -426,7 +516,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			w->maxsize = len;
 		}
 		w->msg = NIL;
-		r = wait_on(pv, w, me, true, dl);
+		r = wait_on(pv, fd, w, me, true, dl);
 		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
 			/* Handed over: it wins over a signal or a timeout. */
 			r = pq_store_sync(pv);

@@ -178,6 +178,7 @@ void desc_set(int fd, struct pview *pv, int acc)
 	if (!d)
 		return;
 	d->acc = acc;
+	d->nb = false;
 	__atomic_store_n(&d->pv, pv, __ATOMIC_RELEASE);
 }
 

@@ -107,22 +107,24 @@ long proc_spin_ns(void)
 	return spin_ns;
 }
 
-/* Spin while *w == old, at most proc_spin_ns(). */
-void proc_spin(const uint32_t *w, uint32_t old)
+static int64_t mono_ns(void)
 {
-	struct timespec t0, t;
-	long budget = proc_spin_ns();
+	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Spin while *w & mask == old, until the time end (CLOCK_MONOTONIC ns). */
+void proc_spin(const uint32_t *w, uint32_t mask, uint32_t old, int64_t end)
+{
 	for (;;) {
 		for (int i = 0; i < 64; i++) {
-			if (__atomic_load_n(w, __ATOMIC_RELAXED) != old)
+			if ((__atomic_load_n(w, __ATOMIC_RELAXED) & mask) != old)
 				return;
 			cpu_relax();
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_sec - t0.tv_sec) * 1000000000L +
-		    (t.tv_nsec - t0.tv_nsec) >= budget)
+		if (mono_ns() >= end)
 			return;
 	}
 }
@@ -144,19 +146,29 @@ uint32_t proc_pidns(void)
  * Before a first sleep, spin outside the queue's lock while its events
  * counter does not change (L10).  A caller that spins has not blocked yet:
  * to the others it is one that arrives a moment later, so no rule sees
- * the difference.  Returns with the lock held again; true if the caller
- * should retry.
+ * the difference.  Only the half of the counter that could let it go on
+ * is watched (EV_*).  A change that did not let the caller go on (another
+ * receiver's message taken, say) sends it back to spinning for the rest
+ * of one budget, *end (0 before the first spin).  Returns with the lock
+ * held again; true if the caller should retry.
  */
-bool proc_spin_first(const uint32_t *events, void (*unlock)(void *),
-		     void (*lock)(void *), void *q, bool *spun)
+bool proc_spin_first(const uint32_t *events, uint32_t mask,
+		     void (*unlock)(void *), void (*lock)(void *), void *q,
+		     int64_t *end)
 {
-	uint32_t ev = __atomic_load_n(events, __ATOMIC_RELAXED);
+	uint32_t ev = __atomic_load_n(events, __ATOMIC_RELAXED) & mask;
+	long budget = proc_spin_ns();
+	int64_t now;
 
-	if (*spun || !proc_spin_ns())
+	if (!budget)
 		return false;
-	*spun = true;
+	now = mono_ns();
+	if (!*end)
+		*end = now + budget;
+	else if (now >= *end)
+		return false;
 	unlock(q);
-	proc_spin(events, ev);
+	proc_spin(events, mask, ev, *end);
 	lock(q);
 	return true;
 }

@@ -94,7 +94,10 @@ void wake_senders(struct sq *s)
 			wl_append(&s->wp, &q->wl.shead, &q->wl.stail, i);
 			continue;
 		}
-		post(w, W_WOKEN);
+		/* Woken already and not back yet: the kernel's wake_q_add()
+		 * of a task already woken is a no-op, ours a system call. */
+		if (__atomic_load_n(&w->futex, __ATOMIC_RELAXED) != W_WOKEN)
+			post(w, W_WOKEN);
 	}
 }
 
@@ -162,10 +165,10 @@ static void sq_lock_cb(void *p)
 	q_lock(p);
 }
 
-static bool spin_first(struct sq *s, bool *spun)
+static bool spin_first(struct sq *s, int64_t *spun, uint32_t mask)
 {
-	return proc_spin_first(&s->q->events, sq_unlock_cb, sq_lock_cb, s,
-			       spun);
+	return proc_spin_first(&s->q->events, mask, sq_unlock_cb, sq_lock_cb,
+			       s, spun);
 }
 
 /* Enqueue the caller's record on a wait list and sleep until posted. */
@@ -274,7 +277,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	struct ns *ns;
 	struct sq *s;
 	uint32_t me = NIL, head;
-	bool spun = false;
+	int64_t spun = 0;
 	int64_t mtype;
 	uint64_t gen;
 	long r;
@@ -309,7 +312,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 			r = -EAGAIN;
 			goto out;
 		}
-		if (spin_first(s, &spun))
+		if (!w && spin_first(s, &spun, EV_SEND_MASK))
 			continue;
 		if (!w) {
 			w = waiter_take(&s->wp, WK_SEND, &me, &r);
@@ -346,7 +349,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 		FAULT(FP_SEND_LINK);
 		q->cbytes += sz;
 		q->qnum++;
-		q->events++;
+		q->events += EV_ADDED;
 		STAT_MAX(q->hw_qnum, q->qnum);
 		STAT_MAX(q->hw_cbytes, q->cbytes);
 	} else {
@@ -414,7 +417,8 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 	struct ns *ns;
 	struct sq *s;
 	size_t copy_max = 0;
-	bool spun = false, mended = false;
+	bool mended = false;
+	int64_t spun = 0;
 	uint32_t me = NIL;
 	uint64_t gen;
 	long r, h;
@@ -507,7 +511,7 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 				}
 				set_if_changed64(&q->rtime, proc_now());
 				set_if_changed32(&q->lrpid, proc_pid());
-				q->events++;
+				q->events += EV_ROOM;
 				wake_senders(s);
 				pend_clear();
 				r = r ? r : (long)n;
@@ -524,7 +528,7 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 			r = -ENOMSG;
 			goto out;
 		}
-		if (spin_first(s, &spun))
+		if (!w && spin_first(s, &spun, EV_RECV_MASK))
 			continue;
 		if (!w) {
 			w = waiter_take(&s->wp, WK_RECV, &me, &r);

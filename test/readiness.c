@@ -645,6 +645,113 @@ T_CASE(umq_foreign_read_heals)
 	alarm(0);
 }
 
+/*
+ * L13: a caller spinning outside the lock has a place in spin_until, and
+ * a caller that changes the state meanwhile leaves the FIFO to it.  A
+ * place is believed only while its deadline is ahead and within the
+ * longest spin: a spinner killed in its spin, or garbage in the places,
+ * delays the FIFO at most until the first call after that (about 40 us).
+ */
+static uint32_t mono_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint32_t)((uint64_t)t.tv_sec * 1000000u +
+			  (uint64_t)t.tv_nsec / 1000);
+}
+
+static void die_here(int point)
+{
+	if (point == FP_SPIN)
+		raise(SIGKILL);
+}
+
+T_CASE(umq_dead_spinner)
+{
+	struct mq_attr a = { .mq_maxmsg = 3, .mq_msgsize = MSGSIZE };
+	mqd_t q = umq_mq_open("/q", O_CREAT | O_RDWR, 0600, &a);
+	struct pqctl *c;
+	pid_t pid;
+	int st;
+
+	t_half = 1;	/* umq only */
+	if (q < 0)
+		T_FAIL("mq_open: %s", strerrorname_np(errno));
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		t_skip("one CPU: nobody spins");
+	c = ctl_of(q);
+	pid = fork();
+	if (pid == 0) {
+		char buf[MSGSIZE];
+		alarm(10);
+		umq_fault_hook = die_here;
+		umq_mq_receive(q, buf, sizeof(buf), NULL);
+		_exit(1);	/* no spin: nothing was tested */
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
+		t_skip("the receiver slept without spinning (UMQ_SPIN_US=0?)");
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		T_FAIL("the child did not die spinning: status %#x", st);
+	bool placed = false;
+	for (int i = 0; i < PQ_SPINNERS; i++)
+		placed |= c->spin_until[i] != 0;
+	if (!placed)
+		T_FAIL("the dead spinner left no place in spin_until");
+	/* Right after the death the FIFO may lag; past the longest spin
+	 * the place counts for nothing, and every call sets it right. */
+	put(q);
+	usleep(50000);
+	put(q);
+	expect_poll(q, state(2, 3), "after the dead spinner's time", 2);
+	take(q);
+	expect_poll(q, state(1, 3), "after a receive", 1);
+	take(q);
+	expect_poll(q, state(0, 3), "empty again", 0);
+	for (int n = 1; n <= 3; n++) {
+		put(q);
+		expect_poll(q, state(n, 3), "filling", n);
+	}
+}
+
+T_CASE(umq_spinner_garbage)
+{
+	struct mq_attr a = { .mq_maxmsg = 2, .mq_msgsize = MSGSIZE };
+	mqd_t q = umq_mq_open("/q", O_CREAT | O_RDWR | O_NONBLOCK, 0600, &a);
+	static const uint32_t far[] = { 0xffffffffu, 0x80000000u, 1u };
+	struct pqctl *c;
+
+	t_half = 1;	/* umq only */
+	if (q < 0)
+		T_FAIL("mq_open: %s", strerrorname_np(errno));
+	c = ctl_of(q);
+	/* Deadlines that no spin has: believed by nobody, at once. */
+	for (unsigned k = 0; k < sizeof(far) / sizeof(far[0]); k++) {
+		for (int i = 0; i < PQ_SPINNERS; i++)
+			c->spin_until[i] = mono_us() + far[k] + 1000000u;
+		put(q);
+		expect_poll(q, state(1, 2), "garbage places, one message", 1);
+		put(q);
+		expect_poll(q, state(2, 2), "garbage places, full", 2);
+		take(q);
+		take(q);
+		expect_poll(q, state(0, 2), "garbage places, empty", 0);
+	}
+	/* A deadline within a spin, forged: the FIFO may lag until it
+	 * passes, then the next call sets it right. */
+	for (int i = 0; i < PQ_SPINNERS; i++)
+		c->spin_until[i] = mono_us() + 15;
+	put(q);
+	usleep(50000);
+	put(q);
+	expect_poll(q, state(2, 2), "after a forged spin", 2);
+	take(q);
+	take(q);
+	expect_poll(q, state(0, 2), "after a forged spin, empty", 0);
+}
+
 int main(int argc, char **argv)
 {
 	self_exe = "/proc/self/exe";
