@@ -300,7 +300,9 @@ static uint64_t plausible64(uint64_t old)
 struct sent {
 	int n;
 	bool text_damaged;	/* the round wrote into message text */
+	bool lossless;		/* the damage loses no message */
 	struct { uint32_t prio, len; } m[SENT_MAX];
+	uint8_t queued[SENT_MAX];	/* its send succeeded */
 };
 
 static struct sent *SENT;
@@ -544,10 +546,11 @@ static void setup_queue(void *arg)
 	for (int i = 0; i < SU.nsend; i++) {
 		uint32_t p = some_prio(),
 			 len = 4 + below((uint32_t)SU.msgsize - 3);
-		mk(buf, p, len);
+		int id = mk(buf, p, len);
 		op("setup: mq_send #%d", i);
 		if (umq_mq_send(d, buf, len, p))
 			R_FAIL("setup mq_send: %s", strerrorname_np(errno));
+		SENT->queued[id] = 1;
 	}
 	for (int i = 0; i < SU.ntake; i++) {
 		op("setup: mq_receive #%d", i);
@@ -620,9 +623,10 @@ static void send_one(mqd_t d, const struct timespec *ts, const char *call)
 	uint32_t prio = some_prio(),
 		 len = 4 + below((uint32_t)SU.msgsize - 3);
 
-	mk(buf, prio, len);
-	judge(ts ? umq_mq_timedsend(d, buf, len, prio, ts) :
-		   umq_mq_send(d, buf, len, prio), call);
+	int id = mk(buf, prio, len);
+	if (!judge(ts ? umq_mq_timedsend(d, buf, len, prio, ts) :
+			umq_mq_send(d, buf, len, prio), call))
+		SENT->queued[id] = 1;
 }
 
 static struct timespec soon(int ms)
@@ -840,6 +844,18 @@ static void repaired(void)
 	if (a.mq_curmsgs)
 		R_FAIL("drained to EAGAIN, but mq_getattr says %ld messages",
 		       a.mq_curmsgs);
+	if (SENT->lossless && !SENT->text_damaged) {
+		char lost[200] = "";
+		int nl = 0;
+
+		for (int i = 0; i < SENT->n; i++)
+			if (SENT->queued[i] && !OUT[i] && nl++ < 20)
+				snprintf(lost + strlen(lost),
+					 sizeof(lost) - strlen(lost), " %d", i);
+		if (nl)
+			R_FAIL("drained to EAGAIN, but %d messages sent never "
+			       "came out:%s", nl, lost);
+	}
 	op("mq_send of a new message after the repair");
 	int id = mk(buf, 7, 50);
 	if (umq_mq_send(d, buf, 50, 7))
@@ -1012,6 +1028,7 @@ static void round_ctl_fields(uint32_t seed)
 	for (int k = 1 + (int)below(3); k--;)
 		derived &= damage_field(q.c);
 	qmap_unmap(&q);
+	SENT->lossless = derived;
 	if (use() && derived)
 		repaired();
 	finish();
@@ -1399,6 +1416,7 @@ static void round_store(uint32_t seed, uint32_t salt,
 	for (int k = 1 + (int)below(2); k--;)
 		damage(&q);
 	qmap_unmap(&q);
+	SENT->lossless = true;	/* the chunks say it all */
 	if (!use())
 		R_FAIL("a queue whose store is damaged cannot be opened: %s",
 		       LOG->op);
@@ -1516,6 +1534,7 @@ T_CASE(garbage_store_identity)
  * records from it. */
 static void round_wpool(uint32_t seed)
 {
+	bool lossless = true;
 	struct qmap q;
 	uint64_t gen = round_queue(seed, 0x77, 1 + (int)below(MAXMSG),
 				   (int)below(2));
@@ -1544,6 +1563,9 @@ static void round_wpool(uint32_t seed)
 
 			fill_random((uint8_t *)w + off, len);
 			did("record %u bytes [%zu, +%zu) random", i, off, len);
+			/* A garbage "alive" word counts as a live owner
+			 * (L5): a message handed to it is lost. */
+			lossless &= off >= sizeof(w->alive);
 			break;
 		}
 		case 3: {
@@ -1559,6 +1581,7 @@ static void round_wpool(uint32_t seed)
 			w->msg = plausible32(&q);
 			did("record %u random, inited %u kind %u msg %u", i,
 			    w->inited, w->kind, w->msg);
+			lossless = false;
 			break;
 		}
 		default: {
@@ -1579,6 +1602,7 @@ static void round_wpool(uint32_t seed)
 		}
 	}
 	qmap_unmap(&q);
+	SENT->lossless = lossless;
 	if (!use())
 		R_FAIL("a queue whose waiter pool is damaged cannot be opened");
 	repaired();
@@ -1615,9 +1639,10 @@ static pid_t blocked(bool recv, int *res)
 			*res = r < 0 ? errno : 0;
 		} else {
 			uint32_t len = 4 + below((uint32_t)SU.msgsize - 3);
-			mk(buf, 1, len);
+			int id = mk(buf, 1, len);
 			*res = umq_mq_timedsend(d, buf, len, 1, &ts) ? errno :
 								       0;
+			SENT->queued[id] = !*res;
 		}
 		_exit(T_EXIT_PASS);
 	}
@@ -1713,6 +1738,9 @@ static void round_waiters(uint32_t seed)
 		    w->result, w->prio);
 	}
 	qmap_unmap(&q);
+	/* A damaged sender's own message may be lost: its call may even
+	 * say it was sent. */
+	SENT->lossless = recv;
 
 	if (!use())
 		R_FAIL("a queue whose waiter record is damaged cannot be "
