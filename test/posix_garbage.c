@@ -1757,6 +1757,194 @@ T_CASE(garbage_waiters)
 	rounds("waiter records of blocked processes", 40, round_waiters);
 }
 
+/* ---- a live registration's fields ---------------------------------------- */
+
+/*
+ * Whom a notification signals, and with what, must not come from shared
+ * memory (notify.c): garbage in the registration's fields - the pid of
+ * a bystander, of the caller, of the test itself; SIGKILL for the
+ * signal; another kind, record or pid namespace - signals nobody but the
+ * registrant, and it only with the signal it asked for, once.
+ */
+struct nlog {
+	int ready;		/* the registrant registered */
+	int got;		/* SIGUSR1s the registrant got */
+	int code;		/* the si_code of the last */
+	int stray;		/* SIGUSR1s anyone else got */
+};
+
+static struct nlog *NL;
+
+static void on_usr1(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	__atomic_add_fetch(&NL->got, 1, __ATOMIC_RELAXED);
+	NL->code = si->si_code;
+}
+
+static void on_stray(int sig)
+{
+	(void)sig;
+	__atomic_add_fetch(&NL->stray, 1, __ATOMIC_RELAXED);
+}
+
+static void catch_stray(void)
+{
+	struct sigaction sa = { .sa_handler = on_stray };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* A process that sleeps until killed, counting stray SIGUSR1s. */
+static pid_t bystander(void)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+
+	if (pid < 0)
+		R_FAIL("fork: %s", strerror(errno));
+	if (pid == 0) {
+		catch_stray();
+		alarm(ROUND_S);
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+/* A process registered for SIGUSR1 on the queue, counting them. */
+static pid_t registrant(void)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+
+	if (pid < 0)
+		R_FAIL("fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct sigaction sa = { .sa_sigaction = on_usr1,
+					.sa_flags = SA_SIGINFO };
+		struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
+					.sigev_signo = SIGUSR1 };
+		mqd_t d;
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGUSR1, &sa, NULL);
+		alarm(ROUND_S);
+		d = umq_mq_open(QNAME, O_RDONLY);
+		if (d == (mqd_t)-1 || umq_mq_notify(d, &sev))
+			R_FAIL("the registrant's mq_open/mq_notify: %s",
+			       strerrorname_np(errno));
+		__atomic_store_n(&NL->ready, 1, __ATOMIC_RELEASE);
+		for (;;)
+			pause();
+	}
+	for (int i = 0; i < 400 && !__atomic_load_n(&NL->ready,
+						     __ATOMIC_ACQUIRE); i++)
+		t_msleep(5);
+	if (!NL->ready)
+		R_FAIL("the registrant did not register");
+	return pid;
+}
+
+static bool alive(pid_t pid, const char *who)
+{
+	int st;
+	pid_t r = waitpid(pid, &st, WNOHANG);
+
+	if (r == 0)
+		return true;
+	if (r == pid && WIFSIGNALED(st))
+		R_FAIL("%s was killed by signal %d", who, WTERMSIG(st));
+	if (r == pid && WIFEXITED(st) && WEXITSTATUS(st) == R_FAILED)
+		_exit(R_FAILED);
+	R_FAIL("%s ended: status %#x", who, st);
+}
+
+static void round_notify(uint32_t seed)
+{
+	struct qmap q;
+	pid_t reg, by;
+	uint64_t gen = round_queue(seed, 0x90, (int)below(3), 0);
+
+	NL = t_shared(sizeof(*NL));
+	catch_stray();
+	if (SU.nsend) {		/* empty it: the next send fires */
+		char buf[RBUF];
+		unsigned prio;
+		mqd_t d = umq_mq_open(QNAME, O_RDONLY | O_NONBLOCK);
+		ssize_t r;
+		while (d != (mqd_t)-1 &&
+		       (r = umq_mq_receive(d, buf, RBUF, &prio)) >= 0)
+			count_out(buf, r, prio, "emptying");
+		if (d != (mqd_t)-1)
+			umq_mq_close(d);
+	}
+	by = bystander();
+	reg = registrant();
+	qmap_of(gen, &q);
+	for (int k = 1 + (int)below(3); k--;) {
+		struct pqctl *c = q.c;
+		static const int sigs[] = { SIGKILL, SIGSEGV, SIGUSR2, 0,
+					    SIGUSR1, 65, -1 };
+
+		switch (below(5)) {
+		case 0: {
+			pid_t pids[] = { by, getpid(), getppid(), 1, reg,
+					 (pid_t)rnd() };
+			c->notify_pid = pids[below(6)];
+			did("notify_pid = %d (registrant %d, bystander %d, "
+			    "caller %d, test %d)", c->notify_pid, reg, by,
+			    getpid(), getppid());
+			break;
+		}
+		case 1:
+			c->notify_signo = sigs[below(7)];
+			did("notify_signo = %d", c->notify_signo);
+			break;
+		case 2:
+			c->notify_kind = below(2) ? (int)below(4) : (int)rnd();
+			did("notify_kind = %d", c->notify_kind);
+			break;
+		case 3:
+			c->notify_rec = plausible_rec();
+			did("notify_rec = %u", c->notify_rec);
+			break;
+		default:
+			c->notify_ns = below(2) ? 0 : (uint32_t)rnd();
+			did("notify_ns = %u", c->notify_ns);
+		}
+	}
+	qmap_unmap(&q);
+
+	use();
+	op("the processes after the notification");
+	t_msleep(100);
+	alive(by, "the bystander");
+	alive(reg, "the registrant");
+	if (verbose)
+		t_note("the registrant got %d, strays %d", NL->got, NL->stray);
+	if (NL->stray)
+		R_FAIL("%d SIGUSR1 went to a process that never asked",
+		       NL->stray);
+	if (NL->got > 1)
+		R_FAIL("the registrant got %d notifications for one "
+		       "registration", NL->got);
+	if (NL->got && NL->code != SI_MESGQ)
+		R_FAIL("the registrant's signal has si_code %d", NL->code);
+	kill(reg, SIGKILL);
+	kill(by, SIGKILL);
+	waitpid(reg, NULL, 0);
+	waitpid(by, NULL, 0);
+	finish();
+}
+
+T_CASE(garbage_notify)
+{
+	rounds("registration fields", 60, round_notify);
+}
+
 /* ---- the FIFO ------------------------------------------------------------ */
 
 /* A process that holds the queue open (so that its FIFO keeps what is
