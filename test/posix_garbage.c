@@ -1148,6 +1148,8 @@ static void ident_round(const struct ident *id)
 	finish();
 }
 
+static unsigned scene_s = ROUND_S;	/* a scene's alarm */
+
 /* One directed scene in a process of its own, under an alarm: a failed
  * check, a crash or a hang fails the case. */
 static void scene(const char *what, void (*fn)(const void *), const void *arg)
@@ -1168,11 +1170,11 @@ static void scene(const char *what, void (*fn)(const void *), const void *arg)
 		setpgid(0, 0);
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGALRM, &sa, NULL);
-		alarm(ROUND_S);
+		alarm(scene_s);
 		fn(arg);
 		_exit(T_EXIT_PASS);
 	}
-	st = t_wait_child(pid, 0, ROUND_S * 1000 + 3000);
+	st = t_wait_child(pid, 0, (int)scene_s * 1000 + 3000);
 	kill(-pid, SIGKILL);
 	if (st == -1) {
 		kill(pid, SIGKILL);
@@ -1286,6 +1288,62 @@ T_CASE(garbage_pqctl_owner)
 	if (geteuid() != 0)
 		t_skip("needs root to be two users");
 	scene("a block that claims another owner", owner_scene, NULL);
+}
+
+/*
+ * The queue lock's word names a thread that does not exist (no robust
+ * list ever marked it): the next taker resets it (L11) - after two looks
+ * in /proc when the holder's namespace tag is ours, after 10 s when the
+ * tag is garbage too - and goes on.  Not a hang.
+ */
+struct lockcase {
+	bool tag;		/* garbage in the tag as well */
+	int within_ms;
+	const char *what;
+};
+
+static void lock_scene(const void *arg)
+{
+	const struct lockcase *lc = arg;
+	struct qmap q;
+	pid_t dead;
+	long t0;
+	uint64_t gen = round_queue(7, 0x10c, 3, 0);
+
+	fflush(NULL);
+	dead = fork();
+	if (dead < 0)
+		R_FAIL("fork: %s", strerror(errno));
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	qmap_of(gen, &q);
+	q.c->lock.__data.__lock = dead;
+	q.c->lock.__data.__count = 0x12345678;
+	if (lc->tag)
+		q.c->lock_ns = 0xdeadbeef;
+	did("lock word: thread %d, gone%s", (int)dead,
+	    lc->tag ? ", tag garbage" : "");
+	qmap_unmap(&q);
+	t0 = t_now_ms();
+	if (!use())
+		R_FAIL("the queue cannot be opened");
+	if (t_now_ms() - t0 > lc->within_ms)
+		R_FAIL("the calls took %ld ms", t_now_ms() - t0);
+	repaired();
+	finish();
+}
+
+T_CASE(garbage_pqctl_lock_dead_owner)
+{
+	static const struct lockcase cases[] = {
+		{ false, 4000, "a lock held by a thread that is gone" },
+		{ true, 16000, "the same, with a garbage namespace tag" },
+	};
+
+	scene_s = 20;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		scene(cases[i].what, lock_scene, &cases[i]);
 }
 
 /* ---- the store: chunks, indexes, header ---------------------------------- */
