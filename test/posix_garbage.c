@@ -144,7 +144,7 @@ static void tally(struct tally *t, uint32_t seed, int st)
 
 /* Stop early after this many hangs: each costs its deadline. */
 #define MAX_HUNG 3
-#define ROUND_S 6
+#define ROUND_S 10
 
 /*
  * Remove every POSIX queue's files, between rounds: a damaged queue may
