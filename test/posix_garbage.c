@@ -15,10 +15,18 @@
  * uses the queue from a process that never mapped it: mq_open, sends and
  * receives (O_NONBLOCK, and timed with short timeouts on a blocking
  * descriptor), mq_getattr, mq_setattr, mq_notify, umq_mq_peek, poll,
- * mq_close, mq_unlink, and a new queue beside the damaged one.  Every
- * round is a process of its own under an alarm, as in sysv_garbage.c, so
- * a crash or a hang is counted against its seed.  UMQ_T_SEED=n runs
- * round n alone and shows what it did.
+ * mq_close, mq_unlink, umq_mq_stat and a listing, and a new queue beside
+ * the damaged one.  Every round is a process of its own under an alarm,
+ * as in sysv_garbage.c, so a crash or a hang is counted against its seed.
+ * UMQ_T_SEED=n runs round n alone and shows what it did.
+ *
+ * Every message's text says which one it is, so whatever comes out is
+ * checked against what was sent (unless the damage was in the chunks,
+ * where nothing can tell); after damage to what is derived (counters,
+ * wait lists, free records, indexes) every message sent comes out, once.
+ * mq_getattr must say what a queue can be.  Garbage in a registration
+ * signals nobody but the registrant; a block that claims another owner
+ * lets nobody in (the files' modes decide).
  *
  * Truncating a file that a process has mapped makes that process's next
  * access SIGBUS (DESIGN §6 "Residual"): files are truncated here only
@@ -163,9 +171,8 @@ static void wipe_dir(const char *sub)
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) && errno == EISDIR)
-			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
-		else if (errno == EISDIR || errno == EPERM)
+		if (unlinkat(dirfd(d), e->d_name, 0) &&
+		    (errno == EISDIR || errno == EPERM))
 			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
 	}
 	closedir(d);
