@@ -432,11 +432,16 @@ int q_mend_store(struct sq *s);
 
 /* ---- posix.c, mqio.c, notify.c: POSIX queues --------------------------- */
 
+/* The ceilings of mq_maxmsg and mq_msgsize, even with CAP_SYS_RESOURCE. */
+#define PQ_HARD_MSGMAX		65536
+#define PQ_HARD_MSGSIZEMAX	(16 << 20)
+
 /* This process's view of one POSIX queue. */
 struct pview {
 	struct ns *ns;
 	uint64_t gen;
 	struct pqctl *ctl;		/* first page: never moves (L3) */
+	int64_t maxmsg, msgsize;	/* ctl's, checked once: fixed for life */
 	struct wpool wp;		/* its waiter records, mapped with it */
 	struct qview v;			/* the store: may move when it grows */
 	unsigned refs;			/* descriptors (and helpers) using it */

@@ -79,8 +79,9 @@
  *     it "owner died" proves the owner died.  Any other word counts as
  *     alive: a garbage word is no proof of death, and taking the record
  *     from a live owner would leave it asleep forever.  A walker of a
- *     wait list reads the word instead (no lock operation, L6): a dead
- *     owner's has FUTEX_OWNER_DIED and no thread id.
+ *     wait list reads the word instead (no lock operation, L6): a live
+ *     owner's has its thread id; one with none (0: held by nobody, or
+ *     FUTEX_OWNER_DIED alone: a dead owner's) waits for nothing.
  * L6. Posting a result, under the queue lock: the poster arms its
  *     thread's robust-list pending entry on the record's futex word
  *     (pend_set), writes result, msg, len and mtype (a hand-off first

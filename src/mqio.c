@@ -24,9 +24,11 @@
 
 #include "internal.h"
 
-static uint32_t mqd_state(const struct pqctl *c)
+static uint32_t mqd_state(const struct pview *pv)
 {
-	return rs_of(c->curmsgs > 0, c->curmsgs < (uint64_t)c->maxmsg);
+	const struct pqctl *c = pv->ctl;
+
+	return rs_of(c->curmsgs > 0, c->curmsgs < (uint64_t)pv->maxmsg);
 }
 
 /* Microseconds of CLOCK_MONOTONIC, as spin_until counts them (L13). */
@@ -74,7 +76,7 @@ static bool spinner_syncs(const struct pqctl *c)
 void mqd_sync(struct pview *pv, int fd)
 {
 	struct pqctl *c = pv->ctl;
-	uint32_t want = mqd_state(c);
+	uint32_t want = mqd_state(pv);
 
 	if (unlikely(want != c->rstate) && !spinner_syncs(c))
 		ready_set(fd, &c->rstate, want);
@@ -82,7 +84,7 @@ void mqd_sync(struct pview *pv, int fd)
 
 void mqd_reset(struct pview *pv, int fd)
 {
-	ready_reset(fd, &pv->ctl->rstate, mqd_state(pv->ctl));
+	ready_reset(fd, &pv->ctl->rstate, mqd_state(pv));
 }
 
 /* The kernel's task priority, lower first: RT 0..98, then 100 + 20 + nice. */
@@ -280,13 +282,13 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		return -EBADF;
 	pv = d->pv;
 	c = pv->ctl;
-	if (len > (size_t)c->msgsize)
+	if (len > (size_t)pv->msgsize)
 		return -EMSGSIZE;
 	if (len && bad_uptr(p))
 		return -EFAULT;
 	pq_lock(pv);
 	r = pq_store_sync(pv);
-	while (!r && c->curmsgs >= (uint64_t)c->maxmsg) {
+	while (!r && c->curmsgs >= (uint64_t)pv->maxmsg) {
 		/* A descriptor that blocked when last looked at spins before
 		 * it looks again: a spin makes the call one that came a
 		 * moment later, whatever its flag. */
@@ -426,7 +428,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 		return -EBADF;
 	pv = d->pv;
 	c = pv->ctl;
-	if (len < (size_t)c->msgsize)	/* even when empty (B9) */
+	if (len < (size_t)pv->msgsize)	/* even when empty (B9) */
 		return -EMSGSIZE;
 	pq_lock(pv);
 	for (;;) {

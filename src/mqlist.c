@@ -31,6 +31,7 @@ struct umq_mq_list {
 int64_t pq_name_gen(struct ns *ns, const char *name, struct stat *st)
 {
 	char path[PATH_MAX], target[32];
+	uint64_t gen;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "names/%s", name);
@@ -40,7 +41,9 @@ int64_t pq_name_gen(struct ns *ns, const char *name, struct stat *st)
 	if (n <= 0)
 		return n ? -errno : -ENOENT;
 	target[n] = 0;
-	return (int64_t)strtoull(target, NULL, 16) ?: -ENOENT;
+	/* A generation is 63 bits (ns_new_gen): above, it names nothing. */
+	gen = strtoull(target, NULL, 16);
+	return gen && gen <= INT64_MAX ? (int64_t)gen : -ENOENT;
 }
 
 static struct timespec later(struct timespec a, struct timespec b)
@@ -75,9 +78,12 @@ static int fill(struct ns *ns, const char *name, struct umq_mq_info *info)
 	info->uid = ls.st_uid;
 	info->gid = ls.st_gid;
 	pq_path(data, sizeof(data), (uint64_t)gen, false);
-	fd = openat(ns->dirfd, data, O_RDWR | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put in its place must not hang us; what is
+	 * not a file we may open is no queue (as pdesc.c's open_data). */
+	fd = openat(ns->dirfd, data, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		r = errno == ENOENT ? -ENOENT : -errno;
+		r = errno == EMFILE || errno == ENFILE || errno == EACCES ||
+		    errno == ENOMEM ? -errno : -ENOENT;
 		goto fail;
 	}
 	r = fstat(fd, &st) ? -errno : pview_get(ns, (uint64_t)gen, fd, &pv);
@@ -96,8 +102,8 @@ static int fill(struct ns *ns, const char *name, struct umq_mq_info *info)
 	info->uid = c->uid;
 	info->gid = c->gid;
 	info->mode = c->mode & 07777;
-	info->maxmsg = (long)c->maxmsg;
-	info->msgsize = (long)c->msgsize;
+	info->maxmsg = (long)pv->maxmsg;
+	info->msgsize = (long)pv->msgsize;
 	info->curmsgs = (long)c->curmsgs;
 	info->qsize = c->qsize;
 	stamp.tv_sec = c->stime > c->rtime ? c->stime : c->rtime;

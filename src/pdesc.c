@@ -115,6 +115,14 @@ int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 		r = -EUCLEAN;
 	else if (pv->ctl->version != UMQ_LAYOUT_VERSION)
 		r = -EPROTO;
+	/* Fixed at creation: read once, within what any creator may ask
+	 * (posix.c's check_attr), so that garbage written later is not
+	 * believed. */
+	else if (pv->ctl->maxmsg < 1 || pv->ctl->maxmsg > PQ_HARD_MSGMAX ||
+		 pv->ctl->msgsize < 1 || pv->ctl->msgsize > PQ_HARD_MSGSIZEMAX)
+		r = -EUCLEAN;
+	pv->maxmsg = pv->ctl->maxmsg;
+	pv->msgsize = pv->ctl->msgsize;
 	if (!r) {
 		wpool_at(&pv->wp, (char *)pv->ctl + PQ_WPOOL_OFF);
 		pq_path(pv->v.path, sizeof(pv->v.path), gen, PQ_DATA);

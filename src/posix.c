@@ -30,8 +30,8 @@
 
 #include "internal.h"
 
-#define HARD_MSGMAX	65536
-#define HARD_MSGSIZEMAX	(16 << 20)
+#define HARD_MSGMAX	PQ_HARD_MSGMAX
+#define HARD_MSGSIZEMAX	PQ_HARD_MSGSIZEMAX
 #define CHARGE_MSG	48	/* sizeof(struct msg_msg), x86_64 */
 #define CHARGE_NODE	48	/* sizeof(struct posix_msg_tree_node) */
 
@@ -76,6 +76,7 @@ static void name_path(char *buf, size_t n, const char *name)
 static int64_t lookup(struct ns *ns, const char *name)
 {
 	char path[PATH_MAX], target[32];
+	uint64_t gen;
 	ssize_t n;
 
 	name_path(path, sizeof(path), name);
@@ -90,7 +91,9 @@ static int64_t lookup(struct ns *ns, const char *name)
 	if (n <= 0)
 		return -ENOENT;
 	target[n] = 0;
-	return (int64_t)strtoull(target, NULL, 16) ?: -ENOENT;
+	/* A generation is 63 bits (ns_new_gen): above, it names nothing. */
+	gen = strtoull(target, NULL, 16);
+	return gen && gen <= INT64_MAX ? (int64_t)gen : -ENOENT;
 }
 
 /* ---- the queue lock --------------------------------------------------- */
@@ -754,9 +757,20 @@ static int getattr(mqd_t mqdes, struct mq_attr *attr)
 	c = d->pv->ctl;
 	memset(attr, 0, sizeof(*attr));
 	attr->mq_flags = fl > 0 ? fl & O_NONBLOCK : 0;
-	attr->mq_maxmsg = c->maxmsg;
-	attr->mq_msgsize = c->msgsize;
+	attr->mq_maxmsg = d->pv->maxmsg;
+	attr->mq_msgsize = d->pv->msgsize;
 	attr->mq_curmsgs = (long)__atomic_load_n(&c->curmsgs, __ATOMIC_RELAXED);
+	/* A count no queue can have is damage: recount under the lock. */
+	if (unlikely((uint64_t)attr->mq_curmsgs > (uint64_t)attr->mq_maxmsg)) {
+		pq_lock(d->pv);
+		if (c->curmsgs > (uint64_t)d->pv->maxmsg)
+			pq_mend(d->pv);
+		mqd_sync(d->pv, mqdes);
+		attr->mq_curmsgs = (long)c->curmsgs;
+		pq_unlock(d->pv);
+		if ((uint64_t)attr->mq_curmsgs > (uint64_t)attr->mq_maxmsg)
+			return -EUCLEAN;
+	}
 	return 0;
 }
 

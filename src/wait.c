@@ -186,15 +186,17 @@ bool waiter_alive(struct wpool *wp, uint32_t idx)
 	return false;
 }
 
-/* The owner holds "alive": read, not taken (L5, L6).  Only a dead
- * owner's word proves death - FUTEX_OWNER_DIED and no thread id, the
- * kernel's doing; any other word, garbage included, counts as alive. */
+/* The owner holds "alive": read, not taken (L5, L6).  A live owner's
+ * thread id is always in the word, so a word without one - 0, a record
+ * nobody holds, or FUTEX_OWNER_DIED alone, the kernel's doing at a death -
+ * proves no live owner; any word with one, garbage included, counts as
+ * alive. */
 static bool holds_alive(struct waiter *w)
 {
 	uint32_t v = (uint32_t)__atomic_load_n(&w->alive.__data.__lock,
 					       __ATOMIC_ACQUIRE);
 
-	return (v & FUTEX_TID_MASK) || !(v & FUTEX_OWNER_DIED);
+	return (v & FUTEX_TID_MASK) != 0;
 }
 
 bool waiter_holds_alive(struct waiter *w)

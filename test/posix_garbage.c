@@ -1006,7 +1006,7 @@ static bool damage_field(struct pqctl *c)
 		break;
 	case 8:
 		c->pad1[below(sizeof(c->pad1))] = (uint8_t)rnd();
-		c->pad2[below(sizeof(c->pad2))] = (uint8_t)rnd();
+		c->pad2 = (uint32_t)rnd();
 		did("padding bytes");
 		break;
 	case 9:
