@@ -94,21 +94,6 @@ static void *map_path(const char *path, size_t len)
 	return p;
 }
 
-/* The generation of System V queue qid: its index entry sysv/i.<idx>. */
-static uint64_t gen_of(int qid)
-{
-	char path[512], target[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/sysv/i.%u", t_umq_dir(),
-		 (unsigned)qid & (IPCMNI - 1));
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		T_FAIL("readlink %s: %s", path, strerror(errno));
-	target[n] = 0;
-	return strtoull(target, NULL, 16);
-}
-
 /* The control block of queue qid: sysv/q.<gen> (unmap sizeof(struct
  * qfile)). */
 static struct qctl *q_map(int qid)
@@ -116,7 +101,7 @@ static struct qctl *q_map(int qid)
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s/sysv/q.%016llx", t_umq_dir(),
-		 (unsigned long long)gen_of(qid));
+		 (unsigned long long)t_umq_gen(qid));
 	return &((struct qfile *)map_path(path, sizeof(struct qfile)))->q;
 }
 
@@ -127,7 +112,7 @@ static void *wpool_map(int qid)
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s/sysv/m.%016llx", t_umq_dir(),
-		 (unsigned long long)gen_of(qid));
+		 (unsigned long long)t_umq_gen(qid));
 	return map_path(path, WPOOL_SIZE);
 }
 

@@ -285,28 +285,13 @@ static void *map_file(const char *name, size_t *size)
 	return p;
 }
 
-/* The generation of queue qid: its index entry sysv/i.<idx>. */
-static uint64_t gen_of(int qid)
-{
-	char path[512], target[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/sysv/i.%u", t_umq_dir(),
-		 (unsigned)qid & (IPCMNI - 1));
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		T_FAIL("readlink %s: %s", path, strerror(errno));
-	target[n] = 0;
-	return strtoull(target, NULL, 16);
-}
-
 /* A file of queue qid: sysv/<prefix><gen>. */
 static void *qfile_map(int qid, const char *prefix, size_t *size)
 {
 	char name[64];
 
 	snprintf(name, sizeof(name), "sysv/%s%016llx", prefix,
-		 (unsigned long long)gen_of(qid));
+		 (unsigned long long)t_umq_gen(qid));
 	return map_file(name, size);
 }
 
@@ -331,7 +316,7 @@ static void *pool_of(int qid)
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/sysv/m.%016llx", t_umq_dir(),
-		 (unsigned long long)gen_of(qid));
+		 (unsigned long long)t_umq_gen(qid));
 	fd = open(path, O_RDWR);
 	if (fd < 0)
 		T_FAIL("open %s: %s", path, strerror(errno));
@@ -1835,7 +1820,7 @@ static struct scene *scene_make(void)
 	sc->real = (int)T_OK(umq_msgget(REAL_KEY, IPC_CREAT | 0666));
 	mk(&m, 5, 100);
 	T_OK(umq_msgsnd(sc->real, &m, 100, IPC_NOWAIT));
-	sc->gen = gen_of(sc->real);
+	sc->gen = t_umq_gen(sc->real);
 	sc->planted_id = BAD_IDX;
 	return sc;
 }
@@ -2118,7 +2103,7 @@ T_CASE(garbage_forged_control_block)
 	if (geteuid() != 0)
 		t_skip("needs root to give a file to another user");
 	real = (int)T_OK(umq_msgget(REAL_KEY, IPC_CREAT | 0666));
-	gen = gen_of(real);
+	gen = t_umq_gen(real);
 	fgen = gen ^ 0x5a5a5a5a5a5aull;
 	snprintf(from, sizeof(from), "sysv/q.%016llx",
 		 (unsigned long long)gen);

@@ -84,6 +84,20 @@ void t_note(const char *fmt, ...)
 int t_kernel_ns(void) { return in_kernel_ns; }
 const char *t_umq_dir(void) { return umq_dir; }
 
+uint64_t t_umq_gen(int qid)
+{
+	char path[PATH_MAX], target[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/sysv/i.%u", umq_dir,
+		 (unsigned)qid & 32767);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		T_FAIL("readlink %s: %s", path, strerror(errno));
+	target[n] = 0;
+	return strtoull(target, NULL, 16);
+}
+
 int t_sysctl_write(const char *path, long value)
 {
 	char buf[32];

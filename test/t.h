@@ -20,6 +20,7 @@
 #endif
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,9 @@ __attribute__((format(printf, 1, 2))) void t_note(const char *fmt, ...);
 int t_kernel_ns(void);
 /* Directory of the case's private umq namespace. */
 const char *t_umq_dir(void);
+/* The generation of System V queue qid in that namespace (layout.h:
+ * sysv/i.<idx> names it); fails the case if there is none. */
+uint64_t t_umq_gen(int qid);
 /* Write a value to a sysctl of the case's kernel IPC namespace (0 / -1). */
 int t_sysctl_write(const char *path, long value);
 long t_sysctl_read(const char *path);
