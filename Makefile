@@ -24,7 +24,7 @@ endif
 LIB_SRCS  := $(wildcard src/*.c)
 LIB_PIC   := $(LIB_SRCS:src/%.c=$(BUILD)/pic/%.o)
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
-T_SRCS    := test/t.c test/trace.c test/call.c
+T_SRCS    := test/t.c test/trace.c test/call.c test/syscount.c
 T_OBJS    := $(T_SRCS:test/%.c=$(BUILD)/test/%.o)
 TEST_SRCS := $(filter-out $(T_SRCS),$(wildcard test/*.c))
 TESTS     := $(TEST_SRCS:test/%.c=$(BUILD)/test/%)
