@@ -512,13 +512,22 @@ static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
 	int fl;
 
 	pq_path(fifo, sizeof(fifo), pv->gen, PQ_FIFO);
-	if (fd < 0)
+	if (fd < 0) {
 		fd = openat(ns->dirfd, fifo, mqd_oflags(acc) | O_NONBLOCK |
 			    O_CLOEXEC);
-	if (fd < 0)
-		return errno == EMFILE || errno == ENFILE ? -errno :
-		       errno == EACCES ? -EACCES : errno == ENOMEM ? -ENOMEM :
-		       -ENOENT;
+		if (fd < 0)
+			return errno == EMFILE || errno == ENFILE ? -errno :
+			       errno == EACCES ? -EACCES : errno == ENOMEM ?
+			       -ENOMEM : errno == ELOOP ? -EUCLEAN : -ENOENT;
+		/* A file or a symlink put in the FIFO's place (by a user of
+		 * the queue: posix/ is sticky) is no queue's descriptor.
+		 * (O_NOFOLLOW is one of the access marks, so: fstat.) */
+		struct stat st;
+		if (fstat(fd, &st) || !S_ISFIFO(st.st_mode)) {
+			close(fd);
+			return -EUCLEAN;
+		}
+	}
 	if (fcntl(fd, F_OFD_SETLK, &lk)) {
 		close(fd);
 		return -ENOMEM;		/* the kernel's lock table is full */
