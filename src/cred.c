@@ -362,11 +362,17 @@ unsigned envelope_mode(const struct qctl *q)
 	unsigned m = q->mode & 0777, env = mode_envelope(m);
 
 	/*
-	 * An owner or group handed over by IPC_SET is not the file's owner
-	 * or group, so the OS can only let them in as "other".
+	 * An owner handed over by IPC_SET is not the files' owner, and may
+	 * then set any mode without the power to chmod them: the envelope
+	 * must already admit whoever that mode could (every class; group
+	 * too, since the new owner, or a user the new mode admits as
+	 * "other", may be in the files' group).  Once the group is handed
+	 * over, the files' group and "other" each hold users of both IPC
+	 * classes, so each gets what either class has.
 	 */
-	if ((q->uid != q->cuid && (m >> 6 & 7)) ||
-	    (q->gid != q->cgid && (m >> 3 & 7)))
-		env |= 06;
+	if (q->uid != q->cuid)
+		return 0666;
+	if (q->gid != q->cgid && ((m >> 3 | m) & 6))
+		env |= 066;
 	return env;
 }

@@ -65,6 +65,17 @@ static const char *result(long long r, int err)
 		r_;							\
 	})
 
+/*
+ * A child forked to act as another user starts as that user's program
+ * would: in umq's half, with nothing mapped by its parent (root), so the
+ * OS checks the files' modes as it would for that program.
+ */
+static void fresh(void)
+{
+	if (!B->kernel)
+		T_OK(umq_ns_use(t_umq_dir()));
+}
+
 /* The 9 mode bits of a msgget flag all count, folded into one rwx request. */
 static void check_get(const struct cell *c, int flg)
 {
@@ -95,6 +106,7 @@ static void check_access(void *arg)
 	struct msqid_ds ds = c->ds;
 	struct msg m = { 1, "x" };
 
+	fresh();
 	for (size_t i = 0; i < ARRAY_SIZE(get_flags); i++)
 		check_get(c, get_flags[i]);
 	CHECK(c, 0, EEXIST, B->get(c->key, IPC_CREAT | IPC_EXCL | 0600));
@@ -173,6 +185,8 @@ static void create(void *arg)
 	uid_t uid = c->ds.msg_perm.uid;
 	gid_t gid = c->ds.msg_perm.gid;
 
+	if (geteuid())
+		fresh();
 	c->qid = T_OK(B->get(c->key, IPC_CREAT | IPC_EXCL | 0600));
 	put(c->qid, 4);
 	T_OK(B->ctl(c->qid, IPC_STAT, &c->ds));
@@ -286,6 +300,75 @@ BOTH_ROOT(perm_owner_handoff)
 	as(USER3, USER3, check_access, &c, "unrelated user");
 	c.granted = 6;
 	c.owner = 1;
+	as(USER2, USER2, check_access, &c, "creator removing");
+	T_ERR(B->get(c.key, 0), ENOENT);
+}
+
+/*
+ * The new owner may be in the creator's group (the group of umq's files):
+ * the owner bits still decide.  Then, as owner, it changes the mode - it
+ * cannot chmod the creator's files - and exactly the users that mode
+ * admits get in, whether or not they are in the creator's group.
+ */
+static void set_mode(void *arg)
+{
+	struct cell *c = arg;
+	struct msqid_ds ds;
+
+	fresh();
+	T_OK(B->ctl(c->qid & 0x7fff, MSG_STAT_ANY, &ds));
+	ds.msg_perm.mode = c->mode;
+	T_OK(B->ctl(c->qid, IPC_SET, &ds));
+}
+
+BOTH_ROOT(perm_owner_handoff_mode_by_new_owner)
+{
+	struct cell c = { .key = 0x7280, .mode = 0000 };
+
+	create_as(&c, USER2, USER, -1);
+	c.owner = 1;
+	as_with_group(USER, USER, USER2, check_access, &c);
+	c.mode = 0606;
+	c.granted = 6;
+	as(USER, USER, set_mode, &c, "new owner setting %04o", c.mode);
+	c.owner = 0;
+	as(USER3, USER3, check_access, &c, "other, mode 0606");
+	c.granted = 0;
+	as_with_group(USER3, USER3, USER2, check_access, &c);
+	c.mode = 0066;
+	as(USER, USER, set_mode, &c, "new owner setting %04o", c.mode);
+	c.granted = 6;
+	as(USER3, USER3, check_access, &c, "other, mode 0066");
+	as_with_group(USER3, USER3, USER2, check_access, &c);
+	c.owner = 1;
+	c.rmid = 1;
+	c.granted = 0;
+	as(USER, USER, check_access, &c, "new owner removing");
+	T_ERR(B->get(c.key, 0), ENOENT);
+}
+
+/*
+ * The group handed over: members of the creator's group and of the new
+ * group are both "group" (ipcperms checks cgid and gid), anybody else
+ * "other" - while the OS sees only the creator's group in the files.
+ */
+BOTH_ROOT(perm_group_handoff)
+{
+	struct cell c = { .key = 0x72c0, .mode = 0606 };
+
+	create_as(&c, USER2, -1, USER3);
+	as_with_group(USER, USER, USER2, check_access, &c);
+	as_with_group(USER, USER, USER3, check_access, &c);
+	c.granted = 6;
+	as(USER, USER, check_access, &c, "in neither group");
+	c.mode = 0060;
+	as(USER2, USER2, set_mode, &c, "creator setting %04o", c.mode);
+	as_with_group(USER, USER, USER2, check_access, &c);
+	as_with_group(USER, USER, USER3, check_access, &c);
+	c.granted = 0;
+	as(USER, USER, check_access, &c, "in neither group");
+	c.owner = 1;
+	c.rmid = 1;
 	as(USER2, USER2, check_access, &c, "creator removing");
 	T_ERR(B->get(c.key, 0), ENOENT);
 }
