@@ -283,6 +283,9 @@ int store_rebuild(struct qview *v,
 int qview_grow(struct ns *ns, struct qview *v, size_t size);
 /* Map fd's store at off into v (checked). */
 int qview_map(struct qview *v, int fd, off_t off, uint64_t gen);
+int qview_adopt(struct qview *v, void *st, size_t size, off_t off,
+		uint64_t gen);
+void *qfile_map(int fd, size_t min, size_t *size);
 int qview_refresh(struct ns *ns, struct qview *v);
 /* Follow a store that grew elsewhere (under its queue lock, L4). */
 int qview_follow(struct ns *ns, struct qview *v);
@@ -484,6 +487,8 @@ int pdesc_get(int fd, struct pdesc **out);
 struct pdesc *dslot(int fd, bool make);
 void desc_set(int fd, struct pview *pv, int acc);
 int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out);
+int pview_made(struct ns *ns, uint64_t gen, void *base, size_t size,
+	       struct pview **out);
 enum pq_file { PQ_DATA, PQ_FIFO, PQ_NOTE };
 int pq_store_sync(struct pview *pv);
 /* mq_open's permission check of acc (O_RDONLY...) on a queue: 0/-EACCES. */
@@ -510,6 +515,7 @@ void pq_closed(struct pview *pv);
  * descriptor of it (ready.c).  mqd_sync costs nothing unless it changed. */
 void mqd_sync(struct pview *pv, int fd);
 void mqd_reset(struct pview *pv, int fd);
+void mqd_new(struct pview *pv, int fd);
 
 /* Under the queue lock: a message made the queue non-empty.  A signal
  * for this very process is left in *nt, for notify_send() once the lock
@@ -542,6 +548,7 @@ static inline uint32_t rs_of(bool some, bool room)
  */
 int ready_set(int fd, uint32_t *have, uint32_t want);
 int ready_reset(int fd, uint32_t *have, uint32_t want);
+int ready_new(int fd, uint32_t *have, uint32_t want);
 
 /* System V queues watched by umq_msgfd(): the FIFO sysv/m.<gen>.p. */
 void msgfd_path(char *buf, size_t n, uint64_t gen);

@@ -87,6 +87,11 @@ void mqd_reset(struct pview *pv, int fd)
 	ready_reset(fd, &pv->ctl->rstate, mqd_state(pv));
 }
 
+void mqd_new(struct pview *pv, int fd)
+{
+	ready_new(fd, &pv->ctl->rstate, mqd_state(pv));
+}
+
 /* The kernel's task priority, lower first: RT 0..98, then 100 + 20 + nice. */
 static int32_t sched_prio(void)
 {

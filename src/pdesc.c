@@ -64,6 +64,62 @@ static int open_data(struct ns *ns, uint64_t gen)
 }
 
 /*
+ * The view of queue gen from its whole file mapped at base (size bytes),
+ * if the block checks out; under pmu.  The mapping is the view's, or
+ * gone.
+ */
+static int pview_new(struct ns *ns, uint64_t gen, void *base, size_t size,
+		     struct pview **out)
+{
+	struct pview *pv = calloc(1, sizeof(*pv));
+	struct pqctl *c = base;
+	int r = 0;
+
+	if (!pv)
+		r = -ENOMEM;
+	else if (c->magic != PQ_MAGIC || c->gen != gen ||
+		 c->hdr_size != sizeof(struct pqctl))
+		r = -EUCLEAN;
+	else if (c->version != UMQ_LAYOUT_VERSION)
+		r = -EPROTO;
+	/* Fixed at creation: read once, within what any creator may ask
+	 * (posix.c's check_attr), so that garbage written later is not
+	 * believed. */
+	else if (c->maxmsg < 1 || c->maxmsg > PQ_HARD_MSGMAX ||
+		 c->msgsize < 1 || c->msgsize > PQ_HARD_MSGSIZEMAX)
+		r = -EUCLEAN;
+	if (!r) {
+		pv->ns = ns;
+		pv->gen = gen;
+		pv->ctl = c;
+		pv->maxmsg = c->maxmsg;
+		pv->msgsize = c->msgsize;
+		wpool_at(&pv->wp, (char *)c + PQ_WPOOL_OFF);
+		pq_path(pv->v.path, sizeof(pv->v.path), gen, PQ_DATA);
+		r = qview_adopt(&pv->v, (char *)base + PQ_STORE_OFF,
+				size - PQ_STORE_OFF, PQ_STORE_OFF, gen);
+	}
+	if (r) {
+		munmap(base, size);
+		free(pv);
+		return r;
+	}
+	pv->refs = 1;
+	pv->next = views[gen % PV_HASH];
+	views[gen % PV_HASH] = pv;
+	*out = pv;
+	return 0;
+}
+
+static struct pview *pview_find(struct ns *ns, uint64_t gen)
+{
+	for (struct pview *pv = views[gen % PV_HASH]; pv; pv = pv->next)
+		if (pv->gen == gen && pv->ns == ns)
+			return pv;
+	return NULL;
+}
+
+/*
  * Map queue gen once per process, from its data file open as fd, or
  * opened here (fd -1) if it is not mapped yet: so that a queue this
  * process knows costs no descriptor.
@@ -71,77 +127,52 @@ static int open_data(struct ns *ns, uint64_t gen)
 int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 {
 	struct pview *pv;
-	struct stat st;
+	size_t size;
+	void *base;
 	int r = 0, own = -1;
 
 	pthread_mutex_lock(&pmu);
-	for (pv = views[gen % PV_HASH]; pv; pv = pv->next)
-		if (pv->gen == gen && pv->ns == ns) {
-			pv->refs++;
-			goto out;
-		}
+	pv = pview_find(ns, gen);
+	if (pv) {
+		pv->refs++;
+		goto out;
+	}
 	if (fd < 0) {
 		fd = own = open_data(ns, gen);
 		if (fd < 0) {
 			r = fd;
-			pv = NULL;
 			goto out;
 		}
 	}
-	/* Mapped beyond the file's end, the block would be SIGBUS. */
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    st.st_size < (off_t)(PQ_STORE_OFF + STORE_HDR_SIZE)) {
-		r = -EUCLEAN;
-		pv = NULL;
-		goto out;
-	}
-	pv = calloc(1, sizeof(*pv));
-	if (!pv) {
-		r = -ENOMEM;
-		goto out;
-	}
-	pv->ns = ns;
-	pv->gen = gen;
-	pv->ctl = mmap(NULL, PQ_STORE_OFF, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       fd, 0);
-	if (pv->ctl == MAP_FAILED) {
-		free(pv);
-		pv = NULL;
-		r = -ENOMEM;
-		goto out;
-	}
-	if (pv->ctl->magic != PQ_MAGIC || pv->ctl->gen != gen ||
-	    pv->ctl->hdr_size != sizeof(struct pqctl))
-		r = -EUCLEAN;
-	else if (pv->ctl->version != UMQ_LAYOUT_VERSION)
-		r = -EPROTO;
-	/* Fixed at creation: read once, within what any creator may ask
-	 * (posix.c's check_attr), so that garbage written later is not
-	 * believed. */
-	else if (pv->ctl->maxmsg < 1 || pv->ctl->maxmsg > PQ_HARD_MSGMAX ||
-		 pv->ctl->msgsize < 1 || pv->ctl->msgsize > PQ_HARD_MSGSIZEMAX)
-		r = -EUCLEAN;
-	pv->maxmsg = pv->ctl->maxmsg;
-	pv->msgsize = pv->ctl->msgsize;
-	if (!r) {
-		wpool_at(&pv->wp, (char *)pv->ctl + PQ_WPOOL_OFF);
-		pq_path(pv->v.path, sizeof(pv->v.path), gen, PQ_DATA);
-		r = qview_map(&pv->v, fd, PQ_STORE_OFF, gen);
-	}
-	if (r) {
-		munmap(pv->ctl, PQ_STORE_OFF);
-		free(pv);
-		pv = NULL;
-		goto out;
-	}
-	pv->refs = 1;
-	pv->next = views[gen % PV_HASH];
-	views[gen % PV_HASH] = pv;
+	base = qfile_map(fd, PQ_STORE_OFF + STORE_HDR_SIZE, &size);
+	r = base ? pview_new(ns, gen, base, size, &pv) : (int)(ssize_t)size;
 out:
 	pthread_mutex_unlock(&pmu);
 	if (own >= 0)
 		close(own);
-	*out = pv;
+	*out = r ? NULL : pv;
+	return r;
+}
+
+/* The view of a queue this process has just made, mapped whole at base
+ * (size bytes): the mapping becomes the view's, or goes. */
+int pview_made(struct ns *ns, uint64_t gen, void *base, size_t size,
+	       struct pview **out)
+{
+	struct pview *pv;
+	int r;
+
+	pthread_mutex_lock(&pmu);
+	pv = pview_find(ns, gen);	/* opened by name meanwhile */
+	if (pv) {
+		pv->refs++;
+		munmap(base, size);
+		r = 0;
+	} else {
+		r = pview_new(ns, gen, base, size, &pv);
+	}
+	pthread_mutex_unlock(&pmu);
+	*out = r ? NULL : pv;
 	return r;
 }
 

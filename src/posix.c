@@ -291,31 +291,25 @@ bool fifo_held(int dfd, const char *fifo)
 	return held;
 }
 
+/* Size queue file fd and write its block and empty store through one
+ * mapping, which is returned in *base (*size bytes) for its view. */
 static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
-		      int64_t maxmsg, int64_t msgsize, uint64_t charge)
+		      int64_t maxmsg, int64_t msgsize, uint64_t charge,
+		      uid_t ruid, void **base, size_t *size)
 {
 	uint32_t chunk = (uint32_t)((sizeof(struct msg) + msgsize + 63) & ~63);
 	uint32_t nchunks = (uint32_t)maxmsg + 1;
-	size_t size = store_size(chunk, nchunks);
+	size_t total = PQ_STORE_OFF + store_size(chunk, nchunks);
 	struct pqctl *c;
-	void *st;
 
-	if (ftruncate(fd, PQ_STORE_OFF + (off_t)size))
+	if (ftruncate(fd, (off_t)total))
 		return -ENOMEM;
-	c = mmap(NULL, PQ_STORE_OFF, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		 0);
+	c = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (c == MAP_FAILED)
 		return -ENOMEM;
-	st = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		  PQ_STORE_OFF);
-	if (st == MAP_FAILED) {
-		munmap(c, PQ_STORE_OFF);
-		return -ENOMEM;
-	}
-	store_format(st, gen, chunk, nchunks);
-	munmap(st, size);
+	store_format((char *)c + PQ_STORE_OFF, gen, chunk, nchunks);
 	if (lock_init(&c->lock)) {
-		munmap(c, PQ_STORE_OFF);
+		munmap(c, total);
 		return -ENOMEM;
 	}
 	c->lock_ns = holder_ident();
@@ -329,11 +323,12 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 	c->mode = mode;
 	c->uid = (uint32_t)syscall(SYS_setfsuid, (uid_t)-1);
 	c->gid = (uint32_t)syscall(SYS_setfsgid, (gid_t)-1);
-	c->charge_uid = getuid();
+	c->charge_uid = ruid;
 	c->charge = charge;
 	strcpy(c->name, name);
 	__atomic_store_n(&c->magic, PQ_MAGIC, __ATOMIC_RELEASE);
-	munmap(c, PQ_STORE_OFF);
+	*base = c;
+	*size = total;
 	return 0;
 }
 
@@ -370,7 +365,8 @@ static int check_attr(const struct umq_limits *lim, int64_t maxmsg,
  * holding its lock from before the queue has a name: a collection
  * running meanwhile (gc_and_count) leaves a held queue alone. */
 static int64_t create(struct ns *ns, const char *name, mode_t mode,
-		      const struct mq_attr *attr, int acc, int *guard)
+		      const struct mq_attr *attr, int acc, int oflag,
+		      int *guard, void **base, size_t *size)
 {
 	struct flock lk = {
 		.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_len = 1,
@@ -381,6 +377,7 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	char data[64], fifo[64], npath[PATH_MAX], target[20];
 	int64_t maxmsg, msgsize, r;
 	uint64_t usage, charge, gen;
+	uid_t ruid = getuid();
 	long count;
 	int fd, tries = 0;
 
@@ -401,7 +398,7 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	count = (long)hint_add(ns, H_PQ_COUNT, 1) - 1;
 	if ((count < 0 || count >= lim.queues_max) &&
 	    !cap_has(CAP_SYS_RESOURCE)) {
-		r = gc_and_count(ns, -1, &count, &usage, getuid());
+		r = gc_and_count(ns, -1, &count, &usage, ruid);
 		if (r) {
 			hint_add(ns, H_PQ_COUNT, -1);
 			return create_errno(ns, (int)-r);
@@ -419,14 +416,14 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	}
 	charge = charge_of(maxmsg, msgsize);
 	getrlimit(RLIMIT_MSGQUEUE, &rl);
-	usage = hint_charge(ns, getuid(), (int64_t)charge);
+	usage = hint_charge(ns, ruid, (int64_t)charge);
 	if (rl.rlim_cur != RLIM_INFINITY && usage > rl.rlim_cur) {
 		uint64_t hinted = usage - charge;
-		r = gc_and_count(ns, -1, &count, &usage, getuid());
+		r = gc_and_count(ns, -1, &count, &usage, ruid);
 		/* Put the hint right: what posix/ says, plus this queue. */
-		hint_charge(ns, getuid(), (int64_t)usage - (int64_t)hinted);
+		hint_charge(ns, ruid, (int64_t)usage - (int64_t)hinted);
 		if (r || usage + charge > rl.rlim_cur) {
-			hint_charge(ns, getuid(), -(int64_t)charge);
+			hint_charge(ns, ruid, -(int64_t)charge);
 			hint_add(ns, H_PQ_COUNT, -1);
 			return r ? create_errno(ns, (int)-r) : -EMFILE;
 		}
@@ -443,9 +440,11 @@ again:
 		r = create_errno(ns, errno);
 		goto fail_hints;
 	}
-	/* The caller's descriptor to be (make_desc), opened as it opens it. */
-	*guard = openat(ns->dirfd, fifo, mqd_oflags(acc) | O_NONBLOCK |
-			O_CLOEXEC);
+	/* The caller's descriptor to be (make_desc), opened as it opens it
+	 * (a FIFO opened read-write does not block; and it is ours: posix/
+	 * is sticky). */
+	*guard = openat(ns->dirfd, fifo, mqd_oflags(acc) |
+			(oflag & O_NONBLOCK) | O_CLOEXEC);
 	if (*guard < 0 || fcntl(*guard, F_OFD_SETLK, &lk)) {
 		r = *guard < 0 && (errno == EMFILE || errno == ENFILE) ?
 		    -errno : -ENOMEM;
@@ -464,21 +463,26 @@ again:
 		goto fail;
 	}
 	mode &= 07777 & ~(0777 & ~st.st_mode);
-	r = init_queue(fd, gen, name, mode, maxmsg, msgsize, charge);
-	if (!r && (fchmod(fd, mode_envelope(mode)) ||
-		   fchmodat(ns->dirfd, fifo, mode_envelope(mode), 0)))
-		r = -ENOMEM;
+	r = init_queue(fd, gen, name, mode, maxmsg, msgsize, charge, ruid,
+		       base, size);
 	if (r)
 		goto fail;
+	if (fchmod(fd, mode_envelope(mode)) ||
+	    fchmodat(ns->dirfd, fifo, mode_envelope(mode), 0)) {
+		r = -ENOMEM;
+		goto fail_map;
+	}
 	/* Publishing the name is the commit. */
 	snprintf(target, sizeof(target), "%016llx", (unsigned long long)gen);
 	name_path(npath, sizeof(npath), name);
 	if (symlinkat(target, ns->dirfd, npath)) {
 		r = errno == EEXIST ? -EEXIST : -ENOMEM;
-		goto fail;
+		goto fail_map;
 	}
 	close(fd);
 	return (int64_t)gen;
+fail_map:
+	munmap(*base, *size);
 fail:
 	close(fd);
 	unlinkat(ns->dirfd, data, 0);
@@ -488,7 +492,7 @@ fail_fifo:
 	*guard = -1;
 	unlinkat(ns->dirfd, fifo, 0);
 fail_hints:
-	hint_charge(ns, getuid(), -(int64_t)charge);
+	hint_charge(ns, ruid, -(int64_t)charge);
 	hint_add(ns, H_PQ_COUNT, -1);
 	return r;
 }
@@ -500,33 +504,39 @@ fail_hints:
  * acc says (mqd_oflags marks acc), holding its read lock, the
  * description's mark that it is open (see header), and with the FIFO
  * given the queue's state (ready.c): the pipe is new if no descriptor of
- * the queue was left open.
+ * the queue was left open.  guard >= 0: the FIFO create() just made,
+ * opened with the caller's flags and locked - a new pipe.
  */
 static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
-		     int fd)
+		     int guard)
 {
 	struct flock lk = {
 		.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_len = 1,
 	};
 	char fifo[64];
-	int fl;
+	int fl, fd = guard;
 
+	if (guard >= 0) {
+		pq_lock(pv);
+		mqd_new(pv, fd);
+		pq_unlock(pv);
+		desc_set(fd, pv, acc);
+		return fd;
+	}
 	pq_path(fifo, sizeof(fifo), pv->gen, PQ_FIFO);
-	if (fd < 0) {
-		fd = openat(ns->dirfd, fifo, mqd_oflags(acc) | O_NONBLOCK |
-			    O_CLOEXEC);
-		if (fd < 0)
-			return errno == EMFILE || errno == ENFILE ? -errno :
-			       errno == EACCES ? -EACCES : errno == ENOMEM ?
-			       -ENOMEM : errno == ELOOP ? -EUCLEAN : -ENOENT;
-		/* A file or a symlink put in the FIFO's place (by a user of
-		 * the queue: posix/ is sticky) is no queue's descriptor.
-		 * (O_NOFOLLOW is one of the access marks, so: fstat.) */
-		struct stat st;
-		if (fstat(fd, &st) || !S_ISFIFO(st.st_mode)) {
-			close(fd);
-			return -EUCLEAN;
-		}
+	fd = openat(ns->dirfd, fifo, mqd_oflags(acc) | O_NONBLOCK |
+		    O_CLOEXEC);
+	if (fd < 0)
+		return errno == EMFILE || errno == ENFILE ? -errno :
+		       errno == EACCES ? -EACCES : errno == ENOMEM ?
+		       -ENOMEM : errno == ELOOP ? -EUCLEAN : -ENOENT;
+	/* A file or a symlink put in the FIFO's place (by a user of the
+	 * queue: posix/ is sticky) is no queue's descriptor.  (O_NOFOLLOW
+	 * is one of the access marks, so: fstat.) */
+	struct stat st;
+	if (fstat(fd, &st) || !S_ISFIFO(st.st_mode)) {
+		close(fd);
+		return -EUCLEAN;
 	}
 	if (fcntl(fd, F_OFD_SETLK, &lk)) {
 		close(fd);
@@ -563,6 +573,8 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	struct ns *ns;
 	int acc = oflag & O_ACCMODE, fd, r, guard = -1;
 	bool created = false;
+	size_t size = 0;
+	void *base = NULL;
 	int64_t gen;
 
 	/* glibc's slash check, then the kernel's copy of attr, then of the
@@ -603,7 +615,7 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 		gen = lookup(ns, name);
 		if (gen == -ENOENT && (oflag & O_CREAT)) {
 			gen = create(ns, name, mode, uattr ? &attr : NULL,
-				     acc, &guard);
+				     acc, oflag, &guard, &base, &size);
 			created = gen > 0;
 			/* Another creator was first: open its queue. */
 			if (gen == -EEXIST && !(oflag & O_EXCL) && tries < 8)
@@ -622,7 +634,8 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 		r = (int)gen;
 		goto out;
 	}
-	r = pview_get(ns, (uint64_t)gen, -1, &pv);
+	r = created ? pview_made(ns, (uint64_t)gen, base, size, &pv) :
+		      pview_get(ns, (uint64_t)gen, -1, &pv);
 	if (r)
 		goto out;
 	/* A name is anyone's to make: one that leads to a queue of another
@@ -686,11 +699,18 @@ void pq_closed(struct pview *pv)
 	struct ns *ns = pv->ns;
 	uint64_t gen = pv->gen;
 
+	char name[PQ_NAME_MAX + 1];
+
 	pq_lock(pv);
 	notify_drop_own(pv);
+	memcpy(name, pv->ctl->name, sizeof(name));
 	pq_unlock(pv);
 	pview_unref(pv);
-	gc_one(ns, gen);
+	/* Still named, so nothing to collect: one readlink.  (A garbage
+	 * name names something else, and the collection looks closer.) */
+	name[PQ_NAME_MAX] = 0;
+	if (lookup(ns, name) != (int64_t)gen)
+		gc_one(ns, gen);
 }
 
 static int do_close(mqd_t mqdes)

@@ -38,6 +38,50 @@ static int open_store(struct ns *ns, const char *path, int *fd)
 	       errno == EMFILE || errno == ENFILE ? -ENOMEM : -errno;
 }
 
+/* v's store is the size bytes at st, at offset off of its file. */
+int qview_adopt(struct qview *v, void *st, size_t size, off_t off,
+		uint64_t gen)
+{
+	int r;
+
+	v->st = st;
+	v->size = size;
+	v->off = off;
+	r = store_geometry(v, gen);
+	if (r) {
+		v->st = NULL;
+		return r;
+	}
+	v->gen = gen;
+	return 0;
+}
+
+/*
+ * Map all of a queue's file, its fixed part and the store after it, in
+ * one mmap: the file must be regular and at least min bytes long (mapped
+ * beyond its end, a page would be SIGBUS).  The mapping, its size in
+ * *size; or NULL, -errno in *size.
+ */
+void *qfile_map(int fd, size_t min, size_t *size)
+{
+	struct stat st;
+	void *p;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_size < (off_t)min) {
+		*size = (size_t)-EUCLEAN;
+		return NULL;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 fd, 0);
+	if (p == MAP_FAILED) {
+		*size = (size_t)-ENOMEM;
+		return NULL;
+	}
+	*size = (size_t)st.st_size;
+	return p;
+}
+
 int qview_map(struct qview *v, int fd, off_t off, uint64_t gen)
 {
 	struct stat st;
@@ -52,17 +96,10 @@ int qview_map(struct qview *v, int fd, off_t off, uint64_t gen)
 		 MAP_SHARED, fd, off);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
-	v->st = p;
-	v->size = (size_t)(st.st_size - off);
-	v->off = off;
-	r = store_geometry(v, gen);
-	if (r) {
-		munmap(p, v->size);
-		v->st = NULL;
-		return r;
-	}
-	v->gen = gen;
-	return 0;
+	r = qview_adopt(v, p, (size_t)(st.st_size - off), off, gen);
+	if (r)
+		munmap(p, (size_t)(st.st_size - off));
+	return r;
 }
 
 /* The header's nchunks moved under us: it grew elsewhere (remap), or the
