@@ -203,6 +203,8 @@ void host_limits(struct umq_limits *out);
 /* A random generation, never 0. */
 uint64_t ns_new_gen(void);
 /* The hints (layout.h): a value, or 0 if it cannot be read. */
+void hints_get(struct ns *ns, int first, int32_t *v, int n);
+void hints_set(struct ns *ns, int first, const int32_t *v, int n);
 int32_t hint_get(struct ns *ns, int which);
 void hint_set(struct ns *ns, int which, int32_t v);
 int32_t hint_add(struct ns *ns, int which, int32_t delta);
@@ -285,7 +287,7 @@ int qview_grow(struct ns *ns, struct qview *v, size_t size);
 int qview_map(struct qview *v, int fd, off_t off, uint64_t gen);
 int qview_adopt(struct qview *v, void *st, size_t size, off_t off,
 		uint64_t gen);
-void *qfile_map(int fd, size_t min, size_t *size);
+void *map_queue_file(int fd, size_t min, size_t *size);
 int qview_refresh(struct ns *ns, struct qview *v);
 /* Follow a store that grew elsewhere (under its queue lock, L4). */
 int qview_follow(struct ns *ns, struct qview *v);
@@ -383,8 +385,8 @@ int sq_get(struct ns *ns, uint32_t idx, struct sq **out);
  * or -ENOENT (no such queue), -EUCLEAN (not a control block). */
 int sq_open(struct ns *ns, uint64_t gen, struct sq **out);
 /* Map it from descriptors already open (datafd -1: open it if rw). */
-int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, int datafd,
-	   struct sq **out);
+int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, uid_t owner,
+	   int datafd, size_t datasize, struct sq **out);
 struct sq *sq_cached(struct ns *ns, uint32_t idx, uint64_t gen);
 /* Map the records and the store, if not yet: before taking the lock. */
 int sq_data(struct sq *s);

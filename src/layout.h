@@ -416,7 +416,7 @@ _Static_assert(offsetof(struct pqctl, hw_qsize) < 192, "pqctl line 2");
  * under our feet) but read and written with pread/pwrite, and each value
  * is a hint, checked before use.  int32 words at these indexes:
  */
-enum { H_LAST_IDX, H_SEQ, H_IN_USE, H_PQ_COUNT, H_SWEEP, H_WORDS };
+enum { H_LAST_IDX, H_SEQ, H_IN_USE, H_PQ_COUNT, H_WORDS };
 /* then NS_UIDS POSIX charges by real uid: { uint32 uid, uint32 pad,
  * uint64 bytes } at NS_CHARGE_OFF. */
 #define NS_UIDS		64

@@ -197,18 +197,33 @@ static int hints_fill(void *p, size_t size, const void *arg)
 
 /* ---- hints: pread/pwrite, never mapped (layout.h) ---------------------- */
 
+/* Words first .. first + n - 1 in one call. */
+void hints_get(struct ns *ns, int first, int32_t *v, int n)
+{
+	size_t len = (size_t)n * sizeof(*v);
+
+	if (pread(ns->hintfd, v, len, (off_t)first * 4) != (ssize_t)len)
+		for (int i = 0; i < n; i++)
+			v[i] = first + i == H_LAST_IDX ? -1 : 0;
+}
+
+void hints_set(struct ns *ns, int first, const int32_t *v, int n)
+{
+	(void)!pwrite(ns->hintfd, v, (size_t)n * sizeof(*v),
+		      (off_t)first * 4);
+}
+
 int32_t hint_get(struct ns *ns, int which)
 {
 	int32_t v;
 
-	if (pread(ns->hintfd, &v, sizeof(v), (off_t)which * 4) != sizeof(v))
-		return which == H_LAST_IDX ? -1 : 0;
+	hints_get(ns, which, &v, 1);
 	return v;
 }
 
 void hint_set(struct ns *ns, int which, int32_t v)
 {
-	(void)!pwrite(ns->hintfd, &v, sizeof(v), (off_t)which * 4);
+	hints_set(ns, which, &v, 1);
 }
 
 /* Not atomic between processes: two at once may lose one change, which

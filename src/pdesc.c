@@ -127,7 +127,7 @@ static struct pview *pview_find(struct ns *ns, uint64_t gen)
 int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 {
 	struct pview *pv;
-	size_t size;
+	size_t size = 0;
 	void *base;
 	int r = 0, own = -1;
 
@@ -144,7 +144,7 @@ int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 			goto out;
 		}
 	}
-	base = qfile_map(fd, PQ_STORE_OFF + STORE_HDR_SIZE, &size);
+	base = map_queue_file(fd, PQ_STORE_OFF + STORE_HDR_SIZE, &size);
 	r = base ? pview_new(ns, gen, base, size, &pv) : (int)(ssize_t)size;
 out:
 	pthread_mutex_unlock(&pmu);

@@ -59,26 +59,28 @@ int qview_adopt(struct qview *v, void *st, size_t size, off_t off,
 /*
  * Map all of a queue's file, its fixed part and the store after it, in
  * one mmap: the file must be regular and at least min bytes long (mapped
- * beyond its end, a page would be SIGBUS).  The mapping, its size in
- * *size; or NULL, -errno in *size.
+ * beyond its end, a page would be SIGBUS).  *size is its size if the
+ * caller made the file, else 0 (the OS is asked).  The mapping, its size
+ * in *size; or NULL, -errno in *size.
  */
-void *qfile_map(int fd, size_t min, size_t *size)
+void *map_queue_file(int fd, size_t min, size_t *size)
 {
 	struct stat st;
 	void *p;
 
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    st.st_size < (off_t)min) {
-		*size = (size_t)-EUCLEAN;
-		return NULL;
+	if (!*size) {
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+		    st.st_size < (off_t)min) {
+			*size = (size_t)-EUCLEAN;
+			return NULL;
+		}
+		*size = (size_t)st.st_size;
 	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 fd, 0);
+	p = mmap(NULL, *size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		*size = (size_t)-ENOMEM;
 		return NULL;
 	}
-	*size = (size_t)st.st_size;
 	return p;
 }
 

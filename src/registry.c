@@ -214,9 +214,12 @@ static int alloc_index(struct ns *ns, uint64_t gen, int in_use,
 		       uint32_t *seq)
 {
 	uint32_t window = (uint32_t)in_use * 3 / 2;
-	int32_t last = hint_get(ns, H_LAST_IDX);
-	uint32_t s = (uint32_t)hint_get(ns, H_SEQ);
+	int32_t h[2];			/* H_LAST_IDX, H_SEQ */
 	char target[24], name[16];
+
+	hints_get(ns, H_LAST_IDX, h, 2);
+	int32_t last = h[0];
+	uint32_t s = (uint32_t)h[1];
 
 	if (window < 64)
 		window = 64;
@@ -241,8 +244,9 @@ static int alloc_index(struct ns *ns, uint64_t gen, int in_use,
 		}
 		if ((int32_t)i <= last && ++s >= SEQ_MAX)
 			s = 0;
-		hint_set(ns, H_LAST_IDX, (int32_t)i);
-		hint_set(ns, H_SEQ, (int32_t)s);
+		h[0] = (int32_t)i;
+		h[1] = (int32_t)s;
+		hints_set(ns, H_LAST_IDX, h, 2);
 		*seq = s;
 		return (int)i;
 	}
@@ -325,7 +329,7 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	if (pwrite(cfd, f, sizeof(*f), 0) != sizeof(*f) ||
 	    fchmod(cfd, env | 0444))
 		goto fail;
-	r = sq_map(ns, gen, cfd, true, fd, out);
+	r = sq_map(ns, gen, cfd, true, euid, fd, WPOOL_SIZE + size, out);
 	if (r)
 		goto fail;
 	free(f);
@@ -462,7 +466,8 @@ static void sweep_one(struct ns *ns, uint64_t gen)
 /*
  * Collect the files of creations and removals cut short by a crash:
  * control blocks neither live nor held by a maker at work (L1).
- * O(queues): run by one creation in so many (H_SWEEP), so amortized O(1).
+ * O(queues): run by one creation in so many (reg_create), so amortized
+ * O(1).
  */
 void reg_sweep(struct ns *ns)
 {
@@ -512,18 +517,12 @@ int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 {
 	struct umq_limits lim;
 	struct sq *s, *other;
+	uint64_t gen;
 	uint32_t seq;
 	int32_t in_use;
 	int idx, r, tries = 0, hold = -1;
 
 	ns_limits(ns, &lim);
-	/* One creation in so many collects what crashes left (amortized
-	 * O(1)). */
-	if (hint_add(ns, H_SWEEP, -1) <= 0 || hint_get(ns, H_SWEEP) > IPCMNI) {
-		hint_set(ns, H_SWEEP, 64 + (int32_t)((uint32_t)hint_get(ns,
-					H_IN_USE) % IPCMNI));
-		reg_sweep(ns);
-	}
 	/* Counted before the files are made, so that a crash leaves the
 	 * count high, never low: high only costs a recount. */
 	in_use = (int32_t)((uint32_t)hint_add(ns, H_IN_USE, 1) - 1u);
@@ -536,9 +535,14 @@ int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 			return -ENOSPC;
 		}
 	}
-	do
-		r = make_files(ns, ns_new_gen(), key, msgflg, &s, &hold);
-	while (r == -EEXIST && ++tries < 8);
+	/* One creation in about 64 + in_use (the generation is random)
+	 * collects what crashes left: amortized O(1). */
+	gen = ns_new_gen();
+	if (gen % (64 + (uint32_t)in_use) == 0)
+		reg_sweep(ns);
+	while ((r = make_files(ns, gen, key, msgflg, &s, &hold)) == -EEXIST &&
+	       ++tries < 8)
+		gen = ns_new_gen();
 	if (r) {
 		hint_add(ns, H_IN_USE, -1);
 		return r == -EEXIST ? -ENOMEM : r;

@@ -112,24 +112,29 @@ static int open_ctl(struct ns *ns, uint64_t gen, int *fd, bool *rw)
 	       errno == EMFILE || errno == ENFILE ? -ENOMEM : -errno;
 }
 
-/* The records and the store: for those the OS lets write them. */
-static int map_data(struct sq *s, int fd)
+/*
+ * The records and the store, mapped at once: for those the OS lets write
+ * them.  A store that does not check out leaves the records mapped (the
+ * queue can still be removed, its sleepers woken).
+ */
+static int map_data(struct sq *s, int fd, size_t size)
 {
-	struct stat st;
+	void *p = map_queue_file(fd, WPOOL_SIZE, &size);
+	int r;
 
-	/* Mapped beyond the file's end, the records would be SIGBUS. */
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    st.st_size < (off_t)WPOOL_SIZE)
-		return -EUCLEAN;
-	s->wbase = mmap(NULL, WPOOL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-			fd, 0);
-	if (s->wbase == MAP_FAILED) {
-		s->wbase = NULL;
-		return -ENOMEM;
-	}
-	wpool_at(&s->wp, s->wbase);
+	if (!p)
+		return (int)(ssize_t)size;
+	s->wbase = p;
+	wpool_at(&s->wp, p);
 	store_path(s->v.path, sizeof(s->v.path), s->gen);
-	return qview_map(&s->v, fd, (off_t)WPOOL_SIZE, s->gen);
+	if (size < WPOOL_SIZE + STORE_HDR_SIZE)
+		r = -EUCLEAN;
+	else
+		r = qview_adopt(&s->v, (char *)p + WPOOL_SIZE,
+				size - WPOOL_SIZE, (off_t)WPOOL_SIZE, s->gen);
+	if (r && size > WPOOL_SIZE)
+		munmap((char *)p + WPOOL_SIZE, size - WPOOL_SIZE);
+	return r;
 }
 
 static int open_data(struct ns *ns, uint64_t gen)
@@ -148,13 +153,13 @@ static int open_data(struct ns *ns, uint64_t gen)
 
 /*
  * Map generation gen from its control block's descriptor (read-write if
- * rw) and, if datafd >= 0 or it can be opened, its data file.  The
- * descriptors stay the caller's.
+ * rw), whose owner the OS says is owner; and, if datafd >= 0, its data
+ * file, of datasize bytes (0: ask the OS).  The descriptors stay the
+ * caller's.
  */
-int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, int datafd,
-	   struct sq **out)
+int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, uid_t owner,
+	   int datafd, size_t datasize, struct sq **out)
 {
-	struct stat st;
 	struct sq *s = calloc(1, sizeof(*s));
 	int r;
 
@@ -162,11 +167,6 @@ int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, int datafd,
 		return -ENOMEM;
 	s->ns = ns;
 	s->gen = gen;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    st.st_size != sizeof(struct qfile)) {
-		free(s);
-		return -ESTALE;
-	}
 	s->f = mmap(NULL, sizeof(*s->f), rw ? PROT_READ | PROT_WRITE :
 		    PROT_READ, MAP_SHARED, fd, 0);
 	if (s->f == MAP_FAILED) {
@@ -178,7 +178,7 @@ int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, int datafd,
 	s->idx = __atomic_load_n(&s->f->idx, __ATOMIC_RELAXED);
 	/* The creator is whoever the OS says made the file (layout.h). */
 	if (s->f->magic != Q_MAGIC || s->f->version != UMQ_LAYOUT_VERSION ||
-	    s->idx >= IPCMNI || s->q->gen != gen || s->q->cuid != st.st_uid) {
+	    s->idx >= IPCMNI || s->q->gen != gen || s->q->cuid != owner) {
 		/* Not a queue's control block: the entry is stale. */
 		r = s->f->magic == Q_MAGIC && s->f->version !=
 		    UMQ_LAYOUT_VERSION ? -EPROTO : -ESTALE;
@@ -187,7 +187,7 @@ int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, int datafd,
 	s->rw = rw;
 	pthread_mutex_init(&s->mu, NULL);
 	if (datafd >= 0) {
-		r = map_data(s, datafd);
+		r = map_data(s, datafd, datasize);
 		if (r)
 			goto fail;
 		__atomic_store_n(&s->data, 1, __ATOMIC_RELEASE);
@@ -201,12 +201,18 @@ fail:
 
 int sq_open(struct ns *ns, uint64_t gen, struct sq **out)
 {
+	struct stat st;
 	bool rw;
 	int fd, r = open_ctl(ns, gen, &fd, &rw);
 
 	if (r)
 		return r;
-	r = sq_map(ns, gen, fd, rw, -1, out);
+	/* Mapped beyond the file's end, the block would be SIGBUS. */
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_size != sizeof(struct qfile))
+		r = -ESTALE;
+	else
+		r = sq_map(ns, gen, fd, rw, st.st_uid, -1, 0, out);
 	close(fd);
 	return r;
 }
@@ -229,7 +235,7 @@ int sq_data(struct sq *s)
 	r = s->data;
 	if (r == 0) {
 		fd = open_data(s->ns, s->gen);
-		r = fd < 0 ? fd : map_data(s, fd);
+		r = fd < 0 ? fd : map_data(s, fd, 0);
 		if (fd >= 0)
 			close(fd);
 		if (r == -EACCES)
