@@ -179,7 +179,7 @@ static int caps_read(uint64_t *eff, uint64_t *perm)
 static void load(void)
 {
 	uint64_t eff, perm;
-	uid_t ru, eu, su;
+	uid_t ru, eu, su, fu;
 	gid_t rg, eg, sg, fg;
 	struct probe *p;
 	bool fixed;
@@ -200,10 +200,11 @@ static void load(void)
 		eu = geteuid();
 		fixed = false;
 	}
-	/* setfsgid with an invalid id changes nothing, returns the fsgid. */
+	/* setfs*id with an invalid id changes nothing, returns the fs id. */
 	fg = (gid_t)syscall(SYS_setfsgid, (gid_t)-1);
-	fixed = fixed && ru == eu && eu == su && rg == eg && eg == sg &&
-		sg == fg;
+	fu = (uid_t)syscall(SYS_setfsuid, (uid_t)-1);
+	fixed = fixed && ru == eu && eu == su && su == fu && rg == eg &&
+		eg == sg && sg == fg;
 	tc.euid = eu;
 	if (!fixed) {
 		tc.state = T_LIVE;
@@ -316,6 +317,28 @@ void cred_ids(uid_t *euid, gid_t *egid)
 {
 	/* FIXED: all the gids are equal.  ALIEN: its own numbers (§8). */
 	*egid = current(euid) == T_FIXED ? tc.fsgid : getegid();
+}
+
+/* The ids files and POSIX queues are checked against, and whether the
+ * thread is in group g (fsgid or supplementary): free when FIXED. */
+void cred_fs_ids(uid_t *fsuid, gid_t *fsgid)
+{
+	uid_t euid;
+
+	if (current(&euid) == T_FIXED) {
+		*fsuid = euid;
+		*fsgid = tc.fsgid;
+		return;
+	}
+	*fsuid = (uid_t)syscall(SYS_setfsuid, (uid_t)-1);
+	*fsgid = (gid_t)syscall(SYS_setfsgid, (gid_t)-1);
+}
+
+bool cred_in_group(gid_t g)
+{
+	uid_t euid;
+
+	return in_group(current(&euid), g, g);
 }
 
 int ipc_perms(const struct qctl *q, int flag)

@@ -234,6 +234,8 @@ unsigned envelope_mode(const struct qctl *q);
 /* rw for each class with read or write in mode, and for the owner. */
 unsigned mode_envelope(unsigned mode);
 void cred_ids(uid_t *euid, gid_t *egid);
+void cred_fs_ids(uid_t *fsuid, gid_t *fsgid);
+bool cred_in_group(gid_t g);
 
 /* ---- store.c: the message store of one queue --------------------------- */
 

@@ -142,19 +142,16 @@ int pq_may_open(const struct pqctl *c, int acc)
 {
 	unsigned want = (acc == O_RDONLY ? 4 : acc == O_WRONLY ? 2 : 6);
 	unsigned mode = c->mode, bits;
-	uid_t fsuid = (uid_t)syscall(SYS_setfsuid, (uid_t)-1);
-	gid_t fsgid = (gid_t)syscall(SYS_setfsgid, (gid_t)-1);
+	uid_t fsuid;
+	gid_t fsgid;
 
-	if (fsuid == c->uid) {
+	cred_fs_ids(&fsuid, &fsgid);
+	if (fsuid == c->uid)
 		bits = mode >> 6 & 7;
-	} else {
-		gid_t list[NGROUPS_MAX];
-		int n = fsgid == c->gid ? -1 : getgroups(NGROUPS_MAX, list);
-		bool in = n < 0;
-		for (int i = 0; i < n && !in; i++)
-			in = list[i] == c->gid;
-		bits = in ? mode >> 3 & 7 : mode & 7;
-	}
+	else if ((mode >> 3 & 7) != (mode & 7) && cred_in_group(c->gid))
+		bits = mode >> 3 & 7;
+	else
+		bits = mode & 7;
 	if ((want & ~bits) == 0 || cap_has(CAP_DAC_OVERRIDE))
 		return 0;
 	if (want == 4 && cap_has(CAP_DAC_READ_SEARCH))
@@ -301,6 +298,8 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 	uint32_t nchunks = (uint32_t)maxmsg + 1;
 	size_t total = PQ_STORE_OFF + store_size(chunk, nchunks);
 	struct pqctl *c;
+	uid_t fsuid;
+	gid_t fsgid;
 
 	if (ftruncate(fd, (off_t)total))
 		return -ENOMEM;
@@ -321,8 +320,9 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 	c->maxmsg = maxmsg;
 	c->msgsize = msgsize;
 	c->mode = mode;
-	c->uid = (uint32_t)syscall(SYS_setfsuid, (uid_t)-1);
-	c->gid = (uint32_t)syscall(SYS_setfsgid, (gid_t)-1);
+	cred_fs_ids(&fsuid, &fsgid);
+	c->uid = fsuid;
+	c->gid = fsgid;
 	c->charge_uid = ruid;
 	c->charge = charge;
 	strcpy(c->name, name);
@@ -514,7 +514,7 @@ static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
 		.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_len = 1,
 	};
 	char fifo[64];
-	int fl, fd = guard;
+	int fd = guard;
 
 	if (guard >= 0) {
 		pq_lock(pv);
@@ -545,9 +545,9 @@ static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
 	pq_lock(pv);
 	mqd_reset(pv, fd);
 	pq_unlock(pv);
-	fl = fcntl(fd, F_GETFL);
-	if (!(oflag & O_NONBLOCK) && fl >= 0)
-		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	/* F_SETFL changes none of the other flags we opened it with. */
+	if (!(oflag & O_NONBLOCK))
+		fcntl(fd, F_SETFL, mqd_oflags(acc));
 	desc_set(fd, pv, acc);
 	return fd;
 }
@@ -565,17 +565,28 @@ static void uncreate(struct ns *ns, const char *name, uint64_t gen)
 	gc_one(ns, gen);
 }
 
+/* Is a descriptor free?  (F_DUPFD says EINVAL when RLIMIT_NOFILE is 0.) */
+static bool fd_spare(int any)
+{
+	int fd = fcntl(any, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
 static int do_mq_open(const char *name, int oflag, mode_t mode,
 		      const struct mq_attr *uattr)
 {
 	struct mq_attr attr;
 	struct pview *pv;
 	struct ns *ns;
-	int acc = oflag & O_ACCMODE, fd, r, guard = -1;
+	int acc = oflag & O_ACCMODE, r, guard = -1;
 	bool created = false;
 	size_t size = 0;
 	void *base = NULL;
-	int64_t gen;
+	int64_t gen = 0;
 
 	/* glibc's slash check, then the kernel's copy of attr, then of the
 	 * name (B4 steps 1-3). */
@@ -593,19 +604,9 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	if (r)
 		return r == -EMFILE || r == -ENFILE ? r :
 		       ns_errno(r, oflag & O_CREAT ? NSE_CREATE : NSE_LOOKUP);
-	/*
-	 * The kernel takes a descriptor first: EMFILE beats every other
-	 * error (B4 step 4).  (F_DUPFD says EINVAL when RLIMIT_NOFILE is
-	 * 0.)  Only look: the caller's descriptor is opened last, so that,
-	 * as on the kernel, one free descriptor is enough.
-	 */
-	fd = fcntl(ns->dirfd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
-		return errno == EINVAL ? -EMFILE : -errno;
-	close(fd);
 	r = check_component(name);
 	if (r)
-		return r;
+		goto out;
 	/* No lock: an mq_unlink and its collection racing with us leave
 	 * us a queue whose files are gone, which fails below with ENOENT as
 	 * if the unlink came first, or one we hold (the FIFO's lock) that
@@ -657,6 +658,14 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 out:
 	if (guard >= 0)
 		close(guard);
+	/*
+	 * The kernel takes a descriptor first: EMFILE beats every error
+	 * from here on (B4 step 4).  Only a failure needs to ask (a success
+	 * got its descriptor, or EMFILE); the caller's descriptor is opened
+	 * last, so that, as on the kernel, one free descriptor is enough.
+	 */
+	if (r < 0 && r != -EMFILE && !fd_spare(ns->dirfd))
+		r = -EMFILE;
 	if (r < 0 && created)
 		uncreate(ns, name, (uint64_t)gen);
 	return r;
