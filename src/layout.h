@@ -37,7 +37,7 @@
  * is believed only if it is the file's owner.
  *
  * Everything read from these files is untrusted: an index is checked
- * against the mapped size before use, a chain is followed for at most as
+ * against the mapped size before use, a list is followed for at most as
  * many steps as there are chunks, and a failed check is reported as
  * EUCLEAN after an attempt to rebuild the store (store.c).
  *
@@ -179,7 +179,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UMQ_LAYOUT_VERSION 5u	/* 5: the registry in sysv/, a file per queue, waiters per queue */
+#define UMQ_LAYOUT_VERSION 6u	/* 6: a message is one block of chunks */
 #define UMQ_NS_MAGIC	0x736e2d716d75ull	/* "umq-ns" */
 #define UMQ_LIM_MAGIC	0x6d696c2d716d75ull	/* "umq-lim" */
 #define UMQ_STORE_MAGIC 0x6f74732d716d75ull	/* "umq-sto" */
@@ -433,37 +433,56 @@ enum { H_LAST_IDX, H_SEQ, H_IN_USE, H_PQ_COUNT, H_WORDS };
  *   [store hdr][chunk 0 .. nchunks-1][buckets: hcap x struct bucket]
  *   [kheap: nchunks u32][sheap: nchunks u32]
  *
- * A message occupies a head chunk (struct msg + the first bytes of text)
- * and a chain of continuation chunks (struct cont + text).  Any free chunk
- * serves any message, so the store never reports "full" while the
- * accounting (cbytes/qnum against qbytes) has room: it grows instead.
+ * Chunks are handed out in blocks: a block of order k is 2^k chunks
+ * starting at a multiple of 2^k.  A message takes one block, the smallest
+ * that holds its header (struct msg) and its text, which follows the
+ * header contiguously (one memcpy each way).  Below the mark bump, the
+ * blocks tile the chunks: each block's first word is its state - a message
+ * state, whose len gives its order, or CH_FREE | order - and the words
+ * inside a block are never read as states (they are text).  Chunks >= bump
+ * were never used (or given back by a repair) and are carved into blocks
+ * on demand, each block's state written before bump moves past it.  Free
+ * blocks wait on a list per order and are not merged when freed: an
+ * allocation that finds no block of its order or above and no room above
+ * bump first rewrites the free space as the largest blocks it holds (the
+ * same walk as the repair's), and only then grows the store (doubling).
+ * So the store never reports "full" while the accounting (cbytes/qnum
+ * against qbytes) has room: it coalesces or grows instead.
  *
- * Authoritative: chunk states, seq, key, len, chains.  Everything else -
- * buckets, heaps, bucket links, the free list - is derived and rebuilt by
- * store_rebuild() (L3).
+ * Every change of the tiling is one store of a state word: a block is
+ * split by writing its upper halves' states (inside it, so unseen) before
+ * its own; blocks are merged by writing the state of the first with the
+ * larger order (the others' become text).  So a walk from chunk 0 meets
+ * exactly the blocks, whatever instant a crash stopped an update at, and
+ * a message's text, however it is crafted, is never taken for a message.
+ *
+ * Authoritative: the block states below bump, and the seq, key, len and
+ * owner of message blocks.  Everything else - buckets, heaps, bucket
+ * links, the free lists - is derived and rebuilt by store_rebuild() (L3).
  *
  * Buckets: the queued messages of one key (System V mtype, or POSIX
  * priority stored as -prio) in FIFO order.  Every receive takes the head
  * of some bucket (the oldest message of all is the oldest of its key), so
- * a bucket is a singly linked chain of chunks, and its description - key,
- * head, tail, the head's seq, its heap places - lives in the hash table
- * entry, not in a chunk: a sender appending and a receiver taking the head
- * touch different cache lines.  The hash finds a bucket by key (msgtyp >
- * 0); kheap orders buckets by key (msgtyp < 0, POSIX priority); sheap
- * orders them by the seq of their head (msgtyp 0: the root; MSG_EXCEPT:
- * the root or one of its children, bucket keys being distinct).
+ * a bucket is a singly linked chain of messages, and its description -
+ * key, head, tail, the head's seq, its heap places - lives in the hash
+ * table entry, not in a chunk: a sender appending and a receiver taking
+ * the head touch different cache lines.  The hash finds a bucket by key
+ * (msgtyp > 0); kheap orders buckets by key (msgtyp < 0, POSIX priority);
+ * sheap orders them by the seq of their head (msgtyp 0: the root;
+ * MSG_EXCEPT: the root or one of its children, bucket keys being
+ * distinct).
  */
 enum {
-	CH_FREE = 0,
+	CH_FREE = 0x46524500,		/* | order: a free block */
 	CH_RESERVED = 0x52534552,	/* allocated, being written */
-	CH_QUEUED = 0x51554555,		/* head of a queued message */
-	CH_INFLIGHT = 0x494e464c,	/* head of a handed-off message */
-	CH_CONT = 0x434f4e54,		/* continuation chunk */
+	CH_QUEUED = 0x51554555,		/* a queued message */
+	CH_INFLIGHT = 0x494e464c,	/* a handed-off message */
 };
+#define STORE_ORDERS	31		/* orders 0..30: nchunks <= 2^30 */
 
 struct msg {
 	uint32_t state;
-	uint32_t next_chunk;		/* continuation chain */
+	uint32_t next_chunk;		/* CH_FREE: next block on its list */
 	uint64_t seq;
 	int64_t key;
 	uint64_t len;
@@ -472,11 +491,6 @@ struct msg {
 	uint64_t pad;
 };
 _Static_assert(sizeof(struct msg) == 48, "msg layout");
-
-struct cont {
-	uint32_t state;
-	uint32_t next_chunk;
-};
 
 struct bucket {
 	int64_t key;
@@ -495,21 +509,24 @@ struct store_hdr {
 	uint32_t chunk_size;
 	uint32_t nchunks;		/* the commit point of a growth */
 	uint32_t damaged;		/* a check failed: rebuild before use */
-	uint32_t nbuckets;		/* derived, like all that follows */
+	uint32_t nbuckets;		/* derived */
 	uint8_t pad0[24];
-	/* Line 1: allocation (a sender's side). */
-	uint32_t bump;			/* chunks >= bump were never used */
-	uint32_t afree, nafree;		/* free chunks ready to allocate */
+	/* Lines 1-3: allocation (a sender's side). */
+	uint32_t bump;			/* authoritative: the tiled part */
 	uint32_t pad1;
-	uint64_t next_seq;
-	uint8_t pad2[40];
-	/* Line 2: freeing (a receiver's side); allocation takes the whole
-	 * list when its own is empty, so the two sides share no line. */
-	uint32_t ffree, nffree;
-	uint8_t pad3[56];
+	uint64_t next_seq;		/* derived, like all that follows */
+	uint32_t afree[STORE_ORDERS];	/* free blocks ready to allocate */
+	uint8_t pad2[52];
+	/* Lines 4-5: freeing (a receiver's side); allocation takes a whole
+	 * list when its own of that order is empty, so the two sides share
+	 * no line. */
+	uint32_t ffree[STORE_ORDERS];
+	uint32_t pad3;
 };
 
-#define STORE_HDR_SIZE	192
-_Static_assert(sizeof(struct store_hdr) <= STORE_HDR_SIZE, "store header");
+#define STORE_HDR_SIZE	384
+_Static_assert(offsetof(struct store_hdr, bump) == 64, "store line 1");
+_Static_assert(offsetof(struct store_hdr, ffree) == 256, "store line 4");
+_Static_assert(sizeof(struct store_hdr) == STORE_HDR_SIZE, "store header");
 
 #endif /* UMQ_LAYOUT_H */

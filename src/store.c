@@ -21,8 +21,6 @@
 
 #include "internal.h"
 
-#define HEAD_CAP(v) ((v)->chunk - sizeof(struct msg))
-#define CONT_CAP(v) ((v)->chunk - sizeof(struct cont))
 #define HK 0				/* key heap */
 #define HS 1				/* seq heap */
 
@@ -48,7 +46,6 @@ static void *chunk_at(struct qview *v, uint32_t i)
 }
 
 #define M(v, i) ((struct msg *)chunk_at(v, i))
-#define C(v, i) ((struct cont *)chunk_at(v, i))
 
 static struct bucket *buckets(struct qview *v)
 {
@@ -84,7 +81,8 @@ void store_format(void *base, uint64_t gen, uint32_t chunk, uint32_t nchunks)
 	st->gen = gen;
 	st->chunk_size = chunk;
 	st->nchunks = nchunks;
-	st->afree = st->ffree = NIL;
+	for (int k = 0; k < STORE_ORDERS; k++)
+		st->afree[k] = st->ffree[k] = NIL;
 	st->next_seq = 1;
 }
 
@@ -329,54 +327,204 @@ static void index_del(struct qview *v, uint32_t slot)
 	}
 }
 
-/* ---- chunk allocation ------------------------------------------------- */
+/* ---- blocks of chunks ------------------------------------------------- */
 
-static void push_free(struct qview *v, uint32_t i)
+#define BLK(k) ((uint64_t)1 << (k))
+
+/* The order of the block a message of len bytes takes, or -1 if no block
+ * of this store could hold it (a garbage len). */
+static int msg_order(struct qview *v, uint64_t len)
 {
-	struct cont *c = C(v, i);
+	uint64_t n;
+	int k = 0;
 
-	__atomic_store_n(&c->state, CH_FREE, __ATOMIC_RELEASE);
-	c->next_chunk = v->st->ffree;
-	v->st->ffree = i;
-	v->st->nffree++;
+	if (len > (uint64_t)v->nchunks * v->chunk)
+		return -1;
+	n = (sizeof(struct msg) + len + v->chunk - 1) / v->chunk;
+	while (BLK(k) < n)
+		k++;
+	return k;
 }
 
-static long pop_free(struct qview *v)
+/* Is [i, i + 2^k) a block of the tiled part (below bump)? */
+static bool blk_ok(struct qview *v, uint64_t i, int k)
+{
+	uint64_t top = v->st->bump;
+
+	return k >= 0 && k < STORE_ORDERS && !(i & (BLK(k) - 1)) &&
+	       top <= v->nchunks && i + BLK(k) <= top;
+}
+
+static void list_push(struct qview *v, uint32_t *list, uint64_t i, int k)
+{
+	struct msg *m = M(v, (uint32_t)i);
+
+	m->next_chunk = *list;
+	__atomic_store_n(&m->state, CH_FREE | (uint32_t)k, __ATOMIC_RELEASE);
+	*list = (uint32_t)i;
+}
+
+/* Cut [a, b) into the largest aligned blocks, free on the lists. */
+static void carve(struct qview *v, uint32_t *lists, uint64_t a, uint64_t b)
+{
+	while (a < b) {
+		int k = STORE_ORDERS - 1;
+		while ((a & (BLK(k) - 1)) || a + BLK(k) > b)
+			k--;
+		list_push(v, &lists[k], a, k);
+		a += BLK(k);
+	}
+}
+
+/*
+ * A block of order k for a message of len bytes, its header written
+ * (CH_RESERVED) before anything makes it part of the tiling: from a list
+ * of order k, else a larger one split (upper halves first: inside the
+ * block, they are unseen until its own state changes), else above bump,
+ * whose chunks must still be blank (a bump below the tiling is garbage).
+ * >= 0 the block, -ENOSPC, or -EUCLEAN.
+ */
+static long blk_alloc(struct qview *v, int k, uint64_t len)
 {
 	struct store_hdr *st = v->st;
-	uint32_t i;
+	uint64_t top = st->bump, p;
+	int j;
 
-	if (st->afree == NIL && st->ffree != NIL) {
-		st->afree = st->ffree;
-		st->nafree = st->nffree;
-		st->ffree = NIL;
-		st->nffree = 0;
+	for (j = k; j < STORE_ORDERS; j++) {
+		if (st->afree[j] == NIL && st->ffree[j] != NIL) {
+			st->afree[j] = st->ffree[j];
+			st->ffree[j] = NIL;
+		}
+		if (st->afree[j] != NIL)
+			break;
 	}
-	i = st->afree;
-	if (i != NIL) {
-		if (!ok(v, i) || C(v, i)->state != CH_FREE || !st->nafree)
+	if (j < STORE_ORDERS) {
+		p = st->afree[j];
+		if (!blk_ok(v, p, j) || M(v, (uint32_t)p)->state !=
+		    (CH_FREE | (uint32_t)j))
 			return damaged(v);
-		st->afree = C(v, i)->next_chunk;
-		st->nafree--;
-		return i;
+		st->afree[j] = M(v, (uint32_t)p)->next_chunk;
+		while (j > k) {
+			j--;
+			list_push(v, &st->afree[j], p + BLK(j), j);
+		}
+	} else {
+		if (top > v->nchunks)
+			return damaged(v);
+		p = (top + BLK(k) - 1) & ~(BLK(k) - 1);
+		if (p + BLK(k) > v->nchunks)
+			return -ENOSPC;
+		for (uint64_t i = top; i < p + BLK(k); i++)
+			if (M(v, (uint32_t)i)->state)
+				return damaged(v);
+		carve(v, st->afree, top, p);
 	}
-	if (st->bump < v->nchunks)
-		return st->bump++;
-	return damaged(v);
+	struct msg *m = M(v, (uint32_t)p);
+	m->len = len;
+	m->owner = NIL;
+	__atomic_store_n(&m->state, CH_RESERVED, __ATOMIC_RELEASE);
+	if (p >= top)	/* the new blocks' states first, then the mark */
+		__atomic_store_n(&st->bump, (uint32_t)(p + BLK(k)),
+				 __ATOMIC_RELEASE);
+	return (long)p;
 }
 
-static uint64_t chunks_for(struct qview *v, size_t len)
+/*
+ * Walk the tiling from chunk 0 to top: visit(v, ctx, i, k) for each
+ * message block.  A blank state (0: never used) is a free chunk.  A state
+ * that is no block's (garbage) is a free chunk for a repair (salvage),
+ * else ends the walk with -EUCLEAN.  *last: the end of the last block
+ * whose state is not blank.
+ */
+static long walk(struct qview *v, uint64_t top, bool salvage,
+		 long (*visit)(struct qview *v, void *ctx, uint32_t i, int k),
+		 void *ctx, uint64_t *last)
 {
-	if (len <= HEAD_CAP(v))
-		return 1;
-	return 1 + (len - HEAD_CAP(v) + CONT_CAP(v) - 1) / CONT_CAP(v);
+	*last = 0;
+	for (uint64_t i = 0; i < top;) {
+		struct msg *m = M(v, (uint32_t)i);
+		uint32_t s = m->state;
+		int k = -1;
+		if (!s) {
+			i++;
+			continue;
+		}
+		if ((s & ~31u) == CH_FREE) {
+			k = (int)(s & 31);
+		} else if (s == CH_RESERVED || s == CH_QUEUED ||
+			   s == CH_INFLIGHT) {
+			k = msg_order(v, m->len);
+			if (k >= 0 && i + BLK(k) <= top && !(i & (BLK(k) - 1))) {
+				long r = visit(v, ctx, (uint32_t)i, k);
+				if (r < 0)
+					return r;
+				i += BLK(k);
+				*last = i;
+				continue;
+			}
+			k = -1;
+		}
+		if (k < 0 || k >= STORE_ORDERS || (i & (BLK(k) - 1)) ||
+		    i + BLK(k) > top) {
+			if (!salvage)
+				return damaged(v);
+			k = 0;
+		}
+		i += BLK(k);
+		*last = i;
+	}
+	return 0;
 }
 
-static uint64_t avail(struct qview *v)
+/* What a message block does in a rewrite of the free space. */
+struct sweep {
+	uint64_t from;		/* start of the free run being gathered */
+	const uint32_t *used;	/* kept blocks (rebuild), or NULL: keep all */
+	uint32_t nused, at;
+};
+
+static long sweep_keep(struct qview *v, void *ctx, uint32_t i, int k)
+{
+	struct sweep *w = ctx;
+
+	if (w->used) {		/* a rebuild: only the blocks it kept */
+		if (w->at >= w->nused || w->used[w->at] != i)
+			return 0;
+		w->at++;
+	}
+	carve(v, v->st->ffree, w->from, i);
+	w->from = i + BLK(k);
+	return 0;
+}
+
+/*
+ * Rewrite all free space as the largest blocks it holds.  Every message
+ * block stays, or (a rebuild: used != NULL) those of used[], in chunk
+ * order.  Lists are derived: emptied, then filled.  Free runs are cut
+ * where their blocks already start (aligned blocks nest), so each state
+ * written only merges blocks: a crash between any two leaves a tiling.
+ * A rebuild trusts no bump: it walks every chunk, and puts bump after the
+ * last one not blank, so that all above it stay blank.
+ */
+static long coalesce(struct qview *v, const uint32_t *used, uint32_t nused)
 {
 	struct store_hdr *st = v->st;
-	uint64_t fresh = st->bump < v->nchunks ? v->nchunks - st->bump : 0;
-	return (uint64_t)st->nafree + st->nffree + fresh;
+	struct sweep w = { 0, used, nused, 0 };
+	uint64_t top = used ? v->nchunks : st->bump, last;
+	long r;
+
+	if (top > v->nchunks)
+		return damaged(v);
+	for (int k = 0; k < STORE_ORDERS; k++)
+		st->afree[k] = st->ffree[k] = NIL;
+	r = walk(v, top, used != NULL, sweep_keep, &w, &last);
+	if (r < 0)
+		return r;
+	if (used)
+		top = last > w.from ? last : w.from;
+	carve(v, st->ffree, w.from, top);
+	__atomic_store_n(&st->bump, (uint32_t)top, __ATOMIC_RELEASE);
+	return 0;
 }
 
 /* Zero [from, to) of a mapping: whole pages are given back to tmpfs. */
@@ -398,15 +546,18 @@ static void zero_range(void *base, size_t from, size_t to)
  * beyond the old layout, so it is built from the old one before nchunks -
  * the commit - changes (L3); a crash before leaves the old store intact.
  */
-static int store_grow(struct ns *ns, struct qview *v, uint64_t need)
+static int store_grow(struct ns *ns, struct qview *v, int k)
 {
-	uint64_t n = v->nchunks, newn = n * 2;
+	uint64_t n = v->nchunks, newn = n * 2, top = v->st->bump;
 	uint32_t nb = v->st->nbuckets, moved = 0;
 	struct bucket *keep;
 	size_t ooff;
 	int r;
 
-	while (newn - n + avail(v) < need)
+	if (top > n)
+		return (int)damaged(v);
+	top = (top + BLK(k) - 1) & ~(BLK(k) - 1);
+	while (newn < top + BLK(k))
 		newn *= 2;
 	if (newn > (1u << 30) || nb > n)
 		return -ENOMEM;
@@ -466,48 +617,33 @@ static int store_grow(struct ns *ns, struct qview *v, uint64_t need)
 int store_put(struct ns *ns, struct qview *v, int64_t key, const void *text,
 	      size_t len, uint32_t *out)
 {
-	uint64_t need = chunks_for(v, len);
-	const char *src = text;
-	size_t n;
-	long h, c;
-	uint32_t *link;
+	int k = msg_order(v, len);
+	long h;
 
-	if (avail(v) < need) {
-		int r = store_grow(ns, v, need);
+	/* Any order fits a doubled store; none beyond 2^30 chunks. */
+	while (k < 0 && (uint64_t)v->nchunks * 2 <= (1u << 30)) {
+		int r = store_grow(ns, v, 0);
 		if (r)
 			return r;
+		k = msg_order(v, len);
 	}
-	h = pop_free(v);
+	if (k < 0)
+		return -ENOMEM;
+	h = blk_alloc(v, k, len);
+	if (h == -ENOSPC) {	/* no block: gather the free space, or grow */
+		long r = coalesce(v, NULL, 0);
+		h = r < 0 ? r : blk_alloc(v, k, len);
+	}
+	if (h == -ENOSPC) {
+		int r = store_grow(ns, v, k);
+		h = r ? r : blk_alloc(v, k, len);
+	}
 	if (h < 0)
 		return (int)h;
 	struct msg *m = M(v, (uint32_t)h);
-	m->state = CH_RESERVED;
 	m->key = key;
-	m->len = len;
-	m->owner = NIL;
-	n = len < HEAD_CAP(v) ? len : HEAD_CAP(v);
-	if (n)		/* src may be NULL for an empty message */
-		memcpy(m + 1, src, n);
-	src += n;
-	len -= n;
-	link = &m->next_chunk;
-	while (len) {
-		c = pop_free(v);
-		if (c < 0) {
-			*link = NIL;
-			store_free(v, (uint32_t)h);
-			return (int)c;
-		}
-		struct cont *k = C(v, (uint32_t)c);
-		k->state = CH_CONT;
-		*link = (uint32_t)c;
-		n = len < CONT_CAP(v) ? len : CONT_CAP(v);
-		memcpy(k + 1, src, n);
-		src += n;
-		len -= n;
-		link = &k->next_chunk;
-	}
-	*link = NIL;
+	if (len)	/* text may be NULL for an empty message */
+		memcpy(m + 1, text, len);
 	*out = (uint32_t)h;
 	return 0;
 }
@@ -529,18 +665,22 @@ void store_inflight(struct qview *v, uint32_t head, uint32_t owner)
 	__atomic_store_n(&m->state, CH_INFLIGHT, __ATOMIC_RELEASE);
 }
 
+/* The message's state goes, whatever else is wrong: a rebuild must not
+ * bring it back. */
 void store_free(struct qview *v, uint32_t head)
 {
-	struct msg *m = M(v, head);
-	uint64_t left = chunks_for(v, m->len) - 1;
-	uint32_t c = m->next_chunk;
+	int k = msg_order(v, M(v, head)->len);
 
-	push_free(v, head);
-	while (left-- && ok(v, c) && C(v, c)->state == CH_CONT) {
-		uint32_t next = C(v, c)->next_chunk;
-		push_free(v, c);
-		c = next;
+	if (!blk_ok(v, head, k)) {
+		damaged(v);
+		if (k < 0 || (head & (BLK(k) - 1)) ||
+		    head + BLK(k) > v->nchunks)
+			k = 0;
+		__atomic_store_n(&M(v, head)->state, CH_FREE | (uint32_t)k,
+				 __ATOMIC_RELEASE);
+		return;
 	}
+	list_push(v, &v->st->ffree[k], head, k);
 }
 
 void store_take(struct qview *v, uint32_t head)
@@ -712,24 +852,11 @@ long store_nth(struct qview *v, uint64_t n)
 
 int store_read(struct qview *v, uint32_t head, void *dst, size_t n)
 {
-	struct msg *m = M(v, head);
-	char *out = dst;
-	size_t k = n < HEAD_CAP(v) ? n : HEAD_CAP(v);
-	uint32_t c = m->next_chunk;
-
-	if (k)		/* dst may be NULL for an empty message */
-		memcpy(out, m + 1, k);
-	out += k;
-	n -= k;
-	while (n) {
-		if (!ok(v, c) || C(v, c)->state != CH_CONT)
-			return (int)damaged(v);
-		k = n < CONT_CAP(v) ? n : CONT_CAP(v);
-		memcpy(out, C(v, c) + 1, k);
-		out += k;
-		n -= k;
-		c = C(v, c)->next_chunk;
-	}
+	/* n <= len, which the block holds, unless len changed under us. */
+	if (n > ((uint64_t)v->nchunks - head) * v->chunk - sizeof(struct msg))
+		return (int)damaged(v);
+	if (n)		/* dst may be NULL for an empty message */
+		memcpy(dst, M(v, head) + 1, n);
 	return 0;
 }
 
@@ -748,30 +875,36 @@ static int by_seq(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-#define USED(u, i) ((u)[(i) / 8] & (1u << ((i) % 8)))
-#define MARK(u, i) ((u)[(i) / 8] |= (uint8_t)(1u << ((i) % 8)))
+/* The first walk of a rebuild: which message blocks stay. */
+struct survey {
+	bool (*keep)(void *ctx, uint64_t gen, uint32_t owner, uint32_t head,
+		     const struct msg *m);
+	void *ctx;
+	uint32_t *used, nused;		/* kept blocks, in chunk order */
+	struct stamp *q;		/* queued messages */
+	uint32_t cnt;
+	uint64_t maxseq;
+};
 
-/* A message whose chain is intact and shares no chunk: claim its chunks. */
-static bool claim_chain(struct qview *v, uint32_t head, uint8_t *used)
+static long survey_one(struct qview *v, void *ctx, uint32_t i, int k)
 {
-	struct msg *m = M(v, head);
-	uint64_t left, steps;
-	uint32_t c;
+	struct survey *sv = ctx;
+	struct msg *m = M(v, i);
+	uint32_t s = m->state;
 
-	if (USED(used, head) || m->len > (uint64_t)v->nchunks * CONT_CAP(v))
-		return false;
-	steps = left = chunks_for(v, m->len) - 1;
-	for (c = m->next_chunk; left; left--) {
-		if (!ok(v, c) || USED(used, c) || C(v, c)->state != CH_CONT)
-			return false;
-		c = C(v, c)->next_chunk;
+	(void)k;
+	if (s == CH_RESERVED || (s == CH_INFLIGHT &&
+	    !(sv->keep && sv->keep(sv->ctx, v->gen, m->owner, i, m))))
+		return 0;
+	sv->used[sv->nused++] = i;
+	if (s == CH_QUEUED) {
+		sv->q[sv->cnt].seq = m->seq;
+		sv->q[sv->cnt].idx = i;
+		sv->cnt++;
+		if (m->seq > sv->maxseq)
+			sv->maxseq = m->seq;
 	}
-	MARK(used, head);
-	for (c = m->next_chunk; steps; steps--) {
-		MARK(used, c);
-		c = C(v, c)->next_chunk;
-	}
-	return true;
+	return 0;
 }
 
 int store_rebuild(struct qview *v,
@@ -780,54 +913,32 @@ int store_rebuild(struct qview *v,
 		  void *ctx, uint64_t *qnum, uint64_t *cbytes)
 {
 	struct store_hdr *st = v->st;
-	uint32_t n = v->nchunks, cnt = 0, top = 0;
-	uint8_t *used = calloc(n / 8 + 1, 1);
-	struct stamp *q = malloc((size_t)n * sizeof(*q));
-	uint64_t maxseq = 0;
+	uint32_t n = v->nchunks;
+	struct survey sv = { keep, ctx, malloc((size_t)n * 4), 0,
+			     malloc((size_t)n * sizeof(struct stamp)), 0, 0 };
 
-	if (!used || !q) {
-		free(used);
-		free(q);
+	if (!sv.used || !sv.q) {
+		free(sv.used);
+		free(sv.q);
 		return -ENOMEM;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		struct msg *m = M(v, i);
-		uint32_t s = m->state;
-		if (s == CH_INFLIGHT &&
-		    !(keep && keep(ctx, v->gen, m->owner, i, m)))
-			continue;
-		if ((s == CH_QUEUED || s == CH_INFLIGHT) &&
-		    claim_chain(v, i, used) && s == CH_QUEUED) {
-			q[cnt].seq = m->seq;
-			q[cnt].idx = i;
-			cnt++;
-			if (m->seq > maxseq)
-				maxseq = m->seq;
-		}
-	}
-	qsort(q, cnt, sizeof(*q), by_seq);
-	st->afree = st->ffree = NIL;
-	st->nafree = st->nffree = 0;
-	for (uint32_t i = n; i-- > 0;)
-		if (USED(used, i)) {
-			top = i + 1;
-			break;
-		}
-	st->bump = top;
-	for (uint32_t i = top; i-- > 0;)
-		if (!USED(used, i))
-			push_free(v, i);
+	/* Both walks take the same path: the second writes only behind
+	 * itself. */
+	uint64_t last;
+	walk(v, n, true, survey_one, &sv, &last);
+	qsort(sv.q, sv.cnt, sizeof(*sv.q), by_seq);
+	coalesce(v, sv.used, sv.nused);
 	memset(buckets(v), 0, (size_t)v->hcap * sizeof(struct bucket));
 	st->nbuckets = 0;
-	st->next_seq = maxseq + 1;
+	st->next_seq = sv.maxseq + 1;
 	st->damaged = 0;
 	*qnum = *cbytes = 0;
-	for (uint32_t j = 0; j < cnt; j++) {
-		index_add(v, q[j].idx);
+	for (uint32_t j = 0; j < sv.cnt; j++) {
+		index_add(v, sv.q[j].idx);
 		*qnum += 1;
-		*cbytes += M(v, q[j].idx)->len;
+		*cbytes += M(v, sv.q[j].idx)->len;
 	}
-	free(used);
-	free(q);
+	free(sv.used);
+	free(sv.q);
 	return st->damaged ? -EUCLEAN : 0;
 }

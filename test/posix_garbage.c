@@ -1358,7 +1358,7 @@ T_CASE(garbage_pqctl_lock_dead_owner)
 static uint32_t plausible32(const struct qmap *q)
 {
 	static const uint32_t states[] = {
-		CH_FREE, CH_RESERVED, CH_QUEUED, CH_INFLIGHT, CH_CONT, NIL,
+		CH_FREE, CH_FREE | 6, CH_RESERVED, CH_QUEUED, CH_INFLIGHT, NIL,
 	};
 
 	switch (below(4)) {
@@ -1516,12 +1516,14 @@ static void damage_index(struct qmap *q)
 		}
 		break;
 	case 3:		/* the free lists */
-		st->afree = plausible32(q);
-		st->ffree = plausible32(q);
-		st->nafree = below(3) ? below(20) : (uint32_t)rnd();
-		st->nffree = below(3) ? below(20) : (uint32_t)rnd();
-		did("afree %u (%u), ffree %u (%u)", st->afree, st->nafree,
-		    st->ffree, st->nffree);
+		{
+			uint32_t k = below(3) ? below(8) : below(STORE_ORDERS);
+
+			st->afree[k] = plausible32(q);
+			st->ffree[k] = plausible32(q);
+			did("afree[%u] %u, ffree %u", k, st->afree[k],
+			    st->ffree[k]);
+		}
 		break;
 	case 4:		/* all the indexes are noise */
 		fill_random(q->index, q->index_size);

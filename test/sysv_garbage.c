@@ -647,7 +647,7 @@ static void round_use(uint32_t seed, int qid, struct store *s, bool repair)
 static uint32_t plausible32(const struct store *s)
 {
 	static const uint32_t states[] = {
-		CH_FREE, CH_RESERVED, CH_QUEUED, CH_INFLIGHT, CH_CONT, NIL,
+		CH_FREE, CH_FREE | 6, CH_RESERVED, CH_QUEUED, CH_INFLIGHT, NIL,
 	};
 
 	switch (below(4)) {
@@ -839,12 +839,14 @@ static void corrupt_index(struct store *s)
 		break;
 	}
 	case 3:		/* the free lists */
-		st->afree = plausible32(s);
-		st->ffree = plausible32(s);
-		st->nafree = below(3) ? below(20) : (uint32_t)rnd();
-		st->nffree = below(3) ? below(20) : (uint32_t)rnd();
-		did("afree %u (%u), ffree %u (%u)", st->afree, st->nafree,
-		    st->ffree, st->nffree);
+		{
+			uint32_t k = below(3) ? below(8) : below(STORE_ORDERS);
+
+			st->afree[k] = plausible32(s);
+			st->ffree[k] = plausible32(s);
+			did("afree[%u] %u, ffree %u", k, st->afree[k],
+			    st->ffree[k]);
+		}
 		break;
 	case 4:		/* all the indexes are noise */
 		fill_random(s->index, s->index_size);
