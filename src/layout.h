@@ -60,10 +60,10 @@
  * L2. A queue lock (qctl.lock) protects everything of its queue: the
  *     qctl fields, the whole message store, and the wait lists with the
  *     records linked on them.  Never two queue locks.
- * L3. Both are robust process-shared locks (L11).  The thread that gets
- *     "owner died" repairs before anything else (registry: recount slots;
- *     queue: store_rebuild() and a wait-list rebuild), then marks the
- *     lock mended; a holder that unlocks without mending leaves it "owner
+ * L3. A queue lock is a robust process-shared lock (L11).  The thread
+ *     that gets "owner died" repairs before anything else
+ *     (store_rebuild() and a wait-list rebuild), then marks the lock
+ *     mended; a holder that unlocks without mending leaves it "owner
  *     died" for the next taker.  So every update under a lock needs only
  *     to be safe against being cut short at any instruction: the state it
  *     leaves must be repairable from the authoritative fields alone
@@ -220,7 +220,6 @@ struct waiter {
 	uint32_t futex;			/* W_*, L6/L7 */
 	int32_t result;			/* 0 or -errno, valid once W_READY */
 	uint32_t next, prev;		/* wait list links */
-	uint32_t slot;			/* queue the record waits on */
 	uint32_t kind;			/* WK_* */
 	uint64_t gen;			/* generation of that queue */
 	uint64_t order;			/* enqueue stamp, for rebuilds */

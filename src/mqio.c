@@ -218,7 +218,6 @@ static long wait_on(struct pview *pv, int fd, struct waiter *w, uint32_t me,
 	w->result = 0;
 	__atomic_store_n(&w->futex, W_WAITING, __ATOMIC_RELAXED);
 	if (!w->linked) {	/* else still in line after a spurious wake */
-		w->slot = NIL;
 		w->gen = pv->gen;
 		w->tid = proc_tid();
 		w->pid = proc_pid();

@@ -377,7 +377,6 @@ static void *helper_main(void *arg)
 	}
 	w = wp_rec(wp, rec);
 	w->kind = WK_NOTIFY;
-	w->slot = NIL;
 	w->gen = h->pv->gen;
 	w->linked = 0;
 	__atomic_store_n(&w->futex, W_WAITING, __ATOMIC_RELEASE);

@@ -182,7 +182,6 @@ static long wait_on(struct sq *s, struct waiter *w, uint32_t me, bool recv,
 	w->result = 0;
 	__atomic_store_n(&w->futex, W_WAITING, __ATOMIC_RELAXED);
 	if (!w->linked) {	/* else still in line after a spurious wake */
-		w->slot = s->idx;
 		w->gen = q->gen;
 		w->tid = proc_tid();
 		w->pid = proc_pid();
