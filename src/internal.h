@@ -287,6 +287,13 @@ int store_rebuild(struct qview *v,
 int qview_grow(struct ns *ns, struct qview *v, size_t size);
 /* Map fd's store at off into v (checked). */
 int qview_map(struct qview *v, int fd, off_t off, uint64_t gen);
+/* map.c: mappings of queue files, which a SIGBUS cannot kill us in. */
+int map_watch(void *p, size_t len);
+void map_forget(void *p, size_t len);
+void *map_shared(size_t len, int prot, int fd, off_t off);
+void map_unmap(void *p, size_t len);
+void *map_remap(void *p, size_t len, size_t nlen);
+unsigned long map_replaced(void);
 int qview_adopt(struct qview *v, void *st, size_t size, off_t off,
 		uint64_t gen);
 void *map_queue_file(int fd, size_t min, size_t *size);

@@ -363,6 +363,7 @@ static int open_limits(struct ns *ns)
 		munmap(p, size);
 		return -EUCLEAN;
 	}
+	map_watch(p, sizeof(*f));	/* map.c; unwatched if it cannot be */
 	ns->lim = f;
 	return 0;
 }
@@ -541,7 +542,7 @@ int ns_open(const char *dir, struct ns **out)
 fail:
 	ns_debug(dir, "%s: %s", why, strerror(-r));
 	if (ns->lim)
-		munmap((void *)ns->lim, sizeof(*ns->lim));
+		map_unmap((void *)ns->lim, sizeof(*ns->lim));
 	fd_release(&ns->hintfd);
 	fd_release(&ns->sysvfd);
 	fd_release(&ns->dirfd);
@@ -556,7 +557,7 @@ void ns_close(struct ns *ns)
 {
 	sq_forget_all(ns);
 	if (ns->lim)
-		munmap((void *)ns->lim, sizeof(*ns->lim));
+		map_unmap((void *)ns->lim, sizeof(*ns->lim));
 	fd_release(&ns->hintfd);
 	fd_release(&ns->sysvfd);
 	fd_release(&ns->dirfd);

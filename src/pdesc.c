@@ -88,6 +88,8 @@ static int pview_new(struct ns *ns, uint64_t gen, void *base, size_t size,
 	else if (c->maxmsg < 1 || c->maxmsg > PQ_HARD_MSGMAX ||
 		 c->msgsize < 1 || c->msgsize > PQ_HARD_MSGSIZEMAX)
 		r = -EUCLEAN;
+	if (!r)
+		r = map_watch(c, PQ_STORE_OFF);		/* map.c */
 	if (!r) {
 		pv->ns = ns;
 		pv->gen = gen;
@@ -98,6 +100,8 @@ static int pview_new(struct ns *ns, uint64_t gen, void *base, size_t size,
 		pq_path(pv->v.path, sizeof(pv->v.path), gen, PQ_DATA);
 		r = qview_adopt(&pv->v, (char *)base + PQ_STORE_OFF,
 				size - PQ_STORE_OFF, PQ_STORE_OFF, gen);
+		if (r)
+			map_forget(c, PQ_STORE_OFF);
 	}
 	if (r) {
 		munmap(base, size);

@@ -48,6 +48,8 @@ int qview_adopt(struct qview *v, void *st, size_t size, off_t off,
 	v->size = size;
 	v->off = off;
 	r = store_geometry(v, gen);
+	if (!r)
+		r = map_watch(st, size);	/* map.c: no SIGBUS */
 	if (r) {
 		v->st = NULL;
 		return r;
@@ -129,7 +131,7 @@ int qview_refresh(struct ns *ns, struct qview *v)
 	close(fd);
 	if (r)
 		return r;
-	munmap(v->st, v->size);
+	map_unmap(v->st, v->size);
 	v->st = nv.st;
 	v->size = nv.size;
 	return store_geometry(v, v->gen);
@@ -147,7 +149,7 @@ int qview_grow(struct ns *ns, struct qview *v, size_t size)
 		return -ENOMEM;
 	}
 	close(fd);
-	p = mremap(v->st, v->size, size, MREMAP_MAYMOVE);
+	p = map_remap(v->st, v->size, size);
 	if (p == MAP_FAILED)
 		return -ENOMEM;
 	v->st = p;

@@ -38,10 +38,10 @@ static struct sq *ptr_of(uint64_t e)
 static void destroy(struct sq *s)
 {
 	if (s->v.st)
-		munmap(s->v.st, s->v.size);
+		map_unmap(s->v.st, s->v.size);
 	if (s->wbase)
-		munmap(s->wbase, WPOOL_SIZE);
-	munmap(s->f, sizeof(*s->f));
+		map_unmap(s->wbase, WPOOL_SIZE);
+	map_unmap(s->f, sizeof(*s->f));
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
@@ -124,6 +124,10 @@ static int map_data(struct sq *s, int fd, size_t size)
 
 	if (!p)
 		return (int)(ssize_t)size;
+	if (map_watch(p, WPOOL_SIZE)) {		/* map.c */
+		munmap(p, size);
+		return -ENOMEM;
+	}
 	s->wbase = p;
 	wpool_at(&s->wp, p);
 	store_path(s->v.path, sizeof(s->v.path), s->gen);
@@ -167,8 +171,8 @@ int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, uid_t owner,
 		return -ENOMEM;
 	s->ns = ns;
 	s->gen = gen;
-	s->f = mmap(NULL, sizeof(*s->f), rw ? PROT_READ | PROT_WRITE :
-		    PROT_READ, MAP_SHARED, fd, 0);
+	s->f = map_shared(sizeof(*s->f), rw ? PROT_READ | PROT_WRITE :
+			  PROT_READ, fd, 0);
 	if (s->f == MAP_FAILED) {
 		free(s);
 		return -ENOMEM;

@@ -154,7 +154,7 @@ static int posix_fill(struct ns *ns, const char *name, struct umq_qstats *st)
 	}
 	c = fstat(fd, &fs) || !S_ISREG(fs.st_mode) ||
 	    fs.st_size < (off_t)PQ_STORE_OFF ? MAP_FAILED :
-	    mmap(NULL, PQ_STORE_OFF, PROT_READ, MAP_SHARED, fd, 0);
+	    map_shared(PQ_STORE_OFF, PROT_READ, fd, 0);
 	close(fd);
 	if (c == MAP_FAILED) {
 		r = -ENOENT;
@@ -169,7 +169,7 @@ static int posix_fill(struct ns *ns, const char *name, struct umq_qstats *st)
 		r = pq_may_open(c, O_RDONLY);
 	}
 	if (r) {
-		munmap(c, PQ_STORE_OFF);
+		map_unmap(c, PQ_STORE_OFF);
 		goto fail;
 	}
 	st->uid = c->uid;
@@ -198,7 +198,7 @@ static int posix_fill(struct ns *ns, const char *name, struct umq_qstats *st)
 	     &st->blocked_senders, st->sender_pids);
 	walk(&wp, LD(c->wl.rhead), (uint64_t)gen, WK_RECV,
 	     &st->blocked_receivers, st->receiver_pids);
-	munmap(c, PQ_STORE_OFF);
+	map_unmap(c, PQ_STORE_OFF);
 	return 0;
 fail:
 	st->err = -r;
