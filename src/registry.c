@@ -159,15 +159,51 @@ static int64_t entry_gen(struct ns *ns, const char *name)
 	return entry_gen_idx(ns, name, &idx);
 }
 
+/*
+ * Remove entry name if it still names gen (as entry_gen() says): 0, or
+ * -errno (-ENOENT: it is gone, -EAGAIN: it names another now).  Never
+ * by name after a look: in between, another may have removed it and a
+ * creator made a live one there.  So the entry is first moved out of the
+ * way (atomic, only what was there), looked at, and put back if it is
+ * not the one meant.
+ */
+static int entry_drop(struct ns *ns, const char *name, int64_t gen)
+{
+	char tmp[48];
+	int r = -EAGAIN;
+
+	snprintf(tmp, sizeof(tmp), "x.%016llx.%d", (unsigned long long)gen,
+		 (int)proc_tid());
+	if (renameat2(ns->sysvfd, name, ns->sysvfd, tmp, RENAME_NOREPLACE)) {
+		if (errno != EINVAL)
+			return errno == EEXIST ? -EAGAIN : -errno;
+		/* No RENAME_NOREPLACE here: look, then remove. */
+		if (entry_gen(ns, name) != gen)
+			return -EAGAIN;
+		return unlinkat(ns->sysvfd, name, 0) ? -errno : 0;
+	}
+	if (entry_gen(ns, tmp) == gen) {
+		if (!unlinkat(ns->sysvfd, tmp, 0))
+			return 0;
+		r = -errno;
+	}
+	/* Someone's new entry (or one we cannot remove): back where it
+	 * was.  Made again meanwhile (a third creator), that one stays. */
+	if (renameat2(ns->sysvfd, tmp, ns->sysvfd, name, RENAME_NOREPLACE))
+		unlinkat(ns->sysvfd, tmp, 0);
+	return r;
+}
+
 /* The queue a key entry names, if it is live and really has the key. */
 static int key_lookup(struct ns *ns, const char *name, key_t key,
-		      struct sq **out)
+		      struct sq **out, int64_t *seen)
 {
 	uint32_t idx;
 	int64_t gen = entry_gen_idx(ns, name, &idx);
 	struct sq *s;
 	int r;
 
+	*seen = gen;
 	if (gen == -ENOENT)
 		return -ENOENT;
 	if (gen < 0)
@@ -198,10 +234,11 @@ int reg_find_key(struct ns *ns, key_t key, struct sq **out)
 {
 	char name[16];
 	struct sq *s;
+	int64_t seen;
 	int r;
 
 	key_name(name, sizeof(name), key);
-	r = key_lookup(ns, name, key, &s);
+	r = key_lookup(ns, name, key, &s, &seen);
 	if (r)
 		return r == -ESTALE ? -ENOENT : r;
 	*out = s;
@@ -363,6 +400,7 @@ static int take_key(struct ns *ns, key_t key, struct sq *s,
 		    struct sq **other)
 {
 	char name[16], target[32];
+	int64_t seen;
 	int r;
 
 	key_name(name, sizeof(name), key);
@@ -374,17 +412,18 @@ static int take_key(struct ns *ns, key_t key, struct sq *s,
 		if (errno != EEXIST)
 			return errno == EACCES || errno == EPERM ? -EACCES :
 			       -ENOMEM;
-		r = key_lookup(ns, name, key, other);
+		r = key_lookup(ns, name, key, other, &seen);
 		if (r == 0)
 			return -EEXIST;
 		if (r != -ESTALE && r != -ENOENT)
 			return r;
 		/* Stale, and someone else's to remove: as if another
-		 * user's queue had the key (the kernel's EACCES). */
-		if (r == -ESTALE && unlinkat(ns->sysvfd, name, 0) &&
-		    errno != ENOENT)
-			return errno == EPERM || errno == EACCES ||
-			       errno == EISDIR ? -EACCES : -ENOMEM;
+		 * user's queue had the key (the kernel's EACCES).  Only
+		 * the entry judged stale goes, never one made since. */
+		r = r == -ESTALE ? entry_drop(ns, name, seen) : 0;
+		if (r && r != -ENOENT && r != -EAGAIN)
+			return r == -EPERM || r == -EACCES || r == -EISDIR ?
+			       -EACCES : -ENOMEM;
 	}
 	return -ENOSPC;
 }
@@ -447,13 +486,11 @@ static void sweep_one(struct ns *ns, uint64_t gen)
 	 * still its, then its files (ours to remove, or not: L1). */
 	if (f.q.state == SLOT_REMOVED && f.q.key != IPC_PRIVATE) {
 		key_name(name, sizeof(name), f.q.key);
-		if (entry_gen(ns, name) == (int64_t)gen)
-			unlinkat(ns->sysvfd, name, 0);
+		entry_drop(ns, name, (int64_t)gen);
 	}
 	if (f.idx < IPCMNI) {
 		idx_name(name, sizeof(name), f.idx);
-		if (entry_gen(ns, name) == (int64_t)gen &&
-		    !unlinkat(ns->sysvfd, name, 0))
+		if (!entry_drop(ns, name, (int64_t)gen))
 			hint_add(ns, H_IN_USE, -1);
 	}
 	unmake_files(ns, gen);
@@ -716,12 +753,10 @@ void reg_unlink(struct sq *s)
 
 	if (s->q->key != IPC_PRIVATE) {
 		key_name(name, sizeof(name), s->q->key);
-		if (entry_gen(ns, name) == (int64_t)s->gen)
-			unlinkat(ns->sysvfd, name, 0);
+		entry_drop(ns, name, (int64_t)s->gen);
 	}
 	idx_name(name, sizeof(name), s->idx);
-	if (entry_gen(ns, name) == (int64_t)s->gen &&
-	    !unlinkat(ns->sysvfd, name, 0))
+	if (!entry_drop(ns, name, (int64_t)s->gen))
 		hint_add(ns, H_IN_USE, -1);
 	unmake_files(ns, s->gen);
 }
