@@ -163,9 +163,10 @@ static int64_t entry_gen(struct ns *ns, const char *name)
  * Remove entry name if it still names gen (as entry_gen() says): 0, or
  * -errno (-ENOENT: it is gone, -EAGAIN: it names another now).  Never
  * by name after a look: in between, another may have removed it and a
- * creator made a live one there.  So the entry is first moved out of the
- * way (atomic, only what was there), looked at, and put back if it is
- * not the one meant.
+ * creator made a live one there.  So the entry, seen to name gen, is
+ * moved out of the way (atomic, only what was there), looked at again,
+ * and put back if it is not the one meant.  (Moved without the first
+ * look, another's live entry would be missing for a moment.)
  */
 static int entry_drop(struct ns *ns, const char *name, int64_t gen)
 {
@@ -174,6 +175,8 @@ static int entry_drop(struct ns *ns, const char *name, int64_t gen)
 
 	snprintf(tmp, sizeof(tmp), "x.%016llx.%d", (unsigned long long)gen,
 		 (int)proc_tid());
+	if (entry_gen(ns, name) != gen)
+		return -EAGAIN;
 	if (renameat2(ns->sysvfd, name, ns->sysvfd, tmp, RENAME_NOREPLACE)) {
 		if (errno != EINVAL)
 			return errno == EEXIST ? -EAGAIN : -errno;
@@ -246,9 +249,11 @@ int reg_find_key(struct ns *ns, key_t key, struct sq **out)
 }
 
 /* idr_alloc_cyclic() over [0, window) from the cursor, then ipc_idr_alloc's
- * sequence rule; an index is ours once its entry is.  -ENOSPC if none. */
+ * sequence rule; an index is ours once its entry is.  -ENOSPC if none.
+ * Each index is written to *claim (the block's idx) before its entry is
+ * made, so that reg_sweep() finds the entry of a maker that dies then. */
 static int alloc_index(struct ns *ns, uint64_t gen, int in_use,
-		       uint32_t *seq)
+		       uint32_t *seq, uint32_t *claim)
 {
 	uint32_t window = (uint32_t)in_use * 3 / 2;
 	int32_t last = hint_get(ns, H_LAST_IDX);
@@ -269,6 +274,7 @@ static int alloc_index(struct ns *ns, uint64_t gen, int in_use,
 	for (uint32_t n = 0; n < window; n++) {
 		uint32_t i = (start + n) % window;
 		idx_name(name, sizeof(name), i);
+		__atomic_store_n(claim, i, __ATOMIC_RELAXED);
 		if (symlinkat(target, ns->sysvfd, name)) {
 			if (errno == EEXIST)
 				continue;
@@ -581,9 +587,10 @@ int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 		return r == -EEXIST ? -ENOMEM : r;
 	}
 	FAULT(FP_CREATE);
-	idx = alloc_index(ns, s->gen, in_use, &seq);
+	idx = alloc_index(ns, s->gen, in_use, &seq, &s->f->idx);
 	if (idx == -ENOSPC)		/* the hint lied: look for real */
-		idx = alloc_index(ns, s->gen, reg_count(ns) + 64, &seq);
+		idx = alloc_index(ns, s->gen, reg_count(ns) + 64, &seq,
+				  &s->f->idx);
 	if (idx < 0) {
 		uncreate(s, false);
 		close(hold);

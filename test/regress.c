@@ -8,11 +8,17 @@
  * - A child made by _Fork() (no atfork handlers run) must not go on with
  *   its parent's pid and tid: not in msg_lspid, not in its lock words
  *   (the kernel would not mark them at its death), not in mq_notify.
+ * - A creator that dies just after making its index entry, before the
+ *   control block says which index it took, must not leave the index
+ *   taken for ever: reg_sweep() finds the entry through the block.
  */
 #include <fcntl.h>
 #include <mqueue.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "t.h"
 #include "umq.h"
@@ -138,6 +144,52 @@ T_CASE(fork_without_handlers_notify)
 	}
 	T_EQ(t_waitpid(c), 0);		/* the child got its signal */
 	T_EQ(got, 0);			/* and the parent none */
+}
+
+/* The library's symlinkat(), interposed (it is linked statically): when
+ * armed, the process dies right after making an index entry. */
+static volatile int die_after_index;
+
+int symlinkat(const char *target, int dirfd, const char *name)
+{
+	long r = syscall(SYS_symlinkat, target, dirfd, name);
+
+	if (!r && die_after_index && name[0] == 'i' && name[1] == '.')
+		raise(SIGKILL);
+	return (int)r;
+}
+
+T_CASE(crash_after_index_entry_swept)
+{
+	char path[512];
+	struct stat sb;
+	struct ns *ns;
+	int id, st;
+	pid_t c;
+
+	id = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));	/* index 0 */
+	fflush(NULL);
+	c = fork();
+	if (c == 0) {
+		alarm(20);
+		die_after_index = 1;
+		umq_msgget(0x4242, IPC_CREAT | 0600);
+		_exit(0);
+	}
+	st = t_wait_child(c, 0, 20000);
+	if (st == -1 || !WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		T_FAIL("the creator did not die at its index entry: %#x", st);
+	snprintf(path, sizeof(path), "%s/sysv/i.1", t_umq_dir());
+	if (lstat(path, &sb))
+		T_FAIL("no index entry left by the dead creator");
+	T_EQ(ns_get(&ns), 0);
+	/* A process sweeps at most once a second: our msgget may have. */
+	for (int64_t t0 = proc_now(); proc_now() == t0;)
+		t_msleep(50);
+	reg_sweep(ns);
+	if (!lstat(path, &sb))
+		T_FAIL("the dead creator's index 1 stays taken after a sweep");
+	T_OK(umq_msgctl(id, IPC_RMID, NULL));
 }
 
 int main(int argc, char **argv)
