@@ -397,6 +397,45 @@ static void unmake_files(struct ns *ns, uint64_t gen)
 }
 
 /*
+ * Put our entry (target, naming gen mine) in place of name if name still
+ * names gen stale: 0, -EAGAIN (it names another now), -errno.  One
+ * exchange, so the key is never missing: removing the stale entry, then
+ * making ours, would let a third creator in between, and a remover who
+ * looked first would remove a live entry made since (entry_drop()).
+ */
+static int entry_replace(struct ns *ns, const char *name, int64_t stale,
+			 const char *target, uint64_t mine)
+{
+	char tmp[48];
+	int r;
+
+	snprintf(tmp, sizeof(tmp), "x.%016llx.%d", (unsigned long long)mine,
+		 (int)proc_tid());
+	if (entry_gen(ns, name) != stale)
+		return -EAGAIN;
+	if (symlinkat(target, ns->sysvfd, tmp))
+		return -errno;
+	if (renameat2(ns->sysvfd, tmp, ns->sysvfd, name, RENAME_EXCHANGE)) {
+		r = errno == ENOENT ? -EAGAIN : -errno;
+		unlinkat(ns->sysvfd, tmp, 0);
+		if (r != -EINVAL)
+			return r;
+		/* No RENAME_EXCHANGE here: remove, and make ours. */
+		r = entry_drop(ns, name, stale);
+		return r && r != -ENOENT ? r : -EAGAIN;
+	}
+	if (entry_gen(ns, tmp) == stale) {
+		unlinkat(ns->sysvfd, tmp, 0);
+		return 0;
+	}
+	/* A live entry made since: given back (nobody else replaces ours,
+	 * which names a live queue), and ours goes. */
+	if (!renameat2(ns->sysvfd, tmp, ns->sysvfd, name, RENAME_EXCHANGE))
+		unlinkat(ns->sysvfd, tmp, 0);
+	return -EAGAIN;
+}
+
+/*
  * Take the key for gen.  A stale entry in the way is removed if the OS
  * lets us (its maker's, or the namespace owner's, or root's to remove);
  * else the key stays taken until one of them comes (DESIGN §8).
@@ -425,9 +464,13 @@ static int take_key(struct ns *ns, key_t key, struct sq *s,
 			return r;
 		/* Stale, and someone else's to remove: as if another
 		 * user's queue had the key (the kernel's EACCES).  Only
-		 * the entry judged stale goes, never one made since. */
-		r = r == -ESTALE ? entry_drop(ns, name, seen) : 0;
-		if (r && r != -ENOENT && r != -EAGAIN)
+		 * the entry judged stale is replaced, never one made
+		 * since. */
+		r = r == -ESTALE ? entry_replace(ns, name, seen, target,
+						 s->gen) : -EAGAIN;
+		if (r == 0)
+			return 0;
+		if (r != -ENOENT && r != -EAGAIN)
 			return r == -EPERM || r == -EACCES || r == -EISDIR ?
 			       -EACCES : -ENOMEM;
 	}
