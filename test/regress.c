@@ -325,22 +325,41 @@ static void short_of_memory(void *arg)
 	setrlimit(RLIMIT_AS, &rl);
 	if (umq_msgsnd(id, &m, 2, 0))
 		_exit(5);
-	/* The records and the store: two mappings of the file. */
-	_exit(mappings_of(name) == 2 ? 0 : 1);
+	_exit(10 + mappings_of(name));
+}
+
+/* How many mappings of the file a process that had memory makes. */
+static void plenty_of_memory(void *arg)
+{
+	int id = *(int *)arg;
+	struct m m = { 1, "z" };
+	char name[32];
+
+	snprintf(name, sizeof(name), "m.%016llx",
+		 (unsigned long long)t_umq_gen(id));
+	if (umq_msgsnd(id, &m, 2, 0))
+		_exit(5);
+	_exit(10 + mappings_of(name));
 }
 
 T_CASE(store_enomem_retry_no_leak)
 {
 	int *id = t_shared(sizeof(*id));
-	int st;
+	int st, want;
 
 	T_EQ(t_waitpid(t_spawn_alarm(make_queue, id, 20)), 0);
 	T_OK(*id);
+	want = t_waitpid(t_spawn_alarm(plenty_of_memory, id, 20));
+	if (!WIFEXITED(want) || WEXITSTATUS(want) < 11)
+		T_FAIL("a plain msgsnd: status %#x", want);
 	st = t_waitpid(t_spawn_alarm(short_of_memory, id, 20));
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 4)
 		t_skip("RLIMIT_AS did not fail the store's mapping alone");
-	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		T_FAIL("status %#x (1: the records mapped twice)", st);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) < 10)
+		T_FAIL("status %#x", st);
+	if (WEXITSTATUS(st) != WEXITSTATUS(want))
+		T_FAIL("%d mappings of the queue's file after ENOMEM, %d "
+		       "without", WEXITSTATUS(st) - 10, WEXITSTATUS(want) - 10);
 	T_OK(umq_msgctl(*id, IPC_RMID, NULL));
 }
 
