@@ -164,8 +164,8 @@ static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 	gid = buf->msg_perm.gid;
 	mode = buf->msg_perm.mode;
 	r = q_lock_id(ns, id, &s);
-	if (r < 0)
-		return r == -EACCES ? -EPERM : r;
+	if (r < 0)	/* removed meanwhile: the kernel's rwsem says EINVAL */
+		return r == -EACCES ? -EPERM : r == -EIDRM ? -EINVAL : r;
 	q = s->q;
 	ns_limits(ns, &lim);
 	r = ipc_owner(q);
@@ -197,10 +197,14 @@ static long rmid(struct ns *ns, int id)
 	struct sq *s;
 	long r = q_lock_id(ns, id, &s);
 
-	if (r == -EUCLEAN)
-		return reg_remove_damaged(ns, id);
+	/* Removed meanwhile: the kernel serializes IPC_RMID, so the later
+	 * one finds no queue (EINVAL), never EIDRM. */
+	if (r == -EUCLEAN) {
+		r = reg_remove_damaged(ns, id);
+		return r == -EIDRM ? -EINVAL : r;
+	}
 	if (r < 0)
-		return r == -EACCES ? -EPERM : r;
+		return r == -EACCES ? -EPERM : r == -EIDRM ? -EINVAL : r;
 	r = ipc_owner(s->q);
 	if (!r)
 		reg_remove(s);

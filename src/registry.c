@@ -159,15 +159,54 @@ static int64_t entry_gen(struct ns *ns, const char *name)
 	return entry_gen_idx(ns, name, &idx);
 }
 
+/*
+ * Remove entry name if it still names gen (as entry_gen() says): 0, or
+ * -errno (-ENOENT: it is gone, -EAGAIN: it names another now).  Never
+ * by name after a look: in between, another may have removed it and a
+ * creator made a live one there.  So the entry, seen to name gen, is
+ * moved out of the way (atomic, only what was there), looked at again,
+ * and put back if it is not the one meant.  (Moved without the first
+ * look, another's live entry would be missing for a moment.)
+ */
+static int entry_drop(struct ns *ns, const char *name, int64_t gen)
+{
+	char tmp[48];
+	int r = -EAGAIN;
+
+	snprintf(tmp, sizeof(tmp), "x.%016llx.%d", (unsigned long long)gen,
+		 (int)proc_tid());
+	if (entry_gen(ns, name) != gen)
+		return -EAGAIN;
+	if (renameat2(ns->sysvfd, name, ns->sysvfd, tmp, RENAME_NOREPLACE)) {
+		if (errno != EINVAL)
+			return errno == EEXIST ? -EAGAIN : -errno;
+		/* No RENAME_NOREPLACE here: look, then remove. */
+		if (entry_gen(ns, name) != gen)
+			return -EAGAIN;
+		return unlinkat(ns->sysvfd, name, 0) ? -errno : 0;
+	}
+	if (entry_gen(ns, tmp) == gen) {
+		if (!unlinkat(ns->sysvfd, tmp, 0))
+			return 0;
+		r = -errno;
+	}
+	/* Someone's new entry (or one we cannot remove): back where it
+	 * was.  Made again meanwhile (a third creator), that one stays. */
+	if (renameat2(ns->sysvfd, tmp, ns->sysvfd, name, RENAME_NOREPLACE))
+		unlinkat(ns->sysvfd, tmp, 0);
+	return r;
+}
+
 /* The queue a key entry names, if it is live and really has the key. */
 static int key_lookup(struct ns *ns, const char *name, key_t key,
-		      struct sq **out)
+		      struct sq **out, int64_t *seen)
 {
 	uint32_t idx;
 	int64_t gen = entry_gen_idx(ns, name, &idx);
 	struct sq *s;
 	int r;
 
+	*seen = gen;
 	if (gen == -ENOENT)
 		return -ENOENT;
 	if (gen < 0)
@@ -198,10 +237,11 @@ int reg_find_key(struct ns *ns, key_t key, struct sq **out)
 {
 	char name[16];
 	struct sq *s;
+	int64_t seen;
 	int r;
 
 	key_name(name, sizeof(name), key);
-	r = key_lookup(ns, name, key, &s);
+	r = key_lookup(ns, name, key, &s, &seen);
 	if (r)
 		return r == -ESTALE ? -ENOENT : r;
 	*out = s;
@@ -209,9 +249,11 @@ int reg_find_key(struct ns *ns, key_t key, struct sq **out)
 }
 
 /* idr_alloc_cyclic() over [0, window) from the cursor, then ipc_idr_alloc's
- * sequence rule; an index is ours once its entry is.  -ENOSPC if none. */
+ * sequence rule; an index is ours once its entry is.  -ENOSPC if none.
+ * Each index is written to *claim (the block's idx) before its entry is
+ * made, so that reg_sweep() finds the entry of a maker that dies then. */
 static int alloc_index(struct ns *ns, uint64_t gen, int in_use,
-		       uint32_t *seq)
+		       uint32_t *seq, uint32_t *claim)
 {
 	uint32_t window = (uint32_t)in_use * 3 / 2;
 	int32_t h[2];			/* H_LAST_IDX, H_SEQ */
@@ -235,6 +277,7 @@ static int alloc_index(struct ns *ns, uint64_t gen, int in_use,
 	for (uint32_t n = 0; n < window; n++) {
 		uint32_t i = (start + n) % window;
 		idx_name(name, sizeof(name), i);
+		__atomic_store_n(claim, i, __ATOMIC_RELAXED);
 		if (symlinkat(target, ns->sysvfd, name)) {
 			if (errno == EEXIST)
 				continue;
@@ -358,6 +401,45 @@ static void unmake_files(struct ns *ns, uint64_t gen)
 }
 
 /*
+ * Put our entry (target, naming gen mine) in place of name if name still
+ * names gen stale: 0, -EAGAIN (it names another now), -errno.  One
+ * exchange, so the key is never missing: removing the stale entry, then
+ * making ours, would let a third creator in between, and a remover who
+ * looked first would remove a live entry made since (entry_drop()).
+ */
+static int entry_replace(struct ns *ns, const char *name, int64_t stale,
+			 const char *target, uint64_t mine)
+{
+	char tmp[48];
+	int r;
+
+	snprintf(tmp, sizeof(tmp), "x.%016llx.%d", (unsigned long long)mine,
+		 (int)proc_tid());
+	if (entry_gen(ns, name) != stale)
+		return -EAGAIN;
+	if (symlinkat(target, ns->sysvfd, tmp))
+		return -errno;
+	if (renameat2(ns->sysvfd, tmp, ns->sysvfd, name, RENAME_EXCHANGE)) {
+		r = errno == ENOENT ? -EAGAIN : -errno;
+		unlinkat(ns->sysvfd, tmp, 0);
+		if (r != -EINVAL)
+			return r;
+		/* No RENAME_EXCHANGE here: remove, and make ours. */
+		r = entry_drop(ns, name, stale);
+		return r && r != -ENOENT ? r : -EAGAIN;
+	}
+	if (entry_gen(ns, tmp) == stale) {
+		unlinkat(ns->sysvfd, tmp, 0);
+		return 0;
+	}
+	/* A live entry made since: given back (nobody else replaces ours,
+	 * which names a live queue), and ours goes. */
+	if (!renameat2(ns->sysvfd, tmp, ns->sysvfd, name, RENAME_EXCHANGE))
+		unlinkat(ns->sysvfd, tmp, 0);
+	return -EAGAIN;
+}
+
+/*
  * Take the key for gen.  A stale entry in the way is removed if the OS
  * lets us (its maker's, or the namespace owner's, or root's to remove);
  * else the key stays taken until one of them comes (DESIGN §8).
@@ -367,6 +449,7 @@ static int take_key(struct ns *ns, key_t key, struct sq *s,
 		    struct sq **other)
 {
 	char name[16], target[32];
+	int64_t seen;
 	int r;
 
 	key_name(name, sizeof(name), key);
@@ -378,17 +461,22 @@ static int take_key(struct ns *ns, key_t key, struct sq *s,
 		if (errno != EEXIST)
 			return errno == EACCES || errno == EPERM ? -EACCES :
 			       -ENOMEM;
-		r = key_lookup(ns, name, key, other);
+		r = key_lookup(ns, name, key, other, &seen);
 		if (r == 0)
 			return -EEXIST;
 		if (r != -ESTALE && r != -ENOENT)
 			return r;
 		/* Stale, and someone else's to remove: as if another
-		 * user's queue had the key (the kernel's EACCES). */
-		if (r == -ESTALE && unlinkat(ns->sysvfd, name, 0) &&
-		    errno != ENOENT)
-			return errno == EPERM || errno == EACCES ||
-			       errno == EISDIR ? -EACCES : -ENOMEM;
+		 * user's queue had the key (the kernel's EACCES).  Only
+		 * the entry judged stale is replaced, never one made
+		 * since. */
+		r = r == -ESTALE ? entry_replace(ns, name, seen, target,
+						 s->gen) : -EAGAIN;
+		if (r == 0)
+			return 0;
+		if (r != -ENOENT && r != -EAGAIN)
+			return r == -EPERM || r == -EACCES || r == -EISDIR ?
+			       -EACCES : -ENOMEM;
 	}
 	return -ENOSPC;
 }
@@ -445,19 +533,27 @@ static void sweep_one(struct ns *ns, uint64_t gen)
 	n = pread(fd, &f, offsetof(struct qfile, pad), 0);
 	close(fd);
 	if (n != (ssize_t)offsetof(struct qfile, pad) || f.magic != Q_MAGIC ||
-	    f.q.gen != gen || f.q.state == SLOT_LIVE)
+	    f.q.gen != gen)
 		return;
+	/* Live is committed, but for a keyed queue whose key entry is not
+	 * its own: its maker died between LIVE and that entry (the commit),
+	 * and nobody can have found it by its key. */
+	if (f.q.state == SLOT_LIVE) {
+		if (f.q.key == IPC_PRIVATE)
+			return;
+		key_name(name, sizeof(name), f.q.key);
+		if (entry_gen(ns, name) == (int64_t)gen)
+			return;
+	}
 	/* A creation or a removal cut short: its entries, if they are
 	 * still its, then its files (ours to remove, or not: L1). */
 	if (f.q.state == SLOT_REMOVED && f.q.key != IPC_PRIVATE) {
 		key_name(name, sizeof(name), f.q.key);
-		if (entry_gen(ns, name) == (int64_t)gen)
-			unlinkat(ns->sysvfd, name, 0);
+		entry_drop(ns, name, (int64_t)gen);
 	}
 	if (f.idx < IPCMNI) {
 		idx_name(name, sizeof(name), f.idx);
-		if (entry_gen(ns, name) == (int64_t)gen &&
-		    !unlinkat(ns->sysvfd, name, 0))
+		if (!entry_drop(ns, name, (int64_t)gen))
 			hint_add(ns, H_IN_USE, -1);
 	}
 	unmake_files(ns, gen);
@@ -548,9 +644,10 @@ int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 		return r == -EEXIST ? -ENOMEM : r;
 	}
 	FAULT(FP_CREATE);
-	idx = alloc_index(ns, s->gen, in_use, &seq);
+	idx = alloc_index(ns, s->gen, in_use, &seq, &s->f->idx);
 	if (idx == -ENOSPC)		/* the hint lied: look for real */
-		idx = alloc_index(ns, s->gen, reg_count(ns) + 64, &seq);
+		idx = alloc_index(ns, s->gen, reg_count(ns) + 64, &seq,
+				  &s->f->idx);
 	if (idx < 0) {
 		uncreate(s, false);
 		close(hold);
@@ -720,12 +817,10 @@ void reg_unlink(struct sq *s)
 
 	if (s->q->key != IPC_PRIVATE) {
 		key_name(name, sizeof(name), s->q->key);
-		if (entry_gen(ns, name) == (int64_t)s->gen)
-			unlinkat(ns->sysvfd, name, 0);
+		entry_drop(ns, name, (int64_t)s->gen);
 	}
 	idx_name(name, sizeof(name), s->idx);
-	if (entry_gen(ns, name) == (int64_t)s->gen &&
-	    !unlinkat(ns->sysvfd, name, 0))
+	if (!entry_drop(ns, name, (int64_t)s->gen))
 		hint_add(ns, H_IN_USE, -1);
 	unmake_files(ns, s->gen);
 }

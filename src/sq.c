@@ -17,12 +17,16 @@
  * sees a mapping disappear under it, and nothing is locked.
  */
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -119,9 +123,14 @@ static int open_ctl(struct ns *ns, uint64_t gen, int *fd, bool *rw)
  */
 static int map_data(struct sq *s, int fd, size_t size)
 {
-	void *p = map_queue_file(fd, WPOOL_SIZE, &size);
+	void *p;
 	int r;
 
+	store_path(s->v.path, sizeof(s->v.path), s->gen);
+	/* Mapped already by a try whose store could not be: kept. */
+	if (s->wbase)
+		return qview_map(&s->v, fd, (off_t)WPOOL_SIZE, s->gen);
+	p = map_queue_file(fd, WPOOL_SIZE, &size);
 	if (!p)
 		return (int)(ssize_t)size;
 	if (map_watch(p, WPOOL_SIZE)) {		/* map.c */
@@ -130,7 +139,6 @@ static int map_data(struct sq *s, int fd, size_t size)
 	}
 	s->wbase = p;
 	wpool_at(&s->wp, p);
-	store_path(s->v.path, sizeof(s->v.path), s->gen);
 	if (size < WPOOL_SIZE + STORE_HDR_SIZE)
 		r = -EUCLEAN;
 	else
@@ -221,37 +229,60 @@ int sq_open(struct ns *ns, uint64_t gen, struct sq **out)
 	return r;
 }
 
+/* s->data while a thread of process pid maps: below every -errno. */
+#define CLAIM_BASE	(INT_MIN / 2)
+#define CLAIM(pid)	(CLAIM_BASE - (int)(pid))
+
 /*
  * The records and the store, mapped at the first call that needs them
  * (a lookup needs only the control block): 0, or -EACCES when the OS
  * lets us not write them (s->rw is then false), -errno.
+ *
+ * One thread maps; s->data says which process it is in, not a mutex: the
+ * child of a fork() made meanwhile has no such thread, and takes over
+ * instead of waiting for it for ever (the pid is fresh in any child,
+ * proc.c).  What the lost thread had mapped stays, unused, in the child.
  */
 int sq_data(struct sq *s)
 {
-	int r, fd;
+	int r, fd, me;
 
 	r = __atomic_load_n(&s->data, __ATOMIC_ACQUIRE);
 	if (likely(r == 1))
 		return 0;
 	if (!s->rw)
 		return -EACCES;
-	pthread_mutex_lock(&s->mu);
-	r = s->data;
-	if (r == 0) {
-		fd = open_data(s->ns, s->gen);
-		r = fd < 0 ? fd : map_data(s, fd, 0);
-		if (fd >= 0)
-			close(fd);
-		if (r == -EACCES)
-			s->rw = false;	/* the store's envelope is narrower */
-		if (r == -EACCES || r == -ENOENT || r == -EUCLEAN ||
-		    r == -EPROTO)
-			__atomic_store_n(&s->data, r, __ATOMIC_RELEASE);
-		else if (r == 0)
-			__atomic_store_n(&s->data, 1, __ATOMIC_RELEASE);
+	me = CLAIM(proc_pid());
+	for (;;) {
+		if (r == 1)
+			return 0;
+		if (r < 0 && r > CLAIM_BASE)
+			return r;		/* an error for good */
+		if (r == me) {			/* another thread of ours */
+			struct timespec ts = { 0, 1000000 };
+			syscall(SYS_futex, &s->data, FUTEX_WAIT_PRIVATE, r,
+				&ts, NULL, 0);
+			r = __atomic_load_n(&s->data, __ATOMIC_ACQUIRE);
+			continue;
+		}
+		/* Nobody's, or a claim from before a fork: ours. */
+		if (__atomic_compare_exchange_n(&s->data, &r, me, false,
+						__ATOMIC_ACQUIRE,
+						__ATOMIC_ACQUIRE))
+			break;
 	}
-	pthread_mutex_unlock(&s->mu);
-	return r == 1 ? 0 : r;
+	fd = open_data(s->ns, s->gen);
+	r = fd < 0 ? fd : map_data(s, fd, 0);
+	if (fd >= 0)
+		close(fd);
+	if (r == -EACCES)
+		s->rw = false;	/* the store's envelope is narrower */
+	__atomic_store_n(&s->data, r == 0 ? 1 : r == -EACCES ||
+			 r == -ENOENT || r == -EUCLEAN || r == -EPROTO ? r : 0,
+			 __ATOMIC_RELEASE);
+	syscall(SYS_futex, &s->data, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL,
+		0);
+	return r;
 }
 
 /* The table's mapping of index idx if it is generation gen: a

@@ -8,11 +8,27 @@
  * - A child made by _Fork() (no atfork handlers run) must not go on with
  *   its parent's pid and tid: not in msg_lspid, not in its lock words
  *   (the kernel would not mark them at its death), not in mq_notify.
+ * - A fork() while another thread maps a queue's store for the first
+ *   time: the child, whose copy of that thread does not exist, must not
+ *   wait for it for ever when it uses the queue.
+ * - A store that cannot be mapped for want of memory, tried again: the
+ *   waiter records mapped by the first try are not mapped a second time
+ *   (and the first mapping lost).
+ * - A creator that dies just after making its index entry, before the
+ *   control block says which index it took, must not leave the index
+ *   taken for ever: reg_sweep() finds the entry through the block.
  */
 #include <fcntl.h>
 #include <mqueue.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "t.h"
 #include "umq.h"
@@ -138,6 +154,226 @@ T_CASE(fork_without_handlers_notify)
 	}
 	T_EQ(t_waitpid(c), 0);		/* the child got its signal */
 	T_EQ(got, 0);			/* and the parent none */
+}
+
+/* The library's symlinkat(), interposed (it is linked statically): when
+ * armed, the process dies right after making an index entry, or right
+ * before making its key entry (the queue LIVE by then). */
+static volatile int die_after_index, die_before_key;
+
+int symlinkat(const char *target, int dirfd, const char *name)
+{
+	long r;
+
+	if (die_before_key && name[0] == 'k' && name[1] == '.')
+		raise(SIGKILL);
+	r = syscall(SYS_symlinkat, target, dirfd, name);
+	if (!r && die_after_index && name[0] == 'i' && name[1] == '.')
+		raise(SIGKILL);
+	return (int)r;
+}
+
+/* A creation cut short leaves no queue once a sweep has run: not its
+ * index, nor a live queue that no key finds. */
+static void crash_in_create(volatile int *arm)
+{
+	char path[512];
+	struct msginfo mi;
+	struct stat sb;
+	struct ns *ns;
+	int id, st;
+	pid_t c;
+
+	id = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));	/* index 0 */
+	fflush(NULL);
+	c = fork();
+	if (c == 0) {
+		alarm(20);
+		*arm = 1;
+		umq_msgget(0x4242, IPC_CREAT | 0600);
+		_exit(0);
+	}
+	st = t_wait_child(c, 0, 20000);
+	if (st == -1 || !WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		T_FAIL("the creator did not die where armed: %#x", st);
+	snprintf(path, sizeof(path), "%s/sysv/i.1", t_umq_dir());
+	if (lstat(path, &sb))
+		T_FAIL("no index entry left by the dead creator");
+	T_ERR(umq_msgget(0x4242, 0), ENOENT);
+	T_EQ(ns_get(&ns), 0);
+	/* A process sweeps at most once a second: our msgget may have. */
+	for (int64_t t0 = proc_now(); proc_now() == t0;)
+		t_msleep(50);
+	reg_sweep(ns);
+	if (!lstat(path, &sb))
+		T_FAIL("the dead creator's index 1 stays taken after a sweep");
+	T_OK(umq_msgctl(0, MSG_INFO, (struct msqid_ds *)&mi));
+	T_EQ(mi.msgpool, 1);
+	T_OK(umq_msgctl(id, IPC_RMID, NULL));
+}
+
+T_CASE(crash_after_index_entry_swept) { crash_in_create(&die_after_index); }
+T_CASE(crash_before_key_entry_swept) { crash_in_create(&die_before_key); }
+
+/* The library's openat(), interposed: when armed, the opening of a
+ * store (sysv/m.<gen>) stops until released, and says it has. */
+static volatile int stall_store, in_store, release_store;
+
+int openat(int dirfd, const char *path, int flags, ...)
+{
+	va_list ap;
+	mode_t mode;
+
+	va_start(ap, flags);
+	mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
+	va_end(ap);
+	if (stall_store && !strncmp(path, "sysv/m.", 7)) {
+		stall_store = 0;
+		in_store = 1;
+		for (int i = 0; i < 2000 && !release_store; i++)
+			t_msleep(5);
+	}
+	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
+}
+
+static void make_queue(void *arg)
+{
+	*(int *)arg = umq_msgget(0x4343, IPC_CREAT | 0600);
+}
+
+static void *first_send(void *arg)
+{
+	struct m m = { 1, "x" };
+
+	stall_store = 1;
+	umq_msgsnd(*(int *)arg, &m, 2, 0);
+	return NULL;
+}
+
+T_CASE(fork_while_store_mapped)
+{
+	int *id = t_shared(sizeof(*id));
+	struct m m = { 1, "y" };
+	struct msqid_ds ds;
+	pthread_t t;
+	int st;
+	pid_t c;
+
+	/* Made by another process: this one has not mapped it yet. */
+	T_EQ(t_waitpid(t_spawn_alarm(make_queue, id, 20)), 0);
+	T_OK(*id);
+	pthread_create(&t, NULL, first_send, id);
+	for (int i = 0; i < 2000 && !in_store; i++)
+		t_msleep(5);
+	if (!in_store)
+		T_FAIL("the thread did not reach the store's opening");
+	fflush(NULL);
+	c = fork();
+	if (c == 0) {
+		alarm(10);
+		_exit(umq_msgsnd(*id, &m, 2, 0) ? 1 : 0);
+	}
+	st = t_wait_child(c, 0, 15000);
+	release_store = 1;
+	pthread_join(t, NULL);
+	if (st == -1) {
+		kill(c, SIGKILL);
+		t_waitpid(c);
+	}
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("the child's msgsnd hung or failed: status %#x", st);
+	T_OK(umq_msgctl(*id, IPC_STAT, &ds));
+	T_EQ(ds.msg_qnum, 2);
+	T_OK(umq_msgctl(*id, IPC_RMID, NULL));
+}
+
+static long vm_size(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmSize: %ld", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb * 1024;
+}
+
+/* Mappings of this process whose path contains what. */
+static int mappings_of(const char *what)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		n += strstr(line, what) != NULL;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static void short_of_memory(void *arg)
+{
+	int id = *(int *)arg, own = umq_msgget(IPC_PRIVATE, 0600);
+	struct m m = { 1, "z" };
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	char name[32];
+
+	/* Whatever a first call allocates, allocated now. */
+	if (own < 0 || umq_msgsnd(own, &m, 2, 0))
+		_exit(2);
+	snprintf(name, sizeof(name), "m.%016llx",
+		 (unsigned long long)t_umq_gen(id));
+	/* Room for the records and the control block, not the store. */
+	rl.rlim_cur = (rlim_t)vm_size() + WPOOL_SIZE + 32768;
+	if (setrlimit(RLIMIT_AS, &rl))
+		_exit(3);
+	if (umq_msgsnd(id, &m, 2, 0) != -1 || errno != ENOMEM)
+		_exit(4);	/* the limit did not bite where meant */
+	umq_msgsnd(id, &m, 2, 0);
+	rl.rlim_cur = RLIM_INFINITY;
+	setrlimit(RLIMIT_AS, &rl);
+	if (umq_msgsnd(id, &m, 2, 0))
+		_exit(5);
+	_exit(10 + mappings_of(name));
+}
+
+/* How many mappings of the file a process that had memory makes. */
+static void plenty_of_memory(void *arg)
+{
+	int id = *(int *)arg;
+	struct m m = { 1, "z" };
+	char name[32];
+
+	snprintf(name, sizeof(name), "m.%016llx",
+		 (unsigned long long)t_umq_gen(id));
+	if (umq_msgsnd(id, &m, 2, 0))
+		_exit(5);
+	_exit(10 + mappings_of(name));
+}
+
+T_CASE(store_enomem_retry_no_leak)
+{
+	int *id = t_shared(sizeof(*id));
+	int st, want;
+
+	T_EQ(t_waitpid(t_spawn_alarm(make_queue, id, 20)), 0);
+	T_OK(*id);
+	want = t_waitpid(t_spawn_alarm(plenty_of_memory, id, 20));
+	if (!WIFEXITED(want) || WEXITSTATUS(want) < 11)
+		T_FAIL("a plain msgsnd: status %#x", want);
+	st = t_waitpid(t_spawn_alarm(short_of_memory, id, 20));
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 4)
+		t_skip("RLIMIT_AS did not fail the store's mapping alone");
+	if (!WIFEXITED(st) || WEXITSTATUS(st) < 10)
+		T_FAIL("status %#x", st);
+	if (WEXITSTATUS(st) != WEXITSTATUS(want))
+		T_FAIL("%d mappings of the queue's file after ENOMEM, %d "
+		       "without", WEXITSTATUS(st) - 10, WEXITSTATUS(want) - 10);
+	T_OK(umq_msgctl(*id, IPC_RMID, NULL));
 }
 
 int main(int argc, char **argv)
