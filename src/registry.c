@@ -567,8 +567,7 @@ static void sweep_one(struct ns *ns, uint64_t gen)
  */
 void reg_sweep(struct ns *ns)
 {
-	/* At most once a second in a process, whatever the hint says: the
-	 * hint is anyone's to write. */
+	/* At most once a second in a process: it reads all of sysv/. */
 	static int64_t last = -1;
 	int64_t now = proc_now();
 
@@ -587,8 +586,15 @@ void reg_sweep(struct ns *ns)
 		return;
 	}
 	while ((e = readdir(d))) {
+		struct stat st;
 		char *end;
 		uint64_t gen;
+		/* An entry moved aside for a moment (entry_drop) by a thread
+		 * that died then: junk, once it is old. */
+		if (e->d_name[0] == 'x' && e->d_name[1] == '.' &&
+		    !fstatat(ns->sysvfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+		    S_ISLNK(st.st_mode) && st.st_mtime + 10 < now)
+			unlinkat(ns->sysvfd, e->d_name, 0);
 		if (e->d_name[0] != 'q' || e->d_name[1] != '.')
 			continue;
 		gen = strtoull(e->d_name + 2, &end, 16);

@@ -212,6 +212,32 @@ static void crash_in_create(volatile int *arm)
 	T_OK(umq_msgctl(id, IPC_RMID, NULL));
 }
 
+/* An entry moved aside by a remover that died (entry_drop's x.<gen>.<tid>)
+ * is collected by a sweep once it is old, not while it may be in use. */
+T_CASE(moved_aside_entry_swept)
+{
+	struct timespec old[2] = { { 0, UTIME_OMIT }, { 1000, 0 } };
+	char stale[512], fresh[512];
+	struct stat sb;
+	struct ns *ns;
+
+	snprintf(stale, sizeof(stale), "%s/sysv/x.%016llx.%d", t_umq_dir(),
+		 0x1234ull, 77);
+	snprintf(fresh, sizeof(fresh), "%s/sysv/x.%016llx.%d", t_umq_dir(),
+		 0x5678ull, 78);
+	T_OK(symlink("0000000000001234", stale));
+	T_OK(symlink("0000000000005678", fresh));
+	T_OK(utimensat(AT_FDCWD, stale, old, AT_SYMLINK_NOFOLLOW));
+	T_EQ(ns_get(&ns), 0);
+	for (int64_t t0 = proc_now(); proc_now() == t0;)
+		t_msleep(50);
+	reg_sweep(ns);
+	if (!lstat(stale, &sb))
+		T_FAIL("an old moved-aside entry survived a sweep");
+	T_OK(lstat(fresh, &sb));
+	T_OK(unlink(fresh));
+}
+
 T_CASE(crash_after_index_entry_swept) { crash_in_create(&die_after_index); }
 T_CASE(crash_before_key_entry_swept) { crash_in_create(&die_before_key); }
 
