@@ -16,7 +16,10 @@
  *   (and the first mapping lost).
  * - A creator that dies just after making its index entry, before the
  *   control block says which index it took, must not leave the index
- *   taken for ever: reg_sweep() finds the entry through the block.
+ *   taken for ever: reg_sweep() finds the entry through the block.  Nor
+ *   one that dies after LIVE, before its key entry (the commit): a live
+ *   queue no key finds.  Nor a remover that dies with an entry moved
+ *   aside (x.<gen>.<tid>).
  */
 #include <fcntl.h>
 #include <mqueue.h>
