@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <linux/capability.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,7 +456,12 @@ static int take_key(struct ns *ns, key_t key, struct sq *s,
 	key_name(name, sizeof(name), key);
 	snprintf(target, sizeof(target), "%016llx:%u",
 		 (unsigned long long)s->gen, s->idx);
-	for (int tries = 0; tries < 4; tries++) {
+	/* Each lost round is another caller's progress on that entry: a
+	 * key is only ever refused for real reasons (the kernel never says
+	 * ENOSPC here), unless the churn outlasts a thousand rounds. */
+	for (int tries = 0; tries < 1000; tries++) {
+		if (tries >= 4)
+			sched_yield();
 		if (!symlinkat(target, ns->sysvfd, name))
 			return 0;
 		if (errno != EEXIST)
