@@ -24,9 +24,12 @@ endif
 LIB_SRCS  := $(wildcard src/*.c)
 LIB_PIC   := $(LIB_SRCS:src/%.c=$(BUILD)/pic/%.o)
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
-T_SRCS    := test/t.c test/trace.c test/call.c test/syscount.c
+T_SRCS    := test/t.c test/trace.c test/call.c test/syscount.c test/garbage.c
 T_OBJS    := $(T_SRCS:test/%.c=$(BUILD)/test/%.o)
-TEST_SRCS := $(filter-out $(T_SRCS),$(wildcard test/*.c))
+# A POSIX queue's rounds of damage, shared by test/posix_garbage_*.c.
+GMQ_SRCS  := $(wildcard test/garbage_mq*.c)
+GMQ_OBJS  := $(GMQ_SRCS:test/%.c=$(BUILD)/test/%.o)
+TEST_SRCS := $(filter-out $(T_SRCS) $(GMQ_SRCS),$(wildcard test/*.c))
 TESTS     := $(TEST_SRCS:test/%.c=$(BUILD)/test/%)
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 PRELOAD   := $(BUILD)/libumq-preload.so
@@ -80,13 +83,20 @@ $(PRELOAD): $(LIB_PIC) $(PRELOAD_OBJS) preload/preload.map
 # The harness and the libraries the tests share, linked into every test.
 $(BUILD)/test/%.o: test/%.c $(wildcard test/*.h) include/umq.h
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -c -o $@ $<
 
 $(BUILD)/test/%: test/%.c $(T_OBJS) $(BUILD)/libumq.a $(wildcard test/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ $< $(T_OBJS) \
 		$(BUILD)/libumq.a
+
+$(BUILD)/test/posix_garbage_%: test/posix_garbage_%.c $(T_OBJS) $(GMQ_OBJS) \
+		$(BUILD)/libumq.a $(wildcard test/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ $< $(T_OBJS) \
+		$(GMQ_OBJS) $(BUILD)/libumq.a
 
 # test/so_*.c link libumq.so as programs do (-lumq, found by the rpath);
 # test/dl_*.c load it with dlopen() from UMQ_SO.
