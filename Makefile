@@ -121,18 +121,21 @@ $(BUILD)/examples/%: examples/%.c $(wildcard examples/*.c) $(BUILD)/libumq.a
 # The bench: bench/*.c, and bench/boost.cc for the Boost.Interprocess
 # column when there is a C++ compiler (without one, or without Boost's
 # headers, the bench says so and skips that column).  Not run by `make
-# check`; QUICK=1 runs `bench --quick`.
-BENCH_OBJS := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(wildcard bench/*.c))
+# check`; QUICK=1 runs `bench --quick`.  It counts system calls with the
+# tests' counter, test/syscount.c (no test harness in it).
+BENCH_OBJS := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(wildcard bench/*.c)) \
+	      $(BUILD)/test/syscount.o
 BENCH_LD   := $(CC)
 ifneq ($(shell command -v $(CXX) 2>/dev/null),)
   BENCH_OBJS += $(BUILD)/bench/boost.o
   BENCH_LD   := $(CXX)
 endif
 
-$(BUILD)/bench/%.o: bench/%.c $(wildcard bench/*.h) include/umq.h
+$(BUILD)/bench/%.o: bench/%.c $(wildcard bench/*.h) test/syscount.h \
+		include/umq.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DUMQ_PRELOAD='"$(PL_LD_PRELOAD)"' \
+	$(Q)$(CC) $(CPPFLAGS) -Itest $(ALLCFLAGS) -DUMQ_PRELOAD='"$(PL_LD_PRELOAD)"' \
 		-c -o $@ $<
 
 $(BUILD)/bench/boost.o: bench/boost.cc bench/boost.h
