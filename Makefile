@@ -72,11 +72,17 @@ $(BUILD)/preload/%.o: preload/%.c preload/preload.h $(wildcard src/*.h) \
 	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -fPIC -fvisibility=hidden \
 		-c -o $@ $<
 
-$(PRELOAD): $(LIB_PIC) $(PRELOAD_OBJS) preload/preload.map
+# Its version script: libc's names (preload/preload.map), then the umq
+# API exactly as libumq.so versions it (src/libumq.map).
+$(BUILD)/preload/preload.map: preload/preload.map src/libumq.map
+	@mkdir -p $(@D)
+	$(Q)cat $^ > $@
+
+$(PRELOAD): $(LIB_PIC) $(PRELOAD_OBJS) $(BUILD)/preload/preload.map
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALLCFLAGS) -shared -Wl,-soname,libumq-preload.so \
 		-Wl,-z,defs -Wl,-Bsymbolic-functions \
-		-Wl,--version-script=preload/preload.map \
+		-Wl,--version-script=$(BUILD)/preload/preload.map \
 		$(PRELOAD_WRAP:%=-Wl,--wrap=%) \
 		-o $@ $(LIB_PIC) $(PRELOAD_OBJS) -ldl
 
@@ -225,7 +231,8 @@ CLIENT_CFLAGS := -D_GNU_SOURCE -std=gnu11 $(WARN) $(CFLAGS) -pthread
 CLIENT_PROGS  := $(patsubst preload/test/%.c,$(BUILD)/clients/%,\
                    $(wildcard preload/test/prog_*.c preload/test/progtool_*.c))
 SCRIPT_TESTS  := $(wildcard umq/test/*.sh) preload/test/progs.sh \
-                 preload/test/clients.sh test/install.sh \
+                 preload/test/clients.sh preload/test/versions.sh \
+                 test/install.sh \
                  bridge/test/cluster.sh
 SCRIPT_DEPS   := $(BUILD)/umq $(CLIENT_PROGS) $(BUILD)/clients/libstub.so \
                  $(PRELOAD) $(BUILD)/umq-test/qops $(BRIDGE) $(BRIDGE_TEST)
