@@ -230,7 +230,8 @@ bench-bridge: $(BUILD)/umq $(BRIDGE) $(BRIDGE_TEST)
 CLIENT_CFLAGS := -D_GNU_SOURCE -std=gnu11 $(WARN) $(CFLAGS) -pthread
 CLIENT_PROGS  := $(patsubst preload/test/%.c,$(BUILD)/clients/%,\
                    $(wildcard preload/test/prog_*.c preload/test/progtool_*.c))
-SCRIPT_TESTS  := $(wildcard umq/test/*.sh) preload/test/progs.sh \
+SCRIPT_TESTS  := $(filter-out umq/test/lib.sh,$(wildcard umq/test/*.sh)) \
+                 preload/test/progs.sh \
                  preload/test/clients.sh preload/test/versions.sh \
                  test/install.sh \
                  bridge/test/cluster.sh
