@@ -24,9 +24,12 @@ endif
 LIB_SRCS  := $(wildcard src/*.c)
 LIB_PIC   := $(LIB_SRCS:src/%.c=$(BUILD)/pic/%.o)
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
-T_SRCS    := test/t.c test/trace.c test/call.c test/syscount.c
+T_SRCS    := test/t.c test/trace.c test/call.c test/syscount.c test/garbage.c
 T_OBJS    := $(T_SRCS:test/%.c=$(BUILD)/test/%.o)
-TEST_SRCS := $(filter-out $(T_SRCS),$(wildcard test/*.c))
+# A POSIX queue's rounds of damage, shared by test/posix_garbage_*.c.
+GMQ_SRCS  := $(wildcard test/garbage_mq*.c)
+GMQ_OBJS  := $(GMQ_SRCS:test/%.c=$(BUILD)/test/%.o)
+TEST_SRCS := $(filter-out $(T_SRCS) $(GMQ_SRCS),$(wildcard test/*.c))
 TESTS     := $(TEST_SRCS:test/%.c=$(BUILD)/test/%)
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 PRELOAD   := $(BUILD)/libumq-preload.so
@@ -69,24 +72,40 @@ $(BUILD)/preload/%.o: preload/%.c preload/preload.h $(wildcard src/*.h) \
 	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -fPIC -fvisibility=hidden \
 		-c -o $@ $<
 
-$(PRELOAD): $(LIB_PIC) $(PRELOAD_OBJS) preload/preload.map
+# Its version script: libc's names (preload/preload.map), then the umq
+# API exactly as libumq.so versions it (src/libumq.map).
+$(BUILD)/preload/preload.map: preload/preload.map src/libumq.map
+	@mkdir -p $(@D)
+	$(Q)cat $^ > $@
+
+$(PRELOAD): $(LIB_PIC) $(PRELOAD_OBJS) $(BUILD)/preload/preload.map
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALLCFLAGS) -shared -Wl,-soname,libumq-preload.so \
 		-Wl,-z,defs -Wl,-Bsymbolic-functions \
-		-Wl,--version-script=preload/preload.map \
+		-Wl,--version-script=$(BUILD)/preload/preload.map \
 		$(PRELOAD_WRAP:%=-Wl,--wrap=%) \
 		-o $@ $(LIB_PIC) $(PRELOAD_OBJS) -ldl
 
 # The harness and the libraries the tests share, linked into every test.
 $(BUILD)/test/%.o: test/%.c $(wildcard test/*.h) include/umq.h
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -c -o $@ $<
 
 $(BUILD)/test/%: test/%.c $(T_OBJS) $(BUILD)/libumq.a $(wildcard test/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ $< $(T_OBJS) \
 		$(BUILD)/libumq.a
+
+# A static pattern rule: it, not the one above, makes them in a fresh
+# build directory too.
+GMQ_TESTS := $(filter $(BUILD)/test/posix_garbage_%,$(TESTS))
+$(GMQ_TESTS): $(BUILD)/test/%: test/%.c $(T_OBJS) $(GMQ_OBJS) \
+		$(BUILD)/libumq.a $(wildcard test/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ $< $(T_OBJS) \
+		$(GMQ_OBJS) $(BUILD)/libumq.a
 
 # test/so_*.c link libumq.so as programs do (-lumq, found by the rpath);
 # test/dl_*.c load it with dlopen() from UMQ_SO.
@@ -111,18 +130,21 @@ $(BUILD)/examples/%: examples/%.c $(wildcard examples/*.c) $(BUILD)/libumq.a
 # The bench: bench/*.c, and bench/boost.cc for the Boost.Interprocess
 # column when there is a C++ compiler (without one, or without Boost's
 # headers, the bench says so and skips that column).  Not run by `make
-# check`; QUICK=1 runs `bench --quick`.
-BENCH_OBJS := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(wildcard bench/*.c))
+# check`; QUICK=1 runs `bench --quick`.  It counts system calls with the
+# tests' counter, test/syscount.c (no test harness in it).
+BENCH_OBJS := $(patsubst bench/%.c,$(BUILD)/bench/%.o,$(wildcard bench/*.c)) \
+	      $(BUILD)/test/syscount.o
 BENCH_LD   := $(CC)
 ifneq ($(shell command -v $(CXX) 2>/dev/null),)
   BENCH_OBJS += $(BUILD)/bench/boost.o
   BENCH_LD   := $(CXX)
 endif
 
-$(BUILD)/bench/%.o: bench/%.c $(wildcard bench/*.h) include/umq.h
+$(BUILD)/bench/%.o: bench/%.c $(wildcard bench/*.h) test/syscount.h \
+		include/umq.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -DUMQ_PRELOAD='"$(PL_LD_PRELOAD)"' \
+	$(Q)$(CC) $(CPPFLAGS) -Itest $(ALLCFLAGS) -DUMQ_PRELOAD='"$(PL_LD_PRELOAD)"' \
 		-c -o $@ $<
 
 $(BUILD)/bench/boost.o: bench/boost.cc bench/boost.h
@@ -211,8 +233,10 @@ bench-bridge: $(BUILD)/umq $(BRIDGE) $(BRIDGE_TEST)
 CLIENT_CFLAGS := -D_GNU_SOURCE -std=gnu11 $(WARN) $(CFLAGS) -pthread
 CLIENT_PROGS  := $(patsubst preload/test/%.c,$(BUILD)/clients/%,\
                    $(wildcard preload/test/prog_*.c preload/test/progtool_*.c))
-SCRIPT_TESTS  := $(wildcard umq/test/*.sh) preload/test/progs.sh \
-                 preload/test/clients.sh test/install.sh \
+SCRIPT_TESTS  := $(filter-out umq/test/lib.sh,$(wildcard umq/test/*.sh)) \
+                 preload/test/progs.sh \
+                 preload/test/clients.sh preload/test/versions.sh \
+                 test/install.sh \
                  bridge/test/cluster.sh
 SCRIPT_DEPS   := $(BUILD)/umq $(CLIENT_PROGS) $(BUILD)/clients/libstub.so \
                  $(PRELOAD) $(BUILD)/umq-test/qops $(BRIDGE) $(BRIDGE_TEST)

@@ -24,6 +24,7 @@
 
 #include "umq.h"
 #include "boost.h"
+#include "syscount.h"
 
 #define BOOST_DIR	"/dev/shm/"	/* where Boost keeps its queues */
 
@@ -160,15 +161,7 @@ int run_job_depth(struct backend *be, size_t size, long depth, int nmq,
 		  const role_fn *fn, int n, char *why, size_t len);
 extern int no_pin;	/* runs of more than two processes */
 
-/* count.c */
-#define NR_SEEN	512
-
-struct counter {
-	atomic_long n;
-	atomic_int fd;
-	atomic_int seen[NR_SEEN];	/* by system call number */
-};
-
+/* count.c, over test/syscount.c */
 int count_start(struct counter *c, struct result *r);
 void describe_seen(struct counter *c, struct result *r);
 int counted_nowait(const struct job *j, struct result *r);

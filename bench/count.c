@@ -2,64 +2,18 @@
 /*
  * count.c - system calls per operation.  A seccomp filter hands every
  * system call of this thread to a helper thread, which counts it and lets
- * it go on.  Exact, and the kernel backend (one call each) shows that the
- * count is right.
+ * it go on (test/syscount.c, which the tests use too).  Exact, and the
+ * kernel backend (one call each) shows that the count is right.
  */
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <pthread.h>
-#include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include "bench.h"
 
-static void *count_thread(void *arg)
-{
-	struct counter *c = arg;
-	struct seccomp_notif req;
-	struct seccomp_notif_resp resp;
-	int fd;
-
-	while ((fd = atomic_load(&c->fd)) < 0)
-		sched_yield();
-	for (;;) {
-		memset(&req, 0, sizeof(req));
-		if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) {
-			if (errno == EINTR)
-				continue;
-			return NULL;
-		}
-		atomic_fetch_add(&c->n, 1);
-		if (req.data.nr >= 0 && req.data.nr < NR_SEEN)
-			atomic_fetch_add(&c->seen[req.data.nr], 1);
-		memset(&resp, 0, sizeof(resp));
-		resp.id = req.id;
-		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-	}
-}
-
 int count_start(struct counter *c, struct result *r)
 {
-	struct sock_filter all = BPF_STMT(BPF_RET | BPF_K,
-					  SECCOMP_RET_USER_NOTIF);
-	struct sock_fprog prog = { .len = 1, .filter = &all };
-	pthread_t t;
-	int fd;
+	const char *what;
 
-	memset(c, 0, sizeof(*c));
-	atomic_init(&c->fd, -1);
-	if ((errno = pthread_create(&t, NULL, count_thread, c)))
-		return fail(r, "pthread_create");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return fail(r, "prctl(NO_NEW_PRIVS)");
-	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-		     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-	if (fd < 0)
-		return fail(r, "seccomp(NEW_LISTENER)");
-	atomic_store(&c->fd, fd);
-	return 0;
+	return syscount_start(c, &what) ? fail(r, what) : 0;
 }
 
 #define NR(name)	{ SYS_##name, #name }

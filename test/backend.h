@@ -113,17 +113,7 @@ static ssize_t k_mq_status(mqd_t q, char *buf, size_t len)
 struct mq_backend {
 	const char *name;
 	mqd_t (*open)(const char *, int, ...);
-	int (*close)(mqd_t);
-	int (*unlink)(const char *);
-	int (*send)(mqd_t, const char *, size_t, unsigned);
-	int (*timedsend)(mqd_t, const char *, size_t, unsigned,
-			 const struct timespec *);
-	ssize_t (*receive)(mqd_t, char *, size_t, unsigned *);
-	ssize_t (*timedreceive)(mqd_t, char *, size_t, unsigned *,
-				const struct timespec *);
-	int (*getattr)(mqd_t, struct mq_attr *);
-	int (*setattr)(mqd_t, const struct mq_attr *, struct mq_attr *);
-	int (*notify)(mqd_t, const struct sigevent *);
+	T_MQ_CALLS
 	/* Only on a readable descriptor: that is all the kernel offers. */
 	ssize_t (*status)(mqd_t, char *, size_t);
 	int kernel;	/* runs only in a private IPC namespace */

@@ -55,17 +55,7 @@ static key_t k_ftok(const char *path, int id)
 struct backend {
 	const char *name;
 	mqd_t (*open)(const char *, int, mode_t, struct mq_attr *);
-	int (*close)(mqd_t);
-	int (*unlink)(const char *);
-	int (*send)(mqd_t, const char *, size_t, unsigned);
-	int (*timedsend)(mqd_t, const char *, size_t, unsigned,
-			 const struct timespec *);
-	ssize_t (*receive)(mqd_t, char *, size_t, unsigned *);
-	ssize_t (*timedreceive)(mqd_t, char *, size_t, unsigned *,
-				const struct timespec *);
-	int (*getattr)(mqd_t, struct mq_attr *);
-	int (*setattr)(mqd_t, const struct mq_attr *, struct mq_attr *);
-	int (*notify)(mqd_t, const struct sigevent *);
+	T_MQ_CALLS
 	int (*msgget)(key_t, int);
 	int (*msgsnd)(int, const void *, size_t, int);
 	ssize_t (*msgrcv)(int, void *, size_t, long, int);

@@ -698,6 +698,34 @@ static pid_t holder(pthread_mutex_t *m, uint32_t *tag)
 }
 
 /*
+ * The fresh process f waits for the stopped holder hold (2 s of it),
+ * then completes once the holder goes on and ends, and repairs nothing.
+ */
+static void fresh_waits_for(struct fresh *f, pid_t hold)
+{
+	const char *why;
+	int st;
+
+	t_msleep(2000);
+	st = wait_ms(f->pid, 1);
+	if (st != -1) {
+		reap(hold);
+		T_FAIL("the fresh process did not wait for a stopped holder "
+		       "(status %#x: %s)", st, f->r->why);
+	}
+	kill(hold, SIGCONT);
+	st = wait_ms(hold, 5000);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("the holder ended with status %#x", st);
+	why = fresh_end(f, DEADLINE);
+	if (why)
+		T_FAIL("after the holder went on: %s", why);
+	if (f->r->repairs)
+		T_FAIL("%lu repairs of a lock whose holder was alive",
+		       f->r->repairs);
+}
+
+/*
  * While a stopped holder really holds the lock, a fresh process waits,
  * through many looks at the holder, and repairs nothing; it completes
  * once the holder continues and unlocks.  garbage: meanwhile write
@@ -708,11 +736,9 @@ static void stopped_holder(enum which which, bool garbage)
 {
 	struct scene s;
 	struct fresh f;
-	const char *why;
 	pthread_mutex_t *m;
 	uint32_t *tag;
 	pid_t hold;
-	int st;
 
 	scene_make(&s, 0);
 	struct pqctl *pc = pq_map(s.pname);
@@ -727,23 +753,7 @@ static void stopped_holder(enum which which, bool garbage)
 		garbage_fields(m, 3);
 		*(uint64_t *)(void *)m = save;
 	}
-	t_msleep(2000);
-	st = wait_ms(f.pid, 1);
-	if (st != -1) {
-		reap(hold);
-		T_FAIL("the fresh process did not wait for a stopped holder "
-		       "(status %#x: %s)", st, f.r->why);
-	}
-	kill(hold, SIGCONT);
-	st = wait_ms(hold, 5000);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
-		T_FAIL("the holder ended with status %#x", st);
-	why = fresh_end(&f, DEADLINE);
-	if (why)
-		T_FAIL("after the holder went: %s", why);
-	if (f.r->repairs)
-		T_FAIL("%lu repairs of a lock whose holder was alive",
-		       f.r->repairs);
+	fresh_waits_for(&f, hold);
 }
 
 T_CASE(holder_stopped_sysv_queue_lock) { stopped_holder(L_QUEUE, false); }
@@ -808,9 +818,7 @@ T_CASE(holder_stopped_in_msgsnd)
 	struct msqid_ds ds;
 	struct scene s;
 	struct fresh f;
-	const char *why;
 	pid_t hold;
-	int st;
 
 	scene_make(&s, 0);
 	fflush(NULL);
@@ -824,21 +832,7 @@ T_CASE(holder_stopped_in_msgsnd)
 	wait_stopped(hold);
 	fresh_start(&f, send_one, &s, DEADLINE + 5);
 	fresh_go(&f);
-	t_msleep(2000);
-	if (wait_ms(f.pid, 1) != -1) {
-		reap(hold);
-		T_FAIL("the fresh process did not wait: %s", f.r->why);
-	}
-	kill(hold, SIGCONT);
-	st = wait_ms(hold, 5000);
-	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
-		T_FAIL("the holder ended with status %#x", st);
-	why = fresh_end(&f, DEADLINE);
-	if (why)
-		T_FAIL("after the holder went on: %s", why);
-	if (f.r->repairs)
-		T_FAIL("%lu repairs of a lock whose holder was alive",
-		       f.r->repairs);
+	fresh_waits_for(&f, hold);
 	T_OK(umq_msgctl(s.qid, IPC_STAT, &ds));
 	T_EQ(ds.msg_qnum, 5);
 }

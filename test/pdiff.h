@@ -145,17 +145,7 @@ struct pbackend {
 	const char *name;
 	int (*setup)(void);	/* in the backend's child, first */
 	mqd_t (*open)(const char *, int, mode_t, struct mq_attr *);
-	int (*close)(mqd_t);
-	int (*unlink)(const char *);
-	int (*send)(mqd_t, const char *, size_t, unsigned);
-	int (*timedsend)(mqd_t, const char *, size_t, unsigned,
-			 const struct timespec *);
-	ssize_t (*receive)(mqd_t, char *, size_t, unsigned *);
-	ssize_t (*timedreceive)(mqd_t, char *, size_t, unsigned *,
-				const struct timespec *);
-	int (*getattr)(mqd_t, struct mq_attr *);
-	int (*setattr)(mqd_t, const struct mq_attr *, struct mq_attr *);
-	int (*notify)(mqd_t, const struct sigevent *);
+	T_MQ_CALLS
 	ssize_t (*status)(mqd_t, char *, size_t);
 	int (*set_limit)(const char *, long);
 	long (*get_limit)(const char *);

@@ -11,7 +11,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "t.h"
 #include "syscount.h"
 
 static void *count_thread(void *arg)
@@ -31,6 +30,8 @@ static void *count_thread(void *arg)
 			return NULL;
 		}
 		atomic_fetch_add(&c->n, 1);
+		if (req.data.nr >= 0 && req.data.nr < NR_SEEN)
+			atomic_fetch_add(&c->seen[req.data.nr], 1);
 		memset(&resp, 0, sizeof(resp));
 		resp.id = req.id;
 		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
@@ -38,24 +39,30 @@ static void *count_thread(void *arg)
 	}
 }
 
-struct counter *count_start(void)
+int syscount_start(struct counter *c, const char **what)
 {
-	static struct counter c;
 	struct sock_filter all = BPF_STMT(BPF_RET | BPF_K,
 					  SECCOMP_RET_USER_NOTIF);
 	struct sock_fprog prog = { .len = 1, .filter = &all };
 	pthread_t t;
 	int fd;
 
-	atomic_init(&c.fd, -1);
-	if (pthread_create(&t, NULL, count_thread, &c))
-		t_skip("pthread_create");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		t_skip("prctl(NO_NEW_PRIVS): %s", strerror(errno));
+	memset(c, 0, sizeof(*c));
+	atomic_init(&c->fd, -1);
+	if ((errno = pthread_create(&t, NULL, count_thread, c))) {
+		*what = "pthread_create";
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		*what = "prctl(NO_NEW_PRIVS)";
+		return -1;
+	}
 	fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 			  SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-	if (fd < 0)
-		t_skip("seccomp user notification: %s", strerror(errno));
-	atomic_store(&c.fd, fd);
-	return &c;
+	if (fd < 0) {
+		*what = "seccomp user notification";
+		return -1;
+	}
+	atomic_store(&c->fd, fd);
+	return 0;
 }

@@ -39,64 +39,22 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "garbage.h"
 #include "internal.h"
 
-/* ---- rounds: one process each, its fate recorded ------------------------- */
+/* ---- rounds: one process each (garbage.c) ------------------------------ */
 
-struct round_log {
-	char op[160];		/* the call in progress */
-	char what[200];		/* the corruption done */
-	char why[300];		/* a failed check */
-};
+#define ROUND_MS 3000
 
-static struct round_log *LOG;
-static bool verbose;
-
-__attribute__((format(printf, 1, 2)))
-static void op(const char *fmt, ...)
+static void rounds_prep(const char *name, uint32_t n, void (*fn)(uint32_t),
+			void (*prep)(void))
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(LOG->op, sizeof(LOG->op), fmt, ap);
-	va_end(ap);
-	if (verbose)
-		t_note("op: %s", LOG->op);
+	garbage_rounds(name, n, fn, prep, ROUND_MS / 1000);
 }
 
-__attribute__((format(printf, 1, 2)))
-static void did(const char *fmt, ...)
+static void rounds(const char *name, uint32_t n, void (*fn)(uint32_t))
 {
-	size_t n = strlen(LOG->what);
-	va_list ap;
-
-	if (n && n < sizeof(LOG->what) - 2)
-		LOG->what[n++] = ';', LOG->what[n++] = ' ';
-	va_start(ap, fmt);
-	vsnprintf(LOG->what + n, sizeof(LOG->what) - n, fmt, ap);
-	va_end(ap);
-	if (verbose)
-		t_note("corrupt: %s", LOG->what);
-}
-
-/* How a round ends, besides passing: a failed check, a deadline.  Any
- * other status (a signal, a sanitizer's exit) is a crash. */
-#define R_FAILED 4
-#define R_HUNG 3
-
-/* A failed check inside a round: recorded, the round ends. */
-#define R_FAIL(...)                                                     \
-	do {                                                            \
-		snprintf(LOG->why, sizeof(LOG->why), __VA_ARGS__);      \
-		if (verbose)                                            \
-			t_note("%s:%d: %s", __FILE__, __LINE__, LOG->why); \
-		_exit(R_FAILED);                                        \
-	} while (0)
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	_exit(R_HUNG);	/* the parent reads "hung" and LOG->op */
+	rounds_prep(name, n, fn, NULL);
 }
 
 /*
@@ -113,152 +71,6 @@ static int bounded_child(void (*fn)(void *), void *arg)
 		st = t_waitpid(pid);
 	}
 	return st;
-}
-
-/* How rounds ended. */
-struct tally {
-	int rounds, crashed, hung, failed;
-	char first[3][800];	/* the first of each kind, for the report */
-};
-
-#define SHOW_MAX 12		/* failed rounds listed one per line */
-
-static void tally_note(struct tally *t, int kind, uint32_t seed,
-		       const char *fate)
-{
-	if (t->crashed + t->hung + t->failed < SHOW_MAX)
-		t_note("seed %u %s during [%.160s]%s%.300s", seed, fate,
-		       LOG->op, LOG->why[0] ? ": " : "", LOG->why);
-	if (!t->first[kind][0])
-		snprintf(t->first[kind], sizeof(t->first[kind]),
-			 "seed %u %.40s during [%.160s] after [%.200s]%s%.300s",
-			 seed, fate,
-			 LOG->op, LOG->what, LOG->why[0] ? ": " : "",
-			 LOG->why);
-}
-
-static void tally(struct tally *t, uint32_t seed, int st)
-{
-	char f[40];
-
-	t->rounds++;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_PASS)
-		return;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == R_HUNG) {
-		tally_note(t, 1, seed, "hung");
-		t->hung++;
-	} else if (WIFEXITED(st) && WEXITSTATUS(st) == R_FAILED) {
-		tally_note(t, 2, seed, "failed");
-		t->failed++;
-	} else {
-		if (WIFSIGNALED(st))
-			snprintf(f, sizeof(f), "crashed (signal %d)",
-				 WTERMSIG(st));
-		else
-			snprintf(f, sizeof(f), "crashed (exit %d: sanitizer?)",
-				 WEXITSTATUS(st));
-		tally_note(t, 0, seed, f);
-		t->crashed++;
-	}
-}
-
-/* Stop early after this many hangs: each costs its deadline. */
-#define MAX_HUNG 3
-#define ROUND_MS 3000
-
-/*
- * Run fn(seed) for each seed in a child of its own, after prep() (if any)
- * in the parent.  The child makes its own process group, so helpers it
- * forks go with it.
- */
-static void rounds_prep(const char *name, uint32_t n, void (*fn)(uint32_t),
-			void (*prep)(void))
-{
-	struct tally t = { 0 };
-	const char *only = getenv("UMQ_T_SEED");
-	uint32_t first = 1, last = n;
-
-	LOG = t_shared(sizeof(*LOG));
-	if (only) {
-		first = last = (uint32_t)strtoul(only, NULL, 0);
-		verbose = true;
-	}
-	for (uint32_t seed = first; seed <= last && t.hung < MAX_HUNG;
-	     seed++) {
-		memset(LOG, 0, sizeof(*LOG));
-		if (prep)
-			prep();
-		fflush(NULL);
-		pid_t pid = fork();
-		if (pid < 0)
-			T_FAIL("fork: %s", strerror(errno));
-		if (pid == 0) {
-			struct sigaction sa = { .sa_handler = on_alarm };
-
-			setpgid(0, 0);
-			sigemptyset(&sa.sa_mask);
-			sigaction(SIGALRM, &sa, NULL);
-			alarm(ROUND_MS / 1000);
-			fn(seed);
-			_exit(T_EXIT_PASS);
-		}
-		int st = t_wait_child(pid, 0, ROUND_MS + 2000);
-		kill(-pid, SIGKILL);	/* its helpers */
-		if (st == -1) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			st = R_HUNG << 8;
-		}
-		tally(&t, seed, st);
-	}
-	t_note("%s: %d rounds, %d crashed, %d hung%s, %d failed a check", name,
-	       t.rounds, t.crashed, t.hung,
-	       t.hung >= MAX_HUNG ? " (stopped there)" : "", t.failed);
-	for (int k = 0; k < 3; k++)
-		if (t.first[k][0])
-			t_note("first %s: %s", k == 0 ? "crash" : k == 1 ?
-			       "hang" : "failure", t.first[k]);
-	if (t.crashed || t.hung || t.failed)
-		T_FAIL("%s: %d of %d rounds crashed, hung or failed (rerun one "
-		       "with UMQ_T_SEED=<seed>)", name,
-		       t.crashed + t.hung + t.failed, t.rounds);
-}
-
-static void rounds(const char *name, uint32_t n, void (*fn)(uint32_t))
-{
-	rounds_prep(name, n, fn, NULL);
-}
-
-/* ---- a small deterministic generator ------------------------------------ */
-
-static uint64_t rng;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
-static uint32_t below(uint32_t n)
-{
-	return n ? (uint32_t)(rnd() % n) : 0;
-}
-
-static void seed_rng(uint32_t seed, uint32_t salt)
-{
-	rng = 0x9e3779b97f4a7c15ull * (seed + 1) ^ salt;
-	for (int i = 0; i < 8; i++)
-		rnd();
-}
-
-static void fill_random(void *p, size_t n)
-{
-	uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		b[i] = (uint8_t)rnd();
 }
 
 /* ---- the files ----------------------------------------------------------- */
@@ -403,29 +215,23 @@ static bool intact(const struct tmsg *m, ssize_t n, long type, size_t len)
 	return true;
 }
 
+/* The errnos a call on a damaged namespace may give. */
+static const int CLEAN[] = {
+	EUCLEAN, EPROTO, EIDRM, EINVAL, ENOMSG, EAGAIN, E2BIG, EACCES, ENOMEM,
+	EPERM,	/* garbage owner fields, a caller without CAP_SYS_ADMIN */
+	0
+};
+
 static bool clean_errno(int e)
 {
-	switch (e) {
-	case EUCLEAN: case EPROTO: case EIDRM: case EINVAL: case ENOMSG:
-	case EAGAIN: case E2BIG: case EACCES: case ENOMEM:
-	case EPERM:	/* garbage owner fields, a caller without CAP_SYS_ADMIN */
-		return true;
-	}
-	return false;
+	return errno_in(e, CLEAN);
 }
 
 /* A call's result: success, or -1 with a clean errno.  Else the round
  * fails.  Returns the errno (0 on success). */
 static int judge(long r, const char *call)
 {
-	int e = errno;
-
-	if (r >= 0)
-		return 0;
-	if (r != -1 || !clean_errno(e))
-		R_FAIL("%s returned %ld errno %s", call, r,
-		       strerrorname_np(e) ?: "?");
-	return e;
+	return judge_in(r, call, CLEAN);
 }
 
 static void guard_set(struct tmsg *m)
@@ -658,7 +464,7 @@ static uint32_t plausible32(const struct store *s)
 	case 2:
 		return below(s->nchunks * 2);
 	}
-	return (uint32_t)rnd();
+	return (uint32_t)rnd64();
 }
 
 static uint64_t plausible64(uint64_t old)
@@ -675,7 +481,7 @@ static uint64_t plausible64(uint64_t old)
 	case 4:
 		return 0;
 	}
-	return rnd();
+	return rnd64();
 }
 
 static void corrupt_chunks(struct store *s)
@@ -803,7 +609,7 @@ static void corrupt_index(struct store *s)
 			/* mostly the live part near the roots */
 			if (below(2))
 				i = (i % 8) + (below(2) ? s->nchunks : 0);
-			v = below(2) ? below(s->hcap + 4) : (uint32_t)rnd();
+			v = below(2) ? below(s->hcap + 4) : (uint32_t)rnd64();
 			heaps[i] = v;
 			did("heap word %u = %u", i, v);
 		}
@@ -882,7 +688,7 @@ static void round_header_derived(uint32_t seed)
 	switch (below(4)) {
 	case 0:
 		s.st->bump = below(3) ? below(s.nchunks + 2) :
-					(uint32_t)rnd();
+					(uint32_t)rnd64();
 		did("bump = %u", s.st->bump);
 		break;
 	case 1:
@@ -890,11 +696,11 @@ static void round_header_derived(uint32_t seed)
 		did("next_seq = %llu", (unsigned long long)s.st->next_seq);
 		break;
 	case 2:
-		s.st->nbuckets = below(3) ? below(8) : (uint32_t)rnd();
+		s.st->nbuckets = below(3) ? below(8) : (uint32_t)rnd64();
 		did("nbuckets = %u", s.st->nbuckets);
 		break;
 	default:
-		s.st->damaged = (uint32_t)rnd();
+		s.st->damaged = (uint32_t)rnd64();
 		did("damaged = %u", s.st->damaged);
 	}
 	round_use(seed, qid, &s, true);

@@ -87,6 +87,22 @@ __attribute__((format(printf, 1, 2))) void t_note(const char *fmt, ...);
 		t_r_;                                                   \
 	})
 
+/* The POSIX calls of a test's table of backends, after its open (one
+ * list for backend.h, pdiff.h and errno_diff.c, whose tables initialize
+ * them in this order). */
+#define T_MQ_CALLS                                                      \
+	int (*close)(mqd_t);                                            \
+	int (*unlink)(const char *);                                    \
+	int (*send)(mqd_t, const char *, size_t, unsigned);             \
+	int (*timedsend)(mqd_t, const char *, size_t, unsigned,         \
+			 const struct timespec *);                      \
+	ssize_t (*receive)(mqd_t, char *, size_t, unsigned *);          \
+	ssize_t (*timedreceive)(mqd_t, char *, size_t, unsigned *,      \
+				const struct timespec *);               \
+	int (*getattr)(mqd_t, struct mq_attr *);                        \
+	int (*setattr)(mqd_t, const struct mq_attr *, struct mq_attr *); \
+	int (*notify)(mqd_t, const struct sigevent *);
+
 /* True when the case runs in a private kernel IPC namespace. */
 int t_kernel_ns(void);
 /* Directory of the case's private umq namespace. */

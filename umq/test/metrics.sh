@@ -11,11 +11,7 @@
 # Output: ok - / not ok - / skip - lines, for test/run.sh.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-B=$(cd "$top/${UMQ_BUILD:-build}" && pwd)
-UMQ=$B/umq
-QOPS=$B/umq-test/qops
+. "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 
 if ! [ -x "$PY" ] || ! "$PY" -c 'import prometheus_client.parser' 2>/dev/null
@@ -24,18 +20,12 @@ then
 	exit 0
 fi
 
-tmp=$(mktemp -d /tmp/umq-metrics.XXXXXX)
 srv=
-cleanup() {
+cleanup_more() {
 	[ -n "$srv" ] && kill "$srv" 2>/dev/null && wait "$srv" 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-chmod 755 "$tmp"
-export UMQ_DIR=$tmp/ns
+fresh_ns metrics
 
-ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; }
 
 # The checker: reads the exposition on stdin, parses it with
 # prometheus_client, prints one "ok - "/"not ok - " line per check.

@@ -12,34 +12,15 @@
 # Output: ok - / not ok - / skip - lines, for test/run.sh.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-B=$(cd "$top/${UMQ_BUILD:-build}" && pwd)
-UMQ=$B/umq
-QOPS=$B/umq-test/qops
+. "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
 	echo "skip - peek: needs root and setpriv (permission as uid 65534)"
 	exit 0
 fi
 
-tmp=$(mktemp -d /tmp/umq-peek.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-chmod 755 "$tmp"
-export UMQ_DIR=$tmp/ns
+fresh_ns peek
 
-ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; }
-# check NAME EXPECTED ACTUAL
-check() {
-	if [ "$2" == "$3" ]; then
-		ok "$1"
-	else
-		notok "$1"
-		echo "#   expected: $(printf %q "$2")"
-		echo "#   got:      $(printf %q "$3")"
-	fi
-}
 
 # peek's "TYPE TEXT" pairs, one a line.
 peeked() {

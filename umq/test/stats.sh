@@ -11,35 +11,11 @@
 # Output: ok - / not ok - / skip - lines, for test/run.sh.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-B=$(cd "$top/${UMQ_BUILD:-build}" && pwd)
-UMQ=$B/umq
-QOPS=$B/umq-test/qops
+. "$(dirname "$0")/lib.sh"
 
-tmp=$(mktemp -d /tmp/umq-stats.XXXXXX)
-bg=()
-cleanup() {
-	local p
-	for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-chmod 755 "$tmp"
-export UMQ_DIR=$tmp/ns
+cleanup_more() { kill_bg; }
+fresh_ns stats
 
-ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; }
-check() {
-	if [ "$2" == "$3" ]; then
-		ok "$1"
-	else
-		notok "$1"
-		echo "#   expected: $(printf %q "$2")"
-		echo "#   got:      $(printf %q "$3")"
-	fi
-}
 
 # The chosen fields of qops' stats line, in the order asked.
 st() {

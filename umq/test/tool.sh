@@ -20,11 +20,7 @@
 # Output: ok - / not ok - / skip - lines, for test/run.sh.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-B=$(cd "$top/${UMQ_BUILD:-build}" && pwd)
-UMQ=$B/umq
-QOPS=$B/umq-test/qops
+. "$(dirname "$0")/lib.sh"
 AS1000="setpriv --reuid 1000 --regid 1000 --clear-groups"
 
 # ---- one side of a scenario (run in its own namespaces) -----------------
@@ -252,8 +248,6 @@ fi
 # ---- the comparison ------------------------------------------------------
 
 pass=0
-ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; }
 
 if [ "$(id -u)" != 0 ] ||
 	! unshare -ipmf --mount-proc true 2>/dev/null; then

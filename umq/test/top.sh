@@ -10,28 +10,15 @@
 # Output: ok - / not ok - / skip - lines, for test/run.sh.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-B=$(cd "$top/${UMQ_BUILD:-build}" && pwd)
-UMQ=$B/umq
-QOPS=$B/umq-test/qops
+. "$(dirname "$0")/lib.sh"
 
-tmp=$(mktemp -d /tmp/umq-top.XXXXXX)
 sock=umq-top-$$
-bg=()
-cleanup() {
-	local p
-	for p in "${bg[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+cleanup_more() {
+	kill_bg
 	command -v tmux >/dev/null && tmux -L "$sock" kill-server 2>/dev/null
-	rm -rf "$tmp"
 }
-trap cleanup EXIT
-chmod 755 "$tmp"
-export UMQ_DIR=$tmp/ns
+fresh_ns top
 
-ok() { echo "ok - $*"; }
-notok() { echo "not ok - $*"; }
 cond() {	# cond DESC TEST...
 	local d=$1
 	shift
