@@ -176,18 +176,8 @@ void qmap_of(uint64_t gen, struct qmap *q)
 	q->c = (struct pqctl *)q->base;
 	q->bitmap = (uint64_t *)(q->base + PQ_WPOOL_OFF);
 	q->rec = (struct waiter *)(q->base + PQ_WPOOL_OFF + WPOOL_REC_OFF);
-	q->st = (struct store_hdr *)(q->base + PQ_STORE_OFF);
-	q->ssize = q->size - PQ_STORE_OFF;
-	q->chunk = q->st->chunk_size;
-	q->nchunks = q->st->nchunks;
-	/* layout.h: hcap is the power of two >= 2 * nchunks (16 at least). */
-	for (q->hcap = 16; q->hcap < 2 * q->nchunks; q->hcap <<= 1)
-		;
-	q->chunks = (uint8_t *)q->st + STORE_HDR_SIZE;
-	q->index = q->chunks + (size_t)q->nchunks * q->chunk;
-	q->buckets_size = (size_t)q->hcap * sizeof(struct bucket);
-	q->index_size = q->buckets_size + 2 * (size_t)q->nchunks * 4;
-	if ((size_t)(q->index - (uint8_t *)q->st) + q->index_size > q->ssize)
+	if (!store_view_of(&q->sv, q->base + PQ_STORE_OFF,
+			   q->size - PQ_STORE_OFF))
 		R_FAIL("test bug: the store's layout is not what layout.h "
 		       "says");
 }

@@ -42,6 +42,7 @@
 #include <time.h>
 
 #include "garbage.h"
+#include "garbage_store.h"
 #include "internal.h"
 
 #define ROUND_S 10		/* a round's alarm */
@@ -107,13 +108,7 @@ struct qmap {
 	struct pqctl *c;
 	uint64_t *bitmap;
 	struct waiter *rec;
-	/* the store */
-	struct store_hdr *st;
-	size_t ssize;
-	uint32_t chunk, nchunks, hcap;
-	uint8_t *chunks;	/* chunk 0 */
-	uint8_t *index;		/* buckets, then the two heaps */
-	size_t index_size, buckets_size;
+	struct store_view sv;	/* the store, from PQ_STORE_OFF */
 };
 
 void qmap_of(uint64_t gen, struct qmap *q);
@@ -181,11 +176,8 @@ struct ident {
 	const char *what;
 };
 
-uint64_t plausible64(uint64_t old);
 /* A waiter record's index: NIL, small, around the pool, or anything. */
 uint32_t plausible_rec(void);
-/* A chunk's state or index, or anything. */
-uint32_t plausible32(const struct qmap *q);
 /*
  * Fields of the control block a user of the queue can write.  Returns
  * whether what was damaged is derived (counters, lists, readiness,

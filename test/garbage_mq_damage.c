@@ -5,25 +5,6 @@
 
 #include "garbage_mq.h"
 
-uint64_t plausible64(uint64_t old)
-{
-	switch (below(7)) {
-	case 0:
-		return old + 1;
-	case 1:
-		return old - 1;
-	case 2:
-		return old * 2 + below(300);
-	case 3:
-		return below(20000);
-	case 4:
-		return 0;
-	case 5:
-		return (uint64_t)1 << (32 + below(31));
-	}
-	return rnd64();
-}
-
 uint32_t plausible_rec(void)
 {
 	switch (below(4)) {
@@ -45,23 +26,6 @@ static int64_t plausible_size(void)
 
 	return below(3) ? v[below(sizeof(v) / sizeof(v[0]))] :
 			  (int64_t)rnd64();
-}
-
-uint32_t plausible32(const struct qmap *q)
-{
-	static const uint32_t states[] = {
-		CH_FREE, CH_FREE | 6, CH_RESERVED, CH_QUEUED, CH_INFLIGHT, NIL,
-	};
-
-	switch (below(4)) {
-	case 0:
-		return states[below(sizeof(states) / sizeof(states[0]))];
-	case 1:
-		return below(q->st->bump + 2);
-	case 2:
-		return below(q->nchunks * 2);
-	}
-	return (uint32_t)rnd64();
 }
 
 bool damage_field(struct pqctl *c)

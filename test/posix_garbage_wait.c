@@ -64,7 +64,7 @@ static void round_wpool(uint32_t seed)
 			w->futex = below(2) ? W_WAITING : w->futex;
 			w->kind = 1 + below(3);
 			w->gen = gen;
-			w->msg = plausible32(&q);
+			w->msg = plausible32(&q.sv);
 			did("record %u random, inited %u kind %u msg %u", i,
 			    w->inited, w->kind, w->msg);
 			lossless = false;
@@ -213,7 +213,7 @@ static void round_waiters(uint32_t seed)
 		break;
 	}
 	case 1:
-		w->msg = plausible32(&q);
+		w->msg = plausible32(&q.sv);
 		w->len = plausible64(w->len);
 		w->mtype = -(int64_t)below(40000);
 		w->next = plausible_rec();

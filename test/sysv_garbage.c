@@ -40,6 +40,7 @@
 #include <time.h>
 
 #include "garbage.h"
+#include "garbage_store.h"
 #include "internal.h"
 
 /* ---- rounds: one process each (garbage.c) ------------------------------ */
@@ -148,12 +149,7 @@ static struct waiter *waiter_at(void *pool, uint32_t i)
 struct store {
 	void *file;		/* the mapping of m.<gen>, from its start */
 	size_t file_size;
-	struct store_hdr *st;
-	size_t size;
-	uint32_t chunk, nchunks, hcap;
-	uint8_t *chunks;	/* chunk 0 */
-	uint8_t *index;		/* buckets, then the two heaps */
-	size_t index_size, buckets_size;
+	struct store_view sv;
 };
 
 static void store_of(int qid, struct store *s)
@@ -161,18 +157,8 @@ static void store_of(int qid, struct store *s)
 	s->file = qfile_map(qid, "m.", &s->file_size);
 	if (s->file_size < WPOOL_SIZE + STORE_HDR_SIZE)
 		T_FAIL("test bug: m.<gen> is %zu bytes", s->file_size);
-	s->st = (struct store_hdr *)((char *)s->file + WPOOL_SIZE);
-	s->size = s->file_size - WPOOL_SIZE;
-	s->chunk = s->st->chunk_size;
-	s->nchunks = s->st->nchunks;
-	/* layout.h: hcap is the power of two >= 2 * nchunks (16 at least). */
-	for (s->hcap = 16; s->hcap < 2 * s->nchunks; s->hcap <<= 1)
-		;
-	s->chunks = (uint8_t *)s->st + STORE_HDR_SIZE;
-	s->index = s->chunks + (size_t)s->nchunks * s->chunk;
-	s->buckets_size = (size_t)s->hcap * sizeof(struct bucket);
-	s->index_size = s->buckets_size + 2 * (size_t)s->nchunks * 4;
-	if ((size_t)(s->index - (uint8_t *)s->st) + s->index_size > s->size)
+	if (!store_view_of(&s->sv, (char *)s->file + WPOOL_SIZE,
+			   s->file_size - WPOOL_SIZE))
 		T_FAIL("test bug: the store's layout is not what layout.h says");
 }
 
@@ -449,133 +435,24 @@ static void round_use(uint32_t seed, int qid, struct store *s, bool repair)
 
 /* ---- (c) the chunk area -------------------------------------------------- */
 
-/* Some plausible value for a 32-bit field: states, indexes, or noise. */
-static uint32_t plausible32(const struct store *s)
-{
-	static const uint32_t states[] = {
-		CH_FREE, CH_FREE | 6, CH_RESERVED, CH_QUEUED, CH_INFLIGHT, NIL,
-	};
-
-	switch (below(4)) {
-	case 0:
-		return states[below(sizeof(states) / sizeof(states[0]))];
-	case 1:
-		return below(s->st->bump + 2);
-	case 2:
-		return below(s->nchunks * 2);
-	}
-	return (uint32_t)rnd64();
-}
-
-static uint64_t plausible64(uint64_t old)
-{
-	switch (below(6)) {
-	case 0:
-		return old + 1;
-	case 1:
-		return old - 1;
-	case 2:
-		return old * 2 + below(300);
-	case 3:
-		return below(20000);
-	case 4:
-		return 0;
-	}
-	return rnd64();
-}
-
-static void corrupt_chunks(struct store *s)
-{
-	uint32_t used = s->st->bump ? s->st->bump : 1;
-	size_t area = (size_t)used * s->chunk;
-
-	switch (below(5)) {
-	case 0: {	/* a run of random bytes in the used chunks */
-		size_t len = 1 + below(512), off = below((uint32_t)area);
-
-		if (off + len > area)
-			len = area - off;
-		fill_random(s->chunks + off, len);
-		did("random bytes [%zu, +%zu) of the chunk area", off, len);
-		break;
-	}
-	case 1:		/* fields of message heads */
-		for (int k = 1 + (int)below(4); k--;) {
-			uint32_t c = below(used);
-			struct msg *m = (struct msg *)(s->chunks +
-						       (size_t)c * s->chunk);
-
-			switch (below(6)) {
-			case 0:
-				m->state = plausible32(s);
-				did("chunk %u state = %#x", c, m->state);
-				break;
-			case 1:
-				m->next_chunk = plausible32(s);
-				did("chunk %u next = %u", c, m->next_chunk);
-				break;
-			case 2:
-				m->len = plausible64(m->len);
-				did("chunk %u len = %llu", c,
-				    (unsigned long long)m->len);
-				break;
-			case 3:
-				m->seq = plausible64(m->seq);
-				did("chunk %u seq = %llu", c,
-				    (unsigned long long)m->seq);
-				break;
-			case 4:
-				m->key = (int64_t)plausible64((uint64_t)m->key);
-				did("chunk %u key = %lld", c,
-				    (long long)m->key);
-				break;
-			default:
-				m->bnext = plausible32(s);
-				m->owner = plausible32(s);
-				did("chunk %u bnext = %u owner = %u", c,
-				    m->bnext, m->owner);
-			}
-		}
-		break;
-	case 2: {	/* one chunk copied over another: twins */
-		uint32_t a = below(used), b = below(used);
-
-		memcpy(s->chunks + (size_t)b * s->chunk,
-		       s->chunks + (size_t)a * s->chunk, s->chunk);
-		did("chunk %u copied over chunk %u", a, b);
-		break;
-	}
-	case 3: {	/* whole chunks of noise */
-		uint32_t c = below(used), k = 1 + below(4);
-
-		if (c + k > used)
-			k = used - c;
-		fill_random(s->chunks + (size_t)c * s->chunk,
-			    (size_t)k * s->chunk);
-		did("chunks %u..%u random", c, c + k - 1);
-		break;
-	}
-	default:	/* everything used is noise */
-		fill_random(s->chunks, area);
-		did("all %u used chunks random", used);
-	}
-}
+/* System V keys are message types (garbage_store.h). */
+#define KEYS 1
 
 /* Garbage in a store, once or twice, then the calls and the repair. */
 static void round_store(uint32_t seed, uint32_t salt, uint32_t take,
-			void (*corrupt)(struct store *))
+			void (*damage)(const struct store_view *, int))
 {
 	struct store s;
 	int qid = round_queue(seed, salt, 30, take, &s);
 
 	for (int k = 1 + (int)below(2); k--;)
-		corrupt(&s);
+		damage(&s.sv, KEYS);
 	round_use(seed, qid, &s, true);
 }
 
 static void round_chunks(uint32_t seed)
 {
-	round_store(seed, 0xc, 3, corrupt_chunks);
+	round_store(seed, 0xc, 3, damage_chunks);
 }
 
 T_CASE(garbage_store_chunks)
@@ -585,90 +462,9 @@ T_CASE(garbage_store_chunks)
 
 /* ---- (d) the indexes and the free lists ---------------------------------- */
 
-static void corrupt_index(struct store *s)
-{
-	struct store_hdr *st = s->st;
-	uint32_t *heaps = (uint32_t *)(s->index + s->buckets_size);
-	struct bucket *b = (struct bucket *)s->index;
-
-	switch (below(6)) {
-	case 0: {	/* a run of random bytes in the bucket table */
-		size_t len = 1 + below(256),
-		       off = below((uint32_t)s->buckets_size);
-
-		if (off + len > s->buckets_size)
-			len = s->buckets_size - off;
-		fill_random(s->index + off, len);
-		did("random bytes [%zu, +%zu) of the buckets", off, len);
-		break;
-	}
-	case 1: {	/* random heap entries */
-		for (int k = 1 + (int)below(4); k--;) {
-			uint32_t i = below(2 * s->nchunks), v;
-
-			/* mostly the live part near the roots */
-			if (below(2))
-				i = (i % 8) + (below(2) ? s->nchunks : 0);
-			v = below(2) ? below(s->hcap + 4) : (uint32_t)rnd64();
-			heaps[i] = v;
-			did("heap word %u = %u", i, v);
-		}
-		break;
-	}
-	case 2: {	/* plausible values in live bucket entries */
-		for (int k = 1 + (int)below(3); k--;) {
-			uint32_t i = below(s->hcap);
-
-			for (uint32_t n = 0; n < s->hcap && !b[i].head; n++)
-				i = (i + 1) & (s->hcap - 1);
-			switch (below(5)) {
-			case 0:
-				b[i].head = below(s->nchunks + 3);
-				break;
-			case 1:
-				b[i].tail = plausible32(s);
-				break;
-			case 2:
-				b[i].kpos = below(8);
-				b[i].spos = below(8);
-				break;
-			case 3:
-				b[i].hseq = plausible64(b[i].hseq);
-				break;
-			default:
-				b[i].key = (int64_t)below(6);
-			}
-			did("bucket %u = {key %lld head %u tail %u kpos %u "
-			    "spos %u}", i, (long long)b[i].key, b[i].head,
-			    b[i].tail, b[i].kpos, b[i].spos);
-		}
-		break;
-	}
-	case 3:		/* the free lists */
-		{
-			uint32_t k = below(3) ? below(8) : below(STORE_ORDERS);
-
-			st->afree[k] = plausible32(s);
-			st->ffree[k] = plausible32(s);
-			did("afree[%u] %u, ffree %u", k, st->afree[k],
-			    st->ffree[k]);
-		}
-		break;
-	case 4:		/* all the indexes are noise */
-		fill_random(s->index, s->index_size);
-		did("the whole index area random");
-		break;
-	default:	/* every bucket entry occupied */
-		for (uint32_t i = 0; i < s->hcap; i++)
-			if (!b[i].head)
-				b[i].head = 1 + below(s->nchunks);
-		did("every bucket entry non-empty");
-	}
-}
-
 static void round_index(uint32_t seed)
 {
-	round_store(seed, 0xd, 4, corrupt_index);
+	round_store(seed, 0xd, 4, damage_index);
 }
 
 T_CASE(garbage_store_index)
@@ -685,24 +481,7 @@ static void round_header_derived(uint32_t seed)
 	struct store s;
 	int qid = round_queue(seed, 0xe, 30, 4, &s);
 
-	switch (below(4)) {
-	case 0:
-		s.st->bump = below(3) ? below(s.nchunks + 2) :
-					(uint32_t)rnd64();
-		did("bump = %u", s.st->bump);
-		break;
-	case 1:
-		s.st->next_seq = plausible64(s.st->next_seq);
-		did("next_seq = %llu", (unsigned long long)s.st->next_seq);
-		break;
-	case 2:
-		s.st->nbuckets = below(3) ? below(8) : (uint32_t)rnd64();
-		did("nbuckets = %u", s.st->nbuckets);
-		break;
-	default:
-		s.st->damaged = (uint32_t)rnd64();
-		did("damaged = %u", s.st->damaged);
-	}
+	damage_header_derived(&s.sv);
 	round_use(seed, qid, &s, true);
 }
 
@@ -719,13 +498,9 @@ T_CASE(garbage_store_header_derived)
 static void round_header_noise(uint32_t seed)
 {
 	struct store s;
-	size_t off, len;
 	int qid = round_queue(seed, 0xf, 20, 0, &s);
 
-	off = below(STORE_HDR_SIZE);
-	len = 1 + below(STORE_HDR_SIZE - (uint32_t)off);
-	fill_random((uint8_t *)s.st + off, len);
-	did("random bytes [%zu, +%zu) of the store header", off, len);
+	damage_header_noise(&s.sv);
 	round_use(seed, qid, &s, false);
 }
 
@@ -809,7 +584,7 @@ static void bad_header(size_t off, const void *bytes, size_t n, int err,
 		T_OK(umq_msgsnd(qid, &m, 100, IPC_NOWAIT));
 	}
 	store_of(qid, &s);
-	memcpy((uint8_t *)s.st + off, bytes, n);
+	memcpy((uint8_t *)s.sv.st + off, bytes, n);
 	store_unmap(&s);
 
 	calls_in_child(qid, true, v, what);
@@ -918,7 +693,7 @@ T_CASE(garbage_store_keeps_its_key)
 	mk(&m, 1, 100);
 	T_OK(umq_msgsnd(k->id, &m, 100, IPC_NOWAIT));
 	store_of(k->id, &s);
-	memcpy(&s.st->magic, &magic, sizeof(magic));
+	memcpy(&s.sv.st->magic, &magic, sizeof(magic));
 	store_unmap(&s);
 	st = bounded_child(keyed_calls, k);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != T_EXIT_PASS)
@@ -948,7 +723,7 @@ T_CASE(garbage_store_nchunks_huge)
 /* The first queued message's head chunk (store order: chunk 0). */
 static struct msg *first_head(struct store *s)
 {
-	struct msg *m = (struct msg *)s->chunks;
+	struct msg *m = (struct msg *)s->sv.chunks;
 
 	if (m->state != CH_QUEUED)
 		T_FAIL("test bug: chunk 0 is not a queued message's head");
@@ -1018,7 +793,7 @@ T_CASE(garbage_nbuckets_zero)
 		T_OK(umq_msgsnd(qid, &m, 50, IPC_NOWAIT));
 	}
 	store_of(qid, &s);
-	s.st->nbuckets = 0;
+	s.sv.st->nbuckets = 0;
 	store_unmap(&s);
 	for (int i = 0; i < 4; i++) {
 		r = umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT);
