@@ -30,7 +30,10 @@ T_OBJS    := $(T_SRCS:test/%.c=$(BUILD)/test/%.o)
 # A POSIX queue's rounds of damage, shared by test/posix_garbage_*.c.
 GMQ_SRCS  := $(wildcard test/garbage_mq*.c)
 GMQ_OBJS  := $(GMQ_SRCS:test/%.c=$(BUILD)/test/%.o)
-TEST_SRCS := $(filter-out $(T_SRCS) $(GMQ_SRCS),$(wildcard test/*.c))
+# A System V queue's, shared by test/sysv_garbage_*.c.
+GSV_SRCS  := $(wildcard test/garbage_sysv*.c)
+GSV_OBJS  := $(GSV_SRCS:test/%.c=$(BUILD)/test/%.o)
+TEST_SRCS := $(filter-out $(T_SRCS) $(GMQ_SRCS) $(GSV_SRCS),$(wildcard test/*.c))
 TESTS     := $(TEST_SRCS:test/%.c=$(BUILD)/test/%)
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 PRELOAD   := $(BUILD)/libumq-preload.so
@@ -107,6 +110,14 @@ $(GMQ_TESTS): $(BUILD)/test/%: test/%.c $(T_OBJS) $(GMQ_OBJS) \
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ $< $(T_OBJS) \
 		$(GMQ_OBJS) $(BUILD)/libumq.a
+
+GSV_TESTS := $(filter $(BUILD)/test/sysv_garbage_%,$(TESTS))
+$(GSV_TESTS): $(BUILD)/test/%: test/%.c $(T_OBJS) $(GSV_OBJS) \
+		$(BUILD)/libumq.a $(wildcard test/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ $< $(T_OBJS) \
+		$(GSV_OBJS) $(BUILD)/libumq.a
 
 # test/so_*.c link libumq.so as programs do (-lumq, found by the rpath);
 # test/dl_*.c load it with dlopen() from UMQ_SO.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * garbage.h - rounds of damage to shared memory (test harness, for
- * sysv_garbage.c and posix_garbage_*.c).  Each round, and each directed
+ * sysv_garbage_*.c and posix_garbage_*.c).  Each round, and each directed
  * scene, is a process of its own under a deadline, in a process group of
  * its own (so helpers it forks go with it): a crash or a hang is counted
  * against its seed, and the other rounds still run.  UMQ_T_SEED=n runs

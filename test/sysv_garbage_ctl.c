@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sysv_garbage_ctl.c - garbage in a System V queue's control block
+ * (sysv/q.<gen>) and in its waiter records (the start of sysv/m.<gen>),
+ * garbage_sysv.h: clean errors, never a crash or a hang, and another
+ * queue does not notice.
+ */
+#include "t.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "garbage_sysv.h"
+
+/* ---- the files --------------------------------------------------------- */
+
+/* The control block of queue qid (sysv/q.<gen>), unmapped with
+ * munmap(q, sizeof(struct qfile)). */
+static struct qfile *ctl_of(int qid)
+{
+	size_t size;
+	struct qfile *f = qfile_map(qid, "q.", &size);
+
+	if (size != sizeof(*f))
+		T_FAIL("test bug: q.<gen> is %zu bytes", size);
+	return f;
+}
+
+/* The waiter records of queue qid: the start of sysv/m.<gen>, unmapped
+ * with munmap(pool, WPOOL_SIZE). */
+static void *pool_of(int qid)
+{
+	char path[512];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sysv/m.%016llx", t_umq_dir(),
+		 (unsigned long long)t_umq_gen(qid));
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		T_FAIL("open %s: %s", path, strerror(errno));
+	p = mmap(NULL, WPOOL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		T_FAIL("mmap %s: %s", path, strerror(errno));
+	return p;
+}
+
+static struct waiter *waiter_at(void *pool, uint32_t i)
+{
+	return (struct waiter *)((char *)pool + WPOOL_REC_OFF) + i;
+}
+
+/* ---- a queue's control block (sysv/q.<gen>) ---------------------------- */
+
+/*
+ * Noise over a queue's control block.  keep: leave its identity (state, seq, gen,
+ * key) so the id still names it and the calls reach the noise; lock: the
+ * noise covers the lock too (else the lock is left a valid free mutex).
+ * Another queue must not notice.
+ */
+static void qctl_noise(uint32_t seed, bool keep, bool lock)
+{
+	struct qctl *q, save;
+	struct qfile *f;
+	struct tmsg m;
+	int qid, other;
+	ssize_t r;
+
+	op("setup");
+	qid = new_queue();
+	other = new_queue();
+	populate(qid, 3 + (int)below(10));
+	populate(other, 3);
+	f = ctl_of(qid);
+	q = &f->q;
+	save = *q;
+	fill_random(lock ? (void *)q : (void *)&q->qnum,
+		    lock ? sizeof(*q) :
+			   sizeof(*q) - offsetof(struct qctl, qnum));
+	if (keep) {
+		q->state = save.state;
+		q->seq = save.seq;
+		q->gen = save.gen;
+		q->key = save.key;
+	}
+	did("control block of queue %d random%s%s", qid,
+	    keep ? ", identity kept" : "",
+	    lock ? ", lock included" : ", lock kept");
+	munmap(f, sizeof(*f));
+	fresh_view(seed);
+	use(qid);
+	op("msgget(IPC_PRIVATE) beside the damaged control block");
+	judge(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600), LOG->op);
+	rmid(qid);
+
+	op("the other queue");
+	mk(&m, 5, 500);
+	if (umq_msgsnd(other, &m, 500, IPC_NOWAIT))
+		R_FAIL("another queue after a control block's damage: msgsnd: %s",
+		       strerrorname_np(errno));
+	memset(&m, 0, sizeof(m));
+	r = umq_msgrcv(other, &m, TXT_MAX, 5, IPC_NOWAIT);
+	if (!intact(&m, r, 5, 500))
+		R_FAIL("another queue after a control block's damage: msgrcv: %zd %s",
+		       r, r < 0 ? strerrorname_np(errno) : "(torn)");
+}
+
+static void round_qctl(uint32_t seed)
+{
+	seed_rng(seed, 0x51);
+	qctl_noise(seed, false, true);
+}
+
+static void round_qctl_keep(uint32_t seed)
+{
+	seed_rng(seed, 0x52);
+	qctl_noise(seed, true, false);
+}
+
+static void round_qctl_keep_lock(uint32_t seed)
+{
+	seed_rng(seed, 0x53);
+	qctl_noise(seed, true, true);
+}
+
+T_CASE(garbage_qctl)
+{
+	rounds("control block", 40, round_qctl);
+}
+
+T_CASE(garbage_qctl_fields)
+{
+	rounds("control block fields, identity kept", 60, round_qctl_keep);
+}
+
+T_CASE(garbage_qctl_lock)
+{
+	rounds("control block with its lock, identity kept", 20, round_qctl_keep_lock);
+}
+
+/*
+ * Directed: a queue lock whose word names a thread that does not exist, as
+ * garbage would (no FUTEX_OWNER_DIED: no robust list ever saw it).  L3
+ * says a mutex whose bytes are garbage is re-initialized; a call must end
+ * (success or a clean errno) within a bound.  kind: glibc's mutex kind
+ * bits to leave in the word as well (0: keep the real ones).
+ */
+static void dead_owner_lock(int kind, const char *what)
+{
+	struct verdict *v = t_shared(sizeof(*v));
+	struct qfile *f;
+	struct qctl *q;
+	pid_t dead;
+	int qid;
+
+	LOG = t_shared(sizeof(*LOG));
+	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	fflush(NULL);
+	dead = fork();
+	if (dead < 0)
+		T_FAIL("fork: %s", strerror(errno));
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	f = ctl_of(qid);
+	q = &f->q;
+	q->lock.__data.__lock = dead;
+	if (kind)
+		q->lock.__data.__kind = kind;
+	munmap(f, sizeof(*f));
+
+	v->qid = qid;
+	int st = bounded_child(verdict_calls, v);
+	if (WIFSIGNALED(st) && (WTERMSIG(st) == SIGALRM ||
+				WTERMSIG(st) == SIGKILL))
+		T_FAIL("%s: msgsnd hung (lock word: tid %d, gone)", what,
+		       (int)dead);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("%s: msgsnd crashed: status %#x", what, st);
+	if (v->snd && !clean_errno(v->snd_err))
+		T_FAIL("%s: msgsnd: %s", what, strerrorname_np(v->snd_err));
+}
+
+T_CASE(garbage_qctl_lock_dead_owner)
+{
+	dead_owner_lock(0, "queue lock held by a thread that does not exist");
+}
+
+/* glibc's kind bits (pthreadP.h): robust 16, priority inheritance 32,
+ * process-shared 128. */
+T_CASE(garbage_qctl_lock_pi_kind)
+{
+	dead_owner_lock(16 | 32 | 128,
+			"queue lock of robust PI kind, owner gone");
+}
+
+/* ---- a waiter record --------------------------------------------------- */
+
+/* A child blocked in msgrcv(msgtyp): its pid. */
+static pid_t blocked_receiver(int qid, long msgtyp, int *out)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+
+	if (pid < 0)
+		R_FAIL("fork: %s", strerror(errno));
+	if (pid == 0) {
+		struct tmsg m;
+		long r;
+
+		alarm(ROUND_MS / 1000 + 1);
+		r = umq_msgrcv(qid, &m, TXT_MAX, msgtyp, 0);
+		*out = r < 0 ? errno : 0;
+		_exit(T_EXIT_PASS);
+	}
+	if (t_wait_sleeping(pid))
+		R_FAIL("a receiver did not block");
+	return pid;
+}
+
+/* A blocked receiver is its process's only thread: its tid is its pid. */
+static int record_of(void *h, pid_t pid)
+{
+	for (uint32_t i = 0; i < Q_WAITERS; i++) {
+		struct waiter *w = waiter_at(h, i);
+
+		if (w->linked && w->tid == pid)
+			return (int)i;
+	}
+	return -1;
+}
+
+/*
+ * Two receivers blocked on a queue; noise over the first one's record
+ * (its owner may suffer, nobody else may), or over a free record.  Then
+ * sends, receives, IPC_RMID: the second receiver must end cleanly - with
+ * a message or EIDRM - and the first must not crash.
+ */
+static void round_waiter(uint32_t seed)
+{
+	int *res = t_shared(2 * sizeof(int));
+	struct tmsg m;
+	pid_t b1, b2;
+	void *h;
+	int qid, idx;
+
+	seed_rng(seed, 0x77);
+	op("setup");
+	qid = new_queue();
+	res[0] = res[1] = -1;
+	populate(qid, 3);
+	b1 = blocked_receiver(qid, 9, &res[0]);
+	b2 = blocked_receiver(qid, 9, &res[1]);
+	h = pool_of(qid);
+	idx = record_of(h, b1);
+	if (idx < 0)
+		R_FAIL("no waiter record for the blocked receiver");
+	if (seed % 4 == 0)		/* a free record instead */
+		idx = (int)((uint32_t)(idx + 1 + below(100)) % Q_WAITERS);
+	struct waiter *w = waiter_at(h, (uint32_t)idx);
+	size_t off = seed % 3 ? below(sizeof(*w)) : 0;
+	size_t len = seed % 3 ? 1 + below((uint32_t)(sizeof(*w) - off)) :
+				sizeof(*w);
+	fill_random((uint8_t *)w + off, len);
+	did("waiter record %d (%s) bytes [%zu, +%zu) random", idx,
+	    seed % 4 ? "a blocked receiver's" : "a free one", off, len);
+	munmap(h, WPOOL_SIZE);
+
+	use(qid);
+	op("msgsnd(mtype 9) to the blocked receivers");
+	mk(&m, 9, 50);
+	judge(umq_msgsnd(qid, &m, 50, IPC_NOWAIT), LOG->op);
+	op("a new blocked receiver after the damage");
+	int *res3 = t_shared(sizeof(int));
+	*res3 = -1;
+	pid_t b3 = blocked_receiver(qid, 10, res3);
+	mk(&m, 10, 50);
+	judge(umq_msgsnd(qid, &m, 50, IPC_NOWAIT), "msgsnd(mtype 10)");
+	rmid(qid);
+
+	op("the receivers after IPC_RMID");
+	int st = t_wait_child(b2, 0, 1000);
+	if (st == -1)
+		R_FAIL("a healthy receiver still blocked 1 s after IPC_RMID");
+	if (!WIFEXITED(st) || (res[1] && res[1] != EIDRM && res[1] != EUCLEAN))
+		R_FAIL("the healthy receiver ended with status %#x, %s", st,
+		       strerrorname_np(res[1]) ?: "?");
+	st = t_wait_child(b3, 0, 1000);
+	if (st == -1)
+		R_FAIL("a receiver that blocked after the damage still blocks "
+		       "1 s after IPC_RMID");
+	if (!WIFEXITED(st) || (*res3 && *res3 != EIDRM && *res3 != EUCLEAN))
+		R_FAIL("the new receiver ended with status %#x, %s", st,
+		       strerrorname_np(*res3) ?: "?");
+	st = t_wait_child(b1, 0, 300);
+	if (st != -1 && WIFSIGNALED(st) && WTERMSIG(st) != SIGALRM)
+		R_FAIL("the receiver whose record was damaged crashed: "
+		       "signal %d", WTERMSIG(st));
+	if (st == -1)
+		kill(b1, SIGKILL);	/* its own record: it may sleep on */
+
+	op("a new queue after the damage");
+	qid = new_queue();
+	mk(&m, 3, 30);
+	if (umq_msgsnd(qid, &m, 30, IPC_NOWAIT) ||
+	    !intact(&m, umq_msgrcv(qid, &m, TXT_MAX, 3, IPC_NOWAIT), 3, 30))
+		R_FAIL("a new queue does not work after a waiter's damage");
+}
+
+T_CASE(garbage_waiter)
+{
+	rounds("waiter record", 40, round_waiter);
+}
+
+int main(int argc, char **argv)
+{
+	return t_main(argc, argv);
+}
