@@ -101,23 +101,21 @@ $(BUILD)/test/%: test/%.c $(T_OBJS) $(BUILD)/libumq.a $(wildcard test/*.h)
 	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ $< $(T_OBJS) \
 		$(BUILD)/libumq.a
 
-# A static pattern rule: it, not the one above, makes them in a fresh
-# build directory too.
+# The garbage tests link their family's rounds too (G_OBJS).  A static
+# pattern rule: it, not the one above, makes them in a fresh build
+# directory too.
 GMQ_TESTS := $(filter $(BUILD)/test/posix_garbage_%,$(TESTS))
-$(GMQ_TESTS): $(BUILD)/test/%: test/%.c $(T_OBJS) $(GMQ_OBJS) \
-		$(BUILD)/libumq.a $(wildcard test/*.h)
-	@mkdir -p $(@D)
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ $< $(T_OBJS) \
-		$(GMQ_OBJS) $(BUILD)/libumq.a
-
 GSV_TESTS := $(filter $(BUILD)/test/sysv_garbage_%,$(TESTS))
-$(GSV_TESTS): $(BUILD)/test/%: test/%.c $(T_OBJS) $(GSV_OBJS) \
+$(GMQ_TESTS): G_OBJS := $(GMQ_OBJS)
+$(GSV_TESTS): G_OBJS := $(GSV_OBJS)
+$(GMQ_TESTS): $(GMQ_OBJS)
+$(GSV_TESTS): $(GSV_OBJS)
+$(GMQ_TESTS) $(GSV_TESTS): $(BUILD)/test/%: test/%.c $(T_OBJS) \
 		$(BUILD)/libumq.a $(wildcard test/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ $< $(T_OBJS) \
-		$(GSV_OBJS) $(BUILD)/libumq.a
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ test/$*.c $(T_OBJS) \
+		$(G_OBJS) $(BUILD)/libumq.a
 
 # test/so_*.c link libumq.so as programs do (-lumq, found by the rpath);
 # test/dl_*.c load it with dlopen() from UMQ_SO.
