@@ -170,6 +170,8 @@ static int deliver(const struct opts *o, struct js *j, struct lq *q,
 
 int bridge_in(const struct opts *o, struct lq *q, struct js *j)
 {
+	unsigned long long seen = atomic_load(&ctr.reconnects);
+	long long check = 0;		/* when to js_check; 0: flowing */
 	struct lmsg m;
 	int r;
 
@@ -180,18 +182,35 @@ int bridge_in(const struct opts *o, struct lq *q, struct js *j)
 		jsErrCode je = 0;
 		natsStatus s;
 
+		/* A fetch from a consumer the cluster lost only times out:
+		 * while idle or failing, every 5 s, and after a reconnect,
+		 * make sure it is there. */
+		if (!j->sub || (check && mono_ms() >= check) ||
+		    atomic_load(&ctr.reconnects) != seen) {
+			seen = atomic_load(&ctr.reconnects);
+			check = mono_ms() + 5000;
+			if ((r = js_check(j, o)) == -EAGAIN)
+				r = 0;		/* the cluster cannot say yet */
+			if (r)
+				break;
+			if (!j->sub) {
+				nap_ms(500);
+				continue;
+			}
+		}
 		s = natsSubscription_Fetch(&list, j->sub, o->batch, 1000, &je);
-		if (s == NATS_TIMEOUT) {
-			atomic_store(&ctr.lag, 0);
-			continue;
-		}
 		if (s != NATS_OK) {
-			if (o->verbose)
+			if (s == NATS_TIMEOUT)
+				atomic_store(&ctr.lag, 0);
+			else if (o->verbose)
 				logmsg("fetch: %s", js_err(s));
-			struct timespec t = { 0, 200 * 1000000L };
-			nanosleep(&t, NULL);
+			if (!check)
+				check = mono_ms() + 5000;
+			if (s != NATS_TIMEOUT)
+				nap_ms(200);
 			continue;
 		}
+		check = 0;
 		for (int i = 0; i < list.Count && r == 0; i++)
 			r = deliver(o, j, q, list.Msgs[i], &m);
 		natsMsgList_Destroy(&list);
