@@ -2,8 +2,12 @@
 /*
  * jsbench - the baseline of `make bench-bridge`: the same payloads sent
  * through JetStream with libnats directly, as the bridge does it (a
- * synchronous js_PublishMsg with a Nats-Msg-Id per message; a durable
- * pull consumer fetching up to 64, each message acked), without umq.
+ * synchronous js_PublishMsg with a Nats-Msg-Id per message, waiting for
+ * its PubAck; a durable pull consumer, explicit acks, fetching up to 64
+ * with MaxAckPending 256, each message acked), without umq.  SIZE bytes
+ * of payload, as tq sends; the bridge's own headers (type, origin, host,
+ * pid, expected stream) are part of what it costs.  The send time is
+ * taken after the pacing sleep, right before the publish, as tq does.
  *
  *   jsbench -s URLS [-R REPLICAS] [-n N] [-z SIZE] [-r RATE]
  *
