@@ -168,6 +168,7 @@ struct js {
 	jsCtx *js;
 	natsSubscription *sub;
 	char durable[256];		/* in: the consumer's name */
+	uint64_t cseq;			/* in: its last delivery's sequence */
 };
 int js_start(struct js *j, const struct opts *o);
 /* Create or check the stream, saying what it did (stderr). */

@@ -247,6 +247,7 @@ int js_consumer(struct js *j, const struct opts *o)
 	}
 	logmsg("durable pull consumer %s on %s, explicit acks", durable,
 	       subj);
+	j->cseq = 0;
 	return 0;
 }
 
@@ -282,7 +283,8 @@ int js_check(struct js *j, const struct opts *o)
 		atomic_store(&ctr.lag, (long long)(ci->NumPending +
 						   ci->NumAckPending));
 		jsConsumerInfo_Destroy(ci);
-		return 0;
+		/* no subscription: the consumer is to be made afresh */
+		return j->sub ? 0 : js_consumer(j, o);
 	}
 	if (je != JSConsumerNotFoundErr && je != JSStreamNotFoundErr)
 		return -EAGAIN;
