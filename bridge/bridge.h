@@ -66,6 +66,9 @@ extern volatile sig_atomic_t bridge_stop;
 extern struct counters ctr;
 
 void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* CLOCK_MONOTONIC in milliseconds */
+long long mono_ms(void);
+void nap_ms(int ms);
 
 /* ---- local.c ---- */
 struct lq {
@@ -165,6 +168,7 @@ struct js {
 	jsCtx *js;
 	natsSubscription *sub;
 	char durable[256];		/* in: the consumer's name */
+	uint64_t cseq;			/* in: its last delivery's sequence */
 };
 int js_start(struct js *j, const struct opts *o);
 /* Create or check the stream, saying what it did (stderr). */
@@ -172,6 +176,9 @@ int js_stream(struct js *j, const struct opts *o);
 /* A fresh durable pull consumer <name> (replaces a stale one, so that
  * unacknowledged messages come again at once and in order). */
 int js_consumer(struct js *j, const struct opts *o);
+/* The stream (out) or the consumer (in) still there, else made again:
+ * after an outage that lost them.  0, -EAGAIN, -errno. */
+int js_check(struct js *j, const struct opts *o);
 void js_stop(struct js *j);
 const char *js_err(natsStatus s);
 

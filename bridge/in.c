@@ -15,6 +15,12 @@
  * whether that bridge sent since; when they cannot (POSIX, or a send of
  * the same second), the message is delivered again and counted as a
  * possible duplicate.
+ *
+ * That rule needs the messages in stream order.  A delivery lost on the
+ * way (a connection that died with it) would come again only after
+ * AckWait, behind newer ones, and be taken for a repeat: so a gap in the
+ * consumer's delivery sequence makes the consumer afresh at once, as at
+ * start, and whatever was not acked comes again, in order.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -106,6 +112,18 @@ static int deliver(const struct opts *o, struct js *j, struct lq *q,
 
 	atomic_fetch_add(&ctr.consumed, 1);
 	if (natsMsg_GetMetaData(&meta, nm) == NATS_OK) {
+		uint64_t cs = meta->Sequence.Consumer;
+
+		/* the bridge made the consumer: deliveries from 1 */
+		if (cs > j->cseq + 1) {
+			logmsg("deliveries %" PRIu64 "-%" PRIu64 " of consumer "
+			       "%s never came: making it afresh, so that what "
+			       "was not acked comes again in order",
+			       j->cseq + 1, cs - 1, j->durable);
+			jsMsgMetaData_Destroy(meta);
+			return -ESTALE;
+		}
+		j->cseq = cs;
 		if (meta->NumDelivered > 1)
 			atomic_fetch_add(&ctr.redelivered, 1);
 		atomic_store(&ctr.lag, (long long)meta->NumPending);
@@ -170,6 +188,8 @@ static int deliver(const struct opts *o, struct js *j, struct lq *q,
 
 int bridge_in(const struct opts *o, struct lq *q, struct js *j)
 {
+	unsigned long long seen = atomic_load(&ctr.reconnects);
+	long long check = 0;		/* when to js_check; 0: flowing */
 	struct lmsg m;
 	int r;
 
@@ -180,21 +200,43 @@ int bridge_in(const struct opts *o, struct lq *q, struct js *j)
 		jsErrCode je = 0;
 		natsStatus s;
 
+		/* A fetch from a consumer the cluster lost only times out:
+		 * while idle or failing, every 5 s, and after a reconnect,
+		 * make sure it is there. */
+		if (!j->sub || (check && mono_ms() >= check) ||
+		    atomic_load(&ctr.reconnects) != seen) {
+			seen = atomic_load(&ctr.reconnects);
+			check = mono_ms() + 5000;
+			if ((r = js_check(j, o)) == -EAGAIN)
+				r = 0;		/* the cluster cannot say yet */
+			if (r)
+				break;
+			if (!j->sub) {
+				nap_ms(500);
+				continue;
+			}
+		}
 		s = natsSubscription_Fetch(&list, j->sub, o->batch, 1000, &je);
-		if (s == NATS_TIMEOUT) {
-			atomic_store(&ctr.lag, 0);
-			continue;
-		}
 		if (s != NATS_OK) {
-			if (o->verbose)
+			if (s == NATS_TIMEOUT)
+				atomic_store(&ctr.lag, 0);
+			else if (o->verbose)
 				logmsg("fetch: %s", js_err(s));
-			struct timespec t = { 0, 200 * 1000000L };
-			nanosleep(&t, NULL);
+			if (!check)
+				check = mono_ms() + 5000;
+			if (s != NATS_TIMEOUT)
+				nap_ms(200);
 			continue;
 		}
+		check = 0;
 		for (int i = 0; i < list.Count && r == 0; i++)
 			r = deliver(o, j, q, list.Msgs[i], &m);
-		natsMsgList_Destroy(&list);
+		natsMsgList_Destroy(&list);	/* the rest: not acked */
+		if (r == -ESTALE) {
+			natsSubscription_Destroy(j->sub);
+			j->sub = NULL;		/* js_check makes it afresh */
+			r = 0;
+		}
 		if (r == -EINTR)
 			r = 0;
 		if (r)

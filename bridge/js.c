@@ -3,12 +3,16 @@
  * js.c - the NATS side: one connection that reconnects for ever (the
  * callbacks keep `connected` and `reconnects_total`), the stream
  * (created with work-queue retention and file storage, or checked), and
- * for the in side a durable pull consumer with explicit acks.
+ * for the in side a durable pull consumer with explicit acks.  Every step
+ * that needs the cluster returns -EAGAIN while it cannot answer, and the
+ * caller tries again: a bridge never gives up on an outage.  js_check()
+ * makes the stream or consumer again when a cluster lost them.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bridge.h"
 
@@ -19,15 +23,31 @@ const char *js_err(natsStatus s)
 	return t && *t ? t : natsStatus_GetText(s);
 }
 
+/* A lasting failure is said once every 10 s, not at every retry. */
+static bool say(time_t *last, const struct opts *o)
+{
+	time_t now = time(NULL);
+
+	if (!o->verbose && now < *last + 10)
+		return false;
+	*last = now;
+	return true;
+}
+
 static void on_disconnected(natsConnection *nc, void *arg)
 {
 	atomic_store(&ctr.connected, 0);
+	logmsg("disconnected from the cluster: waiting for it");
 }
 
 static void on_reconnected(natsConnection *nc, void *arg)
 {
+	char url[256] = "";
+
+	natsConnection_GetConnectedUrl(nc, url, sizeof(url));
 	atomic_fetch_add(&ctr.reconnects, 1);
 	atomic_store(&ctr.connected, 1);
+	logmsg("reconnected to %s", url);
 }
 
 static void on_connected(natsConnection *nc, void *arg)
@@ -156,7 +176,11 @@ int js_stream(struct js *j, const struct opts *o)
 		return r;
 	}
 	if (s != NATS_NOT_FOUND && je != JSStreamNotFoundErr) {
-		logmsg("stream %s: %s", o->stream, js_err(s));
+		static time_t said;
+
+		if (say(&said, o))
+			logmsg("stream %s: %s (retrying)", o->stream,
+			       js_err(s));
 		return -EAGAIN;
 	}
 	jsStreamConfig_Init(&sc);
@@ -171,7 +195,11 @@ int js_stream(struct js *j, const struct opts *o)
 	if (s != NATS_OK) {
 		if (je == JSStreamNameExistErr) /* the other side was first */
 			return js_stream(j, o);
-		logmsg("cannot create stream %s: %s", o->stream, js_err(s));
+		static time_t said;
+
+		if (say(&said, o))
+			logmsg("cannot create stream %s: %s (retrying)",
+			       o->stream, js_err(s));
 		return -EAGAIN;
 	}
 	logmsg("stream %s created: subjects %s, work-queue, file storage, "
@@ -183,6 +211,7 @@ int js_stream(struct js *j, const struct opts *o)
 
 int js_consumer(struct js *j, const struct opts *o)
 {
+	static time_t said;
 	char subj[512], *durable = j->durable;
 	jsSubOptions so;
 	jsErrCode je = 0;
@@ -197,8 +226,12 @@ int js_consumer(struct js *j, const struct opts *o)
 	if (s == NATS_OK)
 		logmsg("consumer %s replaced: unacknowledged messages come "
 		       "again now, in order", durable);
-	else if (s != NATS_NOT_FOUND && je != JSConsumerNotFoundErr)
+	else if (s != NATS_NOT_FOUND && je != JSConsumerNotFoundErr) {
+		if (say(&said, o))
+			logmsg("consumer %s: %s (retrying)", durable,
+			       js_err(s));
 		return -EAGAIN;
+	}
 	jsSubOptions_Init(&so);
 	so.Stream = o->stream;
 	so.Config.AckPolicy = js_AckExplicit;
@@ -207,10 +240,60 @@ int js_consumer(struct js *j, const struct opts *o)
 	so.Config.MaxAckPending = o->batch * 4;
 	s = js_PullSubscribe(&j->sub, j->js, subj, durable, NULL, &so, &je);
 	if (s != NATS_OK) {
-		logmsg("consumer %s: %s", durable, js_err(s));
+		if (say(&said, o))
+			logmsg("consumer %s: %s (retrying)", durable,
+			       js_err(s));
 		return -EAGAIN;
 	}
 	logmsg("durable pull consumer %s on %s, explicit acks", durable,
 	       subj);
+	j->cseq = 0;
 	return 0;
+}
+
+/*
+ * Are the stream and (in) the consumer still there?  A cluster can come
+ * back from an outage without them (restarted without its store, or
+ * recreated), and then a publish finds no responder and a fetch only
+ * times out, for ever: make them again, as at start.  0, or -EAGAIN while
+ * the cluster cannot say; in: the consumer's lag into ctr.
+ */
+int js_check(struct js *j, const struct opts *o)
+{
+	jsConsumerInfo *ci = NULL;
+	jsStreamInfo *si = NULL;
+	jsErrCode je = 0;
+	jsOptions jo;
+	natsStatus s;
+	int r;
+
+	jsOptions_Init(&jo);
+	jo.Wait = 1000;
+	if (o->dir == DIR_OUT) {
+		s = js_GetStreamInfo(&si, j->js, o->stream, &jo, &je);
+		if (s == NATS_OK)
+			jsStreamInfo_Destroy(si);
+		if (s == NATS_OK || je != JSStreamNotFoundErr)
+			return s == NATS_OK ? 0 : -EAGAIN;
+		logmsg("stream %s is gone: making it again", o->stream);
+		return js_stream(j, o);
+	}
+	s = js_GetConsumerInfo(&ci, j->js, o->stream, j->durable, &jo, &je);
+	if (s == NATS_OK) {
+		atomic_store(&ctr.lag, (long long)(ci->NumPending +
+						   ci->NumAckPending));
+		jsConsumerInfo_Destroy(ci);
+		/* no subscription: the consumer is to be made afresh */
+		return j->sub ? 0 : js_consumer(j, o);
+	}
+	if (je != JSConsumerNotFoundErr && je != JSStreamNotFoundErr)
+		return -EAGAIN;
+	logmsg("%s %s is gone: making it again",
+	       je == JSStreamNotFoundErr ? "stream" : "consumer",
+	       je == JSStreamNotFoundErr ? o->stream : j->durable);
+	if (je == JSStreamNotFoundErr && (r = js_stream(j, o)))
+		return r;
+	natsSubscription_Destroy(j->sub);
+	j->sub = NULL;
+	return js_consumer(j, o);
 }

@@ -28,6 +28,21 @@ void logmsg(const char *fmt, ...)
 	fprintf(stderr, "umq bridge: %s\n", buf);
 }
 
+long long mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+void nap_ms(int ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&t, NULL);
+}
+
 static void on_signal(int sig)
 {
 	bridge_stop = 1;
@@ -196,13 +211,22 @@ int main(int argc, char **argv)
 	}
 	if (js_start(&j, &o))
 		return 1;
+	/* Each step is retried for as long as the cluster cannot answer: a
+	 * bridge started during an outage, or cut by one while it sets up,
+	 * waits for the cluster (the in side once gave up here). */
 	while (!bridge_stop && (r = js_stream(&j, &o)) == -EAGAIN)
 		nanosleep(&nap, NULL);
-	while (!r && !bridge_stop && o.dir == DIR_IN &&
-	       (r = js_consumer(&j, &o)) == -EAGAIN)
-		nanosleep(&nap, NULL);
-	if (r || bridge_stop)
+	if (!r && o.dir == DIR_IN)
+		while (!bridge_stop && (r = js_consumer(&j, &o)) == -EAGAIN)
+			nanosleep(&nap, NULL);
+	if (bridge_stop) {
+		r = 0;
 		goto out;
+	}
+	if (r) {
+		logmsg("stopped: %s", strerror(-r));
+		goto out;
+	}
 	if ((r = status_start(&o, q.label))) {
 		logmsg("status file: %s", strerror(-r));
 		goto out;

@@ -31,13 +31,7 @@
 #include "bridge.h"
 
 static char host[256];
-
-static void nap(int ms)
-{
-	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&t, NULL);
-}
+static long long failing, checked;	/* publish failing since; js_check */
 
 static int asg_find(uint64_t fp)
 {
@@ -183,13 +177,23 @@ static int publish(struct js *j, const struct opts *o, struct lq *q,
 	natsMsg_Destroy(nm);
 	if (s != NATS_OK) {
 		static time_t said;	/* a lasting error, every 10 s */
+		long long now = mono_ms();
 
 		if (o->verbose || time(NULL) >= said + 10) {
 			logmsg("publish %s: %s (retrying)", id, js_err(s));
 			said = time(NULL);
 		}
+		/* failing for 3 s: is the stream still there?  (A cluster
+		 * back without it answers no publish, for ever.) */
+		if (!failing)
+			failing = now;
+		else if (now - failing >= 3000 && now >= checked + 5000) {
+			checked = now;
+			js_check(j, o);	/* says what is wrong */
+		}
 		return -EAGAIN;
 	}
+	failing = 0;
 	atomic_fetch_add(&ctr.acked, 1);
 	if (pa->Duplicate)
 		atomic_fetch_add(&ctr.duplicates, 1);
@@ -280,7 +284,7 @@ static int hold(const struct opts *o, struct lq *q, struct js *j,
 		if (bridge_stop)
 			return 0;
 		else
-			nap(100);
+			nap_ms(100);
 	held_drop();
 	return 0;
 }
@@ -306,7 +310,7 @@ int bridge_out(const struct opts *o, struct lq *q, struct js *j)
 		goto out;
 	while (!bridge_stop) {
 		if (!atomic_load(&ctr.connected)) {
-			nap(100);	/* stop draining: senders block */
+			nap_ms(100);	/* stop draining: senders block */
 			continue;
 		}
 		r = lq_peek(q, &m);
@@ -325,7 +329,7 @@ int bridge_out(const struct opts *o, struct lq *q, struct js *j)
 			break;
 		if (!bstate.asg[k].acked && publish(j, o, q, &m,
 						    &bstate.asg[k])) {
-			nap(100);
+			nap_ms(100);
 			continue;
 		}
 		if ((r = take(q, k, &m, &got)) < 0)

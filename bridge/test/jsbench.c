@@ -2,10 +2,19 @@
 /*
  * jsbench - the baseline of `make bench-bridge`: the same payloads sent
  * through JetStream with libnats directly, as the bridge does it (a
- * synchronous js_PublishMsg with a Nats-Msg-Id per message; a durable
- * pull consumer fetching up to 64, each message acked), without umq.
+ * synchronous js_PublishMsg with a Nats-Msg-Id per message, waiting for
+ * its PubAck; a durable pull consumer, explicit acks, fetching up to 64
+ * with MaxAckPending 256, each message acked), without umq.  SIZE bytes
+ * of payload, as tq sends; the bridge's own headers (type, origin, host,
+ * pid, expected stream) are part of what it costs.  The send time is
+ * taken after the pacing sleep, right before the publish, as tq does.
  *
  *   jsbench -s URLS [-R REPLICAS] [-n N] [-z SIZE] [-r RATE]
+ *   jsbench -s URLS -T STREAM/CONSUMER
+ *
+ * -T, for cluster.sh: fetch one message from that durable pull consumer
+ * (waiting up to 10 s), print its payload, and never ack it: a delivery
+ * its bridge never sees, as one lost on a dying connection.
  *
  * Prints "rate_per_s T p50_us P p99_us Q": messages per second at the
  * consumer, and publish-to-consume latencies.
@@ -65,6 +74,32 @@ static void *consume(void *arg)
 	return NULL;
 }
 
+static int steal(natsConnection *nc, char *what)
+{
+	char *consumer = strchr(what, '/');
+	natsSubscription *sub = NULL;
+	natsMsgList l = { 0 };
+	jsSubOptions so;
+
+	if (!consumer)
+		return 2;
+	*consumer++ = '\0';
+	jsSubOptions_Init(&so);
+	so.Stream = what;
+	so.Consumer = consumer;		/* bind: the bridge's own consumer */
+	if (js_PullSubscribe(&sub, js, NULL, NULL, NULL, &so, NULL) != NATS_OK ||
+	    natsSubscription_Fetch(&l, sub, 1, 10000, NULL) != NATS_OK) {
+		fprintf(stderr, "jsbench: nothing stolen from %s/%s\n", what,
+			consumer);
+		return 1;
+	}
+	printf("%.*s\n", natsMsg_GetDataLength(l.Msgs[0]),
+	       natsMsg_GetData(l.Msgs[0]));
+	natsMsgList_Destroy(&l);	/* not acked */
+	natsSubscription_Destroy(sub);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *urls = "nats://127.0.0.1:4222", *subjects[] = { "jsb.>" };
@@ -77,8 +112,11 @@ int main(int argc, char **argv)
 	pthread_t th;
 	char *buf;
 
-	while ((c = getopt(argc, argv, "s:R:n:z:r:")) != -1) {
+	char *thief = NULL;
+
+	while ((c = getopt(argc, argv, "s:R:n:z:r:T:")) != -1) {
 		switch (c) {
+		case 'T': thief = optarg; break;
 		case 's': urls = optarg; break;
 		case 'R': replicas = atoi(optarg); break;
 		case 'n': n = atol(optarg); break;
@@ -94,6 +132,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "jsbench: cannot connect to %s\n", urls);
 		return 1;
 	}
+	if (thief)
+		return steal(nc, thief);
 	js_DeleteStream(js, "JSBENCH", NULL, NULL);
 	jsStreamConfig_Init(&sc);
 	sc.Name = "JSBENCH";

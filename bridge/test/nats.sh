@@ -25,6 +25,9 @@ nats_cleanup() {
 		kill -9 "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
+	# UMQ_T_KEEP=DIR: keep the logs and the bridges' files for a post-mortem
+	[ -n "${UMQ_T_KEEP:-}" ] && mkdir -p "$UMQ_T_KEEP" &&
+		cp -a "$tmp"/. "$UMQ_T_KEEP"/
 	rm -rf "$tmp"
 }
 trap nats_cleanup EXIT

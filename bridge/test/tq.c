@@ -5,7 +5,9 @@
  *
  *   tq send QUEUE N [-t TYPES] [-s SIZE] [-r RATE]
  *	N messages i = 0..N-1 of type 1 + i % TYPES, each carrying its
- *	index, type, send time and a checksum of its filler.
+ *	index, type, send time (taken right before the send) and a
+ *	checksum of its filler: SIZE bytes (a 64-byte header and SIZE - 64
+ *	of filler), at RATE per second.
  *   tq recv QUEUE N [-w SECONDS] [-g GRACE] [-l]
  *	Receive until all N were seen (then GRACE seconds more, to catch
  *	late duplicates) or SECONDS passed; check every checksum and that,
@@ -88,11 +90,6 @@ static int do_send(struct qh *q, long n, int types, int size, long rate)
 
 		for (int k = 0; k < fl; k++)
 			fill[k] = 'a' + (i * 31 + k * 7) % 26;
-		hl = snprintf(m.text, sizeof(m.text),
-			      "i=%ld t=%ld ts=%lld n=%d c=%08x|", i, type,
-			      now_ns(CLOCK_REALTIME), fl, fnv(fill, fl));
-		memcpy(m.text + hl, fill, fl);
-		m.mtype = type;
 		if (rate > 0) {
 			long long due = start + i * 1000000000LL / rate;
 			long long d = due - now_ns(CLOCK_MONOTONIC);
@@ -103,6 +100,14 @@ static int do_send(struct qh *q, long n, int types, int size, long rate)
 				nanosleep(&t, NULL);
 			}
 		}
+		/* stamped after the pacing sleep, right before the send: the
+		 * latency is the message's, not the sender's wait */
+		/* a 64-byte header: SIZE bytes in all, as jsbench sends */
+		hl = snprintf(m.text, sizeof(m.text),
+			      "i=%012ld t=%04ld ts=%019lld n=%05d c=%08x|", i,
+			      type, now_ns(CLOCK_REALTIME), fl, fnv(fill, fl));
+		memcpy(m.text + hl, fill, fl);
+		m.mtype = type;
 		if (q->posix ? umq_mq_send(q->mqd, m.text, hl + fl,
 					   (unsigned)type)
 			     : umq_msgsnd(q->id, &m, hl + fl, 0)) {
