@@ -125,8 +125,6 @@ int main(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	buf = malloc(size + 64);
-	lats = calloc(n, sizeof(*lats));
 	if (natsConnection_ConnectTo(&nc, urls) != NATS_OK ||
 	    natsConnection_JetStream(&js, nc, NULL) != NATS_OK) {
 		fprintf(stderr, "jsbench: cannot connect to %s\n", urls);
@@ -134,6 +132,8 @@ int main(int argc, char **argv)
 	}
 	if (thief)
 		return steal(nc, thief);
+	buf = malloc(size + 64);
+	lats = calloc(n, sizeof(*lats));
 	js_DeleteStream(js, "JSBENCH", NULL, NULL);
 	jsStreamConfig_Init(&sc);
 	sc.Name = "JSBENCH";
