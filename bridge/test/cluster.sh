@@ -60,6 +60,22 @@ bridge() {
 	bpid=$!
 	pids+=("$bpid")
 }
+# pair NAME OUTKEY INKEY SUBJECT STREAM: an out bridge of System V key
+# OUTKEY in $A and an in bridge of key INKEY in $B2, over STREAM; their
+# pids in out<NAME> and in<NAME>, their logs $tmp/{out,in}<NAME>.log
+pair() {
+	UMQ_DIR=$A bridge "$tmp/out$1.log" out --key "$2" --create \
+		--subject "$4" --stream "$5"
+	printf -v "out$1" %s "$bpid"
+	UMQ_DIR=$B2 bridge "$tmp/in$1.log" in --key "$3" --create \
+		--subject "$4" --stream "$5"
+	printf -v "in$1" %s "$bpid"
+}
+# both_up OUTKEY INKEY: both bridges of a pair have written their status
+both_up() {
+	wait_for 60 test -f "$A/bridges/out-key$1" &&
+		wait_for 60 test -f "$B2/bridges/in-key$2"
+}
 stop() { kill -TERM "$1" 2>/dev/null; timeout 15 tail --pid="$1" -f /dev/null; }
 field() { awk -v k="$2" '$1 == k { print $2 }' "$1" 2>/dev/null; }
 # is FILE KEY VALUE: the status says so now (for wait_for, which runs it
@@ -78,14 +94,8 @@ A=$tmp/a B2=$tmp/b
 
 # ---- 1: end to end, flow control, status ---------------------------------
 N=3000
-UMQ_DIR=$A bridge "$tmp/out1.log" out --key 0x101 --create \
-	--subject umq.e2e --stream E2E
-out1=$bpid
-UMQ_DIR=$B2 bridge "$tmp/in1.log" in --key 0x201 --create \
-	--subject umq.e2e --stream E2E
-in1=$bpid
-wait_for 60 test -f "$A/bridges/out-key0x101" &&
-	wait_for 60 test -f "$B2/bridges/in-key0x201"
+pair 1 0x101 0x201 umq.e2e E2E
+both_up 0x101 0x201
 check "bridge 1: both bridges up, status files in <namespace>/bridges" \
 	'[ -f "$A/bridges/out-key0x101" ] && [ -f "$B2/bridges/in-key0x201" ]'
 check "bridge 1: the stream created work-queue, file storage, 3 replicas" \
@@ -210,24 +220,14 @@ chaos 2p 1500 300 5 - /chaos /chaos --subject umq.pchaos --stream PCHAOS
 # 3s: two more start while the cluster is down, and wait for it;
 # 3w: the whole cluster again, restarted with its store wiped: the bridges
 #     make their stream and consumer again.
-UMQ_DIR=$A bridge "$tmp/out3.log" out --key 0x103 --create \
-	--subject umq.down --stream DOWN
-out3=$bpid
-UMQ_DIR=$B2 bridge "$tmp/in3.log" in --key 0x203 --create \
-	--subject umq.down --stream DOWN
-in3=$bpid
+pair 3 0x103 0x203 umq.down DOWN
 st3=$A/bridges/out-key0x103
-wait_for 60 test -f "$st3" && wait_for 60 test -f "$B2/bridges/in-key0x203"
+both_up 0x103 0x203
 for i in 0 1 2; do kill_node $i; done
 wait_for 30 is "$st3" connected 0
 check "bridge 3: the cluster down: status says connected 0" \
 	'is "$st3" connected 0'
-UMQ_DIR=$A bridge "$tmp/out3s.log" out --key 0x113 --create \
-	--subject umq.down2 --stream DOWN2
-out3s=$bpid
-UMQ_DIR=$B2 bridge "$tmp/in3s.log" in --key 0x213 --create \
-	--subject umq.down2 --stream DOWN2
-in3s=$bpid
+pair 3s 0x113 0x213 umq.down2 DOWN2
 UMQ_DIR=$A timeout 60 "$TQ" send 0x103 50 -t 2 -s 100
 UMQ_DIR=$A timeout 60 "$TQ" send 0x113 20 -t 2 -s 100
 sleep 2
@@ -279,14 +279,8 @@ stop "$in4"
 # stopped and its pull request has expired.  It would come again only
 # after AckWait, behind newer ones, and be dropped as a repeat: the gap in
 # the consumer's delivery sequence must make the bridge take it again now.
-UMQ_DIR=$A bridge "$tmp/out5.log" out --key 0x105 --create \
-	--subject umq.gap --stream GAP
-out5=$bpid
-UMQ_DIR=$B2 bridge "$tmp/in5.log" in --key 0x205 --create \
-	--subject umq.gap --stream GAP
-in5=$bpid
-wait_for 60 test -f "$A/bridges/out-key0x105" &&
-	wait_for 60 test -f "$B2/bridges/in-key0x205"
+pair 5 0x105 0x205 umq.gap GAP
+both_up 0x105 0x205
 kill -STOP "$in5"
 sleep 2
 timeout 30 "$B/bridge/test/jsbench" -s "$URLS" -T GAP/in-key0x205 \
