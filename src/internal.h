@@ -384,7 +384,6 @@ struct sq {
 	struct qview v;			/* the store: moves as it grows (L4) */
 	int64_t refs;			/* besides those counted in ns->sq */
 	int data;			/* sq_data(): 1 mapped, 0 not yet, -errno */
-	pthread_mutex_t mu;		/* sq_data()'s, in this process */
 };
 
 /* The queue at index idx, whatever its sequence: a reference, or -EINVAL

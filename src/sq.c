@@ -19,7 +19,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +45,6 @@ static void destroy(struct sq *s)
 	if (s->wbase)
 		map_unmap(s->wbase, WPOOL_SIZE);
 	map_unmap(s->f, sizeof(*s->f));
-	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
 
@@ -197,7 +195,6 @@ int sq_map(struct ns *ns, uint64_t gen, int fd, bool rw, uid_t owner,
 		goto fail;
 	}
 	s->rw = rw;
-	pthread_mutex_init(&s->mu, NULL);
 	if (datafd >= 0) {
 		r = map_data(s, datafd, datasize);
 		if (r)
