@@ -14,7 +14,7 @@
  * would have.
  *
  * The watch list is read by the signal handler: slots claimed and
- * cleared with atomic stores, in blocks that are never freed, no lock.
+ * cleared with atomic stores, in tables that are never freed, no lock.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -24,13 +24,25 @@
 
 #include "internal.h"
 
-#define SPANS 510
+/* A table of spans by start address, open addressing: O(1) to add and
+ * drop however many queues the process maps.  Start 0: never used; 1:
+ * dropped (reusable).  Tables are 1 MiB of address space, touched as
+ * used; another is chained when a probe window is full. */
+#define SLOTS	65536u
+#define PROBES	64u
+#define GONE	((uintptr_t)1)
 
 struct block {
 	struct block *next;
-	uintptr_t start[SPANS];		/* 0: a free slot */
-	size_t len[SPANS];
+	uintptr_t start[SLOTS];
+	size_t len[SLOTS];
 };
+
+static uint32_t slot_of(uintptr_t p)
+{
+	return (uint32_t)(((uint64_t)(p >> 12) * 0x9E3779B97F4A7C15ull) >>
+			  48) & (SLOTS - 1);
+}
 
 static struct block *blocks;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -45,14 +57,15 @@ static void *raw_mmap(void *p, size_t len, int prot, int flags)
 	return (void *)syscall(SYS_mmap, p, len, prot, flags, -1, 0L);
 }
 
+/* In the handler only (rare): every slot. */
 static bool watched(uintptr_t a)
 {
 	for (struct block *b = __atomic_load_n(&blocks, __ATOMIC_ACQUIRE); b;
 	     b = b->next)
-		for (int i = 0; i < SPANS; i++) {
+		for (uint32_t i = 0; i < SLOTS; i++) {
 			uintptr_t s = __atomic_load_n(&b->start[i],
 						      __ATOMIC_ACQUIRE);
-			if (s && a >= s && a - s < __atomic_load_n(
+			if (s > GONE && a >= s && a - s < __atomic_load_n(
 					&b->len[i], __ATOMIC_ACQUIRE))
 				return true;
 		}
@@ -97,17 +110,19 @@ static void install(void)
 /* Watch [p, p + len): 0, or -ENOMEM. */
 int map_watch(void *p, size_t len)
 {
-	uintptr_t zero;
+	uint32_t h = slot_of((uintptr_t)p);
 
 	pthread_once(&once, install);
 	for (;;) {
 		struct block *b = __atomic_load_n(&blocks, __ATOMIC_ACQUIRE);
 		for (; b; b = b->next)
-			for (int i = 0; i < SPANS; i++) {
-				zero = 0;
-				if (b->start[i] ||
+			for (uint32_t k = 0; k < PROBES; k++) {
+				uint32_t i = (h + k) & (SLOTS - 1);
+				uintptr_t s = __atomic_load_n(&b->start[i],
+							      __ATOMIC_RELAXED);
+				if (s > GONE ||
 				    !__atomic_compare_exchange_n(
-					    &b->start[i], &zero, (uintptr_t)p,
+					    &b->start[i], &s, (uintptr_t)p,
 					    false, __ATOMIC_ACQ_REL,
 					    __ATOMIC_RELAXED))
 					continue;
@@ -131,17 +146,24 @@ int map_watch(void *p, size_t len)
 /* Stop watching [p, p + len), as map_watch() was given it. */
 void map_forget(void *p, size_t len)
 {
+	uint32_t h = slot_of((uintptr_t)p);
+
 	for (struct block *b = __atomic_load_n(&blocks, __ATOMIC_ACQUIRE); b;
 	     b = b->next)
-		for (int i = 0; i < SPANS; i++)
-			if (__atomic_load_n(&b->start[i], __ATOMIC_ACQUIRE) ==
-			    (uintptr_t)p && b->len[i] == len) {
+		for (uint32_t k = 0; k < PROBES; k++) {
+			uint32_t i = (h + k) & (SLOTS - 1);
+			uintptr_t s = __atomic_load_n(&b->start[i],
+						      __ATOMIC_ACQUIRE);
+			if (!s)
+				break;		/* never used: not further */
+			if (s == (uintptr_t)p && b->len[i] == len) {
 				__atomic_store_n(&b->len[i], 0,
 						 __ATOMIC_RELEASE);
-				__atomic_store_n(&b->start[i], 0,
+				__atomic_store_n(&b->start[i], GONE,
 						 __ATOMIC_RELEASE);
 				return;
 			}
+		}
 }
 
 /* mmap(MAP_SHARED) of a queue's file, watched: the mapping or
