@@ -101,6 +101,22 @@ T_CASE(sysv_data_emptied) { sysv_case("m", 0); }
 T_CASE(sysv_records_halved) { sysv_case("m", 8192); }
 T_CASE(sysv_store_cut) { sysv_case("m", WPOOL_SIZE + 100); }
 
+/* The same with thousands of other queues mapped: each mapping is found
+ * in the watch table among the others'. */
+T_CASE(sysv_data_emptied_among_many)
+{
+	struct m m = { 1, "x" };
+	static int ids[3000];
+
+	for (int i = 0; i < 3000; i++) {
+		ids[i] = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+		T_OK(umq_msgsnd(ids[i], &m, 1, 0));
+	}
+	sysv_case("m", 0);
+	for (int i = 0; i < 3000; i++)
+		T_OK(umq_msgctl(ids[i], IPC_RMID, NULL));
+}
+
 /* ---- POSIX --------------------------------------------------------------- */
 
 struct px {
