@@ -9,7 +9,11 @@
  * among them or on a new one, so that the count stays put: msgget of an
  * existing key; msgget(IPC_CREAT | IPC_EXCL) of a new key and its
  * IPC_RMID; mq_open of an existing name and its mq_close; mq_open(O_CREAT
- * | O_EXCL) of a new name and its mq_unlink.
+ * | O_EXCL) of a new name and its mq_unlink.  A lookup of an existing
+ * queue is timed twice over: the first in the process (umq opens and
+ * maps the queue's file then) and again (the process has it mapped), so
+ * that the curve is the namespace's size, not how many of its queues one
+ * process has touched; each run is a fresh process.
  *
  * The kernel runs in a private IPC and mount namespace with msgmni and
  * queues_max raised (ipcns.c), umq in its namespace with its limits
@@ -22,6 +26,7 @@
  * the operations are timed at the count reached.
  */
 #include <grp.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 
 #include "bench.h"
@@ -36,16 +41,18 @@ static const int *counts;
 static int ncounts;
 
 static const char *const op_name[] = {
-	"msgget existing", "msgget IPC_CREAT|IPC_EXCL new", "IPC_RMID",
-	"mq_open existing", "mq_close", "mq_open O_CREAT|O_EXCL new",
-	"mq_unlink",
+	"msgget existing, first", "msgget existing, again",
+	"msgget IPC_CREAT|IPC_EXCL new", "IPC_RMID",
+	"mq_open existing, first", "mq_open existing, again", "mq_close",
+	"mq_open O_CREAT|O_EXCL new", "mq_unlink",
 };
-enum { O_GET, O_CREATE, O_RMID, O_MQOPEN, O_MQCLOSE, O_MQCREATE,
-       O_MQUNLINK, NOP };
+enum { O_GET1, O_GET, O_CREATE, O_RMID, O_MQOPEN1, O_MQOPEN, O_MQCLOSE,
+       O_MQCREATE, O_MQUNLINK, NOP };
 
 /* Shared with the children that make queues and time operations. */
 static struct shared {
 	struct spread cell[2][4][NOP];
+	double v[NOP][MAX_RUNS];	/* the runs of the cell being timed */
 	int at[2][4][2];	/* the count each cell was timed at */
 	int reached[2][2];	/* [backend][posix]: queues made */
 	double fill_secs[2][2];
@@ -95,23 +102,20 @@ failed:
 }
 
 /*
- * Run fn(arg) in a child as uid: the parent keeps its own ids.  Not root:
- * fn runs here, as who we are.
+ * Run fn(arg) in a child, as uid if we are root (else as who we are):
+ * the parent keeps its own ids, and maps none of the queues the child
+ * makes or looks up, so that each timed child's lookups are its first.
  */
 static void as_uid(uid_t uid, void (*fn)(void *), void *arg)
 {
 	pid_t pid;
 	int st;
 
-	if (geteuid() != 0) {
-		fn(arg);
-		return;
-	}
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
-		    setresuid(uid, uid, uid))
+		if (geteuid() == 0 && (setgroups(0, NULL) ||
+		    setresgid(uid, uid, uid) || setresuid(uid, uid, uid)))
 			_exit(1);
 		fn(arg);
 		fflush(NULL);
@@ -124,7 +128,7 @@ static void as_uid(uid_t uid, void (*fn)(void *), void *arg)
 
 struct fill {
 	struct backend *be;
-	int b, posix, from, to, got;
+	int b, posix, from, to;
 	double deadline;
 };
 
@@ -132,27 +136,27 @@ static void fill_fn(void *arg)
 {
 	struct fill *f = arg;
 
-	f->got = make_queues(f->be, f->b, f->posix, f->from, f->to,
-			     f->deadline);
-	sh->reached[f->b][f->posix] = f->got;
+	sh->reached[f->b][f->posix] = make_queues(f->be, f->b, f->posix,
+						  f->from, f->to, f->deadline);
 }
 
-/* Queues up to n within the budget; returns how many there are. */
+/* Queues up to n within the budget, made by children (as_uid); returns
+ * how many there are. */
 static int populate(struct backend *be, int b, int posix, int n,
 		    double budget)
 {
 	double t0 = now();
-	struct fill f = { be, b, posix, sh->reached[b][posix], n, 0,
+	struct fill f = { be, b, posix, sh->reached[b][posix], n,
 			  t0 + budget };
 	int half = MAX_Q / 2;
 
-	/* System V, and POSIX up to half: here (root, or who we are) */
+	/* System V, and POSIX up to half: as who we are */
 	if (!posix || geteuid() != 0 || f.from >= half || n <= half) {
-		fill_fn(&f);
+		as_uid(geteuid(), fill_fn, &f);
 	} else {
 		f.to = half;
-		fill_fn(&f);
-		if (f.got == half) {
+		as_uid(0, fill_fn, &f);
+		if (sh->reached[b][posix] == half) {
 			f.from = half;
 			f.to = n;
 			as_uid(OTHER_UID, fill_fn, &f);
@@ -164,87 +168,158 @@ static int populate(struct backend *be, int b, int posix, int n,
 
 struct timing {
 	struct backend *be;
-	int b, ci, n, posix;
+	int b, ci, n, posix, run;
 	double budget;
 };
 
+/* An existing queue this process has not looked up yet (first), or one
+ * it has (again); -1: none left. */
+static int pick(int *order, int n, int *used, bool first)
+{
+	if (first)
+		return *used < n ? order[(*used)++] : -1;
+	return *used ? order[rand() % *used] : -1;
+}
+
+/* Lookups of existing queues, first and again, into sum[] and cnt[]. */
+static int time_lookups(const struct timing *tm, int *order, int *used,
+			double *sum, int *cnt)
+{
+	struct backend *be = tm->be;
+	char name[48];
+	double t;
+	int f, i, o, id;
+	mqd_t d;
+
+	for (f = 1; f >= 0; f--) {
+		if ((i = pick(order, tm->n, used, f)) < 0)
+			continue;
+		o = tm->posix ? (f ? O_MQOPEN1 : O_MQOPEN) : f ? O_GET1 : O_GET;
+		if (!tm->posix) {
+			t = now();
+			id = be->get(KEY_BASE + i, 0);
+			sum[o] += now() - t;
+			cnt[o]++;
+			if (id < 0)
+				return -1;
+			continue;
+		}
+		mq_name(name, sizeof(name), i);
+		t = now();
+		d = be->mopen(name, O_RDWR);
+		sum[o] += now() - t;
+		cnt[o]++;
+		if (d == (mqd_t)-1)
+			return -1;
+		t = now();
+		if (be->mclose(d) < 0)
+			return -1;
+		sum[O_MQCLOSE] += now() - t;
+		cnt[O_MQCLOSE]++;
+	}
+	return 0;
+}
+
+/* Creation and removal of a new queue, into sum[] and cnt[]. */
+static int time_create(const struct timing *tm, int nu, double *sum,
+		       int *cnt)
+{
+	struct backend *be = tm->be;
+	struct mq_attr a = { .mq_maxmsg = 1, .mq_msgsize = 1 };
+	char name[48];
+	double t;
+	int id;
+	mqd_t d;
+
+	if (!tm->posix) {
+		t = now();
+		id = be->get(KEY_BASE + nu, IPC_CREAT | IPC_EXCL | 0600);
+		sum[O_CREATE] += now() - t;
+		if (id < 0)
+			return -1;
+		t = now();
+		if (be->ctl(id, IPC_RMID, NULL) < 0)
+			return -1;
+		sum[O_RMID] += now() - t;
+		cnt[O_CREATE]++;
+		cnt[O_RMID]++;
+		return 0;
+	}
+	mq_name(name, sizeof(name), nu);
+	t = now();
+	d = be->mopen(name, O_CREAT | O_EXCL | O_RDWR, 0600, &a);
+	sum[O_MQCREATE] += now() - t;
+	if (d == (mqd_t)-1 || be->mclose(d) < 0)
+		return -1;
+	t = now();
+	if (be->munlink(name) < 0)
+		return -1;
+	sum[O_MQUNLINK] += now() - t;
+	cnt[O_MQCREATE]++;
+	cnt[O_MQUNLINK]++;
+	return 0;
+}
+
 /*
- * Time each operation of a block on its own; the figure of a block is
- * the mean per operation, the cell the median of the runs' blocks.
- * Every created queue is removed in the same step, so the count stays.
+ * One run, in a fresh process: each operation of a block timed on its
+ * own; the run's figure is the mean per operation (sh->v), the cell the
+ * median of the runs.  Every created queue is removed in the same step,
+ * so the count stays.
  */
 static void time_ops(void *arg)
 {
 	const struct timing *tm = arg;
-	struct backend *be = tm->be;
-	struct mq_attr a = { .mq_maxmsg = 1, .mq_msgsize = 1 };
-	double v[NOP][MAX_RUNS], sum[NOP], t, t0;
-	int fresh = 2 * MAX_Q + ((tm->b * 4 + tm->ci) * 2 + tm->posix) * 20000;
-	char name[48];
-	int r, k, o, id;
-	mqd_t d;
+	double sum[NOP] = { 0 }, warm[NOP], t0;
+	int cnt[NOP] = { 0 };
+	int fresh = 2 * MAX_Q + ((tm->b * 4 + tm->ci) * 2 + tm->posix) *
+		    20000 + tm->run * 1000;
+	int *order, used = 0, k, o, j;
 
-	srand(tm->ci + 1);
-	for (r = 0; r < runs; r++) {
-		for (o = 0; o < NOP; o++)
-			sum[o] = 0;
-		t0 = now();
-		for (k = 0; k < 1000 && (k < 3 || now() - t0 < tm->budget);
-		     k++) {
-			int i = rand() % tm->n, nu = fresh++;
-
-			if (!tm->posix) {
-				t = now();
-				id = be->get(KEY_BASE + i, 0);
-				sum[O_GET] += now() - t;
-				if (id < 0)
-					goto failed;
-				t = now();
-				id = be->get(KEY_BASE + nu, IPC_CREAT | IPC_EXCL |
-					     0600);
-				sum[O_CREATE] += now() - t;
-				if (id < 0)
-					goto failed;
-				t = now();
-				if (be->ctl(id, IPC_RMID, NULL) < 0)
-					goto failed;
-				sum[O_RMID] += now() - t;
-				continue;
-			}
-			mq_name(name, sizeof(name), i);
-			t = now();
-			d = be->mopen(name, O_RDWR);
-			sum[O_MQOPEN] += now() - t;
-			if (d == (mqd_t)-1)
-				goto failed;
-			t = now();
-			if (be->mclose(d) < 0)
-				goto failed;
-			sum[O_MQCLOSE] += now() - t;
-			mq_name(name, sizeof(name), nu);
-			t = now();
-			d = be->mopen(name, O_CREAT | O_EXCL | O_RDWR, 0600,
-				      &a);
-			sum[O_MQCREATE] += now() - t;
-			if (d == (mqd_t)-1 || be->mclose(d) < 0)
-				goto failed;
-			t = now();
-			if (be->munlink(name) < 0)
-				goto failed;
-			sum[O_MQUNLINK] += now() - t;
-		}
-		for (o = 0; o < NOP; o++)
-			v[o][r] = sum[o] / k * 1e6;
+	order = malloc(tm->n * sizeof(*order));
+	if (!order)
+		goto failed;
+	srand((tm->ci + 1) * 16 + tm->run);
+	for (k = 0; k < tm->n; k++)
+		order[k] = k;
+	for (k = tm->n - 1; k > 0; k--) {
+		j = rand() % (k + 1);
+		o = order[k];
+		order[k] = order[j];
+		order[j] = o;
 	}
-	for (o = tm->posix ? O_MQOPEN : 0; o < (tm->posix ? NOP : O_MQOPEN);
-	     o++)
-		sh->cell[tm->b][tm->ci][o] = spread_of(v[o], runs);
-	sh->at[tm->b][tm->ci][tm->posix] = tm->n;
+	/* Not timed: selecting the namespace (the process's first call)
+	 * and warming the code of a create, so that the first lookups, all
+	 * made early when there are few queues, do not pay for them. */
+	if (time_create(tm, fresh++, warm, cnt))
+		goto failed;
+	memset(cnt, 0, sizeof(cnt));
+	t0 = now();
+	for (k = 0; k < 1000 && (k < 3 || now() - t0 < tm->budget); k++)
+		if (time_lookups(tm, order, &used, sum, cnt) ||
+		    time_create(tm, fresh++, sum, cnt))
+			goto failed;
+	for (o = 0; o < NOP; o++)
+		sh->v[o][tm->run] = cnt[o] ? sum[o] / cnt[o] * 1e6 : 0;
+	free(order);
 	return;
 failed:
-	note("%s, lookup with %d queues: %s: %s", be->name, tm->n,
+	note("%s, lookup with %d queues: %s: %s", tm->be->name, tm->n,
 	     tm->posix ? POSIX : SYSV, strerror(errno));
 	sh->failed = 1;
+	free(order);
+}
+
+/* Every run of one cell, each in a fresh process as uid 65534. */
+static void time_cell(struct timing *tm)
+{
+	int o, lo = tm->posix ? O_MQOPEN1 : 0;
+	int hi = tm->posix ? NOP : O_MQOPEN1;
+
+	for (tm->run = 0; tm->run < runs && !interrupted; tm->run++)
+		as_uid(65534, time_ops, tm);
+	for (o = lo; o < hi; o++)
+		sh->cell[tm->b][tm->ci][o] = spread_of(sh->v[o], tm->run);
+	sh->at[tm->b][tm->ci][tm->posix] = tm->n;
 }
 
 /* Whatever populate() made, in this namespace. */
@@ -265,7 +340,7 @@ static void depopulate(struct backend *be, int b)
 static void curve(int b, struct backend *be)
 {
 	double fill_budget = quick ? 3 : 30;
-	struct timing tm = { be, b, 0, 0, 0, quick ? 0.01 : 0.05 };
+	struct timing tm = { be, b, 0, 0, 0, 0, quick ? 0.01 : 0.05 };
 	int i, posix, short_of;
 
 	for (i = 0; i < ncounts && !interrupted; i++) {
@@ -278,7 +353,7 @@ static void curve(int b, struct backend *be)
 			tm.posix = posix;
 			tm.n = populate(be, b, posix, counts[i], fill_budget);
 			if (tm.n > 0)
-				as_uid(65534, time_ops, &tm);
+				time_cell(&tm);
 		}
 	}
 	depopulate(be, b);
@@ -294,7 +369,7 @@ static void print_curve(void)
 	       "kernel", "umq", "/kern");
 	for (i = 0; i < ncounts; i++)
 		for (o = 0; o < NOP; o++) {
-			p = o >= O_MQOPEN;
+			p = o >= O_MQOPEN1;
 			for (b = 0; b < 2; b++) {
 				int at = sh->at[b][i][p];
 
