@@ -76,6 +76,10 @@ static void install(struct sq *s)
 {
 	uint64_t old;
 
+	/* A pointer that does not fit the entry (an address above 2^48,
+	 * LA57 with a high mmap hint) is not cached: every call maps. */
+	if ((uintptr_t)s & ~PTR_MASK)
+		return;
 	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);	/* the table's */
 	old = __atomic_exchange_n(&s->ns->sq[s->idx], (uint64_t)(uintptr_t)s,
 				  __ATOMIC_ACQ_REL);
@@ -83,12 +87,13 @@ static void install(struct sq *s)
 		unref(ptr_of(old), 1 - (int64_t)(old >> 48));
 }
 
-/* A reference through the entry, or NULL if it is empty. */
+/* A reference through the entry, or NULL if it is empty or its count is
+ * full (65,535 references at once: the caller maps the queue anew). */
 static struct sq *take(uint64_t *slot)
 {
 	uint64_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 
-	while (ptr_of(e))
+	while (ptr_of(e) && e < ~PTR_MASK)
 		if (__atomic_compare_exchange_n(slot, &e, e + ONE_REF, false,
 						__ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE))
