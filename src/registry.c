@@ -671,6 +671,12 @@ int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 	if (key != IPC_PRIVATE) {
 		r = take_key(ns, key, s, &other);
 		if (r) {
+			/* Live, it may have been found by its id (MSG_STAT,
+			 * a guess): it goes as by IPC_RMID, its sleepers
+			 * woken with EIDRM. */
+			q_lock(s);
+			reg_remove(s);
+			q_unlock(s);
 			uncreate(s, true);
 			close(hold);
 			if (r != -EEXIST)

@@ -163,6 +163,8 @@ T_CASE(fork_without_handlers_notify)
  * armed, the process dies right after making an index entry, or right
  * before making its key entry (the queue LIVE by then). */
 static volatile int die_after_index, die_before_key;
+/* Or it stops before making its key entry until *key_go (shared). */
+static volatile int *key_go;
 
 int symlinkat(const char *target, int dirfd, const char *name)
 {
@@ -170,6 +172,11 @@ int symlinkat(const char *target, int dirfd, const char *name)
 
 	if (die_before_key && name[0] == 'k' && name[1] == '.')
 		raise(SIGKILL);
+	if (key_go && name[0] == 'k' && name[1] == '.') {
+		for (int i = 0; i < 2000 && !*key_go; i++)
+			t_msleep(5);
+		key_go = NULL;
+	}
 	r = syscall(SYS_symlinkat, target, dirfd, name);
 	if (!r && die_after_index && name[0] == 'i' && name[1] == '.')
 		raise(SIGKILL);
@@ -239,6 +246,61 @@ T_CASE(moved_aside_entry_swept)
 		T_FAIL("an old moved-aside entry survived a sweep");
 	T_OK(lstat(fresh, &sb));
 	T_OK(unlink(fresh));
+}
+
+/* A creator that loses its key to another after its queue went LIVE
+ * takes the queue back; whoever found it by its id meanwhile (MSG_STAT,
+ * a guess) and sleeps on it is woken with EIDRM, as by IPC_RMID. */
+static void loser_create(void *arg)
+{
+	key_go = arg;
+	umq_msgget(0x4444, IPC_CREAT | 0600);
+}
+
+static void sleep_on_index1(void *arg)
+{
+	struct msqid_ds ds;
+	struct m m;
+	int id = -1;
+
+	for (int i = 0; i < 2000 && id < 0; i++) {
+		id = umq_msgctl(1, MSG_STAT, &ds);	/* index 1 */
+		if (id < 0)
+			t_msleep(5);
+	}
+	*(int *)arg = id;
+	_exit(umq_msgrcv(id, &m, sizeof(m.text), 0, 0) < 0 &&
+	      errno == EIDRM ? 0 : 1);
+}
+
+T_CASE(lost_key_wakes_sleepers_with_eidrm)
+{
+	int *sh = t_shared(2 * sizeof(int));	/* [0] go, [1] found id */
+	int id0, id, st;
+	pid_t creator, sleeper;
+
+	id0 = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));	/* index 0 */
+	sh[1] = -1;
+	creator = t_spawn_alarm(loser_create, (void *)&sh[0], 20);
+	sleeper = t_spawn_alarm(sleep_on_index1, &sh[1], 20);
+	for (int i = 0; i < 2000 && sh[1] < 0; i++)
+		t_msleep(5);
+	if (sh[1] < 0)
+		T_FAIL("the sleeper found no queue at index 1");
+	t_msleep(50);				/* let it sleep */
+	id = (int)T_OK(umq_msgget(0x4444, IPC_CREAT | 0600)); /* the winner */
+	sh[0] = 1;
+	t_exited_ok(creator, t_waitpid(creator), "the losing creator");
+	st = t_wait_child(sleeper, 0, 5000);
+	if (st == -1) {
+		kill(sleeper, SIGKILL);
+		t_waitpid(sleeper);
+		T_FAIL("the sleeper on the loser's queue was not woken");
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("the sleeper did not get EIDRM: status %#x", st);
+	T_OK(umq_msgctl(id, IPC_RMID, NULL));
+	T_OK(umq_msgctl(id0, IPC_RMID, NULL));
 }
 
 T_CASE(crash_after_index_entry_swept) { crash_in_create(&die_after_index); }
