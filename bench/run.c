@@ -269,8 +269,23 @@ static int job_queues(struct job *j, int nmq, char *why, size_t len)
 		return 0;
 	}
 	if (!nmq) {
+		struct msqid_ds ds;
+		unsigned long want = (unsigned long)j->depth * j->size;
+
 		j->qid = queue_new(j->be, why, len);
-		return j->qid < 0 ? -1 : 0;
+		if (j->qid < 0)
+			return -1;
+		/* At most depth messages, as Boost's and POSIX queues. */
+		if (j->depth > 0 && !j->be->ctl(j->qid, IPC_STAT, &ds) &&
+		    ds.msg_qbytes > want) {
+			ds.msg_qbytes = want;
+			if (j->be->ctl(j->qid, IPC_SET, &ds) < 0) {
+				snprintf(why, len, "IPC_SET msg_qbytes %lu: %s",
+					 want, strerror(errno));
+				return -1;
+			}
+		}
+		return 0;
 	}
 	for (k = 0; k < nmq; k++)
 		if (mq_new(j, k, why, len) < 0)
