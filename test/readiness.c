@@ -645,6 +645,29 @@ T_CASE(umq_foreign_read_heals)
 	alarm(0);
 }
 
+/* A write() into an mqd_t (no LD_PRELOAD layer to refuse it) adds a byte
+ * the state does not count: the partial-to-empty change finds more than
+ * it expected and sets the FIFO right, so no POLLIN outlives the last
+ * message. */
+T_CASE(umq_foreign_write_heals)
+{
+	struct mq_attr a = { .mq_maxmsg = 3, .mq_msgsize = MSGSIZE };
+	mqd_t q = umq_mq_open("/q", O_CREAT | O_RDWR | O_NONBLOCK, 0600, &a);
+
+	t_half = 1;	/* umq only */
+	if (q < 0)
+		T_FAIL("mq_open: %s", strerrorname_np(errno));
+	put(q);
+	if (write(q, "x", 1) != 1)
+		T_FAIL("write() of the descriptor: %s", strerrorname_np(errno));
+	take(q);	/* partial to empty: found wrong, set right */
+	expect_poll(q, state(0, 3), "empty after a foreign write", 0);
+	put(q);
+	expect_poll(q, state(1, 3), "one message", 1);
+	take(q);
+	expect_poll(q, state(0, 3), "empty again", 0);
+}
+
 /*
  * L13: a caller spinning outside the lock has a place in spin_until, and
  * a caller that changes the state meanwhile leaves the FIFO to it.  A
