@@ -178,6 +178,28 @@ static long pq_scan(struct pview *pv, struct peek *p)
 	return r;
 }
 
+/*
+ * Handed a message, as a receiver: by the sender of a library older than
+ * peekers (same layout), which takes any record on the receivers' list
+ * for one.  Not ours to take: queued, as the send would have queued it
+ * (at the tail of its priority: a message sent since may now go first).
+ */
+static void requeue(struct pview *pv, struct waiter *w, uint32_t me)
+{
+	struct pqctl *c = pv->ctl;
+	uint32_t h = w->msg;
+
+	w->msg = NIL;
+	if (pq_store_sync(pv) || h >= pv->v.nchunks ||
+	    store_msg(&pv->v, h)->state != CH_INFLIGHT ||
+	    store_msg(&pv->v, h)->owner != me)
+		return;
+	store_link(&pv->v, h);
+	c->curmsgs++;
+	c->qsize += store_msg(&pv->v, h)->len;
+	c->events += EV_ADDED;
+}
+
 static long do_mq_peek(mqd_t fd, size_t index, struct umq_peek_msg *msgs,
 		       size_t n, bool wait, const struct deadline *dl)
 {
@@ -223,6 +245,9 @@ static long do_mq_peek(mqd_t fd, size_t index, struct umq_peek_msg *msgs,
 		}
 		w->msg = NIL;
 		r = pq_wait_on(pv, fd, w, me, true, dl);
+		if (unlikely(__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) ==
+			     W_READY))
+			requeue(pv, w, me);
 		pq_leave_list(pv, w, me, true, r, false);
 		if (r)
 			break;		/* restarted per SA_RESTART, as mq_receive */

@@ -719,6 +719,52 @@ T_CASE(posix_killed_peeker)
 	T_EQ(claimable(&pv->wp), Q_WAITERS);
 }
 
+/* What a sender of a library older than peekers does: hand its message
+ * to the first live record on the receivers' list, whatever its kind. */
+static void old_send(mqd_t d, const char *text, unsigned prio)
+{
+	struct pview *pv = pq_of(d);
+	struct wlists *wl = &pv->ctl->wl;
+	uint32_t i, head;
+
+	pq_lock(pv);
+	i = wl->rhead;
+	T_ASSERT(i < Q_WAITERS);
+	T_OK(store_put(pv->ns, &pv->v, -(int64_t)prio, text,
+		       strlen(text) + 1, &head) ? -1 : 0);
+	wl_remove(&pv->wp, &wl->rhead, &wl->rtail, i);
+	struct waiter *w = wp_rec(&pv->wp, i);
+	post_arm(w);
+	store_inflight(&pv->v, head, i);
+	w->msg = head;
+	w->len = strlen(text) + 1;
+	w->mtype = -(int64_t)prio;
+	w->result = 0;
+	post(w, W_READY);
+	pq_unlock(pv);
+}
+
+/* Handed a message by such a sender, a peeker queues it: nothing lost. */
+T_CASE(posix_old_sender_handoff_queued)
+{
+	mqd_t d = mq_make("/po", 8);
+	struct mq_job *j = mq_job("/po", 0);
+	struct mq_attr a;
+	char buf[TXT];
+	unsigned prio;
+	pid_t p = t_spawn_alarm(mq_peek_job, j, 20);
+
+	mq_until(d, WK_PEEK, 1);
+	old_send(d, "old", 3);
+	ends_ok(p, "peeker");
+	T_EQ(j->res.r, 1);
+	T_ASSERT(!strcmp(j->res.text, "old"));
+	T_OK(umq_mq_getattr(d, &a));
+	T_EQ(a.mq_curmsgs, 1);
+	T_EQ(umq_mq_receive(d, buf, TXT, &prio), 4);
+	T_EQ(prio, 3);
+}
+
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
