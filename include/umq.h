@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define UMQ_VERSION_MAJOR 0
-#define UMQ_VERSION_MINOR 3
+#define UMQ_VERSION_MINOR 4
 
 /* ---- System V message queues ------------------------------------------ */
 
