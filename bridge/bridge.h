@@ -75,7 +75,6 @@ struct lq {
 	bool posix;
 	int id;				/* System V */
 	mqd_t mqd;			/* POSIX */
-	int fd;				/* pollable: umq_msgfd or the mqd */
 	long msgsize;			/* POSIX mq_msgsize, else MSG_MAX */
 	char label[300];		/* "key 0x..", "id N", "/name" */
 };
@@ -103,10 +102,11 @@ int lq_open(struct lq *q, const struct opts *o, bool for_send);
 void lq_close(struct lq *q);
 int lmsg_alloc(struct lmsg *m);
 void lmsg_free(struct lmsg *m);
-/* Wait up to ms for the queue to hold a message (1), or 0; -errno. */
-int lq_wait(struct lq *q, int ms);
 /* The head without removing it: 1, 0 when empty, -errno. */
 int lq_peek(struct lq *q, struct lmsg *m);
+/* The same, waiting up to ms for a head (a blocking peek, woken by the
+ * send): 0 when there is none by then or a signal came. */
+int lq_peek_wait(struct lq *q, struct lmsg *m, int ms);
 /* Remove the message lq_peek put in seen (by its id), into m: 1, 0 when
  * it is gone, -errno.  A message sent meanwhile, even of a higher
  * priority, is never taken in its place. */

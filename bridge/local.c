@@ -3,17 +3,16 @@
  * local.c - the bridge's local queue, through the public umq API only:
  * a System V queue by id or key, or a POSIX queue by /name.  The out
  * side peeks the head and removes it only after JetStream acknowledged
- * it; the in side sends with a deadline, so that a full queue blocks the
- * bridge (flow control) without keeping it from its status and signals.
+ * it, and waits for one with a blocking peek (woken by the send itself);
+ * both sides block with a deadline, so that an empty or full queue
+ * (flow control) keeps the bridge from neither its status nor signals.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "bridge.h"
 
@@ -31,11 +30,11 @@ int lq_open(struct lq *q, const struct opts *o, bool for_send)
 	long v;
 
 	memset(q, 0, sizeof(*q));
-	q->fd = -1;
 	q->msgsize = MSG_MAX;
 	if (o->queue[0] == '/') {
 		struct mq_attr a;
-		int fl = (for_send ? O_WRONLY : O_RDWR | O_NONBLOCK) |
+		/* Blocking: the out side's peek waits on it (lq_peek_wait). */
+		int fl = (for_send ? O_WRONLY : O_RDWR) |
 			 (o->create ? O_CREAT : 0);
 
 		q->posix = true;
@@ -47,7 +46,6 @@ int lq_open(struct lq *q, const struct opts *o, bool for_send)
 		if (a.mq_msgsize > MSG_MAX)
 			return -EMSGSIZE;
 		q->msgsize = a.mq_msgsize;
-		q->fd = q->mqd;
 		snprintf(q->label, sizeof(q->label), "%s", o->queue);
 		return 0;
 	}
@@ -67,11 +65,6 @@ int lq_open(struct lq *q, const struct opts *o, bool for_send)
 			return -errno;
 		snprintf(q->label, sizeof(q->label), "id %d", q->id);
 	}
-	if (!for_send) {
-		q->fd = umq_msgfd(q->id);
-		if (q->fd < 0)
-			return -errno;
-	}
 	return 0;
 }
 
@@ -79,8 +72,6 @@ void lq_close(struct lq *q)
 {
 	if (q->posix)
 		umq_mq_close(q->mqd);
-	else if (q->fd >= 0)
-		close(q->fd);
 }
 
 int lmsg_alloc(struct lmsg *m)
@@ -99,33 +90,54 @@ void lmsg_free(struct lmsg *m)
 	m->buf = m->text = NULL;
 }
 
-int lq_wait(struct lq *q, int ms)
+/* ms from now on CLOCK_MONOTONIC. */
+static struct timespec after_ms(int ms)
 {
-	struct pollfd p = { .fd = q->fd, .events = POLLIN };
-	int n = poll(&p, 1, ms);
+	struct timespec t;
 
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
-	return n > 0;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+/* What a peek of the head returned (n), into m. */
+static int peeked(ssize_t n, const struct umq_peek_msg *pm, struct lmsg *m)
+{
+	if (n <= 0)
+		return n < 0 ? -errno : 0;
+	if (pm->len > pm->size)
+		return -E2BIG;
+	m->type = pm->type;
+	m->id = pm->id;
+	m->len = pm->len;
+	return 1;
 }
 
 int lq_peek(struct lq *q, struct lmsg *m)
 {
 	struct umq_peek_msg pm = { .text = m->text, .size = MSG_MAX };
+
+	return peeked(q->posix ? umq_mq_peek(q->mqd, 0, &pm, 1)
+			       : umq_msgpeek(q->id, 0, 0, 0, &pm, 1), &pm, m);
+}
+
+int lq_peek_wait(struct lq *q, struct lmsg *m, int ms)
+{
+	struct umq_peek_msg pm = { .text = m->text, .size = MSG_MAX };
+	struct timespec t = after_ms(ms);
 	ssize_t n;
 
-	n = q->posix ? umq_mq_peek(q->mqd, 0, &pm, 1)
-		     : umq_msgpeek(q->id, 0, 0, 0, &pm, 1);
-	if (n < 0)
-		return -errno;
-	if (n == 0)
+	n = q->posix ? umq_mq_clockpeek(q->mqd, 0, &pm, 1, CLOCK_MONOTONIC, &t)
+		     : umq_msgclockpeek(q->id, 0, 0, 0, &pm, 1,
+					CLOCK_MONOTONIC, &t);
+	if (n < 0 && (errno == ETIMEDOUT || errno == EINTR))
 		return 0;
-	if (pm.len > pm.size)
-		return -E2BIG;
-	m->type = pm.type;
-	m->id = pm.id;
-	m->len = pm.len;
-	return 1;
+	return peeked(n, &pm, m);
 }
 
 int lq_holds(struct lq *q, uint64_t fp, struct lmsg *m)
@@ -172,16 +184,9 @@ int lq_recv(struct lq *q, const struct lmsg *seen, struct lmsg *m)
 
 int lq_send(struct lq *q, const struct lmsg *m, int ms)
 {
-	struct timespec t;
+	struct timespec t = after_ms(ms);
 	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
 	if (q->posix) {
 		r = umq_mq_clocksend(q->mqd, m->text, m->len, m->type,
 				     CLOCK_MONOTONIC, &t);

@@ -313,14 +313,12 @@ int bridge_out(const struct opts *o, struct lq *q, struct js *j)
 			nap_ms(100);	/* stop draining: senders block */
 			continue;
 		}
-		r = lq_peek(q, &m);
+		r = lq_peek_wait(q, &m, 500);
 		if (r < 0)
 			break;
 		if (r == 0) {
 			if (lq_stat(q, &ls) == 0)
 				atomic_store(&ctr.lag, ls.qnum);
-			if ((r = lq_wait(q, 500)) < 0)
-				break;
 			continue;
 		}
 		if ((k = asg_find(lmsg_fp(&m))) < 0)

@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define UMQ_VERSION_MAJOR 0
-#define UMQ_VERSION_MINOR 3
+#define UMQ_VERSION_MINOR 4
 
 /* ---- System V message queues ------------------------------------------ */
 
@@ -249,6 +249,36 @@ ssize_t umq_msgrcv_peeked(int msqid, void *msgp, size_t msgsz, int msgflg,
 ssize_t umq_mq_receive_peeked(mqd_t mqdes, char *msg_ptr, size_t msg_len,
 			      unsigned *msg_prio,
 			      const struct umq_peek_msg *msg);
+
+/* ---- Waiting for queued messages without taking them (UMQ_0.4) -------- */
+
+/*
+ * As umq_msgpeek and umq_mq_peek, but while fewer than index + 1
+ * messages match, block as a receiver would, without taking any: return
+ * as soon as one is there (n >= 1: how many were filled, at least 1).
+ * A message sent to a receiver that waits meanwhile is handed to it and
+ * never queued: the peek sees nothing of it and waits on.  Nothing of
+ * the queue changes, and a sender pays nothing when nobody peeks.
+ *
+ * abstime: an absolute deadline on clockid (CLOCK_MONOTONIC or
+ * CLOCK_REALTIME), ETIMEDOUT once it passed; NULL: no limit.  n must be
+ * at least 1 (EINVAL).
+ *
+ * umq_msgclockpeek: msgflg MSG_EXCEPT and IPC_NOWAIT (then as
+ * umq_msgpeek: 0 when nothing is there); a handled signal is EINTR
+ * whatever SA_RESTART says, EIDRM if the queue is removed, as msgrcv.
+ * umq_mq_clockpeek: a descriptor open for reading; if it is O_NONBLOCK,
+ * as umq_mq_peek (0 when nothing is there).  Restarted after a handler
+ * with SA_RESTART, else EINTR, as mq_receive; an mq_unlink does not end
+ * it.  A waiting peek is no receiver: a message that reaches an empty
+ * queue still fires an mq_notify registration.
+ */
+ssize_t umq_msgclockpeek(int msqid, long msgtyp, int msgflg, size_t index,
+			 struct umq_peek_msg *msgs, size_t n,
+			 clockid_t clockid, const struct timespec *abstime);
+ssize_t umq_mq_clockpeek(mqd_t mqdes, size_t index,
+			 struct umq_peek_msg *msgs, size_t n,
+			 clockid_t clockid, const struct timespec *abstime);
 
 /* ---- Counters and waiters of a queue (UMQ_0.3) -------------------------- */
 

@@ -362,6 +362,40 @@ void waiters_post_all(struct wpool *wp, uint64_t gen, int err);
 bool keep_inflight(void *ctx, uint64_t gen, uint32_t owner, uint32_t head,
 		   const struct msg *m);
 
+/* Does a message of type mtype match selector (type, mode)? (msgrcv's) */
+static inline bool testmsg(int64_t mtype, int64_t type, int mode)
+{
+	switch (mode) {
+	case SEARCH_ANY:
+	case SEARCH_NUMBER:
+		return true;
+	case SEARCH_LESSEQUAL:
+		return mtype <= type;
+	case SEARCH_EQUAL:
+		return mtype == type;
+	case SEARCH_NOTEQUAL:
+		return mtype != type;
+	}
+	return false;
+}
+
+/*
+ * A blocking peek's record (WK_PEEK) waits on the receivers' list for a
+ * message it selects; its sel_mode is the selector with SEL_PEEK, which
+ * testmsg() matches with nothing, so that only a walker that knows
+ * peekers ever looks at one.  A send that queues the message wakes the
+ * peekers asleep from the first one it found on (wake_peekers), leaving
+ * them linked; each takes itself off and looks again.  A send that hands
+ * its message to a receiver wakes none: it was never queued.
+ */
+#define SEL_PEEK	0x100
+static inline bool peeker_wants(const struct waiter *w, int64_t mtype)
+{
+	return __atomic_load_n(&w->futex, __ATOMIC_RELAXED) == W_WAITING &&
+	       testmsg(mtype, w->sel_type, w->sel_mode & ~SEL_PEEK);
+}
+void wake_peekers(struct wpool *wp, uint32_t from, int64_t mtype);
+
 /* ---- sq.c: System V queues as this process maps them ------------------ */
 
 /*
@@ -527,6 +561,15 @@ void mqd_sync(struct pview *pv, int fd);
 void mqd_reset(struct pview *pv, int fd);
 void mqd_new(struct pview *pv, int fd);
 
+/* The wait of a blocked caller, for mqio.c and peek.c: as sysv.c's, with
+ * the descriptor's O_NONBLOCK read when a call would block. */
+bool pq_nonblocking(struct pdesc *d, int fd);
+bool pq_spin_first(struct pview *pv, int64_t *spun, uint32_t mask);
+long pq_wait_on(struct pview *pv, int fd, struct waiter *w, uint32_t me,
+		bool recv, const struct deadline *dl);
+void pq_leave_list(struct pview *pv, struct waiter *w, uint32_t me,
+		   bool recv, long r, bool off);
+
 /* Under the queue lock: a message made the queue non-empty.  A signal
  * for this very process is left in *nt, for notify_send() once the lock
  * is dropped (a handler may use the queue). */
@@ -582,6 +625,20 @@ static inline void msgfd_sync(struct sq *s)
 
 /* msgrcv's (msgtyp, msgflg) as a store selector; *type made positive. */
 int convert_mode(long *type, int flg);
+static inline bool same_queue(const struct qctl *q, uint64_t gen)
+{
+	return q->state == SLOT_LIVE && q->gen == gen;
+}
+/* The wait of a blocked caller, for sysv.c and peek.c (§4): spin, then
+ * sleep on the record linked on its list (the receivers' with recv);
+ * off the list after a wake-up that did not complete the call; done. */
+bool sv_spin_first(struct sq *s, int64_t *spun, uint32_t mask);
+long sv_wait_on(struct sq *s, struct waiter *w, uint32_t me, bool recv,
+		const struct deadline *dl);
+void sv_leave_list(struct sq *s, struct waiter *w, uint32_t me, bool recv,
+		   long r);
+void sv_drop_record(struct sq *s, uint64_t gen, struct waiter *w,
+		    uint32_t me, bool recv);
 void wake_senders(struct sq *s);
 void wake_receivers(struct sq *s);
 long do_msgsnd(int id, const void *msgp, size_t sz, int flg,

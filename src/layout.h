@@ -211,7 +211,10 @@ struct lim_file {
 #define W_WAITING	0u
 #define W_READY		0x40000000u
 #define W_WOKEN		0x80000000u
-enum { WK_RECV = 1, WK_SEND = 2, WK_NOTIFY = 3 };
+/* WK_PEEK: a blocking peek, on the receivers' list.  A send that queues
+ * a message it selects wakes it (W_WOKEN) and hands it nothing; its
+ * sel_mode has SEL_PEEK, which no receiver's has (internal.h). */
+enum { WK_RECV = 1, WK_SEND = 2, WK_NOTIFY = 3, WK_PEEK = 4 };
 
 struct waiter {
 	union {

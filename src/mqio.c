@@ -107,7 +107,7 @@ static int32_t sched_prio(void)
 
 /* O_NONBLOCK of the open description, which fcntl() may change behind
  * our back: read when a call would block, and kept as a hint. */
-static bool nonblocking(struct pdesc *d, int fd)
+bool pq_nonblocking(struct pdesc *d, int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 
@@ -200,7 +200,7 @@ static void pv_lock(void *p)
 }
 
 /* proc_spin_first() on a POSIX queue's lock. */
-static bool spin_first(struct pview *pv, int64_t *spun, uint32_t mask)
+bool pq_spin_first(struct pview *pv, int64_t *spun, uint32_t mask)
 {
 	struct spin_ctx sc = { pv, -1 };
 
@@ -209,8 +209,8 @@ static bool spin_first(struct pview *pv, int64_t *spun, uint32_t mask)
 }
 
 /* Take a record, queue it by priority, sleep until posted. */
-static long wait_on(struct pview *pv, int fd, struct waiter *w, uint32_t me,
-		    bool recv, const struct deadline *dl)
+long pq_wait_on(struct pview *pv, int fd, struct waiter *w, uint32_t me,
+		bool recv, const struct deadline *dl)
 {
 	struct wlists *wl = &pv->ctl->wl;
 	long r;
@@ -237,8 +237,8 @@ static long wait_on(struct pview *pv, int fd, struct waiter *w, uint32_t me,
 
 /* Off the wait list, unless a spurious wake-up left us in line to look
  * again (as sysv.c's leave_list); always, with off. */
-static void leave_list(struct pview *pv, struct waiter *w, uint32_t me,
-		       bool recv, long r, bool off)
+void pq_leave_list(struct pview *pv, struct waiter *w, uint32_t me,
+		   bool recv, long r, bool off)
 {
 	struct wlists *wl = &pv->ctl->wl;
 
@@ -265,6 +265,31 @@ static uint32_t first_waiter(struct wpool *wp, uint32_t *head,
 	return NIL;
 }
 
+/* The first live receiver, unlinked; NIL if none.  *peeker: the first
+ * peeker asleep on the way, whom the message wakes if it is queued. */
+static uint32_t first_receiver(struct pview *pv, uint32_t *peeker)
+{
+	struct wlists *wl = &pv->ctl->wl;
+	uint32_t next;
+
+	*peeker = NIL;
+	for (uint32_t i = wl->rhead, n = 0; i < Q_WAITERS && n < Q_WAITERS;
+	     i = next, n++) {
+		struct waiter *w = wp_rec(&pv->wp, i);
+		next = w->next;
+		if (waiter_reap(&pv->wp, &wl->rhead, &wl->rtail, i))
+			continue;
+		if (unlikely(w->kind == WK_PEEK)) {
+			if (*peeker == NIL && peeker_wants(w, 0))
+				*peeker = i;
+			continue;
+		}
+		wl_remove(&pv->wp, &wl->rhead, &wl->rtail, i);
+		return i;
+	}
+	return NIL;
+}
+
 static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		    const struct deadline *dl)
 {
@@ -273,7 +298,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	struct pdesc *d;
 	struct pview *pv;
 	struct pqctl *c;
-	uint32_t me = NIL, head = NIL, r_i;
+	uint32_t me = NIL, head = NIL, r_i, pk;
 	int64_t spun = 0;
 	long r;
 
@@ -296,12 +321,12 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		/* A descriptor that blocked when last looked at spins before
 		 * it looks again: a spin makes the call one that came a
 		 * moment later, whatever its flag. */
-		bool nb = d->nb && nonblocking(d, fd);
-		if (!w && !nb && spin_first(pv, &spun, EV_SEND_MASK)) {
+		bool nb = d->nb && pq_nonblocking(d, fd);
+		if (!w && !nb && pq_spin_first(pv, &spun, EV_SEND_MASK)) {
 			r = pq_store_sync(pv);
 			continue;
 		}
-		if (nb || nonblocking(d, fd)) {
+		if (nb || pq_nonblocking(d, fd)) {
 			STAT_ADD(c->n_full, 1);		/* L12 */
 			r = -EAGAIN;
 			break;
@@ -321,7 +346,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 			w->mtype = -(int64_t)prio;
 			store_inflight(&pv->v, head, me);
 		}
-		r = wait_on(pv, fd, w, me, false, dl);
+		r = pq_wait_on(pv, fd, w, me, false, dl);
 		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
 			r = 0;		/* inserted: the call is complete */
 			STAT_SET(c->spid, proc_pid());
@@ -329,12 +354,12 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 			head = NIL;
 			goto out;
 		}
-		leave_list(pv, w, me, false, r, false);
+		pq_leave_list(pv, w, me, false, r, false);
 		if (!r)
 			r = pq_store_sync(pv);
 	}
 	if (w)
-		leave_list(pv, w, me, false, 0, true);
+		pq_leave_list(pv, w, me, false, 0, true);
 	if (r) {
 		/* Discarded (B8) - unless a receive committed it meanwhile,
 		 * which makes the call a success after all. */
@@ -352,7 +377,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	STAT_SET(c->spid, proc_pid());
 	STAT_SET(c->stime, proc_now());
 	STAT_ADD(c->n_sent, 1);		/* before curmsgs (L12) */
-	r_i = first_waiter(&pv->wp, &c->wl.rhead, &c->wl.rtail);
+	r_i = first_receiver(pv, &pk);
 	if (r_i != NIL) {
 		/* Pipelined send: no queueing, no notification (B8). */
 		struct waiter *rw = wp_rec(&pv->wp, r_i);
@@ -366,9 +391,15 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		post(rw, W_READY);
 		STAT_ADD(c->n_handoff, 1);
 	} else {
+		/* A peeker waits for it: from here our death wakes it (L6).
+		 * It is no receiver: the notification fires all the same. */
+		if (unlikely(pk != NIL))
+			post_arm(wp_rec(&pv->wp, pk));
 		store_link(&pv->v, head);
 		c->qsize += len;
 		c->events += EV_ADDED;
+		if (unlikely(pk != NIL))
+			wake_peekers(&pv->wp, pk, 0);
 		if (++c->curmsgs == 1)
 			notify_fire(pv, &nt);
 		STAT_MAX(c->hw_curmsgs, c->curmsgs);
@@ -507,10 +538,10 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			r = -ENOMSG;
 			goto out;
 		}
-		bool nb = d->nb && nonblocking(d, fd);	/* as do_send */
-		if (!w && !nb && spin_first(pv, &spun, EV_RECV_MASK))
+		bool nb = d->nb && pq_nonblocking(d, fd);	/* as do_send */
+		if (!w && !nb && pq_spin_first(pv, &spun, EV_RECV_MASK))
 			continue;
-		if (nb || nonblocking(d, fd)) {
+		if (nb || pq_nonblocking(d, fd)) {
 			STAT_ADD(c->n_empty, 1);	/* L12 */
 			r = -EAGAIN;
 			goto out;
@@ -522,7 +553,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			w->maxsize = len;
 		}
 		w->msg = NIL;
-		r = wait_on(pv, fd, w, me, true, dl);
+		r = pq_wait_on(pv, fd, w, me, true, dl);
 		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
 			/* Handed over: it wins over a signal or a timeout. */
 			r = pq_store_sync(pv);
@@ -536,13 +567,13 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			}
 			goto out;
 		}
-		leave_list(pv, w, me, true, r, false);
+		pq_leave_list(pv, w, me, true, r, false);
 		if (r)
 			goto out;
 	}
 out:
 	if (w) {
-		leave_list(pv, w, me, true, 0, true);
+		pq_leave_list(pv, w, me, true, 0, true);
 		waiter_free(&pv->wp, me);
 	}
 	mqd_sync(pv, fd);

@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * peek.c - queued messages copied out without being received (umq peek).
+ * peek.c - queued messages copied out without being received (umq peek),
+ * at once or after waiting for them.
  *
  * The messages are found by the store's scan in receive order
  * (store_scan), the path msgrcv's MSG_COPY takes too, under the queue
  * lock as a receive takes it.  Nothing is written but the caller's
  * buffers: no counter, time or pid of the queue changes, no waiter is
  * woken.  Only a damaged store is repaired first, as any caller would.
+ *
+ * A blocking peek (umq_msgclockpeek, umq_mq_clockpeek) that finds fewer
+ * than index + 1 messages waits as a receiver would (§4), with a record
+ * of its own kind (WK_PEEK) on the receivers' list: a send that queues a
+ * message it selects wakes it, hands it nothing, and goes on to queue the
+ * message; a send handed to a receiver never queues it, and wakes no
+ * peeker.  So a dead peeker is reaped as a dead receiver is, and a send
+ * pays nothing while no one peeks.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -72,21 +81,47 @@ static long scan(struct peek *p, int mode, int64_t type)
 	return r < 0 ? r : (long)p->got;
 }
 
+/* Scan, mending a damaged store once (System V). */
+static long sv_scan(struct sq *s, struct peek *p, int mode, int64_t type)
+{
+	long r = sq_store(s);
+
+	if (r == -EUCLEAN)
+		r = q_mend_store(s);
+	if (!r) {
+		r = scan(p, mode, type);
+		if (r == -EUCLEAN) {
+			r = q_mend_store(s);
+			if (!r)
+				r = scan(p, mode, type);
+		}
+	}
+	return r;
+}
+
+/* wait: block while nothing is at index, until dl (NULL: no limit). */
 static long do_msgpeek(int id, long type, int flg, size_t index,
-		       struct umq_peek_msg *msgs, size_t n)
+		       struct umq_peek_msg *msgs, size_t n, bool wait,
+		       const struct deadline *dl)
 {
 	struct peek p = { .msgs = msgs, .n = n, .index = index };
+	struct waiter *w = NULL;
+	uint32_t me = NIL;
+	int64_t spun = 0;
 	struct sq *s;
 	struct ns *ns;
+	uint64_t gen;
 	long r;
 	int mode;
 
-	if (id < 0 || (flg & ~MSG_EXCEPT))
+	if (id < 0 || (flg & ~(wait ? MSG_EXCEPT | IPC_NOWAIT : MSG_EXCEPT)) ||
+	    (wait && !n))
 		return -EINVAL;
+	wait = wait && !(flg & IPC_NOWAIT);
 	r = check_msgs(msgs, n);
 	if (r)
 		return r;
-	mode = convert_mode(&type, flg);
+	mode = convert_mode(&type, flg & MSG_EXCEPT);
 	r = ns_get(&ns);
 	if (r)
 		return ns_errno((int)r, NSE_ID);
@@ -94,28 +129,85 @@ static long do_msgpeek(int id, long type, int flg, size_t index,
 	if (r < 0)
 		return r;
 	p.v = &s->v;
-	r = ipc_perms(s->q, S_IRUGO);
-	if (!r)
-		r = sq_store(s);
-	if (r == -EUCLEAN)
-		r = q_mend_store(s);
-	if (!r) {
-		r = scan(&p, mode, type);
-		if (r == -EUCLEAN) {
-			r = q_mend_store(s);
-			if (!r)
-				r = scan(&p, mode, type);
+	gen = s->q->gen;
+	for (;;) {
+		r = ipc_perms(s->q, S_IRUGO);
+		if (!r && !same_queue(s->q, gen))
+			r = -EIDRM;
+		if (!r)
+			r = sv_scan(s, &p, mode, type);
+		if (r || !wait)
+			break;
+		if (!w && sv_spin_first(s, &spun, EV_RECV_MASK))
+			continue;
+		if (!w) {
+			w = waiter_take(&s->wp, WK_PEEK, &me, &r);
+			if (!w)
+				break;
+			w->sel_mode = SEL_PEEK | mode;
+			w->sel_type = type;
 		}
+		r = sv_wait_on(s, w, me, true, dl);
+		if (!same_queue(s->q, gen)) {
+			r = -EIDRM;
+			break;
+		}
+		sv_leave_list(s, w, me, true, r);
+		if (r)
+			break;		/* EINTR whatever SA_RESTART, as msgrcv */
 	}
+	if (w)
+		sv_drop_record(s, gen, w, me, true);
 	q_done(s);
 	return r;
 }
 
+/* Scan, mending a damaged store once (POSIX). */
+static long pq_scan(struct pview *pv, struct peek *p)
+{
+	long r = pq_store_sync(pv);
+
+	if (!r) {
+		r = scan(p, SEARCH_LESSEQUAL, INT64_MAX);
+		if (r == -EUCLEAN) {
+			r = pq_mend(pv);
+			if (!r)
+				r = scan(p, SEARCH_LESSEQUAL, INT64_MAX);
+		}
+	}
+	return r;
+}
+
+/*
+ * Handed a message, as a receiver: by the sender of a library older than
+ * peekers (same layout), which takes any record on the receivers' list
+ * for one.  Not ours to take: queued, as the send would have queued it
+ * (at the tail of its priority: a message sent since may now go first).
+ */
+static void requeue(struct pview *pv, struct waiter *w, uint32_t me)
+{
+	struct pqctl *c = pv->ctl;
+	uint32_t h = w->msg;
+
+	w->msg = NIL;
+	if (pq_store_sync(pv) || h >= pv->v.nchunks ||
+	    store_msg(&pv->v, h)->state != CH_INFLIGHT ||
+	    store_msg(&pv->v, h)->owner != me)
+		return;
+	store_link(&pv->v, h);
+	c->curmsgs++;
+	c->qsize += store_msg(&pv->v, h)->len;
+	c->events += EV_ADDED;
+}
+
 static long do_mq_peek(mqd_t fd, size_t index, struct umq_peek_msg *msgs,
-		       size_t n)
+		       size_t n, bool wait, const struct deadline *dl)
 {
 	struct peek p = { .msgs = msgs, .n = n, .index = index,
 			  .posix = true };
+	struct waiter *w = NULL;
+	uint32_t me = NIL;
+	int64_t spun = 0;
 	struct pdesc *d;
 	struct pview *pv;
 	long r;
@@ -125,21 +217,47 @@ static long do_mq_peek(mqd_t fd, size_t index, struct umq_peek_msg *msgs,
 		return r;
 	if (d->acc != O_RDONLY && d->acc != O_RDWR)
 		return -EBADF;
+	if (wait && !n)
+		return -EINVAL;
 	r = check_msgs(msgs, n);
 	if (r)
 		return r;
 	pv = d->pv;
 	p.v = &pv->v;
 	pq_lock(pv);
-	r = pq_store_sync(pv);
-	if (!r) {
-		r = scan(&p, SEARCH_LESSEQUAL, INT64_MAX);
-		if (r == -EUCLEAN) {
-			r = pq_mend(pv);
-			if (!r)
-				r = scan(&p, SEARCH_LESSEQUAL, INT64_MAX);
+	for (;;) {
+		r = pq_scan(pv, &p);
+		if (r || !wait)
+			break;
+		/* As mq_receive: spin, unless the descriptor is O_NONBLOCK
+		 * (then: nothing there, 0, as umq_mq_peek). */
+		bool nb = d->nb && pq_nonblocking(d, fd);
+		if (!w && !nb && pq_spin_first(pv, &spun, EV_RECV_MASK))
+			continue;
+		if (nb || pq_nonblocking(d, fd))
+			break;
+		if (!w) {
+			w = waiter_take(&pv->wp, WK_PEEK, &me, &r);
+			if (!w)
+				break;
+			w->sel_mode = SEL_PEEK | SEARCH_ANY;
+			w->sel_type = 0;
 		}
+		w->msg = NIL;
+		r = pq_wait_on(pv, fd, w, me, true, dl);
+		if (unlikely(__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) ==
+			     W_READY))
+			requeue(pv, w, me);
+		pq_leave_list(pv, w, me, true, r, false);
+		if (r)
+			break;		/* restarted per SA_RESTART, as mq_receive */
 	}
+	if (w) {
+		pq_leave_list(pv, w, me, true, 0, true);
+		waiter_free(&pv->wp, me);
+	}
+	/* The FIFO, if a spinner left it to us (L13). */
+	mqd_sync(pv, fd);
 	pq_unlock(pv);
 	return r;
 }
@@ -148,13 +266,14 @@ UMQ_EXPORT ssize_t umq_msgpeek(int msqid, long msgtyp, int msgflg,
 			       size_t index, struct umq_peek_msg *msgs,
 			       size_t n)
 {
-	return ret_errno(do_msgpeek(msqid, msgtyp, msgflg, index, msgs, n));
+	return ret_errno(do_msgpeek(msqid, msgtyp, msgflg, index, msgs, n,
+				    false, NULL));
 }
 
 UMQ_EXPORT ssize_t umq_mq_peek(mqd_t mqdes, size_t index,
 			       struct umq_peek_msg *msgs, size_t n)
 {
-	return ret_errno(do_mq_peek(mqdes, index, msgs, n));
+	return ret_errno(do_mq_peek(mqdes, index, msgs, n, false, NULL));
 }
 
 /* By name: a descriptor opened for reading, for the call only, so that
@@ -172,8 +291,40 @@ UMQ_EXPORT ssize_t umq_mq_peek_name(const char *name, size_t index,
 	fd = umq_mq_open(name, O_RDONLY | O_NONBLOCK);
 	if (fd == (mqd_t)-1)
 		return -1;
-	r = do_mq_peek(fd, index, msgs, n);
+	r = do_mq_peek(fd, index, msgs, n, false, NULL);
 	umq_mq_close(fd);
 	errno = saved;
 	return ret_errno(r);
+}
+
+/* abstime NULL: no limit. */
+static int peek_deadline(struct deadline *dl, clockid_t clk,
+			 const struct timespec *abstime)
+{
+	return abstime ? deadline_make(dl, clk, abstime) :
+	       clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC ? 0 : -EINVAL;
+}
+
+UMQ_EXPORT ssize_t umq_msgclockpeek(int msqid, long msgtyp, int msgflg,
+				    size_t index, struct umq_peek_msg *msgs,
+				    size_t n, clockid_t clockid,
+				    const struct timespec *abstime)
+{
+	struct deadline dl;
+	int r = peek_deadline(&dl, clockid, abstime);
+
+	return ret_errno(r ? r : do_msgpeek(msqid, msgtyp, msgflg, index, msgs,
+					    n, true, abstime ? &dl : NULL));
+}
+
+UMQ_EXPORT ssize_t umq_mq_clockpeek(mqd_t mqdes, size_t index,
+				    struct umq_peek_msg *msgs, size_t n,
+				    clockid_t clockid,
+				    const struct timespec *abstime)
+{
+	struct deadline dl;
+	int r = peek_deadline(&dl, clockid, abstime);
+
+	return ret_errno(r ? r : do_mq_peek(mqdes, index, msgs, n, true,
+					    abstime ? &dl : NULL));
 }

@@ -44,10 +44,13 @@ static void walk(struct wpool *wp, uint32_t head, uint64_t gen,
 		if (seen[i / 8] & (1u << (i % 8)))
 			break;
 		seen[i / 8] |= (uint8_t)(1u << (i % 8));
-		if (LD(w->gen) != gen || LD(w->kind) != kind ||
-		    !LD(w->linked))
+		uint32_t k = LD(w->kind);
+		if (LD(w->gen) != gen || !LD(w->linked) || (k != kind &&
+		    !(kind == WK_RECV && k == WK_PEEK)))
 			break;
-		if (waiter_holds_alive(w) && __atomic_load_n(&w->futex,
+		/* A peeker, among the receivers, is none of them. */
+		if (k == kind && waiter_holds_alive(w) &&
+		    __atomic_load_n(&w->futex,
 				__ATOMIC_ACQUIRE) == W_WAITING) {
 			pid_t pid = LD(w->pid);
 			if (*count < UMQ_STATS_PIDS)

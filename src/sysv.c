@@ -30,22 +30,6 @@ int convert_mode(long *type, int flg)
 	return flg & MSG_EXCEPT ? SEARCH_NOTEQUAL : SEARCH_EQUAL;
 }
 
-static bool testmsg(int64_t mtype, int64_t type, int mode)
-{
-	switch (mode) {
-	case SEARCH_ANY:
-	case SEARCH_NUMBER:
-		return true;
-	case SEARCH_LESSEQUAL:
-		return mtype <= type;
-	case SEARCH_EQUAL:
-		return mtype == type;
-	case SEARCH_NOTEQUAL:
-		return mtype != type;
-	}
-	return false;
-}
-
 /* msg_fits_inqueue(): qbytes bounds the bytes and the message count. */
 static bool fits(const struct qctl *q, size_t sz)
 {
@@ -64,11 +48,6 @@ static inline void set_if_changed64(int64_t *f, int64_t v)
 {
 	if (*f != v)
 		*f = v;
-}
-
-static bool same_queue(const struct qctl *q, uint64_t gen)
-{
-	return q->state == SLOT_LIVE && q->gen == gen;
 }
 
 /* ss_wakeup(): wake every sender whose message fits now; move the others
@@ -118,20 +97,29 @@ void wake_receivers(struct sq *s)
 /*
  * pipelined_send(): give the message, already in the store, to the first
  * blocked receiver whose selector matches; receivers whose buffer is too
- * small get E2BIG on the way and leave the list.  False if nobody took it.
+ * small get E2BIG on the way and leave the list.  False if nobody took it;
+ * *peeker is then the first peeker asleep on the way that it would wake
+ * (NIL: none, and a send with no peeker does nothing more).
  */
 static bool pipelined_send(struct sq *s, uint32_t head, int64_t mtype,
-			   size_t sz)
+			   size_t sz, uint32_t *peeker)
 {
 	struct qctl *q = s->q;
 	uint32_t next;
 
+	*peeker = NIL;
 	for (uint32_t i = q->wl.rhead, n = 0; i < Q_WAITERS && n < Q_WAITERS;
 	     i = next, n++) {
 		struct waiter *w = wp_rec(&s->wp, i);
 		next = w->next;
-		if (waiter_reap(&s->wp, &q->wl.rhead, &q->wl.rtail, i) ||
-		    !testmsg(mtype, w->sel_type, w->sel_mode))
+		if (waiter_reap(&s->wp, &q->wl.rhead, &q->wl.rtail, i))
+			continue;
+		if (unlikely(w->kind == WK_PEEK)) {
+			if (*peeker == NIL && peeker_wants(w, mtype))
+				*peeker = i;
+			continue;
+		}
+		if (!testmsg(mtype, w->sel_type, w->sel_mode))
 			continue;
 		post_arm(w);	/* from here, our death wakes it (L6) */
 		wl_remove(&s->wp, &q->wl.rhead, &q->wl.rtail, i);
@@ -165,15 +153,15 @@ static void sq_lock_cb(void *p)
 	q_lock(p);
 }
 
-static bool spin_first(struct sq *s, int64_t *spun, uint32_t mask)
+bool sv_spin_first(struct sq *s, int64_t *spun, uint32_t mask)
 {
 	return proc_spin_first(&s->q->events, mask, sq_unlock_cb, sq_lock_cb,
 			       s, spun);
 }
 
 /* Enqueue the caller's record on a wait list and sleep until posted. */
-static long wait_on(struct sq *s, struct waiter *w, uint32_t me, bool recv,
-		    const struct deadline *dl)
+long sv_wait_on(struct sq *s, struct waiter *w, uint32_t me, bool recv,
+		const struct deadline *dl)
 {
 	struct qctl *q = s->q;
 	long r;
@@ -204,8 +192,8 @@ static long wait_on(struct sq *s, struct waiter *w, uint32_t me, bool recv,
  * and look again.  The kernel also takes a woken sender (ss_wakeup) or
  * receiver (expunge_all) off its list, and queues it again at the tail.
  */
-static void leave_list(struct sq *s, struct waiter *w, uint32_t me,
-		       bool recv, long r)
+void sv_leave_list(struct sq *s, struct waiter *w, uint32_t me, bool recv,
+		   long r)
 {
 	struct qctl *q = s->q;
 
@@ -219,8 +207,8 @@ static void leave_list(struct sq *s, struct waiter *w, uint32_t me,
 }
 
 /* Done with the record: off the list (if its queue is still ours), freed. */
-static void drop_record(struct sq *s, uint64_t gen, struct waiter *w,
-			uint32_t me, bool recv)
+void sv_drop_record(struct sq *s, uint64_t gen, struct waiter *w,
+		    uint32_t me, bool recv)
 {
 	struct qctl *q = s->q;
 
@@ -275,7 +263,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	struct qview *v;
 	struct ns *ns;
 	struct sq *s;
-	uint32_t me = NIL, head;
+	uint32_t me = NIL, head, pk;
 	int64_t spun = 0;
 	int64_t mtype;
 	uint64_t gen;
@@ -311,7 +299,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 			r = -EAGAIN;
 			goto out;
 		}
-		if (!w && spin_first(s, &spun, EV_SEND_MASK))
+		if (!w && sv_spin_first(s, &spun, EV_SEND_MASK))
 			continue;
 		if (!w) {
 			w = waiter_take(&s->wp, WK_SEND, &me, &r);
@@ -319,12 +307,12 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 				goto out;
 			w->msgsz = sz;
 		}
-		r = wait_on(s, w, me, false, dl);
+		r = sv_wait_on(s, w, me, false, dl);
 		if (!same_queue(q, gen)) {
 			r = -EIDRM;
 			goto out;
 		}
-		leave_list(s, w, me, false, r);
+		sv_leave_list(s, w, me, false, r);
 		if (r)
 			goto out;	/* EINTR: never restarted (A9) */
 	}
@@ -343,7 +331,10 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	set_if_changed32(&q->lspid, proc_pid());
 	set_if_changed64(&q->stime, proc_now());
 	STAT_ADD(q->n_sent, 1);		/* before qnum: received = sent - qnum */
-	if (!pipelined_send(s, head, mtype, sz)) {
+	if (!pipelined_send(s, head, mtype, sz, &pk)) {
+		/* A peeker waits for it: from here our death wakes it (L6). */
+		if (unlikely(pk != NIL))
+			post_arm(wp_rec(&s->wp, pk));
 		store_link(v, head);
 		FAULT(FP_SEND_LINK);
 		q->cbytes += sz;
@@ -351,12 +342,14 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 		q->events += EV_ADDED;
 		STAT_MAX(q->hw_qnum, q->qnum);
 		STAT_MAX(q->hw_cbytes, q->cbytes);
+		if (unlikely(pk != NIL))
+			wake_peekers(&s->wp, pk, mtype);
 	} else {
 		STAT_ADD(q->n_handoff, 1);
 	}
 out:
 	if (w)
-		drop_record(s, gen, w, me, false);
+		sv_drop_record(s, gen, w, me, false);
 	if (same_queue(q, gen))
 		msgfd_sync(s);
 	q_done(s);
@@ -527,7 +520,7 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 			r = -ENOMSG;
 			goto out;
 		}
-		if (!w && spin_first(s, &spun, EV_RECV_MASK))
+		if (!w && sv_spin_first(s, &spun, EV_RECV_MASK))
 			continue;
 		if (!w) {
 			w = waiter_take(&s->wp, WK_RECV, &me, &r);
@@ -537,7 +530,7 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 			w->sel_type = type;
 			w->maxsize = flg & MSG_NOERROR ? UINT64_MAX : sz;
 		}
-		r = wait_on(s, w, me, true, dl);
+		r = sv_wait_on(s, w, me, true, dl);
 		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
 			/* Posted: it wins over a signal or a timeout. */
 			r = take_posted(s, w, me, gen, msgp, sz);
@@ -547,13 +540,13 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 			r = -EIDRM;
 			goto out;
 		}
-		leave_list(s, w, me, true, r);
+		sv_leave_list(s, w, me, true, r);
 		if (r)
 			goto out;
 	}
 out:
 	if (w)
-		drop_record(s, gen, w, me, true);
+		sv_drop_record(s, gen, w, me, true);
 	if (same_queue(q, gen))
 		msgfd_sync(s);
 	q_done(s);

@@ -234,7 +234,7 @@ static int by_prio_order(const void *a, const void *b)
  * Recovery of a queue whose holder died (L3): the wait lists may be cut
  * anywhere, so relink them from the records themselves, in the order they
  * were enqueued (POSIX: by priority first; System V records all have
- * priority 0).  Every record of the queue still waiting goes back on its
+ * priority 0); peekers go back among the receivers.  Every record of the queue still waiting goes back on its
  * list - the dead holder may have unlinked it without posting - and every
  * record is woken: a posted one may have missed its wake-up, and one still
  * waiting may find room or a message that nobody posted to it (L6).
@@ -252,9 +252,10 @@ void waiters_rebuild(struct wpool *wp, uint64_t gen,
 		uint32_t cnt = 0;
 		for (uint32_t i = 0; i < Q_WAITERS; i++) {
 			struct waiter *w = wp_rec(wp, i);
+			uint32_t k = w->kind == WK_PEEK ? WK_RECV : w->kind;
 			if (!(__atomic_load_n(&map[i / 64], __ATOMIC_ACQUIRE) &
 			      (1ull << (i % 64))) ||
-			    w->gen != gen || w->kind != kind)
+			    w->gen != gen || k != kind)
 				continue;
 			futex_wake(&w->futex, 1);
 			if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) !=
@@ -276,6 +277,28 @@ void waiters_rebuild(struct wpool *wp, uint64_t gen,
 	}
 	free(s);
 	/* Dead owners among them are reaped by the next list walk. */
+}
+
+/*
+ * A send queued a message of type mtype (and armed on peeker `from`, the
+ * first it found asleep that wants it, L6): wake every peeker from there
+ * on that wants it.  They stay linked, as the senders wake_senders()
+ * wakes: each takes itself off, looks again, and sleeps again at the tail
+ * if the message is gone or not enough.  One woken already and not back
+ * yet is not woken twice.
+ */
+void wake_peekers(struct wpool *wp, uint32_t from, int64_t mtype)
+{
+	uint32_t i = from;
+
+	for (uint32_t n = 0; ok(i) && n < Q_WAITERS; n++) {
+		struct waiter *w = wp_rec(wp, i);
+		if (w->kind == WK_PEEK && holds_alive(w) &&
+		    peeker_wants(w, mtype))
+			post(w, W_WOKEN);
+		i = w->next;
+	}
+	pend_clear();
 }
 
 /*
