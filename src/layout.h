@@ -111,8 +111,9 @@
  *     "alive", then set its bit (CAS); free by clearing the bit, then
  *     unlocking.  A record's mutex is set up by its first claimer (inited
  *     0 -> 1 by CAS, then 2), so a namespace touches only the records it
- *     uses; one whose claimer died mid-setup stays unused.  A record whose bit is set while "alive" is free or dead
- *     and which is on no list is reclaimed by whoever finds it.
+ *     uses; one whose claimer died mid-setup stays unused.  A record
+ *     whose bit is set while "alive" is free or dead and which is on no
+ *     list is reclaimed by whoever finds it.
  * L9. state, seq, key and the ipc_perm are read without the lock by
  *     lookups (msgget, MSG_STAT_ANY, listings), with acquire loads, and
  *     a stale answer is accepted as the kernel's readers accept one from
@@ -153,11 +154,12 @@
  *     line 3, POSIX line 2), a refused receive's in the line of the
  *     wait lists (line 1), the last pids and times (POSIX line 8) only
  *     when the pid or the second changes, so that a streaming sender
- *     and receiver share no line they did not share before.  Received messages are derived
- *     (n_sent - qnum): no receive writes a counter.  They are read
- *     without any lock (stats.c), with relaxed loads: a reader may see
- *     one operation half counted, and a crash inside a critical section
- *     may leave them off by one (the repair recounts qnum, not them).
+ *     and receiver share no line they did not share before.  Received
+ *     messages are derived (n_sent - qnum): no receive writes a counter.
+ *     They are read without any lock (stats.c), with relaxed loads: a
+ *     reader may see one operation half counted, and a crash inside a
+ *     critical section may leave them off by one (the repair recounts
+ *     qnum, not them).
  *     A new queue's file starts them at 0.
  * L13. pqctl.spin_until: a POSIX caller about to spin outside the lock
  *     (L10) takes a free place, under the lock, writing the end of its

@@ -234,10 +234,11 @@ static int by_prio_order(const void *a, const void *b)
  * Recovery of a queue whose holder died (L3): the wait lists may be cut
  * anywhere, so relink them from the records themselves, in the order they
  * were enqueued (POSIX: by priority first; System V records all have
- * priority 0); peekers go back among the receivers.  Every record of the queue still waiting goes back on its
- * list - the dead holder may have unlinked it without posting - and every
- * record is woken: a posted one may have missed its wake-up, and one still
- * waiting may find room or a message that nobody posted to it (L6).
+ * priority 0); peekers go back among the receivers.  Every record of the
+ * queue still waiting goes back on its list - the dead holder may have
+ * unlinked it without posting - and every record is woken: a posted one
+ * may have missed its wake-up, and one still waiting may find room or a
+ * message that nobody posted to it (L6).
  */
 void waiters_rebuild(struct wpool *wp, uint64_t gen,
 		     struct wlists *wl)
