@@ -79,8 +79,7 @@ long parse_long(const char *s, const char *msg)
 	return v;
 }
 
-/* --timeout SECS: < 0 none; else an absolute CLOCK_MONOTONIC deadline. */
-static double parse_timeout(const char *s, struct timespec *at)
+double parse_timeout(const char *s, struct timespec *at)
 {
 	char *end = NULL;
 	double d;

@@ -7,6 +7,7 @@
 #define UMQ_MSGIO_H
 
 #include <mqueue.h>
+#include <time.h>
 
 #define EXIT_TIMEOUT 124
 enum { OPT_EXCEPT = 0x101 };
@@ -24,5 +25,8 @@ void parse_target(const char *s, struct target *t);
 __attribute__((noreturn)) void fail(const struct target *t, const char *what);
 /* A number (strtol base 0), or exit 1 with "msg: 'str'". */
 long parse_long(const char *s, const char *msg);
+/* --timeout SECS as an absolute CLOCK_MONOTONIC deadline in *at; returns
+ * SECS, or exits 1 with a message when it is not a number >= 0. */
+double parse_timeout(const char *s, struct timespec *at);
 
 #endif

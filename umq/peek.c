@@ -2,13 +2,16 @@
 /*
  * peek.c - `umq peek`: the messages of a queue, without removing them, in
  * the order receives would take them (umq_msgpeek, umq_mq_peek_name), as
- * escaped text, a hex dump or JSON lines.
+ * escaped text, a hex dump or JSON lines; with --wait, once the first of
+ * them is there (umq_msgclockpeek, umq_mq_clockpeek).
  */
 #include "cmd.h"
 #include "msgio.h"
 #include "table.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -116,6 +119,38 @@ static ssize_t peek_at(const struct target *t, long type, int flg,
 	return r;
 }
 
+/*
+ * --wait: until a message the selector takes is queued, or the deadline
+ * (at, NULL: none) passes (exit 124, as timeout(1)).  A message handed
+ * straight to a blocked receiver is never queued: it is not waited for.
+ */
+static void wait_first(const struct target *t, long type, int flg,
+		       const struct timespec *at, double secs)
+{
+	struct umq_peek_msg m = { 0 };	/* its length only */
+	ssize_t r;
+	mqd_t d;
+	int e;
+
+	if (t->name) {
+		d = umq_mq_open(t->name, O_RDONLY);
+		if (d == (mqd_t)-1)
+			fail(t, "open");
+		r = umq_mq_clockpeek(d, 0, &m, 1, CLOCK_MONOTONIC, at);
+		e = errno;
+		umq_mq_close(d);
+		errno = e;
+	} else {
+		r = umq_msgclockpeek(t->id, type, flg, 0, &m, 1,
+				     CLOCK_MONOTONIC, at);
+	}
+	if (r < 0 && errno == ETIMEDOUT)
+		errx(EXIT_TIMEOUT, "timed out after %gs waiting for a message "
+		     "in %s", secs, t->arg);
+	if (r < 0)
+		fail(t, "wait on");
+}
+
 #define BATCH 32
 #define SLOT 8192
 
@@ -179,6 +214,10 @@ __attribute__((noreturn)) static void usage_peek(void)
 	       " -t, --type <type>        System V: msgrcv's selector (0 any,\n"
 	       "                          >0 that type, <0 lowest type <= -type)\n"
 	       "     --except             with --type >0: any other type\n"
+	       " -w, --wait               wait until the queue holds a message\n"
+	       "                          (one --type takes), then show\n"
+	       " -T, --timeout <secs>     with --wait: give up after secs\n"
+	       "                          (exit status 124)\n"
 	       " -f, --format <fmt>       text (escaped), hex or json (one\n"
 	       "                          object a line; binary text as \"hex\")\n"
 	       "     --dir <dir>          the namespace (default $UMQ_DIR, else\n"
@@ -194,6 +233,8 @@ int umq_cmd_peek(int argc, char **argv)
 		{ "count", required_argument, NULL, 'n' },
 		{ "type", required_argument, NULL, 't' },
 		{ "except", no_argument, NULL, OPT_EXCEPT },
+		{ "wait", no_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "dir", required_argument, NULL, OPT_DIR },
 		{ "help", no_argument, NULL, 'h' },
@@ -202,13 +243,15 @@ int umq_cmd_peek(int argc, char **argv)
 	const char *dir = NULL;
 	unsigned long max = ULONG_MAX;
 	enum format f = F_TEXT;
-	bool typed = false;
+	bool typed = false, wait = false;
+	struct timespec at, *deadline = NULL;
+	double secs = -1;
 	long type = 0;
 	int c, flg = 0;
 	struct target t;
 
 	tool_start(argv);
-	while ((c = getopt_long(argc, argv, "n:t:f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:t:wT:f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			max = (unsigned long)parse_long(optarg,
@@ -223,6 +266,13 @@ int umq_cmd_peek(int argc, char **argv)
 			break;
 		case OPT_EXCEPT:
 			flg |= MSG_EXCEPT;
+			break;
+		case 'w':
+			wait = true;
+			break;
+		case 'T':
+			secs = parse_timeout(optarg, &at);
+			deadline = &at;
 			break;
 		case 'f':
 			if (!strcmp(optarg, "text"))
@@ -252,7 +302,11 @@ int umq_cmd_peek(int argc, char **argv)
 	parse_target(argv[optind], &t);
 	if (t.name && (typed || flg))
 		errx(EXIT_FAILURE, "--type and --except are for System V queues");
+	if (deadline && !wait)
+		errx(EXIT_FAILURE, "--timeout is for --wait");
 	tool_ns(dir, false);
+	if (wait)
+		wait_first(&t, type, flg, deadline, secs);
 	do_peek(&t, type, flg, max, f);
 	return EXIT_SUCCESS;
 }

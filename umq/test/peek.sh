@@ -164,6 +164,36 @@ rc=124" "$out
 rc=$?"
 done
 
+# ---- peek --wait: shows the queue once a message is there ---------------
+for q in "$id2" /bin2; do
+	out=$("$UMQ" peek "$q" --wait --timeout 0.3 2>&1)
+	check "peek --wait --timeout on empty $q: exit 124" \
+		"umq peek: timed out after 0.3s waiting for a message in $q
+rc=124" "$out
+rc=$?"
+	# The sender comes half a second after the peek has begun waiting.
+	(sleep 0.5; "$UMQ" send "$q" late) &
+	bg+=($!)
+	t0=$(date +%s%N)
+	out=$("$UMQ" peek "$q" --wait --timeout 30 2>&1 | awk 'NR > 1 { print $4 }')
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	if [ "$out" = late ] && [ $ms -ge 400 ] && [ $ms -lt 30000 ]; then
+		ok "peek --wait on $q: the message sent while it waited, after ${ms}ms"
+	else
+		notok "peek --wait on $q: '$out' after ${ms}ms"
+	fi
+	check "peek --wait took nothing from $q" late "$("$UMQ" recv "$q" --timeout 0)"
+done
+sel=$("$UMQ" ipcmk -Q | awk '{ print $4 }')
+"$UMQ" send "$sel" --type 1 one
+(sleep 0.5; "$UMQ" send "$sel" --type 2 two) &
+bg+=($!)
+check "peek --wait --type 2 waits past a type 1 message" "2 two" \
+	"$("$UMQ" peek "$sel" --wait --type 2 --timeout 30 | awk 'NR > 1 { print $2, $4 }')"
+"$UMQ" ipcrm -q "$sel"
+kill_bg
+bg=()
+
 # ---- purge --------------------------------------------------------------
 for i in 1 2 3 4 5; do "$UMQ" send "$id2" "m$i"; "$UMQ" send /bin2 "m$i"; done
 check "purge (System V): the count" 5 "$("$UMQ" purge "$id2")"
@@ -198,6 +228,8 @@ bad "a bad format" "umq peek: unknown format: 'xml'" \
 	"$UMQ" peek "$id2" -f xml
 bad "a bad timeout" "umq recv: invalid timeout: '-1'" \
 	"$UMQ" recv "$id2" --timeout -1
+bad "peek --timeout without --wait" "umq peek: --timeout is for --wait" \
+	"$UMQ" peek "$id2" --timeout 1
 bad "no namespace" \
 	"umq peek: cannot open namespace $tmp/none: No such file or directory" \
 	"$UMQ" peek --dir "$tmp/none" 0
