@@ -15,6 +15,8 @@
  *   a walk of O(buckets^2) steps, under the queue lock.
  * - Handing a queue's group over opened its files to the creator's group
  *   even where the mode gives that group nothing (ipcperms refuses it).
+ * - A first mapping of a queue's file was read (its header checked)
+ *   before it was watched: a file shrunk in between killed the process.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -370,6 +372,73 @@ T_CASE(envelope_group_handoff_files)
 	if (rc == T_EXIT_SKIP)
 		t_skip("cannot become 1000 in group 2000");
 	T_EQ(rc, T_EXIT_PASS);
+}
+
+
+/* ---- a file shrunk while it is being mapped -------------------------------- */
+
+struct race {
+	char path[PATH_MAX];
+	off_t size;
+	int stop;
+};
+
+static void shrinker(void *arg)
+{
+	struct race *a = arg;
+
+	while (!__atomic_load_n(&a->stop, __ATOMIC_ACQUIRE)) {
+		truncate(a->path, 0);
+		truncate(a->path, a->size);
+	}
+}
+
+static void open_once(void *arg)
+{
+	mqd_t q = umq_mq_open(arg, O_RDWR | O_NONBLOCK);
+
+	if (q >= 0)
+		umq_mq_close(q);
+}
+
+static void make_pq(void *arg)
+{
+	struct mq_attr at = { .mq_maxmsg = 4, .mq_msgsize = 16 };
+
+	T_OK(umq_mq_open(arg, O_CREAT | O_EXCL | O_RDWR, 0600, &at));
+}
+
+/* A process maps a queue's file for the first time while another user
+ * shrinks it: its first reads of the mapping are watched too. */
+T_CASE(first_mapping_watched_before_read)
+{
+	struct race *a = t_shared(sizeof(*a));
+	char link[PATH_MAX], target[32];
+	struct stat sb;
+	int killed = 0, runs = 400;
+	ssize_t n;
+	pid_t s;
+
+	t_exited_ok(0, t_waitpid(t_spawn(make_pq, "/race")), "the creator");
+	snprintf(link, sizeof(link), "%s/names/race", t_umq_dir());
+	n = readlink(link, target, sizeof(target) - 1);
+	T_ASSERT(n > 0);
+	target[n] = 0;
+	snprintf(a->path, sizeof(a->path), "%s/posix/%s", t_umq_dir(), target);
+	T_OK(stat(a->path, &sb));
+	a->size = sb.st_size;
+	s = t_spawn_alarm(shrinker, a, 50);
+	for (int i = 0; i < runs; i++) {
+		int st = t_waitpid(t_spawn_alarm(open_once, "/race", 10));
+		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS)
+			killed++;
+	}
+	__atomic_store_n(&a->stop, 1, __ATOMIC_RELEASE);
+	t_waitpid(s);
+	t_note("%d of %d first mappings killed by SIGBUS", killed, runs);
+	if (killed)
+		T_FAIL("%d of %d processes mapping a shrunk queue were killed "
+		       "by SIGBUS", killed, runs);
 }
 
 int main(int argc, char **argv)
