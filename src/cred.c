@@ -390,12 +390,13 @@ unsigned envelope_mode(const struct qctl *q)
 	 * must already admit whoever that mode could (every class; group
 	 * too, since the new owner, or a user the new mode admits as
 	 * "other", may be in the files' group).  Once the group is handed
-	 * over, the files' group and "other" each hold users of both IPC
-	 * classes, so each gets what either class has.
+	 * over, "other" holds users of both IPC classes (members of the new
+	 * group are "group" to ipcperms), so it gets what either has; the
+	 * files' group is the creator's, whose members stay "group".
 	 */
 	if (q->uid != q->cuid)
 		return 0666;
 	if (q->gid != q->cgid && ((m >> 3 | m) & 6))
-		env |= 066;
+		env |= 06;
 	return env;
 }

@@ -49,6 +49,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 static struct sigaction before;		/* the program's handler */
 static size_t page;
 static unsigned long replaced;		/* pages read as zeros since */
+static bool spent;			/* its SA_RESETHAND handler ran */
 
 /* mmap without the interposers a sanitizer may put on mmap(): this runs
  * in a signal handler. */
@@ -75,6 +76,10 @@ static bool watched(uintptr_t a)
 static void on_sigbus(int sig, siginfo_t *si, void *ctx)
 {
 	uintptr_t a = (uintptr_t)si->si_addr;
+	/* A fault comes again when we return; a signal sent by kill() or
+	 * an asynchronous memory error does not. */
+	bool fault = si->si_code > 0 && si->si_code < BUS_MCEERR_AO;
+	void (*h)(int) = before.sa_handler;
 
 	if (si->si_code == BUS_ADRERR && watched(a)) {
 		void *pg = (void *)(a & ~(uintptr_t)(page - 1));
@@ -84,16 +89,27 @@ static void on_sigbus(int sig, siginfo_t *si, void *ctx)
 			return;
 		}
 	}
-	/* Not ours: as if we were not there. */
-	if (before.sa_flags & SA_SIGINFO) {
-		before.sa_sigaction(sig, si, ctx);
-	} else if (before.sa_handler != SIG_DFL &&
-		   before.sa_handler != SIG_IGN) {
-		before.sa_handler(sig);
-	} else {
-		/* The fault comes again, and its default action kills. */
+	/* Not ours: as if we were not there.  A one-shot handler of the
+	 * program's is the default once it ran, as the kernel would have
+	 * made it. */
+	if ((before.sa_flags & SA_RESETHAND) &&
+	    __atomic_exchange_n(&spent, true, __ATOMIC_RELAXED))
+		h = SIG_DFL;
+	if (h != SIG_DFL && h != SIG_IGN) {
+		if (before.sa_flags & SA_SIGINFO)
+			before.sa_sigaction(sig, si, ctx);
+		else
+			h(sig);
+	} else if (h == SIG_DFL || fault) {
+		/* The default action kills: a fault does so when it comes
+		 * again (an ignored one too, as the kernel forces it); a
+		 * sent signal, raised again, once we return (it is blocked
+		 * until then). */
 		signal(SIGBUS, SIG_DFL);
+		if (!fault)
+			raise(SIGBUS);
 	}
+	/* else ignored, as it was, and the handler stays ours */
 }
 
 static void install(void)

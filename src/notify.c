@@ -443,8 +443,10 @@ static int start_helper(struct pview *pv, const struct sigevent *sev,
 	pthread_attr_init(&a);
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
 	/* All signals blocked, as glibc's helper: they are the process's
-	 * other threads' to take. */
+	 * other threads' to take.  But SIGBUS, which its record's page
+	 * gone (a shrunk file, map.c) raises in it: blocked, it kills. */
 	sigfillset(&all);
+	sigdelset(&all, SIGBUS);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = pthread_create(&t, &a, helper_main, h);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -75,10 +75,15 @@ static int pview_new(struct ns *ns, uint64_t gen, void *base, size_t size,
 	struct pqctl *c = base;
 	int r = 0;
 
-	if (!pv)
-		r = -ENOMEM;
-	else if (c->magic != PQ_MAGIC || c->gen != gen ||
-		 c->hdr_size != sizeof(struct pqctl))
+	/* Watched before it is read: the file may have shrunk since its
+	 * size was taken (map.c). */
+	if (!pv || map_watch(c, PQ_STORE_OFF)) {
+		munmap(base, size);
+		free(pv);
+		return -ENOMEM;
+	}
+	if (c->magic != PQ_MAGIC || c->gen != gen ||
+	    c->hdr_size != sizeof(struct pqctl))
 		r = -EUCLEAN;
 	else if (c->version != UMQ_LAYOUT_VERSION)
 		r = -EPROTO;
@@ -88,8 +93,6 @@ static int pview_new(struct ns *ns, uint64_t gen, void *base, size_t size,
 	else if (c->maxmsg < 1 || c->maxmsg > PQ_HARD_MSGMAX ||
 		 c->msgsize < 1 || c->msgsize > PQ_HARD_MSGSIZEMAX)
 		r = -EUCLEAN;
-	if (!r)
-		r = map_watch(c, PQ_STORE_OFF);		/* map.c */
 	if (!r) {
 		pv->ns = ns;
 		pv->gen = gen;
@@ -100,10 +103,9 @@ static int pview_new(struct ns *ns, uint64_t gen, void *base, size_t size,
 		pq_path(pv->v.path, sizeof(pv->v.path), gen, PQ_DATA);
 		r = qview_adopt(&pv->v, (char *)base + PQ_STORE_OFF,
 				size - PQ_STORE_OFF, PQ_STORE_OFF, gen);
-		if (r)
-			map_forget(c, PQ_STORE_OFF);
 	}
 	if (r) {
+		map_forget(c, PQ_STORE_OFF);
 		munmap(base, size);
 		free(pv);
 		return r;

@@ -47,9 +47,14 @@ int qview_adopt(struct qview *v, void *st, size_t size, off_t off,
 	v->st = st;
 	v->size = size;
 	v->off = off;
-	r = store_geometry(v, gen);
-	if (!r)
-		r = map_watch(st, size);	/* map.c: no SIGBUS */
+	/* Watched before it is read (map.c: no SIGBUS): the file may have
+	 * shrunk since its size was taken. */
+	r = map_watch(st, size);
+	if (!r) {
+		r = store_geometry(v, gen);
+		if (r)
+			map_forget(st, size);
+	}
 	if (r) {
 		v->st = NULL;
 		return r;

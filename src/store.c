@@ -242,11 +242,13 @@ static bool heaps_ok(struct qview *v, uint32_t slot)
 }
 
 /* Empty a bucket's entry, shifting later entries of its probe chain back
- * so that none becomes unreachable; their heap entries follow them. */
+ * so that none becomes unreachable; their heap entries follow them.  A
+ * chain ends at an empty entry within hcap steps, unless the table is
+ * garbage: a full one would keep shifting for O(hcap^2) steps. */
 static void bucket_drop(struct qview *v, uint32_t j)
 {
 	struct bucket *t = buckets(v);
-	uint32_t mask = v->hcap - 1, n = v->st->nbuckets;
+	uint32_t mask = v->hcap - 1, n = v->st->nbuckets, steps = 0;
 
 	heap_del(v, HK, t[j].kpos, n);
 	heap_del(v, HS, t[j].spos, n);
@@ -257,6 +259,10 @@ static void bucket_drop(struct qview *v, uint32_t j)
 			i = (i + 1) & mask;
 			if (!t[i].head)
 				return;
+			if (++steps >= v->hcap) {
+				damaged(v);
+				return;
+			}
 			uint32_t home = hslot(v, t[i].key);
 			bool stays = j <= i ? (j < home && home <= i) :
 					      (j < home || home <= i);
