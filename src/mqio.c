@@ -557,7 +557,9 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
 			/* Handed over: it wins over a signal or a timeout. */
 			r = pq_store_sync(pv);
-			if (!r && w->msg < pv->v.nchunks) {
+			/* Only a message in flight to this very record: a
+			 * forged one frees no chunk of another message. */
+			if (!r && parked(&pv->v, w->msg, me)) {
 				r = copy_msg(&pv->v, w->msg, p, len, prio);
 				store_free(&pv->v, w->msg);
 				STAT_SET(c->rpid, proc_pid());

@@ -8,7 +8,9 @@
 #include "t.h"
 
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "garbage_mq.h"
@@ -203,6 +205,15 @@ static void round_waiters(uint32_t seed)
 		derived = damage_field(q.c);
 		lossless &= derived;
 		idx = -1;
+	} else if (recv && seed % 7 == 3) {
+		/* A forged hand-off: a chunk that is no message in flight
+		 * to it, and the record woken as if posted. */
+		w->msg = plausible32(&q.sv);
+		w->len = 4;
+		w->result = 0;
+		__atomic_store_n(&w->futex, W_READY, __ATOMIC_RELEASE);
+		syscall(SYS_futex, &w->futex, FUTEX_WAKE, 1, NULL, NULL, 0);
+		did("record %d handed chunk %u", idx, w->msg);
 	} else switch (seed % 3) {
 	case 0: {
 		size_t off = below(sizeof(*w));
