@@ -100,6 +100,7 @@ extern void (*umq_fault_hook)(int point);
 /* ---- proc.c: who and when, without system calls on the fast path ---- */
 pid_t proc_pid(void);
 pid_t proc_tid(void);
+uint32_t proc_gen(void);
 int64_t proc_now(void);
 uint32_t proc_pidns(void);
 long proc_spin_ns(void);
@@ -127,6 +128,13 @@ int lock_init(pthread_mutex_t *m);
 int lock_take(pthread_mutex_t *m, uint32_t *tag);
 void lock_mend(pthread_mutex_t *m);
 void lock_drop(pthread_mutex_t *m);
+/* L4's guard of a process-local view: entered after its queue's lock is
+ * taken, left before it is dropped. */
+void guard_enter(uint64_t *g);
+static inline void guard_leave(uint64_t *g)
+{
+	__atomic_store_n(g, 0, __ATOMIC_RELEASE);
+}
 /* -EBUSY: held (or not provably dead); 0/1 as lock_take. */
 int lock_try(pthread_mutex_t *m);
 extern unsigned long lock_repairs;	/* lock_take() results of 1 */
@@ -416,6 +424,7 @@ struct sq {
 	void *wbase;			/* the records' mapping */
 	struct wpool wp;
 	struct qview v;			/* the store: moves as it grows (L4) */
+	uint64_t guard;			/* L4: guard_enter() */
 	int64_t refs;			/* besides those counted in ns->sq */
 	int data;			/* sq_data(): 1 mapped, 0 not yet, -errno */
 };
@@ -491,6 +500,7 @@ struct pview {
 	int64_t maxmsg, msgsize;	/* ctl's, checked once: fixed for life */
 	struct wpool wp;		/* its waiter records, mapped with it */
 	struct qview v;			/* the store: may move when it grows */
+	uint64_t guard;			/* L4: guard_enter() */
 	unsigned refs;			/* descriptors (and helpers) using it */
 	struct pnote *note;		/* notify.c's, under the queue lock */
 	struct pview *next;

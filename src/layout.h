@@ -70,8 +70,11 @@
  *     (message chunk states and sequence numbers, waiter records).  All
  *     other fields are derived and are rebuilt.
  * L4. A process-local view of a store (struct qview) is read and replaced
- *     only under that queue's lock: the lock makes the mapping's base and
- *     size as stable as the store itself.
+ *     only under that queue's lock and the view's guard (guard_enter(),
+ *     lock.c): the lock makes the mapping's base and size as stable as
+ *     the store itself, and the guard, in process memory, keeps a second
+ *     thread of the process out even when the lock's word was forged
+ *     free under the first.
  * L5. A waiter record is owned by the thread that allocated it, which
  *     holds its robust "alive" mutex for the record's whole life.  Another
  *     thread may unlink a record from a wait list and post a result into

@@ -21,6 +21,7 @@
  */
 #include <linux/futex.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -451,6 +452,32 @@ void lock_mend(pthread_mutex_t *m)
  * holds our id and check (a judge may have reset it) - or, if a repair
  * was not completed, leave it "owner died" for the next taker.
  */
+/*
+ * L4.  A queue lock's word is in a file every user of the queue can
+ * write: forged free while a thread of ours holds the lock, it lets
+ * another thread of ours in, which could grow - move - the store mapping
+ * the first is copying from.  The guard is in this process's memory,
+ * where no other user writes: that second thread waits here until the
+ * first has left.  A guard taken in the parent by a thread that fork()
+ * did not copy names another process generation: it is taken over.
+ */
+void guard_enter(uint64_t *g)
+{
+	uint64_t mine = (uint64_t)proc_gen() << 32 | (uint32_t)proc_tid();
+	uint64_t cur = 0;
+
+	for (unsigned i = 0; !__atomic_compare_exchange_n(g, &cur, mine, false,
+			__ATOMIC_ACQUIRE, __ATOMIC_RELAXED); i++) {
+		if (cur >> 32 != mine >> 32)
+			continue;	/* the parent's: from cur, ours */
+		cur = 0;
+		if (i < 1000)
+			cpu_relax();
+		else
+			sched_yield();
+	}
+}
+
 void lock_drop(pthread_mutex_t *m)
 {
 	struct me *s = me_get();

@@ -122,7 +122,10 @@ void pq_lock(struct pview *pv)
 {
 	struct pqctl *c = pv->ctl;
 
-	if (likely(lock_take(&c->lock, &c->lock_ns) == 0))
+	int r = lock_take(&c->lock, &c->lock_ns);
+
+	guard_enter(&pv->guard);
+	if (likely(r == 0))
 		return;
 	waiters_rebuild(&pv->wp, pv->gen, &c->wl);
 	if (pq_mend(pv) == 0) {
@@ -133,6 +136,7 @@ void pq_lock(struct pview *pv)
 
 void pq_unlock(struct pview *pv)
 {
+	guard_leave(&pv->guard);
 	lock_drop(&pv->ctl->lock);
 }
 

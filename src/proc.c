@@ -76,6 +76,12 @@ pid_t proc_pid(void)
 	return self_get()->pid;
 }
 
+/* This process's generation: another in each child of a fork. */
+uint32_t proc_gen(void)
+{
+	return (uint32_t)self_get()->gen;
+}
+
 pid_t proc_tid(void)
 {
 	uint64_t gen = self_get()->gen;

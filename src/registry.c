@@ -714,8 +714,10 @@ int q_mend_store(struct sq *s)
 void q_lock(struct sq *s)
 {
 	struct qctl *q = s->q;
+	int r = lock_take(&q->lock, &q->lock_ns);
 
-	if (likely(lock_take(&q->lock, &q->lock_ns) == 0))
+	guard_enter(&s->guard);
+	if (likely(r == 0))
 		return;
 	/* The holder died (L3): rebuild what it may have left half done.
 	 * A repair that fails (a store we cannot fix) leaves the mutex
@@ -731,6 +733,7 @@ void q_lock(struct sq *s)
 
 void q_unlock(struct sq *s)
 {
+	guard_leave(&s->guard);
 	lock_drop(&s->q->lock);
 }
 

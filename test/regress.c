@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -470,4 +471,194 @@ T_CASE(store_enomem_retry_no_leak)
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
+}
+
+/*
+ * L4 rests on the queue lock, and any user of the queue can write its
+ * word: reset while a thread holds it, the lock lets a second thread of
+ * the same process in, which may grow (move) the store mapping the first
+ * is copying from.  A receiver is stopped mid-copy (its buffer's second
+ * page faults into a handler that waits), the lock word is reset, and
+ * another thread sends until the store grows - with the address after
+ * the mapping taken, so that it must move.  The receiver then finishes
+ * its copy: from a mapping that is gone, unless the second thread was
+ * kept out until it was done.
+ */
+#define BIGMSG	8000
+static volatile int in_copy, copy_go;
+static char *copy_page;
+
+static void copy_stall(int sig, siginfo_t *si, void *uc)
+{
+	char *a = si->si_addr;
+
+	(void)uc;
+	if (a < copy_page || a >= copy_page + 4096) {
+		signal(sig, SIG_DFL);		/* a real fault: crash */
+		return;
+	}
+	in_copy = 1;
+	for (int i = 0; i < 4000 && !copy_go; i++)
+		usleep(1000);
+	mprotect(copy_page, 4096, PROT_READ | PROT_WRITE);
+}
+
+struct grower {
+	int id, sent;
+	uint64_t *lock;		/* the queue's lock word and check */
+	volatile int forged;
+};
+
+/* Once the receiver is stalled: its lock reset, as any user could. */
+static void *forge(void *arg)
+{
+	struct grower *g = arg;
+
+	for (int i = 0; i < 4000 && !in_copy; i++)
+		usleep(1000);
+	__atomic_store_n(g->lock, 0, __ATOMIC_RELEASE);
+	g->forged = 1;
+	usleep(300 * 1000);	/* the grower's turn, if it gets in */
+	copy_go = 1;
+	return NULL;
+}
+
+static void *grow_store(void *arg)
+{
+	static struct { long type; char text[BIGMSG]; } m = { 1, "" };
+	struct grower *g = arg;
+
+	memset(m.text, 'b', sizeof(m.text));
+	for (int i = 0; i < 4000 && !g->forged; i++)
+		usleep(1000);
+	for (int i = 0; i < 64; i++)
+		if (umq_msgsnd(g->id, &m, BIGMSG, IPC_NOWAIT) == 0)
+			g->sent++;
+	return NULL;
+}
+
+static void forged_unlock_case(void *arg)
+{
+	static struct { long type; char text[BIGMSG]; } m = { 1, "" };
+	struct sigaction sa = { .sa_sigaction = copy_stall,
+				.sa_flags = SA_SIGINFO };
+	struct grower g = { 0 };
+	struct msqid_ds ds;
+	struct ns *ns;
+	struct sq *s;
+	pthread_t t, f;
+	char *buf;
+	long r;
+
+	(void)arg;
+	struct umq_limits lim;
+
+	if (umq_ns_get_limits(&lim))
+		_exit(2);
+	lim.msgmnb = 64 * (BIGMSG + 64);	/* room for a growth */
+	g.id = umq_ns_set_limits(&lim) ? -1 : umq_msgget(IPC_PRIVATE, 0600);
+	if (g.id < 0 || umq_msgctl(g.id, IPC_STAT, &ds))
+		_exit(2);
+	ds.msg_qbytes = 64 * (BIGMSG + 64);
+	memset(m.text, 'a', sizeof(m.text));
+	if (umq_msgctl(g.id, IPC_SET, &ds))
+		_exit(3);
+	if (umq_msgsnd(g.id, &m, BIGMSG, 0) || ns_get(&ns) ||
+	    sq_get(ns, (uint32_t)g.id & (IPCMNI - 1), &s))
+		_exit(7);
+	/* Nothing free right after the store: a growth must move it. */
+	uintptr_t end = ((uintptr_t)s->v.st + s->v.size + 4095) & ~4095ul;
+	if (mmap((void *)end, 1 << 20, PROT_NONE, MAP_PRIVATE |
+		 MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) == MAP_FAILED &&
+	    errno != EEXIST)		/* taken already: as good */
+		_exit(4);
+	buf = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+		   MAP_ANONYMOUS, -1, 0);
+	copy_page = buf + 4096;
+	mprotect(copy_page, 4096, PROT_NONE);
+	sigaction(SIGSEGV, &sa, NULL);
+	g.lock = (uint64_t *)(void *)&s->q->lock.__data.__lock;
+	pthread_create(&f, NULL, forge, &g);
+	pthread_create(&t, NULL, grow_store, &g);
+	/* The text starts 8 bytes before the page that stalls the copy. */
+	r = umq_msgrcv(g.id, copy_page - 16, BIGMSG, 0, 0);
+	pthread_join(t, NULL);
+	pthread_join(f, NULL);
+	if (r != BIGMSG || memchr(copy_page - 8, 'b', BIGMSG))
+		_exit(5);
+	umq_msgctl(g.id, IPC_RMID, NULL);
+	_exit(g.sent > 0 ? 0 : 6);
+}
+
+T_CASE(forged_unlock_moves_no_mapping_under_a_copy)
+{
+	int st;
+
+#ifdef __SANITIZE_ADDRESS__
+	t_skip("the copy's fault is ASan's SIGSEGV to handle");
+#endif
+	st = t_waitpid(t_spawn_alarm(forged_unlock_case, NULL, 20));
+	if (WIFSIGNALED(st))
+		T_FAIL("the receiver died of signal %d: its store moved "
+		       "under its copy", WTERMSIG(st));
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("the case failed: status %#x", st);
+}
+
+/* A fork while another thread is inside a queue's critical section: the
+ * child's copy of the L4 guard names a thread it does not have, and must
+ * not keep it from the queue once the lock is free. */
+static volatile int in_section, section_go;
+
+static void pause_in_copy(int point)
+{
+	if (point != FP_RECV_COPY)
+		return;
+	in_section = 1;
+	for (int i = 0; i < 4000 && !section_go; i++)
+		usleep(1000);
+}
+
+static void *receive_one(void *arg)
+{
+	struct m m;
+
+	umq_msgrcv(*(int *)arg, &m, sizeof(m.text), 0, 0);
+	return NULL;
+}
+
+T_CASE(fork_inside_a_section_child_gets_in)
+{
+	struct m m = { 1, "z" };
+	pthread_t t;
+	int id, st;
+	pid_t c;
+
+	id = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	T_OK(umq_msgsnd(id, &m, 2, 0));
+	umq_fault_hook = pause_in_copy;
+	pthread_create(&t, NULL, receive_one, &id);
+	for (int i = 0; i < 4000 && !in_section; i++)
+		usleep(1000);
+	fflush(NULL);
+	c = fork();
+	if (c == 0) {
+		umq_fault_hook = NULL;
+		alarm(10);
+		_exit(umq_msgsnd(id, &m, 2, 0) || umq_msgrcv(id, &m,
+		      sizeof(m.text), 0, 0) != 2 ? 1 : 0);
+	}
+	t_msleep(50);
+	section_go = 1;
+	pthread_join(t, NULL);
+	umq_fault_hook = NULL;
+	st = t_wait_child(c, 0, 15000);
+	if (st == -1) {
+		kill(c, SIGKILL);
+		t_waitpid(c);
+		T_FAIL("the child of a fork inside a section never got in");
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("the child failed: status %#x", st);
+	T_OK(umq_msgctl(id, IPC_RMID, NULL));
 }
