@@ -36,40 +36,6 @@ int bounded_child(void (*fn)(void *), void *arg)
 	return st;
 }
 
-/* ---- the files ----------------------------------------------------------- */
-
-void *map_file(const char *name, size_t *size)
-{
-	char path[512];
-	struct stat st;
-	void *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", t_umq_dir(), name);
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		T_FAIL("open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st))
-		T_FAIL("fstat %s: %s", path, strerror(errno));
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		T_FAIL("mmap %s: %s", path, strerror(errno));
-	*size = (size_t)st.st_size;
-	return p;
-}
-
-/* A file of queue qid: sysv/<prefix><gen>. */
-void *qfile_map(int qid, const char *prefix, size_t *size)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), "sysv/%s%016llx", prefix,
-		 (unsigned long long)t_umq_gen(qid));
-	return map_file(name, size);
-}
-
 /* ---- messages ------------------------------------------------------------ */
 
 static uint8_t pat(long type, uint32_t i)

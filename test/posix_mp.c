@@ -625,27 +625,9 @@ static int reg_none(mqd_t q)
 	return B->notify(q, &ev);
 }
 
-/* Wait up to ms for the blocked signal sig; its info, or si_signo 0. */
-static siginfo_t wait_sig(int sig, int ms)
-{
-	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
-	siginfo_t si = { 0 };
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	while (sigtimedwait(&set, &si, &ts) < 0) {
-		if (errno != EINTR) {
-			si.si_signo = 0;
-			break;
-		}
-	}
-	return si;
-}
-
 static void no_sig(int sig, int ms)
 {
-	siginfo_t si = wait_sig(sig, ms);
+	siginfo_t si = t_take_sig(sig, ms);
 
 	if (si.si_signo)
 		T_FAIL("unexpected signal %d (si_code %d, si_pid %d)",
@@ -669,7 +651,7 @@ static void check_note(const siginfo_t *si, pid_t pid, uid_t uid, int val)
 
 static void expect_note(pid_t pid, uid_t uid, int val)
 {
-	siginfo_t si = wait_sig(NOTE_SIG, WAIT_MS);
+	siginfo_t si = t_take_sig(NOTE_SIG, WAIT_MS);
 
 	check_note(&si, pid, uid, val);
 }
@@ -962,7 +944,7 @@ static void user_owner(void *arg)
 	T_OK(reg_signal(q, NOTE_SIG, 42));
 	expect_status(q, 0, 0, NOTE_SIG, getpid());
 	__atomic_store_n(&o->ready, 1, __ATOMIC_RELEASE);
-	o->si = wait_sig(NOTE_SIG, WAIT_MS);
+	o->si = t_take_sig(NOTE_SIG, WAIT_MS);
 }
 
 static void user_owner_run(void *arg)
