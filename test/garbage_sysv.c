@@ -189,6 +189,20 @@ void use(int qid)
 	judge(umq_msgctl(qid, IPC_STAT, &ds), "IPC_STAT");
 }
 
+/* One receive of the drain (repaired): its guard kept, its errno judged. */
+static ssize_t drain_one(void *arg)
+{
+	struct tmsg m;
+	ssize_t r;
+
+	guard_set(&m);
+	r = umq_msgrcv(*(int *)arg, &m, TXT_MAX, 0, IPC_NOWAIT | MSG_NOERROR);
+	guard_check(&m, r, TXT_MAX);
+	if (r < 0 && errno != ENOMSG)
+		judge(r, LOG->op);
+	return r;
+}
+
 /*
  * After garbage in the chunks or the indexes the queue is repaired
  * (rebuilt from its chunks): it drains to empty with its counters at
@@ -198,25 +212,9 @@ void repaired(int qid)
 {
 	struct msqid_ds ds;
 	struct tmsg m;
-	int n, eu = 0;
 	ssize_t r;
 
-	for (n = 0; n < 4000; n++) {
-		op("drain msgrcv #%d", n);
-		guard_set(&m);
-		r = umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT | MSG_NOERROR);
-		guard_check(&m, r, TXT_MAX);
-		if (r >= 0)
-			continue;
-		if (errno == ENOMSG)
-			break;
-		if (judge(r, LOG->op) == EUCLEAN && ++eu <= 2)
-			continue;	/* a rebuild may take a call */
-		R_FAIL("drain: msgrcv keeps failing: %s",
-		       strerrorname_np(errno));
-	}
-	if (n == 4000)
-		R_FAIL("the drain does not end");
+	drain("msgrcv", drain_one, &qid, ENOMSG, 4000);
 	op("IPC_STAT after the drain");
 	if (umq_msgctl(qid, IPC_STAT, &ds))
 		R_FAIL("IPC_STAT after the drain: %s", strerrorname_np(errno));

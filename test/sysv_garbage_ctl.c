@@ -21,19 +21,27 @@
 /* ---- a queue's control block (sysv/q.<gen>) ---------------------------- */
 
 /*
- * Noise over a queue's control block.  keep: leave its identity (state, seq, gen,
- * key) so the id still names it and the calls reach the noise; lock: the
- * noise covers the lock too (else the lock is left a valid free mutex).
- * Another queue must not notice.
+ * The noise of the case's rounds (each round is a child of the case).
+ * keep: leave the control block's identity (state, seq, gen, key) so the
+ * id still names it and the calls reach the noise; lock: the noise covers
+ * the lock too (else the lock is left a valid free mutex).
  */
-static void qctl_noise(uint32_t seed, bool keep, bool lock)
+static struct {
+	uint32_t salt;
+	bool keep, lock;
+} noise;
+
+/* Noise over a queue's control block: another queue must not notice. */
+static void round_qctl(uint32_t seed)
 {
+	bool keep = noise.keep, lock = noise.lock;
 	struct qctl *q, save;
 	struct qfile *f;
 	struct tmsg m;
 	int qid, other;
 	ssize_t r;
 
+	seed_rng(seed, noise.salt);
 	op("setup");
 	qid = new_queue();
 	other = new_queue();
@@ -73,37 +81,30 @@ static void qctl_noise(uint32_t seed, bool keep, bool lock)
 		       r, r < 0 ? strerrorname_np(errno) : "(torn)");
 }
 
-static void round_qctl(uint32_t seed)
+static void qctl_rounds(const char *name, uint32_t n, uint32_t salt,
+			bool keep, bool lock)
 {
-	seed_rng(seed, 0x51);
-	qctl_noise(seed, false, true);
-}
-
-static void round_qctl_keep(uint32_t seed)
-{
-	seed_rng(seed, 0x52);
-	qctl_noise(seed, true, false);
-}
-
-static void round_qctl_keep_lock(uint32_t seed)
-{
-	seed_rng(seed, 0x53);
-	qctl_noise(seed, true, true);
+	noise.salt = salt;
+	noise.keep = keep;
+	noise.lock = lock;
+	rounds(name, n, round_qctl);
 }
 
 T_CASE(garbage_qctl)
 {
-	rounds("control block", 40, round_qctl);
+	qctl_rounds("control block", 40, 0x51, false, true);
 }
 
 T_CASE(garbage_qctl_fields)
 {
-	rounds("control block fields, identity kept", 60, round_qctl_keep);
+	qctl_rounds("control block fields, identity kept", 60, 0x52, true,
+		    false);
 }
 
 T_CASE(garbage_qctl_lock)
 {
-	rounds("control block with its lock, identity kept", 20, round_qctl_keep_lock);
+	qctl_rounds("control block with its lock, identity kept", 20, 0x53,
+		    true, true);
 }
 
 /*
