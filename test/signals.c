@@ -51,10 +51,7 @@
 struct backend {
 	const char *name;
 	int kernel;		/* runs only in a private IPC namespace */
-	int (*msgget)(key_t, int);
-	int (*msgsnd)(int, const void *, size_t, int);
-	ssize_t (*msgrcv)(int, void *, size_t, long, int);
-	int (*msgctl)(int, int, struct msqid_ds *);
+	T_MSG_CALLS
 	mqd_t (*mq_open)(const char *, int, ...);
 	int (*mq_close)(mqd_t);
 	int (*mq_unlink)(const char *);

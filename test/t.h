@@ -88,6 +88,13 @@ __attribute__((format(printf, 1, 2))) void t_note(const char *fmt, ...);
 		t_r_;                                                   \
 	})
 
+/* The System V calls of a test's table of backends (cred.h, signals.c). */
+#define T_MSG_CALLS                                                     \
+	int (*msgget)(key_t, int);                                      \
+	int (*msgsnd)(int, const void *, size_t, int);                  \
+	ssize_t (*msgrcv)(int, void *, size_t, long, int);              \
+	int (*msgctl)(int, int, struct msqid_ds *);
+
 /* The POSIX calls of a test's table of backends, after its open (one
  * list for backend.h, pdiff.h and errno_diff.c, whose tables initialize
  * them in this order). */
