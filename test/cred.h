@@ -610,22 +610,10 @@ static void new_userns(bool map, uid_t uid, gid_t gid)
 }
 
 /* fn in a child process; its skip is the case's. */
-static void in_child(void (*fn)(void))
+static void in_child(void (*fn)(void *))
 {
-	int st;
+	int st = t_waitpid(t_spawn(fn, NULL));
 
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		fn();
-		fflush(NULL);
-		_exit(T_EXIT_PASS);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			T_FAIL("waitpid: %s", strerror(errno));
 	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)
 		t_skip("the child skipped");
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != T_EXIT_PASS)
@@ -648,7 +636,7 @@ static void *other_refused(void *arg)
  * first sees the thread there (used_before false) it cannot tell its
  * numbers: it grants what every class has, which is less (DESIGN §8).
  */
-static void unprivileged_userns(void)
+static void unprivileged_userns(void *arg)
 {
 	T_OK(setgroups(0, NULL));
 	T_OK(setresgid(USER, USER, USER));
@@ -691,7 +679,7 @@ BOTH(userns_before_first_use) { userns_unprivileged(false); }
  * 1000 and maps itself back to 0 in a new user namespace before its next
  * call: the same euid number, another user for the kernel.
  */
-static void root_drops_into_userns(void)
+static void root_drops_into_userns(void *arg)
 {
 	T_OK(setgroups(0, NULL));
 	T_OK(setresgid(USER, USER, USER));
@@ -722,7 +710,7 @@ BOTH(userns_root_drops_and_maps_back)
  */
 static bool drop_setid;
 
-static void root_into_userns(void)
+static void root_into_userns(void *arg)
 {
 	uint64_t eff, perm, setid = CAP(CAP_SETUID) | CAP(CAP_SETGID);
 
