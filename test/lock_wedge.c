@@ -237,9 +237,8 @@ static const char *fresh_end(struct fresh *f, int deadline)
 	static char why[300];
 	int st = t_reap(f->pid, (deadline + 5) * 1000);
 
-	if (st == -1) {
+	if (st == -1)
 		return "still running after its deadline";
-	}
 	if (WIFSIGNALED(st)) {
 		snprintf(why, sizeof(why), "killed by signal %d%s",
 			 WTERMSIG(st), WTERMSIG(st) == SIGALRM ?
@@ -251,6 +250,16 @@ static const char *fresh_end(struct fresh *f, int deadline)
 		return why;
 	}
 	return NULL;
+}
+
+/* A fresh process that runs fn(arg, r) at once, under DEADLINE: why it
+ * failed, or NULL. */
+static const char *fresh_run(struct fresh *f,
+			     void (*fn)(void *, struct res *), void *arg)
+{
+	fresh_start(f, fn, arg, DEADLINE);
+	fresh_go(f);
+	return fresh_end(f, DEADLINE);
 }
 
 static void run_ops(void *arg, struct res *r)
@@ -593,22 +602,27 @@ T_CASE(wedge_waiter_alive)
 
 /* ---- live holders -------------------------------------------------------- */
 
+struct hold {
+	pthread_mutex_t *m;
+	uint32_t *tag;
+};
+
+static void hold_child(void *arg)
+{
+	struct hold *h = arg;
+
+	if (lock_take(h->m, h->tag))
+		_exit(3);	/* a repair we did not expect */
+	raise(SIGSTOP);
+	lock_drop(h->m);
+}
+
 /* A child that takes lock m the library's way, then stops. */
 static pid_t holder(pthread_mutex_t *m, uint32_t *tag)
 {
-	fflush(NULL);
-	pid_t pid = fork();
+	struct hold h = { m, tag };
+	pid_t pid = t_spawn_alarm(hold_child, &h, 60);
 
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		alarm(60);
-		if (lock_take(m, tag))
-			_exit(3);	/* a repair we did not expect */
-		raise(SIGSTOP);
-		lock_drop(m);
-		_exit(0);
-	}
 	wait_stopped(pid);
 	return pid;
 }
@@ -696,9 +710,7 @@ T_CASE(holder_robbed_unlocks_nothing)
 	m = &q->lock;
 	robbed = holder(m, &q->lock_ns);
 	m->__data.__count ^= 0x5a5a5a5a;
-	fresh_start(&f, run_ops, &s, DEADLINE);
-	fresh_go(&f);
-	why = fresh_end(&f, DEADLINE);
+	why = fresh_run(&f, run_ops, &s);
 	if (why)
 		T_FAIL("beside a robbed holder: %s", why);
 	if (f.r->repairs != 1)
@@ -786,9 +798,7 @@ T_CASE(creator_stopped_holds_nobody)
 		_exit(*id < 0 ? 1 : 0);
 	}
 	wait_stopped(hold);
-	fresh_start(&f, run_ops, &s, DEADLINE);
-	fresh_go(&f);
-	why = fresh_end(&f, DEADLINE);
+	why = fresh_run(&f, run_ops, &s);
 	if (why) {
 		reap(hold);
 		T_FAIL("beside a stopped creator: %s", why);
@@ -844,17 +854,13 @@ T_CASE(holder_dies_owner_died)
 		T_FAIL("a lock dropped before death: word %#x",
 		       *lock_word(&q->lock));
 	struct fresh f;
-	fresh_start(&f, run_ops, &s, DEADLINE);
-	fresh_go(&f);
-	const char *why = fresh_end(&f, DEADLINE);
+	const char *why = fresh_run(&f, run_ops, &s);
 	if (why)
 		T_FAIL("after the holder's death: %s", why);
 	if (f.r->repairs != 1)
 		T_FAIL("%lu repairs, expected 1 (the POSIX queue)",
 		       f.r->repairs);
-	fresh_start(&f, run_ops, &s2, DEADLINE);
-	fresh_go(&f);
-	why = fresh_end(&f, DEADLINE);
+	why = fresh_run(&f, run_ops, &s2);
 	if (why)
 		T_FAIL("the other queue, after the holder's death: %s", why);
 	if (f.r->repairs != 1)
