@@ -461,6 +461,18 @@ static int ns_create(const char *dir)
 	return r;
 }
 
+/* What ns_open made, whatever it got to. */
+static void ns_free(struct ns *ns)
+{
+	if (ns->lim)
+		map_unmap((void *)ns->lim, sizeof(*ns->lim));
+	fd_release(&ns->hintfd);
+	fd_release(&ns->sysvfd);
+	fd_release(&ns->dirfd);
+	free(ns->sq);
+	free(ns);
+}
+
 int ns_open(const char *dir, struct ns **out)
 {
 	const char *why = "cannot open the directory";
@@ -541,13 +553,7 @@ int ns_open(const char *dir, struct ns **out)
 	return 0;
 fail:
 	ns_debug(dir, "%s: %s", why, strerror(-r));
-	if (ns->lim)
-		map_unmap((void *)ns->lim, sizeof(*ns->lim));
-	fd_release(&ns->hintfd);
-	fd_release(&ns->sysvfd);
-	fd_release(&ns->dirfd);
-	free(ns->sq);
-	free(ns);
+	ns_free(ns);
 	return r;
 }
 
@@ -556,13 +562,7 @@ fail:
 void ns_close(struct ns *ns)
 {
 	sq_forget_all(ns);
-	if (ns->lim)
-		map_unmap((void *)ns->lim, sizeof(*ns->lim));
-	fd_release(&ns->hintfd);
-	fd_release(&ns->sysvfd);
-	fd_release(&ns->dirfd);
-	free(ns->sq);
-	free(ns);
+	ns_free(ns);
 }
 
 /* A namespace by directory, opened once per process: the one in use, or

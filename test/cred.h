@@ -33,12 +33,11 @@
 
 /* ---- The library, linked or loaded --------------------------------------- */
 
-struct umq_ops {
-	int (*ns_use)(const char *);
-	int (*msgget)(key_t, int);
-	int (*msgsnd)(int, const void *, size_t, int);
-	ssize_t (*msgrcv)(int, void *, size_t, long, int);
-	int (*msgctl)(int, int, struct msqid_ds *);
+/* The calls the scenarios make, on one side. */
+struct backend {
+	const char *name;
+	int kernel;
+	T_MSG_CALLS
 	mqd_t (*mq_open)(const char *, int, ...);
 	int (*mq_close)(mqd_t);
 	int (*mq_send)(mqd_t, const char *, size_t, unsigned int);
@@ -47,7 +46,8 @@ struct umq_ops {
 #ifdef CRED_DLOPEN
 #include <dlfcn.h>
 
-static struct umq_ops U;
+static struct backend U = { .name = "umq" };
+static int (*u_ns_use)(const char *);
 
 static void *sym(void *h, const char *name)
 {
@@ -63,7 +63,7 @@ static void *sym(void *h, const char *name)
 /* The harness selects each case's namespace here: the first call loads. */
 int umq_ns_use(const char *dir)
 {
-	if (!U.ns_use) {
+	if (!u_ns_use) {
 		void *h = dlopen(UMQ_SO, RTLD_NOW | RTLD_LOCAL);
 
 		if (!h) {
@@ -71,7 +71,7 @@ int umq_ns_use(const char *dir)
 				dlerror());
 			_exit(T_EXIT_FAIL);
 		}
-		U.ns_use = (int (*)(const char *))sym(h, "umq_ns_use");
+		*(void **)&u_ns_use = sym(h, "umq_ns_use");
 		*(void **)&U.msgget = sym(h, "umq_msgget");
 		*(void **)&U.msgsnd = sym(h, "umq_msgsnd");
 		*(void **)&U.msgrcv = sym(h, "umq_msgrcv");
@@ -80,27 +80,20 @@ int umq_ns_use(const char *dir)
 		*(void **)&U.mq_close = sym(h, "umq_mq_close");
 		*(void **)&U.mq_send = sym(h, "umq_mq_send");
 	}
-	return U.ns_use(dir);
+	return u_ns_use(dir);
 }
 #else
-static struct umq_ops U = {
-	umq_ns_use, umq_msgget, umq_msgsnd, umq_msgrcv, umq_msgctl,
+static const struct backend U = {
+	"umq", 0, umq_msgget, umq_msgsnd, umq_msgrcv, umq_msgctl,
 	umq_mq_open, umq_mq_close, umq_mq_send,
 };
 #endif
 
 /* ---- Backends ------------------------------------------------------------ */
 
-struct backend {
-	const char *name;
-	int kernel;
-	int (*get)(key_t, int);
-	int (*snd)(int, const void *, size_t, int);
-	ssize_t (*rcv)(int, void *, size_t, long, int);
-	int (*ctl)(int, int, struct msqid_ds *);
-	mqd_t (*mopen)(const char *, int, ...);
-	int (*mclose)(mqd_t);
-	int (*msend)(mqd_t, const char *, size_t, unsigned int);
+static const struct backend K = {
+	"kernel", 1, t_k_msgget, t_k_msgsnd, t_k_msgrcv, t_k_msgctl,
+	mq_open, mq_close, mq_send,
 };
 
 static const struct backend *B;	/* the running half's backend */
@@ -118,17 +111,7 @@ static bool b_kernel(size_t i)
 
 static void b_run(size_t i)
 {
-	static struct backend b;
-
-	if (i == 0)
-		b = (struct backend){ "kernel", 1, t_k_msgget, t_k_msgsnd,
-				      t_k_msgrcv, t_k_msgctl, mq_open,
-				      mq_close, mq_send };
-	else
-		b = (struct backend){ "umq", 0, U.msgget, U.msgsnd, U.msgrcv,
-				      U.msgctl, U.mq_open, U.mq_close,
-				      U.mq_send };
-	B = &b;
+	B = i ? &U : &K;
 	umask(0);
 	scenario();
 }
@@ -220,9 +203,9 @@ struct msg {
 static int make_queue(key_t key, int mode)
 {
 	struct msg m = { 1, "x" };
-	int q = T_OK(B->get(key, IPC_CREAT | IPC_EXCL | mode));
+	int q = T_OK(B->msgget(key, IPC_CREAT | IPC_EXCL | mode));
 
-	T_OK(B->snd(q, &m, 1, IPC_NOWAIT));
+	T_OK(B->msgsnd(q, &m, 1, IPC_NOWAIT));
 	return q;
 }
 
@@ -244,20 +227,20 @@ static void expect_rw(int q, key_t key, bool rw)
 	struct msqid_ds ds;
 
 	if (rw) {
-		T_EQ(T_OK(B->get(key, 0666)), q);
-		T_OK(B->snd(q, &m, 1, IPC_NOWAIT));
-		T_EQ(T_OK(B->rcv(q, &m, sizeof(m.text), 0, IPC_NOWAIT)), 1);
-		T_OK(B->ctl(q, IPC_STAT, &ds));
-		T_EQ(T_OK(B->ctl(q % 32768, MSG_STAT, &ds)), q);
+		T_EQ(T_OK(B->msgget(key, 0666)), q);
+		T_OK(B->msgsnd(q, &m, 1, IPC_NOWAIT));
+		T_EQ(T_OK(B->msgrcv(q, &m, sizeof(m.text), 0, IPC_NOWAIT)), 1);
+		T_OK(B->msgctl(q, IPC_STAT, &ds));
+		T_EQ(T_OK(B->msgctl(q % 32768, MSG_STAT, &ds)), q);
 	} else {
-		T_ERR(B->get(key, 0666), EACCES);
-		T_ERR(B->snd(q, &m, 1, IPC_NOWAIT), EACCES);
-		T_ERR(B->rcv(q, &m, sizeof(m.text), 0, IPC_NOWAIT), EACCES);
-		T_ERR(B->ctl(q, IPC_STAT, &ds), EACCES);
-		T_ERR(B->ctl(q % 32768, MSG_STAT, &ds), EACCES);
+		T_ERR(B->msgget(key, 0666), EACCES);
+		T_ERR(B->msgsnd(q, &m, 1, IPC_NOWAIT), EACCES);
+		T_ERR(B->msgrcv(q, &m, sizeof(m.text), 0, IPC_NOWAIT), EACCES);
+		T_ERR(B->msgctl(q, IPC_STAT, &ds), EACCES);
+		T_ERR(B->msgctl(q % 32768, MSG_STAT, &ds), EACCES);
 	}
 	/* No permission guards it: the queue is still there, one message. */
-	T_EQ(T_OK(B->ctl(q % 32768, MSG_STAT_ANY, &ds)), q);
+	T_EQ(T_OK(B->msgctl(q % 32768, MSG_STAT_ANY, &ds)), q);
 	T_EQ(ds.msg_qnum, 1);
 }
 
@@ -266,13 +249,13 @@ static void expect_own(int q, bool own)
 {
 	struct msqid_ds ds;
 
-	T_OK(B->ctl(q % 32768, MSG_STAT_ANY, &ds));
+	T_OK(B->msgctl(q % 32768, MSG_STAT_ANY, &ds));
 	if (own) {
-		T_OK(B->ctl(q, IPC_SET, &ds));
+		T_OK(B->msgctl(q, IPC_SET, &ds));
 		return;
 	}
-	T_ERR(B->ctl(q, IPC_SET, &ds), EPERM);
-	T_ERR(B->ctl(q, IPC_RMID, NULL), EPERM);
+	T_ERR(B->msgctl(q, IPC_SET, &ds), EPERM);
+	T_ERR(B->msgctl(q, IPC_RMID, NULL), EPERM);
 }
 
 static void expect_sysv(int q, key_t key, bool rw, bool own)
@@ -306,7 +289,7 @@ static void drop_and_regain(int (*set_euid)(uid_t))
 		T_OK(set_euid(0));
 		expect_sysv(q, 0x5100, true, true);
 	}
-	T_OK(B->ctl(q, IPC_RMID, NULL));
+	T_OK(B->msgctl(q, IPC_RMID, NULL));
 }
 
 BOTH(sysv_libc_seteuid) { drop_and_regain(libc_seteuid); }
@@ -331,11 +314,11 @@ BOTH(sysv_raw_drop_for_good)
 	expect_sysv(q, 0x5200, false, false);
 
 	int mine = make_queue(0x5201, 0600);
-	T_OK(B->ctl(mine, IPC_STAT, &ds));
+	T_OK(B->msgctl(mine, IPC_STAT, &ds));
 	T_EQ(ds.msg_perm.cuid, NOBODY);
 	T_EQ(ds.msg_perm.cgid, NOBODY);
 	expect_sysv(mine, 0x5201, true, true);
-	T_OK(B->ctl(mine, IPC_RMID, NULL));
+	T_OK(B->msgctl(mine, IPC_RMID, NULL));
 }
 
 /*
@@ -350,10 +333,10 @@ BOTH(sysv_group_class)
 	int q = make_queue_as(0, USER2, 0x5300, 0600);
 	struct msqid_ds ds;
 
-	T_OK(B->ctl(q, IPC_STAT, &ds));
+	T_OK(B->msgctl(q, IPC_STAT, &ds));
 	ds.msg_perm.gid = GROUP;
 	ds.msg_perm.mode = 0060;
-	T_OK(B->ctl(q, IPC_SET, &ds));
+	T_OK(B->msgctl(q, IPC_SET, &ds));
 
 	T_OK(setgroups(1, &g));
 	T_OK(seteuid(USER));
@@ -388,7 +371,7 @@ BOTH(sysv_group_class)
 	expect_sysv(q, 0x5300, true, false);
 	T_OK(raw_seteuid(0));
 	T_OK(setegid(0));
-	T_OK(B->ctl(q, IPC_RMID, NULL));
+	T_OK(B->msgctl(q, IPC_RMID, NULL));
 }
 
 /*
@@ -500,7 +483,7 @@ BOTH(sysv_per_thread)
 	T_OK(raw_seteuid(NOBODY));
 	expect_sysv(thread_q, 0x5500, false, false);
 	with_thread(born_nobody_thread, true);
-	T_OK(B->ctl(thread_q, IPC_RMID, NULL));
+	T_OK(B->msgctl(thread_q, IPC_RMID, NULL));
 }
 
 /* ---- POSIX: permissions at mq_open --------------------------------------- */
@@ -509,7 +492,7 @@ static mqd_t mq_make(const char *name, int mode)
 {
 	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 16 };
 
-	return (mqd_t)T_OK(B->mopen(name, O_CREAT | O_EXCL | O_RDWR, mode,
+	return (mqd_t)T_OK(B->mq_open(name, O_CREAT | O_EXCL | O_RDWR, mode,
 				    &a));
 }
 
@@ -517,10 +500,10 @@ static mqd_t mq_make(const char *name, int mode)
 static void expect_open(const char *name, int acc, bool ok)
 {
 	if (ok) {
-		mqd_t d = (mqd_t)T_OK(B->mopen(name, acc));
-		T_OK(B->mclose(d));
+		mqd_t d = (mqd_t)T_OK(B->mq_open(name, acc));
+		T_OK(B->mq_close(d));
 	} else {
-		T_ERR(B->mopen(name, acc), EACCES);
+		T_ERR(B->mq_open(name, acc), EACCES);
 	}
 }
 
@@ -540,10 +523,10 @@ static void mq_drop_and_regain(int (*set_euid)(uid_t))
 	expect_mq("/cred", true, true);
 	T_OK(set_euid(NOBODY));
 	expect_mq("/cred", false, false);
-	T_OK(B->msend(d, "x", 1, 0));
+	T_OK(B->mq_send(d, "x", 1, 0));
 	T_OK(set_euid(0));
 	expect_mq("/cred", true, true);
-	T_OK(B->mclose(d));
+	T_OK(B->mq_close(d));
 }
 
 BOTH(posix_libc_seteuid) { mq_drop_and_regain(libc_seteuid); }
@@ -555,7 +538,7 @@ BOTH(posix_group_class)
 	gid_t g = GROUP;
 
 	T_OK(setegid(GROUP));
-	T_OK(B->mclose(mq_make("/cred-g", 0040)));
+	T_OK(B->mq_close(mq_make("/cred-g", 0040)));
 	T_OK(setegid(0));
 	T_OK(raw_setgroups(1, &g));
 	T_OK(raw_seteuid(USER));
@@ -584,7 +567,7 @@ BOTH(posix_capset)
 	need_caps(ovr | rs);
 	T_OK(setegid(USER2));
 	T_OK(seteuid(USER2));
-	T_OK(B->mclose(mq_make("/cred-c", 0600)));
+	T_OK(B->mq_close(mq_make("/cred-c", 0600)));
 	T_OK(seteuid(0));
 	T_OK(setegid(0));
 	caps_get(&eff, &perm);
@@ -627,22 +610,10 @@ static void new_userns(bool map, uid_t uid, gid_t gid)
 }
 
 /* fn in a child process; its skip is the case's. */
-static void in_child(void (*fn)(void))
+static void in_child(void (*fn)(void *))
 {
-	int st;
+	int st = t_waitpid(t_spawn(fn, NULL));
 
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		fn();
-		fflush(NULL);
-		_exit(T_EXIT_PASS);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			T_FAIL("waitpid: %s", strerror(errno));
 	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)
 		t_skip("the child skipped");
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != T_EXIT_PASS)
@@ -665,7 +636,7 @@ static void *other_refused(void *arg)
  * first sees the thread there (used_before false) it cannot tell its
  * numbers: it grants what every class has, which is less (DESIGN §8).
  */
-static void unprivileged_userns(void)
+static void unprivileged_userns(void *arg)
 {
 	T_OK(setgroups(0, NULL));
 	T_OK(setresgid(USER, USER, USER));
@@ -682,7 +653,7 @@ static void unprivileged_userns(void)
 		expect_rw(q_own, 0x5600, true);
 	} else {
 		expect_rw(q_own, 0x5600, false);
-		T_ERR(B->ctl(q_own, IPC_RMID, NULL), EPERM);
+		T_ERR(B->msgctl(q_own, IPC_RMID, NULL), EPERM);
 	}
 	/* A thread born there: first seen there. */
 	pthread_t t;
@@ -696,8 +667,8 @@ static void userns_unprivileged(bool before)
 	q_own = make_queue_as(USER, USER, 0x5600, 0600);
 	q_other = make_queue_as(USER2, USER2, 0x5601, 0600);
 	in_child(unprivileged_userns);
-	T_OK(B->ctl(q_own, IPC_RMID, NULL));
-	T_OK(B->ctl(q_other, IPC_RMID, NULL));
+	T_OK(B->msgctl(q_own, IPC_RMID, NULL));
+	T_OK(B->msgctl(q_other, IPC_RMID, NULL));
 }
 
 BOTH(userns_after_first_use) { userns_unprivileged(true); }
@@ -708,7 +679,7 @@ BOTH(userns_before_first_use) { userns_unprivileged(false); }
  * 1000 and maps itself back to 0 in a new user namespace before its next
  * call: the same euid number, another user for the kernel.
  */
-static void root_drops_into_userns(void)
+static void root_drops_into_userns(void *arg)
 {
 	T_OK(setgroups(0, NULL));
 	T_OK(setresgid(USER, USER, USER));
@@ -727,8 +698,8 @@ BOTH(userns_root_drops_and_maps_back)
 	q_other = make_queue(0x5601, 0600);	/* root's */
 	expect_sysv(q_other, 0x5601, true, true);
 	in_child(root_drops_into_userns);
-	T_OK(B->ctl(q_own, IPC_RMID, NULL));
-	T_OK(B->ctl(q_other, IPC_RMID, NULL));
+	T_OK(B->msgctl(q_own, IPC_RMID, NULL));
+	T_OK(B->msgctl(q_other, IPC_RMID, NULL));
 }
 
 /*
@@ -739,7 +710,7 @@ BOTH(userns_root_drops_and_maps_back)
  */
 static bool drop_setid;
 
-static void root_into_userns(void)
+static void root_into_userns(void *arg)
 {
 	uint64_t eff, perm, setid = CAP(CAP_SETUID) | CAP(CAP_SETGID);
 
@@ -761,8 +732,8 @@ static void userns_root(bool fixed)
 	q_other = make_queue_as(USER2, USER2, 0x5700, 0600);
 	q_own = make_queue(0x5701, 0600);
 	in_child(root_into_userns);
-	T_OK(B->ctl(q_other, IPC_RMID, NULL));
-	T_OK(B->ctl(q_own, IPC_RMID, NULL));
+	T_OK(B->msgctl(q_other, IPC_RMID, NULL));
+	T_OK(B->msgctl(q_own, IPC_RMID, NULL));
 }
 
 BOTH(userns_root_keeps_ids) { userns_root(false); }

@@ -946,19 +946,28 @@ static void fifo_for(const char *dir, const char *name)
 	T_OK(mkfifo(path, 0666));
 }
 
-/* The files of System V queue 0 (id 0, index 0) of dir: sysv/q.<gen>
- * and sysv/m.<gen> into q and m. */
-static void queue0_files(const char *dir, char *q, char *m, size_t n)
+/*
+ * A namespace, the case's directory's sub, whose System V queue 0 (id 0,
+ * index 0) has its file sysv/<prefix><gen> replaced by a FIFO; probed
+ * there, where queue 0 is still made.
+ */
+static void queue0_fifo(char *dir, size_t n, const char *sub,
+			const char *prefix, struct probe_out *po)
 {
-	char path[600], gen[64];
+	char path[600], name[80], gen[64];
 	ssize_t k;
 
+	snprintf(dir, n, "%s/%s", t_umq_dir(), sub);
+	T_OK(umq_ns_use(dir));
+	T_EQ(umq_msgget(IPC_PRIVATE, 0600), 0);
 	snprintf(path, sizeof(path), "%s/sysv/i.0", dir);
 	k = readlink(path, gen, sizeof(gen) - 1);
 	T_ASSERT(k > 0);
 	gen[k] = 0;
-	snprintf(q, n, "sysv/q.%s", gen);
-	snprintf(m, n, "sysv/m.%s", gen);
+	snprintf(name, sizeof(name), "sysv/%s%s", prefix, gen);
+	fifo_for(dir, name);
+	run_probe(dir, 0, false, po);
+	expect_line(po, dir, "msgget_create", "ok");
 }
 
 /*
@@ -967,7 +976,7 @@ static void queue0_files(const char *dir, char *q, char *m, size_t n)
  */
 T_CASE_F(umq_namespace_with_fifos_inside, T_NO_KERNEL_NS)
 {
-	char dir[256], path[300], q[80], m[80];
+	char dir[256], path[300];
 	struct probe_out po;
 
 	/* A directory whose hints file is a FIFO: no hints, no harm. */
@@ -994,13 +1003,7 @@ T_CASE_F(umq_namespace_with_fifos_inside, T_NO_KERNEL_NS)
 		T_FAIL("stderr says: %s", po.err);
 	/* Queue 0's control block a FIFO: no queue 0 (EINVAL); others
 	 * are made. */
-	snprintf(dir, sizeof(dir), "%s/fifo-q", t_umq_dir());
-	T_OK(umq_ns_use(dir));
-	T_EQ(umq_msgget(IPC_PRIVATE, 0600), 0);
-	queue0_files(dir, q, m, sizeof(q));
-	fifo_for(dir, q);
-	run_probe(dir, 0, false, &po);
-	expect_line(&po, dir, "msgget_create", "ok");
+	queue0_fifo(dir, sizeof(dir), "fifo-q", "q.", &po);
 	expect_line(&po, dir, "msgsnd", "EINVAL");
 	expect_line(&po, dir, "msgctl", "EINVAL");
 	expect_line(&po, dir, "msgfd", "EINVAL");
@@ -1011,16 +1014,10 @@ T_CASE_F(umq_namespace_with_fifos_inside, T_NO_KERNEL_NS)
  * says the queue is damaged - never that there is no queue. */
 T_CASE_F(umq_store_file_a_fifo, T_NO_KERNEL_NS)
 {
-	char dir[256], q[80], m[80];
+	char dir[256];
 	struct probe_out po;
 
-	snprintf(dir, sizeof(dir), "%s/fifo-m", t_umq_dir());
-	T_OK(umq_ns_use(dir));
-	T_EQ(umq_msgget(IPC_PRIVATE, 0600), 0);
-	queue0_files(dir, q, m, sizeof(q));
-	fifo_for(dir, m);
-	run_probe(dir, 0, false, &po);
-	expect_line(&po, dir, "msgget_create", "ok");
+	queue0_fifo(dir, sizeof(dir), "fifo-m", "m.", &po);
 	expect_line(&po, dir, "msgsnd", "EUCLEAN");
 	if (!strstr(po.out, "msgctl ok\n"))
 		expect_line(&po, dir, "msgctl", "EUCLEAN");

@@ -221,6 +221,25 @@ bool errno_in(int e, const int *set)
 	return false;
 }
 
+void drain(const char *call, ssize_t (*one)(void *arg), void *arg,
+	   int empty, int max)
+{
+	int eu = 0;
+
+	for (int n = 0; n < max; n++) {
+		op("drain %s #%d", call, n);
+		if (one(arg) >= 0)
+			continue;
+		if (errno == empty)
+			return;
+		if (errno == EUCLEAN && ++eu <= 2)
+			continue;	/* a rebuild may take a call */
+		R_FAIL("drain: %s keeps failing: %s", call,
+		       strerrorname_np(errno));
+	}
+	R_FAIL("the drain does not end");
+}
+
 int judge_in(long r, const char *call, const int *clean)
 {
 	int e = errno;

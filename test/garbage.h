@@ -76,6 +76,14 @@ void fill_random(void *p, size_t n);
  * Else the round fails.  Returns the errno (0 on success).
  */
 int judge_in(long r, const char *call, const int *clean);
+/*
+ * Receive until the queue is empty: one(arg) receives a message (>= 0)
+ * or fails (-1, errno), and judges the errno itself; empty is the errno
+ * of an empty queue.  Two EUCLEAN may come first (a rebuild may take a
+ * call); any other failure, or no end in max calls, fails the round.
+ */
+void drain(const char *call, ssize_t (*one)(void *arg), void *arg,
+	   int empty, int max);
 /* e is in set (0-terminated). */
 bool errno_in(int e, const int *set);
 

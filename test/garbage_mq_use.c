@@ -242,6 +242,14 @@ bool use(void)
 	return true;
 }
 
+/* One receive of the drain (repaired), counted and judged. */
+static ssize_t drain_one(void *arg)
+{
+	static char buf[RBUF + GUARD];
+
+	return recv_one(*(mqd_t *)arg, buf, RBUF, LOG->op, NULL);
+}
+
 /*
  * After damage the library can repair (the store: chunks, indexes,
  * derived header fields; the control block's counters): the queue drains
@@ -252,7 +260,6 @@ void repaired(void)
 {
 	static char buf[RBUF + GUARD];
 	struct mq_attr a;
-	int n, eu = 0;
 	ssize_t r;
 	mqd_t d;
 
@@ -261,20 +268,7 @@ void repaired(void)
 	if (d == (mqd_t)-1)
 		R_FAIL("a repairable queue cannot be opened: %s",
 		       strerrorname_np(errno));
-	for (n = 0; n < 1000; n++) {
-		op("drain mq_receive #%d", n);
-		r = recv_one(d, buf, RBUF, LOG->op, NULL);
-		if (r >= 0)
-			continue;
-		if (errno == EAGAIN)
-			break;
-		if (errno == EUCLEAN && ++eu <= 2)
-			continue;	/* a rebuild may take a call */
-		R_FAIL("drain: mq_receive keeps failing: %s",
-		       strerrorname_np(errno));
-	}
-	if (n == 1000)
-		R_FAIL("the drain does not end");
+	drain("mq_receive", drain_one, &d, EAGAIN, 1000);
 	op("mq_getattr after the drain");
 	if (umq_mq_getattr(d, &a))
 		R_FAIL("mq_getattr after the drain: %s",

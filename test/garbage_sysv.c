@@ -36,40 +36,6 @@ int bounded_child(void (*fn)(void *), void *arg)
 	return st;
 }
 
-/* ---- the files ----------------------------------------------------------- */
-
-void *map_file(const char *name, size_t *size)
-{
-	char path[512];
-	struct stat st;
-	void *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", t_umq_dir(), name);
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		T_FAIL("open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st))
-		T_FAIL("fstat %s: %s", path, strerror(errno));
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		 fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		T_FAIL("mmap %s: %s", path, strerror(errno));
-	*size = (size_t)st.st_size;
-	return p;
-}
-
-/* A file of queue qid: sysv/<prefix><gen>. */
-void *qfile_map(int qid, const char *prefix, size_t *size)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), "sysv/%s%016llx", prefix,
-		 (unsigned long long)t_umq_gen(qid));
-	return map_file(name, size);
-}
-
 /* ---- messages ------------------------------------------------------------ */
 
 static uint8_t pat(long type, uint32_t i)
@@ -223,6 +189,20 @@ void use(int qid)
 	judge(umq_msgctl(qid, IPC_STAT, &ds), "IPC_STAT");
 }
 
+/* One receive of the drain (repaired): its guard kept, its errno judged. */
+static ssize_t drain_one(void *arg)
+{
+	struct tmsg m;
+	ssize_t r;
+
+	guard_set(&m);
+	r = umq_msgrcv(*(int *)arg, &m, TXT_MAX, 0, IPC_NOWAIT | MSG_NOERROR);
+	guard_check(&m, r, TXT_MAX);
+	if (r < 0 && errno != ENOMSG)
+		judge(r, LOG->op);
+	return r;
+}
+
 /*
  * After garbage in the chunks or the indexes the queue is repaired
  * (rebuilt from its chunks): it drains to empty with its counters at
@@ -232,25 +212,9 @@ void repaired(int qid)
 {
 	struct msqid_ds ds;
 	struct tmsg m;
-	int n, eu = 0;
 	ssize_t r;
 
-	for (n = 0; n < 4000; n++) {
-		op("drain msgrcv #%d", n);
-		guard_set(&m);
-		r = umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT | MSG_NOERROR);
-		guard_check(&m, r, TXT_MAX);
-		if (r >= 0)
-			continue;
-		if (errno == ENOMSG)
-			break;
-		if (judge(r, LOG->op) == EUCLEAN && ++eu <= 2)
-			continue;	/* a rebuild may take a call */
-		R_FAIL("drain: msgrcv keeps failing: %s",
-		       strerrorname_np(errno));
-	}
-	if (n == 4000)
-		R_FAIL("the drain does not end");
+	drain("msgrcv", drain_one, &qid, ENOMSG, 4000);
 	op("IPC_STAT after the drain");
 	if (umq_msgctl(qid, IPC_STAT, &ds))
 		R_FAIL("IPC_STAT after the drain: %s", strerrorname_np(errno));

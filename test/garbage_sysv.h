@@ -27,6 +27,7 @@
 
 #include "garbage.h"
 #include "internal.h"
+#include "qfile.h"
 
 #define ROUND_MS 3000		/* a round's alarm */
 
@@ -35,14 +36,6 @@ void rounds(const char *name, uint32_t n, void (*fn)(uint32_t));
 /* fn(arg) in a child that an alarm ends after 5 s: its wait status, that
  * of a SIGKILL if it still ran 8 s later. */
 int bounded_child(void (*fn)(void *), void *arg);
-
-/* ---- the files ----------------------------------------------------------- */
-
-/* The namespace's file name (relative to its directory), mapped whole,
- * read-write: its size in *size. */
-void *map_file(const char *name, size_t *size);
-/* A file of queue qid: sysv/<prefix><gen>. */
-void *qfile_map(int qid, const char *prefix, size_t *size);
 
 /* ---- messages: each one's text is a pattern of its type ----------------- */
 

@@ -31,38 +31,13 @@
 #include <time.h>
 
 #include "internal.h"
+#include "qfile.h"
 
 #define DEADLINE 10		/* seconds for a fresh process's calls */
 #define UID_A 1000
 #define UID_B 65534
 
 /* ---- small helpers ------------------------------------------------------- */
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Wait for pid at most ms; its status, or -1 if it is still running. */
-static int wait_ms(pid_t pid, int ms)
-{
-	long end = now_ms() + ms;
-	int st;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-		if (r == pid)
-			return st;
-		if (r < 0 && errno != EINTR)
-			T_FAIL("waitpid(%d): %s", (int)pid, strerror(errno));
-		if (now_ms() > end)
-			return -1;
-		t_msleep(2);
-	}
-}
 
 static void reap(pid_t pid)
 {
@@ -80,51 +55,17 @@ static void wait_stopped(pid_t pid)
 	T_FAIL("process %d did not stop", (int)pid);
 }
 
-static void *map_path(const char *path, size_t len)
-{
-	int fd = open(path, O_RDWR);
-	void *p;
-
-	if (fd < 0)
-		T_FAIL("open %s: %s", path, strerror(errno));
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		T_FAIL("mmap %s: %s", path, strerror(errno));
-	return p;
-}
-
-/* The control block of queue qid: sysv/q.<gen> (unmap sizeof(struct
- * qfile)). */
+/* The control block of queue qid (unmap sizeof(struct qfile)). */
 static struct qctl *q_map(int qid)
 {
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/sysv/q.%016llx", t_umq_dir(),
-		 (unsigned long long)t_umq_gen(qid));
-	return &((struct qfile *)map_path(path, sizeof(struct qfile)))->q;
-}
-
-/* The waiter records of queue qid: the start of sysv/m.<gen> (unmap
- * WPOOL_SIZE). */
-static void *wpool_map(int qid)
-{
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/sysv/m.%016llx", t_umq_dir(),
-		 (unsigned long long)t_umq_gen(qid));
-	return map_path(path, WPOOL_SIZE);
-}
-
-static struct waiter *waiter_at(void *pool, uint32_t i)
-{
-	return (struct waiter *)((char *)pool + WPOOL_REC_OFF) + i;
+	return &ctl_of(qid)->q;
 }
 
 /* The control page of POSIX queue /name. */
 static struct pqctl *pq_map(const char *name)
 {
 	char path[600], target[64];
+	size_t size;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%s/names/%s", t_umq_dir(), name + 1);
@@ -132,8 +73,8 @@ static struct pqctl *pq_map(const char *name)
 	if (n <= 0)
 		T_FAIL("readlink %s: %s", path, strerror(errno));
 	target[n] = 0;
-	snprintf(path, sizeof(path), "%s/posix/%s", t_umq_dir(), target);
-	return map_path(path, PQ_STORE_OFF);
+	snprintf(path, sizeof(path), "posix/%s", target);
+	return map_file_at(path, PQ_STORE_OFF, &size);
 }
 
 static uint32_t *lock_word(pthread_mutex_t *m)
@@ -294,12 +235,10 @@ static void fresh_go(struct fresh *f)
 static const char *fresh_end(struct fresh *f, int deadline)
 {
 	static char why[300];
-	int st = wait_ms(f->pid, (deadline + 5) * 1000);
+	int st = t_reap(f->pid, (deadline + 5) * 1000);
 
-	if (st == -1) {
-		reap(f->pid);
+	if (st == -1)
 		return "still running after its deadline";
-	}
 	if (WIFSIGNALED(st)) {
 		snprintf(why, sizeof(why), "killed by signal %d%s",
 			 WTERMSIG(st), WTERMSIG(st) == SIGALRM ?
@@ -311,6 +250,16 @@ static const char *fresh_end(struct fresh *f, int deadline)
 		return why;
 	}
 	return NULL;
+}
+
+/* A fresh process that runs fn(arg, r) at once, under DEADLINE: why it
+ * failed, or NULL. */
+static const char *fresh_run(struct fresh *f,
+			     void (*fn)(void *, struct res *), void *arg)
+{
+	fresh_start(f, fn, arg, DEADLINE);
+	fresh_go(f);
+	return fresh_end(f, DEADLINE);
 }
 
 static void run_ops(void *arg, struct res *r)
@@ -540,27 +489,6 @@ T_CASE(wedge_own_id_and_check)
 
 /* ---- waiters' "alive" mutexes -------------------------------------------- */
 
-/* A child blocked in msgrcv(type); writes what it got into *got. */
-static pid_t receiver(int qid, long type, char *got)
-{
-	fflush(NULL);
-	pid_t pid = fork();
-
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		struct tmsg m;
-		alarm(DEADLINE + 10);
-		ssize_t n = umq_msgrcv(qid, &m, sizeof(m.text), type, 0);
-		if (n > 0)
-			snprintf(got, 16, "%.15s", m.text);
-		_exit(n > 0 ? 0 : 1);
-	}
-	if (t_wait_sleeping(pid))
-		T_FAIL("the receiver did not block");
-	return pid;
-}
-
 struct alive_arg {
 	int qid;
 	int sender_go;		/* a helper sends type 7 after this */
@@ -597,22 +525,21 @@ T_CASE(wedge_waiter_alive)
 	int failed = 0;
 
 	for (int v = 0; v < B_COUNT; v++) {
-		char *got = t_shared(16);
+		struct blocked *rcv;
 		void *h;
 		struct alive_arg a;
 		struct fresh f;
 		struct tmsg m;
 		const char *why;
-		int sp[2], rec = -1;
-		pid_t rcv, snd;
+		int sp[2], rec;
+		pid_t snd;
 
 		a.qid = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
-		rcv = receiver(a.qid, 9, got);
-		h = wpool_map(a.qid);
-		for (uint32_t i = 0; i < Q_WAITERS; i++)
-			if (waiter_at(h, i)->linked &&
-			    waiter_at(h, i)->tid == rcv)
-				rec = (int)i;
+		rcv = blocked_msgrcv(a.qid, 9, DEADLINE + 10);
+		if (!rcv)
+			T_FAIL("the receiver did not block");
+		h = pool_of(a.qid);
+		rec = record_of(h, rcv->pid);
 		if (rec < 0)
 			T_FAIL("no record for the blocked receiver");
 		if (pipe(sp))
@@ -648,9 +575,8 @@ T_CASE(wedge_waiter_alive)
 			failed++;
 		}
 		/* "x" is with the receiver, or still queued. */
-		int st = wait_ms(rcv, 1000);
+		int st = t_reap(rcv->pid, 1000);
 		if (st == -1) {
-			reap(rcv);
 			if (umq_msgrcv(a.qid, &m, sizeof(m.text), 9,
 				       IPC_NOWAIT) != 2 || strcmp(m.text, "x")) {
 				t_note("%s: the message to the receiver is "
@@ -658,13 +584,12 @@ T_CASE(wedge_waiter_alive)
 				failed++;
 			}
 		} else if (!WIFEXITED(st) || WEXITSTATUS(st) ||
-			   strcmp(got, "x")) {
+			   rcv->ret != 2 || strcmp(rcv->text, "x")) {
 			t_note("%s: the receiver ended with %#x, got '%s'",
-			       bad_name[v], st, got);
+			       bad_name[v], st, rcv->text);
 			failed++;
 		}
-		wait_ms(snd, 1000);
-		reap(snd);
+		t_reap(snd, 1000);
 		close(sp[0]);
 		close(sp[1]);
 		umq_msgctl(a.qid, IPC_RMID, NULL);
@@ -677,22 +602,27 @@ T_CASE(wedge_waiter_alive)
 
 /* ---- live holders -------------------------------------------------------- */
 
+struct hold {
+	pthread_mutex_t *m;
+	uint32_t *tag;
+};
+
+static void hold_child(void *arg)
+{
+	struct hold *h = arg;
+
+	if (lock_take(h->m, h->tag))
+		_exit(3);	/* a repair we did not expect */
+	raise(SIGSTOP);
+	lock_drop(h->m);
+}
+
 /* A child that takes lock m the library's way, then stops. */
 static pid_t holder(pthread_mutex_t *m, uint32_t *tag)
 {
-	fflush(NULL);
-	pid_t pid = fork();
+	struct hold h = { m, tag };
+	pid_t pid = t_spawn_alarm(hold_child, &h, 60);
 
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		alarm(60);
-		if (lock_take(m, tag))
-			_exit(3);	/* a repair we did not expect */
-		raise(SIGSTOP);
-		lock_drop(m);
-		_exit(0);
-	}
 	wait_stopped(pid);
 	return pid;
 }
@@ -707,14 +637,14 @@ static void fresh_waits_for(struct fresh *f, pid_t hold)
 	int st;
 
 	t_msleep(2000);
-	st = wait_ms(f->pid, 1);
+	st = t_wait_child(f->pid, 0, 1);
 	if (st != -1) {
 		reap(hold);
 		T_FAIL("the fresh process did not wait for a stopped holder "
 		       "(status %#x: %s)", st, f->r->why);
 	}
 	kill(hold, SIGCONT);
-	st = wait_ms(hold, 5000);
+	st = t_wait_child(hold, 0, 5000);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
 		T_FAIL("the holder ended with status %#x", st);
 	why = fresh_end(f, DEADLINE);
@@ -780,23 +710,21 @@ T_CASE(holder_robbed_unlocks_nothing)
 	m = &q->lock;
 	robbed = holder(m, &q->lock_ns);
 	m->__data.__count ^= 0x5a5a5a5a;
-	fresh_start(&f, run_ops, &s, DEADLINE);
-	fresh_go(&f);
-	why = fresh_end(&f, DEADLINE);
+	why = fresh_run(&f, run_ops, &s);
 	if (why)
 		T_FAIL("beside a robbed holder: %s", why);
 	if (f.r->repairs != 1)
 		T_FAIL("%lu repairs, expected 1", f.r->repairs);
 	now = holder(m, &q->lock_ns);
 	kill(robbed, SIGCONT);
-	st = wait_ms(robbed, 5000);
+	st = t_wait_child(robbed, 0, 5000);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
 		T_FAIL("the robbed holder ended with status %#x", st);
 	if ((*lock_word(m) & FUTEX_TID_MASK) != (uint32_t)now)
 		T_FAIL("lock word %#x: the robbed holder's unlock freed the "
 		       "lock of %d", *lock_word(m), (int)now);
 	kill(now, SIGCONT);
-	st = wait_ms(now, 5000);
+	st = t_wait_child(now, 0, 5000);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
 		T_FAIL("the holder ended with status %#x", st);
 	T_EQ(*lock_word(m), 0);
@@ -870,9 +798,7 @@ T_CASE(creator_stopped_holds_nobody)
 		_exit(*id < 0 ? 1 : 0);
 	}
 	wait_stopped(hold);
-	fresh_start(&f, run_ops, &s, DEADLINE);
-	fresh_go(&f);
-	why = fresh_end(&f, DEADLINE);
+	why = fresh_run(&f, run_ops, &s);
 	if (why) {
 		reap(hold);
 		T_FAIL("beside a stopped creator: %s", why);
@@ -881,7 +807,7 @@ T_CASE(creator_stopped_holds_nobody)
 		T_FAIL("%lu repairs beside a live creator", f.r->repairs);
 	T_ERR(umq_msgget(0x7777, 0), ENOENT);
 	kill(hold, SIGCONT);
-	st = wait_ms(hold, 5000);
+	st = t_wait_child(hold, 0, 5000);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
 		T_FAIL("the creator ended with status %#x", st);
 	T_EQ(umq_msgget(0x7777, 0), *id);
@@ -918,7 +844,7 @@ T_CASE(holder_dies_owner_died)
 		lock_drop(&extra);
 		_exit(0);
 	}
-	if (wait_ms(pid, 5000) == -1)
+	if (t_wait_child(pid, 0, 5000) == -1)
 		T_FAIL("the holder did not end");
 	if (!(*lock_word(&q2->lock) & FUTEX_OWNER_DIED) ||
 	    !(*lock_word(&pc->lock) & FUTEX_OWNER_DIED))
@@ -928,17 +854,13 @@ T_CASE(holder_dies_owner_died)
 		T_FAIL("a lock dropped before death: word %#x",
 		       *lock_word(&q->lock));
 	struct fresh f;
-	fresh_start(&f, run_ops, &s, DEADLINE);
-	fresh_go(&f);
-	const char *why = fresh_end(&f, DEADLINE);
+	const char *why = fresh_run(&f, run_ops, &s);
 	if (why)
 		T_FAIL("after the holder's death: %s", why);
 	if (f.r->repairs != 1)
 		T_FAIL("%lu repairs, expected 1 (the POSIX queue)",
 		       f.r->repairs);
-	fresh_start(&f, run_ops, &s2, DEADLINE);
-	fresh_go(&f);
-	why = fresh_end(&f, DEADLINE);
+	why = fresh_run(&f, run_ops, &s2);
 	if (why)
 		T_FAIL("the other queue, after the holder's death: %s", why);
 	if (f.r->repairs != 1)
@@ -1258,7 +1180,7 @@ T_CASE(ns_racing_creators)
 	close(p[0]);
 	close(p[1]);		/* all go */
 	for (int i = 0; i < 6; i++) {
-		int st = wait_ms(pid[i], 20000);
+		int st = t_wait_child(pid[i], 0, 20000);
 		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
 			T_FAIL("creator %d (uid %d): status %#x", i,
 			       (int)who[i], st);

@@ -625,27 +625,9 @@ static int reg_none(mqd_t q)
 	return B->notify(q, &ev);
 }
 
-/* Wait up to ms for the blocked signal sig; its info, or si_signo 0. */
-static siginfo_t wait_sig(int sig, int ms)
-{
-	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
-	siginfo_t si = { 0 };
-	sigset_t set;
-
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	while (sigtimedwait(&set, &si, &ts) < 0) {
-		if (errno != EINTR) {
-			si.si_signo = 0;
-			break;
-		}
-	}
-	return si;
-}
-
 static void no_sig(int sig, int ms)
 {
-	siginfo_t si = wait_sig(sig, ms);
+	siginfo_t si = t_take_sig(sig, ms);
 
 	if (si.si_signo)
 		T_FAIL("unexpected signal %d (si_code %d, si_pid %d)",
@@ -669,7 +651,7 @@ static void check_note(const siginfo_t *si, pid_t pid, uid_t uid, int val)
 
 static void expect_note(pid_t pid, uid_t uid, int val)
 {
-	siginfo_t si = wait_sig(NOTE_SIG, WAIT_MS);
+	siginfo_t si = t_take_sig(NOTE_SIG, WAIT_MS);
 
 	check_note(&si, pid, uid, val);
 }
@@ -962,7 +944,7 @@ static void user_owner(void *arg)
 	T_OK(reg_signal(q, NOTE_SIG, 42));
 	expect_status(q, 0, 0, NOTE_SIG, getpid());
 	__atomic_store_n(&o->ready, 1, __ATOMIC_RELEASE);
-	o->si = wait_sig(NOTE_SIG, WAIT_MS);
+	o->si = t_take_sig(NOTE_SIG, WAIT_MS);
 }
 
 static void user_owner_run(void *arg)
@@ -1886,22 +1868,37 @@ BOTH(sigstop_snd) { stop_cont(OP_SEND); }
 
 /* ---- 10. Timeouts -------------------------------------------------------- */
 
-static void expect_elapsed(long ms, const char *what)
+static const char *clock_name(clockid_t c)
 {
+	return c == CLOCK_MONOTONIC ? "CLOCK_MONOTONIC" : "CLOCK_REALTIME";
+}
+
+/* A deadline 200 ms away on clock c, in *dl: when it was set. */
+static long in_200ms(clockid_t c, struct timespec *dl)
+{
+	*dl = deadline(c, 200);
+	return t_now_ms();
+}
+
+/* call, on clock c, timed out: about 200 ms after t0. */
+static void expect_elapsed(long t0, const char *call, clockid_t c)
+{
+	long ms = t_now_ms() - t0;
+
 	if (ms < 190 || ms >= 2000)
-		T_FAIL("%s timed out after %ld ms, expected about 200", what,
-		       ms);
+		T_FAIL("%s(%s) timed out after %ld ms, expected about 200",
+		       call, clock_name(c), ms);
 }
 
 BOTH(timed_rcv_timeout)
 {
 	mqd_t q = qnew("/q", 4);
 	char buf[MSGSIZE];
-	struct timespec dl = deadline(CLOCK_REALTIME, 200);
-	long t0 = t_now_ms();
+	struct timespec dl;
+	long t0 = in_200ms(CLOCK_REALTIME, &dl);
 
 	T_ERR(B->timedreceive(q, buf, MSGSIZE, NULL, &dl), ETIMEDOUT);
-	expect_elapsed(t_now_ms() - t0, "mq_timedreceive");
+	expect_elapsed(t0, "mq_timedreceive", CLOCK_REALTIME);
 	empty(q);
 }
 
@@ -1913,7 +1910,7 @@ BOTH(timed_snd_timeout)
 	put(q, "x", 1);
 	long t0 = t_now_ms();
 	T_ERR(B->timedsend(q, "y", 1, 1, &dl), ETIMEDOUT);
-	expect_elapsed(t_now_ms() - t0, "mq_timedsend");
+	expect_elapsed(t0, "mq_timedsend", CLOCK_REALTIME);
 	T_EQ(curmsgs(q), 1);
 	take(q, "x", 1);
 	empty(q);
@@ -1965,36 +1962,25 @@ BOTH(timed_snd_woken)
 
 static const clockid_t clocks[] = { CLOCK_MONOTONIC, CLOCK_REALTIME };
 
-static const char *clock_name(clockid_t c)
-{
-	return c == CLOCK_MONOTONIC ? "CLOCK_MONOTONIC" : "CLOCK_REALTIME";
-}
-
 UMQ(clock_mq_timeout)
 {
 	mqd_t q = qnew("/q", 1);
-	char buf[MSGSIZE + 1], what[64];
+	char buf[MSGSIZE + 1];
 	struct timespec dl;
 	unsigned prio;
 
 	for (int i = 0; i < 2; i++) {
 		clockid_t c = clocks[i];
+		long t0 = in_200ms(c, &dl);
 
-		snprintf(what, sizeof(what), "umq_mq_clockreceive(%s)",
-			 clock_name(c));
-		dl = deadline(c, 200);
-		long t0 = t_now_ms();
 		T_ERR(umq_mq_clockreceive(q, buf, MSGSIZE, NULL, c, &dl),
 		      ETIMEDOUT);
-		expect_elapsed(t_now_ms() - t0, what);
+		expect_elapsed(t0, "umq_mq_clockreceive", c);
 		dl = deadline(c, -1000);	/* past, but there is room */
 		T_OK(umq_mq_clocksend(q, "c", 1, 4, c, &dl));
-		snprintf(what, sizeof(what), "umq_mq_clocksend(%s)",
-			 clock_name(c));
-		dl = deadline(c, 200);
-		t0 = t_now_ms();
+		t0 = in_200ms(c, &dl);
 		T_ERR(umq_mq_clocksend(q, "d", 1, 4, c, &dl), ETIMEDOUT);
-		expect_elapsed(t_now_ms() - t0, what);
+		expect_elapsed(t0, "umq_mq_clocksend", c);
 		dl = deadline(c, -1000);	/* past, but a message */
 		T_EQ(T_OK(umq_mq_clockreceive(q, buf, MSGSIZE, &prio, c,
 					       &dl)), 1);
@@ -2032,28 +2018,21 @@ UMQ(clock_sysv_timeout)
 	struct sv_msg m = { .mtype = 1, .text = "12345678" };
 	struct msqid_ds ds;
 	struct timespec dl;
-	char what[64];
 
 	T_OK(umq_msgctl(id, IPC_STAT, &ds));
 	ds.msg_qbytes = 8;
 	T_OK(umq_msgctl(id, IPC_SET, &ds));
 	for (int i = 0; i < 2; i++) {
 		clockid_t c = clocks[i];
+		long t0 = in_200ms(c, &dl);
 
-		snprintf(what, sizeof(what), "umq_msgclockrcv(%s)",
-			 clock_name(c));
-		dl = deadline(c, 200);
-		long t0 = t_now_ms();
 		T_ERR(umq_msgclockrcv(id, &m, 16, 0, 0, c, &dl), ETIMEDOUT);
-		expect_elapsed(t_now_ms() - t0, what);
+		expect_elapsed(t0, "umq_msgclockrcv", c);
 		dl = deadline(c, -1000);
 		T_OK(umq_msgclocksnd(id, &m, 8, 0, c, &dl));
-		snprintf(what, sizeof(what), "umq_msgclocksnd(%s)",
-			 clock_name(c));
-		dl = deadline(c, 200);
-		t0 = t_now_ms();
+		t0 = in_200ms(c, &dl);
 		T_ERR(umq_msgclocksnd(id, &m, 4, 0, c, &dl), ETIMEDOUT);
-		expect_elapsed(t_now_ms() - t0, what);
+		expect_elapsed(t0, "umq_msgclocksnd", c);
 		dl = deadline(c, -1000);
 		T_EQ(T_OK(umq_msgclockrcv(id, &m, 16, 0, 0, c, &dl)), 8);
 	}

@@ -398,14 +398,6 @@ static struct shared_ret *shared(void)
 	return p;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A child opens name as acc, sleeps in poll(events) or epoll_wait, and
  * reports what woke it. */
 static pid_t poller(const char *name, int acc, int events, bool use_epoll,
@@ -445,46 +437,45 @@ static void reap(pid_t pid)
 		T_FAIL("%s: the poller failed (status %#x)", B->name, st);
 }
 
+/* A poller of "/q" opened acc sleeps for events: change(q) must wake it,
+ * before its timeout, with exactly those events. */
+static void woken_by(mqd_t q, int acc, int events, bool use_epoll,
+		     void (*change)(mqd_t))
+{
+	struct shared_ret *r = shared();
+	pid_t pid = poller("/q", acc, events, use_epoll, r);
+	long t0;
+
+	if (t_wait_sleeping(pid))
+		T_FAIL("the poller did not go to sleep");
+	t_msleep(20);
+	t0 = t_now_ms();
+	change(q);
+	reap(pid);
+	if (r->ret != 1 || r->revents != events)
+		T_FAIL("%s: %s for %s gave %d, revents %#x", B->name,
+		       use_epoll ? "epoll" : "poll",
+		       events == POLLIN ? "POLLIN" : "POLLOUT", r->ret,
+		       r->revents);
+	if (t_now_ms() - t0 >= WAIT_MS)
+		T_FAIL("%s: woken by the timeout", B->name);
+	munmap(r, 4096);
+}
+
 /* A sleeper in poll or epoll wakes when another process makes POLLOUT
  * appear on a full queue (its descriptor read-only: the kernel does not
  * care), or POLLIN on an empty one (its descriptor write-only). */
 BOTH(sleepers_wake_on_state_change)
 {
 	for (int use_epoll = 0; use_epoll < 2; use_epoll++) {
-		struct shared_ret *r = shared();
 		mqd_t q = qcreate("/q", O_RDWR, 1);
-		pid_t pid;
-		long t0;
 
 		put(q);
-		pid = poller("/q", O_RDONLY, POLLOUT, use_epoll, r);
-		if (t_wait_sleeping(pid))
-			T_FAIL("the poller did not go to sleep");
-		t_msleep(20);
-		t0 = now_ms();
-		take(q);
-		reap(pid);
-		if (r->ret != 1 || r->revents != POLLOUT)
-			T_FAIL("%s: %s for POLLOUT gave %d, revents %#x",
-			       B->name, use_epoll ? "epoll" : "poll", r->ret,
-			       r->revents);
-		if (now_ms() - t0 >= WAIT_MS)
-			T_FAIL("%s: woken by the timeout", B->name);
-
-		pid = poller("/q", O_WRONLY, POLLIN, use_epoll, r);
-		if (t_wait_sleeping(pid))
-			T_FAIL("the poller did not go to sleep");
-		t_msleep(20);
-		put(q);
-		reap(pid);
-		if (r->ret != 1 || r->revents != POLLIN)
-			T_FAIL("%s: %s for POLLIN gave %d, revents %#x",
-			       B->name, use_epoll ? "epoll" : "poll", r->ret,
-			       r->revents);
+		woken_by(q, O_RDONLY, POLLOUT, use_epoll, take);
+		woken_by(q, O_WRONLY, POLLIN, use_epoll, put);
 		take(q);
 		B->close(q);
 		B->unlink("/q");
-		munmap(r, 4096);
 	}
 }
 

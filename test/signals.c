@@ -51,10 +51,7 @@
 struct backend {
 	const char *name;
 	int kernel;		/* runs only in a private IPC namespace */
-	int (*msgget)(key_t, int);
-	int (*msgsnd)(int, const void *, size_t, int);
-	ssize_t (*msgrcv)(int, void *, size_t, long, int);
-	int (*msgctl)(int, int, struct msqid_ds *);
+	T_MSG_CALLS
 	mqd_t (*mq_open)(const char *, int, ...);
 	int (*mq_close)(mqd_t);
 	int (*mq_unlink)(const char *);
@@ -116,27 +113,6 @@ static bool wait_flag(volatile int *flag, int ms)
 		t_msleep(1);
 	}
 	return true;
-}
-
-/* Reap pid within ms; its status, or -1 (then it is killed). */
-static int reap(pid_t pid, int ms)
-{
-	int64_t end = now_ns() + ms * 1000000LL;
-	int st;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-		if (r == pid)
-			return st;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (now_ns() > end) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			return -1;
-		}
-		t_msleep(1);
-	}
 }
 
 static pid_t spawn(void (*fn)(void *), void *arg)
@@ -426,7 +402,7 @@ static void intr_scenario(int op)
 			if (x->kind == K_STOP && x->handled)
 				T_FAIL("a handler ran for a stop");
 		}
-		int st = reap(x->pid, 5000);
+		int st = t_reap(x->pid, 5000);
 		if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
 			T_FAIL("a %s caller ended badly: %#x", op_name[op], st);
 		q_drop(&x->q);
@@ -498,7 +474,7 @@ static void crash_scenario(int op, int point)
 	if (!wait_flag(&c->started, 5000) || t_wait_sleeping(s))
 		T_FAIL("the %s caller did not block", op_name[op]);
 	p = spawn(crash_poster, c);
-	st = reap(p, 10000);
+	st = t_reap(p, 10000);
 	if (st == -1 || !WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
 		T_FAIL("the poster did not die by SIGKILL: %#x", st);
 	if (on_umq() && !c->hit)
@@ -516,7 +492,7 @@ static void crash_scenario(int op, int point)
 	if ((op == OP_MSGRCV || op == OP_MQRECV) && strcmp(c->got, "posted"))
 		T_FAIL("%s returned \"%s\", expected \"posted\"", op_name[op],
 		       c->got);
-	reap(s, 5000);
+	t_reap(s, 5000);
 	/* A completed send left its message, and only it, in the queue. */
 	if (op == OP_MSGSND) {
 		struct smsg m;
@@ -558,26 +534,6 @@ static void block_sig(int sig)
 	sigemptyset(&set);
 	sigaddset(&set, sig);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-}
-
-/* The pending signal sig, waiting at most ms (0: only if already there);
- * si_signo 0 if none. */
-static siginfo_t take_sig(int sig, int ms)
-{
-	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
-	siginfo_t si;
-	sigset_t set;
-
-	memset(&si, 0, sizeof(si));
-	sigemptyset(&set);
-	sigaddset(&set, sig);
-	while (sigtimedwait(&set, &si, &ts) < 0) {
-		if (errno != EINTR) {
-			si.si_signo = 0;
-			break;
-		}
-	}
-	return si;
 }
 
 static const char *check_info(const siginfo_t *si, pid_t pid, uid_t uid,
@@ -626,14 +582,14 @@ BOTH(notify_self_at_once)
 	block_sig(NOTE_SIG);
 	T_OK(reg_signal(q, NOTE_SIG, 7));
 	T_OK(B->mq_send(q, "m", 1, 0));
-	si = take_sig(NOTE_SIG, 0);
+	si = t_take_sig(NOTE_SIG, 0);
 	if ((why = check_info(&si, getpid(), getuid(), 7)))
 		T_FAIL("right after mq_send: %s", why);
 	/* One-shot. */
 	char buf[64];
 	T_OK(B->mq_receive(q, buf, sizeof(buf), NULL));
 	T_OK(B->mq_send(q, "m", 1, 0));
-	si = take_sig(NOTE_SIG, 200);
+	si = t_take_sig(NOTE_SIG, 200);
 	T_EQ(si.si_signo, 0);
 	B->mq_close(q);
 	B->mq_unlink("/n");
@@ -692,7 +648,7 @@ static void owner_child(void *arg)
 	if (write(o->to_sender[1], "r", 1) != 1 ||
 	    read(o->to_owner[0], &c, 1) != 1)
 		_exit(T_EXIT_FAIL);
-	o->si = take_sig(NOTE_SIG, o->zero_wait ? 0 : 5000);
+	o->si = t_take_sig(NOTE_SIG, o->zero_wait ? 0 : 5000);
 }
 
 static pid_t start_owner(struct other *o)
@@ -711,7 +667,7 @@ static void finish_owner(struct other *o, pid_t pid)
 {
 	if (write(o->to_owner[1], "s", 1) != 1)
 		T_FAIL("write: %s", strerror(errno));
-	int st = reap(pid, 10000);
+	int st = t_reap(pid, 10000);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
 		T_FAIL("the owner ended badly: %#x", st);
 }
@@ -785,7 +741,7 @@ static void in_pid_ns(void (*fn)(void *), void *arg)
 	if (unshare(CLONE_NEWPID))
 		t_skip("no pid namespace: %s", strerror(errno));
 	pid = spawn(fn, arg);
-	st = reap(pid, 30000);
+	st = t_reap(pid, 30000);
 	if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)
 		t_skip("see above");
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
@@ -823,7 +779,7 @@ static void reuse_decoy(void *arg)
 	if (write(r->to_sender[1], "d", 1) != 1 ||
 	    read(r->to_owner[0], &c, 1) != 1)
 		_exit(T_EXIT_FAIL);
-	r->si = take_sig(NOTE_SIG, 300);
+	r->si = t_take_sig(NOTE_SIG, 300);
 }
 
 static void reuse_init(void *arg)
@@ -861,7 +817,7 @@ static void reuse_init(void *arg)
 		_exit(T_EXIT_FAIL);
 	if (write(r->to_owner[1], "s", 1) != 1)
 		_exit(T_EXIT_FAIL);
-	int st = reap(r->second, 10000);
+	int st = t_reap(r->second, 10000);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
 		_exit(T_EXIT_FAIL);
 	B->mq_close(q);
@@ -903,7 +859,7 @@ static void nested_owner(void *arg)
 	    write(x->to_sender[1], "r", 1) != 1 ||
 	    read(x->to_owner[0], &c, 1) != 1)
 		_exit(T_EXIT_FAIL);
-	x->owner_si = take_sig(NOTE_SIG, 5000);
+	x->owner_si = t_take_sig(NOTE_SIG, 5000);
 }
 
 static void nested_mid(void *arg)
@@ -911,7 +867,7 @@ static void nested_mid(void *arg)
 	if (unshare(CLONE_NEWPID))
 		_exit(T_EXIT_SKIP);
 	pid_t pid = spawn(nested_owner, arg);
-	int st = reap(pid, 20000);
+	int st = t_reap(pid, 20000);
 	_exit(st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : T_EXIT_FAIL);
 }
 
@@ -929,10 +885,10 @@ static void nested_init(void *arg)
 		_exit(T_EXIT_FAIL);
 	if (B->mq_send(q, "m", 1, 0))
 		_exit(T_EXIT_FAIL);
-	x->sender_si = take_sig(NOTE_SIG, 0);
+	x->sender_si = t_take_sig(NOTE_SIG, 0);
 	if (write(x->to_owner[1], "s", 1) != 1)
 		_exit(T_EXIT_FAIL);
-	int st = reap(mid, 20000);
+	int st = t_reap(mid, 20000);
 	if (st == -1 || !WIFEXITED(st))
 		_exit(T_EXIT_FAIL);
 	B->mq_close(q);
@@ -979,9 +935,9 @@ static void victim(void *arg)
 	if (write(f->to_main[1], "v", 1) != 1 ||
 	    read(f->to_victim[0], &c, 1) != 1)
 		_exit(T_EXIT_FAIL);
-	f->victim_si = take_sig(SIGUSR2, 300);
+	f->victim_si = t_take_sig(SIGUSR2, 300);
 	if (!f->victim_si.si_signo)
-		f->victim_si = take_sig(NOTE_SIG, 0);
+		f->victim_si = t_take_sig(NOTE_SIG, 0);
 }
 
 static struct pqctl *map_ctl(void)
@@ -1040,12 +996,12 @@ T_CASE(notify_forged_registration_umq)
 	if (s == 0) {
 		_exit(umq_mq_send(q, "m", 1, 0) ? T_EXIT_FAIL : T_EXIT_PASS);
 	}
-	int st = reap(s, 10000);
+	int st = t_reap(s, 10000);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
 		T_FAIL("the sender failed: %#x", st);
 	if (write(f->to_victim[1], "s", 1) != 1)
 		T_FAIL("write: %s", strerror(errno));
-	st = reap(v, 10000);
+	st = t_reap(v, 10000);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
 		T_FAIL("the victim ended badly: %#x", st);
 	if (f->victim_si.si_signo)
@@ -1053,7 +1009,7 @@ T_CASE(notify_forged_registration_umq)
 		       "(si_code %d)", f->victim_si.si_signo,
 		       f->victim_si.si_code);
 	/* Ours still fires, through our own helper. */
-	siginfo_t si = take_sig(NOTE_SIG, 5000);
+	siginfo_t si = t_take_sig(NOTE_SIG, 5000);
 	T_EQ(si.si_signo, NOTE_SIG);
 	T_EQ(si.si_value.sival_int, 12);
 	umq_mq_close(q);

@@ -18,61 +18,30 @@
 
 #include "garbage_sysv.h"
 
-/* ---- the files --------------------------------------------------------- */
-
-/* The control block of queue qid (sysv/q.<gen>), unmapped with
- * munmap(q, sizeof(struct qfile)). */
-static struct qfile *ctl_of(int qid)
-{
-	size_t size;
-	struct qfile *f = qfile_map(qid, "q.", &size);
-
-	if (size != sizeof(*f))
-		T_FAIL("test bug: q.<gen> is %zu bytes", size);
-	return f;
-}
-
-/* The waiter records of queue qid: the start of sysv/m.<gen>, unmapped
- * with munmap(pool, WPOOL_SIZE). */
-static void *pool_of(int qid)
-{
-	char path[512];
-	void *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/sysv/m.%016llx", t_umq_dir(),
-		 (unsigned long long)t_umq_gen(qid));
-	fd = open(path, O_RDWR);
-	if (fd < 0)
-		T_FAIL("open %s: %s", path, strerror(errno));
-	p = mmap(NULL, WPOOL_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		T_FAIL("mmap %s: %s", path, strerror(errno));
-	return p;
-}
-
-static struct waiter *waiter_at(void *pool, uint32_t i)
-{
-	return (struct waiter *)((char *)pool + WPOOL_REC_OFF) + i;
-}
-
 /* ---- a queue's control block (sysv/q.<gen>) ---------------------------- */
 
 /*
- * Noise over a queue's control block.  keep: leave its identity (state, seq, gen,
- * key) so the id still names it and the calls reach the noise; lock: the
- * noise covers the lock too (else the lock is left a valid free mutex).
- * Another queue must not notice.
+ * The noise of the case's rounds (each round is a child of the case).
+ * keep: leave the control block's identity (state, seq, gen, key) so the
+ * id still names it and the calls reach the noise; lock: the noise covers
+ * the lock too (else the lock is left a valid free mutex).
  */
-static void qctl_noise(uint32_t seed, bool keep, bool lock)
+static struct {
+	uint32_t salt;
+	bool keep, lock;
+} noise;
+
+/* Noise over a queue's control block: another queue must not notice. */
+static void round_qctl(uint32_t seed)
 {
+	bool keep = noise.keep, lock = noise.lock;
 	struct qctl *q, save;
 	struct qfile *f;
 	struct tmsg m;
 	int qid, other;
 	ssize_t r;
 
+	seed_rng(seed, noise.salt);
 	op("setup");
 	qid = new_queue();
 	other = new_queue();
@@ -112,37 +81,30 @@ static void qctl_noise(uint32_t seed, bool keep, bool lock)
 		       r, r < 0 ? strerrorname_np(errno) : "(torn)");
 }
 
-static void round_qctl(uint32_t seed)
+static void qctl_rounds(const char *name, uint32_t n, uint32_t salt,
+			bool keep, bool lock)
 {
-	seed_rng(seed, 0x51);
-	qctl_noise(seed, false, true);
-}
-
-static void round_qctl_keep(uint32_t seed)
-{
-	seed_rng(seed, 0x52);
-	qctl_noise(seed, true, false);
-}
-
-static void round_qctl_keep_lock(uint32_t seed)
-{
-	seed_rng(seed, 0x53);
-	qctl_noise(seed, true, true);
+	noise.salt = salt;
+	noise.keep = keep;
+	noise.lock = lock;
+	rounds(name, n, round_qctl);
 }
 
 T_CASE(garbage_qctl)
 {
-	rounds("control block", 40, round_qctl);
+	qctl_rounds("control block", 40, 0x51, false, true);
 }
 
 T_CASE(garbage_qctl_fields)
 {
-	rounds("control block fields, identity kept", 60, round_qctl_keep);
+	qctl_rounds("control block fields, identity kept", 60, 0x52, true,
+		    false);
 }
 
 T_CASE(garbage_qctl_lock)
 {
-	rounds("control block with its lock, identity kept", 20, round_qctl_keep_lock);
+	qctl_rounds("control block with its lock, identity kept", 20, 0x53,
+		    true, true);
 }
 
 /*
@@ -203,38 +165,20 @@ T_CASE(garbage_qctl_lock_pi_kind)
 
 /* ---- a waiter record --------------------------------------------------- */
 
-/* A child blocked in msgrcv(msgtyp): its pid. */
-static pid_t blocked_receiver(int qid, long msgtyp, int *out)
+/* A child blocked in msgrcv(msgtyp) for the rest of the round. */
+static struct blocked *receiver(int qid, long msgtyp)
 {
-	fflush(NULL);
-	pid_t pid = fork();
+	struct blocked *b = blocked_msgrcv(qid, msgtyp, ROUND_MS / 1000 + 1);
 
-	if (pid < 0)
-		R_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		struct tmsg m;
-		long r;
-
-		alarm(ROUND_MS / 1000 + 1);
-		r = umq_msgrcv(qid, &m, TXT_MAX, msgtyp, 0);
-		*out = r < 0 ? errno : 0;
-		_exit(T_EXIT_PASS);
-	}
-	if (t_wait_sleeping(pid))
+	if (!b)
 		R_FAIL("a receiver did not block");
-	return pid;
+	return b;
 }
 
-/* A blocked receiver is its process's only thread: its tid is its pid. */
-static int record_of(void *h, pid_t pid)
+/* It received a message, or the queue's removal ended its wait. */
+static bool ended_clean(const struct blocked *b)
 {
-	for (uint32_t i = 0; i < Q_WAITERS; i++) {
-		struct waiter *w = waiter_at(h, i);
-
-		if (w->linked && w->tid == pid)
-			return (int)i;
-	}
-	return -1;
+	return b->ret >= 0 || b->err == EIDRM || b->err == EUCLEAN;
 }
 
 /*
@@ -245,21 +189,19 @@ static int record_of(void *h, pid_t pid)
  */
 static void round_waiter(uint32_t seed)
 {
-	int *res = t_shared(2 * sizeof(int));
+	struct blocked *b1, *b2, *b3;
 	struct tmsg m;
-	pid_t b1, b2;
 	void *h;
 	int qid, idx;
 
 	seed_rng(seed, 0x77);
 	op("setup");
 	qid = new_queue();
-	res[0] = res[1] = -1;
 	populate(qid, 3);
-	b1 = blocked_receiver(qid, 9, &res[0]);
-	b2 = blocked_receiver(qid, 9, &res[1]);
+	b1 = receiver(qid, 9);
+	b2 = receiver(qid, 9);
 	h = pool_of(qid);
-	idx = record_of(h, b1);
+	idx = record_of(h, b1->pid);
 	if (idx < 0)
 		R_FAIL("no waiter record for the blocked receiver");
 	if (seed % 4 == 0)		/* a free record instead */
@@ -278,33 +220,31 @@ static void round_waiter(uint32_t seed)
 	mk(&m, 9, 50);
 	judge(umq_msgsnd(qid, &m, 50, IPC_NOWAIT), LOG->op);
 	op("a new blocked receiver after the damage");
-	int *res3 = t_shared(sizeof(int));
-	*res3 = -1;
-	pid_t b3 = blocked_receiver(qid, 10, res3);
+	b3 = receiver(qid, 10);
 	mk(&m, 10, 50);
 	judge(umq_msgsnd(qid, &m, 50, IPC_NOWAIT), "msgsnd(mtype 10)");
 	rmid(qid);
 
 	op("the receivers after IPC_RMID");
-	int st = t_wait_child(b2, 0, 1000);
+	int st = t_wait_child(b2->pid, 0, 1000);
 	if (st == -1)
 		R_FAIL("a healthy receiver still blocked 1 s after IPC_RMID");
-	if (!WIFEXITED(st) || (res[1] && res[1] != EIDRM && res[1] != EUCLEAN))
+	if (!WIFEXITED(st) || !ended_clean(b2))
 		R_FAIL("the healthy receiver ended with status %#x, %s", st,
-		       strerrorname_np(res[1]) ?: "?");
-	st = t_wait_child(b3, 0, 1000);
+		       strerrorname_np(b2->err) ?: "?");
+	st = t_wait_child(b3->pid, 0, 1000);
 	if (st == -1)
 		R_FAIL("a receiver that blocked after the damage still blocks "
 		       "1 s after IPC_RMID");
-	if (!WIFEXITED(st) || (*res3 && *res3 != EIDRM && *res3 != EUCLEAN))
+	if (!WIFEXITED(st) || !ended_clean(b3))
 		R_FAIL("the new receiver ended with status %#x, %s", st,
-		       strerrorname_np(*res3) ?: "?");
-	st = t_wait_child(b1, 0, 300);
+		       strerrorname_np(b3->err) ?: "?");
+	st = t_wait_child(b1->pid, 0, 300);
 	if (st != -1 && WIFSIGNALED(st) && WTERMSIG(st) != SIGALRM)
 		R_FAIL("the receiver whose record was damaged crashed: "
 		       "signal %d", WTERMSIG(st));
 	if (st == -1)
-		kill(b1, SIGKILL);	/* its own record: it may sleep on */
+		kill(b1->pid, SIGKILL);	/* its own record: it may sleep on */
 
 	op("a new queue after the damage");
 	qid = new_queue();

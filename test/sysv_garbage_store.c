@@ -44,92 +44,90 @@ static void store_unmap(struct store *s)
 	munmap(s->file, s->file_size);
 }
 
-/*
- * A round's queue, to be damaged through its store, mapped in s: new,
- * with 4 + below(more) messages of which below(take) (if take) are
- * received again.
- */
-static int round_queue(uint32_t seed, uint32_t salt, uint32_t more,
-		       uint32_t take, struct store *s)
-{
-	int qid;
+/* ---- rounds of damage -------------------------------------------------- */
 
-	seed_rng(seed, salt);
-	op("setup");
-	qid = new_queue();
-	populate(qid, 4 + (int)below(more));
-	if (take)
-		take_some(qid, (int)below(take));
-	store_of(qid, s);
-	return qid;
+/* System V keys are message types (garbage_store.h). */
+static void damage_chunks_types(const struct store_view *v)
+{
+	damage_chunks(v, 1);
 }
 
-/* The damage is done: the round's calls, and (if repair) the repair. */
-static void round_use(uint32_t seed, int qid, struct store *s, bool repair)
+static void damage_index_types(const struct store_view *v)
 {
-	store_unmap(s);
+	damage_index(v, 1);
+}
+
+/* What a round damages, and how its queue is made and judged. */
+struct kind {
+	const char *name;
+	uint32_t rounds, salt;
+	uint32_t more, take;	/* 4 + below(more) messages, below(take)
+				 * of them received again (if take) */
+	bool twice;		/* damage once or twice, else once */
+	bool repair;		/* what it damages is derived: repaired */
+	void (*damage)(const struct store_view *v);
+};
+
+/* The kind the case's rounds do (each round is a child of the case). */
+static const struct kind *kind;
+
+/* A new queue, garbage in its store, then the calls (and the repair). */
+static void round_store(uint32_t seed)
+{
+	const struct kind *k = kind;
+	struct store s;
+	int qid;
+
+	seed_rng(seed, k->salt);
+	op("setup");
+	qid = new_queue();
+	populate(qid, 4 + (int)below(k->more));
+	if (k->take)
+		take_some(qid, (int)below(k->take));
+	store_of(qid, &s);
+	for (int n = k->twice ? 1 + (int)below(2) : 1; n--;)
+		k->damage(&s.sv);
+	store_unmap(&s);
 	fresh_view(seed);
 	use(qid);
-	if (repair)
+	if (k->repair)
 		repaired(qid);
 	rmid(qid);
 }
 
-/* ---- the chunk area ---------------------------------------------------- */
-
-/* System V keys are message types (garbage_store.h). */
-#define KEYS 1
-
-/* Garbage in a store, once or twice, then the calls and the repair. */
-static void round_store(uint32_t seed, uint32_t salt, uint32_t take,
-			void (*damage)(const struct store_view *, int))
+static void store_rounds(const struct kind *k)
 {
-	struct store s;
-	int qid = round_queue(seed, salt, 30, take, &s);
-
-	for (int k = 1 + (int)below(2); k--;)
-		damage(&s.sv, KEYS);
-	round_use(seed, qid, &s, true);
+	kind = k;
+	rounds(k->name, k->rounds, round_store);
 }
 
-static void round_chunks(uint32_t seed)
-{
-	round_store(seed, 0xc, 3, damage_chunks);
-}
-
+/* The chunk area, the indexes and free lists: repaired. */
 T_CASE(garbage_store_chunks)
 {
-	rounds("chunk area", 200, round_chunks);
-}
-
-/* ---- the indexes and the free lists ------------------------------------ */
-
-static void round_index(uint32_t seed)
-{
-	round_store(seed, 0xd, 4, damage_index);
+	store_rounds(&(const struct kind){
+		.name = "chunk area", .rounds = 200, .salt = 0xc,
+		.more = 30, .take = 3, .twice = true, .repair = true,
+		.damage = damage_chunks_types });
 }
 
 T_CASE(garbage_store_index)
 {
-	rounds("index area and free lists", 200, round_index);
+	store_rounds(&(const struct kind){
+		.name = "index area and free lists", .rounds = 200,
+		.salt = 0xd, .more = 30, .take = 4, .twice = true,
+		.repair = true, .damage = damage_index_types });
 }
 
 /*
  * The header's derived fields (allocation mark, sequence source, bucket
  * count, damage flag): rebuilt like the indexes.
  */
-static void round_header_derived(uint32_t seed)
-{
-	struct store s;
-	int qid = round_queue(seed, 0xe, 30, 4, &s);
-
-	damage_header_derived(&s.sv);
-	round_use(seed, qid, &s, true);
-}
-
 T_CASE(garbage_store_header_derived)
 {
-	rounds("derived header fields", 120, round_header_derived);
+	store_rounds(&(const struct kind){
+		.name = "derived header fields", .rounds = 120, .salt = 0xe,
+		.more = 30, .take = 4, .repair = true,
+		.damage = damage_header_derived });
 }
 
 /*
@@ -137,18 +135,11 @@ T_CASE(garbage_store_header_derived)
  * errors (EUCLEAN), and IPC_STAT, MSG_INFO, IPC_RMID still work since
  * they need no store.
  */
-static void round_header_noise(uint32_t seed)
-{
-	struct store s;
-	int qid = round_queue(seed, 0xf, 20, 0, &s);
-
-	damage_header_noise(&s.sv);
-	round_use(seed, qid, &s, false);
-}
-
 T_CASE(garbage_store_header_noise)
 {
-	rounds("store header", 120, round_header_noise);
+	store_rounds(&(const struct kind){
+		.name = "store header", .rounds = 120, .salt = 0xf,
+		.more = 20, .damage = damage_header_noise });
 }
 
 /* ---- the store's magic and version ------------------------------------- */

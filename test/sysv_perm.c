@@ -198,14 +198,29 @@ static void create(void *arg)
 	T_OK(B->ctl(c->qid, IPC_SET, &c->ds));
 }
 
-/* create() run by another user; c->qid and c->ds are read back by root. */
+/* create() run by creator (root: this process); c->qid and c->ds are
+ * read back by root. */
 static void create_as(struct cell *c, uid_t creator, uid_t uid, gid_t gid)
 {
 	c->ds.msg_perm.uid = uid;
 	c->ds.msg_perm.gid = gid;
-	as(creator, creator, create, c, "creating key %#x", c->key);
+	if (creator)
+		as(creator, creator, create, c, "creating key %#x", c->key);
+	else
+		create(c);
 	c->qid = T_OK(B->get(c->key, 0));
 	stat_any(c);
+}
+
+/* An owner, uid, checks every call and removes the queue: it is gone. */
+static void owner_removes(struct cell *c, uid_t uid, int granted,
+			  const char *who)
+{
+	c->granted = granted;
+	c->owner = 1;
+	c->rmid = 1;
+	as(uid, uid, check_access, c, "%s removing", who);
+	T_ERR(B->get(c->key, 0), ENOENT);
 }
 
 static void expect_qnum(int q, unsigned long n)
@@ -270,9 +285,7 @@ BOTH_ROOT(perm_group_sources)
 	c.granted = 0;
 	as(USER, USER, check_access, &c, "in neither group");
 	/* The creator is owner class: mode 0060 gives it nothing. */
-	c.owner = 1;
-	c.rmid = 1;
-	as(USER2, USER2, check_access, &c, "creator removing");
+	owner_removes(&c, USER2, 0, "creator");
 }
 
 /* ---- Ownership ----------------------------------------------------------- */
@@ -298,10 +311,7 @@ BOTH_ROOT(perm_owner_handoff)
 	c.owner = 0;
 	c.rmid = 1;
 	as(USER3, USER3, check_access, &c, "unrelated user");
-	c.granted = 6;
-	c.owner = 1;
-	as(USER2, USER2, check_access, &c, "creator removing");
-	T_ERR(B->get(c.key, 0), ENOENT);
+	owner_removes(&c, USER2, 6, "creator");
 }
 
 /*
@@ -340,11 +350,18 @@ BOTH_ROOT(perm_owner_handoff_mode_by_new_owner)
 	c.granted = 6;
 	as(USER3, USER3, check_access, &c, "other, mode 0066");
 	as_with_group(USER3, USER3, USER2, check_access, &c);
-	c.owner = 1;
-	c.rmid = 1;
-	c.granted = 0;
-	as(USER, USER, check_access, &c, "new owner removing");
-	T_ERR(B->get(c.key, 0), ENOENT);
+	owner_removes(&c, USER, 0, "new owner");
+}
+
+/* uid 1000 in the creator's group (USER2), in the queue's (USER3), in
+ * neither. */
+static void by_group(struct cell *c)
+{
+	c->granted = c->mode >> 3 & 7;
+	as_with_group(USER, USER, USER2, check_access, c);
+	as_with_group(USER, USER, USER3, check_access, c);
+	c->granted = c->mode & 7;
+	as(USER, USER, check_access, c, "in neither group");
 }
 
 /*
@@ -357,20 +374,11 @@ BOTH_ROOT(perm_group_handoff)
 	struct cell c = { .key = 0x72c0, .mode = 0606 };
 
 	create_as(&c, USER2, -1, USER3);
-	as_with_group(USER, USER, USER2, check_access, &c);
-	as_with_group(USER, USER, USER3, check_access, &c);
-	c.granted = 6;
-	as(USER, USER, check_access, &c, "in neither group");
+	by_group(&c);
 	c.mode = 0060;
 	as(USER2, USER2, set_mode, &c, "creator setting %04o", c.mode);
-	as_with_group(USER, USER, USER2, check_access, &c);
-	as_with_group(USER, USER, USER3, check_access, &c);
-	c.granted = 0;
-	as(USER, USER, check_access, &c, "in neither group");
-	c.owner = 1;
-	c.rmid = 1;
-	as(USER2, USER2, check_access, &c, "creator removing");
-	T_ERR(B->get(c.key, 0), ENOENT);
+	by_group(&c);
+	owner_removes(&c, USER2, 0, "creator");
 }
 
 /* The same hand-off by root, which keeps IPC_SET and IPC_RMID. */
@@ -378,9 +386,7 @@ BOTH_ROOT(perm_owner_handoff_by_root)
 {
 	struct cell c = { .key = 0x7300, .mode = 0640 };
 
-	c.ds.msg_perm.uid = USER;
-	c.ds.msg_perm.gid = -1;
-	create(&c);
+	create_as(&c, 0, USER, -1);
 	c.granted = 6;
 	c.owner = 1;
 	as(USER, USER, check_access, &c, "new owner");
@@ -415,12 +421,10 @@ BOTH_ROOT(perm_privileged)
 		c.owner = t_have_cap(CAP_SYS_ADMIN);
 		c.rmid = 1;
 		check_access(&c);
-		if (!c.owner) {
-			c.granted = 6;
-			c.owner = 1;
-			as(USER2, USER2, check_access, &c, "creator removing");
-		}
-		T_ERR(B->get(c.key, 0), ENOENT);
+		if (c.owner)
+			T_ERR(B->get(c.key, 0), ENOENT);
+		else
+			owner_removes(&c, USER2, 6, "creator");
 	}
 }
 
@@ -444,9 +448,7 @@ BOTH_ROOT(perm_qbytes_ceiling)
 {
 	struct cell c = { .key = 0x7500, .mode = 0600 };
 
-	c.ds.msg_perm.uid = USER;
-	c.ds.msg_perm.gid = -1;
-	create(&c);
+	create_as(&c, 0, USER, -1);
 	as(USER, USER, raise_qbytes, &c, "owner raising msg_qbytes");
 	struct msqid_ds ds = c.ds;
 	ds.msg_qbytes++;

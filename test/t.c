@@ -387,6 +387,37 @@ int t_wait_child(pid_t pid, int flags, int ms)
 	return -1;
 }
 
+int t_reap(pid_t pid, int ms)
+{
+	int st = t_wait_child(pid, 0, ms);
+
+	if (st == -1) {
+		kill(pid, SIGKILL);
+		t_waitpid(pid);
+	}
+	return st;
+}
+
+/* sigtimedwait starts its timeout again after EINTR: at most ms per
+ * interruption, and a test's signals are few. */
+siginfo_t t_take_sig(int sig, int ms)
+{
+	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
+	siginfo_t si;
+	sigset_t set;
+
+	memset(&si, 0, sizeof(si));
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	while (sigtimedwait(&set, &si, &ts) < 0) {
+		if (errno != EINTR) {
+			si.si_signo = 0;
+			break;
+		}
+	}
+	return si;
+}
+
 void t_exited_ok(pid_t pid, int st, const char *what)
 {
 	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/msg.h>
 #include <mqueue.h>
 
@@ -87,6 +88,13 @@ __attribute__((format(printf, 1, 2))) void t_note(const char *fmt, ...);
 		t_r_;                                                   \
 	})
 
+/* The System V calls of a test's table of backends (cred.h, signals.c). */
+#define T_MSG_CALLS                                                     \
+	int (*msgget)(key_t, int);                                      \
+	int (*msgsnd)(int, const void *, size_t, int);                  \
+	ssize_t (*msgrcv)(int, void *, size_t, long, int);              \
+	int (*msgctl)(int, int, struct msqid_ds *);
+
 /* The POSIX calls of a test's table of backends, after its open (one
  * list for backend.h, pdiff.h and errno_diff.c, whose tables initialize
  * them in this order). */
@@ -141,6 +149,12 @@ int t_waitpid(pid_t pid);
  * flags); returns its wait status, or -1 if there was none.
  */
 int t_wait_child(pid_t pid, int flags, int ms);
+/* The same for its end: its wait status, or -1 when it had not ended
+ * (it is then killed and reaped). */
+int t_reap(pid_t pid, int ms);
+/* The blocked signal sig, waited for at most ms (0: only one already
+ * pending); si_signo 0 if none came. */
+siginfo_t t_take_sig(int sig, int ms);
 /*
  * Fail the case unless wait status st says that pid (the child doing
  * what) passed; skip it if the child could not switch users.

@@ -553,10 +553,7 @@ int umq_cmd_metrics(int argc, char **argv)
 		default: try_help(EXIT_FAILURE);
 		}
 	}
-	if (optind < argc) {
-		warnx("unexpected argument '%s'", argv[optind]);
-		try_help(EXIT_FAILURE);
-	}
+	check_operands(argc, argv, 0);
 	tool_ns(dir, false);
 	if (listen_spec)
 		return serve(listen_spec);

@@ -358,11 +358,8 @@ static int msgio(int argc, char **argv, bool send)
 			try_help(EXIT_FAILURE);
 		}
 	}
+	check_operands(argc, argv, send ? 2 : 1);
 	nargs = argc - optind;
-	if (nargs < 1 || nargs > (send ? 2 : 1)) {
-		warnx(nargs ? "too many arguments" : "no queue specified");
-		try_help(EXIT_FAILURE);
-	}
 	parse_target(argv[optind], &t);
 	if (t.name && (typed || flg))
 		errx(EXIT_FAILURE, "--type and --except are for System V queues");
@@ -425,11 +422,7 @@ int umq_cmd_purge(int argc, char **argv)
 			try_help(EXIT_FAILURE);
 		}
 	}
-	if (optind != argc - 1) {
-		warnx(optind < argc ? "too many arguments" :
-				      "no queue specified");
-		try_help(EXIT_FAILURE);
-	}
+	check_operands(argc, argv, 1);
 	parse_target(argv[optind], &t);
 	tool_ns(dir, false);
 	/* As many as are queued now: senders that keep going do not keep

@@ -294,11 +294,7 @@ int umq_cmd_peek(int argc, char **argv)
 			try_help(EXIT_FAILURE);
 		}
 	}
-	if (optind != argc - 1) {
-		warnx(optind < argc ? "too many arguments" :
-				      "no queue specified");
-		try_help(EXIT_FAILURE);
-	}
+	check_operands(argc, argv, 1);
 	parse_target(argv[optind], &t);
 	if (t.name && (typed || flg))
 		errx(EXIT_FAILURE, "--type and --except are for System V queues");

@@ -447,10 +447,7 @@ int umq_cmd_top(int argc, char **argv)
 		default: try_help(EXIT_FAILURE);
 		}
 	}
-	if (optind < argc) {
-		warnx("unexpected argument '%s'", argv[optind]);
-		try_help(EXIT_FAILURE);
-	}
+	check_operands(argc, argv, 0);
 	tool_ns(dir, false);
 	if (!batch && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		batch = true;

@@ -51,6 +51,21 @@ void try_help(int rc)
 	exit(rc);
 }
 
+void check_operands(int argc, char **argv, int max)
+{
+	int n = argc - optind;
+
+	if (max == 0 && n > 0)
+		warnx("unexpected argument '%s'", argv[optind]);
+	else if (max > 0 && n < 1)
+		warnx("no queue specified");
+	else if (n > max)
+		warnx("too many arguments");
+	else
+		return;
+	try_help(EXIT_FAILURE);
+}
+
 void tool_ns(const char *dir, bool create)
 {
 	struct stat st;

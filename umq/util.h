@@ -29,6 +29,11 @@ void tool_start(char **argv);
 /* "Try 'umq ipcs --help' for more information." and exit(rc). */
 __attribute__((noreturn)) void try_help(int rc);
 
+/* The operands after the options: none when max is 0, else a queue and
+ * at most max in all.  Anything else is a usage error, worded as
+ * util-linux words it. */
+void check_operands(int argc, char **argv, int max);
+
 /*
  * Select the namespace: dir (--dir), else $UMQ_DIR, else the default
  * one.  Unless create, a directory named explicitly must exist and be a

@@ -32,6 +32,16 @@ static void kernel_has_no_queue(void)
 	T_EQ(info.msgpool, 0);	/* MSG_INFO: queues in use */
 }
 
+/* The case needs a private IPC namespace (the kernel's queues must stay
+ * empty) and the interpreter prog. */
+static void need(const char *prog)
+{
+	if (!t_kernel_ns())
+		t_skip("no private IPC namespace");
+	if (!pt_have(prog))
+		t_skip("no %s", prog);
+}
+
 T_CASE(plain_program_matches_kernel)
 {
 	char k[8192], u[8192];
@@ -88,10 +98,7 @@ T_CASE(python_sysv_ipc)
 	struct { long type; char text[32]; } m;
 	int st, id;
 
-	if (!t_kernel_ns())
-		t_skip("no private IPC namespace");
-	if (!pt_have(PY))
-		t_skip("no %s", PY);
+	need(PY);
 	st = pt_run(true, argv, out, sizeof(out));
 	if (st == 77)
 		t_skip("python3-sysv-ipc not installed");
@@ -125,10 +132,7 @@ T_CASE(python_ctypes_mq)
 	int st;
 	mqd_t q;
 
-	if (!t_kernel_ns())
-		t_skip("no private IPC namespace");
-	if (!pt_have(PY))
-		t_skip("no %s", PY);
+	need(PY);
 	if ((st = pt_run(true, argv, out, sizeof(out))))
 		T_FAIL("python: status %d: %s", st, out);
 	if (strcmp(out, "QSIZE:6          NOTIFY:0     SIGNO:0     "
@@ -158,10 +162,7 @@ T_CASE(perl_ipc_msg)
 	struct { long type; char text[32]; } m;
 	int st, id;
 
-	if (!t_kernel_ns())
-		t_skip("no private IPC namespace");
-	if (!pt_have(PERL))
-		t_skip("no %s", PERL);
+	need(PERL);
 	if ((st = pt_run(true, argv, out, sizeof(out))))
 		T_FAIL("perl: status %d: %s", st, out);
 	if (strcmp(out, "again 1\nnone: No such file or directory\n"))

@@ -131,6 +131,17 @@ static int devnull(void)
 
 /* ---- the registration goes with any descriptor of the queue --------- */
 
+/* closed, another descriptor of "/q", was closed: the registration went
+ * with it, and q still sends; then q is closed and "/q" removed. */
+static void last_close(const struct be *b, mqd_t q, mqd_t closed)
+{
+	CHECK(b, notify_pid(b, q) == 0);
+	CHECK_ERR(b, b->send(closed, "x", 1, 0), EBADF);
+	CHECK_OK(b, b->send(q, "x", 1, 0));
+	CHECK_OK(b, close(q));
+	CHECK_OK(b, b->unlink("/q"));
+}
+
 static void s_close_dup(const struct be *b)
 {
 	mqd_t q = qopen(b, "/q", O_RDWR), d;
@@ -138,11 +149,7 @@ static void s_close_dup(const struct be *b)
 	reg(b, q);
 	d = (mqd_t)CHECK_OK(b, dup(q));
 	CHECK_OK(b, close(d));
-	CHECK(b, notify_pid(b, q) == 0);
-	CHECK_ERR(b, b->send(d, "x", 1, 0), EBADF);
-	CHECK_OK(b, b->send(q, "x", 1, 0));
-	CHECK_OK(b, close(q));
-	CHECK_OK(b, b->unlink("/q"));
+	last_close(b, q, d);
 }
 
 T_CASE(close_of_a_dup_drops_registration) { BOTH(s_close_dup); }
@@ -265,11 +272,7 @@ static void s_close_range(const struct be *b)
 	closefrom(lo + 1);
 	CHECK(b, notify_pid(b, q) == getpid());
 	closefrom(lo);
-	CHECK(b, notify_pid(b, q) == 0);
-	CHECK_ERR(b, b->send(lo, "x", 1, 0), EBADF);
-	CHECK_OK(b, b->send(q, "x", 1, 0));
-	CHECK_OK(b, close(q));
-	CHECK_OK(b, b->unlink("/q"));
+	last_close(b, q, lo);
 }
 
 T_CASE(close_range_and_closefrom) { BOTH(s_close_range); }

@@ -50,6 +50,16 @@ void prog_call(const char *expr, long long r, int e, int how)
 		    e != SENTINEL ? ename(e) : "");
 }
 
+sigset_t block_signal(int sig)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	return set;
+}
+
 void pid_name(pid_t pid, const char *name)
 {
 	for (int i = 0; i < nnames; i++)

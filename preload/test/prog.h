@@ -58,6 +58,10 @@ void prog_call(const char *expr, long long r, int e, int how);
 __attribute__((format(printf, 1, 2))) void say(const char *fmt, ...);
 const char *ename(int e);
 
+/* Block sig (threads and children started later inherit the mask): the
+ * set of sig alone, for sigtimedwait. */
+sigset_t block_signal(int sig);
+
 /* Name a pid, so that traces show the name ("parent", "child1"). */
 void pid_name(pid_t pid, const char *name);
 const char *pidstr(pid_t pid);

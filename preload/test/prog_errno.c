@@ -102,9 +102,7 @@ int main(void)
 
 	prog_init(60);
 	pid_name(getpid(), "main");
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR2);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	set = block_signal(SIGUSR2);
 
 	say("-- the first call of a process");
 	reap(spawn("first1", first_msgget, NULL));

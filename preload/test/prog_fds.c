@@ -107,7 +107,6 @@ int main(int argc, char **argv)
 	struct mq_attr nb = { .mq_flags = O_NONBLOCK };
 	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
 				.sigev_signo = SIGUSR1 };
-	sigset_t usr1;
 	pid_t kid;
 	mqd_t d, keep;
 	int st, id;
@@ -116,9 +115,7 @@ int main(int argc, char **argv)
 		return after_exec(argv);
 	prog_init(60);
 	pid_name(getpid(), "main");
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	block_signal(SIGUSR1);
 
 	say("-- numbers");
 	d = CALL(dup(0));			/* the lowest free number */

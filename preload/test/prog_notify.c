@@ -106,9 +106,7 @@ int main(void)
 
 	prog_init(60);
 	pid_name(getpid(), "main");
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &usr1, NULL);
+	usr1 = block_signal(SIGUSR1);
 	q = CALLOK(mq_open("/notify", O_RDWR | O_CREAT | O_NONBLOCK, 0600, &a));
 
 	say("-- registration, EBUSY");

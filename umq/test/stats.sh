@@ -42,6 +42,15 @@ wait_for() {
 blocked() {	# blocked Q FIELD N
 	[ "$(st "$1" "$2")" == "$2=$3" ]
 }
+# blocked_pids DESC Q FIELD N KEY PIDS: once Q counts N blocked callers
+# in FIELD, its KEY lists PIDS (one test either way).
+blocked_pids() {
+	if wait_for "$1" blocked "$2" "$3" "$4"; then
+		check "$1: pids" "$5=$6" "$(st "$2" "$5")"
+	else
+		notok "$1: counted"
+	fi
+}
 
 C="sent received handoffs full empty messages bytes hw_messages hw_bytes"
 
@@ -76,11 +85,7 @@ check "2 ENOMSG refusals, 2 EAGAIN refusals (qbytes 64)" \
 "$UMQ" send "$id" --timeout 20 "waiting" &
 spid=$!
 bg+=("$spid")
-if wait_for "a blocked sender" blocked "$id" blocked_senders 1; then
-	check "blocked sender: its pid" "s=$spid" "$(st "$id" s)"
-else
-	notok "blocked sender: counted"
-fi
+blocked_pids "a blocked sender" "$id" blocked_senders 1 s "$spid"
 "$QOPS" -u rcv "$id" 0
 wait "$spid"
 check "the blocked sender completed after a receive" \
@@ -96,12 +101,8 @@ wait_for "a blocked receiver" blocked "$id" blocked_receivers 1
 "$UMQ" recv "$id" --timeout 20 >/dev/null &
 r2=$!
 bg+=("$r2")
-if wait_for "two blocked receivers" blocked "$id" blocked_receivers 2; then
-	check "blocked receivers: their pids, in line order" "r=$r1,$r2" \
-		"$(st "$id" r)"
-else
-	notok "blocked receivers: counted"
-fi
+# their pids in line order
+blocked_pids "two blocked receivers" "$id" blocked_receivers 2 r "$r1,$r2"
 "$QOPS" -u snd "$id" 1 4 snd "$id" 1 4
 wait "$r1" "$r2"
 check "2 sends to 2 blocked receivers: 2 hand-offs, nothing queued" \
@@ -139,11 +140,7 @@ check "2 sends, 1 refused (full), 2 receives, 1 refused (empty)" \
 "$UMQ" recv /pq --timeout 20 >/dev/null &
 r1=$!
 bg+=("$r1")
-if wait_for "a blocked POSIX receiver" blocked /pq blocked_receivers 1; then
-	check "POSIX blocked receiver: its pid" "r=$r1" "$(st /pq r)"
-else
-	notok "POSIX blocked receiver: counted"
-fi
+blocked_pids "a blocked POSIX receiver" /pq blocked_receivers 1 r "$r1"
 "$QOPS" -u mqsnd /pq 0 7
 wait "$r1"
 check "a send to a blocked receiver: a hand-off" \
@@ -155,11 +152,7 @@ check "a send to a blocked receiver: a hand-off" \
 "$UMQ" send /pq --timeout 20 "sixteen bytes.." &
 spid=$!
 bg+=("$spid")
-if wait_for "a blocked POSIX sender" blocked /pq blocked_senders 1; then
-	check "POSIX blocked sender: its pid" "s=$spid" "$(st /pq s)"
-else
-	notok "POSIX blocked sender: counted"
-fi
+blocked_pids "a blocked POSIX sender" /pq blocked_senders 1 s "$spid"
 "$QOPS" -u mqrcv /pq
 wait "$spid"
 check "a receive completes the blocked sender: counted as sent, high-water" \
