@@ -102,6 +102,7 @@ pid_t proc_pid(void);
 pid_t proc_tid(void);
 uint32_t proc_gen(void);
 int64_t proc_now(void);
+int64_t proc_mono_ns(void);	/* CLOCK_MONOTONIC */
 uint32_t proc_pidns(void);
 long proc_spin_ns(void);
 /*
@@ -467,6 +468,10 @@ int reg_id(const struct sq *s);
  * -EINVAL if the id names no queue, -EACCES if the OS lets us not write
  * it (after the permission check, which the caller may not repeat). */
 int q_lock_id(struct ns *ns, int id, struct sq **out);
+/* q_lock_id() in two: the queue, mapped, unlocked; then locked (q_done()
+ * on failure: -EIDRM). */
+int q_find_id(struct ns *ns, int id, struct sq **out);
+int q_lock_found(struct sq *s);
 void q_lock(struct sq *s);
 void q_unlock(struct sq *s);
 /* q_unlock and sq_put. */

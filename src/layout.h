@@ -150,7 +150,10 @@
  *     only makes it sleep (and be woken) as it would have anyway.  Its
  *     low half counts messages added (receivers watch it), its high half
  *     room made (senders watch it): a spinner is not sent back by changes
- *     that cannot let it go on.
+ *     that cannot let it go on.  A System V receive may spin before it
+ *     first takes the lock, when qnum and qctl.solo_* (the type of a
+ *     message a send left alone in the queue, and n_sent then) say it
+ *     cannot be served yet; these are hints of the same kind.
  * L12. Statistics (n_*, hw_*, and POSIX stime/rtime/spid/rpid) are
  *     written under the queue lock, each by the side that already owns
  *     its line: a send's counters in a line only sends write (System V
@@ -314,6 +317,12 @@ struct qctl {
 	uint64_t n_handoff;		/* given to a blocked receiver */
 	uint64_t n_full;		/* EAGAIN refusals (IPC_NOWAIT) */
 	uint64_t hw_qnum, hw_cbytes;	/* high-water marks */
+	/* L10's hint of what the queue holds, for a receive that has not
+	 * looked yet: the type of the message a send left alone in the
+	 * queue, and n_sent then (so: still alone while n_sent is that and
+	 * qnum 1).  0: none.  Written by sends only. */
+	int64_t solo_type;
+	uint64_t solo_sent;
 	};
 	uint8_t raw_[256];
 	};

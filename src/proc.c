@@ -113,7 +113,7 @@ long proc_spin_ns(void)
 	return spin_ns;
 }
 
-static int64_t mono_ns(void)
+int64_t proc_mono_ns(void)
 {
 	struct timespec t;
 
@@ -130,7 +130,7 @@ void proc_spin(const uint32_t *w, uint32_t mask, uint32_t old, int64_t end)
 				return;
 			cpu_relax();
 		}
-		if (mono_ns() >= end)
+		if (proc_mono_ns() >= end)
 			return;
 	}
 }
@@ -168,7 +168,7 @@ bool proc_spin_first(const uint32_t *events, uint32_t mask,
 
 	if (!budget)
 		return false;
-	now = mono_ns();
+	now = proc_mono_ns();
 	if (!*end)
 		*end = now + budget;
 	else if (now >= *end)

@@ -745,6 +745,13 @@ void q_done(struct sq *s)
 
 int q_lock_id(struct ns *ns, int id, struct sq **out)
 {
+	int r = q_find_id(ns, id, out);
+
+	return r ? r : q_lock_found(*out);
+}
+
+int q_find_id(struct ns *ns, int id, struct sq **out)
+{
 	struct sq *s;
 	int r;
 
@@ -769,12 +776,17 @@ int q_lock_id(struct ns *ns, int id, struct sq **out)
 		sq_put(s);
 		return -EACCES;
 	}
+	*out = s;
+	return 0;
+}
+
+int q_lock_found(struct sq *s)
+{
 	q_lock(s);
 	if (!sq_live(s)) {
 		q_done(s);
 		return -EIDRM;
 	}
-	*out = s;
 	return 0;
 }
 

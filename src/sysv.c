@@ -340,6 +340,10 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 		q->cbytes += sz;
 		q->qnum++;
 		q->events += EV_ADDED;
+		if (q->qnum == 1) {		/* L10's hint */
+			q->solo_type = mtype;
+			q->solo_sent = q->n_sent;
+		}
 		STAT_MAX(q->hw_qnum, q->qnum);
 		STAT_MAX(q->hw_cbytes, q->cbytes);
 		if (unlikely(pk != NIL))
@@ -396,6 +400,37 @@ static long take_posted(struct sq *s, struct waiter *w, uint32_t me,
 	return r ? r : (long)n;
 }
 
+/*
+ * Before its first look, a receive that the queue's hints (L10) say
+ * cannot be served yet - the queue empty, or holding only the message a
+ * send left alone there, of a type it does not take - spins outside the
+ * lock until a message is added: the caller about to add it then does
+ * not wait for our look (a ping-pong on one queue, each side's receive
+ * right after its send).  A wrong hint only costs the spin, which counts
+ * against the same budget as spin_first's; the look under the lock
+ * decides.
+ */
+static void spin_before_look(struct sq *s, int64_t type, int mode,
+			     int64_t *spun)
+{
+	const struct qctl *q = s->q;
+	uint32_t ev = __atomic_load_n(&q->events, __ATOMIC_ACQUIRE);
+	uint64_t n = __atomic_load_n(&q->qnum, __ATOMIC_RELAXED);
+	long budget;
+
+	if (n > 1 || (n == 1 && (__atomic_load_n(&q->solo_sent,
+	    __ATOMIC_RELAXED) != __atomic_load_n(&q->n_sent,
+	    __ATOMIC_RELAXED) || testmsg(__atomic_load_n(&q->solo_type,
+	    __ATOMIC_RELAXED), type, mode))))
+		return;
+	budget = proc_spin_ns();
+	/* A caller the look will refuse does not wait for it. */
+	if (!budget || ipc_perms(q, S_IRUGO))
+		return;
+	*spun = proc_mono_ns() + budget;
+	proc_spin(&q->events, EV_RECV_MASK, ev & EV_RECV_MASK, *spun);
+}
+
 /* which: NULL, or receive only that message (umq_msgrcv_peeked): the
  * first of its type, if it is still which->id. */
 static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
@@ -431,7 +466,12 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 		if (copy_max && bad_uptr(msgp))
 			return -EFAULT;
 	}
-	r = q_lock_id(ns, id, &s);
+	r = q_find_id(ns, id, &s);
+	if (r < 0)
+		return r;
+	if (!(flg & (IPC_NOWAIT | MSG_COPY)) && !which)
+		spin_before_look(s, type, mode, &spun);
+	r = q_lock_found(s);
 	if (r < 0)
 		return r;
 	q = s->q;

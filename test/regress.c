@@ -662,3 +662,27 @@ T_CASE(fork_inside_a_section_child_gets_in)
 		T_FAIL("the child failed: status %#x", st);
 	T_OK(umq_msgctl(id, IPC_RMID, NULL));
 }
+
+/* L10: a System V receive spins before its first look when the hints say
+ * nothing for it is queued.  Lying hints (any user of the queue can write
+ * them) cost that spin only: the message is found at the look. */
+T_CASE(lying_solo_hint_costs_a_spin_only)
+{
+	struct m m = { 2, "two" };
+	struct ns *ns;
+	struct sq *s;
+	int id;
+
+	id = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	T_OK(umq_msgsnd(id, &m, 4, 0));
+	T_EQ(ns_get(&ns), 0);
+	T_EQ(sq_get(ns, (uint32_t)id & (IPCMNI - 1), &s), 0);
+	s->q->solo_type = 1;		/* "the one message is of type 1" */
+	s->q->solo_sent = s->q->n_sent;
+	alarm(10);		/* a spin that never ends */
+	T_EQ(umq_msgrcv(id, &m, sizeof(m.text), 2, 0), 4);
+	alarm(0);
+	T_EQ(m.type, 2);
+	sq_put(s);
+	T_OK(umq_msgctl(id, IPC_RMID, NULL));
+}
