@@ -150,10 +150,12 @@
  *     only makes it sleep (and be woken) as it would have anyway.  Its
  *     low half counts messages added (receivers watch it), its high half
  *     room made (senders watch it): a spinner is not sent back by changes
- *     that cannot let it go on.  A System V receive may spin before it
- *     first takes the lock, when qnum and qctl.solo_* (the type of a
- *     message a send left alone in the queue, and n_sent then) say it
- *     cannot be served yet; these are hints of the same kind.
+ *     that cannot let it go on.  A blocking call may spin before it
+ *     first takes the lock when the counters say it cannot go on yet (a
+ *     send: no room; a POSIX receive: empty; a System V receive: empty,
+ *     or qnum 1 and qctl.solo_* - the type of the message a send left
+ *     alone in the queue, and n_sent then - naming a type it does not
+ *     take); these are hints of the same kind.
  * L12. Statistics (n_*, hw_*, and POSIX stime/rtime/spid/rpid) are
  *     written under the queue lock, each by the side that already owns
  *     its line: a send's counters in a line only sends write (System V
@@ -168,8 +170,9 @@
  *     qnum, not them).
  *     A new queue's file starts them at 0.
  * L13. pqctl.spin_until: a POSIX caller about to spin outside the lock
- *     (L10) takes a free place, under the lock, writing the end of its
- *     spin (CLOCK_MONOTONIC microseconds, never 0), and clears it when it
+ *     (L10) - after a look under it, or before its first look - takes a
+ *     free place with a CAS, writing the end of its spin
+ *     (CLOCK_MONOTONIC microseconds, never 0), and clears it when it
  *     has the lock again; it then updates the FIFO (ready.c) before it
  *     returns or sleeps.  So a holder that changes the queue's state
  *     while a place is live leaves the FIFO to that spinner.  A place is

@@ -169,24 +169,66 @@ struct spin_ctx {
 	int place;
 };
 
+/* A place of spin_until for a spin starting now, or -1: claimed with a
+ * CAS, since a spin before the first look claims one without the lock. */
+static int claim_place(struct pqctl *c)
+{
+	uint32_t now = spin_clock();
+	uint32_t end = (now + (uint32_t)(proc_spin_ns() / 1000) + 1) ?: 1;
+
+	for (int i = 0; i < PQ_SPINNERS; i++) {
+		uint32_t u = __atomic_load_n(&c->spin_until[i],
+					     __ATOMIC_RELAXED);
+		if (!spin_live(u, now) &&
+		    __atomic_compare_exchange_n(&c->spin_until[i], &u, end,
+						false, __ATOMIC_RELAXED,
+						__ATOMIC_RELAXED))
+			return i;
+	}
+	return -1;
+}
+
 static void pv_unlock(void *p)
 {
 	struct spin_ctx *sc = p;
-	struct pqctl *c = sc->pv->ctl;
-	uint32_t now = spin_clock();
 
-	sc->place = -1;
-	for (int i = 0; i < PQ_SPINNERS; i++) {
-		if (spin_live(c->spin_until[i], now))
-			continue;
-		__atomic_store_n(&c->spin_until[i],
-				 (now + (uint32_t)(proc_spin_ns() / 1000) + 1) ?: 1,
-				 __ATOMIC_RELAXED);
-		sc->place = i;
-		break;
-	}
+	sc->place = claim_place(sc->pv->ctl);
 	pq_unlock(sc->pv);
 	FAULT(FP_SPIN);
+}
+
+/*
+ * As System V's spin before the first look (sysv.c): a call the queue
+ * cannot serve yet by its counters - a receive on an empty queue, a send
+ * on a full one - spins before it first takes the lock, until the half of
+ * events it waits for moves, so that it does not take the lock from the
+ * caller about to make it room or a message.  In a place (L13), like any
+ * spinner: it updates the FIFO before it returns or sleeps.  Returns the
+ * place, for pre_spin_end() once the lock is held.
+ */
+static int pre_spin(struct pview *pv, bool recv, int64_t *spun)
+{
+	struct pqctl *c = pv->ctl;
+	uint32_t mask = recv ? EV_RECV_MASK : EV_SEND_MASK;
+	uint32_t ev = __atomic_load_n(&c->events, __ATOMIC_ACQUIRE);
+	int64_t n = __atomic_load_n(&c->curmsgs, __ATOMIC_RELAXED);
+	long budget = proc_spin_ns();
+	int place;
+
+	if (!budget || (recv ? n != 0 : n < pv->maxmsg))
+		return -1;
+	place = claim_place(c);
+	FAULT(FP_SPIN);
+	*spun = proc_mono_ns() + budget;
+	proc_spin(&c->events, mask, ev & mask, *spun);
+	return place;
+}
+
+static void pre_spin_end(struct pview *pv, int place)
+{
+	if (place >= 0)
+		__atomic_store_n(&pv->ctl->spin_until[place], 0,
+				 __ATOMIC_RELAXED);
 }
 
 static void pv_lock(void *p)
@@ -315,7 +357,13 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		return -EMSGSIZE;
 	if (len && bad_uptr(p))
 		return -EFAULT;
-	pq_lock(pv);
+	if (!d->nb) {
+		int place = pre_spin(pv, false, &spun);
+		pq_lock(pv);
+		pre_spin_end(pv, place);
+	} else {
+		pq_lock(pv);
+	}
 	r = pq_store_sync(pv);
 	while (!r && c->curmsgs >= (uint64_t)pv->maxmsg) {
 		/* A descriptor that blocked when last looked at spins before
@@ -465,7 +513,13 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 	c = pv->ctl;
 	if (len < (size_t)pv->msgsize)	/* even when empty (B9) */
 		return -EMSGSIZE;
-	pq_lock(pv);
+	if (!d->nb && !which) {
+		int place = pre_spin(pv, true, &spun);
+		pq_lock(pv);
+		pre_spin_end(pv, place);
+	} else {
+		pq_lock(pv);
+	}
 	for (;;) {
 		r = pq_store_sync(pv);
 		if (r)

@@ -254,6 +254,26 @@ UMQ_EXPORT int umq_msgget(key_t key, int msgflg)
 	return (int)ret_errno(do_msgget(key, msgflg));
 }
 
+/* The sender's side of spin_before_look() (below): a send the counters
+ * say cannot fit yet spins before it first takes the lock, until room is
+ * made. */
+static void spin_before_room(struct sq *s, size_t sz, int64_t *spun)
+{
+	const struct qctl *q = s->q;
+	uint32_t ev = __atomic_load_n(&q->events, __ATOMIC_ACQUIRE);
+	uint64_t qb = __atomic_load_n(&q->qbytes, __ATOMIC_RELAXED);
+	long budget;
+
+	if (sz + __atomic_load_n(&q->cbytes, __ATOMIC_RELAXED) <= qb &&
+	    1 + __atomic_load_n(&q->qnum, __ATOMIC_RELAXED) <= qb)
+		return;
+	budget = proc_spin_ns();
+	if (!budget || ipc_perms(q, S_IWUGO))
+		return;
+	*spun = proc_mono_ns() + budget;
+	proc_spin(&q->events, EV_SEND_MASK, ev & EV_SEND_MASK, *spun);
+}
+
 long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	       const struct deadline *dl)
 {
@@ -278,7 +298,12 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	ns_limits(ns, &lim);
 	if (sz > (size_t)lim.msgmax || (ssize_t)sz < 0 || id < 0 || mtype < 1)
 		return -EINVAL;
-	r = q_lock_id(ns, id, &s);
+	r = q_find_id(ns, id, &s);
+	if (r < 0)
+		return r;
+	if (!(flg & IPC_NOWAIT))
+		spin_before_room(s, sz, &spun);
+	r = q_lock_found(s);
 	if (r < 0)
 		return r;
 	q = s->q;
