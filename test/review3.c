@@ -9,6 +9,12 @@
  *   it again through stale links, cutting off whoever had queued since:
  *   a receiver no send ever found.
  *
+ * - A thread that ends inside a critical section (cancelled at the
+ *   read() of the readiness FIFO there: mq_receive is a cancellation
+ *   point) left the L4 guard naming it: the next thread of
+ *   the process to lock the queue, after the lock's repair, spun on the
+ *   guard for ever, holding the lock against every process.
+ *
  * Every blocking call has a deadline; children run under an alarm.
  */
 #include <fcntl.h>
@@ -264,6 +270,55 @@ T_CASE(woken_sender_back_after_repair)
 	t_waitpid(p2);
 	T_EQ(j1->r, 0);
 	T_EQ(j2->r, 0);
+}
+
+/* Its send reads the thread's start time in /proc (the lock's first use,
+ * a cancellation point); then the receive that empties the queue: the
+ * FIFO's read(), under the lock, is the first one it reaches. */
+static void *receive_cancelled(void *arg)
+{
+	char buf[8];
+
+	if (umq_mq_send(*(mqd_t *)arg, "x", 1, 0))
+		return NULL;
+	pthread_cancel(pthread_self());	/* pending: acts at a cancel point */
+	umq_mq_receive(*(mqd_t *)arg, buf, sizeof(buf), NULL);
+	return NULL;
+}
+
+static void cancelled_then_receive(void *arg)
+{
+	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 8 };
+	mqd_t d = umq_mq_open("/r3cancel", O_RDWR | O_CREAT, 0600, &a);
+	struct timespec t;
+	pthread_t th;
+	void *ret;
+	char buf[8];
+	int *ok = arg;
+
+	if (d == (mqd_t)-1)
+		_exit(2);
+	pthread_create(&th, NULL, receive_cancelled, &d);
+	pthread_join(th, &ret);
+	*ok = ret == PTHREAD_CANCELED ? 1 : 3;
+	clock_gettime(CLOCK_REALTIME, &t);
+	t.tv_sec += 2;
+	/* The queue works on (empty: the deadline ends the wait). */
+	umq_mq_timedreceive(d, buf, sizeof(buf), NULL, &t);
+	*ok = *ok == 1 ? 4 : *ok;
+}
+
+T_CASE(thread_cancelled_in_a_section)
+{
+	int *ok = t_shared(sizeof(*ok));
+	pid_t p = t_spawn_alarm(cancelled_then_receive, ok, 20);
+	int st = t_reap(p, 8000);
+
+	if (st == -1)
+		T_FAIL("the next lock of the queue never returned (state %d)",
+		       *ok);
+	T_EQ(*ok, 4);
+	t_exited_ok(p, st, "receiver");
 }
 
 int main(int argc, char **argv)
