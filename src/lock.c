@@ -461,6 +461,16 @@ void lock_mend(pthread_mutex_t *m)
  * first has left.  A guard taken in the parent by a thread that fork()
  * did not copy names another process generation: it is taken over.
  */
+static bool guard_gone(uint64_t g)
+{
+	int saved = errno;
+	bool gone = syscall(SYS_tgkill, proc_pid(), (pid_t)(uint32_t)g, 0) &&
+		    errno == ESRCH;
+
+	errno = saved;
+	return gone;
+}
+
 void guard_enter(uint64_t *g)
 {
 	uint64_t mine = (uint64_t)proc_gen() << 32 | (uint32_t)proc_tid();
@@ -470,6 +480,11 @@ void guard_enter(uint64_t *g)
 			__ATOMIC_ACQUIRE, __ATOMIC_RELAXED); i++) {
 		if (cur >> 32 != mine >> 32)
 			continue;	/* the parent's: from cur, ours */
+		/* A thread of ours that ended inside its section (cancelled
+		 * at a read() there): its lock was repaired, its guard is
+		 * ours.  Asked now and then, once the wait is long. */
+		if (i >= 1000 && i % 64 == 0 && guard_gone(cur))
+			continue;	/* from cur, ours */
 		cur = 0;
 		if (i < 1000)
 			cpu_relax();

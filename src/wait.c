@@ -260,8 +260,16 @@ void waiters_rebuild(struct wpool *wp, uint64_t gen,
 				continue;
 			futex_wake(&w->futex, 1);
 			if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) !=
-			    W_WAITING)
+			    W_WAITING) {
+				/* Woken and not back (left linked by
+				 * wake_senders, wake_peekers): on no list
+				 * now, so its return unlinks nothing through
+				 * stale links, and a dead one is reclaimed. */
+				w->next = w->prev = NIL;
+				__atomic_store_n(&w->linked, 0,
+						 __ATOMIC_RELEASE);
 				continue;
+			}
 			s[cnt].prio = w->prio;
 			s[cnt].order = w->order;
 			s[cnt].idx = i;
