@@ -487,20 +487,27 @@ static int take_key(struct ns *ns, key_t key, struct sq *s,
 	return -ENOSPC;
 }
 
-/* A queue of ours that is not to be: the entries made, then the files. */
+/*
+ * A queue of ours that is not to be: the entries made, then the files.
+ * Once LIVE it may have been removed by its id meanwhile, its index
+ * freed (and uncounted) and taken by another creation: only an entry
+ * still naming our gen is ours to drop, and to uncount.
+ */
 static void uncreate(struct sq *s, bool indexed)
 {
 	struct ns *ns = s->ns;
 	char name[16];
+	bool counted = true;
 
 	__atomic_store_n(&s->q->state, SLOT_REMOVED, __ATOMIC_RELEASE);
 	if (indexed) {
 		idx_name(name, sizeof(name), s->idx);
-		unlinkat(ns->sysvfd, name, 0);
+		counted = !entry_drop(ns, name, (int64_t)s->gen);
 	}
 	unmake_files(ns, s->gen);
 	sq_put(s);
-	hint_add(ns, H_IN_USE, -1);
+	if (counted)
+		hint_add(ns, H_IN_USE, -1);
 }
 
 /* Is a creation at work on gen (its data file's lock held)?  Yes when
@@ -675,7 +682,8 @@ int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 			 * a guess): it goes as by IPC_RMID, its sleepers
 			 * woken with EIDRM. */
 			q_lock(s);
-			reg_remove(s);
+			if (sq_live(s))
+				reg_remove(s);
 			q_unlock(s);
 			uncreate(s, true);
 			close(hold);

@@ -20,6 +20,8 @@
  *   one that dies after LIVE, before its key entry (the commit): a live
  *   queue no key finds.  Nor a remover that dies with an entry moved
  *   aside (x.<gen>.<tid>).
+ * - A creator that loses its key after its queue was removed by its id
+ *   and the index taken again must drop only an index entry of its own.
  */
 #include <fcntl.h>
 #include <mqueue.h>
@@ -300,6 +302,58 @@ T_CASE(lost_key_wakes_sleepers_with_eidrm)
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		T_FAIL("the sleeper did not get EIDRM: status %#x", st);
+	T_OK(umq_msgctl(id, IPC_RMID, NULL));
+	T_OK(umq_msgctl(id0, IPC_RMID, NULL));
+}
+
+/* The same loser, its queue removed by its id meanwhile and its index
+ * taken by a new queue: taking its queue back leaves the new queue's
+ * index entry alone. */
+T_CASE(lost_key_after_rmid_leaves_the_index_alone)
+{
+	int *go = t_shared(sizeof(int));
+	struct msqid_ds ds;
+	char path[512];
+	struct stat sb;
+	int id0, lost = -1, id1 = -1, id;
+	pid_t creator;
+
+	id0 = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));	/* index 0 */
+	creator = t_spawn_alarm(loser_create, (void *)go, 20);
+	for (int i = 0; i < 2000 && lost < 0; i++) {
+		lost = umq_msgctl(1, MSG_STAT, &ds);	/* index 1 */
+		if (lost < 0)
+			t_msleep(5);
+	}
+	if (lost < 0) {
+		*go = 1;
+		t_waitpid(creator);
+		T_FAIL("the loser's queue never showed at index 1");
+	}
+	T_OK(umq_msgctl(lost, IPC_RMID, NULL));
+	/* Indexes are handed out round a window of 64: index 1 again
+	 * after at most 64 creations. */
+	for (int i = 0; i < 70 && id1 < 0; i++) {
+		id = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
+		if ((id & 0x7fff) == 1)
+			id1 = id;
+		else
+			T_OK(umq_msgctl(id, IPC_RMID, NULL));
+	}
+	if (id1 < 0) {
+		*go = 1;
+		t_waitpid(creator);
+		T_FAIL("no new queue got index 1");
+	}
+	id = (int)T_OK(umq_msgget(0x4444, IPC_CREAT | 0600)); /* the winner */
+	*go = 1;
+	t_exited_ok(creator, t_waitpid(creator), "the losing creator");
+	/* This process has the queue mapped: the entry itself is what a
+	 * fresh process would look up. */
+	snprintf(path, sizeof(path), "%s/sysv/i.1", t_umq_dir());
+	if (lstat(path, &sb))
+		T_FAIL("the new queue's index entry is gone");
+	T_OK(umq_msgctl(id1, IPC_RMID, NULL));
 	T_OK(umq_msgctl(id, IPC_RMID, NULL));
 	T_OK(umq_msgctl(id0, IPC_RMID, NULL));
 }
