@@ -40,20 +40,6 @@ struct res {
 	char text[TXT];
 };
 
-static struct timespec after(long ms, clockid_t clk)
-{
-	struct timespec t;
-
-	clock_gettime(clk, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += ms % 1000 * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
-}
-
 static void snd(int id, long type, const char *text)
 {
 	struct m m = { type, "" };
@@ -164,7 +150,7 @@ struct sv_job {
 static void sv_peek_job(void *arg)
 {
 	struct sv_job *j = arg;
-	struct timespec t = after(j->ms, CLOCK_MONOTONIC);
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, j->ms);
 	struct umq_peek_msg pm = { .text = j->res.text, .size = TXT };
 
 	j->res.r = umq_msgclockpeek(j->id, j->type, j->flg, j->index, &pm, 1,
@@ -178,7 +164,7 @@ static void sv_peek_job(void *arg)
 static void sv_recv_job(void *arg)
 {
 	struct sv_job *j = arg;
-	struct timespec t = after(j->ms, CLOCK_MONOTONIC);
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, j->ms);
 	struct m m;
 
 	j->res.r = umq_msgclockrcv(j->id, &m, TXT, j->type, 0,
@@ -336,13 +322,13 @@ T_CASE(sysv_deadline_and_flags)
 {
 	int id = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
 	struct umq_peek_msg pm = { 0 };
-	struct timespec t = after(100, CLOCK_MONOTONIC), bad = { 0, -1 };
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, 100), bad = { 0, -1 };
 	long t0 = t_now_ms();
 
 	T_ERR(umq_msgclockpeek(id, 0, 0, 0, &pm, 1, CLOCK_MONOTONIC, &t),
 	      ETIMEDOUT);
 	T_ASSERT(t_now_ms() - t0 >= 90);
-	t = after(50, CLOCK_REALTIME);
+	t = t_deadline(CLOCK_REALTIME, 50);
 	T_ERR(umq_msgclockpeek(id, 0, 0, 0, &pm, 1, CLOCK_REALTIME, &t),
 	      ETIMEDOUT);
 	T_ERR(umq_msgclockpeek(id, 0, 0, 0, &pm, 0, CLOCK_MONOTONIC, &t),
@@ -537,7 +523,7 @@ static mqd_t mq_make(const char *name, int maxmsg)
 static void mq_peek_job(void *arg)
 {
 	struct mq_job *j = arg;
-	struct timespec t = after(10000, CLOCK_MONOTONIC);
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, 10000);
 	struct umq_peek_msg pm = { .text = j->res.text, .size = TXT };
 	struct sigaction sa = { .sa_handler = on_usr1,
 				.sa_flags = j->restart ? SA_RESTART : 0 };
@@ -607,7 +593,7 @@ T_CASE(posix_index_and_nonblock)
 	mqd_t wo = umq_mq_open("/pi", O_WRONLY);
 	T_ERR(umq_mq_clockpeek(wo, 0, &pm, 1, CLOCK_MONOTONIC, NULL), EBADF);
 	T_ERR(umq_mq_clockpeek(nb, 0, &pm, 0, CLOCK_MONOTONIC, NULL), EINVAL);
-	struct timespec t = after(50, CLOCK_REALTIME);
+	struct timespec t = t_deadline(CLOCK_REALTIME, 50);
 	T_ERR(umq_mq_clockpeek(d, 5, &pm, 1, CLOCK_REALTIME, &t), ETIMEDOUT);
 }
 
@@ -615,7 +601,7 @@ T_CASE(posix_receiver_and_peeker)
 {
 	mqd_t d = mq_make("/pr", 8);
 	struct mq_job *j = mq_job("/pr", 0);
-	struct timespec t = after(10000, CLOCK_MONOTONIC);
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, 10000);
 	char buf[TXT];
 	pid_t p = t_spawn_alarm(mq_peek_job, j, 20), r;
 

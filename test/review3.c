@@ -46,20 +46,6 @@ struct job {
 	long got;
 };
 
-static struct timespec after(long ms)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += ms % 1000 * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
-}
-
 static struct job *job(int id, long type, long ms)
 {
 	struct job *j = t_shared(sizeof(*j));
@@ -74,7 +60,7 @@ static struct job *job(int id, long type, long ms)
 static void peek_job(void *arg)
 {
 	struct job *j = arg;
-	struct timespec t = after(j->ms);
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, j->ms);
 	char text[TXT];
 	struct umq_peek_msg pm = { .text = text, .size = TXT };
 
@@ -87,7 +73,7 @@ static void peek_job(void *arg)
 static void recv_job(void *arg)
 {
 	struct job *j = arg;
-	struct timespec t = after(j->ms);
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, j->ms);
 	struct m m = { 0, "" };
 
 	j->r = umq_msgclockrcv(j->id, &m, TXT, j->type, 0, CLOCK_MONOTONIC,
@@ -99,7 +85,7 @@ static void recv_job(void *arg)
 static void send_job(void *arg)
 {
 	struct job *j = arg;
-	struct timespec t = after(j->ms);
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, j->ms);
 	struct m m = { j->type, "full" };
 
 	j->r = umq_msgclocksnd(j->id, &m, TXT, 0, CLOCK_MONOTONIC, &t);

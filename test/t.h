@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/msg.h>
 #include <mqueue.h>
 
@@ -138,6 +139,8 @@ void t_msleep(int ms);
 void *t_shared(size_t n);
 /* CLOCK_MONOTONIC in milliseconds. */
 long t_now_ms(void);
+/* An absolute deadline ms from now on clk (in the past if ms < 0). */
+struct timespec t_deadline(clockid_t clk, long ms);
 /* Fork a child that runs fn(arg), then exits T_EXIT_PASS; returns its pid. */
 pid_t t_spawn(void (*fn)(void *), void *arg);
 /* The same, with an alarm(secs) in the child: it never outlives a hang. */
