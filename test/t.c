@@ -84,18 +84,28 @@ void t_note(const char *fmt, ...)
 int t_kernel_ns(void) { return in_kernel_ns; }
 const char *t_umq_dir(void) { return umq_dir; }
 
-uint64_t t_umq_gen(int qid)
+int t_gen_name(const char *dir, int qid, char *buf, size_t size)
 {
-	char path[PATH_MAX], target[64];
+	char path[PATH_MAX];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/sysv/i.%u", umq_dir,
+	snprintf(path, sizeof(path), "%s/sysv/i.%u", dir,
 		 (unsigned)qid & 32767);
-	n = readlink(path, target, sizeof(target) - 1);
+	n = readlink(path, buf, size - 1);
 	if (n <= 0)
-		T_FAIL("readlink %s: %s", path, strerror(errno));
-	target[n] = 0;
-	return strtoull(target, NULL, 16);
+		return -1;
+	buf[n] = 0;
+	return 0;
+}
+
+uint64_t t_umq_gen(int qid)
+{
+	char gen[64];
+
+	if (t_gen_name(umq_dir, qid, gen, sizeof(gen)))
+		T_FAIL("no sysv/i.<idx> link of queue %d in %s: %s", qid,
+		       umq_dir, strerror(errno));
+	return strtoull(gen, NULL, 16);
 }
 
 int t_sysctl_write(const char *path, long value)

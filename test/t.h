@@ -119,6 +119,9 @@ const char *t_umq_dir(void);
 /* The generation of System V queue qid in that namespace (layout.h:
  * sysv/i.<idx> names it); fails the case if there is none. */
 uint64_t t_umq_gen(int qid);
+/* The same in namespace dir, as sysv/i.<idx> spells it (hex, the
+ * <gen> of the queue's files): 0, or -1 with errno (no harness needed). */
+int t_gen_name(const char *dir, int qid, char *buf, size_t size);
 /* Write a value to a sysctl of the case's kernel IPC namespace (0 / -1). */
 int t_sysctl_write(const char *path, long value);
 long t_sysctl_read(const char *path);
