@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "t.h"
+#include "qview.h"
 #include "syscount.h"
 #include "umq.h"
 #include "internal.h"
@@ -46,81 +47,6 @@ static void snd(int id, long type, const char *text)
 
 	strcpy(m.text, text);
 	T_OK(umq_msgsnd(id, &m, strlen(text) + 1, IPC_NOWAIT));
-}
-
-/* Records linked on a list from head, of kind, asleep (W_WAITING). */
-static int count_list(struct wpool *wp, uint32_t head, uint32_t kind)
-{
-	int n = 0;
-
-	for (uint32_t i = head, k = 0; i < Q_WAITERS && k < Q_WAITERS;
-	     i = wp_rec(wp, i)->next, k++)
-		n += wp_rec(wp, i)->kind == kind &&
-		     __atomic_load_n(&wp_rec(wp, i)->futex, __ATOMIC_ACQUIRE) ==
-		     W_WAITING;
-	return n;
-}
-
-static struct sq *sv_q(int id)
-{
-	struct ns *ns;
-	struct sq *s;
-
-	if (ns_get(&ns) || sq_get(ns, (uint32_t)id & (IPCMNI - 1), &s) ||
-	    sq_data(s))
-		T_FAIL("the queue's mapping");
-	return s;
-}
-
-static int sv_asleep(int id, uint32_t kind)
-{
-	struct sq *s = sv_q(id);
-	int n;
-
-	q_lock(s);
-	n = count_list(&s->wp, s->q->wl.rhead, kind);
-	q_unlock(s);
-	sq_put(s);
-	return n;
-}
-
-static struct pview *pq_of(mqd_t d)
-{
-	struct pdesc *pd;
-
-	if (pdesc_get(d, &pd))
-		T_FAIL("not a queue descriptor");
-	return pd->pv;
-}
-
-static int mq_asleep(mqd_t d, uint32_t kind)
-{
-	struct pview *pv = pq_of(d);
-	int n;
-
-	pq_lock(pv);
-	n = count_list(&pv->wp, pv->ctl->wl.rhead, kind);
-	pq_unlock(pv);
-	return n;
-}
-
-/* Until `want` records of kind sleep on the queue (up to 5 s). */
-static void sv_until(int id, uint32_t kind, int want)
-{
-	for (int i = 0; sv_asleep(id, kind) != want; i++) {
-		if (i == 5000)
-			T_FAIL("%d waiters of kind %u never slept", want, kind);
-		t_msleep(1);
-	}
-}
-
-static void mq_until(mqd_t d, uint32_t kind, int want)
-{
-	for (int i = 0; mq_asleep(d, kind) != want; i++) {
-		if (i == 5000)
-			T_FAIL("%d waiters of kind %u never slept", want, kind);
-		t_msleep(1);
-	}
 }
 
 /* How many records the pool can still give: all of them, once the dead
@@ -427,20 +353,6 @@ T_CASE(sysv_killed_peeker)
 	q_unlock(s);
 	T_EQ(claimable(&s->wp), Q_WAITERS);
 	sq_put(s);
-}
-
-static void die_at_link(int point)
-{
-	if (point == FP_SEND_LINK)
-		raise(SIGKILL);
-}
-
-static void send_and_die(void *arg)
-{
-	struct m m = { 9, "dying" };
-
-	umq_fault_hook = die_at_link;
-	umq_msgsnd(*(int *)arg, &m, 6, 0);
 }
 
 /* The sender dies after queueing, before its wake-up: armed on the
