@@ -25,7 +25,7 @@ LIB_SRCS  := $(wildcard src/*.c)
 LIB_PIC   := $(LIB_SRCS:src/%.c=$(BUILD)/pic/%.o)
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 T_SRCS    := test/t.c test/trace.c test/call.c test/syscount.c test/garbage.c \
-             test/garbage_store.c test/qfile.c
+             test/garbage_store.c test/qfile.c test/qview.c
 T_OBJS    := $(T_SRCS:test/%.c=$(BUILD)/test/%.o)
 # A POSIX queue's rounds of damage, shared by test/posix_garbage_*.c.
 GMQ_SRCS  := $(wildcard test/garbage_mq*.c)

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "t.h"
+#include "qview.h"
 #include "syscount.h"
 #include "umq.h"
 #include "internal.h"
@@ -40,101 +41,12 @@ struct res {
 	char text[TXT];
 };
 
-static struct timespec after(long ms, clockid_t clk)
-{
-	struct timespec t;
-
-	clock_gettime(clk, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += ms % 1000 * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
-}
-
 static void snd(int id, long type, const char *text)
 {
 	struct m m = { type, "" };
 
 	strcpy(m.text, text);
 	T_OK(umq_msgsnd(id, &m, strlen(text) + 1, IPC_NOWAIT));
-}
-
-/* Records linked on a list from head, of kind, asleep (W_WAITING). */
-static int count_list(struct wpool *wp, uint32_t head, uint32_t kind)
-{
-	int n = 0;
-
-	for (uint32_t i = head, k = 0; i < Q_WAITERS && k < Q_WAITERS;
-	     i = wp_rec(wp, i)->next, k++)
-		n += wp_rec(wp, i)->kind == kind &&
-		     __atomic_load_n(&wp_rec(wp, i)->futex, __ATOMIC_ACQUIRE) ==
-		     W_WAITING;
-	return n;
-}
-
-static struct sq *sv_q(int id)
-{
-	struct ns *ns;
-	struct sq *s;
-
-	if (ns_get(&ns) || sq_get(ns, (uint32_t)id & (IPCMNI - 1), &s) ||
-	    sq_data(s))
-		T_FAIL("the queue's mapping");
-	return s;
-}
-
-static int sv_asleep(int id, uint32_t kind)
-{
-	struct sq *s = sv_q(id);
-	int n;
-
-	q_lock(s);
-	n = count_list(&s->wp, s->q->wl.rhead, kind);
-	q_unlock(s);
-	sq_put(s);
-	return n;
-}
-
-static struct pview *pq_of(mqd_t d)
-{
-	struct pdesc *pd;
-
-	if (pdesc_get(d, &pd))
-		T_FAIL("not a queue descriptor");
-	return pd->pv;
-}
-
-static int mq_asleep(mqd_t d, uint32_t kind)
-{
-	struct pview *pv = pq_of(d);
-	int n;
-
-	pq_lock(pv);
-	n = count_list(&pv->wp, pv->ctl->wl.rhead, kind);
-	pq_unlock(pv);
-	return n;
-}
-
-/* Until `want` records of kind sleep on the queue (up to 5 s). */
-static void sv_until(int id, uint32_t kind, int want)
-{
-	for (int i = 0; sv_asleep(id, kind) != want; i++) {
-		if (i == 5000)
-			T_FAIL("%d waiters of kind %u never slept", want, kind);
-		t_msleep(1);
-	}
-}
-
-static void mq_until(mqd_t d, uint32_t kind, int want)
-{
-	for (int i = 0; mq_asleep(d, kind) != want; i++) {
-		if (i == 5000)
-			T_FAIL("%d waiters of kind %u never slept", want, kind);
-		t_msleep(1);
-	}
 }
 
 /* How many records the pool can still give: all of them, once the dead
@@ -164,7 +76,7 @@ struct sv_job {
 static void sv_peek_job(void *arg)
 {
 	struct sv_job *j = arg;
-	struct timespec t = after(j->ms, CLOCK_MONOTONIC);
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, j->ms);
 	struct umq_peek_msg pm = { .text = j->res.text, .size = TXT };
 
 	j->res.r = umq_msgclockpeek(j->id, j->type, j->flg, j->index, &pm, 1,
@@ -178,7 +90,7 @@ static void sv_peek_job(void *arg)
 static void sv_recv_job(void *arg)
 {
 	struct sv_job *j = arg;
-	struct timespec t = after(j->ms, CLOCK_MONOTONIC);
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, j->ms);
 	struct m m;
 
 	j->res.r = umq_msgclockrcv(j->id, &m, TXT, j->type, 0,
@@ -336,13 +248,13 @@ T_CASE(sysv_deadline_and_flags)
 {
 	int id = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
 	struct umq_peek_msg pm = { 0 };
-	struct timespec t = after(100, CLOCK_MONOTONIC), bad = { 0, -1 };
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, 100), bad = { 0, -1 };
 	long t0 = t_now_ms();
 
 	T_ERR(umq_msgclockpeek(id, 0, 0, 0, &pm, 1, CLOCK_MONOTONIC, &t),
 	      ETIMEDOUT);
 	T_ASSERT(t_now_ms() - t0 >= 90);
-	t = after(50, CLOCK_REALTIME);
+	t = t_deadline(CLOCK_REALTIME, 50);
 	T_ERR(umq_msgclockpeek(id, 0, 0, 0, &pm, 1, CLOCK_REALTIME, &t),
 	      ETIMEDOUT);
 	T_ERR(umq_msgclockpeek(id, 0, 0, 0, &pm, 0, CLOCK_MONOTONIC, &t),
@@ -443,20 +355,6 @@ T_CASE(sysv_killed_peeker)
 	sq_put(s);
 }
 
-static void die_at_link(int point)
-{
-	if (point == FP_SEND_LINK)
-		raise(SIGKILL);
-}
-
-static void send_and_die(void *arg)
-{
-	struct m m = { 9, "dying" };
-
-	umq_fault_hook = die_at_link;
-	umq_msgsnd(*(int *)arg, &m, 6, 0);
-}
-
 /* The sender dies after queueing, before its wake-up: armed on the
  * peeker (L6), its death wakes it, and the repair shows the message. */
 T_CASE(sysv_sender_dies_before_waking)
@@ -537,7 +435,7 @@ static mqd_t mq_make(const char *name, int maxmsg)
 static void mq_peek_job(void *arg)
 {
 	struct mq_job *j = arg;
-	struct timespec t = after(10000, CLOCK_MONOTONIC);
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, 10000);
 	struct umq_peek_msg pm = { .text = j->res.text, .size = TXT };
 	struct sigaction sa = { .sa_handler = on_usr1,
 				.sa_flags = j->restart ? SA_RESTART : 0 };
@@ -607,7 +505,7 @@ T_CASE(posix_index_and_nonblock)
 	mqd_t wo = umq_mq_open("/pi", O_WRONLY);
 	T_ERR(umq_mq_clockpeek(wo, 0, &pm, 1, CLOCK_MONOTONIC, NULL), EBADF);
 	T_ERR(umq_mq_clockpeek(nb, 0, &pm, 0, CLOCK_MONOTONIC, NULL), EINVAL);
-	struct timespec t = after(50, CLOCK_REALTIME);
+	struct timespec t = t_deadline(CLOCK_REALTIME, 50);
 	T_ERR(umq_mq_clockpeek(d, 5, &pm, 1, CLOCK_REALTIME, &t), ETIMEDOUT);
 }
 
@@ -615,7 +513,7 @@ T_CASE(posix_receiver_and_peeker)
 {
 	mqd_t d = mq_make("/pr", 8);
 	struct mq_job *j = mq_job("/pr", 0);
-	struct timespec t = after(10000, CLOCK_MONOTONIC);
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, 10000);
 	char buf[TXT];
 	pid_t p = t_spawn_alarm(mq_peek_job, j, 20), r;
 

@@ -53,24 +53,6 @@
 #define GRACE_MS T_GRACE_MS
 #define NOTE_SIG SIGUSR2	/* notifications; SIGUSR1 interrupts calls */
 
-/* An absolute deadline ms from now (in the past if ms < 0) on clk. */
-static struct timespec deadline(clockid_t clk, long ms)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	} else if (ts.tv_nsec < 0) {
-		ts.tv_sec--;
-		ts.tv_nsec += 1000000000L;
-	}
-	return ts;
-}
-
 static const char *ename(int e)
 {
 	return strerrorname_np(e) ?: "0";
@@ -131,7 +113,7 @@ static void take(mqd_t q, const char *s, unsigned prio)
 {
 	char buf[MSGSIZE + 1];
 	unsigned p = ~0u;
-	struct timespec dl = deadline(CLOCK_REALTIME, WAIT_MS);
+	struct timespec dl = t_deadline(CLOCK_REALTIME, WAIT_MS);
 	ssize_t n = B->timedreceive(q, buf, MSGSIZE, &p, &dl);
 
 	if (n < 0)
@@ -147,7 +129,7 @@ static void take(mqd_t q, const char *s, unsigned prio)
 static void empty(mqd_t q)
 {
 	struct mq_attr a = attr(q);
-	struct timespec dl = deadline(CLOCK_REALTIME, -1000);
+	struct timespec dl = t_deadline(CLOCK_REALTIME, -1000);
 	char buf[a.mq_msgsize];
 	ssize_t n;
 
@@ -394,9 +376,9 @@ static long op_epoll(struct op *o, int ep)
 
 static long op_call(struct op *o, mqd_t q, int ep)
 {
-	struct timespec dl = deadline(o->kind == OP_CRECV ||
-				      o->kind == OP_CSEND ? o->clock :
-				      CLOCK_REALTIME, o->timeout_ms);
+	struct timespec dl = t_deadline(o->kind == OP_CRECV ||
+					o->kind == OP_CSEND ? o->clock :
+					CLOCK_REALTIME, o->timeout_ms);
 	size_t n = strlen(o->msg);
 
 	switch (o->kind) {
@@ -1876,7 +1858,7 @@ static const char *clock_name(clockid_t c)
 /* A deadline 200 ms away on clock c, in *dl: when it was set. */
 static long in_200ms(clockid_t c, struct timespec *dl)
 {
-	*dl = deadline(c, 200);
+	*dl = t_deadline(c, 200);
 	return t_now_ms();
 }
 
@@ -1905,7 +1887,7 @@ BOTH(timed_rcv_timeout)
 BOTH(timed_snd_timeout)
 {
 	mqd_t q = qnew("/q", 1);
-	struct timespec dl = deadline(CLOCK_REALTIME, 200);
+	struct timespec dl = t_deadline(CLOCK_REALTIME, 200);
 
 	put(q, "x", 1);
 	long t0 = t_now_ms();
@@ -1920,7 +1902,7 @@ BOTH(timed_snd_timeout)
 BOTH(timed_past_deadline)
 {
 	mqd_t q = qnew("/q", 1);
-	struct timespec past = deadline(CLOCK_REALTIME, -1000);
+	struct timespec past = t_deadline(CLOCK_REALTIME, -1000);
 	struct timespec epoch = { 0, 0 };
 	char buf[MSGSIZE + 1];
 	unsigned prio;
@@ -1976,18 +1958,18 @@ UMQ(clock_mq_timeout)
 		T_ERR(umq_mq_clockreceive(q, buf, MSGSIZE, NULL, c, &dl),
 		      ETIMEDOUT);
 		expect_elapsed(t0, "umq_mq_clockreceive", c);
-		dl = deadline(c, -1000);	/* past, but there is room */
+		dl = t_deadline(c, -1000);	/* past, but there is room */
 		T_OK(umq_mq_clocksend(q, "c", 1, 4, c, &dl));
 		t0 = in_200ms(c, &dl);
 		T_ERR(umq_mq_clocksend(q, "d", 1, 4, c, &dl), ETIMEDOUT);
 		expect_elapsed(t0, "umq_mq_clocksend", c);
-		dl = deadline(c, -1000);	/* past, but a message */
+		dl = t_deadline(c, -1000);	/* past, but a message */
 		T_EQ(T_OK(umq_mq_clockreceive(q, buf, MSGSIZE, &prio, c,
 					       &dl)), 1);
 		T_EQ(buf[0], 'c');
 		T_EQ(prio, 4);
 	}
-	dl = deadline(CLOCK_REALTIME, 200);
+	dl = t_deadline(CLOCK_REALTIME, 200);
 	T_ERR(umq_mq_clockreceive(q, buf, MSGSIZE, NULL,
 				  CLOCK_PROCESS_CPUTIME_ID, &dl), EINVAL);
 	empty(q);
@@ -2028,12 +2010,12 @@ UMQ(clock_sysv_timeout)
 
 		T_ERR(umq_msgclockrcv(id, &m, 16, 0, 0, c, &dl), ETIMEDOUT);
 		expect_elapsed(t0, "umq_msgclockrcv", c);
-		dl = deadline(c, -1000);
+		dl = t_deadline(c, -1000);
 		T_OK(umq_msgclocksnd(id, &m, 8, 0, c, &dl));
 		t0 = in_200ms(c, &dl);
 		T_ERR(umq_msgclocksnd(id, &m, 4, 0, c, &dl), ETIMEDOUT);
 		expect_elapsed(t0, "umq_msgclocksnd", c);
-		dl = deadline(c, -1000);
+		dl = t_deadline(c, -1000);
 		T_EQ(T_OK(umq_msgclockrcv(id, &m, 16, 0, 0, c, &dl)), 8);
 	}
 	T_OK(umq_msgctl(id, IPC_RMID, NULL));
@@ -2051,7 +2033,7 @@ struct sv_wait {
 static void sv_receiver(void *arg)
 {
 	struct sv_wait *w = arg;
-	struct timespec dl = deadline(CLOCK_MONOTONIC, WAIT_MS);
+	struct timespec dl = t_deadline(CLOCK_MONOTONIC, WAIT_MS);
 
 	__atomic_store_n(&w->pid, getpid(), __ATOMIC_RELEASE);
 	errno = 0;
@@ -2400,7 +2382,7 @@ static int ks_kill(struct ks *k, pid_t victim, int min, unsigned *seed)
 static void ks_drain(struct ks *k, mqd_t q)
 {
 	int last[2] = { -1, -1 };
-	struct timespec past = deadline(CLOCK_REALTIME, -1000);
+	struct timespec past = t_deadline(CLOCK_REALTIME, -1000);
 	long queued = curmsgs(q), drained = 0;
 	struct pay p;
 	unsigned prio;

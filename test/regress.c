@@ -294,12 +294,9 @@ T_CASE(lost_key_wakes_sleepers_with_eidrm)
 	id = (int)T_OK(umq_msgget(0x4444, IPC_CREAT | 0600)); /* the winner */
 	sh[0] = 1;
 	t_exited_ok(creator, t_waitpid(creator), "the losing creator");
-	st = t_wait_child(sleeper, 0, 5000);
-	if (st == -1) {
-		kill(sleeper, SIGKILL);
-		t_waitpid(sleeper);
+	st = t_reap(sleeper, 5000);
+	if (st == -1)
 		T_FAIL("the sleeper on the loser's queue was not woken");
-	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		T_FAIL("the sleeper did not get EIDRM: status %#x", st);
 	T_OK(umq_msgctl(id, IPC_RMID, NULL));
@@ -706,12 +703,9 @@ T_CASE(fork_inside_a_section_child_gets_in)
 	section_go = 1;
 	pthread_join(t, NULL);
 	umq_fault_hook = NULL;
-	st = t_wait_child(c, 0, 15000);
-	if (st == -1) {
-		kill(c, SIGKILL);
-		t_waitpid(c);
+	st = t_reap(c, 15000);
+	if (st == -1)
 		T_FAIL("the child of a fork inside a section never got in");
-	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		T_FAIL("the child failed: status %#x", st);
 	T_OK(umq_msgctl(id, IPC_RMID, NULL));

@@ -147,14 +147,10 @@ static int child(char **argv)
 	if (!strcmp(what, "kill") || !strcmp(what, "ignored"))
 		kill(getpid(), SIGBUS);
 	if (!strcmp(what, "ignored")) {	/* and a file shrunk */
-		char link[PATH_MAX], gen[32];
-		ssize_t n;
-		snprintf(link, sizeof(link), "%s/sysv/i.%u", dir,
-			 (unsigned)qid & 32767);
-		n = readlink(link, gen, sizeof(gen) - 1);
-		if (n <= 0)
+		char gen[32];
+
+		if (t_gen_name(dir, qid, gen, sizeof(gen)))
 			return 4;
-		gen[n] = 0;
 		snprintf(path, sizeof(path), "%s/sysv/m.%s", dir, gen);
 		if (truncate(path, 0))
 			return 4;

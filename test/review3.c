@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "t.h"
+#include "qview.h"
 #include "umq.h"
 #include "internal.h"
 
@@ -46,20 +47,6 @@ struct job {
 	long got;
 };
 
-static struct timespec after(long ms)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += ms % 1000 * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
-}
-
 static struct job *job(int id, long type, long ms)
 {
 	struct job *j = t_shared(sizeof(*j));
@@ -74,7 +61,7 @@ static struct job *job(int id, long type, long ms)
 static void peek_job(void *arg)
 {
 	struct job *j = arg;
-	struct timespec t = after(j->ms);
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, j->ms);
 	char text[TXT];
 	struct umq_peek_msg pm = { .text = text, .size = TXT };
 
@@ -87,7 +74,7 @@ static void peek_job(void *arg)
 static void recv_job(void *arg)
 {
 	struct job *j = arg;
-	struct timespec t = after(j->ms);
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, j->ms);
 	struct m m = { 0, "" };
 
 	j->r = umq_msgclockrcv(j->id, &m, TXT, j->type, 0, CLOCK_MONOTONIC,
@@ -99,7 +86,7 @@ static void recv_job(void *arg)
 static void send_job(void *arg)
 {
 	struct job *j = arg;
-	struct timespec t = after(j->ms);
+	struct timespec t = t_deadline(CLOCK_MONOTONIC, j->ms);
 	struct m m = { j->type, "full" };
 
 	j->r = umq_msgclocksnd(j->id, &m, TXT, 0, CLOCK_MONOTONIC, &t);
@@ -113,52 +100,6 @@ static void snd(int id, long type)
 	T_OK(umq_msgsnd(id, &m, 2, IPC_NOWAIT));
 }
 
-static struct sq *sv_q(int id)
-{
-	struct ns *ns;
-	struct sq *s;
-
-	if (ns_get(&ns) || sq_get(ns, (uint32_t)id & (IPCMNI - 1), &s) ||
-	    sq_data(s))
-		T_FAIL("the queue's mapping");
-	return s;
-}
-
-/* Records of kind asleep (W_WAITING) on the list from head. */
-static int count_list(struct wpool *wp, uint32_t head, uint32_t kind)
-{
-	int n = 0;
-
-	for (uint32_t i = head, k = 0; i < Q_WAITERS && k < Q_WAITERS;
-	     i = wp_rec(wp, i)->next, k++)
-		n += wp_rec(wp, i)->kind == kind &&
-		     __atomic_load_n(&wp_rec(wp, i)->futex, __ATOMIC_ACQUIRE) ==
-		     W_WAITING;
-	return n;
-}
-
-static int asleep(int id, uint32_t kind)
-{
-	struct sq *s = sv_q(id);
-	int n;
-
-	q_lock(s);
-	n = count_list(&s->wp, kind == WK_SEND ? s->q->wl.shead :
-		       s->q->wl.rhead, kind);
-	q_unlock(s);
-	sq_put(s);
-	return n;
-}
-
-static void until(int id, uint32_t kind, int want)
-{
-	for (int i = 0; asleep(id, kind) != want; i++) {
-		if (i == 5000)
-			T_FAIL("%d waiters of kind %u never slept", want, kind);
-		t_msleep(1);
-	}
-}
-
 static void stopped(pid_t p)
 {
 	for (int i = 0; t_proc_state(p) != 'T'; i++) {
@@ -166,21 +107,6 @@ static void stopped(pid_t p)
 			T_FAIL("pid %d never stopped", (int)p);
 		t_msleep(1);
 	}
-}
-
-static void die_at_link(int point)
-{
-	if (point == FP_SEND_LINK)
-		raise(SIGKILL);
-}
-
-/* A send that dies holding the lock (after linking its message). */
-static void send_and_die(void *arg)
-{
-	struct m m = { 9, "dying" };
-
-	umq_fault_hook = die_at_link;
-	umq_msgsnd(*(int *)arg, &m, 6, 0);
 }
 
 static void holder_dies(int *id)
@@ -208,17 +134,17 @@ T_CASE(woken_peeker_back_after_repair)
 	pj = job(*id, 0, 10000);
 	rj = job(*id, 0, 3000);
 	p = t_spawn_alarm(peek_job, pj, 20);
-	until(*id, WK_PEEK, 1);
+	sv_until(*id, WK_PEEK, 1);
 	kill(p, SIGSTOP);
 	stopped(p);
 	snd(*id, 1);		/* wakes the peeker: W_WOKEN, still linked */
 	T_EQ(umq_msgrcv(*id, &m, TXT, 1, IPC_NOWAIT), 2);
 	holder_dies(id);
 	r = t_spawn_alarm(recv_job, rj, 20);
-	until(*id, WK_RECV, 1);
+	sv_until(*id, WK_RECV, 1);
 	kill(p, SIGCONT);
-	until(*id, WK_PEEK, 1);	/* back, and asleep again */
-	T_EQ(asleep(*id, WK_RECV), 1);
+	sv_until(*id, WK_PEEK, 1);	/* back, and asleep again */
+	T_EQ(sv_asleep(*id, WK_RECV), 1);
 	snd(*id, 2);
 	t_waitpid(r);
 	T_EQ(rj->r, 2);
@@ -249,19 +175,19 @@ T_CASE(woken_sender_back_after_repair)
 	j1 = job(*id, 3, 10000);
 	j2 = job(*id, 4, 3000);
 	p1 = t_spawn_alarm(send_job, j1, 20);	/* TXT bytes: no room */
-	until(*id, WK_SEND, 1);
+	sv_until(*id, WK_SEND, 1);
 	kill(p1, SIGSTOP);
 	stopped(p1);
 	T_EQ(umq_msgrcv(*id, &m, TXT, 1, IPC_NOWAIT), TXT);	/* wakes it */
 	holder_dies(id);
 	T_OK(umq_msgsnd(*id, &full, TXT, IPC_NOWAIT));	/* full again */
 	p2 = t_spawn_alarm(send_job, j2, 20);
-	until(*id, WK_SEND, 1);
+	sv_until(*id, WK_SEND, 1);
 	kill(p1, SIGCONT);
 	for (int i = 0; i < 100 && t_proc_state(p1) != 'S'; i++)
 		t_msleep(1);
 	t_msleep(50);		/* back, and asleep again (no room) */
-	T_EQ(asleep(*id, WK_SEND), 2);
+	T_EQ(sv_asleep(*id, WK_SEND), 2);
 	/* Room for both, one after the other. */
 	char buf[64];
 	T_OK(umq_msgrcv(*id, buf, sizeof(buf) - 8, 0, IPC_NOWAIT));

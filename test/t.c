@@ -84,18 +84,28 @@ void t_note(const char *fmt, ...)
 int t_kernel_ns(void) { return in_kernel_ns; }
 const char *t_umq_dir(void) { return umq_dir; }
 
-uint64_t t_umq_gen(int qid)
+int t_gen_name(const char *dir, int qid, char *buf, size_t size)
 {
-	char path[PATH_MAX], target[64];
+	char path[PATH_MAX];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/sysv/i.%u", umq_dir,
+	snprintf(path, sizeof(path), "%s/sysv/i.%u", dir,
 		 (unsigned)qid & 32767);
-	n = readlink(path, target, sizeof(target) - 1);
+	n = readlink(path, buf, size - 1);
 	if (n <= 0)
-		T_FAIL("readlink %s: %s", path, strerror(errno));
-	target[n] = 0;
-	return strtoull(target, NULL, 16);
+		return -1;
+	buf[n] = 0;
+	return 0;
+}
+
+uint64_t t_umq_gen(int qid)
+{
+	char gen[64];
+
+	if (t_gen_name(umq_dir, qid, gen, sizeof(gen)))
+		T_FAIL("no sysv/i.<idx> link of queue %d in %s: %s", qid,
+		       umq_dir, strerror(errno));
+	return strtoull(gen, NULL, 16);
 }
 
 int t_sysctl_write(const char *path, long value)
@@ -322,6 +332,23 @@ long t_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct timespec t_deadline(clockid_t clk, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	} else if (ts.tv_nsec < 0) {
+		ts.tv_sec--;
+		ts.tv_nsec += 1000000000L;
+	}
+	return ts;
 }
 
 pid_t t_spawn(void (*fn)(void *), void *arg)

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <signal.h>
+#include <time.h>
 #include <sys/msg.h>
 #include <mqueue.h>
 
@@ -118,6 +119,9 @@ const char *t_umq_dir(void);
 /* The generation of System V queue qid in that namespace (layout.h:
  * sysv/i.<idx> names it); fails the case if there is none. */
 uint64_t t_umq_gen(int qid);
+/* The same in namespace dir, as sysv/i.<idx> spells it (hex, the
+ * <gen> of the queue's files): 0, or -1 with errno (no harness needed). */
+int t_gen_name(const char *dir, int qid, char *buf, size_t size);
 /* Write a value to a sysctl of the case's kernel IPC namespace (0 / -1). */
 int t_sysctl_write(const char *path, long value);
 long t_sysctl_read(const char *path);
@@ -138,6 +142,8 @@ void t_msleep(int ms);
 void *t_shared(size_t n);
 /* CLOCK_MONOTONIC in milliseconds. */
 long t_now_ms(void);
+/* An absolute deadline ms from now on clk (in the past if ms < 0). */
+struct timespec t_deadline(clockid_t clk, long ms);
 /* Fork a child that runs fn(arg), then exits T_EXIT_PASS; returns its pid. */
 pid_t t_spawn(void (*fn)(void *), void *arg);
 /* The same, with an alarm(secs) in the child: it never outlives a hang. */
