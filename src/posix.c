@@ -559,13 +559,17 @@ static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
 static void gc_one(struct ns *ns, uint64_t gen);
 
 /* Undo a creation the caller will not get a descriptor of (as if it had
- * unlinked the queue at once). */
+ * unlinked the queue at once), unless the name was unlinked and made
+ * again meanwhile: that queue is not ours to remove.  (Between the look
+ * and the unlink, only a process that may remove our entry - ours, the
+ * sticky directory's owner, root - can slip a new one in.) */
 static void uncreate(struct ns *ns, const char *name, uint64_t gen)
 {
 	char npath[PATH_MAX];
 
 	name_path(npath, sizeof(npath), name);
-	unlinkat(ns->dirfd, npath, 0);
+	if (lookup(ns, name) == (int64_t)gen)
+		unlinkat(ns->dirfd, npath, 0);
 	gc_one(ns, gen);
 }
 
@@ -587,7 +591,7 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	struct pview *pv;
 	struct ns *ns;
 	int acc = oflag & O_ACCMODE, r, guard = -1;
-	bool created = false;
+	bool created = false, kept = false;
 	size_t size = 0;
 	void *base = NULL;
 	int64_t gen = 0;
@@ -653,6 +657,12 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	/* The creator gets its access even with mode 0 (B4 step 6.7). */
 	if (!(oflag & O_CREAT))
 		r = pq_may_open(pv->ctl, acc);
+	/* The kernel's open of the queue's file refuses O_DIRECT after the
+	 * checks, and after a creation, which stays. */
+	if (!r && (oflag & O_DIRECT)) {
+		r = -EINVAL;
+		kept = true;
+	}
 	if (!r) {
 		r = make_desc(ns, pv, acc, oflag, guard);
 		guard = -1;	/* it is the caller's now, or closed */
@@ -670,7 +680,7 @@ out:
 	 */
 	if (r < 0 && r != -EMFILE && !fd_spare(ns->dirfd))
 		r = -EMFILE;
-	if (r < 0 && created)
+	if (r < 0 && created && (!kept || r == -EMFILE))
 		uncreate(ns, name, (uint64_t)gen);
 	return r;
 }

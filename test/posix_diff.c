@@ -228,6 +228,21 @@ PDIFF_CASE(open_flags)
 	CLOSE(c, n, W_RET(0));
 }
 
+/* The mqueue file refuses O_DIRECT when it is opened: after the lookup
+ * and the checks, and after a creation, which stays. */
+PDIFF_CASE(open_direct)
+{
+	OPEN2(c, "/d", O_RDWR | O_DIRECT, W_ERR(ENOENT));
+	OPEN(c, "/d", O_CREAT | O_RDWR | O_DIRECT, 0600, AT(2, 16),
+	     W_ERR(EINVAL));
+	OPEN(c, "/d", O_CREAT | O_EXCL | O_RDWR, 0600, NULL, W_ERR(EEXIST));
+	OPEN2(c, "/d", O_RDONLY | O_DIRECT, W_ERR(EINVAL));
+	OPEN2(c, "/d", O_ACCMODE | O_DIRECT, W_ERR(EINVAL));
+	mqd_t q = OPEN2(c, "/d", O_RDWR, W_SUCCESS);
+	ATTR(c, q, 0, 2, 16, 0);
+	CLOSE(c, q, W_RET(0));
+}
+
 /* ---- Attributes (B5) and limits (B2) ------------------------------------- */
 
 static const long bad_attr[][2] = {
