@@ -206,7 +206,8 @@ struct ctx {
 	struct mq_attr attr;	/* result of the last getattr */
 	/* How the next blocking call's process is set up (see bg_fork). */
 	int bg_handler;		/* SIGUSR1: 0 blocked, 1 caught, 2 SA_RESTART */
-	int bg_nice;		/* its nice value */
+	int bg_nice;		/* its nice value, above nice0 */
+	int nice0;		/* the case's own (t_nice_base) */
 };
 
 #define TEXT_MAX (1 << 20)
@@ -769,7 +770,7 @@ static pid_t bg_fork(struct ctx *c, struct pev *e, struct want w)
 		return pid;
 	if (c->bg_handler)
 		tr_catch_usr1(c->bg_handler == 2 ? SA_RESTART : 0);
-	if (c->bg_nice && setpriority(PRIO_PROCESS, 0, c->bg_nice))
+	if (c->bg_nice && setpriority(PRIO_PROCESS, 0, c->nice0 + c->bg_nice))
 		T_FAIL("setpriority: %s", strerror(errno));
 	return 0;
 }

@@ -1612,6 +1612,7 @@ PDIFF_CASE(waiter_order)
 	mqd_t q = OPEN(c, "/w", O_CREAT | O_RDWR, 0600, AT(1, 16), W_SUCCESS);
 	pid_t p1, p2, p3;
 
+	c->nice0 = t_nice_base(10);
 	c->bg_nice = 10;
 	p1 = BG_RECV(c, q, 16, W_RET(2), M(0, 2));
 	c->bg_nice = 0;

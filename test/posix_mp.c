@@ -417,8 +417,7 @@ static int is_receive(int kind)
 }
 
 /* Everything before the call; false (with o->setup) if it went wrong. */
-/* The nice value the tests run at; the cases that order waiters by nice
- * add theirs to it, and need room up to +10 (19 is the kernel's end). */
+/* The nice value the tests run at (t_nice_base): op->nice adds to it. */
 static int t_nice0;
 
 static int op_setup(struct op *o, mqd_t *q, int *ep)
@@ -780,14 +779,6 @@ static void serve_order(const int nice[3], int order[3])
 		}
 }
 
-static void nice_room(void)
-{
-	errno = 0;
-	t_nice0 = getpriority(PRIO_PROCESS, 0);
-	if (errno || t_nice0 + 10 > 19)
-		t_skip("running at nice %d: no room for +10", t_nice0);
-}
-
 static void rcv_waiters(const int nice[3])
 {
 	struct op *r = ops(3);
@@ -823,7 +814,7 @@ static void rcv_waiters(const int nice[3])
 BOTH(rcv_waiters_fifo) { rcv_waiters((const int[]){ 0, 0, 0 }); }
 BOTH(rcv_waiters_nice)
 {
-	nice_room();
+	t_nice0 = t_nice_base(10);
 	rcv_waiters((const int[]){ 10, 0, 5 });
 }
 
@@ -859,7 +850,7 @@ static void snd_waiters(const int nice[3])
 BOTH(snd_waiters_fifo) { snd_waiters((const int[]){ 0, 0, 0 }); }
 BOTH(snd_waiters_nice)
 {
-	nice_room();
+	t_nice0 = t_nice_base(10);
 	snd_waiters((const int[]){ 10, 0, 5 });
 }
 

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -70,6 +71,19 @@ void t_skip(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vexit(T_EXIT_SKIP, "skipped: ", fmt, ap);
+}
+
+int t_nice_base(int room)
+{
+	int base;
+
+	errno = 0;
+	base = getpriority(PRIO_PROCESS, 0);
+	if (errno)
+		t_skip("getpriority: %s", strerror(errno));
+	if (base + room > 19)
+		t_skip("running at nice %d: no room for +%d", base, room);
+	return base;
 }
 
 void t_note(const char *fmt, ...)

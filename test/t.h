@@ -54,6 +54,11 @@ void t_fail_at(const char *file, int line, const char *fmt, ...);
 /* Skip the running case. */
 __attribute__((noreturn, format(printf, 1, 2)))
 void t_skip(const char *fmt, ...);
+/* The nice value the case runs at, after skipping it if there is no
+ * room for +room above it (19 is the kernel's end): cases that order
+ * waiters by nice add theirs to it, as only a privileged process could
+ * go below it. */
+int t_nice_base(int room);
 /* Free-form note shown with the case's result. */
 __attribute__((format(printf, 1, 2))) void t_note(const char *fmt, ...);
 
