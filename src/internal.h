@@ -97,6 +97,33 @@ extern void (*umq_fault_hook)(int point);
 	do { if ((f) != (v)) __atomic_store_n(&(f), (v), __ATOMIC_RELAXED); } \
 	while (0)
 
+/* ---- ucopy.c, fault.c: the caller's memory, EFAULT as the kernel's --- */
+/* Our SIGBUS and SIGSEGV handlers (map.c's pages, ucopy's faults),
+ * installed by the first call that may need them. */
+extern bool fault_ready;
+void fault_install(void);
+static inline void fault_need(void)
+{
+	if (unlikely(!__atomic_load_n(&fault_ready, __ATOMIC_ACQUIRE)))
+		fault_install();
+}
+/* The caller's memory: 0 or -EFAULT (DESIGN §6). */
+int ucopy_raw(void *dst, const void *src, size_t n);
+static inline int ucopy(void *dst, const void *src, size_t n)
+{
+	fault_need();
+	return ucopy_raw(dst, src, n);
+}
+long ubyte_raw(const void *p);
+/* The byte at p, 0..255, or -EFAULT. */
+static inline long ubyte(const void *p)
+{
+	fault_need();
+	return ubyte_raw(p);
+}
+int uprobe(const void *p, size_t n);
+long ustrnlen(const char *s, size_t max);
+
 /* ---- proc.c: who and when, without system calls on the fast path ---- */
 pid_t proc_pid(void);
 pid_t proc_tid(void);
@@ -297,6 +324,7 @@ int qview_grow(struct ns *ns, struct qview *v, size_t size);
 /* Map fd's store at off into v (checked). */
 int qview_map(struct qview *v, int fd, off_t off, uint64_t gen);
 /* map.c: mappings of queue files, which a SIGBUS cannot kill us in. */
+bool map_mend(const siginfo_t *si);
 int map_watch(void *p, size_t len);
 void map_forget(void *p, size_t len);
 void *map_shared(size_t len, int prot, int fd, off_t off);

@@ -564,15 +564,16 @@ int futex_sleep(uint32_t *w, uint32_t val, int kind,
 int deadline_make(struct deadline *dl, clockid_t clk,
 		  const struct timespec *abs)
 {
-	if (bad_uptr(abs))
+	struct timespec at;
+
+	if (bad_uptr(abs) || ucopy(&at, abs, sizeof(at)))
 		return -EFAULT;
-	if (abs->tv_nsec < 0 || abs->tv_nsec >= 1000000000L ||
-	    abs->tv_sec < 0)
+	if (at.tv_nsec < 0 || at.tv_nsec >= 1000000000L || at.tv_sec < 0)
 		return -EINVAL;
 	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC)
 		return -EINVAL;
 	dl->clk = clk;
-	dl->at = *abs;
+	dl->at = at;
 	return 0;
 }
 

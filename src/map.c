@@ -9,9 +9,8 @@
  * gone may as well read as zeros: the library's checks then see garbage
  * and answer EUCLEAN or repair, as for any other damage.  So the ranges
  * the library maps are watched, and a SIGBUS in one of them puts a
- * private zero page in place of the missing one and returns; a SIGBUS
- * anywhere else goes to the handler the program had, or kills as it
- * would have.
+ * private zero page in place of the missing one and returns (fault.c's
+ * handler asks map_mend()); a SIGBUS anywhere else is not ours.
  *
  * The watch list is read by the signal handler: slots claimed and
  * cleared with atomic stores, in tables that are never freed, no lock.
@@ -45,11 +44,8 @@ static uint32_t slot_of(uintptr_t p)
 }
 
 static struct block *blocks;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
-static struct sigaction before;		/* the program's handler */
 static size_t page;
 static unsigned long replaced;		/* pages read as zeros since */
-static bool spent;			/* its SA_RESETHAND handler ran */
 
 /* mmap without the interposers a sanitizer may put on mmap(): this runs
  * in a signal handler. */
@@ -73,54 +69,21 @@ static bool watched(uintptr_t a)
 	return false;
 }
 
-static void on_sigbus(int sig, siginfo_t *si, void *ctx)
+/* In fault.c's SIGBUS handler: a page of a watched range that is gone
+ * is replaced by a private zero page (true), or the fault is not ours. */
+bool map_mend(const siginfo_t *si)
 {
 	uintptr_t a = (uintptr_t)si->si_addr;
-	/* A fault comes again when we return; a signal sent by kill() or
-	 * an asynchronous memory error does not. */
-	bool fault = si->si_code > 0 && si->si_code < BUS_MCEERR_AO;
-	void (*h)(int) = before.sa_handler;
+	size_t pg = __atomic_load_n(&page, __ATOMIC_RELAXED);
 
-	if (si->si_code == BUS_ADRERR && watched(a)) {
-		void *pg = (void *)(a & ~(uintptr_t)(page - 1));
-		if (raw_mmap(pg, page, PROT_READ | PROT_WRITE,
-			     MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS) == pg) {
-			__atomic_add_fetch(&replaced, 1, __ATOMIC_RELAXED);
-			return;
-		}
-	}
-	/* Not ours: as if we were not there.  A one-shot handler of the
-	 * program's is the default once it ran, as the kernel would have
-	 * made it. */
-	if ((before.sa_flags & SA_RESETHAND) &&
-	    __atomic_exchange_n(&spent, true, __ATOMIC_RELAXED))
-		h = SIG_DFL;
-	if (h != SIG_DFL && h != SIG_IGN) {
-		if (before.sa_flags & SA_SIGINFO)
-			before.sa_sigaction(sig, si, ctx);
-		else
-			h(sig);
-	} else if (h == SIG_DFL || fault) {
-		/* The default action kills: a fault does so when it comes
-		 * again (an ignored one too, as the kernel forces it); a
-		 * sent signal, raised again, once we return (it is blocked
-		 * until then). */
-		signal(SIGBUS, SIG_DFL);
-		if (!fault)
-			raise(SIGBUS);
-	}
-	/* else ignored, as it was, and the handler stays ours */
-}
-
-static void install(void)
-{
-	struct sigaction sa = { .sa_sigaction = on_sigbus,
-				.sa_flags = SA_SIGINFO | SA_ONSTACK |
-					    SA_RESTART };
-
-	page = (size_t)sysconf(_SC_PAGESIZE);
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, &before);
+	if (si->si_code != BUS_ADRERR || !pg || !watched(a))
+		return false;
+	void *p = (void *)(a & ~(uintptr_t)(pg - 1));
+	if (raw_mmap(p, pg, PROT_READ | PROT_WRITE,
+		     MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS) != p)
+		return false;
+	__atomic_add_fetch(&replaced, 1, __ATOMIC_RELAXED);
+	return true;
 }
 
 /* Watch [p, p + len): 0, or -ENOMEM. */
@@ -128,7 +91,9 @@ int map_watch(void *p, size_t len)
 {
 	uint32_t h = slot_of((uintptr_t)p);
 
-	pthread_once(&once, install);
+	if (!__atomic_load_n(&page, __ATOMIC_RELAXED))
+		__atomic_store_n(&page, (size_t)sysconf(_SC_PAGESIZE),
+				 __ATOMIC_RELAXED);
 	for (;;) {
 		struct block *b = __atomic_load_n(&blocks, __ATOMIC_ACQUIRE);
 		for (; b; b = b->next)

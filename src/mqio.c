@@ -355,7 +355,8 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	c = pv->ctl;
 	if (len > (size_t)pv->msgsize)
 		return -EMSGSIZE;
-	if (len && bad_uptr(p))
+	/* The kernel copies the text in before it takes the lock. */
+	if (len && (bad_uptr(p) || uprobe(p, len)))
 		return -EFAULT;
 	if (!d->nb) {
 		int place = pre_spin(pv, false, &spun);
@@ -472,21 +473,22 @@ static long copy_msg(struct qview *v, uint32_t h, char *p, size_t len,
 {
 	struct msg *m = store_msg(v, h);
 	uint64_t n = m->len;
+	int r;
 
 	if (n > len) {
 		v->st->damaged = 1;
 		return -EUCLEAN;
 	}
+	/* The kernel's order: the priority, then the text. */
 	if (prio) {
-		if (bad_uptr(prio))
+		unsigned pr = (unsigned)-m->key;
+		if (bad_uptr(prio) || ucopy(prio, &pr, sizeof(pr)))
 			return -EFAULT;
-		*prio = (unsigned)-m->key;
 	}
 	if (bad_uptr(p) && n)
 		return -EFAULT;
-	if (store_read(v, h, p, n))
-		return -EUCLEAN;
-	return (long)n;
+	r = store_read(v, h, p, n);
+	return r ? r : (long)n;
 }
 
 

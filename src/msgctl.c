@@ -41,9 +41,8 @@ static void fill_ds(const struct qctl *q, struct msqid_ds *ds)
 
 static int copy_ds(struct msqid_ds *buf, const struct msqid_ds *ds)
 {
-	if (bad_uptr(buf))
+	if (bad_uptr(buf) || ucopy(buf, ds, sizeof(*buf)))
 		return -EFAULT;
-	*buf = *ds;
 	return 0;
 }
 
@@ -86,9 +85,8 @@ static long info(struct ns *ns, int cmd, struct msqid_ds *buf)
 		mi.msgmap = MSGMAP;
 		mi.msgtql = MSGTQL;
 	}
-	if (bad_uptr(buf))
+	if (bad_uptr(buf) || ucopy(buf, &mi, sizeof(mi)))
 		return -EFAULT;
-	memcpy(buf, &mi, sizeof(mi));
 	return t.max_idx;
 }
 
@@ -147,6 +145,7 @@ static void update_envelope(struct sq *s)
 
 static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 {
+	struct msqid_ds in;
 	struct umq_limits lim;
 	struct qctl *q;
 	struct sq *s;
@@ -156,13 +155,14 @@ static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 	int qbytes;
 	long r;
 
-	if (bad_uptr(buf))
-		return -EFAULT;		/* read before the lookup */
+	/* Read whole, before the lookup, as the kernel does. */
+	if (bad_uptr(buf) || ucopy(&in, buf, sizeof(in)))
+		return -EFAULT;
 	/* Only these four fields are taken; qbytes travels as an int. */
-	qbytes = (int)(uint32_t)buf->msg_qbytes;
-	uid = buf->msg_perm.uid;
-	gid = buf->msg_perm.gid;
-	mode = buf->msg_perm.mode;
+	qbytes = (int)(uint32_t)in.msg_qbytes;
+	uid = in.msg_perm.uid;
+	gid = in.msg_perm.gid;
+	mode = in.msg_perm.mode;
 	r = q_lock_id(ns, id, &s);
 	if (r < 0)	/* removed meanwhile: the kernel's rwsem says EINVAL */
 		return r == -EACCES ? -EPERM : r == -EIDRM ? -EINVAL : r;

@@ -469,14 +469,17 @@ static int start_helper(struct pview *pv, const struct sigevent *sev,
 
 static int do_notify(mqd_t fd, const struct sigevent *sev)
 {
+	struct sigevent ev;
 	struct helper *h;
 	struct pdesc *d;
 	struct pqctl *c;
 	int r;
 
 	if (sev) {
-		if (bad_uptr(sev))
+		/* The kernel copies the event in first. */
+		if (bad_uptr(sev) || ucopy(&ev, sev, sizeof(ev)))
 			return -EFAULT;
+		sev = &ev;
 		/* Checked before the descriptor (B10). */
 		if (sev->sigev_notify != SIGEV_SIGNAL &&
 		    sev->sigev_notify != SIGEV_NONE &&

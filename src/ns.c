@@ -480,6 +480,7 @@ int ns_open(const char *dir, struct ns **out)
 	struct stat st;
 	int r, fd;
 
+	fault_need();	/* before the first mapping (map.c) */
 	if (strlen(dir) >= PATH_MAX) {
 		ns_debug("(too long)", "the path has PATH_MAX bytes or more");
 		return -ENAMETOOLONG;

@@ -41,14 +41,19 @@
  * name without its '/'. */
 static int check_name(const char *name, const char **out)
 {
-	size_t len;
+	long len;
 
 	if (bad_uptr(name))
 		return -EFAULT;
-	if (name[0] != '/')
+	len = ubyte(name);
+	if (len < 0)
+		return -EFAULT;
+	if (len != '/')
 		return -EINVAL;
 	name++;
-	len = strnlen(name, PATH_MAX);
+	len = ustrnlen(name, PATH_MAX);
+	if (len < 0)
+		return -EFAULT;
 	if (len >= PATH_MAX)	/* the kernel's copy of name + 1 */
 		return -ENAMETOOLONG;
 	if (!len)
@@ -598,13 +603,10 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 
 	/* glibc's slash check, then the kernel's copy of attr, then of the
 	 * name (B4 steps 1-3). */
-	if (!bad_uptr(name) && name[0] != '/')
+	if (!bad_uptr(name) && (r = (int)ubyte(name)) >= 0 && r != '/')
 		return -EINVAL;
-	if (uattr) {
-		if (bad_uptr(uattr))
-			return -EFAULT;
-		attr = *uattr;
-	}
+	if (uattr && (bad_uptr(uattr) || ucopy(&attr, uattr, sizeof(attr))))
+		return -EFAULT;
 	r = check_name(name, &name);
 	if (r)
 		return r;
@@ -795,6 +797,7 @@ UMQ_EXPORT int umq_mq_unlink(const char *name)
  * reads nothing and succeeds, as the system call does. */
 static int getattr(mqd_t mqdes, struct mq_attr *attr)
 {
+	struct mq_attr a;
 	struct pdesc *d;
 	struct pqctl *c;
 	int r = pdesc_get(mqdes, &d), fl;
@@ -807,23 +810,23 @@ static int getattr(mqd_t mqdes, struct mq_attr *attr)
 		return -EFAULT;
 	fl = fcntl(mqdes, F_GETFL);
 	c = d->pv->ctl;
-	memset(attr, 0, sizeof(*attr));
-	attr->mq_flags = fl > 0 ? fl & O_NONBLOCK : 0;
-	attr->mq_maxmsg = d->pv->maxmsg;
-	attr->mq_msgsize = d->pv->msgsize;
-	attr->mq_curmsgs = (long)__atomic_load_n(&c->curmsgs, __ATOMIC_RELAXED);
+	memset(&a, 0, sizeof(a));
+	a.mq_flags = fl > 0 ? fl & O_NONBLOCK : 0;
+	a.mq_maxmsg = d->pv->maxmsg;
+	a.mq_msgsize = d->pv->msgsize;
+	a.mq_curmsgs = (long)__atomic_load_n(&c->curmsgs, __ATOMIC_RELAXED);
 	/* A count no queue can have is damage: recount under the lock. */
-	if (unlikely((uint64_t)attr->mq_curmsgs > (uint64_t)attr->mq_maxmsg)) {
+	if (unlikely((uint64_t)a.mq_curmsgs > (uint64_t)a.mq_maxmsg)) {
 		pq_lock(d->pv);
 		if (c->curmsgs > (uint64_t)d->pv->maxmsg)
 			pq_mend(d->pv);
 		mqd_sync(d->pv, mqdes);
-		attr->mq_curmsgs = (long)c->curmsgs;
+		a.mq_curmsgs = (long)c->curmsgs;
 		pq_unlock(d->pv);
-		if ((uint64_t)attr->mq_curmsgs > (uint64_t)attr->mq_maxmsg)
+		if ((uint64_t)a.mq_curmsgs > (uint64_t)a.mq_maxmsg)
 			return -EUCLEAN;
 	}
-	return 0;
+	return ucopy(attr, &a, sizeof(a));
 }
 
 UMQ_EXPORT int umq_mq_getattr(mqd_t mqdes, struct mq_attr *attr)
@@ -834,12 +837,14 @@ UMQ_EXPORT int umq_mq_getattr(mqd_t mqdes, struct mq_attr *attr)
 static int setattr(mqd_t mqdes, const struct mq_attr *newattr,
 		   struct mq_attr *oldattr)
 {
-	struct mq_attr old;
+	struct mq_attr old, in;
 	int r, fl;
 
 	/* NULL: only read the attributes, as mq_getsetattr allows. */
-	if (newattr && bad_uptr(newattr))
+	if (newattr && (bad_uptr(newattr) || ucopy(&in, newattr, sizeof(in))))
 		return -EFAULT;
+	if (newattr)
+		newattr = &in;
 	if (newattr && newattr->mq_flags & ~O_NONBLOCK)	/* before EBADF */
 		return -EINVAL;
 	r = getattr(mqdes, &old);
@@ -852,11 +857,9 @@ static int setattr(mqd_t mqdes, const struct mq_attr *newattr,
 		fcntl(mqdes, F_SETFL, fl);
 	}
 	/* Written last, after the change, as the kernel does. */
-	if (oldattr) {
-		if (bad_uptr(oldattr))
-			return -EFAULT;
-		*oldattr = old;
-	}
+	if (oldattr && (bad_uptr(oldattr) ||
+			ucopy(oldattr, &old, sizeof(old))))
+		return -EFAULT;
 	return 0;
 }
 
@@ -880,9 +883,8 @@ static ssize_t status(mqd_t mqdes, char *buf, size_t len)
 	pq_unlock(d->pv);
 	if ((size_t)n > len)
 		n = (int)len;
-	if (n && bad_uptr(buf))
+	if (n && (bad_uptr(buf) || ucopy(buf, line, (size_t)n)))
 		return -EFAULT;
-	memcpy(buf, line, (size_t)n);
 	return n;
 }
 

@@ -648,8 +648,12 @@ int store_put(struct ns *ns, struct qview *v, int64_t key, const void *text,
 		return (int)h;
 	struct msg *m = M(v, (uint32_t)h);
 	m->key = key;
-	if (len)	/* text may be NULL for an empty message */
-		memcpy(m + 1, text, len);
+	/* text may be NULL for an empty message; one that faults (the
+	 * caller's, unmapped since it was looked at) leaves no block. */
+	if (len && ucopy(m + 1, text, len)) {
+		store_free(v, (uint32_t)h);
+		return -EFAULT;
+	}
 	*out = (uint32_t)h;
 	return 0;
 }
@@ -861,9 +865,8 @@ int store_read(struct qview *v, uint32_t head, void *dst, size_t n)
 	/* n <= len, which the block holds, unless len changed under us. */
 	if (n > ((uint64_t)v->nchunks - head) * v->chunk - sizeof(struct msg))
 		return (int)damaged(v);
-	if (n)		/* dst may be NULL for an empty message */
-		memcpy(dst, M(v, head) + 1, n);
-	return 0;
+	/* dst may be NULL for an empty message */
+	return n ? ucopy(dst, M(v, head) + 1, n) : 0;
 }
 
 /* ---- recovery --------------------------------------------------------- */

@@ -289,15 +289,17 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	uint64_t gen;
 	long r;
 
-	if (bad_uptr(msgp))
+	if (bad_uptr(msgp) || ucopy(&mtype, msgp, sizeof(long)))
 		return -EFAULT;
-	mtype = *(const long *)msgp;
 	r = ns_get(&ns);
 	if (r)
 		return ns_errno((int)r, NSE_ID);
 	ns_limits(ns, &lim);
 	if (sz > (size_t)lim.msgmax || (ssize_t)sz < 0 || id < 0 || mtype < 1)
 		return -EINVAL;
+	/* The kernel copies the text in before it looks for the queue. */
+	if (uprobe((const long *)msgp + 1, sz))
+		return -EFAULT;
 	r = q_find_id(ns, id, &s);
 	if (r < 0)
 		return r;
@@ -395,9 +397,10 @@ UMQ_EXPORT int umq_msgsnd(int msqid, const void *msgp, size_t msgsz,
 static long copy_out(struct qview *v, uint32_t head, int64_t mtype,
 		     void *msgp, size_t n)
 {
-	if (bad_uptr(msgp))
+	long t = (long)mtype;
+
+	if (bad_uptr(msgp) || ucopy(msgp, &t, sizeof(t)))
 		return -EFAULT;
-	*(long *)msgp = (long)mtype;
 	return store_read(v, head, (long *)msgp + 1, n);
 }
 
