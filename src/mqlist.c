@@ -172,6 +172,7 @@ UMQ_EXPORT struct umq_mq_list *umq_mq_list_open(void)
 UMQ_EXPORT int umq_mq_list_next(struct umq_mq_list *l,
 				struct umq_mq_info *info)
 {
+	struct umq_mq_info i;
 	struct dirent *e;
 
 	if (bad_uptr(l) || bad_uptr(info))
@@ -187,8 +188,9 @@ UMQ_EXPORT int umq_mq_list_next(struct umq_mq_list *l,
 			continue;
 		/* Gone since readdir: as if it had never been listed.  Any
 		 * other failure still shows the name, with info->err. */
-		if (fill(l->ns, e->d_name, info) != -ENOENT)
-			return 1;
+		if (fill(l->ns, e->d_name, &i) != -ENOENT)
+			return ucopy(info, &i, sizeof(i)) ?
+			       (int)ret_errno(-EFAULT) : 1;
 	}
 }
 
@@ -205,12 +207,16 @@ UMQ_EXPORT void umq_mq_list_close(struct umq_mq_list *l)
 int pq_name_check(const char **name)
 {
 	const char *n = *name;
-	size_t len;
+	long len = ubyte(n);
 
-	if (n[0] != '/')
+	if (len < 0)
+		return -EFAULT;
+	if (len != '/')
 		return -EINVAL;
 	n++;
-	len = strnlen(n, PATH_MAX);
+	len = ustrnlen(n, PATH_MAX);
+	if (len < 0)
+		return -EFAULT;
 	if (len >= PATH_MAX || len > PQ_NAME_MAX)
 		return -ENAMETOOLONG;
 	if (!len)
@@ -223,6 +229,7 @@ int pq_name_check(const char **name)
 
 UMQ_EXPORT int umq_mq_stat(const char *name, struct umq_mq_info *info)
 {
+	struct umq_mq_info i;
 	struct ns *ns;
 	int r;
 
@@ -232,6 +239,8 @@ UMQ_EXPORT int umq_mq_stat(const char *name, struct umq_mq_info *info)
 	if (!r)
 		r = ns_get(&ns);
 	if (!r)
-		r = fill(ns, name, info);
+		r = fill(ns, name, &i);
+	if (!r)
+		r = ucopy(info, &i, sizeof(i));
 	return (int)ret_errno(r);
 }

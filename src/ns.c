@@ -659,13 +659,15 @@ static int get_limits(struct umq_limits *lim)
 	struct ns *ns;
 	int r;
 
+	struct umq_limits l;
+
 	if (bad_uptr(lim))
 		return -EFAULT;
 	r = ns_get(&ns);
 	if (r)
 		return r;
-	ns_limits(ns, lim);
-	return 0;
+	ns_limits(ns, &l);
+	return ucopy(lim, &l, sizeof(l));
 }
 
 UMQ_EXPORT int umq_ns_get_limits(struct umq_limits *lim)
@@ -673,13 +675,14 @@ UMQ_EXPORT int umq_ns_get_limits(struct umq_limits *lim)
 	return (int)ret_errno(get_limits(lim));
 }
 
-static int set_limits(const struct umq_limits *lim)
+static int set_limits(const struct umq_limits *ulim)
 {
+	struct umq_limits in, *lim = &in;
 	struct lim_file f;
 	struct ns *ns;
 	int fd, r;
 
-	if (bad_uptr(lim))
+	if (bad_uptr(ulim) || ucopy(&in, ulim, sizeof(in)))
 		return -EFAULT;
 	if (!limits_valid(lim))
 		return -EINVAL;

@@ -34,25 +34,33 @@ struct peek {
 	bool posix;			/* key is -priority */
 };
 
+/* The caller's entries are read and written through ucopy (EFAULT). */
 static long peek_one(void *ctx, uint32_t head)
 {
 	struct peek *p = ctx;
-	struct umq_peek_msg *out = &p->msgs[p->got];
+	struct umq_peek_msg out;
 	struct msg *m = store_msg(p->v, head);
-	size_t k = m->len < out->size ? (size_t)m->len : out->size;
+	size_t k;
+	int r;
 
+	if (ucopy(&out, &p->msgs[p->got], sizeof(out)))
+		return -EFAULT;
+	k = m->len < out.size ? (size_t)m->len : out.size;
 	if (m->len > (uint64_t)p->v->nchunks * p->v->chunk) {
 		p->v->st->damaged = 1;	/* a length the store cannot hold */
 		return -EUCLEAN;
 	}
-	if (store_read(p->v, head, out->text, k))
-		return -EUCLEAN;
-	out->len = (size_t)m->len;
-	out->copied = k;
-	out->type = p->posix ? (long)-m->key : (long)m->key;
-	out->index = p->index + p->got;
-	out->id = m->seq;
-	memset(out->reserved, 0, sizeof(out->reserved));
+	r = store_read(p->v, head, out.text, k);
+	if (r)
+		return r;
+	out.len = (size_t)m->len;
+	out.copied = k;
+	out.type = p->posix ? (long)-m->key : (long)m->key;
+	out.index = p->index + p->got;
+	out.id = m->seq;
+	memset(out.reserved, 0, sizeof(out.reserved));
+	if (ucopy(&p->msgs[p->got], &out, sizeof(out)))
+		return -EFAULT;
 	return ++p->got == p->n;
 }
 
@@ -63,9 +71,12 @@ static int check_msgs(const struct umq_peek_msg *msgs, size_t n)
 		return 0;
 	if (bad_uptr(msgs) || n > SIZE_MAX / sizeof(*msgs))
 		return -EFAULT;
-	for (size_t i = 0; i < n; i++)
-		if (msgs[i].size && bad_uptr(msgs[i].text))
+	for (size_t i = 0; i < n; i++) {
+		struct umq_peek_msg e;
+		if (ucopy(&e, &msgs[i], sizeof(e)) ||
+		    (e.size && bad_uptr(e.text)))
 			return -EFAULT;
+	}
 	return 0;
 }
 

@@ -212,6 +212,7 @@ fail:
 
 static int do_msg_stats(int id, struct umq_qstats *st)
 {
+	struct umq_qstats t;
 	struct ns *ns;
 	int r;
 
@@ -222,7 +223,8 @@ static int do_msg_stats(int id, struct umq_qstats *st)
 	r = ns_get(&ns);
 	if (r)
 		return ns_errno(r, NSE_ID);
-	return sysv_fill(ns, (uint32_t)id & (IPCMNI - 1), id, st);
+	r = sysv_fill(ns, (uint32_t)id & (IPCMNI - 1), id, &t);
+	return r ? r : ucopy(st, &t, sizeof(t));
 }
 
 UMQ_EXPORT int umq_msg_stats(int msqid, struct umq_qstats *st)
@@ -232,6 +234,7 @@ UMQ_EXPORT int umq_msg_stats(int msqid, struct umq_qstats *st)
 
 static int do_mq_stats(const char *name, struct umq_qstats *st)
 {
+	struct umq_qstats t;
 	struct ns *ns;
 	int r;
 
@@ -243,7 +246,8 @@ static int do_mq_stats(const char *name, struct umq_qstats *st)
 	r = ns_get(&ns);
 	if (r)
 		return ns_errno(r, NSE_LOOKUP);
-	return posix_fill(ns, name, st);
+	r = posix_fill(ns, name, &t);
+	return r ? r : ucopy(st, &t, sizeof(t));
 }
 
 UMQ_EXPORT int umq_mq_stats(const char *name, struct umq_qstats *st)
@@ -299,13 +303,16 @@ UMQ_EXPORT int umq_stats_list_next(struct umq_stats_list *l,
 				   struct umq_qstats *st)
 {
 	int saved = errno;
+	struct umq_qstats t;
 	struct dirent *e;
 
 	if (bad_uptr(l) || bad_uptr(st))
 		return (int)ret_errno(-EFAULT);
 	while (!l->posix && l->next < l->nidx) {
 		int32_t i = l->idx[l->next++];
-		if (i >= 0 && !sysv_fill(l->ns, (uint32_t)i, -1, st)) {
+		if (i >= 0 && !sysv_fill(l->ns, (uint32_t)i, -1, &t)) {
+			if (ucopy(st, &t, sizeof(t)))
+				return (int)ret_errno(-EFAULT);
 			errno = saved;
 			return 1;
 		}
@@ -324,7 +331,9 @@ UMQ_EXPORT int umq_stats_list_next(struct umq_stats_list *l,
 		/* Gone since readdir: left out.  Any other failure shows the
 		 * name, with st->err. */
 		if (strlen(e->d_name) <= PQ_NAME_MAX &&
-		    posix_fill(l->ns, e->d_name, st) != -ENOENT) {
+		    posix_fill(l->ns, e->d_name, &t) != -ENOENT) {
+			if (ucopy(st, &t, sizeof(t)))
+				return (int)ret_errno(-EFAULT);
 			errno = saved;
 			return 1;
 		}

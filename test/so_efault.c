@@ -244,6 +244,30 @@ T_BOTH(posix_attr_name_and_event_bad_memory)
 	GIVES(B->unlink("/g"), 0, 0);
 }
 
+/* umq's own calls, by the same rule. */
+T_CASE(umq_extensions_bad_memory)
+{
+	struct m m = { 3, "0123456789abcdef" };
+	struct umq_peek_msg *pm = (struct umq_peek_msg *)(pages() - 8);
+	int id = umq_msgget(IPC_PRIVATE, 0600);
+	char *name = hole - 3;
+
+	T_ASSERT(id >= 0);
+	T_EQ(umq_msgsnd(id, &m, MSGSIZE, 0), 0);
+	GIVES(umq_msgpeek(id, 0, 0, 0, pm, 1), -1, EFAULT);
+	GIVES(umq_msgpeek(id, 0, 0, 0, (struct umq_peek_msg *)ro, 1), -1,
+	      EFAULT);
+	GIVES(umq_ns_get_limits((struct umq_limits *)(hole - 8)), -1,
+	      EFAULT);
+	GIVES(umq_ns_set_limits((struct umq_limits *)(hole - 8)), -1,
+	      EFAULT);
+	GIVES(umq_msg_stats(id, (struct umq_qstats *)(hole - 8)), -1, EFAULT);
+	memcpy(name, "/ab", 3);
+	GIVES(umq_mq_stat(name, (struct umq_mq_info *)ro), -1, EFAULT);
+	GIVES(umq_mq_stat("/none", (struct umq_mq_info *)ro), -1, ENOENT);
+	T_EQ(umq_msgctl(id, IPC_RMID, NULL), 0);
+}
+
 /*
  * A program's own SIGSEGV handler, installed before umq's first call,
  * still gets the faults that are not the library's, and the library's
