@@ -2,6 +2,9 @@
 /* qview.c - see qview.h. */
 #include "t.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include "qview.h"
 #include "umq.h"
 
@@ -91,10 +94,19 @@ static void die_at_link(int point)
 		raise(SIGKILL);
 }
 
-void send_and_die(void *arg)
+static void dying_send(void *arg)
 {
 	struct { long type; char text[16]; } m = { 9, "dying" };
 
 	umq_fault_hook = die_at_link;
 	umq_msgsnd(*(int *)arg, &m, 6, 0);
+}
+
+void send_and_die(int id)
+{
+	int st = t_waitpid(t_spawn_alarm(dying_send, &id, 20));
+
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		T_FAIL("the dying send was not killed at its link "
+		       "(wait status %#x)", st);
 }

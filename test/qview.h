@@ -25,8 +25,9 @@ int mq_asleep(mqd_t d, uint32_t kind);
 void sv_until(int id, uint32_t kind, int want);
 void mq_until(mqd_t d, uint32_t kind, int want);
 
-/* A child's body (t_spawn, arg: int *id): a send of one message, type 9,
- * that is killed holding the queue's lock, after linking it. */
-void send_and_die(void *arg);
+/* A send of one message (type 9, 6 bytes) to System V queue id, made by
+ * a child that is killed holding the queue's lock, after linking it;
+ * fails the case unless the child died so. */
+void send_and_die(int id);
 
 #endif
