@@ -32,17 +32,6 @@
 #define MSGMNB 16384
 #define IDX_SHIFT 15	/* id = seq << 15 | index */
 
-#define DIFF_CASE(name)                                                 \
-	static void sc_##name(struct ctx *c, void *arg);                \
-	T_CASE(name) { diff_run(sc_##name, NULL); }                     \
-	static void sc_##name(struct ctx *c, void *arg)
-
-/* IPC_STAT id into c->ds and copy it to c->set for a following IPC_SET. */
-#define STAT_FOR_SET(c, id) (STAT(c, id, W_RET(0)), (c)->set = (c)->ds)
-/* msg_qbytes of id set to n, which must work. */
-#define SET_QBYTES(c, id, n) \
-	(STAT_FOR_SET(c, id), (c)->set.msg_qbytes = (n), SET(c, id, W_RET(0)))
-
 /* ---- ftok and msgget ------------------------------------------------------ */
 
 /* ftok as spec A2 defines it. */
