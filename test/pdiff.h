@@ -351,6 +351,18 @@ static const char *ts_str(char *s, size_t n, const struct timespec *ts)
 
 #define TS_NONE ((const struct timespec *)-1)	/* mq_send, not timed */
 
+/* A deadline ms from now on CLOCK_REALTIME, as the calls want. */
+static struct timespec in_ms(int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += ms % 1000 * 1000000L;
+	ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000;
+	ts.tv_nsec %= 1000000000;
+	return ts;
+}
+
 /*
  * mq_send (ts TS_NONE) or mq_timedsend of len bytes tagged tag from buf
  * (sbuf, or a bad pointer).

@@ -43,18 +43,6 @@ static const struct timespec ts_bad[] = {
 #define P_FAULT ((char *)8)
 #define PRIO_FAULT ((unsigned *)8)
 
-/* A deadline ms from now on CLOCK_REALTIME, as the calls want. */
-static struct timespec in_ms(int ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += ms % 1000 * 1000000L;
-	ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000;
-	ts.tv_nsec %= 1000000000;
-	return ts;
-}
-
 /* Descriptors that are not queues: a pipe's ends and /dev/null. */
 struct others {
 	int rd, wr, null;

@@ -21,6 +21,8 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "pdiff.h"
 
+#include <pthread.h>
+
 #define NB O_NONBLOCK
 #define AT(mx, sz) (&(struct mq_attr){ .mq_maxmsg = (mx), .mq_msgsize = (sz) })
 #define ATTR_FAULT ((struct mq_attr *)8)	/* first page: EFAULT */
@@ -387,6 +389,168 @@ PDIFF_CASE(open_direct_order)
 	UNLINK(c, "/n", W_RET(0));
 	CLOSE(c, n, W_RET(0));
 	CLOSE(c, r, W_RET(0));
+	CLOSE(c, q, W_RET(0));
+}
+
+/* ---- Blocked calls (B8, B9, B7) ------------------------------------------ */
+
+PDIFF_CASE(blocked_calls)
+{
+	mqd_t q = OPEN(c, "/bs", O_CREAT | O_RDWR, 0600, AT(2, 16), W_SUCCESS);
+	struct timespec soon, later;
+	pid_t p;
+
+	/* A blocked sender's message goes in at its priority's place. */
+	SEND(c, q, 4, 1, 1, W_RET(0));
+	SEND(c, q, 4, 3, 2, W_RET(0));
+	p = BG_SEND(c, q, 5, 2, 3, W_RET(0));
+	RECV_GOT(c, q, 16, 4, 3, 2);
+	bg_wait(p);
+	ATTR(c, q, 0, 2, 16, 2);
+	RECV_GOT(c, q, 16, 5, 2, 3);
+	RECV_GOT(c, q, 16, 4, 1, 1);
+	/* A deadline that passes: ETIMEDOUT, the text discarded. */
+	SEND(c, q, 1, 0, 4, W_RET(0));
+	SEND(c, q, 1, 0, 5, W_RET(0));
+	soon = in_ms(200);
+	p = BG_TSEND(c, q, 1, 7, 6, &soon, W_ERR(ETIMEDOUT));
+	bg_wait(p);
+	ATTR(c, q, 0, 2, 16, 2);
+	RECV_GOT(c, q, 16, 1, 0, 4);
+	RECV_GOT(c, q, 16, 1, 0, 5);
+	/* A timed receive handed a message before its deadline. */
+	later = in_ms(5000);
+	p = BG_TRECV(c, q, 16, &later, W_RET(3), M(9, 7));
+	SEND(c, q, 3, 9, 7, W_RET(0));
+	bg_wait(p);
+	ATTR(c, q, 0, 2, 16, 0);
+	soon = in_ms(200);
+	p = BG_TRECV(c, q, 16, &soon, W_ERR(ETIMEDOUT), M_ANY);
+	bg_wait(p);
+	/* Unlinked under a blocked receiver: it waits on, on the old queue. */
+	p = BG_RECV(c, q, 16, W_RET(2), M(4, 8));
+	UNLINK(c, "/bs", W_RET(0));
+	OPEN2(c, "/bs", O_RDWR, W_ERR(ENOENT));
+	mqd_t n = OPEN(c, "/bs", O_CREAT | O_EXCL | O_RDWR, 0600, AT(1, 1),
+		       W_SUCCESS);
+	SEND(c, n, 1, 0, 9, W_RET(0));
+	ATTR(c, q, 0, 2, 16, 0);
+	SEND(c, q, 2, 4, 8, W_RET(0));
+	bg_wait(p);
+	ATTR(c, q, 0, 2, 16, 0);
+	RECV_GOT(c, n, 1, 1, 0, 9);
+	CLOSE(c, n, W_RET(0));
+	CLOSE(c, q, W_RET(0));
+}
+
+/* ---- Notification owners: processes that exit, threads (B10) ------------ */
+
+static void notify_exit_child(struct ctx *c, void *arg)
+{
+	mqd_t q = *(mqd_t *)arg;
+
+	/* Registered on the inherited descriptor, then exits. */
+	NOTIFY(c, q, SIGEV_NONE, 0, W_RET(0));
+	STATUS(c, q, 0, SIGEV_NONE, 0, c->tr->nroles);
+}
+
+static void notify_exit_child2(struct ctx *c, void *arg)
+{
+	/* Its own descriptor, never closed but by the exit. */
+	mqd_t d = OPEN2(c, "/ne", O_RDONLY, W_SUCCESS);
+
+	NOTIFY(c, d, SIGEV_SIGNAL, SIGUSR1, W_RET(0));
+	STATUS(c, d, 0, SIGEV_SIGNAL, SIGUSR1, c->tr->nroles);
+}
+
+PDIFF_CASE(notify_owner_exit)
+{
+	mqd_t q = OPEN(c, "/ne", O_CREAT | O_RDWR, 0600, AT(2, 16), W_SUCCESS);
+
+	CHILD(c, SAME_USER, notify_exit_child, &q);
+	STATUS(c, q, 0, 0, 0, 0);
+	NOTIFY(c, q, SIGEV_NONE, 0, W_RET(0));
+	STATUS(c, q, 0, SIGEV_NONE, 0, SELF);
+	NOTIFY_NULL(c, q, W_RET(0));
+	CHILD(c, SAME_USER, notify_exit_child2, NULL);
+	STATUS(c, q, 0, 0, 0, 0);
+	SEND(c, q, 1, 0, 1, W_RET(0));
+	STATUS(c, q, 1, 0, 0, 0);
+	RECV_GOT(c, q, 16, 1, 0, 1);
+	NOTIFY(c, q, SIGEV_SIGNAL, SIGUSR2, W_RET(0));
+	SEND(c, q, 1, 0, 2, W_RET(0));
+	SIGWAIT(c, 2000, SIGUSR2, SI_MESGQ, SELF, 0, 42);
+	CLOSE(c, q, W_RET(0));
+}
+
+struct in_thread {
+	struct ctx *c;
+	mqd_t q;
+	void (*fn)(struct ctx *c, mqd_t q);
+};
+
+static void *thread_main(void *arg)
+{
+	struct in_thread *t = arg;
+
+	t->fn(t->c, t->q);
+	return NULL;
+}
+
+/* fn(c, q) in another thread of the process (which waits for it). */
+static void in_thread(struct ctx *c, mqd_t q, void (*fn)(struct ctx *, mqd_t))
+{
+	struct in_thread t = { c, q, fn };
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, thread_main, &t))
+		T_FAIL("pthread_create");
+	pthread_join(th, NULL);
+}
+
+static void thread_register(struct ctx *c, mqd_t q)
+{
+	NOTIFY(c, q, SIGEV_NONE, 0, W_RET(0));
+}
+
+static void thread_register_sig(struct ctx *c, mqd_t q)
+{
+	NOTIFY(c, q, SIGEV_SIGNAL, SIGUSR2, W_RET(0));
+}
+
+static void thread_close_dup(struct ctx *c, mqd_t q)
+{
+	mqd_t d = dup(q);
+
+	CHK(c, d >= 0, 1);
+	CLOSE(c, d, W_RET(0));
+}
+
+static void thread_null(struct ctx *c, mqd_t q)
+{
+	NOTIFY_NULL(c, q, W_RET(0));
+}
+
+/* The owner is the process: any of its threads acts for it. */
+PDIFF_CASE(notify_threads)
+{
+	mqd_t q = OPEN(c, "/nt", O_CREAT | O_RDWR, 0600, AT(2, 16), W_SUCCESS);
+
+	in_thread(c, q, thread_register);
+	STATUS(c, q, 0, SIGEV_NONE, 0, SELF);
+	NOTIFY(c, q, SIGEV_NONE, 0, W_ERR(EBUSY));
+	NOTIFY_NULL(c, q, W_RET(0));
+	STATUS(c, q, 0, 0, 0, 0);
+	NOTIFY(c, q, SIGEV_NONE, 0, W_RET(0));
+	in_thread(c, q, thread_null);
+	STATUS(c, q, 0, 0, 0, 0);
+	in_thread(c, q, thread_register_sig);
+	in_thread(c, q, thread_close_dup);
+	STATUS(c, q, 0, 0, 0, 0);
+	in_thread(c, q, thread_register_sig);
+	SEND(c, q, 3, 0, 1, W_RET(0));
+	SIGWAIT(c, 2000, SIGUSR2, SI_MESGQ, SELF, 0, 42);
+	STATUS(c, q, 3, 0, 0, 0);
 	CLOSE(c, q, W_RET(0));
 }
 

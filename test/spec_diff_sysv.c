@@ -21,6 +21,8 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "diff.h"
 
+#include <pthread.h>
+
 #define K1 0x2001
 #define K2 0x2002
 #define K3 0x2003
@@ -368,6 +370,132 @@ DIFF_CASE(failed_calls_keep_fields)
 	CTL(c, 0, MSG_INFO, W_RET(0));
 	CHK(c, c->mi.msgmap, 1);
 	CHK(c, c->mi.msgtql, 10);
+}
+
+/* ---- Blocked senders (A6, A8 step 9, A9) --------------------------------- */
+
+DIFF_CASE(sender_wakeups)
+{
+	struct msqid_ds *ds = &c->ds;
+	int q = GET(c, IPC_PRIVATE, 0600, W_RET(0));
+	pid_t a, b;
+
+	/* Woken are those whose message fits: a small one overtakes. */
+	SET_QBYTES(c, q, 10);
+	SND(c, q, 1, 1, 5, NW, W_RET(0));
+	SND(c, q, 1, 2, 5, NW, W_RET(0));
+	a = BG_SND(c, q, 2, 3, 8, 0, W_RET(0));
+	b = BG_SND(c, q, 3, 4, 3, 0, W_RET(0));
+	RCV_GOT(c, q, 64, 0, NW, 5, 1, 1);
+	bg_wait(b);
+	STAT(c, q, W_RET(0));
+	CHK(c, ds->msg_qnum, 2);
+	CHK(c, ds->__msg_cbytes, 8);
+	CHK(c, pid_role(c, ds->msg_lspid), pid_role(c, b));
+	RCV_GOT(c, q, 64, 0, NW, 5, 1, 2);
+	STAT(c, q, W_RET(0));
+	CHK(c, ds->msg_qnum, 1);		/* 3 + 8 > 10: a waits on */
+	RCV_GOT(c, q, 64, 0, NW, 3, 3, 4);
+	bg_wait(a);
+	RCV_GOT(c, q, 64, 0, NW, 8, 2, 3);
+
+	/* IPC_SET that makes room wakes a sender... */
+	SND(c, q, 1, 5, 10, NW, W_RET(0));
+	a = BG_SND(c, q, 2, 6, 5, 0, W_RET(0));
+	SET_QBYTES(c, q, 15);
+	bg_wait(a);
+	STAT(c, q, W_RET(0));
+	CHK(c, ds->msg_qnum, 2);
+	/* ...even one whose message was bigger than qbytes (not EINVAL). */
+	a = BG_SND(c, q, 3, 7, 20, 0, W_RET(0));
+	SET_QBYTES(c, q, 10);		/* under the content: kept */
+	STAT(c, q, W_RET(0));
+	CHK(c, ds->msg_qnum, 2);
+	CHK(c, ds->__msg_cbytes, 15);
+	SET_QBYTES(c, q, 35);
+	bg_wait(a);
+	STAT(c, q, W_RET(0));
+	CHK(c, ds->msg_qnum, 3);
+	CHK(c, ds->__msg_cbytes, 35);
+	/* Full to the byte: the next sender waits until the removal. */
+	b = BG_SND(c, q, 4, 8, 1, 0, W_ERR(EIDRM));
+	STAT(c, q, W_RET(0));
+	CHK(c, ds->msg_qnum, 3);
+	RMID(c, q, W_RET(0));
+	bg_wait(b);
+}
+
+/* ---- msg_lrpid is the thread on a hand-off, msg_lspid the process (A9) --- */
+
+struct rcv_thread {
+	struct ctx *c;
+	int q, flg;
+	pid_t tid;
+	long r;
+	struct { long mtype; char text[64]; } buf;
+};
+
+static void *rcv_thread_main(void *arg)
+{
+	struct rcv_thread *t = arg;
+
+	__atomic_store_n(&t->tid, gettid(), __ATOMIC_RELEASE);
+	t->r = t->c->b->rcv(t->q, &t->buf, sizeof(t->buf.text), 0, t->flg);
+	return NULL;
+}
+
+static void *snd_thread_main(void *arg)
+{
+	struct rcv_thread *t = arg;
+
+	t->tid = gettid();
+	t->buf.mtype = 3;
+	t->r = t->c->b->snd(t->q, &t->buf, 4, NW);
+	return NULL;
+}
+
+DIFF_CASE(thread_pids)
+{
+	struct msqid_ds *ds = &c->ds;
+	int q = GET(c, IPC_PRIVATE, 0600, W_RET(0));
+	struct rcv_thread t = { .c = c, .q = q };
+	pthread_t th;
+
+	/* Handed to a blocked thread: its TID. */
+	if (pthread_create(&th, NULL, rcv_thread_main, &t))
+		T_FAIL("pthread_create");
+	while (!__atomic_load_n(&t.tid, __ATOMIC_ACQUIRE))
+		t_msleep(1);
+	t_wait_sleeping(t.tid);
+	/* The thread is a role of its own, for the comparison of pids. */
+	int role = tr_new_role(c->tr);
+	c->tr->pids[role] = t.tid;
+	SND(c, q, 1, 7, 5, 0, W_RET(0));
+	pthread_join(th, NULL);
+	CHK(c, t.r, 5);
+	STAT(c, q, W_RET(0));
+	CHK(c, ds->msg_qnum, 0);
+	CHK(c, pid_role(c, ds->msg_lrpid), role);
+	CHK(c, pid_role(c, ds->msg_lspid), SELF);
+	/* Taken from the queue by a thread: the process. */
+	SND(c, q, 2, 8, 6, 0, W_RET(0));
+	t.tid = 0;
+	t.flg = NW;
+	if (pthread_create(&th, NULL, rcv_thread_main, &t))
+		T_FAIL("pthread_create");
+	pthread_join(th, NULL);
+	CHK(c, t.r, 6);
+	STAT(c, q, W_RET(0));
+	CHK(c, pid_role(c, ds->msg_lrpid), SELF);
+	/* Sent by a thread: the process. */
+	if (pthread_create(&th, NULL, snd_thread_main, &t))
+		T_FAIL("pthread_create");
+	pthread_join(th, NULL);
+	CHK(c, t.r, 0);
+	STAT(c, q, W_RET(0));
+	CHK(c, ds->msg_qnum, 1);
+	CHK(c, pid_role(c, ds->msg_lspid), SELF);
+	CHK(c, ds->msg_lspid != t.tid, 1);
 }
 
 int main(int argc, char **argv)
