@@ -560,6 +560,45 @@ static void diff_run(scenario_fn fn, void *arg)
 	tr_run(&suite, fn, arg);
 }
 
+/* The cyclic id allocator of spec A3, for the expected ids. */
+#define IDM_MAX 1024	/* indexes modelled */
+struct idmodel {
+	unsigned char used[IDM_MAX];
+	int last, seq, in_use;
+};
+
+static int idm_free_from(const struct idmodel *m, int from, int end)
+{
+	for (int i = from; i < end; i++)
+		if (!m->used[i])
+			return i;
+	return -1;
+}
+
+static int idm_alloc(struct idmodel *m)
+{
+	int w = m->in_use * 3 / 2 > 64 ? m->in_use * 3 / 2 : 64;
+	int idx;
+
+	if (w > IDM_MAX)
+		T_FAIL("id model: window %d beyond %d", w, IDM_MAX);
+	idx = idm_free_from(m, m->last + 1, w);
+	if (idx < 0)
+		idx = idm_free_from(m, 0, w);
+	if (idx <= m->last)
+		m->seq = (m->seq + 1) % 65535;
+	m->used[idx] = 1;
+	m->in_use++;
+	m->last = idx;
+	return m->seq << 15 | idx;
+}
+
+static void idm_free(struct idmodel *m, int id)
+{
+	m->used[id & 0x7fff] = 0;
+	m->in_use--;
+}
+
 #define DIFF_CASE(name)                                                 \
 	static void sc_##name(struct ctx *c, void *arg);                \
 	T_CASE(name) { diff_run(sc_##name, NULL); }                     \

@@ -187,6 +187,44 @@ PDIFF_CASE(open_errno_order)
 	CLOSE(c, q, W_RET(0));
 }
 
+/* ---- Names: a '/' inside before the length (B3, B4.5) -------------------- */
+
+PDIFF_CASE(name_checks_order)
+{
+	static char n[5000];
+
+	long_name(n, 300, 'a');
+	n[150] = '/';
+	OPEN(c, n, O_CREAT | O_RDWR, 0600, AT(1, 1), W_ERR(EACCES));
+	OPEN2(c, n, O_RDWR, W_ERR(EACCES));
+	UNLINK(c, n, W_ERR(EACCES));
+	long_name(n, 256, 'b');
+	n[256] = '/';
+	OPEN(c, n, O_CREAT | O_RDWR, 0600, AT(1, 1), W_ERR(EACCES));
+	UNLINK(c, n, W_ERR(EACCES));
+	long_name(n, 256, 'c');
+	n[1] = '/';		/* "//ccc...": 256 after the first '/' */
+	OPEN2(c, n, O_RDWR, W_ERR(EACCES));
+	/* Too long for a path at all: refused when it is copied. */
+	long_name(n, 4200, 'd');
+	n[10] = '/';
+	OPEN(c, n, O_CREAT | O_RDWR, 0600, AT(1, 1), W_ERR(ENAMETOOLONG));
+	UNLINK(c, n, W_ERR(ENAMETOOLONG));
+	/* 4095 bytes with the '/': 4094 reach the kernel, it may copy them. */
+	long_name(n, 4094, 'e');
+	n[10] = '/';
+	OPEN2(c, n, O_RDWR, W_ERR(EACCES));
+	n[10] = 'e';
+	OPEN2(c, n, O_RDWR, W_ERR(ENAMETOOLONG));
+	/* ".." and "." only as whole names; longer dotted names are names. */
+	mqd_t d = OPEN(c, "/..a", O_CREAT | O_EXCL | O_RDWR, 0600, AT(1, 1),
+		       W_SUCCESS);
+	CLOSE(c, d, W_RET(0));
+	UNLINK(c, "/..a", W_RET(0));
+	OPEN(c, "/./", O_CREAT | O_RDWR, 0600, AT(1, 1), W_ERR(EACCES));
+	OPEN(c, "/../x", O_CREAT | O_RDWR, 0600, AT(1, 1), W_ERR(EACCES));
+}
+
 /* ---- O_CREAT / O_EXCL in sequence (B4.6, B4.7, B7) ----------------------- */
 
 PDIFF_CASE(create_excl_sequence)

@@ -341,6 +341,46 @@ DIFF_CASE(ipc_set_qbytes_user)
 	CHK(c, c->ds.msg_perm.uid, USER_UID);
 }
 
+/* ---- IPC_SET's ids: any the namespace can map, (uid_t)-1 excepted (A8) --- */
+
+static void set_ids_user(struct ctx *c, void *arg)
+{
+	memset(&c->set, 0, sizeof(c->set));
+	c->set.msg_qbytes = 10;
+	SET(c, 0, W_ERR(EPERM));
+	STAT(c, 0, W_RET(0));		/* "other" class: 0604 */
+}
+
+DIFF_CASE(ipc_set_ids)
+{
+	struct msqid_ds *ds = &c->ds, *set = &c->set;
+	int q = GET(c, IPC_PRIVATE, 0600, W_RET(0));
+
+	need_uid_switch();
+	STAT_FOR_SET(c, q);
+	set->msg_perm.uid = 0xfffffffe;
+	set->msg_perm.gid = 0xfffffffe;
+	SET(c, q, W_RET(0));
+	STAT(c, q, W_RET(0));
+	CHK(c, ds->msg_perm.uid, 0xfffffffe);
+	CHK(c, ds->msg_perm.gid, 0xfffffffe);
+	set->msg_perm.uid = 65535;
+	set->msg_perm.gid = 65534;
+	set->msg_perm.mode = 01604;
+	SET(c, q, W_RET(0));
+	STAT(c, q, W_RET(0));
+	CHK(c, ds->msg_perm.uid, 65535);
+	CHK(c, ds->msg_perm.gid, 65534);
+	CHK(c, ds->msg_perm.mode, 0604);
+	CHK(c, ds->msg_perm.cuid, 0);
+	set->msg_perm.uid = 0xffffffff;
+	SET(c, q, W_ERR(EINVAL));
+	STAT(c, q, W_RET(0));
+	CHK(c, ds->msg_perm.uid, 65535);
+	AS_USER(c, USER_UID, set_ids_user, NULL);
+	RMID(c, q, W_RET(0));
+}
+
 /* ---- What a failed call leaves alone (A6, A7 fields) --------------------- */
 
 DIFF_CASE(failed_calls_keep_fields)
@@ -370,6 +410,57 @@ DIFF_CASE(failed_calls_keep_fields)
 	CTL(c, 0, MSG_INFO, W_RET(0));
 	CHK(c, c->mi.msgmap, 1);
 	CHK(c, c->mi.msgtql, 10);
+}
+
+/* ---- Ids with many queues: the window grows with them (A3) -------------- */
+
+/* The highest index in use, what IPC_INFO and MSG_INFO return. */
+static int idm_highest(const struct idmodel *m)
+{
+	for (int i = IDM_MAX - 1; i > 0; i--)
+		if (m->used[i])
+			return i;
+	return 0;
+}
+
+DIFF_CASE(id_window)
+{
+	struct idmodel m = { .last = -1 };
+	static int live[IDM_MAX];
+	int nlive = 0;
+	uint64_t s = 0x1d5;
+
+	/* 150 queues: the window is then 225 wide, not 64. */
+	for (int i = 0; i < 150; i++)
+		live[nlive++] = GET(c, i % 3 ? IPC_PRIVATE : 0x3000 + i,
+				    IPC_CREAT | 0600, W_RET(idm_alloc(&m)));
+	for (int i = 0; i < 600; i++) {
+		if (nlive > 40 && (RND(&s, 100) < 50 || nlive > 400)) {
+			int j = RND(&s, nlive);
+
+			RMID(c, live[j], W_RET(0));
+			idm_free(&m, live[j]);
+			live[j] = live[--nlive];
+		} else {
+			live[nlive++] = GET(c, IPC_PRIVATE, 0600,
+					    W_RET(idm_alloc(&m)));
+		}
+		if (i % 50 == 0) {
+			CTL(c, 0, MSG_INFO, W_RET(idm_highest(&m)));
+			CHK(c, c->mi.msgpool, m.in_use);
+		}
+	}
+	/* msgmni: in_use >= msgmni refuses a creation, nothing else. */
+	LIMIT(c, "msgmni", m.in_use + 1, W_RET(0));
+	live[nlive++] = GET(c, IPC_PRIVATE, 0600, W_RET(idm_alloc(&m)));
+	GET(c, IPC_PRIVATE, 0600, W_ERR(ENOSPC));
+	RMID(c, live[0], W_RET(0));
+	idm_free(&m, live[0]);
+	live[0] = GET(c, IPC_PRIVATE, 0600, W_RET(idm_alloc(&m)));
+	CTL(c, 0, IPC_INFO, W_RET(idm_highest(&m)));
+	CHK(c, c->mi.msgmni, m.in_use);
+	for (int j = 0; j < nlive; j++)
+		STAT(c, live[j], W_RET(0));
 }
 
 /* ---- Blocked senders (A6, A8 step 9, A9) --------------------------------- */
