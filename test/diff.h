@@ -415,12 +415,12 @@ static pid_t d_bg_rcv(struct ctx *c, int line, uid_t uid, int id, size_t sz,
 	_exit(T_EXIT_PASS);
 }
 
-static pid_t d_bg_snd(struct ctx *c, int line, int id, long mtype, int tag,
-		      size_t len, int flg, struct want w)
+static pid_t d_bg_snd(struct ctx *c, int line, uid_t uid, int id, long mtype,
+		      int tag, size_t len, int flg, struct want w)
 {
 	struct ev *e = snd_begin(c, line, "blocking ", id, &sbuf, mtype, tag,
 				 len, flg);
-	pid_t pid = bg_fork(c, e, w, -1);
+	pid_t pid = bg_fork(c, e, w, uid);
 
 	if (pid)
 		return pid;
@@ -435,7 +435,9 @@ static pid_t d_bg_snd(struct ctx *c, int line, int id, long mtype, int tag,
 #define BG_RCV_GOT(c, id, sz, typ, f, len, mt, tag) \
 	d_bg_rcv(c, __LINE__, -1, id, sz, typ, f, W_RET(len), mt, tag)
 #define BG_SND(c, id, t, tag, len, f, w) \
-	d_bg_snd(c, __LINE__, id, t, tag, len, f, w)
+	d_bg_snd(c, __LINE__, -1, id, t, tag, len, f, w)
+#define BG_SND_AS(c, uid, id, t, tag, len, f, w) \
+	d_bg_snd(c, __LINE__, uid, id, t, tag, len, f, w)
 
 /* ---- Comparing ----------------------------------------------------------- */
 

@@ -21,6 +21,7 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "pdiff.h"
 
+#include <grp.h>
 #include <pthread.h>
 
 #define NB O_NONBLOCK
@@ -354,6 +355,124 @@ PDIFF_CASE(attr_hard_limits)
 	LIMIT(c, "msg_max", 65536, W_RET(0));
 	LIMIT(c, "msgsize_max", 16777216, W_RET(0));
 	CHILD(c, USER(RL_UID), hard_user, NULL);
+}
+
+/* ---- RLIMIT_MSGQUEUE is charged to the real uid (B13) -------------------- */
+
+#define RUID 4260	/* this case's real uid, charged */
+
+/* Become ruid with effective (and fs) uid euid, limit 97 bytes. */
+static void become_split(struct ctx *c, uid_t ruid, uid_t euid)
+{
+	struct rlimit rl;
+
+	CHK(c, setgroups(0, NULL) || setresgid(euid, euid, euid) ||
+	       setresuid(ruid, euid, euid), 0);
+	getrlimit(RLIMIT_MSGQUEUE, &rl);
+	rl.rlim_cur = 97;
+	CHK(c, setrlimit(RLIMIT_MSGQUEUE, &rl), 0);
+}
+
+static void split_a(struct ctx *c, void *arg)
+{
+	become_split(c, RUID, RUID + 1);
+	mqd_t d = OPEN(c, "/ra", O_CREAT | O_RDWR, 0600, AT(1, 1), W_SUCCESS);
+	OPEN(c, "/rb", O_CREAT | O_RDWR, 0600, AT(1, 1), W_ERR(EMFILE));
+	CLOSE(c, d, W_RET(0));
+}
+
+static void split_b(struct ctx *c, void *arg)
+{
+	/*
+	 * The real uid itself: the same account, although the queue is
+	 * owned by the other uid (0600) and this one may not open it.
+	 */
+	become_split(c, RUID, RUID);
+	OPEN2(c, "/ra", O_RDWR, W_ERR(EACCES));
+	OPEN(c, "/rc", O_CREAT | O_RDWR, 0600, AT(1, 1), W_ERR(EMFILE));
+	OPEN(c, "/rc", O_CREAT | O_RDWR, 0600, AT(1, 1), W_ERR(EMFILE));
+}
+
+static void split_c(struct ctx *c, void *arg)
+{
+	/* The first one's effective uid, another real one: a new account. */
+	become_split(c, RUID + 3, RUID + 1);
+	mqd_t d = OPEN(c, "/rd", O_CREAT | O_RDWR, 0600, AT(1, 1), W_SUCCESS);
+	mqd_t a = OPEN2(c, "/ra", O_RDWR, W_SUCCESS);
+	OPEN(c, "/re", O_CREAT | O_RDWR, 0600, AT(1, 1), W_ERR(EMFILE));
+	/* The owner (euid) unlinks; the charge goes with the last close. */
+	UNLINK(c, "/ra", W_RET(0));
+	CLOSE(c, a, W_RET(0));
+	CLOSE(c, d, W_RET(0));
+}
+
+static void split_d(struct ctx *c, void *arg)
+{
+	become_split(c, RUID, RUID + 2);
+	mqd_t d = OPEN(c, "/rf", O_CREAT | O_RDWR, 0600, AT(1, 1), W_SUCCESS);
+	CLOSE(c, d, W_RET(0));
+	UNLINK(c, "/rf", W_RET(0));
+}
+
+PDIFF_CASE(rlimit_real_uid)
+{
+	need_uid_switch();
+	CHILD(c, SAME_USER, split_a, NULL);
+	CHILD(c, SAME_USER, split_b, NULL);
+	CHILD(c, SAME_USER, split_c, NULL);
+	CHILD(c, SAME_USER, split_d, NULL);
+	UNLINK(c, "/rd", W_RET(0));
+}
+
+static void exit_a(struct ctx *c, void *arg)
+{
+	become_split(c, RUID + 10, RUID + 10);
+	mqd_t d = OPEN(c, "/xa", O_CREAT | O_RDWR, 0600, AT(1, 1), W_SUCCESS);
+	OPEN(c, "/xb", O_CREAT | O_RDWR, 0600, AT(1, 1), W_ERR(EMFILE));
+	CLOSE(c, d, W_RET(0));
+	OPEN(c, "/xb", O_CREAT | O_RDWR, 0600, AT(1, 1), W_ERR(EMFILE));
+}
+
+static void exit_b(struct ctx *c, void *arg)
+{
+	/* The same user, later: the queue still exists, so does its charge. */
+	become_split(c, RUID + 10, RUID + 10);
+	OPEN(c, "/xb", O_CREAT | O_RDWR, 0600, AT(1, 1), W_ERR(EMFILE));
+	UNLINK(c, "/xa", W_RET(0));
+	mqd_t d = OPEN(c, "/xb", O_CREAT | O_RDWR, 0600, AT(1, 1), W_SUCCESS);
+	CLOSE(c, d, W_RET(0));
+	UNLINK(c, "/xb", W_RET(0));
+}
+
+/* A queue's charge outlives the process that created it. */
+PDIFF_CASE(rlimit_after_exit)
+{
+	need_uid_switch();
+	CHILD(c, SAME_USER, exit_a, NULL);
+	CHILD(c, SAME_USER, exit_b, NULL);
+}
+
+static void mode0_user(struct ctx *c, void *arg)
+{
+	/* Queues of mode 0: their creator may not open them again. */
+	become_split(c, RUID + 20, RUID + 20);
+	mqd_t a = OPEN(c, "/z1", O_CREAT | O_RDWR, 0, AT(1, 1), W_SUCCESS);
+	CLOSE(c, a, W_RET(0));
+	OPEN2(c, "/z1", O_RDONLY, W_ERR(EACCES));
+	/* Still charged: 97 of 97. */
+	OPEN(c, "/z2", O_CREAT | O_RDWR, 0, AT(1, 1), W_ERR(EMFILE));
+	OPEN(c, "/z2", O_CREAT | O_RDWR, 0, AT(1, 1), W_ERR(EMFILE));
+	UNLINK(c, "/z1", W_RET(0));
+	a = OPEN(c, "/z2", O_CREAT | O_RDWR, 0, AT(1, 1), W_SUCCESS);
+	CLOSE(c, a, W_RET(0));
+	UNLINK(c, "/z2", W_RET(0));
+}
+
+/* The charge of a queue its creator cannot open counts all the same. */
+PDIFF_CASE(rlimit_mode0)
+{
+	need_uid_switch();
+	CHILD(c, SAME_USER, mode0_user, NULL);
 }
 
 /* ---- mq_setattr with one struct for both (B12) --------------------------- */

@@ -516,6 +516,46 @@ DIFF_CASE(sender_wakeups)
 	bg_wait(b);
 }
 
+/* A woken sender checks its permission again (A6 step 6a). */
+DIFF_CASE(sender_perm_recheck)
+{
+	int q = GET(c, K1, IPC_CREAT | 0666, W_RET(0));
+	pid_t a, b;
+
+	need_uid_switch();
+	SET_QBYTES(c, q, 4);
+	SND(c, q, 1, 1, 4, NW, W_RET(0));
+	a = BG_SND_AS(c, USER_UID, q, 2, 2, 4, 0, W_ERR(EACCES));
+	b = BG_SND_AS(c, USER_UID, q, 3, 3, 4, 0, W_ERR(EACCES));
+	/* Write permission gone, no room yet: they sleep on. */
+	STAT_FOR_SET(c, q);
+	c->set.msg_perm.mode = 0644;
+	SET(c, q, W_RET(0));
+	STAT(c, q, W_RET(0));
+	CHK(c, c->ds.msg_qnum, 1);
+	/* Room by IPC_SET: a wakes, finds no permission. */
+	c->set.msg_qbytes = 8;
+	SET(c, q, W_RET(0));
+	bg_wait(a);
+	/* Room by a receive: b likewise. */
+	RCV_GOT(c, q, 64, 0, NW, 4, 1, 1);
+	bg_wait(b);
+	STAT(c, q, W_RET(0));
+	CHK(c, c->ds.msg_qnum, 0);
+	CHK(c, pid_role(c, c->ds.msg_lspid), SELF);
+	/* Permission back while one sleeps: it goes in when there is room. */
+	c->set.msg_perm.mode = 0666;
+	c->set.msg_qbytes = 4;
+	SET(c, q, W_RET(0));
+	SND(c, q, 1, 4, 4, NW, W_RET(0));
+	a = BG_SND_AS(c, USER_UID, q, 5, 5, 4, 0, W_RET(0));
+	RCV_GOT(c, q, 64, 0, NW, 4, 1, 4);
+	bg_wait(a);
+	STAT(c, q, W_RET(0));
+	CHK(c, pid_role(c, c->ds.msg_lspid), pid_role(c, a));
+	RMID(c, q, W_RET(0));
+}
+
 /* ---- msg_lrpid is the thread on a hand-off, msg_lspid the process (A9) --- */
 
 struct rcv_thread {
