@@ -23,6 +23,7 @@
 
 #include <grp.h>
 #include <pthread.h>
+#include <sys/fsuid.h>
 
 #define NB O_NONBLOCK
 #define AT(mx, sz) (&(struct mq_attr){ .mq_maxmsg = (mx), .mq_msgsize = (sz) })
@@ -473,6 +474,79 @@ PDIFF_CASE(rlimit_mode0)
 {
 	need_uid_switch();
 	CHILD(c, SAME_USER, mode0_user, NULL);
+}
+
+/* ---- Split credentials: the fs ids are the owner's (B4.6, B4.7, B7) ------ */
+
+#define SPLIT_R 4320	/* real and fs uid; the effective one is +1 */
+#define SPLIT_G 5020	/* real and fs gid; the effective one is +1 */
+
+static void split_creator(struct ctx *c, void *arg)
+{
+	CHK(c, setgroups(0, NULL) ||
+	       setresgid(SPLIT_G, SPLIT_G + 1, SPLIT_G + 1) ||
+	       setresuid(SPLIT_R, SPLIT_R + 1, SPLIT_R + 1), 0);
+	setfsgid(SPLIT_G);
+	setfsuid(SPLIT_R);
+	CHK(c, (int)setfsuid(-1), SPLIT_R);
+	mqd_t d = OPEN(c, "/sc", O_CREAT | O_RDWR, 0640, AT(2, 16), W_SUCCESS);
+	FSTAT(c, d, 0640, SPLIT_R, SPLIT_G);
+	SEND(c, d, 3, 1, 1, W_RET(0));
+	CLOSE(c, d, W_RET(0));
+	/* Opening: the fs uid decides (the euid's queue is 0600). */
+	OPEN2(c, "/e", O_RDONLY, W_ERR(EACCES));
+	d = OPEN2(c, "/sc", O_RDWR, W_SUCCESS);
+	SEND(c, d, 3, 2, 2, W_RET(0));
+	CLOSE(c, d, W_RET(0));
+	UNLINK(c, "/e", W_ERR(EACCES));
+}
+
+static void split_euid(struct ctx *c, void *arg)
+{
+	/* Plain SPLIT_R + 1: another user to "/sc". */
+	mqd_t e = OPEN(c, "/e", O_CREAT | O_RDWR, 0600, AT(1, 1), W_SUCCESS);
+	CLOSE(c, e, W_RET(0));
+}
+
+static void split_euid2(struct ctx *c, void *arg)
+{
+	/* Plain SPLIT_R + 1, the creator's euid: another user to "/sc". */
+	OPEN2(c, "/sc", O_RDONLY, W_ERR(EACCES));
+	UNLINK(c, "/sc", W_ERR(EACCES));
+}
+
+static void split_fsuid(struct ctx *c, void *arg)
+{
+	/* Plain SPLIT_R owns it. */
+	mqd_t d = OPEN2(c, "/sc", O_RDWR, W_SUCCESS);
+	RECV_GOT(c, d, 16, 3, 1, 1);
+	CLOSE(c, d, W_RET(0));
+	UNLINK(c, "/sc", W_RET(0));
+}
+
+static void split_group(struct ctx *c, void *arg)
+{
+	/* In the creator's fs gid: the group class (read). */
+	mqd_t d = OPEN2(c, "/sc", O_RDONLY, W_SUCCESS);
+	RECV_GOT(c, d, 16, 3, 2, 2);
+	CLOSE(c, d, W_RET(0));
+	OPEN2(c, "/sc", O_WRONLY, W_ERR(EACCES));
+}
+
+PDIFF_CASE(split_credentials)
+{
+	static const struct who fsgid = { 4330, SPLIT_G, 0, { 0 } };
+
+	need_uid_switch();
+	CHILD(c, USER(SPLIT_R + 1), split_euid, NULL);
+	CHILD(c, SAME_USER, split_creator, NULL);
+	mqd_t d = OPEN2(c, "/sc", O_RDONLY, W_SUCCESS);
+	ATTR(c, d, 0, 2, 16, 2);
+	CLOSE(c, d, W_RET(0));
+	CHILD(c, USER(SPLIT_R + 1), split_euid2, NULL);
+	CHILD(c, fsgid, split_group, NULL);
+	CHILD(c, USER(SPLIT_R), split_fsuid, NULL);
+	UNLINK(c, "/e", W_RET(0));
 }
 
 /* ---- mq_setattr with one struct for both (B12) --------------------------- */

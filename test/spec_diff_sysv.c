@@ -21,7 +21,9 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "diff.h"
 
+#include <grp.h>
 #include <pthread.h>
+#include <sys/fsuid.h>
 
 #define K1 0x2001
 #define K2 0x2002
@@ -381,6 +383,120 @@ DIFF_CASE(ipc_set_ids)
 	RMID(c, q, W_RET(0));
 }
 
+/* ---- Split credentials: euid for owners, fsgid for groups (A4, A5) ------- */
+
+#define SPLIT_R 4300	/* real and fs uid; the effective one is +1 */
+#define SPLIT_G 5000	/* real and fs gid; the effective one is +1 */
+
+/* ruid = fsuid = SPLIT_R, euid = SPLIT_R + 1; the gids alike. */
+static void become_split_ids(struct ctx *c)
+{
+	CHK(c, setgroups(0, NULL) ||
+	       setresgid(SPLIT_G, SPLIT_G + 1, SPLIT_G + 1) ||
+	       setresuid(SPLIT_R, SPLIT_R + 1, SPLIT_R + 1), 0);
+	setfsgid(SPLIT_G);
+	setfsuid(SPLIT_R);
+	CHK(c, (int)setfsuid(-1), SPLIT_R);
+	CHK(c, (int)setfsgid(-1), SPLIT_G);
+}
+
+static void split_perm_user(struct ctx *c, void *arg)
+{
+	become_split_ids(c);
+	/* The group class by the fsgid (or a supplementary group)... */
+	STAT(c, 0, W_RET(0));
+	/* ...not by the egid. */
+	STAT(c, 1, W_ERR(EACCES));
+	/* The owner class by the euid. */
+	STAT(c, 2, W_RET(0));
+	STAT_FOR_SET(c, 2);
+	SET(c, 2, W_RET(0));
+	RCV(c, 2, 64, 0, NW, W_ERR(ENOMSG));
+	SND(c, 2, 1, 1, 4, NW, W_ERR(EACCES));	/* mode 0400 */
+}
+
+DIFF_CASE(split_credentials_perms)
+{
+	need_uid_switch();
+	for (int i = 0; i < 3; i++)
+		GET(c, K1 + i, IPC_CREAT | (i == 2 ? 0400 : 0040), W_RET(i));
+	STAT_FOR_SET(c, 0);
+	c->set.msg_perm.gid = SPLIT_G;
+	SET(c, 0, W_RET(0));
+	STAT_FOR_SET(c, 1);
+	c->set.msg_perm.gid = SPLIT_G + 1;
+	SET(c, 1, W_RET(0));
+	STAT_FOR_SET(c, 2);
+	c->set.msg_perm.uid = SPLIT_R + 1;
+	SET(c, 2, W_RET(0));
+	d_chk(c, __LINE__, "split child", tr_child(c, c->tr, &SAME_USER,
+	      split_perm_user, NULL, &(int){ 0 }), 0);
+}
+
+static void split_create_user(struct ctx *c, void *arg)
+{
+	struct msqid_ds *ds = &c->ds;
+
+	become_split_ids(c);
+	/* Owner and creator are the euid and the egid; no fs id counts. */
+	int q = GET(c, K1, IPC_CREAT | 0600, W_RET(0));
+	STAT(c, q, W_RET(0));
+	CHK(c, ds->msg_perm.uid, SPLIT_R + 1);
+	CHK(c, ds->msg_perm.cuid, SPLIT_R + 1);
+	CHK(c, ds->msg_perm.gid, SPLIT_G + 1);
+	CHK(c, ds->msg_perm.cgid, SPLIT_G + 1);
+	SND(c, q, 1, 1, 4, NW, W_RET(0));
+	SND(c, q, 1, 2, 4, NW, W_RET(0));
+}
+
+static void euid_user(struct ctx *c, void *arg)
+{
+	/* Plain SPLIT_R + 1 owns queue 0. */
+	GET(c, K1, 0600, W_RET(0));
+	RCV_GOT(c, 0, 64, 0, NW, 4, 1, 1);
+	SND(c, 0, 1, 3, 4, NW, W_RET(0));
+	STAT_FOR_SET(c, 0);
+	c->set.msg_perm.mode = 0660;
+	SET(c, 0, W_RET(0));
+}
+
+static void fsuid_user(struct ctx *c, void *arg)
+{
+	/* Plain SPLIT_R, the fs uid of the creator, is nobody to it. */
+	GET(c, K1, 0400, W_ERR(EACCES));
+	RCV(c, 0, 64, 0, NW, W_ERR(EACCES));
+	STAT(c, 0, W_ERR(EACCES));
+	RMID(c, 0, W_ERR(EPERM));
+}
+
+static void egid_user(struct ctx *c, void *arg)
+{
+	/* In the egid of the creator (mode 0660 now): the group class. */
+	RCV_GOT(c, 0, 64, 0, NW, 4, 1, 2);
+}
+
+/*
+ * A queue made by a process whose fs uid is not its euid (setfsuid) is
+ * the euid's: umq loses it once its creator is gone (EINVAL for all).
+ */
+DIFF_CASE(split_credentials_create)
+{
+	static const struct who egid = { 4310, SPLIT_G + 1, 0, { 0 } };
+
+	need_uid_switch();
+	d_chk(c, __LINE__, "split child", tr_child(c, c->tr, &SAME_USER,
+	      split_create_user, NULL, &(int){ 0 }), 0);
+	STAT(c, 0, W_RET(0));
+	CHK(c, c->ds.msg_qnum, 2);
+	AS_USER(c, SPLIT_R + 1, euid_user, NULL);
+	AS_USER(c, SPLIT_R, fsuid_user, NULL);
+	d_chk(c, __LINE__, "egid child", tr_child(c, c->tr, &egid,
+	      egid_user, NULL, &(int){ 0 }), 0);
+	STAT(c, 0, W_RET(0));
+	CHK(c, c->ds.msg_qnum, 1);
+	RMID(c, 0, W_RET(0));
+}
+
 /* ---- What a failed call leaves alone (A6, A7 fields) --------------------- */
 
 DIFF_CASE(failed_calls_keep_fields)
@@ -633,3 +749,4 @@ int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
 }
+
