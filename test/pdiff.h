@@ -711,6 +711,8 @@ static long d_thread_ran(struct ctx *c, int line, int ms, struct want w)
 	return r;
 }
 
+#define NB O_NONBLOCK
+#define AT(mx, sz) (&(struct mq_attr){ .mq_maxmsg = (mx), .mq_msgsize = (sz) })
 #define OPEN(c, n, fl, mode, attr, w) \
 	d_open(c, __LINE__, n, fl, mode, attr, w)
 #define OPEN2(c, n, fl, w)	d_open(c, __LINE__, n, fl, 0, NULL, w)

@@ -29,8 +29,6 @@
 
 #define DEF_MAX 10	/* defaults of a fresh namespace */
 #define DEF_SIZE 8192
-#define NB O_NONBLOCK
-#define AT(mx, sz) (&(struct mq_attr){ .mq_maxmsg = (mx), .mq_msgsize = (sz) })
 #define BADFD (-1)
 
 static const struct timespec ts_past = { 1, 0 }, ts_epoch = { 0, 0 };
