@@ -22,6 +22,9 @@
 #include <grp.h>
 #include <pthread.h>
 #include <sys/fsuid.h>
+#include <sys/socket.h>
+
+#define USER_UID 1000
 
 /* ---- RLIMIT_MSGQUEUE is charged to the real uid (B13) -------------------- */
 
@@ -373,6 +376,134 @@ PDIFF_CASE(notify_threads)
 	SEND(c, q, 3, 0, 1, W_RET(0));
 	SIGWAIT(c, 2000, SIGUSR2, SI_MESGQ, SELF, 0, 42);
 	STATUS(c, q, 3, 0, 0, 0);
+	CLOSE(c, q, W_RET(0));
+}
+
+/* ---- A descriptor is a descriptor: passed, or kept across set*id (B1) ---- */
+
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], byte;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/*
+ * A process forked before the queue existed, as uid, gets a descriptor
+ * of it through a socket, and uses it: no permission is checked again.
+ */
+static void passed_user(struct ctx *c, int sock, uid_t uid)
+{
+	if (uid != geteuid() && tr_become(&USER(uid)))
+		_exit(T_EXIT_FAIL);
+	mqd_t d = recv_fd(sock);
+	CHK(c, d >= 0, 1);
+	ATTR(c, d, 0, 2, 16, 1);
+	RECV_GOT(c, d, 16, 3, 1, 1);
+	SEND(c, d, 4, 2, 2, W_RET(0));
+	SETATTR(c, d, NB, W_RET(0), A(0, 2, 16, 1));
+	NOTIFY(c, d, SIGEV_NONE, 0, W_RET(0));
+	CLOSE(c, d, W_RET(0));
+	_exit(T_EXIT_PASS);
+}
+
+static void pass_to(struct ctx *c, const char *name, uid_t uid)
+{
+	int sv[2], st;
+
+	CHK(c, socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0)
+		passed_user(c, sv[1], uid);
+	mqd_t q = OPEN(c, name, O_CREAT | O_EXCL | O_RDWR, 0600, AT(2, 16),
+		       W_SUCCESS);
+	SEND(c, q, 3, 1, 1, W_RET(0));
+	CHK(c, send_fd(sv[0], q), 0);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	CHK(c, st, 0);
+	ATTR(c, q, NB, 2, 16, 1);
+	RECV_GOT(c, q, 16, 4, 2, 2);
+	CLOSE(c, q, W_RET(0));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+PDIFF_CASE(descriptor_passed)
+{
+	pass_to(c, "/p0", geteuid());
+}
+
+/* The receiver may not open the queue (0600, root's): fails on umq. */
+PDIFF_CASE(descriptor_passed_other_user)
+{
+	need_uid_switch();
+	pass_to(c, "/p1", USER_UID);
+}
+
+static void setuid_child(struct ctx *c, void *arg)
+{
+	mqd_t q = *(mqd_t *)arg;
+
+	/* Inherited, then the ids dropped for good. */
+	CHK(c, setgroups(0, NULL) || setresgid(USER_UID, USER_UID, USER_UID) ||
+	       setresuid(USER_UID, USER_UID, USER_UID), 0);
+	RECV_GOT(c, q, 16, 3, 1, 1);
+	SEND(c, q, 5, 0, 5, W_RET(0));
+	OPEN2(c, "/su", O_RDONLY, W_ERR(EACCES));
+	UNLINK(c, "/su", W_ERR(EACCES));
+}
+
+PDIFF_CASE(descriptor_across_setuid)
+{
+	need_uid_switch();
+	mqd_t q = OPEN(c, "/su", O_CREAT | O_RDWR, 0600, AT(2, 16), W_SUCCESS);
+
+	SEND(c, q, 3, 1, 1, W_RET(0));
+	CHILD(c, SAME_USER, setuid_child, &q);
+	/* The effective uid for a while, in this process. */
+	CHK(c, seteuid(USER_UID), 0);
+	SEND(c, q, 4, 2, 2, W_RET(0));
+	ATTR(c, q, 0, 2, 16, 2);
+	OPEN2(c, "/su", O_RDWR, W_ERR(EACCES));
+	mqd_t m = OPEN(c, "/mine", O_CREAT | O_RDWR, 0600, AT(1, 1),
+		       W_SUCCESS);
+	CHK(c, seteuid(0), 0);
+	RECV_GOT(c, q, 16, 4, 2, 2);
+	RECV_GOT(c, q, 16, 5, 0, 5);
+	mqd_t r = OPEN2(c, "/su", O_RDONLY, W_SUCCESS);
+	FSTAT(c, m, 0600, USER_UID, 0);
+	CLOSE(c, r, W_RET(0));
+	CLOSE(c, m, W_RET(0));
 	CLOSE(c, q, W_RET(0));
 }
 
