@@ -507,6 +507,42 @@ PDIFF_CASE(descriptor_across_setuid)
 	CLOSE(c, q, W_RET(0));
 }
 
+/* ---- An unlinked queue goes with its last holder, whoever that was (B7) -- */
+
+static void unlink_hold_exit(struct ctx *c, void *arg)
+{
+	mode_t mode = *(mode_t *)arg;
+
+	/* Created, unlinked, still held: gone when this process exits. */
+	mqd_t d = OPEN(c, "/g", O_CREAT | O_EXCL | O_RDWR, mode, AT(1, 1),
+		       W_SUCCESS);
+	UNLINK(c, "/g", W_RET(0));
+	OPEN(c, "/h", O_CREAT | O_RDWR, 0600, AT(1, 1), W_ERR(ENOSPC));
+	SEND(c, d, 1, 0, 1, W_RET(0));
+}
+
+static void create_after(struct ctx *c, void *arg)
+{
+	mqd_t d = OPEN(c, "/h", O_CREAT | O_EXCL | O_RDWR, 0600, AT(1, 1),
+		       W_SUCCESS);
+	CLOSE(c, d, W_RET(0));
+	UNLINK(c, "/h", W_RET(0));
+}
+
+PDIFF_CASE(unlinked_gone_at_exit)
+{
+	/* 0600 fails on umq: it cannot collect what it cannot read. */
+	static const mode_t modes[] = { 0644, 0666, 0600 };
+
+	need_uid_switch();
+	LIMIT(c, "queues_max", 1, W_RET(0));
+	for (int i = 0; i < 3; i++) {
+		CHILD(c, USER(USER_UID), unlink_hold_exit, (void *)&modes[i]);
+		/* Another user: the queue is no more, nothing to count. */
+		CHILD(c, USER(USER_UID + 1), create_after, NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);

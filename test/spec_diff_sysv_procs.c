@@ -424,6 +424,60 @@ DIFF_CASE(thread_pids)
 	CHK(c, ds->msg_lspid != t.tid, 1);
 }
 
+/* ---- IPC_SET's mode and gid admit callers that never used the queue ---- */
+
+static void first_use_other(struct ctx *c, void *arg)
+{
+	/* 0: root's, 0604 now; 1: root's, 0660 with our group; 2: 0600. */
+	GET(c, K1, 0004, W_RET(0));
+	RCV_GOT(c, 0, 64, 0, NW, 4, 1, 1);
+	SND(c, 0, 1, 2, 4, NW, W_ERR(EACCES));
+	RCV_GOT(c, 1, 64, 0, NW, 5, 2, 3);
+	SND(c, 1, 2, 4, 5, NW, W_RET(0));
+	STAT(c, 2, W_ERR(EACCES));
+	RCV(c, 2, 64, 0, NW, W_ERR(EACCES));
+	CTL(c, 2, MSG_STAT_ANY, W_RET(2));
+	CHK(c, c->ds.msg_qnum, 1);
+}
+
+static void first_use_again(struct ctx *c, void *arg)
+{
+	/* Closed to us now, 2 opened: after using the others above. */
+	RCV(c, 0, 64, 0, NW, W_ERR(EACCES));
+	RCV(c, 1, 64, 0, NW, W_ERR(EACCES));
+	RCV_GOT(c, 2, 64, 0, NW, 6, 3, 5);
+}
+
+DIFF_CASE(ipc_set_first_use)
+{
+	static const struct who user = { USER_UID, USER_UID, 0, { 0 } };
+
+	need_uid_switch();
+	for (int i = 0; i < 3; i++)
+		GET(c, K1 + i, IPC_CREAT | 0600, W_RET(i));
+	SND(c, 0, 1, 1, 4, NW, W_RET(0));
+	SND(c, 1, 2, 3, 5, NW, W_RET(0));
+	SND(c, 2, 3, 5, 6, NW, W_RET(0));
+	STAT_FOR_SET(c, 0);
+	c->set.msg_perm.mode = 0604;
+	SET(c, 0, W_RET(0));
+	STAT_FOR_SET(c, 1);
+	c->set.msg_perm.mode = 0660;
+	c->set.msg_perm.gid = USER_UID;
+	SET(c, 1, W_RET(0));
+	d_chk(c, __LINE__, "child", tr_child(c, c->tr, &user,
+	      first_use_other, NULL, &(int){ 0 }), 0);
+	for (int i = 0; i < 3; i++) {
+		STAT_FOR_SET(c, i);
+		c->set.msg_perm.mode = i == 2 ? 0666 : 0600;
+		SET(c, i, W_RET(0));
+	}
+	d_chk(c, __LINE__, "child", tr_child(c, c->tr, &user,
+	      first_use_again, NULL, &(int){ 0 }), 0);
+	STAT(c, 1, W_RET(0));
+	CHK(c, c->ds.msg_qnum, 1);
+}
+
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
