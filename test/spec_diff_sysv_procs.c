@@ -14,6 +14,11 @@
  *
  *   build/test/spec_diff_sysv_procs [case ...]
  *   UMQ_TRACE=1 build/test/spec_diff_sysv_procs case	both traces in full
+ *
+ * The kernel against itself (every case must pass: the scenarios are
+ * deterministic and say what the kernel does):
+ *   gcc -D_GNU_SOURCE -DKERNEL_ONLY -Iinclude -std=gnu11 -pthread \
+ *	-o /tmp/spec_diff_sysv_procs test/spec_diff_sysv_procs.c test/t.c test/trace.c
  */
 /* diff.h's helpers are static, for each program: some are unused here. */
 #pragma GCC diagnostic ignored "-Wunused-function"
