@@ -27,6 +27,7 @@
 #include <grp.h>
 #include <pthread.h>
 #include <sys/fsuid.h>
+#include <sys/stat.h>
 
 #define K1 0x2001
 
@@ -480,6 +481,39 @@ DIFF_CASE(ipc_set_first_use)
 	d_chk(c, __LINE__, "child", tr_child(c, c->tr, &user,
 	      first_use_again, NULL, &(int){ 0 }), 0);
 	STAT(c, 1, W_RET(0));
+	CHK(c, c->ds.msg_qnum, 1);
+}
+
+/* ---- No umask for System V queues (A4), whoever creates them ------------- */
+
+static void umask_creator(struct ctx *c, void *arg)
+{
+	umask(0777);
+	GET(c, K1, IPC_CREAT | 0666, W_RET(0));
+	GET(c, IPC_PRIVATE, 0606, W_RET(1));
+	SND(c, 0, 1, 1, 4, NW, W_RET(0));
+	STAT(c, 0, W_RET(0));
+	CHK(c, c->ds.msg_perm.mode, 0666);
+}
+
+static void umask_other(struct ctx *c, void *arg)
+{
+	/* Another user, the "other" class of both. */
+	GET(c, K1, 0666, W_RET(0));
+	RCV_GOT(c, 0, 64, 0, NW, 4, 1, 1);
+	SND(c, 0, 2, 2, 5, NW, W_RET(0));
+	SND(c, 1, 3, 3, 6, NW, W_RET(0));
+	RCV_GOT(c, 1, 64, 0, NW, 6, 3, 3);
+	STAT(c, 1, W_RET(0));
+	CHK(c, c->ds.msg_perm.mode, 0606);
+}
+
+DIFF_CASE(no_umask_other_users)
+{
+	need_uid_switch();
+	AS_USER(c, USER_UID, umask_creator, NULL);
+	AS_USER(c, USER_UID + 1, umask_other, NULL);
+	STAT(c, 0, W_RET(0));
 	CHK(c, c->ds.msg_qnum, 1);
 }
 
