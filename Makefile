@@ -126,6 +126,18 @@ $(BUILD)/test/so_%: test/so_%.c $(BUILD)/test/t.o $(BUILD)/libumq.so $(wildcard 
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/test/t.o \
 		-L$(BUILD) -lumq -Wl,-rpath,$(abspath $(BUILD))
 
+# test/spec_diff_*.c: the differential suites written from the spec,
+# linked with libumq.so as programs load it (the harness and trace.c only:
+# no test object that reaches into the library's internals).
+$(BUILD)/test/spec_diff_%: test/spec_diff_%.c $(BUILD)/test/t.o \
+		$(BUILD)/test/trace.o $(BUILD)/libumq.so $(wildcard test/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)ln -sf libumq.so $(BUILD)/libumq.so.0
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -o $@ $< $(BUILD)/test/t.o \
+		$(BUILD)/test/trace.o -L$(BUILD) -lumq \
+		-Wl,-rpath,$(abspath $(BUILD))
+
 $(BUILD)/test/dl_%: test/dl_%.c $(BUILD)/test/t.o $(BUILD)/libumq.so $(wildcard test/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")

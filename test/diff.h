@@ -12,7 +12,8 @@
  * step must meet the spec on both sides and agree between them.  The
  * kernel can stand in for umq (KERNEL_ONLY, see the end of this file).
  *
- * Only sysv_diff.c includes this file, hence the static definitions.
+ * Only sysv_diff.c and spec_diff_sysv.c include this file, each in a
+ * program of its own, hence the static definitions.
  */
 #ifndef DIFF_H
 #define DIFF_H
@@ -414,12 +415,12 @@ static pid_t d_bg_rcv(struct ctx *c, int line, uid_t uid, int id, size_t sz,
 	_exit(T_EXIT_PASS);
 }
 
-static pid_t d_bg_snd(struct ctx *c, int line, int id, long mtype, int tag,
-		      size_t len, int flg, struct want w)
+static pid_t d_bg_snd(struct ctx *c, int line, uid_t uid, int id, long mtype,
+		      int tag, size_t len, int flg, struct want w)
 {
 	struct ev *e = snd_begin(c, line, "blocking ", id, &sbuf, mtype, tag,
 				 len, flg);
-	pid_t pid = bg_fork(c, e, w, -1);
+	pid_t pid = bg_fork(c, e, w, uid);
 
 	if (pid)
 		return pid;
@@ -434,7 +435,9 @@ static pid_t d_bg_snd(struct ctx *c, int line, int id, long mtype, int tag,
 #define BG_RCV_GOT(c, id, sz, typ, f, len, mt, tag) \
 	d_bg_rcv(c, __LINE__, -1, id, sz, typ, f, W_RET(len), mt, tag)
 #define BG_SND(c, id, t, tag, len, f, w) \
-	d_bg_snd(c, __LINE__, id, t, tag, len, f, w)
+	d_bg_snd(c, __LINE__, -1, id, t, tag, len, f, w)
+#define BG_SND_AS(c, uid, id, t, tag, len, f, w) \
+	d_bg_snd(c, __LINE__, uid, id, t, tag, len, f, w)
 
 /* ---- Comparing ----------------------------------------------------------- */
 
@@ -558,6 +561,56 @@ static void diff_run(scenario_fn fn, void *arg)
 {
 	tr_run(&suite, fn, arg);
 }
+
+/* The cyclic id allocator of spec A3, for the expected ids. */
+#define IDM_MAX 1024	/* indexes modelled */
+struct idmodel {
+	unsigned char used[IDM_MAX];
+	int last, seq, in_use;
+};
+
+static int idm_free_from(const struct idmodel *m, int from, int end)
+{
+	for (int i = from; i < end; i++)
+		if (!m->used[i])
+			return i;
+	return -1;
+}
+
+static int idm_alloc(struct idmodel *m)
+{
+	int w = m->in_use * 3 / 2 > 64 ? m->in_use * 3 / 2 : 64;
+	int idx;
+
+	if (w > IDM_MAX)
+		T_FAIL("id model: window %d beyond %d", w, IDM_MAX);
+	idx = idm_free_from(m, m->last + 1, w);
+	if (idx < 0)
+		idx = idm_free_from(m, 0, w);
+	if (idx <= m->last)
+		m->seq = (m->seq + 1) % 65535;
+	m->used[idx] = 1;
+	m->in_use++;
+	m->last = idx;
+	return m->seq << 15 | idx;
+}
+
+static void idm_free(struct idmodel *m, int id)
+{
+	m->used[id & 0x7fff] = 0;
+	m->in_use--;
+}
+
+#define DIFF_CASE(name)                                                 \
+	static void sc_##name(struct ctx *c, void *arg);                \
+	T_CASE(name) { diff_run(sc_##name, NULL); }                     \
+	static void sc_##name(struct ctx *c, void *arg)
+
+/* IPC_STAT id into c->ds and copy it to c->set for a following IPC_SET. */
+#define STAT_FOR_SET(c, id) (STAT(c, id, W_RET(0)), (c)->set = (c)->ds)
+/* msg_qbytes of id set to n, which must work. */
+#define SET_QBYTES(c, id, n) \
+	(STAT_FOR_SET(c, id), (c)->set.msg_qbytes = (n), SET(c, id, W_RET(0)))
 
 /*
  * ---- KERNEL_ONLY: umq_* as the kernel calls -------------------------------

@@ -25,7 +25,8 @@
  * mq_unlink): the sanitizers, or a libumq that also exports mq_open for
  * LD_PRELOAD, then cannot stand between the test and the kernel.
  *
- * Only posix_diff.c includes this file, hence the static definitions.
+ * Only posix_diff.c and spec_diff_posix.c include this file, each in a
+ * program of its own, hence the static definitions.
  */
 #ifndef PDIFF_H
 #define PDIFF_H
@@ -281,6 +282,10 @@ static const char *attr_str(char *s, size_t n, const struct mq_attr *a)
 {
 	if (!a)
 		return "NULL";
+	if ((uintptr_t)a < 4096) {	/* a pointer meant to fault */
+		snprintf(s, n, "attr %p", (void *)a);
+		return s;
+	}
 	snprintf(s, n, "{maxmsg %ld, msgsize %ld}", a->mq_maxmsg,
 		 a->mq_msgsize);
 	return s;
@@ -345,6 +350,18 @@ static const char *ts_str(char *s, size_t n, const struct timespec *ts)
 }
 
 #define TS_NONE ((const struct timespec *)-1)	/* mq_send, not timed */
+
+/* A deadline ms from now on CLOCK_REALTIME, as the calls want. */
+static struct timespec in_ms(int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += ms % 1000 * 1000000L;
+	ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000;
+	ts.tv_nsec %= 1000000000;
+	return ts;
+}
 
 /*
  * mq_send (ts TS_NONE) or mq_timedsend of len bytes tagged tag from buf
@@ -694,6 +711,8 @@ static long d_thread_ran(struct ctx *c, int line, int ms, struct want w)
 	return r;
 }
 
+#define NB O_NONBLOCK
+#define AT(mx, sz) (&(struct mq_attr){ .mq_maxmsg = (mx), .mq_msgsize = (sz) })
 #define OPEN(c, n, fl, mode, attr, w) \
 	d_open(c, __LINE__, n, fl, mode, attr, w)
 #define OPEN2(c, n, fl, w)	d_open(c, __LINE__, n, fl, 0, NULL, w)

@@ -29,8 +29,6 @@
 
 #define DEF_MAX 10	/* defaults of a fresh namespace */
 #define DEF_SIZE 8192
-#define NB O_NONBLOCK
-#define AT(mx, sz) (&(struct mq_attr){ .mq_maxmsg = (mx), .mq_msgsize = (sz) })
 #define BADFD (-1)
 
 static const struct timespec ts_past = { 1, 0 }, ts_epoch = { 0, 0 };
@@ -42,18 +40,6 @@ static const struct timespec ts_bad[] = {
 #define TS_FAULT ((const struct timespec *)8)	/* first page: EFAULT */
 #define P_FAULT ((char *)8)
 #define PRIO_FAULT ((unsigned *)8)
-
-/* A deadline ms from now on CLOCK_REALTIME, as the calls want. */
-static struct timespec in_ms(int ms)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += ms % 1000 * 1000000L;
-	ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000;
-	ts.tv_nsec %= 1000000000;
-	return ts;
-}
 
 /* Descriptors that are not queues: a pipe's ends and /dev/null. */
 struct others {

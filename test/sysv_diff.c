@@ -32,17 +32,6 @@
 #define MSGMNB 16384
 #define IDX_SHIFT 15	/* id = seq << 15 | index */
 
-#define DIFF_CASE(name)                                                 \
-	static void sc_##name(struct ctx *c, void *arg);                \
-	T_CASE(name) { diff_run(sc_##name, NULL); }                     \
-	static void sc_##name(struct ctx *c, void *arg)
-
-/* IPC_STAT id into c->ds and copy it to c->set for a following IPC_SET. */
-#define STAT_FOR_SET(c, id) (STAT(c, id, W_RET(0)), (c)->set = (c)->ds)
-/* msg_qbytes of id set to n, which must work. */
-#define SET_QBYTES(c, id, n) \
-	(STAT_FOR_SET(c, id), (c)->set.msg_qbytes = (n), SET(c, id, W_RET(0)))
-
 /* ---- ftok and msgget ------------------------------------------------------ */
 
 /* ftok as spec A2 defines it. */
@@ -225,41 +214,6 @@ DIFF_CASE(msgget_enospc)
 	LIMIT(c, "msgmni", 32769, W_ERR(EINVAL));
 	LIMIT(c, "msgmni", -1, W_ERR(EINVAL));
 	GET(c, K4, IPC_CREAT | 0600, W_RET(4));
-}
-
-/* The cyclic id allocator of spec A3, for the expected ids. */
-struct idmodel {
-	unsigned char used[128];
-	int last, seq, in_use;
-};
-
-static int idm_free_from(const struct idmodel *m, int from, int end)
-{
-	for (int i = from; i < end; i++)
-		if (!m->used[i])
-			return i;
-	return -1;
-}
-
-static int idm_alloc(struct idmodel *m)
-{
-	int w = m->in_use * 3 / 2 > 64 ? m->in_use * 3 / 2 : 64;
-	int idx = idm_free_from(m, m->last + 1, w);
-
-	if (idx < 0)
-		idx = idm_free_from(m, 0, w);
-	if (idx <= m->last)
-		m->seq = (m->seq + 1) % 65535;
-	m->used[idx] = 1;
-	m->in_use++;
-	m->last = idx;
-	return m->seq << IDX_SHIFT | idx;
-}
-
-static void idm_free(struct idmodel *m, int id)
-{
-	m->used[id & 0x7fff] = 0;
-	m->in_use--;
 }
 
 /* Create and remove a queue n times; every id, seq and stale id checked. */
