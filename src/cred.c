@@ -334,6 +334,44 @@ void cred_fs_ids(uid_t *fsuid, gid_t *fsgid)
 	*fsgid = (gid_t)syscall(SYS_setfsgid, (gid_t)-1);
 }
 
+/*
+ * A System V queue's creator and owner are the caller's euid and egid,
+ * and the OS judges its files by their owner (the creator: layout.h) and
+ * by the caller's fsuid and fsgid.  A thread whose fs ids differ (a
+ * setfsuid() of its own) makes, opens, changes and removes those files
+ * as its euid and egid, as the kernel judges System V calls: setting
+ * the fs ids to the effective ones is always allowed.  Not from fsuid 0,
+ * whose change would clear the effective capabilities and bring back
+ * those permitted when undone.
+ */
+void cred_fs_enter(struct fs_as *a)
+{
+	uid_t euid;
+	gid_t egid;
+
+	a->on = false;
+	if (current(&euid) != T_LIVE)
+		return;
+	cred_ids(&euid, &egid);
+	cred_fs_ids(&a->uid, &a->gid);
+	if ((a->uid == euid && a->gid == egid) || a->uid == 0)
+		return;
+	syscall(SYS_setfsgid, egid);
+	syscall(SYS_setfsuid, euid);
+	a->on = true;
+}
+
+void cred_fs_leave(const struct fs_as *a)
+{
+	int e = errno;
+
+	if (!a->on)
+		return;
+	syscall(SYS_setfsuid, a->uid);
+	syscall(SYS_setfsgid, a->gid);
+	errno = e;
+}
+
 bool cred_in_group(gid_t g)
 {
 	uid_t euid;

@@ -272,6 +272,14 @@ unsigned mode_envelope(unsigned mode);
 void cred_ids(uid_t *euid, gid_t *egid);
 void cred_fs_ids(uid_t *fsuid, gid_t *fsgid);
 bool cred_in_group(gid_t g);
+/* System V files made, opened, changed and removed as euid/egid. */
+struct fs_as {
+	uid_t uid;
+	gid_t gid;
+	bool on;
+};
+void cred_fs_enter(struct fs_as *a);
+void cred_fs_leave(const struct fs_as *a);
 
 /* ---- store.c: the message store of one queue --------------------------- */
 

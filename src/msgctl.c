@@ -133,14 +133,17 @@ static long stat_q(struct ns *ns, int id, int cmd, struct msqid_ds *buf)
 static void update_envelope(struct sq *s)
 {
 	unsigned env = envelope_mode(s->q);
+	struct fs_as as;
 	char name[48];
 
+	cred_fs_enter(&as);	/* as euid (cred.c) */
 	store_path(name, sizeof(name), s->gen);
 	fchmodat(s->ns->dirfd, name, env, 0);
 	ctl_path(name, sizeof(name), s->gen);
 	fchmodat(s->ns->dirfd, name, env | 0444, 0);
 	msgfd_path(name, sizeof(name), s->gen);
 	fchmodat(s->ns->dirfd, name, env, 0);
+	cred_fs_leave(&as);
 }
 
 static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
@@ -192,7 +195,21 @@ static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 	return r;
 }
 
+static long rmid_now(struct ns *ns, int id);
+
+/* The entries and files go as euid (cred.c). */
 static long rmid(struct ns *ns, int id)
+{
+	struct fs_as as;
+	long r;
+
+	cred_fs_enter(&as);
+	r = rmid_now(ns, id);
+	cred_fs_leave(&as);
+	return r;
+}
+
+static long rmid_now(struct ns *ns, int id)
 {
 	struct sq *s;
 	long r = q_lock_id(ns, id, &s);

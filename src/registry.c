@@ -628,7 +628,20 @@ void reg_sweep(struct ns *ns)
 	free(gens);
 }
 
+static int create(struct ns *ns, key_t key, int msgflg, struct sq **out);
+
 int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
+{
+	struct fs_as as;
+	int r;
+
+	cred_fs_enter(&as);
+	r = create(ns, key, msgflg, out);
+	cred_fs_leave(&as);
+	return r;
+}
+
+static int create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 {
 	struct umq_limits lim;
 	struct sq *s, *other;

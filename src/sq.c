@@ -104,8 +104,10 @@ static struct sq *take(uint64_t *slot)
 static int open_ctl(struct ns *ns, uint64_t gen, int *fd, bool *rw)
 {
 	char path[48];
+	struct fs_as as;
 
 	ctl_path(path, sizeof(path), gen);
+	cred_fs_enter(&as);	/* as euid (cred.c) */
 	/* O_NONBLOCK: a FIFO in its place must not hang us. */
 	*fd = fd_open(ns->dirfd, path, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
 		      O_CLOEXEC, 0);
@@ -113,6 +115,7 @@ static int open_ctl(struct ns *ns, uint64_t gen, int *fd, bool *rw)
 	if (*fd < 0 && errno == EACCES)
 		*fd = fd_open(ns->dirfd, path, O_RDONLY | O_NOFOLLOW |
 			      O_NONBLOCK | O_CLOEXEC, 0);
+	cred_fs_leave(&as);
 	if (*fd >= 0)
 		return 0;
 	return errno == ENOENT || errno == ELOOP ? -ENOENT :
@@ -154,12 +157,15 @@ static int map_data(struct sq *s, int fd, size_t size)
 
 static int open_data(struct ns *ns, uint64_t gen)
 {
+	struct fs_as as;
 	char path[48];
 	int fd;
 
 	store_path(path, sizeof(path), gen);
+	cred_fs_enter(&as);	/* as euid (cred.c) */
 	fd = fd_open(ns->dirfd, path, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
 		     O_CLOEXEC, 0);
+	cred_fs_leave(&as);
 	if (fd < 0)
 		return errno == EACCES ? -EACCES : errno == ENOENT ||
 		       errno == ELOOP ? -ENOENT : -ENOMEM;
