@@ -598,7 +598,10 @@ void pq_lock(struct pview *pv);
 int pq_mend(struct pview *pv);
 void pq_complete_senders(struct pview *pv);
 void pq_unlock(struct pview *pv);
+/* held.c: is a POSIX queue open somewhere (its FIFO's OFD locks)?  When
+ * it cannot tell, yes.  _listed: by /proc/locks alone. */
 bool fifo_held(int dfd, const char *fifo);
+bool fifo_held_listed(int dfd, const char *fifo);
 void pview_ref(struct pview *pv);
 void pview_unref(struct pview *pv);
 /* For the preload's close/dup hooks (pdesc.c, posix.c). */

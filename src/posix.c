@@ -224,9 +224,76 @@ static int list_posix(struct ns *ns, uint64_t **gens, size_t *n)
  * final name until it is complete (see create()).  0, or -errno when
  * posix/ cannot be read.
  */
+static int by_gen(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The generations names/ names, sorted (free()d by the caller); NULL
+ * when names/ cannot be read. */
+static uint64_t *named_gens(struct ns *ns, size_t *n)
+{
+	int dfd = fd_open(ns->dirfd, "names", O_RDONLY | O_DIRECTORY |
+			  O_CLOEXEC, 0);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	uint64_t *gens = NULL;
+	size_t cap = 0;
+	struct dirent *e;
+
+	*n = 0;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return NULL;
+	}
+	while ((e = readdir(d))) {
+		int64_t gen;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		gen = lookup(ns, e->d_name);
+		if (gen <= 0)
+			continue;
+		if (*n == cap) {
+			uint64_t *g = realloc(gens, (cap = cap * 2 + 64) *
+					      sizeof(*g));
+			if (!g)
+				break;
+			gens = g;
+		}
+		gens[(*n)++] = (uint64_t)gen;
+	}
+	closedir(d);
+	if (!gens)
+		gens = malloc(sizeof(*gens));
+	if (gens)
+		qsort(gens, *n, sizeof(*gens), by_gen);
+	return gens;
+}
+
+/*
+ * A queue whose file we may not read (another user's) counts while it
+ * exists, which we cannot tell from its name, in that file.  Unnamed and
+ * held by nobody (held.c), it is gone as far as the kernel would say:
+ * its owner's next collection removes it.  *names: names/'s generations,
+ * read at the first such queue.
+ */
+static bool unread_counts(struct ns *ns, uint64_t gen, const char *fifo,
+			  uint64_t **names, size_t *nnames)
+{
+	if (!*names)
+		*names = named_gens(ns, nnames);
+	if (!*names || bsearch(&gen, *names, *nnames, sizeof(gen), by_gen))
+		return true;
+	return fifo_held_listed(ns->dirfd, fifo);
+}
+
 static int gc_and_count(struct ns *ns, int64_t only, long *count,
 			uint64_t *usage, uid_t ruid)
 {
+	uint64_t *names = NULL;
+	size_t nnames = 0;
 	uint64_t one = (uint64_t)only, *gens = &one;
 	size_t n = 1;
 	int r = only > 0 ? 0 : list_posix(ns, &gens, &n);
@@ -246,9 +313,11 @@ static int gc_and_count(struct ns *ns, int64_t only, long *count,
 		fd = fd_open(ns->dirfd, data, O_RDONLY | O_NONBLOCK |
 			     O_CLOEXEC, 0);
 		if (fd < 0) {
-			/* Someone's we may not read: it exists, and counts; we
-			 * cannot tell its charge or collect it. */
-			(*count)++;
+			/* Someone's we may not read: we cannot tell its
+			 * charge, nor collect it. */
+			if (errno != ENOENT &&
+			    unread_counts(ns, gen, fifo, &names, &nnames))
+				(*count)++;
 			continue;
 		}
 		got = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 :
@@ -278,23 +347,8 @@ static int gc_and_count(struct ns *ns, int64_t only, long *count,
 	}
 	if (gens != &one)
 		free(gens);
+	free(names);
 	return r;
-}
-
-/* Is an open description holding its OFD lock on this FIFO?  When it
- * cannot tell (no descriptor left, say), it answers yes: a queue is
- * destroyed only when it is sure nobody holds it. */
-bool fifo_held(int dfd, const char *fifo)
-{
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	int fd = fd_open(dfd, fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
-	bool held;
-
-	if (fd < 0)
-		return errno != ENOENT;
-	held = fcntl(fd, F_OFD_GETLK, &fl) != 0 || fl.l_type != F_UNLCK;
-	close(fd);
-	return held;
 }
 
 /* Size queue file fd and write its block and empty store through one
