@@ -570,6 +570,23 @@ fail_hints:
  * the queue was left open.  guard >= 0: the FIFO create() just made,
  * opened with the caller's flags and locked - a new pipe.
  */
+static int path_desc(struct ns *ns, uint64_t gen)
+{
+	char fifo[64];
+	struct stat st;
+	int fd;
+
+	pq_path(fifo, sizeof(fifo), gen, PQ_FIFO);
+	fd = openat(ns->dirfd, fifo, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == EMFILE || errno == ENFILE ? -errno : -ENOENT;
+	if (fstat(fd, &st) || !S_ISFIFO(st.st_mode)) {
+		close(fd);
+		return -EUCLEAN;
+	}
+	return fd;
+}
+
 static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
 		     int guard)
 {
@@ -713,8 +730,16 @@ static int do_mq_open(const char *name, int oflag, mode_t mode,
 	/* The creator gets its access even with mode 0 (B4 step 6.7). */
 	if (!(oflag & O_CREAT))
 		r = pq_may_open(pv->ctl, acc);
-	/* The kernel's open of the queue's file refuses O_DIRECT after the
-	 * checks, and after a creation, which stays. */
+	/* After the checks (and a creation, which stays), the kernel's open
+	 * of the queue's file: O_PATH gives a descriptor that names the
+	 * queue and that no mq_* call takes (EBADF) - here, of its FIFO,
+	 * known to no table - and O_DIRECT is refused. */
+	if (!r && (oflag & O_PATH)) {
+		r = path_desc(ns, pv->gen);
+		pview_unref(pv);
+		kept = true;
+		goto out;
+	}
 	if (!r && (oflag & O_DIRECT)) {
 		r = -EINVAL;
 		kept = true;

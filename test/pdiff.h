@@ -1025,6 +1025,11 @@ static void pdiff_run(scenario_fn fn, void *arg)
 	tr_run(&suite, fn, arg);
 }
 
+/* Descriptor d is close-on-exec (glibc's mq_open adds O_CLOEXEC). */
+#define CLOEXEC(c, d) \
+	d_chk(c, __LINE__, "FD_CLOEXEC of " #d, \
+	      (fcntl(d, F_GETFD) & FD_CLOEXEC) != 0, 1)
+
 #define PDIFF_CASE(name)                                                \
 	static void sc_##name(struct ctx *c, void *arg);                \
 	T_CASE(name) { pdiff_run(sc_##name, NULL); }                    \

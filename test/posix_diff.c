@@ -144,9 +144,6 @@ PDIFF_CASE(names)
 
 /* ---- mq_open (B4, B6) ---------------------------------------------------- */
 
-#define CLOEXEC(c, d) \
-	d_chk(c, __LINE__, "FD_CLOEXEC of " #d, \
-	      (fcntl(d, F_GETFD) & FD_CLOEXEC) != 0, 1)
 
 PDIFF_CASE(open_flags)
 {

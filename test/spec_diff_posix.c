@@ -433,19 +433,29 @@ PDIFF_CASE(open_direct_order)
 	CLOSE(c, q, W_RET(0));
 }
 
-#ifdef SPEC_KNOWN_DIFFS
-/* O_PATH: the kernel gives a descriptor that mq_* refuse with EBADF. */
+/* O_PATH: the kernel gives a descriptor that mq_* refuse with EBADF,
+ * after the same checks, and one made with O_CREAT leaves its queue. */
 PDIFF_CASE(open_path)
 {
 	mqd_t q = OPEN(c, "/p", O_CREAT | O_RDWR, 0600, AT(2, 16), W_SUCCESS);
 	mqd_t p = OPEN2(c, "/p", O_RDWR | O_PATH, W_SUCCESS);
 
+	CLOEXEC(c, p);
 	SEND(c, p, 1, 0, 1, W_ERR(EBADF));
 	GETATTR(c, p, W_ERR(EBADF));
 	CLOSE(c, p, W_RET(0));
+	OPEN2(c, "/p", O_ACCMODE | O_PATH, W_ERR(EINVAL));
+	OPEN2(c, "/none", O_RDONLY | O_PATH, W_ERR(ENOENT));
+	p = OPEN2(c, "/p", O_RDONLY | O_PATH | O_DIRECT, W_SUCCESS);
+	CLOSE(c, p, W_RET(0));
+	p = OPEN(c, "/p2", O_CREAT | O_RDWR | O_PATH, 0600, AT(2, 16),
+		 W_SUCCESS);
+	CLOSE(c, p, W_RET(0));
+	OPEN(c, "/p2", O_CREAT | O_EXCL | O_RDWR, 0600, NULL, W_ERR(EEXIST));
+	UNLINK(c, "/p2", W_RET(0));
 	CLOSE(c, q, W_RET(0));
+	UNLINK(c, "/p", W_RET(0));
 }
-#endif
 
 int main(int argc, char **argv)
 {
