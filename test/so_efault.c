@@ -8,8 +8,6 @@
  * its message and lost it; MSG_COPY has taken nothing) - never a crash.
  * errno_diff.c covers NULL and the first page.
  */
-#include "t.h"
-
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,38 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "umq.h"
+#include "backend.h"
 
 #define MSGSIZE 16
 
-static mqd_t u_open(const char *name, int oflag, mode_t mode,
-		    struct mq_attr *attr)
-{
-	return umq_mq_open(name, oflag, mode, attr);
-}
-
-struct backend {
-	const char *name;
-	mqd_t (*open)(const char *, int, mode_t, struct mq_attr *);
-	T_MQ_CALLS
-	int (*msgget)(key_t, int);
-	int (*msgsnd)(int, const void *, size_t, int);
-	ssize_t (*msgrcv)(int, void *, size_t, long, int);
-	int (*msgctl)(int, int, struct msqid_ds *);
-};
-
-static const struct backend backends[] = {
-	{ "kernel", t_k_mq_open, t_k_mq_close, t_k_mq_unlink, t_k_mq_send,
-	  t_k_mq_timedsend, t_k_mq_receive, t_k_mq_timedreceive,
-	  t_k_mq_getattr, t_k_mq_setattr, t_k_mq_notify, t_k_msgget,
-	  t_k_msgsnd, t_k_msgrcv, t_k_msgctl },
-	{ "umq", u_open, umq_mq_close, umq_mq_unlink, umq_mq_send,
-	  umq_mq_timedsend, umq_mq_receive, umq_mq_timedreceive,
-	  umq_mq_getattr, umq_mq_setattr, umq_mq_notify, umq_msgget,
-	  umq_msgsnd, umq_msgrcv, umq_msgctl },
-};
-
-#define B (&backends[t_half])
+/* The running cut's calls (backend.h): System V, POSIX. */
+#define SV (&sysv_backends[half])
+#define MQ (&mq_backends[half])
 
 /* expr must give ret and, if ret is -1, errno e. */
 #define GIVES(expr, ret, e)                                             \
@@ -60,7 +33,7 @@ static const struct backend backends[] = {
 		int g_e_ = errno;                                       \
 		if (g_r_ != (ret) || ((ret) == -1 && g_e_ != (e)))      \
 			T_FAIL("%s: %s gave %lld %s, expected %lld %s", \
-			       B->name, #expr, g_r_,                    \
+			       MQ->name, #expr, g_r_,                    \
 			       strerrorname_np(g_e_) ?: "0",            \
 			       (long long)(ret),                        \
 			       (ret) == -1 ? strerrorname_np(e) : "");  \
@@ -93,7 +66,7 @@ static uint64_t qnum(int id)
 {
 	struct msqid_ds ds;
 
-	T_ASSERT(B->msgctl(id, IPC_STAT, &ds) == 0);
+	T_ASSERT(SV->ctl(id, IPC_STAT, &ds) == 0);
 	return ds.msg_qnum;
 }
 
@@ -101,7 +74,7 @@ static long curmsgs(mqd_t q)
 {
 	struct mq_attr a;
 
-	T_ASSERT(B->getattr(q, &a) == 0);
+	T_ASSERT(MQ->getattr(q, &a) == 0);
 	return a.mq_curmsgs;
 }
 
@@ -110,138 +83,138 @@ struct m {
 	char text[MSGSIZE];
 };
 
-T_BOTH(sysv_send_from_bad_memory)
+BOTH(sysv_send_from_bad_memory)
 {
-	int id = B->msgget(IPC_PRIVATE, 0600);
+	int id = SV->get(IPC_PRIVATE, 0600);
 	char *tail = pages() - sizeof(long) - 8;	/* 8 of 16 text bytes */
 
 	T_ASSERT(id >= 0);
 	*(long *)tail = 1;
-	GIVES(B->msgsnd(id, tail, MSGSIZE, IPC_NOWAIT), -1, EFAULT);
-	GIVES(B->msgsnd(id, tail, 8, IPC_NOWAIT), 0, 0);	/* fits */
-	GIVES(B->msgsnd(id, hole, 0, IPC_NOWAIT), -1, EFAULT);	/* mtype */
+	GIVES(SV->snd(id, tail, MSGSIZE, IPC_NOWAIT), -1, EFAULT);
+	GIVES(SV->snd(id, tail, 8, IPC_NOWAIT), 0, 0);	/* fits */
+	GIVES(SV->snd(id, hole, 0, IPC_NOWAIT), -1, EFAULT);	/* mtype */
 	T_EQ(qnum(id), 1);
 	/* The text is read before the queue is looked for... */
-	GIVES(B->msgsnd(id + 1, tail, MSGSIZE, 0), -1, EFAULT);
+	GIVES(SV->snd(id + 1, tail, MSGSIZE, 0), -1, EFAULT);
 	/* ...after the size and mtype are checked. */
-	GIVES(B->msgsnd(id, tail, 1 << 20, 0), -1, EINVAL);
+	GIVES(SV->snd(id, tail, 1 << 20, 0), -1, EINVAL);
 	*(long *)tail = 0;
-	GIVES(B->msgsnd(id, tail, MSGSIZE, 0), -1, EINVAL);
+	GIVES(SV->snd(id, tail, MSGSIZE, 0), -1, EINVAL);
 	T_EQ(qnum(id), 1);
-	GIVES(B->msgctl(id, IPC_RMID, NULL), 0, 0);
+	GIVES(SV->ctl(id, IPC_RMID, NULL), 0, 0);
 }
 
-T_BOTH(sysv_receive_into_bad_memory)
+BOTH(sysv_receive_into_bad_memory)
 {
-	int id = B->msgget(IPC_PRIVATE, 0600);
+	int id = SV->get(IPC_PRIVATE, 0600);
 	struct m m = { 5, "0123456789abcdef" };
 	char *tail = pages() - sizeof(long) - 8;
 
 	T_ASSERT(id >= 0);
 	for (int i = 0; i < 5; i++)
-		GIVES(B->msgsnd(id, &m, MSGSIZE, 0), 0, 0);
+		GIVES(SV->snd(id, &m, MSGSIZE, 0), 0, 0);
 	/* MSG_COPY takes nothing, whatever the copy does. */
-	GIVES(B->msgrcv(id, tail, MSGSIZE, 0, IPC_NOWAIT | MSG_COPY), -1,
+	GIVES(SV->rcv(id, tail, MSGSIZE, 0, IPC_NOWAIT | MSG_COPY), -1,
 	      EFAULT);
 	T_EQ(qnum(id), 5);
 	/* A receive has taken the message when its copy faults: lost. */
-	GIVES(B->msgrcv(id, tail, MSGSIZE, 0, IPC_NOWAIT), -1, EFAULT);
+	GIVES(SV->rcv(id, tail, MSGSIZE, 0, IPC_NOWAIT), -1, EFAULT);
 	T_EQ(qnum(id), 4);
-	GIVES(B->msgrcv(id, hole, MSGSIZE, 0, IPC_NOWAIT), -1, EFAULT);
+	GIVES(SV->rcv(id, hole, MSGSIZE, 0, IPC_NOWAIT), -1, EFAULT);
 	T_EQ(qnum(id), 3);
-	GIVES(B->msgrcv(id, ro, MSGSIZE, 0, IPC_NOWAIT), -1, EFAULT);
+	GIVES(SV->rcv(id, ro, MSGSIZE, 0, IPC_NOWAIT), -1, EFAULT);
 	T_EQ(qnum(id), 2);
 	/* What fits before the hole is received. */
-	GIVES(B->msgrcv(id, tail, 8, 0, IPC_NOWAIT | MSG_NOERROR), 8, 0);
+	GIVES(SV->rcv(id, tail, 8, 0, IPC_NOWAIT | MSG_NOERROR), 8, 0);
 	T_EQ(memcmp(tail + sizeof(long), "01234567", 8), 0);
 	T_EQ(qnum(id), 1);
-	GIVES(B->msgctl(id, IPC_RMID, NULL), 0, 0);
+	GIVES(SV->ctl(id, IPC_RMID, NULL), 0, 0);
 }
 
-T_BOTH(sysv_msgctl_bad_memory)
+BOTH(sysv_msgctl_bad_memory)
 {
-	int id = B->msgget(IPC_PRIVATE, 0600);
-	struct msqid_ds *half = (struct msqid_ds *)(pages() - 16);
+	int id = SV->get(IPC_PRIVATE, 0600);
+	struct msqid_ds *cut = (struct msqid_ds *)(pages() - 16);
 	struct msqid_ds ds;
 
 	T_ASSERT(id >= 0);
-	GIVES(B->msgctl(id, IPC_STAT, half), -1, EFAULT);
-	GIVES(B->msgctl(id, IPC_STAT, (struct msqid_ds *)ro), -1, EFAULT);
-	GIVES(B->msgctl(id, IPC_SET, half), -1, EFAULT);
-	GIVES(B->msgctl(id + 1, IPC_SET, half), -1, EFAULT);	/* first */
-	GIVES(B->msgctl(0, IPC_INFO, half), -1, EFAULT);
-	GIVES(B->msgctl(0, MSG_INFO, (struct msqid_ds *)ro), -1, EFAULT);
-	GIVES(B->msgctl(id, IPC_STAT, &ds), 0, 0);
+	GIVES(SV->ctl(id, IPC_STAT, cut), -1, EFAULT);
+	GIVES(SV->ctl(id, IPC_STAT, (struct msqid_ds *)ro), -1, EFAULT);
+	GIVES(SV->ctl(id, IPC_SET, cut), -1, EFAULT);
+	GIVES(SV->ctl(id + 1, IPC_SET, cut), -1, EFAULT);	/* first */
+	GIVES(SV->ctl(0, IPC_INFO, cut), -1, EFAULT);
+	GIVES(SV->ctl(0, MSG_INFO, (struct msqid_ds *)ro), -1, EFAULT);
+	GIVES(SV->ctl(id, IPC_STAT, &ds), 0, 0);
 	T_EQ(ds.msg_perm.mode, 0600);
-	GIVES(B->msgctl(id, IPC_RMID, NULL), 0, 0);
+	GIVES(SV->ctl(id, IPC_RMID, NULL), 0, 0);
 }
 
-T_BOTH(posix_send_and_receive_bad_memory)
+BOTH(posix_send_and_receive_bad_memory)
 {
 	struct mq_attr a = { .mq_maxmsg = 8, .mq_msgsize = MSGSIZE };
 	char *tail = pages() - 8;
 	unsigned prio;
 	mqd_t q;
 
-	q = B->open("/f", O_CREAT | O_RDWR | O_NONBLOCK, 0600, &a);
+	q = MQ->open("/f", O_CREAT | O_RDWR | O_NONBLOCK, 0600, &a);
 	T_ASSERT(q >= 0);
-	GIVES(B->send(q, tail, MSGSIZE, 1), -1, EFAULT);
-	GIVES(B->send(q, hole, 1, 1), -1, EFAULT);
+	GIVES(MQ->send(q, tail, MSGSIZE, 1), -1, EFAULT);
+	GIVES(MQ->send(q, hole, 1, 1), -1, EFAULT);
 	T_EQ(curmsgs(q), 0);
 	for (int i = 0; i < 5; i++)
-		GIVES(B->send(q, "0123456789abcdef", MSGSIZE, 1), 0, 0);
+		GIVES(MQ->send(q, "0123456789abcdef", MSGSIZE, 1), 0, 0);
 	/* Taken, then lost, as the kernel's. */
-	GIVES(B->receive(q, tail, MSGSIZE, NULL), -1, EFAULT);
+	GIVES(MQ->receive(q, tail, MSGSIZE, NULL), -1, EFAULT);
 	T_EQ(curmsgs(q), 4);
-	GIVES(B->receive(q, ro, MSGSIZE, NULL), -1, EFAULT);
+	GIVES(MQ->receive(q, ro, MSGSIZE, NULL), -1, EFAULT);
 	T_EQ(curmsgs(q), 3);
-	GIVES(B->receive(q, tail - 8, MSGSIZE, (unsigned *)hole), -1, EFAULT);
+	GIVES(MQ->receive(q, tail - 8, MSGSIZE, (unsigned *)hole), -1, EFAULT);
 	T_EQ(curmsgs(q), 2);
-	GIVES(B->receive(q, tail - 8, MSGSIZE, &prio), MSGSIZE, 0);
+	GIVES(MQ->receive(q, tail - 8, MSGSIZE, &prio), MSGSIZE, 0);
 	T_EQ(prio, 1);
 	T_EQ(memcmp(tail - 8, "0123456789abcdef", MSGSIZE), 0);
 	/* The timeout is read first, whether or not the call would wait. */
-	GIVES(B->timedsend(q, "x", 1, 0, (struct timespec *)(hole - 8)), -1,
+	GIVES(MQ->timedsend(q, "x", 1, 0, (struct timespec *)(hole - 8)), -1,
 	      EFAULT);
-	GIVES(B->timedreceive(q, tail, MSGSIZE, NULL,
+	GIVES(MQ->timedreceive(q, tail, MSGSIZE, NULL,
 			      (struct timespec *)(hole - 8)), -1, EFAULT);
 	T_EQ(curmsgs(q), 1);
-	B->close(q);
-	GIVES(B->unlink("/f"), 0, 0);
+	MQ->close(q);
+	GIVES(MQ->unlink("/f"), 0, 0);
 }
 
-T_BOTH(posix_attr_name_and_event_bad_memory)
+BOTH(posix_attr_name_and_event_bad_memory)
 {
 	struct mq_attr a = { .mq_maxmsg = 2, .mq_msgsize = MSGSIZE };
-	struct mq_attr *half = (struct mq_attr *)(pages() - 16), old;
+	struct mq_attr *cut = (struct mq_attr *)(pages() - 16), old;
 	char *name = hole - 3;
 	mqd_t q;
 
 	memcpy(name, "/ab", 3);		/* no NUL before the hole */
-	GIVES(B->open(name, O_CREAT | O_RDWR, 0600, &a), -1, EFAULT);
-	GIVES(B->open(name, O_RDWR, 0, NULL), -1, EFAULT);
-	GIVES(B->unlink(name), -1, EFAULT);
-	GIVES(B->open("/g", O_CREAT | O_RDWR, 0600, half), -1, EFAULT);
-	GIVES(B->open("/g", O_RDWR, 0, NULL), -1, ENOENT);	/* none made */
-	q = B->open("/g", O_CREAT | O_RDWR, 0600, &a);
+	GIVES(MQ->open(name, O_CREAT | O_RDWR, 0600, &a), -1, EFAULT);
+	GIVES(MQ->open(name, O_RDWR, 0, NULL), -1, EFAULT);
+	GIVES(MQ->unlink(name), -1, EFAULT);
+	GIVES(MQ->open("/g", O_CREAT | O_RDWR, 0600, cut), -1, EFAULT);
+	GIVES(MQ->open("/g", O_RDWR, 0, NULL), -1, ENOENT);	/* none made */
+	q = MQ->open("/g", O_CREAT | O_RDWR, 0600, &a);
 	T_ASSERT(q >= 0);
-	GIVES(B->getattr(q, half), -1, EFAULT);
-	GIVES(B->getattr(q, (struct mq_attr *)ro), -1, EFAULT);
-	GIVES(B->setattr(q, half, NULL), -1, EFAULT);
+	GIVES(MQ->getattr(q, cut), -1, EFAULT);
+	GIVES(MQ->getattr(q, (struct mq_attr *)ro), -1, EFAULT);
+	GIVES(MQ->setattr(q, cut, NULL), -1, EFAULT);
 	/* The change is made, then the old attributes fault. */
 	old.mq_flags = O_NONBLOCK;
-	GIVES(B->setattr(q, &old, half), -1, EFAULT);
-	GIVES(B->getattr(q, &old), 0, 0);
+	GIVES(MQ->setattr(q, &old, cut), -1, EFAULT);
+	GIVES(MQ->getattr(q, &old), 0, 0);
 	T_EQ(old.mq_flags, O_NONBLOCK);
 	/* What glibc's wrapper reads is there (SIGEV_SIGNAL); the rest of
 	 * the event, which the kernel copies, is not. */
 	struct sigevent *ev = (struct sigevent *)(hole - 16);
 	ev->sigev_notify = SIGEV_SIGNAL;
 	ev->sigev_signo = SIGUSR1;
-	GIVES(B->notify(q, ev), -1, EFAULT);
-	GIVES(B->notify(q, NULL), 0, 0);
-	B->close(q);
-	GIVES(B->unlink("/g"), 0, 0);
+	GIVES(MQ->notify(q, ev), -1, EFAULT);
+	GIVES(MQ->notify(q, NULL), 0, 0);
+	MQ->close(q);
+	GIVES(MQ->unlink("/g"), 0, 0);
 }
 
 /* umq's own calls, by the same rule. */
