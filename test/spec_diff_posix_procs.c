@@ -160,12 +160,7 @@ PDIFF_CASE(rlimit_mode0)
 
 static void split_creator(struct ctx *c, void *arg)
 {
-	CHK(c, setgroups(0, NULL) ||
-	       setresgid(SPLIT_G, SPLIT_G + 1, SPLIT_G + 1) ||
-	       setresuid(SPLIT_R, SPLIT_R + 1, SPLIT_R + 1), 0);
-	setfsgid(SPLIT_G);
-	setfsuid(SPLIT_R);
-	CHK(c, (int)setfsuid(-1), SPLIT_R);
+	tr_become_split(c->tr, SPLIT_R, SPLIT_G);
 	mqd_t d = OPEN(c, "/sc", O_CREAT | O_RDWR, 0640, AT(2, 16), W_SUCCESS);
 	FSTAT(c, d, 0640, SPLIT_R, SPLIT_G);
 	SEND(c, d, 3, 1, 1, W_RET(0));

@@ -158,13 +158,7 @@ DIFF_CASE(ipc_set_ids)
 /* ruid = fsuid = SPLIT_R, euid = SPLIT_R + 1; the gids alike. */
 static void become_split_ids(struct ctx *c)
 {
-	CHK(c, setgroups(0, NULL) ||
-	       setresgid(SPLIT_G, SPLIT_G + 1, SPLIT_G + 1) ||
-	       setresuid(SPLIT_R, SPLIT_R + 1, SPLIT_R + 1), 0);
-	setfsgid(SPLIT_G);
-	setfsuid(SPLIT_R);
-	CHK(c, (int)setfsuid(-1), SPLIT_R);
-	CHK(c, (int)setfsgid(-1), SPLIT_G);
+	tr_become_split(c->tr, SPLIT_R, SPLIT_G);
 }
 
 static void split_perm_user(struct ctx *c, void *arg)

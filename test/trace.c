@@ -6,6 +6,7 @@
 #include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/fsuid.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -484,4 +485,15 @@ void tr_run(const struct tr_suite *s, scenario_fn fn, void *arg)
 		       ok ? "" : ", and a side did not finish");
 	for (int i = 0; i < 2; i++)
 		munmap(tr[i], trace_size(s));
+}
+
+void tr_become_split(struct trace *tr, uid_t r, gid_t g)
+{
+	tr_chk(tr, __LINE__, "setgroups, setresgid, setresuid",
+	       setgroups(0, NULL) || setresgid(g, g + 1, g + 1) ||
+	       setresuid(r, r + 1, r + 1), 0);
+	setfsgid(g);
+	setfsuid(r);
+	tr_chk(tr, __LINE__, "fsuid", (int)setfsuid(-1), (long)r);
+	tr_chk(tr, __LINE__, "fsgid", (int)setfsgid(-1), (long)g);
 }

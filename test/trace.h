@@ -117,6 +117,10 @@ long tr_limit(struct trace *tr, int line, int (*set)(const char *, long),
 #define LIMIT(c, which, v, w)	d_limit(c, __LINE__, which, v, w)
 #define CHK(c, expr, v)		d_chk(c, __LINE__, #expr, (expr), (v))
 
+/* Split credentials: real and fs ids r and g, effective and saved ones
+ * r + 1 and g + 1, no supplementary groups (checked steps). */
+void tr_become_split(struct trace *tr, uid_t r, gid_t g);
+
 /* Role of a pid; unknown pids stay distinct (and negative). */
 long tr_role(const struct trace *tr, pid_t pid);
 int tr_new_role(struct trace *tr);
