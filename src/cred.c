@@ -26,10 +26,7 @@
  * ns_capable() is, not even then when the permitted set lacked them at
  * the last reading (it never grows), and count only at home: a thread
  * found elsewhere when one would grant is "away" for good.
- *
- * The OS enforces an envelope of the IPC mode on the store file: a class
- * with any IPC permission may open it read-write (receiving writes too),
- * a class with none cannot open it at all - but for the file's owner.
+ * What the OS lets each class open of the files is envelope.c's.
  */
 #include <fcntl.h>
 #include <grp.h>
@@ -404,37 +401,4 @@ int ipc_owner(const struct qctl *q)
 	if (state != T_ALIEN && (euid == q->cuid || euid == q->uid))
 		return 0;
 	return cap_has(CAP_SYS_ADMIN) ? 0 : -EPERM;
-}
-
-unsigned mode_envelope(unsigned mode)
-{
-	/* The owner always: it could chmod the file anyway, so denying it
-	 * would protect nothing.  Execute alone needs no file access. */
-	unsigned env = 0600;
-
-	for (int c = 0; c < 3; c++)
-		if (mode >> (3 * c) & 6)
-			env |= 06u << (3 * c);
-	return env;
-}
-
-unsigned envelope_mode(const struct qctl *q)
-{
-	unsigned m = q->mode & 0777, env = mode_envelope(m);
-
-	/*
-	 * An owner handed over by IPC_SET is not the files' owner, and may
-	 * then set any mode without the power to chmod them: the envelope
-	 * must already admit whoever that mode could (every class; group
-	 * too, since the new owner, or a user the new mode admits as
-	 * "other", may be in the files' group).  Once the group is handed
-	 * over, "other" holds users of both IPC classes (members of the new
-	 * group are "group" to ipcperms), so it gets what either has; the
-	 * files' group is the creator's, whose members stay "group".
-	 */
-	if (q->uid != q->cuid)
-		return 0666;
-	if (q->gid != q->cgid && ((m >> 3 | m) & 6))
-		env |= 06;
-	return env;
 }

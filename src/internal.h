@@ -262,13 +262,41 @@ int ns_errno(int r, int call);
 __attribute__((format(printf, 2, 3)))
 void ns_debug(const char *dir, const char *fmt, ...);
 
+/* ---- envelope.c: what the OS lets each user open (§6) ---------------- */
+struct env_perm {
+	uid_t uid, cuid;
+	gid_t gid, cgid;
+	unsigned mode;
+};
+/* rw for each class with read or write in mode, and for the owner. */
+unsigned mode_envelope(unsigned mode);
+/* The wide envelope of q in plain modes. */
+unsigned envelope_mode(const struct qctl *q);
+int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact);
+uid_t env_recorded_owner(int ctlfd, uid_t cuid);
+struct sq;
+void env_update(struct sq *s);
+
+/* ---- agent.c: the namespace's agent, if one serves it (agent/) -------- */
+#define AGENT_SOCK	"agent"
+#define AGENT_MAGIC	0x61716d75u	/* "umqa" */
+#define AGENT_SYNC_SYSV	1
+struct agent_req {
+	uint32_t magic, op;
+	uint64_t gen;
+};
+struct agent_rep {
+	uint32_t magic;
+	int32_t err;		/* 0 or -errno */
+};
+/* Have the agent give System V queue gen its exact envelope: 0, or
+ * -ENOENT when no agent answers, or its refusal. */
+int agent_sync(struct ns *ns, uint64_t gen);
+
 /* ---- cred.c: the calling thread's credentials as they are now (§4) ---- */
 int ipc_perms(const struct qctl *q, int flag);	/* 0 or -EACCES */
 int ipc_owner(const struct qctl *q);		/* 0 or -EPERM */
 bool cap_has(int cap);
-unsigned envelope_mode(const struct qctl *q);
-/* rw for each class with read or write in mode, and for the owner. */
-unsigned mode_envelope(unsigned mode);
 void cred_ids(uid_t *euid, gid_t *egid);
 void cred_fs_ids(uid_t *fsuid, gid_t *fsgid);
 bool cred_in_group(gid_t g);

@@ -24,10 +24,13 @@
  *                  when an earlier entry is stale and not ours to remove
  *     q.<gen>      the queue's control block (struct qfile): lock, ipc_perm,
  *                  msqid_ds, wait lists.  Mode: the envelope of the
- *                  queue's mode (cred.c), plus read for all (MSG_STAT_ANY)
+ *                  queue's permissions (envelope.c: modes, or an ACL
+ *                  once an owner or group was handed over), plus read
+ *                  for all (MSG_STAT_ANY)
  *     m.<gen>      its waiter records (struct waiter, WPOOL_SIZE bytes)
  *                  then its message store.  Mode: the envelope
  *     m.<gen>.p    the FIFO of umq_msgfd() descriptors (ready.c)
+ *   agent        the socket of the namespace's agent, if one runs (agent/)
  *   names/, posix/  POSIX queues (posix.c): posix/<gen> holds the control
  *                block, the waiter records and the store.
  *

@@ -128,24 +128,6 @@ static long stat_q(struct ns *ns, int id, int cmd, struct msqid_ds *buf)
 	return copy_ds(buf, &ds) ?: r;
 }
 
-/* Keep the OS envelope of the files in step (cred.c).  Only the files'
- * owner or CAP_FOWNER may; otherwise the envelope stays (DESIGN §6). */
-static void update_envelope(struct sq *s)
-{
-	unsigned env = envelope_mode(s->q);
-	struct fs_as as;
-	char name[48];
-
-	cred_fs_enter(&as);	/* as euid (cred.c) */
-	store_path(name, sizeof(name), s->gen);
-	fchmodat(s->ns->dirfd, name, env, 0);
-	ctl_path(name, sizeof(name), s->gen);
-	fchmodat(s->ns->dirfd, name, env | 0444, 0);
-	msgfd_path(name, sizeof(name), s->gen);
-	fchmodat(s->ns->dirfd, name, env, 0);
-	cred_fs_leave(&as);
-}
-
 static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 {
 	struct msqid_ds in;
@@ -188,7 +170,7 @@ static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 		wake_receivers(s);
 		wake_senders(s);
 		pend_clear();
-		update_envelope(s);
+		env_update(s);	/* the files follow (envelope.c) */
 		msgfd_sync(s);	/* room follows qbytes */
 	}
 	q_done(s);

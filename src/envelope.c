@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * envelope.c - what the OS lets each user open of a System V queue's
+ * files: the envelope of its IPC permissions (DESIGN §6).
+ *
+ * ipcperms() has five parties: creator and owner (owner bits), the
+ * creator's group and the queue's group (group bits), everybody else.
+ * The files belong to the creator and its group, so plain modes speak
+ * for three of them; an owner or group handed over by IPC_SET gets a
+ * POSIX ACL entry of its own (tmpfs keeps ACLs), which makes the
+ * envelope exact: a party may open the files read-write when its class
+ * has read or write (a receive writes too), else not at all.  The
+ * control file is readable by all (MSG_STAT_ANY), and its ACL entry for
+ * an owner other than the creator carries the execute bit: the record,
+ * which only the files' owner or root can write, of who that owner is
+ * (the agent believes it, agent/).
+ *
+ * Only the files' owner or CAP_FOWNER may set modes and ACLs.  An owner
+ * handed over is neither, and may later set any mode: without an agent
+ * to apply it, the envelope of such a queue must already admit whatever
+ * that owner could, so it is "wide" (every class).
+ */
+#include <fcntl.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define ACL_XATTR "system.posix_acl_access"
+#define ACL_MAX 6
+
+unsigned mode_envelope(unsigned mode)
+{
+	/* The owner always: it could chmod the file anyway, so denying it
+	 * would protect nothing.  Execute alone needs no file access. */
+	unsigned env = 0600;
+
+	for (int c = 0; c < 3; c++)
+		if (mode >> (3 * c) & 6)
+			env |= 06u << (3 * c);
+	return env;
+}
+
+/* The wide envelope, in plain modes, of a queue whose new owner or group
+ * the files cannot name. */
+static unsigned wide_mode(const struct env_perm *p)
+{
+	unsigned m = p->mode & 0777, env = mode_envelope(m);
+
+	/*
+	 * An owner handed over may set any mode without the power to chmod
+	 * the files: every class, group too (the new owner, or a user the
+	 * new mode admits as "other", may be in the files' group).  A group
+	 * handed over: its members are "other" to the OS, so "other" gets
+	 * what either class has; the files' group is the creator's.
+	 */
+	if (p->uid != p->cuid)
+		return 0666;
+	if (p->gid != p->cgid && ((m >> 3 | m) & 6))
+		env |= 06;
+	return env;
+}
+
+unsigned envelope_mode(const struct qctl *q)
+{
+	struct env_perm p = {
+		.uid = q->uid, .gid = q->gid, .cuid = q->cuid,
+		.cgid = q->cgid, .mode = q->mode,
+	};
+
+	return wide_mode(&p);
+}
+
+/* rw- if the class with bits c (rwx) has read or write, else ---. */
+static uint16_t env_bits(unsigned c)
+{
+	return c & 6 ? ACL_READ | ACL_WRITE : 0;
+}
+
+static struct posix_acl_xattr_entry *entry(struct posix_acl_xattr_entry *e,
+					   uint16_t tag, uint16_t perm,
+					   uint32_t id)
+{
+	e->e_tag = tag;
+	e->e_perm = perm;
+	e->e_id = id;
+	return e + 1;
+}
+
+/*
+ * The exact envelope as an ACL, entries in the order the kernel wants
+ * (by tag).  extra is or-ed into every entry (read, for the control
+ * file); the owner's entry of the control file gets the record bit.
+ */
+static size_t build_acl(void *buf, const struct env_perm *p, uint16_t extra,
+			bool ctl)
+{
+	struct posix_acl_xattr_header *h = buf;
+	struct posix_acl_xattr_entry *e = (void *)(h + 1), *start = e;
+	unsigned m = p->mode & 0777;
+	uint16_t own, grp = env_bits(m >> 3) | extra;
+	/* Execute in the mask grants nothing (no entry has it, but the
+	 * record's), but keeps it from being empty: Linux consults the ACL
+	 * only when the mode's group bits (the mask) are not, and otherwise
+	 * lets a member of a named group in as "other". */
+	uint16_t mask = grp | ACL_EXECUTE;
+
+	h->a_version = POSIX_ACL_XATTR_VERSION;
+	e = entry(e, ACL_USER_OBJ, ACL_READ | ACL_WRITE | extra,
+		  ACL_UNDEFINED_ID);
+	if (p->uid != p->cuid) {
+		/* rw as the creator's: it could IPC_SET itself in anyway. */
+		own = ACL_READ | ACL_WRITE | (ctl ? ACL_EXECUTE : 0);
+		e = entry(e, ACL_USER, own, p->uid);
+		mask |= own;
+	}
+	e = entry(e, ACL_GROUP_OBJ, grp, ACL_UNDEFINED_ID);
+	if (p->gid != p->cgid)
+		e = entry(e, ACL_GROUP, grp, p->gid);
+	if (p->uid != p->cuid || p->gid != p->cgid)
+		e = entry(e, ACL_MASK, mask, ACL_UNDEFINED_ID);
+	e = entry(e, ACL_OTHER, env_bits(m) | extra, ACL_UNDEFINED_ID);
+	return sizeof(*h) + (size_t)(e - start) * sizeof(*e);
+}
+
+/* The owner the files record (build_acl), or cuid when none. */
+uid_t env_recorded_owner(int ctlfd, uid_t cuid)
+{
+	char buf[sizeof(struct posix_acl_xattr_header) +
+		 32 * sizeof(struct posix_acl_xattr_entry)];
+	const struct posix_acl_xattr_entry *e;
+	char path[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", ctlfd);
+	n = getxattr(path, ACL_XATTR, buf, sizeof(buf));
+	if (n < (ssize_t)sizeof(struct posix_acl_xattr_header))
+		return cuid;
+	e = (const void *)(buf + sizeof(struct posix_acl_xattr_header));
+	for (; (const char *)(e + 1) <= buf + n; e++)
+		if (e->e_tag == ACL_USER && (e->e_perm & ACL_EXECUTE))
+			return e->e_id;
+	return cuid;
+}
+
+/*
+ * Give one file its envelope: wide in plain modes, or exact as an ACL
+ * (which the kernel folds back into the mode when it names nobody).  By
+ * its /proc/self/fd path, so that a file opened O_PATH, checked and
+ * found to be the queue's, is the one changed.
+ */
+static int apply_one(int fd, const struct env_perm *p, bool exact, bool ctl)
+{
+	char path[32], acl[sizeof(struct posix_acl_xattr_header) +
+			   ACL_MAX * sizeof(struct posix_acl_xattr_entry)];
+	unsigned extra = ctl ? 0444 : 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (exact) {
+		size_t n = build_acl(acl, p, ctl ? ACL_READ : 0, ctl);
+
+		if (!setxattr(path, ACL_XATTR, acl, n, 0))
+			return 0;
+		if (errno != EOPNOTSUPP)
+			return -errno;
+		/* No ACLs here: plain modes, wide when they cannot name
+		 * the new owner or group. */
+	} else if (removexattr(path, ACL_XATTR) && errno != ENODATA &&
+		   errno != EOPNOTSUPP) {
+		return -errno;
+	}
+	return chmod(path, wide_mode(p) | extra) ? -errno : 0;
+}
+
+/*
+ * Give the files of System V queue gen (under dirfd) their envelope.
+ * Each must be the creator's and linked once (no other file reached by
+ * a link someone placed there), the FIFO a FIFO: anything else is left.
+ */
+int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact)
+{
+	int r = 0;
+
+	for (int i = 0; i < 3; i++) {	/* control, store, FIFO */
+		char name[48];
+		struct stat st;
+		int fd, e;
+
+		if (i == 0)
+			ctl_path(name, sizeof(name), gen);
+		else if (i == 1)
+			store_path(name, sizeof(name), gen);
+		else
+			msgfd_path(name, sizeof(name), gen);
+		fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;	/* removed meanwhile */
+		if (fstat(fd, &st) || st.st_uid != p->cuid ||
+		    st.st_nlink != 1 || (i == 2 ? !S_ISFIFO(st.st_mode) :
+					 !S_ISREG(st.st_mode))) {
+			close(fd);
+			r = r ?: -EUCLEAN;
+			continue;
+		}
+		e = apply_one(fd, p, exact, i == 0);
+		close(fd);
+		r = r ?: e;
+	}
+	return r;
+}
+
+/*
+ * After an IPC_SET, under the queue lock: keep the files in step.  The
+ * agent, when one serves the namespace, makes the envelope exact
+ * whoever asks (agent/); else the files' owner or root does what it
+ * may (exact while the owner is the creator), and anyone else nothing:
+ * the envelope stays as it was, which the wide one made room for.
+ */
+void env_update(struct sq *s)
+{
+	const struct qctl *q = s->q;
+	struct env_perm p = {
+		.uid = q->uid, .gid = q->gid, .cuid = q->cuid,
+		.cgid = q->cgid, .mode = q->mode,
+	};
+	struct fs_as as;
+
+	if (!agent_sync(s->ns, s->gen))
+		return;
+	cred_fs_enter(&as);	/* as euid (cred.c) */
+	env_apply(s->ns->dirfd, s->gen, &p, p.uid == p.cuid);
+	cred_fs_leave(&as);
+}
