@@ -210,6 +210,34 @@ $(BUILD)/umq-test/qops: umq/test/qops.c $(BUILD)/libumq.a
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -o $@ $< $(BUILD)/libumq.a
 
+# ---- umq-agent (agent/): a root process that applies IPC_SET to the files
+# when the caller may not (DESIGN §6).  Part of the library's own
+# implementation, so it reads src/internal.h; `umq agent` executes it.
+AGENT_OBJS := $(patsubst agent/%.c,$(BUILD)/agent.d/%.o,$(wildcard agent/*.c))
+
+all: $(BUILD)/umq-agent
+
+$(BUILD)/agent.d/%.o: agent/%.c agent/agent.h $(wildcard src/*.h) include/umq.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) -Isrc $(ALLCFLAGS) -c -o $@ $<
+
+$(BUILD)/umq-agent: $(AGENT_OBJS) $(BUILD)/libumq.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALLCFLAGS) -o $@ $(AGENT_OBJS) $(BUILD)/libumq.a
+
+# agent/test/*.c: linked with libumq.so as programs load it; they start
+# the umq-agent of this build.
+AGENT_TESTS := $(patsubst agent/test/%.c,$(BUILD)/agent-test/%,$(wildcard agent/test/*.c))
+$(BUILD)/agent-test/%: agent/test/%.c $(BUILD)/test/t.o $(BUILD)/libumq.so \
+		$(BUILD)/umq-agent $(wildcard test/*.h) src/layout.h
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)ln -sf libumq.so $(BUILD)/libumq.so.0
+	$(Q)$(CC) $(CPPFLAGS) -Itest -Isrc $(ALLCFLAGS) \
+		-DUMQ_AGENT='"$(abspath $(BUILD))/umq-agent"' -o $@ $< \
+		$(BUILD)/test/t.o -L$(BUILD) -lumq -Wl,-rpath,$(abspath $(BUILD))
+
 # ---- umq-bridge (bridge/): relays queues to and from NATS JetStream.  It
 # needs libnats (Debian libnats-dev); without it everything else builds and
 # the bridge's tests report skip.  `umq bridge` executes it, so the umq
@@ -305,10 +333,10 @@ $(BUILD)/preload/test/pl_%: preload/test/pl_%.c preload/test/pt.h \
 		$(BUILD)/preload/test/pt.o $(BUILD)/test/t.o \
 		$(BUILD)/libumq.so -Wl,-rpath,$(abspath $(BUILD)) -ldl
 
-tests: $(TESTS) $(PL_TESTS) $(SCRIPT_DEPS)
+tests: $(TESTS) $(PL_TESTS) $(AGENT_TESTS) $(SCRIPT_DEPS)
 
-check: all $(TESTS) $(PL_TESTS) $(SCRIPT_DEPS)
-	@UMQ_BUILD=$(BUILD) test/run.sh $(TESTS) $(PL_TESTS) $(SCRIPT_TESTS)
+check: all $(TESTS) $(PL_TESTS) $(AGENT_TESTS) $(SCRIPT_DEPS)
+	@UMQ_BUILD=$(BUILD) test/run.sh $(TESTS) $(PL_TESTS) $(AGENT_TESTS) $(SCRIPT_TESTS)
 
 demo: $(EXAMPLES) $(BUILD)/umq
 	@examples/demo.sh $(BUILD)/examples
@@ -351,6 +379,7 @@ install: all $(BUILD)/umq.pc
 	$(INSTALL) -m 644 $(BUILD)/libumq.a $(DESTDIR)$(libdir)/libumq.a
 	$(INSTALL) -m 755 $(PRELOAD) $(DESTDIR)$(libdir)/libumq-preload.so
 	$(INSTALL) -m 755 $(BUILD)/umq $(DESTDIR)$(bindir)/umq
+	$(INSTALL) -m 755 $(BUILD)/umq-agent $(DESTDIR)$(bindir)/umq-agent
 	$(if $(HAVE_NATS),$(INSTALL) -m 755 $(BUILD)/umq-bridge $(DESTDIR)$(bindir)/umq-bridge)
 	$(INSTALL) -m 644 include/umq.h $(DESTDIR)$(includedir)/umq.h
 	$(INSTALL) -m 644 $(BUILD)/umq.pc $(DESTDIR)$(pkgconfigdir)/umq.pc
@@ -365,7 +394,7 @@ uninstall:
 	rm -f $(DESTDIR)$(libdir)/$(SO_REAL) $(DESTDIR)$(libdir)/libumq.so.0 \
 		$(DESTDIR)$(libdir)/libumq.so $(DESTDIR)$(libdir)/libumq.a \
 		$(DESTDIR)$(libdir)/libumq-preload.so $(DESTDIR)$(bindir)/umq \
-		$(DESTDIR)$(bindir)/umq-bridge \
+		$(DESTDIR)$(bindir)/umq-bridge $(DESTDIR)$(bindir)/umq-agent \
 		$(DESTDIR)$(includedir)/umq.h $(DESTDIR)$(pkgconfigdir)/umq.pc
 	$(Q)for f in $(MAN_PAGES); do \
 		rm -f $(DESTDIR)$(mandir)/man$${f##*.}/$${f#man/}; \

@@ -33,25 +33,25 @@ static const struct cmd {
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
-/* `umq bridge` is umq-bridge (it needs libnats, umq does not): the one
- * beside this executable, else the first in PATH. */
-static int bridge(char **argv)
+/* `umq bridge` is umq-bridge (it needs libnats, umq does not), `umq
+ * agent` umq-agent (it runs as root, umq need not): the one beside this
+ * executable, else the first in PATH. */
+static int helper(char **argv, const char *prog, const char *missing)
 {
 	char path[PATH_MAX + 16];
 	ssize_t n = readlink("/proc/self/exe", path, PATH_MAX);
 	char *slash;
 
-	argv[0] = "umq-bridge";
+	argv[0] = (char *)prog;
 	if (n > 0) {
 		path[n] = '\0';
 		if ((slash = strrchr(path, '/'))) {
-			strcpy(slash + 1, "umq-bridge");
+			strcpy(slash + 1, prog);
 			execv(path, argv);
 		}
 	}
-	execvp("umq-bridge", argv);
-	fputs("umq: bridge: umq-bridge not found (built only with "
-	      "libnats-dev installed)\n", stderr);
+	execvp(prog, argv);
+	fprintf(stderr, "umq: %s not found%s\n", prog, missing);
 	return 127;
 }
 
@@ -68,6 +68,8 @@ static int usage(FILE *out)
 		fprintf(out, " %-10s %s\n", cmds[i].name, cmds[i].summary);
 	fprintf(out, " %-10s %s\n", "bridge",
 		"relay a queue to or from NATS JetStream (umq-bridge)");
+	fprintf(out, " %-10s %s\n", "agent",
+		"as root, keep queue files exact after IPC_SET (umq-agent)");
 	fputs("\n"
 	      "Options:\n"
 	      " -h, --help     display this help\n"
@@ -94,7 +96,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(name, "bridge"))
-		return bridge(argv + 1);
+		return helper(argv + 1, "umq-bridge", " (built only with "
+			      "libnats-dev installed)");
+	if (!strcmp(name, "agent"))
+		return helper(argv + 1, "umq-agent", "");
 	for (size_t i = 0; i < NCMDS; i++)
 		if (!strcmp(name, cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);

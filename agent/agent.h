@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* agent.h - umq-agent's parts (DESIGN §6). */
+#ifndef UMQ_AGENT_H
+#define UMQ_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+extern bool agent_verbose;
+
+/* Give System V queue gen of the namespace at dirfd its exact envelope,
+ * asked by uid who: 0 or -errno.  start: asked by nobody, at start. */
+int agent_sync_queue(int dirfd, uint64_t gen, uid_t who, bool start);
+/* The same for every queue, at start: changes made while no agent ran. */
+void agent_sync_all(int dirfd);
+
+#endif

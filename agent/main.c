@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c - umq-agent: `umq agent [--dir DIR] [-v]`.
+ *
+ * A root process that keeps a namespace's System V queue files matching
+ * their permissions when the caller of an IPC_SET may not change them
+ * itself: an owner handed over by IPC_SET is not the files' owner (the
+ * creator), so without an agent such a queue's files must stay open to
+ * every user (DESIGN §6).  It listens on <namespace>/agent; the OS tells
+ * it who asks (SO_PEERCRED), the files tell it who owns the queue
+ * (sync.c).  One request at a time, each given AGENT_RECV_MS to arrive.
+ * At start it brings every queue in step (changes made while none ran).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "internal.h"
+#include "umq.h"
+
+#define AGENT_RECV_MS 200
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: umq agent [--dir DIR] [-v]\n"
+	      "Serve the namespace DIR (default: $UMQ_DIR, else /dev/shm/umq)\n"
+	      "as root: an IPC_SET by a queue's owner who did not create it\n"
+	      "then sets exactly the file permissions the kernel's rules give\n"
+	      "(DESIGN.md §6). Runs until SIGTERM or SIGINT.\n"
+	      "  -d, --dir DIR   the namespace directory\n"
+	      "  -v, --verbose   one line per request\n", f);
+}
+
+static void serve_one(int dirfd, int c)
+{
+	struct timeval tv = { 0, AGENT_RECV_MS * 1000 };
+	struct agent_rep rep = { .magic = AGENT_MAGIC, .err = -EINVAL };
+	struct agent_req req;
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+	    getsockopt(c, SOL_SOCKET, SO_PEERCRED, &uc, &len))
+		return;
+	if (recv(c, &req, sizeof(req), 0) != sizeof(req))
+		return;
+	if (req.magic == AGENT_MAGIC && req.op == AGENT_SYNC_SYSV && req.gen)
+		rep.err = agent_sync_queue(dirfd, req.gen, uc.uid, false);
+	send(c, &rep, sizeof(rep), MSG_NOSIGNAL);
+}
+
+static int listen_at(int dirfd, const char *dir, struct stat *st)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	/* Whatever has the name (a crashed agent's socket, or another
+	 * user's file: root may remove it from the sticky directory). */
+	unlinkat(dirfd, AGENT_SOCK, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s",
+		 dirfd, AGENT_SOCK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    fchmodat(dirfd, AGENT_SOCK, 0666, 0) ||
+	    fstatat(dirfd, AGENT_SOCK, st, AT_SYMLINK_NOFOLLOW) ||
+	    listen(fd, 64)) {
+		fprintf(stderr, "umq agent: cannot listen on %s/%s: %s\n",
+			dir, AGENT_SOCK, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct sigaction sa = { .sa_handler = on_signal };
+	const char *dir = NULL;
+	struct stat st, now;
+	int c, dirfd, lfd;
+
+	while ((c = getopt_long(argc, argv, "d:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'v': agent_verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (geteuid()) {
+		fputs("umq agent: must run as root: it sets the permissions "
+		      "of other users' files\n", stderr);
+		return 1;
+	}
+	if ((dir && umq_ns_use(dir)) || !(dir = umq_ns_path())) {
+		fprintf(stderr, "umq agent: %s: %s\n", dir ? dir : "namespace",
+			strerror(errno));
+		return 1;
+	}
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		fprintf(stderr, "umq agent: %s: %s\n", dir, strerror(errno));
+		return 1;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	lfd = listen_at(dirfd, dir, &st);
+	if (lfd < 0)
+		return 1;
+	agent_sync_all(dirfd);
+	fprintf(stderr, "umq agent: serving %s (pid %d)\n", dir, (int)getpid());
+	while (!stop) {
+		int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (conn < 0) {
+			if (errno != EINTR && errno != ECONNABORTED)
+				usleep(10000);	/* EMFILE and the like */
+			continue;
+		}
+		serve_one(dirfd, conn);
+		close(conn);
+	}
+	/* Our socket only: another agent may have taken the name since. */
+	if (!fstatat(dirfd, AGENT_SOCK, &now, AT_SYMLINK_NOFOLLOW) &&
+	    now.st_ino == st.st_ino && now.st_dev == st.st_dev)
+		unlinkat(dirfd, AGENT_SOCK, 0);
+	fprintf(stderr, "umq agent: stopped\n");
+	return 0;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sync.c - the agent's one decision: may this caller have this queue's
+ * files made to match its control block, and then do it (envelope.c).
+ *
+ * The control block is shared memory any user of the queue can write,
+ * so what it says is believed only as far as the OS already lets its
+ * writers go.  Who owns the queue is what the files record, which only
+ * their owner (the creator) or root can write: the ACL's owner entry
+ * (env_recorded_owner), else the creator.  So the creator, the recorded
+ * owner and root may have the block applied, as ipc_owner() lets them
+ * IPC_SET; and, for a queue whose files every user may already write
+ * (a wide envelope, or a mode that gives "other" write), the block's
+ * own owner too: believing it gives nobody more than they had.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "internal.h"
+
+bool agent_verbose;
+
+static int read_ctl(int dirfd, uint64_t gen, struct qfile *f, struct stat *st,
+		    uid_t *recorded)
+{
+	char name[48];
+	ssize_t n;
+	int fd;
+
+	ctl_path(name, sizeof(name), gen);
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC);
+	if (fd < 0)
+		return -ENOENT;
+	n = pread(fd, f, offsetof(struct qfile, pad), 0);
+	if (fstat(fd, st) || !S_ISREG(st->st_mode) || st->st_nlink != 1 ||
+	    n != (ssize_t)offsetof(struct qfile, pad) || f->magic != Q_MAGIC ||
+	    f->version != UMQ_LAYOUT_VERSION || f->q.gen != gen ||
+	    f->q.cuid != st->st_uid || f->q.cgid != st->st_gid) {
+		close(fd);
+		return -EINVAL;		/* not a queue's control file */
+	}
+	*recorded = env_recorded_owner(fd, st->st_uid);
+	close(fd);
+	return __atomic_load_n(&f->q.state, __ATOMIC_ACQUIRE) == SLOT_LIVE ?
+	       0 : -EIDRM;
+}
+
+/* Every user may write the store already. */
+static bool open_to_all(int dirfd, uint64_t gen)
+{
+	struct stat st;
+	char name[48];
+
+	store_path(name, sizeof(name), gen);
+	return !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	       (st.st_mode & S_IWOTH);
+}
+
+int agent_sync_queue(int dirfd, uint64_t gen, uid_t who, bool start)
+{
+	struct env_perm p;
+	struct qfile f;
+	struct stat st;
+	uid_t owner;
+	bool may;
+	int r;
+
+	r = read_ctl(dirfd, gen, &f, &st, &owner);
+	if (r < 0)
+		return r;
+	p = (struct env_perm){
+		.uid = f.q.uid, .gid = f.q.gid, .cuid = f.q.cuid,
+		.cgid = f.q.cgid, .mode = f.q.mode,
+	};
+	if (start)	/* no caller: the block's owner must be the record's */
+		may = p.uid == p.cuid || p.uid == owner;
+	else
+		may = who == 0 || who == p.cuid || who == owner;
+	if (!may && (start || who == p.uid))
+		may = open_to_all(dirfd, gen);
+	if (!may) {
+		if (start)
+			fprintf(stderr, "umq agent: queue %016llx: its block "
+				"names owner %u, its files %u: left as it "
+				"is\n", (unsigned long long)gen, p.uid, owner);
+		else if (agent_verbose)
+			fprintf(stderr, "umq agent: queue %016llx: uid %u is "
+				"not its owner (%u): refused\n",
+				(unsigned long long)gen, who, owner);
+		return -EPERM;
+	}
+	r = env_apply(dirfd, gen, &p, true);
+	if (agent_verbose || r)
+		fprintf(stderr, "umq agent: queue %016llx: uid %u gid %u "
+			"mode %04o%s%s\n", (unsigned long long)gen, p.uid,
+			p.gid, p.mode & 0777, r ? ": " : "",
+			r ? strerror(-r) : "");
+	return r;
+}
+
+void agent_sync_all(int dirfd)
+{
+	int sfd = openat(dirfd, "sysv", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = sfd < 0 ? NULL : fdopendir(sfd);
+	struct dirent *e;
+
+	if (!d) {
+		if (sfd >= 0)
+			close(sfd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		char *end;
+		unsigned long long gen;
+
+		if (strncmp(e->d_name, "q.", 2) || strlen(e->d_name) != 18)
+			continue;
+		gen = strtoull(e->d_name + 2, &end, 16);
+		if (*end || !gen)
+			continue;
+		agent_sync_queue(dirfd, gen, 0, true);
+	}
+	closedir(d);
+}

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * envelope.c - who the OS lets open a System V queue's files, against who
+ * the kernel lets use the same queue, after each IPC_SET (DESIGN §6).
+ *
+ * Every step is made on the kernel and on umq (through libumq.so) by the
+ * same user; then each probe user, a fresh process of its own, asks the
+ * kernel (msgget with read, then write) and opens umq's files by hand.
+ * Exact: a user opens the files if and only if the kernel grants it read
+ * or write, or it is the creator or the owner (who may IPC_SET itself in
+ * anyway, as the creator could chmod the files).  Wide: everybody opens them - what a queue handed to
+ * another owner gets when no agent serves the namespace.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "t.h"
+#include "umq.h"
+#include "layout.h"
+
+#define CREATOR	2001	/* and its group */
+#define OWNER	2002
+#define GROUP	3000	/* a group handed over */
+#define KEY	0x6e760001
+
+static const struct user {
+	uid_t uid;
+	gid_t gid;
+	const char *who;
+} probes[] = {
+	{ CREATOR, CREATOR, "creator" },
+	{ OWNER, OWNER, "owner" },
+	{ 2003, CREATOR, "member of the creator's group" },
+	{ 2004, GROUP, "member of the queue's group" },
+	{ 2005, 2005, "other" },
+};
+
+enum reach { EXACT, WIDE };
+
+struct q {
+	int kid, uid;			/* kernel's and umq's ids */
+	char gen[32];
+	uid_t set_uid;			/* the IPC_SET of set_perm() */
+	gid_t set_gid;
+	unsigned set_mode;
+	enum reach reach;		/* what probe() expects */
+	int wrong;			/* probes that found otherwise */
+	int fake_requests;		/* fake agent: requests it got */
+	bool quiet;			/* a mismatch is expected */
+};
+
+static struct q *Q;
+
+static void use_ns(void)
+{
+	if (umq_ns_use(t_umq_dir()))
+		T_FAIL("umq_ns_use: %s", strerror(errno));
+}
+
+static void as(uid_t uid, gid_t gid, void (*fn)(void *), const char *what)
+{
+	int rc = t_as_user(uid, gid, fn, NULL);
+
+	if (rc == T_EXIT_SKIP)
+		t_skip("cannot become %d:%d", (int)uid, (int)gid);
+	if (rc != T_EXIT_PASS)
+		T_FAIL("as %d:%d: %s failed", (int)uid, (int)gid, what);
+}
+
+static void create(void *arg)
+{
+	(void)arg;
+	use_ns();
+	Q->kid = T_OK(t_k_msgget(KEY, IPC_CREAT | IPC_EXCL | 0600));
+	Q->uid = T_OK(umq_msgget(KEY, IPC_CREAT | IPC_EXCL | 0600));
+	if (t_gen_name(t_umq_dir(), Q->uid, Q->gen, sizeof(Q->gen)))
+		T_FAIL("no index entry: %s", strerror(errno));
+}
+
+static void set_one(int (*ctl)(int, int, struct msqid_ds *), int id)
+{
+	struct msqid_ds ds;
+
+	/* MSG_STAT_ANY: the caller may have no read permission. */
+	T_OK(ctl(id & 0x7fff, MSG_STAT_ANY, &ds));
+	ds.msg_perm.uid = Q->set_uid;
+	ds.msg_perm.gid = Q->set_gid;
+	ds.msg_perm.mode = (unsigned short)Q->set_mode;
+	T_OK(ctl(id, IPC_SET, &ds));
+}
+
+static void set_perm_child(void *arg)
+{
+	(void)arg;
+	use_ns();
+	set_one(t_k_msgctl, Q->kid);
+	set_one(umq_msgctl, Q->uid);
+}
+
+/* As user `by`, IPC_SET owner uid, group gid, mode on both queues. */
+static void set_perm(uid_t by, gid_t bygid, uid_t uid, gid_t gid,
+		     unsigned mode)
+{
+	Q->set_uid = uid;
+	Q->set_gid = gid;
+	Q->set_mode = mode;
+	as(by, bygid, set_perm_child, "IPC_SET");
+}
+
+static bool opens(const char *fmt, int flags)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), fmt, t_umq_dir(), Q->gen);
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	return fd >= 0;
+}
+
+static void probe_child(void *arg)
+{
+	const struct user *u = arg;
+	bool k = t_k_msgget(KEY, 0400) >= 0 || t_k_msgget(KEY, 0200) >= 0;
+	bool want = Q->reach == WIDE || k || u->uid == CREATOR ||
+		    u->uid == Q->set_uid;
+	bool store = opens("%s/sysv/m.%s", O_RDWR);
+	bool ctl = opens("%s/sysv/q.%s", O_RDWR);
+	bool fifo = opens("%s/sysv/m.%s.p", O_RDWR | O_NONBLOCK);
+
+	if ((store != want || ctl != want || fifo != want) && !Q->quiet) {
+		fprintf(stderr, "#   %s (uid %d), mode %04o: kernel grants "
+			"%s; opens store %d, control %d, FIFO %d (expected "
+			"%d)\n", u->who, (int)u->uid, Q->set_mode,
+			k ? "access" : "nothing", store, ctl, fifo, want);
+	}
+	if (store != want || ctl != want || fifo != want)
+		__atomic_add_fetch(&Q->wrong, 1, __ATOMIC_SEQ_CST);
+	/* The control block stays readable by all (MSG_STAT_ANY). */
+	if (!opens("%s/sysv/q.%s", O_RDONLY))
+		T_FAIL("%s cannot read the control file", u->who);
+}
+
+static int probe_run(enum reach reach)
+{
+	Q->reach = reach;
+	Q->wrong = 0;
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		int rc = t_as_user(probes[i].uid, probes[i].gid,
+				   (void (*)(void *))probe_child,
+				   (void *)&probes[i]);
+		if (rc == T_EXIT_SKIP)
+			t_skip("cannot become %d", (int)probes[i].uid);
+		if (rc != T_EXIT_PASS)
+			T_FAIL("probe as %s failed", probes[i].who);
+	}
+	return Q->wrong;
+}
+
+#define PROBE(reach, what)						\
+	do {								\
+		if (probe_run(reach))					\
+			T_FAIL("%s: the files admit other users than "	\
+			       "the kernel (above)", what);		\
+	} while (0)
+
+static void setup(void)
+{
+	Q = t_shared(sizeof(*Q));
+	as(CREATOR, CREATOR, create, "create");
+	PROBE(EXACT, "new queue, mode 0600");
+}
+
+/* ---- The agent ----------------------------------------------------------- */
+
+static void agent_path(struct sockaddr_un *sa)
+{
+	sa->sun_family = AF_UNIX;
+	snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/agent",
+		 t_umq_dir());
+}
+
+/* A request as the library makes it (src/agent.c): its answer, or 1
+ * when nothing answered. */
+static int ask_agent(uint64_t gen)
+{
+	struct { uint32_t magic, op; uint64_t gen; } req = {
+		0x61716d75u, 1, gen,
+	};
+	struct { uint32_t magic; int32_t err; } rep;
+	struct timeval tv = { 2, 0 };
+	struct sockaddr_un sa = { 0 };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	int r = 1;
+
+	agent_path(&sa);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	    send(fd, &req, sizeof(req), 0) == sizeof(req) &&
+	    recv(fd, &rep, sizeof(rep), 0) == sizeof(rep))
+		r = rep.err;
+	close(fd);
+	return r;
+}
+
+static pid_t agent_start(void)
+{
+	struct sockaddr_un sa = { 0 };
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl(UMQ_AGENT, "umq-agent", "--dir", t_umq_dir(),
+		      (char *)NULL);
+		_exit(127);
+	}
+	T_ASSERT(pid > 0);
+	agent_path(&sa);
+	for (long end = t_now_ms() + 5000; t_now_ms() < end; t_msleep(5)) {
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		int ok = !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+
+		close(fd);
+		if (ok)
+			return pid;
+		if (t_wait_child(pid, WNOHANG, 0) != -1)
+			T_FAIL("umq-agent exited at start");
+	}
+	t_reap(pid, 0);
+	T_FAIL("umq-agent did not listen within 5 s");
+}
+
+/* A clean stop, which removes the socket. */
+static void agent_stop(pid_t pid)
+{
+	struct sockaddr_un sa = { 0 };
+
+	T_OK(kill(pid, SIGTERM));
+	t_exited_ok(pid, t_reap(pid, 5000), "umq-agent");
+	agent_path(&sa);
+	T_ERR(access(sa.sun_path, F_OK), ENOENT);
+}
+
+/* ---- Cases --------------------------------------------------------------- */
+
+/* With the creator as owner, the creator (or root) makes every IPC_SET
+ * and can set an ACL: a group handed over is exact without an agent. */
+T_CASE(group_handoff_exact_without_agent)
+{
+	static const unsigned modes[] = { 0660, 0606, 0066, 0640, 0000 };
+
+	setup();
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		set_perm(CREATOR, CREATOR, CREATOR, GROUP, modes[i]);
+		PROBE(EXACT, "group handed over");
+	}
+	set_perm(CREATOR, CREATOR, CREATOR, CREATOR, 0620);
+	PROBE(EXACT, "group handed back");
+	set_perm(0, 0, CREATOR, GROUP, 0604);
+	PROBE(EXACT, "group handed over by root");
+}
+
+/* The owner handed over cannot chmod the creator's files: without an
+ * agent the files must admit whatever that owner may later set. */
+T_CASE(owner_handoff_wide_without_agent)
+{
+	setup();
+	set_perm(CREATOR, CREATOR, OWNER, CREATOR, 0600);
+	PROBE(WIDE, "owner handed over");
+	set_perm(OWNER, OWNER, OWNER, GROUP, 0660);
+	PROBE(WIDE, "mode set by the new owner");
+	set_perm(OWNER, OWNER, CREATOR, CREATOR, 0600);
+	PROBE(WIDE, "handed back by the new owner (cannot chmod)");
+	set_perm(CREATOR, CREATOR, CREATOR, CREATOR, 0600);
+	PROBE(EXACT, "mode set by the creator again");
+}
+
+/* With the agent, every IPC_SET, whoever makes it, leaves the files
+ * admitting exactly the kernel's users. */
+T_CASE(owner_handoff_exact_with_agent)
+{
+	static const unsigned modes[] = { 0600, 0606, 0660, 0066, 0000 };
+	pid_t agent;
+
+	setup();
+	agent = agent_start();
+	set_perm(CREATOR, CREATOR, OWNER, CREATOR, 0600);
+	PROBE(EXACT, "owner handed over");
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		set_perm(OWNER, OWNER, OWNER, GROUP, modes[i]);
+		PROBE(EXACT, "mode set by the new owner");
+	}
+	set_perm(OWNER, OWNER, 2005, 2005, 0640);
+	PROBE(EXACT, "handed on by the new owner");
+	set_perm(CREATOR, CREATOR, CREATOR, CREATOR, 0600);
+	PROBE(EXACT, "taken back by the creator");
+	set_perm(0, 0, OWNER, GROUP, 0604);
+	PROBE(EXACT, "handed over by root");
+	agent_stop(agent);
+}
+
+/* Changes the new owner made while no agent ran reach the files when
+ * one starts. */
+T_CASE(agent_start_applies_changes_made_without_it)
+{
+	pid_t agent;
+
+	setup();
+	agent = agent_start();
+	set_perm(CREATOR, CREATOR, OWNER, CREATOR, 0600);
+	PROBE(EXACT, "owner handed over");
+	agent_stop(agent);
+	set_perm(OWNER, OWNER, OWNER, GROUP, 0606);
+	Q->quiet = true;
+	T_ASSERT(probe_run(EXACT) > 0);	/* the files could not follow */
+	Q->quiet = false;
+	agent = agent_start();
+	PROBE(EXACT, "after the agent started");
+	agent_stop(agent);
+}
+
+/*
+ * A user with write access can write anything into the control block,
+ * its owner too: the agent believes the files' record of the owner, not
+ * the block, so that user is refused and the files stay as they were.
+ */
+static void forge_and_ask(void *arg)
+{
+	char path[PATH_MAX];
+	uint32_t me = (uint32_t)getuid();
+	int fd;
+
+	(void)arg;
+	snprintf(path, sizeof(path), "%s/sysv/q.%s", t_umq_dir(), Q->gen);
+	fd = T_OK(open(path, O_RDWR | O_CLOEXEC));
+	T_EQ(pwrite(fd, &me, sizeof(me), offsetof(struct qfile, q.uid)),
+	     sizeof(me));
+	close(fd);
+	T_EQ(ask_agent(strtoull(Q->gen, NULL, 16)), -EPERM);
+}
+
+static void creator_asks(void *arg)
+{
+	(void)arg;
+	T_EQ(ask_agent(strtoull(Q->gen, NULL, 16)), 0);
+}
+
+T_CASE(agent_believes_the_files_not_the_block)
+{
+	pid_t agent;
+
+	setup();
+	agent = agent_start();
+	set_perm(CREATOR, CREATOR, OWNER, GROUP, 0660);
+	PROBE(EXACT, "owner and group handed over");
+	as(2004, GROUP, forge_and_ask, "forging the owner");
+	Q->reach = EXACT;
+	/* The kernel's queue is not forged: the probes still agree. */
+	PROBE(EXACT, "after a refused request");
+	/* The creator may: the block, forged owner and all, is applied. */
+	as(CREATOR, CREATOR, creator_asks, "asking as the creator");
+	agent_stop(agent);
+}
+
+/*
+ * Anyone can bind <namespace>/agent before the real one starts.  The
+ * library believes only root at the other end, so such a socket gets no
+ * request and the files are as without an agent.
+ */
+static void fake_agent(void *arg)
+{
+	struct sockaddr_un sa = { 0 };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	int *ready = arg;
+
+	agent_path(&sa);
+	T_OK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	T_OK(chmod(sa.sun_path, 0666));
+	T_OK(listen(fd, 8));
+	__atomic_store_n(ready, 1, __ATOMIC_RELEASE);
+	for (;;) {
+		struct { uint32_t magic; int32_t err; } rep = {
+			0x61716d75u, 0,
+		};
+		char req[64];
+		int c = accept(fd, NULL, NULL);
+
+		if (c < 0)
+			continue;
+		if (recv(c, req, sizeof(req), 0) > 0) {
+			__atomic_add_fetch(&Q->fake_requests, 1,
+					   __ATOMIC_SEQ_CST);
+			send(c, &rep, sizeof(rep), MSG_NOSIGNAL);
+		}
+		close(c);
+	}
+}
+
+T_CASE(agent_socket_of_another_user_ignored)
+{
+	int *ready;
+	pid_t fake;
+
+	setup();
+	ready = t_shared(sizeof(*ready));
+	fake = fork();
+	if (fake == 0) {
+		alarm(60);
+		if (setgid(2005) || setuid(2005))
+			_exit(T_EXIT_SKIP);
+		fake_agent(ready);
+		_exit(T_EXIT_PASS);
+	}
+	for (long end = t_now_ms() + 5000;
+	     !__atomic_load_n(ready, __ATOMIC_ACQUIRE); t_msleep(2))
+		if (t_now_ms() > end)
+			T_FAIL("the fake agent did not start");
+	set_perm(CREATOR, CREATOR, OWNER, CREATOR, 0600);
+	PROBE(WIDE, "owner handed over, a fake agent listening");
+	set_perm(OWNER, OWNER, OWNER, OWNER, 0600);
+	PROBE(WIDE, "mode set by the new owner, a fake agent listening");
+	T_EQ(Q->fake_requests, 0);
+	t_reap(fake, 0);
+}
+
+int main(int argc, char **argv)
+{
+	return t_main(argc, argv);
+}
