@@ -228,15 +228,21 @@ $(BUILD)/umq-agent: $(AGENT_OBJS) $(BUILD)/libumq.a
 
 # agent/test/*.c: linked with libumq.so as programs load it; they start
 # the umq-agent of this build.
-AGENT_TESTS := $(patsubst agent/test/%.c,$(BUILD)/agent-test/%,$(wildcard agent/test/*.c))
-$(BUILD)/agent-test/%: agent/test/%.c $(BUILD)/test/t.o $(BUILD)/libumq.so \
-		$(BUILD)/umq-agent $(wildcard test/*.h) src/layout.h
+AGENT_TESTS := $(patsubst agent/test/%.c,$(BUILD)/agent-test/%, \
+		$(filter-out agent/test/at.c,$(wildcard agent/test/*.c)))
+$(BUILD)/agent-test/at.o: agent/test/at.c agent/test/at.h $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) -Itest -Isrc $(ALLCFLAGS) \
+		-DUMQ_AGENT='"$(abspath $(BUILD))/umq-agent"' -c -o $@ $<
+$(BUILD)/agent-test/%: agent/test/%.c $(BUILD)/agent-test/at.o \
+		$(BUILD)/test/t.o $(BUILD)/libumq.so $(BUILD)/umq-agent \
+		$(wildcard test/*.h) agent/test/at.h $(wildcard src/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)ln -sf libumq.so $(BUILD)/libumq.so.0
-	$(Q)$(CC) $(CPPFLAGS) -Itest -Isrc $(ALLCFLAGS) \
-		-DUMQ_AGENT='"$(abspath $(BUILD))/umq-agent"' -o $@ $< \
-		$(BUILD)/test/t.o -L$(BUILD) -lumq -Wl,-rpath,$(abspath $(BUILD))
+	$(Q)$(CC) $(CPPFLAGS) -Itest -Isrc $(ALLCFLAGS) -o $@ $< \
+		$(BUILD)/agent-test/at.o $(BUILD)/test/t.o -L$(BUILD) -lumq \
+		-Wl,-rpath,$(abspath $(BUILD))
 
 # ---- umq-bridge (bridge/): relays queues to and from NATS JetStream.  It
 # needs libnats (Debian libnats-dev); without it everything else builds and

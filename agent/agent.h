@@ -14,5 +14,8 @@ extern bool agent_verbose;
 int agent_sync_queue(int dirfd, uint64_t gen, uid_t who, bool start);
 /* The same for every queue, at start: changes made while no agent ran. */
 void agent_sync_all(int dirfd);
+/* POSIX queue gen's file, for the holder of fifo, a descriptor of its
+ * FIFO: a read-write descriptor, or -errno. */
+int agent_reopen_posix(int dirfd, uint64_t gen, int fifo);
 
 #endif

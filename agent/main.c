@@ -2,11 +2,13 @@
 /*
  * main.c - umq-agent: `umq agent [--dir DIR] [-v]`.
  *
- * A root process that keeps a namespace's System V queue files matching
- * their permissions when the caller of an IPC_SET may not change them
- * itself: an owner handed over by IPC_SET is not the files' owner (the
- * creator), so without an agent such a queue's files must stay open to
- * every user (DESIGN §6).  It listens on <namespace>/agent; the OS tells
+ * A root process that does for a namespace's users what the OS does not
+ * let them do themselves: keep a System V queue's files matching its
+ * permissions when the caller of an IPC_SET may not change them (an
+ * owner handed over is not the files' owner, the creator: without an
+ * agent such a queue's files must stay open to every user, DESIGN §6;
+ * sync.c), and open a POSIX queue's file for a process holding one of
+ * its descriptors, passed by another user (reopen.c).  It listens on <namespace>/agent; the OS tells
  * it who asks (SO_PEERCRED), the files tell it who owns the queue
  * (sync.c).  One request at a time, each given AGENT_RECV_MS to arrive.
  * At start it brings every queue in step (changes made while none ran).
@@ -42,29 +44,81 @@ static void usage(FILE *f)
 	fputs("Usage: umq agent [--dir DIR] [-v]\n"
 	      "Serve the namespace DIR (default: $UMQ_DIR, else /dev/shm/umq)\n"
 	      "as root: an IPC_SET by a queue's owner who did not create it\n"
-	      "then sets exactly the file permissions the kernel's rules give\n"
-	      "(DESIGN.md §6). Runs until SIGTERM or SIGINT.\n"
+	      "then sets exactly the file permissions the kernel's rules give,\n"
+	      "and a POSIX queue descriptor passed to a user who may not open\n"
+	      "the queue works there (DESIGN.md §6). Runs until SIGTERM or\n"
+	      "SIGINT.\n"
 	      "  -d, --dir DIR   the namespace directory\n"
 	      "  -v, --verbose   one line per request\n", f);
 }
+
+/* Descriptors a request may carry; any it should not are closed. */
+#define MAX_PASSED 4
 
 static void serve_one(int dirfd, int c)
 {
 	struct timeval tv = { 0, AGENT_RECV_MS * 1000 };
 	struct agent_rep rep = { .magic = AGENT_MAGIC, .err = -EINVAL };
 	struct agent_req req;
+	union {
+		char buf[CMSG_SPACE(MAX_PASSED * sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov = { &req, sizeof(req) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cm.buf,
+			     .msg_controllen = sizeof(cm.buf) };
+	int fds[MAX_PASSED], nfd = 0, out = -1;
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
+	ssize_t n;
 
 	if (setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
 	    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
 	    getsockopt(c, SOL_SOCKET, SO_PEERCRED, &uc, &len))
 		return;
-	if (recv(c, &req, sizeof(req), 0) != sizeof(req))
-		return;
-	if (req.magic == AGENT_MAGIC && req.op == AGENT_SYNC_SYSV && req.gen)
-		rep.err = agent_sync_queue(dirfd, req.gen, uc.uid, false);
-	send(c, &rep, sizeof(rep), MSG_NOSIGNAL);
+	n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h;
+	     h = CMSG_NXTHDR(&mh, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) /
+		     sizeof(int) && nfd < MAX_PASSED; i++)
+			memcpy(&fds[nfd++], CMSG_DATA(h) + i * sizeof(int),
+			       sizeof(int));
+	}
+	if (n == sizeof(req) && req.magic == AGENT_MAGIC && req.gen) {
+		if (req.op == AGENT_SYNC_SYSV && !nfd)
+			rep.err = agent_sync_queue(dirfd, req.gen, uc.uid,
+						   false);
+		else if (req.op == AGENT_OPEN_POSIX && nfd == 1)
+			rep.err = (out = agent_reopen_posix(dirfd, req.gen,
+							    fds[0])) < 0 ?
+				  out : 0;
+	}
+	for (int i = 0; i < nfd; i++)
+		close(fds[i]);
+	iov = (struct iovec){ &rep, sizeof(rep) };
+	mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
+	if (out >= 0) {
+		struct cmsghdr *h;
+
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int));
+		h = CMSG_FIRSTHDR(&mh);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(h), &out, sizeof(int));
+	}
+	sendmsg(c, &mh, MSG_NOSIGNAL);
+	if (out >= 0)
+		close(out);
+	if (agent_verbose && req.op == AGENT_OPEN_POSIX && n == sizeof(req))
+		fprintf(stderr, "umq agent: POSIX queue %016llx opened for "
+			"uid %u: %s\n", (unsigned long long)req.gen, uc.uid,
+			rep.err ? strerror(-rep.err) : "done");
 }
 
 static int listen_at(int dirfd, const char *dir, struct stat *st)

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * agent.c - asking a namespace's agent (agent/, `umq agent`) to make a
- * queue's files match its permissions when the caller may not.
+ * agent.c - asking a namespace's agent (agent/, `umq agent`) for what
+ * the OS does not let the caller do itself: make a System V queue's files
+ * match its permissions after an IPC_SET, or open a POSIX queue's file
+ * for a process that holds one of its descriptors (passed to it by a
+ * process that could open the queue).
  *
  * The agent listens on <namespace>/agent.  It is believed only if the
  * OS says root is at the other end (SO_PEERCRED): anyone can make a
@@ -19,36 +22,101 @@
 
 #define AGENT_WAIT_S 1
 
-int agent_sync(struct ns *ns, uint64_t gen)
+/* A connection to the namespace's agent, or -1. */
+static int agent_connect(struct ns *ns)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = AGENT_WAIT_S };
-	struct agent_req req = {
-		.magic = AGENT_MAGIC, .op = AGENT_SYNC_SYSV, .gen = gen,
-	};
-	struct agent_rep rep;
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
-	int fd, r = -ENOENT;
+	int fd;
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s",
 		 ns->dirfd, AGENT_SOCK);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -ENOENT;
+		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) || uc.uid)
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) || uc.uid) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * One request, with a descriptor to pass (or -1), and its answer: 0 or
+ * -errno, and the descriptor it carries in *got (or -1).  -ENOENT when
+ * no agent answers.
+ */
+static int agent_ask(struct ns *ns, uint32_t op, uint64_t gen, int pass,
+		     int *got)
+{
+	struct agent_req req = { .magic = AGENT_MAGIC, .op = op, .gen = gen };
+	struct agent_rep rep;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov = { &req, sizeof(req) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+	int fd = agent_connect(ns), r = -ENOENT;
+
+	if (got)
+		*got = -1;
+	if (fd < 0)
+		return -ENOENT;
+	memset(&cm, 0, sizeof(cm));
+	if (pass >= 0) {
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pass, sizeof(int));
+	}
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != sizeof(req))
 		goto out;
-	if (send(fd, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req) ||
-	    recv(fd, &rep, sizeof(rep), 0) != sizeof(rep) ||
+	iov = (struct iovec){ &rep, sizeof(rep) };
+	mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cm.buf,
+			      .msg_controllen = sizeof(cm.buf) };
+	if (recvmsg(fd, &mh, MSG_CMSG_CLOEXEC) != sizeof(rep) ||
 	    rep.magic != AGENT_MAGIC || rep.err > 0 || rep.err < -4095) {
 		ns_debug(ns->dir, "agent: no answer (%s)", strerror(errno));
 		goto out;
 	}
 	r = rep.err;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		int n;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		memcpy(&n, CMSG_DATA(c), sizeof(int));
+		if (got && *got < 0 && !r)
+			*got = n;
+		else
+			close(n);
+	}
+	if (!r && got && *got < 0)
+		r = -EPROTO;
 out:
 	close(fd);
 	return r;
+}
+
+int agent_sync(struct ns *ns, uint64_t gen)
+{
+	return agent_ask(ns, AGENT_SYNC_SYSV, gen, -1, NULL);
+}
+
+int agent_open_posix(struct ns *ns, uint64_t gen, int fifo)
+{
+	int got, r = agent_ask(ns, AGENT_OPEN_POSIX, gen, fifo, &got);
+
+	return r ? r : got;
 }

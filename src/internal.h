@@ -281,6 +281,7 @@ void env_update(struct sq *s);
 #define AGENT_SOCK	"agent"
 #define AGENT_MAGIC	0x61716d75u	/* "umqa" */
 #define AGENT_SYNC_SYSV	1
+#define AGENT_OPEN_POSIX 2	/* passes the FIFO, gets the data file */
 struct agent_req {
 	uint32_t magic, op;
 	uint64_t gen;
@@ -292,6 +293,9 @@ struct agent_rep {
 /* Have the agent give System V queue gen its exact envelope: 0, or
  * -ENOENT when no agent answers, or its refusal. */
 int agent_sync(struct ns *ns, uint64_t gen);
+/* POSIX queue gen's data file, read-write, for the holder of fifo (a
+ * descriptor of its FIFO): the descriptor, or -errno (-ENOENT: none). */
+int agent_open_posix(struct ns *ns, uint64_t gen, int fifo);
 
 /* ---- cred.c: the calling thread's credentials as they are now (§4) ---- */
 int ipc_perms(const struct qctl *q, int flag);	/* 0 or -EACCES */

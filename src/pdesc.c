@@ -269,6 +269,17 @@ static int discover(int fd, struct pdesc **out)
 	    ls.st_dev != st.st_dev)
 		return -EBADF;
 	r = pview_get(ns, gen, -1, &pv);
+	if (r == -EACCES) {
+		/* Passed by someone who could open the queue: the agent,
+		 * if one serves the namespace, opens it for the holder of
+		 * its FIFO, as the kernel's descriptor is the open queue. */
+		int dfd = agent_open_posix(ns, gen, fd);
+
+		if (dfd >= 0) {
+			r = pview_get(ns, gen, dfd, &pv);
+			close(dfd);
+		}
+	}
 	if (r)
 		return r == -EMFILE || r == -ENFILE || r == -ENOMEM ?
 		       -ENOMEM : -EBADF;

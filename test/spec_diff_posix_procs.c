@@ -469,7 +469,8 @@ PDIFF_CASE(descriptor_passed)
 
 #ifdef SPEC_KNOWN_DIFFS
 /* The receiver may not open the queue (0600, root's): a known difference
- * (DESIGN §8), umq's descriptor is not the queue's file. */
+ * without the namespace's agent (DESIGN §8), umq's descriptor is not the
+ * queue's file (agent/test/passfd.c runs it with the agent). */
 PDIFF_CASE(descriptor_passed_other_user)
 {
 	need_uid_switch();

@@ -19,9 +19,10 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include "at.h"
+#include "internal.h"
 #include "t.h"
 #include "umq.h"
-#include "layout.h"
 
 #define CREATOR	2001	/* and its group */
 #define OWNER	2002
@@ -177,75 +178,6 @@ static void setup(void)
 	PROBE(EXACT, "new queue, mode 0600");
 }
 
-/* ---- The agent ----------------------------------------------------------- */
-
-static void agent_path(struct sockaddr_un *sa)
-{
-	sa->sun_family = AF_UNIX;
-	snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/agent",
-		 t_umq_dir());
-}
-
-/* A request as the library makes it (src/agent.c): its answer, or 1
- * when nothing answered. */
-static int ask_agent(uint64_t gen)
-{
-	struct { uint32_t magic, op; uint64_t gen; } req = {
-		0x61716d75u, 1, gen,
-	};
-	struct { uint32_t magic; int32_t err; } rep;
-	struct timeval tv = { 2, 0 };
-	struct sockaddr_un sa = { 0 };
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	int r = 1;
-
-	agent_path(&sa);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
-	    send(fd, &req, sizeof(req), 0) == sizeof(req) &&
-	    recv(fd, &rep, sizeof(rep), 0) == sizeof(rep))
-		r = rep.err;
-	close(fd);
-	return r;
-}
-
-static pid_t agent_start(void)
-{
-	struct sockaddr_un sa = { 0 };
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		execl(UMQ_AGENT, "umq-agent", "--dir", t_umq_dir(),
-		      (char *)NULL);
-		_exit(127);
-	}
-	T_ASSERT(pid > 0);
-	agent_path(&sa);
-	for (long end = t_now_ms() + 5000; t_now_ms() < end; t_msleep(5)) {
-		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-		int ok = !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-
-		close(fd);
-		if (ok)
-			return pid;
-		if (t_wait_child(pid, WNOHANG, 0) != -1)
-			T_FAIL("umq-agent exited at start");
-	}
-	t_reap(pid, 0);
-	T_FAIL("umq-agent did not listen within 5 s");
-}
-
-/* A clean stop, which removes the socket. */
-static void agent_stop(pid_t pid)
-{
-	struct sockaddr_un sa = { 0 };
-
-	T_OK(kill(pid, SIGTERM));
-	t_exited_ok(pid, t_reap(pid, 5000), "umq-agent");
-	agent_path(&sa);
-	T_ERR(access(sa.sun_path, F_OK), ENOENT);
-}
-
 /* ---- Cases --------------------------------------------------------------- */
 
 /* With the creator as owner, the creator (or root) makes every IPC_SET
@@ -288,7 +220,7 @@ T_CASE(owner_handoff_exact_with_agent)
 	pid_t agent;
 
 	setup();
-	agent = agent_start();
+	agent = at_start();
 	set_perm(CREATOR, CREATOR, OWNER, CREATOR, 0600);
 	PROBE(EXACT, "owner handed over");
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
@@ -301,7 +233,7 @@ T_CASE(owner_handoff_exact_with_agent)
 	PROBE(EXACT, "taken back by the creator");
 	set_perm(0, 0, OWNER, GROUP, 0604);
 	PROBE(EXACT, "handed over by root");
-	agent_stop(agent);
+	at_stop(agent);
 }
 
 /* Changes the new owner made while no agent ran reach the files when
@@ -311,17 +243,17 @@ T_CASE(agent_start_applies_changes_made_without_it)
 	pid_t agent;
 
 	setup();
-	agent = agent_start();
+	agent = at_start();
 	set_perm(CREATOR, CREATOR, OWNER, CREATOR, 0600);
 	PROBE(EXACT, "owner handed over");
-	agent_stop(agent);
+	at_stop(agent);
 	set_perm(OWNER, OWNER, OWNER, GROUP, 0606);
 	Q->quiet = true;
 	T_ASSERT(probe_run(EXACT) > 0);	/* the files could not follow */
 	Q->quiet = false;
-	agent = agent_start();
+	agent = at_start();
 	PROBE(EXACT, "after the agent started");
-	agent_stop(agent);
+	at_stop(agent);
 }
 
 /*
@@ -341,13 +273,13 @@ static void forge_and_ask(void *arg)
 	T_EQ(pwrite(fd, &me, sizeof(me), offsetof(struct qfile, q.uid)),
 	     sizeof(me));
 	close(fd);
-	T_EQ(ask_agent(strtoull(Q->gen, NULL, 16)), -EPERM);
+	T_EQ(at_ask(AGENT_SYNC_SYSV, strtoull(Q->gen, NULL, 16), -1, NULL), -EPERM);
 }
 
 static void creator_asks(void *arg)
 {
 	(void)arg;
-	T_EQ(ask_agent(strtoull(Q->gen, NULL, 16)), 0);
+	T_EQ(at_ask(AGENT_SYNC_SYSV, strtoull(Q->gen, NULL, 16), -1, NULL), 0);
 }
 
 T_CASE(agent_believes_the_files_not_the_block)
@@ -355,7 +287,7 @@ T_CASE(agent_believes_the_files_not_the_block)
 	pid_t agent;
 
 	setup();
-	agent = agent_start();
+	agent = at_start();
 	set_perm(CREATOR, CREATOR, OWNER, GROUP, 0660);
 	PROBE(EXACT, "owner and group handed over");
 	as(2004, GROUP, forge_and_ask, "forging the owner");
@@ -364,7 +296,7 @@ T_CASE(agent_believes_the_files_not_the_block)
 	PROBE(EXACT, "after a refused request");
 	/* The creator may: the block, forged owner and all, is applied. */
 	as(CREATOR, CREATOR, creator_asks, "asking as the creator");
-	agent_stop(agent);
+	at_stop(agent);
 }
 
 /*
@@ -374,19 +306,17 @@ T_CASE(agent_believes_the_files_not_the_block)
  */
 static void fake_agent(void *arg)
 {
-	struct sockaddr_un sa = { 0 };
+	struct sockaddr_un sa;
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	int *ready = arg;
 
-	agent_path(&sa);
+	at_path(&sa);
 	T_OK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
 	T_OK(chmod(sa.sun_path, 0666));
 	T_OK(listen(fd, 8));
 	__atomic_store_n(ready, 1, __ATOMIC_RELEASE);
 	for (;;) {
-		struct { uint32_t magic; int32_t err; } rep = {
-			0x61716d75u, 0,
-		};
+		struct agent_rep rep = { AGENT_MAGIC, 0 };
 		char req[64];
 		int c = accept(fd, NULL, NULL);
 

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* at.h - what the agent's tests share: running umq-agent on the case's
+ * namespace, and speaking its protocol as the library does. */
+#ifndef UMQ_AT_H
+#define UMQ_AT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+/* <namespace>/agent of the running case. */
+void at_path(struct sockaddr_un *sa);
+/* Start this build's umq-agent on the case's namespace; returns once it
+ * listens (fails the case after 5 s). */
+pid_t at_start(void);
+/* Stop it with SIGTERM: it must exit 0 and remove its socket. */
+void at_stop(pid_t pid);
+/* One request as src/agent.c makes it, passing descriptor pass (or -1):
+ * the answer (0 or -errno), or 1 when nothing answered; a descriptor it
+ * carried in *got (or -1; got may be NULL). */
+int at_ask(uint32_t op, uint64_t gen, int pass, int *got);
+
+#endif

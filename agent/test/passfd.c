@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * passfd.c - a POSIX queue descriptor passed (SCM_RIGHTS) to a process of
+ * a user who may not open the queue (DESIGN §6, §8).
+ *
+ * On the kernel the descriptor is the open queue and works there.  umq's
+ * is the queue's FIFO, and the receiver must map the queue's file too:
+ * with the namespace's agent it gets it, as on the kernel; without one
+ * every call gives EBADF.  Each half runs the same script through
+ * libumq.so or the kernel's system calls; the receiver is a process of
+ * another user, forked before the queue existed.
+ */
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "at.h"
+#include "internal.h"
+#include "t.h"
+#include "umq.h"
+
+#define CREATOR	2001
+#define USER	2002		/* the receiver: no permission on the queue */
+
+struct api {
+	const char *name;
+	mqd_t (*open)(const char *, int, ...);
+	T_MQ_CALLS
+};
+
+static mqd_t k_open(const char *name, int oflag, ...)
+{
+	struct mq_attr *attr = NULL;
+	mode_t mode = 0;
+	va_list ap;
+
+	va_start(ap, oflag);
+	if (oflag & O_CREAT) {
+		mode = va_arg(ap, mode_t);
+		attr = va_arg(ap, struct mq_attr *);
+	}
+	va_end(ap);
+	return t_k_mq_open(name, oflag, mode, attr);
+}
+
+static const struct api kernel = {
+	"kernel", k_open, t_k_mq_close, t_k_mq_unlink, t_k_mq_send,
+	t_k_mq_timedsend, t_k_mq_receive, t_k_mq_timedreceive,
+	t_k_mq_getattr, t_k_mq_setattr, t_k_mq_notify,
+};
+static const struct api umq = {
+	"umq", umq_mq_open, umq_mq_close, umq_mq_unlink, umq_mq_send,
+	umq_mq_timedsend, umq_mq_receive, umq_mq_timedreceive,
+	umq_mq_getattr, umq_mq_setattr, umq_mq_notify,
+};
+
+static int send_fd(int sock, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm = { { 0 } };
+	char byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cm.buf,
+			     .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof(int));
+	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	char byte;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cm.buf,
+			     .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *h;
+	int fd;
+
+	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	h = CMSG_FIRSTHDR(&mh);
+	if (!h || h->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	return fd;
+}
+
+struct pass {
+	const struct api *api;
+	int sock;
+	int expect;		/* 0: the calls work; else their errno */
+};
+
+/* The receiver: every call on the descriptor it was given. */
+static void receiver(void *arg)
+{
+	const struct pass *p = arg;
+	const struct api *a = p->api;
+	struct mq_attr at;
+	unsigned prio;
+	char buf[16];
+	mqd_t d;
+
+	if (setgid(USER) || setuid(USER))
+		_exit(T_EXIT_SKIP);
+	d = recv_fd(p->sock);
+	T_ASSERT(d >= 0);
+	T_ERR(a->open("/pass", O_RDWR), EACCES);	/* not by name */
+	if (p->expect) {
+		T_ERR(a->getattr(d, &at), p->expect);
+		T_ERR(a->receive(d, buf, sizeof(buf), &prio), p->expect);
+		return;
+	}
+	T_OK(a->getattr(d, &at));
+	T_EQ(at.mq_curmsgs, 1);
+	T_EQ(a->receive(d, buf, sizeof(buf), &prio), 5);
+	T_ASSERT(!memcmp(buf, "hello", 5));
+	T_EQ(prio, 3);
+	at = (struct mq_attr){ .mq_flags = O_NONBLOCK };
+	T_OK(a->setattr(d, &at, NULL));
+	T_ERR(a->receive(d, buf, sizeof(buf), &prio), EAGAIN);
+	T_OK(a->send(d, "back", 4, 2));
+	T_OK(a->notify(d, &(struct sigevent){ .sigev_notify = SIGEV_NONE }));
+	T_OK(a->notify(d, NULL));
+	T_OK(a->close(d));
+}
+
+static void pass(const struct api *a, int expect)
+{
+	struct mq_attr attr = { .mq_maxmsg = 4, .mq_msgsize = 16 };
+	struct pass p = { a, -1, expect };
+	unsigned prio;
+	char buf[16];
+	int sv[2];
+	pid_t pid;
+	mqd_t q;
+
+	T_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	p.sock = sv[1];
+	pid = t_spawn_alarm(receiver, &p, 30);
+	q = (mqd_t)T_OK(a->open("/pass", O_CREAT | O_EXCL | O_RDWR, 0600,
+				&attr));
+	T_OK(a->send(q, "hello", 5, 3));
+	T_OK(send_fd(sv[0], q));
+	t_exited_ok(pid, t_reap(pid, 30000), "receiver");
+	if (!expect) {
+		T_EQ(a->receive(q, buf, sizeof(buf), &prio), 4);
+		T_EQ(prio, 2);
+		T_ASSERT(!memcmp(buf, "back", 4));
+	}
+	T_OK(a->close(q));
+	T_OK(a->unlink("/pass"));
+	close(sv[0]);
+	close(sv[1]);
+}
+
+T_CASE(passed_to_another_user_kernel)
+{
+	pass(&kernel, 0);
+}
+
+/* The difference DESIGN §8 lists when no agent serves the namespace. */
+T_CASE(passed_to_another_user_without_agent)
+{
+	pass(&umq, EBADF);
+}
+
+T_CASE(passed_to_another_user_with_agent)
+{
+	pid_t agent = at_start();
+
+	pass(&umq, 0);
+	at_stop(agent);
+}
+
+/* ---- What the agent refuses ---------------------------------------------- */
+
+struct proof {
+	uint64_t gen, other;	/* a queue, and one of the receiver's own */
+};
+
+static void fifo_path(char *buf, size_t n, uint64_t gen)
+{
+	/* layout.h: posix/<gen>.p */
+	snprintf(buf, n, "%s/posix/%016llx.p", t_umq_dir(),
+		 (unsigned long long)gen);
+}
+
+static uint64_t gen_of(const char *name)
+{
+	char path[PATH_MAX], gen[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/names/%s", t_umq_dir(), name);
+	n = readlink(path, gen, sizeof(gen) - 1);
+	T_ASSERT(n > 0);
+	gen[n] = 0;
+	return strtoull(gen, NULL, 16);
+}
+
+/*
+ * A user with no permission on the queue can make an O_PATH descriptor
+ * of its FIFO, and holds read-write ones of its own queues' FIFOs: none
+ * of them gets it the queue's file.
+ */
+static void no_proof(void *arg)
+{
+	const struct proof *pr = arg;
+	char path[PATH_MAX];
+	int fd, got;
+
+	if (setgid(USER) || setuid(USER))
+		_exit(T_EXIT_SKIP);
+	fifo_path(path, sizeof(path), pr->gen);
+	T_ERR(open(path, O_RDWR | O_NONBLOCK), EACCES);
+	fd = T_OK(open(path, O_PATH | O_CLOEXEC));
+	T_EQ(at_ask(AGENT_OPEN_POSIX, pr->gen, fd, &got), -EBADF);
+	T_EQ(got, -1);
+	T_ERR(umq_mq_getattr(fd, &(struct mq_attr){ 0 }), EBADF);
+	close(fd);
+	fifo_path(path, sizeof(path), pr->other);
+	fd = T_OK(open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC));
+	T_EQ(at_ask(AGENT_OPEN_POSIX, pr->gen, fd, &got), -EBADF);
+	T_EQ(got, -1);
+	/* Its own queue's, it gets: it may open that one anyway. */
+	T_EQ(at_ask(AGENT_OPEN_POSIX, pr->other, fd, &got), 0);
+	T_ASSERT(got >= 0);
+	close(got);
+	/* No descriptor at all. */
+	T_EQ(at_ask(AGENT_OPEN_POSIX, pr->gen, -1, &got), -EINVAL);
+	close(fd);
+}
+
+static void own_queue(void *arg)
+{
+	mqd_t q;
+
+	(void)arg;
+	if (setgid(USER) || setuid(USER))
+		_exit(T_EXIT_SKIP);
+	q = (mqd_t)T_OK(umq_mq_open("/mine", O_CREAT | O_RDWR, 0600, NULL));
+	T_OK(umq_mq_close(q));
+}
+
+T_CASE(agent_opens_only_for_a_descriptor_of_the_queue)
+{
+	struct proof *pr = t_shared(sizeof(*pr));
+	mqd_t q = (mqd_t)T_OK(umq_mq_open("/theirs", O_CREAT | O_RDWR, 0600,
+					  NULL));
+	pid_t agent, pid;
+
+	T_OK(umq_mq_close(q));
+	pid = t_spawn_alarm(own_queue, NULL, 30);
+	t_exited_ok(pid, t_reap(pid, 30000), "making its own queue");
+	pr->gen = gen_of("theirs");
+	pr->other = gen_of("mine");
+	agent = at_start();
+	pid = t_spawn_alarm(no_proof, pr, 30);
+	t_exited_ok(pid, t_reap(pid, 30000), "asking without proof");
+	at_stop(agent);
+}
+
+int main(int argc, char **argv)
+{
+	return t_main(argc, argv);
+}
