@@ -385,41 +385,6 @@ PDIFF_CASE(notify_threads)
 
 /* ---- A descriptor is a descriptor: passed, or kept across set*id (B1) ---- */
 
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 0;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], byte;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
-		return -1;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 /*
  * A process forked before the queue existed, as uid, gets a descriptor
  * of it through a socket, and uses it: no permission is checked again.
@@ -428,8 +393,10 @@ static void passed_user(struct ctx *c, int sock, uid_t uid)
 {
 	if (uid != geteuid() && tr_become(&USER(uid)))
 		_exit(T_EXIT_FAIL);
-	mqd_t d = recv_fd(sock);
-	CHK(c, d >= 0, 1);
+	char byte;
+	int d;
+
+	CHK(c, t_recv_fd(sock, &byte, 1, &d) == 1 && d >= 0, 1);
 	ATTR(c, d, 0, 2, 16, 1);
 	RECV_GOT(c, d, 16, 3, 1, 1);
 	SEND(c, d, 4, 2, 2, W_RET(0));
@@ -451,7 +418,7 @@ static void pass_to(struct ctx *c, const char *name, uid_t uid)
 	mqd_t q = OPEN(c, name, O_CREAT | O_EXCL | O_RDWR, 0600, AT(2, 16),
 		       W_SUCCESS);
 	SEND(c, q, 3, 1, 1, W_RET(0));
-	CHK(c, send_fd(sv[0], q), 0);
+	CHK(c, t_send_fd(sv[0], "q", 1, q) == 1, 1);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	CHK(c, st, 0);

@@ -176,6 +176,14 @@ int t_as_user_groups(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
 		     void (*fn)(void *), void *arg);
 
 /*
+ * A message of len bytes on a Unix socket with descriptor fd attached
+ * (none when fd < 0): sendmsg's result.  Its receipt: the bytes read,
+ * and the descriptor that came with them in *fd (-1 if none).
+ */
+ssize_t t_send_fd(int sock, const void *buf, size_t len, int fd);
+ssize_t t_recv_fd(int sock, void *buf, size_t len, int *fd);
+
+/*
  * The kernel's calls, made directly: the sanitizers intercept libc's
  * msgsnd/msgrcv/msgctl and check the buffers themselves (msgsnd of a
  * huge size would be their crash, not the kernel's EINVAL).

@@ -56,51 +56,23 @@ int at_ask(uint32_t op, uint64_t gen, int pass, int *got)
 {
 	struct agent_req req = { AGENT_MAGIC, op, gen };
 	struct agent_rep rep;
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cm = { { 0 } };
-	struct iovec iov = { &req, sizeof(req) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct timeval tv = { 2, 0 };
 	struct sockaddr_un sa;
-	struct cmsghdr *h;
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), r = 1;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), n, r = 1;
 
-	if (got)
-		*got = -1;
 	at_path(&sa);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (pass >= 0) {
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
-		h = CMSG_FIRSTHDR(&mh);
-		h->cmsg_level = SOL_SOCKET;
-		h->cmsg_type = SCM_RIGHTS;
-		h->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(h), &pass, sizeof(int));
-	}
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    sendmsg(fd, &mh, 0) != sizeof(req))
-		goto out;
-	iov = (struct iovec){ &rep, sizeof(rep) };
-	mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cm.buf,
-			      .msg_controllen = sizeof(cm.buf) };
-	if (recvmsg(fd, &mh, MSG_CMSG_CLOEXEC) != sizeof(rep))
-		goto out;
-	r = rep.err;
-	h = CMSG_FIRSTHDR(&mh);
-	if (h && h->cmsg_type == SCM_RIGHTS) {
-		int n;
-
-		memcpy(&n, CMSG_DATA(h), sizeof(int));
+	if (got)
+		*got = -1;
+	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
+	    t_send_fd(fd, &req, sizeof(req), pass) == sizeof(req) &&
+	    t_recv_fd(fd, &rep, sizeof(rep), &n) == sizeof(rep)) {
+		r = rep.err;
 		if (got)
 			*got = n;
-		else
+		else if (n >= 0)
 			close(n);
 	}
-out:
 	close(fd);
 	return r;
 }

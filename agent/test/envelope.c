@@ -273,7 +273,8 @@ static void forge_and_ask(void *arg)
 	T_EQ(pwrite(fd, &me, sizeof(me), offsetof(struct qfile, q.uid)),
 	     sizeof(me));
 	close(fd);
-	T_EQ(at_ask(AGENT_SYNC_SYSV, strtoull(Q->gen, NULL, 16), -1, NULL), -EPERM);
+	T_EQ(at_ask(AGENT_SYNC_SYSV, strtoull(Q->gen, NULL, 16), -1, NULL),
+	     -EPERM);
 }
 
 static void creator_asks(void *arg)

@@ -55,49 +55,6 @@ static const struct api umq = {
 	umq_mq_getattr, umq_mq_setattr, umq_mq_notify,
 };
 
-static int send_fd(int sock, int fd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cm = { { 0 } };
-	char byte = 0;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cm.buf,
-			     .msg_controllen = sizeof(cm.buf) };
-	struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
-
-	h->cmsg_level = SOL_SOCKET;
-	h->cmsg_type = SCM_RIGHTS;
-	h->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(h), &fd, sizeof(int));
-	return sendmsg(sock, &mh, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cm;
-	char byte;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cm.buf,
-			     .msg_controllen = sizeof(cm.buf) };
-	struct cmsghdr *h;
-	int fd;
-
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
-		return -1;
-	h = CMSG_FIRSTHDR(&mh);
-	if (!h || h->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(h), sizeof(int));
-	return fd;
-}
-
 struct pass {
 	const struct api *api;
 	int sock;
@@ -116,7 +73,7 @@ static void receiver(void *arg)
 
 	if (setgid(USER) || setuid(USER))
 		_exit(T_EXIT_SKIP);
-	d = recv_fd(p->sock);
+	T_EQ(t_recv_fd(p->sock, buf, 1, &d), 1);
 	T_ASSERT(d >= 0);
 	T_ERR(a->open("/pass", O_RDWR), EACCES);	/* not by name */
 	if (p->expect) {
@@ -154,7 +111,7 @@ static void pass(const struct api *a, int expect)
 	q = (mqd_t)T_OK(a->open("/pass", O_CREAT | O_EXCL | O_RDWR, 0600,
 				&attr));
 	T_OK(a->send(q, "hello", 5, 3));
-	T_OK(send_fd(sv[0], q));
+	T_EQ(t_send_fd(sv[0], "q", 1, q), 1);
 	t_exited_ok(pid, t_reap(pid, 30000), "receiver");
 	if (!expect) {
 		T_EQ(a->receive(q, buf, sizeof(buf), &prio), 4);
