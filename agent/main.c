@@ -91,31 +91,17 @@ static void serve_one(int dirfd, int c)
 		if (req.op == AGENT_SYNC_SYSV && !nfd)
 			rep.err = agent_sync_queue(dirfd, req.gen, uc.uid,
 						   false);
-		else if (req.op == AGENT_OPEN_POSIX && nfd == 1)
-			rep.err = (out = agent_reopen_posix(dirfd, req.gen,
-							    fds[0])) < 0 ?
-				  out : 0;
+		else if (req.op == AGENT_OPEN_POSIX && nfd == 1) {
+			out = agent_reopen_posix(dirfd, req.gen, fds[0]);
+			rep.err = out < 0 ? out : 0;
+		}
 	}
 	for (int i = 0; i < nfd; i++)
 		close(fds[i]);
-	iov = (struct iovec){ &rep, sizeof(rep) };
-	mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
-	if (out >= 0) {
-		struct cmsghdr *h;
-
-		memset(&cm, 0, sizeof(cm));
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int));
-		h = CMSG_FIRSTHDR(&mh);
-		h->cmsg_level = SOL_SOCKET;
-		h->cmsg_type = SCM_RIGHTS;
-		h->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(h), &out, sizeof(int));
-	}
-	sendmsg(c, &mh, MSG_NOSIGNAL);
+	agent_send(c, &rep, sizeof(rep), out);
 	if (out >= 0)
 		close(out);
-	if (agent_verbose && req.op == AGENT_OPEN_POSIX && n == sizeof(req))
+	if (agent_verbose && n == sizeof(req) && req.op == AGENT_OPEN_POSIX)
 		fprintf(stderr, "umq agent: POSIX queue %016llx opened for "
 			"uid %u: %s\n", (unsigned long long)req.gen, uc.uid,
 			rep.err ? strerror(-rep.err) : "done");

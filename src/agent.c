@@ -46,6 +46,29 @@ static int agent_connect(struct ns *ns)
 	return fd;
 }
 
+ssize_t agent_send(int sock, const void *buf, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	if (fd >= 0) {
+		memset(&cm, 0, sizeof(cm));
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL);
+}
+
 /*
  * One request, with a descriptor to pass (or -1), and its answer: 0 or
  * -errno, and the descriptor it carries in *got (or -1).  -ENOENT when
@@ -60,8 +83,10 @@ static int agent_ask(struct ns *ns, uint32_t op, uint64_t gen, int pass,
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} cm;
-	struct iovec iov = { &req, sizeof(req) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov = { &rep, sizeof(rep) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cm.buf,
+			     .msg_controllen = sizeof(cm.buf) };
 	struct cmsghdr *c;
 	int fd = agent_connect(ns), r = -ENOENT;
 
@@ -69,22 +94,8 @@ static int agent_ask(struct ns *ns, uint32_t op, uint64_t gen, int pass,
 		*got = -1;
 	if (fd < 0)
 		return -ENOENT;
-	memset(&cm, 0, sizeof(cm));
-	if (pass >= 0) {
-		mh.msg_control = cm.buf;
-		mh.msg_controllen = sizeof(cm.buf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass, sizeof(int));
-	}
-	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != sizeof(req))
+	if (agent_send(fd, &req, sizeof(req), pass) != sizeof(req))
 		goto out;
-	iov = (struct iovec){ &rep, sizeof(rep) };
-	mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cm.buf,
-			      .msg_controllen = sizeof(cm.buf) };
 	if (recvmsg(fd, &mh, MSG_CMSG_CLOEXEC) != sizeof(rep) ||
 	    rep.magic != AGENT_MAGIC || rep.err > 0 || rep.err < -4095) {
 		ns_debug(ns->dir, "agent: no answer (%s)", strerror(errno));

@@ -296,6 +296,8 @@ int agent_sync(struct ns *ns, uint64_t gen);
 /* POSIX queue gen's data file, read-write, for the holder of fifo (a
  * descriptor of its FIFO): the descriptor, or -errno (-ENOENT: none). */
 int agent_open_posix(struct ns *ns, uint64_t gen, int fifo);
+/* sendmsg of len bytes with descriptor fd attached (none if fd < 0). */
+ssize_t agent_send(int sock, const void *buf, size_t len, int fd);
 
 /* ---- cred.c: the calling thread's credentials as they are now (§4) ---- */
 int ipc_perms(const struct qctl *q, int flag);	/* 0 or -EACCES */
