@@ -17,5 +17,9 @@ void agent_sync_all(int dirfd);
 /* POSIX queue gen's file, for the holder of fifo, a descriptor of its
  * FIFO: a read-write descriptor, or -errno. */
 int agent_reopen_posix(int dirfd, uint64_t gen, int fifo);
+/* What POSIX queue gen charges to the real uid of process pid: 0 and
+ * *charge (0 when it is another's), or -errno. */
+int agent_posix_charge_of(int dirfd, uint64_t gen, pid_t pid,
+			  uint64_t *charge);
 
 #endif

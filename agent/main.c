@@ -8,7 +8,8 @@
  * owner handed over is not the files' owner, the creator: without an
  * agent such a queue's files must stay open to every user, DESIGN §6;
  * sync.c), and open a POSIX queue's file for a process holding one of
- * its descriptors, passed by another user (reopen.c).  It listens on <namespace>/agent; the OS tells
+ * its descriptors, passed by another user (reopen.c), and tell what a
+ * POSIX queue the asker may not read charges to its real uid (charge.c).  It listens on <namespace>/agent; the OS tells
  * it who asks (SO_PEERCRED), the files tell it who owns the queue
  * (sync.c).  One request at a time, each given AGENT_RECV_MS to arrive.
  * At start it brings every queue in step (changes made while none ran).
@@ -91,6 +92,9 @@ static void serve_one(int dirfd, int c)
 		if (req.op == AGENT_SYNC_SYSV && !nfd)
 			rep.err = agent_sync_queue(dirfd, req.gen, uc.uid,
 						   false);
+		else if (req.op == AGENT_CHARGE_POSIX && !nfd)
+			rep.err = agent_posix_charge_of(dirfd, req.gen, uc.pid,
+							&rep.value);
 		else if (req.op == AGENT_OPEN_POSIX && nfd == 1) {
 			out = agent_reopen_posix(dirfd, req.gen, fds[0]);
 			rep.err = out < 0 ? out : 0;

@@ -2,9 +2,10 @@
 /*
  * agent.c - asking a namespace's agent (agent/, `umq agent`) for what
  * the OS does not let the caller do itself: make a System V queue's files
- * match its permissions after an IPC_SET, or open a POSIX queue's file
- * for a process that holds one of its descriptors (passed to it by a
- * process that could open the queue).
+ * match its permissions after an IPC_SET, open a POSIX queue's file for
+ * a process that holds one of its descriptors (passed to it by a process
+ * that could open the queue), or tell what a POSIX queue the caller may
+ * not read charges to its real uid (RLIMIT_MSGQUEUE).
  *
  * The agent listens on <namespace>/agent.  It is believed only if the
  * OS says root is at the other end (SO_PEERCRED): anyone can make a
@@ -75,7 +76,7 @@ ssize_t agent_send(int sock, const void *buf, size_t len, int fd)
  * no agent answers.
  */
 static int agent_ask(struct ns *ns, uint32_t op, uint64_t gen, int pass,
-		     int *got)
+		     int *got, uint64_t *value)
 {
 	struct agent_req req = { .magic = AGENT_MAGIC, .op = op, .gen = gen };
 	struct agent_rep rep;
@@ -102,6 +103,8 @@ static int agent_ask(struct ns *ns, uint32_t op, uint64_t gen, int pass,
 		goto out;
 	}
 	r = rep.err;
+	if (value)
+		*value = rep.value;
 	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 		int n;
 
@@ -122,12 +125,19 @@ out:
 
 int agent_sync(struct ns *ns, uint64_t gen)
 {
-	return agent_ask(ns, AGENT_SYNC_SYSV, gen, -1, NULL);
+	return agent_ask(ns, AGENT_SYNC_SYSV, gen, -1, NULL, NULL);
 }
 
 int agent_open_posix(struct ns *ns, uint64_t gen, int fifo)
 {
-	int got, r = agent_ask(ns, AGENT_OPEN_POSIX, gen, fifo, &got);
+	int got, r = agent_ask(ns, AGENT_OPEN_POSIX, gen, fifo, &got, NULL);
 
 	return r ? r : got;
+}
+
+uint64_t agent_posix_charge(struct ns *ns, uint64_t gen)
+{
+	uint64_t v = 0;
+
+	return agent_ask(ns, AGENT_CHARGE_POSIX, gen, -1, NULL, &v) ? 0 : v;
 }

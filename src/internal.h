@@ -282,6 +282,7 @@ void env_update(struct sq *s);
 #define AGENT_MAGIC	0x61716d75u	/* "umqa" */
 #define AGENT_SYNC_SYSV	1
 #define AGENT_OPEN_POSIX 2	/* passes the FIFO, gets the data file */
+#define AGENT_CHARGE_POSIX 3	/* the asker's charge in a queue's file */
 struct agent_req {
 	uint32_t magic, op;
 	uint64_t gen;
@@ -289,6 +290,7 @@ struct agent_req {
 struct agent_rep {
 	uint32_t magic;
 	int32_t err;		/* 0 or -errno */
+	uint64_t value;		/* AGENT_CHARGE_POSIX: bytes */
 };
 /* Have the agent give System V queue gen its exact envelope: 0, or
  * -ENOENT when no agent answers, or its refusal. */
@@ -296,6 +298,9 @@ int agent_sync(struct ns *ns, uint64_t gen);
 /* POSIX queue gen's data file, read-write, for the holder of fifo (a
  * descriptor of its FIFO): the descriptor, or -errno (-ENOENT: none). */
 int agent_open_posix(struct ns *ns, uint64_t gen, int fifo);
+/* What POSIX queue gen's file charges to the caller's real uid, which
+ * the caller may not read: bytes, 0 when no agent answers. */
+uint64_t agent_posix_charge(struct ns *ns, uint64_t gen);
 /* sendmsg of len bytes with descriptor fd attached (none if fd < 0). */
 ssize_t agent_send(int sock, const void *buf, size_t len, int fd);
 

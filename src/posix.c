@@ -313,11 +313,18 @@ static int gc_and_count(struct ns *ns, int64_t only, long *count,
 		fd = fd_open(ns->dirfd, data, O_RDONLY | O_NONBLOCK |
 			     O_CLOEXEC, 0);
 		if (fd < 0) {
-			/* Someone's we may not read: we cannot tell its
-			 * charge, nor collect it. */
-			if (errno != ENOENT &&
-			    unread_counts(ns, gen, fifo, &names, &nnames))
+			/* Someone's we may not read: we cannot collect it,
+			 * nor tell its charge (the namespace's agent can:
+			 * made by a process of our real uid whose fsuid was
+			 * another's, it is ours). */
+			int e = errno;
+
+			if (e != ENOENT &&
+			    unread_counts(ns, gen, fifo, &names, &nnames)) {
 				(*count)++;
+				if (e == EACCES)
+					*usage += agent_posix_charge(ns, gen);
+			}
 			continue;
 		}
 		got = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 :

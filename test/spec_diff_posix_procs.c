@@ -89,8 +89,9 @@ static void split_d(struct ctx *c, void *arg)
 }
 
 #ifdef SPEC_KNOWN_DIFFS
-/* Known difference (DESIGN §8): the charge of a queue the real uid may
- * not read is not seen by its later creations. */
+/* Known difference without the namespace's agent (DESIGN §8): the charge
+ * of a queue the real uid may not read is not seen by its later creations
+ * (agent/test/charge.c runs it with the agent). */
 PDIFF_CASE(rlimit_real_uid)
 {
 	need_uid_switch();

@@ -1,12 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /* at.c - see at.h. */
+#include <fcntl.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "at.h"
 #include "internal.h"
-#include "t.h"
+#include "umq.h"
+
+static mqd_t k_open(const char *name, int oflag, ...)
+{
+	struct mq_attr *attr = NULL;
+	mode_t mode = 0;
+	va_list ap;
+
+	va_start(ap, oflag);
+	if (oflag & O_CREAT) {
+		mode = va_arg(ap, mode_t);
+		attr = va_arg(ap, struct mq_attr *);
+	}
+	va_end(ap);
+	return t_k_mq_open(name, oflag, mode, attr);
+}
+
+const struct at_api at_kernel = {
+	"kernel", k_open, t_k_mq_close, t_k_mq_unlink, t_k_mq_send,
+	t_k_mq_timedsend, t_k_mq_receive, t_k_mq_timedreceive,
+	t_k_mq_getattr, t_k_mq_setattr, t_k_mq_notify,
+};
+const struct at_api at_umq = {
+	"umq", umq_mq_open, umq_mq_close, umq_mq_unlink, umq_mq_send,
+	umq_mq_timedsend, umq_mq_receive, umq_mq_timedreceive,
+	umq_mq_getattr, umq_mq_setattr, umq_mq_notify,
+};
 
 void at_path(struct sockaddr_un *sa)
 {
@@ -52,7 +80,7 @@ void at_stop(pid_t pid)
 	T_ERR(access(sa.sun_path, F_OK), ENOENT);
 }
 
-int at_ask(uint32_t op, uint64_t gen, int pass, int *got)
+int at_ask(uint32_t op, uint64_t gen, int pass, int *got, uint64_t *value)
 {
 	struct agent_req req = { AGENT_MAGIC, op, gen };
 	struct agent_rep rep;
@@ -68,6 +96,8 @@ int at_ask(uint32_t op, uint64_t gen, int pass, int *got)
 	    t_send_fd(fd, &req, sizeof(req), pass) == sizeof(req) &&
 	    t_recv_fd(fd, &rep, sizeof(rep), &n) == sizeof(rep)) {
 		r = rep.err;
+		if (value)
+			*value = rep.value;
 		if (got)
 			*got = n;
 		else if (n >= 0)

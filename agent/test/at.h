@@ -4,9 +4,20 @@
 #ifndef UMQ_AT_H
 #define UMQ_AT_H
 
+#include <mqueue.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/un.h>
+
+#include "t.h"
+
+/* POSIX queue calls, the kernel's or umq's (through libumq.so). */
+struct at_api {
+	const char *name;
+	mqd_t (*open)(const char *, int, ...);
+	T_MQ_CALLS
+};
+extern const struct at_api at_kernel, at_umq;
 
 /* <namespace>/agent of the running case. */
 void at_path(struct sockaddr_un *sa);
@@ -17,7 +28,8 @@ pid_t at_start(void);
 void at_stop(pid_t pid);
 /* One request as src/agent.c makes it, passing descriptor pass (or -1):
  * the answer (0 or -errno), or 1 when nothing answered; a descriptor it
- * carried in *got (or -1; got may be NULL). */
-int at_ask(uint32_t op, uint64_t gen, int pass, int *got);
+ * carried in *got (or -1; got may be NULL), its value in *value (may be
+ * NULL). */
+int at_ask(uint32_t op, uint64_t gen, int pass, int *got, uint64_t *value);
 
 #endif

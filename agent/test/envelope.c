@@ -273,14 +273,15 @@ static void forge_and_ask(void *arg)
 	T_EQ(pwrite(fd, &me, sizeof(me), offsetof(struct qfile, q.uid)),
 	     sizeof(me));
 	close(fd);
-	T_EQ(at_ask(AGENT_SYNC_SYSV, strtoull(Q->gen, NULL, 16), -1, NULL),
-	     -EPERM);
+	T_EQ(at_ask(AGENT_SYNC_SYSV, strtoull(Q->gen, NULL, 16), -1, NULL,
+		    NULL), -EPERM);
 }
 
 static void creator_asks(void *arg)
 {
 	(void)arg;
-	T_EQ(at_ask(AGENT_SYNC_SYSV, strtoull(Q->gen, NULL, 16), -1, NULL), 0);
+	T_EQ(at_ask(AGENT_SYNC_SYSV, strtoull(Q->gen, NULL, 16), -1, NULL,
+		    NULL), 0);
 }
 
 T_CASE(agent_believes_the_files_not_the_block)
@@ -317,7 +318,7 @@ static void fake_agent(void *arg)
 	T_OK(listen(fd, 8));
 	__atomic_store_n(ready, 1, __ATOMIC_RELEASE);
 	for (;;) {
-		struct agent_rep rep = { AGENT_MAGIC, 0 };
+		struct agent_rep rep = { AGENT_MAGIC, 0, 0 };
 		char req[64];
 		int c = accept(fd, NULL, NULL);
 

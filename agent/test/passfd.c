@@ -23,40 +23,8 @@
 #define CREATOR	2001
 #define USER	2002		/* the receiver: no permission on the queue */
 
-struct api {
-	const char *name;
-	mqd_t (*open)(const char *, int, ...);
-	T_MQ_CALLS
-};
-
-static mqd_t k_open(const char *name, int oflag, ...)
-{
-	struct mq_attr *attr = NULL;
-	mode_t mode = 0;
-	va_list ap;
-
-	va_start(ap, oflag);
-	if (oflag & O_CREAT) {
-		mode = va_arg(ap, mode_t);
-		attr = va_arg(ap, struct mq_attr *);
-	}
-	va_end(ap);
-	return t_k_mq_open(name, oflag, mode, attr);
-}
-
-static const struct api kernel = {
-	"kernel", k_open, t_k_mq_close, t_k_mq_unlink, t_k_mq_send,
-	t_k_mq_timedsend, t_k_mq_receive, t_k_mq_timedreceive,
-	t_k_mq_getattr, t_k_mq_setattr, t_k_mq_notify,
-};
-static const struct api umq = {
-	"umq", umq_mq_open, umq_mq_close, umq_mq_unlink, umq_mq_send,
-	umq_mq_timedsend, umq_mq_receive, umq_mq_timedreceive,
-	umq_mq_getattr, umq_mq_setattr, umq_mq_notify,
-};
-
 struct pass {
-	const struct api *api;
+	const struct at_api *api;
 	int sock;
 	int expect;		/* 0: the calls work; else their errno */
 };
@@ -65,7 +33,7 @@ struct pass {
 static void receiver(void *arg)
 {
 	const struct pass *p = arg;
-	const struct api *a = p->api;
+	const struct at_api *a = p->api;
 	struct mq_attr at;
 	unsigned prio;
 	char buf[16];
@@ -95,7 +63,7 @@ static void receiver(void *arg)
 	T_OK(a->close(d));
 }
 
-static void pass(const struct api *a, int expect)
+static void pass(const struct at_api *a, int expect)
 {
 	struct mq_attr attr = { .mq_maxmsg = 4, .mq_msgsize = 16 };
 	struct pass p = { a, -1, expect };
@@ -126,20 +94,20 @@ static void pass(const struct api *a, int expect)
 
 T_CASE(passed_to_another_user_kernel)
 {
-	pass(&kernel, 0);
+	pass(&at_kernel, 0);
 }
 
 /* The difference DESIGN §8 lists when no agent serves the namespace. */
 T_CASE(passed_to_another_user_without_agent)
 {
-	pass(&umq, EBADF);
+	pass(&at_umq, EBADF);
 }
 
 T_CASE(passed_to_another_user_with_agent)
 {
 	pid_t agent = at_start();
 
-	pass(&umq, 0);
+	pass(&at_umq, 0);
 	at_stop(agent);
 }
 
@@ -184,20 +152,20 @@ static void no_proof(void *arg)
 	fifo_path(path, sizeof(path), pr->gen);
 	T_ERR(open(path, O_RDWR | O_NONBLOCK), EACCES);
 	fd = T_OK(open(path, O_PATH | O_CLOEXEC));
-	T_EQ(at_ask(AGENT_OPEN_POSIX, pr->gen, fd, &got), -EBADF);
+	T_EQ(at_ask(AGENT_OPEN_POSIX, pr->gen, fd, &got, NULL), -EBADF);
 	T_EQ(got, -1);
 	T_ERR(umq_mq_getattr(fd, &(struct mq_attr){ 0 }), EBADF);
 	close(fd);
 	fifo_path(path, sizeof(path), pr->other);
 	fd = T_OK(open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC));
-	T_EQ(at_ask(AGENT_OPEN_POSIX, pr->gen, fd, &got), -EBADF);
+	T_EQ(at_ask(AGENT_OPEN_POSIX, pr->gen, fd, &got, NULL), -EBADF);
 	T_EQ(got, -1);
 	/* Its own queue's, it gets: it may open that one anyway. */
-	T_EQ(at_ask(AGENT_OPEN_POSIX, pr->other, fd, &got), 0);
+	T_EQ(at_ask(AGENT_OPEN_POSIX, pr->other, fd, &got, NULL), 0);
 	T_ASSERT(got >= 0);
 	close(got);
 	/* No descriptor at all. */
-	T_EQ(at_ask(AGENT_OPEN_POSIX, pr->gen, -1, &got), -EINVAL);
+	T_EQ(at_ask(AGENT_OPEN_POSIX, pr->gen, -1, &got, NULL), -EINVAL);
 	close(fd);
 }
 
