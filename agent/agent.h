@@ -3,11 +3,15 @@
 #ifndef UMQ_AGENT_H
 #define UMQ_AGENT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 extern bool agent_verbose;
+
+/* Answer the requests that reach listening socket lfd until *stop. */
+void agent_serve(int dirfd, int lfd, volatile sig_atomic_t *stop);
 
 /* Give System V queue gen of the namespace at dirfd its exact envelope,
  * asked by uid who: 0 or -errno.  start: asked by nobody, at start. */

@@ -7,12 +7,11 @@
  * permissions when the caller of an IPC_SET may not change them (an
  * owner handed over is not the files' owner, the creator: without an
  * agent such a queue's files must stay open to every user, DESIGN §6;
- * sync.c), and open a POSIX queue's file for a process holding one of
- * its descriptors, passed by another user (reopen.c), and tell what a
- * POSIX queue the asker may not read charges to its real uid (charge.c).  It listens on <namespace>/agent; the OS tells
- * it who asks (SO_PEERCRED), the files tell it who owns the queue
- * (sync.c).  One request at a time, each given AGENT_RECV_MS to arrive.
- * At start it brings every queue in step (changes made while none ran).
+ * sync.c), open a POSIX queue's file for a process holding one of its
+ * descriptors, passed by another user (reopen.c), and tell what a POSIX
+ * queue the asker may not read charges to its real uid (charge.c).  It
+ * listens on <namespace>/agent (serve.c).  At start it brings every
+ * queue in step (changes made while none ran).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,8 +28,6 @@
 #include "agent.h"
 #include "internal.h"
 #include "umq.h"
-
-#define AGENT_RECV_MS 200
 
 static volatile sig_atomic_t stop;
 
@@ -53,68 +50,11 @@ static void usage(FILE *f)
 	      "  -v, --verbose   one line per request\n", f);
 }
 
-/* Descriptors a request may carry; any it should not are closed. */
-#define MAX_PASSED 4
-
-static void serve_one(int dirfd, int c)
-{
-	struct timeval tv = { 0, AGENT_RECV_MS * 1000 };
-	struct agent_rep rep = { .magic = AGENT_MAGIC, .err = -EINVAL };
-	struct agent_req req;
-	union {
-		char buf[CMSG_SPACE(MAX_PASSED * sizeof(int))];
-		struct cmsghdr align;
-	} cm;
-	struct iovec iov = { &req, sizeof(req) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cm.buf,
-			     .msg_controllen = sizeof(cm.buf) };
-	int fds[MAX_PASSED], nfd = 0, out = -1;
-	struct ucred uc;
-	socklen_t len = sizeof(uc);
-	ssize_t n;
-
-	if (setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-	    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
-	    getsockopt(c, SOL_SOCKET, SO_PEERCRED, &uc, &len))
-		return;
-	n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
-	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h;
-	     h = CMSG_NXTHDR(&mh, h)) {
-		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) /
-		     sizeof(int) && nfd < MAX_PASSED; i++)
-			memcpy(&fds[nfd++], CMSG_DATA(h) + i * sizeof(int),
-			       sizeof(int));
-	}
-	if (n == sizeof(req) && req.magic == AGENT_MAGIC && req.gen) {
-		if (req.op == AGENT_SYNC_SYSV && !nfd)
-			rep.err = agent_sync_queue(dirfd, req.gen, uc.uid,
-						   false);
-		else if (req.op == AGENT_CHARGE_POSIX && !nfd)
-			rep.err = agent_posix_charge_of(dirfd, req.gen, uc.pid,
-							&rep.value);
-		else if (req.op == AGENT_OPEN_POSIX && nfd == 1) {
-			out = agent_reopen_posix(dirfd, req.gen, fds[0]);
-			rep.err = out < 0 ? out : 0;
-		}
-	}
-	for (int i = 0; i < nfd; i++)
-		close(fds[i]);
-	agent_send(c, &rep, sizeof(rep), out);
-	if (out >= 0)
-		close(out);
-	if (agent_verbose && n == sizeof(req) && req.op == AGENT_OPEN_POSIX)
-		fprintf(stderr, "umq agent: POSIX queue %016llx opened for "
-			"uid %u: %s\n", (unsigned long long)req.gen, uc.uid,
-			rep.err ? strerror(-rep.err) : "done");
-}
-
 static int listen_at(int dirfd, const char *dir, struct stat *st)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			0);
 
 	if (fd < 0)
 		return -1;
@@ -184,17 +124,7 @@ int main(int argc, char **argv)
 		return 1;
 	agent_sync_all(dirfd);
 	fprintf(stderr, "umq agent: serving %s (pid %d)\n", dir, (int)getpid());
-	while (!stop) {
-		int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-
-		if (conn < 0) {
-			if (errno != EINTR && errno != ECONNABORTED)
-				usleep(10000);	/* EMFILE and the like */
-			continue;
-		}
-		serve_one(dirfd, conn);
-		close(conn);
-	}
+	agent_serve(dirfd, lfd, &stop);
 	/* Our socket only: another agent may have taken the name since. */
 	if (!fstatat(dirfd, AGENT_SOCK, &now, AT_SYMLINK_NOFOLLOW) &&
 	    now.st_ino == st.st_ino && now.st_dev == st.st_dev)

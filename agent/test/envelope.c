@@ -360,6 +360,52 @@ T_CASE(agent_socket_of_another_user_ignored)
 	t_reap(fake, 0);
 }
 
+/*
+ * The agent serves one record per connection, whenever it comes: a user
+ * that opens connections and sends nothing holds a few slots of its own,
+ * and everyone else is still answered at once.
+ */
+static void hold_connections(void *arg)
+{
+	struct sockaddr_un sa;
+	int *ready = arg;
+
+	if (setgid(2005) || setuid(2005))
+		_exit(T_EXIT_SKIP);
+	at_path(&sa);
+	for (int i = 0; i < 32; i++) {
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			close(fd);	/* refused at once is fine too */
+	}
+	__atomic_store_n(ready, 1, __ATOMIC_RELEASE);
+	pause();
+}
+
+T_CASE(agent_answers_while_a_user_holds_connections)
+{
+	int *ready = t_shared(sizeof(*ready));
+	pid_t agent, idle;
+	long t0;
+
+	setup();
+	agent = at_start();
+	idle = t_spawn_alarm(hold_connections, ready, 30);
+	for (long end = t_now_ms() + 5000;
+	     !__atomic_load_n(ready, __ATOMIC_ACQUIRE); t_msleep(2))
+		if (t_now_ms() > end)
+			T_FAIL("the idle connections were not made");
+	for (int i = 0; i < 3; i++) {
+		t0 = t_now_ms();
+		T_EQ(at_ask(AGENT_SYNC_SYSV, strtoull(Q->gen, NULL, 16), -1,
+			    NULL, NULL), 0);
+		T_ASSERT(t_now_ms() - t0 < 1000);
+	}
+	t_reap(idle, 0);
+	at_stop(agent);
+}
+
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
