@@ -706,6 +706,20 @@ static int create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 			*out = other;
 			return -EEXIST;
 		}
+		/* Removed by its id before the key was ours: its remover
+		 * found no key entry to drop, and no sweep looks at an
+		 * entry whose queue has no files.  Ours goes, and the id is
+		 * returned, as the kernel's creation is whole before any
+		 * removal.  Under the lock: a remover yet to mark it
+		 * REMOVED drops the entry itself (reg_unlink), after. */
+		q_lock(s);
+		bool live = sq_live(s);
+		q_unlock(s);
+		if (!live) {
+			char name[16];
+			key_name(name, sizeof(name), key);
+			entry_drop(ns, name, (int64_t)s->gen);
+		}
 	}
 	close(hold);
 	sq_publish(s);

@@ -22,6 +22,8 @@
  *   aside (x.<gen>.<tid>).
  * - A creator that loses its key after its queue was removed by its id
  *   and the index taken again must drop only an index entry of its own.
+ * - A creator whose queue was removed by its id before it took its key
+ *   must not leave the key entry behind (other users: EACCES for ever).
  */
 #include <fcntl.h>
 #include <mqueue.h>
@@ -352,6 +354,59 @@ T_CASE(lost_key_after_rmid_leaves_the_index_alone)
 		T_FAIL("the new queue's index entry is gone");
 	T_OK(umq_msgctl(id1, IPC_RMID, NULL));
 	T_OK(umq_msgctl(id, IPC_RMID, NULL));
+	T_OK(umq_msgctl(id0, IPC_RMID, NULL));
+}
+
+/* Another user's creation with the key that a removed queue had. */
+static void create_0x4444(void *arg)
+{
+	int id = umq_msgget(0x4444, IPC_CREAT | 0666);
+
+	if (id < 0) {
+		fprintf(stderr, "#   msgget as uid 1000: %s\n",
+			strerrorname_np(errno));
+		_exit(T_EXIT_FAIL);
+	}
+	*(int *)arg = id;
+}
+
+/* A creator whose queue is removed by its id (found by MSG_STAT, a
+ * guess) before it takes its key: the key is free again, as on the
+ * kernel, where the removal can only follow the whole creation.  An
+ * entry naming the removed queue would keep it from every other user
+ * (the sticky sysv/: EACCES), and no sweep looks at an entry whose
+ * queue has no files left. */
+T_CASE(rmid_before_key_leaves_the_key_free)
+{
+	int *sh = t_shared(2 * sizeof(int));	/* [0] go, [1] new id */
+	char path[512];
+	struct msqid_ds ds;
+	struct stat sb;
+	int id0, lost = -1;
+	pid_t creator;
+
+	if (getuid() != 0)
+		t_skip("needs root to act as another user");
+	id0 = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));	/* index 0 */
+	creator = t_spawn_alarm(loser_create, (void *)&sh[0], 20);
+	for (int i = 0; i < 2000 && lost < 0; i++) {
+		lost = umq_msgctl(1, MSG_STAT, &ds);	/* index 1 */
+		if (lost < 0)
+			t_msleep(5);
+	}
+	if (lost < 0) {
+		sh[0] = 1;
+		t_waitpid(creator);
+		T_FAIL("the creator's queue never showed at index 1");
+	}
+	T_OK(umq_msgctl(lost, IPC_RMID, NULL));
+	sh[0] = 1;
+	t_exited_ok(creator, t_waitpid(creator), "the creator");
+	snprintf(path, sizeof(path), "%s/sysv/k.%08x", t_umq_dir(), 0x4444);
+	if (!lstat(path, &sb))
+		T_FAIL("a key entry names the removed queue");
+	T_EQ(t_as_user(1000, 1000, create_0x4444, &sh[1]), T_EXIT_PASS);
+	T_OK(umq_msgctl(sh[1], IPC_RMID, NULL));
 	T_OK(umq_msgctl(id0, IPC_RMID, NULL));
 }
 
