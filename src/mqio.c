@@ -446,11 +446,15 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 			post_arm(wp_rec(&pv->wp, pk));
 		store_link(&pv->v, head);
 		c->qsize += len;
-		c->events += EV_ADDED;
 		if (unlikely(pk != NIL))
 			wake_peekers(&pv->wp, pk, 0);
 		if (++c->curmsgs == 1)
 			notify_fire(pv, &nt);
+		/* After curmsgs (L10): a receive about to spin before its
+		 * look (pre_spin) that reads this bump reads the message
+		 * counted, and does not spin for nothing on it. */
+		__atomic_store_n(&c->events, c->events + EV_ADDED,
+				 __ATOMIC_RELEASE);
 		STAT_MAX(c->hw_curmsgs, c->curmsgs);
 		STAT_MAX(c->hw_qsize, c->qsize);
 	}

@@ -366,7 +366,10 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 		FAULT(FP_SEND_LINK);
 		q->cbytes += sz;
 		q->qnum++;
-		q->events += EV_ADDED;
+		/* After qnum and n_sent: spin_before_look() reads them
+		 * after it (L10). */
+		__atomic_store_n(&q->events, q->events + EV_ADDED,
+				 __ATOMIC_RELEASE);
 		if (q->qnum == 1) {		/* L10's hint */
 			q->solo_type = mtype;
 			q->solo_sent = q->n_sent;
