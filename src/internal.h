@@ -658,7 +658,7 @@ void mqd_new(struct pview *pv, int fd);
  * the descriptor's O_NONBLOCK read when a call would block. */
 bool pq_nonblocking(struct pdesc *d, int fd);
 bool pq_spin_first(struct pview *pv, int64_t *spun, uint32_t mask);
-long pq_wait_on(struct pview *pv, int fd, struct waiter *w, uint32_t me,
+long pq_wait_on(struct pview *pv, int *fd, struct waiter *w, uint32_t me,
 		bool recv, const struct deadline *dl);
 void pq_leave_list(struct pview *pv, struct waiter *w, uint32_t me,
 		   bool recv, long r, bool off);

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -78,7 +79,9 @@ void mqd_sync(struct pview *pv, int fd)
 	struct pqctl *c = pv->ctl;
 	uint32_t want = mqd_state(pv);
 
-	if (unlikely(want != c->rstate) && !spinner_syncs(c))
+	/* fd < 0: the caller's descriptor is gone (pq_wait_on); the next
+	 * call that changes nothing still finds rstate behind, and syncs. */
+	if (unlikely(want != c->rstate) && fd >= 0 && !spinner_syncs(c))
 		ready_set(fd, &c->rstate, want);
 }
 
@@ -250,11 +253,18 @@ bool pq_spin_first(struct pview *pv, int64_t *spun, uint32_t mask)
 			       &sc, spun);
 }
 
-/* Take a record, queue it by priority, sleep until posted. */
-long pq_wait_on(struct pview *pv, int fd, struct waiter *w, uint32_t me,
+/*
+ * Take a record, queue it by priority, sleep until posted.  The kernel's
+ * call holds the open queue: another thread may close the descriptor and
+ * have its number given to another file meanwhile, and the call goes on.
+ * Ours goes on too, but must not sync the readiness of that file: *fd
+ * becomes -1 when the number no longer names the FIFO it named.
+ */
+long pq_wait_on(struct pview *pv, int *fd, struct waiter *w, uint32_t me,
 		bool recv, const struct deadline *dl)
 {
 	struct wlists *wl = &pv->ctl->wl;
+	struct stat was, is;
 	long r;
 
 	w->result = 0;
@@ -270,9 +280,14 @@ long pq_wait_on(struct pview *pv, int fd, struct waiter *w, uint32_t me,
 		else
 			wl_insert_prio(&pv->wp, &wl->shead, &wl->stail, me);
 	}
-	mqd_sync(pv, fd);	/* what a spinner left us, before we sleep */
+	mqd_sync(pv, *fd);	/* what a spinner left us, before we sleep */
 	pq_unlock(pv);
+	if (*fd >= 0 && fstat(*fd, &was))
+		*fd = -1;
 	r = futex_sleep(&w->futex, W_WAITING, SLEEP_POSIX, dl);
+	if (*fd >= 0 && (fstat(*fd, &is) || is.st_ino != was.st_ino ||
+			 is.st_dev != was.st_dev))
+		*fd = -1;
 	pq_lock(pv);
 	return r;
 }
@@ -395,7 +410,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 			w->mtype = -(int64_t)prio;
 			store_inflight(&pv->v, head, me);
 		}
-		r = pq_wait_on(pv, fd, w, me, false, dl);
+		r = pq_wait_on(pv, &fd, w, me, false, dl);
 		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
 			r = 0;		/* inserted: the call is complete */
 			STAT_SET(c->spid, proc_pid());
@@ -613,7 +628,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 			w->maxsize = len;
 		}
 		w->msg = NIL;
-		r = pq_wait_on(pv, fd, w, me, true, dl);
+		r = pq_wait_on(pv, &fd, w, me, true, dl);
 		if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY) {
 			/* Handed over: it wins over a signal or a timeout. */
 			r = pq_store_sync(pv);

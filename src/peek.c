@@ -255,7 +255,7 @@ static long do_mq_peek(mqd_t fd, size_t index, struct umq_peek_msg *msgs,
 			w->sel_type = 0;
 		}
 		w->msg = NIL;
-		r = pq_wait_on(pv, fd, w, me, true, dl);
+		r = pq_wait_on(pv, &fd, w, me, true, dl);
 		if (unlikely(__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) ==
 			     W_READY))
 			requeue(pv, w, me);

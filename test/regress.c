@@ -31,6 +31,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -788,4 +789,62 @@ T_CASE(lying_solo_hint_costs_a_spin_only)
 	T_EQ(m.type, 2);
 	sq_put(s);
 	T_OK(umq_msgctl(id, IPC_RMID, NULL));
+}
+
+/*
+ * A receive asleep on descriptor q while another thread closes q and a
+ * pipe takes its number: the kernel's call holds the open queue and goes
+ * on; ours goes on too, and must leave the pipe alone when it syncs the
+ * readiness on its way out (here a FIFO state left unknown, as a crash
+ * leaves it, makes that sync reset the FIFO: drain and refill it).
+ */
+struct sleeper {
+	mqd_t q;
+	pid_t tid;
+	ssize_t r;
+	int e;
+};
+
+static void *timed_receive(void *arg)
+{
+	struct sleeper *sl = arg;
+	struct timespec dl = t_deadline(CLOCK_REALTIME, 500);
+	char buf[16];
+
+	sl->tid = (pid_t)syscall(SYS_gettid);
+	sl->r = umq_mq_timedreceive(sl->q, buf, sizeof(buf), NULL, &dl);
+	sl->e = errno;
+	return NULL;
+}
+
+T_CASE(descriptor_closed_during_a_sleep_leaves_its_new_file_alone)
+{
+	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 16 };
+	struct sleeper sl = { 0 };
+	struct pdesc *d;
+	pthread_t t;
+	int p[2], n;
+	char c;
+
+	sl.q = (mqd_t)T_OK(umq_mq_open("/closed", O_RDWR | O_CREAT, 0600, &a));
+	T_EQ(pdesc_get(sl.q, &d), 0);
+	T_OK(pthread_create(&t, NULL, timed_receive, &sl));
+	while (!__atomic_load_n(&sl.tid, __ATOMIC_ACQUIRE))
+		t_msleep(1);
+	T_EQ(t_wait_sleeping(sl.tid), 0);
+	d->pv->ctl->rstate = RS_UNKNOWN;
+	T_OK(pipe(p));
+	T_EQ(dup2(p[0], sl.q), sl.q);	/* q's number: the pipe now */
+	T_EQ(write(p[1], "x", 1), 1);
+	T_OK(pthread_join(t, NULL));
+	T_EQ(sl.r, -1);
+	T_EQ(sl.e, ETIMEDOUT);
+	T_OK(ioctl(sl.q, FIONREAD, &n));
+	T_EQ(n, 1);
+	T_EQ(read(sl.q, &c, 1), 1);
+	T_EQ(c, 'x');
+	close(p[0]);
+	close(p[1]);
+	close(sl.q);
+	T_OK(umq_mq_unlink("/closed"));
 }
