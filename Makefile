@@ -362,6 +362,7 @@ includedir  ?= $(prefix)/include
 datarootdir ?= $(prefix)/share
 mandir      ?= $(datarootdir)/man
 pkgconfigdir ?= $(libdir)/pkgconfig
+systemdunitdir ?= $(prefix)/lib/systemd/system
 INSTALL     ?= install
 VERSION_MAJOR := $(shell sed -n 's/^\#define UMQ_VERSION_MAJOR \([0-9]*\)$$/\1/p' include/umq.h)
 VERSION_MINOR := $(shell sed -n 's/^\#define UMQ_VERSION_MINOR \([0-9]*\)$$/\1/p' include/umq.h)
@@ -376,9 +377,15 @@ $(BUILD)/umq.pc: umq.pc.in include/umq.h FORCE
 		-e 's|@libdir@|$(libdir)|' -e 's|@includedir@|$(includedir)|' \
 		-e 's|@VERSION@|$(VERSION_MAJOR).$(VERSION_MINOR)|' $< > $@
 
-install: all $(BUILD)/umq.pc
+# The agent's unit names the installed program.
+$(BUILD)/umq-agent@.service: agent/systemd/umq-agent@.service FORCE
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|@bindir@|$(bindir)|' $< > $@
+
+install: all $(BUILD)/umq.pc $(BUILD)/umq-agent@.service
 	$(INSTALL) -d $(DESTDIR)$(libdir) $(DESTDIR)$(bindir) \
-		$(DESTDIR)$(includedir) $(DESTDIR)$(pkgconfigdir)
+		$(DESTDIR)$(includedir) $(DESTDIR)$(pkgconfigdir) \
+		$(DESTDIR)$(systemdunitdir)
 	$(INSTALL) -m 755 $(BUILD)/libumq.so $(DESTDIR)$(libdir)/$(SO_REAL)
 	ln -sf $(SO_REAL) $(DESTDIR)$(libdir)/libumq.so.0
 	ln -sf libumq.so.0 $(DESTDIR)$(libdir)/libumq.so
@@ -386,6 +393,8 @@ install: all $(BUILD)/umq.pc
 	$(INSTALL) -m 755 $(PRELOAD) $(DESTDIR)$(libdir)/libumq-preload.so
 	$(INSTALL) -m 755 $(BUILD)/umq $(DESTDIR)$(bindir)/umq
 	$(INSTALL) -m 755 $(BUILD)/umq-agent $(DESTDIR)$(bindir)/umq-agent
+	$(INSTALL) -m 644 $(BUILD)/umq-agent@.service \
+		$(DESTDIR)$(systemdunitdir)/umq-agent@.service
 	$(if $(HAVE_NATS),$(INSTALL) -m 755 $(BUILD)/umq-bridge $(DESTDIR)$(bindir)/umq-bridge)
 	$(INSTALL) -m 644 include/umq.h $(DESTDIR)$(includedir)/umq.h
 	$(INSTALL) -m 644 $(BUILD)/umq.pc $(DESTDIR)$(pkgconfigdir)/umq.pc
@@ -401,6 +410,7 @@ uninstall:
 		$(DESTDIR)$(libdir)/libumq.so $(DESTDIR)$(libdir)/libumq.a \
 		$(DESTDIR)$(libdir)/libumq-preload.so $(DESTDIR)$(bindir)/umq \
 		$(DESTDIR)$(bindir)/umq-bridge $(DESTDIR)$(bindir)/umq-agent \
+		$(DESTDIR)$(systemdunitdir)/umq-agent@.service \
 		$(DESTDIR)$(includedir)/umq.h $(DESTDIR)$(pkgconfigdir)/umq.pc
 	$(Q)for f in $(MAN_PAGES); do \
 		rm -f $(DESTDIR)$(mandir)/man$${f##*.}/$${f#man/}; \

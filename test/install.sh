@@ -47,6 +47,8 @@ files_ok() {
 	[ "$(readlink "$L/libumq.so")" = libumq.so.0 ] &&
 	[ -f "$L/libumq.a" ] && [ -f "$L/libumq-preload.so" ] &&
 	[ -x "$D/usr/bin/umq" ] && [ -x "$D/usr/bin/umq-agent" ] &&
+	grep -qx 'ExecStart=/usr/bin/umq-agent --dir %f' \
+		"$D/usr/lib/systemd/system/umq-agent@.service" &&
 	[ -f "$D/usr/include/umq.h" ] &&
 	[ -f "$L/pkgconfig/umq.pc" ] &&
 	[ -f "$D/usr/share/man/man1/umq.1" ] &&
@@ -56,7 +58,7 @@ files_ok() {
 	LC_ALL=C readelf -d "$L/libumq.so.0" |
 		grep -q 'SONAME.*\[libumq\.so\.0\]'
 }
-check "libumq.so.$major.$minor.0 with its libumq.so.0 and libumq.so links, libumq.a, the preload, umq, umq-agent, umq.h, umq.pc, man pages" files_ok
+check "libumq.so.$major.$minor.0 with its libumq.so.0 and libumq.so links, libumq.a, the preload, umq, umq-agent and its systemd unit, umq.h, umq.pc, man pages" files_ok
 
 # ---- a program built with pkg-config, run on the installed library
 cat >"$T/prog.c" <<'EOF'
