@@ -394,10 +394,14 @@ static void passed_user(struct ctx *c, int sock, uid_t uid)
 {
 	if (uid != geteuid() && tr_become(&USER(uid)))
 		_exit(T_EXIT_FAIL);
-	char byte;
+	char byte, go;
 	int d;
+	/* Then wait for the sender's word: its step recorded first, so
+	 * that both backends' traces list the steps in one order. */
+	bool got = t_recv_fd(sock, &byte, 1, &d) == 1 && d >= 0 &&
+		   read(sock, &go, 1) == 1;
 
-	CHK(c, t_recv_fd(sock, &byte, 1, &d) == 1 && d >= 0, 1);
+	CHK(c, got, 1);
 	ATTR(c, d, 0, 2, 16, 1);
 	RECV_GOT(c, d, 16, 3, 1, 1);
 	SEND(c, d, 4, 2, 2, W_RET(0));
@@ -419,7 +423,13 @@ static void pass_to(struct ctx *c, const char *name, uid_t uid)
 	mqd_t q = OPEN(c, name, O_CREAT | O_EXCL | O_RDWR, 0600, AT(2, 16),
 		       W_SUCCESS);
 	SEND(c, q, 3, 1, 1, W_RET(0));
-	CHK(c, t_send_fd(sv[0], "q", 1, q) == 1, 1);
+	bool sent = t_send_fd(sv[0], "q", 1, q) == 1;
+
+	CHK(c, sent, 1);
+	/* Recorded: the receiver may go on (unchecked here: if the word is
+	 * lost, the receiver's step says so). */
+	ssize_t w = write(sv[0], "g", 1);
+	(void)w;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	CHK(c, st, 0);
