@@ -58,11 +58,38 @@ static int listen_at(int dirfd, const char *dir, struct stat *st)
 
 	if (fd < 0)
 		return -1;
-	/* Whatever has the name (a crashed agent's socket, or another
-	 * user's file: root may remove it from the sticky directory). */
-	unlinkat(dirfd, AGENT_SOCK, 0);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s",
 		 dirfd, AGENT_SOCK);
+	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		struct ucred uc;
+		socklen_t len = sizeof(uc);
+
+		if (!getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) &&
+		    uc.uid == 0) {
+			fprintf(stderr, "umq agent: %s is served already (pid "
+				"%d)\n", dir, (int)uc.pid);
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+			    SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			return -1;
+	}
+	/* Whatever else has the name (a crashed agent's socket, another
+	 * user's file or directory): root may remove it from the sticky
+	 * directory, or move a directory aside. */
+	if (unlinkat(dirfd, AGENT_SOCK, 0) && (errno == EISDIR ||
+					       errno == EPERM)) {
+		char aside[64];
+
+		snprintf(aside, sizeof(aside), ".%s.%d.aside", AGENT_SOCK,
+			 (int)getpid());
+		if (!renameat(dirfd, AGENT_SOCK, dirfd, aside))
+			fprintf(stderr, "umq agent: %s/%s was a directory: "
+				"moved to %s\n", dir, AGENT_SOCK, aside);
+	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
 	    fchmodat(dirfd, AGENT_SOCK, 0666, 0) ||
 	    fstatat(dirfd, AGENT_SOCK, st, AT_SYMLINK_NOFOLLOW) ||

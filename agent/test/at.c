@@ -10,6 +10,8 @@
 #include "internal.h"
 #include "umq.h"
 
+const char UMQ_AGENT_PATH[] = UMQ_AGENT;
+
 static mqd_t k_open(const char *name, int oflag, ...)
 {
 	struct mq_attr *attr = NULL;
@@ -50,7 +52,7 @@ pid_t at_start(void)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		execl(UMQ_AGENT, "umq-agent", "--dir", t_umq_dir(),
+		execl(UMQ_AGENT_PATH, "umq-agent", "--dir", t_umq_dir(),
 		      (char *)NULL);
 		_exit(127);
 	}

@@ -19,6 +19,8 @@ struct at_api {
 };
 extern const struct at_api at_kernel, at_umq;
 
+/* This build's umq-agent. */
+extern const char UMQ_AGENT_PATH[];
 /* <namespace>/agent of the running case. */
 void at_path(struct sockaddr_un *sa);
 /* Start this build's umq-agent on the case's namespace; returns once it

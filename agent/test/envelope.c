@@ -406,6 +406,46 @@ T_CASE(agent_answers_while_a_user_holds_connections)
 	at_stop(agent);
 }
 
+/* One agent per namespace; a directory another user made at its name
+ * is moved aside. */
+static void squat(void *arg)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	(void)arg;
+	if (setgid(2005) || setuid(2005))
+		_exit(T_EXIT_SKIP);
+	snprintf(path, sizeof(path), "%s/agent", t_umq_dir());
+	T_OK(mkdir(path, 0755));
+	snprintf(path, sizeof(path), "%s/agent/x", t_umq_dir());
+	fd = T_OK(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+	close(fd);
+}
+
+T_CASE(agent_one_per_namespace_and_squatters_moved_aside)
+{
+	pid_t agent, second;
+	int st;
+
+	setup();
+	agent = at_start();
+	second = fork();
+	if (second == 0) {
+		execl(UMQ_AGENT_PATH, "umq-agent", "--dir", t_umq_dir(),
+		      (char *)NULL);
+		_exit(127);
+	}
+	st = t_reap(second, 5000);
+	T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	at_stop(agent);
+	as(2005, 2005, squat, "squatting the agent's name");
+	agent = at_start();
+	set_perm(CREATOR, CREATOR, OWNER, CREATOR, 0600);
+	PROBE(EXACT, "owner handed over, after the squatter");
+	at_stop(agent);
+}
+
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
