@@ -125,6 +125,8 @@ static int listen_at(int dirfd, const char *dir, struct stat *st)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	mode_t um;
+	int r;
 
 	if (fd < 0)
 		return -1;
@@ -133,9 +135,13 @@ static int listen_at(int dirfd, const char *dir, struct stat *st)
 	unlinkat(dirfd, AGENT_SOCK, 0);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s",
 		 dirfd, AGENT_SOCK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    fchmodat(dirfd, AGENT_SOCK, 0666, 0) ||
-	    fstatat(dirfd, AGENT_SOCK, st, AT_SYMLINK_NOFOLLOW) ||
+	/* Made 0666 by bind itself: the name is not ours a moment later
+	 * (the namespace's owner may put a symlink there, which a chmod
+	 * by name would follow to any file). */
+	um = umask(0111);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(um);
+	if (r || fstatat(dirfd, AGENT_SOCK, st, AT_SYMLINK_NOFOLLOW) ||
 	    listen(fd, 64)) {
 		fprintf(stderr, "umq agent: cannot listen on %s/%s: %s\n",
 			dir, AGENT_SOCK, strerror(errno));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* at.c - see at.h. */
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -40,6 +41,23 @@ pid_t at_start(void)
 	}
 	t_reap(pid, 0);
 	T_FAIL("umq-agent did not listen within 5 s");
+}
+
+pid_t at_spawn_quiet(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0)
+			dup2(null, 2);
+		execl(UMQ_AGENT, "umq-agent", "--dir", t_umq_dir(),
+		      (char *)NULL);
+		_exit(127);
+	}
+	T_ASSERT(pid > 0);
+	return pid;
 }
 
 void at_stop(pid_t pid)
