@@ -9,7 +9,9 @@
  * their owner (the creator) or root can write: the ACL's owner entry
  * (env_recorded_owner), else the creator.  So the creator, the recorded
  * owner and root may have the block applied, as ipc_owner() lets them
- * IPC_SET; and, for a queue whose files every user may already write
+ * IPC_SET (at start, with no caller, only the recorded owner handed
+ * over: the creator and root apply their own); and, for a queue whose
+ * files every user may already write
  * (a wide envelope, or a mode that gives "other" write), the block's
  * own owner too: believing it gives nobody more than they had.
  */
@@ -80,14 +82,18 @@ int agent_sync_queue(int dirfd, uint64_t gen, uid_t who, bool start)
 		.uid = f.q.uid, .gid = f.q.gid, .cuid = f.q.cuid,
 		.cgid = f.q.cgid, .mode = f.q.mode,
 	};
-	if (start)	/* no caller: the block's owner must be the record's */
-		may = p.uid == p.cuid || p.uid == owner;
+	if (start)	/* no caller: the record's owner, handed over, must
+			 * be the block's.  The creator (and root) applied
+			 * their own IPC_SET as the files' owner: a block
+			 * naming the creator that the files do not match
+			 * was written by another user of the queue. */
+		may = owner != p.cuid && p.uid == owner;
 	else
 		may = who == 0 || who == p.cuid || who == owner;
 	if (!may && (start || who == p.uid))
 		may = open_to_all(dirfd, gen);
 	if (!may) {
-		if (start)
+		if (start && p.uid != owner)
 			fprintf(stderr, "umq agent: queue %016llx: its block "
 				"names owner %u, its files %u: left as it "
 				"is\n", (unsigned long long)gen, p.uid, owner);

@@ -26,6 +26,89 @@
 #define OTHER	2005
 #define KEY	0x6e760002
 
+struct shared {
+	char gen[32];			/* System V queue */
+	uint64_t pub, priv;		/* POSIX queues */
+	int fifo_ok;
+};
+
+static struct shared *S;
+
+static void as(uid_t uid, gid_t gid, void (*fn)(void *), void *arg,
+	       const char *what)
+{
+	int rc = t_as_user(uid, gid, fn, arg);
+
+	if (rc == T_EXIT_SKIP)
+		t_skip("cannot become %d:%d", (int)uid, (int)gid);
+	if (rc != T_EXIT_PASS)
+		T_FAIL("as %d:%d: %s failed", (int)uid, (int)gid, what);
+}
+
+static void sysv_file(char *buf, size_t n, const char *fmt)
+{
+	snprintf(buf, n, fmt, t_umq_dir(), S->gen);
+}
+
+/* ---- The agent's start believes no block a member forged --------------- */
+
+static void create_0660(void *arg)
+{
+	int id;
+
+	(void)arg;
+	id = T_OK(umq_msgget(KEY, IPC_CREAT | IPC_EXCL | 0660));
+	if (t_gen_name(t_umq_dir(), id, S->gen, sizeof(S->gen)))
+		T_FAIL("no index entry: %s", strerror(errno));
+}
+
+/* A member of the queue's group may write its control file: it writes
+ * a mode that lets everybody in. */
+static void forge_mode(void *arg)
+{
+	uint32_t mode = 0666;
+	char path[PATH_MAX];
+	int fd;
+
+	(void)arg;
+	sysv_file(path, sizeof(path), "%s/sysv/q.%s");
+	fd = T_OK(open(path, O_RDWR | O_CLOEXEC));
+	T_EQ(pwrite(fd, &mode, sizeof(mode), offsetof(struct qfile, q.mode)),
+	     sizeof(mode));
+	close(fd);
+}
+
+static void other_is_out(void *arg)
+{
+	char path[PATH_MAX];
+
+	(void)arg;
+	sysv_file(path, sizeof(path), "%s/sysv/m.%s");
+	T_ERR(open(path, O_RDWR | O_CLOEXEC), EACCES);
+	sysv_file(path, sizeof(path), "%s/sysv/q.%s");
+	T_ERR(open(path, O_RDWR | O_CLOEXEC), EACCES);
+}
+
+/*
+ * The creator owns its files and applies its own IPC_SET; a block that
+ * still names it but differs from the files was written by someone
+ * else (any user with write access may).  The agent, at start, must not
+ * carry such a block to the files: the member would open the queue to
+ * every user, which it cannot do by itself.
+ */
+T_CASE(start_ignores_a_block_forged_by_a_member)
+{
+	pid_t agent;
+
+	S = t_shared(sizeof(*S));
+	as(CREATOR, CREATOR, create_0660, NULL, "create");
+	as(MEMBER, CREATOR, forge_mode, NULL, "forging the mode");
+	as(OTHER, OTHER, other_is_out, NULL, "before the agent");
+	agent = at_start();
+	as(OTHER, OTHER, other_is_out, NULL, "after the agent started");
+	at_stop(agent);
+}
+
 /* ---- The namespace owner: renames, and the agent's socket --------------- */
 
 /* The namespace as MEMBER would own it, had it made it: the directory,
