@@ -355,7 +355,8 @@ static int gc_and_count(struct ns *ns, int64_t only, long *count,
  * mapping, which is returned in *base (*size bytes) for its view. */
 static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 		      int64_t maxmsg, int64_t msgsize, uint64_t charge,
-		      uid_t ruid, void **base, size_t *size)
+		      uid_t ruid, uint64_t fifo_ino, void **base,
+		      size_t *size)
 {
 	uint32_t chunk = (uint32_t)((sizeof(struct msg) + msgsize + 63) & ~63);
 	uint32_t nchunks = (uint32_t)maxmsg + 1;
@@ -389,6 +390,7 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 	c->charge_uid = ruid;
 	c->charge = charge;
 	strcpy(c->name, name);
+	c->fifo_ino = fifo_ino;
 	__atomic_store_n(&c->magic, PQ_MAGIC, __ATOMIC_RELEASE);
 	*base = c;
 	*size = total;
@@ -436,7 +438,7 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	};
 	struct umq_limits lim;
 	struct rlimit rl;
-	struct stat st;
+	struct stat st, fst;
 	char data[64], fifo[64], npath[PATH_MAX], target[20];
 	int64_t maxmsg, msgsize, r;
 	uint64_t usage, charge, gen;
@@ -521,13 +523,13 @@ again:
 		r = create_errno(ns, errno);
 		goto fail_fifo;
 	}
-	if (fstat(fd, &st)) {
+	if (fstat(fd, &st) || fstat(*guard, &fst)) {
 		r = -errno;
 		goto fail;
 	}
 	mode &= 07777 & ~(0777 & ~st.st_mode);
 	r = init_queue(fd, gen, name, mode, maxmsg, msgsize, charge, ruid,
-		       base, size);
+		       (uint64_t)fst.st_ino, base, size);
 	if (r)
 		goto fail;
 	if (fchmod(fd, mode_envelope(mode)) ||

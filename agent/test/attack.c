@@ -126,6 +126,88 @@ static void give_namespace(uid_t uid)
 	}
 }
 
+static uint64_t gen_of(const char *name)
+{
+	char path[PATH_MAX], gen[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/names/%s", t_umq_dir(), name);
+	n = readlink(path, gen, sizeof(gen) - 1);
+	T_ASSERT(n > 0);
+	gen[n] = 0;
+	return strtoull(gen, NULL, 16);
+}
+
+static void pq_file(char *buf, size_t n, uint64_t gen, const char *suffix)
+{
+	snprintf(buf, n, "%s/posix/%016llx%s", t_umq_dir(),
+		 (unsigned long long)gen, suffix);
+}
+
+static void create_two(void *arg)
+{
+	mqd_t q;
+
+	(void)arg;
+	q = (mqd_t)T_OK(umq_mq_open("/pub", O_CREAT | O_RDWR, 0666, NULL));
+	T_OK(umq_mq_close(q));
+	q = (mqd_t)T_OK(umq_mq_open("/priv", O_CREAT | O_RDWR, 0600, NULL));
+	T_OK(umq_mq_send(q, "secret", 6, 1));
+	T_OK(umq_mq_close(q));
+}
+
+/*
+ * The namespace owner may rename any entry of posix/ (sticky, its own).
+ * It holds a read-write descriptor of a public queue's FIFO, renames
+ * that FIFO to the name of the private queue's, and asks the agent for
+ * the private queue's file: the same creator made both, so the FIFO's
+ * owner matches the file's.  Holding a FIFO proves nothing about a file
+ * the FIFO is not the queue of.
+ */
+static void steal_by_rename(void *arg)
+{
+	char pub[PATH_MAX], priv[PATH_MAX], aside[PATH_MAX];
+	int fifo, got, r;
+
+	(void)arg;
+	pq_file(priv, sizeof(priv), S->priv, "");
+	T_ERR(open(priv, O_RDWR | O_CLOEXEC), EACCES);
+	pq_file(pub, sizeof(pub), S->pub, ".p");
+	fifo = T_OK(open(pub, O_RDWR | O_NONBLOCK | O_CLOEXEC));
+	pq_file(priv, sizeof(priv), S->priv, ".p");
+	pq_file(aside, sizeof(aside), S->priv, ".aside");
+	T_OK(rename(priv, aside));
+	T_OK(rename(pub, priv));
+	r = at_ask(AGENT_OPEN_POSIX, S->priv, fifo, &got);
+	if (got >= 0) {
+		close(got);
+		T_FAIL("the agent gave the private queue's file (%d)", r);
+	}
+	T_EQ(r, -EBADF);
+	close(fifo);
+}
+
+T_CASE(namespace_owner_gets_no_queue_by_renaming_its_fifo)
+{
+	pid_t agent;
+
+	S = t_shared(sizeof(*S));
+	give_namespace(MEMBER);
+	as(CREATOR, CREATOR, create_two, NULL, "create");
+	S->pub = gen_of("pub");
+	S->priv = gen_of("priv");
+	agent = at_start();
+	as(MEMBER, MEMBER, steal_by_rename, NULL, "renaming");
+	at_stop(agent);
+}
+
+/*
+ * The agent binds <namespace>/agent, then makes it 0666 by its name:
+ * the namespace owner may replace any entry of its directory, with a
+ * symlink too, and root's chmod then follows it.  The owner keeps
+ * putting a symlink to a file of root's in place while the agent
+ * starts; that file must keep its mode.
+ */
 static void swap_in_symlink(const char *target)
 {
 	char tmp[PATH_MAX], sock[PATH_MAX];
