@@ -55,6 +55,21 @@ static void usage(FILE *f)
 /* Descriptors a request may carry; any it should not are closed. */
 #define MAX_PASSED 4
 
+/*
+ * Close a descriptor a user passed: ours may be its last reference, and
+ * the last close of a socket with SO_LINGER and data its peer does not
+ * take waits for the linger time (a TCP socket: up to hours), with every
+ * request behind it.  Aborted instead: the data was the sender's.
+ */
+static void drop_passed(int fd)
+{
+	struct linger lg = { 1, 0 };
+
+	/* ENOTSOCK for the rest. */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
 static void serve_one(int dirfd, int c)
 {
 	struct timeval tv = { 0, AGENT_RECV_MS * 1000 };
@@ -97,7 +112,7 @@ static void serve_one(int dirfd, int c)
 				  out : 0;
 	}
 	for (int i = 0; i < nfd; i++)
-		close(fds[i]);
+		drop_passed(fds[i]);
 	iov = (struct iovec){ &rep, sizeof(rep) };
 	mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
 	if (out >= 0) {

@@ -276,6 +276,113 @@ T_CASE(agent_start_chmods_nothing_of_the_namespace_owners)
 		       st.st_mode & 0777, i + 1);
 }
 
+/* ---- Descriptors passed to the agent ------------------------------------ */
+
+/*
+ * Any user may pass the agent descriptors, which it closes.  A TCP
+ * socket whose peer reads nothing, with unsent data and SO_LINGER set,
+ * makes the last close wait for the linger time: the agent, one request
+ * at a time, must not.
+ */
+static int lingering_socket(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct linger lg = { 1, 30 };
+	socklen_t len = sizeof(sa);
+	static char junk[65536];
+	int l = T_OK(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	int s = T_OK(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	int small = 4096;
+
+	/* Listening, never accepting nor reading: the window closes. */
+	T_OK(setsockopt(l, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)));
+	T_OK(bind(l, (struct sockaddr *)&sa, sizeof(sa)));
+	T_OK(getsockname(l, (struct sockaddr *)&sa, &len));
+	T_OK(listen(l, 1));
+	T_OK(setsockopt(s, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
+	T_OK(connect(s, (struct sockaddr *)&sa, sizeof(sa)));
+	T_OK(fcntl(s, F_SETFL, O_NONBLOCK));
+	for (long end = t_now_ms() + 5000; t_now_ms() < end;)
+		if (send(s, junk, sizeof(junk), MSG_NOSIGNAL) < 0 &&
+		    errno == EAGAIN) {
+			t_msleep(50);	/* in flight, acknowledged or not */
+			if (send(s, junk, sizeof(junk), MSG_NOSIGNAL) < 0 &&
+			    errno == EAGAIN)
+				break;
+		}
+	T_OK(setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	/* The listener stays open (in this process): the peer lives. */
+	return s;
+}
+
+static int agent_conn(void)
+{
+	struct timeval tv = { 2, 0 };
+	struct sockaddr_un sa;
+	int fd = T_OK(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+
+	at_path(&sa);
+	T_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	T_OK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	return fd;
+}
+
+/* A request passing fd, which this process then closes: the agent's is
+ * the last reference. */
+static void send_req_giving(int c, uint32_t op, uint64_t gen, int fd)
+{
+	struct agent_req req = { AGENT_MAGIC, op, gen };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm = { { 0 } };
+	struct iovec iov = { &req, sizeof(req) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = cm.buf,
+			     .msg_controllen = sizeof(cm.buf) };
+	struct cmsghdr *h = CMSG_FIRSTHDR(&mh);
+
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &fd, sizeof(int));
+	T_EQ(sendmsg(c, &mh, 0), sizeof(req));
+	close(fd);
+}
+
+static void pass_lingering(void *arg)
+{
+	int s = lingering_socket(), busy, c, r;
+	long t0;
+
+	(void)arg;
+	/* Keep the agent waiting on another connection meanwhile, so that
+	 * ours is closed before it takes the request. */
+	busy = agent_conn();
+	t_msleep(20);
+	c = agent_conn();
+	/* A request that takes no descriptor: the agent closes it unused. */
+	send_req_giving(c, AGENT_SYNC_SYSV, 1, s);
+	close(busy);
+	close(c);
+	t_msleep(300);
+	t0 = t_now_ms();
+	r = at_ask(AGENT_SYNC_SYSV, 1, -1, NULL);
+	if (r == 1)
+		T_FAIL("the agent did not answer the next request (%ld ms)",
+		       t_now_ms() - t0);
+	T_EQ(r, -ENOENT);
+}
+
+T_CASE(agent_closing_a_passed_socket_does_not_hang)
+{
+	pid_t agent = at_start();
+
+	as(OTHER, OTHER, pass_lingering, NULL, "passing a socket");
+	at_stop(agent);
+}
+
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
