@@ -105,7 +105,9 @@ static void serve_one(int dirfd, int c)
 	if (n == sizeof(req) && req.magic == AGENT_MAGIC && req.gen) {
 		if (req.op == AGENT_SYNC_SYSV && !nfd)
 			rep.err = agent_sync_queue(dirfd, req.gen, uc.uid,
-						   false);
+				&(struct env_perm){ .uid = req.uid,
+						    .gid = req.gid,
+						    .mode = req.mode });
 		else if (req.op == AGENT_OPEN_POSIX && nfd == 1)
 			rep.err = (out = agent_reopen_posix(dirfd, req.gen,
 							    fds[0])) < 0 ?

@@ -66,8 +66,10 @@ static bool open_to_all(int dirfd, uint64_t gen)
 	       (st.st_mode & S_IWOTH);
 }
 
-int agent_sync_queue(int dirfd, uint64_t gen, uid_t who, bool start)
+int agent_sync_queue(int dirfd, uint64_t gen, uid_t who,
+		     const struct env_perm *set)
 {
+	bool start = !set;
 	struct env_perm p;
 	struct qfile f;
 	struct stat st;
@@ -103,6 +105,11 @@ int agent_sync_queue(int dirfd, uint64_t gen, uid_t who, bool start)
 				(unsigned long long)gen, who, owner);
 		return -EPERM;
 	}
+	if (set) {	/* what the caller set, not the block a moment later */
+		p.uid = set->uid;
+		p.gid = set->gid;
+		p.mode = set->mode & 0777;
+	}
 	r = env_apply(dirfd, gen, &p, true);
 	if (agent_verbose || r)
 		fprintf(stderr, "umq agent: queue %016llx: uid %u gid %u "
@@ -132,7 +139,7 @@ void agent_sync_all(int dirfd)
 		gen = strtoull(e->d_name + 2, &end, 16);
 		if (*end || !gen)
 			continue;
-		agent_sync_queue(dirfd, gen, 0, true);
+		agent_sync_queue(dirfd, gen, 0, NULL);
 	}
 	closedir(d);
 }

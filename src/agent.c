@@ -51,10 +51,10 @@ static int agent_connect(struct ns *ns)
  * -errno, and the descriptor it carries in *got (or -1).  -ENOENT when
  * no agent answers.
  */
-static int agent_ask(struct ns *ns, uint32_t op, uint64_t gen, int pass,
+static int agent_ask(struct ns *ns, const struct agent_req *rq, int pass,
 		     int *got)
 {
-	struct agent_req req = { .magic = AGENT_MAGIC, .op = op, .gen = gen };
+	struct agent_req req = *rq;
 	struct agent_rep rep;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -109,14 +109,22 @@ out:
 	return r;
 }
 
-int agent_sync(struct ns *ns, uint64_t gen)
+int agent_sync(struct ns *ns, uint64_t gen, const struct env_perm *p)
 {
-	return agent_ask(ns, AGENT_SYNC_SYSV, gen, -1, NULL);
+	struct agent_req req = {
+		.magic = AGENT_MAGIC, .op = AGENT_SYNC_SYSV, .gen = gen,
+		.uid = p->uid, .gid = p->gid, .mode = p->mode & 0777,
+	};
+
+	return agent_ask(ns, &req, -1, NULL);
 }
 
 int agent_open_posix(struct ns *ns, uint64_t gen, int fifo)
 {
-	int got, r = agent_ask(ns, AGENT_OPEN_POSIX, gen, fifo, &got);
+	struct agent_req req = {
+		.magic = AGENT_MAGIC, .op = AGENT_OPEN_POSIX, .gen = gen,
+	};
+	int got, r = agent_ask(ns, &req, fifo, &got);
 
 	return r ? r : got;
 }

@@ -221,16 +221,19 @@ int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact)
  * may (exact while the owner is the creator), and anyone else nothing:
  * the envelope stays as it was, which the wide one made room for.
  */
-void env_update(struct sq *s)
+void env_update(struct sq *s, uid_t uid, gid_t gid, unsigned mode)
 {
+	/* Not read back from the block: any user with write access to
+	 * the files may be writing another mode there right now. */
 	const struct qctl *q = s->q;
 	struct env_perm p = {
-		.uid = q->uid, .gid = q->gid, .cuid = q->cuid,
-		.cgid = q->cgid, .mode = q->mode,
+		.uid = uid, .gid = gid, .mode = mode,
+		.cuid = __atomic_load_n(&q->cuid, __ATOMIC_RELAXED),
+		.cgid = __atomic_load_n(&q->cgid, __ATOMIC_RELAXED),
 	};
 	struct fs_as as;
 
-	if (!agent_sync(s->ns, s->gen))
+	if (!agent_sync(s->ns, s->gen, &p))
 		return;
 	cred_fs_enter(&as);	/* as euid (cred.c) */
 	env_apply(s->ns->dirfd, s->gen, &p, p.uid == p.cuid);

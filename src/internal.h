@@ -275,7 +275,8 @@ unsigned envelope_mode(const struct qctl *q);
 int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact);
 uid_t env_recorded_owner(int ctlfd, uid_t cuid);
 struct sq;
-void env_update(struct sq *s);
+/* After an IPC_SET of s, which set uid, gid and mode. */
+void env_update(struct sq *s, uid_t uid, gid_t gid, unsigned mode);
 
 /* ---- agent.c: the namespace's agent, if one serves it (agent/) -------- */
 #define AGENT_SOCK	"agent"
@@ -285,14 +286,18 @@ void env_update(struct sq *s);
 struct agent_req {
 	uint32_t magic, op;
 	uint64_t gen;
+	/* AGENT_SYNC_SYSV: what the IPC_SET set (the block is anyone's
+	 * to write meanwhile). */
+	uint32_t uid, gid, mode, pad;
 };
 struct agent_rep {
 	uint32_t magic;
 	int32_t err;		/* 0 or -errno */
 };
-/* Have the agent give System V queue gen its exact envelope: 0, or
- * -ENOENT when no agent answers, or its refusal. */
-int agent_sync(struct ns *ns, uint64_t gen);
+/* Have the agent give System V queue gen the exact envelope of owner,
+ * group and mode of p: 0, or -ENOENT when no agent answers, or its
+ * refusal. */
+int agent_sync(struct ns *ns, uint64_t gen, const struct env_perm *p);
 /* POSIX queue gen's data file, read-write, for the holder of fifo (a
  * descriptor of its FIFO): the descriptor, or -errno (-ENOENT: none). */
 int agent_open_posix(struct ns *ns, uint64_t gen, int fifo);

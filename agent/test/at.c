@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* at.c - see at.h. */
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -70,9 +71,30 @@ void at_stop(pid_t pid)
 	T_ERR(access(sa.sun_path, F_OK), ENOENT);
 }
 
+/* What an IPC_SET that set what the block says sends (the block is
+ * readable by all). */
+static void block_perm(uint64_t gen, struct agent_req *req)
+{
+	char path[PATH_MAX];
+	struct qfile f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sysv/q.%016llx", t_umq_dir(),
+		 (unsigned long long)gen);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (pread(fd, &f, sizeof(f), 0) == (ssize_t)sizeof(f)) {
+		req->uid = f.q.uid;
+		req->gid = f.q.gid;
+		req->mode = f.q.mode & 0777;
+	}
+	close(fd);
+}
+
 int at_ask(uint32_t op, uint64_t gen, int pass, int *got)
 {
-	struct agent_req req = { AGENT_MAGIC, op, gen };
+	struct agent_req req = { .magic = AGENT_MAGIC, .op = op, .gen = gen };
 	struct agent_rep rep;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -87,6 +109,8 @@ int at_ask(uint32_t op, uint64_t gen, int pass, int *got)
 
 	if (got)
 		*got = -1;
+	if (op == AGENT_SYNC_SYSV)
+		block_perm(gen, &req);
 	at_path(&sa);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (pass >= 0) {

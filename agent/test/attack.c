@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 #include <stddef.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -107,6 +108,89 @@ T_CASE(start_ignores_a_block_forged_by_a_member)
 	agent = at_start();
 	as(OTHER, OTHER, other_is_out, NULL, "after the agent started");
 	at_stop(agent);
+}
+
+/*
+ * The same member, writing the mode while the creator makes an IPC_SET:
+ * the files must get the creator's mode, not what the block says a
+ * moment later.  The member keeps storing 0666 into the block; the
+ * creator sets 0660 again and again, and looks at its store's mode.
+ */
+static void keep_forging(void *arg)
+{
+	char path[PATH_MAX];
+	struct qfile *f;
+	int fd;
+
+	(void)arg;
+	sysv_file(path, sizeof(path), "%s/sysv/q.%s");
+	fd = T_OK(open(path, O_RDWR | O_CLOEXEC));
+	f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	T_ASSERT(f != MAP_FAILED);
+	__atomic_store_n(&S->fifo_ok, 1, __ATOMIC_RELEASE);
+	for (;;)
+		__atomic_store_n(&f->q.mode, 0666u, __ATOMIC_RELAXED);
+}
+
+#define SETS 200
+
+static void set_again_and_again(void *arg)
+{
+	char path[PATH_MAX];
+	struct msqid_ds ds;
+	struct stat st;
+	int id = T_OK(umq_msgget(KEY, 0));
+
+	(void)arg;
+	sysv_file(path, sizeof(path), "%s/sysv/m.%s");
+	for (int i = 0; i < SETS; i++) {
+		T_OK(umq_msgctl(id, IPC_STAT, &ds));
+		ds.msg_perm.uid = CREATOR;
+		ds.msg_perm.gid = CREATOR;
+		ds.msg_perm.mode = 0660;
+		T_OK(umq_msgctl(id, IPC_SET, &ds));
+		T_OK(stat(path, &st));
+		if (st.st_mode & 07)
+			T_FAIL("IPC_SET %d of 0660: the store is %04o", i + 1,
+			       st.st_mode & 0777);
+	}
+}
+
+static void race_forger(bool agent)
+{
+	pid_t forger, a = -1;
+
+	S = t_shared(sizeof(*S));
+	as(CREATOR, CREATOR, create_0660, NULL, "create");
+	if (agent)
+		a = at_start();
+	forger = fork();
+	if (forger == 0) {
+		alarm(60);
+		if (setgid(CREATOR) || setuid(MEMBER))
+			_exit(T_EXIT_SKIP);
+		keep_forging(NULL);
+	}
+	T_ASSERT(forger > 0);
+	for (long end = t_now_ms() + 5000;
+	     !__atomic_load_n(&S->fifo_ok, __ATOMIC_ACQUIRE); t_msleep(2))
+		if (t_now_ms() > end)
+			T_FAIL("the forger did not start");
+	as(CREATOR, CREATOR, set_again_and_again, NULL, "IPC_SET");
+	kill(forger, SIGKILL);
+	t_reap(forger, 5000);
+	if (agent)
+		at_stop(a);
+}
+
+T_CASE(ipc_set_applies_its_own_mode_not_a_forgers)
+{
+	race_forger(false);
+}
+
+T_CASE(ipc_set_through_the_agent_applies_its_own_mode)
+{
+	race_forger(true);
 }
 
 /* ---- The namespace owner: renames, and the agent's socket --------------- */
@@ -332,7 +416,7 @@ static int agent_conn(void)
  * the last reference. */
 static void send_req_giving(int c, uint32_t op, uint64_t gen, int fd)
 {
-	struct agent_req req = { AGENT_MAGIC, op, gen };
+	struct agent_req req = { .magic = AGENT_MAGIC, .op = op, .gen = gen };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
