@@ -93,6 +93,9 @@ static void serve_one(int dirfd, int c)
 	    getsockopt(c, SOL_SOCKET, SO_PEERCRED, &uc, &len))
 		return;
 	n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0)	/* msg_controllen is left as it was: the buffer is
+			 * stale, its numbers perhaps our descriptors now */
+		mh.msg_controllen = 0;
 	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h;
 	     h = CMSG_NXTHDR(&mh, h)) {
 		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
