@@ -134,11 +134,9 @@ uid_t env_recorded_owner(int ctlfd, uid_t cuid)
 	char buf[sizeof(struct posix_acl_xattr_header) +
 		 32 * sizeof(struct posix_acl_xattr_entry)];
 	const struct posix_acl_xattr_entry *e;
-	char path[32];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", ctlfd);
-	n = getxattr(path, ACL_XATTR, buf, sizeof(buf));
+	n = fgetxattr(ctlfd, ACL_XATTR, buf, sizeof(buf));
 	if (n < (ssize_t)sizeof(struct posix_acl_xattr_header))
 		return cuid;
 	e = (const void *)(buf + sizeof(struct posix_acl_xattr_header));
@@ -150,31 +148,50 @@ uid_t env_recorded_owner(int ctlfd, uid_t cuid)
 
 /*
  * Give one file its envelope: wide in plain modes, or exact as an ACL
- * (which the kernel folds back into the mode when it names nobody).  By
- * its /proc/self/fd path, so that a file opened O_PATH, checked and
- * found to be the queue's, is the one changed.
+ * (which the kernel folds back into the mode when it names nobody).
+ * Through a descriptor of the file checked to be the queue's (not a
+ * /proc/self/fd path: there may be no /proc).
  */
 static int apply_one(int fd, const struct env_perm *p, bool exact, bool ctl)
 {
-	char path[32], acl[sizeof(struct posix_acl_xattr_header) +
-			   ACL_MAX * sizeof(struct posix_acl_xattr_entry)];
+	char acl[sizeof(struct posix_acl_xattr_header) +
+		 ACL_MAX * sizeof(struct posix_acl_xattr_entry)];
 	unsigned extra = ctl ? 0444 : 0;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if (exact) {
 		size_t n = build_acl(acl, p, ctl ? ACL_READ : 0, ctl);
 
-		if (!setxattr(path, ACL_XATTR, acl, n, 0))
+		if (!fsetxattr(fd, ACL_XATTR, acl, n, 0))
 			return 0;
 		if (errno != EOPNOTSUPP)
 			return -errno;
 		/* No ACLs here: plain modes, wide when they cannot name
 		 * the new owner or group. */
-	} else if (removexattr(path, ACL_XATTR) && errno != ENODATA &&
+	} else if (fremovexattr(fd, ACL_XATTR) && errno != ENODATA &&
 		   errno != EOPNOTSUPP) {
 		return -errno;
 	}
-	return chmod(path, wide_mode(p) | extra) ? -errno : 0;
+	return fchmod(fd, wide_mode(p) | extra) ? -errno : 0;
+}
+
+/* The same file, opened for real: xattrs and modes cannot be set
+ * through O_PATH.  Read-only, without blocking (a FIFO), and only once
+ * the O_PATH descriptor showed it is the queue's, so that nothing else
+ * is ever opened (a device's open may act). */
+static int reopen_checked(int dirfd, const char *name, const struct stat *st)
+{
+	struct stat now;
+	int fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+			O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &now) || now.st_dev != st->st_dev ||
+	    now.st_ino != st->st_ino) {
+		close(fd);
+		return -EUCLEAN;	/* replaced meanwhile */
+	}
+	return fd;
 }
 
 /*
@@ -207,8 +224,13 @@ int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact)
 			r = r ?: -EUCLEAN;
 			continue;
 		}
-		e = apply_one(fd, p, exact, i == 0);
+		e = reopen_checked(dirfd, name, &st);
 		close(fd);
+		if (e >= 0) {
+			fd = e;
+			e = apply_one(fd, p, exact, i == 0);
+			close(fd);
+		}
 		r = r ?: e;
 	}
 	return r;

@@ -12,8 +12,11 @@
  * another owner gets when no agent serves the namespace.
  */
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
+#include <sched.h>
 #include <stddef.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -195,6 +198,40 @@ T_CASE(group_handoff_exact_without_agent)
 	PROBE(EXACT, "group handed back");
 	set_perm(0, 0, CREATOR, GROUP, 0604);
 	PROBE(EXACT, "group handed over by root");
+}
+
+/*
+ * Without /proc (a chroot, a container that does not mount it) the files
+ * follow the creator's IPC_SET all the same: a narrowed mode must close
+ * them to the users it no longer admits.
+ */
+static void set_perm_without_proc(void *arg)
+{
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("none", "/proc", "tmpfs", 0, NULL))
+		_exit(T_EXIT_SKIP);
+	if (setgroups(0, NULL) || setgid(CREATOR) || setuid(CREATOR))
+		_exit(T_EXIT_SKIP);
+	T_ERR(access("/proc/self", F_OK), ENOENT);
+	set_perm_child(arg);
+}
+
+T_CASE(creator_ipc_set_without_proc)
+{
+	pid_t pid;
+	int st;
+
+	setup();
+	set_perm(CREATOR, CREATOR, CREATOR, CREATOR, 0666);
+	PROBE(EXACT, "opened to all");
+	Q->set_mode = 0600;
+	pid = t_spawn_alarm(set_perm_without_proc, NULL, 30);
+	st = t_reap(pid, 30000);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == T_EXIT_SKIP)
+		t_skip("cannot hide /proc");
+	t_exited_ok(pid, st, "IPC_SET without /proc");
+	PROBE(EXACT, "closed again without /proc");
 }
 
 /* The owner handed over cannot chmod the creator's files: without an
