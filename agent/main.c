@@ -10,12 +10,15 @@
  * sync.c), and open a POSIX queue's file for a process holding one of
  * its descriptors, passed by another user (reopen.c).  It listens on <namespace>/agent; the OS tells
  * it who asks (SO_PEERCRED), the files tell it who owns the queue
- * (sync.c).  One request at a time, each given AGENT_RECV_MS to arrive.
+ * (sync.c).  Each connection's request is given AGENT_RECV_MS to
+ * arrive, many connections waiting at once (serve()); requests are
+ * answered one at a time as they come.
  * At start it brings every queue in step (changes made while none ran).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -70,9 +74,12 @@ static void drop_passed(int fd)
 	close(fd);
 }
 
-static void serve_one(int dirfd, int c)
+/* Answer the request that came on c (the OS said uc.uid sent it), which
+ * poll found readable. */
+static void serve_one(int dirfd, int c, const struct ucred *ucp)
 {
 	struct timeval tv = { 0, AGENT_RECV_MS * 1000 };
+	struct ucred uc = *ucp;
 	struct agent_rep rep = { .magic = AGENT_MAGIC, .err = -EINVAL };
 	struct agent_req req;
 	union {
@@ -84,15 +91,11 @@ static void serve_one(int dirfd, int c)
 			     .msg_control = cm.buf,
 			     .msg_controllen = sizeof(cm.buf) };
 	int fds[MAX_PASSED], nfd = 0, out = -1;
-	struct ucred uc;
-	socklen_t len = sizeof(uc);
 	ssize_t n;
 
-	if (setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-	    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
-	    getsockopt(c, SOL_SOCKET, SO_PEERCRED, &uc, &len))
+	if (setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
 		return;
-	n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
+	n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	if (n < 0)	/* msg_controllen is left as it was: the buffer is
 			 * stale, its numbers perhaps our descriptors now */
 		mh.msg_controllen = 0;
@@ -141,10 +144,102 @@ static void serve_one(int dirfd, int c)
 			rep.err ? strerror(-rep.err) : "done");
 }
 
+/*
+ * Connections waiting for their request, each given AGENT_RECV_MS: many
+ * at once, so that one user's idle connections hold nobody else's
+ * request up, and at most MAX_PER_UID of one user's (its next ones are
+ * closed at once).
+ */
+#define MAX_CONNS	128
+#define MAX_PER_UID	8
+
+struct conn {
+	int fd;
+	struct ucred uc;
+	long until;		/* ms, CLOCK_MONOTONIC */
+};
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static void take_new(int lfd, struct conn *cs, int *n)
+{
+	for (;;) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), same = 0;
+		socklen_t len = sizeof(struct ucred);
+		struct conn c = { .fd = fd, .until = now_ms() + AGENT_RECV_MS };
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				usleep(10000);
+			if (errno != ECONNABORTED)
+				return;
+			continue;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c.uc, &len)) {
+			close(fd);
+			continue;
+		}
+		for (int i = 0; i < *n; i++)
+			same += cs[i].uc.uid == c.uc.uid;
+		if (*n == MAX_CONNS || same >= MAX_PER_UID) {
+			close(fd);
+			continue;
+		}
+		cs[(*n)++] = c;
+	}
+}
+
+/* Until stop: the signals that set it are blocked but while waiting
+ * (unblocked is the mask during ppoll), so none comes unseen. */
+static void serve(int dirfd, int lfd, const sigset_t *unblocked)
+{
+	static struct conn cs[MAX_CONNS];
+	static struct pollfd pf[MAX_CONNS + 1];
+	int n = 0;
+
+	while (!stop) {
+		long now = now_ms(), wait = -1;
+
+		pf[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		for (int i = 0; i < n; i++) {
+			pf[i + 1] = (struct pollfd){ .fd = cs[i].fd,
+						     .events = POLLIN };
+			if (wait < 0 || cs[i].until - now < wait)
+				wait = cs[i].until - now > 0 ?
+				       cs[i].until - now : 0;
+		}
+		struct timespec ts = { wait / 1000, wait % 1000 * 1000000 };
+
+		if (ppoll(pf, (nfds_t)n + 1, wait < 0 ? NULL : &ts,
+			  unblocked) < 0)
+			continue;	/* EINTR: stop is looked at */
+		now = now_ms();
+		for (int i = n - 1; i >= 0; i--) {
+			if (pf[i + 1].revents)
+				serve_one(dirfd, cs[i].fd, &cs[i].uc);
+			else if (cs[i].until > now)
+				continue;
+			close(cs[i].fd);	/* answered, or too late */
+			cs[i] = cs[--n];
+		}
+		if (pf[0].revents)
+			take_new(lfd, cs, &n);
+	}
+	for (int i = 0; i < n; i++)
+		close(cs[i].fd);
+}
+
 static int listen_at(int dirfd, const char *dir, struct stat *st)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK |
+			SOCK_CLOEXEC, 0);
 	mode_t um;
 	int r;
 
@@ -181,6 +276,7 @@ int main(int argc, char **argv)
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	const char *dir = NULL;
+	sigset_t stops, unblocked;
 	struct stat st, now;
 	int c, dirfd, lfd;
 
@@ -211,6 +307,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "umq agent: %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGHUP);
+	sigprocmask(SIG_BLOCK, &stops, &unblocked);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -220,17 +321,7 @@ int main(int argc, char **argv)
 		return 1;
 	agent_sync_all(dirfd);
 	fprintf(stderr, "umq agent: serving %s (pid %d)\n", dir, (int)getpid());
-	while (!stop) {
-		int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-
-		if (conn < 0) {
-			if (errno != EINTR && errno != ECONNABORTED)
-				usleep(10000);	/* EMFILE and the like */
-			continue;
-		}
-		serve_one(dirfd, conn);
-		close(conn);
-	}
+	serve(dirfd, lfd, &unblocked);
 	/* Our socket only: another agent may have taken the name since. */
 	if (!fstatat(dirfd, AGENT_SOCK, &now, AT_SYMLINK_NOFOLLOW) &&
 	    now.st_ino == st.st_ino && now.st_dev == st.st_dev)

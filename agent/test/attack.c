@@ -435,20 +435,23 @@ static void send_req_giving(int c, uint32_t op, uint64_t gen, int fd)
 	close(fd);
 }
 
+struct linger_case {
+	pid_t agent;
+	int sent;
+};
+
 static void pass_lingering(void *arg)
 {
-	int s = lingering_socket(), busy, c, r;
+	struct linger_case *lc = arg;
+	int s = lingering_socket(), c, r;
 	long t0;
 
-	(void)arg;
-	/* Keep the agent waiting on another connection meanwhile, so that
-	 * ours is closed before it takes the request. */
-	busy = agent_conn();
-	t_msleep(20);
+	/* The agent stopped meanwhile, so that ours is closed before it
+	 * takes the request: its close is then the last. */
 	c = agent_conn();
 	/* A request that takes no descriptor: the agent closes it unused. */
 	send_req_giving(c, AGENT_SYNC_SYSV, 1, s);
-	close(busy);
+	__atomic_store_n(&lc->sent, 1, __ATOMIC_RELEASE);
 	close(c);
 	t_msleep(300);
 	t0 = t_now_ms();
@@ -459,11 +462,90 @@ static void pass_lingering(void *arg)
 	T_EQ(r, -ENOENT);
 }
 
+static void cont_when_sent(void *arg)
+{
+	struct linger_case *lc = arg;
+
+	for (long end = t_now_ms() + 10000;
+	     !__atomic_load_n(&lc->sent, __ATOMIC_ACQUIRE); t_msleep(2))
+		if (t_now_ms() > end)
+			break;
+	kill(lc->agent, SIGCONT);
+}
+
 T_CASE(agent_closing_a_passed_socket_does_not_hang)
 {
-	pid_t agent = at_start();
+	struct linger_case *lc = t_shared(sizeof(*lc));
+	pid_t cont;
 
-	as(OTHER, OTHER, pass_lingering, NULL, "passing a socket");
+	lc->agent = at_start();
+	T_OK(kill(lc->agent, SIGSTOP));
+	cont = t_spawn_alarm(cont_when_sent, lc, 30);
+	as(OTHER, OTHER, pass_lingering, lc, "passing a socket");
+	t_reap(cont, 5000);
+	at_stop(lc->agent);
+}
+
+/*
+ * Any user may connect and send nothing.  Each such connection may hold
+ * the agent 200 ms, and one at a time five of them make every request
+ * behind them wait past the library's 1 s: the library then leaves the
+ * files as they were (a revoked group keeps its access).  A user keeps
+ * opening idle connections; others' requests must still be answered.
+ */
+static void keep_connecting(void *arg)
+{
+	struct sockaddr_un sa;
+	int held[64], n = 0;
+
+	(void)arg;
+	for (int i = 0; i < 64; i++)
+		held[i] = -1;
+	at_path(&sa);
+	for (;;) {
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK |
+				SOCK_CLOEXEC, 0);
+
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa,
+				       sizeof(sa)) && errno != EAGAIN) {
+			close(fd);
+			fd = -1;
+		}
+		if (n == 64)	/* each kept for about a second */
+			n = 0;
+		if (held[n] >= 0)
+			close(held[n]);
+		held[n++] = fd;
+		t_msleep(15);
+	}
+}
+
+T_CASE(agent_answers_while_a_user_holds_idle_connections)
+{
+	pid_t agent = at_start(), idler;
+
+	idler = fork();
+	if (idler == 0) {
+		alarm(60);
+		if (setgid(OTHER) || setuid(OTHER))
+			_exit(T_EXIT_SKIP);
+		keep_connecting(NULL);
+	}
+	T_ASSERT(idler > 0);
+	t_msleep(500);
+	for (int i = 0; i < 5; i++) {
+		long t0 = t_now_ms();
+		int r = at_ask(AGENT_SYNC_SYSV, 1, -1, NULL);
+		long ms = t_now_ms() - t0;
+
+		if (r == 1 || ms > 500)
+			T_FAIL("request %d: %s after %ld ms", i + 1,
+			       r == 1 ? "no answer" : "answered", ms);
+		T_EQ(r, -ENOENT);
+		t_msleep(100);
+	}
+	kill(idler, SIGKILL);
+	t_reap(idler, 5000);
 	at_stop(agent);
 }
 
