@@ -110,7 +110,7 @@ int agent_sync_queue(int dirfd, uint64_t gen, uid_t who,
 		p.gid = set->gid;
 		p.mode = set->mode & 0777;
 	}
-	r = env_apply(dirfd, gen, &p, true);
+	r = env_apply(dirfd, gen, &p, true, &st);
 	if (agent_verbose || r)
 		fprintf(stderr, "umq agent: queue %016llx: uid %u gid %u "
 			"mode %04o%s%s\n", (unsigned long long)gen, p.uid,

@@ -194,42 +194,75 @@ static int reopen_checked(int dirfd, const char *name, const struct stat *st)
 	return fd;
 }
 
+/* File i (control, store, FIFO) of queue gen, opened read-only, if it is
+ * the creator's, linked once, of its type: else -errno (-ENOENT:
+ * removed meanwhile). */
+static int open_file(int dirfd, uint64_t gen, int i, uid_t cuid,
+		     struct stat *st)
+{
+	char name[48];
+	int fd, r;
+
+	if (i == 0)
+		ctl_path(name, sizeof(name), gen);
+	else if (i == 1)
+		store_path(name, sizeof(name), gen);
+	else
+		msgfd_path(name, sizeof(name), gen);
+	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -ENOENT;
+	if (fstat(fd, st) || st->st_uid != cuid || st->st_nlink != 1 ||
+	    (i == 2 ? !S_ISFIFO(st->st_mode) : !S_ISREG(st->st_mode)))
+		r = -EUCLEAN;
+	else
+		r = reopen_checked(dirfd, name, st);
+	close(fd);
+	return r;
+}
+
+/* The store at fd records these control file and FIFO (registry.c):
+ * they are the queue's, not another's renamed to its names. */
+static bool bound(int fd, uint64_t gen, const struct stat *ctl,
+		  const struct stat *fifo)
+{
+	struct store_hdr h;
+
+	return pread(fd, &h, sizeof(h), WPOOL_SIZE) == (ssize_t)sizeof(h) &&
+	       h.magic == UMQ_STORE_MAGIC && h.gen == gen && h.ctl_ino &&
+	       h.ctl_ino == (uint64_t)ctl->st_ino &&
+	       (!fifo || h.fifo_ino == (uint64_t)fifo->st_ino);
+}
+
 /*
  * Give the files of System V queue gen (under dirfd) their envelope.
  * Each must be the creator's and linked once (no other file reached by
  * a link someone placed there), the FIFO a FIFO: anything else is left.
+ * ctl, for the agent (root): the control file must be that one, the one
+ * it read, and the store must record it and the FIFO, else nothing is
+ * changed - the namespace's owner may rename another queue's control
+ * file to this one's name.
  */
-int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact)
+int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact,
+	      const struct stat *ctl)
 {
-	int r = 0;
+	struct stat st[3];
+	int fd[3], r = 0;
 
-	for (int i = 0; i < 3; i++) {	/* control, store, FIFO */
-		char name[48];
-		struct stat st;
-		int fd, e;
+	for (int i = 0; i < 3; i++)	/* control, store, FIFO */
+		fd[i] = open_file(dirfd, gen, i, p->cuid, &st[i]);
+	if (ctl && (fd[0] < 0 || fd[1] < 0 || st[0].st_dev != ctl->st_dev ||
+		    st[0].st_ino != ctl->st_ino ||
+		    !bound(fd[1], gen, &st[0], fd[2] >= 0 ? &st[2] : NULL)))
+		r = -EUCLEAN;
+	for (int i = 0; i < 3; i++) {
+		int e = fd[i];
 
-		if (i == 0)
-			ctl_path(name, sizeof(name), gen);
-		else if (i == 1)
-			store_path(name, sizeof(name), gen);
-		else
-			msgfd_path(name, sizeof(name), gen);
-		fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			continue;	/* removed meanwhile */
-		if (fstat(fd, &st) || st.st_uid != p->cuid ||
-		    st.st_nlink != 1 || (i == 2 ? !S_ISFIFO(st.st_mode) :
-					 !S_ISREG(st.st_mode))) {
-			close(fd);
-			r = r ?: -EUCLEAN;
-			continue;
-		}
-		e = reopen_checked(dirfd, name, &st);
-		close(fd);
-		if (e >= 0) {
-			fd = e;
-			e = apply_one(fd, p, exact, i == 0);
-			close(fd);
+		if (fd[i] >= 0) {
+			e = r ? 0 : apply_one(fd[i], p, exact, i == 0);
+			close(fd[i]);
+		} else if (e == -ENOENT) {
+			e = 0;		/* removed meanwhile */
 		}
 		r = r ?: e;
 	}
@@ -258,6 +291,6 @@ void env_update(struct sq *s, uid_t uid, gid_t gid, unsigned mode)
 	if (!agent_sync(s->ns, s->gen, &p))
 		return;
 	cred_fs_enter(&as);	/* as euid (cred.c) */
-	env_apply(s->ns->dirfd, s->gen, &p, p.uid == p.cuid);
+	env_apply(s->ns->dirfd, s->gen, &p, p.uid == p.cuid, NULL);
 	cred_fs_leave(&as);
 }

@@ -272,7 +272,9 @@ struct env_perm {
 unsigned mode_envelope(unsigned mode);
 /* The wide envelope of q in plain modes. */
 unsigned envelope_mode(const struct qctl *q);
-int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact);
+struct stat;
+int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact,
+	      const struct stat *ctl);
 uid_t env_recorded_owner(int ctlfd, uid_t cuid);
 struct sq;
 /* After an IPC_SET of s, which set uid, gid and mode. */

@@ -539,7 +539,12 @@ struct store_hdr {
 	uint32_t nchunks;		/* the commit point of a growth */
 	uint32_t damaged;		/* a check failed: rebuild before use */
 	uint32_t nbuckets;		/* derived */
-	uint8_t pad0[24];
+	/* Written once by the creator: the inodes of the queue's control
+	 * file and FIFO, which tie the three files together for the agent
+	 * (envelope.c): names can be renamed by the namespace's owner.  0
+	 * in stores made before they were kept. */
+	uint64_t ctl_ino, fifo_ino;
+	uint8_t pad0[8];
 	/* Lines 1-3: allocation (a sender's side). */
 	uint32_t bump;			/* authoritative: the tiled part */
 	uint32_t pad1;

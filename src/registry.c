@@ -298,6 +298,7 @@ static int alloc_index(struct ns *ns, uint64_t gen, int in_use,
 }
 
 static void unmake_files(struct ns *ns, uint64_t gen);
+static int bind_files(struct ns *ns, uint64_t gen, int fd, int cfd);
 
 /*
  * Make the files of a new queue, written with pwrite and mapped once
@@ -371,7 +372,7 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	f->idx = 0;		/* set when taken */
 	/* Read for all: MSG_STAT_ANY shows every queue's msqid_ds. */
 	if (pwrite(cfd, f, sizeof(*f), 0) != sizeof(*f) ||
-	    fchmod(cfd, env | 0444))
+	    fchmod(cfd, env | 0444) || bind_files(ns, gen, fd, cfd))
 		goto fail;
 	r = sq_map(ns, gen, cfd, true, euid, fd, WPOOL_SIZE + size, out);
 	if (r)
@@ -387,6 +388,25 @@ fail:
 	close(fd);
 	unmake_files(ns, gen);
 	return r == -EUCLEAN ? -ENOMEM : r;
+}
+
+/* The store records the control file's and the FIFO's inodes (layout.h
+ * struct store_hdr). */
+static int bind_files(struct ns *ns, uint64_t gen, int fd, int cfd)
+{
+	uint64_t ino[2];
+	struct stat cst, fst;
+	char name[48];
+
+	msgfd_path(name, sizeof(name), gen);
+	if (fstat(cfd, &cst) ||
+	    fstatat(ns->dirfd, name, &fst, AT_SYMLINK_NOFOLLOW))
+		return -1;
+	ino[0] = (uint64_t)cst.st_ino;
+	ino[1] = (uint64_t)fst.st_ino;
+	return pwrite(fd, ino, sizeof(ino), (off_t)WPOOL_SIZE +
+		      (off_t)offsetof(struct store_hdr, ctl_ino)) ==
+	       (ssize_t)sizeof(ino) ? 0 : -1;
 }
 
 static void unmake_files(struct ns *ns, uint64_t gen)

@@ -286,6 +286,81 @@ T_CASE(namespace_owner_gets_no_queue_by_renaming_its_fifo)
 }
 
 /*
+ * The same owner of the namespace, handed a System V queue of the user
+ * who also has a private one: it writes the other queue's generation
+ * (and mode 0666) into its own queue's block, renames that control file
+ * to the private queue's name, and asks the agent, as the recorded owner
+ * of the control file found there, to apply it.  The private queue's
+ * store and FIFO must not change.
+ */
+#define KEY2	0x6e760003
+
+struct two_sysv {
+	int mine, priv;			/* umq ids */
+	char gmine[32], gpriv[32];
+};
+
+static void create_and_hand_over(void *arg)
+{
+	struct two_sysv *t = arg;
+	struct msqid_ds ds;
+	struct { long type; char text[8]; } m = { 1, "secret" };
+
+	t->mine = T_OK(umq_msgget(KEY, IPC_CREAT | IPC_EXCL | 0600));
+	t->priv = T_OK(umq_msgget(KEY2, IPC_CREAT | IPC_EXCL | 0600));
+	T_OK(umq_msgsnd(t->priv, &m, sizeof(m.text), 0));
+	T_OK(umq_msgctl(t->mine, IPC_STAT, &ds));
+	ds.msg_perm.uid = MEMBER;
+	T_OK(umq_msgctl(t->mine, IPC_SET, &ds));
+	if (t_gen_name(t_umq_dir(), t->mine, t->gmine, sizeof(t->gmine)) ||
+	    t_gen_name(t_umq_dir(), t->priv, t->gpriv, sizeof(t->gpriv)))
+		T_FAIL("no index entry: %s", strerror(errno));
+}
+
+static void steal_sysv_by_rename(void *arg)
+{
+	struct two_sysv *t = arg;
+	char mine[PATH_MAX], priv[PATH_MAX], aside[PATH_MAX + 8];
+	uint64_t gen = strtoull(t->gpriv, NULL, 16);
+	uint32_t mode = 0666;
+	int fd, r;
+
+	snprintf(priv, sizeof(priv), "%s/sysv/m.%s", t_umq_dir(), t->gpriv);
+	T_ERR(open(priv, O_RDWR | O_CLOEXEC), EACCES);
+	snprintf(mine, sizeof(mine), "%s/sysv/q.%s", t_umq_dir(), t->gmine);
+	fd = T_OK(open(mine, O_RDWR | O_CLOEXEC));
+	T_EQ(pwrite(fd, &gen, sizeof(gen), offsetof(struct qfile, q.gen)),
+	     sizeof(gen));
+	T_EQ(pwrite(fd, &mode, sizeof(mode), offsetof(struct qfile, q.mode)),
+	     sizeof(mode));
+	close(fd);
+	snprintf(priv, sizeof(priv), "%s/sysv/q.%s", t_umq_dir(), t->gpriv);
+	snprintf(aside, sizeof(aside), "%s.aside", priv);
+	T_OK(rename(priv, aside));
+	T_OK(rename(mine, priv));
+	r = at_ask(AGENT_SYNC_SYSV, gen, -1, NULL);
+	snprintf(priv, sizeof(priv), "%s/sysv/m.%s", t_umq_dir(), t->gpriv);
+	fd = open(priv, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		T_FAIL("the private queue's store opened (agent: %d)", r);
+	}
+	T_EQ(errno, EACCES);
+}
+
+T_CASE(namespace_owner_gets_no_sysv_queue_by_renaming_a_control_file)
+{
+	struct two_sysv *t = t_shared(sizeof(*t));
+	pid_t agent;
+
+	give_namespace(MEMBER);
+	agent = at_start();
+	as(CREATOR, CREATOR, create_and_hand_over, t, "create");
+	as(MEMBER, MEMBER, steal_sysv_by_rename, t, "renaming");
+	at_stop(agent);
+}
+
+/*
  * The agent binds <namespace>/agent, then makes it 0666 by its name:
  * the namespace owner may replace any entry of its directory, with a
  * symlink too, and root's chmod then follows it.  The owner keeps
