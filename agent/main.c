@@ -10,9 +10,8 @@
  * sync.c), and open a POSIX queue's file for a process holding one of
  * its descriptors, passed by another user (reopen.c).  It listens on <namespace>/agent; the OS tells
  * it who asks (SO_PEERCRED), the files tell it who owns the queue
- * (sync.c).  Each connection's request is given AGENT_RECV_MS to
- * arrive, many connections waiting at once (serve()); requests are
- * answered one at a time as they come.
+ * (sync.c).  Each connection is served by a child process of its own
+ * (serve()), its request given AGENT_RECV_MS to arrive.
  * At start it brings every queue in step (changes made while none ran).
  */
 #include <errno.h>
@@ -26,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,8 +62,9 @@ static void usage(FILE *f)
 /*
  * Close a descriptor a user passed: ours may be its last reference, and
  * the last close of a socket with SO_LINGER and data its peer does not
- * take waits for the linger time (a TCP socket: up to hours), with every
- * request behind it.  Aborted instead: the data was the sender's.
+ * take waits for the linger time (a TCP socket: up to hours), holding
+ * this request's answer until its child is killed.  Aborted instead: the
+ * data was the sender's.
  */
 static void drop_passed(int fd)
 {
@@ -74,8 +75,8 @@ static void drop_passed(int fd)
 	close(fd);
 }
 
-/* Answer the request that came on c (the OS said uc.uid sent it), which
- * poll found readable. */
+/* Answer the request that comes on c (the OS said uc.uid sent it), in
+ * a child of its own. */
 static void serve_one(int dirfd, int c, const struct ucred *ucp)
 {
 	struct timeval tv = { 0, AGENT_RECV_MS * 1000 };
@@ -93,9 +94,10 @@ static void serve_one(int dirfd, int c, const struct ucred *ucp)
 	int fds[MAX_PASSED], nfd = 0, out = -1;
 	ssize_t n;
 
-	if (setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
+	if (setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
 		return;
-	n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
 	if (n < 0)	/* msg_controllen is left as it was: the buffer is
 			 * stale, its numbers perhaps our descriptors now */
 		mh.msg_controllen = 0;
@@ -145,17 +147,22 @@ static void serve_one(int dirfd, int c, const struct ucred *ucp)
 }
 
 /*
- * Connections waiting for their request, each given AGENT_RECV_MS: many
- * at once, so that one user's idle connections hold nobody else's
- * request up, and at most MAX_PER_UID of one user's (its next ones are
- * closed at once).
+ * Each connection is served by a child process of its own, which exits
+ * when it has answered: the last reference to whatever a user passed
+ * (descriptors in its request, or in messages queued after it, or inside
+ * a passed socket) is dropped there, and a close that waits (a TCP
+ * socket's SO_LINGER, a FUSE file's flush) holds that child only, killed
+ * at its deadline.  The agent itself never receives anything.  At most
+ * MAX_CHILDREN at once, MAX_PER_UID of one user's: that user's next
+ * connections are closed at once, nobody else's are held up.
  */
-#define MAX_CONNS	128
+#define MAX_CHILDREN	128
 #define MAX_PER_UID	8
+#define CHILD_MS	(3 * AGENT_RECV_MS)	/* receive, work, answer */
 
-struct conn {
-	int fd;
-	struct ucred uc;
+struct child {
+	pid_t pid;
+	uid_t uid;
 	long until;		/* ms, CLOCK_MONOTONIC */
 };
 
@@ -167,12 +174,19 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-static void take_new(int lfd, struct conn *cs, int *n)
+static void on_child(int sig)
+{
+	(void)sig;	/* wakes ppoll; reaped there */
+}
+
+static void take_new(int dirfd, int lfd, struct child *cs, int *n,
+		     const sigset_t *unblocked)
 {
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), same = 0;
-		socklen_t len = sizeof(struct ucred);
-		struct conn c = { .fd = fd, .until = now_ms() + AGENT_RECV_MS };
+		struct ucred uc;
+		socklen_t len = sizeof(uc);
+		pid_t pid;
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE)
@@ -181,58 +195,68 @@ static void take_new(int lfd, struct conn *cs, int *n)
 				return;
 			continue;
 		}
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c.uc, &len)) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len)) {
 			close(fd);
 			continue;
 		}
 		for (int i = 0; i < *n; i++)
-			same += cs[i].uc.uid == c.uc.uid;
-		if (*n == MAX_CONNS || same >= MAX_PER_UID) {
+			same += cs[i].uid == uc.uid;
+		if (*n == MAX_CHILDREN || same >= MAX_PER_UID) {
 			close(fd);
 			continue;
 		}
-		cs[(*n)++] = c;
+		pid = fork();
+		if (pid == 0) {
+			close(lfd);
+			sigprocmask(SIG_SETMASK, unblocked, NULL);
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGINT, SIG_DFL);
+			signal(SIGHUP, SIG_DFL);
+			serve_one(dirfd, fd, &uc);
+			_exit(0);
+		}
+		close(fd);	/* the child's is the last */
+		if (pid > 0)
+			cs[(*n)++] = (struct child){ pid, uc.uid,
+						     now_ms() + CHILD_MS };
 	}
 }
 
-/* Until stop: the signals that set it are blocked but while waiting
- * (unblocked is the mask during ppoll), so none comes unseen. */
+/* Until stop: the signals that set it, and SIGCHLD, are blocked but
+ * while waiting (unblocked is the mask during ppoll), so none comes
+ * unseen. */
 static void serve(int dirfd, int lfd, const sigset_t *unblocked)
 {
-	static struct conn cs[MAX_CONNS];
-	static struct pollfd pf[MAX_CONNS + 1];
+	static struct child cs[MAX_CHILDREN];
 	int n = 0;
 
-	while (!stop) {
+	for (;;) {
+		struct pollfd pf = { .fd = stop ? -1 : lfd, .events = POLLIN };
 		long now = now_ms(), wait = -1;
 
-		pf[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
-		for (int i = 0; i < n; i++) {
-			pf[i + 1] = (struct pollfd){ .fd = cs[i].fd,
-						     .events = POLLIN };
-			if (wait < 0 || cs[i].until - now < wait)
-				wait = cs[i].until - now > 0 ?
-				       cs[i].until - now : 0;
+		for (int i = n - 1; i >= 0; i--) {
+			int st;
+
+			if (waitpid(cs[i].pid, &st, WNOHANG) == cs[i].pid) {
+				cs[i] = cs[--n];
+				continue;
+			}
+			if (stop || cs[i].until <= now)
+				kill(cs[i].pid, SIGKILL);	/* too late */
+			else if (wait < 0 || cs[i].until - now < wait)
+				wait = cs[i].until - now;
 		}
+		if (stop && !n)
+			break;
+		if (stop)
+			wait = 10;	/* killed: reaped next time round */
 		struct timespec ts = { wait / 1000, wait % 1000 * 1000000 };
 
-		if (ppoll(pf, (nfds_t)n + 1, wait < 0 ? NULL : &ts,
-			  unblocked) < 0)
-			continue;	/* EINTR: stop is looked at */
-		now = now_ms();
-		for (int i = n - 1; i >= 0; i--) {
-			if (pf[i + 1].revents)
-				serve_one(dirfd, cs[i].fd, &cs[i].uc);
-			else if (cs[i].until > now)
-				continue;
-			close(cs[i].fd);	/* answered, or too late */
-			cs[i] = cs[--n];
-		}
-		if (pf[0].revents)
-			take_new(lfd, cs, &n);
+		if (ppoll(&pf, 1, wait < 0 ? NULL : &ts, unblocked) < 0)
+			continue;	/* EINTR: stop or a child */
+		if (pf.revents && !stop)
+			take_new(dirfd, lfd, cs, &n, unblocked);
 	}
-	for (int i = 0; i < n; i++)
-		close(cs[i].fd);
 }
 
 static int listen_at(int dirfd, const char *dir, struct stat *st)
@@ -311,7 +335,9 @@ int main(int argc, char **argv)
 	sigaddset(&stops, SIGTERM);
 	sigaddset(&stops, SIGINT);
 	sigaddset(&stops, SIGHUP);
+	sigaddset(&stops, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &stops, &unblocked);
+	signal(SIGCHLD, on_child);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);

@@ -513,6 +513,7 @@ static void send_req_giving(int c, uint32_t op, uint64_t gen, int fd)
 struct linger_case {
 	pid_t agent;
 	int sent;
+	int how;		/* 0: with the request, 1: after it */
 };
 
 static void pass_lingering(void *arg)
@@ -524,8 +525,19 @@ static void pass_lingering(void *arg)
 	/* The agent stopped meanwhile, so that ours is closed before it
 	 * takes the request: its close is then the last. */
 	c = agent_conn();
-	/* A request that takes no descriptor: the agent closes it unused. */
-	send_req_giving(c, AGENT_SYNC_SYSV, 1, s);
+	if (lc->how == 0) {
+		/* A request that takes no descriptor: the agent closes it
+		 * unused. */
+		send_req_giving(c, AGENT_SYNC_SYSV, 1, s);
+	} else {
+		/* Or a request, and then a message the agent never reads,
+		 * carrying it: closing the connection releases it. */
+		T_EQ(send(c, &(struct agent_req){ .magic = AGENT_MAGIC,
+			  .op = AGENT_SYNC_SYSV, .gen = 1 },
+			  sizeof(struct agent_req), 0),
+		     sizeof(struct agent_req));
+		send_req_giving(c, AGENT_SYNC_SYSV, 1, s);
+	}
 	__atomic_store_n(&lc->sent, 1, __ATOMIC_RELEASE);
 	close(c);
 	t_msleep(300);
@@ -548,17 +560,28 @@ static void cont_when_sent(void *arg)
 	kill(lc->agent, SIGCONT);
 }
 
-T_CASE(agent_closing_a_passed_socket_does_not_hang)
+static void linger_case(int how)
 {
 	struct linger_case *lc = t_shared(sizeof(*lc));
 	pid_t cont;
 
+	lc->how = how;
 	lc->agent = at_start();
 	T_OK(kill(lc->agent, SIGSTOP));
 	cont = t_spawn_alarm(cont_when_sent, lc, 30);
 	as(OTHER, OTHER, pass_lingering, lc, "passing a socket");
 	t_reap(cont, 5000);
 	at_stop(lc->agent);
+}
+
+T_CASE(agent_closing_a_passed_socket_does_not_hang)
+{
+	linger_case(0);
+}
+
+T_CASE(agent_closing_a_connection_with_a_socket_queued_does_not_hang)
+{
+	linger_case(1);
 }
 
 /*
