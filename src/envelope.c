@@ -128,6 +128,20 @@ static size_t build_acl(void *buf, const struct env_perm *p, uint16_t extra,
 	return sizeof(*h) + (size_t)(e - start) * sizeof(*e);
 }
 
+/*
+ * A file just made: without an ACL of its own.  It may have inherited
+ * one from its directory's default ACL, which the namespace's owner may
+ * set: entries for users the queue does not admit, even what looks like
+ * the record of an owner.  0 or -errno.
+ */
+int env_strip(int fd)
+{
+	if (fremovexattr(fd, ACL_XATTR) && errno != ENODATA &&
+	    errno != EOPNOTSUPP)
+		return -errno;
+	return 0;
+}
+
 /* The owner the files record (build_acl), or cuid when none. */
 uid_t env_recorded_owner(int ctlfd, uid_t cuid)
 {

@@ -276,6 +276,7 @@ struct stat;
 int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact,
 	      const struct stat *ctl);
 uid_t env_recorded_owner(int ctlfd, uid_t cuid);
+int env_strip(int fd);
 struct sq;
 /* After an IPC_SET of s, which set uid, gid and mode. */
 void env_update(struct sq *s, uid_t uid, gid_t gid, unsigned mode);

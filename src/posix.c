@@ -532,8 +532,9 @@ again:
 		       (uint64_t)fst.st_ino, base, size);
 	if (r)
 		goto fail;
-	if (fchmod(fd, mode_envelope(mode)) ||
-	    fchmodat(ns->dirfd, fifo, mode_envelope(mode), 0)) {
+	if (env_strip(fd) || env_strip(*guard) ||
+	    fchmod(fd, mode_envelope(mode)) ||
+	    fchmod(*guard, mode_envelope(mode))) {
 		r = -ENOMEM;
 		goto fail_map;
 	}

@@ -300,6 +300,19 @@ static int alloc_index(struct ns *ns, uint64_t gen, int in_use,
 static void unmake_files(struct ns *ns, uint64_t gen);
 static int bind_files(struct ns *ns, uint64_t gen, int fd, int cfd);
 
+/* The FIFO just made: no inherited ACL, mode env (envelope.c). */
+static int fifo_set(struct ns *ns, const char *name, unsigned env)
+{
+	int fd = openat(ns->dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+			O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -1;
+	r = env_strip(fd) || fchmod(fd, env) ? -1 : 0;
+	close(fd);
+	return r;
+}
+
 /*
  * Make the files of a new queue, written with pwrite and mapped once
  * afterwards: m.<gen> (records and store) and q.<gen> (its control block,
@@ -333,7 +346,7 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	/* Held until the creation is done or undone: reg_sweep() leaves
 	 * alone a queue whose maker is at work, and collects one whose
 	 * maker died (the OS drops the lock). */
-	if (fcntl(fd, F_OFD_SETLK, &lk) ||
+	if (fcntl(fd, F_OFD_SETLK, &lk) || env_strip(fd) ||
 	    fchmod(fd, env) || ftruncate(fd, (off_t)(WPOOL_SIZE + size)) ||
 	    pwrite(fd, hdr, sizeof(hdr), (off_t)WPOOL_SIZE) != sizeof(hdr)) {
 		close(fd);
@@ -343,8 +356,7 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	/* The FIFO of umq_msgfd() descriptors, made now by the creator:
 	 * made later by whoever came first, it could be anyone's. */
 	msgfd_path(name, sizeof(name), gen);
-	if (mkfifoat(ns->dirfd, name, 0600) || fchmodat(ns->dirfd, name, env,
-							 0)) {
+	if (mkfifoat(ns->dirfd, name, 0600) || fifo_set(ns, name, env)) {
 		close(fd);
 		unmake_files(ns, gen);
 		return -ENOMEM;
@@ -371,7 +383,7 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	f->version = UMQ_LAYOUT_VERSION;
 	f->idx = 0;		/* set when taken */
 	/* Read for all: MSG_STAT_ANY shows every queue's msqid_ds. */
-	if (pwrite(cfd, f, sizeof(*f), 0) != sizeof(*f) ||
+	if (pwrite(cfd, f, sizeof(*f), 0) != sizeof(*f) || env_strip(cfd) ||
 	    fchmod(cfd, env | 0444) || bind_files(ns, gen, fd, cfd))
 		goto fail;
 	r = sq_map(ns, gen, cfd, true, euid, fd, WPOOL_SIZE + size, out);

@@ -7,6 +7,8 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 
 #include "at.h"
@@ -26,6 +29,9 @@
 #define MEMBER	2003	/* in the creator's group; the namespace owner */
 #define OTHER	2005
 #define KEY	0x6e760002
+#define KEY2	0x6e760003
+
+static int agent_conn(void);
 
 struct shared {
 	char gen[32];			/* System V queue */
@@ -293,7 +299,6 @@ T_CASE(namespace_owner_gets_no_queue_by_renaming_its_fifo)
  * of the control file found there, to apply it.  The private queue's
  * store and FIFO must not change.
  */
-#define KEY2	0x6e760003
 
 struct two_sysv {
 	int mine, priv;			/* umq ids */
@@ -357,6 +362,114 @@ T_CASE(namespace_owner_gets_no_sysv_queue_by_renaming_a_control_file)
 	agent = at_start();
 	as(CREATOR, CREATOR, create_and_hand_over, t, "create");
 	as(MEMBER, MEMBER, steal_sysv_by_rename, t, "renaming");
+	at_stop(agent);
+}
+
+/*
+ * The owner of the namespace owns sysv/, and may give it a default ACL,
+ * which every file made there inherits: an entry for itself, with
+ * execute, is what the files' record of an owner looks like (envelope.c).
+ * The agent must not take it for one, nor may it let the namespace's
+ * owner into the queue.
+ */
+static void set_default_acl(void *arg)
+{
+	struct {
+		struct posix_acl_xattr_header h;
+		struct posix_acl_xattr_entry e[5];
+	} acl = { { POSIX_ACL_XATTR_VERSION }, {
+		{ ACL_USER_OBJ, 7, ACL_UNDEFINED_ID },
+		{ ACL_USER, 7, MEMBER },
+		{ ACL_GROUP_OBJ, 7, ACL_UNDEFINED_ID },
+		{ ACL_MASK, 7, ACL_UNDEFINED_ID },
+		{ ACL_OTHER, 7, ACL_UNDEFINED_ID },
+	} };
+	char path[PATH_MAX];
+
+	(void)arg;
+	snprintf(path, sizeof(path), "%s/sysv", t_umq_dir());
+	if (setxattr(path, "system.posix_acl_default", &acl, sizeof(acl), 0))
+		_exit(T_EXIT_SKIP);
+	snprintf(path, sizeof(path), "%s/posix", t_umq_dir());
+	T_OK(setxattr(path, "system.posix_acl_default", &acl, sizeof(acl), 0));
+}
+
+static void create_private(void *arg)
+{
+	int id;
+
+	(void)arg;
+	id = T_OK(umq_msgget(KEY, IPC_CREAT | IPC_EXCL | 0600));
+	if (t_gen_name(t_umq_dir(), id, S->gen, sizeof(S->gen)))
+		T_FAIL("no index entry: %s", strerror(errno));
+}
+
+static void ask_open_to_all(void *arg)
+{
+	struct agent_req req = { .magic = AGENT_MAGIC, .op = AGENT_SYNC_SYSV,
+				 .gen = strtoull(S->gen, NULL, 16),
+				 .uid = CREATOR, .gid = CREATOR, .mode = 0666 };
+	struct agent_rep rep = { 0 };
+	char path[PATH_MAX];
+	int c = agent_conn(), fd;
+
+	(void)arg;
+	T_EQ(send(c, &req, sizeof(req), 0), sizeof(req));
+	T_EQ(recv(c, &rep, sizeof(rep), 0), sizeof(rep));
+	close(c);
+	sysv_file(path, sizeof(path), "%s/sysv/m.%s");
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		T_FAIL("the namespace's owner opened a 0600 queue's store "
+		       "(agent: %d)", rep.err);
+	}
+	T_EQ(errno, EACCES);
+}
+
+/* A queue open to its group: the inherited entry, masked by the group
+ * bits, let the namespace's owner in without any agent. */
+static void create_for_group(void *arg)
+{
+	int id;
+	mqd_t q;
+
+	(void)arg;
+	q = (mqd_t)T_OK(umq_mq_open("/grp", O_CREAT | O_RDWR, 0660, NULL));
+	T_OK(umq_mq_close(q));
+	id = T_OK(umq_msgget(KEY2, IPC_CREAT | IPC_EXCL | 0660));
+	if (t_gen_name(t_umq_dir(), id, S->gen, sizeof(S->gen)))
+		T_FAIL("no index entry: %s", strerror(errno));
+}
+
+static void not_in_the_group(void *arg)
+{
+	char path[PATH_MAX];
+
+	(void)arg;
+	sysv_file(path, sizeof(path), "%s/sysv/m.%s");
+	T_ERR(open(path, O_RDWR | O_CLOEXEC), EACCES);
+	sysv_file(path, sizeof(path), "%s/sysv/m.%s.p");
+	T_ERR(open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC), EACCES);
+	pq_file(path, sizeof(path), S->pub, "");
+	T_ERR(open(path, O_RDWR | O_CLOEXEC), EACCES);
+	pq_file(path, sizeof(path), S->pub, ".p");
+	T_ERR(open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC), EACCES);
+}
+
+T_CASE(namespace_owner_default_acl_records_no_owner)
+{
+	pid_t agent;
+
+	S = t_shared(sizeof(*S));
+	give_namespace(MEMBER);
+	as(MEMBER, MEMBER, set_default_acl, NULL, "default ACL");
+	as(CREATOR, CREATOR, create_for_group, NULL, "create 0660");
+	S->pub = gen_of("grp");
+	as(MEMBER, MEMBER, not_in_the_group, NULL, "opening");
+	agent = at_start();
+	as(CREATOR, CREATOR, create_private, NULL, "create 0600");
+	as(MEMBER, MEMBER, ask_open_to_all, NULL, "asking");
 	at_stop(agent);
 }
 
