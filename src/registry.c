@@ -300,12 +300,17 @@ static int alloc_index(struct ns *ns, uint64_t gen, int in_use,
 static void unmake_files(struct ns *ns, uint64_t gen);
 static int bind_files(struct ns *ns, uint64_t gen, int fd, int cfd);
 
-/* The FIFO just made: no inherited ACL, mode env (envelope.c). */
+/* The FIFO just made: no inherited ACL, mode env (envelope.c).  Its
+ * mode first, by name as before: the umask may have left the creator no
+ * access, which env always gives it. */
 static int fifo_set(struct ns *ns, const char *name, unsigned env)
 {
-	int fd = openat(ns->dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
-			O_CLOEXEC), r;
+	int fd, r;
 
+	if (fchmodat(ns->dirfd, name, env, 0))
+		return -1;
+	fd = fd_open(ns->dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+		     O_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	r = env_strip(fd) || fchmod(fd, env) ? -1 : 0;
