@@ -33,7 +33,7 @@ static int agent_connect(struct ns *ns)
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s",
 		 ns->dirfd, AGENT_SOCK);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	fd = fd_socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||

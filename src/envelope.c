@@ -195,8 +195,8 @@ static int apply_one(int fd, const struct env_perm *p, bool exact, bool ctl)
 static int reopen_checked(int dirfd, const char *name, const struct stat *st)
 {
 	struct stat now;
-	int fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
-			O_NOCTTY | O_CLOEXEC);
+	int fd = fd_open(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+			 O_NOCTTY | O_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -errno;
@@ -223,9 +223,10 @@ static int open_file(int dirfd, uint64_t gen, int i, uid_t cuid,
 		store_path(name, sizeof(name), gen);
 	else
 		msgfd_path(name, sizeof(name), gen);
-	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	/* fd_open: an IPC_SET needs no descriptor on the kernel. */
+	fd = fd_open(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
-		return -ENOENT;
+		return -errno;
 	if (fstat(fd, st) || st->st_uid != cuid || st->st_nlink != 1 ||
 	    (i == 2 ? !S_ISFIFO(st->st_mode) : !S_ISREG(st->st_mode)))
 		r = -EUCLEAN;

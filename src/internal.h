@@ -208,6 +208,8 @@ void fd_forget(int fd);
 /* openat() for a moment, given a number above the soft limit when none
  * is left below it (EMFILE). */
 int fd_open(int dirfd, const char *path, int flags, mode_t mode);
+/* socket(domain, type, 0) likewise. */
+int fd_socket(int domain, int type);
 /* For the preload: is fd the library's, the first of ours >= fd (or -1),
  * and move ours off a number the program is about to take (its old
  * number, or -1: not ours). */

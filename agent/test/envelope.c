@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <stddef.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -232,6 +233,53 @@ T_CASE(creator_ipc_set_without_proc)
 		t_skip("cannot hide /proc");
 	t_exited_ok(pid, st, "IPC_SET without /proc");
 	PROBE(EXACT, "closed again without /proc");
+}
+
+/*
+ * With no descriptor left below the soft limit (the hard one higher),
+ * the library's calls that need none on the kernel still work, System
+ * V's all (src/fds.c): an IPC_SET's files follow it all the same.
+ */
+static void set_perm_no_fd_child(void *arg)
+{
+	struct rlimit rl;
+	int low = dup(0);
+
+	(void)arg;
+	use_ns();
+	T_ASSERT(low >= 0);
+	close(low);
+	T_OK(getrlimit(RLIMIT_NOFILE, &rl));
+	if (rl.rlim_max <= (rlim_t)low + 8)
+		_exit(T_EXIT_SKIP);
+	set_one(t_k_msgctl, Q->kid);
+	rl.rlim_cur = (rlim_t)low;	/* every number below is taken */
+	T_OK(setrlimit(RLIMIT_NOFILE, &rl));
+	T_ERR(dup(0), EMFILE);
+	set_one(umq_msgctl, Q->uid);
+}
+
+T_CASE(ipc_set_with_no_descriptor_left)
+{
+	pid_t agent;
+
+	setup();
+	set_perm(CREATOR, CREATOR, CREATOR, CREATOR, 0666);
+	PROBE(EXACT, "opened to all");
+	Q->set_uid = CREATOR;
+	Q->set_gid = CREATOR;
+	Q->set_mode = 0600;
+	as(CREATOR, CREATOR, set_perm_no_fd_child, "IPC_SET, no descriptor");
+	PROBE(EXACT, "closed by the creator with no descriptor left");
+	agent = at_start();
+	set_perm(CREATOR, CREATOR, OWNER, CREATOR, 0666);
+	PROBE(EXACT, "handed over, opened to all");
+	Q->set_uid = OWNER;
+	Q->set_gid = CREATOR;
+	Q->set_mode = 0600;
+	as(OWNER, OWNER, set_perm_no_fd_child, "IPC_SET, no descriptor");
+	PROBE(EXACT, "closed by the owner with no descriptor left");
+	at_stop(agent);
 }
 
 /* The owner handed over cannot chmod the creator's files: without an
