@@ -37,12 +37,20 @@ static const struct user {
 	uid_t uid;
 	gid_t gid;
 	const char *who;
+	gid_t supp;		/* a supplementary group, or 0 */
 } probes[] = {
-	{ CREATOR, CREATOR, "creator" },
-	{ OWNER, OWNER, "owner" },
-	{ 2003, CREATOR, "member of the creator's group" },
-	{ 2004, GROUP, "member of the queue's group" },
-	{ 2005, 2005, "other" },
+	{ CREATOR, CREATOR, "creator", 0 },
+	{ OWNER, OWNER, "owner", 0 },
+	{ 2003, CREATOR, "member of the creator's group", 0 },
+	{ 2004, GROUP, "member of the queue's group", 0 },
+	{ 2005, 2005, "other", 0 },
+	/* Both the kernel (in_group_p) and the ACL's group entries look at
+	 * supplementary groups too. */
+	{ 2006, 2006, "supplementary member of the creator's group",
+	  CREATOR },
+	{ 2007, 2007, "supplementary member of the queue's group", GROUP },
+	{ OWNER, OWNER, "owner, supplementary member of the queue's group",
+	  GROUP },
 };
 
 enum reach { EXACT, WIDE };
@@ -157,9 +165,11 @@ static int probe_run(enum reach reach)
 	Q->reach = reach;
 	Q->wrong = 0;
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
-		int rc = t_as_user(probes[i].uid, probes[i].gid,
-				   (void (*)(void *))probe_child,
-				   (void *)&probes[i]);
+		const struct user *u = &probes[i];
+		int rc = t_as_user_groups(u->uid, u->gid, u->supp ? 1 : 0,
+					  &u->supp,
+					  (void (*)(void *))probe_child,
+					  (void *)u);
 		if (rc == T_EXIT_SKIP)
 			t_skip("cannot become %d", (int)probes[i].uid);
 		if (rc != T_EXIT_PASS)
