@@ -12,6 +12,7 @@
  * as root.  A call waits for it at most AGENT_WAIT_S: an agent that
  * does not answer is no agent.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -85,7 +86,11 @@ static int agent_ask(struct ns *ns, const struct agent_req *rq, int pass,
 	mh = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1,
 			      .msg_control = cm.buf,
 			      .msg_controllen = sizeof(cm.buf) };
-	if (recvmsg(fd, &mh, MSG_CMSG_CLOEXEC) != sizeof(rep) ||
+	/* Waited for here, taken with room for the descriptor it may
+	 * carry: an mq_* call needs none on the kernel. */
+	if (poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1,
+		 AGENT_WAIT_S * 1000) != 1 ||
+	    fd_recvmsg(fd, &mh, MSG_CMSG_CLOEXEC) != sizeof(rep) ||
 	    rep.magic != AGENT_MAGIC || rep.err > 0 || rep.err < -4095) {
 		ns_debug(ns->dir, "agent: no answer (%s)", strerror(errno));
 		goto out;
@@ -102,8 +107,8 @@ static int agent_ask(struct ns *ns, const struct agent_req *rq, int pass,
 		else
 			close(n);
 	}
-	if (!r && got && *got < 0)
-		r = -EPROTO;
+	if (!r && got && *got < 0)	/* none left even above the limit */
+		r = mh.msg_flags & MSG_CTRUNC ? -EMFILE : -EPROTO;
 out:
 	close(fd);
 	return r;

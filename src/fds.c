@@ -245,6 +245,30 @@ int fd_open(int dirfd, const char *path, int flags, mode_t mode)
 	return fd;
 }
 
+ssize_t fd_recvmsg(int fd, struct msghdr *mh, int flags)
+{
+	struct rlimit rl, up;
+	bool raised = false;
+	ssize_t n;
+	int e;
+
+	pthread_once(&room_once, room_atfork);
+	room_lock();
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		up = rl;
+		up.rlim_cur = rl.rlim_max - rl.rlim_cur < ROOM_MAX ?
+			      rl.rlim_max : rl.rlim_cur + ROOM_MAX;
+		raised = !setrlimit(RLIMIT_NOFILE, &up);
+	}
+	n = recvmsg(fd, mh, flags | MSG_DONTWAIT);
+	e = errno;
+	if (raised)
+		setrlimit(RLIMIT_NOFILE, &rl);
+	room_unlock();
+	errno = e;
+	return n;
+}
+
 int fd_socket(int domain, int type)
 {
 	struct open_args a = { -1, NULL, 0, 0, domain, type };

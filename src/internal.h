@@ -210,6 +210,10 @@ void fd_forget(int fd);
 int fd_open(int dirfd, const char *path, int flags, mode_t mode);
 /* socket(domain, type, 0) likewise. */
 int fd_socket(int domain, int type);
+/* recvmsg() without waiting, with room above the soft limit for the
+ * descriptors the message carries. */
+struct msghdr;
+ssize_t fd_recvmsg(int fd, struct msghdr *mh, int flags);
 /* For the preload: is fd the library's, the first of ours >= fd (or -1),
  * and move ours off a number the program is about to take (its old
  * number, or -1: not ours). */
