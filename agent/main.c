@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -153,8 +154,10 @@ static void serve_one(int dirfd, int c, const struct ucred *ucp)
  * a passed socket) is dropped there, and a close that waits (a TCP
  * socket's SO_LINGER, a FUSE file's flush) holds that child only, killed
  * at its deadline.  The agent itself never receives anything.  At most
- * MAX_CHILDREN at once, MAX_PER_UID of one user's: that user's next
- * connections are closed at once, nobody else's are held up.
+ * MAX_CHILDREN at once (more connections wait in the backlog),
+ * MAX_PER_UID serving one user's: that user's next connections are
+ * closed at once, if nothing is queued on them, else by a child that
+ * serves nothing.
  */
 #define MAX_CHILDREN	128
 #define MAX_PER_UID	8
@@ -179,13 +182,31 @@ static void on_child(int sig)
 	(void)sig;	/* wakes ppoll; reaped there */
 }
 
+/*
+ * Close a connection here, unserved, if nothing is queued on it: what a
+ * queued message carries would be released here, in the agent (above).
+ * Read-shut first, so that nothing can be queued after the look.
+ */
+static bool drop_empty(int fd)
+{
+	int queued = 1;
+
+	if (shutdown(fd, SHUT_RD) || ioctl(fd, FIONREAD, &queued) || queued)
+		return false;
+	close(fd);
+	return true;
+}
+
 static void take_new(int dirfd, int lfd, struct child *cs, int *n,
 		     const sigset_t *unblocked)
 {
-	for (;;) {
+	/* A bounded round: reaping and deadlines come between. */
+	for (int round = 0; round < MAX_CHILDREN && *n < MAX_CHILDREN;
+	     round++) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), same = 0;
 		struct ucred uc;
 		socklen_t len = sizeof(uc);
+		bool serve = true;
 		pid_t pid;
 
 		if (fd < 0) {
@@ -195,16 +216,16 @@ static void take_new(int dirfd, int lfd, struct child *cs, int *n,
 				return;
 			continue;
 		}
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len)) {
-			close(fd);
-			continue;
-		}
-		for (int i = 0; i < *n; i++)
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len))
+			serve = false;
+		for (int i = 0; serve && i < *n; i++)
 			same += cs[i].uid == uc.uid;
-		if (*n == MAX_CHILDREN || same >= MAX_PER_UID) {
-			close(fd);
+		if (same >= MAX_PER_UID)
+			serve = false;
+		/* Not served: closed here if it is empty, else by a child
+		 * all the same (the cap on children still holds). */
+		if (!serve && drop_empty(fd))
 			continue;
-		}
 		pid = fork();
 		if (pid == 0) {
 			close(lfd);
@@ -212,7 +233,8 @@ static void take_new(int dirfd, int lfd, struct child *cs, int *n,
 			signal(SIGTERM, SIG_DFL);
 			signal(SIGINT, SIG_DFL);
 			signal(SIGHUP, SIG_DFL);
-			serve_one(dirfd, fd, &uc);
+			if (serve)
+				serve_one(dirfd, fd, &uc);
 			_exit(0);
 		}
 		close(fd);	/* the child's is the last */
@@ -231,7 +253,8 @@ static void serve(int dirfd, int lfd, const sigset_t *unblocked)
 	int n = 0;
 
 	for (;;) {
-		struct pollfd pf = { .fd = stop ? -1 : lfd, .events = POLLIN };
+		struct pollfd pf = { .fd = stop || n == MAX_CHILDREN ? -1 : lfd,
+				     .events = POLLIN };
 		long now = now_ms(), wait = -1;
 
 		for (int i = n - 1; i >= 0; i--) {
@@ -254,6 +277,8 @@ static void serve(int dirfd, int lfd, const sigset_t *unblocked)
 
 		if (ppoll(&pf, 1, wait < 0 ? NULL : &ts, unblocked) < 0)
 			continue;	/* EINTR: stop or a child */
+		/* At MAX_CHILDREN, new connections wait in the backlog: any
+		 * may carry descriptors, so none is closed here unread. */
 		if (pf.revents && !stop)
 			take_new(dirfd, lfd, cs, &n, unblocked);
 	}

@@ -5,6 +5,7 @@
  * tried as the users the table names, with the OS checking the outcome
  * (a file opened by hand, a mode, an answer in time).
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/posix_acl.h>
@@ -695,6 +696,121 @@ T_CASE(agent_closing_a_passed_socket_does_not_hang)
 T_CASE(agent_closing_a_connection_with_a_socket_queued_does_not_hang)
 {
 	linger_case(1);
+}
+
+/*
+ * A user's connections past the ones being served for it are not
+ * served: closed by the agent itself, what a message queued on one
+ * carries would be released in the agent.  The user fills its share
+ * with idle connections (their children stopped here, so that they stay
+ * counted), then queues a lingering socket on one more connection.
+ */
+struct over_case {
+	pid_t agent;
+	int step;		/* 1: connected, 2: all stopped, 3: sent */
+};
+
+#define SHARE 8			/* agent/main.c MAX_PER_UID */
+
+static void fill_share_then_queue(void *arg)
+{
+	struct over_case *oc = arg;
+	int s = lingering_socket(), c[SHARE + 1];
+
+	for (int i = 0; i < SHARE; i++)
+		c[i] = agent_conn();
+	__atomic_store_n(&oc->step, 1, __ATOMIC_RELEASE);
+	for (long end = t_now_ms() + 5000;
+	     __atomic_load_n(&oc->step, __ATOMIC_ACQUIRE) < 2; t_msleep(1))
+		if (t_now_ms() > end)
+			T_FAIL("never stopped");
+	c[SHARE] = agent_conn();
+	send_req_giving(c[SHARE], AGENT_SYNC_SYSV, 1, s);
+	__atomic_store_n(&oc->step, 3, __ATOMIC_RELEASE);
+	t_msleep(3000);		/* the peers of the sockets live on */
+}
+
+/* The agent's children, into pids: how many. */
+static int children_of(pid_t parent, pid_t *pids, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	T_ASSERT(d);
+	while ((e = readdir(d)) && n < max) {
+		char path[300], buf[512], *p;
+		int fd, ppid;
+		ssize_t len;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = 0;
+		p = strrchr(buf, ')');
+		if (p && sscanf(p + 2, "%*c %d", &ppid) == 1 && ppid == parent)
+			pids[n++] = atoi(e->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+static void wait_step(struct over_case *oc, int step)
+{
+	for (long end = t_now_ms() + 5000;
+	     __atomic_load_n(&oc->step, __ATOMIC_ACQUIRE) < step; t_msleep(1))
+		if (t_now_ms() > end)
+			T_FAIL("the user did not reach step %d", step);
+}
+
+T_CASE(agent_closes_no_connection_with_a_socket_queued)
+{
+	struct over_case *oc = t_shared(sizeof(*oc));
+	pid_t pids[SHARE * 2], att;
+	int n = 0, r;
+	long t0;
+
+	oc->agent = at_start();
+	att = fork();
+	if (att == 0) {
+		alarm(30);
+		if (setgid(OTHER) || setuid(OTHER))
+			_exit(T_EXIT_SKIP);
+		fill_share_then_queue(oc);
+		_exit(T_EXIT_PASS);
+	}
+	T_ASSERT(att > 0);
+	wait_step(oc, 1);
+	for (long end = t_now_ms() + 150; n < SHARE && t_now_ms() < end;
+	     t_msleep(1))
+		n = children_of(oc->agent, pids, SHARE * 2);
+	if (n < SHARE)
+		T_FAIL("%d children for %d connections", n, SHARE);
+	T_OK(kill(oc->agent, SIGSTOP));
+	for (int i = 0; i < n; i++)
+		kill(pids[i], SIGSTOP);
+	__atomic_store_n(&oc->step, 2, __ATOMIC_RELEASE);
+	wait_step(oc, 3);
+	T_OK(kill(oc->agent, SIGCONT));
+	t_msleep(50);
+	t0 = t_now_ms();
+	r = at_ask(AGENT_SYNC_SYSV, 1, -1, NULL);
+	if (r == 1)
+		T_FAIL("the agent did not answer the next request (%ld ms)",
+		       t_now_ms() - t0);
+	T_EQ(r, -ENOENT);
+	for (int i = 0; i < n; i++)
+		kill(pids[i], SIGCONT);
+	kill(att, SIGKILL);
+	t_reap(att, 5000);
+	at_stop(oc->agent);
 }
 
 /*
