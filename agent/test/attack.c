@@ -443,6 +443,25 @@ static void create_for_group(void *arg)
 		T_FAIL("no index entry: %s", strerror(errno));
 }
 
+/* Under a default ACL the OS does not apply the umask: the creator's
+ * 077 must still take other users' bits off a POSIX queue's mode, as
+ * the kernel's mq_open does. */
+static void create_with_umask(void *arg)
+{
+	mqd_t q;
+
+	(void)arg;
+	umask(077);
+	q = (mqd_t)T_OK(umq_mq_open("/um", O_CREAT | O_RDWR, 0666, NULL));
+	T_OK(umq_mq_close(q));
+}
+
+static void other_refused(void *arg)
+{
+	(void)arg;
+	T_ERR(umq_mq_open("/um", O_RDWR), EACCES);
+}
+
 static void not_in_the_group(void *arg)
 {
 	char path[PATH_MAX];
@@ -468,6 +487,8 @@ T_CASE(namespace_owner_default_acl_records_no_owner)
 	as(CREATOR, CREATOR, create_for_group, NULL, "create 0660");
 	S->pub = gen_of("grp");
 	as(MEMBER, MEMBER, not_in_the_group, NULL, "opening");
+	as(CREATOR, CREATOR, create_with_umask, NULL, "create, umask 077");
+	as(OTHER, OTHER, other_refused, NULL, "opening by name");
 	agent = at_start();
 	as(CREATOR, CREATOR, create_private, NULL, "create 0600");
 	as(MEMBER, MEMBER, ask_open_to_all, NULL, "asking");
