@@ -10,12 +10,19 @@
 
 extern bool agent_verbose;
 
-/* Answer the requests that reach listening socket lfd until *stop. */
-void agent_serve(int dirfd, int lfd, volatile sig_atomic_t *stop);
+/* Answer the requests that reach listening socket lfd until *stop.
+ * The signals that set it, and SIGCHLD, are blocked but while waiting
+ * (unblocked is the mask then), so none comes unseen. */
+void agent_serve(int dirfd, int lfd, volatile sig_atomic_t *stop,
+		 const sigset_t *unblocked);
 
 /* Give System V queue gen of the namespace at dirfd its exact envelope,
- * asked by uid who: 0 or -errno.  start: asked by nobody, at start. */
-int agent_sync_queue(int dirfd, uint64_t gen, uid_t who, bool start);
+ * asked by uid who after an IPC_SET that set owner, group and mode as
+ * set says (its cuid and cgid are not read): 0 or -errno.  set NULL: at
+ * start, asked by nobody, the control block's. */
+struct env_perm;
+int agent_sync_queue(int dirfd, uint64_t gen, uid_t who,
+		     const struct env_perm *set);
 /* The same for every queue, at start: changes made while no agent ran. */
 void agent_sync_all(int dirfd);
 /* POSIX queue gen's file, for the holder of fifo, a descriptor of its

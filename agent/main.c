@@ -37,6 +37,11 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+static void on_child(int sig)
+{
+	(void)sig;	/* wakes agent_serve's ppoll; reaped there */
+}
+
 static void usage(FILE *f)
 {
 	fputs("Usage: umq agent [--dir DIR] [-v]\n"
@@ -54,7 +59,8 @@ static int listen_at(int dirfd, const char *dir, struct stat *st)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			0);
+			0), r;
+	mode_t um;
 
 	if (fd < 0)
 		return -1;
@@ -90,9 +96,13 @@ static int listen_at(int dirfd, const char *dir, struct stat *st)
 			fprintf(stderr, "umq agent: %s/%s was a directory: "
 				"moved to %s\n", dir, AGENT_SOCK, aside);
 	}
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    fchmodat(dirfd, AGENT_SOCK, 0666, 0) ||
-	    fstatat(dirfd, AGENT_SOCK, st, AT_SYMLINK_NOFOLLOW) ||
+	/* Made 0666 by bind itself: the name is not ours a moment later
+	 * (the namespace's owner may put a symlink there, which a chmod
+	 * by name would follow to any file). */
+	um = umask(0111);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(um);
+	if (r || fstatat(dirfd, AGENT_SOCK, st, AT_SYMLINK_NOFOLLOW) ||
 	    listen(fd, 64)) {
 		fprintf(stderr, "umq agent: cannot listen on %s/%s: %s\n",
 			dir, AGENT_SOCK, strerror(errno));
@@ -112,6 +122,7 @@ int main(int argc, char **argv)
 	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	const char *dir = NULL;
+	sigset_t stops, unblocked;
 	struct stat st, now;
 	int c, dirfd, lfd;
 
@@ -142,6 +153,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "umq agent: %s: %s\n", dir, strerror(errno));
 		return 1;
 	}
+	sigemptyset(&stops);
+	sigaddset(&stops, SIGTERM);
+	sigaddset(&stops, SIGINT);
+	sigaddset(&stops, SIGHUP);
+	sigaddset(&stops, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &stops, &unblocked);
+	signal(SIGCHLD, on_child);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
@@ -151,7 +169,7 @@ int main(int argc, char **argv)
 		return 1;
 	agent_sync_all(dirfd);
 	fprintf(stderr, "umq agent: serving %s (pid %d)\n", dir, (int)getpid());
-	agent_serve(dirfd, lfd, &stop);
+	agent_serve(dirfd, lfd, &stop, &unblocked);
 	/* Our socket only: another agent may have taken the name since. */
 	if (!fstatat(dirfd, AGENT_SOCK, &now, AT_SYMLINK_NOFOLLOW) &&
 	    now.st_ino == st.st_ino && now.st_dev == st.st_dev)

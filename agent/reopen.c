@@ -21,6 +21,7 @@
 int agent_reopen_posix(int dirfd, uint64_t gen, int fifo)
 {
 	struct stat st, ls, ds;
+	struct pqctl c;
 	char name[64];
 	int fl, fd;
 
@@ -37,10 +38,16 @@ int agent_reopen_posix(int dirfd, uint64_t gen, int fifo)
 	fd = openat(dirfd, name, O_RDWR | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -ENOENT;
-	/* Made with the FIFO by the same creator, and no link to another
+	/* Made with this FIFO: its block, which only users the queue
+	 * admits can write, names the FIFO's inode.  Names prove nothing:
+	 * the namespace's owner may rename any entry of posix/, another
+	 * queue's FIFO to this one's name too.  And no link to another
 	 * file placed there. */
 	if (fstat(fd, &ds) || !S_ISREG(ds.st_mode) || ds.st_nlink != 1 ||
-	    ds.st_uid != ls.st_uid) {
+	    ds.st_uid != ls.st_uid || ds.st_dev != st.st_dev ||
+	    pread(fd, &c, sizeof(c), 0) != (ssize_t)sizeof(c) ||
+	    c.magic != PQ_MAGIC || c.version != UMQ_LAYOUT_VERSION ||
+	    c.gen != gen || !c.fifo_ino || c.fifo_ino != (uint64_t)st.st_ino) {
 		close(fd);
 		return -EBADF;
 	}

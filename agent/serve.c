@@ -3,45 +3,56 @@
  * serve.c - the agent's connections: who asks (the OS says, SO_PEERCRED),
  * what, and the answer.
  *
- * Requests are one SOCK_SEQPACKET record each way, so a connection is
- * served when its record is there, in any order.  A connection gets
- * CONN_MS for its record, and a user at most PER_UID connections at a
- * time: one that opens many and sends nothing holds its own slots, not
- * everyone's.
+ * Each connection is served by a child process of its own, which exits
+ * when it has answered: the last reference to whatever a user passed
+ * (descriptors in its request, or in messages queued after it, or inside
+ * a passed socket) is dropped there, and a close that waits (a TCP
+ * socket's SO_LINGER, a FUSE file's flush) holds that child only, killed
+ * at its deadline.  The agent itself never receives anything.  At most
+ * MAX_CHILDREN at once (more connections wait in the backlog),
+ * MAX_PER_UID serving one user's: that user's next connections are
+ * closed at once, if nothing is queued on them, else by a child that
+ * serves nothing.
  */
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
 #include "internal.h"
 
-#define MAX_CONNS	64
-#define PER_UID		4
-#define CONN_MS		200
+#define RECV_MS		200	/* for a request to arrive */
 #define MAX_PASSED	4	/* descriptors a request may carry */
+#define MAX_CHILDREN	128
+#define MAX_PER_UID	8
+#define CHILD_MS	(3 * RECV_MS)	/* receive, work, answer */
 
-struct conn {
-	int fd;
-	struct ucred who;
-	long deadline;		/* ms, CLOCK_MONOTONIC */
-};
-
-static long now_ms(void)
+/*
+ * Close a descriptor a user passed: ours may be its last reference, and
+ * the last close of a socket with SO_LINGER and data its peer does not
+ * take waits for the linger time (a TCP socket: up to hours), holding
+ * this request's answer until its child is killed.  Aborted instead: the
+ * data was the sender's.
+ */
+static void drop_passed(int fd)
 {
-	struct timespec ts;
+	struct linger lg = { 1, 0 };
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	/* ENOTSOCK for the rest. */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
 }
 
-/* The record of connection c, there now: answer it.  Descriptors it
- * should not carry are closed. */
-static void serve_one(int dirfd, const struct conn *c)
+/* Answer the request that comes on c (the OS said uc sent it), in a
+ * child of its own. */
+static void serve_one(int dirfd, int c, const struct ucred *uc)
 {
+	struct timeval tv = { 0, RECV_MS * 1000 };
 	struct agent_rep rep = { .magic = AGENT_MAGIC, .err = -EINVAL };
 	struct agent_req req;
 	union {
@@ -53,9 +64,16 @@ static void serve_one(int dirfd, const struct conn *c)
 			     .msg_control = cm.buf,
 			     .msg_controllen = sizeof(cm.buf) };
 	int fds[MAX_PASSED], nfd = 0, out = -1;
-	ssize_t n = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	ssize_t n;
 
-	for (struct cmsghdr *h = n < 0 ? NULL : CMSG_FIRSTHDR(&mh); h;
+	if (setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
+		return;
+	n = recvmsg(c, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0)	/* msg_controllen is left as it was: the buffer is
+			 * stale, its numbers perhaps our descriptors now */
+		mh.msg_controllen = 0;
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h;
 	     h = CMSG_NXTHDR(&mh, h)) {
 		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -64,100 +82,143 @@ static void serve_one(int dirfd, const struct conn *c)
 			memcpy(&fds[nfd++], CMSG_DATA(h) + i * sizeof(int),
 			       sizeof(int));
 	}
-	if (n != sizeof(req)) {
-		for (int i = 0; i < nfd; i++)
-			close(fds[i]);
-		return;		/* no record, or not ours: no answer */
-	}
-	if (req.magic == AGENT_MAGIC && req.gen) {
+	if (n == sizeof(req) && req.magic == AGENT_MAGIC && req.gen) {
 		if (req.op == AGENT_SYNC_SYSV && !nfd) {
-			rep.err = agent_sync_queue(dirfd, req.gen, c->who.uid,
-						   false);
+			rep.err = agent_sync_queue(dirfd, req.gen, uc->uid,
+				&(struct env_perm){ .uid = req.uid,
+						    .gid = req.gid,
+						    .mode = req.mode });
 		} else if (req.op == AGENT_CHARGE_POSIX && !nfd) {
 			rep.err = agent_posix_charge_of(dirfd, req.gen,
-							c->who.pid,
-							&rep.value);
+							uc->pid, &rep.value);
 		} else if (req.op == AGENT_OPEN_POSIX && nfd == 1) {
 			out = agent_reopen_posix(dirfd, req.gen, fds[0]);
 			rep.err = out < 0 ? out : 0;
 		}
 	}
 	for (int i = 0; i < nfd; i++)
-		close(fds[i]);
-	agent_send(c->fd, &rep, sizeof(rep), out);
+		drop_passed(fds[i]);
+	agent_send(c, &rep, sizeof(rep), out);
 	if (out >= 0)
 		close(out);
-	if (agent_verbose && req.op == AGENT_OPEN_POSIX)
+	if (agent_verbose && n == sizeof(req) && req.op == AGENT_OPEN_POSIX)
 		fprintf(stderr, "umq agent: POSIX queue %016llx opened for "
-			"uid %u: %s\n", (unsigned long long)req.gen,
-			c->who.uid, rep.err ? strerror(-rep.err) : "done");
+			"uid %u: %s\n", (unsigned long long)req.gen, uc->uid,
+			rep.err ? strerror(-rep.err) : "done");
 }
 
-/* Take the connections waiting on lfd, as many as the limits let in. */
-static int take_new(int lfd, struct conn *cs, int n)
+struct child {
+	pid_t pid;
+	uid_t uid;
+	long until;		/* ms, CLOCK_MONOTONIC */
+};
+
+static long now_ms(void)
 {
-	for (;;) {
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		socklen_t len = sizeof(cs[0].who);
-		struct ucred who;
-		int mine = 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Close a connection here, unserved, if nothing is queued on it: what a
+ * queued message carries would be released here, in the agent (above).
+ * Read-shut first, so that nothing can be queued after the look.
+ */
+static bool drop_empty(int fd)
+{
+	int queued = 1;
+
+	if (shutdown(fd, SHUT_RD) || ioctl(fd, FIONREAD, &queued) || queued)
+		return false;
+	close(fd);
+	return true;
+}
+
+static void take_new(int dirfd, int lfd, struct child *cs, int *n,
+		     const sigset_t *unblocked)
+{
+	/* A bounded round: reaping and deadlines come between. */
+	for (int round = 0; round < MAX_CHILDREN && *n < MAX_CHILDREN;
+	     round++) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC), same = 0;
+		struct ucred uc;
+		socklen_t len = sizeof(uc);
+		bool serve = true;
+		pid_t pid;
 
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE)
-				usleep(10000);	/* let some go first */
-			return n;
-		}
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &who, &len)) {
-			close(fd);
+				usleep(10000);
+			if (errno != ECONNABORTED)
+				return;
 			continue;
 		}
-		for (int i = 0; i < n; i++)
-			mine += cs[i].who.uid == who.uid;
-		if (n == MAX_CONNS || mine >= PER_UID) {
-			close(fd);	/* the asker sees no answer */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len))
+			serve = false;
+		for (int i = 0; serve && i < *n; i++)
+			same += cs[i].uid == uc.uid;
+		if (same >= MAX_PER_UID)
+			serve = false;
+		/* Not served: closed here if it is empty, else by a child
+		 * all the same (the cap on children still holds). */
+		if (!serve && drop_empty(fd))
 			continue;
+		pid = fork();
+		if (pid == 0) {
+			close(lfd);
+			sigprocmask(SIG_SETMASK, unblocked, NULL);
+			signal(SIGTERM, SIG_DFL);
+			signal(SIGINT, SIG_DFL);
+			signal(SIGHUP, SIG_DFL);
+			if (serve)
+				serve_one(dirfd, fd, &uc);
+			_exit(0);
 		}
-		cs[n++] = (struct conn){ fd, who, now_ms() + CONN_MS };
+		close(fd);	/* the child's is the last */
+		if (pid > 0)
+			cs[(*n)++] = (struct child){ pid, uc.uid,
+						     now_ms() + CHILD_MS };
 	}
 }
 
-void agent_serve(int dirfd, int lfd, volatile sig_atomic_t *stop)
+void agent_serve(int dirfd, int lfd, volatile sig_atomic_t *stop,
+		 const sigset_t *unblocked)
 {
-	struct conn cs[MAX_CONNS];
-	struct pollfd pf[MAX_CONNS + 1];
+	static struct child cs[MAX_CHILDREN];
 	int n = 0;
 
-	while (!*stop) {
+	for (;;) {
+		struct pollfd pf = {
+			.fd = *stop || n == MAX_CHILDREN ? -1 : lfd,
+			.events = POLLIN,
+		};
 		long now = now_ms(), wait = -1;
+		struct timespec ts;
 
 		for (int i = n - 1; i >= 0; i--) {
-			if (cs[i].deadline <= now) {
-				close(cs[i].fd);
+			int st;
+
+			if (waitpid(cs[i].pid, &st, WNOHANG) == cs[i].pid) {
 				cs[i] = cs[--n];
-			}
-		}
-		pf[0] = (struct pollfd){ .fd = lfd, .events = POLLIN };
-		for (int i = 0; i < n; i++) {
-			pf[i + 1] = (struct pollfd){ .fd = cs[i].fd,
-						     .events = POLLIN };
-			if (wait < 0 || cs[i].deadline - now < wait)
-				wait = cs[i].deadline - now;
-		}
-		if (poll(pf, (nfds_t)n + 1, (int)wait) < 0)
-			continue;	/* EINTR: a signal, maybe stop */
-		/* Downwards: the last entry, moved into a served one's
-		 * place, has been looked at already. */
-		for (int i = n - 1; i >= 0; i--) {
-			if (!pf[i + 1].revents)
 				continue;
-			if (pf[i + 1].revents & POLLIN)
-				serve_one(dirfd, &cs[i]);
-			close(cs[i].fd);
-			cs[i] = cs[--n];
+			}
+			if (*stop || cs[i].until <= now)
+				kill(cs[i].pid, SIGKILL);	/* too late */
+			else if (wait < 0 || cs[i].until - now < wait)
+				wait = cs[i].until - now;
 		}
-		if (pf[0].revents & POLLIN)
-			n = take_new(lfd, cs, n);
+		if (*stop && !n)
+			break;
+		if (*stop)
+			wait = 10;	/* killed: reaped next time round */
+		ts = (struct timespec){ wait / 1000, wait % 1000 * 1000000 };
+		if (ppoll(&pf, 1, wait < 0 ? NULL : &ts, unblocked) < 0)
+			continue;	/* EINTR: stop or a child */
+		/* At MAX_CHILDREN, new connections wait in the backlog: any
+		 * may carry descriptors, so none is closed here unread. */
+		if (pf.revents && !*stop)
+			take_new(dirfd, lfd, cs, &n, unblocked);
 	}
-	for (int i = 0; i < n; i++)
-		close(cs[i].fd);
 }

@@ -9,7 +9,9 @@
  * their owner (the creator) or root can write: the ACL's owner entry
  * (env_recorded_owner), else the creator.  So the creator, the recorded
  * owner and root may have the block applied, as ipc_owner() lets them
- * IPC_SET; and, for a queue whose files every user may already write
+ * IPC_SET (at start, with no caller, only the recorded owner handed
+ * over: the creator and root apply their own); and, for a queue whose
+ * files every user may already write
  * (a wide envelope, or a mode that gives "other" write), the block's
  * own owner too: believing it gives nobody more than they had.
  */
@@ -64,8 +66,10 @@ static bool open_to_all(int dirfd, uint64_t gen)
 	       (st.st_mode & S_IWOTH);
 }
 
-int agent_sync_queue(int dirfd, uint64_t gen, uid_t who, bool start)
+int agent_sync_queue(int dirfd, uint64_t gen, uid_t who,
+		     const struct env_perm *set)
 {
+	bool start = !set;
 	struct env_perm p;
 	struct qfile f;
 	struct stat st;
@@ -80,14 +84,18 @@ int agent_sync_queue(int dirfd, uint64_t gen, uid_t who, bool start)
 		.uid = f.q.uid, .gid = f.q.gid, .cuid = f.q.cuid,
 		.cgid = f.q.cgid, .mode = f.q.mode,
 	};
-	if (start)	/* no caller: the block's owner must be the record's */
-		may = p.uid == p.cuid || p.uid == owner;
+	if (start)	/* no caller: the record's owner, handed over, must
+			 * be the block's.  The creator (and root) applied
+			 * their own IPC_SET as the files' owner: a block
+			 * naming the creator that the files do not match
+			 * was written by another user of the queue. */
+		may = owner != p.cuid && p.uid == owner;
 	else
 		may = who == 0 || who == p.cuid || who == owner;
 	if (!may && (start || who == p.uid))
 		may = open_to_all(dirfd, gen);
 	if (!may) {
-		if (start)
+		if (start && p.uid != owner)
 			fprintf(stderr, "umq agent: queue %016llx: its block "
 				"names owner %u, its files %u: left as it "
 				"is\n", (unsigned long long)gen, p.uid, owner);
@@ -97,7 +105,12 @@ int agent_sync_queue(int dirfd, uint64_t gen, uid_t who, bool start)
 				(unsigned long long)gen, who, owner);
 		return -EPERM;
 	}
-	r = env_apply(dirfd, gen, &p, true);
+	if (set) {	/* what the caller set, not the block a moment later */
+		p.uid = set->uid;
+		p.gid = set->gid;
+		p.mode = set->mode & 0777;
+	}
+	r = env_apply(dirfd, gen, &p, true, &st);
 	if (agent_verbose || r)
 		fprintf(stderr, "umq agent: queue %016llx: uid %u gid %u "
 			"mode %04o%s%s\n", (unsigned long long)gen, p.uid,
@@ -126,7 +139,7 @@ void agent_sync_all(int dirfd)
 		gen = strtoull(e->d_name + 2, &end, 16);
 		if (*end || !gen)
 			continue;
-		agent_sync_queue(dirfd, gen, 0, true);
+		agent_sync_queue(dirfd, gen, 0, NULL);
 	}
 	closedir(d);
 }

@@ -13,6 +13,7 @@
  * as root.  A call waits for it at most AGENT_WAIT_S: an agent that
  * does not answer is no agent.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -34,7 +35,7 @@ static int agent_connect(struct ns *ns)
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s",
 		 ns->dirfd, AGENT_SOCK);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	fd = fd_socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
@@ -75,10 +76,9 @@ ssize_t agent_send(int sock, const void *buf, size_t len, int fd)
  * -errno, and the descriptor it carries in *got (or -1).  -ENOENT when
  * no agent answers.
  */
-static int agent_ask(struct ns *ns, uint32_t op, uint64_t gen, int pass,
+static int agent_ask(struct ns *ns, const struct agent_req *req, int pass,
 		     int *got, uint64_t *value)
 {
-	struct agent_req req = { .magic = AGENT_MAGIC, .op = op, .gen = gen };
 	struct agent_rep rep;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -95,9 +95,13 @@ static int agent_ask(struct ns *ns, uint32_t op, uint64_t gen, int pass,
 		*got = -1;
 	if (fd < 0)
 		return -ENOENT;
-	if (agent_send(fd, &req, sizeof(req), pass) != sizeof(req))
+	if (agent_send(fd, req, sizeof(*req), pass) != sizeof(*req))
 		goto out;
-	if (recvmsg(fd, &mh, MSG_CMSG_CLOEXEC) != sizeof(rep) ||
+	/* Waited for here, taken with room for the descriptor it may
+	 * carry: an mq_* call needs none on the kernel. */
+	if (poll(&(struct pollfd){ .fd = fd, .events = POLLIN }, 1,
+		 AGENT_WAIT_S * 1000) != 1 ||
+	    fd_recvmsg(fd, &mh, MSG_CMSG_CLOEXEC) != sizeof(rep) ||
 	    rep.magic != AGENT_MAGIC || rep.err > 0 || rep.err < -4095) {
 		ns_debug(ns->dir, "agent: no answer (%s)", strerror(errno));
 		goto out;
@@ -116,28 +120,39 @@ static int agent_ask(struct ns *ns, uint32_t op, uint64_t gen, int pass,
 		else
 			close(n);
 	}
-	if (!r && got && *got < 0)
-		r = -EPROTO;
+	if (!r && got && *got < 0)	/* none left even above the limit */
+		r = mh.msg_flags & MSG_CTRUNC ? -EMFILE : -EPROTO;
 out:
 	close(fd);
 	return r;
 }
 
-int agent_sync(struct ns *ns, uint64_t gen)
+int agent_sync(struct ns *ns, uint64_t gen, const struct env_perm *p)
 {
-	return agent_ask(ns, AGENT_SYNC_SYSV, gen, -1, NULL, NULL);
+	struct agent_req req = {
+		.magic = AGENT_MAGIC, .op = AGENT_SYNC_SYSV, .gen = gen,
+		.uid = p->uid, .gid = p->gid, .mode = p->mode & 0777,
+	};
+
+	return agent_ask(ns, &req, -1, NULL, NULL);
 }
 
 int agent_open_posix(struct ns *ns, uint64_t gen, int fifo)
 {
-	int got, r = agent_ask(ns, AGENT_OPEN_POSIX, gen, fifo, &got, NULL);
+	struct agent_req req = {
+		.magic = AGENT_MAGIC, .op = AGENT_OPEN_POSIX, .gen = gen,
+	};
+	int got, r = agent_ask(ns, &req, fifo, &got, NULL);
 
 	return r ? r : got;
 }
 
 uint64_t agent_posix_charge(struct ns *ns, uint64_t gen)
 {
+	struct agent_req req = {
+		.magic = AGENT_MAGIC, .op = AGENT_CHARGE_POSIX, .gen = gen,
+	};
 	uint64_t v = 0;
 
-	return agent_ask(ns, AGENT_CHARGE_POSIX, gen, -1, NULL, &v) ? 0 : v;
+	return agent_ask(ns, &req, -1, NULL, &v) ? 0 : v;
 }

@@ -128,17 +128,29 @@ static size_t build_acl(void *buf, const struct env_perm *p, uint16_t extra,
 	return sizeof(*h) + (size_t)(e - start) * sizeof(*e);
 }
 
+/*
+ * A file just made: without an ACL of its own.  It may have inherited
+ * one from its directory's default ACL, which the namespace's owner may
+ * set: entries for users the queue does not admit, even what looks like
+ * the record of an owner.  0 or -errno.
+ */
+int env_strip(int fd)
+{
+	if (fremovexattr(fd, ACL_XATTR) && errno != ENODATA &&
+	    errno != EOPNOTSUPP)
+		return -errno;
+	return 0;
+}
+
 /* The owner the files record (build_acl), or cuid when none. */
 uid_t env_recorded_owner(int ctlfd, uid_t cuid)
 {
 	char buf[sizeof(struct posix_acl_xattr_header) +
 		 32 * sizeof(struct posix_acl_xattr_entry)];
 	const struct posix_acl_xattr_entry *e;
-	char path[32];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", ctlfd);
-	n = getxattr(path, ACL_XATTR, buf, sizeof(buf));
+	n = fgetxattr(ctlfd, ACL_XATTR, buf, sizeof(buf));
 	if (n < (ssize_t)sizeof(struct posix_acl_xattr_header))
 		return cuid;
 	e = (const void *)(buf + sizeof(struct posix_acl_xattr_header));
@@ -150,65 +162,123 @@ uid_t env_recorded_owner(int ctlfd, uid_t cuid)
 
 /*
  * Give one file its envelope: wide in plain modes, or exact as an ACL
- * (which the kernel folds back into the mode when it names nobody).  By
- * its /proc/self/fd path, so that a file opened O_PATH, checked and
- * found to be the queue's, is the one changed.
+ * (which the kernel folds back into the mode when it names nobody).
+ * Through a descriptor of the file checked to be the queue's (not a
+ * /proc/self/fd path: there may be no /proc).
  */
 static int apply_one(int fd, const struct env_perm *p, bool exact, bool ctl)
 {
-	char path[32], acl[sizeof(struct posix_acl_xattr_header) +
-			   ACL_MAX * sizeof(struct posix_acl_xattr_entry)];
+	char acl[sizeof(struct posix_acl_xattr_header) +
+		 ACL_MAX * sizeof(struct posix_acl_xattr_entry)];
 	unsigned extra = ctl ? 0444 : 0;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if (exact) {
 		size_t n = build_acl(acl, p, ctl ? ACL_READ : 0, ctl);
 
-		if (!setxattr(path, ACL_XATTR, acl, n, 0))
+		if (!fsetxattr(fd, ACL_XATTR, acl, n, 0))
 			return 0;
 		if (errno != EOPNOTSUPP)
 			return -errno;
 		/* No ACLs here: plain modes, wide when they cannot name
 		 * the new owner or group. */
-	} else if (removexattr(path, ACL_XATTR) && errno != ENODATA &&
+	} else if (fremovexattr(fd, ACL_XATTR) && errno != ENODATA &&
 		   errno != EOPNOTSUPP) {
 		return -errno;
 	}
-	return chmod(path, wide_mode(p) | extra) ? -errno : 0;
+	return fchmod(fd, wide_mode(p) | extra) ? -errno : 0;
+}
+
+/* The same file, opened for real: xattrs and modes cannot be set
+ * through O_PATH.  Read-only, without blocking (a FIFO), and only once
+ * the O_PATH descriptor showed it is the queue's, so that nothing else
+ * is ever opened (a device's open may act). */
+static int reopen_checked(int dirfd, const char *name, const struct stat *st)
+{
+	struct stat now;
+	int fd = fd_open(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+			 O_NOCTTY | O_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &now) || now.st_dev != st->st_dev ||
+	    now.st_ino != st->st_ino) {
+		close(fd);
+		return -EUCLEAN;	/* replaced meanwhile */
+	}
+	return fd;
+}
+
+/* File i (control, store, FIFO) of queue gen, opened read-only, if it is
+ * the creator's, linked once, of its type: else -errno (-ENOENT:
+ * removed meanwhile). */
+static int open_file(int dirfd, uint64_t gen, int i, uid_t cuid,
+		     struct stat *st)
+{
+	char name[48];
+	int fd, r;
+
+	if (i == 0)
+		ctl_path(name, sizeof(name), gen);
+	else if (i == 1)
+		store_path(name, sizeof(name), gen);
+	else
+		msgfd_path(name, sizeof(name), gen);
+	/* fd_open: an IPC_SET needs no descriptor on the kernel. */
+	fd = fd_open(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) || st->st_uid != cuid || st->st_nlink != 1 ||
+	    (i == 2 ? !S_ISFIFO(st->st_mode) : !S_ISREG(st->st_mode)))
+		r = -EUCLEAN;
+	else
+		r = reopen_checked(dirfd, name, st);
+	close(fd);
+	return r;
+}
+
+/* The store at fd records these control file and FIFO (registry.c):
+ * they are the queue's, not another's renamed to its names. */
+static bool bound(int fd, uint64_t gen, const struct stat *ctl,
+		  const struct stat *fifo)
+{
+	struct store_hdr h;
+
+	return pread(fd, &h, sizeof(h), WPOOL_SIZE) == (ssize_t)sizeof(h) &&
+	       h.magic == UMQ_STORE_MAGIC && h.gen == gen && h.ctl_ino &&
+	       h.ctl_ino == (uint64_t)ctl->st_ino &&
+	       (!fifo || h.fifo_ino == (uint64_t)fifo->st_ino);
 }
 
 /*
  * Give the files of System V queue gen (under dirfd) their envelope.
  * Each must be the creator's and linked once (no other file reached by
  * a link someone placed there), the FIFO a FIFO: anything else is left.
+ * ctl, for the agent (root): the control file must be that one, the one
+ * it read, and the store must record it and the FIFO, else nothing is
+ * changed - the namespace's owner may rename another queue's control
+ * file to this one's name.
  */
-int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact)
+int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact,
+	      const struct stat *ctl)
 {
-	int r = 0;
+	struct stat st[3];
+	int fd[3], r = 0;
 
-	for (int i = 0; i < 3; i++) {	/* control, store, FIFO */
-		char name[48];
-		struct stat st;
-		int fd, e;
+	for (int i = 0; i < 3; i++)	/* control, store, FIFO */
+		fd[i] = open_file(dirfd, gen, i, p->cuid, &st[i]);
+	if (ctl && (fd[0] < 0 || fd[1] < 0 || st[0].st_dev != ctl->st_dev ||
+		    st[0].st_ino != ctl->st_ino ||
+		    !bound(fd[1], gen, &st[0], fd[2] >= 0 ? &st[2] : NULL)))
+		r = -EUCLEAN;
+	for (int i = 0; i < 3; i++) {
+		int e = fd[i];
 
-		if (i == 0)
-			ctl_path(name, sizeof(name), gen);
-		else if (i == 1)
-			store_path(name, sizeof(name), gen);
-		else
-			msgfd_path(name, sizeof(name), gen);
-		fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			continue;	/* removed meanwhile */
-		if (fstat(fd, &st) || st.st_uid != p->cuid ||
-		    st.st_nlink != 1 || (i == 2 ? !S_ISFIFO(st.st_mode) :
-					 !S_ISREG(st.st_mode))) {
-			close(fd);
-			r = r ?: -EUCLEAN;
-			continue;
+		if (fd[i] >= 0) {
+			e = r ? 0 : apply_one(fd[i], p, exact, i == 0);
+			close(fd[i]);
+		} else if (e == -ENOENT) {
+			e = 0;		/* removed meanwhile */
 		}
-		e = apply_one(fd, p, exact, i == 0);
-		close(fd);
 		r = r ?: e;
 	}
 	return r;
@@ -221,18 +291,21 @@ int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact)
  * may (exact while the owner is the creator), and anyone else nothing:
  * the envelope stays as it was, which the wide one made room for.
  */
-void env_update(struct sq *s)
+void env_update(struct sq *s, uid_t uid, gid_t gid, unsigned mode)
 {
+	/* Not read back from the block: any user with write access to
+	 * the files may be writing another mode there right now. */
 	const struct qctl *q = s->q;
 	struct env_perm p = {
-		.uid = q->uid, .gid = q->gid, .cuid = q->cuid,
-		.cgid = q->cgid, .mode = q->mode,
+		.uid = uid, .gid = gid, .mode = mode,
+		.cuid = __atomic_load_n(&q->cuid, __ATOMIC_RELAXED),
+		.cgid = __atomic_load_n(&q->cgid, __ATOMIC_RELAXED),
 	};
 	struct fs_as as;
 
-	if (!agent_sync(s->ns, s->gen))
+	if (!agent_sync(s->ns, s->gen, &p))
 		return;
 	cred_fs_enter(&as);	/* as euid (cred.c) */
-	env_apply(s->ns->dirfd, s->gen, &p, p.uid == p.cuid);
+	env_apply(s->ns->dirfd, s->gen, &p, p.uid == p.cuid, NULL);
 	cred_fs_leave(&as);
 }

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -192,8 +193,23 @@ int fd_evict(int fd)
 
 /* ---- descriptors for a moment ------------------------------------------ */
 
-/* openat() with the soft limit raised by a little, then put back. */
-static int open_above(int dirfd, const char *path, int flags, mode_t mode)
+struct open_args {
+	int dirfd;
+	const char *path;
+	int flags;
+	mode_t mode;
+	int domain, type;	/* a socket when path is NULL */
+};
+
+static int make_fd(const struct open_args *a)
+{
+	return a->path ? openat(a->dirfd, a->path, a->flags, a->mode) :
+	       socket(a->domain, a->type, 0);
+}
+
+/* openat() or socket() with the soft limit raised by a little, then put
+ * back. */
+static int open_above(const struct open_args *a)
 {
 	struct rlimit rl, up;
 	int fd = -1, e = EMFILE;
@@ -208,7 +224,7 @@ static int open_above(int dirfd, const char *path, int flags, mode_t mode)
 			if (up.rlim_cur > rl.rlim_max ||
 			    setrlimit(RLIMIT_NOFILE, &up))
 				break;
-			fd = openat(dirfd, path, flags, mode);
+			fd = make_fd(a);
 			e = fd < 0 ? errno : 0;
 			setrlimit(RLIMIT_NOFILE, &rl);
 		}
@@ -221,9 +237,44 @@ static int open_above(int dirfd, const char *path, int flags, mode_t mode)
 
 int fd_open(int dirfd, const char *path, int flags, mode_t mode)
 {
-	int fd = openat(dirfd, path, flags, mode);
+	struct open_args a = { dirfd, path, flags, mode, 0, 0 };
+	int fd = make_fd(&a);
 
 	if (unlikely(fd < 0 && errno == EMFILE))
-		fd = open_above(dirfd, path, flags, mode);
+		fd = open_above(&a);
+	return fd;
+}
+
+ssize_t fd_recvmsg(int fd, struct msghdr *mh, int flags)
+{
+	struct rlimit rl, up;
+	bool raised = false;
+	ssize_t n;
+	int e;
+
+	pthread_once(&room_once, room_atfork);
+	room_lock();
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		up = rl;
+		up.rlim_cur = rl.rlim_max - rl.rlim_cur < ROOM_MAX ?
+			      rl.rlim_max : rl.rlim_cur + ROOM_MAX;
+		raised = !setrlimit(RLIMIT_NOFILE, &up);
+	}
+	n = recvmsg(fd, mh, flags | MSG_DONTWAIT);
+	e = errno;
+	if (raised)
+		setrlimit(RLIMIT_NOFILE, &rl);
+	room_unlock();
+	errno = e;
+	return n;
+}
+
+int fd_socket(int domain, int type)
+{
+	struct open_args a = { -1, NULL, 0, 0, domain, type };
+	int fd = make_fd(&a);
+
+	if (unlikely(fd < 0 && errno == EMFILE))
+		fd = open_above(&a);
 	return fd;
 }

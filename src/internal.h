@@ -208,6 +208,12 @@ void fd_forget(int fd);
 /* openat() for a moment, given a number above the soft limit when none
  * is left below it (EMFILE). */
 int fd_open(int dirfd, const char *path, int flags, mode_t mode);
+/* socket(domain, type, 0) likewise. */
+int fd_socket(int domain, int type);
+/* recvmsg() without waiting, with room above the soft limit for the
+ * descriptors the message carries. */
+struct msghdr;
+ssize_t fd_recvmsg(int fd, struct msghdr *mh, int flags);
 /* For the preload: is fd the library's, the first of ours >= fd (or -1),
  * and move ours off a number the program is about to take (its old
  * number, or -1: not ours). */
@@ -272,10 +278,14 @@ struct env_perm {
 unsigned mode_envelope(unsigned mode);
 /* The wide envelope of q in plain modes. */
 unsigned envelope_mode(const struct qctl *q);
-int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact);
+struct stat;
+int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact,
+	      const struct stat *ctl);
 uid_t env_recorded_owner(int ctlfd, uid_t cuid);
+int env_strip(int fd);
 struct sq;
-void env_update(struct sq *s);
+/* After an IPC_SET of s, which set uid, gid and mode. */
+void env_update(struct sq *s, uid_t uid, gid_t gid, unsigned mode);
 
 /* ---- agent.c: the namespace's agent, if one serves it (agent/) -------- */
 #define AGENT_SOCK	"agent"
@@ -286,15 +296,19 @@ void env_update(struct sq *s);
 struct agent_req {
 	uint32_t magic, op;
 	uint64_t gen;
+	/* AGENT_SYNC_SYSV: what the IPC_SET set (the block is anyone's
+	 * to write meanwhile). */
+	uint32_t uid, gid, mode, pad;
 };
 struct agent_rep {
 	uint32_t magic;
 	int32_t err;		/* 0 or -errno */
 	uint64_t value;		/* AGENT_CHARGE_POSIX: bytes */
 };
-/* Have the agent give System V queue gen its exact envelope: 0, or
- * -ENOENT when no agent answers, or its refusal. */
-int agent_sync(struct ns *ns, uint64_t gen);
+/* Have the agent give System V queue gen the exact envelope of owner,
+ * group and mode of p: 0, or -ENOENT when no agent answers, or its
+ * refusal. */
+int agent_sync(struct ns *ns, uint64_t gen, const struct env_perm *p);
 /* POSIX queue gen's data file, read-write, for the holder of fifo (a
  * descriptor of its FIFO): the descriptor, or -errno (-ENOENT: none). */
 int agent_open_posix(struct ns *ns, uint64_t gen, int fifo);

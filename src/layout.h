@@ -418,6 +418,12 @@ struct pqctl {
 	int32_t spid;
 	int64_t rtime;
 	int64_t stime;
+	uint8_t pad8[40];
+	/* Line 9: written once, by the creator.  The inode of the FIFO
+	 * made with this file: what ties the file to a descriptor for the
+	 * agent (agent/reopen.c), since names can be renamed by the
+	 * namespace's owner; 0 in files made before it was kept. */
+	uint64_t fifo_ino;
 	};
 	uint8_t raw_[PQ_CTL_SIZE];
 	};
@@ -427,6 +433,7 @@ _Static_assert(offsetof(struct pqctl, notify_pid) == 128, "pqctl line 2");
 _Static_assert(offsetof(struct pqctl, magic) == 192, "pqctl line 3");
 _Static_assert(offsetof(struct pqctl, name) == 256, "pqctl line 4");
 _Static_assert(offsetof(struct pqctl, rpid) == 512, "pqctl line 8");
+_Static_assert(offsetof(struct pqctl, fifo_ino) == 576, "pqctl line 9");
 _Static_assert(offsetof(struct pqctl, n_empty) < 128, "pqctl line 1");
 _Static_assert(offsetof(struct pqctl, hw_qsize) < 192, "pqctl line 2");
 #define PQ_NAME_MAX 255
@@ -532,7 +539,12 @@ struct store_hdr {
 	uint32_t nchunks;		/* the commit point of a growth */
 	uint32_t damaged;		/* a check failed: rebuild before use */
 	uint32_t nbuckets;		/* derived */
-	uint8_t pad0[24];
+	/* Written once by the creator: the inodes of the queue's control
+	 * file and FIFO, which tie the three files together for the agent
+	 * (envelope.c): names can be renamed by the namespace's owner.  0
+	 * in stores made before they were kept. */
+	uint64_t ctl_ino, fifo_ino;
+	uint8_t pad0[8];
 	/* Lines 1-3: allocation (a sender's side). */
 	uint32_t bump;			/* authoritative: the tiled part */
 	uint32_t pad1;

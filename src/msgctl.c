@@ -170,7 +170,9 @@ static long set_q(struct ns *ns, int id, const struct msqid_ds *buf)
 		wake_receivers(s);
 		wake_senders(s);
 		pend_clear();
-		env_update(s);	/* the files follow (envelope.c) */
+		/* The files follow (envelope.c): what was set, not what
+		 * the block says a moment later. */
+		env_update(s, uid, gid, mode & 0777);
 		msgfd_sync(s);	/* room follows qbytes */
 	}
 	q_done(s);

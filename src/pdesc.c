@@ -278,6 +278,8 @@ static int discover(int fd, struct pdesc **out)
 		if (dfd >= 0) {
 			r = pview_get(ns, gen, dfd, &pv);
 			close(dfd);
+		} else if (dfd == -EMFILE || dfd == -ENFILE) {
+			r = dfd;	/* ENOMEM, below */
 		}
 	}
 	if (r)

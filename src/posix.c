@@ -26,6 +26,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -358,11 +359,45 @@ static int gc_and_count(struct ns *ns, int64_t only, long *count,
 	return r;
 }
 
+/*
+ * What the umask takes off a new queue's mode.  The OS applies it to the
+ * file made 0777, but not under a default ACL on posix/ (its owner, the
+ * namespace's, may set one): then the thread's umask as /proc shows it
+ * (umask() would change it, for a moment, for every thread), or, without
+ * /proc, group and other.
+ */
+static mode_t umask_off(struct ns *ns)
+{
+	char buf[4096], *p;
+	ssize_t n;
+	int fd = fd_open(AT_FDCWD, "/proc/thread-self/status",
+			 O_RDONLY | O_CLOEXEC, 0);
+
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = 0;
+			p = strstr(buf, "\nUmask:");
+			if (p)
+				return (mode_t)strtoul(p + 7, NULL, 8) & 0777;
+		}
+	}
+	fd = fd_open(ns->dirfd, "posix", O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		     0);
+	n = fd < 0 ? -1 : fgetxattr(fd, "system.posix_acl_default", NULL, 0);
+	if (fd >= 0)
+		close(fd);
+	return n > 0 || (n < 0 && errno != ENODATA && errno != EOPNOTSUPP) ?
+	       077 : 0;
+}
+
 /* Size queue file fd and write its block and empty store through one
  * mapping, which is returned in *base (*size bytes) for its view. */
 static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 		      int64_t maxmsg, int64_t msgsize, uint64_t charge,
-		      uid_t ruid, void **base, size_t *size)
+		      uid_t ruid, uint64_t fifo_ino, void **base,
+		      size_t *size)
 {
 	uint32_t chunk = (uint32_t)((sizeof(struct msg) + msgsize + 63) & ~63);
 	uint32_t nchunks = (uint32_t)maxmsg + 1;
@@ -396,6 +431,7 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 	c->charge_uid = ruid;
 	c->charge = charge;
 	strcpy(c->name, name);
+	c->fifo_ino = fifo_ino;
 	__atomic_store_n(&c->magic, PQ_MAGIC, __ATOMIC_RELEASE);
 	*base = c;
 	*size = total;
@@ -443,7 +479,7 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	};
 	struct umq_limits lim;
 	struct rlimit rl;
-	struct stat st;
+	struct stat st, fst;
 	char data[64], fifo[64], npath[PATH_MAX], target[20];
 	int64_t maxmsg, msgsize, r;
 	uint64_t usage, charge, gen;
@@ -520,25 +556,27 @@ again:
 		    -errno : -ENOMEM;
 		goto fail_fifo;
 	}
-	/* Created 0777 so that the OS applies the umask: what remains is
-	 * the mode, and the file then gets its envelope. */
+	/* Created 0777 so that the OS applies the umask (umask_off()
+	 * too): what remains is the mode, and the file then gets its
+	 * envelope. */
 	fd = fd_open(ns->dirfd, data, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 		     0777);
 	if (fd < 0) {
 		r = create_errno(ns, errno);
 		goto fail_fifo;
 	}
-	if (fstat(fd, &st)) {
+	if (fstat(fd, &st) || fstat(*guard, &fst)) {
 		r = -errno;
 		goto fail;
 	}
-	mode &= 07777 & ~(0777 & ~st.st_mode);
+	mode &= 07777 & ~(0777 & ~st.st_mode) & ~umask_off(ns);
 	r = init_queue(fd, gen, name, mode, maxmsg, msgsize, charge, ruid,
-		       base, size);
+		       (uint64_t)fst.st_ino, base, size);
 	if (r)
 		goto fail;
-	if (fchmod(fd, mode_envelope(mode)) ||
-	    fchmodat(ns->dirfd, fifo, mode_envelope(mode), 0)) {
+	if (env_strip(fd) || env_strip(*guard) ||
+	    fchmod(fd, mode_envelope(mode)) ||
+	    fchmod(*guard, mode_envelope(mode))) {
 		r = -ENOMEM;
 		goto fail_map;
 	}

@@ -298,6 +298,25 @@ static int alloc_index(struct ns *ns, uint64_t gen, int in_use,
 }
 
 static void unmake_files(struct ns *ns, uint64_t gen);
+static int bind_files(struct ns *ns, uint64_t gen, int fd, int cfd);
+
+/* The FIFO just made: no inherited ACL, mode env (envelope.c).  Its
+ * mode first, by name as before: the umask may have left the creator no
+ * access, which env always gives it. */
+static int fifo_set(struct ns *ns, const char *name, unsigned env)
+{
+	int fd, r;
+
+	if (fchmodat(ns->dirfd, name, env, 0))
+		return -1;
+	fd = fd_open(ns->dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+		     O_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	r = env_strip(fd) || fchmod(fd, env) ? -1 : 0;
+	close(fd);
+	return r;
+}
 
 /*
  * Make the files of a new queue, written with pwrite and mapped once
@@ -332,7 +351,7 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	/* Held until the creation is done or undone: reg_sweep() leaves
 	 * alone a queue whose maker is at work, and collects one whose
 	 * maker died (the OS drops the lock). */
-	if (fcntl(fd, F_OFD_SETLK, &lk) ||
+	if (fcntl(fd, F_OFD_SETLK, &lk) || env_strip(fd) ||
 	    fchmod(fd, env) || ftruncate(fd, (off_t)(WPOOL_SIZE + size)) ||
 	    pwrite(fd, hdr, sizeof(hdr), (off_t)WPOOL_SIZE) != sizeof(hdr)) {
 		close(fd);
@@ -342,8 +361,7 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	/* The FIFO of umq_msgfd() descriptors, made now by the creator:
 	 * made later by whoever came first, it could be anyone's. */
 	msgfd_path(name, sizeof(name), gen);
-	if (mkfifoat(ns->dirfd, name, 0600) || fchmodat(ns->dirfd, name, env,
-							 0)) {
+	if (mkfifoat(ns->dirfd, name, 0600) || fifo_set(ns, name, env)) {
 		close(fd);
 		unmake_files(ns, gen);
 		return -ENOMEM;
@@ -370,8 +388,8 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	f->version = UMQ_LAYOUT_VERSION;
 	f->idx = 0;		/* set when taken */
 	/* Read for all: MSG_STAT_ANY shows every queue's msqid_ds. */
-	if (pwrite(cfd, f, sizeof(*f), 0) != sizeof(*f) ||
-	    fchmod(cfd, env | 0444))
+	if (pwrite(cfd, f, sizeof(*f), 0) != sizeof(*f) || env_strip(cfd) ||
+	    fchmod(cfd, env | 0444) || bind_files(ns, gen, fd, cfd))
 		goto fail;
 	r = sq_map(ns, gen, cfd, true, euid, fd, WPOOL_SIZE + size, out);
 	if (r)
@@ -387,6 +405,25 @@ fail:
 	close(fd);
 	unmake_files(ns, gen);
 	return r == -EUCLEAN ? -ENOMEM : r;
+}
+
+/* The store records the control file's and the FIFO's inodes (layout.h
+ * struct store_hdr). */
+static int bind_files(struct ns *ns, uint64_t gen, int fd, int cfd)
+{
+	uint64_t ino[2];
+	struct stat cst, fst;
+	char name[48];
+
+	msgfd_path(name, sizeof(name), gen);
+	if (fstat(cfd, &cst) ||
+	    fstatat(ns->dirfd, name, &fst, AT_SYMLINK_NOFOLLOW))
+		return -1;
+	ino[0] = (uint64_t)cst.st_ino;
+	ino[1] = (uint64_t)fst.st_ino;
+	return pwrite(fd, ino, sizeof(ino), (off_t)WPOOL_SIZE +
+		      (off_t)offsetof(struct store_hdr, ctl_ino)) ==
+	       (ssize_t)sizeof(ino) ? 0 : -1;
 }
 
 static void unmake_files(struct ns *ns, uint64_t gen)

@@ -2,6 +2,7 @@
 /* at.c - see at.h. */
 #include <fcntl.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -72,6 +73,23 @@ pid_t at_start(void)
 	T_FAIL("umq-agent did not listen within 5 s");
 }
 
+pid_t at_spawn_quiet(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0)
+			dup2(null, 2);
+		execl(UMQ_AGENT, "umq-agent", "--dir", t_umq_dir(),
+		      (char *)NULL);
+		_exit(127);
+	}
+	T_ASSERT(pid > 0);
+	return pid;
+}
+
 void at_stop(pid_t pid)
 {
 	struct sockaddr_un sa;
@@ -82,18 +100,41 @@ void at_stop(pid_t pid)
 	T_ERR(access(sa.sun_path, F_OK), ENOENT);
 }
 
+/* What an IPC_SET that set what the block says sends (the block is
+ * readable by all). */
+static void block_perm(uint64_t gen, struct agent_req *req)
+{
+	char path[PATH_MAX];
+	struct qfile f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sysv/q.%016llx", t_umq_dir(),
+		 (unsigned long long)gen);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (pread(fd, &f, sizeof(f), 0) == (ssize_t)sizeof(f)) {
+		req->uid = f.q.uid;
+		req->gid = f.q.gid;
+		req->mode = f.q.mode & 0777;
+	}
+	close(fd);
+}
+
 int at_ask(uint32_t op, uint64_t gen, int pass, int *got, uint64_t *value)
 {
-	struct agent_req req = { AGENT_MAGIC, op, gen };
+	struct agent_req req = { .magic = AGENT_MAGIC, .op = op, .gen = gen };
 	struct agent_rep rep;
 	struct timeval tv = { 2, 0 };
 	struct sockaddr_un sa;
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), n, r = 1;
 
-	at_path(&sa);
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (got)
 		*got = -1;
+	if (op == AGENT_SYNC_SYSV)
+		block_perm(gen, &req);
+	at_path(&sa);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
 	    t_send_fd(fd, &req, sizeof(req), pass) == sizeof(req) &&
 	    t_recv_fd(fd, &rep, sizeof(rep), &n) == sizeof(rep)) {

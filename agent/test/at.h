@@ -26,9 +26,12 @@ void at_path(struct sockaddr_un *sa);
 /* Start this build's umq-agent on the case's namespace; returns once it
  * listens (fails the case after 5 s). */
 pid_t at_start(void);
+/* Start it without waiting for it to listen, its messages dropped. */
+pid_t at_spawn_quiet(void);
 /* Stop it with SIGTERM: it must exit 0 and remove its socket. */
 void at_stop(pid_t pid);
-/* One request as src/agent.c makes it, passing descriptor pass (or -1):
+/* One request as src/agent.c makes it (a sync: after an IPC_SET that
+ * set what the control block now says), passing descriptor pass (or -1):
  * the answer (0 or -errno), or 1 when nothing answered; a descriptor it
  * carried in *got (or -1; got may be NULL), its value in *value (may be
  * NULL). */

@@ -11,6 +11,7 @@
  * another user, forked before the queue existed.
  */
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -27,6 +28,7 @@ struct pass {
 	const struct at_api *api;
 	int sock;
 	int expect;		/* 0: the calls work; else their errno */
+	bool no_fd;		/* the receiver has no descriptor left */
 };
 
 /* The receiver: every call on the descriptor it was given. */
@@ -44,6 +46,22 @@ static void receiver(void *arg)
 	T_EQ(t_recv_fd(p->sock, buf, 1, &d), 1);
 	T_ASSERT(d >= 0);
 	T_ERR(a->open("/pass", O_RDWR), EACCES);	/* not by name */
+	if (p->no_fd) {
+		/* Every number below the soft limit taken (the hard one
+		 * higher): the kernel's calls need none; the library may
+		 * go above the limit for a moment (src/fds.c). */
+		struct rlimit rl;
+		int low = dup(0);
+
+		T_ASSERT(low >= 0);
+		close(low);
+		T_OK(getrlimit(RLIMIT_NOFILE, &rl));
+		if (rl.rlim_max <= (rlim_t)low + 8)
+			_exit(T_EXIT_SKIP);
+		rl.rlim_cur = (rlim_t)low;
+		T_OK(setrlimit(RLIMIT_NOFILE, &rl));
+		T_ERR(dup(0), EMFILE);
+	}
 	if (p->expect) {
 		T_ERR(a->getattr(d, &at), p->expect);
 		T_ERR(a->receive(d, buf, sizeof(buf), &prio), p->expect);
@@ -63,10 +81,10 @@ static void receiver(void *arg)
 	T_OK(a->close(d));
 }
 
-static void pass(const struct at_api *a, int expect)
+static void pass(const struct at_api *a, int expect, bool no_fd)
 {
 	struct mq_attr attr = { .mq_maxmsg = 4, .mq_msgsize = 16 };
-	struct pass p = { a, -1, expect };
+	struct pass p = { a, -1, expect, no_fd };
 	unsigned prio;
 	char buf[16];
 	int sv[2];
@@ -94,20 +112,35 @@ static void pass(const struct at_api *a, int expect)
 
 T_CASE(passed_to_another_user_kernel)
 {
-	pass(&at_kernel, 0);
+	pass(&at_kernel, 0, false);
 }
 
 /* The difference DESIGN §8 lists when no agent serves the namespace. */
 T_CASE(passed_to_another_user_without_agent)
 {
-	pass(&at_umq, EBADF);
+	pass(&at_umq, EBADF, false);
 }
 
 T_CASE(passed_to_another_user_with_agent)
 {
 	pid_t agent = at_start();
 
-	pass(&at_umq, 0);
+	pass(&at_umq, 0, false);
+	at_stop(agent);
+}
+
+/* The same where the receiver has no descriptor left below its soft
+ * limit: the kernel's calls need none, the agent's answer carries one. */
+T_CASE(passed_to_a_user_with_no_descriptor_left_kernel)
+{
+	pass(&at_kernel, 0, true);
+}
+
+T_CASE(passed_to_a_user_with_no_descriptor_left_with_agent)
+{
+	pid_t agent = at_start();
+
+	pass(&at_umq, 0, true);
 	at_stop(agent);
 }
 
