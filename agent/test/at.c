@@ -149,3 +149,26 @@ int at_ask(uint32_t op, uint64_t gen, int pass, int *got, uint64_t *value)
 	close(fd);
 	return r;
 }
+
+uint64_t at_gen_of(const char *name)
+{
+	char path[PATH_MAX], gen[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/names/%s", t_umq_dir(), name);
+	n = readlink(path, gen, sizeof(gen) - 1);
+	T_ASSERT(n > 0);
+	gen[n] = 0;
+	return strtoull(gen, NULL, 16);
+}
+
+void at_as(uid_t uid, gid_t gid, void (*fn)(void *), void *arg,
+	   const char *what)
+{
+	int rc = t_as_user(uid, gid, fn, arg);
+
+	if (rc == T_EXIT_SKIP)
+		t_skip("cannot become %d:%d", (int)uid, (int)gid);
+	if (rc != T_EXIT_PASS)
+		T_FAIL("as %d:%d: %s failed", (int)uid, (int)gid, what);
+}

@@ -37,4 +37,12 @@ void at_stop(pid_t pid);
  * NULL). */
 int at_ask(uint32_t op, uint64_t gen, int pass, int *got, uint64_t *value);
 
+/* The generation POSIX queue name (no '/') has in the case's namespace. */
+uint64_t at_gen_of(const char *name);
+
+/* fn(arg) in a child as uid:gid: fails the case if it fails, skips it
+ * if the child cannot become that user. */
+void at_as(uid_t uid, gid_t gid, void (*fn)(void *), void *arg,
+	   const char *what);
+
 #endif

@@ -42,17 +42,6 @@ struct shared {
 
 static struct shared *S;
 
-static void as(uid_t uid, gid_t gid, void (*fn)(void *), void *arg,
-	       const char *what)
-{
-	int rc = t_as_user(uid, gid, fn, arg);
-
-	if (rc == T_EXIT_SKIP)
-		t_skip("cannot become %d:%d", (int)uid, (int)gid);
-	if (rc != T_EXIT_PASS)
-		T_FAIL("as %d:%d: %s failed", (int)uid, (int)gid, what);
-}
-
 static void sysv_file(char *buf, size_t n, const char *fmt)
 {
 	snprintf(buf, n, fmt, t_umq_dir(), S->gen);
@@ -60,12 +49,12 @@ static void sysv_file(char *buf, size_t n, const char *fmt)
 
 /* ---- The agent's start believes no block a member forged --------------- */
 
-static void create_0660(void *arg)
+/* Queue KEY, made with the mode *arg; its generation in S->gen. */
+static void create_key(void *arg)
 {
 	int id;
 
-	(void)arg;
-	id = T_OK(umq_msgget(KEY, IPC_CREAT | IPC_EXCL | 0660));
+	id = T_OK(umq_msgget(KEY, IPC_CREAT | IPC_EXCL | *(int *)arg));
 	if (t_gen_name(t_umq_dir(), id, S->gen, sizeof(S->gen)))
 		T_FAIL("no index entry: %s", strerror(errno));
 }
@@ -109,11 +98,11 @@ T_CASE(start_ignores_a_block_forged_by_a_member)
 	pid_t agent;
 
 	S = t_shared(sizeof(*S));
-	as(CREATOR, CREATOR, create_0660, NULL, "create");
-	as(MEMBER, CREATOR, forge_mode, NULL, "forging the mode");
-	as(OTHER, OTHER, other_is_out, NULL, "before the agent");
+	at_as(CREATOR, CREATOR, create_key, &(int){ 0660 }, "create");
+	at_as(MEMBER, CREATOR, forge_mode, NULL, "forging the mode");
+	at_as(OTHER, OTHER, other_is_out, NULL, "before the agent");
 	agent = at_start();
-	as(OTHER, OTHER, other_is_out, NULL, "after the agent started");
+	at_as(OTHER, OTHER, other_is_out, NULL, "after the agent started");
 	at_stop(agent);
 }
 
@@ -168,7 +157,7 @@ static void race_forger(bool agent)
 	pid_t forger, a = -1;
 
 	S = t_shared(sizeof(*S));
-	as(CREATOR, CREATOR, create_0660, NULL, "create");
+	at_as(CREATOR, CREATOR, create_key, &(int){ 0660 }, "create");
 	if (agent)
 		a = at_start();
 	forger = fork();
@@ -183,7 +172,7 @@ static void race_forger(bool agent)
 	     !__atomic_load_n(&S->fifo_ok, __ATOMIC_ACQUIRE); t_msleep(2))
 		if (t_now_ms() > end)
 			T_FAIL("the forger did not start");
-	as(CREATOR, CREATOR, set_again_and_again, NULL, "IPC_SET");
+	at_as(CREATOR, CREATOR, set_again_and_again, NULL, "IPC_SET");
 	kill(forger, SIGKILL);
 	t_reap(forger, 5000);
 	if (agent)
@@ -217,17 +206,6 @@ static void give_namespace(uid_t uid)
 	}
 }
 
-static uint64_t gen_of(const char *name)
-{
-	char path[PATH_MAX], gen[32];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/names/%s", t_umq_dir(), name);
-	n = readlink(path, gen, sizeof(gen) - 1);
-	T_ASSERT(n > 0);
-	gen[n] = 0;
-	return strtoull(gen, NULL, 16);
-}
 
 static void pq_file(char *buf, size_t n, uint64_t gen, const char *suffix)
 {
@@ -284,11 +262,11 @@ T_CASE(namespace_owner_gets_no_queue_by_renaming_its_fifo)
 
 	S = t_shared(sizeof(*S));
 	give_namespace(MEMBER);
-	as(CREATOR, CREATOR, create_two, NULL, "create");
-	S->pub = gen_of("pub");
-	S->priv = gen_of("priv");
+	at_as(CREATOR, CREATOR, create_two, NULL, "create");
+	S->pub = at_gen_of("pub");
+	S->priv = at_gen_of("priv");
 	agent = at_start();
-	as(MEMBER, MEMBER, steal_by_rename, NULL, "renaming");
+	at_as(MEMBER, MEMBER, steal_by_rename, NULL, "renaming");
 	at_stop(agent);
 }
 
@@ -361,8 +339,8 @@ T_CASE(namespace_owner_gets_no_sysv_queue_by_renaming_a_control_file)
 
 	give_namespace(MEMBER);
 	agent = at_start();
-	as(CREATOR, CREATOR, create_and_hand_over, t, "create");
-	as(MEMBER, MEMBER, steal_sysv_by_rename, t, "renaming");
+	at_as(CREATOR, CREATOR, create_and_hand_over, t, "create");
+	at_as(MEMBER, MEMBER, steal_sysv_by_rename, t, "renaming");
 	at_stop(agent);
 }
 
@@ -395,15 +373,6 @@ static void set_default_acl(void *arg)
 	T_OK(setxattr(path, "system.posix_acl_default", &acl, sizeof(acl), 0));
 }
 
-static void create_private(void *arg)
-{
-	int id;
-
-	(void)arg;
-	id = T_OK(umq_msgget(KEY, IPC_CREAT | IPC_EXCL | 0600));
-	if (t_gen_name(t_umq_dir(), id, S->gen, sizeof(S->gen)))
-		T_FAIL("no index entry: %s", strerror(errno));
-}
 
 static void ask_open_to_all(void *arg)
 {
@@ -483,15 +452,15 @@ T_CASE(namespace_owner_default_acl_records_no_owner)
 
 	S = t_shared(sizeof(*S));
 	give_namespace(MEMBER);
-	as(MEMBER, MEMBER, set_default_acl, NULL, "default ACL");
-	as(CREATOR, CREATOR, create_for_group, NULL, "create 0660");
-	S->pub = gen_of("grp");
-	as(MEMBER, MEMBER, not_in_the_group, NULL, "opening");
-	as(CREATOR, CREATOR, create_with_umask, NULL, "create, umask 077");
-	as(OTHER, OTHER, other_refused, NULL, "opening by name");
+	at_as(MEMBER, MEMBER, set_default_acl, NULL, "default ACL");
+	at_as(CREATOR, CREATOR, create_for_group, NULL, "create 0660");
+	S->pub = at_gen_of("grp");
+	at_as(MEMBER, MEMBER, not_in_the_group, NULL, "opening");
+	at_as(CREATOR, CREATOR, create_with_umask, NULL, "create, umask 077");
+	at_as(OTHER, OTHER, other_refused, NULL, "opening by name");
 	agent = at_start();
-	as(CREATOR, CREATOR, create_private, NULL, "create 0600");
-	as(MEMBER, MEMBER, ask_open_to_all, NULL, "asking");
+	at_as(CREATOR, CREATOR, create_key, &(int){ 0600 }, "create 0600");
+	at_as(MEMBER, MEMBER, ask_open_to_all, NULL, "asking");
 	at_stop(agent);
 }
 
@@ -704,7 +673,7 @@ static void linger_case(int how)
 	lc->agent = at_start();
 	T_OK(kill(lc->agent, SIGSTOP));
 	cont = t_spawn_alarm(cont_when_sent, lc, 30);
-	as(OTHER, OTHER, pass_lingering, lc, "passing a socket");
+	at_as(OTHER, OTHER, pass_lingering, lc, "passing a socket");
 	t_reap(cont, 5000);
 	at_stop(lc->agent);
 }

@@ -127,16 +127,10 @@ T_CASE(agent_tells_only_the_askers_charge)
 {
 	struct step st = { &at_umq, "/first", 12 * 1024, 0 };
 	uint64_t *gen = t_shared(sizeof(*gen)), v = 0;
-	char path[PATH_MAX], g[32];
 	pid_t agent, pid;
-	ssize_t n;
 
 	run(&st, "creation (real uid R, fs uid F)");
-	snprintf(path, sizeof(path), "%s/names/first", t_umq_dir());
-	n = readlink(path, g, sizeof(g) - 1);
-	T_ASSERT(n > 0);
-	g[n] = 0;
-	*gen = strtoull(g, NULL, 16);
+	*gen = at_gen_of("first");
 	agent = at_start();
 	/* Root is not R: nothing. */
 	T_EQ(at_ask(AGENT_CHARGE_POSIX, *gen, -1, NULL, &v), 0);

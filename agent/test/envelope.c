@@ -75,16 +75,6 @@ static void use_ns(void)
 		T_FAIL("umq_ns_use: %s", strerror(errno));
 }
 
-static void as(uid_t uid, gid_t gid, void (*fn)(void *), const char *what)
-{
-	int rc = t_as_user(uid, gid, fn, NULL);
-
-	if (rc == T_EXIT_SKIP)
-		t_skip("cannot become %d:%d", (int)uid, (int)gid);
-	if (rc != T_EXIT_PASS)
-		T_FAIL("as %d:%d: %s failed", (int)uid, (int)gid, what);
-}
-
 static void create(void *arg)
 {
 	(void)arg;
@@ -122,7 +112,7 @@ static void set_perm(uid_t by, gid_t bygid, uid_t uid, gid_t gid,
 	Q->set_uid = uid;
 	Q->set_gid = gid;
 	Q->set_mode = mode;
-	as(by, bygid, set_perm_child, "IPC_SET");
+	at_as(by, bygid, set_perm_child, NULL, "IPC_SET");
 }
 
 static bool opens(const char *fmt, int flags)
@@ -188,7 +178,7 @@ static int probe_run(enum reach reach)
 static void setup(void)
 {
 	Q = t_shared(sizeof(*Q));
-	as(CREATOR, CREATOR, create, "create");
+	at_as(CREATOR, CREATOR, create, NULL, "create");
 	PROBE(EXACT, "new queue, mode 0600");
 }
 
@@ -279,7 +269,8 @@ T_CASE(ipc_set_with_no_descriptor_left)
 	Q->set_uid = CREATOR;
 	Q->set_gid = CREATOR;
 	Q->set_mode = 0600;
-	as(CREATOR, CREATOR, set_perm_no_fd_child, "IPC_SET, no descriptor");
+	at_as(CREATOR, CREATOR, set_perm_no_fd_child, NULL,
+	      "IPC_SET, no descriptor");
 	PROBE(EXACT, "closed by the creator with no descriptor left");
 	agent = at_start();
 	set_perm(CREATOR, CREATOR, OWNER, CREATOR, 0666);
@@ -287,7 +278,8 @@ T_CASE(ipc_set_with_no_descriptor_left)
 	Q->set_uid = OWNER;
 	Q->set_gid = CREATOR;
 	Q->set_mode = 0600;
-	as(OWNER, OWNER, set_perm_no_fd_child, "IPC_SET, no descriptor");
+	at_as(OWNER, OWNER, set_perm_no_fd_child, NULL,
+	      "IPC_SET, no descriptor");
 	PROBE(EXACT, "closed by the owner with no descriptor left");
 	at_stop(agent);
 }
@@ -387,12 +379,12 @@ T_CASE(agent_believes_the_files_not_the_block)
 	agent = at_start();
 	set_perm(CREATOR, CREATOR, OWNER, GROUP, 0660);
 	PROBE(EXACT, "owner and group handed over");
-	as(2004, GROUP, forge_and_ask, "forging the owner");
+	at_as(2004, GROUP, forge_and_ask, NULL, "forging the owner");
 	Q->reach = EXACT;
 	/* The kernel's queue is not forged: the probes still agree. */
 	PROBE(EXACT, "after a refused request");
 	/* The creator may: the block, forged owner and all, is applied. */
-	as(CREATOR, CREATOR, creator_asks, "asking as the creator");
+	at_as(CREATOR, CREATOR, creator_asks, NULL, "asking as the creator");
 	at_stop(agent);
 }
 
@@ -488,7 +480,7 @@ T_CASE(agent_one_per_namespace_and_squatters_moved_aside)
 	st = t_reap(second, 5000);
 	T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 1);
 	at_stop(agent);
-	as(2005, 2005, squat, "squatting the agent's name");
+	at_as(2005, 2005, squat, NULL, "squatting the agent's name");
 	agent = at_start();
 	set_perm(CREATOR, CREATOR, OWNER, CREATOR, 0600);
 	PROBE(EXACT, "owner handed over, after the squatter");

@@ -157,17 +157,6 @@ static void fifo_path(char *buf, size_t n, uint64_t gen)
 		 (unsigned long long)gen);
 }
 
-static uint64_t gen_of(const char *name)
-{
-	char path[PATH_MAX], gen[32];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/names/%s", t_umq_dir(), name);
-	n = readlink(path, gen, sizeof(gen) - 1);
-	T_ASSERT(n > 0);
-	gen[n] = 0;
-	return strtoull(gen, NULL, 16);
-}
 
 /*
  * A user with no permission on the queue can make an O_PATH descriptor
@@ -223,8 +212,8 @@ T_CASE(agent_opens_only_for_a_descriptor_of_the_queue)
 	T_OK(umq_mq_close(q));
 	pid = t_spawn_alarm(own_queue, NULL, 30);
 	t_exited_ok(pid, t_reap(pid, 30000), "making its own queue");
-	pr->gen = gen_of("theirs");
-	pr->other = gen_of("mine");
+	pr->gen = at_gen_of("theirs");
+	pr->other = at_gen_of("mine");
 	agent = at_start();
 	pid = t_spawn_alarm(no_proof, pr, 30);
 	t_exited_ok(pid, t_reap(pid, 30000), "asking without proof");
