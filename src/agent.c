@@ -13,10 +13,12 @@
  * as root.  A call waits for it at most AGENT_WAIT_S: an agent that
  * does not answer is no agent.
  */
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -31,20 +33,34 @@ static int agent_connect(struct ns *ns)
 	struct timeval tv = { .tv_sec = AGENT_WAIT_S };
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
-	int fd;
+	struct stat st;
+	int fd, at;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s",
-		 ns->dirfd, AGENT_SOCK);
-	fd = fd_socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
-	if (fd < 0)
+	/*
+	 * The name itself, not what it leads to: while no agent runs,
+	 * anyone may put a symlink there to another root's socket.  Only a
+	 * socket of root's, which no one else can replace in the sticky
+	 * directory, is connected to, through this very inode.
+	 */
+	at = fd_open(ns->dirfd, AGENT_SOCK, O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		     0);
+	if (at < 0)
 		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) || uc.uid) {
-		close(fd);
+	if (fstat(at, &st) || !S_ISSOCK(st.st_mode) || st.st_uid) {
+		close(at);
 		return -1;
 	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", at);
+	fd = fd_socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC);
+	if (fd >= 0 &&
+	    (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+	     connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	     getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) || uc.uid)) {
+		close(fd);
+		fd = -1;
+	}
+	close(at);
 	return fd;
 }
 

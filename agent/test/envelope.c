@@ -393,17 +393,27 @@ T_CASE(agent_believes_the_files_not_the_block)
  * library believes only root at the other end, so such a socket gets no
  * request and the files are as without an agent.
  */
+struct fake {
+	int ready;
+	char path[108];		/* where it listens */
+	uid_t uid;		/* as whom (0: root) */
+};
+
 static void fake_agent(void *arg)
 {
-	struct sockaddr_un sa;
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	int *ready = arg;
+	struct fake *f = arg;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
 
-	at_path(&sa);
+	alarm(60);
+	if (f->uid && (setgid(f->uid) || setuid(f->uid)))
+		_exit(T_EXIT_SKIP);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", f->path);
 	T_OK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
 	T_OK(chmod(sa.sun_path, 0666));
 	T_OK(listen(fd, 8));
-	__atomic_store_n(ready, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&f->ready, 1, __ATOMIC_RELEASE);
 	for (;;) {
 		struct agent_rep rep = { AGENT_MAGIC, 0, 0 };
 		char req[64];
@@ -420,23 +430,14 @@ static void fake_agent(void *arg)
 	}
 }
 
-T_CASE(agent_socket_of_another_user_ignored)
+/* The hand-over and a change by the new owner with f listening: the
+ * library sends it nothing, and the files are as without an agent. */
+static void hand_over_beside(struct fake *f)
 {
-	int *ready;
-	pid_t fake;
+	pid_t fake = t_spawn(fake_agent, f);
 
-	setup();
-	ready = t_shared(sizeof(*ready));
-	fake = fork();
-	if (fake == 0) {
-		alarm(60);
-		if (setgid(2005) || setuid(2005))
-			_exit(T_EXIT_SKIP);
-		fake_agent(ready);
-		_exit(T_EXIT_PASS);
-	}
 	for (long end = t_now_ms() + 5000;
-	     !__atomic_load_n(ready, __ATOMIC_ACQUIRE); t_msleep(2))
+	     !__atomic_load_n(&f->ready, __ATOMIC_ACQUIRE); t_msleep(2))
 		if (t_now_ms() > end)
 			T_FAIL("the fake agent did not start");
 	set_perm(CREATOR, CREATOR, OWNER, CREATOR, 0600);
@@ -445,6 +446,46 @@ T_CASE(agent_socket_of_another_user_ignored)
 	PROBE(WIDE, "mode set by the new owner, a fake agent listening");
 	T_EQ(Q->fake_requests, 0);
 	t_reap(fake, 0);
+}
+
+/* Anyone can bind <namespace>/agent while no agent runs: the library
+ * believes only root at the other end. */
+T_CASE(agent_socket_of_another_user_ignored)
+{
+	struct fake *f;
+	struct sockaddr_un sa;
+
+	setup();
+	f = t_shared(sizeof(*f));
+	at_path(&sa);
+	snprintf(f->path, sizeof(f->path), "%s", sa.sun_path);
+	f->uid = 2005;
+	hand_over_beside(f);
+}
+
+/* Or put a symlink there to a socket of another root process: the
+ * library connects only to a socket of root's at that very name. */
+static void link_to_fake(void *arg)
+{
+	struct sockaddr_un sa;
+
+	if (setgid(2005) || setuid(2005))
+		_exit(T_EXIT_SKIP);
+	at_path(&sa);
+	T_OK(symlink(((struct fake *)arg)->path, sa.sun_path));
+}
+
+T_CASE(agent_symlink_to_another_root_socket_ignored)
+{
+	struct fake *f;
+
+	setup();
+	f = t_shared(sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "/tmp/umq-fake.%d", (int)getpid());
+	unlink(f->path);
+	at_as(2005, 2005, link_to_fake, f, "linking the agent's name");
+	hand_over_beside(f);
+	unlink(f->path);
 }
 
 /* One agent per namespace; a directory another user made at its name
