@@ -18,12 +18,11 @@ void agent_serve(int dirfd, int lfd, volatile sig_atomic_t *stop,
 
 /* Give System V queue gen of the namespace at dirfd its exact envelope,
  * asked by uid who after an IPC_SET that set owner, group and mode as
- * set says (its cuid and cgid are not read): 0 or -errno.  set NULL: at
- * start, asked by nobody, the control block's. */
+ * set says (its cuid and cgid are not read): 0 or -errno. */
 struct env_perm;
 int agent_sync_queue(int dirfd, uint64_t gen, uid_t who,
 		     const struct env_perm *set);
-/* The same for every queue, at start: changes made while no agent ran. */
+/* At start: the changes left while no agent answered (sysv/s.*). */
 void agent_sync_all(int dirfd);
 /* POSIX queue gen's file, for the holder of fifo, a descriptor of its
  * FIFO: a read-write descriptor, or -errno. */

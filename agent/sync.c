@@ -8,12 +8,13 @@
  * writers go.  Who owns the queue is what the files record, which only
  * their owner (the creator) or root can write: the ACL's owner entry
  * (env_recorded_owner), else the creator.  So the creator, the recorded
- * owner and root may have the block applied, as ipc_owner() lets them
- * IPC_SET (at start, with no caller, only the recorded owner handed
- * over: the creator and root apply their own); and, for a queue whose
- * files every user may already write
- * (a wide envelope, or a mode that gives "other" write), the block's
- * own owner too: believing it gives nobody more than they had.
+ * owner and root may have what their IPC_SET set applied, as
+ * ipc_owner() lets them IPC_SET; and, for a queue whose files every
+ * user may already write (a wide envelope, or a mode that gives "other"
+ * write), the block's own owner too: believing it gives nobody more than
+ * they had.  At start, with no caller, only what such a user left in a
+ * file of its own while no agent answered (src/envelope.c), as its
+ * request: never the block, which anyone with access may have forged.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -66,10 +67,20 @@ static bool open_to_all(int dirfd, uint64_t gen)
 	       (st.st_mode & S_IWOTH);
 }
 
+/* Forget uid's change left for the agent's start (src/envelope.c):
+ * what comes after it has reached the files. */
+static void drop_pending(int dirfd, uint64_t gen, uid_t uid)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "sysv/s.%016llx.%u",
+		 (unsigned long long)gen, (unsigned)uid);
+	unlinkat(dirfd, name, 0);
+}
+
 int agent_sync_queue(int dirfd, uint64_t gen, uid_t who,
 		     const struct env_perm *set)
 {
-	bool start = !set;
 	struct env_perm p;
 	struct qfile f;
 	struct stat st;
@@ -84,39 +95,66 @@ int agent_sync_queue(int dirfd, uint64_t gen, uid_t who,
 		.uid = f.q.uid, .gid = f.q.gid, .cuid = f.q.cuid,
 		.cgid = f.q.cgid, .mode = f.q.mode,
 	};
-	if (start)	/* no caller: the record's owner, handed over, must
-			 * be the block's.  The creator (and root) applied
-			 * their own IPC_SET as the files' owner: a block
-			 * naming the creator that the files do not match
-			 * was written by another user of the queue. */
-		may = owner != p.cuid && p.uid == owner;
-	else
-		may = who == 0 || who == p.cuid || who == owner;
-	if (!may && (start || who == p.uid))
+	may = who == 0 || who == p.cuid || who == owner;
+	if (!may && who == p.uid)
 		may = open_to_all(dirfd, gen);
 	if (!may) {
-		if (start && p.uid != owner)
-			fprintf(stderr, "umq agent: queue %016llx: its block "
-				"names owner %u, its files %u: left as it "
-				"is\n", (unsigned long long)gen, p.uid, owner);
-		else if (agent_verbose)
+		if (agent_verbose)
 			fprintf(stderr, "umq agent: queue %016llx: uid %u is "
 				"not its owner (%u): refused\n",
 				(unsigned long long)gen, who, owner);
 		return -EPERM;
 	}
-	if (set) {	/* what the caller set, not the block a moment later */
-		p.uid = set->uid;
-		p.gid = set->gid;
-		p.mode = set->mode & 0777;
-	}
+	/* What the caller set, not the block a moment later. */
+	p.uid = set->uid;
+	p.gid = set->gid;
+	p.mode = set->mode & 0777;
 	r = env_apply(dirfd, gen, &p, true, &st);
+	if (!r)
+		drop_pending(dirfd, gen, who);
 	if (agent_verbose || r)
 		fprintf(stderr, "umq agent: queue %016llx: uid %u gid %u "
 			"mode %04o%s%s\n", (unsigned long long)gen, p.uid,
 			p.gid, p.mode & 0777, r ? ": " : "",
 			r ? strerror(-r) : "");
 	return r;
+}
+
+/*
+ * The change pending file name (sysv/s.<gen>.<uid>) left, applied as a
+ * request of the file's owner, then removed.  Its owner is the OS's
+ * word for who made it; a file that is not that uid's, or not whole, is
+ * only removed.
+ */
+static void apply_pending(int dirfd, int sfd, const char *name)
+{
+	struct agent_pending pd;
+	unsigned long long gen;
+	unsigned long uid;
+	struct stat st;
+	char *end;
+	ssize_t n = -1;
+	int fd;
+
+	gen = strtoull(name + 2, &end, 16);
+	if (*end != '.' || end != name + 18)
+		return;
+	uid = strtoul(end + 1, &end, 10);
+	if (*end)
+		return;
+	fd = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC);
+	if (fd >= 0) {
+		if (!fstat(fd, &st) && S_ISREG(st.st_mode) &&
+		    st.st_nlink == 1 && st.st_uid == uid)
+			n = pread(fd, &pd, sizeof(pd), 0);
+		close(fd);
+	}
+	if (n == (ssize_t)sizeof(pd) && pd.magic == AGENT_PENDING_MAGIC &&
+	    pd.gen == gen && gen)
+		agent_sync_queue(dirfd, gen, (uid_t)uid, &(struct env_perm){
+			.uid = pd.uid, .gid = pd.gid, .mode = pd.mode });
+	unlinkat(sfd, name, 0);
 }
 
 void agent_sync_all(int dirfd)
@@ -130,16 +168,8 @@ void agent_sync_all(int dirfd)
 			close(sfd);
 		return;
 	}
-	while ((e = readdir(d))) {
-		char *end;
-		unsigned long long gen;
-
-		if (strncmp(e->d_name, "q.", 2) || strlen(e->d_name) != 18)
-			continue;
-		gen = strtoull(e->d_name + 2, &end, 16);
-		if (*end || !gen)
-			continue;
-		agent_sync_queue(dirfd, gen, 0, NULL);
-	}
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "s.", 2))
+			apply_pending(dirfd, sfd, e->d_name);
 	closedir(d);
 }

@@ -291,6 +291,30 @@ int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact,
  * may (exact while the owner is the creator), and anyone else nothing:
  * the envelope stays as it was, which the wide one made room for.
  */
+/* Leave what this IPC_SET set for the agent's start (agent/sync.c). */
+static void leave_pending(struct sq *s, const struct env_perm *p)
+{
+	struct agent_pending pd = {
+		.magic = AGENT_PENDING_MAGIC, .gen = s->gen,
+		.uid = p->uid, .gid = p->gid, .mode = p->mode & 0777,
+	};
+	char name[64];
+	uid_t euid;
+	gid_t egid;
+	int fd;
+
+	cred_ids(&euid, &egid);
+	snprintf(name, sizeof(name), "sysv/s.%016llx.%u",
+		 (unsigned long long)s->gen, (unsigned)euid);
+	fd = fd_open(s->ns->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC |
+		     O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	if (pwrite(fd, &pd, sizeof(pd), 0) != (ssize_t)sizeof(pd))
+		ftruncate(fd, 0);	/* nothing half written is believed */
+	close(fd);
+}
+
 void env_update(struct sq *s, uid_t uid, gid_t gid, unsigned mode)
 {
 	/* Not read back from the block: any user with write access to
@@ -302,10 +326,16 @@ void env_update(struct sq *s, uid_t uid, gid_t gid, unsigned mode)
 		.cgid = __atomic_load_n(&q->cgid, __ATOMIC_RELAXED),
 	};
 	struct fs_as as;
+	int r;
 
-	if (!agent_sync(s->ns, s->gen, &p))
+	r = agent_sync(s->ns, s->gen, &p);
+	if (!r)
 		return;
 	cred_fs_enter(&as);	/* as euid (cred.c) */
-	env_apply(s->ns->dirfd, s->gen, &p, p.uid == p.cuid, NULL);
+	/* The files' owner or root applies it; anyone else, with no agent
+	 * answering, leaves it for the agent's start. */
+	if (env_apply(s->ns->dirfd, s->gen, &p, p.uid == p.cuid, NULL) ==
+	    -EPERM && r == -ENOENT)
+		leave_pending(s, &p);
 	cred_fs_leave(&as);
 }

@@ -305,6 +305,17 @@ struct agent_rep {
 	int32_t err;		/* 0 or -errno */
 	uint64_t value;		/* AGENT_CHARGE_POSIX: bytes */
 };
+/*
+ * An IPC_SET the caller could neither apply to the files nor have the
+ * agent apply (none answered): sysv/s.<gen>.<uid>, the caller's own file
+ * (sticky directory), for the agent's start to apply as a request of
+ * that uid, then remove.
+ */
+#define AGENT_PENDING_MAGIC 0x676e69646e65702dull	/* "-pending" */
+struct agent_pending {
+	uint64_t magic, gen;
+	uint32_t uid, gid, mode, pad;
+};
 /* Have the agent give System V queue gen the exact envelope of owner,
  * group and mode of p: 0, or -ENOENT when no agent answers, or its
  * refusal. */

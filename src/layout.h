@@ -30,6 +30,8 @@
  *     m.<gen>      its waiter records (struct waiter, WPOOL_SIZE bytes)
  *                  then its message store.  Mode: the envelope
  *     m.<gen>.p    the FIFO of umq_msgfd() descriptors (ready.c)
+ *     s.<gen>.<uid>  an IPC_SET uid could not apply to the files, for
+ *                  the agent's start (envelope.c, agent/sync.c)
  *   agent        the socket of the namespace's agent, if one runs (agent/)
  *   names/, posix/  POSIX queues (posix.c): posix/<gen> holds the control
  *                block, the waiter records and the store.

@@ -344,6 +344,41 @@ T_CASE(agent_start_applies_changes_made_without_it)
 }
 
 /*
+ * While no agent runs, a user with write access may write a block that
+ * still names the recorded owner, with another mode: the agent's start
+ * applies only changes an owner left (sysv/s.<gen>.<uid>, its own file),
+ * never the block.
+ */
+static void forge_mode_0666(void *arg)
+{
+	char path[PATH_MAX];
+	uint32_t mode = 0666;
+	int fd;
+
+	(void)arg;
+	snprintf(path, sizeof(path), "%s/sysv/q.%s", t_umq_dir(), Q->gen);
+	fd = T_OK(open(path, O_RDWR | O_CLOEXEC));
+	T_EQ(pwrite(fd, &mode, sizeof(mode), offsetof(struct qfile, q.mode)),
+	     sizeof(mode));
+	close(fd);
+}
+
+T_CASE(agent_start_ignores_a_block_forged_with_the_recorded_owner)
+{
+	pid_t agent;
+
+	setup();
+	agent = at_start();
+	set_perm(CREATOR, CREATOR, OWNER, GROUP, 0660);
+	PROBE(EXACT, "owner and group handed over");
+	at_stop(agent);
+	at_as(2004, GROUP, forge_mode_0666, NULL, "forging the mode");
+	agent = at_start();
+	PROBE(EXACT, "after the agent started");	/* the kernel's 0660 */
+	at_stop(agent);
+}
+
+/*
  * A user with write access can write anything into the control block,
  * its owner too: the agent believes the files' record of the owner, not
  * the block, so that user is refused and the files stay as they were.
