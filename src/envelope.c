@@ -299,10 +299,23 @@ static void leave_pending(struct sq *s, const struct env_perm *p)
 		.uid = p->uid, .gid = p->gid, .mode = p->mode & 0777,
 	};
 	char name[64];
+	bool recorded;
 	uid_t euid;
 	gid_t egid;
 	int fd;
 
+	/* Only for files an agent made exact (they record an owner handed
+	 * over): wide ones admit whatever this change could, and a
+	 * namespace no agent serves gets no such files. */
+	ctl_path(name, sizeof(name), s->gen);
+	fd = fd_open(s->ns->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		     O_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	recorded = env_recorded_owner(fd, p->cuid) != p->cuid;
+	close(fd);
+	if (!recorded)
+		return;
 	cred_ids(&euid, &egid);
 	snprintf(name, sizeof(name), "sysv/s.%016llx.%u",
 		 (unsigned long long)s->gen, (unsigned)euid);
