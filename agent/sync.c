@@ -73,8 +73,7 @@ static void drop_pending(int dirfd, uint64_t gen, uid_t uid)
 {
 	char name[64];
 
-	snprintf(name, sizeof(name), "sysv/s.%016llx.%u",
-		 (unsigned long long)gen, (unsigned)uid);
+	pending_path(name, sizeof(name), gen, uid);
 	unlinkat(dirfd, name, 0);
 }
 

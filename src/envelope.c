@@ -284,13 +284,6 @@ int env_apply(int dirfd, uint64_t gen, const struct env_perm *p, bool exact,
 	return r;
 }
 
-/*
- * After an IPC_SET, under the queue lock: keep the files in step.  The
- * agent, when one serves the namespace, makes the envelope exact
- * whoever asks (agent/); else the files' owner or root does what it
- * may (exact while the owner is the creator), and anyone else nothing:
- * the envelope stays as it was, which the wide one made room for.
- */
 /* Leave what this IPC_SET set for the agent's start (agent/sync.c). */
 static void leave_pending(struct sq *s, const struct env_perm *p)
 {
@@ -317,8 +310,7 @@ static void leave_pending(struct sq *s, const struct env_perm *p)
 	if (!recorded)
 		return;
 	cred_ids(&euid, &egid);
-	snprintf(name, sizeof(name), "sysv/s.%016llx.%u",
-		 (unsigned long long)s->gen, (unsigned)euid);
+	pending_path(name, sizeof(name), s->gen, euid);
 	fd = fd_open(s->ns->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC |
 		     O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -328,6 +320,14 @@ static void leave_pending(struct sq *s, const struct env_perm *p)
 	close(fd);
 }
 
+/*
+ * After an IPC_SET, under the queue lock: keep the files in step.  The
+ * agent, when one serves the namespace, makes the envelope exact
+ * whoever asks (agent/); else the files' owner or root does what it
+ * may (exact while the owner is the creator), and anyone else leaves
+ * it for the agent's start (on files an agent made exact; wide ones
+ * admit it already).
+ */
 void env_update(struct sq *s, uid_t uid, gid_t gid, unsigned mode)
 {
 	/* Not read back from the block: any user with write access to

@@ -412,6 +412,8 @@ int qview_follow(struct ns *ns, struct qview *v);
 /* The files of System V queue gen, relative to the namespace directory. */
 int store_path(char *buf, size_t n, uint64_t gen);
 int ctl_path(char *buf, size_t n, uint64_t gen);
+/* sysv/s.<gen>.<uid>: an IPC_SET left for the agent (struct agent_pending). */
+int pending_path(char *buf, size_t n, uint64_t gen, uid_t uid);
 
 /* ---- wait.c: waiter records and wait lists ----------------------------- */
 

@@ -27,6 +27,12 @@ int ctl_path(char *buf, size_t n, uint64_t gen)
 	return snprintf(buf, n, "sysv/q.%016llx", (unsigned long long)gen);
 }
 
+int pending_path(char *buf, size_t n, uint64_t gen, uid_t uid)
+{
+	return snprintf(buf, n, "sysv/s.%016llx.%u", (unsigned long long)gen,
+			(unsigned)uid);
+}
+
 static int open_store(struct ns *ns, const char *path, int *fd)
 {
 	*fd = fd_open(ns->dirfd, path, O_RDWR | O_CLOEXEC, 0);

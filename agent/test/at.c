@@ -172,3 +172,14 @@ void at_as(uid_t uid, gid_t gid, void (*fn)(void *), void *arg,
 	if (rc != T_EXIT_PASS)
 		T_FAIL("as %d:%d: %s failed", (int)uid, (int)gid, what);
 }
+
+void at_forge_u32(const char *gen, size_t off, uint32_t v)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sysv/q.%s", t_umq_dir(), gen);
+	fd = T_OK(open(path, O_RDWR | O_CLOEXEC));
+	T_EQ(pwrite(fd, &v, sizeof(v), (off_t)off), sizeof(v));
+	close(fd);
+}

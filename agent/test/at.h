@@ -45,4 +45,8 @@ uint64_t at_gen_of(const char *name);
 void at_as(uid_t uid, gid_t gid, void (*fn)(void *), void *arg,
 	   const char *what);
 
+/* Write v at offset off of System V queue gen's control file (gen as
+ * sysv/i.<idx> spells it), as the calling user. */
+void at_forge_u32(const char *gen, size_t off, uint32_t v);
+
 #endif

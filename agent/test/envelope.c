@@ -349,22 +349,10 @@ T_CASE(agent_start_applies_changes_made_without_it)
  * applies only changes an owner left (sysv/s.<gen>.<uid>, its own file),
  * never the block.
  */
-/* Write v at offset off of the queue's control file, as this user. */
-static void forge_u32(size_t off, uint32_t v)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/sysv/q.%s", t_umq_dir(), Q->gen);
-	fd = T_OK(open(path, O_RDWR | O_CLOEXEC));
-	T_EQ(pwrite(fd, &v, sizeof(v), (off_t)off), sizeof(v));
-	close(fd);
-}
-
 static void forge_mode_0666(void *arg)
 {
 	(void)arg;
-	forge_u32(offsetof(struct qfile, q.mode), 0666);
+	at_forge_u32(Q->gen, offsetof(struct qfile, q.mode), 0666);
 }
 
 T_CASE(agent_start_ignores_a_block_forged_with_the_recorded_owner)
@@ -390,7 +378,8 @@ T_CASE(agent_start_ignores_a_block_forged_with_the_recorded_owner)
 static void forge_and_ask(void *arg)
 {
 	(void)arg;
-	forge_u32(offsetof(struct qfile, q.uid), (uint32_t)getuid());
+	at_forge_u32(Q->gen, offsetof(struct qfile, q.uid),
+		     (uint32_t)getuid());
 	T_EQ(at_ask(AGENT_SYNC_SYSV, strtoull(Q->gen, NULL, 16), -1, NULL,
 		    NULL), -EPERM);
 }
