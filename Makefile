@@ -293,8 +293,8 @@ SCRIPT_TESTS  := $(filter-out umq/test/lib.sh,$(wildcard umq/test/*.sh)) \
                  preload/test/progs.sh \
                  preload/test/clients.sh preload/test/versions.sh \
                  test/install.sh \
-                 bridge/test/cluster.sh
-SCRIPT_DEPS   := $(BUILD)/umq $(CLIENT_PROGS) $(BUILD)/clients/libstub.so \
+                 bridge/test/cluster.sh agent/test/python.sh
+SCRIPT_DEPS   := $(BUILD)/umq $(BUILD)/umq-agent $(CLIENT_PROGS) $(BUILD)/clients/libstub.so \
                  $(PRELOAD) $(BUILD)/umq-test/qops $(BRIDGE) $(BRIDGE_TEST)
 
 $(BUILD)/clients/%: preload/test/%.c preload/test/prog.c preload/test/prog.h
