@@ -125,7 +125,9 @@ int at_ask(uint32_t op, uint64_t gen, int pass, int *got, uint64_t *value)
 {
 	struct agent_req req = { .magic = AGENT_MAGIC, .op = op, .gen = gen };
 	struct agent_rep rep;
-	struct timeval tv = { 2, 0 };
+	/* An answer late by seconds is still one (a loaded, sanitized run
+	 * forks slowly); a frozen agent does not answer at all. */
+	struct timeval tv = { 5, 0 };
 	struct sockaddr_un sa;
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), n, r = 1;
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # python.sh - the agent with programs as users run them: Python's
-# sysv_ipc under LD_PRELOAD=libumq-preload.so, as real users.  The
+# sysv_ipc under the preload (umq run), as real users.  The
 # creator hands its queue to another user, who then opens it to its
 # group; after each step the files admit exactly the users the mode
 # does (other users are refused by the OS), with the agent running.
@@ -34,13 +34,14 @@ timeout 60 "$B/umq-agent" --dir "$dir" 2>/dev/null &
 agent=$!
 for _ in $(seq 100); do [ -S "$dir/agent" ] && break; sleep 0.05; done
 
-# as UID GID CODE: Python code, with sysv_ipc imported, under the preload.
+# as UID GID CODE: Python code, with sysv_ipc imported, under the preload
+# (umq run sets it, after the ASan runtime in a sanitized build).
+export ASAN_OPTIONS=detect_leaks=0
 as() {
 	local uid=$1 gid=$2
 	shift 2
 	timeout 30 setpriv --reuid "$uid" --regid "$gid" --clear-groups \
-		env UMQ_DIR="$dir" LD_PRELOAD="$B/libumq-preload.so" \
-		"$PY" -c "import sysv_ipc, sys; $*"
+		"$B/umq" run --dir "$dir" -- "$PY" -c "import sysv_ipc; $*"
 }
 
 # opens UID GID: 1 if that user can open the queue's store by hand.
