@@ -31,5 +31,9 @@ int agent_reopen_posix(int dirfd, uint64_t gen, int fifo);
  * *charge (0 when it is another's), or -errno. */
 int agent_posix_charge_of(int dirfd, uint64_t gen, pid_t pid,
 			  uint64_t *charge);
+/* Does thread tid (of process asker's pid namespace) belong to a
+ * process that maps queue gen's file?  0 and *maps (1 or 0), or -errno. */
+int agent_holder_maps(int dirfd, uint64_t gen, bool posix, pid_t asker,
+		      uint32_t tid, uint64_t *maps);
 
 #endif

@@ -91,6 +91,10 @@ static void serve_one(int dirfd, int c, const struct ucred *uc)
 		} else if (req.op == AGENT_CHARGE_POSIX && !nfd) {
 			rep.err = agent_posix_charge_of(dirfd, req.gen,
 							uc->pid, &rep.value);
+		} else if (req.op == AGENT_HOLDER && !nfd) {
+			rep.err = agent_holder_maps(dirfd, req.gen, req.mode,
+						    uc->pid, req.tid,
+						    &rep.value);
 		} else if (req.op == AGENT_OPEN_POSIX && nfd == 1) {
 			out = agent_reopen_posix(dirfd, req.gen, fds[0]);
 			rep.err = out < 0 ? out : 0;

@@ -4,8 +4,9 @@
  * the OS does not let the caller do itself: make a System V queue's files
  * match its permissions after an IPC_SET, open a POSIX queue's file for
  * a process that holds one of its descriptors (passed to it by a process
- * that could open the queue), or tell what a POSIX queue the caller may
- * not read charges to its real uid (RLIMIT_MSGQUEUE).
+ * that could open the queue), tell what a POSIX queue the caller may
+ * not read charges to its real uid (RLIMIT_MSGQUEUE), or whether another
+ * user's thread that seems to hold a queue's lock could (holder.c).
  *
  * The agent listens on <namespace>/agent.  It is believed only if the
  * OS says root is at the other end (SO_PEERCRED): anyone can make a
@@ -27,7 +28,7 @@
 #define AGENT_WAIT_S 1
 
 /* A connection to the namespace's agent, or -1. */
-static int agent_connect(struct ns *ns)
+static int agent_connect(int dirfd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = AGENT_WAIT_S };
@@ -42,7 +43,7 @@ static int agent_connect(struct ns *ns)
 	 * socket of root's, which no one else can replace in the sticky
 	 * directory, is connected to, through this very inode.
 	 */
-	at = fd_open(ns->dirfd, AGENT_SOCK, O_PATH | O_NOFOLLOW | O_CLOEXEC,
+	at = fd_open(dirfd, AGENT_SOCK, O_PATH | O_NOFOLLOW | O_CLOEXEC,
 		     0);
 	if (at < 0)
 		return -1;
@@ -92,8 +93,8 @@ ssize_t agent_send(int sock, const void *buf, size_t len, int fd)
  * -errno, and the descriptor it carries in *got (or -1).  -ENOENT when
  * no agent answers.
  */
-static int agent_ask(struct ns *ns, const struct agent_req *req, int pass,
-		     int *got, uint64_t *value)
+static int agent_ask(int dirfd, const char *dir, const struct agent_req *req,
+		     int pass, int *got, uint64_t *value)
 {
 	struct agent_rep rep;
 	union {
@@ -105,7 +106,7 @@ static int agent_ask(struct ns *ns, const struct agent_req *req, int pass,
 			     .msg_control = cm.buf,
 			     .msg_controllen = sizeof(cm.buf) };
 	struct cmsghdr *c;
-	int fd = agent_connect(ns), r = -ENOENT;
+	int fd = agent_connect(dirfd), r = -ENOENT;
 
 	if (got)
 		*got = -1;
@@ -119,7 +120,7 @@ static int agent_ask(struct ns *ns, const struct agent_req *req, int pass,
 		 AGENT_WAIT_S * 1000) != 1 ||
 	    fd_recvmsg(fd, &mh, MSG_CMSG_CLOEXEC) != sizeof(rep) ||
 	    rep.magic != AGENT_MAGIC || rep.err > 0 || rep.err < -4095) {
-		ns_debug(ns->dir, "agent: no answer (%s)", strerror(errno));
+		ns_debug(dir, "agent: no answer (%s)", strerror(errno));
 		goto out;
 	}
 	r = rep.err;
@@ -150,7 +151,7 @@ int agent_sync(struct ns *ns, uint64_t gen, const struct env_perm *p)
 		.uid = p->uid, .gid = p->gid, .mode = p->mode & 0777,
 	};
 
-	return agent_ask(ns, &req, -1, NULL, NULL);
+	return agent_ask(ns->dirfd, ns->dir, &req, -1, NULL, NULL);
 }
 
 int agent_open_posix(struct ns *ns, uint64_t gen, int fifo)
@@ -158,7 +159,8 @@ int agent_open_posix(struct ns *ns, uint64_t gen, int fifo)
 	struct agent_req req = {
 		.magic = AGENT_MAGIC, .op = AGENT_OPEN_POSIX, .gen = gen,
 	};
-	int got, r = agent_ask(ns, &req, fifo, &got, NULL);
+	int got, r = agent_ask(ns->dirfd, ns->dir, &req, fifo, &got,
+				NULL);
 
 	return r ? r : got;
 }
@@ -170,5 +172,22 @@ uint64_t agent_posix_charge(struct ns *ns, uint64_t gen)
 	};
 	uint64_t v = 0;
 
-	return agent_ask(ns, &req, -1, NULL, &v) ? 0 : v;
+	return agent_ask(ns->dirfd, ns->dir, &req, -1, NULL, &v) ? 0 : v;
+}
+
+int agent_holder(const char *dir, uint64_t gen, bool posix, uint32_t tid)
+{
+	struct agent_req req = {
+		.magic = AGENT_MAGIC, .op = AGENT_HOLDER, .gen = gen,
+		.mode = posix, .tid = tid,
+	};
+	int dirfd = fd_open(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC,
+			    0), r;
+	uint64_t v = 0;
+
+	if (dirfd < 0)
+		return -errno;
+	r = agent_ask(dirfd, dir, &req, -1, NULL, &v);
+	close(dirfd);
+	return r ? r : v == 1;
 }

@@ -11,8 +11,17 @@
  * id, an unrelated process or a thread that no longer exists fails it.
  * A holder in another namespace, or one /proc does not show, cannot be
  * checked at all; the caller decides what to do with "unsure" (lock.c).
+ *
+ * A live thread's identity is public, though: a user of the queue can
+ * write one that checks out.  So a holder must also be able to hold the
+ * lock: a lock in a queue's file is taken through a mapping of that
+ * file, and a thread whose process maps no such file holds it by a
+ * forged word.  /proc/<tid>/maps shows that to the holder's own user;
+ * for another user's holder the namespace's agent looks (agent.c).
  */
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,24 +120,213 @@ void holder_self(uint32_t tid, uint32_t *tag, uint32_t *check)
 	*check = mix(ident, tid, start);
 }
 
-int holder_judge(uint32_t tid, uint32_t check, uint32_t tag)
+/* The check a thread tid of our namespace would publish: 0, or -errno
+ * (-ESRCH: it does not exist or exited; -EAGAIN: hidden from us). */
+int holder_check(uint32_t tid, uint32_t *check)
 {
 	uint32_t ident = holder_ident();
 	char path[32], state;
 	uint64_t start;
 
-	if (!ident || tag != ident)
-		return HOLDER_UNSURE;	/* another namespace, or no /proc */
+	if (!ident)
+		return -EAGAIN;
 	snprintf(path, sizeof(path), "/proc/%u/stat", tid);
 	if (parse_stat(path, &start, &state)) {
 		/* Gone, or hidden from us (hidepid): kill() tells which. */
 		if (kill((pid_t)tid, 0) < 0 && errno == ESRCH)
-			return HOLDER_BAD;
-		return HOLDER_UNSURE;
+			return -ESRCH;
+		return -EAGAIN;
 	}
 	/* A thread that exited had its robust list processed: a lock it
 	 * held says "owner died", not its id. */
 	if (state == 'Z' || state == 'X' || state == 'x')
+		return -ESRCH;
+	*check = mix(ident, tid, start);
+	return 0;
+}
+
+/* ---- maps files ---------------------------------------------------------- */
+
+/* One line of a maps file: "lo-hi perms offset maj:min inode  path". */
+struct mline {
+	uintptr_t lo, hi;
+	unsigned maj, min;
+	uint64_t ino;
+	const char *path;	/* "" when it did not fit */
+};
+
+static bool mline_parse(char *s, struct mline *l)
+{
+	int n = 0;
+
+	if (sscanf(s, "%" SCNxPTR "-%" SCNxPTR " %*s %*s %x:%x %" SCNu64 "%n",
+		   &l->lo, &l->hi, &l->maj, &l->min, &l->ino, &n) != 5 || !n)
+		return false;
+	s += n;
+	while (*s == ' ')
+		s++;
+	l->path = s;
+	return true;
+}
+
+/*
+ * Call fn on each line of the maps file at path until it returns
+ * nonzero: that value, 0 at the end, or -errno.  A line longer than the
+ * buffer keeps its numbers and loses its path.
+ */
+static int maps_each(const char *path, int (*fn)(const struct mline *, void *),
+		     void *arg)
+{
+	char buf[PATH_MAX + 256];
+	size_t have = 0;
+	bool skip = false;	/* the rest of a line too long */
+	int fd = fd_open(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+		char *line = buf, *nl;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : 0;
+			break;
+		}
+		have += (size_t)n;
+		buf[have] = 0;
+		while ((nl = memchr(line, '\n', have - (size_t)(line - buf)))) {
+			struct mline l;
+
+			*nl = 0;
+			if (!skip && mline_parse(line, &l) &&
+			    (r = fn(&l, arg)))
+				goto out;
+			skip = false;
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1) {	/* no end in sight */
+			struct mline l;
+
+			buf[have] = 0;
+			if (!skip && mline_parse(buf, &l) &&
+			    (l.path = "", (r = fn(&l, arg))))
+				goto out;
+			skip = true;
+			have = 0;
+		}
+	}
+out:
+	close(fd);
+	return r;
+}
+
+/* The file mapped at an address, as maps files name it. */
+struct file_at {
+	struct holder_file id;
+	uintptr_t at;
+	char path[PATH_MAX];	/* "" when too long */
+};
+
+static int find_addr(const struct mline *l, void *arg)
+{
+	struct file_at *f = arg;
+
+	if (f->at < l->lo || f->at >= l->hi)
+		return 0;
+	f->id = (struct holder_file){ l->maj, l->min, l->ino };
+	snprintf(f->path, sizeof(f->path), "%s", l->path);
+	return 1;
+}
+
+static int find_file(const struct mline *l, void *arg)
+{
+	const struct holder_file *f = arg;
+
+	return l->ino == f->ino && l->maj == f->maj && l->min == f->min;
+}
+
+int holder_file_at(const void *addr, struct holder_file *id)
+{
+	struct file_at f = { .at = (uintptr_t)addr };
+	int r = maps_each("/proc/self/maps", find_addr, &f);
+
+	if (r == 1 && !f.id.ino)	/* anonymous memory */
+		r = -ENOENT;
+	*id = f.id;
+	return r == 1 ? 0 : r ? r : -ENOENT;
+}
+
+/*
+ * Both sides of the comparison are maps lines, which name a file as the
+ * kernel maps it: through an overlay, that is the file below, whose
+ * device and inode stat() would not show.
+ */
+int holder_maps(uint32_t tid, const struct holder_file *id)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", tid);
+	return maps_each(path, find_file, (void *)id);
+}
+
+/*
+ * A queue's file at path (sysv/q.<gen> or posix/<gen> of a namespace
+ * directory): ask that namespace's agent whether tid's process maps it.
+ * 1 or 0, or -errno when no agent can tell.
+ */
+static int agent_says(char *path, uint32_t tid)
+{
+	char *base = strrchr(path, '/'), *end;
+	unsigned long long gen;
+	bool posix;
+
+	if (!base || base == path)
+		return -EINVAL;
+	*base++ = 0;
+	posix = base[0] != 'q';
+	gen = strtoull(base + !posix * 2, &end, 16);
+	if (*end || !gen || (!posix && base[1] != '.'))
+		return -EINVAL;		/* " (deleted)", or not a queue's */
+	end = strrchr(path, '/');
+	if (!end || strcmp(end + 1, posix ? "posix" : "sysv"))
+		return -EINVAL;
+	*end = 0;
+	return agent_holder(path, gen, posix, tid);
+}
+
+/*
+ * May thread tid hold the lock at addr (ours, in a mapping of a file)?
+ * HOLDER_BAD only when its process is shown not to map that file.
+ */
+static int may_hold(uint32_t tid, const void *addr)
+{
+	struct file_at f = { .at = (uintptr_t)addr };
+	int r;
+
+	if (maps_each("/proc/self/maps", find_addr, &f) != 1 || !f.id.ino)
+		return HOLDER_OK;	/* not in a file: nothing to look at */
+	r = holder_maps(tid, &f.id);
+	if (r == -EACCES || r == -EPERM)	/* another user's process */
+		r = agent_says(f.path, tid);
+	return r == 0 ? HOLDER_BAD : HOLDER_OK;
+}
+
+int holder_judge(uint32_t tid, uint32_t check, uint32_t tag,
+		 const void *addr)
+{
+	uint32_t want;
+	int r;
+
+	if (!holder_ident() || tag != holder_ident())
+		return HOLDER_UNSURE;	/* another namespace, or no /proc */
+	r = holder_check(tid, &want);
+	if (r)
+		return r == -ESRCH ? HOLDER_BAD : HOLDER_UNSURE;
+	if (want != check)
 		return HOLDER_BAD;
-	return mix(ident, tid, start) == check ? HOLDER_OK : HOLDER_BAD;
+	return addr ? may_hold(tid, addr) : HOLDER_OK;
 }

@@ -172,7 +172,22 @@ enum { HOLDER_OK, HOLDER_BAD, HOLDER_UNSURE };
 uint32_t holder_ident(void);
 /* What the calling thread publishes as a holder: tag and check. */
 void holder_self(uint32_t tid, uint32_t *tag, uint32_t *check);
-int holder_judge(uint32_t tid, uint32_t check, uint32_t tag);
+/* The check thread tid would publish: 0, -ESRCH (no such live thread)
+ * or -EAGAIN (not ours to see). */
+int holder_check(uint32_t tid, uint32_t *check);
+/* A mapped file as /proc/<pid>/maps names it. */
+struct holder_file {
+	unsigned maj, min;
+	uint64_t ino;
+};
+/* The file of our mapping at addr: 0, or -ENOENT (none, or anonymous). */
+int holder_file_at(const void *addr, struct holder_file *id);
+/* Does thread tid's process map file id?  1, 0 or -errno. */
+int holder_maps(uint32_t tid, const struct holder_file *id);
+/* HOLDER_*: may tid, publishing check and tag, hold the lock at addr
+ * (NULL: a lock in no file's mapping)? */
+int holder_judge(uint32_t tid, uint32_t check, uint32_t tag,
+		 const void *addr);
 /*
  * Sleep while *w == val, until an absolute deadline on clk (or forever if
  * deadline is NULL), in one wait.  0 (woken, or the value changed: the
@@ -293,17 +308,20 @@ void env_update(struct sq *s, uid_t uid, gid_t gid, unsigned mode);
 #define AGENT_SYNC_SYSV	1
 #define AGENT_OPEN_POSIX 2	/* passes the FIFO, gets the data file */
 #define AGENT_CHARGE_POSIX 3	/* the asker's charge in a queue's file */
+#define AGENT_HOLDER	4	/* does thread tid's process map the queue? */
 struct agent_req {
 	uint32_t magic, op;
 	uint64_t gen;
 	/* AGENT_SYNC_SYSV: what the IPC_SET set (the block is anyone's
 	 * to write meanwhile). */
-	uint32_t uid, gid, mode, pad;
+	uint32_t uid, gid, mode;
+	uint32_t tid;		/* AGENT_HOLDER; its mode: 1 for POSIX */
 };
 struct agent_rep {
 	uint32_t magic;
 	int32_t err;		/* 0 or -errno */
-	uint64_t value;		/* AGENT_CHARGE_POSIX: bytes */
+	uint64_t value;		/* AGENT_CHARGE_POSIX: bytes; AGENT_HOLDER:
+				 * 1 if it maps the queue's file, else 0 */
 };
 /*
  * An IPC_SET the caller could neither apply to the files nor have the
@@ -326,6 +344,9 @@ int agent_open_posix(struct ns *ns, uint64_t gen, int fifo);
 /* What POSIX queue gen's file charges to the caller's real uid, which
  * the caller may not read: bytes, 0 when no agent answers. */
 uint64_t agent_posix_charge(struct ns *ns, uint64_t gen);
+/* Does thread tid's process map queue gen's file (POSIX or System V) of
+ * the namespace at dir?  1 or 0, or -errno (-ENOENT: no agent). */
+int agent_holder(const char *dir, uint64_t gen, bool posix, uint32_t tid);
 /* sendmsg of len bytes with descriptor fd attached (none if fd < 0). */
 ssize_t agent_send(int sock, const void *buf, size_t len, int fd);
 

@@ -144,11 +144,15 @@
  *     and a word that fails the check twice (a thread that does not
  *     exist or exited, or whose start time does not give the check) is
  *     reset; one it cannot check (another tag, no /proc, hidden) is
- *     reset after 10 s.  A
+ *     reset after 10 s.  A holder
+ *     that checks out must map the lock's file: its maps, or the agent
+ *     when they are another user's (holder.c), showing that it does not
+ *     is a failed check too.  A
  *     reset is a compare-and-swap of the word and check from the exact
  *     pair judged to FUTEX_OWNER_DIED: of two judges one wins, a new
  *     holder is never robbed, and the next taker repairs (L3).  A holder
- *     that checks out is waited for as long as it holds, even stopped.
+ *     that checks out (or cannot be shown not to map the file) is waited
+ *     for as long as it holds, even stopped.
  * L10. qctl.events is a hint, written under the queue lock and read
  *     without it by a caller spinning before it sleeps: a change only
  *     sends the spinner back to retry under the lock, and a missed change

@@ -280,8 +280,10 @@ int lock_init(pthread_mutex_t *m)
 #define LOCK_SPINS	64
 #define LOCK_SPIN_NS	20000
 /* A waiter looks at a holder that keeps the lock this long, and again
- * each time; one it cannot check at all it waits for this long. */
+ * each time, twice as long after each look that found it good, up to
+ * JUDGE_MAX_MS; one it cannot check at all it waits for this long. */
 #define JUDGE_MS	250
+#define JUDGE_MAX_MS	4000
 #define UNSURE_MS	10000
 
 static int64_t now_ms(void)
@@ -294,43 +296,50 @@ static int64_t now_ms(void)
 
 /*
  * One holder seen by a waiter: its word (without FUTEX_WAITERS), check
- * and namespace tag, since when, and whether a look found it bad.
+ * and namespace tag, since when, when it was last looked at and when it
+ * is next, and whether a look found it bad.
  */
 struct watch {
 	uint64_t key;
 	uint32_t tag;
-	int64_t since, looked;
+	int64_t since, looked, every;
 	bool bad;
 };
 
 /*
- * May we wait on for this holder?  A holder that checks out (L11) is
- * waited for as long as it holds, like any mutex's, even stopped.  One
- * that fails its check twice, a look apart, is garbage: twice, because a
- * taker writes its tag just after its word, and a first look may fall
- * between.  One that cannot be checked is given UNSURE_MS.
+ * May we wait on for this holder of m?  A holder that checks out (L11),
+ * and whose process maps m's file, is waited for as long as it holds,
+ * like any mutex's, even stopped.  One that fails twice, a look apart,
+ * is garbage: twice, because a taker writes its tag just after its word,
+ * and a first look may fall between.  One that cannot be checked is
+ * given UNSURE_MS.
  */
-static bool judge(struct watch *wt, uint64_t p, const uint32_t *tag)
+static bool judge(struct watch *wt, uint64_t p, const uint32_t *tag,
+		  const pthread_mutex_t *m)
 {
 	uint64_t key = p & ~PAIR(WAITERS, 0);
 	uint32_t t = tag ? __atomic_load_n(tag, __ATOMIC_RELAXED) : 0;
 	int64_t now = now_ms();
 
 	if (key != wt->key || t != wt->tag) {
-		*wt = (struct watch){ key, t, now, now, false };
+		*wt = (struct watch){ key, t, now, now, JUDGE_MS, false };
 		return true;
 	}
-	if (now - wt->looked < JUDGE_MS)
+	if (now - wt->looked < wt->every)
 		return true;
 	wt->looked = now;
-	switch (holder_judge(P_WORD(p) & TID_MASK, P_CHECK(p), t)) {
+	switch (holder_judge(P_WORD(p) & TID_MASK, P_CHECK(p), t, m)) {
 	case HOLDER_OK:
+		/* Looking costs a read of its maps, or the agent's time. */
+		if (wt->every < JUDGE_MAX_MS)
+			wt->every *= 2;
 		wt->bad = false;
 		return true;
 	case HOLDER_BAD:
 		if (wt->bad)
 			return false;
 		wt->bad = true;
+		wt->every = JUDGE_MS;
 		return true;
 	default:
 		return now - wt->since < UNSURE_MS;
@@ -353,7 +362,7 @@ static int take_slow(struct me *s, pthread_mutex_t *m, uint32_t *tag)
 				return r;
 			continue;
 		}
-		if (garbage(s, m, p) || !judge(&wt, p, tag)) {
+		if (garbage(s, m, p) || !judge(&wt, p, tag, m)) {
 			reset(m, p);
 			continue;
 		}

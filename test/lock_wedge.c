@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -282,6 +283,8 @@ enum bad {
 	B_DEAD,			/* a process that exited */
 	B_FIELDS,		/* free word, garbage in every other byte */
 	B_FIELDS_LIVE,		/* a live id, garbage in every other byte */
+	B_LIVE_CHECKED,		/* a live process's id, check and tag: one
+				 * that does not map the queue */
 	B_RANDOM1, B_RANDOM2, B_RANDOM3,
 	B_COUNT
 };
@@ -292,7 +295,8 @@ static const char *bad_name[B_COUNT] = {
 	"live unrelated process, waiters bit", "the caller's own id",
 	"the last holder, alive", "above pid_max", "every id bit",
 	"a process that exited", "garbage beside a free word",
-	"garbage beside a live id", "random bytes 1", "random bytes 2",
+	"garbage beside a live id",
+	"a live process's whole identity, queue not mapped", "random bytes 1", "random bytes 2",
 	"random bytes 3",
 };
 
@@ -310,6 +314,39 @@ static pid_t live_pid(void)
 				pause();
 		}
 	}
+	return live;
+}
+
+/* A live process that has never mapped a queue: sleep(1), exec'd, and
+ * killed when we exit. */
+static pid_t live_exec_pid(void)
+{
+	static pid_t live;
+	char path[64], comm[32] = "";
+
+	if (live)
+		return live;
+	fflush(NULL);
+	live = fork();
+	if (live < 0)
+		T_FAIL("fork: %s", strerror(errno));
+	if (live == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execlp("sleep", "sleep", "3600", (char *)NULL);
+		_exit(127);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)live);
+	for (int i = 0; i < 5000 && strcmp(comm, "sleep\n"); i++) {
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd < 0 ? 0 : read(fd, comm, sizeof(comm) - 1);
+
+		if (fd >= 0)
+			close(fd);
+		comm[n > 0 ? n : 0] = 0;
+		t_msleep(1);
+	}
+	if (strcmp(comm, "sleep\n"))
+		T_FAIL("sleep did not start");
 	return live;
 }
 
@@ -335,12 +372,23 @@ static void garbage_fields(pthread_mutex_t *m, uint64_t seed)
 	}
 }
 
-/* Write bad value v into m; self: the fresh process. */
-static void apply(pthread_mutex_t *m, enum bad v, pid_t self)
+/* Write bad value v into m, and tag beside it (NULL: none); self: the
+ * fresh process. */
+static void apply(pthread_mutex_t *m, uint32_t *tag, enum bad v, pid_t self)
 {
-	uint32_t *w = lock_word(m);
+	uint32_t *w = lock_word(m), check;
 
 	switch (v) {
+	case B_LIVE_CHECKED:
+		/* What a user who can write the lock can copy from a lock
+		 * that process holds, or compute from /proc. */
+		if (holder_check((uint32_t)live_exec_pid(), &check))
+			T_FAIL("no check for a live process");
+		if (tag)
+			*tag = holder_ident();
+		m->__data.__count = (int)check;
+		*w = (uint32_t)live_exec_pid();
+		break;
 	case B_WAITERS: *w = 0x80000000u; break;
 	case B_DIED: *w = 0x40000000u; break;
 	case B_DIED_WAITERS: *w = 0xC0000000u; break;
@@ -416,7 +464,9 @@ static void wedge(enum which which)
 		    which == L_HINTS ? &hints : &pc->lock;
 		if (which == L_HINTS)
 			hints_io(m, false);
-		apply(m, (enum bad)v, f.pid);
+		apply(m, which == L_QUEUE ? &q->lock_ns :
+			 which == L_POSIX ? &pc->lock_ns : NULL, (enum bad)v,
+		      f.pid);
 		if (which == L_HINTS)
 			hints_io(m, true);
 		fresh_go(&f);
@@ -559,14 +609,15 @@ T_CASE(wedge_waiter_alive)
 		fresh_start(&f, alive_ops, &a, DEADLINE);
 		/* The receiver's record, and the 64 records where the fresh
 		 * process starts looking for one of its own (wait.c). */
-		apply(&waiter_at(h, (uint32_t)rec)->alive, (enum bad)v, f.pid);
+		apply(&waiter_at(h, (uint32_t)rec)->alive, NULL, (enum bad)v,
+		      f.pid);
 		uint32_t first = (uint32_t)f.pid % (Q_WAITERS / 64) * 64;
 		for (uint32_t i = first; i < first + 64; i++) {
 			struct waiter *w = waiter_at(h, i);
 			if ((int)i == rec || w->linked)
 				continue;
 			w->inited = 2;
-			apply(&w->alive, (enum bad)v, f.pid);
+			apply(&w->alive, NULL, (enum bad)v, f.pid);
 		}
 		fresh_go(&f);
 		why = fresh_end(&f, DEADLINE);

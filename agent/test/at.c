@@ -121,9 +121,29 @@ static void block_perm(uint64_t gen, struct agent_req *req)
 	close(fd);
 }
 
+static int ask(const struct agent_req *req, int pass, int *got,
+	       uint64_t *value);
+
 int at_ask(uint32_t op, uint64_t gen, int pass, int *got, uint64_t *value)
 {
 	struct agent_req req = { .magic = AGENT_MAGIC, .op = op, .gen = gen };
+
+	if (op == AGENT_SYNC_SYSV)
+		block_perm(gen, &req);
+	return ask(&req, pass, got, value);
+}
+
+int at_ask_holder(uint64_t gen, bool posix, uint32_t tid, uint64_t *maps)
+{
+	struct agent_req req = { .magic = AGENT_MAGIC, .op = AGENT_HOLDER,
+				 .gen = gen, .mode = posix, .tid = tid };
+
+	return ask(&req, -1, NULL, maps);
+}
+
+static int ask(const struct agent_req *req, int pass, int *got,
+	       uint64_t *value)
+{
 	struct agent_rep rep;
 	/* An answer late by seconds is still one (a loaded, sanitized run
 	 * forks slowly); a frozen agent does not answer at all. */
@@ -133,12 +153,10 @@ int at_ask(uint32_t op, uint64_t gen, int pass, int *got, uint64_t *value)
 
 	if (got)
 		*got = -1;
-	if (op == AGENT_SYNC_SYSV)
-		block_perm(gen, &req);
 	at_path(&sa);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
-	    t_send_fd(fd, &req, sizeof(req), pass) == sizeof(req) &&
+	    t_send_fd(fd, req, sizeof(*req), pass) == sizeof(*req) &&
 	    t_recv_fd(fd, &rep, sizeof(rep), &n) == sizeof(rep)) {
 		r = rep.err;
 		if (value)

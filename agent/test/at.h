@@ -5,6 +5,7 @@
 #define UMQ_AT_H
 
 #include <mqueue.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -36,6 +37,8 @@ void at_stop(pid_t pid);
  * carried in *got (or -1; got may be NULL), its value in *value (may be
  * NULL). */
 int at_ask(uint32_t op, uint64_t gen, int pass, int *got, uint64_t *value);
+/* The same for AGENT_HOLDER: does thread tid's process map queue gen? */
+int at_ask_holder(uint64_t gen, bool posix, uint32_t tid, uint64_t *maps);
 
 /* The generation POSIX queue name (no '/') has in the case's namespace. */
 uint64_t at_gen_of(const char *name);
