@@ -68,7 +68,8 @@ struct backend {
 	int failed;	/* some operation failed: exit status 1 */
 };
 
-extern struct backend be_kernel, be_umq, be_boost, be_ring, be_futex;
+extern struct backend be_kernel, be_umq, be_boost, be_ring, be_futex,
+	be_exact;
 extern struct backend *backends[2];
 
 struct qmsg {

@@ -31,16 +31,17 @@ static const struct test tests[] = {
 };
 #define NTESTS	(sizeof(tests) / sizeof(tests[0]))
 #define NFIG	3	/* figures of a test: msg/s; or p50, p99, mean */
-#define NBE	5	/* kernel, umq, Boost; the ring and futex floors */
+#define NBE	6	/* kernel, umq, Boost; the ring, futex and lock-free
+			 * floors */
 
 static const char *const fig_name[2][NFIG] = {
 	{ "msg/s" }, { "p50 us", "p99 us", "mean us" }
 };
 
 static struct backend *const table_be[NBE] = {
-	&be_kernel, &be_umq, &be_boost, &be_ring, &be_futex
+	&be_kernel, &be_umq, &be_boost, &be_ring, &be_futex, &be_exact
 };
-enum { B_KERNEL, B_UMQ, B_BOOST, B_RING, B_FUTEX };
+enum { B_KERNEL, B_UMQ, B_BOOST, B_RING, B_FUTEX, B_EXACT };
 
 static long kernel_qbytes;
 /* -c: system calls per message (or round trip) of each side, last run */
@@ -229,6 +230,12 @@ static void floor_table(void)
 	       depth_of(&tests[0]), a);
 	printf("  SPSC ring one-way, 8000 B, depth %ld: %s msg/s\n",
 	       depth_of(&tests[2]), b);
+	fmt_spread(a, sizeof(a), sv64[B_EXACT * NFIG]);
+	fmt_spread(b, sizeof(b), sv8k[B_EXACT * NFIG]);
+	fmt_ratio(c, sizeof(c), M(sv64, B_EXACT, 0), M(sv64, B_BOOST, 0), 0);
+	printf("  lock-free queue keeping the kernel's exact accounting "
+	       "(bench/exact.c),\n    one-way, 64 B: %s msg/s (%s Boost); "
+	       "8000 B: %s msg/s\n", a, c, b);
 	fmt_spread(a, sizeof(a), svrt[B_RING * NFIG]);
 	fmt_spread(b, sizeof(b), svrt[B_RING * NFIG + 1]);
 	fmt_spread(c, sizeof(c), svrt[B_FUTEX * NFIG]);
@@ -266,7 +273,8 @@ static void floor_table(void)
 
 void timed_tests(void)
 {
-	int use[NBE] = { 1, 1, 1, 1, 1 }, use_ring, use_futex, b, f;
+	int use[NBE] = { 1, 1, 1, 1, 1, 1 }, use_ring, use_futex, use_exact;
+	int b, f;
 	const char *bv = NULL;
 	char name[64];
 	unsigned int i;
@@ -294,11 +302,14 @@ void timed_tests(void)
 			use[b] = 0;
 	use_ring = use[B_RING];
 	use_futex = use[B_FUTEX];
+	use_exact = use[B_EXACT];
 	for (i = 0; i < NTESTS; i++) {
 		snprintf(name, sizeof(name), "%s %s", tests[i].group,
 			 tests[i].label);
 		/* the floors' one-way at System V's depth only */
 		use[B_RING] = use_ring && !tests[i].nmq && !tests[i].depth;
+		use[B_EXACT] = use_exact && !tests[i].nmq && !tests[i].depth &&
+			       !tests[i].rtt;
 		use[B_FUTEX] = use_futex && !tests[i].nmq && tests[i].rtt;
 		if (only_test && !strstr(name, only_test))
 			continue;
