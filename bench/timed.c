@@ -202,7 +202,7 @@ static void calls_table(void)
 		for (b = 0; b < NBE; b++) {
 			if (isnan(med[i][b][0].med))
 				continue;
-			printf("  %-8s %-16s %-7s %7.2f %7.2f\n",
+			printf("  %-8s %-16s %-9s %7.2f %7.2f\n",
 			       tests[i].group, tests[i].label,
 			       table_be[b]->name, calls[i][b][1],
 			       calls[i][b][0]);
