@@ -127,7 +127,7 @@ static void measure(const struct test *t, int ti, const int *use,
 		for (i = 0; i < NFIG; i++)
 			s[b][i] = spread_of(v[b][i], use[b] ? runs : 0);
 		if (verbose && use[b]) {
-			printf("  %-8s %-16s %-7s", t->group, t->label,
+			printf("  %-8s %-16s %-9s", t->group, t->label,
 			       table_be[b]->name);
 			for (r = 0; r < runs; r++)
 				printf(" %9.4g", v[b][0][r]);
