@@ -69,7 +69,7 @@ struct backend {
 };
 
 extern struct backend be_kernel, be_umq, be_boost, be_ring, be_futex,
-	be_exact;
+	be_exact, be_twolock;
 extern struct backend *backends[2];
 
 struct qmsg {

@@ -50,6 +50,8 @@ struct xq {
 	_Atomic uint32_t head;
 	int32_t lrpid;
 	int64_t rtime;
+	_Alignas(64) _Atomic uint32_t slock;	/* two-lock: senders' lock */
+	_Alignas(64) _Atomic uint32_t rlock;	/* receivers' lock */
 	_Alignas(64) uint32_t depth, qbytes;
 	size_t slot, bytes;
 	_Alignas(64) char slots[];
@@ -184,6 +186,115 @@ static ssize_t x_recv(const struct job *j, struct qmsg *m, int k)
 	return (ssize_t)size;
 }
 
+/*
+ * The same queue as a two-lock queue (Michael and Scott, 1996): senders
+ * take a lock of their own, receivers another, so that a sender and a
+ * receiver never meet on one; a send commits by its store of the count
+ * put in, a receive by its store of the count taken out, so that a side
+ * that dies holding its lock leaves a state its successor can finish or
+ * drop - the form a robust lock per side would give umq's path.
+ */
+static void side_lock(_Atomic uint32_t *l)
+{
+	uint32_t free_ = 0;
+
+	while (!atomic_compare_exchange_weak_explicit(l, &free_, my_tid,
+			memory_order_acquire, memory_order_relaxed)) {
+		free_ = 0;
+		cpu_relax();
+	}
+}
+
+static void side_unlock(_Atomic uint32_t *l)
+{
+	atomic_store_explicit(l, 0, memory_order_release);
+}
+
+static int t_send(const struct job *j, struct qmsg *m, int k)
+{
+	struct xq *q = j->bq[0];
+	uint32_t size = (uint32_t)j->size, spins = 0, qn, cb;
+	uint64_t a, o;
+	struct xslot *s;
+
+	if (!my_tid) {
+		my_tid = (uint32_t)syscall(SYS_gettid);
+		my_pid = getpid();
+	}
+	if (k == M_END || k == M_QUIT)
+		m->mtext[0] = STOP;
+	side_lock(&q->slock);
+	a = atomic_load_explicit(&q->in, memory_order_relaxed);
+	for (;;) {
+		o = atomic_load_explicit(&q->out, memory_order_acquire);
+		qn = (uint32_t)(a >> 32) - (uint32_t)(o >> 32);
+		cb = (uint32_t)a - (uint32_t)o;
+		if (cb + size <= q->qbytes && qn + 1 <= q->qbytes &&
+		    qn < q->depth)
+			break;
+		if (++spins % 4096)
+			cpu_relax();
+		else
+			sched_yield();
+	}
+	s = slot_at(q, (uint32_t)(a >> 32));
+	/* the slot's last receiver may still be freeing it */
+	while (atomic_load_explicit(&s->hdr, memory_order_acquire) !=
+	       (a & ~(uint64_t)UINT32_MAX))
+		cpu_relax();
+	memcpy(s->text, m->mtext, size);
+	s->size = size;
+	atomic_store_explicit(&q->in, a + ((uint64_t)1 << 32) + size,
+			      memory_order_release);		/* commit */
+	atomic_store_explicit(&s->hdr, (a & ~(uint64_t)UINT32_MAX) | S_PUB,
+			      memory_order_release);
+	if (q->lspid != my_pid)
+		q->lspid = my_pid;
+	int64_t now = coarse_now();
+	if (q->stime != now)
+		q->stime = now;
+	side_unlock(&q->slock);
+	return 0;
+}
+
+static ssize_t t_recv(const struct job *j, struct qmsg *m, int k)
+{
+	struct xq *q = j->bq[0];
+	uint32_t spins = 0, size, h;
+	struct xslot *s;
+	uint64_t o;
+
+	(void)k;
+	if (!my_tid) {
+		my_tid = (uint32_t)syscall(SYS_gettid);
+		my_pid = getpid();
+	}
+	side_lock(&q->rlock);
+	o = atomic_load_explicit(&q->out, memory_order_relaxed);
+	h = (uint32_t)(o >> 32);
+	s = slot_at(q, h);
+	while (atomic_load_explicit(&s->hdr, memory_order_acquire) !=
+	       ((uint64_t)h << 32 | S_PUB)) {
+		if (++spins % 4096)
+			cpu_relax();
+		else
+			sched_yield();
+	}
+	size = s->size;
+	memcpy(m->mtext, s->text, size);
+	atomic_store_explicit(&s->hdr, (uint64_t)(h + q->depth) << 32,
+			      memory_order_release);
+	atomic_store_explicit(&q->out, o + ((uint64_t)1 << 32) + size,
+			      memory_order_release);		/* commit */
+	if (q->lrpid != my_pid)
+		q->lrpid = my_pid;
+	int64_t now = coarse_now();
+	if (q->rtime != now)
+		q->rtime = now;
+	side_unlock(&q->rlock);
+	return (ssize_t)size;
+}
+
 static int x_ends(const struct qmsg *m, int k)
 {
 	(void)k;
@@ -192,6 +303,9 @@ static int x_ends(const struct qmsg *m, int k)
 
 static const struct api x_api = {
 	"exact put", "exact take", x_send, x_recv, x_ends,
+};
+static const struct api t_api = {
+	"two-lock put", "two-lock take", t_send, t_recv, x_ends,
 };
 
 /* Shared, made before the fork: the children inherit it.  msg_qbytes:
@@ -228,4 +342,7 @@ static void x_del(struct job *j, int k)
 
 struct backend be_exact = {
 	.name = "lock-free", .api = &x_api, .qnew = x_new, .qdel = x_del,
+};
+struct backend be_twolock = {
+	.name = "two-lock", .api = &t_api, .qnew = x_new, .qdel = x_del,
 };

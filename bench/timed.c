@@ -31,17 +31,18 @@ static const struct test tests[] = {
 };
 #define NTESTS	(sizeof(tests) / sizeof(tests[0]))
 #define NFIG	3	/* figures of a test: msg/s; or p50, p99, mean */
-#define NBE	6	/* kernel, umq, Boost; the ring, futex and lock-free
-			 * floors */
+#define NBE	7	/* kernel, umq, Boost; the ring, futex, lock-free
+			 * and two-lock floors */
 
 static const char *const fig_name[2][NFIG] = {
 	{ "msg/s" }, { "p50 us", "p99 us", "mean us" }
 };
 
 static struct backend *const table_be[NBE] = {
-	&be_kernel, &be_umq, &be_boost, &be_ring, &be_futex, &be_exact
+	&be_kernel, &be_umq, &be_boost, &be_ring, &be_futex, &be_exact,
+	&be_twolock
 };
-enum { B_KERNEL, B_UMQ, B_BOOST, B_RING, B_FUTEX, B_EXACT };
+enum { B_KERNEL, B_UMQ, B_BOOST, B_RING, B_FUTEX, B_EXACT, B_TWOLOCK };
 
 static long kernel_qbytes;
 /* -c: system calls per message (or round trip) of each side, last run */
@@ -233,9 +234,14 @@ static void floor_table(void)
 	fmt_spread(a, sizeof(a), sv64[B_EXACT * NFIG]);
 	fmt_spread(b, sizeof(b), sv8k[B_EXACT * NFIG]);
 	fmt_ratio(c, sizeof(c), M(sv64, B_EXACT, 0), M(sv64, B_BOOST, 0), 0);
-	printf("  lock-free queue keeping the kernel's exact accounting "
-	       "(bench/exact.c),\n    one-way, 64 B: %s msg/s (%s Boost); "
-	       "8000 B: %s msg/s\n", a, c, b);
+	printf("  queues keeping the kernel's exact accounting, no queue lock "
+	       "(bench/exact.c), one-way:\n    lock-free, 64 B: %s msg/s (%s "
+	       "Boost); 8000 B: %s msg/s\n", a, c, b);
+	fmt_spread(a, sizeof(a), sv64[B_TWOLOCK * NFIG]);
+	fmt_spread(b, sizeof(b), sv8k[B_TWOLOCK * NFIG]);
+	fmt_ratio(c, sizeof(c), M(sv64, B_TWOLOCK, 0), M(sv64, B_BOOST, 0), 0);
+	printf("    two-lock,  64 B: %s msg/s (%s Boost); 8000 B: %s msg/s\n",
+	       a, c, b);
 	fmt_spread(a, sizeof(a), svrt[B_RING * NFIG]);
 	fmt_spread(b, sizeof(b), svrt[B_RING * NFIG + 1]);
 	fmt_spread(c, sizeof(c), svrt[B_FUTEX * NFIG]);
@@ -273,8 +279,8 @@ static void floor_table(void)
 
 void timed_tests(void)
 {
-	int use[NBE] = { 1, 1, 1, 1, 1, 1 }, use_ring, use_futex, use_exact;
-	int b, f;
+	int use[NBE] = { 1, 1, 1, 1, 1, 1, 1 }, use_ring, use_futex, use_exact;
+	int use_twolock, b, f;
 	const char *bv = NULL;
 	char name[64];
 	unsigned int i;
@@ -303,6 +309,7 @@ void timed_tests(void)
 	use_ring = use[B_RING];
 	use_futex = use[B_FUTEX];
 	use_exact = use[B_EXACT];
+	use_twolock = use[B_TWOLOCK];
 	for (i = 0; i < NTESTS; i++) {
 		snprintf(name, sizeof(name), "%s %s", tests[i].group,
 			 tests[i].label);
@@ -310,6 +317,8 @@ void timed_tests(void)
 		use[B_RING] = use_ring && !tests[i].nmq && !tests[i].depth;
 		use[B_EXACT] = use_exact && !tests[i].nmq && !tests[i].depth &&
 			       !tests[i].rtt;
+		use[B_TWOLOCK] = use_twolock && !tests[i].nmq &&
+				 !tests[i].depth && !tests[i].rtt;
 		use[B_FUTEX] = use_futex && !tests[i].nmq && tests[i].rtt;
 		if (only_test && !strstr(name, only_test))
 			continue;
