@@ -36,9 +36,11 @@ struct shared {
 	int q, y;		/* System V ids */
 	char qgen[32], ygen[32];
 	pid_t looper;		/* as its own pid namespace sees it: ours */
+	bool looper_reads_q;	/* the looper maps Q's control file, read-only */
 };
 
 static struct shared *S;
+static bool looper_reads_q;	/* for setup() */
 
 /* ---- processes ---------------------------------------------------------- */
 
@@ -88,6 +90,26 @@ static void make(void *arg)
 	*(y ? &S->y : &S->q) = id;
 }
 
+static const char *q_path(void)
+{
+	static char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), S->posix ? "%s/posix/%s" : "%s/sysv/q.%s",
+		 t_umq_dir(), S->qgen);
+	return path;
+}
+
+/* Q's control file, mapped read-only, as anyone may map a System V
+ * queue's (MSG_STAT_ANY): no way to take its lock. */
+static void map_q_read_only(void)
+{
+	int fd = T_OK(open(q_path(), O_RDONLY | O_CLOEXEC));
+
+	if (mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED)
+		T_FAIL("mmap %s: %s", q_path(), strerror(errno));
+	close(fd);
+}
+
 /* Send and take one message on queue Y (or Q, *arg true), for ever: its
  * lock is held part of the time. */
 static void loop(void *arg)
@@ -97,6 +119,8 @@ static void loop(void *arg)
 	mqd_t d = S->posix ? T_OK(umq_mq_open(on_q ? NAME_Q : NAME_Y,
 					      O_RDWR | O_NONBLOCK)) : -1;
 
+	if (S->looper_reads_q)
+		map_q_read_only();
 	S->looper = getpid();
 	for (;;) {
 		if (S->posix) {
@@ -211,6 +235,7 @@ static pid_t setup(bool posix, int qmode, bool *on_q)
 
 	S = t_shared(sizeof(*S));
 	S->posix = posix;
+	S->looper_reads_q = looper_reads_q;
 	at_as(CREATOR, CREATOR, make, &m, "creating Q");
 	m = 0600 | 1;
 	if (!*on_q)
@@ -357,6 +382,55 @@ T_CASE(agent_tells_only_users_of_the_queue)
 
 	at_as(OTHER, OTHER, ask_as_outsider, NULL, "asking about Q");
 	at_as(CREATOR, CREATOR, ask_as_user, NULL, "asking about Q and Y");
+	t_reap(looper, 0);
+	at_stop(agent);
+}
+
+/*
+ * A System V queue's control file is readable by all: a process that
+ * only maps it read-only is no user of the queue.  It learns nothing.
+ */
+static void ask_as_reader(void *arg)
+{
+	uint64_t maps = 2;
+
+	(void)arg;
+	map_q_read_only();
+	T_EQ(at_ask_holder(strtoull(S->qgen, NULL, 16), false,
+			   (uint32_t)S->looper, &maps), -EPERM);
+	T_EQ(maps, 0);
+}
+
+T_CASE(agent_tells_no_mere_reader_of_the_control_file)
+{
+	bool on_q = false;
+	pid_t looper = setup(false, 0600, &on_q), agent = at_start();
+
+	at_as(OTHER, OTHER, ask_as_reader, NULL, "asking about Q");
+	t_reap(looper, 0);
+	at_stop(agent);
+}
+
+/*
+ * A holder whose process maps the queue's control file only read-only
+ * (MSG_STAT_ANY, anyone's) cannot hold its lock: a forged word naming
+ * it is repaired like one naming a process that does not map it.
+ */
+T_CASE(forged_holder_that_maps_the_queue_read_only)
+{
+	bool on_q = false;
+	pid_t looper, agent, caller;
+	struct lk q;
+
+	looper_reads_q = true;
+	looper = setup(false, 0600, &on_q);
+	agent = at_start();
+	q = lock_of(S->qgen);
+	copy_holder(lock_of(S->ygen), q);
+	caller = spawn_as(CREATOR, call, &on_q);
+	if (!caller_within(caller, 8000))
+		T_FAIL("a forged holder that maps the queue read-only wedged it");
+	T_EQ(word_of(*q.pair), 0);
 	t_reap(looper, 0);
 	at_stop(agent);
 }
