@@ -150,6 +150,7 @@ int holder_check(uint32_t tid, uint32_t *check)
 /* One line of a maps file: "lo-hi perms offset maj:min inode  path". */
 struct mline {
 	uintptr_t lo, hi;
+	char perms[5];		/* "rw-s": read, write, exec, shared */
 	unsigned maj, min;
 	uint64_t ino;
 	const char *path;	/* "" when it did not fit */
@@ -159,8 +160,9 @@ static bool mline_parse(char *s, struct mline *l)
 {
 	int n = 0;
 
-	if (sscanf(s, "%" SCNxPTR "-%" SCNxPTR " %*s %*s %x:%x %" SCNu64 "%n",
-		   &l->lo, &l->hi, &l->maj, &l->min, &l->ino, &n) != 5 || !n)
+	if (sscanf(s, "%" SCNxPTR "-%" SCNxPTR " %4s %*s %x:%x %" SCNu64 "%n",
+		   &l->lo, &l->hi, l->perms, &l->maj, &l->min, &l->ino,
+		   &n) != 6 || !n || strlen(l->perms) != 4)
 		return false;
 	s += n;
 	while (*s == ' ')
@@ -242,11 +244,15 @@ static int find_addr(const struct mline *l, void *arg)
 	return 1;
 }
 
+/* A shared, writable mapping of the file: the lock is taken through
+ * one.  Anyone may map a System V queue's control file read-only
+ * (MSG_STAT_ANY, layout.h), which makes no user of the queue. */
 static int find_file(const struct mline *l, void *arg)
 {
 	const struct holder_file *f = arg;
 
-	return l->ino == f->ino && l->maj == f->maj && l->min == f->min;
+	return l->ino == f->ino && l->maj == f->maj && l->min == f->min &&
+	       l->perms[1] == 'w' && l->perms[3] == 's';
 }
 
 int holder_file_at(const void *addr, struct holder_file *id)

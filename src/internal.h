@@ -182,7 +182,8 @@ struct holder_file {
 };
 /* The file of our mapping at addr: 0, or -ENOENT (none, or anonymous). */
 int holder_file_at(const void *addr, struct holder_file *id);
-/* Does thread tid's process map file id?  1, 0 or -errno. */
+/* Does thread tid's process map file id shared and writable, as a
+ * holder of a lock in it must?  1, 0 or -errno. */
 int holder_maps(uint32_t tid, const struct holder_file *id);
 /* HOLDER_*: may tid, publishing check and tag, hold the lock at addr
  * (NULL: a lock in no file's mapping)? */
