@@ -99,6 +99,18 @@ void t_note(const char *fmt, ...)
 int t_kernel_ns(void) { return in_kernel_ns; }
 const char *t_umq_dir(void) { return umq_dir; }
 
+int t_umq_subdir(const char *name)
+{
+	char dir[sizeof(umq_dir)];
+
+	if (snprintf(dir, sizeof(dir), "%s/%s", umq_dir, name) >=
+	    (int)sizeof(dir) || mkdir(dir, 0700) || chmod(dir, 01777) ||
+	    umq_ns_use(dir))
+		return -1;
+	memcpy(umq_dir, dir, sizeof(dir));
+	return 0;
+}
+
 int t_gen_name(const char *dir, int qid, char *buf, size_t size)
 {
 	char path[PATH_MAX];

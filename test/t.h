@@ -121,6 +121,9 @@ __attribute__((format(printf, 1, 2))) void t_note(const char *fmt, ...);
 int t_kernel_ns(void);
 /* Directory of the case's private umq namespace. */
 const char *t_umq_dir(void);
+/* Use a new namespace directory, name, inside the case's, from now on
+ * (and for t_umq_dir()): 0 or -1. */
+int t_umq_subdir(const char *name);
 /* The generation of System V queue qid in that namespace (layout.h:
  * sysv/i.<idx> names it); fails the case if there is none. */
 uint64_t t_umq_gen(int qid);

@@ -435,6 +435,28 @@ T_CASE(forged_holder_that_maps_the_queue_read_only)
 	at_stop(agent);
 }
 
+/*
+ * A namespace directory whose name holds a newline, which maps files
+ * show as "\012" (and a space, shown as is): the caller still finds
+ * the agent to ask.
+ */
+static void forged_in_odd_dir(bool posix)
+{
+	if (t_umq_subdir("odd\nname here"))
+		T_FAIL("namespace in a subdirectory: %s", strerror(errno));
+	forged_with_agent(posix);
+}
+
+T_CASE(forged_holder_in_a_directory_with_a_newline_sysv)
+{
+	forged_in_odd_dir(false);
+}
+
+T_CASE(forged_holder_in_a_directory_with_a_newline_posix)
+{
+	forged_in_odd_dir(true);
+}
+
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
