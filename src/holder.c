@@ -147,34 +147,28 @@ int holder_check(uint32_t tid, uint32_t *check)
 
 /* ---- maps files ---------------------------------------------------------- */
 
-/* One line of a maps file: "lo-hi perms offset maj:min inode  path". */
+/* One line of a maps file: "lo-hi perms offset maj:min inode  path",
+ * but for its path (map_files names it as is). */
 struct mline {
 	uintptr_t lo, hi;
 	char perms[5];		/* "rw-s": read, write, exec, shared */
 	unsigned maj, min;
 	uint64_t ino;
-	const char *path;	/* "" when it did not fit */
 };
 
-static bool mline_parse(char *s, struct mline *l)
+static bool mline_parse(const char *s, struct mline *l)
 {
 	int n = 0;
 
-	if (sscanf(s, "%" SCNxPTR "-%" SCNxPTR " %4s %*s %x:%x %" SCNu64 "%n",
-		   &l->lo, &l->hi, l->perms, &l->maj, &l->min, &l->ino,
-		   &n) != 6 || !n || strlen(l->perms) != 4)
-		return false;
-	s += n;
-	while (*s == ' ')
-		s++;
-	l->path = s;
-	return true;
+	return sscanf(s, "%" SCNxPTR "-%" SCNxPTR " %4s %*s %x:%x %" SCNu64
+		      "%n", &l->lo, &l->hi, l->perms, &l->maj, &l->min,
+		      &l->ino, &n) == 6 && n && strlen(l->perms) == 4;
 }
 
 /*
  * Call fn on each line of the maps file at path until it returns
  * nonzero: that value, 0 at the end, or -errno.  A line longer than the
- * buffer keeps its numbers and loses its path.
+ * buffer is read by its start, where its numbers are.
  */
 static int maps_each(const char *path, int (*fn)(const struct mline *, void *),
 		     void *arg)
@@ -215,7 +209,7 @@ static int maps_each(const char *path, int (*fn)(const struct mline *, void *),
 
 			buf[have] = 0;
 			if (!skip && mline_parse(buf, &l) &&
-			    (l.path = "", (r = fn(&l, arg))))
+			    (r = fn(&l, arg)))
 				goto out;
 			skip = true;
 			have = 0;
@@ -229,8 +223,7 @@ out:
 /* The file mapped at an address, as maps files name it. */
 struct file_at {
 	struct holder_file id;
-	uintptr_t at;
-	char path[PATH_MAX];	/* "" when too long */
+	uintptr_t at, lo, hi;
 };
 
 static int find_addr(const struct mline *l, void *arg)
@@ -240,7 +233,8 @@ static int find_addr(const struct mline *l, void *arg)
 	if (f->at < l->lo || f->at >= l->hi)
 		return 0;
 	f->id = (struct holder_file){ l->maj, l->min, l->ino };
-	snprintf(f->path, sizeof(f->path), "%s", l->path);
+	f->lo = l->lo;
+	f->hi = l->hi;
 	return 1;
 }
 
@@ -311,14 +305,24 @@ static int agent_says(char *path, uint32_t tid)
 static int may_hold(uint32_t tid, const void *addr)
 {
 	struct file_at f = { .at = (uintptr_t)addr };
+	char link[64], path[PATH_MAX];
+	ssize_t n;
 	int r;
 
 	if (maps_each("/proc/self/maps", find_addr, &f) != 1 || !f.id.ino)
 		return HOLDER_OK;	/* not in a file: nothing to look at */
 	r = holder_maps(tid, &f.id);
-	if (r == -EACCES || r == -EPERM)	/* another user's process */
-		r = agent_says(f.path, tid);
-	return r == 0 ? HOLDER_BAD : HOLDER_OK;
+	if (r != -EACCES && r != -EPERM)
+		return r == 0 ? HOLDER_BAD : HOLDER_OK;
+	/* Another user's process: ask the agent of the file's directory,
+	 * named as is (a maps line shows a newline in it as "\012"). */
+	snprintf(link, sizeof(link), "/proc/self/map_files/%lx-%lx",
+		 (unsigned long)f.lo, (unsigned long)f.hi);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0)
+		return HOLDER_OK;
+	path[n] = 0;
+	return agent_says(path, tid) == 0 ? HOLDER_BAD : HOLDER_OK;
 }
 
 int holder_judge(uint32_t tid, uint32_t check, uint32_t tag,
