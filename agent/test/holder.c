@@ -457,6 +457,43 @@ T_CASE(forged_holder_in_a_directory_with_a_newline_posix)
 	forged_in_odd_dir(true);
 }
 
+/* A receiver on Q that blocks, until Q goes. */
+static void receive_until_removed(void *arg)
+{
+	struct { long type; char c[8]; } m;
+
+	(void)arg;
+	T_EQ(umq_msgrcv(S->q, &m, 1, 0, 0), -1);
+	T_EQ(errno, EIDRM);
+}
+
+/*
+ * Q is removed while a receiver sleeps in it, and a forged word naming
+ * OTHER's live thread goes into its lock before the receiver wakes and
+ * takes the lock to leave.  Q's file has no name left for the agent to
+ * open: the holder cannot be checked, and is given what any holder that
+ * cannot be is (10 s), not forever.
+ */
+T_CASE(forged_holder_of_a_removed_queue)
+{
+	bool on_q = false;
+	pid_t looper = setup(false, 0600, &on_q), agent = at_start(), caller;
+	struct lk q = lock_of(S->qgen);
+
+	caller = spawn_as(CREATOR, receive_until_removed, NULL);
+	t_msleep(300);
+	kill(caller, SIGSTOP);
+	if (t_wait_child(caller, WUNTRACED, 5000) == -1)
+		T_FAIL("the receiver did not stop");
+	T_OK(umq_msgctl(S->q, IPC_RMID, NULL));
+	copy_holder(lock_of(S->ygen), q);
+	kill(caller, SIGCONT);
+	if (!caller_within(caller, 15000))
+		T_FAIL("a forged holder wedged a removed queue's receiver");
+	t_reap(looper, 0);
+	at_stop(agent);
+}
+
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
