@@ -300,8 +300,11 @@ static int agent_says(char *path, uint32_t tid)
 
 /*
  * May thread tid hold the lock at addr (ours, in a mapping of a file)?
- * HOLDER_BAD only when its process is shown not to map that file.
+ * HOLDER_BAD only when its process is shown not to map that file;
+ * HOLDER_UNSURE when another user's could but the file was removed.
  */
+#define DELETED	" (deleted)"
+
 static int may_hold(uint32_t tid, const void *addr)
 {
 	struct file_at f = { .at = (uintptr_t)addr };
@@ -322,6 +325,11 @@ static int may_hold(uint32_t tid, const void *addr)
 	if (n <= 0)
 		return HOLDER_OK;
 	path[n] = 0;
+	/* A removed queue's file has no name the agent could open: its
+	 * holder cannot be checked, and gets what any such holder does. */
+	if ((size_t)n > sizeof(DELETED) &&
+	    !strcmp(path + n - (sizeof(DELETED) - 1), DELETED))
+		return HOLDER_UNSURE;
 	return agent_says(path, tid) == 0 ? HOLDER_BAD : HOLDER_OK;
 }
 

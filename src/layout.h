@@ -147,7 +147,8 @@
  *     reset after 10 s.  A holder
  *     that checks out must map the lock's file: its maps, or the agent
  *     when they are another user's (holder.c), showing that it does not
- *     is a failed check too.  A
+ *     is a failed check too; another user's in a removed queue (no name
+ *     for the agent) cannot be checked.  A
  *     reset is a compare-and-swap of the word and check from the exact
  *     pair judged to FUTEX_OWNER_DIED: of two judges one wins, a new
  *     holder is never robbed, and the next taker repairs (L3).  A holder
