@@ -321,8 +321,8 @@ static int may_hold(uint32_t tid, const void *addr)
 	 * named as is (a maps line shows a newline in it as "\012"). */
 	snprintf(link, sizeof(link), "/proc/self/map_files/%lx-%lx",
 		 (unsigned long)f.lo, (unsigned long)f.hi);
-	n = readlink(link, path, sizeof(path) - 1);
-	if (n <= 0)
+	n = readlink(link, path, sizeof(path));
+	if (n <= 0 || (size_t)n == sizeof(path))	/* or cut short */
 		return HOLDER_OK;
 	path[n] = 0;
 	/* A removed queue's file has no name the agent could open: its
