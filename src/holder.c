@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -238,15 +239,113 @@ static int find_addr(const struct mline *l, void *arg)
 	return 1;
 }
 
+/*
+ * Overlays (DESIGN §3).  Since Linux 6.8 a file mapped through an overlay
+ * shows in maps under the overlay's device and inode, not the file's
+ * below: the same pages, another name.  Without xino the inode number is
+ * the one below; with it, another.  So a mapping with our inode number
+ * on an overlay, or on a device our mount namespace does not show (a
+ * container's overlay), is taken for ours; one on an overlay with another
+ * number leaves the answer open; and our own on an overlay decides
+ * nothing.  Only exact matches count on the devices we know otherwise:
+ * tmpfs instances number their inodes alike.
+ */
+#define MAX_MOUNTS 512
+
+struct mounts {
+	unsigned n;
+	bool full;		/* more than we keep: any device may be one */
+	struct { unsigned maj, min; bool overlay; } d[MAX_MOUNTS];
+};
+
+static void mounts_load(struct mounts *m)
+{
+	char buf[1024], *line, *next, *sep;
+	int fd = fd_open(AT_FDCWD, "/proc/self/mountinfo",
+			 O_RDONLY | O_CLOEXEC, 0);
+	size_t have = 0;
+	ssize_t n;
+
+	m->n = 0;
+	m->full = fd < 0;
+	if (fd < 0)
+		return;
+	/* "id parent maj:min root point opts [tags] - fstype source ..." */
+	while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0 ||
+	       (n < 0 && errno == EINTR)) {
+		if (n < 0)
+			continue;
+		have += (size_t)n;
+		buf[have] = 0;
+		for (line = buf; (next = strchr(line, '\n')); line = next + 1) {
+			unsigned maj, min;
+
+			*next = 0;
+			sep = strstr(line, " - ");
+			if (!sep || sscanf(line, "%*u %*u %u:%u", &maj,
+					   &min) != 2)
+				continue;
+			if (m->n == MAX_MOUNTS) {
+				m->full = true;
+				continue;
+			}
+			m->d[m->n].maj = maj;
+			m->d[m->n].min = min;
+			m->d[m->n++].overlay = !strncmp(sep + 3, "overlay ", 8);
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1) {	/* a line past all reason */
+			m->full = true;
+			have = 0;
+		}
+	}
+	close(fd);
+}
+
+/* 1: an overlay (or, past MAX_MOUNTS, perhaps one); 0: a device we
+ * know as no overlay; -1: one our mount namespace does not show. */
+static int overlay(const struct mounts *m, unsigned maj, unsigned min)
+{
+	int r = -1;
+
+	for (unsigned i = 0; i < m->n; i++)
+		if (m->d[i].maj == maj && m->d[i].min == min) {
+			if (m->d[i].overlay)
+				return 1;
+			r = 0;
+		}
+	if (!r)
+		return 0;	/* one superblock, one kind */
+	return m->full ? 1 : -1;	/* not seen: it may be one */
+}
+
+struct look {
+	const struct holder_file *f;
+	struct mounts m;
+	bool open;		/* an overlay's mapping we cannot place */
+};
+
 /* A shared, writable mapping of the file: the lock is taken through
  * one.  Anyone may map a System V queue's control file read-only
  * (MSG_STAT_ANY, layout.h), which makes no user of the queue. */
 static int find_file(const struct mline *l, void *arg)
 {
-	const struct holder_file *f = arg;
+	struct look *k = arg;
+	int ov;
 
-	return l->ino == f->ino && l->maj == f->maj && l->min == f->min &&
-	       l->perms[1] == 'w' && l->perms[3] == 's';
+	if (l->perms[1] != 'w' || l->perms[3] != 's')
+		return 0;
+	if (l->ino == k->f->ino && l->maj == k->f->maj && l->min == k->f->min)
+		return 1;
+	if (l->maj == k->f->maj && l->min == k->f->min)
+		return 0;		/* another file of ours */
+	ov = overlay(&k->m, l->maj, l->min);
+	if (l->ino == k->f->ino && ov)	/* an overlay's, or unknown */
+		return 1;
+	if (ov > 0)
+		k->open = true;
+	return 0;
 }
 
 int holder_file_at(const void *addr, struct holder_file *id)
@@ -260,17 +359,29 @@ int holder_file_at(const void *addr, struct holder_file *id)
 	return r == 1 ? 0 : r ? r : -ENOENT;
 }
 
-/*
- * Both sides of the comparison are maps lines, which name a file as the
- * kernel maps it: through an overlay, that is the file below, whose
- * device and inode stat() would not show.
- */
 int holder_maps(uint32_t tid, const struct holder_file *id)
 {
+	/* Off the stack, which may be a small thread's; mmap, not malloc:
+	 * a lock may be waited for in a signal handler's msgsnd. */
+	struct look *k = mmap(NULL, sizeof(*k), PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char path[32];
+	int r = -EAGAIN;
 
-	snprintf(path, sizeof(path), "/proc/%u/maps", tid);
-	return maps_each(path, find_file, (void *)id);
+	if (k == MAP_FAILED)
+		return -ENOMEM;
+	k->f = id;
+	k->open = false;
+	mounts_load(&k->m);
+	if (overlay(&k->m, id->maj, id->min) <= 0) {	/* else ours is
+							 * through one */
+		snprintf(path, sizeof(path), "/proc/%u/maps", tid);
+		r = maps_each(path, find_file, k);
+		if (!r && k->open)
+			r = -EAGAIN;
+	}
+	munmap(k, sizeof(*k));
+	return r;
 }
 
 /*

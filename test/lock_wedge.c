@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -740,6 +741,105 @@ static void stopped_holder(enum which which, bool garbage)
 T_CASE(holder_stopped_sysv_queue_lock) { stopped_holder(L_QUEUE, false); }
 T_CASE(holder_stopped_posix_queue_lock) { stopped_holder(L_POSIX, false); }
 T_CASE(holder_stopped_garbage_beside) { stopped_holder(L_QUEUE, true); }
+
+/*
+ * One file, two names: through an overlay and through its upper
+ * directory.  Since Linux 6.8 maps show the first under the overlay's
+ * device (holder.c): a holder that maps the file by one name is still
+ * waited for by a caller that maps it by the other, and a holder that
+ * dies still hands over "owner died".
+ */
+static char ov_dir[600];
+
+static pthread_mutex_t *ov_map(const char *name)
+{
+	char path[700];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/g", ov_dir, name);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		T_FAIL("open %s: %s", path, strerror(errno));
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		T_FAIL("mmap %s: %s", path, strerror(errno));
+	return p;
+}
+
+static void ov_hold(void *arg)
+{
+	pthread_mutex_t *m = ov_map(arg);
+
+	T_EQ(lock_take(m, (uint32_t *)((char *)m + 256)), 0);
+	for (;;)
+		pause();
+}
+
+static void ov_both(const char *holder, const char *waiter)
+{
+	pthread_mutex_t *m;
+	pid_t hold, wait;
+	int st;
+
+	hold = t_spawn_alarm(ov_hold, (void *)holder, 30);
+	m = ov_map(waiter);
+	for (int i = 0; i < 5000 && !*lock_word(m); i++)
+		t_msleep(1);
+	T_ASSERT(*lock_word(m) == (uint32_t)hold);
+	wait = fork();
+	if (wait == 0) {
+		alarm(20);
+		_exit(lock_take(m, (uint32_t *)((char *)m + 256)) == 1 ? 0 : 3);
+	}
+	/* Four looks at the holder, each of which could have robbed it. */
+	if (t_wait_child(wait, 0, 1500) != -1)
+		T_FAIL("%s robbed a live holder through %s", waiter, holder);
+	reap(hold);
+	st = t_reap(wait, 5000);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("no \"owner died\" after the holder died: %#x", st);
+	*lock_word(m) = 0;
+	munmap(m, 4096);
+}
+
+T_CASE(holder_through_an_overlay_is_waited_for)
+{
+	static const char *const sub[] = { "l", "u", "w", "m" };
+	char opts[2200], path[700];
+	pid_t run;
+	int st;
+
+	if (geteuid())
+		t_skip("mounting an overlay needs root");
+	snprintf(ov_dir, sizeof(ov_dir), "%s/ov", t_umq_dir());
+	T_OK(mkdir(ov_dir, 0700));
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", ov_dir, sub[i]);
+		T_OK(mkdir(path, 0700));
+	}
+	snprintf(path, sizeof(path), "%s/u/g", ov_dir);
+	st = T_OK(open(path, O_RDWR | O_CREAT, 0600));
+	T_OK(ftruncate(st, 4096));
+	close(st);
+	snprintf(opts, sizeof(opts), "lowerdir=%s/l,upperdir=%s/u,workdir=%s/w",
+		 ov_dir, ov_dir, ov_dir);
+	snprintf(path, sizeof(path), "%s/m", ov_dir);
+	if (mount("overlay", path, "overlay", 0, opts))
+		t_skip("no overlay here: %s", strerror(errno));
+	/* In a child, so that the overlay is unmounted whatever happens. */
+	run = fork();
+	if (run == 0) {
+		ov_both("u", "m");
+		ov_both("m", "u");
+		_exit(0);
+	}
+	st = t_reap(run, 30000);
+	umount2(path, MNT_DETACH);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("see above (status %#x)", st);
+}
 
 /*
  * A holder whose check is overwritten while it is stopped no longer
