@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +49,22 @@ static void drop_passed(int fd)
 	close(fd);
 }
 
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77		/* Linux 6.5 */
+#endif
+
+/*
+ * Whether what /proc/<pid> said was about the asker: a pid is reused only
+ * once its process is gone, so it was if the asker still lives after the
+ * look.  The OS pins the asker with a pidfd (SO_PEERPIDFD, taken before
+ * the look); a kernel without it leaves the pid alone to go by.
+ */
+static bool asker_lived(int pidfd)
+{
+	return pidfd < 0 ||
+	       !syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0);
+}
+
 /* Answer the request that comes on c (the OS said uc sent it), in a
  * child of its own. */
 static void serve_one(int dirfd, int c, const struct ucred *uc)
@@ -63,7 +80,8 @@ static void serve_one(int dirfd, int c, const struct ucred *uc)
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = cm.buf,
 			     .msg_controllen = sizeof(cm.buf) };
-	int fds[MAX_PASSED], nfd = 0, out = -1;
+	int fds[MAX_PASSED], nfd = 0, out = -1, pidfd;
+	socklen_t plen = sizeof(pidfd);
 	ssize_t n;
 
 	if (setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
@@ -82,6 +100,8 @@ static void serve_one(int dirfd, int c, const struct ucred *uc)
 			memcpy(&fds[nfd++], CMSG_DATA(h) + i * sizeof(int),
 			       sizeof(int));
 	}
+	if (getsockopt(c, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &plen))
+		pidfd = -1;
 	if (n == sizeof(req) && req.magic == AGENT_MAGIC && req.gen) {
 		if (req.op == AGENT_SYNC_SYSV && !nfd) {
 			rep.err = agent_sync_queue(dirfd, req.gen, uc->uid,
@@ -99,7 +119,15 @@ static void serve_one(int dirfd, int c, const struct ucred *uc)
 			out = agent_reopen_posix(dirfd, req.gen, fds[0]);
 			rep.err = out < 0 ? out : 0;
 		}
+		/* These two read the asker's /proc/<pid>. */
+		if ((req.op == AGENT_CHARGE_POSIX || req.op == AGENT_HOLDER) &&
+		    !asker_lived(pidfd)) {
+			rep.err = -ESRCH;
+			rep.value = 0;
+		}
 	}
+	if (pidfd >= 0)
+		close(pidfd);
 	for (int i = 0; i < nfd; i++)
 		drop_passed(fds[i]);
 	agent_send(c, &rep, sizeof(rep), out);

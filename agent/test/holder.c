@@ -15,7 +15,9 @@
 #include <linux/futex.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "at.h"
@@ -490,6 +492,55 @@ T_CASE(forged_holder_of_a_removed_queue)
 	kill(caller, SIGCONT);
 	if (!caller_within(caller, 15000))
 		T_FAIL("a forged holder wedged a removed queue's receiver");
+	t_reap(looper, 0);
+	at_stop(agent);
+}
+
+/*
+ * The agent reads the asker's /proc/<pid>, which after the asker's end
+ * could be another process's: it answers only an asker that outlived
+ * the look (SO_PEERPIDFD).  Here the asker connects, hands the
+ * connection over and exits; the request then comes on it.
+ */
+static int handover[2];
+
+static void connect_and_go(void *arg)
+{
+	struct sockaddr_un sa;
+	struct msqid_ds ds;
+	int fd;
+
+	(void)arg;
+	T_OK(umq_msgctl(S->q, IPC_STAT, &ds));	/* a user of Q */
+	at_path(&sa);
+	fd = T_OK(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+	T_OK(connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	T_EQ(t_send_fd(handover[1], "s", 1, fd), 1);
+}
+
+T_CASE(agent_answers_no_asker_that_is_gone)
+{
+	bool on_q = false;
+	pid_t looper = setup(false, 0600, &on_q), agent = at_start();
+	struct agent_req req = {
+		.magic = AGENT_MAGIC, .op = AGENT_HOLDER,
+		.gen = strtoull(S->qgen, NULL, 16), .tid = (uint32_t)looper,
+	};
+	struct timeval tv = { 5, 0 };
+	struct agent_rep rep;
+	char c;
+	int fd;
+
+	T_OK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, handover));
+	at_as(CREATOR, CREATOR, connect_and_go, NULL, "connecting");
+	T_EQ(t_recv_fd(handover[0], &c, 1, &fd), 1);
+	T_ASSERT(fd >= 0);
+	T_OK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	T_EQ(send(fd, &req, sizeof(req), 0), (ssize_t)sizeof(req));
+	T_EQ(recv(fd, &rep, sizeof(rep), 0), (ssize_t)sizeof(rep));
+	T_EQ(rep.err, -ESRCH);
+	T_EQ(rep.value, 0);
+	close(fd);
 	t_reap(looper, 0);
 	at_stop(agent);
 }
