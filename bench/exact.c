@@ -79,6 +79,35 @@ static int64_t coarse_now(void)
 	return ts.tv_sec;
 }
 
+/* A waiting side's turn: spin, yielding now and then (a loaded machine). */
+static void backoff(uint32_t *spins)
+{
+	if (++*spins % 4096)
+		cpu_relax();
+	else
+		sched_yield();
+}
+
+static void who_am_i(void)
+{
+	if (!my_tid) {
+		my_tid = (uint32_t)syscall(SYS_gettid);
+		my_pid = getpid();
+	}
+}
+
+/* msg_lspid and msg_stime, or msg_lrpid and msg_rtime: written when
+ * they change, as umq does (L12). */
+static void stamp(int32_t *pid, int64_t *time)
+{
+	int64_t now = coarse_now();
+
+	if (*pid != my_pid)
+		*pid = my_pid;
+	if (*time != now)
+		*time = now;
+}
+
 static int x_send(const struct job *j, struct qmsg *m, int k)
 {
 	struct xq *q = j->bq[0];
@@ -86,10 +115,7 @@ static int x_send(const struct job *j, struct qmsg *m, int k)
 	uint64_t a = atomic_load_explicit(&q->in, memory_order_relaxed), o;
 	struct xslot *s;
 
-	if (!my_tid) {
-		my_tid = (uint32_t)syscall(SYS_gettid);
-		my_pid = getpid();
-	}
+	who_am_i();
 	if (k == M_END || k == M_QUIT)
 		m->mtext[0] = STOP;
 	/* Room, exactly as the kernel counts it, charged in the same step. */
@@ -106,10 +132,7 @@ static int x_send(const struct job *j, struct qmsg *m, int k)
 				break;
 			continue;
 		}
-		if (++spins % 4096)
-			cpu_relax();
-		else
-			sched_yield();
+		backoff(&spins);
 		a = atomic_load_explicit(&q->in, memory_order_relaxed);
 	}
 	/* A slot: claimed in its header, under our thread id. */
@@ -140,11 +163,7 @@ static int x_send(const struct job *j, struct qmsg *m, int k)
 	atomic_store_explicit(&s->hdr, (uint64_t)t << 32 | S_PUB,
 			      memory_order_release);
 	pending = NULL;
-	if (q->lspid != my_pid)
-		q->lspid = my_pid;
-	int64_t now = coarse_now();
-	if (q->stime != now)
-		q->stime = now;
+	stamp(&q->lspid, &q->stime);
 	return 0;
 }
 
@@ -155,8 +174,7 @@ static ssize_t x_recv(const struct job *j, struct qmsg *m, int k)
 	struct xslot *s;
 
 	(void)k;
-	if (!my_pid)
-		my_pid = getpid();
+	who_am_i();
 	for (;;) {
 		h = atomic_load_explicit(&q->head, memory_order_relaxed);
 		s = slot_at(q, h);
@@ -167,10 +185,7 @@ static ssize_t x_recv(const struct job *j, struct qmsg *m, int k)
 				break;
 			continue;
 		}
-		if (++spins % 4096)
-			cpu_relax();
-		else
-			sched_yield();
+		backoff(&spins);
 	}
 	size = s->size;
 	memcpy(m->mtext, s->text, size);
@@ -178,11 +193,7 @@ static ssize_t x_recv(const struct job *j, struct qmsg *m, int k)
 	atomic_store_explicit(&s->hdr, (uint64_t)(h + q->depth) << 32,
 			      memory_order_release);
 	atomic_fetch_add(&q->out, ((uint64_t)1 << 32) + size);
-	if (q->lrpid != my_pid)
-		q->lrpid = my_pid;
-	int64_t now = coarse_now();
-	if (q->rtime != now)
-		q->rtime = now;
+	stamp(&q->lrpid, &q->rtime);
 	return (ssize_t)size;
 }
 
@@ -217,10 +228,7 @@ static int t_send(const struct job *j, struct qmsg *m, int k)
 	uint64_t a, o;
 	struct xslot *s;
 
-	if (!my_tid) {
-		my_tid = (uint32_t)syscall(SYS_gettid);
-		my_pid = getpid();
-	}
+	who_am_i();
 	if (k == M_END || k == M_QUIT)
 		m->mtext[0] = STOP;
 	side_lock(&q->slock);
@@ -232,10 +240,7 @@ static int t_send(const struct job *j, struct qmsg *m, int k)
 		if (cb + size <= q->qbytes && qn + 1 <= q->qbytes &&
 		    qn < q->depth)
 			break;
-		if (++spins % 4096)
-			cpu_relax();
-		else
-			sched_yield();
+		backoff(&spins);
 	}
 	s = slot_at(q, (uint32_t)(a >> 32));
 	/* the slot's last receiver may still be freeing it */
@@ -248,11 +253,7 @@ static int t_send(const struct job *j, struct qmsg *m, int k)
 			      memory_order_release);		/* commit */
 	atomic_store_explicit(&s->hdr, (a & ~(uint64_t)UINT32_MAX) | S_PUB,
 			      memory_order_release);
-	if (q->lspid != my_pid)
-		q->lspid = my_pid;
-	int64_t now = coarse_now();
-	if (q->stime != now)
-		q->stime = now;
+	stamp(&q->lspid, &q->stime);
 	side_unlock(&q->slock);
 	return 0;
 }
@@ -265,20 +266,14 @@ static ssize_t t_recv(const struct job *j, struct qmsg *m, int k)
 	uint64_t o;
 
 	(void)k;
-	if (!my_tid) {
-		my_tid = (uint32_t)syscall(SYS_gettid);
-		my_pid = getpid();
-	}
+	who_am_i();
 	side_lock(&q->rlock);
 	o = atomic_load_explicit(&q->out, memory_order_relaxed);
 	h = (uint32_t)(o >> 32);
 	s = slot_at(q, h);
 	while (atomic_load_explicit(&s->hdr, memory_order_acquire) !=
 	       ((uint64_t)h << 32 | S_PUB)) {
-		if (++spins % 4096)
-			cpu_relax();
-		else
-			sched_yield();
+		backoff(&spins);
 	}
 	size = s->size;
 	memcpy(m->mtext, s->text, size);
@@ -286,11 +281,7 @@ static ssize_t t_recv(const struct job *j, struct qmsg *m, int k)
 			      memory_order_release);
 	atomic_store_explicit(&q->out, o + ((uint64_t)1 << 32) + size,
 			      memory_order_release);		/* commit */
-	if (q->lrpid != my_pid)
-		q->lrpid = my_pid;
-	int64_t now = coarse_now();
-	if (q->rtime != now)
-		q->rtime = now;
+	stamp(&q->lrpid, &q->rtime);
 	side_unlock(&q->rlock);
 	return (ssize_t)size;
 }
