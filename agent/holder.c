@@ -32,7 +32,7 @@ static bool same_pidns(pid_t pid)
 int agent_holder_maps(int dirfd, uint64_t gen, bool posix, pid_t asker,
 		      uint32_t tid, uint64_t *maps)
 {
-	struct holder_file id;
+	struct maps_file id;
 	struct stat st;
 	char name[64];
 	void *p = MAP_FAILED;
@@ -59,13 +59,13 @@ int agent_holder_maps(int dirfd, uint64_t gen, bool posix, pid_t asker,
 	close(fd);
 	if (p == MAP_FAILED)
 		return -EINVAL;
-	r = holder_file_at(p, &id);
+	r = maps_file_at(p, &id, NULL, NULL);
 	munmap(p, 4096);
 	/* Only a user of the queue learns who else maps it. */
-	if (!r && holder_maps((uint32_t)asker, &id) != 1)
+	if (!r && maps_shares((uint32_t)asker, &id) != 1)
 		r = -EPERM;
 	if (!r)
-		r = holder_maps(tid, &id);
+		r = maps_shares(tid, &id);
 	if (r < 0)
 		return r;
 	*maps = (uint64_t)r;

@@ -167,6 +167,21 @@ static inline void guard_leave(uint64_t *g)
 int lock_try(pthread_mutex_t *m);
 extern unsigned long lock_repairs;	/* lock_take() results of 1 */
 
+/* ---- procmaps.c: which files a process maps (L11) ---------------------- */
+/* A mapped file as /proc/<pid>/maps names it. */
+struct maps_file {
+	unsigned maj, min;
+	uint64_t ino;
+};
+/* The file of our mapping at addr, and that mapping's range (lo, hi may
+ * be NULL): 0, or -ENOENT (none, or anonymous memory). */
+int maps_file_at(const void *addr, struct maps_file *id, uintptr_t *lo,
+		 uintptr_t *hi);
+/* Does thread tid's process map file id shared and writable, as a
+ * holder of a lock in it must?  1, 0, or -errno (-EAGAIN: an overlay
+ * leaves it open). */
+int maps_shares(uint32_t tid, const struct maps_file *id);
+
 /* ---- holder.c: checking a lock's holder (L11) --------------------------- */
 enum { HOLDER_OK, HOLDER_BAD, HOLDER_UNSURE };
 uint32_t holder_ident(void);
@@ -175,16 +190,6 @@ void holder_self(uint32_t tid, uint32_t *tag, uint32_t *check);
 /* The check thread tid would publish: 0, -ESRCH (no such live thread)
  * or -EAGAIN (not ours to see). */
 int holder_check(uint32_t tid, uint32_t *check);
-/* A mapped file as /proc/<pid>/maps names it. */
-struct holder_file {
-	unsigned maj, min;
-	uint64_t ino;
-};
-/* The file of our mapping at addr: 0, or -ENOENT (none, or anonymous). */
-int holder_file_at(const void *addr, struct holder_file *id);
-/* Does thread tid's process map file id shared and writable, as a
- * holder of a lock in it must?  1, 0 or -errno. */
-int holder_maps(uint32_t tid, const struct holder_file *id);
 /* HOLDER_*: may tid, publishing check and tag, hold the lock at addr
  * (NULL: a lock in no file's mapping)? */
 int holder_judge(uint32_t tid, uint32_t check, uint32_t tag,
