@@ -8,7 +8,10 @@
  * itself when that thread is its own user's; another user's are root's
  * to read.  The answer is about the file at the queue's name in this
  * namespace, for a thread of the asker's pid namespace, which must be
- * ours: a thread id means nothing in another.
+ * ours (a thread id means nothing in another), and goes only to a
+ * process that maps that file itself, shared and writable: a user of the
+ * queue, who may see who else uses it (msg_lspid, msg_lrpid) anyway.
+ * serve.c makes sure the asker outlived the look.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -48,7 +51,7 @@ int agent_holder_maps(int dirfd, uint64_t gen, bool posix, pid_t asker,
 	else
 		ctl_path(name, sizeof(name), gen);
 	/* Mapped here too, to be named as the holder's maps name it
-	 * (holder.c): one page, read-only; O_NONBLOCK, a FIFO put there
+	 * (procmaps.c): one page, read-only; O_NONBLOCK, a FIFO put there
 	 * would not hold us. */
 	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 		    O_CLOEXEC);
