@@ -243,7 +243,7 @@ static bool bound(int fd, uint64_t gen, const struct stat *ctl,
 {
 	struct store_hdr h;
 
-	return pread(fd, &h, sizeof(h), WPOOL_SIZE) == (ssize_t)sizeof(h) &&
+	return pread(fd, &h, sizeof(h), M_STORE_OFF) == (ssize_t)sizeof(h) &&
 	       h.magic == UMQ_STORE_MAGIC && h.gen == gen && h.ctl_ino &&
 	       h.ctl_ino == (uint64_t)ctl->st_ino &&
 	       (!fifo || h.fifo_ino == (uint64_t)fifo->st_ino);

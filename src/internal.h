@@ -78,6 +78,9 @@ enum fault_point {
 	FP_CREATE,		/* slot claimed, store not yet published */
 	FP_POST,		/* a waiter's state posted, not yet woken */
 	FP_SPIN,		/* POSIX: counted as spinning, lock dropped */
+	FP_LANE_SEND,		/* lane: record written, not yet counted */
+	FP_LANE_RECV,		/* lane: copied out, not yet counted */
+	FP_LANE_MOVE,		/* lane closing: a message moved to the store */
 	FP_MAX
 };
 extern void (*umq_fault_hook)(int point);
@@ -587,6 +590,40 @@ static inline bool sq_live(const struct sq *s)
 	return __atomic_load_n(&s->q->state, __ATOMIC_ACQUIRE) == SLOT_LIVE;
 }
 
+/* ---- lane.c: plain sends and receives without the queue lock (L14) ---- */
+#define LANE_PASS	(-0x10000)	/* not the lane's: take the queue lock (no errno) */
+#define LANE_SHUT	(-0x10001)	/* the same, because the gate is shut */
+/* 0, -errno, LANE_PASS or LANE_SHUT; *spun as proc_spin_first's end. */
+int lane_send(struct sq *s, int64_t mtype, const void *text, size_t sz,
+	      int flg, int64_t *spun);
+/* The length received, -errno, or LANE_PASS. */
+long lane_recv(struct sq *s, void *msgp, size_t sz, int flg, int64_t *spun);
+/* Under the queue lock: move the lane's messages into the store and keep
+ * the lane shut (q_lock); 0 or -errno (the lane then stays closing). */
+int lane_close(struct sq *s);
+/* Under the queue lock, at the end of a plain send or receive: open the
+ * gate if the store is empty and nobody waits or watches. */
+void lane_reopen(struct sq *s);
+bool lane_is_open(const struct sq *s);
+/* Unlocked readers: what the lane holds (L9's kind of answer). */
+void lane_count(const struct qfile *f, uint64_t *msgs, uint64_t *bytes);
+/* Tests: this process's calls never use the lane. */
+extern int umq_lane_off;
+
+/* A line that only changes when the value does stays shared between the
+ * CPUs of a sender and a receiver. */
+static inline void set_if_changed32(int32_t *f, int32_t v)
+{
+	if (*f != v)
+		*f = v;
+}
+
+static inline void set_if_changed64(int64_t *f, int64_t v)
+{
+	if (*f != v)
+		*f = v;
+}
+
 /* ---- registry.c: keys, ids and the queues behind them ------------------ */
 /* The live queue with key: a reference, or -ENOENT. */
 int reg_find_key(struct ns *ns, key_t key, struct sq **out);
@@ -602,6 +639,10 @@ int q_lock_id(struct ns *ns, int id, struct sq **out);
 int q_find_id(struct ns *ns, int id, struct sq **out);
 int q_lock_found(struct sq *s);
 void q_lock(struct sq *s);
+/* A caller the lane turned away as shut: true if a holder opened it
+ * meanwhile (the lock is not held), else false with the lock held, as
+ * q_lock_found() (-EIDRM: not held). */
+int q_lock_unless_open(struct sq *s);
 void q_unlock(struct sq *s);
 /* q_unlock and sq_put. */
 void q_done(struct sq *s);

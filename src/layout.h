@@ -27,8 +27,9 @@
  *                  queue's permissions (envelope.c: modes, or an ACL
  *                  once an owner or group was handed over), plus read
  *                  for all (MSG_STAT_ANY)
- *     m.<gen>      its waiter records (struct waiter, WPOOL_SIZE bytes)
- *                  then its message store.  Mode: the envelope
+ *     m.<gen>      its waiter records (struct waiter, WPOOL_SIZE bytes),
+ *                  its lane's ring (LANE_SIZE), then its message store.
+ *                  Mode: the envelope
  *     m.<gen>.p    the FIFO of umq_msgfd() descriptors (ready.c)
  *     s.<gen>.<uid>  an IPC_SET uid could not apply to the files, for
  *                  the agent's start (envelope.c, agent/sync.c)
@@ -191,6 +192,27 @@
  *     another time namespace's counts for nothing within 2 x 20 us, and
  *     then the next call sets the FIFO right.  Cleared places and
  *     unannounced spinners (no free place) only cost system calls.
+ * L14. A System V queue's lane (struct lane, lane.c).  Its ring and
+ *     put are written only under the senders' lock, taken only under
+ *     the receivers' lock, each lock robust as the queue's (L11); put
+ *     and taken are each one 64-bit store with release order (the
+ *     commit), read with acquire by the other side.  A side acts only
+ *     if it sees the gate LANE_OPEN under its own lock.  Lock order:
+ *     the queue's, the senders', the receivers'; a side never takes
+ *     the queue's while holding its own.  The gate moves only under
+ *     the queue lock: CLOSED -> OPEN when the store is empty and no
+ *     record is on a wait list nor a descriptor watching (the lane is
+ *     then empty, and no side writes while it is closed); OPEN ->
+ *     CLOSING (before the side locks: no side starts anew), then, with
+ *     both side locks, the lane's messages linked into the store, each
+ *     with its mark, taken set to put, CLOSED.  Whoever takes the queue
+ *     lock closes the gate first (q_lock), so under the queue lock the
+ *     store is the whole queue, as before the lane.  A gate found
+ *     CLOSING (a closer died, or its store could not take a message)
+ *     is closed again by the next taker, which skips the messages its
+ *     marks show moved.  While the gate is open the lane's senders
+ *     write the senders' counters and stamps of struct qctl (L12), its
+ *     receivers the receivers', as the queue lock's holders would.
  * ---------------------------------------------------------------------
  */
 #ifndef UMQ_LAYOUT_H
@@ -200,7 +222,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UMQ_LAYOUT_VERSION 6u	/* 6: a message is one block of chunks */
+#define UMQ_LAYOUT_VERSION 7u	/* 7: System V queues have a lane */
 #define UMQ_NS_MAGIC	0x736e2d716d75ull	/* "umq-ns" */
 #define UMQ_LIM_MAGIC	0x6d696c2d716d75ull	/* "umq-lim" */
 #define UMQ_STORE_MAGIC 0x6f74732d716d75ull	/* "umq-sto" */
@@ -347,6 +369,67 @@ _Static_assert(offsetof(struct qctl, rstate) < 192, "qctl line 2");
 _Static_assert(offsetof(struct qctl, state) == 128, "qctl line 2");
 _Static_assert(sizeof(struct qctl) == 256, "qctl layout");
 
+/*
+ * A System V queue's lane (lane.c, L14): a ring of records in m.<gen>
+ * that plain sends and msgtyp-0 receives use, each side under a lock of
+ * its own, while the gate is open.  Its words live in the control file,
+ * so that listings (read for all) count its messages.
+ *
+ * put and taken are packed counts, each field modulo its width: messages
+ * (20 bits), text bytes (24), ring units (20).  The lane never holds as
+ * many as a field wraps at, so differences are exact.
+ */
+#define LANE_UNIT	64
+#define LANE_UNITS	1024u
+#define LANE_SIZE	((size_t)LANE_UNITS * LANE_UNIT)
+#define LANE_OFF	WPOOL_SIZE		/* in m.<gen> */
+#define M_STORE_OFF	(LANE_OFF + LANE_SIZE)	/* the store, in m.<gen> */
+
+enum {
+	LANE_CLOSED = 0,		/* the store is the queue */
+	LANE_OPEN = 0x6e65706f,		/* "open": the lane takes traffic */
+	LANE_CLOSING = 0x65736f6c,	/* a closer is at work, or died */
+};
+
+struct lane {
+	union {
+	struct {
+	/* Line 0: the senders'. */
+	pthread_mutex_t slock;		/* L11, L14 */
+	uint32_t slock_ns;
+	uint32_t pad0;
+	uint64_t put;			/* packed: what senders put in */
+	uint64_t taken_seen;		/* senders' copy of taken */
+	};
+	uint8_t line0_[64];
+	};
+	union {
+	struct {
+	/* Line 1: the receivers'. */
+	pthread_mutex_t rlock;
+	uint32_t rlock_ns;
+	uint32_t pad1;
+	uint64_t taken;			/* packed: what receivers took out */
+	uint64_t put_seen;		/* receivers' copy of put */
+	};
+	uint8_t line1_[64];
+	};
+	/* Line 2: read by both sides, written when the gate moves. */
+	uint32_t gate;			/* LANE_* */
+	uint8_t pad2[60];
+};
+_Static_assert(sizeof(struct lane) == 192, "lane layout");
+
+/* A record in the ring: the header, then the text, in whole units; a
+ * record that would cross the ring's end is preceded by a skip (len
+ * LREC_SKIP) to the end. */
+#define LREC_SKIP	0xffffffffu
+struct lrec {
+	uint32_t units;
+	uint32_t len;
+	int64_t mtype;
+};
+
 /* The file sysv/q.<gen>: one page. */
 #define Q_MAGIC		0x71712d716d75ull	/* "umq-qq" */
 struct qfile {
@@ -354,8 +437,11 @@ struct qfile {
 	uint64_t magic;
 	uint32_t version;
 	uint32_t idx;			/* the index it was created at */
-	uint8_t pad[4096 - 256 - 16];
+	uint8_t pad0[48];
+	struct lane lane;		/* lines 5-7 */
+	uint8_t pad[4096 - 512];
 };
+_Static_assert(offsetof(struct qfile, lane) == 320, "qfile lane");
 _Static_assert(sizeof(struct qfile) == 4096, "qfile layout");
 
 /* ---- POSIX queue control block ----------------------------------------- */
@@ -524,8 +610,9 @@ struct msg {
 	uint64_t len;
 	uint32_t bnext;			/* next in the bucket */
 	uint32_t owner;			/* CH_INFLIGHT: waiter record */
-	uint64_t pad;
+	uint64_t mark;			/* moved from a lane: LANE_MARK | n */
 };
+#define LANE_MARK	0x6c616e6500000000ull	/* "lane" */
 _Static_assert(sizeof(struct msg) == 48, "msg layout");
 
 struct bucket {

@@ -19,8 +19,13 @@
 #define MSGSSZ	16
 #define MSGSEG	65535
 
-static void fill_ds(const struct qctl *q, struct msqid_ds *ds)
+static void fill_ds(const struct sq *s, struct msqid_ds *ds)
 {
+	const struct qctl *q = s->q;
+	uint64_t n, b;
+
+	/* Under the queue lock the lane is closed and holds nothing. */
+	lane_count(s->f, &n, &b);
 	memset(ds, 0, sizeof(*ds));
 	ds->msg_perm.__key = q->key;
 	ds->msg_perm.uid = q->uid;
@@ -32,8 +37,8 @@ static void fill_ds(const struct qctl *q, struct msqid_ds *ds)
 	ds->msg_stime = q->stime;
 	ds->msg_rtime = q->rtime;
 	ds->msg_ctime = q->ctime;
-	ds->__msg_cbytes = q->cbytes;
-	ds->msg_qnum = q->qnum;
+	ds->__msg_cbytes = q->cbytes + b;
+	ds->msg_qnum = q->qnum + n;
 	ds->msg_qbytes = q->qbytes;
 	ds->msg_lspid = q->lspid;
 	ds->msg_lrpid = q->lrpid;
@@ -58,8 +63,11 @@ static int add_up(struct sq *s, void *ctx)
 	if ((int)s->idx > t->max_idx)
 		t->max_idx = (int)s->idx;
 	t->n++;
-	t->msgs += __atomic_load_n(&s->q->qnum, __ATOMIC_RELAXED);
-	t->bytes += __atomic_load_n(&s->q->cbytes, __ATOMIC_RELAXED);
+	uint64_t n, b;
+
+	lane_count(s->f, &n, &b);
+	t->msgs += __atomic_load_n(&s->q->qnum, __ATOMIC_RELAXED) + n;
+	t->bytes += __atomic_load_n(&s->q->cbytes, __ATOMIC_RELAXED) + b;
 	return 0;
 }
 
@@ -115,10 +123,10 @@ static long stat_q(struct ns *ns, int id, int cmd, struct msqid_ds *buf)
 		q_lock(s);
 		r = sq_live(s) ? 0 : -EIDRM;
 		if (!r)
-			fill_ds(s->q, &ds);
+			fill_ds(s, &ds);
 		q_unlock(s);
 	} else if (!r) {
-		fill_ds(s->q, &ds);
+		fill_ds(s, &ds);
 	}
 	if (!r)
 		r = cmd == IPC_STAT ? 0 : reg_id(s);

@@ -352,8 +352,8 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	 * alone a queue whose maker is at work, and collects one whose
 	 * maker died (the OS drops the lock). */
 	if (fcntl(fd, F_OFD_SETLK, &lk) || env_strip(fd) ||
-	    fchmod(fd, env) || ftruncate(fd, (off_t)(WPOOL_SIZE + size)) ||
-	    pwrite(fd, hdr, sizeof(hdr), (off_t)WPOOL_SIZE) != sizeof(hdr)) {
+	    fchmod(fd, env) || ftruncate(fd, (off_t)(M_STORE_OFF + size)) ||
+	    pwrite(fd, hdr, sizeof(hdr), (off_t)M_STORE_OFF) != sizeof(hdr)) {
 		close(fd);
 		unlinkat(ns->dirfd, name, 0);
 		return -ENOMEM;
@@ -375,6 +375,9 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	q = &f->q;
 	lock_init(&q->lock);
 	q->lock_ns = holder_ident();
+	lock_init(&f->lane.slock);
+	lock_init(&f->lane.rlock);
+	f->lane.gate = LANE_OPEN;	/* empty, and nobody waits (L14) */
 	q->gen = gen;
 	q->key = key;
 	q->mode = (uint32_t)msgflg & 0777;
@@ -391,7 +394,7 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	if (pwrite(cfd, f, sizeof(*f), 0) != sizeof(*f) || env_strip(cfd) ||
 	    fchmod(cfd, env | 0444) || bind_files(ns, gen, fd, cfd))
 		goto fail;
-	r = sq_map(ns, gen, cfd, true, euid, fd, WPOOL_SIZE + size, out);
+	r = sq_map(ns, gen, cfd, true, euid, fd, M_STORE_OFF + size, out);
 	if (r)
 		goto fail;
 	free(f);
@@ -421,7 +424,7 @@ static int bind_files(struct ns *ns, uint64_t gen, int fd, int cfd)
 		return -1;
 	ino[0] = (uint64_t)cst.st_ino;
 	ino[1] = (uint64_t)fst.st_ino;
-	return pwrite(fd, ino, sizeof(ino), (off_t)WPOOL_SIZE +
+	return pwrite(fd, ino, sizeof(ino), (off_t)M_STORE_OFF +
 		      (off_t)offsetof(struct store_hdr, ctl_ino)) ==
 	       (ssize_t)sizeof(ino) ? 0 : -1;
 }
@@ -783,7 +786,16 @@ int q_mend_store(struct sq *s)
 	return 0;
 }
 
-void q_lock(struct sq *s)
+/* Close the lane (L14): its messages join the store, which a closer
+ * that finds it damaged mends first, once. */
+static void lane_settle(struct sq *s)
+{
+	if (lane_close(s) == -EUCLEAN && q_mend_store(s) == 0)
+		lane_close(s);
+}
+
+/* The queue lock, repaired after a holder's death; the lane as it is. */
+static void q_take(struct sq *s)
 {
 	struct qctl *q = s->q;
 	int r = lock_take(&q->lock, &q->lock_ns);
@@ -801,6 +813,37 @@ void q_lock(struct sq *s)
 	waiters_rebuild(&s->wp, s->gen, &q->wl);
 	if (q_mend_store(s) == 0)
 		lock_mend(&q->lock);
+}
+
+static bool lane_shut(const struct sq *s)
+{
+	return __atomic_load_n(&s->f->lane.gate, __ATOMIC_RELAXED) ==
+	       LANE_CLOSED || s->q->state != SLOT_LIVE;
+}
+
+void q_lock(struct sq *s)
+{
+	q_take(s);
+	if (unlikely(!lane_shut(s)))
+		lane_settle(s);
+}
+
+/* A send that found the gate shut often waits here for the holder that
+ * opens it: closing it again would keep the two sides off the lane. */
+int q_lock_unless_open(struct sq *s)
+{
+	q_take(s);
+	if (lane_is_open(s) && sq_live(s)) {
+		q_unlock(s);
+		return 1;
+	}
+	if (unlikely(!lane_shut(s)))
+		lane_settle(s);
+	if (!sq_live(s)) {
+		q_done(s);
+		return -EIDRM;
+	}
+	return 0;
 }
 
 void q_unlock(struct sq *s)

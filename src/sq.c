@@ -4,7 +4,7 @@
  * queue generation, and the table that finds the current one by index.
  *
  * A queue's files are sysv/q.<gen> (its control block) and sysv/m.<gen>
- * (its waiter records, then its store).  Whoever may write the queue maps
+ * (its waiter records, its lane's ring, then its store).  Whoever may write the queue maps
  * both; anyone else maps the control block read-only, which is what
  * MSG_STAT_ANY and listings read, and can do nothing else: the OS keeps
  * the files' modes at the queue's envelope (cred.c).
@@ -43,7 +43,7 @@ static void destroy(struct sq *s)
 	if (s->v.st)
 		map_unmap(s->v.st, s->v.size);
 	if (s->wbase)
-		map_unmap(s->wbase, WPOOL_SIZE);
+		map_unmap(s->wbase, M_STORE_OFF);
 	map_unmap(s->f, sizeof(*s->f));
 	free(s);
 }
@@ -135,23 +135,23 @@ static int map_data(struct sq *s, int fd, size_t size)
 	store_path(s->v.path, sizeof(s->v.path), s->gen);
 	/* Mapped already by a try whose store could not be: kept. */
 	if (s->wbase)
-		return qview_map(&s->v, fd, (off_t)WPOOL_SIZE, s->gen);
-	p = map_queue_file(fd, WPOOL_SIZE, &size);
+		return qview_map(&s->v, fd, (off_t)M_STORE_OFF, s->gen);
+	p = map_queue_file(fd, M_STORE_OFF, &size);
 	if (!p)
 		return (int)(ssize_t)size;
-	if (map_watch(p, WPOOL_SIZE)) {		/* map.c */
+	if (map_watch(p, M_STORE_OFF)) {		/* map.c */
 		munmap(p, size);
 		return -ENOMEM;
 	}
 	s->wbase = p;
 	wpool_at(&s->wp, p);
-	if (size < WPOOL_SIZE + STORE_HDR_SIZE)
+	if (size < M_STORE_OFF + STORE_HDR_SIZE)
 		r = -EUCLEAN;
 	else
-		r = qview_adopt(&s->v, (char *)p + WPOOL_SIZE,
-				size - WPOOL_SIZE, (off_t)WPOOL_SIZE, s->gen);
-	if (r && size > WPOOL_SIZE)
-		munmap((char *)p + WPOOL_SIZE, size - WPOOL_SIZE);
+		r = qview_adopt(&s->v, (char *)p + M_STORE_OFF,
+				size - M_STORE_OFF, (off_t)M_STORE_OFF, s->gen);
+	if (r && size > M_STORE_OFF)
+		munmap((char *)p + M_STORE_OFF, size - M_STORE_OFF);
 	return r;
 }
 

@@ -77,7 +77,7 @@ static int sysv_fill(struct ns *ns, uint32_t idx, int id,
 {
 	struct sq *s;
 	struct qctl *q;
-	uint64_t gen, sent, qnum;
+	uint64_t gen, sent, qnum, lbytes;
 	uint32_t seq;
 	int r = sq_get(ns, idx, &s);
 
@@ -100,9 +100,10 @@ static int sysv_fill(struct ns *ns, uint32_t idx, int id,
 	/* sent first: a send counts it before qnum (sysv.c), so that
 	 * received = sent - qnum never counts a send as a receive. */
 	sent = LD(q->n_sent);
-	qnum = LD(q->qnum);
+	lane_count(s->f, &qnum, &lbytes);
+	qnum += LD(q->qnum);
 	st->messages = qnum;
-	st->bytes = LD(q->cbytes);
+	st->bytes = LD(q->cbytes) + lbytes;
 	st->max_messages = st->max_bytes = LD(q->qbytes);
 	st->sent = sent;
 	st->received = derived(sent, qnum);

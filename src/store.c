@@ -648,6 +648,7 @@ int store_put(struct ns *ns, struct qview *v, int64_t key, const void *text,
 		return (int)h;
 	struct msg *m = M(v, (uint32_t)h);
 	m->key = key;
+	m->mark = 0;
 	/* text may be NULL for an empty message; one that faults (the
 	 * caller's, unmapped since it was looked at) leaves no block. */
 	if (len && ucopy(m + 1, text, len)) {

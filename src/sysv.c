@@ -36,20 +36,6 @@ static bool fits(const struct qctl *q, size_t sz)
 	return sz + q->cbytes <= q->qbytes && 1 + q->qnum <= q->qbytes;
 }
 
-/* A line that only changes when the value does stays shared between the
- * CPUs of a sender and a receiver. */
-static inline void set_if_changed32(int32_t *f, int32_t v)
-{
-	if (*f != v)
-		*f = v;
-}
-
-static inline void set_if_changed64(int64_t *f, int64_t v)
-{
-	if (*f != v)
-		*f = v;
-}
-
 /* ss_wakeup(): wake every sender whose message fits now; move the others
  * to the tail, stopping when the first of those comes round again.  The
  * caller armed on a sender before the change (wl_arm, L6). */
@@ -264,6 +250,8 @@ static void spin_before_room(struct sq *s, size_t sz, int64_t *spun)
 	uint64_t qb = __atomic_load_n(&q->qbytes, __ATOMIC_RELAXED);
 	long budget;
 
+	if (*spun || lane_is_open(s))
+		return;		/* the lane spun, or will look for room */
 	if (sz + __atomic_load_n(&q->cbytes, __ATOMIC_RELAXED) <= qb &&
 	    1 + __atomic_load_n(&q->qnum, __ATOMIC_RELAXED) <= qb)
 		return;
@@ -303,11 +291,27 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	r = q_find_id(ns, id, &s);
 	if (r < 0)
 		return r;
-	if (!(flg & IPC_NOWAIT))
-		spin_before_room(s, sz, &spun);
-	r = q_lock_found(s);
-	if (r < 0)
-		return r;
+	for (int tries = 0;; tries++) {
+		r = lane_send(s, mtype, (const long *)msgp + 1, sz, flg, &spun);
+		if (r != LANE_PASS && r != LANE_SHUT) {
+			sq_put(s);
+			return r;
+		}
+		if (r == LANE_SHUT && tries < 3) {
+			r = q_lock_unless_open(s);
+			if (r > 0)
+				continue;	/* opened meanwhile */
+			if (r < 0)
+				return r;
+			break;			/* locked */
+		}
+		if (!(flg & IPC_NOWAIT))
+			spin_before_room(s, sz, &spun);
+		r = q_lock_found(s);
+		if (r < 0)
+			return r;
+		break;
+	}
 	q = s->q;
 	v = &s->v;
 	gen = q->gen;
@@ -384,8 +388,10 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 out:
 	if (w)
 		sv_drop_record(s, gen, w, me, false);
-	if (same_queue(q, gen))
+	if (same_queue(q, gen)) {
 		msgfd_sync(s);
+		lane_reopen(s);
+	}
 	q_done(s);
 	return r;
 }
@@ -449,6 +455,9 @@ static void spin_before_look(struct sq *s, int64_t type, int mode,
 	uint64_t n = __atomic_load_n(&q->qnum, __ATOMIC_RELAXED);
 	long budget;
 
+	/* The lane spun, or holds what the store's hints do not show. */
+	if (*spun || lane_is_open(s))
+		return;
 	if (n > 1 || (n == 1 && (__atomic_load_n(&q->solo_sent,
 	    __ATOMIC_RELAXED) != __atomic_load_n(&q->n_sent,
 	    __ATOMIC_RELAXED) || testmsg(__atomic_load_n(&q->solo_type,
@@ -500,6 +509,13 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 	r = q_find_id(ns, id, &s);
 	if (r < 0)
 		return r;
+	if (mode == SEARCH_ANY && !which) {
+		r = lane_recv(s, msgp, sz, flg, &spun);
+		if (r != LANE_PASS && r != LANE_SHUT) {
+			sq_put(s);
+			return r;
+		}
+	}
 	if (!(flg & (IPC_NOWAIT | MSG_COPY)) && !which)
 		spin_before_look(s, type, mode, &spun);
 	r = q_lock_found(s);
@@ -618,8 +634,11 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 out:
 	if (w)
 		sv_drop_record(s, gen, w, me, true);
-	if (same_queue(q, gen))
+	if (same_queue(q, gen)) {
 		msgfd_sync(s);
+		if (mode == SEARCH_ANY)
+			lane_reopen(s);
+	}
 	q_done(s);
 	return r;
 }

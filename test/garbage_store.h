@@ -3,7 +3,7 @@
  * garbage_store.h - damage to a queue's store (layout.h: struct
  * store_hdr, then the chunks, then the bucket table and the two heaps),
  * shared by sysv_garbage*.c and posix_garbage_*.c: a System V queue's
- * store is sysv/m.<gen> from WPOOL_SIZE, a POSIX queue's is posix/<gen>
+ * store is sysv/m.<gen> from M_STORE_OFF, a POSIX queue's is posix/<gen>
  * from PQ_STORE_OFF, and both are the same layout.  Every piece of
  * damage is noted with did() (garbage.h).
  */

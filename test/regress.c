@@ -526,8 +526,8 @@ static void short_of_memory(void *arg)
 		_exit(2);
 	snprintf(name, sizeof(name), "m.%016llx",
 		 (unsigned long long)t_umq_gen(id));
-	/* Room for the records and the control block, not the store. */
-	rl.rlim_cur = (rlim_t)vm_size() + WPOOL_SIZE + 32768;
+	/* Room for the records, the lane and the control block, not the store. */
+	rl.rlim_cur = (rlim_t)vm_size() + M_STORE_OFF + 32768;
 	if (setrlimit(RLIMIT_AS, &rl))
 		_exit(3);
 	if (umq_msgsnd(id, &m, 2, 0) != -1 || errno != ENOMEM)

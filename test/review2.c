@@ -236,14 +236,15 @@ static void full_table(void *arg)
 	long t0;
 	int qid, fd;
 
+	umq_lane_off = 1;	/* the message in the store, at chunk 0 */
 	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
 	T_OK(umq_msgsnd(qid, &m, 1, 0));
 	snprintf(path, sizeof(path), "%s/sysv/m.%016llx", t_umq_dir(),
 		 (unsigned long long)t_umq_gen(qid));
 	fd = (int)T_OK(open(path, O_RDWR));
-	T_OK(ftruncate(fd, (off_t)(WPOOL_SIZE + size)));
+	T_OK(ftruncate(fd, (off_t)(M_STORE_OFF + size)));
 	st = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		  WPOOL_SIZE);
+		  M_STORE_OFF);
 	T_ASSERT(st != MAP_FAILED);
 	close(fd);
 	m0 = (struct msg *)((char *)st + STORE_HDR_SIZE);

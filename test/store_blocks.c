@@ -271,7 +271,7 @@ T_CASE(blocks_mixed_sizes)
 	/* At most 100 + 6 messages of at most 64 chunks were queued: 6784
 	 * chunks.  With no merging in the way, the store stays within a few
 	 * doublings of that. */
-	if (store_bytes() > (off_t)WPOOL_SIZE + 4 * 8192 * CHUNK)
+	if (store_bytes() > (off_t)M_STORE_OFF + 4 * 8192 * CHUNK)
 		T_FAIL("the store grew to %lld bytes",
 		       (long long)store_bytes());
 	T_OK(umq_msgctl(qid, IPC_RMID, NULL));

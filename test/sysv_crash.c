@@ -393,10 +393,14 @@ static void fp_die(int point)
 		raise(SIGKILL);
 }
 
+/* A point of the store's path is reached with the lane shut in this
+ * process: its calls take the queue lock, and their first one moves
+ * whatever others put in the lane into the store. */
 static void arm(int point, int nth)
 {
 	fp_point = point;
 	fp_left = nth;
+	umq_lane_off = point < FP_LANE_SEND;
 	umq_fault_hook = fp_die;
 }
 
@@ -406,7 +410,8 @@ static const char *fp_name(int p)
 		[FP_SEND_PUT] = "FP_SEND_PUT", [FP_SEND_LINK] = "FP_SEND_LINK",
 		[FP_RECV_COPY] = "FP_RECV_COPY", [FP_RECV_TAKE] = "FP_RECV_TAKE",
 		[FP_HANDOFF] = "FP_HANDOFF", [FP_GROW] = "FP_GROW",
-		[FP_CREATE] = "FP_CREATE",
+		[FP_CREATE] = "FP_CREATE", [FP_LANE_SEND] = "FP_LANE_SEND",
+		[FP_LANE_RECV] = "FP_LANE_RECV", [FP_LANE_MOVE] = "FP_LANE_MOVE",
 	};
 	return p > 0 && p < FP_MAX && n[p] ? n[p] : "no fault point";
 }

@@ -348,7 +348,7 @@ T_CASE(garbage_forged_control_block)
 	snprintf(to, sizeof(to), "sysv/m.%016llx", (unsigned long long)fgen);
 	copy_file(from, to);
 	uint8_t *m = map_file(to, &size);
-	memcpy(m + WPOOL_SIZE + offsetof(struct store_hdr, gen), &fgen,
+	memcpy(m + M_STORE_OFF + offsetof(struct store_hdr, gen), &fgen,
 	       sizeof(fgen));
 	munmap(m, size);
 	snprintf(name, sizeof(name), "i.%d", BAD_IDX);

@@ -99,7 +99,7 @@ T_CASE(sysv_control_block_emptied) { sysv_case("q", 0); }
 T_CASE(sysv_control_block_halved) { sysv_case("q", 2048); }
 T_CASE(sysv_data_emptied) { sysv_case("m", 0); }
 T_CASE(sysv_records_halved) { sysv_case("m", 8192); }
-T_CASE(sysv_store_cut) { sysv_case("m", WPOOL_SIZE + 100); }
+T_CASE(sysv_store_cut) { sysv_case("m", M_STORE_OFF + 100); }
 
 /* The same with thousands of other queues mapped: each mapping is found
  * in the watch table among the others'. */

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lane.c - a System V queue's lane: plain sends and msgtyp-0 receives
+ * that take no queue lock (LOCKING L14, DESIGN §5).
+ *
+ * While the gate is open - the store empty, nobody asleep, peeking or
+ * watching the queue - a send appends a record to a ring under the
+ * senders' lock and a receive takes the oldest under the receivers'
+ * lock, so a sender and a receiver never take the same lock: the
+ * queue's lock and its lines stay where they are.  Each side commits
+ * with one store of its packed count (messages, bytes, ring units), so
+ * a side that dies holding its lock leaves nothing to repair: its
+ * successor overwrites an uncommitted record, or takes again one not
+ * taken.  msg_qnum and msg_cbytes are the differences of the two counts,
+ * exact for a sender's room check.
+ *
+ * Every other operation takes the queue lock, and q_lock() closes the
+ * gate first (lane_close): it takes both side locks and moves the
+ * lane's messages into the store, in order, each marked with its place
+ * in the lane, so that a successor of a closer that died midway
+ * (LANE_CLOSING) drops the copies already made.  The gate opens again
+ * (lane_reopen) at the end of a plain send or receive that leaves the
+ * store empty and nobody waiting.  Everything read from the ring or the
+ * counts is checked before use; a lane that does not check out sends
+ * the caller to the slow path, whose close drops what is garbage.
+ */
+#include <sys/stat.h>
+
+#include "internal.h"
+
+#define S_IRUGO (S_IRUSR | S_IRGRP | S_IROTH)
+#define S_IWUGO (S_IWUSR | S_IWGRP | S_IWOTH)
+
+int umq_lane_off;
+
+/* ---- packed counts: messages (20 bits), bytes (24), units (20) ------- */
+
+#define N_MASK	0xfffffu
+#define B_MASK	0xffffffu
+#define U_MASK	0xfffffu
+
+static inline uint32_t lw_n(uint64_t w) { return (uint32_t)(w >> 44) & N_MASK; }
+static inline uint32_t lw_b(uint64_t w) { return (uint32_t)(w >> 20) & B_MASK; }
+static inline uint32_t lw_u(uint64_t w) { return (uint32_t)w & U_MASK; }
+
+static uint64_t lw_add(uint64_t w, uint32_t n, uint64_t b, uint32_t u)
+{
+	return (uint64_t)((lw_n(w) + n) & N_MASK) << 44 |
+	       (uint64_t)((lw_b(w) + (uint32_t)b) & B_MASK) << 20 |
+	       ((lw_u(w) + u) & U_MASK);
+}
+
+/* What the lane holds between taken and put; false if no lane could. */
+struct fill {
+	uint32_t n, b, u;
+};
+
+static bool lw_fill(uint64_t put, uint64_t taken, struct fill *f)
+{
+	f->n = (lw_n(put) - lw_n(taken)) & N_MASK;
+	f->b = (lw_b(put) - lw_b(taken)) & B_MASK;
+	f->u = (lw_u(put) - lw_u(taken)) & U_MASK;
+	return f->u <= LANE_UNITS && f->n <= f->u &&
+	       f->b <= f->u * LANE_UNIT;
+}
+
+static uint32_t units_of(size_t len)
+{
+	return (uint32_t)((sizeof(struct lrec) + len + LANE_UNIT - 1) /
+			  LANE_UNIT);
+}
+
+static struct lrec *rec_at(const struct sq *s, uint32_t unit)
+{
+	return (struct lrec *)((char *)s->wbase + LANE_OFF +
+			       (size_t)(unit % LANE_UNITS) * LANE_UNIT);
+}
+
+/* The record at count w, checked against what the lane holds (f); a
+ * skip before it is passed, its units in *skip.  NULL: garbage. */
+static struct lrec *rec_next(const struct sq *s, uint64_t w,
+			     const struct fill *f, uint32_t *skip,
+			     struct lrec *out)
+{
+	uint32_t pos = lw_u(w) % LANE_UNITS;
+	struct lrec *r = rec_at(s, pos);
+
+	*skip = 0;
+	out->units = __atomic_load_n(&r->units, __ATOMIC_RELAXED);
+	out->len = __atomic_load_n(&r->len, __ATOMIC_RELAXED);
+	if (out->len == LREC_SKIP) {
+		if (out->units != LANE_UNITS - pos || out->units >= f->u)
+			return NULL;
+		*skip = out->units;
+		pos = 0;
+		r = rec_at(s, 0);
+		out->units = __atomic_load_n(&r->units, __ATOMIC_RELAXED);
+		out->len = __atomic_load_n(&r->len, __ATOMIC_RELAXED);
+	}
+	out->mtype = __atomic_load_n(&r->mtype, __ATOMIC_RELAXED);
+	if (out->len > f->b || out->units != units_of(out->len) ||
+	    *skip + out->units > f->u || pos + out->units > LANE_UNITS ||
+	    out->mtype < 1 || !f->n)
+		return NULL;
+	return r;
+}
+
+/* ---- the two sides ------------------------------------------------------ */
+
+static void side_lock(pthread_mutex_t *m, uint32_t *tag)
+{
+	/* A side that died holding it left nothing half done (above). */
+	if (lock_take(m, tag) == 1)
+		lock_mend(m);
+}
+
+static bool gate_open(const struct lane *l)
+{
+	return __atomic_load_n(&l->gate, __ATOMIC_ACQUIRE) == LANE_OPEN;
+}
+
+/* Spin outside the side's lock while *w stays old and the gate open,
+ * until *end (set from the spin budget on first use).  False when the
+ * budget is spent or the gate closed. */
+static bool spin_change(const uint64_t *w, uint64_t old, const struct lane *l,
+			int64_t *end)
+{
+	long budget = proc_spin_ns();
+
+	if (!budget)
+		return false;
+	if (!*end)
+		*end = proc_mono_ns() + budget;
+	for (;;) {
+		for (int i = 0; i < 64; i++) {
+			if (__atomic_load_n(w, __ATOMIC_RELAXED) != old)
+				return gate_open(l);
+			cpu_relax();
+		}
+		if (!gate_open(l) || proc_mono_ns() >= *end)
+			return false;
+	}
+}
+
+enum room { ROOM, FULL, NO_LANE };
+
+/* msg_fits_inqueue() over the lane's messages, then room in the ring:
+ * need units, and a skip to the end first if they would cross it. */
+static enum room room_for(const struct qctl *q, uint64_t put, uint64_t taken,
+			  size_t sz, uint32_t need, uint32_t *skip,
+			  struct fill *f)
+{
+	uint32_t pos = lw_u(put) % LANE_UNITS;
+	uint64_t qb = q->qbytes;
+
+	if (!lw_fill(put, taken, f))
+		return NO_LANE;
+	if (sz + f->b > qb || 1 + (uint64_t)f->n > qb)
+		return FULL;
+	*skip = pos + need > LANE_UNITS ? LANE_UNITS - pos : 0;
+	return f->u + *skip + need <= LANE_UNITS ? ROOM : NO_LANE;
+}
+
+int lane_send(struct sq *s, int64_t mtype, const void *text, size_t sz,
+	      int flg, int64_t *spun)
+{
+	struct lane *l = &s->f->lane;
+	struct qctl *q = s->q;
+	uint32_t need = units_of(sz), skip = 0;
+	uint64_t put, taken;
+	struct lrec *m;
+	struct fill f;
+	enum room rm;
+	int r = LANE_PASS;
+
+	if (umq_lane_off || need > LANE_UNITS / 4)
+		return LANE_PASS;
+	if (!gate_open(l))
+		return LANE_SHUT;
+	side_lock(&l->slock, &l->slock_ns);
+	for (;;) {
+		if (!gate_open(l)) {
+			r = LANE_SHUT;
+			goto out;
+		}
+		if (ipc_perms(q, S_IWUGO))
+			goto out;		/* the slow path says why */
+		put = l->put;
+		taken = l->taken_seen;
+		rm = room_for(q, put, taken, sz, need, &skip, &f);
+		if (rm == ROOM)
+			break;
+		taken = __atomic_load_n(&l->taken, __ATOMIC_ACQUIRE);
+		STAT_SET(l->taken_seen, taken);
+		rm = room_for(q, put, taken, sz, need, &skip, &f);
+		if (rm == ROOM)
+			break;
+		if (rm == NO_LANE)
+			goto out;		/* the store takes it */
+		if (flg & IPC_NOWAIT) {
+			STAT_ADD(q->n_full, 1);		/* L12 */
+			r = -EAGAIN;
+			goto out;
+		}
+		lock_drop(&l->slock);
+		if (!spin_change(&l->taken, taken, l, spun))
+			return LANE_PASS;	/* the slow path sleeps */
+		side_lock(&l->slock, &l->slock_ns);
+	}
+	if (skip) {
+		struct lrec *k = rec_at(s, lw_u(put));
+		k->units = skip;
+		k->len = LREC_SKIP;
+	}
+	m = rec_at(s, lw_u(put) + skip);
+	if (sz && ucopy(m + 1, text, sz)) {
+		r = -EFAULT;		/* nothing sent, as load_msg() */
+		goto out;
+	}
+	m->units = need;
+	m->len = (uint32_t)sz;
+	m->mtype = mtype;
+	STAT_ADD(q->n_sent, 1);		/* before the count: L12 */
+	FAULT(FP_LANE_SEND);
+	__atomic_store_n(&l->put, lw_add(put, 1, sz, skip + need),
+			 __ATOMIC_RELEASE);	/* the commit */
+	STAT_MAX(q->hw_qnum, (uint64_t)f.n + 1);
+	STAT_MAX(q->hw_cbytes, (uint64_t)f.b + sz);
+	set_if_changed32(&q->lspid, proc_pid());
+	set_if_changed64(&q->stime, proc_now());
+	r = 0;
+out:
+	lock_drop(&l->slock);
+	return r;
+}
+
+long lane_recv(struct sq *s, void *msgp, size_t sz, int flg, int64_t *spun)
+{
+	struct lane *l = &s->f->lane;
+	struct qctl *q = s->q;
+	uint64_t put, taken;
+	struct lrec *m, h;
+	uint32_t skip;
+	struct fill f;
+	long r = LANE_PASS;
+	size_t n;
+	long t;
+
+	if (umq_lane_off || !gate_open(l))
+		return LANE_PASS;
+	side_lock(&l->rlock, &l->rlock_ns);
+	for (;;) {
+		if (!gate_open(l) || ipc_perms(q, S_IRUGO))
+			goto out;
+		taken = l->taken;
+		put = l->put_seen;
+		if (lw_fill(put, taken, &f) && f.n)
+			break;
+		put = __atomic_load_n(&l->put, __ATOMIC_ACQUIRE);
+		STAT_SET(l->put_seen, put);
+		if (!lw_fill(put, taken, &f))
+			goto out;	/* garbage: the close drops it */
+		if (f.n)
+			break;
+		if (flg & IPC_NOWAIT) {
+			STAT_ADD(q->n_empty, 1);	/* L12 */
+			r = -ENOMSG;
+			goto out;
+		}
+		lock_drop(&l->rlock);
+		if (!spin_change(&l->put, put, l, spun))
+			return LANE_PASS;	/* the slow path sleeps */
+		side_lock(&l->rlock, &l->rlock_ns);
+	}
+	m = rec_next(s, taken, &f, &skip, &h);
+	if (!m)
+		goto out;
+	if (sz < h.len && !(flg & MSG_NOERROR)) {
+		r = -E2BIG;		/* it stays queued */
+		goto out;
+	}
+	n = h.len < sz ? h.len : sz;
+	t = (long)h.mtype;
+	/* A fault loses the message, as on the kernel (and the slow path). */
+	if (bad_uptr(msgp) || ucopy(msgp, &t, sizeof(t)) ||
+	    (n && ucopy((long *)msgp + 1, m + 1, n)))
+		r = -EFAULT;
+	else
+		r = (long)n;
+	FAULT(FP_LANE_RECV);
+	__atomic_store_n(&l->taken, lw_add(taken, 1, h.len, skip + h.units),
+			 __ATOMIC_RELEASE);	/* the commit */
+	set_if_changed64(&q->rtime, proc_now());
+	set_if_changed32(&q->lrpid, proc_pid());
+out:
+	lock_drop(&l->rlock);
+	return r;
+}
+
+/* ---- the gate, under the queue lock ------------------------------------ */
+
+struct marks {
+	struct qview *v;
+	uint32_t base, count, done;
+};
+
+static long see_mark(void *ctx, uint32_t head)
+{
+	struct marks *k = ctx;
+	uint64_t mk = store_msg(k->v, head)->mark;
+	uint32_t d = ((uint32_t)mk - k->base) & N_MASK;
+
+	if ((mk & ~(uint64_t)N_MASK) == LANE_MARK && d < k->count &&
+	    d + 1 > k->done)
+		k->done = d + 1;
+	return 0;
+}
+
+/*
+ * Move the lane's messages into the store, oldest first, each marked
+ * with its count; the first *done were moved already by a closer that
+ * died (found by their marks when dedupe).  Records that do not check
+ * out end the lane: what follows them is dropped.
+ */
+static int absorb(struct sq *s, bool dedupe)
+{
+	struct lane *l = &s->f->lane;
+	struct qctl *q = s->q;
+	uint64_t put = l->put, cur = l->taken;
+	struct marks k = { .v = &s->v };
+	struct fill f;
+	uint32_t skip;
+	int r = sq_store(s);
+
+	if (r)
+		return r;
+	if (lw_fill(put, cur, &f) && f.n && dedupe) {
+		long x;
+		k.base = lw_n(cur);
+		k.count = f.n;
+		x = store_scan(&s->v, SEARCH_ANY, 0, 0, see_mark, &k);
+		if (x < 0)
+			return (int)x;
+	}
+	for (uint32_t i = 0; cur != put; i++) {
+		struct lrec h, *m;
+		uint32_t head;
+
+		if (!lw_fill(put, cur, &f) || !(m = rec_next(s, cur, &f,
+							     &skip, &h)))
+			break;
+		if (i >= k.done) {
+			r = store_put(s->ns, &s->v, h.mtype, m + 1, h.len,
+				      &head);
+			if (r) {
+				/* What is in the store stays there. */
+				__atomic_store_n(&l->taken, cur,
+						 __ATOMIC_RELEASE);
+				return r;
+			}
+			store_msg(&s->v, head)->mark = LANE_MARK | lw_n(cur);
+			store_link(&s->v, head);
+			q->cbytes += h.len;
+			q->qnum++;
+			FAULT(FP_LANE_MOVE);
+		}
+		cur = lw_add(cur, 1, h.len, skip + h.units);
+	}
+	__atomic_store_n(&l->taken, put, __ATOMIC_RELEASE);
+	l->put_seen = l->taken_seen = put;
+	return 0;
+}
+
+int lane_close(struct sq *s)
+{
+	struct lane *l = &s->f->lane;
+	uint32_t g = __atomic_load_n(&l->gate, __ATOMIC_RELAXED);
+	int r;
+
+	if (g == LANE_CLOSED || !s->wbase || !s->v.st)
+		return 0;
+	/* Before the side locks: a side that takes its lock from now on
+	 * leaves, and one spinning outside it stops. */
+	__atomic_store_n(&l->gate, LANE_CLOSING, __ATOMIC_RELAXED);
+	side_lock(&l->slock, &l->slock_ns);
+	side_lock(&l->rlock, &l->rlock_ns);
+	r = absorb(s, g != LANE_OPEN);
+	if (!r)
+		__atomic_store_n(&l->gate, LANE_CLOSED, __ATOMIC_RELEASE);
+	lock_drop(&l->rlock);
+	lock_drop(&l->slock);
+	return r;
+}
+
+void lane_reopen(struct sq *s)
+{
+	struct lane *l = &s->f->lane;
+	const struct qctl *q = s->q;
+	uint64_t put;
+
+	if (umq_lane_off || l->gate != LANE_CLOSED || !sq_live(s) ||
+	    q->qnum || q->wl.rhead != NIL || q->wl.shead != NIL || q->watch)
+		return;
+	/* Closed, the lane is empty; nothing else writes it now (L14). */
+	put = l->put;
+	if (l->taken != put)
+		__atomic_store_n(&l->taken, put, __ATOMIC_RELAXED);
+	STAT_SET(l->put_seen, put);
+	STAT_SET(l->taken_seen, put);
+	__atomic_store_n(&l->gate, LANE_OPEN, __ATOMIC_RELEASE);
+}
+
+bool lane_is_open(const struct sq *s)
+{
+	return gate_open(&s->f->lane);
+}
+
+void lane_count(const struct qfile *f, uint64_t *msgs, uint64_t *bytes)
+{
+	const struct lane *l = &f->lane;
+	struct fill x;
+
+	*msgs = *bytes = 0;
+	if (__atomic_load_n(&l->gate, __ATOMIC_ACQUIRE) == LANE_CLOSED)
+		return;
+	/* taken first: a count read after it is never behind it. */
+	uint64_t taken = __atomic_load_n(&l->taken, __ATOMIC_ACQUIRE);
+	uint64_t put = __atomic_load_n(&l->put, __ATOMIC_ACQUIRE);
+
+	if (lw_fill(put, taken, &x)) {
+		*msgs = x.n;
+		*bytes = x.b;
+	}
+}
