@@ -39,6 +39,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "qfile.h"
 
 /* ---- bounded steps ------------------------------------------------------ */
 
@@ -659,6 +660,163 @@ T_CASE(fault_recv_copy_typed) { fault_recv(FP_RECV_COPY, 2, 1); }
 T_CASE(fault_recv_take) { fault_recv(FP_RECV_TAKE, 0, 1); }
 T_CASE(fault_recv_take_typed) { fault_recv(FP_RECV_TAKE, 2, 3); }
 T_CASE(fault_recv_take_lowest) { fault_recv(FP_RECV_TAKE, -2, 4); }
+
+/* ---- the lane (lane.c, L14) ---------------------------------------------- */
+
+static uint32_t gate_of(int qid)
+{
+	struct qfile *f = ctl_of(qid);
+	uint32_t g = __atomic_load_n(&f->lane.gate, __ATOMIC_ACQUIRE);
+
+	munmap(f, sizeof(*f));
+	return g;
+}
+
+static void expect_gate(int qid, uint32_t want, const char *when)
+{
+	uint32_t g = gate_of(qid);
+
+	if (g != want)
+		T_FAIL("%s: the lane's gate is %#x, expected %#x", when, g,
+		       want);
+}
+
+/*
+ * A sender dies in the lane with its record written, not counted: it was
+ * never sent.  The senders' lock it held is "owner died": the next lane
+ * sender takes it and goes on, its message after the others.
+ */
+static void fault_lane_send(int nth)
+{
+	struct expect *e = t_shared(sizeof(*e));
+	struct job *j;
+
+	bound(30);
+	j = armed_job(get_q(), FP_LANE_SEND, nth);
+	prefill(j->qid, e, 0, 16);
+	expect_gate(j->qid, LANE_OPEN, "after the prefill");
+	j->who = 1;
+	j->count = (uint32_t)nth + 5;
+	STEP("the armed lane sender");
+	expect_killed(spawn(job_send, j), j);
+	if (j->done != nth - 1)
+		T_FAIL("the sender completed %d sends before dying, expected %d",
+		       j->done, nth - 1);
+	for (uint32_t i = 0; i < (uint32_t)nth - 1; i++)
+		exp_add(e, 1, i, len_of(i));
+	STEP("a lane send after the death");
+	expect_gate(j->qid, LANE_OPEN, "after the death");
+	send_one(j->qid, 2, 0, 300, e);
+	expect_gate(j->qid, LANE_OPEN, "after the next send");
+	check_drain(j->qid, e, "FP_LANE_SEND");
+	check_alive(j->qid);
+	T_OK(umq_msgctl(j->qid, IPC_RMID, NULL));
+}
+
+T_CASE(fault_lane_send) { fault_lane_send(1); }
+T_CASE(fault_lane_send_9th) { fault_lane_send(9); }
+
+/*
+ * A receiver dies in the lane with the message copied out, not counted:
+ * it stays, the head for the next receiver, who takes the dead one's
+ * lock.
+ */
+static void fault_lane_recv(int nth)
+{
+	struct expect *e = t_shared(sizeof(*e));
+	struct job *j;
+	struct tmsg m;
+	struct body b = { 0 };
+	ssize_t r;
+
+	bound(30);
+	j = armed_job(get_q(), FP_LANE_RECV, nth);
+	prefill(j->qid, e, 0, 24);
+	expect_gate(j->qid, LANE_OPEN, "after the prefill");
+	j->count = (uint32_t)nth + 5;
+	STEP("the armed lane receiver");
+	expect_killed(spawn(job_recv, j), j);
+	if (j->done != nth - 1)
+		T_FAIL("the receiver completed %d receives before dying, "
+		       "expected %d", j->done, nth - 1);
+	for (int i = 0; i < nth - 1; i++)
+		exp_del(e, 0);
+	STEP("a lane receive after the death");
+	expect_gate(j->qid, LANE_OPEN, "after the death");
+	r = umq_msgrcv(j->qid, &m, TXT_MAX, 0, IPC_NOWAIT);
+	if (r < 0 || !intact(&m, r, &b) || b.who != e->m[0].who ||
+	    b.seq != e->m[0].seq)
+		T_FAIL("the receive after the death got %zd %s (%u/%u), "
+		       "expected %u/%u", r, r < 0 ? strerrorname_np(errno) :
+		       "", b.who, b.seq, e->m[0].who, e->m[0].seq);
+	exp_del(e, 0);
+	expect_gate(j->qid, LANE_OPEN, "after the next receive");
+	check_drain(j->qid, e, "FP_LANE_RECV");
+	check_alive(j->qid);
+	T_OK(umq_msgctl(j->qid, IPC_RMID, NULL));
+}
+
+T_CASE(fault_lane_recv) { fault_lane_recv(1); }
+T_CASE(fault_lane_recv_7th) { fault_lane_recv(7); }
+
+static void job_stat(void *arg)
+{
+	struct job *j = arg;
+	struct msqid_ds ds;
+
+	arm(j->point, j->nth);
+	errno = 0;
+	j->ret = umq_msgctl(j->qid, IPC_STAT, &ds);
+	j->err = errno;
+}
+
+/*
+ * A caller of the queue lock (IPC_STAT here) dies while it moves the
+ * lane's messages into the store, with the queue's lock and both side
+ * locks held: the next taker repairs the store, skips the messages
+ * already moved (their marks) and moves the rest.  Each message is
+ * there once, in order, and the counters agree.
+ */
+static void fault_lane_move(int nth, bool typed_next)
+{
+	struct expect *e = t_shared(sizeof(*e));
+	struct job *j;
+
+	bound(30);
+	j = armed_job(get_q(), FP_LANE_MOVE, nth);
+	prefill(j->qid, e, 0, 24);
+	expect_gate(j->qid, LANE_OPEN, "after the prefill");
+	STEP("the armed closer");
+	expect_killed(spawn(job_stat, j), j);
+	expect_gate(j->qid, LANE_CLOSING, "after the closer died");
+	if (typed_next) {
+		/* A typed receive is the next to take the lock. */
+		struct tmsg m;
+		struct body b = { 0 };
+		int want = exp_find(e, 2, 0);
+		ssize_t r = umq_msgrcv(j->qid, &m, TXT_MAX, 2, IPC_NOWAIT);
+
+		if (want < 0 || r < 0 || !intact(&m, r, &b) ||
+		    b.seq != e->m[want].seq)
+			T_FAIL("msgrcv(2) after the closer died: %zd", r);
+		exp_del(e, want);
+	} else {
+		uint64_t qnum, cbytes;
+
+		stat_q(j->qid, &qnum, &cbytes);
+		if (qnum != (uint64_t)e->n)
+			T_FAIL("IPC_STAT after the closer died: qnum %llu, "
+			       "expected %d", (unsigned long long)qnum, e->n);
+	}
+	expect_gate(j->qid, LANE_CLOSED, "after the next lock");
+	check_drain(j->qid, e, "FP_LANE_MOVE");
+	check_alive(j->qid);
+	T_OK(umq_msgctl(j->qid, IPC_RMID, NULL));
+}
+
+T_CASE(fault_lane_move_first) { fault_lane_move(1, false); }
+T_CASE(fault_lane_move_10th) { fault_lane_move(10, false); }
+T_CASE(fault_lane_move_last_typed) { fault_lane_move(24, true); }
 
 /*
  * Kill this process at its first FUTEX_WAKE.  A caller that completes a

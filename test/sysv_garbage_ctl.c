@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sysv_garbage_ctl.c - garbage in a System V queue's control block
- * (sysv/q.<gen>) and in its waiter records (the start of sysv/m.<gen>),
- * garbage_sysv.h: clean errors, never a crash or a hang, and another
- * queue does not notice.
+ * (sysv/q.<gen>), in its waiter records (the start of sysv/m.<gen>) and
+ * in its lane (its words in the control block, its ring after the
+ * records), garbage_sysv.h: clean errors, never a crash or a hang, and
+ * another queue does not notice.
  */
 #include "t.h"
 
@@ -161,6 +162,109 @@ T_CASE(garbage_qctl_lock_pi_kind)
 {
 	dead_owner_lock(16 | 32 | 128,
 			"queue lock of robust PI kind, owner gone");
+}
+
+/* ---- the lane (lane.c, L14) --------------------------------------------- */
+
+static struct {
+	uint32_t salt;
+	bool words, locks, ring;
+} lnoise;
+
+/*
+ * A queue whose lane holds messages (and has moved on: some taken), then
+ * noise over its words (with or without the side locks) or over the
+ * records of its ring.  The first calls after it are the lane's own: the
+ * plain receives and sends that read what the noise wrote.
+ */
+static void round_lane(uint32_t seed)
+{
+	struct tmsg m;
+	struct qfile *f;
+	int qid, other;
+	uint8_t *d;
+	size_t size;
+
+	seed_rng(seed, lnoise.salt);
+	op("setup");
+	qid = new_queue();
+	other = new_queue();
+	populate(qid, 4 + (int)below(10));
+	take_some(qid, 1 + (int)below(3));
+	populate(other, 3);
+	f = ctl_of(qid);
+	if (__atomic_load_n(&f->lane.gate, __ATOMIC_ACQUIRE) != LANE_OPEN)
+		R_FAIL("test bug: the lane of a new queue is not open");
+	if (lnoise.words) {
+		size_t from = lnoise.locks ? 0 : offsetof(struct lane, pad0);
+		fill_random((uint8_t *)&f->lane + from, 64 - from);
+		from = lnoise.locks ? 64 : offsetof(struct lane, pad1);
+		fill_random((uint8_t *)&f->lane + from, 128 - from);
+		if (below(2))
+			f->lane.gate = LANE_OPEN;
+		did("lane words random%s", lnoise.locks ? ", side locks too" :
+		    "");
+	}
+	munmap(f, sizeof(*f));
+	if (lnoise.ring) {
+		size_t off = below(8) * LANE_UNIT, len = 1 + below(512);
+		d = qfile_map(qid, "m.", &size);
+		if (size < M_STORE_OFF)
+			R_FAIL("test bug: m.<gen> is %zu bytes", size);
+		if (below(2))
+			fill_random(d + LANE_OFF + off, len);
+		else	/* a plausible header: one field wrong */
+			fill_random(d + LANE_OFF + off + 4 * below(4), 4);
+		did("ring bytes [%zu, +%zu) random", off, len);
+		munmap(d, size);
+	}
+	fresh_view(seed);
+	for (int k = 0; k < 6; k++) {
+		op("lane msgrcv #%d", k);
+		judge(umq_msgrcv(qid, &m, k % 2 ? 64 : TXT_MAX, 0,
+				 IPC_NOWAIT | (k % 3 ? 0 : MSG_NOERROR)),
+		      LOG->op);
+		op("lane msgsnd #%d", k);
+		mk(&m, 1 + k, 100);
+		judge(umq_msgsnd(qid, &m, 100, IPC_NOWAIT), LOG->op);
+	}
+	use(qid);
+	rmid(qid);
+
+	op("the other queue");
+	mk(&m, 5, 500);
+	if (umq_msgsnd(other, &m, 500, IPC_NOWAIT))
+		R_FAIL("another queue after a lane's damage: msgsnd: %s",
+		       strerrorname_np(errno));
+	memset(&m, 0, sizeof(m));
+	if (!intact(&m, umq_msgrcv(other, &m, TXT_MAX, 5, IPC_NOWAIT), 5,
+		    500))
+		R_FAIL("another queue after a lane's damage: msgrcv");
+}
+
+static void lane_rounds(const char *name, uint32_t n, uint32_t salt,
+			bool words, bool locks, bool ring)
+{
+	lnoise.salt = salt;
+	lnoise.words = words;
+	lnoise.locks = locks;
+	lnoise.ring = ring;
+	rounds(name, n, round_lane);
+}
+
+T_CASE(garbage_lane_words)
+{
+	lane_rounds("lane words", 60, 0x61, true, false, false);
+}
+
+T_CASE(garbage_lane_locks)
+{
+	lane_rounds("lane words and side locks", 20, 0x62, true, true, false);
+}
+
+T_CASE(garbage_lane_ring)
+{
+	lane_rounds("lane ring records", 60, 0x63, false, false, true);
 }
 
 /* ---- a waiter record --------------------------------------------------- */
