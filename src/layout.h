@@ -392,33 +392,39 @@ enum {
 };
 
 struct lane {
+	/* Line 0: the senders' own (lock, and their copy of taken). */
 	union {
 	struct {
-	/* Line 0: the senders'. */
 	pthread_mutex_t slock;		/* L11, L14 */
 	uint32_t slock_ns;
 	uint32_t pad0;
-	uint64_t put;			/* packed: what senders put in */
-	uint64_t taken_seen;		/* senders' copy of taken */
+	uint64_t taken_seen;
 	};
 	uint8_t line0_[64];
 	};
+	/* Line 1: the receivers' own. */
 	union {
 	struct {
-	/* Line 1: the receivers'. */
 	pthread_mutex_t rlock;
 	uint32_t rlock_ns;
 	uint32_t pad1;
-	uint64_t taken;			/* packed: what receivers took out */
-	uint64_t put_seen;		/* receivers' copy of put */
+	uint64_t put_seen;
 	};
 	uint8_t line1_[64];
 	};
-	/* Line 2: read by both sides, written when the gate moves. */
+	/* Lines 2 and 3: what each side publishes, apart from its lock, so
+	 * that the other side's reads do not take the lock's line away. */
+	uint64_t put;			/* packed: what senders put in */
+	uint8_t pad2[56];
+	uint64_t taken;			/* packed: what receivers took out */
+	uint8_t pad3[56];
+	/* Line 4: read by both sides, written when the gate moves. */
 	uint32_t gate;			/* LANE_* */
-	uint8_t pad2[60];
+	uint8_t pad4[60];
 };
-_Static_assert(sizeof(struct lane) == 192, "lane layout");
+_Static_assert(sizeof(struct lane) == 320, "lane layout");
+_Static_assert(offsetof(struct lane, put) == 128, "lane line 2");
+_Static_assert(offsetof(struct lane, gate) == 256, "lane line 4");
 
 /* A record in the ring: the header, then the text, in whole units; a
  * record that would cross the ring's end is preceded by a skip (len
@@ -438,8 +444,8 @@ struct qfile {
 	uint32_t version;
 	uint32_t idx;			/* the index it was created at */
 	uint8_t pad0[48];
-	struct lane lane;		/* lines 5-7 */
-	uint8_t pad[4096 - 512];
+	struct lane lane;		/* lines 5-9 */
+	uint8_t pad[4096 - 640];
 };
 _Static_assert(offsetof(struct qfile, lane) == 320, "qfile lane");
 _Static_assert(sizeof(struct qfile) == 4096, "qfile layout");

@@ -200,6 +200,8 @@ static void round_lane(uint32_t seed)
 		fill_random((uint8_t *)&f->lane + from, 64 - from);
 		from = lnoise.locks ? 64 : offsetof(struct lane, pad1);
 		fill_random((uint8_t *)&f->lane + from, 128 - from);
+		fill_random(&f->lane.put, sizeof(f->lane.put));
+		fill_random(&f->lane.taken, sizeof(f->lane.taken));
 		if (below(2))
 			f->lane.gate = LANE_OPEN;
 		did("lane words random%s", lnoise.locks ? ", side locks too" :
