@@ -224,8 +224,15 @@ int lane_send(struct sq *s, int64_t mtype, const void *text, size_t sz,
 	FAULT(FP_LANE_SEND);
 	__atomic_store_n(&l->put, lw_add(put, 1, sz, skip + need),
 			 __ATOMIC_RELEASE);	/* the commit */
-	STAT_MAX(q->hw_qnum, (uint64_t)f.n + 1);
-	STAT_MAX(q->hw_cbytes, (uint64_t)f.b + sz);
+	/* f may count messages taken since taken_seen: a new high-water
+	 * mark is checked against taken itself. */
+	if (f.n + 1 > q->hw_qnum || f.b + sz > q->hw_cbytes) {
+		taken = __atomic_load_n(&l->taken, __ATOMIC_ACQUIRE);
+		if (lw_fill(put, taken, &f)) {
+			STAT_MAX(q->hw_qnum, (uint64_t)f.n + 1);
+			STAT_MAX(q->hw_cbytes, (uint64_t)f.b + sz);
+		}
+	}
 	set_if_changed32(&q->lspid, proc_pid());
 	set_if_changed64(&q->stime, proc_now());
 	r = 0;
