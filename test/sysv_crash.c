@@ -590,6 +590,57 @@ static void check_full_q(int qid, const struct expect *e, const char *when)
 	check_alive(qid);
 }
 
+static uint32_t gate_of(int qid)
+{
+	struct qfile *f = ctl_of(qid);
+	uint32_t g = __atomic_load_n(&f->lane.gate, __ATOMIC_ACQUIRE);
+
+	munmap(f, sizeof(*f));
+	return g;
+}
+
+static void expect_gate(int qid, uint32_t want, const char *when)
+{
+	uint32_t g = gate_of(qid);
+
+	if (g != want)
+		T_FAIL("%s: the lane's gate is %#x, expected %#x", when, g,
+		       want);
+}
+
+/*
+ * The armed job of a new queue prefilled with n messages of sender 0 (in
+ * e), run until it dies at its nth pass through point after nth - 1
+ * calls that completed: a sender's (who 1) are added to e, a receiver's
+ * (msgtyp) taken out of it.
+ */
+static struct job *run_armed(int point, int nth, bool send, long msgtyp,
+			     int n, struct expect *e)
+{
+	struct job *j;
+
+	bound(30);
+	j = armed_job(get_q(), point, nth);
+	prefill(j->qid, e, 0, n);
+	if (point >= FP_LANE_SEND)
+		expect_gate(j->qid, LANE_OPEN, "after the prefill");
+	j->who = 1;
+	j->msgtyp = msgtyp;
+	j->count = (uint32_t)nth + 5;
+	STEP(send ? "the armed sender" : "the armed receiver");
+	expect_killed(spawn(send ? job_send : job_recv, j), j);
+	if (j->done != nth - 1)
+		T_FAIL("the %s completed %d calls before dying, expected %d",
+		       send ? "sender" : "receiver", j->done, nth - 1);
+	for (uint32_t i = 0; i < (uint32_t)nth - 1; i++) {
+		if (send)
+			exp_add(e, 1, i, len_of(i));
+		else
+			exp_del(e, exp_find(e, msgtyp, 0));
+	}
+	return j;
+}
+
 /*
  * A sender dies at FP_SEND_PUT (message written, not linked: it was never
  * sent) or FP_SEND_LINK (linked, counters stale: it was sent, the commit
@@ -599,20 +650,8 @@ static void check_full_q(int qid, const struct expect *e, const char *when)
 static void fault_send(int point, int nth)
 {
 	struct expect *e = t_shared(sizeof(*e));
-	struct job *j;
+	struct job *j = run_armed(point, nth, true, 0, 16, e);
 
-	bound(30);
-	j = armed_job(get_q(), point, nth);
-	prefill(j->qid, e, 0, 16);
-	j->who = 1;
-	j->count = (uint32_t)nth + 5;
-	STEP("the armed sender");
-	expect_killed(spawn(job_send, j), j);
-	if (j->done != nth - 1)
-		T_FAIL("the sender completed %d sends before dying, expected %d",
-		       j->done, nth - 1);
-	for (uint32_t i = 0; i < (uint32_t)nth - 1; i++)
-		exp_add(e, 1, i, len_of(i));
 	if (point == FP_SEND_LINK)	/* committed before it died */
 		exp_add(e, 1, (uint32_t)nth - 1, len_of((uint32_t)nth - 1));
 	check_drain(j->qid, e, fp_name(point));
@@ -634,20 +673,8 @@ T_CASE(fault_send_link_7th) { fault_send(FP_SEND_LINK, 7); }
 static void fault_recv(int point, long msgtyp, int nth)
 {
 	struct expect *e = t_shared(sizeof(*e));
-	struct job *j;
+	struct job *j = run_armed(point, nth, false, msgtyp, 24, e);
 
-	bound(30);
-	j = armed_job(get_q(), point, nth);
-	prefill(j->qid, e, 0, 24);
-	j->msgtyp = msgtyp;
-	j->count = (uint32_t)nth + 5;
-	STEP("the armed receiver");
-	expect_killed(spawn(job_recv, j), j);
-	if (j->done != nth - 1)
-		T_FAIL("the receiver completed %d receives before dying, "
-		       "expected %d", j->done, nth - 1);
-	for (int i = 0; i < nth - 1; i++)
-		exp_del(e, exp_find(e, msgtyp, 0));
 	if (point == FP_RECV_TAKE)
 		exp_del(e, exp_find(e, msgtyp, 0));
 	check_drain(j->qid, e, fp_name(point));
@@ -663,24 +690,6 @@ T_CASE(fault_recv_take_lowest) { fault_recv(FP_RECV_TAKE, -2, 4); }
 
 /* ---- the lane (lane.c, L14) ---------------------------------------------- */
 
-static uint32_t gate_of(int qid)
-{
-	struct qfile *f = ctl_of(qid);
-	uint32_t g = __atomic_load_n(&f->lane.gate, __ATOMIC_ACQUIRE);
-
-	munmap(f, sizeof(*f));
-	return g;
-}
-
-static void expect_gate(int qid, uint32_t want, const char *when)
-{
-	uint32_t g = gate_of(qid);
-
-	if (g != want)
-		T_FAIL("%s: the lane's gate is %#x, expected %#x", when, g,
-		       want);
-}
-
 /*
  * A sender dies in the lane with its record written, not counted: it was
  * never sent.  The senders' lock it held is "owner died": the next lane
@@ -689,21 +698,8 @@ static void expect_gate(int qid, uint32_t want, const char *when)
 static void fault_lane_send(int nth)
 {
 	struct expect *e = t_shared(sizeof(*e));
-	struct job *j;
+	struct job *j = run_armed(FP_LANE_SEND, nth, true, 0, 16, e);
 
-	bound(30);
-	j = armed_job(get_q(), FP_LANE_SEND, nth);
-	prefill(j->qid, e, 0, 16);
-	expect_gate(j->qid, LANE_OPEN, "after the prefill");
-	j->who = 1;
-	j->count = (uint32_t)nth + 5;
-	STEP("the armed lane sender");
-	expect_killed(spawn(job_send, j), j);
-	if (j->done != nth - 1)
-		T_FAIL("the sender completed %d sends before dying, expected %d",
-		       j->done, nth - 1);
-	for (uint32_t i = 0; i < (uint32_t)nth - 1; i++)
-		exp_add(e, 1, i, len_of(i));
 	STEP("a lane send after the death");
 	expect_gate(j->qid, LANE_OPEN, "after the death");
 	send_one(j->qid, 2, 0, 300, e);
@@ -724,23 +720,11 @@ T_CASE(fault_lane_send_9th) { fault_lane_send(9); }
 static void fault_lane_recv(int nth)
 {
 	struct expect *e = t_shared(sizeof(*e));
-	struct job *j;
-	struct tmsg m;
+	struct job *j = run_armed(FP_LANE_RECV, nth, false, 0, 24, e);
 	struct body b = { 0 };
+	struct tmsg m;
 	ssize_t r;
 
-	bound(30);
-	j = armed_job(get_q(), FP_LANE_RECV, nth);
-	prefill(j->qid, e, 0, 24);
-	expect_gate(j->qid, LANE_OPEN, "after the prefill");
-	j->count = (uint32_t)nth + 5;
-	STEP("the armed lane receiver");
-	expect_killed(spawn(job_recv, j), j);
-	if (j->done != nth - 1)
-		T_FAIL("the receiver completed %d receives before dying, "
-		       "expected %d", j->done, nth - 1);
-	for (int i = 0; i < nth - 1; i++)
-		exp_del(e, 0);
 	STEP("a lane receive after the death");
 	expect_gate(j->qid, LANE_OPEN, "after the death");
 	r = umq_msgrcv(j->qid, &m, TXT_MAX, 0, IPC_NOWAIT);
