@@ -669,6 +669,7 @@ void reg_sweep(struct ns *ns)
 }
 
 static int create(struct ns *ns, key_t key, int msgflg, struct sq **out);
+static void q_take(struct sq *s);
 
 int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 {
@@ -751,8 +752,9 @@ static int create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 		 * entry whose queue has no files.  Ours goes, and the id is
 		 * returned, as the kernel's creation is whole before any
 		 * removal.  Under the lock: a remover yet to mark it
-		 * REMOVED drops the entry itself (reg_unlink), after. */
-		q_lock(s);
+		 * REMOVED drops the entry itself (reg_unlink), after.  The
+		 * lane stays open: this only looks (L14). */
+		q_take(s);
 		bool live = sq_live(s);
 		q_unlock(s);
 		if (!live) {
