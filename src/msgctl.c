@@ -59,12 +59,11 @@ struct totals {
 static int add_up(struct sq *s, void *ctx)
 {
 	struct totals *t = ctx;
+	uint64_t n, b;
 
 	if ((int)s->idx > t->max_idx)
 		t->max_idx = (int)s->idx;
 	t->n++;
-	uint64_t n, b;
-
 	lane_count(s->f, &n, &b);
 	t->msgs += __atomic_load_n(&s->q->qnum, __ATOMIC_RELAXED) + n;
 	t->bytes += __atomic_load_n(&s->q->cbytes, __ATOMIC_RELAXED) + b;

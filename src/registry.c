@@ -670,6 +670,7 @@ void reg_sweep(struct ns *ns)
 
 static int create(struct ns *ns, key_t key, int msgflg, struct sq **out);
 static void q_take(struct sq *s);
+static int q_live_or_done(struct sq *s);
 
 int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 {
@@ -841,11 +842,7 @@ int q_lock_unless_open(struct sq *s)
 	}
 	if (unlikely(!lane_shut(s)))
 		lane_settle(s);
-	if (!sq_live(s)) {
-		q_done(s);
-		return -EIDRM;
-	}
-	return 0;
+	return q_live_or_done(s);
 }
 
 void q_unlock(struct sq *s)
@@ -897,14 +894,20 @@ int q_find_id(struct ns *ns, int id, struct sq **out)
 	return 0;
 }
 
-int q_lock_found(struct sq *s)
+/* Locked: 0 if the queue is live, else -EIDRM with the lock dropped. */
+static int q_live_or_done(struct sq *s)
 {
-	q_lock(s);
 	if (!sq_live(s)) {
 		q_done(s);
 		return -EIDRM;
 	}
 	return 0;
+}
+
+int q_lock_found(struct sq *s)
+{
+	q_lock(s);
+	return q_live_or_done(s);
 }
 
 /*

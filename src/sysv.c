@@ -511,7 +511,7 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 		return r;
 	if (mode == SEARCH_ANY && !which) {
 		r = lane_recv(s, msgp, sz, flg, &spun);
-		if (r != LANE_PASS && r != LANE_SHUT) {
+		if (r != LANE_PASS) {
 			sq_put(s);
 			return r;
 		}
