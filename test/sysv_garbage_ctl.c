@@ -177,9 +177,13 @@ static struct {
  * records of its ring.  The first calls after it are the lane's own: the
  * plain receives and sends that read what the noise wrote.
  */
+#define BIG (1u << 20)
+
 static void round_lane(uint32_t seed)
 {
+	static char big[sizeof(long) + BIG];
 	struct tmsg m;
+	ssize_t r;
 	struct qfile *f;
 	int qid, other;
 	uint8_t *d;
@@ -226,6 +230,14 @@ static void round_lane(uint32_t seed)
 		judge(umq_msgrcv(qid, &m, k % 2 ? 64 : TXT_MAX, 0,
 				 IPC_NOWAIT | (k % 3 ? 0 : MSG_NOERROR)),
 		      LOG->op);
+		/* A record's length is believed only within what the lane
+		 * holds: never a message longer than msg_qbytes. */
+		op("lane msgrcv #%d, a buffer larger than the queue", k);
+		r = umq_msgrcv(qid, big, BIG, 0, IPC_NOWAIT | MSG_NOERROR);
+		judge(r, LOG->op);
+		if (r > 16384)
+			R_FAIL("a lane receive gave %zd bytes from a queue of "
+			       "16384", r);
 		op("lane msgsnd #%d", k);
 		mk(&m, 1 + k, 100);
 		judge(umq_msgsnd(qid, &m, 100, IPC_NOWAIT), LOG->op);
