@@ -377,6 +377,9 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	q->lock_ns = holder_ident();
 	lock_init(&f->lane.slock);
 	lock_init(&f->lane.rlock);
+	/* As the queue lock's: a forged word on a lock nobody took yet is
+	 * judged in our namespace, not as one that cannot be checked. */
+	f->lane.slock_ns = f->lane.rlock_ns = q->lock_ns;
 	f->lane.gate = LANE_OPEN;	/* empty, and nobody waits (L14) */
 	q->gen = gen;
 	q->key = key;

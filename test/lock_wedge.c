@@ -419,7 +419,7 @@ static void apply(pthread_mutex_t *m, uint32_t *tag, enum bad v, pid_t self)
 	}
 }
 
-enum which { L_QUEUE, L_HINTS, L_POSIX };
+enum which { L_QUEUE, L_HINTS, L_POSIX, L_LANE_SEND, L_LANE_RECV };
 
 /* The hints file's first words (the id cursor, the sequence, the counts:
  * layout.h), through a lock-sized buffer. */
@@ -461,13 +461,18 @@ static void wedge(enum which which)
 		q = q_map(s.qid);
 		fresh_start(&f, run_ops, &s, DEADLINE);
 		struct pqctl *pc = pq_map(s.pname);
+		struct lane *l = &((struct qfile *)q)->lane;
 		m = which == L_QUEUE ? &q->lock :
-		    which == L_HINTS ? &hints : &pc->lock;
+		    which == L_HINTS ? &hints :
+		    which == L_LANE_SEND ? &l->slock :
+		    which == L_LANE_RECV ? &l->rlock : &pc->lock;
 		if (which == L_HINTS)
 			hints_io(m, false);
 		apply(m, which == L_QUEUE ? &q->lock_ns :
-			 which == L_POSIX ? &pc->lock_ns : NULL, (enum bad)v,
-		      f.pid);
+			 which == L_POSIX ? &pc->lock_ns :
+			 which == L_LANE_SEND ? &l->slock_ns :
+			 which == L_LANE_RECV ? &l->rlock_ns : NULL,
+		      (enum bad)v, f.pid);
 		if (which == L_HINTS)
 			hints_io(m, true);
 		fresh_go(&f);
@@ -491,6 +496,9 @@ static void wedge(enum which which)
 T_CASE(wedge_sysv_queue_lock) { wedge(L_QUEUE); }
 T_CASE(wedge_hints) { wedge(L_HINTS); }
 T_CASE(wedge_posix_queue_lock) { wedge(L_POSIX); }
+/* The lane's side locks (L14): its plain sends and receives take them. */
+T_CASE(wedge_lane_senders_lock) { wedge(L_LANE_SEND); }
+T_CASE(wedge_lane_receivers_lock) { wedge(L_LANE_RECV); }
 
 /*
  * A holder's namespace tag that is not ours: nothing can be checked, so
@@ -905,6 +913,7 @@ T_CASE(holder_stopped_in_msgsnd)
 	if (hold == 0) {
 		struct tmsg m = { 8, "m8" };
 		alarm(60);
+		umq_lane_off = 1;	/* the queue lock's critical section */
 		umq_fault_hook = stop_here;
 		_exit(umq_msgsnd(s.qid, &m, 3, 0) ? 1 : 0);
 	}
@@ -1092,6 +1101,7 @@ static void send_one(void *p, struct res *r)
 	const struct scene *s = p;
 	struct tmsg m = { 9, "m9" };
 
+	umq_lane_off = 1;	/* a send that takes the queue lock */
 	if (umq_msgsnd(s->qid, &m, 3, IPC_NOWAIT))
 		F_FAIL(r, "msgsnd: %s", strerrorname_np(errno));
 }
