@@ -105,14 +105,15 @@ static void lag_refresh(struct js *j, const struct opts *o)
 static int deliver(const struct opts *o, struct js *j, struct lq *q,
 		   natsMsg *nm, struct lmsg *m)
 {
-	uint64_t origin = 0, seq = 0;
+	uint64_t origin = 0, seq = 0, ss = 0, cs = 0;
 	bool tagged, flag = false;
 	jsMsgMetaData *meta = NULL;
 	int len = natsMsg_GetDataLength(nm), r;
 
 	atomic_fetch_add(&ctr.consumed, 1);
 	if (natsMsg_GetMetaData(&meta, nm) == NATS_OK) {
-		uint64_t cs = meta->Sequence.Consumer;
+		cs = meta->Sequence.Consumer;
+		ss = meta->Sequence.Stream;
 
 		/* the bridge made the consumer: deliveries from 1 */
 		if (cs > j->cseq + 1) {
@@ -132,6 +133,10 @@ static int deliver(const struct opts *o, struct js *j, struct lq *q,
 	tagged = hdr_num(nm, HDR_ORIGIN, 16, &origin) &&
 		 hdr_num(nm, HDR_SEQ, 10, &seq);
 	if (tagged && !fresh(q, origin, seq, &flag)) {
+		if (o->verbose)
+			logmsg("delivery %" PRIu64 " (stream message %" PRIu64
+			       "): %016" PRIx64 "-%" PRIu64 " is a repeat: "
+			       "acked, dropped", cs, ss, origin, seq);
 		atomic_fetch_add(&ctr.duplicates, 1);
 		natsMsg_Ack(nm, NULL);
 		return 0;
@@ -174,6 +179,9 @@ static int deliver(const struct opts *o, struct js *j, struct lq *q,
 	if (r)
 		return r;
 	atomic_fetch_add(&ctr.delivered, 1);
+	if (o->verbose)
+		logmsg("delivery %" PRIu64 " (stream message %" PRIu64 "): "
+		       "%016" PRIx64 "-%" PRIu64 " sent", cs, ss, origin, seq);
 	if (tagged) {
 		bstate.phase = ST_IDLE;
 		bstate.origin = origin;

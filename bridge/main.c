@@ -77,7 +77,7 @@ static __attribute__((noreturn)) void usage(int rc)
 	      " -c, --create          create the local queue if missing\n"
 	      " -b, --batch N         in: messages fetched at once (64)\n"
 	      "     --dir DIR         the umq namespace\n"
-	      " -v, --verbose         say more\n"
+	      " -v, --verbose         say more: every failure, every message\n"
 	      " -h, --help            display this help\n", f);
 	exit(0);
 }

@@ -197,6 +197,10 @@ static int publish(struct js *j, const struct opts *o, struct lq *q,
 	atomic_fetch_add(&ctr.acked, 1);
 	if (pa->Duplicate)
 		atomic_fetch_add(&ctr.duplicates, 1);
+	if (o->verbose)
+		logmsg("published %s as stream message %" PRIu64 "%s", id,
+		       pa->Sequence, pa->Duplicate ? " (a repeat: the stream "
+		       "had it)" : "");
 	jsPubAck_Destroy(pa);
 	return 0;
 }
@@ -204,7 +208,8 @@ static int publish(struct js *j, const struct opts *o, struct lq *q,
 /* The message of assignment k was acknowledged: take it off the queue
  * if it is still the head.  0: taken or overtaken meanwhile; 2: another
  * message was received instead, in *got. */
-static int take(struct lq *q, int k, struct lmsg *m, struct lmsg *got)
+static int take(const struct opts *o, struct lq *q, int k, struct lmsg *m,
+		struct lmsg *got)
 {
 	struct lstat ls;
 	int r;
@@ -242,6 +247,9 @@ static int take(struct lq *q, int k, struct lmsg *m, struct lmsg *got)
 		bstate.phase = ST_IDLE;
 		return 2;
 	} else if (r == 1) {
+		if (o->verbose)
+			logmsg("message %" PRIu64 " taken off the queue",
+			       bstate.pseq);
 		asg_drop(k);
 		atomic_fetch_add(&ctr.consumed, 1);
 	} else {
@@ -330,7 +338,7 @@ int bridge_out(const struct opts *o, struct lq *q, struct js *j)
 			nap_ms(100);
 			continue;
 		}
-		if ((r = take(q, k, &m, &got)) < 0)
+		if ((r = take(o, q, k, &m, &got)) < 0)
 			break;
 		if (r == 2 && (r = hold(o, q, j, &got, 0)))
 			break;

@@ -153,22 +153,47 @@ keep() {
 	wait "$p"
 }
 
+# post_mortem LOG QOUT QIN STREAM CONSUMER: where the missing messages
+# are - still queued on A, in the stream, queued on B - and what the
+# bridges said of them.  The out bridge numbers the messages of a
+# scenario 1, 2, ... in queue order, so index i is sequence i + 1 unless
+# one went again under a new sequence ("restart" lines).
+post_mortem() {
+	local log=$1 i
+	{
+		cat "$log.missing"
+		echo "the queues on A and on B (ipcs -q, lsipc -Q):"
+		UMQ_DIR=$A "$UMQ" ipcs -q | grep "^0x0*${2#0x} "
+		UMQ_DIR=$B2 "$UMQ" ipcs -q | grep "^0x0*${3#0x} "
+		UMQ_DIR=$A "$UMQ" lsipc -Q | grep -- " $2 "
+		UMQ_DIR=$B2 "$UMQ" lsipc -Q | grep -- " $3 "
+		"$B/bridge/test/jsbench" -s "$URLS" -I "$4/$5"
+		grep -h 'restart\|possible\|held\|vanished\|stopped\|never came' \
+			"$log.out" "$log.in"
+		for i in $(grep -o '[0-9][0-9 ]*$' "$log.missing" | head -1); do
+			grep -h -- "-$((i + 1))[ :]" "$log.out" "$log.in"
+		done
+	} 2>&1 | tail -n 60 | sed 's/^/#   /'
+}
+
 # chaos NAME N RATE TYPES NODE QOUT QIN ARGS...: N messages at RATE/s
 # from QOUT on A to QIN on B through bridges killed at random; node NODE
 # (none: -) SIGKILLed 4 s in and restarted 6 s later.
 chaos() {
 	local name=$1 n=$2 rate=$3 types=$4 node=$5 qo=$6 qi=$7 send recv
+	local a prev= stream=
 	shift 7
+	for a; do [ "$prev" = --stream ] && stream=$a; prev=$a; done
 	local log=$tmp/$name
 	rm -f "$tmp/calm" "$tmp/bridge.pids"
 	chaos_end=$((SECONDS + 60))
-	keep "$A" "$log.out" out "$qo" --create --name "out-$name" "$@" &
+	keep "$A" "$log.out" out "$qo" --create --name "out-$name" -v "$@" &
 	pids+=($!)
 	keep "$B2" "$log.in" in "$qi" --create --name "in-$name" --batch 16 \
-		"$@" &
+		-v "$@" &
 	pids+=($!)
 	UMQ_DIR=$B2 timeout 300 "$TQ" recv "$qi" "$n" -w 280 -g 5 \
-		>"$log.recv" &
+		>"$log.recv" 2>"$log.missing" &
 	recv=$!
 	pids+=("$recv")
 	UMQ_DIR=$A timeout 200 "$TQ" send "$qo" "$n" -t "$types" -s 200 \
@@ -201,8 +226,7 @@ chaos() {
 		"$flagged flagged as possible duplicates"
 	check "bridge $name: nothing lost, corrupt or out of order ($r)" \
 		'[[ "$r" == "received "*" distinct $n duplicates "*" corrupt 0 disorder 0 missing 0" ]]' ||
-		grep -h 'restart\|possible\|held\|vanished\|stopped' \
-			"$log.out" "$log.in" | sed 's/^/#   /'
+		post_mortem "$log" "$qo" "$qi" "$stream" "in-$name"
 	check "bridge $name: every duplicate flagged ($dups <= $flagged)" \
 		'[ -n "$dups" ] && [ "$dups" -le "$flagged" ]'
 	check "bridge $name: the bridges were killed at least 4 times ($kills)" \

@@ -11,10 +11,13 @@
  *
  *   jsbench -s URLS [-R REPLICAS] [-n N] [-z SIZE] [-r RATE]
  *   jsbench -s URLS -T STREAM/CONSUMER
+ *   jsbench -s URLS -I STREAM/CONSUMER
  *
  * -T, for cluster.sh: fetch one message from that durable pull consumer
  * (waiting up to 10 s), print its payload, and never ack it: a delivery
  * its bridge never sees, as one lost on a dying connection.
+ * -I, for cluster.sh's post-mortems: one line of what the stream holds
+ * and one of where that consumer stands.
  *
  * Prints "rate_per_s T p50_us P p99_us Q": messages per second at the
  * consumer, and publish-to-consume latencies.
@@ -100,6 +103,49 @@ static int steal(natsConnection *nc, char *what)
 	return 0;
 }
 
+static int info(char *what)
+{
+	char *consumer = strchr(what, '/');
+	jsConsumerInfo *ci = NULL;
+	jsStreamInfo *si = NULL;
+	jsErrCode je = 0;
+
+	if (consumer)
+		*consumer++ = '\0';
+	if (js_GetStreamInfo(&si, js, what, NULL, &je) != NATS_OK) {
+		printf("stream %s: no answer (error %d)\n", what, (int)je);
+		return 1;
+	}
+	printf("stream %s: %llu messages, sequences %llu-%llu, %llu deleted, "
+	       "%d lost, leader %s\n", what,
+	       (unsigned long long)si->State.Msgs,
+	       (unsigned long long)si->State.FirstSeq,
+	       (unsigned long long)si->State.LastSeq,
+	       (unsigned long long)si->State.NumDeleted,
+	       si->State.Lost ? si->State.Lost->MsgsLen : 0,
+	       si->Cluster && si->Cluster->Leader ? si->Cluster->Leader : "-");
+	jsStreamInfo_Destroy(si);
+	if (!consumer)
+		return 0;
+	if (js_GetConsumerInfo(&ci, js, what, consumer, NULL, &je) !=
+	    NATS_OK) {
+		printf("consumer %s: no answer (error %d)\n", consumer,
+		       (int)je);
+		return 1;
+	}
+	printf("consumer %s: delivered %llu (stream %llu), ack floor %llu "
+	       "(stream %llu), %lld pending, %lld awaiting ack, %lld "
+	       "redelivered\n", consumer,
+	       (unsigned long long)ci->Delivered.Consumer,
+	       (unsigned long long)ci->Delivered.Stream,
+	       (unsigned long long)ci->AckFloor.Consumer,
+	       (unsigned long long)ci->AckFloor.Stream,
+	       (long long)ci->NumPending, (long long)ci->NumAckPending,
+	       (long long)ci->NumRedelivered);
+	jsConsumerInfo_Destroy(ci);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *urls = "nats://127.0.0.1:4222", *subjects[] = { "jsb.>" };
@@ -112,11 +158,12 @@ int main(int argc, char **argv)
 	pthread_t th;
 	char *buf;
 
-	char *thief = NULL;
+	char *thief = NULL, *look = NULL;
 
-	while ((c = getopt(argc, argv, "s:R:n:z:r:T:")) != -1) {
+	while ((c = getopt(argc, argv, "s:R:n:z:r:T:I:")) != -1) {
 		switch (c) {
 		case 'T': thief = optarg; break;
+		case 'I': look = optarg; break;
 		case 's': urls = optarg; break;
 		case 'R': replicas = atoi(optarg); break;
 		case 'n': n = atol(optarg); break;
@@ -132,6 +179,8 @@ int main(int argc, char **argv)
 	}
 	if (thief)
 		return steal(nc, thief);
+	if (look)
+		return info(look);
 	buf = malloc(size + 64);
 	lats = calloc(n, sizeof(*lats));
 	js_DeleteStream(js, "JSBENCH", NULL, NULL);

@@ -14,7 +14,8 @@
  *	per type, first arrivals come in index order.  Prints one line:
  *	"received R distinct D duplicates X corrupt C disorder O missing M"
  *	(-l: and "p50_us P p99_us Q rate_per_s T"); exit 0 when nothing is
- *	missing, corrupt or out of order.
+ *	missing, corrupt or out of order.  On stderr, the indices of the
+ *	first 10 missing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -183,6 +184,12 @@ static int do_recv(struct qh *q, long n, int wait_s, int grace_s, int lat)
 				deadline = g;
 		}
 	}
+	/* for a post-mortem: which ones (the first 10) */
+	for (long k = 0, said = 0; k < n && said < 10; k++)
+		if (!seen[k] && ++said)
+			fprintf(stderr, "%s%ld", said > 1 ? " " : "missing: i=", k);
+	if (distinct < n)
+		fprintf(stderr, "\n");
 	printf("received %ld distinct %ld duplicates %ld corrupt %ld "
 	       "disorder %ld missing %ld", recv, distinct, dups, bad, dis,
 	       n - distinct);
