@@ -81,6 +81,8 @@ enum fault_point {
 	FP_LANE_SEND,		/* lane: record written, not yet counted */
 	FP_LANE_RECV,		/* lane: copied out, not yet counted */
 	FP_LANE_MOVE,		/* lane closing: a message moved to the store */
+	FP_LANE_SENT,		/* lane: counted, the call not returned */
+	FP_LANE_TAKEN,		/* lane: taken, the call not returned */
 	FP_MAX
 };
 extern void (*umq_fault_hook)(int point);

@@ -221,9 +221,14 @@ int lane_send(struct sq *s, int64_t mtype, const void *text, size_t sz,
 	m->len = (uint32_t)sz;
 	m->mtype = mtype;
 	STAT_ADD(q->n_sent, 1);		/* before the count: L12 */
+	/* The stamps before the commit (L14): a message counted is one
+	 * whose sender's stamps are there, even if it died right after. */
+	set_if_changed32(&q->lspid, proc_pid());
+	set_if_changed64(&q->stime, proc_now());
 	FAULT(FP_LANE_SEND);
 	__atomic_store_n(&l->put, lw_add(put, 1, sz, skip + need),
 			 __ATOMIC_RELEASE);	/* the commit */
+	FAULT(FP_LANE_SENT);
 	/* f may count messages taken since taken_seen: a new high-water
 	 * mark is checked against taken itself. */
 	if (f.n + 1 > q->hw_qnum || f.b + sz > q->hw_cbytes) {
@@ -233,8 +238,6 @@ int lane_send(struct sq *s, int64_t mtype, const void *text, size_t sz,
 			STAT_MAX(q->hw_cbytes, (uint64_t)f.b + sz);
 		}
 	}
-	set_if_changed32(&q->lspid, proc_pid());
-	set_if_changed64(&q->stime, proc_now());
 	r = 0;
 out:
 	lock_drop(&l->slock);
@@ -295,10 +298,11 @@ long lane_recv(struct sq *s, void *msgp, size_t sz, int flg, int64_t *spun)
 	else
 		r = (long)n;
 	FAULT(FP_LANE_RECV);
+	set_if_changed64(&q->rtime, proc_now());	/* before: L14 */
+	set_if_changed32(&q->lrpid, proc_pid());
 	__atomic_store_n(&l->taken, lw_add(taken, 1, h.len, skip + h.units),
 			 __ATOMIC_RELEASE);	/* the commit */
-	set_if_changed64(&q->rtime, proc_now());
-	set_if_changed32(&q->lrpid, proc_pid());
+	FAULT(FP_LANE_TAKEN);
 out:
 	lock_drop(&l->rlock);
 	return r;

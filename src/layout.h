@@ -212,7 +212,12 @@
  *     is closed again by the next taker, which skips the messages its
  *     marks show moved.  While the gate is open the lane's senders
  *     write the senders' counters and stamps of struct qctl (L12), its
- *     receivers the receivers', as the queue lock's holders would.
+ *     receivers the receivers', as the queue lock's holders would; and
+ *     every send and receive, in the lane or the store, writes its
+ *     stamps (lspid and stime, lrpid and rtime) before its commit, so
+ *     that a message counted or taken by a caller that died at once
+ *     carries that caller's stamps: a stamp not the caller's proves
+ *     its call did not commit (what the bridge's restart relies on).
  * ---------------------------------------------------------------------
  */
 #ifndef UMQ_LAYOUT_H

@@ -573,6 +573,10 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 				 * loses it, as on the kernel. */
 				r = copy_out(v, (uint32_t)h, m->key, msgp, n);
 				FAULT(FP_RECV_COPY);
+				/* The stamps before the take, as a send's
+				 * before its link (L14's rule). */
+				set_if_changed64(&q->rtime, proc_now());
+				set_if_changed32(&q->lrpid, proc_pid());
 				/* Room for the senders: from here our death
 				 * must wake one of them (L6). */
 				wl_arm(&s->wp, &q->wl, false);
@@ -588,8 +592,6 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 					q->qnum--;
 					q->cbytes -= len;
 				}
-				set_if_changed64(&q->rtime, proc_now());
-				set_if_changed32(&q->lrpid, proc_pid());
 				q->events += EV_ROOM;
 				wake_senders(s);
 				pend_clear();

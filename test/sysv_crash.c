@@ -413,6 +413,8 @@ static const char *fp_name(int p)
 		[FP_HANDOFF] = "FP_HANDOFF", [FP_GROW] = "FP_GROW",
 		[FP_CREATE] = "FP_CREATE", [FP_LANE_SEND] = "FP_LANE_SEND",
 		[FP_LANE_RECV] = "FP_LANE_RECV", [FP_LANE_MOVE] = "FP_LANE_MOVE",
+		[FP_LANE_SENT] = "FP_LANE_SENT",
+		[FP_LANE_TAKEN] = "FP_LANE_TAKEN",
 	};
 	return p > 0 && p < FP_MAX && n[p] ? n[p] : "no fault point";
 }
@@ -428,6 +430,7 @@ struct job {
 	int fixed;		/* every message len bytes, else len_of() */
 	uint32_t who, count, len;
 	int done;		/* calls that succeeded */
+	pid_t pid;		/* run_armed()'s child */
 	long ret;
 	int err;
 	struct tmsg m;
@@ -628,7 +631,8 @@ static struct job *run_armed(int point, int nth, bool send, long msgtyp,
 	j->msgtyp = msgtyp;
 	j->count = (uint32_t)nth + 5;
 	STEP(send ? "the armed sender" : "the armed receiver");
-	expect_killed(spawn(send ? job_send : job_recv, j), j);
+	j->pid = spawn(send ? job_send : job_recv, j);
+	expect_killed(j->pid, j);
 	if (j->done != nth - 1)
 		T_FAIL("the %s completed %d calls before dying, expected %d",
 		       send ? "sender" : "receiver", j->done, nth - 1);
@@ -642,6 +646,24 @@ static struct job *run_armed(int point, int nth, bool send, long msgtyp,
 }
 
 /*
+ * A caller that died right after its commit left its stamps (L14): the
+ * message it counted, or took, carries its pid.  Looked at before any
+ * other call of ours changes them.
+ */
+static void expect_stamp(const struct job *j, bool send, const char *point)
+{
+	struct msqid_ds ds;
+	pid_t got;
+
+	T_OK(umq_msgctl(j->qid, IPC_STAT, &ds));
+	got = send ? ds.msg_lspid : ds.msg_lrpid;
+	if (got != j->pid || !(send ? ds.msg_stime : ds.msg_rtime))
+		T_FAIL("%s: %s is %d, expected the dead %s's %d", point,
+		       send ? "msg_lspid" : "msg_lrpid", (int)got,
+		       send ? "sender" : "receiver", (int)j->pid);
+}
+
+/*
  * A sender dies at FP_SEND_PUT (message written, not linked: it was never
  * sent) or FP_SEND_LINK (linked, counters stale: it was sent, the commit
  * being the chunk's state word, DESIGN.md §5).  Its nth send is the one
@@ -652,8 +674,10 @@ static void fault_send(int point, int nth)
 	struct expect *e = t_shared(sizeof(*e));
 	struct job *j = run_armed(point, nth, true, 0, 16, e);
 
-	if (point == FP_SEND_LINK)	/* committed before it died */
+	if (point == FP_SEND_LINK) {	/* committed before it died */
+		expect_stamp(j, true, "FP_SEND_LINK");
 		exp_add(e, 1, (uint32_t)nth - 1, len_of((uint32_t)nth - 1));
+	}
 	check_drain(j->qid, e, fp_name(point));
 	check_alive(j->qid);
 	T_OK(umq_msgctl(j->qid, IPC_RMID, NULL));
@@ -675,8 +699,10 @@ static void fault_recv(int point, long msgtyp, int nth)
 	struct expect *e = t_shared(sizeof(*e));
 	struct job *j = run_armed(point, nth, false, msgtyp, 24, e);
 
-	if (point == FP_RECV_TAKE)
+	if (point == FP_RECV_TAKE) {
+		expect_stamp(j, false, "FP_RECV_TAKE");
 		exp_del(e, exp_find(e, msgtyp, 0));
+	}
 	check_drain(j->qid, e, fp_name(point));
 	check_alive(j->qid);
 	T_OK(umq_msgctl(j->qid, IPC_RMID, NULL));
@@ -742,6 +768,33 @@ static void fault_lane_recv(int nth)
 
 T_CASE(fault_lane_recv) { fault_lane_recv(1); }
 T_CASE(fault_lane_recv_7th) { fault_lane_recv(7); }
+
+/*
+ * A lane sender dies right after its commit (it was sent: the message is
+ * there, after the others, with its stamps), or a lane receiver right
+ * after its own (taken: lost with it, as on the kernel, and stamped).
+ */
+static void fault_lane_done(bool send, int nth)
+{
+	struct expect *e = t_shared(sizeof(*e));
+	int point = send ? FP_LANE_SENT : FP_LANE_TAKEN;
+	struct job *j = run_armed(point, nth, send, 0, 16, e);
+
+	expect_gate(j->qid, LANE_OPEN, "after the death");
+	expect_stamp(j, send, fp_name(point));	/* closes the gate */
+	if (send)
+		exp_add(e, 1, (uint32_t)nth - 1, len_of((uint32_t)nth - 1));
+	else
+		exp_del(e, exp_find(e, 0, 0));
+	check_drain(j->qid, e, fp_name(point));
+	check_alive(j->qid);
+	T_OK(umq_msgctl(j->qid, IPC_RMID, NULL));
+}
+
+T_CASE(fault_lane_sent) { fault_lane_done(true, 1); }
+T_CASE(fault_lane_sent_5th) { fault_lane_done(true, 5); }
+T_CASE(fault_lane_taken) { fault_lane_done(false, 1); }
+T_CASE(fault_lane_taken_5th) { fault_lane_done(false, 5); }
 
 static void job_stat(void *arg)
 {
