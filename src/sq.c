@@ -15,6 +15,18 @@
  * add, and replacing the entry hands that count to the struct it leaves
  * (sq->refs), which is unmapped when both reach zero.  So a caller never
  * sees a mapping disappear under it, and nothing is locked.
+ *
+ * Each thread also keeps one reference of its own on the queue it used
+ * last (struct lent): while the table still holds that mapping, a call
+ * on the same queue borrows it with no atomic operation - two fewer per
+ * call, a sixth of a lane send and receive.  References are
+ * interchangeable, so the accounting is a count: of this thread's
+ * current uses of the lent queue, `borrowed` are covered by its one
+ * reference and the others hold references of their own; sq_put() of
+ * the lent queue gives back a borrowed use first.  Another queue is
+ * lent only when no use is borrowed, and `borrowed` is raised before
+ * the lent queue is read, so a signal handler's calls in between see it
+ * in use (the syscalls umq stands for are async-signal-safe).
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -54,7 +66,95 @@ static void unref(struct sq *s, int64_t n)
 		destroy(s);
 }
 
+static __thread struct lent {
+	struct sq *s;		/* with one reference of this thread's */
+	unsigned borrowed;
+} lent;
+
+static void put_ref(struct sq *s);
+
+/* At thread exit: its lent queue's reference goes back. */
+static pthread_key_t lent_key = (pthread_key_t)-1;
+
+static void lent_exit(void *unused)
+{
+	struct sq *s = lent.s;
+
+	(void)unused;
+	if (s && !lent.borrowed) {
+		lent.s = NULL;
+		put_ref(s);
+	}
+}
+
+/* At load, not on a first call: pthread_once() would make a system
+ * call (FUTEX_WAKE) in the middle of someone's msgsnd. */
+__attribute__((constructor)) static void lent_init(void)
+{
+	pthread_key_t k;
+
+	if (!pthread_key_create(&k, lent_exit))
+		lent_key = k;
+}
+
+/* Borrow the lent queue if the table at idx still holds it, live. */
+static struct sq *borrow(uint64_t *slot)
+{
+	struct sq *s;
+
+	lent.borrowed++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	s = lent.s;
+	if (s && ptr_of(__atomic_load_n(slot, __ATOMIC_ACQUIRE)) == s &&
+	    sq_live(s))
+		return s;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	lent.borrowed--;
+	return NULL;
+}
+
+/* s, taken with a reference, becomes the lent queue if no use of the
+ * current one is borrowed: that reference is then the lent one. */
+static void lend(struct sq *s)
+{
+	struct sq *old;
+
+	if (lent.borrowed || lent.s == s)
+		return;
+	if (lent_key == (pthread_key_t)-1 ||
+	    pthread_setspecific(lent_key, &lent))
+		return;			/* no exit hook: nothing lent */
+	lent.borrowed = 1;		/* the caller's use, from here */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	old = lent.s;
+	lent.s = s;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if (old)
+		put_ref(old);
+}
+
+/* A namespace being closed: this thread's lent queue, if it is one of
+ * that namespace's (nobody else in the process uses it, ns_close). */
+static void lent_forget(struct ns *ns)
+{
+	struct sq *s = lent.s;
+
+	if (s && s->ns == ns && !lent.borrowed) {
+		lent.s = NULL;
+		put_ref(s);
+	}
+}
+
 void sq_put(struct sq *s)
+{
+	if (s == lent.s && lent.borrowed) {
+		lent.borrowed--;
+		return;
+	}
+	put_ref(s);
+}
+
+static void put_ref(struct sq *s)
 {
 	uint64_t *slot = &s->ns->sq[s->idx];
 	uint64_t e = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
@@ -331,11 +431,17 @@ static int64_t idx_entry(struct ns *ns, uint32_t idx)
 
 int sq_get(struct ns *ns, uint32_t idx, struct sq **out)
 {
-	struct sq *s = take(&ns->sq[idx]);
+	struct sq *s = borrow(&ns->sq[idx]);
 	int64_t gen;
 	int r;
 
+	if (likely(s)) {
+		*out = s;
+		return 0;
+	}
+	s = take(&ns->sq[idx]);
 	if (likely(s && sq_live(s))) {
+		lend(s);
 		*out = s;
 		return 0;
 	}
@@ -372,6 +478,7 @@ int sq_get(struct ns *ns, uint32_t idx, struct sq **out)
 /* The table's references, for a namespace being closed. */
 void sq_forget_all(struct ns *ns)
 {
+	lent_forget(ns);
 	for (uint32_t i = 0; i < IPCMNI; i++) {
 		uint64_t e = __atomic_exchange_n(&ns->sq[i], 0,
 						 __ATOMIC_ACQ_REL);

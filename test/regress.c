@@ -575,6 +575,72 @@ T_CASE(store_enomem_retry_no_leak)
 	T_OK(umq_msgctl(*id, IPC_RMID, NULL));
 }
 
+/*
+ * Each thread keeps one reference on the System V queue it used last
+ * (sq.c, "lent"), borrowed by its next calls on it: a thread that exits
+ * gives it back, or the mapping of every queue a short-lived thread
+ * touched would stay until the process ends.  The references are read
+ * from the table without taking one (which would lend the queue to us).
+ */
+static int64_t refs_of(int id)
+{
+	struct ns *ns;
+	uint64_t e;
+	struct sq *s;
+
+	T_OK(ns_get(&ns));
+	e = __atomic_load_n(&ns->sq[id & (IPCMNI - 1)], __ATOMIC_ACQUIRE);
+	s = (struct sq *)(uintptr_t)(e & ((1ull << 48) - 1));
+	if (!s)
+		T_FAIL("queue %d is not in the table", id);
+	return __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) +
+	       (int64_t)(e >> 48);
+}
+
+struct lent_job {
+	int qid;
+	int64_t during;
+};
+
+static void *use_and_exit(void *arg)
+{
+	struct lent_job *j = arg;
+	struct m m = { 1, "x" };
+
+	if (umq_msgsnd(j->qid, &m, 2, 0) ||
+	    umq_msgrcv(j->qid, &m, sizeof(m.text), 0, 0) != 2)
+		return (void *)1;
+	j->during = refs_of(j->qid);
+	return NULL;
+}
+
+T_CASE(thread_exit_gives_back_its_lent_queue)
+{
+	int other = umq_msgget(IPC_PRIVATE, 0600);
+	struct lent_job j = { .qid = umq_msgget(IPC_PRIVATE, 0600) };
+	struct msqid_ds ds;
+	pthread_t th;
+	void *r;
+	int64_t before;
+
+	T_OK(other);
+	T_OK(j.qid);
+	T_OK(umq_msgctl(other, IPC_STAT, &ds));	/* ours: the other one */
+	before = refs_of(j.qid);
+	T_EQ(pthread_create(&th, NULL, use_and_exit, &j), 0);
+	T_EQ(pthread_join(th, &r), 0);
+	T_EQ((long)(uintptr_t)r, 0);
+	if (j.during != before + 1)
+		T_FAIL("references while the thread used the queue: %lld, "
+		       "expected %lld (its lent one)", (long long)j.during,
+		       (long long)before + 1);
+	if (refs_of(j.qid) != before)
+		T_FAIL("references after the thread exited: %lld, expected "
+		       "%lld", (long long)refs_of(j.qid), (long long)before);
+	T_OK(umq_msgctl(j.qid, IPC_RMID, NULL));
+	T_OK(umq_msgctl(other, IPC_RMID, NULL));
+}
+
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
