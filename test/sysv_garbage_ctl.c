@@ -168,7 +168,7 @@ T_CASE(garbage_qctl_lock_pi_kind)
 
 static struct {
 	uint32_t salt;
-	bool words, locks, ring;
+	bool words, locks, ring, gate;
 } lnoise;
 
 /*
@@ -211,6 +211,11 @@ static void round_lane(uint32_t seed)
 		did("lane words random%s", lnoise.locks ? ", side locks too" :
 		    "");
 	}
+	if (lnoise.gate) {
+		/* Only the gate: the lane's messages are all good. */
+		f->lane.gate = below(4) ? (uint32_t)rnd64() : LANE_CLOSING;
+		did("lane gate %#x", f->lane.gate);
+	}
 	munmap(f, sizeof(*f));
 	if (lnoise.ring) {
 		size_t off = below(8) * LANE_UNIT, len = 1 + below(512);
@@ -242,6 +247,11 @@ static void round_lane(uint32_t seed)
 		mk(&m, 1 + k, 100);
 		judge(umq_msgsnd(qid, &m, 100, IPC_NOWAIT), LOG->op);
 	}
+	/* A gate that is neither open nor closed is a closer's that died:
+	 * the next lock moves the lane's messages on, none stays behind
+	 * (counted by IPC_STAT but never received). */
+	if (lnoise.gate)
+		repaired(qid);
 	use(qid);
 	rmid(qid);
 
@@ -257,28 +267,36 @@ static void round_lane(uint32_t seed)
 }
 
 static void lane_rounds(const char *name, uint32_t n, uint32_t salt,
-			bool words, bool locks, bool ring)
+			bool words, bool locks, bool ring, bool gate)
 {
 	lnoise.salt = salt;
 	lnoise.words = words;
 	lnoise.locks = locks;
 	lnoise.ring = ring;
+	lnoise.gate = gate;
 	rounds(name, n, round_lane);
 }
 
 T_CASE(garbage_lane_words)
 {
-	lane_rounds("lane words", 60, 0x61, true, false, false);
+	lane_rounds("lane words", 60, 0x61, true, false, false, false);
 }
 
 T_CASE(garbage_lane_locks)
 {
-	lane_rounds("lane words and side locks", 20, 0x62, true, true, false);
+	lane_rounds("lane words and side locks", 20, 0x62, true, true, false,
+		    false);
 }
 
 T_CASE(garbage_lane_ring)
 {
-	lane_rounds("lane ring records", 60, 0x63, false, false, true);
+	lane_rounds("lane ring records", 60, 0x63, false, false, true, false);
+}
+
+/* The words above leave the gate open: here it alone is garbage. */
+T_CASE(garbage_lane_gate)
+{
+	lane_rounds("lane gate", 40, 0x64, false, false, false, true);
 }
 
 /* ---- a waiter record --------------------------------------------------- */
