@@ -12,8 +12,8 @@
  * step must meet the spec on both sides and agree between them.  The
  * kernel can stand in for umq (KERNEL_ONLY, see the end of this file).
  *
- * Only sysv_diff.c and spec_diff_sysv.c include this file, each in a
- * program of its own, hence the static definitions.
+ * Only sysv_diff.c, sysv_diff_lane.c and spec_diff_sysv*.c include this
+ * file, each in a program of its own, hence the static definitions.
  */
 #ifndef DIFF_H
 #define DIFF_H
