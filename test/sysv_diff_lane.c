@@ -3,7 +3,8 @@
  * sysv_diff_lane.c - the System V lane (lane.c, LOCKING L14) against the
  * kernel: sequences that open the lane, fill it, then leave it by the
  * receives that do not use it (typed, MSG_EXCEPT, MSG_COPY) and by E2BIG
- * and MSG_NOERROR ones that do, round after round.  The other cases of
+ * and MSG_NOERROR ones that do, round after round; and the ring filled
+ * to its end, where a record needs a skip.  The other cases of
  * sysv_diff.c mostly meet the lane closed, as an IPC_STAT closes it and
  * only a plain call that empties the queue opens it again.
  *
@@ -87,6 +88,43 @@ DIFF_CASE(lane_mixed_receives)
 	STAT(c, q, W_RET(0));
 	CHK(c, c->ds.msg_qnum, 0);
 	CHK(c, c->ds.__msg_cbytes, 0);
+}
+
+/*
+ * The ring (LANE_UNITS units of LANE_UNIT bytes) nearly full up to its
+ * end, its oldest record at unit 1: a send of 25 units needs a skip of
+ * the 24 left at the end, and so 1048 units, more than the ring holds -
+ * the store must take it.  Counting the record without its skip, the
+ * lane would write it over the oldest one.  Every message is received
+ * as sent, in order.
+ */
+DIFF_CASE(lane_wrap_full_ring)
+{
+	static const size_t len[] = { 8192, 8192, 8192, 8192, 8192, 8192,
+				      8192, 6100, 1550 };	/* 129 units... */
+	int q;
+
+	LIMIT(c, "msgmnb", 100000, W_RET(0));	/* the ring fills first */
+	q = GET(c, IPC_PRIVATE, 0600, W_RET(0));
+	lane_open(c, q);			/* 1 unit taken: at unit 1 */
+	for (int i = 0; i < 8; i++)		/* ...96: up to unit 1000 */
+		SND(c, q, 1 + i, 10 + i, len[i], NW, W_RET(0));
+#ifndef KERNEL_ONLY
+	if (c->b == &backends[1]) {
+		struct qfile *f = ctl_of(q);
+		uint32_t put = (uint32_t)f->lane.put % LANE_UNITS;
+		uint32_t taken = (uint32_t)f->lane.taken % LANE_UNITS;
+
+		munmap(f, sizeof(*f));
+		if (put != 1000 || taken != 1)
+			T_FAIL("umq: the lane's ring is at units %u..%u, not "
+			       "1..1000: this case misses its edge", taken, put);
+	}
+#endif
+	SND(c, q, 9, 18, len[8], NW, W_RET(0));
+	for (int i = 0; i < 9; i++)
+		RCV_GOT(c, q, MSGMAX, 0, NW, len[i], 1 + i, 10 + i);
+	RCV(c, q, MSGMAX, 0, NW, W_ERR(ENOMSG));
 }
 
 int main(int argc, char **argv)
