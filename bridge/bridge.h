@@ -141,8 +141,13 @@ struct state {
 		uint32_t tried;		/* published, maybe stored */
 	} asg[NASG];
 	/* out: the highest sequence published: the stream must see them in
-	 * order (the in side drops what is not above the last it gave) */
+	 * order (the in side delivers late what comes out of it, and drops
+	 * only exact repeats, within its window) */
 	uint64_t hipub;
+	/* in: bit i set when sequence seq - 1 - i of that origin was
+	 * delivered: a lower sequence that comes late is told from a
+	 * repeat */
+	uint64_t below;
 };
 
 /* <namespace>/bridges, made mode 1777 if missing, into buf. */

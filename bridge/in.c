@@ -8,19 +8,20 @@
  *
  * A message that comes again after a crash or a lost ack is recognized
  * by its origin and sequence (headers of the out bridge): the state file
- * keeps the last delivered pair, and a repeat at or below it is acked
- * and dropped.  The one instant no file can cover is between the local
+ * keeps the highest sequence delivered of the origin, and which of the 64
+ * below it were: a repeat is acked and dropped, a lower sequence never
+ * delivered is delivered late (and said), and only one more than 64
+ * below is taken for a repeat unseen.  The one instant no file can cover is between the local
  * send and the record of it: a "pending" record is written before the
  * send, and after a crash a System V queue's lspid and stime tell
  * whether that bridge sent since; when they cannot (POSIX, or a send of
  * the same second), the message is delivered again and counted as a
  * possible duplicate.
  *
- * That rule needs the messages in stream order.  A delivery lost on the
- * way (a connection that died with it) would come again only after
- * AckWait, behind newer ones, and be taken for a repeat: so a gap in the
- * consumer's delivery sequence makes the consumer afresh at once, as at
- * start, and whatever was not acked comes again, in order.
+ * Order matters too.  A delivery lost on the way (a connection that died
+ * with it) would come again only after AckWait, behind newer ones: so a
+ * gap in the consumer's delivery sequence makes the consumer afresh at
+ * once, as at start, and whatever was not acked comes again, in order.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -66,14 +67,59 @@ static long map_type(natsMsg *nm, bool posix)
 	return t < 1 ? 1 : t;
 }
 
+#define WINDOW 64
+
+/* Was sequence seq of the current origin delivered (as far as the state
+ * can tell)? */
+static bool delivered(uint64_t seq)
+{
+	uint64_t d = bstate.seq - seq;
+
+	if (seq > bstate.seq)
+		return false;
+	if (d == 0 || d > WINDOW)
+		return true;	/* the last one; or too old to tell */
+	return bstate.below >> (d - 1) & 1;
+}
+
+/* Record seq of origin as delivered, in bstate (saved by the caller). */
+static void mark_delivered(uint64_t origin, uint64_t seq)
+{
+	uint64_t d;
+
+	if (origin != bstate.origin) {
+		bstate.origin = origin;
+		bstate.seq = seq;
+		bstate.below = 0;
+	} else if (seq > bstate.seq) {
+		d = seq - bstate.seq;	/* the old highest is bit d - 1 */
+		bstate.below = d > WINDOW ? 0 :
+			       (d == WINDOW ? 0 : bstate.below << d) |
+			       1ULL << (d - 1);
+		bstate.seq = seq;
+	} else if (seq < bstate.seq && bstate.seq - seq <= WINDOW) {
+		bstate.below |= 1ULL << (bstate.seq - seq - 1);
+	}
+}
+
 /* 1: deliver; 0: a repeat of a delivered message (ack, drop). */
 static int fresh(struct lq *q, uint64_t origin, uint64_t seq, bool *flag)
 {
 	struct lstat ls;
 
 	*flag = false;
-	if (origin == bstate.origin && seq <= bstate.seq)
+	if (origin == bstate.origin && delivered(seq)) {
+		if (bstate.seq - seq > WINDOW)
+			logmsg("%016" PRIx64 "-%" PRIu64 " is more than %d "
+			       "below the last delivered (%" PRIu64 "): taken "
+			       "for a repeat", origin, seq, WINDOW,
+			       bstate.seq);
 		return 0;
+	}
+	if (origin == bstate.origin && seq < bstate.seq)
+		logmsg("%016" PRIx64 "-%" PRIu64 " comes after %" PRIu64
+		       ", never delivered: delivered late", origin, seq,
+		       bstate.seq);
 	if (bstate.phase == ST_PENDING && origin == bstate.porigin &&
 	    seq == bstate.pseq) {
 		bstate.phase = ST_IDLE;
@@ -184,8 +230,7 @@ static int deliver(const struct opts *o, struct js *j, struct lq *q,
 		       "%016" PRIx64 "-%" PRIu64 " sent", cs, ss, origin, seq);
 	if (tagged) {
 		bstate.phase = ST_IDLE;
-		bstate.origin = origin;
-		bstate.seq = seq;
+		mark_delivered(origin, seq);
 		if ((r = state_save(&bstate)))
 			return r;
 	}

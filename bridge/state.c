@@ -22,7 +22,7 @@
 
 #include "bridge.h"
 
-#define STATE_MAGIC 0x31474442514d55ULL		/* "UMQBDG1" */
+#define STATE_MAGIC 0x32474442514d55ULL		/* "UMQBDG2" */
 #define SLOT 2048
 
 _Static_assert(sizeof(struct state) + 32 <= SLOT, "state slot");

@@ -12,12 +12,16 @@
  *   jsbench -s URLS [-R REPLICAS] [-n N] [-z SIZE] [-r RATE]
  *   jsbench -s URLS -T STREAM/CONSUMER
  *   jsbench -s URLS -I STREAM/CONSUMER
+ *   jsbench -s URLS -P SUBJECT -O ORIGIN SEQ...
  *
  * -T, for cluster.sh: fetch one message from that durable pull consumer
  * (waiting up to 10 s), print its payload, and never ack it: a delivery
  * its bridge never sees, as one lost on a dying connection.
  * -I, for cluster.sh's post-mortems: one line of what the stream holds
  * and one of where that consumer stands.
+ * -P, for cluster.sh: publish to SUBJECT one message per SEQ, in the
+ * order given, as an out bridge of epoch ORIGIN (hex) would number them
+ * (headers Umq-Origin, Umq-Seq), each with the text "seq=SEQ".
  *
  * Prints "rate_per_s T p50_us P p99_us Q": messages per second at the
  * consumer, and publish-to-consume latencies.
@@ -146,6 +150,27 @@ static int info(char *what)
 	return 0;
 }
 
+static int publish_seqs(const char *subj, const char *origin, char **seqs,
+			int count)
+{
+	for (int i = 0; i < count; i++) {
+		char text[64];
+		natsMsg *m = NULL;
+		int len = snprintf(text, sizeof(text), "seq=%s", seqs[i]);
+
+		if (natsMsg_Create(&m, subj, NULL, text, len) != NATS_OK ||
+		    natsMsgHeader_Set(m, "Umq-Origin", origin) != NATS_OK ||
+		    natsMsgHeader_Set(m, "Umq-Seq", seqs[i]) != NATS_OK ||
+		    js_PublishMsg(NULL, js, m, NULL, NULL) != NATS_OK) {
+			fprintf(stderr, "jsbench: cannot publish %s\n", text);
+			natsMsg_Destroy(m);
+			return 1;
+		}
+		natsMsg_Destroy(m);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *urls = "nats://127.0.0.1:4222", *subjects[] = { "jsb.>" };
@@ -158,12 +183,14 @@ int main(int argc, char **argv)
 	pthread_t th;
 	char *buf;
 
-	char *thief = NULL, *look = NULL;
+	char *thief = NULL, *look = NULL, *pub = NULL, *origin = "0";
 
-	while ((c = getopt(argc, argv, "s:R:n:z:r:T:I:")) != -1) {
+	while ((c = getopt(argc, argv, "s:R:n:z:r:T:I:P:O:")) != -1) {
 		switch (c) {
 		case 'T': thief = optarg; break;
 		case 'I': look = optarg; break;
+		case 'P': pub = optarg; break;
+		case 'O': origin = optarg; break;
 		case 's': urls = optarg; break;
 		case 'R': replicas = atoi(optarg); break;
 		case 'n': n = atol(optarg); break;
@@ -181,6 +208,8 @@ int main(int argc, char **argv)
 		return steal(nc, thief);
 	if (look)
 		return info(look);
+	if (pub)
+		return publish_seqs(pub, origin, argv + optind, argc - optind);
 	buf = malloc(size + 64);
 	lats = calloc(n, sizeof(*lats));
 	js_DeleteStream(js, "JSBENCH", NULL, NULL);
