@@ -19,7 +19,7 @@
  * Each thread also keeps one reference of its own on the queue it used
  * last (struct lent): while the table still holds that mapping, a call
  * on the same queue borrows it with no atomic operation - two fewer per
- * call, a sixth of a lane send and receive.  References are
+ * call, a fifth of a lane send and receive alone.  References are
  * interchangeable, so the accounting is a count: of this thread's
  * current uses of the lent queue, `borrowed` are covered by its one
  * reference and the others hold references of their own; sq_put() of
