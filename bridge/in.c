@@ -11,12 +11,12 @@
  * keeps the highest sequence delivered of the origin, and which of the 64
  * below it were: a repeat is acked and dropped, a lower sequence never
  * delivered is delivered late (and said), and only one more than 64
- * below is taken for a repeat unseen.  The one instant no file can cover is between the local
- * send and the record of it: a "pending" record is written before the
- * send, and after a crash a System V queue's lspid and stime tell
- * whether that bridge sent since; when they cannot (POSIX, or a send of
- * the same second), the message is delivered again and counted as a
- * possible duplicate.
+ * below is taken for a repeat unseen.  The one instant no file can cover
+ * is between the local send and the record of it: a "pending" record is
+ * written before the send, and after a crash a System V queue's lspid
+ * and stime tell whether that bridge sent since; when they cannot
+ * (POSIX, or a send of the same second), the message is delivered again
+ * and counted as a possible duplicate.
  *
  * Order matters too.  A delivery lost on the way (a connection that died
  * with it) would come again only after AckWait, behind newer ones: so a

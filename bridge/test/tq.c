@@ -187,7 +187,8 @@ static int do_recv(struct qh *q, long n, int wait_s, int grace_s, int lat)
 	/* for a post-mortem: which ones (the first 10) */
 	for (long k = 0, said = 0; k < n && said < 10; k++)
 		if (!seen[k] && ++said)
-			fprintf(stderr, "%s%ld", said > 1 ? " " : "missing: i=", k);
+			fprintf(stderr, "%s%ld",
+				said > 1 ? " " : "missing: i=", k);
 	if (distinct < n)
 		fprintf(stderr, "\n");
 	printf("received %ld distinct %ld duplicates %ld corrupt %ld "
