@@ -122,6 +122,17 @@ static void ends_ok(pid_t pid, const char *what)
 	t_exited_ok(pid, st, what);
 }
 
+/*
+ * A record on the list is seen before its futex sleep begins; a handler
+ * run in between cannot end the call (DESIGN.md §8), so a test that
+ * means to interrupt a sleep waits until the sleeper really sleeps.
+ */
+static void in_futex(pid_t pid)
+{
+	if (t_wait_sleeping(pid))
+		T_FAIL("the peeker never went to sleep");
+}
+
 static void still_waits(pid_t pid, const char *what)
 {
 	if (t_wait_child(pid, WNOHANG, 100) != -1)
@@ -299,6 +310,7 @@ T_CASE(sysv_signal_is_eintr)
 	pid_t p = t_spawn_alarm(sv_peek_signalled, j, 20);
 
 	sv_until(id, WK_PEEK, 1);
+	in_futex(p);
 	kill(p, SIGUSR1);
 	ends_ok(p, "peeker");
 	T_EQ(j->res.r, -1);
@@ -544,6 +556,8 @@ T_CASE(posix_signals)
 	pa = t_spawn_alarm(mq_peek_job, a, 20);
 	pb = t_spawn_alarm(mq_peek_job, b, 20);
 	mq_until(d, WK_PEEK, 2);
+	in_futex(pa);
+	in_futex(pb);
 	kill(pa, SIGUSR1);
 	kill(pb, SIGUSR1);
 	ends_ok(pa, "peeker without SA_RESTART");
