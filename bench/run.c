@@ -123,6 +123,9 @@ static int supervise(struct backend *be, int n, char *why, size_t len)
 	return bad ? -1 : 0;
 }
 
+/* Nonzero: the roles' processes never spin before they sleep. */
+int roles_asleep;
+
 int run_roles(const struct job *j, const role_fn *fn, int n,
 		     char *why, size_t len)
 {
@@ -139,6 +142,10 @@ int run_roles(const struct job *j, const role_fn *fn, int n,
 		}
 		if (pid == 0) {
 			child_start();
+			/* Read at umq's first blocking call, which this
+			 * process has not made yet. */
+			if (roles_asleep)
+				setenv("UMQ_SPIN_US", "0", 1);
 			pin(i);
 			_exit(fn[i](j, &res[i]));
 		}
