@@ -641,6 +641,75 @@ T_CASE(thread_exit_gives_back_its_lent_queue)
 	T_OK(umq_msgctl(other, IPC_RMID, NULL));
 }
 
+/*
+ * A signal handler that uses the thread's lent queue with a reference of
+ * its own (a msgget by its key: sq_cached) while the thread is inside
+ * borrow() for another queue, where the borrowed count is raised for a
+ * moment only: the handler's put must not take that moment for a
+ * borrowed use and keep its reference, or the count underflows when
+ * borrow() gives up (the queue lent for ever, every later use of it a
+ * reference too few).  The instant: the page of the other queue's table
+ * entry is made unreadable, so borrow()'s load of it faults, and our
+ * SIGSEGV handler (installed after the library's) makes it readable
+ * again and calls msgget.
+ */
+static int handler_key_qid = -2, handler_runs;
+static void *entry_page;
+
+static void msgget_on_fault(int sig)
+{
+	(void)sig;
+	mprotect(entry_page, 4096, PROT_READ | PROT_WRITE);
+	handler_runs++;
+	handler_key_qid = umq_msgget(0x5e11, 0);
+}
+
+T_CASE(signal_handler_put_inside_borrow)
+{
+	int a = umq_msgget(0x5e11, IPC_CREAT | 0600);
+	int b = umq_msgget(IPC_PRIVATE, 0600);
+	struct sigaction sa = { .sa_handler = msgget_on_fault }, old;
+	struct m m = { 1, "x" };
+	int64_t ra, rb;
+	struct ns *ns;
+
+	T_OK(a);
+	T_OK(b);
+	T_OK(ns_get(&ns));
+	/* A is the lent queue. */
+	T_OK(umq_msgsnd(a, &m, 2, IPC_NOWAIT));
+	T_EQ(umq_msgrcv(a, &m, sizeof(m.text), 0, IPC_NOWAIT), 2);
+	ra = refs_of(a);
+	rb = refs_of(b);
+	entry_page = (void *)((uintptr_t)&ns->sq[b & (IPCMNI - 1)] &
+			      ~(uintptr_t)4095);
+	sigemptyset(&sa.sa_mask);
+	T_OK(sigaction(SIGSEGV, &sa, &old));
+	T_OK(mprotect(entry_page, 4096, PROT_NONE));
+	T_OK(umq_msgsnd(b, &m, 2, IPC_NOWAIT));
+	mprotect(entry_page, 4096, PROT_READ | PROT_WRITE);
+	T_OK(sigaction(SIGSEGV, &old, NULL));
+	T_EQ(handler_runs, 1);
+	T_EQ(handler_key_qid, a);
+	/* B is lent now, A's lent reference given back, and the
+	 * handler's too. */
+	if (refs_of(a) != ra - 1 || refs_of(b) != rb + 1)
+		T_FAIL("references after: %lld and %lld, expected %lld and "
+		       "%lld", (long long)refs_of(a), (long long)refs_of(b),
+		       (long long)ra - 1, (long long)rb + 1);
+	/* And uses of A go on taking and giving back as many. */
+	for (int i = 0; i < 3; i++) {
+		T_OK(umq_msgsnd(a, &m, 2, IPC_NOWAIT));
+		T_EQ(umq_msgrcv(a, &m, sizeof(m.text), 0, IPC_NOWAIT), 2);
+		if (refs_of(a) != ra)
+			T_FAIL("references of the lent queue after use %d: "
+			       "%lld, expected %lld", i,
+			       (long long)refs_of(a), (long long)ra);
+	}
+	T_OK(umq_msgctl(b, IPC_RMID, NULL));
+	T_OK(umq_msgctl(a, IPC_RMID, NULL));
+}
+
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
