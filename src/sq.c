@@ -24,9 +24,12 @@
  * current uses of the lent queue, `borrowed` are covered by its one
  * reference and the others hold references of their own; sq_put() of
  * the lent queue gives back a borrowed use first.  Another queue is
- * lent only when no use is borrowed, and `borrowed` is raised before
- * the lent queue is read, so a signal handler's calls in between see it
- * in use (the syscalls umq stands for are async-signal-safe).
+ * lent only when no use is borrowed and neither borrow() nor lend() is
+ * under way (`busy`, raised before the lent queue is read), so a signal
+ * handler's calls in between never swap it underneath (the syscalls umq
+ * stands for are async-signal-safe).  `busy` is not `borrowed`: a
+ * handler's put of the lent queue at such an instant is of a reference
+ * of its own, and must give it back.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -68,7 +71,8 @@ static void unref(struct sq *s, int64_t n)
 
 static __thread struct lent {
 	struct sq *s;		/* with one reference of this thread's */
-	unsigned borrowed;
+	unsigned borrowed;	/* uses of s covered by that reference */
+	unsigned busy;		/* in borrow() or lend(): s stays */
 } lent;
 
 static void put_ref(struct sq *s);
@@ -81,7 +85,7 @@ static void lent_exit(void *unused)
 	struct sq *s = lent.s;
 
 	(void)unused;
-	if (s && !lent.borrowed) {
+	if (s && !lent.borrowed && !lent.busy) {
 		lent.s = NULL;
 		put_ref(s);
 	}
@@ -102,15 +106,17 @@ static struct sq *borrow(uint64_t *slot)
 {
 	struct sq *s;
 
-	lent.borrowed++;
+	lent.busy++;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	s = lent.s;
 	if (s && ptr_of(__atomic_load_n(slot, __ATOMIC_ACQUIRE)) == s &&
 	    sq_live(s))
-		return s;
+		lent.borrowed++;
+	else
+		s = NULL;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	lent.borrowed--;
-	return NULL;
+	lent.busy--;
+	return s;
 }
 
 /* s, taken with a reference, becomes the lent queue if no use of the
@@ -119,16 +125,19 @@ static void lend(struct sq *s)
 {
 	struct sq *old;
 
-	if (lent.borrowed || lent.s == s)
+	if (lent.borrowed || lent.busy || lent.s == s)
 		return;
 	if (lent_key == (pthread_key_t)-1 ||
 	    pthread_setspecific(lent_key, &lent))
 		return;			/* no exit hook: nothing lent */
-	lent.borrowed = 1;		/* the caller's use, from here */
+	lent.busy = 1;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	old = lent.s;
 	lent.s = s;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	lent.borrowed = 1;		/* the caller's use, from here */
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	lent.busy = 0;
 	if (old)
 		put_ref(old);
 }
@@ -139,7 +148,7 @@ static void lent_forget(struct ns *ns)
 {
 	struct sq *s = lent.s;
 
-	if (s && s->ns == ns && !lent.borrowed) {
+	if (s && s->ns == ns && !lent.borrowed && !lent.busy) {
 		lent.s = NULL;
 		put_ref(s);
 	}
