@@ -710,6 +710,91 @@ T_CASE(signal_handler_put_inside_borrow)
 	T_OK(umq_msgctl(a, IPC_RMID, NULL));
 }
 
+/*
+ * The same put, by a handler that interrupts any instant of a thread's
+ * calls on its lent queue: its reference of its own (msgget by the key
+ * goes through sq_cached) gives back one of the thread's borrowed uses
+ * and stays in its place; if the thread was between its load and store
+ * of the borrowed count (sq_put's decrement is three instructions), the
+ * handler's change is lost and its reference leaks.  No instant can be
+ * made for that, so: a timer signal every 20 us for two seconds of
+ * sends and receives on two queues, then the references must be those
+ * from before.  On main this crashed (the count underflowed, uses of
+ * the lent queue put references they never took, and it was unmapped
+ * under the table); with only the borrow()/lend() fix, 8 to 20 leaked.
+ */
+static int stress_c;
+
+static void uses_on_timer(int sig)
+{
+	static unsigned n;
+	struct m m = { 1, "h" };
+	int e = errno;
+
+	(void)sig;
+	umq_msgget(0x5e12, 0);
+	if (n++ & 1) {
+		umq_msgsnd(stress_c, &m, 2, IPC_NOWAIT);
+		umq_msgrcv(stress_c, &m, sizeof(m.text), 0, IPC_NOWAIT);
+	}
+	errno = e;
+}
+
+static void use(int id)
+{
+	struct m m = { 1, "x" };
+
+	umq_msgsnd(id, &m, 2, IPC_NOWAIT);
+	umq_msgrcv(id, &m, sizeof(m.text), 0, IPC_NOWAIT);
+}
+
+T_CASE(signal_handler_puts_during_lent_uses)
+{
+	int a = umq_msgget(0x5e12, IPC_CREAT | 0600);
+	int b = umq_msgget(IPC_PRIVATE, 0600);
+	struct sigaction sa = { .sa_handler = uses_on_timer,
+				.sa_flags = SA_RESTART }, old;
+	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL,
+			       .sigev_signo = SIGUSR2 };
+	struct itimerspec it = { { 0, 20000 }, { 0, 20000 } };
+	timer_t tm;
+	int64_t ra, rb, rc;
+	time_t end;
+
+	stress_c = umq_msgget(IPC_PRIVATE, 0600);
+	T_OK(a);
+	T_OK(b);
+	T_OK(stress_c);
+	use(stress_c);
+	use(b);
+	use(a);			/* lent: a */
+	ra = refs_of(a);
+	rb = refs_of(b);
+	rc = refs_of(stress_c);
+	sigemptyset(&sa.sa_mask);
+	T_OK(sigaction(SIGUSR2, &sa, &old));
+	T_OK(timer_create(CLOCK_MONOTONIC, &ev, &tm));
+	T_OK(timer_settime(tm, 0, &it, NULL));
+	end = time(NULL) + 2;
+	while (time(NULL) < end) {
+		use(b);
+		use(a);
+	}
+	T_OK(timer_delete(tm));
+	T_OK(sigaction(SIGUSR2, &old, NULL));
+	use(b);
+	use(stress_c);
+	use(a);			/* lent: a again */
+	if (refs_of(a) != ra || refs_of(b) != rb || refs_of(stress_c) != rc)
+		T_FAIL("references %lld %lld %lld, expected %lld %lld %lld",
+		       (long long)refs_of(a), (long long)refs_of(b),
+		       (long long)refs_of(stress_c), (long long)ra,
+		       (long long)rb, (long long)rc);
+	T_OK(umq_msgctl(stress_c, IPC_RMID, NULL));
+	T_OK(umq_msgctl(b, IPC_RMID, NULL));
+	T_OK(umq_msgctl(a, IPC_RMID, NULL));
+}
+
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
