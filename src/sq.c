@@ -154,6 +154,16 @@ static void lent_forget(struct ns *ns)
 	}
 }
 
+/*
+ * A put of the lent queue while uses of it are borrowed gives one of
+ * them back, whether this use was borrowed or held a reference of its
+ * own (which then covers one that was).  Done by a signal handler
+ * between this thread's load and store of `borrowed`, that would be
+ * lost; so sq_get and sq_cached hand out no reference of their own on
+ * the queue lent when they look (they borrow it, or give theirs back):
+ * a handler's puts of the lent queue are of its borrowed uses only
+ * (short of a handler interrupted by another).
+ */
 void sq_put(struct sq *s)
 {
 	if (s == lent.s && lent.borrowed) {
@@ -410,7 +420,14 @@ struct sq *sq_cached(struct ns *ns, uint32_t idx, uint64_t gen)
 
 	if (idx >= IPCMNI)
 		return NULL;
-	s = take(&ns->sq[idx]);
+	s = borrow(&ns->sq[idx]);
+	if (!s) {
+		s = take(&ns->sq[idx]);
+		if (s && s == lent.s) {	/* gone, or lent since: see sq_put */
+			put_ref(s);
+			s = NULL;
+		}
+	}
 	if (s && s->gen != gen) {
 		sq_put(s);
 		s = NULL;
@@ -457,11 +474,11 @@ int sq_get(struct ns *ns, uint32_t idx, struct sq **out)
 	/* Nothing mapped, or what is mapped is gone: ask the registry. */
 	gen = idx_entry(ns, idx);
 	if (s && (gen < 0 || s->gen == (uint64_t)gen)) {
-		sq_put(s);		/* a stale entry: no queue */
+		put_ref(s);		/* a stale entry: no queue */
 		return -EINVAL;
 	}
 	if (s)
-		sq_put(s);
+		put_ref(s);
 	if (gen < 0)
 		return -EINVAL;
 	r = sq_open(ns, (uint64_t)gen, &s);
