@@ -406,7 +406,7 @@ int lane_close(struct sq *s)
 void lane_reopen(struct sq *s)
 {
 	struct lane *l = &s->f->lane;
-	const struct qctl *q = s->q;
+	struct qctl *q = s->q;
 	uint64_t put;
 
 	if (umq_lane_off || l->gate != LANE_CLOSED || !sq_live(s) ||
@@ -419,6 +419,10 @@ void lane_reopen(struct sq *s)
 	STAT_SET(l->put_seen, put);
 	STAT_SET(l->taken_seen, put);
 	__atomic_store_n(&l->gate, LANE_OPEN, __ATOMIC_RELEASE);
+	/* After the gate (L10): a receive spinning outside the lock - a
+	 * typed one, which closed the lane - sees no lane send, so it looks
+	 * again now rather than at the end of its spin. */
+	__atomic_store_n(&q->events, q->events + EV_ADDED, __ATOMIC_RELEASE);
 }
 
 bool lane_is_open(const struct sq *s)

@@ -1011,6 +1011,31 @@ T_CASE(lying_solo_hint_costs_a_spin_only)
 	T_OK(umq_msgctl(id, IPC_RMID, NULL));
 }
 
+/* A typed receive closes the lane and may then spin outside the lock,
+ * watching events, which lane sends do not bump: the plain call that opens
+ * the lane again bumps it, so that the spinner looks again at once. */
+T_CASE(lane_reopen_ends_a_receivers_spin)
+{
+	struct m m;
+	struct ns *ns;
+	struct sq *s;
+	uint32_t ev;
+	int id;
+
+	id = (int)T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	T_EQ(ns_get(&ns), 0);
+	T_EQ(sq_get(ns, (uint32_t)id & (IPCMNI - 1), &s), 0);
+	T_ERR(umq_msgrcv(id, &m, sizeof(m.text), 5, IPC_NOWAIT), ENOMSG);
+	T_ASSERT(!lane_is_open(s));
+	ev = __atomic_load_n(&s->q->events, __ATOMIC_ACQUIRE);
+	T_ERR(umq_msgrcv(id, &m, sizeof(m.text), 0, IPC_NOWAIT), ENOMSG);
+	T_ASSERT(lane_is_open(s));
+	T_ASSERT(((__atomic_load_n(&s->q->events, __ATOMIC_ACQUIRE) ^ ev) &
+		  EV_RECV_MASK) != 0);
+	sq_put(s);
+	T_OK(umq_msgctl(id, IPC_RMID, NULL));
+}
+
 /*
  * A receive asleep on descriptor q while another thread closes q and a
  * pipe takes its number: the kernel's call holds the open queue and goes
