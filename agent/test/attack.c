@@ -47,6 +47,45 @@ static void sysv_file(char *buf, size_t n, const char *fmt)
 	snprintf(buf, n, fmt, t_umq_dir(), S->gen);
 }
 
+static void pq_file(char *buf, size_t n, uint64_t gen, const char *suffix)
+{
+	snprintf(buf, n, "%s/posix/%016llx%s", t_umq_dir(),
+		 (unsigned long long)gen, suffix);
+}
+
+/* This user must not open path read-write (flags: O_NONBLOCK for a
+ * FIFO, as the library opens one): EACCES, the path named if not. */
+static void refused(const char *path, int flags)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC | flags), e = errno;
+
+	if (fd >= 0) {
+		close(fd);
+		T_FAIL("%s opened", path);
+	}
+	if (e != EACCES)
+		T_FAIL("%s: %s, expected EACCES", path,
+		       strerrorname_np(e) ?: "?");
+}
+
+/* The same for a file of System V queue S->gen (fmt as sysv_file's)... */
+static void sysv_refused(const char *fmt, int flags)
+{
+	char path[PATH_MAX];
+
+	sysv_file(path, sizeof(path), fmt);
+	refused(path, flags);
+}
+
+/* ...and of POSIX queue gen. */
+static void pq_refused(uint64_t gen, const char *suffix, int flags)
+{
+	char path[PATH_MAX];
+
+	pq_file(path, sizeof(path), gen, suffix);
+	refused(path, flags);
+}
+
 /* ---- The agent's start believes no block a member forged --------------- */
 
 /* Queue KEY, made with the mode *arg; its generation in S->gen. */
@@ -69,13 +108,9 @@ static void forge_mode(void *arg)
 
 static void other_is_out(void *arg)
 {
-	char path[PATH_MAX];
-
 	(void)arg;
-	sysv_file(path, sizeof(path), "%s/sysv/m.%s");
-	T_ERR(open(path, O_RDWR | O_CLOEXEC), EACCES);
-	sysv_file(path, sizeof(path), "%s/sysv/q.%s");
-	T_ERR(open(path, O_RDWR | O_CLOEXEC), EACCES);
+	sysv_refused("%s/sysv/m.%s", 0);
+	sysv_refused("%s/sysv/q.%s", 0);
 }
 
 /*
@@ -199,12 +234,6 @@ static void give_namespace(uid_t uid)
 }
 
 
-static void pq_file(char *buf, size_t n, uint64_t gen, const char *suffix)
-{
-	snprintf(buf, n, "%s/posix/%016llx%s", t_umq_dir(),
-		 (unsigned long long)gen, suffix);
-}
-
 static void create_two(void *arg)
 {
 	mqd_t q;
@@ -231,8 +260,7 @@ static void steal_by_rename(void *arg)
 	int fifo, got, r;
 
 	(void)arg;
-	pq_file(priv, sizeof(priv), S->priv, "");
-	T_ERR(open(priv, O_RDWR | O_CLOEXEC), EACCES);
+	pq_refused(S->priv, "", 0);
 	pq_file(pub, sizeof(pub), S->pub, ".p");
 	fifo = T_OK(open(pub, O_RDWR | O_NONBLOCK | O_CLOEXEC));
 	pq_file(priv, sizeof(priv), S->priv, ".p");
@@ -302,7 +330,7 @@ static void steal_sysv_by_rename(void *arg)
 	int fd, r;
 
 	snprintf(priv, sizeof(priv), "%s/sysv/m.%s", t_umq_dir(), t->gpriv);
-	T_ERR(open(priv, O_RDWR | O_CLOEXEC), EACCES);
+	refused(priv, 0);
 	snprintf(mine, sizeof(mine), "%s/sysv/q.%s", t_umq_dir(), t->gmine);
 	fd = T_OK(open(mine, O_RDWR | O_CLOEXEC));
 	T_EQ(pwrite(fd, &gen, sizeof(gen), offsetof(struct qfile, q.gen)),
@@ -425,17 +453,11 @@ static void other_refused(void *arg)
 
 static void not_in_the_group(void *arg)
 {
-	char path[PATH_MAX];
-
 	(void)arg;
-	sysv_file(path, sizeof(path), "%s/sysv/m.%s");
-	T_ERR(open(path, O_RDWR | O_CLOEXEC), EACCES);
-	sysv_file(path, sizeof(path), "%s/sysv/m.%s.p");
-	T_ERR(open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC), EACCES);
-	pq_file(path, sizeof(path), S->pub, "");
-	T_ERR(open(path, O_RDWR | O_CLOEXEC), EACCES);
-	pq_file(path, sizeof(path), S->pub, ".p");
-	T_ERR(open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC), EACCES);
+	sysv_refused("%s/sysv/m.%s", 0);
+	sysv_refused("%s/sysv/m.%s.p", O_NONBLOCK);
+	pq_refused(S->pub, "", 0);
+	pq_refused(S->pub, ".p", O_NONBLOCK);
 }
 
 T_CASE(namespace_owner_default_acl_records_no_owner)
