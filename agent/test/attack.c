@@ -86,6 +86,25 @@ static void pq_refused(uint64_t gen, const char *suffix, int flags)
 	refused(path, flags);
 }
 
+/* fn(arg) in a child as uid:gid, left running for the case to kill or
+ * reap, alarm(secs) its bound: it exits T_EXIT_SKIP if it cannot become
+ * that user. */
+static pid_t fork_as(uid_t uid, gid_t gid, void (*fn)(void *), void *arg,
+		     unsigned secs)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		alarm(secs);
+		if (setgid(gid) || setuid(uid))
+			_exit(T_EXIT_SKIP);
+		fn(arg);
+		_exit(T_EXIT_PASS);
+	}
+	T_ASSERT(pid > 0);
+	return pid;
+}
+
 /* ---- The agent's start believes no block a member forged --------------- */
 
 /* Queue KEY, made with the mode *arg; its generation in S->gen. */
@@ -187,14 +206,7 @@ static void race_forger(bool agent)
 	at_as(CREATOR, CREATOR, create_key, &(int){ 0660 }, "create");
 	if (agent)
 		a = at_start();
-	forger = fork();
-	if (forger == 0) {
-		alarm(60);
-		if (setgid(CREATOR) || setuid(MEMBER))
-			_exit(T_EXIT_SKIP);
-		keep_forging(NULL);
-	}
-	T_ASSERT(forger > 0);
+	forger = fork_as(MEMBER, CREATOR, keep_forging, NULL, 60);
 	for (long end = t_now_ms() + 5000;
 	     !__atomic_load_n(&S->fifo_ok, __ATOMIC_ACQUIRE); t_msleep(2))
 		if (t_now_ms() > end)
@@ -485,8 +497,9 @@ T_CASE(namespace_owner_default_acl_records_no_owner)
  * putting a symlink to a file of root's in place while the agent
  * starts; that file must keep its mode.
  */
-static void swap_in_symlink(const char *target)
+static void swap_in_symlink(void *arg)
 {
+	const char *target = arg;
 	char tmp[PATH_MAX], sock[PATH_MAX];
 	char ev[4096] __attribute__((aligned(8)));
 	int in = inotify_init1(IN_CLOEXEC);
@@ -532,14 +545,7 @@ T_CASE(agent_start_chmods_nothing_of_the_namespace_owners)
 	snprintf(target, sizeof(target), "%s/roots", t_umq_dir());
 	close(T_OK(open(target, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)));
 	give_namespace(MEMBER);
-	swapper = fork();
-	if (swapper == 0) {
-		alarm(60);
-		if (setgid(MEMBER) || setuid(MEMBER))
-			_exit(T_EXIT_SKIP);
-		swap_in_symlink(target);
-	}
-	T_ASSERT(swapper > 0);
+	swapper = fork_as(MEMBER, MEMBER, swap_in_symlink, target, 60);
 	for (i = 0; i < FLASHES; i++) {
 		agent_flash(3);
 		T_OK(stat(target, &st));
@@ -788,15 +794,7 @@ T_CASE(agent_closes_no_connection_with_a_socket_queued)
 	int n = 0;
 
 	oc->agent = at_start();
-	att = fork();
-	if (att == 0) {
-		alarm(30);
-		if (setgid(OTHER) || setuid(OTHER))
-			_exit(T_EXIT_SKIP);
-		fill_share_then_queue(oc);
-		_exit(T_EXIT_PASS);
-	}
-	T_ASSERT(att > 0);
+	att = fork_as(OTHER, OTHER, fill_share_then_queue, oc, 30);
 	wait_step(oc, 1);
 	for (long end = t_now_ms() + 150; n < SHARE && t_now_ms() < end;
 	     t_msleep(1))
@@ -856,14 +854,7 @@ T_CASE(agent_answers_while_a_user_holds_idle_connections)
 {
 	pid_t agent = at_start(), idler;
 
-	idler = fork();
-	if (idler == 0) {
-		alarm(60);
-		if (setgid(OTHER) || setuid(OTHER))
-			_exit(T_EXIT_SKIP);
-		keep_connecting(NULL);
-	}
-	T_ASSERT(idler > 0);
+	idler = fork_as(OTHER, OTHER, keep_connecting, NULL, 60);
 	t_msleep(500);
 	for (int i = 0; i < 5; i++) {
 		long t0 = t_now_ms();
