@@ -107,14 +107,21 @@ static pid_t fork_as(uid_t uid, gid_t gid, void (*fn)(void *), void *arg,
 
 /* ---- The agent's start believes no block a member forged --------------- */
 
+/* System V queue key, made with mode: its id; its generation, as its
+ * index entry spells it, in gen. */
+static int create_sysv(key_t key, int mode, char *gen, size_t n)
+{
+	int id = T_OK(umq_msgget(key, IPC_CREAT | IPC_EXCL | mode));
+
+	if (t_gen_name(t_umq_dir(), id, gen, n))
+		T_FAIL("no index entry: %s", strerror(errno));
+	return id;
+}
+
 /* Queue KEY, made with the mode *arg; its generation in S->gen. */
 static void create_key(void *arg)
 {
-	int id;
-
-	id = T_OK(umq_msgget(KEY, IPC_CREAT | IPC_EXCL | *(int *)arg));
-	if (t_gen_name(t_umq_dir(), id, S->gen, sizeof(S->gen)))
-		T_FAIL("no index entry: %s", strerror(errno));
+	create_sysv(KEY, *(int *)arg, S->gen, sizeof(S->gen));
 }
 
 /* A member of the queue's group may write its control file: it writes
@@ -322,15 +329,12 @@ static void create_and_hand_over(void *arg)
 	struct msqid_ds ds;
 	struct { long type; char text[8]; } m = { 1, "secret" };
 
-	t->mine = T_OK(umq_msgget(KEY, IPC_CREAT | IPC_EXCL | 0600));
-	t->priv = T_OK(umq_msgget(KEY2, IPC_CREAT | IPC_EXCL | 0600));
+	t->mine = create_sysv(KEY, 0600, t->gmine, sizeof(t->gmine));
+	t->priv = create_sysv(KEY2, 0600, t->gpriv, sizeof(t->gpriv));
 	T_OK(umq_msgsnd(t->priv, &m, sizeof(m.text), 0));
 	T_OK(umq_msgctl(t->mine, IPC_STAT, &ds));
 	ds.msg_perm.uid = MEMBER;
 	T_OK(umq_msgctl(t->mine, IPC_SET, &ds));
-	if (t_gen_name(t_umq_dir(), t->mine, t->gmine, sizeof(t->gmine)) ||
-	    t_gen_name(t_umq_dir(), t->priv, t->gpriv, sizeof(t->gpriv)))
-		T_FAIL("no index entry: %s", strerror(errno));
 }
 
 static void steal_sysv_by_rename(void *arg)
@@ -433,15 +437,12 @@ static void ask_open_to_all(void *arg)
  * bits, let the namespace's owner in without any agent. */
 static void create_for_group(void *arg)
 {
-	int id;
 	mqd_t q;
 
 	(void)arg;
 	q = (mqd_t)T_OK(umq_mq_open("/grp", O_CREAT | O_RDWR, 0660, NULL));
 	T_OK(umq_mq_close(q));
-	id = T_OK(umq_msgget(KEY2, IPC_CREAT | IPC_EXCL | 0660));
-	if (t_gen_name(t_umq_dir(), id, S->gen, sizeof(S->gen)))
-		T_FAIL("no index entry: %s", strerror(errno));
+	create_sysv(KEY2, 0660, S->gen, sizeof(S->gen));
 }
 
 /* Under a default ACL the OS does not apply the umask: the creator's
