@@ -105,14 +105,21 @@ static void set_perm_child(void *arg)
 	set_one(umq_msgctl, Q->uid);
 }
 
-/* As user `by`, IPC_SET owner uid, group gid, mode on both queues. */
-static void set_perm(uid_t by, gid_t bygid, uid_t uid, gid_t gid,
-		     unsigned mode)
+/* As user `by`, IPC_SET owner uid, group gid, mode on both queues, in
+ * child (set_perm_child or one that sets them otherwise). */
+static void set_perm_in(void (*child)(void *), const char *what, uid_t by,
+			gid_t bygid, uid_t uid, gid_t gid, unsigned mode)
 {
 	Q->set_uid = uid;
 	Q->set_gid = gid;
 	Q->set_mode = mode;
-	at_as(by, bygid, set_perm_child, NULL, "IPC_SET");
+	at_as(by, bygid, child, NULL, what);
+}
+
+static void set_perm(uid_t by, gid_t bygid, uid_t uid, gid_t gid,
+		     unsigned mode)
+{
+	set_perm_in(set_perm_child, "IPC_SET", by, bygid, uid, gid, mode);
 }
 
 static bool opens(const char *fmt, int flags)
@@ -259,6 +266,14 @@ static void set_perm_no_fd_child(void *arg)
 	set_one(umq_msgctl, Q->uid);
 }
 
+/* set_perm, umq's IPC_SET made with no descriptor left. */
+static void set_perm_no_fd(uid_t by, gid_t bygid, uid_t uid, gid_t gid,
+			   unsigned mode)
+{
+	set_perm_in(set_perm_no_fd_child, "IPC_SET, no descriptor", by, bygid,
+		    uid, gid, mode);
+}
+
 T_CASE(ipc_set_with_no_descriptor_left)
 {
 	pid_t agent;
@@ -266,20 +281,12 @@ T_CASE(ipc_set_with_no_descriptor_left)
 	setup();
 	set_perm(CREATOR, CREATOR, CREATOR, CREATOR, 0666);
 	PROBE(EXACT, "opened to all");
-	Q->set_uid = CREATOR;
-	Q->set_gid = CREATOR;
-	Q->set_mode = 0600;
-	at_as(CREATOR, CREATOR, set_perm_no_fd_child, NULL,
-	      "IPC_SET, no descriptor");
+	set_perm_no_fd(CREATOR, CREATOR, CREATOR, CREATOR, 0600);
 	PROBE(EXACT, "closed by the creator with no descriptor left");
 	agent = at_start();
 	set_perm(CREATOR, CREATOR, OWNER, CREATOR, 0666);
 	PROBE(EXACT, "handed over, opened to all");
-	Q->set_uid = OWNER;
-	Q->set_gid = CREATOR;
-	Q->set_mode = 0600;
-	at_as(OWNER, OWNER, set_perm_no_fd_child, NULL,
-	      "IPC_SET, no descriptor");
+	set_perm_no_fd(OWNER, OWNER, OWNER, CREATOR, 0600);
 	PROBE(EXACT, "closed by the owner with no descriptor left");
 	at_stop(agent);
 }
