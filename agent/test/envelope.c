@@ -189,6 +189,19 @@ static void setup(void)
 	PROBE(EXACT, "new queue, mode 0600");
 }
 
+/* setup(), an agent started, and the queue handed over by its creator
+ * to OWNER, group gid, mode: the agent. */
+static pid_t setup_handed_over(gid_t gid, unsigned mode, const char *what)
+{
+	pid_t agent;
+
+	setup();
+	agent = at_start();
+	set_perm(CREATOR, CREATOR, OWNER, gid, mode);
+	PROBE(EXACT, what);
+	return agent;
+}
+
 /* ---- Cases --------------------------------------------------------------- */
 
 /* With the creator as owner, the creator (or root) makes every IPC_SET
@@ -313,10 +326,7 @@ T_CASE(owner_handoff_exact_with_agent)
 	static const unsigned modes[] = { 0600, 0606, 0660, 0066, 0000 };
 	pid_t agent;
 
-	setup();
-	agent = at_start();
-	set_perm(CREATOR, CREATOR, OWNER, CREATOR, 0600);
-	PROBE(EXACT, "owner handed over");
+	agent = setup_handed_over(CREATOR, 0600, "owner handed over");
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		set_perm(OWNER, OWNER, OWNER, GROUP, modes[i]);
 		PROBE(EXACT, "mode set by the new owner");
@@ -336,10 +346,7 @@ T_CASE(agent_start_applies_changes_made_without_it)
 {
 	pid_t agent;
 
-	setup();
-	agent = at_start();
-	set_perm(CREATOR, CREATOR, OWNER, CREATOR, 0600);
-	PROBE(EXACT, "owner handed over");
+	agent = setup_handed_over(CREATOR, 0600, "owner handed over");
 	at_stop(agent);
 	set_perm(OWNER, OWNER, OWNER, GROUP, 0606);
 	Q->quiet = true;
@@ -366,10 +373,7 @@ T_CASE(agent_start_ignores_a_block_forged_with_the_recorded_owner)
 {
 	pid_t agent;
 
-	setup();
-	agent = at_start();
-	set_perm(CREATOR, CREATOR, OWNER, GROUP, 0660);
-	PROBE(EXACT, "owner and group handed over");
+	agent = setup_handed_over(GROUP, 0660, "owner and group handed over");
 	at_stop(agent);
 	at_as(2004, GROUP, forge_mode_0666, NULL, "forging the mode");
 	agent = at_start();
@@ -402,10 +406,7 @@ T_CASE(agent_believes_the_files_not_the_block)
 {
 	pid_t agent;
 
-	setup();
-	agent = at_start();
-	set_perm(CREATOR, CREATOR, OWNER, GROUP, 0660);
-	PROBE(EXACT, "owner and group handed over");
+	agent = setup_handed_over(GROUP, 0660, "owner and group handed over");
 	at_as(2004, GROUP, forge_and_ask, NULL, "forging the owner");
 	Q->reach = EXACT;
 	/* The kernel's queue is not forged: the probes still agree. */
