@@ -19,6 +19,21 @@ struct sq *sv_q(int id)
 	return s;
 }
 
+int64_t sv_refs(int id)
+{
+	struct ns *ns;
+	uint64_t e;
+	struct sq *s;
+
+	T_OK(ns_get(&ns));
+	e = __atomic_load_n(&ns->sq[id & (IPCMNI - 1)], __ATOMIC_ACQUIRE);
+	s = (struct sq *)(uintptr_t)(e & ((1ull << 48) - 1));
+	if (!s)
+		T_FAIL("queue %d is not in the table", id);
+	return __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) +
+	       (int64_t)(e >> 48);
+}
+
 struct pview *pq_of(mqd_t d)
 {
 	struct pdesc *pd;

@@ -15,6 +15,9 @@
 
 /* System V queue id, mapped (sq_put it). */
 struct sq *sv_q(int id);
+/* The references on System V queue id's mapping, read from the table
+ * without taking one (which would lend the queue to this thread). */
+int64_t sv_refs(int id);
 /* The view of POSIX descriptor d. */
 struct pview *pq_of(mqd_t d);
 /* Records of kind asleep (W_WAITING) on the queue's list of their kind:

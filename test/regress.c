@@ -42,6 +42,7 @@
 #include "t.h"
 #include "umq.h"
 #include "internal.h"
+#include "qview.h"
 
 struct m {
 	long type;
@@ -580,23 +581,8 @@ T_CASE(store_enomem_retry_no_leak)
  * (sq.c, "lent"), borrowed by its next calls on it: a thread that exits
  * gives it back, or the mapping of every queue a short-lived thread
  * touched would stay until the process ends.  The references are read
- * from the table without taking one (which would lend the queue to us).
+ * with sv_refs (qview.c), which takes none.
  */
-static int64_t refs_of(int id)
-{
-	struct ns *ns;
-	uint64_t e;
-	struct sq *s;
-
-	T_OK(ns_get(&ns));
-	e = __atomic_load_n(&ns->sq[id & (IPCMNI - 1)], __ATOMIC_ACQUIRE);
-	s = (struct sq *)(uintptr_t)(e & ((1ull << 48) - 1));
-	if (!s)
-		T_FAIL("queue %d is not in the table", id);
-	return __atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) +
-	       (int64_t)(e >> 48);
-}
-
 struct lent_job {
 	int qid;
 	int64_t during;
@@ -610,7 +596,7 @@ static void *use_and_exit(void *arg)
 	if (umq_msgsnd(j->qid, &m, 2, 0) ||
 	    umq_msgrcv(j->qid, &m, sizeof(m.text), 0, 0) != 2)
 		return (void *)1;
-	j->during = refs_of(j->qid);
+	j->during = sv_refs(j->qid);
 	return NULL;
 }
 
@@ -626,7 +612,7 @@ T_CASE(thread_exit_gives_back_its_lent_queue)
 	T_OK(other);
 	T_OK(j.qid);
 	T_OK(umq_msgctl(other, IPC_STAT, &ds));	/* ours: the other one */
-	before = refs_of(j.qid);
+	before = sv_refs(j.qid);
 	T_EQ(pthread_create(&th, NULL, use_and_exit, &j), 0);
 	T_EQ(pthread_join(th, &r), 0);
 	T_EQ((long)(uintptr_t)r, 0);
@@ -634,9 +620,9 @@ T_CASE(thread_exit_gives_back_its_lent_queue)
 		T_FAIL("references while the thread used the queue: %lld, "
 		       "expected %lld (its lent one)", (long long)j.during,
 		       (long long)before + 1);
-	if (refs_of(j.qid) != before)
+	if (sv_refs(j.qid) != before)
 		T_FAIL("references after the thread exited: %lld, expected "
-		       "%lld", (long long)refs_of(j.qid), (long long)before);
+		       "%lld", (long long)sv_refs(j.qid), (long long)before);
 	T_OK(umq_msgctl(j.qid, IPC_RMID, NULL));
 	T_OK(umq_msgctl(other, IPC_RMID, NULL));
 }
@@ -679,8 +665,8 @@ T_CASE(signal_handler_put_inside_borrow)
 	/* A is the lent queue. */
 	T_OK(umq_msgsnd(a, &m, 2, IPC_NOWAIT));
 	T_EQ(umq_msgrcv(a, &m, sizeof(m.text), 0, IPC_NOWAIT), 2);
-	ra = refs_of(a);
-	rb = refs_of(b);
+	ra = sv_refs(a);
+	rb = sv_refs(b);
 	entry_page = (void *)((uintptr_t)&ns->sq[b & (IPCMNI - 1)] &
 			      ~(uintptr_t)4095);
 	sigemptyset(&sa.sa_mask);
@@ -693,18 +679,18 @@ T_CASE(signal_handler_put_inside_borrow)
 	T_EQ(handler_key_qid, a);
 	/* B is lent now, A's lent reference given back, and the
 	 * handler's too. */
-	if (refs_of(a) != ra - 1 || refs_of(b) != rb + 1)
+	if (sv_refs(a) != ra - 1 || sv_refs(b) != rb + 1)
 		T_FAIL("references after: %lld and %lld, expected %lld and "
-		       "%lld", (long long)refs_of(a), (long long)refs_of(b),
+		       "%lld", (long long)sv_refs(a), (long long)sv_refs(b),
 		       (long long)ra - 1, (long long)rb + 1);
 	/* And uses of A go on taking and giving back as many. */
 	for (int i = 0; i < 3; i++) {
 		T_OK(umq_msgsnd(a, &m, 2, IPC_NOWAIT));
 		T_EQ(umq_msgrcv(a, &m, sizeof(m.text), 0, IPC_NOWAIT), 2);
-		if (refs_of(a) != ra)
+		if (sv_refs(a) != ra)
 			T_FAIL("references of the lent queue after use %d: "
 			       "%lld, expected %lld", i,
-			       (long long)refs_of(a), (long long)ra);
+			       (long long)sv_refs(a), (long long)ra);
 	}
 	T_OK(umq_msgctl(b, IPC_RMID, NULL));
 	T_OK(umq_msgctl(a, IPC_RMID, NULL));
@@ -768,9 +754,9 @@ T_CASE(signal_handler_puts_during_lent_uses)
 	use(stress_c);
 	use(b);
 	use(a);			/* lent: a */
-	ra = refs_of(a);
-	rb = refs_of(b);
-	rc = refs_of(stress_c);
+	ra = sv_refs(a);
+	rb = sv_refs(b);
+	rc = sv_refs(stress_c);
 	sigemptyset(&sa.sa_mask);
 	T_OK(sigaction(SIGUSR2, &sa, &old));
 	T_OK(timer_create(CLOCK_MONOTONIC, &ev, &tm));
@@ -785,10 +771,10 @@ T_CASE(signal_handler_puts_during_lent_uses)
 	use(b);
 	use(stress_c);
 	use(a);			/* lent: a again */
-	if (refs_of(a) != ra || refs_of(b) != rb || refs_of(stress_c) != rc)
+	if (sv_refs(a) != ra || sv_refs(b) != rb || sv_refs(stress_c) != rc)
 		T_FAIL("references %lld %lld %lld, expected %lld %lld %lld",
-		       (long long)refs_of(a), (long long)refs_of(b),
-		       (long long)refs_of(stress_c), (long long)ra,
+		       (long long)sv_refs(a), (long long)sv_refs(b),
+		       (long long)sv_refs(stress_c), (long long)ra,
 		       (long long)rb, (long long)rc);
 	T_OK(umq_msgctl(stress_c, IPC_RMID, NULL));
 	T_OK(umq_msgctl(b, IPC_RMID, NULL));
