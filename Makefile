@@ -54,6 +54,9 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/umq.h
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -fvisibility=hidden -c -o $@ $<
 
+# lock.c's cancellable sleep unwinds through a cleanup attribute.
+$(BUILD)/pic/lock.o $(BUILD)/obj/lock.o: ALLCFLAGS += -fexceptions
+
 $(BUILD)/libumq.so: $(LIB_PIC) src/libumq.map
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALLCFLAGS) -shared -Wl,-soname,libumq.so.0 -Wl,-z,defs \

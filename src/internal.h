@@ -83,6 +83,8 @@ enum fault_point {
 	FP_LANE_MOVE,		/* lane closing: a message moved to the store */
 	FP_LANE_SENT,		/* lane: counted, the call not returned */
 	FP_LANE_TAKEN,		/* lane: taken, the call not returned */
+	FP_ASLEEP,		/* about to sleep, cancellable (lock.c) */
+	FP_WOKEN,		/* woken, still cancellable */
 	FP_MAX
 };
 extern void (*umq_fault_hook)(int point);
@@ -214,6 +216,16 @@ struct deadline {
 };
 int futex_sleep(uint32_t *w, uint32_t val, int kind,
 		const struct deadline *dl);
+/*
+ * futex_sleep() as a cancellation point, as the system call it stands for
+ * is (spec B1): asynchronous cancellation only around the wait, where the
+ * caller holds no lock and its call's state is its waiter record.  If the
+ * thread is cancelled there, undo(arg) runs before it unwinds, and ends
+ * the call as its own return would.
+ */
+int futex_sleep_cancel(uint32_t *w, uint32_t val, int kind,
+		       const struct deadline *dl, void (*undo)(void *),
+		       void *arg);
 void futex_wake(uint32_t *w, int n);
 /* Until pend_clear(), this thread's death wakes a waiter of w (L6).  No
  * glibc robust mutex operation in between. */

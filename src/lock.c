@@ -32,6 +32,10 @@
 
 #include "internal.h"
 
+#ifndef __EXCEPTIONS
+#error "lock.c needs -fexceptions: see futex_sleep_cancel"
+#endif
+
 #define OWNER_DIED	FUTEX_OWNER_DIED
 #define WAITERS		FUTEX_WAITERS
 #define TID_MASK	FUTEX_TID_MASK
@@ -547,8 +551,12 @@ void lock_drop(pthread_mutex_t *m)
  */
 static const struct timespec never = { (time_t)1 << 40, 0 };
 
-int futex_sleep(uint32_t *w, uint32_t val, int kind,
-		const struct deadline *dl)
+/* No ASan in the frames a cancellation can abandon (sleep_cancellable):
+ * their redzones would stay poisoned under the frames that run next. */
+#define CANCEL_FRAME __attribute__((no_sanitize_address))
+
+CANCEL_FRAME int futex_sleep(uint32_t *w, uint32_t val, int kind,
+			     const struct deadline *dl)
 {
 	clockid_t clk = dl ? dl->clk : CLOCK_MONOTONIC;
 	long r;
@@ -568,6 +576,44 @@ int futex_sleep(uint32_t *w, uint32_t val, int kind,
 	if (r >= 0 || errno == EAGAIN)
 		return 0;
 	return errno == EINTR || errno == ETIMEDOUT ? -errno : 0;
+}
+
+/*
+ * The wait with asynchronous cancellation on, in a frame of its own: a
+ * request may act at any of its instructions, which the unwinder steps
+ * over (asynchronous unwind tables), while the caller's frame, whose
+ * cleanup must run, is then always at this call.  A request already made
+ * acts in pthread_setcanceltype(); one made during the wait sends the
+ * signal that ends it.
+ */
+static __attribute__((noinline)) CANCEL_FRAME int sleep_cancellable(
+		uint32_t *w, uint32_t val, int kind, const struct deadline *dl)
+{
+	int r, type;
+
+	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &type);
+	FAULT(FP_ASLEEP);
+	r = futex_sleep(w, val, kind, dl);
+	FAULT(FP_WOKEN);
+	pthread_setcanceltype(type, NULL);
+	return r;
+}
+
+/* The cleanup is a cleanup attribute (-fexceptions, Makefile), not
+ * glibc's setjmp buffer, which ASan cannot follow.  undo also gives back
+ * a message handed over before the request acted: glibc 2.36's own
+ * cancellable calls can be cancelled just after the system call
+ * returned, and what it received is lost. */
+int futex_sleep_cancel(uint32_t *w, uint32_t val, int kind,
+		       const struct deadline *dl, void (*undo)(void *),
+		       void *arg)
+{
+	int r;
+
+	pthread_cleanup_push(undo, arg);
+	r = sleep_cancellable(w, val, kind, dl);
+	pthread_cleanup_pop(0);
+	return r;
 }
 
 int deadline_make(struct deadline *dl, clockid_t clk,

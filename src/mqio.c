@@ -260,11 +260,22 @@ bool pq_spin_first(struct pview *pv, int64_t *spun, uint32_t mask)
  * Ours goes on too, but must not sync the readiness of that file: *fd
  * becomes -1 when the number no longer names the FIFO it named.
  */
+struct pq_sleeper {
+	struct pview *pv;
+	struct waiter *w;
+	uint32_t me;
+	bool recv;
+	int fd;
+	struct stat was;
+};
+static void pq_cancelled(void *arg);
+
 long pq_wait_on(struct pview *pv, int *fd, struct waiter *w, uint32_t me,
 		bool recv, const struct deadline *dl)
 {
 	struct wlists *wl = &pv->ctl->wl;
-	struct stat was, is;
+	struct pq_sleeper c = { pv, w, me, recv, -1, { 0 } };
+	struct stat is;
 	long r;
 
 	w->result = 0;
@@ -282,11 +293,13 @@ long pq_wait_on(struct pview *pv, int *fd, struct waiter *w, uint32_t me,
 	}
 	mqd_sync(pv, *fd);	/* what a spinner left us, before we sleep */
 	pq_unlock(pv);
-	if (*fd >= 0 && fstat(*fd, &was))
+	if (*fd >= 0 && fstat(*fd, &c.was))
 		*fd = -1;
-	r = futex_sleep(&w->futex, W_WAITING, SLEEP_POSIX, dl);
-	if (*fd >= 0 && (fstat(*fd, &is) || is.st_ino != was.st_ino ||
-			 is.st_dev != was.st_dev))
+	c.fd = *fd;
+	r = futex_sleep_cancel(&w->futex, W_WAITING, SLEEP_POSIX, dl,
+			       pq_cancelled, &c);
+	if (*fd >= 0 && (fstat(*fd, &is) || is.st_ino != c.was.st_ino ||
+			 is.st_dev != c.was.st_dev))
 		*fd = -1;
 	pq_lock(pv);
 	return r;
@@ -347,6 +360,93 @@ static uint32_t first_receiver(struct pview *pv, uint32_t *peeker)
 	return NIL;
 }
 
+/* A message in the store, counted as sent, not yet queued: to the first
+ * blocked receiver, else into the queue (B8). */
+static void pq_deliver(struct pview *pv, uint32_t head, size_t len,
+		       int64_t key, struct notice *nt)
+{
+	struct pqctl *c = pv->ctl;
+	uint32_t r_i, pk;
+
+	r_i = first_receiver(pv, &pk);
+	if (r_i != NIL) {
+		/* Pipelined send: no queueing, no notification (B8). */
+		struct waiter *rw = wp_rec(&pv->wp, r_i);
+		post_arm(rw);	/* from here, our death wakes it (L6) */
+		store_inflight(&pv->v, head, r_i);
+		FAULT(FP_HANDOFF);
+		rw->msg = head;
+		rw->len = len;
+		rw->mtype = key;
+		rw->result = 0;
+		post(rw, W_READY);
+		STAT_ADD(c->n_handoff, 1);
+		return;
+	}
+	/* A peeker waits for it: from here our death wakes it (L6).  It is
+	 * no receiver: the notification fires all the same. */
+	if (unlikely(pk != NIL))
+		post_arm(wp_rec(&pv->wp, pk));
+	store_link(&pv->v, head);
+	c->qsize += len;
+	if (unlikely(pk != NIL))
+		wake_peekers(&pv->wp, pk, 0);
+	if (++c->curmsgs == 1)
+		notify_fire(pv, nt);
+	/* After curmsgs (L10): a receive about to spin before its look
+	 * (pre_spin) that reads this bump reads the message counted, and
+	 * does not spin for nothing on it. */
+	__atomic_store_n(&c->events, c->events + EV_ADDED, __ATOMIC_RELEASE);
+	STAT_MAX(c->hw_curmsgs, c->curmsgs);
+	STAT_MAX(c->hw_qsize, c->qsize);
+}
+
+/*
+ * A caller cancelled in its sleep (futex_sleep_cancel): its call ends as
+ * it would have returned - a blocked sender's parked message discarded,
+ * unless a receive took it (then the send is done) - but for a message
+ * handed to a receiver meanwhile, which goes back to the queue, behind
+ * those of its priority sent since, or to another receiver, rather than
+ * being lost with the thread (if the queue has room).  w->msg: the
+ * sender's parked message, the receiver's handed one, or NIL.
+ */
+static void pq_cancelled(void *arg)
+{
+	struct pq_sleeper *c = arg;
+	struct pview *pv = c->pv;
+	struct waiter *w = c->w;
+	struct notice nt = { 0 };
+	int fd = c->fd;
+	struct stat is;
+	bool ready;
+
+	if (fd >= 0 && (fstat(fd, &is) || is.st_ino != c->was.st_ino ||
+			is.st_dev != c->was.st_dev))
+		fd = -1;		/* as pq_wait_on */
+	/* The request may have acted before a post that came since: the
+	 * record is read under the lock. */
+	pq_lock(pv);
+	ready = __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY;
+	if (!pq_store_sync(pv) && parked(&pv->v, w->msg, c->me)) {
+		struct msg *m = store_msg(&pv->v, w->msg);
+		/* No room left (senders filled the queue since the hand-off):
+		 * lost, as with glibc's own calls; a count above mq_maxmsg is
+		 * damage. */
+		if (c->recv && ready &&
+		    pv->ctl->curmsgs < (uint64_t)pv->maxmsg)
+			pq_deliver(pv, w->msg, m->len, m->key, &nt);
+		else if (c->recv || !ready)	/* a sender posted: sent */
+			store_free(&pv->v, w->msg);
+	}
+	w->msg = NIL;
+	pq_leave_list(pv, w, c->me, c->recv, 0, true);
+	waiter_free(&pv->wp, c->me);
+	mqd_sync(pv, fd);
+	pq_unlock(pv);
+	if (nt.signo)
+		notify_send(&nt);
+}
+
 static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		    const struct deadline *dl)
 {
@@ -355,10 +455,11 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	struct pdesc *d;
 	struct pview *pv;
 	struct pqctl *c;
-	uint32_t me = NIL, head = NIL, r_i, pk;
+	uint32_t me = NIL, head = NIL;
 	int64_t spun = 0;
 	long r;
 
+	pthread_testcancel();	/* a cancellation point (futex_sleep_cancel) */
 	if (prio >= MQ_PRIO_MAX)		/* before EBADF (B8) */
 		return -EINVAL;
 	r = pdesc_get(fd, &d);
@@ -441,38 +542,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	STAT_SET(c->spid, proc_pid());
 	STAT_SET(c->stime, proc_now());
 	STAT_ADD(c->n_sent, 1);		/* before curmsgs (L12) */
-	r_i = first_receiver(pv, &pk);
-	if (r_i != NIL) {
-		/* Pipelined send: no queueing, no notification (B8). */
-		struct waiter *rw = wp_rec(&pv->wp, r_i);
-		post_arm(rw);	/* from here, our death wakes it (L6) */
-		store_inflight(&pv->v, head, r_i);
-		FAULT(FP_HANDOFF);
-		rw->msg = head;
-		rw->len = len;
-		rw->mtype = -(int64_t)prio;
-		rw->result = 0;
-		post(rw, W_READY);
-		STAT_ADD(c->n_handoff, 1);
-	} else {
-		/* A peeker waits for it: from here our death wakes it (L6).
-		 * It is no receiver: the notification fires all the same. */
-		if (unlikely(pk != NIL))
-			post_arm(wp_rec(&pv->wp, pk));
-		store_link(&pv->v, head);
-		c->qsize += len;
-		if (unlikely(pk != NIL))
-			wake_peekers(&pv->wp, pk, 0);
-		if (++c->curmsgs == 1)
-			notify_fire(pv, &nt);
-		/* After curmsgs (L10): a receive about to spin before its
-		 * look (pre_spin) that reads this bump reads the message
-		 * counted, and does not spin for nothing on it. */
-		__atomic_store_n(&c->events, c->events + EV_ADDED,
-				 __ATOMIC_RELEASE);
-		STAT_MAX(c->hw_curmsgs, c->curmsgs);
-		STAT_MAX(c->hw_qsize, c->qsize);
-	}
+	pq_deliver(pv, head, len, -(int64_t)prio, &nt);
 	head = NIL;
 out:
 	if (w)
@@ -525,6 +595,8 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 	int64_t spun = 0;
 	long r, h;
 
+	if (!which)
+		pthread_testcancel();	/* as do_send */
 	r = pdesc_get(fd, &d);
 	if (r)
 		return r;
@@ -685,8 +757,10 @@ UMQ_EXPORT int umq_mq_clocksend(mqd_t mqdes, const char *msg_ptr,
 				const struct timespec *abstime)
 {
 	struct deadline dl;
-	int r = deadline_make(&dl, clockid, abstime);
+	int r;
 
+	pthread_testcancel();	/* before the timeout's check, as do_send */
+	r = deadline_make(&dl, clockid, abstime);
 	return (int)ret_errno(r ? r : do_send(mqdes, msg_ptr, msg_len,
 					      msg_prio, &dl));
 }
@@ -714,8 +788,10 @@ UMQ_EXPORT ssize_t umq_mq_clockreceive(mqd_t mqdes, char *msg_ptr,
 				       const struct timespec *abstime)
 {
 	struct deadline dl;
-	int r = deadline_make(&dl, clockid, abstime);
+	int r;
 
+	pthread_testcancel();	/* as umq_mq_clocksend */
+	r = deadline_make(&dl, clockid, abstime);
 	return ret_errno(r ? r : do_receive(mqdes, msg_ptr, msg_len, msg_prio,
 					    &dl, NULL));
 }

@@ -145,11 +145,81 @@ bool sv_spin_first(struct sq *s, int64_t *spun, uint32_t mask)
 			       s, spun);
 }
 
+/* A message in the store, counted as sent, not yet queued: to the first
+ * blocked receiver that takes it, else into the queue. */
+static void deliver(struct sq *s, uint32_t head, int64_t mtype, size_t sz)
+{
+	struct qctl *q = s->q;
+	uint32_t pk;
+
+	if (pipelined_send(s, head, mtype, sz, &pk)) {
+		STAT_ADD(q->n_handoff, 1);
+		return;
+	}
+	/* A peeker waits for it: from here our death wakes it (L6). */
+	if (unlikely(pk != NIL))
+		post_arm(wp_rec(&s->wp, pk));
+	store_link(&s->v, head);
+	FAULT(FP_SEND_LINK);
+	q->cbytes += sz;
+	q->qnum++;
+	/* After qnum and n_sent: spin_before_look() reads them after it
+	 * (L10). */
+	__atomic_store_n(&q->events, q->events + EV_ADDED, __ATOMIC_RELEASE);
+	if (q->qnum == 1) {		/* L10's hint */
+		q->solo_type = mtype;
+		q->solo_sent = q->n_sent;
+	}
+	STAT_MAX(q->hw_qnum, q->qnum);
+	STAT_MAX(q->hw_cbytes, q->cbytes);
+	if (unlikely(pk != NIL))
+		wake_peekers(&s->wp, pk, mtype);
+}
+
+struct sleeper {
+	struct sq *s;
+	struct waiter *w;
+	uint64_t gen;
+	uint32_t me;
+	bool recv;
+};
+
+/*
+ * A caller cancelled in its sleep (futex_sleep_cancel): its call ends as
+ * it would have returned, but for a message a sender handed it meanwhile,
+ * which goes back to the queue - behind those sent since, or to another
+ * receiver - rather than being lost with the thread.
+ */
+static void sv_cancelled(void *arg)
+{
+	struct sleeper *c = arg;
+	struct sq *s = c->s;
+	struct waiter *w = c->w;
+	struct msg *m;
+	uint32_t h;
+
+	/* The request may have acted before a post that came since: what
+	 * the record holds is read under the lock. */
+	q_lock(s);
+	h = w->msg;
+	if (c->recv && same_queue(s->q, c->gen) &&
+	    __atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) == W_READY &&
+	    w->result == 0 && !sq_store(s) && h < s->v.nchunks &&
+	    (m = store_msg(&s->v, h))->state == CH_INFLIGHT &&
+	    m->owner == c->me)
+		deliver(s, h, m->key, m->len);
+	sv_drop_record(s, c->gen, w, c->me, c->recv);
+	if (same_queue(s->q, c->gen))
+		msgfd_sync(s);
+	q_done(s);
+}
+
 /* Enqueue the caller's record on a wait list and sleep until posted. */
 long sv_wait_on(struct sq *s, struct waiter *w, uint32_t me, bool recv,
 		const struct deadline *dl)
 {
 	struct qctl *q = s->q;
+	struct sleeper c = { s, w, q->gen, me, recv };
 	long r;
 
 	w->msg = NIL;
@@ -166,7 +236,8 @@ long sv_wait_on(struct sq *s, struct waiter *w, uint32_t me, bool recv,
 			wl_append(&s->wp, &q->wl.shead, &q->wl.stail, me);
 	}
 	q_unlock(s);
-	r = futex_sleep(&w->futex, W_WAITING, SLEEP_SYSV, dl);
+	r = futex_sleep_cancel(&w->futex, W_WAITING, SLEEP_SYSV, dl,
+			       sv_cancelled, &c);
 	q_lock(s);
 	return r;
 }
@@ -271,12 +342,13 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	struct qview *v;
 	struct ns *ns;
 	struct sq *s;
-	uint32_t me = NIL, head, pk;
+	uint32_t me = NIL, head;
 	int64_t spun = 0;
 	int64_t mtype;
 	uint64_t gen;
 	long r;
 
+	pthread_testcancel();	/* a cancellation point (futex_sleep_cancel) */
 	if (bad_uptr(msgp) || ucopy(&mtype, msgp, sizeof(long)))
 		return -EFAULT;
 	r = ns_get(&ns);
@@ -362,29 +434,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	set_if_changed32(&q->lspid, proc_pid());
 	set_if_changed64(&q->stime, proc_now());
 	STAT_ADD(q->n_sent, 1);		/* before qnum: received = sent - qnum */
-	if (!pipelined_send(s, head, mtype, sz, &pk)) {
-		/* A peeker waits for it: from here our death wakes it (L6). */
-		if (unlikely(pk != NIL))
-			post_arm(wp_rec(&s->wp, pk));
-		store_link(v, head);
-		FAULT(FP_SEND_LINK);
-		q->cbytes += sz;
-		q->qnum++;
-		/* After qnum and n_sent: spin_before_look() reads them
-		 * after it (L10). */
-		__atomic_store_n(&q->events, q->events + EV_ADDED,
-				 __ATOMIC_RELEASE);
-		if (q->qnum == 1) {		/* L10's hint */
-			q->solo_type = mtype;
-			q->solo_sent = q->n_sent;
-		}
-		STAT_MAX(q->hw_qnum, q->qnum);
-		STAT_MAX(q->hw_cbytes, q->cbytes);
-		if (unlikely(pk != NIL))
-			wake_peekers(&s->wp, pk, mtype);
-	} else {
-		STAT_ADD(q->n_handoff, 1);
-	}
+	deliver(s, head, mtype, sz);
 out:
 	if (w)
 		sv_drop_record(s, gen, w, me, false);
@@ -491,6 +541,8 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 	long r, h;
 	int mode;
 
+	if (!which)
+		pthread_testcancel();	/* as do_msgsnd */
 	if (id < 0 || (ssize_t)sz < 0)
 		return -EINVAL;
 	mode = convert_mode(&type, flg);
@@ -674,8 +726,10 @@ UMQ_EXPORT int umq_msgclocksnd(int msqid, const void *msgp, size_t msgsz,
 			       const struct timespec *abstime)
 {
 	struct deadline dl;
-	int r = deadline_make(&dl, clockid, abstime);
+	int r;
 
+	pthread_testcancel();	/* before the timeout's check, as do_msgsnd */
+	r = deadline_make(&dl, clockid, abstime);
 	return (int)ret_errno(r ? r : do_msgsnd(msqid, msgp, msgsz, msgflg,
 						&dl));
 }
@@ -685,8 +739,10 @@ UMQ_EXPORT ssize_t umq_msgclockrcv(int msqid, void *msgp, size_t msgsz,
 				   const struct timespec *abstime)
 {
 	struct deadline dl;
-	int r = deadline_make(&dl, clockid, abstime);
+	int r;
 
+	pthread_testcancel();	/* as umq_msgclocksnd */
+	r = deadline_make(&dl, clockid, abstime);
 	return ret_errno(r ? r : do_msgrcv(msqid, msgp, msgsz, msgtyp, msgflg,
 					   &dl));
 }

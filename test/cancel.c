@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cancel.c - pthread_cancel() of a caller asleep in umq: what only the
+ * library's insides show (futex_sleep_cancel; DESIGN §4).  The behaviour a
+ * program sees is compared with the kernel's by preload/test/prog_cancel.c.
+ *
+ *  - a message handed to a receiver that is cancelled before its call
+ *    returns goes back to the queue, for the next receive: the fault hook
+ *    cancels the thread at FP_WOKEN, just after the hand-off woke it (a
+ *    POSIX queue filled meanwhile has no room for it: lost, sound);
+ *  - a request that acts just before the futex wait (FP_ASLEEP), the
+ *    record already on the list, takes the record off;
+ *  - a blocked POSIX sender cancelled leaves no parked message behind;
+ *  - cancelled sleepers give back their waiter records and their
+ *    references on the queue: 50 cancellations leave both counts where
+ *    they were.
+ */
+#include <mqueue.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "t.h"
+#include "umq.h"
+#include "internal.h"
+#include "qview.h"
+
+struct job {
+	int id;			/* System V queue, or -1 */
+	mqd_t q;		/* POSIX queue */
+	bool send;
+	int cancel_at;		/* a fault point where it cancels itself */
+	pid_t tid;
+};
+
+static __thread int cancel_at;
+static mqd_t fill_first = -1;	/* a POSIX queue cancel_me fills first */
+
+/* Asynchronous there (futex_sleep_cancel): the request acts at once. */
+static void cancel_me(int point)
+{
+	if (point != cancel_at)
+		return;
+	if (fill_first >= 0 && umq_mq_send(fill_first, "filler", 6, 0))
+		T_FAIL("the filler: %s", strerror(errno));
+	pthread_cancel(pthread_self());
+}
+
+static struct {
+	long type;
+	char text[32];
+} m;
+
+static void *sleeper(void *arg)
+{
+	struct job *j = arg;
+	struct { long type; char text[32]; } b = { 1, "blocked" };
+
+	cancel_at = j->cancel_at;
+	__atomic_store_n(&j->tid, (pid_t)syscall(SYS_gettid),
+			 __ATOMIC_RELEASE);
+	if (j->id >= 0 && j->send)
+		umq_msgsnd(j->id, &b, 8, 0);
+	else if (j->id >= 0)
+		umq_msgrcv(j->id, &b, sizeof(b.text), 0, 0);
+	else if (j->send)
+		umq_mq_send(j->q, "blocked", 7, 1);
+	else
+		umq_mq_receive(j->q, b.text, sizeof(b.text), NULL);
+	return NULL;		/* not cancelled */
+}
+
+static pthread_t start(struct job *j)
+{
+	pthread_t th;
+
+	j->tid = 0;
+	T_EQ(pthread_create(&th, NULL, sleeper, j), 0);
+	for (int i = 0; i < 5000 && !__atomic_load_n(&j->tid,
+						      __ATOMIC_ACQUIRE); i++)
+		t_msleep(1);
+	return th;
+}
+
+static void joined_cancelled(pthread_t th)
+{
+	void *ret;
+
+	T_EQ(pthread_join(th, &ret), 0);
+	if (ret != PTHREAD_CANCELED)
+		T_FAIL("the thread returned: its call was not cancelled");
+}
+
+/* The records of a pool in use. */
+static int records_used(const struct wpool *wp)
+{
+	int n = 0;
+
+	for (int i = 0; i < Q_WAITERS / 64; i++)
+		n += __builtin_popcountll(__atomic_load_n(&wp->map[i],
+							  __ATOMIC_ACQUIRE));
+	return n;
+}
+
+static int sv_records(int id)
+{
+	struct sq *s = sv_q(id);
+	int n = records_used(&s->wp);
+
+	sq_put(s);
+	return n;
+}
+
+/* ---- a handed message outlives its cancelled receiver ------------------ */
+
+static void handed_then_cancelled(struct job *j)
+{
+	pthread_t th;
+
+	j->cancel_at = FP_WOKEN;
+	umq_fault_hook = cancel_me;
+	th = start(j);
+	if (j->id >= 0)
+		sv_until(j->id, WK_RECV, 1);
+	else
+		mq_until(j->q, WK_RECV, 1);
+	/* Handed over to the sleeper, which is cancelled as it wakes. */
+	if (j->id >= 0) {
+		m.type = 5;
+		strcpy(m.text, "handed");
+		T_OK(umq_msgsnd(j->id, &m, 6, IPC_NOWAIT));
+	} else {
+		T_OK(umq_mq_send(j->q, "handed", 6, 5));
+	}
+	joined_cancelled(th);
+	umq_fault_hook = NULL;
+}
+
+T_CASE(sysv_handed_message_outlives_its_cancelled_receiver)
+{
+	struct job j = { .id = T_OK(umq_msgget(IPC_PRIVATE, 0600)) };
+	struct msqid_ds ds;
+
+	struct sq *s;
+
+	handed_then_cancelled(&j);
+	s = sv_q(j.id);
+	T_EQ(s->q->n_handoff, 1);	/* handed, not queued */
+	sq_put(s);
+	T_OK(umq_msgctl(j.id, IPC_STAT, &ds));
+	T_EQ(ds.msg_qnum, 1);
+	T_EQ(umq_msgrcv(j.id, &m, sizeof(m.text), 0, IPC_NOWAIT), 6);
+	T_EQ(m.type, 5);
+	T_EQ(memcmp(m.text, "handed", 6), 0);
+	T_EQ(sv_records(j.id), 0);
+	T_OK(umq_msgctl(j.id, IPC_RMID, NULL));
+}
+
+T_CASE(posix_handed_message_outlives_its_cancelled_receiver)
+{
+	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 32 };
+	struct job j = { .id = -1 };
+	unsigned prio = 0;
+	char buf[32];
+
+	umq_mq_unlink("/cancel_handed");
+	j.q = T_OK(umq_mq_open("/cancel_handed", O_RDWR | O_CREAT, 0600, &a));
+	handed_then_cancelled(&j);
+	T_EQ(pq_of(j.q)->ctl->n_handoff, 1);	/* handed, not queued */
+	T_OK(umq_mq_getattr(j.q, &a));
+	T_EQ(a.mq_curmsgs, 1);
+	T_EQ(umq_mq_timedreceive(j.q, buf, sizeof(buf), &prio,
+				 &(struct timespec){ 0 }), 6);
+	T_EQ(prio, 5);
+	T_EQ(memcmp(buf, "handed", 6), 0);
+	T_EQ(records_used(&pq_of(j.q)->wp), 0);
+	T_OK(umq_mq_close(j.q));
+	T_OK(umq_mq_unlink("/cancel_handed"));
+}
+
+/* The queue filled between the hand-off and the cancellation: no room to
+ * give the message back, and a count above mq_maxmsg would be damage. It
+ * is lost, as glibc's own calls lose it; the queue stays sound. */
+T_CASE(posix_handed_message_to_a_queue_filled_since)
+{
+	struct mq_attr a = { .mq_maxmsg = 1, .mq_msgsize = 32 };
+	struct job j = { .id = -1 };
+	char buf[32];
+
+	umq_mq_unlink("/cancel_filled");
+	j.q = T_OK(umq_mq_open("/cancel_filled", O_RDWR | O_CREAT, 0600, &a));
+	fill_first = j.q;
+	handed_then_cancelled(&j);
+	fill_first = -1;
+	T_OK(umq_mq_getattr(j.q, &a));
+	T_EQ(a.mq_curmsgs, 1);
+	T_EQ(umq_mq_timedreceive(j.q, buf, sizeof(buf), NULL,
+				 &(struct timespec){ 0 }), 6);
+	T_EQ(memcmp(buf, "filler", 6), 0);
+	T_EQ(records_used(&pq_of(j.q)->wp), 0);
+	T_OK(umq_mq_close(j.q));
+	T_OK(umq_mq_unlink("/cancel_filled"));
+}
+
+/* ---- a request acting just before the wait ------------------------------ */
+
+/* Cancelled with its record on the list, not yet asleep: the record goes,
+ * and the next message is queued, not handed to it. */
+T_CASE(sysv_cancelled_just_before_its_wait)
+{
+	struct job j = { .id = T_OK(umq_msgget(IPC_PRIVATE, 0600)),
+			 .cancel_at = FP_ASLEEP };
+	struct msqid_ds ds;
+	int64_t before;
+
+	T_EQ(sv_records(j.id), 0);	/* and this thread's lent queue */
+	before = sv_refs(j.id);
+	umq_fault_hook = cancel_me;
+	joined_cancelled(start(&j));
+	umq_fault_hook = NULL;
+	T_EQ(sv_records(j.id), 0);
+	T_EQ(sv_refs(j.id), before);
+	m.type = 2;
+	T_OK(umq_msgsnd(j.id, &m, 4, IPC_NOWAIT));
+	T_OK(umq_msgctl(j.id, IPC_STAT, &ds));
+	T_EQ(ds.msg_qnum, 1);
+	T_OK(umq_msgctl(j.id, IPC_RMID, NULL));
+}
+
+T_CASE(posix_cancelled_just_before_its_wait)
+{
+	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 32 };
+	struct job j = { .id = -1, .cancel_at = FP_ASLEEP };
+
+	umq_mq_unlink("/cancel_before");
+	j.q = T_OK(umq_mq_open("/cancel_before", O_RDWR | O_CREAT, 0600, &a));
+	umq_fault_hook = cancel_me;
+	joined_cancelled(start(&j));
+	umq_fault_hook = NULL;
+	T_EQ(records_used(&pq_of(j.q)->wp), 0);
+	T_OK(umq_mq_send(j.q, "next", 4, 0));
+	T_OK(umq_mq_getattr(j.q, &a));
+	T_EQ(a.mq_curmsgs, 1);
+	T_OK(umq_mq_close(j.q));
+	T_OK(umq_mq_unlink("/cancel_before"));
+}
+
+/* ---- nothing left behind ----------------------------------------------- */
+
+/* 25 receivers on the empty queue, 25 senders on the full one, each
+ * cancelled asleep: the counts after are those before. */
+T_CASE(sysv_cancelled_sleepers_leave_nothing_behind)
+{
+	struct job j = { .id = T_OK(umq_msgget(IPC_PRIVATE, 0600)) };
+	struct msqid_ds ds;
+	int64_t before;
+
+	T_OK(umq_msgctl(j.id, IPC_STAT, &ds));
+	ds.msg_qbytes = 8;
+	T_OK(umq_msgctl(j.id, IPC_SET, &ds));
+	before = sv_refs(j.id);
+	for (int i = 0; i < 25; i++) {
+		j.send = false;
+		pthread_t r = start(&j);
+		sv_until(j.id, WK_RECV, 1);
+		T_EQ(pthread_cancel(r), 0);
+		joined_cancelled(r);
+		m.type = 1;
+		T_OK(umq_msgsnd(j.id, &m, 8, IPC_NOWAIT));
+		j.send = true;
+		pthread_t th = start(&j);
+		sv_until(j.id, WK_SEND, 1);
+		T_EQ(pthread_cancel(th), 0);
+		joined_cancelled(th);
+		T_EQ(umq_msgrcv(j.id, &m, sizeof(m.text), 0, IPC_NOWAIT), 8);
+	}
+	T_OK(umq_msgctl(j.id, IPC_STAT, &ds));
+	T_EQ(ds.msg_qnum, 0);
+	T_EQ(sv_records(j.id), 0);
+	if (sv_refs(j.id) != before)
+		T_FAIL("references on the queue: %lld, %lld before",
+		       (long long)sv_refs(j.id), (long long)before);
+	T_OK(umq_msgctl(j.id, IPC_RMID, NULL));
+}
+
+T_CASE(posix_cancelled_sleepers_leave_nothing_behind)
+{
+	struct mq_attr a = { .mq_maxmsg = 1, .mq_msgsize = 32 };
+	struct job j = { .id = -1 };
+	struct pview *pv;
+	uint32_t bump = 0;
+	char buf[32];
+
+	umq_mq_unlink("/cancel_rounds");
+	j.q = T_OK(umq_mq_open("/cancel_rounds", O_RDWR | O_CREAT, 0600, &a));
+	pv = pq_of(j.q);
+	for (int i = 0; i < 25; i++) {
+		/* A parked message left behind would take a new block each
+		 * round: the store's high mark tells. */
+		if (i == 1)
+			bump = pv->v.st->bump;
+		j.send = false;
+		pthread_t th = start(&j);
+		mq_until(j.q, WK_RECV, 1);
+		T_EQ(pthread_cancel(th), 0);
+		joined_cancelled(th);
+		T_OK(umq_mq_send(j.q, "full", 4, 0));
+		j.send = true;
+		th = start(&j);
+		mq_until(j.q, WK_SEND, 1);
+		T_EQ(pthread_cancel(th), 0);
+		joined_cancelled(th);
+		/* The queue holds "full" alone: the parked one went. */
+		T_EQ(umq_mq_timedreceive(j.q, buf, sizeof(buf), NULL,
+					 &(struct timespec){ 0 }), 4);
+	}
+	T_OK(umq_mq_getattr(j.q, &a));
+	T_EQ(a.mq_curmsgs, 0);
+	T_EQ(records_used(&pv->wp), 0);
+	if (pv->v.st->bump != bump)
+		T_FAIL("the store's high mark moved from %u to %u",
+		       bump, (unsigned)pv->v.st->bump);
+	T_OK(umq_mq_close(j.q));
+	T_OK(umq_mq_unlink("/cancel_rounds"));
+}
+
+int main(int argc, char **argv)
+{
+	return t_main(argc, argv);
+}
