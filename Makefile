@@ -47,15 +47,21 @@ all: $(BUILD)/libumq.so $(BUILD)/libumq.a $(PRELOAD)
 $(BUILD)/pic/%.o: src/%.c $(wildcard src/*.h) include/umq.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LIB_UNWIND) -fPIC -fvisibility=hidden \
+		-c -o $@ $<
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/umq.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) -fvisibility=hidden -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LIB_UNWIND) -fvisibility=hidden -c -o $@ $<
 
-# lock.c's cancellable sleep unwinds through a cleanup attribute.
-$(BUILD)/pic/lock.o $(BUILD)/obj/lock.o: ALLCFLAGS += -fexceptions
+# A cancelled wait unwinds through the library's frames to lock.c's
+# cleanup attribute (futex_sleep_cancel): unwind tables in every object,
+# whatever CFLAGS says; in lock.c, where the request may act at any
+# instruction, exact at each, and -fexceptions for the cleanup.
+LIB_UNWIND := -funwind-tables
+$(BUILD)/pic/lock.o $(BUILD)/obj/lock.o: \
+	ALLCFLAGS += -fexceptions -fasynchronous-unwind-tables
 
 $(BUILD)/libumq.so: $(LIB_PIC) src/libumq.map
 	@$(if $(Q),echo "  LD      $@")

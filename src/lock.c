@@ -599,6 +599,28 @@ static __attribute__((noinline)) CANCEL_FRAME int sleep_cancellable(
 	return r;
 }
 
+struct undo {
+	void (*fn)(void *);
+	void *arg;
+	int nheld;		/* our locks when the wait began */
+};
+
+/*
+ * A signal handler that interrupted the wait runs in its asynchronous
+ * mode: a request may act inside a umq call it makes, with a lock held
+ * and that call's section half done.  Then the locks are left to the
+ * thread's exit, which marks them "owner died" for their repair (L3),
+ * and so is the waiting call's record (L8): undo would wait on a lock
+ * this thread holds.
+ */
+static void cancelled(void *arg)
+{
+	struct undo *u = arg;
+
+	if (me.nheld <= u->nheld)
+		u->fn(u->arg);
+}
+
 /* The cleanup is a cleanup attribute (-fexceptions, Makefile), not
  * glibc's setjmp buffer, which ASan cannot follow.  undo also gives back
  * a message handed over before the request acted: glibc 2.36's own
@@ -608,9 +630,10 @@ int futex_sleep_cancel(uint32_t *w, uint32_t val, int kind,
 		       const struct deadline *dl, void (*undo)(void *),
 		       void *arg)
 {
+	struct undo u = { undo, arg, me.nheld };
 	int r;
 
-	pthread_cleanup_push(undo, arg);
+	pthread_cleanup_push(cancelled, &u);
 	r = sleep_cancellable(w, val, kind, dl);
 	pthread_cleanup_pop(0);
 	return r;

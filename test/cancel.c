@@ -11,12 +11,16 @@
  *  - a request that acts just before the futex wait (FP_ASLEEP), the
  *    record already on the list, takes the record off;
  *  - a blocked POSIX sender cancelled leaves no parked message behind;
+ *  - a request acting inside a umq call of a signal handler that
+ *    interrupted the wait (so in its asynchronous mode) leaves the locks
+ *    that call held to the thread's exit: no hang, the queue repaired;
  *  - cancelled sleepers give back their waiter records and their
  *    references on the queue: 50 cancellations leave both counts where
  *    they were.
  */
 #include <mqueue.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -244,6 +248,67 @@ T_CASE(posix_cancelled_just_before_its_wait)
 	T_EQ(a.mq_curmsgs, 1);
 	T_OK(umq_mq_close(j.q));
 	T_OK(umq_mq_unlink("/cancel_before"));
+}
+
+/* ---- a signal handler's calls inside the window -------------------------- */
+
+/*
+ * A handler that interrupts the wait runs in its asynchronous mode; a
+ * request acting in a umq call it makes ends the thread with that call's
+ * lock held.  The wait's cleanup must then leave it (and the record) to
+ * the thread's exit and the repairs, not wait on a lock the thread holds.
+ */
+static int handler_q;
+static volatile sig_atomic_t in_handler;
+
+static void receive_in_handler(int sig)
+{
+	struct { long type; char text[8]; } b;
+
+	(void)sig;
+	in_handler = 1;
+	for (int i = 0; i < 200000; i++)
+		umq_msgrcv(handler_q, &b, sizeof(b.text), 0, IPC_NOWAIT);
+	in_handler = 0;
+}
+
+static void cancel_during_handlers(void *arg)
+{
+	struct sigaction sa = { .sa_handler = receive_in_handler };
+	struct job j = { .id = *(int *)arg };
+
+	handler_q = j.id;
+	sigaction(SIGUSR1, &sa, NULL);
+	for (int i = 0; i < 10; i++) {
+		pthread_t th = start(&j);
+
+		sv_until(j.id, WK_RECV, 1);
+		in_handler = 0;
+		pthread_kill(th, SIGUSR1);
+		while (!in_handler)
+			;
+		t_msleep(1);
+		pthread_cancel(th);
+		joined_cancelled(th);
+		/* The queue works on, repaired if need be. */
+		m.type = 1;
+		T_OK(umq_msgsnd(j.id, &m, 4, IPC_NOWAIT));
+		T_EQ(umq_msgrcv(j.id, &m, sizeof(m.text), 0, IPC_NOWAIT), 4);
+	}
+}
+
+T_CASE(cancelled_inside_a_handlers_call)
+{
+	int *id = t_shared(sizeof(*id));
+	pid_t p;
+
+	*id = T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	p = t_spawn_alarm(cancel_during_handlers, id, 60);
+	int st = t_reap(p, 90000);
+	if (st == -1)
+		T_FAIL("a cancelled thread's join never returned");
+	t_exited_ok(p, st, "canceller");
+	T_OK(umq_msgctl(*id, IPC_RMID, NULL));
 }
 
 /* ---- nothing left behind ----------------------------------------------- */
