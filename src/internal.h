@@ -57,6 +57,17 @@ static inline void cpu_relax(void)
 		r_;                                                     \
 	})
 
+/* A libc call that is a cancellation point, made under a lock: no request
+ * acts in it, or the thread would end holding the lock (DESIGN §4). */
+#define NOCANCEL(call)                                                  \
+	({                                                              \
+		int ost_;                                               \
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &ost_);  \
+		__auto_type r_ = (call);                                \
+		pthread_setcancelstate(ost_, NULL);                     \
+		r_;                                                     \
+	})
+
 /* A pointer the kernel would refuse with EFAULT without touching memory. */
 static inline bool bad_uptr(const void *p)
 {

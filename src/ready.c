@@ -19,6 +19,10 @@
  * but a pipe; they come out with read(), bounded by FIONREAD so that it
  * cannot block.  Only a change of state costs system calls.
  *
+ * Under the queue lock: the libc calls that are cancellation points are
+ * made with cancellation disabled (NOCANCEL), so that a request does not
+ * end the thread there, holding the lock.
+ *
  * The state the FIFO was last given lives with the queue, under its lock,
  * and is marked unknown while it changes: a holder that dies in between
  * leaves "unknown", and the next holder starts the FIFO afresh.  So does
@@ -45,7 +49,8 @@ static int put(int fd, uint32_t n)
 
 	if (!n)
 		return 0;
-	return vmsplice(fd, iov, n, SPLICE_F_NONBLOCK) == (ssize_t)n ? 0 :
+	return NOCANCEL(vmsplice(fd, iov, n, SPLICE_F_NONBLOCK)) ==
+	       (ssize_t)n ? 0 :
 	       -EAGAIN;
 }
 
@@ -67,8 +72,8 @@ int ready_reset(int fd, uint32_t *have, uint32_t want)
 	if (size < 0)
 		return -EBADF;	/* not a pipe: never read or write it */
 	for (i = 0; i < 4096 && (n = held(fd)) > 0; i++)
-		if (read(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n :
-			 sizeof(buf)) <= 0)
+		if (NOCANCEL(read(fd, buf, (size_t)n < sizeof(buf) ?
+				  (size_t)n : sizeof(buf))) <= 0)
 			break;
 	if (n)
 		return n < 0 ? n : -EAGAIN;
@@ -104,7 +109,7 @@ int ready_set(int fd, uint32_t *have, uint32_t want)
 	if (want > h)
 		r = put(fd, want - h);
 	else if (held(fd) != (int)h ||
-		 read(fd, buf, h - want) != (ssize_t)(h - want))
+		 NOCANCEL(read(fd, buf, h - want)) != (ssize_t)(h - want))
 		r = -EAGAIN;
 	if (r)
 		return ready_reset(fd, have, want);
@@ -139,7 +144,8 @@ static int watched_fifo(struct ns *ns, struct qctl *q)
 	int fd;
 
 	msgfd_path(path, sizeof(path), q->gen);
-	fd = fd_open(ns->dirfd, path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
+	fd = NOCANCEL(fd_open(ns->dirfd, path,
+			      O_RDWR | O_NONBLOCK | O_CLOEXEC, 0));
 	if (fd < 0) {
 		if (errno == ENOENT)
 			q->watch = 0;
@@ -147,7 +153,7 @@ static int watched_fifo(struct ns *ns, struct qctl *q)
 	}
 	if (!fcntl(fd, F_OFD_GETLK, &fl) && fl.l_type == F_UNLCK) {
 		q->watch = 0;
-		close(fd);
+		NOCANCEL(close(fd));
 		return -1;
 	}
 	return fd;
@@ -165,7 +171,7 @@ void msgfd_update(struct sq *s)
 	fd = watched_fifo(ns, q);
 	if (fd >= 0) {
 		ready_set(fd, &q->rstate, want);
-		close(fd);
+		NOCANCEL(close(fd));
 	}
 }
 
@@ -188,7 +194,7 @@ void msgfd_gone(struct sq *s)
 	fd = watched_fifo(ns, q);
 	if (fd >= 0) {
 		ready_reset(fd, &st, RS_SOME);
-		close(fd);
+		NOCANCEL(close(fd));
 	}
 	msgfd_path(path, sizeof(path), q->gen);
 	unlinkat(ns->dirfd, path, 0);
