@@ -361,9 +361,10 @@ static uint32_t first_receiver(struct pview *pv, uint32_t *peeker)
 }
 
 /* A message in the store, counted as sent, not yet queued: to the first
- * blocked receiver, else into the queue (B8). */
+ * blocked receiver, else into the queue (B8).  again: handed over once
+ * already (pq_cancelled), not counted again. */
 static void pq_deliver(struct pview *pv, uint32_t head, size_t len,
-		       int64_t key, struct notice *nt)
+		       int64_t key, struct notice *nt, bool again)
 {
 	struct pqctl *c = pv->ctl;
 	uint32_t r_i, pk;
@@ -380,7 +381,8 @@ static void pq_deliver(struct pview *pv, uint32_t head, size_t len,
 		rw->mtype = key;
 		rw->result = 0;
 		post(rw, W_READY);
-		STAT_ADD(c->n_handoff, 1);
+		if (!again)
+			STAT_ADD(c->n_handoff, 1);
 		return;
 	}
 	/* A peeker waits for it: from here our death wakes it (L6).  It is
@@ -434,7 +436,7 @@ static void pq_cancelled(void *arg)
 		 * damage. */
 		if (c->recv && ready &&
 		    pv->ctl->curmsgs < (uint64_t)pv->maxmsg)
-			pq_deliver(pv, w->msg, m->len, m->key, &nt);
+			pq_deliver(pv, w->msg, m->len, m->key, &nt, true);
 		else if (c->recv || !ready)	/* a sender posted: sent */
 			store_free(&pv->v, w->msg);
 	}
@@ -542,7 +544,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	STAT_SET(c->spid, proc_pid());
 	STAT_SET(c->stime, proc_now());
 	STAT_ADD(c->n_sent, 1);		/* before curmsgs (L12) */
-	pq_deliver(pv, head, len, -(int64_t)prio, &nt);
+	pq_deliver(pv, head, len, -(int64_t)prio, &nt, false);
 	head = NIL;
 out:
 	if (w)

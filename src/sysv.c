@@ -146,14 +146,23 @@ bool sv_spin_first(struct sq *s, int64_t *spun, uint32_t mask)
 }
 
 /* A message in the store, counted as sent, not yet queued: to the first
- * blocked receiver that takes it, else into the queue. */
-static void deliver(struct sq *s, uint32_t head, int64_t mtype, size_t sz)
+ * blocked receiver that takes it, else into the queue.  again: handed
+ * over once already (sv_cancelled), so not counted again, and without
+ * room - senders filled the queue since - it is lost, as msg_qbytes is
+ * kept. */
+static void deliver(struct sq *s, uint32_t head, int64_t mtype, size_t sz,
+		    bool again)
 {
 	struct qctl *q = s->q;
 	uint32_t pk;
 
 	if (pipelined_send(s, head, mtype, sz, &pk)) {
-		STAT_ADD(q->n_handoff, 1);
+		if (!again)
+			STAT_ADD(q->n_handoff, 1);
+		return;
+	}
+	if (again && !fits(q, sz)) {
+		store_free(&s->v, head);
 		return;
 	}
 	/* A peeker waits for it: from here our death wakes it (L6). */
@@ -207,10 +216,14 @@ static void sv_cancelled(void *arg)
 	    w->result == 0 && !sq_store(s) && h < s->v.nchunks &&
 	    (m = store_msg(&s->v, h))->state == CH_INFLIGHT &&
 	    m->owner == c->me)
-		deliver(s, h, m->key, m->len);
+		deliver(s, h, m->key, m->len, true);
 	sv_drop_record(s, c->gen, w, c->me, c->recv);
-	if (same_queue(s->q, c->gen))
+	if (same_queue(s->q, c->gen)) {
 		msgfd_sync(s);
+		/* As the call's own end: a typed receive leaves it shut. */
+		if (!c->recv || w->sel_mode == SEARCH_ANY)
+			lane_reopen(s);
+	}
 	q_done(s);
 }
 
@@ -434,7 +447,7 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	set_if_changed32(&q->lspid, proc_pid());
 	set_if_changed64(&q->stime, proc_now());
 	STAT_ADD(q->n_sent, 1);		/* before qnum: received = sent - qnum */
-	deliver(s, head, mtype, sz);
+	deliver(s, head, mtype, sz, false);
 out:
 	if (w)
 		sv_drop_record(s, gen, w, me, false);
