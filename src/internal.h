@@ -183,6 +183,15 @@ static inline void guard_leave(uint64_t *g)
 }
 /* -EBUSY: held (or not provably dead); 0/1 as lock_take. */
 int lock_try(pthread_mutex_t *m);
+/* Held by this thread: a signal handler's call met the lock of the code
+ * it interrupted (DESIGN §4). */
+bool lock_mine(const pthread_mutex_t *m);
+/* Does this thread hold any lock?  lock_mine()'s cheap first look. */
+extern __thread int lock_nheld;
+static inline bool lock_any(void)
+{
+	return lock_nheld != 0;
+}
 extern unsigned long lock_repairs;	/* lock_take() results of 1 */
 
 /* ---- procmaps.c: which files a process maps (L11) ---------------------- */

@@ -88,9 +88,11 @@ static __thread struct me {
 	uint32_t tid;		/* whose record: another tid after a fork */
 	uint32_t tag, check;	/* published when taking a lock (L11) */
 	struct robust_list_head *head;	/* NULL: no robust list */
-	int nheld;
 	struct held held[HELD_MAX];
 } me;
+
+/* How many of held[] are in use: apart, for lock_any() inline. */
+__thread int lock_nheld;
 
 /* How many times lock_take() returned "owner died": for the tests. */
 unsigned long lock_repairs;
@@ -102,7 +104,7 @@ static struct me *me_get(void)
 	if (likely(me.tid == tid))
 		return &me;
 	/* A new thread, or the child of a fork, which holds no lock. */
-	me.nheld = 0;
+	lock_nheld = 0;
 	me.head = NULL;
 #if __PTHREAD_MUTEX_HAVE_PREV
 	struct robust_list_head *h;
@@ -120,10 +122,21 @@ static struct me *me_get(void)
 
 static struct held *held_of(struct me *s, pthread_mutex_t *m)
 {
-	for (int i = s->nheld - 1; i >= 0; i--)
+	for (int i = lock_nheld - 1; i >= 0; i--)
 		if (s->held[i].m == m)
 			return &s->held[i];
 	return NULL;
+}
+
+/*
+ * Does this thread hold m?  Only when a signal handler's call meets a
+ * lock the code it interrupted holds: the call can neither go on (that
+ * section is half done) nor wait (for itself), and fails instead.
+ */
+bool lock_mine(const pthread_mutex_t *m)
+{
+	return lock_nheld && me.tid == (uint32_t)proc_tid() &&
+	       held_of(&me, (pthread_mutex_t *)m);
 }
 
 static void **next_of(pthread_mutex_t *m)
@@ -178,9 +191,9 @@ static void enqueue(struct me *s, pthread_mutex_t *m, bool dead)
 	struct robust_list_head *h = s->head;
 	void *below = h ? (void *)h->list.next : NULL;
 
-	if (s->nheld == HELD_MAX)
+	if (lock_nheld == HELD_MAX)
 		return;	/* deeper than we ever nest: held off the list */
-	s->held[s->nheld++] = (struct held){ m, below, dead };
+	s->held[lock_nheld++] = (struct held){ m, below, dead };
 	if (!h)
 		return;
 	*next_of(m) = below;
@@ -197,7 +210,7 @@ static void dequeue(struct me *s, struct held *e)
 	int i = (int)(e - s->held);
 
 	if (h) {
-		void *above = i + 1 < s->nheld ? (void *)next_of(e[1].m) :
+		void *above = i + 1 < lock_nheld ? (void *)next_of(e[1].m) :
 						 (void *)h;
 		/* Someone else's lock above ours (a signal handler's): we
 		 * cannot know the links, so leave ours in place. */
@@ -208,12 +221,12 @@ static void dequeue(struct me *s, struct held *e)
 		*prev_at(e->below) = above;
 		e->m->__data.__list.__prev = NULL;
 		*next_of(e->m) = NULL;
-		if (i + 1 < s->nheld)
+		if (i + 1 < lock_nheld)
 			e[1].below = e->below;
 	}
 out:
-	memmove(e, e + 1, (size_t)(s->nheld - i - 1) * sizeof(*e));
-	s->nheld--;
+	memmove(e, e + 1, (size_t)(lock_nheld - i - 1) * sizeof(*e));
+	lock_nheld--;
 }
 
 /*
@@ -617,7 +630,7 @@ static void cancelled(void *arg)
 {
 	struct undo *u = arg;
 
-	if (me.nheld <= u->nheld)
+	if (lock_nheld <= u->nheld)
 		u->fn(u->arg);
 }
 
@@ -630,7 +643,7 @@ int futex_sleep_cancel(uint32_t *w, uint32_t val, int kind,
 		       const struct deadline *dl, void (*undo)(void *),
 		       void *arg)
 {
-	struct undo u = { undo, arg, me.nheld };
+	struct undo u = { undo, arg, lock_nheld };
 	int r;
 
 	pthread_cleanup_push(cancelled, &u);

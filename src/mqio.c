@@ -118,6 +118,16 @@ bool pq_nonblocking(struct pdesc *d, int fd)
 	return d->nb;
 }
 
+/*
+ * A signal handler's call on a queue whose lock the code it interrupted
+ * holds: it fails as a non-blocking call would on a busy queue, or with
+ * EINTR - the kernel's would simply happen after the interrupted one.
+ */
+static long reentered(struct pdesc *d, int fd)
+{
+	return pq_nonblocking(d, fd) ? -EAGAIN : -EINTR;
+}
+
 /* A parked message still owned by record idx, not yet committed. */
 static bool parked(struct qview *v, uint32_t head, uint32_t idx)
 {
@@ -476,6 +486,8 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	/* The kernel copies the text in before it takes the lock. */
 	if (len && (bad_uptr(p) || uprobe(p, len)))
 		return -EFAULT;
+	if (unlikely(lock_any() && lock_mine(&c->lock)))
+		return reentered(d, fd);
 	if (!d->nb) {
 		int place = pre_spin(pv, false, &spun);
 		pq_lock(pv);
@@ -608,6 +620,8 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 	c = pv->ctl;
 	if (len < (size_t)pv->msgsize)	/* even when empty (B9) */
 		return -EMSGSIZE;
+	if (unlikely(lock_any() && lock_mine(&c->lock)))
+		return reentered(d, fd);
 	if (!d->nb && !which) {
 		int place = pre_spin(pv, true, &spun);
 		pq_lock(pv);

@@ -185,6 +185,23 @@ static void deliver(struct sq *s, uint32_t head, int64_t mtype, size_t sz,
 		wake_peekers(&s->wp, pk, mtype);
 }
 
+/*
+ * A signal handler's call on a queue whose lock, or a lane side's, the
+ * code it interrupted holds: the call fails as one that may not block
+ * would on a busy queue, or with EINTR - the kernel's would simply
+ * happen after the interrupted one.
+ */
+static long reentered(struct sq *s, int flg, long busy)
+{
+	struct lane *l = &s->f->lane;
+
+	if (likely(!lock_any()) || (!lock_mine(&s->q->lock) &&
+	    !lock_mine(&l->slock) && !lock_mine(&l->rlock)))
+		return 0;
+	sq_put(s);
+	return flg & IPC_NOWAIT ? busy : -EINTR;
+}
+
 struct sleeper {
 	struct sq *s;
 	struct waiter *w;
@@ -375,6 +392,9 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 		return -EFAULT;
 	r = q_find_id(ns, id, &s);
 	if (r < 0)
+		return r;
+	r = reentered(s, flg, -EAGAIN);
+	if (r)
 		return r;
 	for (int tries = 0;; tries++) {
 		r = lane_send(s, mtype, (const long *)msgp + 1, sz, flg, &spun);
@@ -573,6 +593,9 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 	}
 	r = q_find_id(ns, id, &s);
 	if (r < 0)
+		return r;
+	r = reentered(s, flg, -ENOMSG);
+	if (r)
 		return r;
 	if (mode == SEARCH_ANY && !which) {
 		r = lane_recv(s, msgp, sz, flg, &spun);
