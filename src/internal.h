@@ -624,6 +624,16 @@ static inline bool sq_live(const struct sq *s)
 	return __atomic_load_n(&s->q->state, __ATOMIC_ACQUIRE) == SLOT_LIVE;
 }
 
+/* Does this thread hold the queue's lock or a lane side's?  Only a
+ * signal handler's call can find it so (DESIGN §8): one that needs the
+ * lock must not wait for it. */
+static inline bool sq_mine(const struct sq *s)
+{
+	return lock_any() && (lock_mine(&s->q->lock) ||
+			      lock_mine(&s->f->lane.slock) ||
+			      lock_mine(&s->f->lane.rlock));
+}
+
 /* ---- lane.c: plain sends and receives without the queue lock (L14) ---- */
 #define LANE_PASS	(-0x10000)	/* not the lane's: take the queue lock (no errno) */
 #define LANE_SHUT	(-0x10001)	/* the same, because the gate is shut */

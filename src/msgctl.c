@@ -118,7 +118,9 @@ static long stat_q(struct ns *ns, int id, int cmd, struct msqid_ds *buf)
 	}
 	r = cmd == MSG_STAT_ANY ? 0 : ipc_perms(s->q, S_IRUSR | S_IRGRP |
 						 S_IROTH);
-	if (!r && sq_data(s) == 0) {
+	/* A signal handler's IPC_STAT on the queue the code it interrupted
+	 * holds reads it unlocked, as a listing does (L9). */
+	if (!r && sq_data(s) == 0 && !sq_mine(s)) {
 		q_lock(s);
 		r = sq_live(s) ? 0 : -EIDRM;
 		if (!r)

@@ -35,7 +35,7 @@ int pending_path(char *buf, size_t n, uint64_t gen, uid_t uid)
 
 static int open_store(struct ns *ns, const char *path, int *fd)
 {
-	*fd = fd_open(ns->dirfd, path, O_RDWR | O_CLOEXEC, 0);
+	*fd = NOCANCEL(fd_open(ns->dirfd, path, O_RDWR | O_CLOEXEC, 0));
 	if (*fd >= 0)
 		return 0;
 	/* No descriptor left: msgsnd/msgrcv know no EMFILE, and the
@@ -139,7 +139,7 @@ int qview_refresh(struct ns *ns, struct qview *v)
 	if (r)
 		return r;
 	r = qview_map(&nv, fd, v->off, v->gen);
-	close(fd);
+	NOCANCEL(close(fd));
 	if (r)
 		return r;
 	map_unmap(v->st, v->size);
@@ -156,10 +156,10 @@ int qview_grow(struct ns *ns, struct qview *v, size_t size)
 	if (r)
 		return r;
 	if (ftruncate(fd, v->off + (off_t)size)) {
-		close(fd);
+		NOCANCEL(close(fd));
 		return -ENOMEM;
 	}
-	close(fd);
+	NOCANCEL(close(fd));
 	p = map_remap(v->st, v->size, size);
 	if (p == MAP_FAILED)
 		return -ENOMEM;

@@ -193,10 +193,7 @@ static void deliver(struct sq *s, uint32_t head, int64_t mtype, size_t sz,
  */
 static long reentered(struct sq *s, int flg, long busy)
 {
-	struct lane *l = &s->f->lane;
-
-	if (likely(!lock_any()) || (!lock_mine(&s->q->lock) &&
-	    !lock_mine(&l->slock) && !lock_mine(&l->rlock)))
+	if (likely(!sq_mine(s)))
 		return 0;
 	sq_put(s);
 	return flg & IPC_NOWAIT ? busy : -EINTR;
