@@ -11,6 +11,7 @@
  *  - a request that acts just before the futex wait (FP_ASLEEP), the
  *    record already on the list, takes the record off;
  *  - a blocked POSIX sender cancelled leaves no parked message behind;
+ *  - a blocking peek, System V or POSIX, is cancelled as a receive is;
  *  - a request acting inside a umq call of a signal handler that
  *    interrupted the wait (so in its asynchronous mode) leaves the locks
  *    that call held to the thread's exit: no hang, the queue repaired;
@@ -34,6 +35,7 @@ struct job {
 	int id;			/* System V queue, or -1 */
 	mqd_t q;		/* POSIX queue */
 	bool send;
+	bool peek;		/* a blocking peek instead */
 	int cancel_at;		/* a fault point where it cancels itself */
 	pid_t tid;
 };
@@ -64,7 +66,15 @@ static void *sleeper(void *arg)
 	cancel_at = j->cancel_at;
 	__atomic_store_n(&j->tid, (pid_t)syscall(SYS_gettid),
 			 __ATOMIC_RELEASE);
-	if (j->id >= 0 && j->send)
+	struct umq_peek_msg pm = { 0 };
+	struct timespec far = t_deadline(CLOCK_MONOTONIC, 60000);
+
+	if (j->peek && j->id >= 0)
+		umq_msgclockpeek(j->id, 0, 0, 0, &pm, 1, CLOCK_MONOTONIC,
+				 &far);
+	else if (j->peek)
+		umq_mq_clockpeek(j->q, 0, &pm, 1, CLOCK_MONOTONIC, &far);
+	else if (j->id >= 0 && j->send)
 		umq_msgsnd(j->id, &b, 8, 0);
 	else if (j->id >= 0)
 		umq_msgrcv(j->id, &b, sizeof(b.text), 0, 0);
@@ -248,6 +258,48 @@ T_CASE(posix_cancelled_just_before_its_wait)
 	T_EQ(a.mq_curmsgs, 1);
 	T_OK(umq_mq_close(j.q));
 	T_OK(umq_mq_unlink("/cancel_before"));
+}
+
+/* ---- blocking peeks ------------------------------------------------------- */
+
+/* A peek asleep is cancelled as a receive is: its record goes, and the
+ * next message is queued for whoever receives it. */
+T_CASE(blocking_peeks_cancelled)
+{
+	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 32 };
+	struct job sj = { .id = T_OK(umq_msgget(IPC_PRIVATE, 0600)),
+			  .peek = true };
+	struct job pj = { .id = -1, .peek = true };
+	struct msqid_ds ds;
+	pthread_t th;
+	int64_t before;
+
+	T_EQ(sv_records(sj.id), 0);	/* and this thread's lent queue */
+	before = sv_refs(sj.id);
+	th = start(&sj);
+	sv_until(sj.id, WK_PEEK, 1);
+	T_EQ(pthread_cancel(th), 0);
+	joined_cancelled(th);
+	T_EQ(sv_records(sj.id), 0);
+	T_EQ(sv_refs(sj.id), before);
+	m.type = 3;
+	T_OK(umq_msgsnd(sj.id, &m, 4, IPC_NOWAIT));
+	T_OK(umq_msgctl(sj.id, IPC_STAT, &ds));
+	T_EQ(ds.msg_qnum, 1);
+	T_OK(umq_msgctl(sj.id, IPC_RMID, NULL));
+
+	umq_mq_unlink("/cancel_peek");
+	pj.q = T_OK(umq_mq_open("/cancel_peek", O_RDWR | O_CREAT, 0600, &a));
+	th = start(&pj);
+	mq_until(pj.q, WK_PEEK, 1);
+	T_EQ(pthread_cancel(th), 0);
+	joined_cancelled(th);
+	T_EQ(records_used(&pq_of(pj.q)->wp), 0);
+	T_OK(umq_mq_send(pj.q, "next", 4, 0));
+	T_OK(umq_mq_getattr(pj.q, &a));
+	T_EQ(a.mq_curmsgs, 1);
+	T_OK(umq_mq_close(pj.q));
+	T_OK(umq_mq_unlink("/cancel_peek"));
 }
 
 /* ---- a signal handler's calls inside the window -------------------------- */
