@@ -219,87 +219,99 @@ T_CASE(posix_handed_message_to_a_queue_filled_since)
 
 /* ---- a request acting just before the wait ------------------------------ */
 
-/* Cancelled with its record on the list, not yet asleep: the record goes,
- * and the next message is queued, not handed to it. */
+/*
+ * Start j and have it cancelled - by itself at j->cancel_at, else by us
+ * once it sleeps as kind - then check that it left nothing: no record, no
+ * reference on a System V queue, and the next message queued, not
+ * handed to it.
+ */
+static void cancel_and_check(struct job *j, uint32_t kind)
+{
+	int64_t before = 0;
+	pthread_t th;
+
+	if (j->id >= 0) {
+		T_EQ(sv_records(j->id), 0);	/* and our lent queue */
+		before = sv_refs(j->id);
+	}
+	umq_fault_hook = j->cancel_at ? cancel_me : NULL;
+	th = start(j);
+	if (!j->cancel_at) {
+		if (j->id >= 0)
+			sv_until(j->id, kind, 1);
+		else
+			mq_until(j->q, kind, 1);
+		T_EQ(pthread_cancel(th), 0);
+	}
+	joined_cancelled(th);
+	umq_fault_hook = NULL;
+	if (j->id >= 0) {
+		struct msqid_ds ds;
+
+		T_EQ(sv_records(j->id), 0);
+		T_EQ(sv_refs(j->id), before);
+		m.type = 2;
+		T_OK(umq_msgsnd(j->id, &m, 4, IPC_NOWAIT));
+		T_OK(umq_msgctl(j->id, IPC_STAT, &ds));
+		T_EQ(ds.msg_qnum, 1);
+	} else {
+		struct mq_attr a;
+
+		T_EQ(records_used(&pq_of(j->q)->wp), 0);
+		T_OK(umq_mq_send(j->q, "next", 4, 0));
+		T_OK(umq_mq_getattr(j->q, &a));
+		T_EQ(a.mq_curmsgs, 1);
+	}
+}
+
+/* A POSIX queue of the case's own, and its end. */
+static mqd_t pq_fresh(const char *name)
+{
+	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 32 };
+
+	umq_mq_unlink(name);
+	return T_OK(umq_mq_open(name, O_RDWR | O_CREAT, 0600, &a));
+}
+
+static void pq_done(mqd_t q, const char *name)
+{
+	T_OK(umq_mq_close(q));
+	T_OK(umq_mq_unlink(name));
+}
+
+/* Cancelled with its record on the list, not yet asleep (FP_ASLEEP). */
 T_CASE(sysv_cancelled_just_before_its_wait)
 {
 	struct job j = { .id = T_OK(umq_msgget(IPC_PRIVATE, 0600)),
 			 .cancel_at = FP_ASLEEP };
-	struct msqid_ds ds;
-	int64_t before;
 
-	T_EQ(sv_records(j.id), 0);	/* and this thread's lent queue */
-	before = sv_refs(j.id);
-	umq_fault_hook = cancel_me;
-	joined_cancelled(start(&j));
-	umq_fault_hook = NULL;
-	T_EQ(sv_records(j.id), 0);
-	T_EQ(sv_refs(j.id), before);
-	m.type = 2;
-	T_OK(umq_msgsnd(j.id, &m, 4, IPC_NOWAIT));
-	T_OK(umq_msgctl(j.id, IPC_STAT, &ds));
-	T_EQ(ds.msg_qnum, 1);
+	cancel_and_check(&j, WK_RECV);
 	T_OK(umq_msgctl(j.id, IPC_RMID, NULL));
 }
 
 T_CASE(posix_cancelled_just_before_its_wait)
 {
-	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 32 };
-	struct job j = { .id = -1, .cancel_at = FP_ASLEEP };
+	struct job j = { .id = -1, .cancel_at = FP_ASLEEP,
+			 .q = pq_fresh("/cancel_before") };
 
-	umq_mq_unlink("/cancel_before");
-	j.q = T_OK(umq_mq_open("/cancel_before", O_RDWR | O_CREAT, 0600, &a));
-	umq_fault_hook = cancel_me;
-	joined_cancelled(start(&j));
-	umq_fault_hook = NULL;
-	T_EQ(records_used(&pq_of(j.q)->wp), 0);
-	T_OK(umq_mq_send(j.q, "next", 4, 0));
-	T_OK(umq_mq_getattr(j.q, &a));
-	T_EQ(a.mq_curmsgs, 1);
-	T_OK(umq_mq_close(j.q));
-	T_OK(umq_mq_unlink("/cancel_before"));
+	cancel_and_check(&j, WK_RECV);
+	pq_done(j.q, "/cancel_before");
 }
 
 /* ---- blocking peeks ------------------------------------------------------- */
 
-/* A peek asleep is cancelled as a receive is: its record goes, and the
- * next message is queued for whoever receives it. */
+/* A peek asleep is cancelled as a receive is. */
 T_CASE(blocking_peeks_cancelled)
 {
-	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 32 };
 	struct job sj = { .id = T_OK(umq_msgget(IPC_PRIVATE, 0600)),
 			  .peek = true };
-	struct job pj = { .id = -1, .peek = true };
-	struct msqid_ds ds;
-	pthread_t th;
-	int64_t before;
+	struct job pj = { .id = -1, .peek = true,
+			  .q = pq_fresh("/cancel_peek") };
 
-	T_EQ(sv_records(sj.id), 0);	/* and this thread's lent queue */
-	before = sv_refs(sj.id);
-	th = start(&sj);
-	sv_until(sj.id, WK_PEEK, 1);
-	T_EQ(pthread_cancel(th), 0);
-	joined_cancelled(th);
-	T_EQ(sv_records(sj.id), 0);
-	T_EQ(sv_refs(sj.id), before);
-	m.type = 3;
-	T_OK(umq_msgsnd(sj.id, &m, 4, IPC_NOWAIT));
-	T_OK(umq_msgctl(sj.id, IPC_STAT, &ds));
-	T_EQ(ds.msg_qnum, 1);
+	cancel_and_check(&sj, WK_PEEK);
 	T_OK(umq_msgctl(sj.id, IPC_RMID, NULL));
-
-	umq_mq_unlink("/cancel_peek");
-	pj.q = T_OK(umq_mq_open("/cancel_peek", O_RDWR | O_CREAT, 0600, &a));
-	th = start(&pj);
-	mq_until(pj.q, WK_PEEK, 1);
-	T_EQ(pthread_cancel(th), 0);
-	joined_cancelled(th);
-	T_EQ(records_used(&pq_of(pj.q)->wp), 0);
-	T_OK(umq_mq_send(pj.q, "next", 4, 0));
-	T_OK(umq_mq_getattr(pj.q, &a));
-	T_EQ(a.mq_curmsgs, 1);
-	T_OK(umq_mq_close(pj.q));
-	T_OK(umq_mq_unlink("/cancel_peek"));
+	cancel_and_check(&pj, WK_PEEK);
+	pq_done(pj.q, "/cancel_peek");
 }
 
 /* ---- a signal handler's calls inside the window -------------------------- */
