@@ -185,12 +185,11 @@ static inline void guard_leave(uint64_t *g)
 int lock_try(pthread_mutex_t *m);
 /* Held by this thread: a signal handler's call met the lock of the code
  * it interrupted (DESIGN §4). */
-bool lock_mine(const pthread_mutex_t *m);
-/* Does this thread hold any lock?  lock_mine()'s cheap first look. */
 extern __thread int lock_nheld;
-static inline bool lock_any(void)
+bool lock_mine_look(const pthread_mutex_t *m);
+static inline bool lock_mine(const pthread_mutex_t *m)
 {
-	return lock_nheld != 0;
+	return lock_nheld && lock_mine_look(m);	/* none held: no call */
 }
 extern unsigned long lock_repairs;	/* lock_take() results of 1 */
 
@@ -629,9 +628,8 @@ static inline bool sq_live(const struct sq *s)
  * lock must not wait for it. */
 static inline bool sq_mine(const struct sq *s)
 {
-	return lock_any() && (lock_mine(&s->q->lock) ||
-			      lock_mine(&s->f->lane.slock) ||
-			      lock_mine(&s->f->lane.rlock));
+	return lock_mine(&s->q->lock) || lock_mine(&s->f->lane.slock) ||
+	       lock_mine(&s->f->lane.rlock);
 }
 
 /* ---- lane.c: plain sends and receives without the queue lock (L14) ---- */

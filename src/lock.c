@@ -91,7 +91,7 @@ static __thread struct me {
 	struct held held[HELD_MAX];
 } me;
 
-/* How many of held[] are in use: apart, for lock_any() inline. */
+/* How many of held[] are in use: apart, for lock_mine()'s inline look. */
 __thread int lock_nheld;
 
 /* How many times lock_take() returned "owner died": for the tests. */
@@ -133,9 +133,9 @@ static struct held *held_of(struct me *s, pthread_mutex_t *m)
  * lock the code it interrupted holds: the call can neither go on (that
  * section is half done) nor wait (for itself), and fails instead.
  */
-bool lock_mine(const pthread_mutex_t *m)
+bool lock_mine_look(const pthread_mutex_t *m)
 {
-	return lock_nheld && me.tid == (uint32_t)proc_tid() &&
+	return me.tid == (uint32_t)proc_tid() &&
 	       held_of(&me, (pthread_mutex_t *)m);
 }
 

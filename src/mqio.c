@@ -270,6 +270,17 @@ bool pq_spin_first(struct pview *pv, int64_t *spun, uint32_t mask)
  * Ours goes on too, but must not sync the readiness of that file: *fd
  * becomes -1 when the number no longer names the FIFO it named.
  */
+/* fd if it still names the file it named when *was was taken, else -1:
+ * another thread may close it while we sleep, and its number name another
+ * file (the kernel's call holds the open queue). */
+static int same_file(int fd, const struct stat *was)
+{
+	struct stat is;
+
+	return fd >= 0 && !fstat(fd, &is) && is.st_ino == was->st_ino &&
+	       is.st_dev == was->st_dev ? fd : -1;
+}
+
 struct pq_sleeper {
 	struct pview *pv;
 	struct waiter *w;
@@ -285,7 +296,6 @@ long pq_wait_on(struct pview *pv, int *fd, struct waiter *w, uint32_t me,
 {
 	struct wlists *wl = &pv->ctl->wl;
 	struct pq_sleeper c = { pv, w, me, recv, -1, { 0 } };
-	struct stat is;
 	long r;
 
 	w->result = 0;
@@ -308,9 +318,7 @@ long pq_wait_on(struct pview *pv, int *fd, struct waiter *w, uint32_t me,
 	c.fd = *fd;
 	r = futex_sleep_cancel(&w->futex, W_WAITING, SLEEP_POSIX, dl,
 			       pq_cancelled, &c);
-	if (*fd >= 0 && (fstat(*fd, &is) || is.st_ino != c.was.st_ino ||
-			 is.st_dev != c.was.st_dev))
-		*fd = -1;
+	*fd = same_file(*fd, &c.was);
 	pq_lock(pv);
 	return r;
 }
@@ -428,13 +436,9 @@ static void pq_cancelled(void *arg)
 	struct pview *pv = c->pv;
 	struct waiter *w = c->w;
 	struct notice nt = { 0 };
-	int fd = c->fd;
-	struct stat is;
+	int fd = same_file(c->fd, &c->was);
 	bool ready;
 
-	if (fd >= 0 && (fstat(fd, &is) || is.st_ino != c->was.st_ino ||
-			is.st_dev != c->was.st_dev))
-		fd = -1;		/* as pq_wait_on */
 	/* The request may have acted before a post that came since: the
 	 * record is read under the lock. */
 	pq_lock(pv);
@@ -486,7 +490,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	/* The kernel copies the text in before it takes the lock. */
 	if (len && (bad_uptr(p) || uprobe(p, len)))
 		return -EFAULT;
-	if (unlikely(lock_any() && lock_mine(&c->lock)))
+	if (unlikely(lock_mine(&c->lock)))
 		return reentered(d, fd);
 	if (!d->nb) {
 		int place = pre_spin(pv, false, &spun);
@@ -620,7 +624,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 	c = pv->ctl;
 	if (len < (size_t)pv->msgsize)	/* even when empty (B9) */
 		return -EMSGSIZE;
-	if (unlikely(lock_any() && lock_mine(&c->lock)))
+	if (unlikely(lock_mine(&c->lock)))
 		return reentered(d, fd);
 	if (!d->nb && !which) {
 		int place = pre_spin(pv, true, &spun);
