@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 #define UMQ_VERSION_MAJOR 0
-#define UMQ_VERSION_MINOR 4
+#define UMQ_VERSION_MINOR 5
 
 /* ---- System V message queues ------------------------------------------ */
 
@@ -44,8 +44,22 @@ int umq_msgctl(int msqid, int cmd, struct msqid_ds *buf);
  * as on the kernel (POLLIN while the queue holds a message, POLLOUT while
  * it has room, whatever the access mode).  Close it with umq_mq_close():
  * a plain close() leaves this library's record of it.
+ *
+ * Keeping poll exact costs every send and receive: while any descriptor
+ * of a queue may be polled, the queue's calls take its lock and its
+ * readiness FIFO follows each change.  UMQ_O_NOPOLL in oflag says this
+ * descriptor will not be given to poll, select or epoll: while no
+ * descriptor of a queue may be, its sends and receives take no lock and
+ * make no system call (DESIGN §7), and its descriptors poll POLLOUT
+ * only.  umq_mq_watch() makes a descriptor pollable after all, for the
+ * life of its open description (its dups, and across fork); the preload
+ * opens every queue with UMQ_O_NOPOLL and calls it on each descriptor a
+ * program passes to poll, ppoll, select, pselect or epoll_ctl.
  */
+#define UMQ_O_NOPOLL	0x40000000
 mqd_t umq_mq_open(const char *name, int oflag, ...);
+/* 0, or -1 with errno EBADF (not a queue's descriptor) or ENOLCK. */
+int umq_mq_watch(mqd_t mqdes);
 int umq_mq_close(mqd_t mqdes);
 int umq_mq_unlink(const char *name);
 int umq_mq_send(mqd_t mqdes, const char *msg_ptr, size_t msg_len,

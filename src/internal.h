@@ -570,6 +570,27 @@ static inline bool peeker_wants(const struct waiter *w, int64_t mtype)
 }
 void wake_peekers(struct wpool *wp, uint32_t from, int64_t mtype);
 
+/*
+ * A queue's lane as lane.c sees it, System V or POSIX: set once when the
+ * queue's records are mapped (sq.c, pdesc.c), so that a call builds
+ * nothing.  The counters are the queue's own (L12).
+ */
+struct pview;
+struct lq {
+	struct lane *l;
+	char *ring;			/* LANE_SIZE bytes */
+	bool posix;
+	const struct qctl *q;		/* System V: perms and qbytes, live */
+	int64_t maxmsg;			/* POSIX: room, in messages */
+	struct ns *ns;
+	struct qview *v;		/* the store a close moves into */
+	uint64_t *qnum, *qbytes;	/* the store's counts (queue lock) */
+	uint32_t *events;		/* L10 */
+	uint64_t *n_sent, *n_full, *n_empty, *hw_n, *hw_b;
+	int32_t *spid, *rpid;
+	int64_t *stime, *rtime;
+};
+
 /* ---- sq.c: System V queues as this process maps them ------------------ */
 
 /*
@@ -591,6 +612,7 @@ struct sq {
 	struct wpool wp;
 	struct qview v;			/* the store: moves as it grows (L4) */
 	uint64_t guard;			/* L4: guard_enter() */
+	struct lq lq;			/* set when the records are mapped */
 	int64_t refs;			/* besides those counted in ns->sq */
 	int data;			/* sq_data(): 1 mapped, 0 not yet, -errno */
 };
@@ -633,22 +655,41 @@ static inline bool sq_mine(const struct sq *s)
 }
 
 /* ---- lane.c: plain sends and receives without the queue lock (L14) ---- */
+
+void lane_sysv(struct lq *lq, struct sq *s);
+void lane_posix(struct lq *lq, struct pview *pv);
+
 #define LANE_PASS	(-0x10000)	/* not the lane's: take the queue lock (no errno) */
 #define LANE_SHUT	(-0x10001)	/* the same, because the gate is shut */
-/* 0, -errno, LANE_PASS or LANE_SHUT; *spun as proc_spin_first's end. */
-int lane_send(struct sq *s, int64_t mtype, const void *text, size_t sz,
+/* In lane_send's and lane_recv's flags: a POSIX call on a descriptor
+ * that was non-blocking: what would block is the queue lock's to say. */
+#define LANE_NOSPIN	0x1000000
+/* 0, -errno, LANE_PASS or LANE_SHUT; *spun as proc_spin_first's end.
+ * key: System V mtype, POSIX -priority. */
+int lane_send(struct lq *lq, int64_t key, const void *text, size_t sz,
 	      int flg, int64_t *spun);
-/* The length received, -errno, or LANE_PASS. */
-long lane_recv(struct sq *s, void *msgp, size_t sz, int flg, int64_t *spun);
-/* Under the queue lock: move the lane's messages into the store and keep
- * the lane shut (q_lock); 0 or -errno (the lane then stays closing). */
-int lane_close(struct sq *s);
-/* Under the queue lock, at the end of a plain send or receive: open the
- * gate if the store is empty and nobody waits or watches. */
-void lane_reopen(struct sq *s);
-bool lane_is_open(const struct sq *s);
+/* The length received, -errno, or LANE_PASS.  System V: mtype and text
+ * at msgp; POSIX: text at msgp, priority at *prio (if not NULL). */
+long lane_recv(struct lq *lq, void *msgp, size_t sz, unsigned *prio,
+	       int flg, int64_t *spun);
+/* Under the queue lock, its store followed: move the lane's messages
+ * into the store and keep the lane shut; 0 or -errno (the lane then
+ * stays closing). */
+int lane_close(struct lq *lq);
+/* Under the queue lock, at the end of a plain send or receive, when the
+ * store is empty and nobody waits or watches (the caller's to say):
+ * open the gate. */
+void lane_reopen(struct lq *lq);
+static inline bool lane_is_open(const struct lane *l)
+{
+	return __atomic_load_n(&l->gate, __ATOMIC_ACQUIRE) == LANE_OPEN;
+}
+static inline bool lane_shut(const struct lane *l)
+{
+	return __atomic_load_n(&l->gate, __ATOMIC_RELAXED) == LANE_CLOSED;
+}
 /* Unlocked readers: what the lane holds (L9's kind of answer). */
-void lane_count(const struct qfile *f, uint64_t *msgs, uint64_t *bytes);
+void lane_count(const struct lane *l, uint64_t *msgs, uint64_t *bytes);
 /* Tests: this process's calls never use the lane. */
 extern int umq_lane_off;
 
@@ -718,6 +759,7 @@ struct pview {
 	struct wpool wp;		/* its waiter records, mapped with it */
 	struct qview v;			/* the store: may move when it grows */
 	uint64_t guard;			/* L4: guard_enter() */
+	struct lq lq;			/* its lane (lane.c) */
 	unsigned refs;			/* descriptors (and helpers) using it */
 	struct pnote *note;		/* notify.c's, under the queue lock */
 	struct pview *next;
@@ -728,6 +770,7 @@ struct pdesc {
 	struct pview *pv;		/* NULL: not a queue we know */
 	int acc;			/* O_RDONLY, O_WRONLY, O_RDWR or 3 */
 	bool nb;			/* O_NONBLOCK when last looked at */
+	bool watched;			/* its description watches (pwatch.c) */
 };
 
 /*
@@ -771,6 +814,7 @@ struct stat;
 int64_t pq_name_gen(struct ns *ns, const char *name, struct stat *st);
 void pq_path(char *buf, size_t n, uint64_t gen, enum pq_file f);
 void pq_lock(struct pview *pv);
+int pq_lock_unless_open(struct pview *pv);
 int pq_mend(struct pview *pv);
 void pq_complete_senders(struct pview *pv);
 void pq_unlock(struct pview *pv);
@@ -790,6 +834,24 @@ void pq_closed(struct pview *pv);
 void mqd_sync(struct pview *pv, int fd);
 void mqd_reset(struct pview *pv, int fd);
 void mqd_new(struct pview *pv, int fd);
+
+/* pwatch.c, under the queue lock: make fd's description a watcher (0,
+ * -ENOLCK); clear the queue's watch word if no description is one any
+ * more, asking through fd (a descriptor of the FIFO that watches not
+ * itself) or, if -1, one opened for it. */
+int pq_watch_locked(struct pview *pv, int fd);
+void pq_watch_check(struct pview *pv, int fd);
+/* Under the queue lock, at the end of a call that may have emptied the
+ * store: the lane takes traffic again, if nobody waits, watches or is to
+ * be notified (L14). */
+void pq_reopen(struct pview *pv);
+/* Does this thread hold the queue's lock or a lane side's (sq_mine)? */
+static inline bool pq_mine(const struct pview *pv)
+{
+	return lock_mine(&pv->ctl->lock) ||
+	       lock_mine(&pv->ctl->lane.slock) ||
+	       lock_mine(&pv->ctl->lane.rlock);
+}
 
 /* The wait of a blocked caller, for mqio.c and peek.c: as sysv.c's, with
  * the descriptor's O_NONBLOCK read when a call would block. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * lane.c - a System V queue's lane: plain sends and msgtyp-0 receives
- * that take no queue lock (LOCKING L14, DESIGN §5).
+ * lane.c - a queue's lane: System V's plain sends and msgtyp-0
+ * receives, POSIX sends and receives, that take no queue lock (LOCKING
+ * L14, DESIGN §2).
  *
  * While the gate is open - the store empty, nobody asleep, peeking or
  * watching the queue - a send appends a record to a ring under the
@@ -11,8 +12,11 @@
  * with one store of its packed count (messages, bytes, ring units), so
  * a side that dies holding its lock leaves nothing to repair: its
  * successor overwrites an uncommitted record, or takes again one not
- * taken.  msg_qnum and msg_cbytes are the differences of the two counts,
- * exact for a sender's room check.
+ * taken.  msg_qnum and msg_cbytes (mq_curmsgs) are the differences of
+ * the two counts, exact for a sender's room check.  A POSIX lane holds
+ * its messages in the order a receive takes them: a send of a higher
+ * priority than the last one put goes to the store, unless the lane is
+ * empty.
  *
  * Every other operation takes the queue lock, and q_lock() closes the
  * gate first (lane_close): it takes both side locks and moves the
@@ -20,7 +24,7 @@
  * in the lane, so that a successor of a closer that died midway
  * (LANE_CLOSING) drops the copies already made.  The gate opens again
  * (lane_reopen) at the end of a plain send or receive that leaves the
- * store empty and nobody waiting.  Everything read from the ring or the
+ * store empty and nobody waiting or watching.  Everything read from the ring or the
  * counts is checked before use; a lane that does not check out sends
  * the caller to the slow path, whose close drops what is garbage.
  */
@@ -70,20 +74,27 @@ static uint32_t units_of(size_t len)
 			  LANE_UNIT);
 }
 
-static struct lrec *rec_at(const struct sq *s, uint32_t unit)
+static struct lrec *rec_at(const struct lq *lq, uint32_t unit)
 {
-	return (struct lrec *)((char *)s->wbase + LANE_OFF +
+	return (struct lrec *)(lq->ring +
 			       (size_t)(unit % LANE_UNITS) * LANE_UNIT);
+}
+
+/* A key a message of this queue can have: System V mtype > 0, POSIX
+ * -priority. */
+static bool key_ok(const struct lq *lq, int64_t key)
+{
+	return lq->posix ? key <= 0 && key > -(int64_t)MQ_PRIO_MAX : key >= 1;
 }
 
 /* The record at count w, checked against what the lane holds (f); a
  * skip before it is passed, its units in *skip.  NULL: garbage. */
-static struct lrec *rec_next(const struct sq *s, uint64_t w,
+static struct lrec *rec_next(const struct lq *lq, uint64_t w,
 			     const struct fill *f, uint32_t *skip,
 			     struct lrec *out)
 {
 	uint32_t pos = lw_u(w) % LANE_UNITS;
-	struct lrec *r = rec_at(s, pos);
+	struct lrec *r = rec_at(lq, pos);
 
 	*skip = 0;
 	out->units = __atomic_load_n(&r->units, __ATOMIC_RELAXED);
@@ -93,14 +104,14 @@ static struct lrec *rec_next(const struct sq *s, uint64_t w,
 			return NULL;
 		*skip = out->units;
 		pos = 0;
-		r = rec_at(s, 0);
+		r = rec_at(lq, 0);
 		out->units = __atomic_load_n(&r->units, __ATOMIC_RELAXED);
 		out->len = __atomic_load_n(&r->len, __ATOMIC_RELAXED);
 	}
 	out->mtype = __atomic_load_n(&r->mtype, __ATOMIC_RELAXED);
 	if (out->len > f->b || out->units != units_of(out->len) ||
 	    *skip + out->units > f->u || pos + out->units > LANE_UNITS ||
-	    out->mtype < 1 || !f->n)
+	    !key_ok(lq, out->mtype) || !f->n)
 		return NULL;
 	return r;
 }
@@ -112,11 +123,6 @@ static void side_lock(pthread_mutex_t *m, uint32_t *tag)
 	/* A side that died holding it left nothing half done (above). */
 	if (lock_take(m, tag) == 1)
 		lock_mend(m);
-}
-
-static bool gate_open(const struct lane *l)
-{
-	return __atomic_load_n(&l->gate, __ATOMIC_ACQUIRE) == LANE_OPEN;
 }
 
 /* Spin outside the side's lock while *w stays old and the gate open,
@@ -134,38 +140,53 @@ static bool spin_change(const uint64_t *w, uint64_t old, const struct lane *l,
 	for (;;) {
 		for (int i = 0; i < 64; i++) {
 			if (__atomic_load_n(w, __ATOMIC_RELAXED) != old)
-				return gate_open(l);
+				return lane_is_open(l);
 			cpu_relax();
 		}
-		if (!gate_open(l) || proc_mono_ns() >= *end)
+		if (!lane_is_open(l) || proc_mono_ns() >= *end)
 			return false;
 	}
 }
 
-enum room { ROOM, FULL, NO_LANE };
+/* ROOM; FULL: the queue is; RING: the queue has room, the ring not (yet);
+ * NO_LANE: garbage, or a message the lane must not take. */
+enum room { ROOM, FULL, RING, NO_LANE };
 
-/* msg_fits_inqueue() over the lane's messages, then room in the ring:
- * need units, and a skip to the end first if they would cross it. */
-static enum room room_for(const struct qctl *q, uint64_t put, uint64_t taken,
+/* msg_fits_inqueue() (System V) or mq_maxmsg (POSIX) over the lane's
+ * messages, then room in the ring: need units, and a skip to the end
+ * first if they would cross it. */
+static enum room room_for(const struct lq *lq, uint64_t put, uint64_t taken,
 			  size_t sz, uint32_t need, uint32_t *skip,
 			  struct fill *f)
 {
 	uint32_t pos = lw_u(put) % LANE_UNITS;
-	uint64_t qb = q->qbytes;
 
 	if (!lw_fill(put, taken, f))
 		return NO_LANE;
-	if (sz + f->b > qb || 1 + (uint64_t)f->n > qb)
-		return FULL;
+	if (lq->posix) {
+		if (f->n + 1 > (uint64_t)lq->maxmsg)
+			return FULL;
+	} else {
+		uint64_t qb = lq->q->qbytes;
+		if (sz + f->b > qb || 1 + (uint64_t)f->n > qb)
+			return FULL;
+	}
 	*skip = pos + need > LANE_UNITS ? LANE_UNITS - pos : 0;
-	return f->u + *skip + need <= LANE_UNITS ? ROOM : NO_LANE;
+	return f->u + *skip + need <= LANE_UNITS ? ROOM : RING;
 }
 
-int lane_send(struct sq *s, int64_t mtype, const void *text, size_t sz,
+/* Senders' lock held: may a message of this key go in after those the
+ * lane holds (f)?  POSIX: not one of a higher priority than the last. */
+static bool in_order(const struct lq *lq, int64_t key, const struct fill *f)
+{
+	return !lq->posix || !f->n ||
+	       (uint64_t)-key <= lq->l->last_prio;
+}
+
+int lane_send(struct lq *lq, int64_t key, const void *text, size_t sz,
 	      int flg, int64_t *spun)
 {
-	struct lane *l = &s->f->lane;
-	struct qctl *q = s->q;
+	struct lane *l = lq->l;
 	uint32_t need = units_of(sz), skip = 0;
 	uint64_t put, taken;
 	struct lrec *m;
@@ -175,67 +196,73 @@ int lane_send(struct sq *s, int64_t mtype, const void *text, size_t sz,
 
 	if (umq_lane_off || need > LANE_UNITS / 4)
 		return LANE_PASS;
-	if (!gate_open(l))
+	if (!lane_is_open(l))
 		return LANE_SHUT;
 	side_lock(&l->slock, &l->slock_ns);
 	for (;;) {
-		if (!gate_open(l)) {
+		if (!lane_is_open(l)) {
 			r = LANE_SHUT;
 			goto out;
 		}
-		if (ipc_perms(q, S_IWUGO))
+		if (!lq->posix && ipc_perms(lq->q, S_IWUGO))
 			goto out;		/* the slow path says why */
 		put = l->put;
 		taken = l->taken_seen;
-		rm = room_for(q, put, taken, sz, need, &skip, &f);
-		if (rm == ROOM)
+		rm = room_for(lq, put, taken, sz, need, &skip, &f);
+		if (rm == ROOM && in_order(lq, key, &f))
 			break;
 		taken = __atomic_load_n(&l->taken, __ATOMIC_ACQUIRE);
 		STAT_SET(l->taken_seen, taken);
-		rm = room_for(q, put, taken, sz, need, &skip, &f);
+		rm = room_for(lq, put, taken, sz, need, &skip, &f);
+		if (rm == NO_LANE || !in_order(lq, key, &f))
+			goto out;		/* the store takes it */
 		if (rm == ROOM)
 			break;
-		if (rm == NO_LANE)
-			goto out;		/* the store takes it */
-		if (flg & IPC_NOWAIT) {
-			STAT_ADD(q->n_full, 1);		/* L12 */
+		if (flg & LANE_NOSPIN)
+			goto out;
+		if (rm == FULL && (flg & IPC_NOWAIT)) {
+			STAT_ADD(*lq->n_full, 1);	/* L12 */
 			r = -EAGAIN;
 			goto out;
 		}
+		if (rm == RING && (flg & IPC_NOWAIT))
+			goto out;	/* there is room: in the store */
 		lock_drop(&l->slock);
 		if (!spin_change(&l->taken, taken, l, spun))
 			return LANE_PASS;	/* the slow path sleeps */
 		side_lock(&l->slock, &l->slock_ns);
 	}
 	if (skip) {
-		struct lrec *k = rec_at(s, lw_u(put));
+		struct lrec *k = rec_at(lq, lw_u(put));
 		k->units = skip;
 		k->len = LREC_SKIP;
 	}
-	m = rec_at(s, lw_u(put) + skip);
+	m = rec_at(lq, lw_u(put) + skip);
 	if (sz && ucopy(m + 1, text, sz)) {
 		r = -EFAULT;		/* nothing sent, as load_msg() */
 		goto out;
 	}
 	m->units = need;
 	m->len = (uint32_t)sz;
-	m->mtype = mtype;
-	STAT_ADD(q->n_sent, 1);		/* before the count: L12 */
+	m->mtype = key;
+	if (lq->posix)
+		l->last_prio = (uint32_t)-key;
+	STAT_ADD(*lq->n_sent, 1);		/* before the count: L12 */
 	/* The stamps before the commit (L14): a message counted is one
 	 * whose sender's stamps are there, even if it died right after. */
-	set_if_changed32(&q->lspid, proc_pid());
-	set_if_changed64(&q->stime, proc_now());
+	set_if_changed32(lq->spid, proc_pid());
+	set_if_changed64(lq->stime, proc_now());
 	FAULT(FP_LANE_SEND);
 	__atomic_store_n(&l->put, lw_add(put, 1, sz, skip + need),
 			 __ATOMIC_RELEASE);	/* the commit */
 	FAULT(FP_LANE_SENT);
 	/* f may count messages taken since taken_seen: a new high-water
 	 * mark is checked against taken itself. */
-	if (f.n + 1 > q->hw_qnum || f.b + sz > q->hw_cbytes) {
+	if (f.n + 1 > *lq->hw_n || f.b + sz > *lq->hw_b) {
 		taken = __atomic_load_n(&l->taken, __ATOMIC_ACQUIRE);
 		if (lw_fill(put, taken, &f)) {
-			STAT_MAX(q->hw_qnum, (uint64_t)f.n + 1);
-			STAT_MAX(q->hw_cbytes, (uint64_t)f.b + sz);
+			STAT_MAX(*lq->hw_n, (uint64_t)f.n + 1);
+			STAT_MAX(*lq->hw_b, (uint64_t)f.b + sz);
 		}
 	}
 	r = 0;
@@ -244,23 +271,44 @@ out:
 	return r;
 }
 
-long lane_recv(struct sq *s, void *msgp, size_t sz, int flg, int64_t *spun)
+/* Copy record m (h) out to the caller, as the kernel does: System V the
+ * type then the text, POSIX the priority then the text.  A fault loses
+ * the message, as on the kernel (and the slow path). */
+static long copy_out(const struct lq *lq, const struct lrec *m,
+		     const struct lrec *h, void *msgp, size_t n,
+		     unsigned *prio)
 {
-	struct lane *l = &s->f->lane;
-	struct qctl *q = s->q;
+	if (lq->posix) {
+		unsigned pr = (unsigned)-h->mtype;
+		if (prio && (bad_uptr(prio) || ucopy(prio, &pr, sizeof(pr))))
+			return -EFAULT;
+		if (n && (bad_uptr(msgp) || ucopy(msgp, m + 1, n)))
+			return -EFAULT;
+		return (long)n;
+	}
+	long t = (long)h->mtype;
+	if (bad_uptr(msgp) || ucopy(msgp, &t, sizeof(t)) ||
+	    (n && ucopy((long *)msgp + 1, m + 1, n)))
+		return -EFAULT;
+	return (long)n;
+}
+
+long lane_recv(struct lq *lq, void *msgp, size_t sz, unsigned *prio,
+	       int flg, int64_t *spun)
+{
+	struct lane *l = lq->l;
 	uint64_t put, taken;
 	struct lrec *m, h;
 	uint32_t skip;
 	struct fill f;
 	long r = LANE_PASS;
-	size_t n;
-	long t;
 
-	if (umq_lane_off || !gate_open(l))
+	if (umq_lane_off || !lane_is_open(l))
 		return LANE_PASS;
 	side_lock(&l->rlock, &l->rlock_ns);
 	for (;;) {
-		if (!gate_open(l) || ipc_perms(q, S_IRUGO))
+		if (!lane_is_open(l) ||
+		    (!lq->posix && ipc_perms(lq->q, S_IRUGO)))
 			goto out;
 		taken = l->taken;
 		put = l->put_seen;
@@ -272,8 +320,10 @@ long lane_recv(struct sq *s, void *msgp, size_t sz, int flg, int64_t *spun)
 			goto out;	/* garbage: the close drops it */
 		if (f.n)
 			break;
+		if (flg & LANE_NOSPIN)
+			goto out;
 		if (flg & IPC_NOWAIT) {
-			STAT_ADD(q->n_empty, 1);	/* L12 */
+			STAT_ADD(*lq->n_empty, 1);	/* L12 */
 			r = -ENOMSG;
 			goto out;
 		}
@@ -282,24 +332,17 @@ long lane_recv(struct sq *s, void *msgp, size_t sz, int flg, int64_t *spun)
 			return LANE_PASS;	/* the slow path sleeps */
 		side_lock(&l->rlock, &l->rlock_ns);
 	}
-	m = rec_next(s, taken, &f, &skip, &h);
+	m = rec_next(lq, taken, &f, &skip, &h);
 	if (!m)
 		goto out;
 	if (sz < h.len && !(flg & MSG_NOERROR)) {
-		r = -E2BIG;		/* it stays queued */
+		r = lq->posix ? LANE_PASS : -E2BIG;	/* it stays queued */
 		goto out;
 	}
-	n = h.len < sz ? h.len : sz;
-	t = (long)h.mtype;
-	/* A fault loses the message, as on the kernel (and the slow path). */
-	if (bad_uptr(msgp) || ucopy(msgp, &t, sizeof(t)) ||
-	    (n && ucopy((long *)msgp + 1, m + 1, n)))
-		r = -EFAULT;
-	else
-		r = (long)n;
+	r = copy_out(lq, m, &h, msgp, h.len < sz ? h.len : sz, prio);
 	FAULT(FP_LANE_RECV);
-	set_if_changed64(&q->rtime, proc_now());	/* before: L14 */
-	set_if_changed32(&q->lrpid, proc_pid());
+	set_if_changed64(lq->rtime, proc_now());	/* before: L14 */
+	set_if_changed32(lq->rpid, proc_pid());
 	__atomic_store_n(&l->taken, lw_add(taken, 1, h.len, skip + h.units),
 			 __ATOMIC_RELEASE);	/* the commit */
 	FAULT(FP_LANE_TAKEN);
@@ -333,23 +376,20 @@ static long see_mark(void *ctx, uint32_t head)
  * died (found by their marks when dedupe).  Records that do not check
  * out end the lane: what follows them is dropped.
  */
-static int absorb(struct sq *s, bool dedupe)
+static int absorb(struct lq *lq, bool dedupe)
 {
-	struct lane *l = &s->f->lane;
-	struct qctl *q = s->q;
+	struct lane *l = lq->l;
 	uint64_t put = l->put, cur = l->taken;
-	struct marks k = { .v = &s->v };
+	struct marks k = { .v = lq->v };
 	struct fill f;
 	uint32_t skip;
-	int r = sq_store(s);
+	int r;
 
-	if (r)
-		return r;
 	if (lw_fill(put, cur, &f) && f.n && dedupe) {
 		long x;
 		k.base = lw_n(cur);
 		k.count = f.n;
-		x = store_scan(&s->v, SEARCH_ANY, 0, 0, see_mark, &k);
+		x = store_scan(lq->v, SEARCH_ANY, 0, 0, see_mark, &k);
 		if (x < 0)
 			return (int)x;
 	}
@@ -357,11 +397,11 @@ static int absorb(struct sq *s, bool dedupe)
 		struct lrec h, *m;
 		uint32_t head;
 
-		if (!lw_fill(put, cur, &f) || !(m = rec_next(s, cur, &f,
+		if (!lw_fill(put, cur, &f) || !(m = rec_next(lq, cur, &f,
 							     &skip, &h)))
 			break;
 		if (i >= k.done) {
-			r = store_put(s->ns, &s->v, h.mtype, m + 1, h.len,
+			r = store_put(lq->ns, lq->v, h.mtype, m + 1, h.len,
 				      &head);
 			if (r) {
 				/* What is in the store stays there. */
@@ -369,10 +409,10 @@ static int absorb(struct sq *s, bool dedupe)
 						 __ATOMIC_RELEASE);
 				return r;
 			}
-			store_msg(&s->v, head)->mark = LANE_MARK | lw_n(cur);
-			store_link(&s->v, head);
-			q->cbytes += h.len;
-			q->qnum++;
+			store_msg(lq->v, head)->mark = LANE_MARK | lw_n(cur);
+			store_link(lq->v, head);
+			*lq->qbytes += h.len;
+			(*lq->qnum)++;
 			FAULT(FP_LANE_MOVE);
 		}
 		cur = lw_add(cur, 1, h.len, skip + h.units);
@@ -382,20 +422,20 @@ static int absorb(struct sq *s, bool dedupe)
 	return 0;
 }
 
-int lane_close(struct sq *s)
+int lane_close(struct lq *lq)
 {
-	struct lane *l = &s->f->lane;
+	struct lane *l = lq->l;
 	uint32_t g = __atomic_load_n(&l->gate, __ATOMIC_RELAXED);
 	int r;
 
-	if (g == LANE_CLOSED || !s->wbase || !s->v.st)
+	if (g == LANE_CLOSED)
 		return 0;
 	/* Before the side locks: a side that takes its lock from now on
 	 * leaves, and one spinning outside it stops. */
 	__atomic_store_n(&l->gate, LANE_CLOSING, __ATOMIC_RELAXED);
 	side_lock(&l->slock, &l->slock_ns);
 	side_lock(&l->rlock, &l->rlock_ns);
-	r = absorb(s, g != LANE_OPEN);
+	r = absorb(lq, g != LANE_OPEN);
 	if (!r)
 		__atomic_store_n(&l->gate, LANE_CLOSED, __ATOMIC_RELEASE);
 	lock_drop(&l->rlock);
@@ -403,14 +443,12 @@ int lane_close(struct sq *s)
 	return r;
 }
 
-void lane_reopen(struct sq *s)
+void lane_reopen(struct lq *lq)
 {
-	struct lane *l = &s->f->lane;
-	struct qctl *q = s->q;
+	struct lane *l = lq->l;
 	uint64_t put;
 
-	if (umq_lane_off || l->gate != LANE_CLOSED || !sq_live(s) ||
-	    q->qnum || q->wl.rhead != NIL || q->wl.shead != NIL || q->watch)
+	if (umq_lane_off || l->gate != LANE_CLOSED)
 		return;
 	/* Closed, the lane is empty; nothing else writes it now (L14). */
 	put = l->put;
@@ -422,17 +460,12 @@ void lane_reopen(struct sq *s)
 	/* After the gate (L10): a receive spinning outside the lock - a
 	 * typed one, which closed the lane - sees no lane send, so it looks
 	 * again now rather than at the end of its spin. */
-	__atomic_store_n(&q->events, q->events + EV_ADDED, __ATOMIC_RELEASE);
+	__atomic_store_n(lq->events, *lq->events + EV_ADDED,
+			 __ATOMIC_RELEASE);
 }
 
-bool lane_is_open(const struct sq *s)
+void lane_count(const struct lane *l, uint64_t *msgs, uint64_t *bytes)
 {
-	return gate_open(&s->f->lane);
-}
-
-void lane_count(const struct qfile *f, uint64_t *msgs, uint64_t *bytes)
-{
-	const struct lane *l = &f->lane;
 	struct fill x;
 
 	*msgs = *bytes = 0;
@@ -446,4 +479,36 @@ void lane_count(const struct qfile *f, uint64_t *msgs, uint64_t *bytes)
 		*msgs = x.n;
 		*bytes = x.b;
 	}
+}
+
+/* ---- the two kinds ------------------------------------------------------ */
+
+void lane_sysv(struct lq *lq, struct sq *s)
+{
+	struct qctl *q = s->q;
+
+	*lq = (struct lq){
+		.l = &s->f->lane, .ring = (char *)s->wbase + LANE_OFF,
+		.q = q, .ns = s->ns, .v = &s->v,
+		.qnum = &q->qnum, .qbytes = &q->cbytes, .events = &q->events,
+		.n_sent = &q->n_sent, .n_full = &q->n_full,
+		.n_empty = &q->n_empty, .hw_n = &q->hw_qnum,
+		.hw_b = &q->hw_cbytes, .spid = &q->lspid, .rpid = &q->lrpid,
+		.stime = &q->stime, .rtime = &q->rtime,
+	};
+}
+
+void lane_posix(struct lq *lq, struct pview *pv)
+{
+	struct pqctl *c = pv->ctl;
+
+	*lq = (struct lq){
+		.l = &c->lane, .ring = (char *)c + PQ_LANE_OFF, .posix = true,
+		.maxmsg = pv->maxmsg, .ns = pv->ns, .v = &pv->v,
+		.qnum = &c->curmsgs, .qbytes = &c->qsize, .events = &c->events,
+		.n_sent = &c->n_sent, .n_full = &c->n_full,
+		.n_empty = &c->n_empty, .hw_n = &c->hw_curmsgs,
+		.hw_b = &c->hw_qsize, .spid = &c->spid, .rpid = &c->rpid,
+		.stime = &c->stime, .rtime = &c->rtime,
+	};
 }

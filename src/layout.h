@@ -192,7 +192,7 @@
  *     another time namespace's counts for nothing within 2 x 20 us, and
  *     then the next call sets the FIFO right.  Cleared places and
  *     unannounced spinners (no free place) only cost system calls.
- * L14. A System V queue's lane (struct lane, lane.c).  Its ring and
+ * L14. A queue's lane (struct lane, lane.c), System V or POSIX.  Its ring and
  *     put are written only under the senders' lock, taken only under
  *     the receivers' lock, each lock robust as the queue's (L11); put
  *     and taken are each one 64-bit store with release order (the
@@ -201,12 +201,13 @@
  *     the queue's, the senders', the receivers'; a side never takes
  *     the queue's while holding its own.  The gate moves only under
  *     the queue lock: CLOSED -> OPEN when the store is empty and no
- *     record is on a wait list nor a descriptor watching (the lane is
+ *     record is on a wait list nor a descriptor watching, and (POSIX) no
+ *     notification is registered (the lane is
  *     then empty, and no side writes while it is closed); OPEN ->
  *     CLOSING (before the side locks: no side starts anew), then, with
  *     both side locks, the lane's messages linked into the store, each
  *     with its mark, taken set to put, CLOSED.  Whoever takes the queue
- *     lock closes the gate first (q_lock), so under the queue lock the
+ *     lock closes the gate first (q_lock, pq_lock), so under the queue lock the
  *     store is the whole queue, as before the lane.  A gate found
  *     CLOSING (a closer died, or its store could not take a message)
  *     is closed again by the next taker, which skips the messages its
@@ -218,6 +219,10 @@
  *     that a message counted or taken by a caller that died at once
  *     carries that caller's stamps: a stamp not the caller's proves
  *     its call did not commit (what the bridge's restart relies on).
+ *     POSIX: the lane holds messages in the order a receive takes
+ *     them, so a send puts in no message of a higher priority than
+ *     lane.last_prio (written under the senders' lock) unless the lane
+ *     is empty; such a send takes the queue lock instead.
  * ---------------------------------------------------------------------
  */
 #ifndef UMQ_LAYOUT_H
@@ -227,7 +232,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UMQ_LAYOUT_VERSION 7u	/* 7: System V queues have a lane */
+#define UMQ_LAYOUT_VERSION 8u	/* 8: POSIX queues have a lane and watchers */
 #define UMQ_NS_MAGIC	0x736e2d716d75ull	/* "umq-ns" */
 #define UMQ_LIM_MAGIC	0x6d696c2d716d75ull	/* "umq-lim" */
 #define UMQ_STORE_MAGIC 0x6f74732d716d75ull	/* "umq-sto" */
@@ -402,7 +407,7 @@ struct lane {
 	struct {
 	pthread_mutex_t slock;		/* L11, L14 */
 	uint32_t slock_ns;
-	uint32_t pad0;
+	uint32_t last_prio;		/* POSIX: of the last message put */
 	uint64_t taken_seen;
 	};
 	uint8_t line0_[64];
@@ -459,9 +464,9 @@ _Static_assert(sizeof(struct qfile) == 4096, "qfile layout");
 
 /*
  * A POSIX queue is the file posix/<gen>: this block in its first page,
- * mapped on its own so that the lock never moves (glibc links robust
- * mutexes by address), then the store from PQ_STORE_OFF, mapped apart
- * because it may grow.  Its name is the symlink names/<name> -> <gen>,
+ * then its waiter records and its lane's ring, mapped together so that
+ * the lock never moves (glibc links robust mutexes by address), then the
+ * store from PQ_STORE_OFF, mapped apart because it may grow.  Its name is the symlink names/<name> -> <gen>,
  * owned by the creator, so that the sticky directory gives mq_unlink the
  * kernel's rule.  Beside it, the FIFO posix/<gen>.p: an mqd_t is a
  * descriptor of it (see posix.c).
@@ -470,7 +475,8 @@ _Static_assert(sizeof(struct qfile) == 4096, "qfile layout");
 #define PQ_SPINNERS	4
 #define PQ_CTL_SIZE	4096
 #define PQ_WPOOL_OFF	PQ_CTL_SIZE
-#define PQ_STORE_OFF	(PQ_WPOOL_OFF + WPOOL_SIZE)
+#define PQ_LANE_OFF	(PQ_WPOOL_OFF + WPOOL_SIZE)
+#define PQ_STORE_OFF	(PQ_LANE_OFF + LANE_SIZE)
 
 struct pqctl {
 	union {
@@ -488,7 +494,10 @@ struct pqctl {
 	 * of CLOCK_MONOTONIC, 0: a free place (L13). */
 	uint32_t spin_until[PQ_SPINNERS];
 	uint64_t n_empty;		/* EAGAIN refusals of an empty queue */
-	uint8_t pad1[8];
+	/* A descriptor may be polled (posix.c's watchers): a change of
+	 * state updates the FIFO, and the lane stays shut. */
+	uint32_t watch;
+	uint32_t pad1;
 	/* Line 2: the notification registration (notify.c). */
 	int32_t notify_pid;		/* owner process, 0: none */
 	int32_t notify_kind;		/* SIGEV_* */
@@ -528,6 +537,9 @@ struct pqctl {
 	 * agent (agent/reopen.c), since names can be renamed by the
 	 * namespace's owner; 0 in files made before it was kept. */
 	uint64_t fifo_ino;
+	uint8_t pad9[56];
+	/* Lines 10-14: the lane (L14), its ring at PQ_LANE_OFF. */
+	struct lane lane;
 	};
 	uint8_t raw_[PQ_CTL_SIZE];
 	};
@@ -538,6 +550,7 @@ _Static_assert(offsetof(struct pqctl, magic) == 192, "pqctl line 3");
 _Static_assert(offsetof(struct pqctl, name) == 256, "pqctl line 4");
 _Static_assert(offsetof(struct pqctl, rpid) == 512, "pqctl line 8");
 _Static_assert(offsetof(struct pqctl, fifo_ino) == 576, "pqctl line 9");
+_Static_assert(offsetof(struct pqctl, lane) == 640, "pqctl line 10");
 _Static_assert(offsetof(struct pqctl, n_empty) < 128, "pqctl line 1");
 _Static_assert(offsetof(struct pqctl, hw_qsize) < 192, "pqctl line 2");
 #define PQ_NAME_MAX 255

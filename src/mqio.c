@@ -25,10 +25,14 @@
 
 #include "internal.h"
 
+/* What the FIFO should hold: the queue's state while a descriptor may
+ * be polled, else nothing (pwatch.c). */
 static uint32_t mqd_state(const struct pview *pv)
 {
 	const struct pqctl *c = pv->ctl;
 
+	if (!c->watch)
+		return RS_EMPTY;
 	return rs_of(c->curmsgs > 0, c->curmsgs < (uint64_t)pv->maxmsg);
 }
 
@@ -228,8 +232,8 @@ static int pre_spin(struct pview *pv, bool recv, int64_t *spun)
 	long budget = proc_spin_ns();
 	int place;
 
-	if (!budget || (recv ? n != 0 : n < pv->maxmsg))
-		return -1;
+	if (*spun || !budget || (recv ? n != 0 : n < pv->maxmsg))
+		return -1;		/* the lane spun, or no need */
 	place = claim_place(c);
 	FAULT(FP_SPIN);
 	*spun = proc_mono_ns() + budget;
@@ -458,6 +462,7 @@ static void pq_cancelled(void *arg)
 	pq_leave_list(pv, w, c->me, c->recv, 0, true);
 	waiter_free(&pv->wp, c->me);
 	mqd_sync(pv, fd);
+	pq_reopen(pv);		/* as the call's own end */
 	pq_unlock(pv);
 	if (nt.signo)
 		notify_send(&nt);
@@ -490,14 +495,26 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	/* The kernel copies the text in before it takes the lock. */
 	if (len && (bad_uptr(p) || uprobe(p, len)))
 		return -EFAULT;
-	if (unlikely(lock_mine(&c->lock)))
+	if (unlikely(pq_mine(pv)))
 		return reentered(d, fd);
-	if (!d->nb) {
-		int place = pre_spin(pv, false, &spun);
-		pq_lock(pv);
-		pre_spin_end(pv, place);
-	} else {
-		pq_lock(pv);
+	for (int tries = 0;; tries++) {
+		r = lane_send(&pv->lq, -(int64_t)prio, p, len,
+			      d->nb ? LANE_NOSPIN : 0, &spun);
+		if (r != LANE_PASS && r != LANE_SHUT)
+			return r;
+		if (r == LANE_SHUT && tries < 3) {
+			if (pq_lock_unless_open(pv))
+				continue;	/* opened meanwhile */
+			break;			/* locked */
+		}
+		if (!d->nb) {
+			int place = pre_spin(pv, false, &spun);
+			pq_lock(pv);
+			pre_spin_end(pv, place);
+		} else {
+			pq_lock(pv);
+		}
+		break;
 	}
 	r = pq_store_sync(pv);
 	while (!r && c->curmsgs >= (uint64_t)pv->maxmsg) {
@@ -566,6 +583,7 @@ out:
 	if (w)
 		waiter_free(&pv->wp, me);
 	mqd_sync(pv, fd);
+	pq_reopen(pv);
 	pq_unlock(pv);
 	if (nt.signo)
 		notify_send(&nt);	/* queued before we return (B10) */
@@ -624,8 +642,14 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 	c = pv->ctl;
 	if (len < (size_t)pv->msgsize)	/* even when empty (B9) */
 		return -EMSGSIZE;
-	if (unlikely(lock_mine(&c->lock)))
+	if (unlikely(pq_mine(pv)))
 		return reentered(d, fd);
+	if (!which) {
+		r = lane_recv(&pv->lq, p, len, prio, d->nb ? LANE_NOSPIN : 0,
+			      &spun);
+		if (r != LANE_PASS)
+			return r;
+	}
 	if (!d->nb && !which) {
 		int place = pre_spin(pv, true, &spun);
 		pq_lock(pv);
@@ -746,6 +770,7 @@ out:
 		waiter_free(&pv->wp, me);
 	}
 	mqd_sync(pv, fd);
+	pq_reopen(pv);
 	pq_unlock(pv);
 	return r;
 }

@@ -25,7 +25,7 @@ static void fill_ds(const struct sq *s, struct msqid_ds *ds)
 	uint64_t n, b;
 
 	/* Under the queue lock the lane is closed and holds nothing. */
-	lane_count(s->f, &n, &b);
+	lane_count(&s->f->lane, &n, &b);
 	memset(ds, 0, sizeof(*ds));
 	ds->msg_perm.__key = q->key;
 	ds->msg_perm.uid = q->uid;
@@ -64,7 +64,7 @@ static int add_up(struct sq *s, void *ctx)
 	if ((int)s->idx > t->max_idx)
 		t->max_idx = (int)s->idx;
 	t->n++;
-	lane_count(s->f, &n, &b);
+	lane_count(&s->f->lane, &n, &b);
 	t->msgs += __atomic_load_n(&s->q->qnum, __ATOMIC_RELAXED) + n;
 	t->bytes += __atomic_load_n(&s->q->cbytes, __ATOMIC_RELAXED) + b;
 	return 0;

@@ -103,6 +103,7 @@ static int pview_new(struct ns *ns, uint64_t gen, void *base, size_t size,
 		pq_path(pv->v.path, sizeof(pv->v.path), gen, PQ_DATA);
 		r = qview_adopt(&pv->v, (char *)base + PQ_STORE_OFF,
 				size - PQ_STORE_OFF, PQ_STORE_OFF, gen);
+		lane_posix(&pv->lq, pv);
 	}
 	if (r) {
 		map_forget(c, PQ_STORE_OFF);
@@ -224,6 +225,7 @@ void desc_set(int fd, struct pview *pv, int acc)
 		return;
 	d->acc = acc;
 	d->nb = false;
+	d->watched = false;
 	__atomic_store_n(&d->pv, pv, __ATOMIC_RELEASE);
 }
 
@@ -327,6 +329,7 @@ void pdesc_dup(int oldfd, int newfd)
 		return;		/* unknown: recognized on first use */
 	pview_ref(pv);
 	desc_set(newfd, pv, d->acc);
+	dslot(newfd, false)->watched = d->watched;	/* one description */
 }
 
 /* The first descriptor >= fd with a record, or -1. */

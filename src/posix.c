@@ -122,9 +122,10 @@ int pq_mend(struct pview *pv)
 	return 0;
 }
 
-/* Lock a POSIX queue; after a holder's death, repair first (L3).  A
- * repair that fails leaves the mutex unmended: the next taker repairs. */
-void pq_lock(struct pview *pv)
+/* The queue lock; after a holder's death, repair first (L3).  A repair
+ * that fails leaves the mutex unmended: the next taker repairs.  The
+ * lane as it is. */
+static void pq_take(struct pview *pv)
 {
 	struct pqctl *c = pv->ctl;
 
@@ -138,6 +139,38 @@ void pq_lock(struct pview *pv)
 		pq_complete_senders(pv);
 		lock_mend(&c->lock);
 	}
+}
+
+/* Close the lane (L14): its messages join the store, which a closer
+ * that finds it damaged mends first, once. */
+static void lane_settle(struct pview *pv)
+{
+	if (pq_store_sync(pv))
+		return;
+	if (lane_close(&pv->lq) == -EUCLEAN && pq_mend(pv) == 0)
+		lane_close(&pv->lq);
+}
+
+/* Lock a POSIX queue: under its lock the store is the whole queue. */
+void pq_lock(struct pview *pv)
+{
+	pq_take(pv);
+	if (unlikely(!lane_shut(&pv->ctl->lane)))
+		lane_settle(pv);
+}
+
+/* As q_lock_unless_open (registry.c): 1 with no lock when the lane is
+ * open, else 0, locked. */
+int pq_lock_unless_open(struct pview *pv)
+{
+	pq_take(pv);
+	if (lane_is_open(&pv->ctl->lane)) {
+		pq_unlock(pv);
+		return 1;
+	}
+	if (unlikely(!lane_shut(&pv->ctl->lane)))
+		lane_settle(pv);
+	return 0;
 }
 
 void pq_unlock(struct pview *pv)
@@ -412,11 +445,14 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 	if (c == MAP_FAILED)
 		return -ENOMEM;
 	store_format((char *)c + PQ_STORE_OFF, gen, chunk, nchunks);
-	if (lock_init(&c->lock)) {
+	if (lock_init(&c->lock) || lock_init(&c->lane.slock) ||
+	    lock_init(&c->lane.rlock)) {
 		munmap(c, total);
 		return -ENOMEM;
 	}
 	c->lock_ns = holder_ident();
+	c->lane.slock_ns = c->lane.rlock_ns = c->lock_ns;
+	c->lane.gate = LANE_CLOSED;	/* opened by a call's end (pwatch.c) */
 	c->wl.rhead = c->wl.rtail = c->wl.shead = c->wl.stail = NIL;
 	c->notify_rec = NIL;
 	c->version = UMQ_LAYOUT_VERSION;
@@ -632,6 +668,17 @@ static int path_desc(struct ns *ns, uint64_t gen)
 	return fd;
 }
 
+/* Under the queue lock: a descriptor opened without UMQ_O_NOPOLL may be
+ * polled (pwatch.c); one opened with it asks whether anyone still may. */
+static int open_watch(struct pview *pv, int fd, int oflag)
+{
+	if (oflag & UMQ_O_NOPOLL) {
+		pq_watch_check(pv, fd);
+		return 0;
+	}
+	return pq_watch_locked(pv, fd) ? -ENOMEM : 0;
+}
+
 static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
 		     int guard)
 {
@@ -641,11 +688,19 @@ static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
 	char fifo[64];
 	int fd = guard;
 
+	int r;
+
 	if (guard >= 0) {
 		pq_lock(pv);
 		mqd_new(pv, fd);
+		r = open_watch(pv, fd, oflag);
 		pq_unlock(pv);
+		if (r) {
+			close(fd);
+			return r;
+		}
 		desc_set(fd, pv, acc);
+		dslot(fd, false)->watched = !(oflag & UMQ_O_NOPOLL);
 		return fd;
 	}
 	pq_path(fifo, sizeof(fifo), pv->gen, PQ_FIFO);
@@ -669,11 +724,17 @@ static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
 	}
 	pq_lock(pv);
 	mqd_reset(pv, fd);
+	r = open_watch(pv, fd, oflag);
 	pq_unlock(pv);
+	if (r) {
+		close(fd);
+		return r;
+	}
 	/* F_SETFL changes none of the other flags we opened it with. */
 	if (!(oflag & O_NONBLOCK))
 		fcntl(fd, F_SETFL, mqd_oflags(acc));
 	desc_set(fd, pv, acc);
+	dslot(fd, false)->watched = !(oflag & UMQ_O_NOPOLL);
 	return fd;
 }
 
@@ -852,6 +913,7 @@ void pq_closed(struct pview *pv)
 
 	pq_lock(pv);
 	notify_drop_own(pv);
+	pq_watch_check(pv, -1);		/* was it the last watcher? */
 	memcpy(name, pv->ctl->name, sizeof(name));
 	pq_unlock(pv);
 	pview_unref(pv);
@@ -938,7 +1000,10 @@ static int getattr(mqd_t mqdes, struct mq_attr *attr)
 	a.mq_flags = fl > 0 ? fl & O_NONBLOCK : 0;
 	a.mq_maxmsg = d->pv->maxmsg;
 	a.mq_msgsize = d->pv->msgsize;
-	a.mq_curmsgs = (long)__atomic_load_n(&c->curmsgs, __ATOMIC_RELAXED);
+	uint64_t ln, lb;
+	lane_count(&c->lane, &ln, &lb);
+	a.mq_curmsgs = (long)(__atomic_load_n(&c->curmsgs, __ATOMIC_RELAXED) +
+			      ln);
 	/* A count no queue can have is damage: recount under the lock. */
 	if (unlikely((uint64_t)a.mq_curmsgs > (uint64_t)a.mq_maxmsg)) {
 		pq_lock(d->pv);

@@ -796,8 +796,10 @@ int q_mend_store(struct sq *s)
  * that finds it damaged mends first, once. */
 static void lane_settle(struct sq *s)
 {
-	if (lane_close(s) == -EUCLEAN && q_mend_store(s) == 0)
-		lane_close(s);
+	if (!s->wbase || !s->v.st || sq_store(s))
+		return;
+	if (lane_close(&s->lq) == -EUCLEAN && q_mend_store(s) == 0)
+		lane_close(&s->lq);
 }
 
 /* The queue lock, repaired after a holder's death; the lane as it is. */
@@ -821,16 +823,15 @@ static void q_take(struct sq *s)
 		lock_mend(&q->lock);
 }
 
-static bool lane_shut(const struct sq *s)
+static bool sq_lane_shut(const struct sq *s)
 {
-	return __atomic_load_n(&s->f->lane.gate, __ATOMIC_RELAXED) ==
-	       LANE_CLOSED || s->q->state != SLOT_LIVE;
+	return lane_shut(&s->f->lane) || s->q->state != SLOT_LIVE;
 }
 
 void q_lock(struct sq *s)
 {
 	q_take(s);
-	if (unlikely(!lane_shut(s)))
+	if (unlikely(!sq_lane_shut(s)))
 		lane_settle(s);
 }
 
@@ -839,11 +840,11 @@ void q_lock(struct sq *s)
 int q_lock_unless_open(struct sq *s)
 {
 	q_take(s);
-	if (lane_is_open(s) && sq_live(s)) {
+	if (lane_is_open(&s->f->lane) && sq_live(s)) {
 		q_unlock(s);
 		return 1;
 	}
-	if (unlikely(!lane_shut(s)))
+	if (unlikely(!sq_lane_shut(s)))
 		lane_settle(s);
 	return q_live_or_done(s);
 }

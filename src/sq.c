@@ -264,6 +264,7 @@ static int map_data(struct sq *s, int fd, size_t size)
 	}
 	s->wbase = p;
 	wpool_at(&s->wp, p);
+	lane_sysv(&s->lq, s);
 	if (size < M_STORE_OFF + STORE_HDR_SIZE)
 		r = -EUCLEAN;
 	else

@@ -100,7 +100,7 @@ static int sysv_fill(struct ns *ns, uint32_t idx, int id,
 	/* sent first: a send counts it before qnum (sysv.c), so that
 	 * received = sent - qnum never counts a send as a receive. */
 	sent = LD(q->n_sent);
-	lane_count(s->f, &qnum, &lbytes);
+	lane_count(&s->f->lane, &qnum, &lbytes);
 	qnum += LD(q->qnum);
 	st->messages = qnum;
 	st->bytes = LD(q->cbytes) + lbytes;
@@ -137,7 +137,7 @@ static int posix_fill(struct ns *ns, const char *name, struct umq_qstats *st)
 	char path[64];
 	struct pqctl *c;
 	struct stat ls, fs;
-	uint64_t sent, cur;
+	uint64_t sent, cur, lbytes;
 	int64_t gen;
 	int fd, r;
 
@@ -180,9 +180,10 @@ static int posix_fill(struct ns *ns, const char *name, struct umq_qstats *st)
 	st->gid = c->gid;
 	st->mode = c->mode & 07777;
 	sent = LD(c->n_sent);
-	cur = LD(c->curmsgs);
+	lane_count(&c->lane, &cur, &lbytes);	/* as System V's, above */
+	cur += LD(c->curmsgs);
 	st->messages = cur;
-	st->bytes = LD(c->qsize);
+	st->bytes = LD(c->qsize) + lbytes;
 	st->max_messages = (unsigned long long)LD(c->maxmsg);
 	st->max_bytes = st->max_messages * (unsigned long long)LD(c->msgsize);
 	st->sent = sent;

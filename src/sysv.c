@@ -199,6 +199,17 @@ static long reentered(struct sq *s, int flg, long busy)
 	return flg & IPC_NOWAIT ? busy : -EINTR;
 }
 
+/* Under the queue lock, at the end of a call that may leave the store
+ * empty: the lane takes traffic again if nobody waits or watches (L14). */
+static void sv_reopen(struct sq *s)
+{
+	const struct qctl *q = s->q;
+
+	if (sq_live(s) && !q->qnum && q->wl.rhead == NIL &&
+	    q->wl.shead == NIL && !q->watch)
+		lane_reopen(&s->lq);
+}
+
 struct sleeper {
 	struct sq *s;
 	struct waiter *w;
@@ -236,7 +247,7 @@ static void sv_cancelled(void *arg)
 		msgfd_sync(s);
 		/* As the call's own end: a typed receive leaves it shut. */
 		if (!c->recv || w->sel_mode == SEARCH_ANY)
-			lane_reopen(s);
+			sv_reopen(s);
 	}
 	q_done(s);
 }
@@ -348,7 +359,7 @@ static void spin_before_room(struct sq *s, size_t sz, int64_t *spun)
 	uint64_t qb = __atomic_load_n(&q->qbytes, __ATOMIC_RELAXED);
 	long budget;
 
-	if (*spun || lane_is_open(s))
+	if (*spun || lane_is_open(&s->f->lane))
 		return;		/* the lane spun, or will look for room */
 	if (sz + __atomic_load_n(&q->cbytes, __ATOMIC_RELAXED) <= qb &&
 	    1 + __atomic_load_n(&q->qnum, __ATOMIC_RELAXED) <= qb)
@@ -394,7 +405,8 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	if (r)
 		return r;
 	for (int tries = 0;; tries++) {
-		r = lane_send(s, mtype, (const long *)msgp + 1, sz, flg, &spun);
+		r = lane_send(&s->lq, mtype, (const long *)msgp + 1, sz, flg,
+			      &spun);
 		if (r != LANE_PASS && r != LANE_SHUT) {
 			sq_put(s);
 			return r;
@@ -470,7 +482,7 @@ out:
 		sv_drop_record(s, gen, w, me, false);
 	if (same_queue(q, gen)) {
 		msgfd_sync(s);
-		lane_reopen(s);
+		sv_reopen(s);
 	}
 	q_done(s);
 	return r;
@@ -536,7 +548,7 @@ static void spin_before_look(struct sq *s, int64_t type, int mode,
 	long budget;
 
 	/* The lane spun, or holds what the store's hints do not show. */
-	if (*spun || lane_is_open(s))
+	if (*spun || lane_is_open(&s->f->lane))
 		return;
 	if (n > 1 || (n == 1 && (__atomic_load_n(&q->solo_sent,
 	    __ATOMIC_RELAXED) != __atomic_load_n(&q->n_sent,
@@ -595,7 +607,7 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 	if (r)
 		return r;
 	if (mode == SEARCH_ANY && !which) {
-		r = lane_recv(s, msgp, sz, flg, &spun);
+		r = lane_recv(&s->lq, msgp, sz, NULL, flg, &spun);
 		if (r != LANE_PASS) {
 			sq_put(s);
 			return r;
@@ -724,7 +736,7 @@ out:
 	if (same_queue(q, gen)) {
 		msgfd_sync(s);
 		if (mode == SEARCH_ANY)
-			lane_reopen(s);
+			sv_reopen(s);
 	}
 	q_done(s);
 	return r;

@@ -30,7 +30,7 @@ static int64_t plausible_size(void)
 
 bool damage_field(struct pqctl *c)
 {
-	switch (below(14)) {
+	switch (below(16)) {
 	case 0:
 		c->curmsgs = plausible64(c->curmsgs);
 		did("curmsgs = %llu", (unsigned long long)c->curmsgs);
@@ -78,9 +78,23 @@ bool damage_field(struct pqctl *c)
 		    c->notify_rec);
 		break;
 	case 8:
-		c->pad1[below(sizeof(c->pad1))] = (uint8_t)rnd64();
+		c->pad1 = (uint32_t)rnd64();
 		c->pad2 = (uint32_t)rnd64();
 		did("padding bytes");
+		break;
+	case 14:
+		c->watch = below(2) ? below(2) : (uint32_t)rnd64();
+		did("watch = %u", c->watch);
+		break;
+	case 15:
+		c->lane.put = below(2) ? c->lane.taken + below(4) : rnd64();
+		c->lane.taken = below(2) ? c->lane.taken : rnd64();
+		c->lane.put_seen = rnd64();
+		c->lane.taken_seen = rnd64();
+		c->lane.last_prio = (uint32_t)rnd64();
+		c->lane.gate = below(2) ? LANE_OPEN : below(2) ?
+			       LANE_CLOSING : (uint32_t)rnd64();
+		did("lane words, gate %#x", c->lane.gate);
 		break;
 	case 9:
 		c->maxmsg = plausible_size();

@@ -1012,10 +1012,10 @@ T_CASE(lane_reopen_ends_a_receivers_spin)
 	T_EQ(ns_get(&ns), 0);
 	T_EQ(sq_get(ns, (uint32_t)id & (IPCMNI - 1), &s), 0);
 	T_ERR(umq_msgrcv(id, &m, sizeof(m.text), 5, IPC_NOWAIT), ENOMSG);
-	T_ASSERT(!lane_is_open(s));
+	T_ASSERT(!lane_is_open(&s->f->lane));
 	ev = __atomic_load_n(&s->q->events, __ATOMIC_ACQUIRE);
 	T_ERR(umq_msgrcv(id, &m, sizeof(m.text), 0, IPC_NOWAIT), ENOMSG);
-	T_ASSERT(lane_is_open(s));
+	T_ASSERT(lane_is_open(&s->f->lane));
 	T_ASSERT(((__atomic_load_n(&s->q->events, __ATOMIC_ACQUIRE) ^ ev) &
 		  EV_RECV_MASK) != 0);
 	sq_put(s);

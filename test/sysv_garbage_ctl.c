@@ -200,7 +200,7 @@ static void round_lane(uint32_t seed)
 	if (__atomic_load_n(&f->lane.gate, __ATOMIC_ACQUIRE) != LANE_OPEN)
 		R_FAIL("test bug: the lane of a new queue is not open");
 	if (lnoise.words) {
-		size_t from = lnoise.locks ? 0 : offsetof(struct lane, pad0);
+		size_t from = lnoise.locks ? 0 : offsetof(struct lane, last_prio);
 		fill_random((uint8_t *)&f->lane + from, 64 - from);
 		from = lnoise.locks ? 64 : offsetof(struct lane, pad1);
 		fill_random((uint8_t *)&f->lane + from, 128 - from);
