@@ -69,10 +69,15 @@ static long k_get_limit(const char *which)
 
 /* ---- umq ----------------------------------------------------------------- */
 
+/* What posix_diff_lane.c adds to every umq open (UMQ_O_NOPOLL). */
+#ifndef PDIFF_OFLAGS
+#define PDIFF_OFLAGS 0
+#endif
+
 static mqd_t u_open(const char *name, int oflag, mode_t mode,
 		    struct mq_attr *attr)
 {
-	return umq_mq_open(name, oflag, mode, attr);
+	return umq_mq_open(name, oflag | PDIFF_OFLAGS, mode, attr);
 }
 
 static long *lim_field(struct umq_limits *l, const char *which)
@@ -840,7 +845,16 @@ static pid_t d_bg_send(struct ctx *c, int line, const char *dn, mqd_t d,
 static long poll_in(mqd_t d, int ms)
 {
 	struct pollfd p = { .fd = d, .events = POLLIN | POLLRDNORM };
-	int r = poll(&p, 1, ms);
+	int r;
+
+#if PDIFF_OFLAGS
+	/* As the preload's poll: the descriptor is watched from now on
+	 * (EBADF for a kernel queue's, which needs nothing). */
+	int e = errno;
+	umq_mq_watch(d);
+	errno = e;
+#endif
+	r = poll(&p, 1, ms);
 
 	return r < 0 ? -1 : p.revents & ~(POLLOUT | POLLWRNORM);
 }
