@@ -16,7 +16,9 @@
 
 #include "t.h"
 
+#include <fcntl.h>
 #include <mqueue.h>
+#include <stdarg.h>
 
 #include "umq.h"
 
@@ -110,6 +112,27 @@ static ssize_t k_mq_status(mqd_t q, char *buf, size_t len)
 	return n;
 }
 
+/* What a variant (posix_mp_lane.c) adds to every umq open: T_MQ_OFLAGS. */
+#ifdef T_MQ_OFLAGS
+static mqd_t t_umq_open(const char *name, int oflag, ...)
+{
+	struct mq_attr *attr = NULL;
+	mode_t mode = 0;
+	va_list ap;
+
+	if (oflag & O_CREAT) {
+		va_start(ap, oflag);
+		mode = (mode_t)va_arg(ap, unsigned int);
+		attr = va_arg(ap, struct mq_attr *);
+		va_end(ap);
+	}
+	return umq_mq_open(name, oflag | T_MQ_OFLAGS, mode, attr);
+}
+#define T_UMQ_OPEN t_umq_open
+#else
+#define T_UMQ_OPEN umq_mq_open
+#endif
+
 struct mq_backend {
 	const char *name;
 	mqd_t (*open)(const char *, int, ...);
@@ -124,7 +147,7 @@ static const struct mq_backend mq_backends[2] = {
 	{ "kernel", mq_open, mq_close, mq_unlink, mq_send, mq_timedsend,
 	  mq_receive, mq_timedreceive, mq_getattr, mq_setattr, mq_notify,
 	  k_mq_status, 1 },
-	{ "umq", umq_mq_open, umq_mq_close, umq_mq_unlink, umq_mq_send,
+	{ "umq", T_UMQ_OPEN, umq_mq_close, umq_mq_unlink, umq_mq_send,
 	  umq_mq_timedsend, umq_mq_receive, umq_mq_timedreceive,
 	  umq_mq_getattr, umq_mq_setattr, umq_mq_notify, umq_mq_status,
 	  UMQ_ON_KERNEL },
