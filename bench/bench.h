@@ -149,7 +149,7 @@ void on_signal(int sig);
 void on_chld(int sig);
 void pin(int role);
 void child_start(void);
-extern int roles_asleep;
+extern int roles_asleep, roles_polled;
 void kill_all(int n);
 int run_roles(const struct job *j, const role_fn *fn, int n,
 	      char *why, size_t len);

@@ -125,6 +125,8 @@ static int supervise(struct backend *be, int n, char *why, size_t len)
 
 /* Nonzero: the roles' processes never spin before they sleep. */
 int roles_asleep;
+/* Nonzero: umq's POSIX queues are opened to be polled (no UMQ_O_NOPOLL). */
+int roles_polled;
 
 int run_roles(const struct job *j, const role_fn *fn, int n,
 		     char *why, size_t len)
@@ -225,7 +227,9 @@ static int mq_new(struct job *j, int k, char *why, size_t len)
 		 (int)getpid(), seq++);
 	if (be == &be_kernel)
 		track_mq(name, 1);
-	j->mq[k] = be->mopen(name, O_CREAT | O_EXCL | O_RDWR, 0600, &a);
+	j->mq[k] = be->mopen(name, O_CREAT | O_EXCL | O_RDWR |
+			     (be == &be_umq && !roles_polled ? UMQ_O_NOPOLL : 0),
+			     0600, &a);
 	if (j->mq[k] != (mqd_t)-1)
 		return 0;
 	snprintf(why, len, "mq_open(%s): %s", name, strerror(errno));
