@@ -112,14 +112,15 @@ static void sysv_child(void *arg)
 		_exit(10 + st);
 }
 
+/* arg: flags of the open (UMQ_O_NOPOLL: the loop's calls use the lane,
+ * so the handler interrupts a side lock's holder as well). */
 static void posix_child(void *arg)
 {
 	struct mq_attr a = { .mq_maxmsg = 10, .mq_msgsize = 8 };
 	int st;
 
-	(void)arg;
-	h.q = umq_mq_open("/reentry", O_RDWR | O_NONBLOCK | O_CREAT, 0600,
-			  &a);
+	h.q = umq_mq_open("/reentry", O_RDWR | O_NONBLOCK | O_CREAT |
+			  *(int *)arg, 0600, &a);
 	if (h.q == (mqd_t)-1)
 		_exit(2);
 	run(true, &st);
@@ -149,12 +150,15 @@ T_CASE(sysv_handler_sends_to_the_queue_in_use)
 	T_OK(umq_msgctl(*id, IPC_RMID, NULL));
 }
 
-T_CASE(posix_handler_sends_to_the_queue_in_use)
+static void posix_case(int oflags)
 {
 	umq_mq_unlink("/reentry");
-	in_child(posix_child, NULL);
+	in_child(posix_child, &oflags);
 	T_OK(umq_mq_unlink("/reentry"));
 }
+
+T_CASE(posix_handler_sends_to_the_queue_in_use) { posix_case(0); }
+T_CASE(posix_handler_sends_to_the_lane_in_use) { posix_case(UMQ_O_NOPOLL); }
 
 int main(int argc, char **argv)
 {
