@@ -688,8 +688,11 @@ static inline bool lane_shut(const struct lane *l)
 {
 	return __atomic_load_n(&l->gate, __ATOMIC_RELAXED) == LANE_CLOSED;
 }
-/* Unlocked readers: what the lane holds (L9's kind of answer). */
-void lane_count(const struct lane *l, uint64_t *msgs, uint64_t *bytes);
+/* Unlocked readers: what the lane holds (L9's kind of answer), and the
+ * gate: LANE_OPEN, the counts were the lane's while it was open (the
+ * store is then empty); LANE_CLOSED, 0 (the store is the queue); else a
+ * close is moving them (0: the store holds some, the lane the rest). */
+uint32_t lane_count(const struct lane *l, uint64_t *msgs, uint64_t *bytes);
 /* Tests: this process's calls never use the lane. */
 extern int umq_lane_off;
 

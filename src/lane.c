@@ -464,13 +464,14 @@ void lane_reopen(struct lq *lq)
 			 __ATOMIC_RELEASE);
 }
 
-void lane_count(const struct lane *l, uint64_t *msgs, uint64_t *bytes)
+uint32_t lane_count(const struct lane *l, uint64_t *msgs, uint64_t *bytes)
 {
+	uint32_t g = __atomic_load_n(&l->gate, __ATOMIC_ACQUIRE);
 	struct fill x;
 
 	*msgs = *bytes = 0;
-	if (__atomic_load_n(&l->gate, __ATOMIC_ACQUIRE) == LANE_CLOSED)
-		return;
+	if (g != LANE_OPEN)
+		return g;
 	/* taken first: a count read after it is never behind it. */
 	uint64_t taken = __atomic_load_n(&l->taken, __ATOMIC_ACQUIRE);
 	uint64_t put = __atomic_load_n(&l->put, __ATOMIC_ACQUIRE);
@@ -479,6 +480,8 @@ void lane_count(const struct lane *l, uint64_t *msgs, uint64_t *bytes)
 		*msgs = x.n;
 		*bytes = x.b;
 	}
+	/* Still open: no close has moved any of them to the store yet. */
+	return __atomic_load_n(&l->gate, __ATOMIC_ACQUIRE);
 }
 
 /* ---- the two kinds ------------------------------------------------------ */

@@ -686,9 +686,7 @@ static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
 		.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_len = 1,
 	};
 	char fifo[64];
-	int fd = guard;
-
-	int r;
+	int fd = guard, r;
 
 	if (guard >= 0) {
 		pq_lock(pv);
@@ -1000,12 +998,16 @@ static int getattr(mqd_t mqdes, struct mq_attr *attr)
 	a.mq_flags = fl > 0 ? fl & O_NONBLOCK : 0;
 	a.mq_maxmsg = d->pv->maxmsg;
 	a.mq_msgsize = d->pv->msgsize;
+	/* The lane's count while it is open (the store is then empty),
+	 * else the store's. */
 	uint64_t ln, lb;
-	lane_count(&c->lane, &ln, &lb);
-	a.mq_curmsgs = (long)(__atomic_load_n(&c->curmsgs, __ATOMIC_RELAXED) +
-			      ln);
-	/* A count no queue can have is damage: recount under the lock. */
-	if (unlikely((uint64_t)a.mq_curmsgs > (uint64_t)a.mq_maxmsg)) {
+	uint32_t g = lane_count(&c->lane, &ln, &lb);
+	a.mq_curmsgs = (long)(g == LANE_OPEN ? ln :
+			      __atomic_load_n(&c->curmsgs, __ATOMIC_RELAXED));
+	/* A close moving the lane into the store, or a count no queue can
+	 * have (damage): count under the lock, which finishes the close. */
+	if (unlikely((g != LANE_OPEN && g != LANE_CLOSED) ||
+		     (uint64_t)a.mq_curmsgs > (uint64_t)a.mq_maxmsg)) {
 		pq_lock(d->pv);
 		if (c->curmsgs > (uint64_t)d->pv->maxmsg)
 			pq_mend(d->pv);
