@@ -33,9 +33,10 @@ int lq_open(struct lq *q, const struct opts *o, bool for_send)
 	q->msgsize = MSG_MAX;
 	if (o->queue[0] == '/') {
 		struct mq_attr a;
-		/* Blocking: the out side's peek waits on it (lq_peek_wait). */
+		/* Blocking: the out side's peek waits on it (lq_peek_wait).
+		 * Never polled: the queue's own traffic keeps its lane. */
 		int fl = (for_send ? O_WRONLY : O_RDWR) |
-			 (o->create ? O_CREAT : 0);
+			 (o->create ? O_CREAT : 0) | UMQ_O_NOPOLL;
 
 		q->posix = true;
 		q->mqd = umq_mq_open(o->queue, fl, 0600, NULL);

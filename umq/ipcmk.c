@@ -65,7 +65,7 @@ static int create_pmsg(const char *name, int mode, long maxmsg, long msgsize)
 				  lim.msgsize_default < lim.msgsize_max ?
 				  lim.msgsize_default : lim.msgsize_max;
 	}
-	q = umq_mq_open(name, O_RDWR | O_CREAT, (mode_t)mode,
+	q = umq_mq_open(name, O_RDWR | O_CREAT | UMQ_O_NOPOLL, (mode_t)mode,
 			maxmsg || msgsize ? &attr : NULL);
 	if (q == (mqd_t)-1)
 		return -1;

@@ -101,7 +101,8 @@ double parse_timeout(const char *s, struct timespec *at)
 static mqd_t open_mq(const struct target *t, int oflag, long *msgsize)
 {
 	struct mq_attr a;
-	mqd_t q = umq_mq_open(t->name, oflag);
+	/* Never polled: the queue keeps its lane (DESIGN §7). */
+	mqd_t q = umq_mq_open(t->name, oflag | UMQ_O_NOPOLL);
 
 	if (q == (mqd_t)-1)
 		fail(t, "open");

@@ -133,7 +133,7 @@ static void wait_first(const struct target *t, long type, int flg,
 	int e;
 
 	if (t->name) {
-		d = umq_mq_open(t->name, O_RDONLY);
+		d = umq_mq_open(t->name, O_RDONLY | UMQ_O_NOPOLL);
 		if (d == (mqd_t)-1)
 			fail(t, "open");
 		r = umq_mq_clockpeek(d, 0, &m, 1, CLOCK_MONOTONIC, at);
