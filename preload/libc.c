@@ -11,8 +11,11 @@
  */
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <unistd.h>
 
 #include "preload.h"
@@ -43,7 +46,8 @@ void *libc_sym(const char *name)
 #define REALS(X)                                                        \
 	X(close) X(dup) X(dup2) X(dup3) X(fcntl) X(close_range)         \
 	X(closefrom) X(read) X(write) X(pread) X(pwrite) X(readv)       \
-	X(writev) X(lseek) X(syscall)
+	X(writev) X(lseek) X(syscall) X(poll) X(ppoll) X(select)       \
+	X(pselect) X(epoll_ctl) X(__poll_chk) X(__ppoll_chk)
 #define POINTER(name) static __typeof__(name) *real_##name;
 REALS(POINTER)
 
@@ -154,4 +158,43 @@ PL_ALL_WORDS long libc_syscall(long nr, ...)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 	return REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* The readiness calls (poll.c); poll is also the library's (agent.c). */
+int libc_poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	return REAL(poll)(fds, n, timeout);
+}
+
+int libc_ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+	       const sigset_t *mask)
+{
+	return REAL(ppoll)(fds, n, ts, mask);
+}
+
+int libc_select(int n, fd_set *r, fd_set *w, fd_set *x, struct timeval *tv)
+{
+	return REAL(select)(n, r, w, x, tv);
+}
+
+int libc_pselect(int n, fd_set *r, fd_set *w, fd_set *x,
+		 const struct timespec *ts, const sigset_t *mask)
+{
+	return REAL(pselect)(n, r, w, x, ts, mask);
+}
+
+int libc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	return REAL(epoll_ctl)(epfd, op, fd, ev);
+}
+
+int libc_poll_chk(struct pollfd *fds, nfds_t n, int timeout, size_t len)
+{
+	return REAL(__poll_chk)(fds, n, timeout, len);
+}
+
+int libc_ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+		   const sigset_t *mask, size_t len)
+{
+	return REAL(__ppoll_chk)(fds, n, ts, mask, len);
 }

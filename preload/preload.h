@@ -12,6 +12,8 @@
 #define UMQ_PRELOAD_H
 
 #include <stdarg.h>
+#include <signal.h>
+#include <sys/select.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -38,6 +40,26 @@ ssize_t libc_writev(int fd, const struct iovec *iov, int n)
 	__asm__("__wrap_writev");
 off_t libc_lseek(int fd, off_t off, int whence) __asm__("__wrap_lseek");
 long libc_syscall(long nr, ...) __asm__("__wrap_syscall");
+struct pollfd;
+struct epoll_event;
+int libc_poll(struct pollfd *fds, unsigned long n, int timeout)
+	__asm__("__wrap_poll");
+int libc_ppoll(struct pollfd *fds, unsigned long n, const struct timespec *ts,
+	       const sigset_t *mask);
+int libc_select(int n, fd_set *r, fd_set *w, fd_set *x, struct timeval *tv);
+int libc_pselect(int n, fd_set *r, fd_set *w, fd_set *x,
+		 const struct timespec *ts, const sigset_t *mask);
+int libc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+int libc_poll_chk(struct pollfd *fds, unsigned long n, int timeout,
+		  size_t len);
+int libc_ppoll_chk(struct pollfd *fds, unsigned long n,
+		   const struct timespec *ts, const sigset_t *mask, size_t len);
+/* The fortified poll and ppoll (<bits/poll2.h> declares them only under
+ * _FORTIFY_SOURCE). */
+int __poll_chk(struct pollfd *fds, unsigned long n, int timeout,
+	       size_t len);
+int __ppoll_chk(struct pollfd *fds, unsigned long n,
+		const struct timespec *ts, const sigset_t *mask, size_t len);
 /* libc's function called name (RTLD_NEXT, else libc's own). */
 void *libc_sym(const char *name);
 
