@@ -8,6 +8,10 @@
  * Each function is defined once under a private name, pl_<name>, and
  * given both versions with .symver; preload.map declares the nodes and
  * keeps the pl_ names local.
+ *
+ * Every queue is opened UMQ_O_NOPOLL: a program's descriptor becomes a
+ * watcher only when it reaches poll, select or epoll (poll.c), so that
+ * a queue nobody polls keeps its lock-free lane.
  */
 #include <fcntl.h>
 #include <mqueue.h>
@@ -47,7 +51,7 @@ PL(mqd_t, mq_open, const char *name, int oflag, ...)
 		attr = va_arg(ap, struct mq_attr *);
 		va_end(ap);
 	}
-	return opened(umq_mq_open(name, oflag, mode, attr));
+	return opened(umq_mq_open(name, oflag | UMQ_O_NOPOLL, mode, attr));
 }
 MQ_VERSIONS(mq_open);
 
@@ -59,7 +63,7 @@ PL(mqd_t, __mq_open_2, const char *name, int oflag)
 		mqd_t (*real)(const char *, int) = libc_sym("__mq_open_2");
 		return real(name, oflag);
 	}
-	return opened(umq_mq_open(name, oflag));
+	return opened(umq_mq_open(name, oflag | UMQ_O_NOPOLL));
 }
 VERSIONS(__mq_open_2, "GLIBC_2.34", "GLIBC_2.7");
 
