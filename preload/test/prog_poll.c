@@ -10,12 +10,15 @@
  * The parent's descriptor is non-blocking, so that a readiness that never
  * comes ends the case at the wait's deadline, not in mq_receive.  A pipe
  * rides along in every set: not a queue, it must not change errno.
+ * Last, poll on a descriptor received in a message (SCM_RIGHTS), which
+ * the process has never used before.
  */
 #include "prog.h"
 
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 
 #define QNAME	"/prog_poll"
 #define MAXMSG	4
@@ -173,6 +176,33 @@ static void states(enum how how, mqd_t q)
 	say("  empty: %s", evstr(ready(how, q, POLLIN | POLLOUT, 0)));
 }
 
+/* q, through a socket to ourselves: a new number for its description. */
+static int passed(mqd_t q)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = "", byte = 0;
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	int sv[2], fd = -1;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &q, sizeof(int));
+	if (sendmsg(sv[0], &mh, 0) == 1 &&
+	    recvmsg(sv[1], &mh, MSG_CMSG_CLOEXEC) == 1 &&
+	    (cm = CMSG_FIRSTHDR(&mh)) && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	close(sv[0]);
+	close(sv[1]);
+	return fd;
+}
+
 int main(void)
 {
 	struct mq_attr a = { .mq_maxmsg = MAXMSG, .mq_msgsize = 16 };
@@ -198,6 +228,18 @@ int main(void)
 			CALL(close(ep));
 		ep = -1;
 		CALL(mq_close(q));
+	}
+	say("-- a descriptor received in a message");
+	q = CALLOK(mq_open(QNAME, O_RDWR | O_NONBLOCK));
+	if (q >= 0) {
+		mqd_t r = CALLOK(passed(q));
+
+		CALL(mq_close(q));
+		if (r >= 0) {
+			waited(POLL, r);
+			states(POLL, r);
+			CALL(mq_close(r));
+		}
 	}
 	CALL(mq_unlink(QNAME));
 	return 0;
