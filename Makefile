@@ -40,7 +40,7 @@ PRELOAD   := $(BUILD)/libumq-preload.so
 PRELOAD_OBJS := $(patsubst preload/%.c,$(BUILD)/preload/%.o,$(wildcard preload/*.c))
 PRELOAD_WRAP := close dup dup2 dup3 fcntl fcntl64 close_range closefrom \
                 read write pread pread64 pwrite pwrite64 readv writev \
-                lseek lseek64 syscall poll
+                lseek lseek64 syscall poll recvmsg
 
 all: $(BUILD)/libumq.so $(BUILD)/libumq.a $(PRELOAD)
 

@@ -73,6 +73,7 @@ static void left(int fd, const struct gone *g)
 	if (g->pv)
 		pq_closed(g->pv);
 	rpos_forget(fd);
+	notq_forget(fd);
 	errno = e;
 }
 
@@ -282,8 +283,10 @@ INTERPOSE(int, close_range, unsigned first, unsigned last, int flags)
 		r = first > last || next <= last ?
 		    libc_close_range(first > last ? first : next, last, flags) :
 		    libc_close_range(~0u, ~0u, flags);
-	if (!r)
+	if (!r) {
 		range_left(first, last);
+		notq_flush();	/* cheaper than a number at a time */
+	}
 	return r;
 }
 
@@ -306,6 +309,7 @@ INTERPOSE(void, closefrom, int lowfd)
 	if (next <= INT_MAX)
 		libc_closefrom((int)next);	/* never fails: glibc aborts */
 	range_left(first, ~0u);
+	notq_flush();
 }
 
 __attribute__((constructor)) static void inherited(void)

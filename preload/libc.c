@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/pidfd.h>
 #include <sys/select.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "preload.h"
@@ -47,7 +49,8 @@ void *libc_sym(const char *name)
 	X(close) X(dup) X(dup2) X(dup3) X(fcntl) X(close_range)         \
 	X(closefrom) X(read) X(write) X(pread) X(pwrite) X(readv)       \
 	X(writev) X(lseek) X(syscall) X(poll) X(ppoll) X(select)       \
-	X(pselect) X(epoll_ctl) X(__poll_chk) X(__ppoll_chk)
+	X(pselect) X(epoll_ctl) X(__poll_chk) X(__ppoll_chk) X(recvmsg)  \
+	X(recvmmsg) X(pidfd_getfd)
 #define POINTER(name) static __typeof__(name) *real_##name;
 REALS(POINTER)
 
@@ -197,4 +200,22 @@ int libc_ppoll_chk(struct pollfd *fds, nfds_t n, const struct timespec *ts,
 		   const sigset_t *mask, size_t len)
 {
 	return REAL(__ppoll_chk)(fds, n, ts, mask, len);
+}
+
+/* Descriptors that arrive (recv.c); recvmsg is also the library's
+ * (fds.c). */
+ssize_t libc_recvmsg(int fd, struct msghdr *mh, int flags)
+{
+	return REAL(recvmsg)(fd, mh, flags);
+}
+
+int libc_recvmmsg(int fd, struct mmsghdr *v, unsigned n, int flags,
+		  struct timespec *ts)
+{
+	return REAL(recvmmsg)(fd, v, n, flags, ts);
+}
+
+int libc_pidfd_getfd(int pidfd, int fd, unsigned flags)
+{
+	return REAL(pidfd_getfd)(pidfd, fd, flags);
 }

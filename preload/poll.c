@@ -11,12 +11,16 @@
  * are libc's.
  *
  * The cost for other descriptors: one table load for a number the
- * library has a record of, and for one it has none of, the fstat with
- * which the library recognizes a queue it has not seen (src/pdesc.c's
- * discover: a number may name a queue received in a message or made by
- * a raw system call, and nothing local tells).  A descriptor that
- * watches already costs a flag; one that is not a queue, EBADF, which
- * the program does not see.
+ * library has a record of, and a flag once it watches.  A number it has
+ * no record of may still be a queue (one received in a message): the
+ * library recognizes it by its FIFO (src/pdesc.c's discover, an fstat
+ * first), and a number found not to be one is remembered as such, so
+ * that the next call costs two loads, until the number is closed or
+ * replaced (fd.c) or a descriptor may have arrived unseen (recv.c,
+ * syscall.c): each such arrival forgets every number at once.  What
+ * stays unseen is a number closed behind libc's back (fclose) and then
+ * given a queue by a raw system call or io_uring; a call on the queue
+ * there (mq_receive ...) records it all the same.
  *
  * The program's arrays are read as the kernel reads them (ucopy): a bad
  * address is left to libc's call, and its EFAULT.
@@ -35,16 +39,50 @@
 /* pollfds read in chunks, on the stack. */
 #define CHUNK	64
 
+/*
+ * Per number, the era + 1 in which it was found not to be a queue (0:
+ * not known); notq_flush() starts a new era.  Untouched pages cost no
+ * memory.  A verdict is stamped with the era read before it was reached,
+ * so an arrival meanwhile voids it.
+ */
+static unsigned notq[FD_TOP];
+static unsigned era;
+
+void notq_forget(int fd)
+{
+	if (fd >= 0 && fd < FD_TOP &&
+	    __atomic_load_n(&notq[fd], __ATOMIC_RELAXED))
+		__atomic_store_n(&notq[fd], 0, __ATOMIC_RELAXED);
+}
+
+void notq_flush(void)
+{
+	__atomic_add_fetch(&era, 1, __ATOMIC_ACQ_REL);
+}
+
 static void watch(int fd)
 {
 	struct pdesc *d = dslot(fd, false);
+	unsigned e, n;
 
-	if (d && __atomic_load_n(&d->pv, __ATOMIC_ACQUIRE) && d->watched)
+	if (d && __atomic_load_n(&d->pv, __ATOMIC_ACQUIRE)) {
+		if (!d->watched)
+			umq_mq_watch(fd);
 		return;
-	umq_mq_watch(fd);	/* EBADF: not a queue */
+	}
+	if (fd >= FD_TOP) {
+		umq_mq_watch(fd);
+		return;
+	}
+	e = __atomic_load_n(&era, __ATOMIC_ACQUIRE) + 1;
+	n = __atomic_load_n(&notq[fd], __ATOMIC_RELAXED);
+	if (n && n == e)
+		return;
+	if (umq_mq_watch(fd) && errno == EBADF)	/* not a queue */
+		__atomic_store_n(&notq[fd], e, __ATOMIC_RELEASE);
 }
 
-static void watch_pollfds(const struct pollfd *fds, nfds_t n)
+void watch_pollfds(const struct pollfd *fds, nfds_t n)
 {
 	struct pollfd buf[CHUNK];
 	int e = errno;
@@ -67,7 +105,7 @@ static void watch_pollfds(const struct pollfd *fds, nfds_t n)
 
 /* The descriptors below n in any of the sets, as select reads them: the
  * words that hold n bits. */
-static void watch_fdsets(int n, fd_set *const sets[3])
+void watch_fdsets(int n, fd_set *const sets[3])
 {
 	enum { BITS = 8 * sizeof(unsigned long), WORDS = 16 };
 	unsigned long w[3][WORDS];
@@ -143,13 +181,17 @@ INTERPOSE(int, pselect, int n, fd_set *r, fd_set *w, fd_set *x,
 	return libc_pselect(n, r, w, x, ts, mask);
 }
 
+void watch_epoll(int op, int fd)
+{
+	int e = errno;
+
+	if (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD)
+		watch(fd);
+	errno = e;
+}
+
 INTERPOSE(int, epoll_ctl, int epfd, int op, int fd, struct epoll_event *ev)
 {
-	if (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) {
-		int e = errno;
-
-		watch(fd);
-		errno = e;
-	}
+	watch_epoll(op, fd);
 	return libc_epoll_ctl(epfd, op, fd, ev);
 }

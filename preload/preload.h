@@ -50,6 +50,13 @@ int libc_select(int n, fd_set *r, fd_set *w, fd_set *x, struct timeval *tv);
 int libc_pselect(int n, fd_set *r, fd_set *w, fd_set *x,
 		 const struct timespec *ts, const sigset_t *mask);
 int libc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+struct msghdr;
+ssize_t libc_recvmsg(int fd, struct msghdr *mh, int flags)
+	__asm__("__wrap_recvmsg");
+struct mmsghdr;
+int libc_recvmmsg(int fd, struct mmsghdr *v, unsigned n, int flags,
+		  struct timespec *ts);
+int libc_pidfd_getfd(int pidfd, int fd, unsigned flags);
 int libc_poll_chk(struct pollfd *fds, unsigned long n, int timeout,
 		  size_t len);
 int libc_ppoll_chk(struct pollfd *fds, unsigned long n,
@@ -105,6 +112,16 @@ extern int pl_notified;
 /* ---- rw.c: the mqueue file's read position ----------------------------- */
 void rpos_forget(int fd);
 void rpos_dup(int oldfd, int newfd);
+
+/* ---- poll.c: queue descriptors made watchers (umq_mq_watch) ------------ */
+void watch_pollfds(const struct pollfd *fds, unsigned long n);
+void watch_fdsets(int n, fd_set *const sets[3]);
+void watch_epoll(int op, int fd);
+/* fd was closed or replaced: what it was found to be holds no more. */
+void notq_forget(int fd);
+/* A descriptor may have arrived unseen (recv.c): every number may be a
+ * queue now. */
+void notq_flush(void);
 
 /* ---- nlnotify.c: mq_notify's raw SIGEV_THREAD (netlink cookie) --------- */
 long pl_raw_notify(int mqd, const struct sigevent *sev);

@@ -17,8 +17,11 @@
  * The descriptor calls the preload follows (close, dup*, fcntl,
  * close_range, read, write, lseek ...) go where the libc functions of the
  * same name go (fd.c, rw.c), so that a queue descriptor behaves the same
- * by either road.  Every other number passes through to libc's syscall()
- * unchanged.
+ * by either road.  The readiness calls make their queue descriptors
+ * watchers, and the calls a descriptor may arrive by tell so, as their
+ * libc functions do (poll.c, recv.c), and then pass through with their
+ * system calls' own conventions.  Every other number passes through to
+ * libc's syscall() unchanged.
  */
 #include <fcntl.h>
 #include <mqueue.h>
@@ -170,6 +173,25 @@ UMQ_EXPORT PL_ALL_WORDS long syscall(long nr, ...)
 				 (int)a[2]);
 	case SYS_lseek:
 		return pl_lseek((int)a[0], a[1], (int)a[2]);
+	case SYS_poll:
+	case SYS_ppoll:
+		watch_pollfds((const struct pollfd *)a[0], (unsigned long)a[1]);
+		return libc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	case SYS_select:
+	case SYS_pselect6:
+		watch_fdsets((int)a[0], (fd_set *const[3]){ (fd_set *)a[1],
+			     (fd_set *)a[2], (fd_set *)a[3] });
+		return libc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	case SYS_epoll_ctl:
+		watch_epoll((int)a[1], (int)a[2]);
+		return libc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	case SYS_recvmsg:
+	case SYS_recvmmsg:
+	case SYS_pidfd_getfd:
+		r = libc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		if (r >= 0)
+			notq_flush();
+		return r;
 	default:
 		return libc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}

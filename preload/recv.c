@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * recv.c - descriptors that arrive without the library making them: a
+ * message's SCM_RIGHTS (recvmsg, recvmmsg) and pidfd_getfd.  Any of them
+ * may be a queue's, at a number poll.c found to be none before: each
+ * such call that may have brought one makes poll.c look again.  The
+ * calls themselves pass through untouched.
+ */
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+
+#include "preload.h"
+
+/* The kernel wrote the header back: it is there to read. */
+INTERPOSE(ssize_t, recvmsg, int fd, struct msghdr *mh, int flags)
+{
+	ssize_t r = libc_recvmsg(fd, mh, flags);
+
+	if (r >= 0 && mh->msg_controllen)
+		notq_flush();
+	return r;
+}
+
+INTERPOSE(int, recvmmsg, int fd, struct mmsghdr *v, unsigned n, int flags,
+	  struct timespec *ts)
+{
+	int r = libc_recvmmsg(fd, v, n, flags, ts);
+
+	if (r > 0)
+		notq_flush();
+	return r;
+}
+
+INTERPOSE(int, pidfd_getfd, int pidfd, int fd, unsigned flags)
+{
+	int r = libc_pidfd_getfd(pidfd, fd, flags);
+
+	if (r >= 0)
+		notq_flush();
+	return r;
+}
