@@ -11,7 +11,9 @@
  * comes ends the case at the wait's deadline, not in mq_receive.  A pipe
  * rides along in every set: not a queue, it must not change errno.
  * Last, poll on a descriptor received in a message (SCM_RIGHTS), which
- * the process has never used before.
+ * the process has never used before, at a number that poll saw as a
+ * plain file before fclose freed it (the preload remembers numbers that
+ * are not queues).
  */
 #include "prog.h"
 
@@ -188,8 +190,17 @@ static int passed(mqd_t q)
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	int sv[2], fd = -1;
 
+	struct pollfd pf = { .events = POLLIN };
+	FILE *f;
+
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
 		return -1;
+	f = fopen("/dev/null", "re");
+	if (!f)
+		return -1;
+	pf.fd = fileno(f);
+	CALL(poll(&pf, 1, 0));
+	fclose(f);		/* libc's own close: pf.fd is free */
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
@@ -198,6 +209,8 @@ static int passed(mqd_t q)
 	    recvmsg(sv[1], &mh, MSG_CMSG_CLOEXEC) == 1 &&
 	    (cm = CMSG_FIRSTHDR(&mh)) && cm->cmsg_type == SCM_RIGHTS)
 		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	say("received at the number fclose freed: %s",
+	    fd == pf.fd ? "yes" : "no");
 	close(sv[0]);
 	close(sv[1]);
 	return fd;
