@@ -15,7 +15,7 @@
  * no record of may still be a queue (one received in a message): the
  * library recognizes it by its FIFO (src/pdesc.c's discover, an fstat
  * first), and a number found not to be one is remembered as such, so
- * that the next call costs two loads, until the number is closed or
+ * that the next call costs three loads, until the number is closed or
  * replaced (fd.c) or a descriptor may have arrived unseen (recv.c,
  * syscall.c): each such arrival forgets every number at once.  What
  * stays unseen is a number closed behind libc's back (fclose) and then
