@@ -11,13 +11,27 @@
 
 #include "preload.h"
 
-/* The kernel wrote the header back: it is there to read. */
+/*
+ * Descriptors came with a message the kernel wrote back: its control
+ * data is there to read.  Only SCM_RIGHTS brings any, so that a program
+ * given credentials or packet information with every message keeps
+ * poll.c's memory.
+ */
+static void arrived(struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			notq_flush();
+			return;
+		}
+}
+
 INTERPOSE(ssize_t, recvmsg, int fd, struct msghdr *mh, int flags)
 {
 	ssize_t r = libc_recvmsg(fd, mh, flags);
 
 	if (r >= 0 && mh->msg_controllen)
-		notq_flush();
+		arrived(mh);
 	return r;
 }
 
@@ -26,8 +40,9 @@ INTERPOSE(int, recvmmsg, int fd, struct mmsghdr *v, unsigned n, int flags,
 {
 	int r = libc_recvmmsg(fd, v, n, flags, ts);
 
-	if (r > 0)
-		notq_flush();
+	for (int i = 0; i < r; i++)
+		if (v[i].msg_hdr.msg_controllen)
+			arrived(&v[i].msg_hdr);
 	return r;
 }
 
