@@ -40,27 +40,29 @@ ssize_t libc_writev(int fd, const struct iovec *iov, int n)
 	__asm__("__wrap_writev");
 off_t libc_lseek(int fd, off_t off, int whence) __asm__("__wrap_lseek");
 long libc_syscall(long nr, ...) __asm__("__wrap_syscall");
+/* The readiness calls (poll.c) and the calls a descriptor arrives by
+ * (recv.c); poll and recvmsg are also the library's own. */
 struct pollfd;
 struct epoll_event;
+struct msghdr;
+struct mmsghdr;
 int libc_poll(struct pollfd *fds, unsigned long n, int timeout)
 	__asm__("__wrap_poll");
 int libc_ppoll(struct pollfd *fds, unsigned long n, const struct timespec *ts,
 	       const sigset_t *mask);
-int libc_select(int n, fd_set *r, fd_set *w, fd_set *x, struct timeval *tv);
-int libc_pselect(int n, fd_set *r, fd_set *w, fd_set *x,
-		 const struct timespec *ts, const sigset_t *mask);
-int libc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
-struct msghdr;
-ssize_t libc_recvmsg(int fd, struct msghdr *mh, int flags)
-	__asm__("__wrap_recvmsg");
-struct mmsghdr;
-int libc_recvmmsg(int fd, struct mmsghdr *v, unsigned n, int flags,
-		  struct timespec *ts);
-int libc_pidfd_getfd(int pidfd, int fd, unsigned flags);
 int libc_poll_chk(struct pollfd *fds, unsigned long n, int timeout,
 		  size_t len);
 int libc_ppoll_chk(struct pollfd *fds, unsigned long n,
 		   const struct timespec *ts, const sigset_t *mask, size_t len);
+int libc_select(int n, fd_set *r, fd_set *w, fd_set *x, struct timeval *tv);
+int libc_pselect(int n, fd_set *r, fd_set *w, fd_set *x,
+		 const struct timespec *ts, const sigset_t *mask);
+int libc_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev);
+ssize_t libc_recvmsg(int fd, struct msghdr *mh, int flags)
+	__asm__("__wrap_recvmsg");
+int libc_recvmmsg(int fd, struct mmsghdr *v, unsigned n, int flags,
+		  struct timespec *ts);
+int libc_pidfd_getfd(int pidfd, int fd, unsigned flags);
 /* The fortified poll and ppoll (<bits/poll2.h> declares them only under
  * _FORTIFY_SOURCE). */
 int __poll_chk(struct pollfd *fds, unsigned long n, int timeout,
@@ -119,8 +121,8 @@ void watch_fdsets(int n, fd_set *const sets[3]);
 void watch_epoll(int op, int fd);
 /* fd was closed or replaced: what it was found to be holds no more. */
 void notq_forget(int fd);
-/* A descriptor may have arrived unseen (recv.c): every number may be a
- * queue now. */
+/* A descriptor may have arrived unseen, or numbers were closed in bulk
+ * (recv.c, fd.c, syscall.c): any number may be a queue now. */
 void notq_flush(void);
 
 /* ---- nlnotify.c: mq_notify's raw SIGEV_THREAD (netlink cookie) --------- */
