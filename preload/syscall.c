@@ -58,7 +58,8 @@ static long raw_mq_open(const char *name, int oflag, mode_t mode,
 		return ret_errno(-EFAULT);
 	if (with_slash(buf, name))
 		return ret_errno(-EFAULT);
-	q = umq_mq_open(buf, oflag, mode, attr);
+	/* As mq_open (mq.c): watched once it reaches poll.c's calls. */
+	q = umq_mq_open(buf, oflag | UMQ_O_NOPOLL, mode, attr);
 	if (q >= 0)
 		rpos_forget(q);		/* a new description: position 0 */
 	return q;
