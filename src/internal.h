@@ -661,8 +661,11 @@ void lane_posix(struct lq *lq, struct pview *pv);
 
 #define LANE_PASS	(-0x10000)	/* not the lane's: take the queue lock (no errno) */
 #define LANE_SHUT	(-0x10001)	/* the same, because the gate is shut */
+#define LANE_BLOCK	(-0x10002)	/* LANE_NOSPIN's call would block */
 /* In lane_send's and lane_recv's flags: a POSIX call on a descriptor
- * that was non-blocking: what would block is the queue lock's to say. */
+ * that was non-blocking when last looked at: where the call would block
+ * it returns LANE_BLOCK, for the caller to ask the descriptor and call
+ * again with IPC_NOWAIT (refused in the lane: EAGAIN, counted) or 0. */
 #define LANE_NOSPIN	0x1000000
 /* 0, -errno, LANE_PASS or LANE_SHUT; *spun as proc_spin_first's end.
  * key: System V mtype, POSIX -priority. */

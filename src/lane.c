@@ -218,8 +218,11 @@ int lane_send(struct lq *lq, int64_t key, const void *text, size_t sz,
 			goto out;		/* the store takes it */
 		if (rm == ROOM)
 			break;
-		if (flg & LANE_NOSPIN)
+		if (flg & LANE_NOSPIN) {
+			if (rm == FULL)
+				r = LANE_BLOCK;
 			goto out;
+		}
 		if (rm == FULL && (flg & IPC_NOWAIT)) {
 			STAT_ADD(*lq->n_full, 1);	/* L12 */
 			r = -EAGAIN;
@@ -320,11 +323,13 @@ long lane_recv(struct lq *lq, void *msgp, size_t sz, unsigned *prio,
 			goto out;	/* garbage: the close drops it */
 		if (f.n)
 			break;
-		if (flg & LANE_NOSPIN)
+		if (flg & LANE_NOSPIN) {
+			r = LANE_BLOCK;
 			goto out;
+		}
 		if (flg & IPC_NOWAIT) {
 			STAT_ADD(*lq->n_empty, 1);	/* L12 */
-			r = -ENOMSG;
+			r = lq->posix ? -EAGAIN : -ENOMSG;
 			goto out;
 		}
 		lock_drop(&l->rlock);

@@ -500,6 +500,10 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	for (int tries = 0;; tries++) {
 		r = lane_send(&pv->lq, -(int64_t)prio, p, len,
 			      d->nb ? LANE_NOSPIN : 0, &spun);
+		if (r == LANE_BLOCK)	/* full: still non-blocking? */
+			r = lane_send(&pv->lq, -(int64_t)prio, p, len,
+				      pq_nonblocking(d, fd) ? IPC_NOWAIT : 0,
+				      &spun);
 		if (r != LANE_PASS && r != LANE_SHUT)
 			return r;
 		if (r == LANE_SHUT && tries < 3) {
@@ -647,6 +651,10 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 	if (!which) {
 		r = lane_recv(&pv->lq, p, len, prio, d->nb ? LANE_NOSPIN : 0,
 			      &spun);
+		if (r == LANE_BLOCK)	/* empty: as do_send */
+			r = lane_recv(&pv->lq, p, len, prio,
+				      pq_nonblocking(d, fd) ? IPC_NOWAIT : 0,
+				      &spun);
 		if (r != LANE_PASS)
 			return r;
 	}

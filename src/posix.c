@@ -699,6 +699,7 @@ static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
 		}
 		desc_set(fd, pv, acc);
 		dslot(fd, false)->watched = !(oflag & UMQ_O_NOPOLL);
+		dslot(fd, false)->nb = oflag & O_NONBLOCK;	/* the hint */
 		return fd;
 	}
 	pq_path(fifo, sizeof(fifo), pv->gen, PQ_FIFO);
@@ -733,6 +734,7 @@ static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,
 		fcntl(fd, F_SETFL, mqd_oflags(acc));
 	desc_set(fd, pv, acc);
 	dslot(fd, false)->watched = !(oflag & UMQ_O_NOPOLL);
+	dslot(fd, false)->nb = oflag & O_NONBLOCK;
 	return fd;
 }
 

@@ -17,6 +17,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/wait.h>
 
 #include "t.h"
@@ -379,6 +380,56 @@ T_CASE(prio_order)
 	}
 	T_OK(umq_mq_close(a));
 	T_OK(umq_mq_close(b));
+	T_OK(umq_mq_unlink(QNAME));
+}
+
+/*
+ * A non-blocking send to a full lane and receive from an empty one fail
+ * with EAGAIN in the lane, counted, and leave it open; a descriptor made
+ * blocking behind the library's back (fcntl: its hint is stale) waits,
+ * as its description now says, rather than fail.
+ */
+static void *late_recv(void *arg)
+{
+	char buf[MSGSZ];
+
+	usleep(100 * 1000);
+	T_EQ(umq_mq_receive(*(mqd_t *)arg, buf, sizeof(buf), NULL),
+	     (ssize_t)sizeof(struct tmsg));
+	return NULL;
+}
+
+T_CASE(nonblocking_refused_in_the_lane)
+{
+	struct umq_qstats st;
+	struct tmsg m = { 0, 0 };
+	pthread_t t;
+	mqd_t d, r;
+
+	alarm(20);
+	d = new_q();
+	r = open_q(true);
+	T_ERR(umq_mq_receive(d, (char *)&m, MSGSZ, NULL), EAGAIN);
+	expect_gate(d, LANE_OPEN, "after a refused receive");
+	for (uint32_t i = 0; i < MAXMSG; i++)
+		T_OK(send_msg(d, 0, 0, i));
+	T_ERR(send_msg(d, 0, 0, MAXMSG), EAGAIN);
+	T_ERR(send_msg(d, 0, 0, MAXMSG), EAGAIN);
+	expect_gate(d, LANE_OPEN, "after refused sends");
+	T_OK(umq_mq_stats(QNAME, &st));
+	T_EQ(st.refused_full, 2);
+	T_EQ(st.refused_empty, 2);	/* new_q's and ours */
+	T_EQ(st.messages, MAXMSG);
+	/* Blocking now, by the description's flag alone. */
+	T_OK(fcntl(d, F_SETFL, fcntl(d, F_GETFL) & ~O_NONBLOCK));
+	T_EQ(pthread_create(&t, NULL, late_recv, &r), 0);
+	T_OK(send_msg(d, 0, 0, MAXMSG));	/* waits for late_recv */
+	T_EQ(pthread_join(t, NULL), 0);
+	T_OK(umq_mq_stats(QNAME, &st));
+	T_EQ(st.refused_full, 2);
+	T_EQ(st.messages, MAXMSG);
+	T_OK(umq_mq_close(d));
+	T_OK(umq_mq_close(r));
 	T_OK(umq_mq_unlink(QNAME));
 }
 
