@@ -263,60 +263,49 @@ static void finish(mqd_t d)
 	T_OK(umq_mq_unlink(QNAME));
 }
 
-/* A sender dies before its commit (FP_LANE_SEND: not sent) or after it
- * (FP_LANE_SENT: sent once). */
-static void fault_send(int point, int nth)
+/*
+ * A sender (op JOB_SEND) or receiver (JOB_RECV) dies before its commit
+ * (FP_LANE_SEND: not sent; FP_LANE_RECV: not taken) or after it
+ * (FP_LANE_SENT: sent once; FP_LANE_TAKEN: taken, lost with it, as on the
+ * kernel), at its nth call.  A sender that dies before its commit may
+ * leave sent one over (L12).
+ */
+static void fault_lane(int op, int point, int nth, const char *name)
 {
 	struct expect *e = t_shared(sizeof(*e));
 	struct job *j = t_shared(sizeof(*j));
-	mqd_t d = prefill(e, 4);
-	int sent;
+	bool send = op == JOB_SEND;
+	int slack = point == FP_LANE_SEND;
+	int done = nth - (point == FP_LANE_SEND || point == FP_LANE_RECV);
+	mqd_t d = prefill(e, send ? 4 : 9);
+	uint64_t sent = send ? (uint64_t)(4 + done) : 9;
 
-	*j = (struct job){ .d = d, .point = point, .nth = nth, .op = JOB_SEND,
+	*j = (struct job){ .d = d, .point = point, .nth = nth, .op = op,
 			   .prio = 1 };
 	run_dying(j);
-	sent = nth - (point == FP_LANE_SEND);
-	for (int i = 0; i < sent; i++)
-		exp_add(e, 1, 1, (uint32_t)i);
-	check_stats_slack((uint64_t)(4 + sent), 0, point == FP_LANE_SEND,
+	for (int i = 0; i < done; i++) {
+		if (send)
+			exp_add(e, 1, 1, (uint32_t)i);
+		else
+			exp_pop(e);
+	}
+	check_stats_slack(sent, send ? 0 : (uint64_t)done, slack,
 			  "after the death");
-	check_drain(d, e, point == FP_LANE_SEND ? "FP_LANE_SEND" :
-		    "FP_LANE_SENT");
-	check_stats_slack((uint64_t)(4 + sent), (uint64_t)(4 + sent),
-			  point == FP_LANE_SEND, "drained");
+	check_drain(d, e, name);
+	check_stats_slack(sent, sent, slack, "drained");
 	finish(d);
 }
 
-T_CASE(fault_send) { fault_send(FP_LANE_SEND, 1); }
-T_CASE(fault_send_5th) { fault_send(FP_LANE_SEND, 5); }
-T_CASE(fault_sent) { fault_send(FP_LANE_SENT, 1); }
-T_CASE(fault_sent_5th) { fault_send(FP_LANE_SENT, 5); }
-
-/* A receiver dies before its commit (FP_LANE_RECV: not taken) or after
- * it (FP_LANE_TAKEN: taken, lost with it, as on the kernel). */
-static void fault_recv(int point, int nth)
-{
-	struct expect *e = t_shared(sizeof(*e));
-	struct job *j = t_shared(sizeof(*j));
-	mqd_t d = prefill(e, 9);
-	int taken;
-
-	*j = (struct job){ .d = d, .point = point, .nth = nth, .op = JOB_RECV };
-	run_dying(j);
-	taken = nth - (point == FP_LANE_RECV);
-	for (int i = 0; i < taken; i++)
-		exp_pop(e);
-	check_stats(9, (uint64_t)taken, "after the death");
-	check_drain(d, e, point == FP_LANE_RECV ? "FP_LANE_RECV" :
-		    "FP_LANE_TAKEN");
-	check_stats(9, 9, "drained");
-	finish(d);
-}
-
-T_CASE(fault_recv) { fault_recv(FP_LANE_RECV, 1); }
-T_CASE(fault_recv_4th) { fault_recv(FP_LANE_RECV, 4); }
-T_CASE(fault_taken) { fault_recv(FP_LANE_TAKEN, 1); }
-T_CASE(fault_taken_4th) { fault_recv(FP_LANE_TAKEN, 4); }
+#define FAULT_CASE(name, op, point, nth)				\
+	T_CASE(name) { fault_lane(op, point, nth, #point); }
+FAULT_CASE(fault_send, JOB_SEND, FP_LANE_SEND, 1)
+FAULT_CASE(fault_send_5th, JOB_SEND, FP_LANE_SEND, 5)
+FAULT_CASE(fault_sent, JOB_SEND, FP_LANE_SENT, 1)
+FAULT_CASE(fault_sent_5th, JOB_SEND, FP_LANE_SENT, 5)
+FAULT_CASE(fault_recv, JOB_RECV, FP_LANE_RECV, 1)
+FAULT_CASE(fault_recv_4th, JOB_RECV, FP_LANE_RECV, 4)
+FAULT_CASE(fault_taken, JOB_RECV, FP_LANE_TAKEN, 1)
+FAULT_CASE(fault_taken_4th, JOB_RECV, FP_LANE_TAKEN, 4)
 
 /* Whoever takes the queue lock (op) dies while it moves the lane's nth
  * message into the store; the next caller (a receive) finishes the
