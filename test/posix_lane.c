@@ -523,26 +523,33 @@ static void send_one_nopoll(void *arg)
 
 /* Registered on an empty queue whose lane was in use: another NOPOLL
  * process's send must fire it. */
-static void notify_case(int before)
+/* SIGUSR1 blocked, to be taken with t_take_sig; the queue opened. */
+static const struct sigevent note_sev = { .sigev_notify = SIGEV_SIGNAL,
+					  .sigev_signo = SIGUSR1 };
+
+static mqd_t notify_start(void)
 {
-	struct expect *e = t_shared(sizeof(*e));
-	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
-				.sigev_signo = SIGUSR1 };
 	sigset_t set;
-	siginfo_t si;
-	mqd_t d;
 
 	alarm(20);
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	d = open_q(true);
+	return open_q(true);
+}
+
+static void notify_case(int before)
+{
+	struct expect *e = t_shared(sizeof(*e));
+	mqd_t d = notify_start();
+	siginfo_t si;
+
 	/* Lane traffic first, drained: the queue is empty again. */
 	for (int i = 0; i < before; i++)
 		send_exp(d, e, 1, 0, (uint32_t)i);
 	while (e->n)
 		recv_exp(d, e, "before");
-	T_OK(umq_mq_notify(d, &sev));
+	T_OK(umq_mq_notify(d, &note_sev));
 	T_ASSERT(gate_of(d) != LANE_OPEN);
 	t_exited_ok(-1, t_waitpid(t_spawn_alarm(send_one_nopoll, NULL, 10)),
 		    "the sender");
@@ -568,20 +575,12 @@ T_CASE(notify_after_lane) { notify_case(5); }
 T_CASE(notify_lane_full)
 {
 	struct expect *e = t_shared(sizeof(*e));
-	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL,
-				.sigev_signo = SIGUSR1 };
-	sigset_t set;
+	mqd_t d = notify_start();
 	siginfo_t si;
-	mqd_t d;
 
-	alarm(20);
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	d = open_q(true);
 	for (uint32_t i = 0; i < 4; i++)
 		send_exp(d, e, 1, 0, i);
-	T_OK(umq_mq_notify(d, &sev));
+	T_OK(umq_mq_notify(d, &note_sev));
 	send_exp(d, e, 1, 0, 4);
 	si = t_take_sig(SIGUSR1, 200);
 	if (si.si_signo == SIGUSR1)
