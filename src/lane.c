@@ -24,9 +24,10 @@
  * in the lane, so that a successor of a closer that died midway
  * (LANE_CLOSING) drops the copies already made.  The gate opens again
  * (lane_reopen) at the end of a plain send or receive that leaves the
- * store empty and nobody waiting or watching.  Everything read from the ring or the
- * counts is checked before use; a lane that does not check out sends
- * the caller to the slow path, whose close drops what is garbage.
+ * store empty and nobody waiting or watching.  Everything read from the
+ * ring or the counts is checked before use; a lane that does not check
+ * out sends the caller to the slow path, whose close drops what is
+ * garbage.
  */
 #include <sys/stat.h>
 

@@ -452,7 +452,7 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 	}
 	c->lock_ns = holder_ident();
 	c->lane.slock_ns = c->lane.rlock_ns = c->lock_ns;
-	c->lane.gate = LANE_CLOSED;	/* opened by a call's end (pwatch.c) */
+	c->lane.gate = LANE_CLOSED;	/* opened by pq_reopen (pwatch.c) */
 	c->wl.rhead = c->wl.rtail = c->wl.shead = c->wl.stail = NIL;
 	c->notify_rec = NIL;
 	c->version = UMQ_LAYOUT_VERSION;

@@ -54,21 +54,22 @@ void pq_watch_check(struct pview *pv, int fd)
 	char fifo[64];
 	int own = -1;
 
-	if (!c->watch)
-		return;
-	if (fd < 0) {
+	if (c->watch && fd < 0) {
 		pq_path(fifo, sizeof(fifo), pv->gen, PQ_FIFO);
 		fd = own = NOCANCEL(fd_open(pv->ns->dirfd, fifo, O_RDWR |
 					    O_NONBLOCK | O_CLOEXEC, 0));
-		if (fd < 0)
-			return;		/* then the next one tells */
 	}
-	if (!fcntl(fd, F_OFD_GETLK, &lk) && lk.l_type == F_UNLCK) {
+	/* No descriptor: the next close or open tells. */
+	if (c->watch && fd >= 0 && !fcntl(fd, F_OFD_GETLK, &lk) &&
+	    lk.l_type == F_UNLCK) {
 		c->watch = 0;
 		mqd_sync(pv, fd);	/* empty: POLLOUT only */
 	}
 	if (own >= 0)
 		NOCANCEL(close(own));
+	/* The lock this took closed the lane: open it now, if it may be,
+	 * rather than at the next call that empties the queue. */
+	pq_reopen(pv);
 }
 
 void pq_reopen(struct pview *pv)

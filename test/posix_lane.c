@@ -47,8 +47,8 @@ static mqd_t open_q(bool nopoll)
 				       (nopoll ? UMQ_O_NOPOLL : 0), 0600, &a));
 }
 
-/* A new queue's lane opens at the end of a call that finds the queue
- * empty (pwatch.c): a receive that fails. */
+/* A new queue, empty, with a receive that fails: its lane is open (the
+ * open opened it already: pq_watch_check). */
 static mqd_t new_q(void)
 {
 	mqd_t d = open_q(true);
