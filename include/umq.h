@@ -49,9 +49,9 @@ int umq_msgctl(int msqid, int cmd, struct msqid_ds *buf);
  * of a queue may be polled, the queue's calls take its lock and its
  * readiness FIFO follows each change.  UMQ_O_NOPOLL in oflag says this
  * descriptor will not be given to poll, select or epoll: while no
- * descriptor of a queue may be, its sends and receives take no lock and
- * make no system call (DESIGN §7), and its descriptors poll POLLOUT
- * only.  umq_mq_watch() makes a descriptor pollable after all, for the
+ * descriptor of a queue may be, its sends and receives take not the
+ * queue's lock but one of their side's, and make no system call (DESIGN
+ * §7), and its descriptors poll POLLOUT only.  umq_mq_watch() makes a descriptor pollable after all, for the
  * life of its open description (its dups, and across fork); the preload
  * opens every queue with UMQ_O_NOPOLL and calls it on each descriptor a
  * program passes to poll, ppoll, select, pselect or epoll_ctl.
