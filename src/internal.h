@@ -691,11 +691,13 @@ static inline bool lane_shut(const struct lane *l)
 {
 	return __atomic_load_n(&l->gate, __ATOMIC_RELAXED) == LANE_CLOSED;
 }
-/* Unlocked readers: what the lane holds (L9's kind of answer), and the
- * gate: LANE_OPEN, the counts were the lane's while it was open (the
- * store is then empty); LANE_CLOSED, 0 (the store is the queue); else a
- * close is moving them (0: the store holds some, the lane the rest). */
-uint32_t lane_count(const struct lane *l, uint64_t *msgs, uint64_t *bytes);
+/* Unlocked readers (L9's kind of answer): what the queue holds, from the
+ * lane while it is open (the store is then empty), else from the
+ * store's counts *qnum and *qbytes; and the gate seen: LANE_OPEN or
+ * LANE_CLOSED, exact at some instant of the call; anything else, a
+ * close was moving the lane into the store (the store's part only). */
+uint32_t lane_total(const struct lane *l, const uint64_t *qnum,
+		    const uint64_t *qbytes, uint64_t *msgs, uint64_t *bytes);
 /* Tests: this process's calls never use the lane. */
 extern int umq_lane_off;
 

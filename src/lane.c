@@ -470,7 +470,8 @@ void lane_reopen(struct lq *lq)
 			 __ATOMIC_RELEASE);
 }
 
-uint32_t lane_count(const struct lane *l, uint64_t *msgs, uint64_t *bytes)
+static uint32_t lane_count(const struct lane *l, uint64_t *msgs,
+			   uint64_t *bytes)
 {
 	uint32_t g = __atomic_load_n(&l->gate, __ATOMIC_ACQUIRE);
 	struct fill x;
@@ -488,6 +489,18 @@ uint32_t lane_count(const struct lane *l, uint64_t *msgs, uint64_t *bytes)
 	}
 	/* Still open: no close has moved any of them to the store yet. */
 	return __atomic_load_n(&l->gate, __ATOMIC_ACQUIRE);
+}
+
+uint32_t lane_total(const struct lane *l, const uint64_t *qnum,
+		    const uint64_t *qbytes, uint64_t *msgs, uint64_t *bytes)
+{
+	uint32_t g = lane_count(l, msgs, bytes);
+
+	if (g != LANE_OPEN) {
+		*msgs = __atomic_load_n(qnum, __ATOMIC_RELAXED);
+		*bytes = __atomic_load_n(qbytes, __ATOMIC_RELAXED);
+	}
+	return g;
 }
 
 /* ---- the two kinds ------------------------------------------------------ */

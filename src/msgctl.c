@@ -24,8 +24,8 @@ static void fill_ds(const struct sq *s, struct msqid_ds *ds)
 	const struct qctl *q = s->q;
 	uint64_t n, b;
 
-	/* Under the queue lock the lane is closed and holds nothing. */
-	lane_count(&s->f->lane, &n, &b);
+	/* Under the queue lock the lane is closed: the store's counts. */
+	lane_total(&s->f->lane, &q->qnum, &q->cbytes, &n, &b);
 	memset(ds, 0, sizeof(*ds));
 	ds->msg_perm.__key = q->key;
 	ds->msg_perm.uid = q->uid;
@@ -37,8 +37,8 @@ static void fill_ds(const struct sq *s, struct msqid_ds *ds)
 	ds->msg_stime = q->stime;
 	ds->msg_rtime = q->rtime;
 	ds->msg_ctime = q->ctime;
-	ds->__msg_cbytes = q->cbytes + b;
-	ds->msg_qnum = q->qnum + n;
+	ds->__msg_cbytes = b;
+	ds->msg_qnum = n;
 	ds->msg_qbytes = q->qbytes;
 	ds->msg_lspid = q->lspid;
 	ds->msg_lrpid = q->lrpid;
@@ -64,9 +64,9 @@ static int add_up(struct sq *s, void *ctx)
 	if ((int)s->idx > t->max_idx)
 		t->max_idx = (int)s->idx;
 	t->n++;
-	lane_count(&s->f->lane, &n, &b);
-	t->msgs += __atomic_load_n(&s->q->qnum, __ATOMIC_RELAXED) + n;
-	t->bytes += __atomic_load_n(&s->q->cbytes, __ATOMIC_RELAXED) + b;
+	lane_total(&s->f->lane, &s->q->qnum, &s->q->cbytes, &n, &b);
+	t->msgs += n;
+	t->bytes += b;
 	return 0;
 }
 

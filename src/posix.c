@@ -1000,12 +1000,9 @@ static int getattr(mqd_t mqdes, struct mq_attr *attr)
 	a.mq_flags = fl > 0 ? fl & O_NONBLOCK : 0;
 	a.mq_maxmsg = d->pv->maxmsg;
 	a.mq_msgsize = d->pv->msgsize;
-	/* The lane's count while it is open (the store is then empty),
-	 * else the store's. */
-	uint64_t ln, lb;
-	uint32_t g = lane_count(&c->lane, &ln, &lb);
-	a.mq_curmsgs = (long)(g == LANE_OPEN ? ln :
-			      __atomic_load_n(&c->curmsgs, __ATOMIC_RELAXED));
+	uint64_t n, b;
+	uint32_t g = lane_total(&c->lane, &c->curmsgs, &c->qsize, &n, &b);
+	a.mq_curmsgs = (long)n;
 	/* A close moving the lane into the store, or a count no queue can
 	 * have (damage): count under the lock, which finishes the close. */
 	if (unlikely((g != LANE_OPEN && g != LANE_CLOSED) ||

@@ -77,7 +77,7 @@ static int sysv_fill(struct ns *ns, uint32_t idx, int id,
 {
 	struct sq *s;
 	struct qctl *q;
-	uint64_t gen, sent, qnum, lbytes;
+	uint64_t gen, sent, qnum, qbytes;
 	uint32_t seq;
 	int r = sq_get(ns, idx, &s);
 
@@ -100,10 +100,9 @@ static int sysv_fill(struct ns *ns, uint32_t idx, int id,
 	/* sent first: a send counts it before qnum (sysv.c), so that
 	 * received = sent - qnum never counts a send as a receive. */
 	sent = LD(q->n_sent);
-	lane_count(&s->f->lane, &qnum, &lbytes);
-	qnum += LD(q->qnum);
+	lane_total(&s->f->lane, &q->qnum, &q->cbytes, &qnum, &qbytes);
 	st->messages = qnum;
-	st->bytes = LD(q->cbytes) + lbytes;
+	st->bytes = qbytes;
 	st->max_messages = st->max_bytes = LD(q->qbytes);
 	st->sent = sent;
 	st->received = derived(sent, qnum);
@@ -137,7 +136,7 @@ static int posix_fill(struct ns *ns, const char *name, struct umq_qstats *st)
 	char path[64];
 	struct pqctl *c;
 	struct stat ls, fs;
-	uint64_t sent, cur, lbytes;
+	uint64_t sent, cur, qbytes;
 	int64_t gen;
 	int fd, r;
 
@@ -180,10 +179,9 @@ static int posix_fill(struct ns *ns, const char *name, struct umq_qstats *st)
 	st->gid = c->gid;
 	st->mode = c->mode & 07777;
 	sent = LD(c->n_sent);
-	lane_count(&c->lane, &cur, &lbytes);	/* as System V's, above */
-	cur += LD(c->curmsgs);
+	lane_total(&c->lane, &c->curmsgs, &c->qsize, &cur, &qbytes);
 	st->messages = cur;
-	st->bytes = LD(c->qsize) + lbytes;
+	st->bytes = qbytes;
 	st->max_messages = (unsigned long long)LD(c->maxmsg);
 	st->max_bytes = st->max_messages * (unsigned long long)LD(c->msgsize);
 	st->sent = sent;
