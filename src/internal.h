@@ -186,10 +186,12 @@ int lock_try(pthread_mutex_t *m);
 /* Held by this thread: a signal handler's call met the lock of the code
  * it interrupted (DESIGN §4). */
 extern __thread int lock_nheld;
+extern __thread const pthread_mutex_t *lock_moving;	/* lock.c */
 bool lock_mine_look(const pthread_mutex_t *m);
 static inline bool lock_mine(const pthread_mutex_t *m)
 {
-	return lock_nheld && lock_mine_look(m);	/* none held: no call */
+	/* none held, taken or dropped: no call */
+	return (lock_nheld || lock_moving) && lock_mine_look(m);
 }
 extern unsigned long lock_repairs;	/* lock_take() results of 1 */
 

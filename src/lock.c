@@ -93,6 +93,10 @@ static __thread struct me {
 
 /* How many of held[] are in use: apart, for lock_mine()'s inline look. */
 __thread int lock_nheld;
+/* The lock grab() is taking or lock_drop() dropping, where its word and
+ * held[] disagree: ours all the same for a signal handler that
+ * interrupts the thread there (lock_mine). */
+__thread const pthread_mutex_t *lock_moving;
 
 /* How many times lock_take() returned "owner died": for the tests. */
 unsigned long lock_repairs;
@@ -136,7 +140,7 @@ static struct held *held_of(struct me *s, pthread_mutex_t *m)
 bool lock_mine_look(const pthread_mutex_t *m)
 {
 	return me.tid == (uint32_t)proc_tid() &&
-	       held_of(&me, (pthread_mutex_t *)m);
+	       (lock_moving == m || held_of(&me, (pthread_mutex_t *)m));
 }
 
 static void **next_of(pthread_mutex_t *m)
@@ -242,9 +246,13 @@ static int grab(struct me *s, pthread_mutex_t *m, uint32_t seen,
 	uint64_t old = __atomic_load_n(pair(m), __ATOMIC_RELAXED);
 	bool dead = seen & OWNER_DIED;
 	struct robust_list *before = pending_set(s, m);
+	const pthread_mutex_t *outer = lock_moving;	/* a handler's own */
 
+	lock_moving = m;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	for (;;) {
 		if (P_WORD(old) != seen) {
+			lock_moving = outer;
 			pending_restore(s, before);
 			return -1;
 		}
@@ -254,6 +262,8 @@ static int grab(struct me *s, pthread_mutex_t *m, uint32_t seen,
 			break;
 	}
 	enqueue(s, m, dead);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	lock_moving = outer;
 	pending_restore(s, before);
 	return dead;
 }
@@ -525,8 +535,11 @@ void lock_drop(pthread_mutex_t *m)
 	struct held *e = held_of(s, m);
 	bool dead = e && e->dead;
 	struct robust_list *before = pending_set(s, m);
+	const pthread_mutex_t *outer = lock_moving;	/* as grab() */
 	uint64_t p;
 
+	lock_moving = m;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (e)
 		dequeue(s, e);
 	p = __atomic_load_n(pair(m), __ATOMIC_RELAXED);
@@ -544,6 +557,8 @@ void lock_drop(pthread_mutex_t *m)
 			break;
 		}
 	}
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	lock_moving = outer;
 	pending_restore(s, before);
 }
 
