@@ -1004,18 +1004,22 @@ static int getattr(mqd_t mqdes, struct mq_attr *attr)
 	uint32_t g = lane_total(&c->lane, &c->curmsgs, &c->qsize, &n, &b);
 	a.mq_curmsgs = (long)n;
 	/* A close moving the lane into the store, or a count no queue can
-	 * have (damage): count under the lock, which finishes the close. */
+	 * have (damage): count under the lock, which finishes the close -
+	 * unless this is a signal handler's call and the code it interrupted
+	 * holds the queue's lock or a side's, which the close may be waiting
+	 * for (§8): then the count as read, as IPC_STAT's. */
 	if (unlikely((g != LANE_OPEN && g != LANE_CLOSED) ||
-		     (uint64_t)a.mq_curmsgs > (uint64_t)a.mq_maxmsg)) {
+		     (uint64_t)a.mq_curmsgs > (uint64_t)a.mq_maxmsg) &&
+	    !pq_mine(d->pv)) {
 		pq_lock(d->pv);
 		if (c->curmsgs > (uint64_t)d->pv->maxmsg)
 			pq_mend(d->pv);
 		mqd_sync(d->pv, mqdes);
 		a.mq_curmsgs = (long)c->curmsgs;
 		pq_unlock(d->pv);
-		if ((uint64_t)a.mq_curmsgs > (uint64_t)a.mq_maxmsg)
-			return -EUCLEAN;
 	}
+	if ((uint64_t)a.mq_curmsgs > (uint64_t)a.mq_maxmsg)
+		return -EUCLEAN;
 	return ucopy(attr, &a, sizeof(a));
 }
 

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <mqueue.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/time.h>
@@ -60,10 +61,13 @@ static void sysv_handler(int sig)
 
 static void posix_handler(int sig)
 {
+	struct mq_attr a;
 	int e = errno;
 
 	(void)sig;
 	count(umq_mq_send(h.q, "h", 1, 2));
+	if (umq_mq_getattr(h.q, &a))
+		h.other++;
 	errno = e;
 }
 
@@ -112,18 +116,38 @@ static void sysv_child(void *arg)
 		_exit(10 + st);
 }
 
+/* Another thread takes the queue lock over and over (the status line),
+ * so that a close of the lane may be waiting for the side lock the
+ * interrupted loop holds when the handler asks mq_getattr. */
+static volatile int closing_stop;
+
+static void *closer(void *arg)
+{
+	char line[128];
+
+	(void)arg;
+	while (!closing_stop)
+		umq_mq_status(h.q, line, sizeof(line));
+	return NULL;
+}
+
 /* arg: flags of the open (UMQ_O_NOPOLL: the loop's calls use the lane,
  * so the handler interrupts a side lock's holder as well). */
 static void posix_child(void *arg)
 {
 	struct mq_attr a = { .mq_maxmsg = 10, .mq_msgsize = 8 };
+	pthread_t t;
 	int st;
 
 	h.q = umq_mq_open("/reentry", O_RDWR | O_NONBLOCK | O_CREAT |
 			  *(int *)arg, 0600, &a);
 	if (h.q == (mqd_t)-1)
 		_exit(2);
+	if (pthread_create(&t, NULL, closer, NULL))
+		_exit(2);
 	run(true, &st);
+	closing_stop = 1;
+	pthread_join(t, NULL);
 	umq_mq_close(h.q);
 	if (st)
 		_exit(10 + st);
