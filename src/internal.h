@@ -94,6 +94,7 @@ enum fault_point {
 	FP_LANE_MOVE,		/* lane closing: a message moved to the store */
 	FP_LANE_SENT,		/* lane: counted, the call not returned */
 	FP_LANE_TAKEN,		/* lane: taken, the call not returned */
+	FP_LANE_COUNT,		/* lane: record committed, not yet in put */
 	FP_ASLEEP,		/* about to sleep, cancellable (lock.c) */
 	FP_WOKEN,		/* woken, still cancellable */
 	FP_MAX
@@ -584,6 +585,7 @@ struct lq {
 	bool posix;
 	const struct qctl *q;		/* System V: perms and qbytes, live */
 	int64_t maxmsg;			/* POSIX: room, in messages */
+	int64_t msgsize;		/* POSIX: the longest message */
 	struct ns *ns;
 	struct qview *v;		/* the store a close moves into */
 	uint64_t *qnum, *qbytes;	/* the store's counts (queue lock) */
@@ -633,6 +635,12 @@ struct sq *sq_cached(struct ns *ns, uint32_t idx, uint64_t gen);
 int sq_data(struct sq *s);
 void sq_publish(struct sq *s);
 void sq_put(struct sq *s);
+/* The lane's ring, for unlocked counts (lane_total); NULL: not mapped. */
+static inline const char *lane_ring(struct sq *s)
+{
+	return __atomic_load_n(&s->data, __ATOMIC_ACQUIRE) == 1 ? s->lq.ring :
+								  NULL;
+}
 void sq_forget_all(struct ns *ns);
 /* Under the queue lock: follow the store if it grew elsewhere (L4). */
 static inline int sq_store(struct sq *s)
@@ -697,9 +705,12 @@ static inline bool lane_shut(const struct lane *l)
  * lane while it is open (the store is then empty), else from the
  * store's counts *qnum and *qbytes; and the gate seen: LANE_OPEN or
  * LANE_CLOSED, exact at some instant of the call; anything else, a
- * close was moving the lane into the store (the store's part only). */
-uint32_t lane_total(const struct lane *l, const uint64_t *qnum,
-		    const uint64_t *qbytes, uint64_t *msgs, uint64_t *bytes);
+ * close was moving the lane into the store (the store's part only).
+ * ring: the lane's ring, or NULL if not mapped (then a record committed
+ * and not yet counted, L14, is not counted either). */
+uint32_t lane_total(const struct lane *l, const char *ring, bool posix,
+		    const uint64_t *qnum, const uint64_t *qbytes,
+		    uint64_t *msgs, uint64_t *bytes);
 /* Tests: this process's calls never use the lane. */
 extern int umq_lane_off;
 

@@ -8,10 +8,13 @@
  * watching the queue - a send appends a record to a ring under the
  * senders' lock and a receive takes the oldest under the receivers'
  * lock, so a sender and a receiver never take the same lock: the
- * queue's lock and its lines stay where they are.  Each side commits
- * with one store of its packed count (messages, bytes, ring units), so
- * a side that dies holding its lock leaves nothing to repair: its
- * successor overwrites an uncommitted record, or takes again one not
+ * queue's lock and its lines stay where they are.  A record carries its
+ * own commit, the senders' count it was written at (seq), stored last:
+ * a receiver waits on the record it will take, a line the sender writes
+ * anyway, and never reads the senders' count.  Each side then stores
+ * its packed count (messages, bytes, ring units), so a side that dies
+ * holding its lock leaves little to repair: its successor overwrites an
+ * uncommitted record, counts a committed one, or takes again one not
  * taken.  msg_qnum and msg_cbytes (mq_curmsgs) are the differences of
  * the two counts, exact for a sender's room check.  A POSIX lane holds
  * its messages in the order a receive takes them: a send of a higher
@@ -88,27 +91,39 @@ static bool key_ok(const struct lq *lq, int64_t key)
 	return lq->posix ? key <= 0 && key > -(int64_t)MQ_PRIO_MAX : key >= 1;
 }
 
-/* The record at count w, checked against what the lane holds (f); a
- * skip before it is passed, its units in *skip.  NULL: garbage. */
+/*
+ * The record at count w: the message whose seq is w, after a skip (its
+ * units in *skip) if one is there, checked against what the lane holds
+ * (f).  NULL, with *wait the seq word to wait on: not sent yet; with
+ * *wait NULL: garbage.
+ */
 static struct lrec *rec_next(const struct lq *lq, uint64_t w,
 			     const struct fill *f, uint32_t *skip,
-			     struct lrec *out)
+			     struct lrec *out, uint64_t **wait)
 {
 	uint32_t pos = lw_u(w) % LANE_UNITS;
 	struct lrec *r = rec_at(lq, pos);
 
 	*skip = 0;
+	*wait = &r->seq;
+	if (__atomic_load_n(&r->seq, __ATOMIC_ACQUIRE) != w)
+		return NULL;
 	out->units = __atomic_load_n(&r->units, __ATOMIC_RELAXED);
 	out->len = __atomic_load_n(&r->len, __ATOMIC_RELAXED);
 	if (out->len == LREC_SKIP) {
+		*wait = NULL;
 		if (out->units != LANE_UNITS - pos || out->units >= f->u)
 			return NULL;
 		*skip = out->units;
 		pos = 0;
 		r = rec_at(lq, 0);
+		*wait = &r->seq;
+		if (__atomic_load_n(&r->seq, __ATOMIC_ACQUIRE) != w)
+			return NULL;
 		out->units = __atomic_load_n(&r->units, __ATOMIC_RELAXED);
 		out->len = __atomic_load_n(&r->len, __ATOMIC_RELAXED);
 	}
+	*wait = NULL;
 	out->mtype = __atomic_load_n(&r->mtype, __ATOMIC_RELAXED);
 	if (out->len > f->b || out->units != units_of(out->len) ||
 	    *skip + out->units > f->u || pos + out->units > LANE_UNITS ||
@@ -117,13 +132,45 @@ static struct lrec *rec_next(const struct lq *lq, uint64_t w,
 	return r;
 }
 
+/* The most a record the lane can take may hold: a receiver's bounds,
+ * which does not read put.  No message longer than the queue takes
+ * (System V: msg_qbytes, which moves only with the lane closed). */
+static struct fill most(const struct lq *lq)
+{
+	uint64_t b = lq->posix ? (uint64_t)lq->msgsize :
+		     __atomic_load_n(&lq->q->qbytes, __ATOMIC_RELAXED);
+
+	return (struct fill){ 1, b < B_MASK ? (uint32_t)b : B_MASK,
+			      LANE_UNITS };
+}
+
 /* ---- the two sides ------------------------------------------------------ */
 
 static void side_lock(pthread_mutex_t *m, uint32_t *tag)
 {
-	/* A side that died holding it left nothing half done (above). */
+	/* A receiver that died holding it left nothing half done. */
 	if (lock_take(m, tag) == 1)
 		lock_mend(m);
+}
+
+/* The senders' lock.  Taken "owner died", a sender may have died between
+ * its record's commit and its count: count the record (L14). */
+static void senders_lock(struct lq *lq)
+{
+	struct lane *l = lq->l;
+	uint64_t put, *wait;
+	struct fill lim;
+	struct lrec h;
+	uint32_t skip;
+
+	if (lock_take(&l->slock, &l->slock_ns) != 1)
+		return;
+	put = l->put;
+	lim = most(lq);
+	if (rec_next(lq, put, &lim, &skip, &h, &wait))
+		__atomic_store_n(&l->put, lw_add(put, 1, h.len, skip + h.units),
+				 __ATOMIC_RELEASE);
+	lock_mend(&l->slock);
 }
 
 /* Spin outside the side's lock while *w stays old and the gate open,
@@ -199,7 +246,7 @@ int lane_send(struct lq *lq, int64_t key, const void *text, size_t sz,
 		return LANE_PASS;
 	if (!lane_is_open(l))
 		return LANE_SHUT;
-	side_lock(&l->slock, &l->slock_ns);
+	senders_lock(lq);
 	for (;;) {
 		if (!lane_is_open(l)) {
 			r = LANE_SHUT;
@@ -234,12 +281,7 @@ int lane_send(struct lq *lq, int64_t key, const void *text, size_t sz,
 		lock_drop(&l->slock);
 		if (!spin_change(&l->taken, taken, l, spun))
 			return LANE_PASS;	/* the slow path sleeps */
-		side_lock(&l->slock, &l->slock_ns);
-	}
-	if (skip) {
-		struct lrec *k = rec_at(lq, lw_u(put));
-		k->units = skip;
-		k->len = LREC_SKIP;
+		senders_lock(lq);
 	}
 	m = rec_at(lq, lw_u(put) + skip);
 	if (sz && ucopy(m + 1, text, sz)) {
@@ -251,14 +293,22 @@ int lane_send(struct lq *lq, int64_t key, const void *text, size_t sz,
 	m->mtype = key;
 	if (lq->posix)
 		l->last_prio = (uint32_t)-key;
-	STAT_ADD(*lq->n_sent, 1);		/* before the count: L12 */
-	/* The stamps before the commit (L14): a message counted is one
-	 * whose sender's stamps are there, even if it died right after. */
+	STAT_ADD(*lq->n_sent, 1);		/* before the commit: L12 */
+	/* The stamps before the commit (L14): a message sent is one whose
+	 * sender's stamps are there, even if it died right after. */
 	set_if_changed32(lq->spid, proc_pid());
 	set_if_changed64(lq->stime, proc_now());
 	FAULT(FP_LANE_SEND);
+	if (skip) {
+		struct lrec *k = rec_at(lq, lw_u(put));
+		k->units = skip;
+		k->len = LREC_SKIP;
+		__atomic_store_n(&k->seq, put, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&m->seq, put, __ATOMIC_RELEASE);	/* the commit */
+	FAULT(FP_LANE_COUNT);
 	__atomic_store_n(&l->put, lw_add(put, 1, sz, skip + need),
-			 __ATOMIC_RELEASE);	/* the commit */
+			 __ATOMIC_RELEASE);
 	FAULT(FP_LANE_SENT);
 	/* f may count messages taken since taken_seen: a new high-water
 	 * mark is checked against taken itself. */
@@ -297,14 +347,28 @@ static long copy_out(const struct lq *lq, const struct lrec *m,
 	return (long)n;
 }
 
+/* No record at taken: is the lane empty?  put ahead of taken says a
+ * record was committed there: unless its seq (*wait) has come just now,
+ * the lane is garbage (false).  put behind taken is a sender between
+ * its commit and its count, or one that died there: empty. */
+static bool lane_empty(const struct lane *l, uint64_t taken,
+		       const uint64_t *wait)
+{
+	uint64_t put = __atomic_load_n(&l->put, __ATOMIC_ACQUIRE);
+	struct fill f;
+
+	return !lw_fill(put, taken, &f) || !f.n ||
+	       __atomic_load_n(wait, __ATOMIC_ACQUIRE) == taken;
+}
+
 long lane_recv(struct lq *lq, void *msgp, size_t sz, unsigned *prio,
 	       int flg, int64_t *spun)
 {
 	struct lane *l = lq->l;
-	uint64_t put, taken;
+	uint64_t taken, *wait, old;
 	struct lrec *m, h;
 	uint32_t skip;
-	struct fill f;
+	struct fill lim;
 	long r = LANE_PASS;
 
 	if (umq_lane_off || !lane_is_open(l))
@@ -315,15 +379,17 @@ long lane_recv(struct lq *lq, void *msgp, size_t sz, unsigned *prio,
 		    (!lq->posix && ipc_perms(lq->q, S_IRUGO)))
 			goto out;
 		taken = l->taken;
-		put = l->put_seen;
-		if (lw_fill(put, taken, &f) && f.n)
+		lim = most(lq);
+		m = rec_next(lq, taken, &lim, &skip, &h, &wait);
+		if (m)
 			break;
-		put = __atomic_load_n(&l->put, __ATOMIC_ACQUIRE);
-		STAT_SET(l->put_seen, put);
-		if (!lw_fill(put, taken, &f))
+		if (!wait)
 			goto out;	/* garbage: the close drops it */
-		if (f.n)
-			break;
+		old = __atomic_load_n(wait, __ATOMIC_RELAXED);
+		if (!lane_empty(l, taken, wait))
+			goto out;
+		if (old == taken)
+			continue;	/* committed just now */
 		if (flg & LANE_NOSPIN) {
 			r = LANE_BLOCK;
 			goto out;
@@ -334,13 +400,10 @@ long lane_recv(struct lq *lq, void *msgp, size_t sz, unsigned *prio,
 			goto out;
 		}
 		lock_drop(&l->rlock);
-		if (!spin_change(&l->put, put, l, spun))
+		if (!spin_change(wait, old, l, spun))
 			return LANE_PASS;	/* the slow path sleeps */
 		side_lock(&l->rlock, &l->rlock_ns);
 	}
-	m = rec_next(lq, taken, &f, &skip, &h);
-	if (!m)
-		goto out;
 	if (sz < h.len && !(flg & MSG_NOERROR)) {
 		r = lq->posix ? LANE_PASS : -E2BIG;	/* it stays queued */
 		goto out;
@@ -403,8 +466,10 @@ static int absorb(struct lq *lq, bool dedupe)
 		struct lrec h, *m;
 		uint32_t head;
 
+		uint64_t *wait;
+
 		if (!lw_fill(put, cur, &f) || !(m = rec_next(lq, cur, &f,
-							     &skip, &h)))
+							     &skip, &h, &wait)))
 			break;
 		if (i >= k.done) {
 			r = store_put(lq->ns, lq->v, h.mtype, m + 1, h.len,
@@ -424,7 +489,7 @@ static int absorb(struct lq *lq, bool dedupe)
 		cur = lw_add(cur, 1, h.len, skip + h.units);
 	}
 	__atomic_store_n(&l->taken, put, __ATOMIC_RELEASE);
-	l->put_seen = l->taken_seen = put;
+	l->taken_seen = put;
 	return 0;
 }
 
@@ -439,7 +504,7 @@ int lane_close(struct lq *lq)
 	/* Before the side locks: a side that takes its lock from now on
 	 * leaves, and one spinning outside it stops. */
 	__atomic_store_n(&l->gate, LANE_CLOSING, __ATOMIC_RELAXED);
-	side_lock(&l->slock, &l->slock_ns);
+	senders_lock(lq);
 	side_lock(&l->rlock, &l->rlock_ns);
 	r = absorb(lq, g != LANE_OPEN);
 	if (!r)
@@ -460,7 +525,6 @@ void lane_reopen(struct lq *lq)
 	put = l->put;
 	if (l->taken != put)
 		__atomic_store_n(&l->taken, put, __ATOMIC_RELAXED);
-	STAT_SET(l->put_seen, put);
 	STAT_SET(l->taken_seen, put);
 	__atomic_store_n(&l->gate, LANE_OPEN, __ATOMIC_RELEASE);
 	/* After the gate (L10): a receive spinning outside the lock - a
@@ -470,8 +534,8 @@ void lane_reopen(struct lq *lq)
 			 __ATOMIC_RELEASE);
 }
 
-static uint32_t lane_count(const struct lane *l, uint64_t *msgs,
-			   uint64_t *bytes)
+static uint32_t lane_count(const struct lane *l, const char *ring,
+			   bool posix, uint64_t *msgs, uint64_t *bytes)
 {
 	uint32_t g = __atomic_load_n(&l->gate, __ATOMIC_ACQUIRE);
 	struct fill x;
@@ -483,6 +547,19 @@ static uint32_t lane_count(const struct lane *l, uint64_t *msgs,
 	uint64_t taken = __atomic_load_n(&l->taken, __ATOMIC_ACQUIRE);
 	uint64_t put = __atomic_load_n(&l->put, __ATOMIC_ACQUIRE);
 
+	if (ring) {
+		/* A record committed at put, not counted yet (L14): a
+		 * receive may already have taken it, taken then ahead. */
+		struct lq lq = { .l = (struct lane *)l, .ring = (char *)ring,
+				 .posix = posix };
+		struct fill lim = { 1, B_MASK, LANE_UNITS };
+		uint64_t *wait;
+		uint32_t skip;
+		struct lrec h;
+
+		if (rec_next(&lq, put, &lim, &skip, &h, &wait))
+			put = lw_add(put, 1, h.len, skip + h.units);
+	}
 	if (lw_fill(put, taken, &x)) {
 		*msgs = x.n;
 		*bytes = x.b;
@@ -491,10 +568,11 @@ static uint32_t lane_count(const struct lane *l, uint64_t *msgs,
 	return __atomic_load_n(&l->gate, __ATOMIC_ACQUIRE);
 }
 
-uint32_t lane_total(const struct lane *l, const uint64_t *qnum,
-		    const uint64_t *qbytes, uint64_t *msgs, uint64_t *bytes)
+uint32_t lane_total(const struct lane *l, const char *ring, bool posix,
+		    const uint64_t *qnum, const uint64_t *qbytes,
+		    uint64_t *msgs, uint64_t *bytes)
 {
-	uint32_t g = lane_count(l, msgs, bytes);
+	uint32_t g = lane_count(l, ring, posix, msgs, bytes);
 
 	if (g != LANE_OPEN) {
 		*msgs = __atomic_load_n(qnum, __ATOMIC_RELAXED);
@@ -526,7 +604,8 @@ void lane_posix(struct lq *lq, struct pview *pv)
 
 	*lq = (struct lq){
 		.l = &c->lane, .ring = (char *)c + PQ_LANE_OFF, .posix = true,
-		.maxmsg = pv->maxmsg, .ns = pv->ns, .v = &pv->v,
+		.maxmsg = pv->maxmsg, .msgsize = pv->msgsize, .ns = pv->ns,
+		.v = &pv->v,
 		.qnum = &c->curmsgs, .qbytes = &c->qsize, .events = &c->events,
 		.n_sent = &c->n_sent, .n_full = &c->n_full,
 		.n_empty = &c->n_empty, .hw_n = &c->hw_curmsgs,

@@ -194,9 +194,15 @@
  *     unannounced spinners (no free place) only cost system calls.
  * L14. A queue's lane (struct lane, lane.c), System V or POSIX.  Its ring and
  *     put are written only under the senders' lock, taken only under
- *     the receivers' lock, each lock robust as the queue's (L11); put
- *     and taken are each one 64-bit store with release order (the
- *     commit), read with acquire by the other side.  A side acts only
+ *     the receivers' lock, each lock robust as the queue's (L11).  A
+ *     send commits with one 64-bit store, release, of its record's seq
+ *     (put's value before it), then counts the record in put; a receive
+ *     takes the record at taken once it reads (acquire) seq == taken,
+ *     and commits with one release store of taken.  A sender that took
+ *     the senders' lock "owner died" first counts a record committed at
+ *     put (its predecessor died between the two stores), then goes on;
+ *     until then msg_qnum counts one message fewer than a receive can
+ *     take, and taken may run one record ahead of put.  A side acts only
  *     if it sees the gate LANE_OPEN under its own lock.  Lock order:
  *     the queue's, the senders', the receivers'; a side never takes
  *     the queue's while holding its own.  The gate moves only under
@@ -232,7 +238,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UMQ_LAYOUT_VERSION 8u	/* 8: POSIX queues have a lane and watchers */
+#define UMQ_LAYOUT_VERSION 9u	/* 9: lane records carry their commit */
 #define UMQ_NS_MAGIC	0x736e2d716d75ull	/* "umq-ns" */
 #define UMQ_LIM_MAGIC	0x6d696c2d716d75ull	/* "umq-lim" */
 #define UMQ_STORE_MAGIC 0x6f74732d716d75ull	/* "umq-sto" */
@@ -418,7 +424,6 @@ struct lane {
 	pthread_mutex_t rlock;
 	uint32_t rlock_ns;
 	uint32_t pad1;
-	uint64_t put_seen;
 	};
 	uint8_t line1_[64];
 	};
@@ -438,13 +443,17 @@ _Static_assert(offsetof(struct lane, gate) == 256, "lane line 4");
 
 /* A record in the ring: the header, then the text, in whole units; a
  * record that would cross the ring's end is preceded by a skip (len
- * LREC_SKIP) to the end. */
+ * LREC_SKIP) to the end.  seq is the lane's put count the record was
+ * written at, stored last: a record whose seq is the receivers' taken
+ * count is sent (L14), and receivers wait on it, not on put. */
 #define LREC_SKIP	0xffffffffu
 struct lrec {
 	uint32_t units;
 	uint32_t len;
 	int64_t mtype;
+	uint64_t seq;			/* the commit: put when written */
 };
+_Static_assert(sizeof(struct lrec) == 24, "lrec layout");
 
 /* The file sysv/q.<gen>: one page. */
 #define Q_MAGIC		0x71712d716d75ull	/* "umq-qq" */

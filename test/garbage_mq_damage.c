@@ -89,7 +89,6 @@ bool damage_field(struct pqctl *c)
 	case 15:
 		c->lane.put = below(2) ? c->lane.taken + below(4) : rnd64();
 		c->lane.taken = below(2) ? c->lane.taken : rnd64();
-		c->lane.put_seen = rnd64();
 		c->lane.taken_seen = rnd64();
 		c->lane.last_prio = (uint32_t)rnd64();
 		c->lane.gate = below(2) ? LANE_OPEN : below(2) ?

@@ -266,8 +266,8 @@ static void finish(mqd_t d)
 /*
  * A sender (op JOB_SEND) or receiver (JOB_RECV) dies before its commit
  * (FP_LANE_SEND: not sent; FP_LANE_RECV: not taken) or after it
- * (FP_LANE_SENT: sent once; FP_LANE_TAKEN: taken, lost with it, as on the
- * kernel), at its nth call.  A sender that dies before its commit may
+ * (FP_LANE_COUNT, before its count, and FP_LANE_SENT: sent once;
+ * FP_LANE_TAKEN: taken, lost with it, as on the kernel), at its nth call.  A sender that dies before its commit may
  * leave sent one over (L12).
  */
 static void fault_lane(int op, int point, int nth, const char *name)
@@ -302,6 +302,8 @@ FAULT_CASE(fault_send, JOB_SEND, FP_LANE_SEND, 1)
 FAULT_CASE(fault_send_5th, JOB_SEND, FP_LANE_SEND, 5)
 FAULT_CASE(fault_sent, JOB_SEND, FP_LANE_SENT, 1)
 FAULT_CASE(fault_sent_5th, JOB_SEND, FP_LANE_SENT, 5)
+FAULT_CASE(fault_count, JOB_SEND, FP_LANE_COUNT, 1)
+FAULT_CASE(fault_count_3rd, JOB_SEND, FP_LANE_COUNT, 3)
 FAULT_CASE(fault_recv, JOB_RECV, FP_LANE_RECV, 1)
 FAULT_CASE(fault_recv_4th, JOB_RECV, FP_LANE_RECV, 4)
 FAULT_CASE(fault_taken, JOB_RECV, FP_LANE_TAKEN, 1)

@@ -415,6 +415,7 @@ static const char *fp_name(int p)
 		[FP_LANE_RECV] = "FP_LANE_RECV", [FP_LANE_MOVE] = "FP_LANE_MOVE",
 		[FP_LANE_SENT] = "FP_LANE_SENT",
 		[FP_LANE_TAKEN] = "FP_LANE_TAKEN",
+		[FP_LANE_COUNT] = "FP_LANE_COUNT",
 	};
 	return p > 0 && p < FP_MAX && n[p] ? n[p] : "no fault point";
 }
@@ -795,6 +796,53 @@ T_CASE(fault_lane_sent) { fault_lane_done(true, 1); }
 T_CASE(fault_lane_sent_5th) { fault_lane_done(true, 5); }
 T_CASE(fault_lane_taken) { fault_lane_done(false, 1); }
 T_CASE(fault_lane_taken_5th) { fault_lane_done(false, 5); }
+
+/*
+ * A lane sender dies between its record's commit and its count (L14): it
+ * was sent.  Either the next lock counts it (IPC_STAT closes the gate,
+ * and the senders' lock it takes is "owner died"), or lane receives take
+ * it first, which runs taken one record ahead of put, and the next lane
+ * send counts it before its own.
+ */
+static void fault_lane_count(int nth, bool take_first)
+{
+	struct expect *e = t_shared(sizeof(*e));
+	struct job *j = run_armed(FP_LANE_COUNT, nth, true, 0, 16, e);
+	struct body b;
+	struct tmsg m;
+
+	expect_gate(j->qid, LANE_OPEN, "after the death");
+	exp_add(e, 1, (uint32_t)nth - 1, len_of((uint32_t)nth - 1));
+	if (!take_first) {
+		expect_stamp(j, true, "FP_LANE_COUNT");	/* closes the gate */
+	} else {
+		STEP("lane receives of every message, the dead one's too");
+		for (int n = 0; e->n; n++) {
+			ssize_t r = umq_msgrcv(j->qid, &m, TXT_MAX, 0,
+					       IPC_NOWAIT);
+
+			if (r < 0 || !intact(&m, r, &b) ||
+			    b.who != e->m[0].who || b.seq != e->m[0].seq)
+				T_FAIL("lane receive #%d got %zd %s, expected "
+				       "%u/%u", n, r, r < 0 ?
+				       strerrorname_np(errno) : "",
+				       e->m[0].who, e->m[0].seq);
+			exp_del(e, 0);
+		}
+		expect_gate(j->qid, LANE_OPEN, "after the receives");
+		STEP("a lane send after them");
+		send_one(j->qid, 2, 0, 300, e);
+		expect_gate(j->qid, LANE_OPEN, "after the next send");
+	}
+	check_drain(j->qid, e, "FP_LANE_COUNT");
+	check_alive(j->qid);
+	T_OK(umq_msgctl(j->qid, IPC_RMID, NULL));
+}
+
+T_CASE(fault_lane_count) { fault_lane_count(1, false); }
+T_CASE(fault_lane_count_4th) { fault_lane_count(4, false); }
+T_CASE(fault_lane_count_taken) { fault_lane_count(1, true); }
+T_CASE(fault_lane_count_taken_6th) { fault_lane_count(6, true); }
 
 static void job_stat(void *arg)
 {
