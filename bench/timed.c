@@ -89,59 +89,63 @@ static void figures(const struct test *t, double *f)
 	f[2] = r->secs / r->count * 1e6;
 }
 
-/*
- * Medians of the runs, alternating the backends so that drift hits all
- * alike.  s[b][i]: figure i of backend b; NAN where not measured.
- */
-static void measure(const struct test *t, int ti, const int *use,
-		    struct spread s[NBE][NFIG])
+/* Every run's figures: v[test][backend][figure][run]; NAN where none. */
+static double v[NTESTS][NBE][NFIG][MAX_RUNS];
+static int skip[NTESTS][NBE];
+
+/* One run of test ti on each backend it uses. */
+static void run_once(const struct test *t, int ti, const int *use, int r)
 {
 	static const role_fn oneway[2] = { receiver, sender };
 	static const role_fn rtt[2] = { ponger, pinger };
-	double v[NBE][NFIG][MAX_RUNS], f[NFIG];
-	int skip[NBE] = { 0 };
+	double f[NFIG];
 	char why[256];
-	int r, b, i;
+	int b, i;
 
 	roles_asleep = t->asleep;
 	roles_polled = t->polled;
-	for (r = 0; r < runs; r++) {
-		for (b = 0; b < NBE; b++) {
-			struct backend *be = table_be[b];
+	for (b = 0; b < NBE; b++) {
+		struct backend *be = table_be[b];
 
-			for (i = 0; i < NFIG; i++)
-				v[b][i][r] = NAN;
-			if (!use[b] || skip[b] || be->broken || interrupted)
-				continue;
-			why[0] = 0;
-			if (run_job_depth(be, t->size, depth_of(t), t->nmq,
-					  t->rtt ? rtt : oneway, 2, why,
-					  sizeof(why))) {
-				skip[b] = be->failed = 1;
-				note("%s, %s %s: %s", be->name, t->group,
-				     t->label, why);
-				continue;
-			}
-			figures(t, f);
-			for (i = 0; i < NFIG; i++)
-				v[b][i][r] = f[i];
-			for (i = 0; count_roles && i < 2; i++) {
-				calls[ti][b][i] = (double)res[i].extra[0] /
-						  res[t->rtt].count;
-				memcpy(calls_seen[ti][b][i], res[i].detail,
-				       sizeof(res[i].detail));
-			}
+		for (i = 0; i < NFIG; i++)
+			v[ti][b][i][r] = NAN;
+		if (!use[b] || skip[ti][b] || be->broken || interrupted)
+			continue;
+		why[0] = 0;
+		if (run_job_depth(be, t->size, depth_of(t), t->nmq,
+				  t->rtt ? rtt : oneway, 2, why, sizeof(why))) {
+			skip[ti][b] = be->failed = 1;
+			note("%s, %s %s: %s", be->name, t->group, t->label,
+			     why);
+			continue;
+		}
+		figures(t, f);
+		for (i = 0; i < NFIG; i++)
+			v[ti][b][i][r] = f[i];
+		for (i = 0; count_roles && i < 2; i++) {
+			calls[ti][b][i] = (double)res[i].extra[0] /
+					  res[t->rtt].count;
+			memcpy(calls_seen[ti][b][i], res[i].detail,
+			       sizeof(res[i].detail));
 		}
 	}
 	roles_asleep = roles_polled = 0;
+}
+
+/* Medians and spreads of test ti's runs: s[b][i], figure i of backend b. */
+static void spreads(const struct test *t, int ti, const int *use,
+		    struct spread s[NBE][NFIG])
+{
+	int b, i, r;
+
 	for (b = 0; b < NBE; b++) {
 		for (i = 0; i < NFIG; i++)
-			s[b][i] = spread_of(v[b][i], use[b] ? runs : 0);
+			s[b][i] = spread_of(v[ti][b][i], use[b] ? runs : 0);
 		if (verbose && use[b]) {
 			printf("  %-8s %-16s %-9s", t->group, t->label,
 			       table_be[b]->name);
 			for (r = 0; r < runs; r++)
-				printf(" %9.4g", v[b][0][r]);
+				printf(" %9.4g", v[ti][b][0][r]);
 			printf("\n");
 		}
 	}
@@ -302,7 +306,7 @@ static void floor_table(void)
 void timed_tests(void)
 {
 	int use[NBE] = { 1, 1, 1, 1, 1, 1, 1 }, use_ring, use_futex, use_exact;
-	int use_twolock, b, f;
+	int use_of[NTESTS][NBE], use_twolock, b, f, r;
 	const char *bv = NULL;
 	char name[64];
 	unsigned int i;
@@ -333,20 +337,33 @@ void timed_tests(void)
 	use_exact = use[B_EXACT];
 	use_twolock = use[B_TWOLOCK];
 	for (i = 0; i < NTESTS; i++) {
+		int *u = use_of[i];
+
+		memcpy(u, use, sizeof(use));
 		snprintf(name, sizeof(name), "%s %s", tests[i].group,
 			 tests[i].label);
 		/* the floors' one-way at System V's depth only */
-		use[B_RING] = use_ring && !tests[i].nmq && !tests[i].depth &&
-			      !tests[i].asleep;
-		use[B_EXACT] = use_exact && !tests[i].nmq && !tests[i].depth &&
-			       !tests[i].rtt;
-		use[B_TWOLOCK] = use_twolock && !tests[i].nmq &&
-				 !tests[i].depth && !tests[i].rtt;
-		use[B_FUTEX] = use_futex && tests[i].asleep;
+		u[B_RING] = use_ring && !tests[i].nmq && !tests[i].depth &&
+			    !tests[i].asleep;
+		u[B_EXACT] = use_exact && !tests[i].nmq && !tests[i].depth &&
+			     !tests[i].rtt;
+		u[B_TWOLOCK] = use_twolock && !tests[i].nmq &&
+			       !tests[i].depth && !tests[i].rtt;
+		u[B_FUTEX] = use_futex && tests[i].asleep;
 		if (only_test && !strstr(name, only_test))
-			continue;
-		measure(&tests[i], i, use, med[i]);
+			memset(u, 0, sizeof(use));
 	}
+	/*
+	 * Round by round, each round a run of every test on every backend,
+	 * so that a change of the machine's speed during the bench (this
+	 * VM's come and go over minutes) hits every figure alike and the
+	 * ratios between tests (issue 9's goal 4) stay like for like.
+	 */
+	for (r = 0; r < runs; r++)
+		for (i = 0; i < NTESTS; i++)
+			run_once(&tests[i], (int)i, use_of[i], r);
+	for (i = 0; i < NTESTS; i++)
+		spreads(&tests[i], (int)i, use_of[i], med[i]);
 	if (verbose)
 		printf("\n");
 	main_table();
