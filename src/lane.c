@@ -347,18 +347,21 @@ static long copy_out(const struct lq *lq, const struct lrec *m,
 	return (long)n;
 }
 
-/* No record at taken: is the lane empty?  put ahead of taken says a
- * record was committed there: unless its seq (*wait) has come just now,
- * the lane is garbage (false).  put behind taken is a sender between
- * its commit and its count, or one that died there: empty. */
-static bool lane_empty(const struct lane *l, uint64_t taken,
-		       const uint64_t *wait)
+/* No record at taken, and the caller will not wait: is the lane empty?
+ * put ahead of taken says a record was committed there: unless its seq
+ * (*wait) has come just now, the lane is damaged.  put behind taken is
+ * a sender between its commit and its count, or one that died there. */
+enum look { EMPTY, NOW_THERE, DAMAGED };
+
+static enum look look_again(const struct lane *l, uint64_t taken,
+			    const uint64_t *wait)
 {
 	uint64_t put = __atomic_load_n(&l->put, __ATOMIC_ACQUIRE);
 	struct fill f;
 
-	return !lw_fill(put, taken, &f) || !f.n ||
-	       __atomic_load_n(wait, __ATOMIC_ACQUIRE) == taken;
+	if (__atomic_load_n(wait, __ATOMIC_ACQUIRE) == taken)
+		return NOW_THERE;
+	return lw_fill(put, taken, &f) && f.n ? DAMAGED : EMPTY;
 }
 
 long lane_recv(struct lq *lq, void *msgp, size_t sz, unsigned *prio,
@@ -385,20 +388,27 @@ long lane_recv(struct lq *lq, void *msgp, size_t sz, unsigned *prio,
 			break;
 		if (!wait)
 			goto out;	/* garbage: the close drops it */
-		old = __atomic_load_n(wait, __ATOMIC_RELAXED);
-		if (!lane_empty(l, taken, wait))
-			goto out;
-		if (old == taken)
-			continue;	/* committed just now */
-		if (flg & LANE_NOSPIN) {
-			r = LANE_BLOCK;
-			goto out;
-		}
-		if (flg & IPC_NOWAIT) {
+		if (flg & (LANE_NOSPIN | IPC_NOWAIT)) {
+			enum look k = look_again(l, taken, wait);
+
+			if (k == NOW_THERE)
+				continue;
+			if (k == DAMAGED)
+				goto out;	/* the close drops it */
+			if (flg & LANE_NOSPIN) {
+				r = LANE_BLOCK;
+				goto out;
+			}
 			STAT_ADD(*lq->n_empty, 1);	/* L12 */
 			r = lq->posix ? -EAGAIN : -ENOMSG;
 			goto out;
 		}
+		/* Wait on the record's seq, not on put: the line the sender
+		 * writes anyway.  A damaged lane spends the spin, and the slow
+		 * path's close drops what does not check out. */
+		old = __atomic_load_n(wait, __ATOMIC_RELAXED);
+		if (old == taken)
+			continue;	/* committed just now */
 		lock_drop(&l->rlock);
 		if (!spin_change(wait, old, l, spun))
 			return LANE_PASS;	/* the slow path sleeps */
