@@ -205,6 +205,9 @@ int main(int argc, char **argv)
 		if (r == -EBUSY)
 			logmsg("another bridge named %s runs on this "
 			       "namespace", o.name);
+		else if (r == -EPERM)
+			logmsg("state file bridges/.%s.state: another user's, "
+			       "or others may write it: not used", o.name);
 		else
 			logmsg("state file: %s", strerror(-r));
 		return 1;

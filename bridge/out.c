@@ -30,7 +30,8 @@
 
 #include "bridge.h"
 
-static char host[256];
+static char host[256], pid[16];	/* the Umq-Host and Umq-Pid headers */
+static pid_t me;			/* (getpid() is a system call) */
 static long long failing, checked;	/* publish failing since; js_check */
 
 static int asg_find(uint64_t fp)
@@ -135,7 +136,7 @@ static int resolve(struct lq *q, struct lmsg *m)
 static int publish(struct js *j, const struct opts *o, struct lq *q,
 		   const struct lmsg *m, const struct asg *a)
 {
-	char subj[512], id[64], num[32], origin[32], pid[16];
+	char subj[512], id[64], num[32], origin[32];
 	jsPubOptions po;
 	jsPubAck *pa = NULL;
 	jsErrCode je = 0;
@@ -146,7 +147,6 @@ static int publish(struct js *j, const struct opts *o, struct lq *q,
 	snprintf(id, sizeof(id), "%016" PRIx64 "-%" PRIu64, bstate.epoch,
 		 a->seq);
 	snprintf(origin, sizeof(origin), "%016" PRIx64, bstate.epoch);
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	s = natsMsg_Create(&nm, subj, NULL, m->text, (int)m->len);
 	snprintf(num, sizeof(num), "%ld", m->type);
 	if (s == NATS_OK)
@@ -234,7 +234,7 @@ static int take(const struct opts *o, struct lq *q, int k, struct lmsg *m,
 	bstate.pseq = bstate.asg[k].seq;
 	bstate.qnum = ls.qnum;
 	bstate.t0 = time(NULL);
-	bstate.pid = getpid();
+	bstate.pid = me;
 	if ((r = state_save(&bstate)))
 		return r;
 	r = lq_recv(q, m, got);
@@ -305,6 +305,8 @@ int bridge_out(const struct opts *o, struct lq *q, struct js *j)
 	int r, k;
 
 	gethostname(host, sizeof(host) - 1);
+	me = getpid();
+	snprintf(pid, sizeof(pid), "%d", (int)me);
 	if ((r = lmsg_alloc(&m)) || (r = lmsg_alloc(&got)))
 		return r;
 	if ((r = held_load(&got, &seq)) < 0)

@@ -23,6 +23,7 @@
 #      again at once, in order, not after AckWait to be dropped.
 #   6. an origin's sequences out of order: a lower one never delivered is
 #      delivered late, a repeat is dropped.
+#   7. a state file another user owns, or others may write, is refused.
 #
 # Every wait has a deadline; every server and bridge is killed at the end,
 # also on failure.  Output: ok - / not ok - / skip - lines.
@@ -351,6 +352,30 @@ check "bridge 6: a lower sequence that comes late is delivered, a repeat is not 
 	 grep -q "00000000c0ffee06-3 comes after 4, never delivered: delivered late" "$tmp/in6.log"' ||
 	tail -n 5 "$tmp/in6.log" | sed 's/^/#   /'
 stop "$in6"
+
+# ---- 7: a state file others could write is not used ---------------------
+# The bridge maps its state file: whoever could truncate it could kill the
+# bridge with SIGBUS, and whoever could write it could steer its dedup.
+C=$tmp/c
+mkdir -p "$C/bridges" && chmod 1777 "$C/bridges"
+sf=$C/bridges/.in-key0x207.state
+install -m 0666 /dev/null "$sf"
+st7() {
+	UMQ_DIR=$C timeout 30 "$UMQ" bridge -s "$URLS" in --key 0x207 \
+		--create --subject umq.st --stream ST >"$tmp/st$1.log" 2>&1
+	echo $?
+}
+r1=$(st7 1)
+r2=2
+if [ "$(id -u)" = 0 ]; then
+	chmod 0600 "$sf" && chown 65534 "$sf"
+	r2=$(st7 2)
+	grep -q "another user's" "$tmp/st2.log" || r2="$r2, no message"
+fi
+check "bridge 7: a state file others may write (exit $r1), or another user's (exit $r2), is refused" \
+	'[ "$r1" = 1 ] && grep -q "others may write it: not used" "$tmp/st1.log" &&
+	 { [ "$r2" = 1 ] || [ "$(id -u)" != 0 ]; }' ||
+	cat "$tmp"/st*.log | sed 's/^/#   /'
 
 if [ -n "${V:-}" ]; then
 	tail -n 5 "$tmp"/*.log | sed 's/^/#   /'
