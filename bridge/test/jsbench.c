@@ -8,6 +8,10 @@
  * of payload, as tq sends; the bridge's own headers (type, origin, host,
  * pid, expected stream) are part of what it costs.  The send time is
  * taken after the pacing sleep, right before the publish, as tq does.
+ * The consumer is a process of its own with its own connection, as a
+ * producer and a consumer on two machines would be, and as the two
+ * bridges are: one connection would carry the PubAck and the delivery
+ * in one read, to one process.
  *
  *   jsbench -s URLS [-R REPLICAS] [-n N] [-z SIZE] [-r RATE]
  *   jsbench -s URLS -T STREAM/CONSUMER
@@ -26,12 +30,13 @@
  * Prints "rate_per_s T p50_us P p99_us Q": messages per second at the
  * consumer, and publish-to-consume latencies.
  */
-#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include <nats/nats.h>
 
@@ -55,9 +60,8 @@ static int cmp_ll(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void *consume(void *arg)
+static void consume(natsSubscription *sub)
 {
-	natsSubscription *sub = arg;
 	long got = 0;
 
 	while (got < n) {
@@ -78,7 +82,46 @@ static void *consume(void *arg)
 		}
 		natsMsgList_Destroy(&l);
 	}
-	return NULL;
+}
+
+/* The consumer's process: its own connection; a byte on ready once it is
+ * subscribed; prints the result line. */
+static int consumer(const char *urls, int ready)
+{
+	natsConnection *nc = NULL;
+	natsSubscription *sub = NULL;
+	jsSubOptions so;
+
+	if (natsConnection_ConnectTo(&nc, urls) != NATS_OK ||
+	    natsConnection_JetStream(&js, nc, NULL) != NATS_OK) {
+		fprintf(stderr, "jsbench: consumer cannot connect to %s\n",
+			urls);
+		return 1;
+	}
+	lats = calloc(n, sizeof(*lats));
+	jsSubOptions_Init(&so);
+	so.Stream = "JSBENCH";
+	so.Config.AckPolicy = js_AckExplicit;
+	so.Config.MaxAckPending = 256;
+	if (!lats || js_PullSubscribe(&sub, js, "jsb.>", "jsbench", NULL, &so,
+				      NULL) != NATS_OK) {
+		fprintf(stderr, "jsbench: cannot subscribe\n");
+		return 1;
+	}
+	if (write(ready, "r", 1) != 1)
+		return 1;
+	close(ready);
+	consume(sub);
+	qsort(lats, n, sizeof(*lats), cmp_ll);
+	printf("rate_per_s %.0f p50_us %lld p99_us %lld\n",
+	       last > first ? n * 1e9 / (last - first) : 0.0,
+	       lats[n / 2] / 1000, lats[n * 99 / 100] / 1000);
+	natsSubscription_Destroy(sub);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	nats_Close();
+	free(lats);
+	return 0;
 }
 
 static int steal(natsConnection *nc, char *what)
@@ -174,14 +217,12 @@ static int publish_seqs(const char *subj, const char *origin, char **seqs,
 int main(int argc, char **argv)
 {
 	const char *urls = "nats://127.0.0.1:4222", *subjects[] = { "jsb.>" };
-	int replicas = 1, size = 128, c;
+	int replicas = 1, size = 128, c, go[2], ready[2], st = 1;
 	long rate = 0;
 	natsConnection *nc = NULL;
-	natsSubscription *sub = NULL;
 	jsStreamConfig sc;
-	jsSubOptions so;
-	pthread_t th;
-	char *buf;
+	pid_t child = -1;
+	char *buf, b;
 
 	char *thief = NULL, *look = NULL, *pub = NULL, *origin = "0";
 
@@ -199,10 +240,30 @@ int main(int argc, char **argv)
 		default: return 2;
 		}
 	}
+	if (n < 1)
+		return 2;
+	/* The consumer forks before either side touches libnats (whose
+	 * threads a fork would leave behind), and connects once the stream
+	 * is made (a byte on go). */
+	if (!thief && !look && !pub) {
+		if (pipe(go) || pipe(ready) || (child = fork()) < 0) {
+			perror("jsbench");
+			return 1;
+		}
+		if (child == 0) {
+			close(go[1]);
+			close(ready[0]);
+			if (read(go[0], &b, 1) != 1)
+				_exit(1);	/* the producer failed */
+			exit(consumer(urls, ready[1]));
+		}
+		close(go[0]);
+		close(ready[1]);
+	}
 	if (natsConnection_ConnectTo(&nc, urls) != NATS_OK ||
 	    natsConnection_JetStream(&js, nc, NULL) != NATS_OK) {
 		fprintf(stderr, "jsbench: cannot connect to %s\n", urls);
-		return 1;
+		goto out;
 	}
 	if (thief)
 		return steal(nc, thief);
@@ -211,7 +272,6 @@ int main(int argc, char **argv)
 	if (pub)
 		return publish_seqs(pub, origin, argv + optind, argc - optind);
 	buf = malloc(size + 64);
-	lats = calloc(n, sizeof(*lats));
 	js_DeleteStream(js, "JSBENCH", NULL, NULL);
 	jsStreamConfig_Init(&sc);
 	sc.Name = "JSBENCH";
@@ -220,20 +280,12 @@ int main(int argc, char **argv)
 	sc.Retention = js_WorkQueuePolicy;
 	sc.Storage = js_FileStorage;
 	sc.Replicas = replicas;
-	if (js_AddStream(NULL, js, &sc, NULL, NULL) != NATS_OK) {
+	if (!buf || js_AddStream(NULL, js, &sc, NULL, NULL) != NATS_OK) {
 		fprintf(stderr, "jsbench: cannot create the stream\n");
-		return 1;
+		goto out;
 	}
-	jsSubOptions_Init(&so);
-	so.Stream = "JSBENCH";
-	so.Config.AckPolicy = js_AckExplicit;
-	so.Config.MaxAckPending = 256;
-	if (js_PullSubscribe(&sub, js, "jsb.>", "jsbench", NULL, &so, NULL)
-	    != NATS_OK) {
-		fprintf(stderr, "jsbench: cannot subscribe\n");
-		return 1;
-	}
-	pthread_create(&th, NULL, consume, sub);
+	if (write(go[1], "g", 1) != 1 || read(ready[0], &b, 1) != 1)
+		goto out;		/* the consumer said why */
 	long long start = now_ns();
 	for (long i = 0; i < n; i++) {
 		char id[32], subj[32];
@@ -262,17 +314,20 @@ int main(int argc, char **argv)
 			;
 		natsMsg_Destroy(m);
 	}
-	pthread_join(th, NULL);
-	qsort(lats, n, sizeof(*lats), cmp_ll);
-	printf("rate_per_s %.0f p50_us %lld p99_us %lld\n",
-	       last > first ? n * 1e9 / (last - first) : 0.0,
-	       lats[n / 2] / 1000, lats[n * 99 / 100] / 1000);
-	natsSubscription_Destroy(sub);
+	if (waitpid(child, &c, 0) == child && WIFEXITED(c))
+		st = WEXITSTATUS(c);
+	child = -1;
 	js_DeleteStream(js, "JSBENCH", NULL, NULL);
-	jsCtx_Destroy(js);
+	free(buf);
+out:
+	if (child > 0) {
+		close(go[1]);		/* a consumer still waiting: go away */
+		kill(child, SIGTERM);
+		waitpid(child, NULL, 0);
+	}
+	if (js)
+		jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
 	nats_Close();
-	free(lats);
-	free(buf);
-	return 0;
+	return st;
 }
