@@ -50,7 +50,25 @@ med() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
 range() { printf '%s\n' "$@" | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 }
 	END { printf "(p50 %s-%s)", lo, hi }'; }
 
+# One local hand-off at the same pace: msgsnd on a queue, msgrcv by a
+# process asleep on it.  The bridge adds two to the direct path (the
+# producer's msgsnd wakes the out bridge, the in bridge's wakes the
+# consumer), so direct + 2 hops is the least its latency can be here.
+hp=()
+for ((k = 0; k < REPS; k++)); do
+	UMQ_DIR=$tmp/hop timeout 300 "$TQ" recv 0x4003 "$L" -w 280 -g 0 -l \
+		>"$tmp/hop.$k" &
+	r=$!
+	sleep 0.2
+	UMQ_DIR=$tmp/hop timeout 300 "$TQ" send 0x4003 "$L" -s "$SIZE" \
+		-r "$RATE"
+	wait $r
+	hp+=("$(val p50_us <"$tmp/hop.$k")")
+done
+hop=$(med "${hp[@]}")
+
 echo "bridge: $N messages of $SIZE bytes as fast as possible; $L at $RATE/s for latency, $REPS times (medians)"
+echo "one local hand-off (msgsnd -> a sleeping msgrcv) at that pace: p50 $hop us $(range "${hp[@]}")"
 printf "%-8s %-8s %10s %10s %10s\n" cluster path msgs/s p50_us p99_us
 for nodes in ${BRIDGE_BENCH_NODES:-1 3}; do
 	for ((i = 0; i < nodes; i++)); do start_node $i $nodes; done
@@ -112,6 +130,11 @@ for nodes in ${BRIDGE_BENCH_NODES:-1 3}; do
 		printf "%-8s %-8s %9.2fx %9.2fx %9.2fx\n", n "-node", "cost",
 		       (br > 0 ? dr / br : 0), (d5 > 0 ? b5 / d5 : 0),
 		       (d9 > 0 ? b9 / d9 : 0) }'
+	awk -v d5="$(med "${dp50[@]}")" -v b5="$(med "${bp50[@]}")" \
+	    -v h="$hop" -v n="$nodes" 'BEGIN { if (d5 > 0)
+		printf "%-8s p50 floor (direct + 2 hand-offs) %.0f us = %.2fx; the bridge %.0f us above it\n",
+		       n "-node", d5 + 2 * h, (d5 + 2 * h) / d5,
+		       b5 - d5 - 2 * h }'
 	grep -v -e 'missing 0' "$tmp/r1" "$tmp/r2".* | sed 's/^/  lost: /'
 	for ((i = 0; i < nodes; i++)); do kill_node $i; done
 	# The next cluster starts on empty stores: a node restarted into a
