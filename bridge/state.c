@@ -42,11 +42,11 @@ struct slot {
 _Static_assert(offsetof(struct slot, sum) % 8 == 0, "summed by words");
 
 struct state bstate;
-static struct slot *slots;		/* the file's two, mapped */
+static char *slots;			/* the file, mapped: slot i at i * SLOT */
 static char held_path[4400], held_tmp[4400];
 static uint64_t state_gen;
 
-/* FNV-1a over 64-bit words (a byte at a time cost microseconds a record);
+/* FNV-1a over 64-bit words (a byte at a time cost a microsecond a record);
  * the last step folds the high half down, where the multiply put its
  * mixing. */
 static uint64_t sum(const struct slot *s)
@@ -126,7 +126,7 @@ int state_open(const char *name, struct state *st)
 	if ((r = map_file(path)))
 		return r;
 	for (int i = 0; i < 2; i++) {
-		memcpy(&s[i], (char *)slots + i * SLOT, sizeof(s[i]));
+		memcpy(&s[i], slots + i * SLOT, sizeof(s[i]));
 		if (s[i].magic != STATE_MAGIC || s[i].sum != sum(&s[i]))
 			continue;
 		if (best < 0 || s[i].gen > s[best].gen)
@@ -160,7 +160,7 @@ int state_save(const struct state *st)
 	s.sum = sum(&s);
 	/* a copy killed halfway leaves a slot whose sum fails: the other
 	 * slot, whole, is the state */
-	memcpy((char *)slots + (s.gen & 1) * SLOT, &s, sizeof(s));
+	memcpy(slots + (s.gen & 1) * SLOT, &s, sizeof(s));
 	return 0;
 }
 
