@@ -736,7 +736,8 @@ int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out);
 int reg_id(const struct sq *s);
 /* Lock the queue an id names: 0 with its lock and a reference held,
  * -EINVAL if the id names no queue, -EACCES if the OS lets us not write
- * it (after the permission check, which the caller may not repeat). */
+ * it (after the permission check, which the caller may not repeat),
+ * -EDEADLK in a signal handler whose interrupted code holds it (§8). */
 int q_lock_id(struct ns *ns, int id, struct sq **out);
 /* q_lock_id() in two: the queue, mapped, unlocked; then locked (q_done()
  * on failure: -EIDRM). */

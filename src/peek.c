@@ -235,6 +235,8 @@ static long do_mq_peek(mqd_t fd, size_t index, struct umq_peek_msg *msgs,
 		return r;
 	pv = d->pv;
 	p.v = &pv->v;
+	if (unlikely(pq_mine(pv)))
+		return -EDEADLK;	/* a handler's, in a call (§8) */
 	pq_lock(pv);
 	for (;;) {
 		r = pq_scan(pv, &p);

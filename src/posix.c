@@ -1072,6 +1072,8 @@ static ssize_t status(mqd_t mqdes, char *buf, size_t len)
 
 	if (r)
 		return r;
+	if (unlikely(pq_mine(d->pv)))
+		return -EDEADLK;	/* a handler's, in a call (§8) */
 	pq_lock(d->pv);
 	n = notify_status(d->pv, line, sizeof(line));
 	mqd_sync(d->pv, mqdes);

@@ -865,7 +865,15 @@ int q_lock_id(struct ns *ns, int id, struct sq **out)
 {
 	int r = q_find_id(ns, id, out);
 
-	return r ? r : q_lock_found(*out);
+	if (r)
+		return r;
+	/* A signal handler's call on a queue whose lock the code it
+	 * interrupted holds would wait on itself (DESIGN §8). */
+	if (unlikely(sq_mine(*out))) {
+		sq_put(*out);
+		return -EDEADLK;
+	}
+	return q_lock_found(*out);
 }
 
 int q_find_id(struct ns *ns, int id, struct sq **out)

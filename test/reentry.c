@@ -13,11 +13,15 @@
  * for a second: no hang, each handler call sent or got EAGAIN, and every
  * message sent, by either, is received once.  The System V handler also
  * asks IPC_STAT, which then reads the queue unlocked, as a listing does.
+ * Calls that must hold the lock and cannot fail as busy - IPC_SET, a
+ * peek, mq_notify - succeed or fail with EDEADLK, never hang.
  */
 #include <errno.h>
 #include <mqueue.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -32,8 +36,18 @@ struct m {
 static struct {
 	int id;
 	mqd_t q;
-	long sent, refused, other;
+	long sent, refused, other, deadlk;
 } h;
+
+/* A call that needs the lock: done, or refused as it would wait on
+ * itself. */
+static void locking(long r)
+{
+	if (r < 0 && errno == EDEADLK)
+		h.deadlk++;
+	else if (r < 0)
+		h.other++;
+}
 
 static void count(int r)
 {
@@ -48,6 +62,8 @@ static void count(int r)
 static void sysv_handler(int sig)
 {
 	struct m m = { 2, "h" };
+	char text[8];
+	struct umq_peek_msg pm = { .text = text, .size = sizeof(text) };
 	struct msqid_ds ds;
 	int e = errno;
 
@@ -56,11 +72,16 @@ static void sysv_handler(int sig)
 	/* Read unlocked when the lock is the interrupted code's. */
 	if (umq_msgctl(h.id, IPC_STAT, &ds))
 		h.other++;
+	else
+		locking(umq_msgctl(h.id, IPC_SET, &ds));
+	locking(umq_msgpeek(h.id, 0, 0, 0, &pm, 1));
 	errno = e;
 }
 
 static void posix_handler(int sig)
 {
+	char text[8];
+	struct umq_peek_msg pm = { .text = text, .size = sizeof(text) };
 	struct mq_attr a;
 	int e = errno;
 
@@ -68,6 +89,8 @@ static void posix_handler(int sig)
 	count(umq_mq_send(h.q, "h", 1, 2));
 	if (umq_mq_getattr(h.q, &a))
 		h.other++;
+	locking(umq_mq_peek(h.q, 0, &pm, 1));
+	locking(umq_mq_notify(h.q, NULL));
 	errno = e;
 }
 
@@ -103,6 +126,9 @@ static long run(bool posix, int *status)
 		got++;
 	*status = got == sent + h.sent && !h.other && h.sent > 0 ? 0 :
 		  got != sent + h.sent ? 1 : h.other ? 2 : 3;
+	if (getenv("REENTRY_SAY"))
+		fprintf(stderr, "sent %ld refused %ld deadlk %ld\n", h.sent,
+			h.refused, h.deadlk);
 	return got;
 }
 
