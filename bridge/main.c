@@ -207,7 +207,8 @@ int main(int argc, char **argv)
 			       "namespace", o.name);
 		else if (r == -EPERM)
 			logmsg("state file bridges/.%s.state: another user's, "
-			       "or others may write it: not used", o.name);
+			       "linked, or others may write it: not used",
+			       o.name);
 		else
 			logmsg("state file: %s", strerror(-r));
 		return 1;

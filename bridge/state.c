@@ -12,8 +12,8 @@
  * without a system call, and the bridge records up to three times a
  * message.  The file is flock()ed while the bridge runs, so that two
  * bridges of one name never share a sequence, and must be the bridge
- * user's own and writable by nobody else: another user who could
- * truncate it would kill the bridge with SIGBUS.
+ * user's own, with one link, and writable by nobody else: another user
+ * who could truncate it would kill the bridge with SIGBUS.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +29,7 @@
 #include "bridge.h"
 
 #define STATE_MAGIC 0x33474442514d55ULL		/* "UMQBDG3" */
+#define STATE_MAGIC_V2 0x32474442514d55ULL	/* the same, summed by bytes */
 #define SLOT 2048
 
 _Static_assert(sizeof(struct state) + 32 <= SLOT, "state slot");
@@ -46,17 +47,38 @@ static char *slots;			/* the file, mapped: slot i at i * SLOT */
 static char held_path[4400], held_tmp[4400];
 static uint64_t state_gen;
 
-/* FNV-1a over 64-bit words (a byte at a time cost a microsecond a record);
- * the last step folds the high half down, where the multiply put its
- * mixing. */
+/* FNV-1a over 64-bit words (a byte at a time cost a microsecond a
+ * record), each product's high half folded down: a multiply carries a
+ * bit only upwards, so without the fold two flips of bit 63 would
+ * cancel. */
 static uint64_t sum(const struct slot *s)
 {
 	const uint64_t *w = (const uint64_t *)s;
 	uint64_t h = 0xcbf29ce484222325ULL;
 
-	for (size_t i = 0; i < offsetof(struct slot, sum) / 8; i++)
+	for (size_t i = 0; i < offsetof(struct slot, sum) / 8; i++) {
 		h = (h ^ w[i]) * 0x100000001b3ULL;
-	return h ^ h >> 29;
+		h ^= h >> 32;
+	}
+	return h;
+}
+
+/* The sum of STATE_MAGIC_V2 slots, read so that an upgraded bridge
+ * goes on where the old one stopped. */
+static uint64_t sum_v2(const struct slot *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < offsetof(struct slot, sum); i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static bool slot_valid(const struct slot *s)
+{
+	return (s->magic == STATE_MAGIC && s->sum == sum(s)) ||
+	       (s->magic == STATE_MAGIC_V2 && s->sum == sum_v2(s));
 }
 
 int bridges_dir(char *buf, size_t n)
@@ -93,13 +115,16 @@ static int map_file(const char *path)
 		goto fail;
 	if (fstat(fd, &sb))
 		goto fail;
+	/* One link: not another file of ours linked here by someone else. */
 	if (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||
-	    (sb.st_mode & 022)) {
+	    (sb.st_mode & 022) || sb.st_nlink != 1) {
 		close(fd);
 		return -EPERM;
 	}
-	if (sb.st_size < 2 * SLOT && ftruncate(fd, 2 * SLOT))
-		goto fail;
+	/* Allocated now: a store into a hole of a full filesystem would be
+	 * SIGBUS, where this is ENOSPC. */
+	if ((e = posix_fallocate(fd, 0, 2 * SLOT)))
+		goto fail_e;
 	p = mmap(NULL, 2 * SLOT, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		goto fail;
@@ -107,6 +132,7 @@ static int map_file(const char *path)
 	return 0;
 fail:
 	e = errno == EWOULDBLOCK ? EBUSY : errno;
+fail_e:
 	close(fd);
 	return -e;
 }
@@ -127,7 +153,7 @@ int state_open(const char *name, struct state *st)
 		return r;
 	for (int i = 0; i < 2; i++) {
 		memcpy(&s[i], slots + i * SLOT, sizeof(s[i]));
-		if (s[i].magic != STATE_MAGIC || s[i].sum != sum(&s[i]))
+		if (!slot_valid(&s[i]))
 			continue;
 		if (best < 0 || s[i].gen > s[best].gen)
 			best = i;

@@ -93,6 +93,11 @@ static int fill(struct ns *ns, const char *name, struct umq_mq_info *info)
 	if (r)
 		goto fail;
 	c = pv->ctl;
+	if (unlikely(pq_mine(pv))) {
+		pview_unref(pv);	/* a handler's, in a call (§8) */
+		r = -EDEADLK;
+		goto fail;
+	}
 	pq_lock(pv);
 	if (strncmp(c->name, name, PQ_NAME_MAX + 1)) {
 		pq_unlock(pv);		/* not what the name says: garbage */

@@ -14,7 +14,8 @@
  * message sent, by either, is received once.  The System V handler also
  * asks IPC_STAT, which then reads the queue unlocked, as a listing does.
  * Calls that must hold the lock and cannot fail as busy - IPC_SET, a
- * peek, mq_notify - succeed or fail with EDEADLK, never hang.
+ * peek, mq_notify, umq_mq_stat - succeed or fail with EDEADLK, never
+ * hang.
  */
 #include <errno.h>
 #include <mqueue.h>
@@ -82,6 +83,7 @@ static void posix_handler(int sig)
 {
 	char text[8];
 	struct umq_peek_msg pm = { .text = text, .size = sizeof(text) };
+	struct umq_mq_info info;
 	struct mq_attr a;
 	int e = errno;
 
@@ -91,6 +93,7 @@ static void posix_handler(int sig)
 		h.other++;
 	locking(umq_mq_peek(h.q, 0, &pm, 1));
 	locking(umq_mq_notify(h.q, NULL));
+	locking(umq_mq_stat("/reentry", &info));
 	errno = e;
 }
 
