@@ -111,8 +111,10 @@ static int map_file(const char *path)
 
 	if (fd < 0)
 		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB))
-		goto fail;
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		e = errno == EWOULDBLOCK ? EBUSY : errno;
+		goto fail_e;
+	}
 	if (fstat(fd, &sb))
 		goto fail;
 	/* One link: not another file of ours linked here by someone else. */
@@ -131,7 +133,7 @@ static int map_file(const char *path)
 	slots = p;
 	return 0;
 fail:
-	e = errno == EWOULDBLOCK ? EBUSY : errno;
+	e = errno;
 fail_e:
 	close(fd);
 	return -e;
