@@ -63,6 +63,7 @@ struct counters {
 };
 
 extern volatile sig_atomic_t bridge_stop;
+extern pid_t bridge_pid;		/* getpid(), a system call, once */
 extern struct counters ctr;
 
 void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -69,8 +69,6 @@ static long map_type(natsMsg *nm, bool posix)
 
 #define WINDOW 64
 
-static pid_t me;			/* (getpid() is a system call) */
-
 /* Was sequence seq of the current origin delivered (as far as the state
  * can tell)? */
 static bool delivered(uint64_t seq)
@@ -211,7 +209,7 @@ static int deliver(const struct opts *o, struct js *j, struct lq *q,
 		bstate.porigin = origin;
 		bstate.pseq = seq;
 		bstate.t0 = time(NULL);
-		bstate.pid = me;
+		bstate.pid = bridge_pid;
 		if ((r = state_save(&bstate)))
 			return r;
 	}
@@ -250,7 +248,6 @@ int bridge_in(const struct opts *o, struct lq *q, struct js *j)
 
 	if ((r = lmsg_alloc(&m)))
 		return r;
-	me = getpid();
 	while (!bridge_stop) {
 		natsMsgList list = { 0 };
 		jsErrCode je = 0;

@@ -15,6 +15,7 @@
 #include "bridge.h"
 
 volatile sig_atomic_t bridge_stop;
+pid_t bridge_pid;
 struct counters ctr;
 
 void logmsg(const char *fmt, ...)
@@ -238,7 +239,7 @@ int main(int argc, char **argv)
 	logmsg("%s %s %s %s.> (stream %s), pid %d",
 	       o.dir == DIR_OUT ? "relaying" : "receiving into", q.label,
 	       o.dir == DIR_OUT ? "to" : "from", o.subject, o.stream,
-	       (int)getpid());
+	       (int)(bridge_pid = getpid()));
 	r = o.dir == DIR_OUT ? bridge_out(&o, &q, &j) : bridge_in(&o, &q, &j);
 	if (r)
 		logmsg("stopped: %s", strerror(-r));

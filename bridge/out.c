@@ -31,7 +31,6 @@
 #include "bridge.h"
 
 static char host[256], pid[16];	/* the Umq-Host and Umq-Pid headers */
-static pid_t me;			/* (getpid() is a system call) */
 static long long failing, checked;	/* publish failing since; js_check */
 
 static int asg_find(uint64_t fp)
@@ -234,7 +233,7 @@ static int take(const struct opts *o, struct lq *q, int k, struct lmsg *m,
 	bstate.pseq = bstate.asg[k].seq;
 	bstate.qnum = ls.qnum;
 	bstate.t0 = time(NULL);
-	bstate.pid = me;
+	bstate.pid = bridge_pid;
 	if ((r = state_save(&bstate)))
 		return r;
 	r = lq_recv(q, m, got);
@@ -305,8 +304,7 @@ int bridge_out(const struct opts *o, struct lq *q, struct js *j)
 	int r, k;
 
 	gethostname(host, sizeof(host) - 1);
-	me = getpid();
-	snprintf(pid, sizeof(pid), "%d", (int)me);
+	snprintf(pid, sizeof(pid), "%d", (int)bridge_pid);
 	if ((r = lmsg_alloc(&m)) || (r = lmsg_alloc(&got)))
 		return r;
 	if ((r = held_load(&got, &seq)) < 0)

@@ -836,6 +836,7 @@ struct stat;
 int64_t pq_name_gen(struct ns *ns, const char *name, struct stat *st);
 void pq_path(char *buf, size_t n, uint64_t gen, enum pq_file f);
 void pq_lock(struct pview *pv);
+int pq_lock_call(struct pview *pv);
 int pq_lock_unless_open(struct pview *pv);
 int pq_mend(struct pview *pv);
 void pq_complete_senders(struct pview *pv);

@@ -93,12 +93,10 @@ static int fill(struct ns *ns, const char *name, struct umq_mq_info *info)
 	if (r)
 		goto fail;
 	c = pv->ctl;
-	if (unlikely(pq_mine(pv))) {
-		pview_unref(pv);	/* a handler's, in a call (§8) */
-		r = -EDEADLK;
+	if ((r = pq_lock_call(pv))) {
+		pview_unref(pv);
 		goto fail;
 	}
-	pq_lock(pv);
 	if (strncmp(c->name, name, PQ_NAME_MAX + 1)) {
 		pq_unlock(pv);		/* not what the name says: garbage */
 		pview_unref(pv);

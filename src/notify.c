@@ -493,9 +493,8 @@ static int do_notify(mqd_t fd, const struct sigevent *sev)
 	if (r)
 		return r;
 	c = d->pv->ctl;
-	if (unlikely(pq_mine(d->pv)))
-		return -EDEADLK;	/* a handler's, in a call (§8) */
-	pq_lock(d->pv);
+	if ((r = pq_lock_call(d->pv)))
+		return r;
 	if (!sev) {
 		/* A non-owner's NULL is a silent no-op (B10). */
 		notify_drop_own(d->pv);

@@ -235,9 +235,8 @@ static long do_mq_peek(mqd_t fd, size_t index, struct umq_peek_msg *msgs,
 		return r;
 	pv = d->pv;
 	p.v = &pv->v;
-	if (unlikely(pq_mine(pv)))
-		return -EDEADLK;	/* a handler's, in a call (§8) */
-	pq_lock(pv);
+	if ((r = pq_lock_call(pv)))
+		return r;
 	for (;;) {
 		r = pq_scan(pv, &p);
 		if (r || !wait)

@@ -159,6 +159,17 @@ void pq_lock(struct pview *pv)
 		lane_settle(pv);
 }
 
+/* pq_lock for a call that must hold the lock and has no "busy" answer:
+ * -EDEADLK, not locked, in a signal handler whose interrupted code holds
+ * it or a lane side's (DESIGN §8), as q_lock_id for System V. */
+int pq_lock_call(struct pview *pv)
+{
+	if (unlikely(pq_mine(pv)))
+		return -EDEADLK;
+	pq_lock(pv);
+	return 0;
+}
+
 /* As q_lock_unless_open (registry.c): 1 with no lock when the lane is
  * open, else 0, locked. */
 int pq_lock_unless_open(struct pview *pv)
@@ -1072,9 +1083,8 @@ static ssize_t status(mqd_t mqdes, char *buf, size_t len)
 
 	if (r)
 		return r;
-	if (unlikely(pq_mine(d->pv)))
-		return -EDEADLK;	/* a handler's, in a call (§8) */
-	pq_lock(d->pv);
+	if ((r = pq_lock_call(d->pv)))
+		return r;
 	n = notify_status(d->pv, line, sizeof(line));
 	mqd_sync(d->pv, mqdes);
 	pq_unlock(d->pv);
