@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * reentry.c - a signal handler's calls on the queue that the code it
+ * so_reentry.c - a signal handler's calls on the queue that the code it
  * interrupted is using (DESIGN §4, §8).
  *
  * The kernel's call is one system call: a handler's msgsnd to the queue
@@ -15,7 +15,7 @@
  * asks IPC_STAT, which then reads the queue unlocked, as a listing does.
  * Calls that must hold the lock and cannot fail as busy - IPC_SET, a
  * peek, mq_notify, umq_mq_stat - succeed or fail with EDEADLK, never
- * hang.
+ * hang.  Linked with libumq.so, as programs load it.
  */
 #include <errno.h>
 #include <mqueue.h>
