@@ -195,6 +195,9 @@ static inline bool lock_mine(const pthread_mutex_t *m)
 	return (lock_nheld || lock_moving) && lock_mine_look(m);
 }
 extern unsigned long lock_repairs;	/* lock_take() results of 1 */
+/* For a signal handler whose interrupted code holds a lock the call
+ * needs: fn(arg) once this thread holds no lock (0), or -ENOSPC. */
+int lock_later(void (*fn)(void *), void *arg);
 
 /* ---- procmaps.c: which files a process maps (L11) ---------------------- */
 /* A mapped file as /proc/<pid>/maps names it. */

@@ -98,6 +98,51 @@ __thread int lock_nheld;
  * interrupts the thread there (lock_mine). */
 __thread const pthread_mutex_t *lock_moving;
 
+/*
+ * Work a signal handler could not do because the code it interrupted
+ * holds a lock the work needs (DESIGN §8): done when this thread's last
+ * lock is dropped, as that code leaves its section.  Only this thread
+ * and its handlers touch the list; a handler pushes only while a lock is
+ * held, so never while the list is being run (which holds none between
+ * items).  A handler that ends the process first leaves the work to its
+ * death, as a process killed there would.
+ */
+#define LATER_MAX 8
+static __thread struct later {
+	void (*fn)(void *);
+	void *arg;
+} later[LATER_MAX];
+static __thread int lock_nlater;
+
+int lock_later(void (*fn)(void *), void *arg)
+{
+	int n = lock_nlater;
+
+	if (n == LATER_MAX)
+		return -ENOSPC;
+	later[n] = (struct later){ fn, arg };
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	lock_nlater = n + 1;
+	return 0;
+}
+
+static void later_run(void)
+{
+	static __thread bool running;	/* an item's own drops: the loop */
+
+	if (running)
+		return;
+	running = true;
+	while (lock_nlater) {
+		struct later l = later[lock_nlater - 1];
+
+		lock_nlater--;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		l.fn(l.arg);
+	}
+	running = false;
+}
+
 /* How many times lock_take() returned "owner died": for the tests. */
 unsigned long lock_repairs;
 
@@ -560,6 +605,8 @@ void lock_drop(pthread_mutex_t *m)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	lock_moving = outer;
 	pending_restore(s, before);
+	if (unlikely(lock_nlater) && !lock_nheld && !outer)
+		later_run();
 }
 
 /*

@@ -909,6 +909,11 @@ static void gc_one(struct ns *ns, uint64_t gen)
 	gc_and_count(ns, (int64_t)gen, &count, &usage, (uid_t)-1);
 }
 
+static void closed_later(void *pv)
+{
+	pq_closed(pv);
+}
+
 /*
  * A descriptor of queue pv was closed or replaced (by mq_close, or by the
  * preload's close, dup2 or close_range): what the kernel's flush and
@@ -922,6 +927,16 @@ void pq_closed(struct pview *pv)
 
 	char name[PQ_NAME_MAX + 1];
 
+	/* A signal handler's close while the code it interrupted holds the
+	 * queue's lock or a side's (§8): the descriptor is gone, the rest is
+	 * done as that code lets go.  (With no room for it: the view's
+	 * reference only; the registration then lasts until the process
+	 * ends, the watch word until the queue's next open or close.) */
+	if (unlikely(pq_mine(pv))) {
+		if (lock_later(closed_later, pv))
+			pview_unref(pv);
+		return;
+	}
 	pq_lock(pv);
 	notify_drop_own(pv);
 	pq_watch_check(pv, -1);		/* was it the last watcher? */

@@ -15,7 +15,8 @@
  * asks IPC_STAT, which then reads the queue unlocked, as a listing does.
  * Calls that must hold the lock and cannot fail as busy - IPC_SET, a
  * peek, mq_notify, umq_mq_stat - succeed or fail with EDEADLK, never
- * hang.  Linked with libumq.so, as programs load it.
+ * hang.  A handler's mq_close is done, its locked part once the
+ * interrupted call lets go.  Linked with libumq.so, as programs load it.
  */
 #include <errno.h>
 #include <mqueue.h>
@@ -35,7 +36,8 @@ struct m {
 static struct {
 	int id;
 	mqd_t q;
-	long sent, refused, other, deadlk;
+	volatile mqd_t q2;	/* for the handler to close */
+	long sent, refused, other, deadlk, closed;
 } h;
 
 /* A call that needs the lock: done, or refused as it would wait on
@@ -93,6 +95,65 @@ static void posix_handler(int sig)
 	locking(umq_mq_notify(h.q, NULL));
 	locking(umq_mq_stat("/reentry", &info));
 	errno = e;
+}
+
+/* Closes the second descriptor: the drop of its registration waits, if
+ * the interrupted receive holds the lock, until the receive lets go. */
+static void closing_handler(int sig)
+{
+	int e = errno;
+	mqd_t q2 = h.q2;
+
+	(void)sig;
+	if (q2 != (mqd_t)-1) {
+		if (umq_mq_close(q2))
+			h.other++;
+		else
+			h.closed++;
+		h.q2 = (mqd_t)-1;
+	}
+	errno = e;
+}
+
+/* For a second: register through a second descriptor, receive from the
+ * empty queue (under its lock: a registration shuts the lane) until the
+ * handler has closed it, then register through the first, which must
+ * find the registration gone (the kernel drops it with the descriptor). */
+static void closing_child(void *arg)
+{
+	struct sigaction sa = { .sa_handler = closing_handler };
+	struct itimerval it = { { 0, 50 }, { 0, 50 } };
+	struct sigevent ev = { .sigev_notify = SIGEV_NONE };
+	struct mq_attr a = { .mq_maxmsg = 10, .mq_msgsize = 8 };
+	long end = t_now_ms() + 1000, left = 0;
+	char buf[8];
+
+	(void)arg;
+	h.q = umq_mq_open("/reentry", O_RDWR | O_NONBLOCK | O_CREAT, 0600, &a);
+	h.q2 = (mqd_t)-1;
+	if (h.q == (mqd_t)-1)
+		_exit(2);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	while (t_now_ms() < end) {
+		mqd_t q2 = umq_mq_open("/reentry", O_RDONLY);
+
+		if (q2 == (mqd_t)-1 || umq_mq_notify(q2, &ev))
+			_exit(2);
+		h.q2 = q2;
+		while (h.q2 != (mqd_t)-1)
+			if (umq_mq_receive(h.q, buf, sizeof(buf), NULL) >= 0 ||
+			    errno != EAGAIN)
+				h.other++;
+		if (umq_mq_notify(h.q, &ev))
+			left++;		/* the closed descriptor's, kept */
+		else if (umq_mq_notify(h.q, NULL))
+			h.other++;
+	}
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	umq_mq_close(h.q);
+	_exit(left ? 11 : h.other ? 12 : h.closed < 1000 ? 13 : 0);
 }
 
 /* Under the timer for a second: main sends and drains; returns what it
@@ -215,6 +276,15 @@ static void posix_case(int oflags)
 
 T_CASE(posix_handler_sends_to_the_queue_in_use) { posix_case(0); }
 T_CASE(posix_handler_sends_to_the_lane_in_use) { posix_case(UMQ_O_NOPOLL); }
+
+/* 11: a registration outlived its descriptor; 12: another errno; 13:
+ * fewer than 1000 closes (some thousands a run). */
+T_CASE(posix_handler_closes_a_descriptor_of_the_queue_in_use)
+{
+	umq_mq_unlink("/reentry");
+	in_child(closing_child, NULL);
+	T_OK(umq_mq_unlink("/reentry"));
+}
 
 int main(int argc, char **argv)
 {
