@@ -102,10 +102,11 @@ __thread const pthread_mutex_t *lock_moving;
  * Work a signal handler could not do because the code it interrupted
  * holds a lock the work needs (DESIGN §8): done when this thread's last
  * lock is dropped, as that code leaves its section.  Only this thread
- * and its handlers touch the list; a handler pushes only while a lock is
- * held, so never while the list is being run (which holds none between
- * items).  A handler that ends the process first leaves the work to its
- * death, as a process killed there would.
+ * and its handlers touch the list, each update with signals blocked (a
+ * nested handler may push too).  Each item runs with cancellation off:
+ * it runs inside a call that may have committed already.  A handler
+ * that ends the process first leaves the work to its death, as a
+ * process killed there would.
  */
 #define LATER_MAX 8
 static __thread struct later {
@@ -113,34 +114,50 @@ static __thread struct later {
 	void *arg;
 } later[LATER_MAX];
 static __thread int lock_nlater;
+static __thread bool later_running;	/* an item's own drops: the loop */
+
+static void signals_block(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+}
 
 int lock_later(void (*fn)(void *), void *arg)
 {
-	int n = lock_nlater;
+	sigset_t old;
+	int r = 0;
 
-	if (n == LATER_MAX)
-		return -ENOSPC;
-	later[n] = (struct later){ fn, arg };
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	lock_nlater = n + 1;
-	return 0;
+	signals_block(&old);
+	if (lock_nlater == LATER_MAX)
+		r = -ENOSPC;
+	else
+		later[lock_nlater++] = (struct later){ fn, arg };
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
 }
 
 static void later_run(void)
 {
-	static __thread bool running;	/* an item's own drops: the loop */
+	for (;;) {
+		struct later l;
+		sigset_t old;
+		int cs;
 
-	if (running)
-		return;
-	running = true;
-	while (lock_nlater) {
-		struct later l = later[lock_nlater - 1];
-
-		lock_nlater--;
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		signals_block(&old);
+		if (later_running || !lock_nlater) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			return;
+		}
+		l = later[--lock_nlater];
+		later_running = true;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cs);
 		l.fn(l.arg);
+		pthread_setcancelstate(cs, NULL);
+		later_running = false;
 	}
-	running = false;
 }
 
 /* How many times lock_take() returned "owner died": for the tests. */

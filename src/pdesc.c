@@ -43,10 +43,14 @@ void pq_path(char *buf, size_t n, uint64_t gen, enum pq_file f)
  * (its sleep reads the queue's lock), and nothing cheaper than keeping
  * the mapping tells when it has left.  A queue opened again finds it.
  */
-static void pview_put_locked(struct pview *pv)
+static void pview_put(struct pview *pv)
 {
-	if (pv->refs)
-		pv->refs--;
+	unsigned n = __atomic_load_n(&pv->refs, __ATOMIC_RELAXED);
+
+	while (n && !__atomic_compare_exchange_n(&pv->refs, &n, n - 1, false,
+						 __ATOMIC_RELAXED,
+						 __ATOMIC_RELAXED))
+		;
 }
 
 /* Open the data file of queue gen: the descriptor, or -errno. */
@@ -141,7 +145,7 @@ int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 	pthread_mutex_lock(&pmu);
 	pv = pview_find(ns, gen);
 	if (pv) {
-		pv->refs++;
+		__atomic_add_fetch(&pv->refs, 1, __ATOMIC_RELAXED);
 		goto out;
 	}
 	if (fd < 0) {
@@ -172,7 +176,7 @@ int pview_made(struct ns *ns, uint64_t gen, void *base, size_t size,
 	pthread_mutex_lock(&pmu);
 	pv = pview_find(ns, gen);	/* opened by name meanwhile */
 	if (pv) {
-		pv->refs++;
+		__atomic_add_fetch(&pv->refs, 1, __ATOMIC_RELAXED);
 		munmap(base, size);
 		r = 0;
 	} else {
@@ -183,18 +187,16 @@ int pview_made(struct ns *ns, uint64_t gen, void *base, size_t size,
 	return r;
 }
 
+/* A count only (views are kept, above), so without pmu: a signal
+ * handler's close may interrupt a holder of pmu in its own thread. */
 void pview_ref(struct pview *pv)
 {
-	pthread_mutex_lock(&pmu);
-	pv->refs++;
-	pthread_mutex_unlock(&pmu);
+	__atomic_add_fetch(&pv->refs, 1, __ATOMIC_RELAXED);
 }
 
 void pview_unref(struct pview *pv)
 {
-	pthread_mutex_lock(&pmu);
-	pview_put_locked(pv);
-	pthread_mutex_unlock(&pmu);
+	pview_put(pv);
 }
 
 struct pdesc *dslot(int fd, bool make)
