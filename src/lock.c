@@ -169,8 +169,11 @@ static struct me *me_get(void)
 
 	if (likely(me.tid == tid))
 		return &me;
-	/* A new thread, or the child of a fork, which holds no lock. */
+	/* A new thread, or the child of a fork, which holds no lock - and
+	 * runs no later item, even if the fork was made inside one (by a
+	 * handler, or by the item): its own items are run as they come. */
 	lock_nheld = 0;
+	later_running = false;
 	me.head = NULL;
 #if __PTHREAD_MUTEX_HAVE_PREV
 	struct robust_list_head *h;

@@ -24,6 +24,8 @@
  *   and the index taken again must drop only an index entry of its own.
  * - A creator whose queue was removed by its id before it took its key
  *   must not leave the key entry behind (other users: EACCES for ever).
+ * - The child of a fork made while a deferred item ran (DESIGN §8) runs
+ *   its own deferred items.
  */
 #include <fcntl.h>
 #include <mqueue.h>
@@ -1078,4 +1080,49 @@ T_CASE(descriptor_closed_during_a_sleep_leaves_its_new_file_alone)
 	close(p[1]);
 	close(sl.q);
 	T_OK(umq_mq_unlink("/closed"));
+}
+
+/* A fork made inside a deferred item - as by a signal handler that
+ * interrupts one - leaves the child running none: its own items, queued
+ * as its handlers close descriptors of queues it is using, must run. */
+static volatile int child_item_ran;
+
+static void child_item(void *arg)
+{
+	(void)arg;
+	child_item_ran = 1;
+}
+
+static void fork_item(void *arg)
+{
+	pthread_mutex_t m;
+	pid_t c;
+
+	fflush(NULL);
+	c = fork();
+	if (c == 0) {
+		lock_init(&m);
+		if (lock_take(&m, NULL) || lock_later(child_item, NULL))
+			_exit(2);
+		lock_drop(&m);		/* the last: the item runs here */
+		_exit(child_item_ran ? 0 : 1);
+	}
+	*(pid_t *)arg = c;
+}
+
+T_CASE(fork_inside_a_deferred_item_child_runs_its_own)
+{
+	pthread_mutex_t m;
+	pid_t c = -1;
+	int st;
+
+	lock_init(&m);
+	T_EQ(lock_take(&m, NULL), 0);
+	T_EQ(lock_later(fork_item, &c), 0);
+	lock_drop(&m);
+	T_ASSERT(c > 0);
+	st = t_reap(c, 10000);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		T_FAIL("the child's deferred item did not run: status %#x",
+		       st);
 }
