@@ -4,7 +4,8 @@
  * (libumq.so): plain sends and msgtyp-0 receives on a new queue, made by
  * key or IPC_PRIVATE, go through it - the lane's count in the control
  * file says so - and give back what the kernel would, in order, with
- * msg_qnum and msg_cbytes counting them.  The layout is read from the
+ * msg_qnum and msg_cbytes counting them; reading its stats leaves it
+ * open.  The layout is read from the
  * file, as an outside observer would (the offsets of src/layout.h).
  */
 #include <fcntl.h>
@@ -54,6 +55,7 @@ struct m {
 static void lane_carries(key_t key)
 {
 	int qid = (int)T_OK(umq_msgget(key, IPC_CREAT | 0600));
+	struct umq_qstats st;
 	struct msqid_ds ds;
 	struct lane_seen l;
 	struct m m;
@@ -67,6 +69,11 @@ static void lane_carries(key_t key)
 	if (l.gate != GATE_OPEN || l.msgs != 3)
 		T_FAIL("after 3 sends the lane's gate is %#x and it took %u "
 		       "messages: the sends did not use it", l.gate, l.msgs);
+	/* What `umq top` and `umq metrics` read takes no lock: the lane
+	 * stays open, its messages counted. */
+	T_OK(umq_msg_stats(qid, &st));
+	T_EQ(st.messages, 3);
+	T_EQ(lane_of(qid).gate, GATE_OPEN);
 	T_EQ(umq_msgrcv(qid, &m, sizeof(m.text), 0, IPC_NOWAIT), 7);
 	T_EQ(m.mtype, 3);
 	T_ASSERT(!strcmp(m.text, "lane 0"));
