@@ -122,8 +122,11 @@ int agent_sync_queue(int dirfd, uint64_t gen, uid_t who,
 /*
  * The change pending file name (sysv/s.<gen>.<uid>) left, applied as a
  * request of the file's owner, then removed.  Its owner is the OS's
- * word for who made it; a file that is not that uid's, or not whole, is
- * only removed.
+ * word for who made it, and its mode, 0400, that the library made it as
+ * one (src/envelope.c): another user could link there a file of that
+ * uid's that they may write, a queue's, and write a request into it.  A
+ * file that is not that uid's, not made so, or not whole, is only
+ * removed.
  */
 static void apply_pending(int dirfd, int sfd, const char *name)
 {
@@ -145,7 +148,8 @@ static void apply_pending(int dirfd, int sfd, const char *name)
 		    O_CLOEXEC);
 	if (fd >= 0) {
 		if (!fstat(fd, &st) && S_ISREG(st.st_mode) &&
-		    st.st_nlink == 1 && st.st_uid == uid)
+		    st.st_nlink == 1 && st.st_uid == uid &&
+		    (st.st_mode & 07777) == 0400)
 			n = pread(fd, &pd, sizeof(pd), 0);
 		close(fd);
 	}

@@ -311,11 +311,16 @@ static void leave_pending(struct sq *s, const struct env_perm *p)
 		return;
 	cred_ids(&euid, &egid);
 	pending_path(name, sizeof(name), s->gen, euid);
-	fd = fd_open(s->ns->dirfd, name, O_WRONLY | O_CREAT | O_TRUNC |
-		     O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	/* Made new, mode 0400, which no queue file of ours ever has: a
+	 * file of ours that others may write (a queue's, 0666), linked
+	 * here under our name, is not a request of ours (agent/sync.c). */
+	unlinkat(s->ns->dirfd, name, 0);
+	fd = fd_open(s->ns->dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		     O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0400);
 	if (fd < 0)
 		return;
-	if (pwrite(fd, &pd, sizeof(pd), 0) != (ssize_t)sizeof(pd))
+	if (fchmod(fd, 0400) ||		/* past the umask */
+	    pwrite(fd, &pd, sizeof(pd), 0) != (ssize_t)sizeof(pd))
 		ftruncate(fd, 0);	/* nothing half written is believed */
 	close(fd);
 }

@@ -36,6 +36,7 @@ static int agent_conn(void);
 
 struct shared {
 	char gen[32];			/* System V queue */
+	char gen2[32];			/* another */
 	uint64_t pub, priv;		/* POSIX queues */
 	int fifo_ok;
 };
@@ -154,6 +155,83 @@ T_CASE(start_ignores_a_block_forged_by_a_member)
 	at_as(CREATOR, CREATOR, create_key, &(int){ 0660 }, "create");
 	at_as(MEMBER, CREATOR, forge_mode, NULL, "forging the mode");
 	at_as(OTHER, OTHER, other_is_out, NULL, "before the agent");
+	agent = at_start();
+	at_as(OTHER, OTHER, other_is_out, NULL, "after the agent started");
+	at_stop(agent);
+}
+
+/*
+ * A request left for the agent's start is a file of its maker's, which
+ * the OS says is theirs.  Another user who may write a queue of the
+ * creator's (0666) links its data file where a request of the creator's
+ * goes, for another queue, the creator's private one; once the creator
+ * removed the public queue, that link is the file's only one, and the
+ * user writes into it a request to open the private queue to all.  The
+ * agent must not take it for the creator's (it did until December 5).
+ */
+static void create_public_private(void *arg)
+{
+	(void)arg;
+	create_sysv(KEY2, 0666, S->gen2, sizeof(S->gen2));
+	create_sysv(KEY, 0600, S->gen, sizeof(S->gen));
+}
+
+static void pending_name(char *buf, size_t n)
+{
+	snprintf(buf, n, "%s/sysv/s.%s.%u", t_umq_dir(), S->gen, CREATOR);
+}
+
+static void link_public(void *arg)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+
+	(void)arg;
+	snprintf(from, sizeof(from), "%s/sysv/m.%s", t_umq_dir(), S->gen2);
+	pending_name(to, sizeof(to));
+	if (link(from, to))
+		t_skip("cannot link the public queue's file: %s (is "
+		       "fs.protected_hardlinks on?)", strerror(errno));
+}
+
+static void remove_public(void *arg)
+{
+	(void)arg;
+	int id = T_OK(umq_msgget(KEY2, 0));
+
+	T_OK(umq_msgctl(id, IPC_RMID, NULL));
+}
+
+static void write_request(void *arg)
+{
+	struct agent_pending pd = {
+		.magic = AGENT_PENDING_MAGIC,
+		.gen = strtoull(S->gen, NULL, 16),
+		.uid = OTHER, .gid = OTHER, .mode = 0666,
+	};
+	char path[PATH_MAX];
+	int fd;
+
+	(void)arg;
+	pending_name(path, sizeof(path));
+	fd = T_OK(open(path, O_WRONLY | O_TRUNC | O_CLOEXEC));
+	T_EQ(write(fd, &pd, sizeof(pd)), (ssize_t)sizeof(pd));
+	close(fd);
+}
+
+T_CASE(start_ignores_a_request_written_into_a_linked_queue_file)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	pid_t agent;
+
+	S = t_shared(sizeof(*S));
+	at_as(CREATOR, CREATOR, create_public_private, NULL, "create");
+	at_as(OTHER, OTHER, link_public, NULL, "linking");
+	at_as(CREATOR, CREATOR, remove_public, NULL, "removing");
+	pending_name(path, sizeof(path));
+	T_OK(stat(path, &st));
+	T_EQ(st.st_nlink, 1);
+	at_as(OTHER, OTHER, write_request, NULL, "writing a request");
 	agent = at_start();
 	at_as(OTHER, OTHER, other_is_out, NULL, "after the agent started");
 	at_stop(agent);
