@@ -151,13 +151,16 @@ struct state {
 	uint64_t below;
 };
 
-/* <namespace>/bridges, made mode 1777 if missing, into buf. */
+/* <namespace>/bridges, made mode 1777 if missing, into buf: -EPERM
+ * (said) unless root, the namespace's owner or this user owns it. */
 int bridges_dir(char *buf, size_t n);
 /* Open (create) <ns>/bridges/.<name>.state, locked: -EBUSY when another
- * bridge holds it. */
+ * bridge holds it, -EPERM (said) when it or bridges/ is not to be
+ * trusted. */
 int state_open(const char *name, struct state *st);
 int state_save(const struct state *st);
-/* out: the message held between a receive and its publish. */
+/* out: the message held between a receive and its publish, in the
+ * state file. */
 int held_save(const struct lmsg *m, uint64_t seq);
 int held_load(struct lmsg *m, uint64_t *seq);
 void held_drop(void);

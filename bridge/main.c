@@ -206,11 +206,7 @@ int main(int argc, char **argv)
 		if (r == -EBUSY)
 			logmsg("another bridge named %s runs on this "
 			       "namespace", o.name);
-		else if (r == -EPERM)
-			logmsg("state file bridges/.%s.state: another user's, "
-			       "linked, or others may write it: not used",
-			       o.name);
-		else
+		else if (r != -EPERM)	/* which file: said by state.c */
 			logmsg("state file: %s", strerror(-r));
 		return 1;
 	}

@@ -13,7 +13,14 @@
  * message.  The file is flock()ed while the bridge runs, so that two
  * bridges of one name never share a sequence, and must be the bridge
  * user's own, with one link, and writable by nobody else: another user
- * who could truncate it would kill the bridge with SIGBUS.
+ * who could truncate it would kill the bridge with SIGBUS.  The message
+ * the out bridge holds between a receive and its publish is kept in the
+ * same file, past the slots: in a file of its own, any user could make
+ * that name first (bridges/ is every user's) and feed the bridge a
+ * message of theirs, or make the bridge's next save fail.
+ *
+ * bridges/ itself is believed only if root, the namespace's owner or
+ * this user owns it: its owner may remove or rename anything in it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +38,8 @@
 #define STATE_MAGIC 0x33474442514d55ULL		/* "UMQBDG3" */
 #define STATE_MAGIC_V2 0x32474442514d55ULL	/* the same, summed by bytes */
 #define SLOT 2048
+#define HELD_OFF (2 * SLOT)		/* the held message's header */
+#define HELD_MAGIC 0x444c4548514d55ULL	/* "UMQHELD" */
 
 _Static_assert(sizeof(struct state) + 32 <= SLOT, "state slot");
 
@@ -42,25 +51,36 @@ struct slot {
 
 _Static_assert(offsetof(struct slot, sum) % 8 == 0, "summed by words");
 
+/* Written after the text it describes: a bridge killed in between
+ * leaves no header, so no message held (as one killed before). */
+struct held_hdr {
+	uint64_t magic, seq, type, len, sum;
+};
+
 struct state bstate;
 static char *slots;			/* the file, mapped: slot i at i * SLOT */
-static char held_path[4400], held_tmp[4400];
+static int state_fd = -1;		/* kept open: its flock, the held one */
+static char old_held[4400];		/* a journal of before December 5 */
 static uint64_t state_gen;
 
 /* FNV-1a over 64-bit words (a byte at a time cost a microsecond a
  * record), each product's high half folded down: a multiply carries a
  * bit only upwards, so without the fold two flips of bit 63 would
  * cancel. */
-static uint64_t sum(const struct slot *s)
+static uint64_t sum_words(const uint64_t *w, size_t n)
 {
-	const uint64_t *w = (const uint64_t *)s;
 	uint64_t h = 0xcbf29ce484222325ULL;
 
-	for (size_t i = 0; i < offsetof(struct slot, sum) / 8; i++) {
+	for (size_t i = 0; i < n; i++) {
 		h = (h ^ w[i]) * 0x100000001b3ULL;
 		h ^= h >> 32;
 	}
 	return h;
+}
+
+static uint64_t sum(const struct slot *s)
+{
+	return sum_words((const uint64_t *)s, offsetof(struct slot, sum) / 8);
 }
 
 /* The sum of STATE_MAGIC_V2 slots, read so that an upgraded bridge
@@ -83,7 +103,7 @@ static bool slot_valid(const struct slot *s)
 
 int bridges_dir(char *buf, size_t n)
 {
-	struct stat sb;
+	struct stat sb, ns;
 
 	if ((size_t)snprintf(buf, n, "%s/bridges", umq_ns_path()) >= n)
 		return -ENAMETOOLONG;
@@ -95,33 +115,53 @@ int bridges_dir(char *buf, size_t n)
 	} else if (errno != EEXIST) {
 		return -errno;
 	}
-	if (stat(buf, &sb) || !S_ISDIR(sb.st_mode))
+	if (lstat(buf, &sb) || !S_ISDIR(sb.st_mode))
 		return -ENOTDIR;
+	if (stat(umq_ns_path(), &ns))
+		return -errno;
+	if ((sb.st_uid != 0 && sb.st_uid != ns.st_uid &&
+	     sb.st_uid != geteuid()) ||
+	    ((sb.st_mode & 022) && !(sb.st_mode & S_ISVTX))) {
+		logmsg("%s: uid %u's, not root's, the namespace owner's or "
+		       "yours (or writable and not sticky): not used", buf,
+		       (unsigned)sb.st_uid);
+		return -EPERM;
+	}
 	return 0;
+}
+
+/* Open a file of ours in bridges/ (never through a link another user
+ * made): -EPERM if it is not ours alone. */
+static int open_own(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW, 0600);
+	struct stat sb;
+
+	if (fd < 0)
+		return -errno;
+	/* One link: not another file of ours linked here by someone else. */
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) ||
+	    sb.st_uid != geteuid() || (sb.st_mode & 022) ||
+	    sb.st_nlink != 1) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
 }
 
 /* Open, lock, check and map the state file (kept open and mapped for the
  * bridge's life: the lock is the descriptor's). */
 static int map_file(const char *path)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	struct stat sb;
+	int fd = open_own(path, O_RDWR | O_CREAT);
 	void *p;
 	int e;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		e = errno == EWOULDBLOCK ? EBUSY : errno;
 		goto fail_e;
-	}
-	if (fstat(fd, &sb))
-		goto fail;
-	/* One link: not another file of ours linked here by someone else. */
-	if (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid() ||
-	    (sb.st_mode & 022) || sb.st_nlink != 1) {
-		close(fd);
-		return -EPERM;
 	}
 	/* Allocated now: a store into a hole of a full filesystem would be
 	 * SIGBUS, where this is ENOSPC. */
@@ -131,6 +171,7 @@ static int map_file(const char *path)
 	if (p == MAP_FAILED)
 		goto fail;
 	slots = p;
+	state_fd = fd;
 	return 0;
 fail:
 	e = errno;
@@ -149,10 +190,13 @@ int state_open(const char *name, struct state *st)
 	if (r)
 		return r;
 	snprintf(path, sizeof(path), "%s/.%s.state", dir, name);
-	snprintf(held_path, sizeof(held_path), "%s/.%s.held", dir, name);
-	snprintf(held_tmp, sizeof(held_tmp), "%s/.%s.held.tmp", dir, name);
-	if ((r = map_file(path)))
+	snprintf(old_held, sizeof(old_held), "%s/.%s.held", dir, name);
+	if ((r = map_file(path))) {
+		if (r == -EPERM)
+			logmsg("state file %s: another user's, linked, or "
+			       "others may write it: not used", path);
 		return r;
+	}
 	for (int i = 0; i < 2; i++) {
 		memcpy(&s[i], slots + i * SLOT, sizeof(s[i]));
 		if (!slot_valid(&s[i]))
@@ -192,49 +236,85 @@ int state_save(const struct state *st)
 	return 0;
 }
 
+static uint64_t held_sum(const struct held_hdr *h)
+{
+	return sum_words((const uint64_t *)h,
+			 offsetof(struct held_hdr, sum) / 8);
+}
+
 /*
  * out: a message the bridge received but has not published (it overtook
- * the head between the check and the receive), kept in
- * .<name>.held until the stream has it: sequence, type, length, text,
- * written whole through a temporary file and rename().
+ * the head between the check and the receive), kept in the state file
+ * past the slots until the stream has it: the text, then a header that
+ * says whose sequence, type and length.  Written, not mapped: a write
+ * into a full filesystem is ENOSPC, a store SIGBUS.
  */
 int held_save(const struct lmsg *m, uint64_t seq)
 {
-	uint64_t hdr[3] = { seq, (uint64_t)m->type, m->len };
-	int fd = open(held_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	bool ok;
+	struct held_hdr h = {
+		.magic = HELD_MAGIC, .seq = seq, .type = (uint64_t)m->type,
+		.len = m->len,
+	};
 
-	if (fd < 0)
-		return -errno;
-	ok = write(fd, hdr, sizeof(hdr)) == sizeof(hdr) &&
-	     write(fd, m->text, m->len) == (ssize_t)m->len;
-	close(fd);
-	if (!ok || rename(held_tmp, held_path))
+	h.sum = held_sum(&h);
+	if (pwrite(state_fd, m->text, m->len, HELD_OFF + sizeof(h)) !=
+	    (ssize_t)m->len ||
+	    pwrite(state_fd, &h, sizeof(h), HELD_OFF) != (ssize_t)sizeof(h))
 		return -EIO;
 	return 0;
 }
 
-/* 1 and the message, or 0 when none is held. */
-int held_load(struct lmsg *m, uint64_t *seq)
+/* A journal file a bridge before December 5 left: ours alone, whole. */
+static int held_load_old(struct lmsg *m, struct held_hdr *h)
 {
 	uint64_t hdr[3];
-	int fd = open(held_path, O_RDONLY | O_CLOEXEC);
+	int fd = open_own(old_held, O_RDONLY);
 	bool ok;
 
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0) {
+		logmsg("%s: another user's, linked, or others may write it: "
+		       "not read", old_held);
+		return 0;
+	}
 	ok = read(fd, hdr, sizeof(hdr)) == sizeof(hdr) && hdr[2] <= MSG_MAX &&
 	     read(fd, m->text, hdr[2]) == (ssize_t)hdr[2];
 	close(fd);
 	if (!ok)
 		return -EIO;
-	*seq = hdr[0];
-	m->type = (long)hdr[1];
-	m->len = hdr[2];
+	h->seq = hdr[0];
+	h->type = hdr[1];
+	h->len = hdr[2];
 	return 1;
 }
 
+/* 1 and the message, or 0 when none is held. */
+int held_load(struct lmsg *m, uint64_t *seq)
+{
+	struct held_hdr h;
+	ssize_t n = pread(state_fd, &h, sizeof(h), HELD_OFF);
+	int r;
+
+	if (n == (ssize_t)sizeof(h) && h.magic == HELD_MAGIC &&
+	    h.sum == held_sum(&h) && h.len <= MSG_MAX) {
+		if (pread(state_fd, m->text, h.len, HELD_OFF + sizeof(h)) !=
+		    (ssize_t)h.len)
+			return -EIO;
+	} else if ((r = held_load_old(m, &h)) <= 0) {
+		return r;
+	}
+	*seq = h.seq;
+	m->type = (long)h.type;
+	m->len = h.len;
+	return 1;
+}
+
+/* The stream has it: the header goes, and the text's pages. */
 void held_drop(void)
 {
-	unlink(held_path);
+	if (ftruncate(state_fd, HELD_OFF))
+		pwrite(state_fd, &(struct held_hdr){ 0 },
+		       sizeof(struct held_hdr), HELD_OFF);
+	unlink(old_held);
 }

@@ -5,9 +5,11 @@
  * second by a thread of its own (the bridge's main loop may be blocked
  * on a full queue or a fetch) through a temporary file and rename(), so
  * that a reader sees a whole file; removed at a clean exit.  Names that
- * begin with '.' in that directory are not status files.
+ * begin with '.' in that directory are not status files.  A name another
+ * user made first is theirs (the directory is sticky): not written.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,10 +26,22 @@ static const char *squeue;
 
 static void status_write(void)
 {
-	FILE *f = fopen(tmp, "we");
+	FILE *f;
+	int fd;
 
-	if (!f)
+	/* Made new, never opened through a name another user put there
+	 * (bridges/ is every user's): theirs, it stays, and we skip. */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
+	if (fd < 0)
 		return;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+		return;
+	}
 	fprintf(f, "direction %s\n", so->dir == DIR_OUT ? "out" : "in");
 	fprintf(f, "queue %s\n", squeue);
 	fprintf(f, "subject %s.>\n", so->subject);

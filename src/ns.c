@@ -368,14 +368,14 @@ static int open_limits(struct ns *ns)
 	return 0;
 }
 
-/* The registries' directories, made with the namespace: the owner of a
- * sticky directory may unlink anything in it, so it must be the
- * namespace's. */
+/* The registries' directories, and the bridges' (bridge/), made with
+ * the namespace: the owner of a sticky directory may unlink anything in
+ * it, so it must be the namespace's. */
 static int ensure_dirs(int dirfd)
 {
-	static const char *dirs[] = { "names", "posix", "sysv" };
+	static const char *dirs[] = { "names", "posix", "sysv", "bridges" };
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (!mkdirat(dirfd, dirs[i], 01777))
 			fchmodat(dirfd, dirs[i], 01777, 0);
 		else if (errno != EEXIST)
@@ -390,6 +390,7 @@ static void unbuild(int parent, const char *tmp, int dfd)
 	unlinkat(dfd, "names", AT_REMOVEDIR);
 	unlinkat(dfd, "posix", AT_REMOVEDIR);
 	unlinkat(dfd, "sysv", AT_REMOVEDIR);
+	unlinkat(dfd, "bridges", AT_REMOVEDIR);
 	unlinkat(parent, tmp, AT_REMOVEDIR);
 }
 

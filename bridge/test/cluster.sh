@@ -24,6 +24,12 @@
 #   6. an origin's sequences out of order: a lower one never delivered is
 #      delivered late, a repeat is dropped.
 #   7. a state file another user owns, or others may write, is refused.
+#   8. what another user puts in bridges/ is not believed: bridges/
+#      itself, if theirs; a journal of a held message (the out bridge
+#      published it as if from the queue); a symlink where the status
+#      file's temporary goes (the bridge wrote through it).  A journal of
+#      the bridge's own user, left by a bridge before December 5, is
+#      published and removed.
 #
 # Every wait has a deadline; every server and bridge is killed at the end,
 # also on failure.  Output: ok - / not ok - / skip - lines.
@@ -376,6 +382,51 @@ check "bridge 7: a state file others may write (exit $r1), or another user's (ex
 	'[ "$r1" = 1 ] && grep -q "others may write it: not used" "$tmp/st1.log" &&
 	 { [ "$r2" = 1 ] || [ "$(id -u)" != 0 ]; }' ||
 	cat "$tmp"/st*.log | sed 's/^/#   /'
+
+# ---- 8: what other users put in bridges/ ---------------------------------
+if [ "$(id -u)" = 0 ]; then
+	# bridges/ of a user who is neither root nor the namespace's owner
+	F=$tmp/f
+	mkdir -p "$F/bridges" && chmod 1777 "$F/bridges" && chown 65534 "$F/bridges"
+	UMQ_DIR=$F timeout 30 "$UMQ" bridge -s "$URLS" in --key 0x208 \
+		--create --subject umq.b8 --stream B8 >"$tmp/b8.log" 2>&1
+	r=$?
+	check "bridge 8: bridges/ of another user is not used (exit $r)" \
+		'[ $r = 1 ] && grep -q "uid 65534.s, not root.s, the namespace owner.s or yours" "$tmp/b8.log"' ||
+		sed 's/^/#   /' "$tmp/b8.log"
+	# a journal (the format before December 5: sequence, type, length,
+	# text) of another user, then of the bridge's own
+	G=$tmp/g
+	mkdir -p "$G/bridges" && chmod 1777 "$G/bridges"
+	held=$G/bridges/.out-key0x209.held
+	printf '\x07\0\0\0\0\0\0\0\x01\0\0\0\0\0\0\0\x0b\0\0\0\0\0\0\0FORGED-BY-B' >"$held"
+	chown 65534 "$held"
+	h8() {
+		UMQ_DIR=$G timeout 6 "$UMQ" bridge -s "$URLS" out --key 0x209 \
+			--create --subject umq.h8 --stream H8 >"$tmp/h8$1.log" 2>&1
+	}
+	h8 a
+	check "bridge 8: another user's journal of a held message is not published" \
+		'grep -q "held: another user.s, linked, or others may write it: not read" "$tmp/h8a.log" &&
+		 ! grep -q "publishing the held message" "$tmp/h8a.log" && [ -f "$held" ]' ||
+		sed 's/^/#   /' "$tmp/h8a.log"
+	chown 0 "$held" && chmod 0600 "$held"
+	h8 b
+	check "bridge 8: the user's own journal of before is published, then removed" \
+		'grep -q "restart: publishing the held message 7" "$tmp/h8b.log" && [ ! -e "$held" ]' ||
+		sed 's/^/#   /' "$tmp/h8b.log"
+	# a symlink where the status file's temporary goes
+	echo precious >"$tmp/victim8"
+	ln -s "$tmp/victim8" "$G/bridges/.in-key0x20a.tmp"
+	chown -h 65534 "$G/bridges/.in-key0x20a.tmp"
+	UMQ_DIR=$G timeout 4 "$UMQ" bridge -s "$URLS" in --key 0x20a \
+		--create --subject umq.s8 --stream S8 >"$tmp/s8.log" 2>&1
+	check "bridge 8: a symlink at the status file's temporary is not written through" \
+		'[ "$(cat "$tmp/victim8")" = precious ]' ||
+		sed 's/^/#   /' "$tmp/s8.log"
+else
+	echo "skip - bridge 8: files of other users (needs root)"
+fi
 
 if [ -n "${V:-}" ]; then
 	tail -n 5 "$tmp"/*.log | sed 's/^/#   /'
