@@ -8,9 +8,10 @@
  * call may be interrupted inside a section, holding the queue's lock or a
  * lane side's; a handler's call that needed that lock waited on itself
  * for ever.  It now fails as a call that may not block would on a busy
- * queue (EAGAIN), or with EINTR if it may block.  A 20 kHz timer whose
- * handler sends while the main loop sends and receives on the same queue,
- * for a second: no hang, each handler call sent or got EAGAIN, and every
+ * queue (EAGAIN), or with EINTR if it may block.  A timer whose handler
+ * sends while the main loop sends and receives on the same queue, for a
+ * second, armed again 50 us after each handler returns (a 20 kHz period
+ * left the loop no time where a handler's IPC_SET took longer): no hang, each handler call sent or got EAGAIN, and every
  * message sent, by either, is received once.  The System V handler also
  * asks IPC_STAT, which then reads the queue unlocked, as a listing does.
  * Calls that must hold the lock and cannot fail as busy - IPC_SET, a
@@ -38,7 +39,25 @@ static struct {
 	mqd_t q;
 	volatile mqd_t q2;	/* for the handler to close */
 	long sent, refused, other, deadlk, closed;
+	volatile sig_atomic_t stop;	/* the timer is not armed again */
 } h;
+
+/* The next SIGALRM, 50 us after this; each handler ends here. */
+static void arm(void)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 50 } };
+
+	if (!h.stop)
+		setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void disarm(void)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 0 } };
+
+	h.stop = 1;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
 
 /* A call that needs the lock: done, or refused as it would wait on
  * itself. */
@@ -76,6 +95,7 @@ static void sysv_handler(int sig)
 	else
 		locking(umq_msgctl(h.id, IPC_SET, &ds));
 	locking(umq_msgpeek(h.id, 0, 0, 0, &pm, 1));
+	arm();
 	errno = e;
 }
 
@@ -94,6 +114,7 @@ static void posix_handler(int sig)
 	locking(umq_mq_peek(h.q, 0, &pm, 1));
 	locking(umq_mq_notify(h.q, NULL));
 	locking(umq_mq_stat("/reentry", &info));
+	arm();
 	errno = e;
 }
 
@@ -116,6 +137,7 @@ static void closing_handler(int sig)
 			h.closed++;
 		h.q2 = (mqd_t)-1;
 	}
+	arm();
 	errno = e;
 }
 
@@ -126,7 +148,6 @@ static void closing_handler(int sig)
 static void closing_child(void *arg)
 {
 	struct sigaction sa = { .sa_handler = closing_handler };
-	struct itimerval it = { { 0, 50 }, { 0, 50 } };
 	struct sigevent ev = { .sigev_notify = SIGEV_NONE };
 	struct mq_attr a = { .mq_maxmsg = 10, .mq_msgsize = 8 };
 	long end = t_now_ms() + 1000, left = 0;
@@ -138,7 +159,7 @@ static void closing_child(void *arg)
 	if (h.q == (mqd_t)-1)
 		_exit(2);
 	sigaction(SIGALRM, &sa, NULL);
-	setitimer(ITIMER_REAL, &it, NULL);
+	arm();
 	while (t_now_ms() < end) {
 		mqd_t q2 = umq_mq_open("/reentry", O_RDONLY);
 
@@ -154,8 +175,7 @@ static void closing_child(void *arg)
 		else if (umq_mq_notify(h.q, NULL))
 			h.other++;
 	}
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
+	disarm();
 	umq_mq_close(h.q);
 	_exit(left ? 11 : h.other ? 12 : h.closed < 100 || !h.deadlk ? 13 : 0);
 }
@@ -166,13 +186,12 @@ static long run(bool posix, int *status)
 {
 	struct sigaction sa = { .sa_handler = posix ? posix_handler :
 					      sysv_handler };
-	struct itimerval it = { { 0, 50 }, { 0, 50 } };
 	long sent = 0, got = 0, end = t_now_ms() + 1000;
 	struct m m = { 1, "m" }, r;
 	char buf[8];
 
 	sigaction(SIGALRM, &sa, NULL);
-	setitimer(ITIMER_REAL, &it, NULL);
+	arm();
 	while (t_now_ms() < end) {
 		for (int i = 0; i < 1000; i++) {
 			if (!(posix ? umq_mq_send(h.q, "m", 1, 1) :
@@ -185,8 +204,7 @@ static long run(bool posix, int *status)
 				got++;
 		}
 	}
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
+	disarm();
 	while (posix ? umq_mq_receive(h.q, buf, sizeof(buf), NULL) > 0 :
 		       umq_msgrcv(h.id, &r, sizeof(r.text), 0, IPC_NOWAIT) > 0)
 		got++;
