@@ -43,7 +43,9 @@ static int read_ctl(int dirfd, uint64_t gen, struct qfile *f, struct stat *st,
 	if (fd < 0)
 		return -ENOENT;
 	n = pread(fd, f, offsetof(struct qfile, pad), 0);
+	/* Mode 0: a removed queue's (src/registry.c), never widened. */
 	if (fstat(fd, st) || !S_ISREG(st->st_mode) || st->st_nlink != 1 ||
+	    (st->st_mode & 0600) != 0600 ||
 	    n != (ssize_t)offsetof(struct qfile, pad) || f->magic != Q_MAGIC ||
 	    f->version != UMQ_LAYOUT_VERSION || f->q.gen != gen ||
 	    f->q.cuid != st->st_uid || f->q.cgid != st->st_gid) {

@@ -432,13 +432,22 @@ static int bind_files(struct ns *ns, uint64_t gen, int fd, int cfd)
 	       (ssize_t)sizeof(ino) ? 0 : -1;
 }
 
+/*
+ * The files go dead before they go (§6): mode 0, which no queue's files
+ * have and only their owner or root can undo, so that a user who may
+ * write them and keeps a link to them cannot put them back under their
+ * names later, as a queue of their creator's with a block of its own
+ * (sq_open refuses them).  Never through a symlink in their place.
+ */
 static void unmake_files(struct ns *ns, uint64_t gen)
 {
 	char name[48];
 
 	ctl_path(name, sizeof(name), gen);
+	fchmodat(ns->dirfd, name, 0, AT_SYMLINK_NOFOLLOW);
 	unlinkat(ns->dirfd, name, 0);
 	store_path(name, sizeof(name), gen);
+	fchmodat(ns->dirfd, name, 0, AT_SYMLINK_NOFOLLOW);
 	unlinkat(ns->dirfd, name, 0);
 	msgfd_path(name, sizeof(name), gen);
 	unlinkat(ns->dirfd, name, 0);

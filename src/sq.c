@@ -347,9 +347,12 @@ int sq_open(struct ns *ns, uint64_t gen, struct sq **out)
 
 	if (r)
 		return r;
-	/* Mapped beyond the file's end, the block would be SIGBUS. */
+	/* Mapped beyond the file's end, the block would be SIGBUS.  A
+	 * queue's files always let their owner read and write: without,
+	 * they are a removed queue's (unmake_files, registry.c). */
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
-	    st.st_size != sizeof(struct qfile))
+	    st.st_size != sizeof(struct qfile) ||
+	    (st.st_mode & 0600) != 0600)
 		r = -ESTALE;
 	else
 		r = sq_map(ns, gen, fd, rw, st.st_uid, -1, 0, out);

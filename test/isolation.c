@@ -8,6 +8,13 @@
  * open, the entries it can make, rename or remove.  Afterwards A's queues
  * hold exactly their messages and A's calls complete (none blocks: every
  * call is IPC_NOWAIT / O_NONBLOCK, and each user's run has an alarm).
+ *
+ * A removed queue stays removed: B, who may write A's public queue,
+ * keeps links to its files and a mapping of its block, and once A has
+ * removed it puts the files back under their names, writes the block of
+ * a live private queue with another key and makes that key's entries.
+ * A's msgget of the key, and the old id, must not find it (until
+ * December 5 they did: a queue of A's, mode 0600, that B reads).
  */
 #include <fcntl.h>
 #include <mqueue.h>
@@ -18,8 +25,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sys/mman.h>
+
 #include "t.h"
 #include "umq.h"
+#include "internal.h"
 
 #define A_UID	1000
 #define B_UID	65534
@@ -31,6 +41,9 @@ struct iso {
 	int id;
 	char sgen[32];		/* the System V queue's generation */
 	char pgen[32];		/* the POSIX queue's */
+	char rgen[32];		/* the public queue A removes */
+	int rid;
+	volatile int revived;	/* 1: B is done, -1: B could not */
 };
 
 static struct iso *S;
@@ -260,6 +273,130 @@ T_CASE_F(two_users_a_queue_b_cannot_reach, T_NO_KERNEL_NS)
 	T_EQ(t_as_user(A_UID, A_UID, a_setup, NULL), T_EXIT_PASS);
 	T_EQ(t_as_user(B_UID, B_UID, b_attack, NULL), T_EXIT_PASS);
 	T_EQ(t_as_user(A_UID, A_UID, a_check, NULL), T_EXIT_PASS);
+}
+
+#define PUB_KEY		0x160
+#define REVIVED_KEY	0x161
+
+static void sysv_at(char *buf, size_t n, const char *what)
+{
+	snprintf(buf, n, "%s/sysv/%s.%s", S->dir, what, S->rgen);
+}
+
+static void a_public(void *arg)
+{
+	char path[300];
+
+	use_ns();
+	S->rid = (int)T_OK(umq_msgget(PUB_KEY, IPC_CREAT | 0666));
+	snprintf(path, sizeof(path), "%s/sysv/i.%d", S->dir, S->rid & 32767);
+	T_ASSERT(readlink(path, S->rgen, sizeof(S->rgen) - 1) > 0);
+	exit(T_EXIT_PASS);
+}
+
+/* B, in a process that lives on: links and a mapping, then, once A has
+ * removed the queue, the files back and the block of a live queue. */
+static void b_revive(struct qfile *f, const char *keepq, const char *keepm)
+{
+	char path[300], name[48], target[48];
+	uint32_t idx = f->idx;
+	uint64_t gen = f->q.gen;
+
+	/* A's removal done: the block says so, the names are gone. */
+	sysv_at(path, sizeof(path), "m");
+	for (int i = 0; i < 10000 && (f->q.state == SLOT_LIVE ||
+					!access(path, F_OK)); i++)
+		t_msleep(1);
+	if (rename(keepm, path))
+		S->revived = -1;
+	sysv_at(path, sizeof(path), "q");
+	if (rename(keepq, path))
+		S->revived = -2;
+	f->q.key = REVIVED_KEY;
+	f->q.mode = 0600;
+	f->q.state = SLOT_LIVE;
+	snprintf(path, sizeof(path), "%s/sysv/i.%u", S->dir, idx);
+	snprintf(target, sizeof(target), "%016llx", (unsigned long long)gen);
+	if (symlink(target, path))
+		S->revived = -3;
+	snprintf(name, sizeof(name), "k.%08x", REVIVED_KEY);
+	snprintf(path, sizeof(path), "%s/sysv/%s", S->dir, name);
+	snprintf(target, sizeof(target), "%016llx:%u",
+		 (unsigned long long)gen, idx);
+	if (symlink(target, path))
+		S->revived = -4;
+	if (!S->revived)
+		S->revived = 1;
+	_exit(0);
+}
+
+static void b_keep(void *arg)
+{
+	char q[300], m[300], keepq[300], keepm[300];
+	struct qfile *f;
+	int fd;
+
+	/* In a directory of B's: in sysv/, sticky, B could not move them,
+	 * A's files. */
+	snprintf(keepq, sizeof(keepq), "%s/sysv/keep", S->dir);
+	T_OK(mkdir(keepq, 0700));
+	snprintf(keepq, sizeof(keepq), "%s/sysv/keep/q", S->dir);
+	snprintf(keepm, sizeof(keepm), "%s/sysv/keep/m", S->dir);
+	sysv_at(q, sizeof(q), "q");
+	sysv_at(m, sizeof(m), "m");
+	if (link(q, keepq) || link(m, keepm))
+		t_skip("B cannot link A's public queue files: %s (is "
+		       "fs.protected_hardlinks on?)", strerror(errno));
+	fd = (int)T_OK(open(q, O_RDWR | O_CLOEXEC));
+	f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	T_ASSERT(f != MAP_FAILED);
+	close(fd);
+	if (fork() == 0) {
+		alarm(30);
+		b_revive(f, keepq, keepm);
+	}
+	exit(T_EXIT_PASS);
+}
+
+static void a_remove(void *arg)
+{
+	use_ns();
+	T_OK(umq_msgctl(S->rid, IPC_RMID, NULL));
+	exit(T_EXIT_PASS);
+}
+
+/* B's entries name no queue: the key is B's to free, as a key B took
+ * for a queue of its own would be (EACCES), and the old id is gone. */
+static void a_removed_stays(void *arg)
+{
+	struct msqid_ds ds;
+
+	use_ns();
+	T_ERR(umq_msgget(REVIVED_KEY, 0), EACCES);
+	T_ERR(umq_msgget(REVIVED_KEY, IPC_CREAT | 0600), EACCES);
+	T_ERR(umq_msgctl(S->rid, IPC_STAT, &ds), EINVAL);
+	exit(T_EXIT_PASS);
+}
+
+T_CASE_F(a_removed_queue_b_kept_links_to_stays_removed, T_NO_KERNEL_NS)
+{
+	if (!t_have_cap(7 /* CAP_SETUID */)) {
+		t_skip("needs root to become two users");
+		return;
+	}
+	S = t_shared(sizeof(*S));
+	snprintf(S->dir, sizeof(S->dir), "%s/shared", t_umq_dir());
+	T_OK(umq_ns_use(S->dir));
+	T_OK(chmod(t_umq_dir(), 0755));
+	T_EQ(t_as_user(A_UID, A_UID, a_public, NULL), T_EXIT_PASS);
+	T_EQ(t_as_user(B_UID, B_UID, b_keep, NULL), T_EXIT_PASS);
+	T_EQ(t_as_user(A_UID, A_UID, a_remove, NULL), T_EXIT_PASS);
+	for (int i = 0; i < 5000 && !S->revived; i++)
+		t_msleep(1);
+	if (S->revived != 1)
+		T_FAIL("B could not put the removed queue back (step %d)",
+		       S->revived);
+	T_EQ(t_as_user(A_UID, A_UID, a_removed_stays, NULL), T_EXIT_PASS);
 }
 
 int main(int argc, char **argv)
