@@ -16,7 +16,11 @@
  * these calls do not reach them (EBADF, as for a number not open), a
  * range skips them, and a dup2 onto one of their numbers moves ours
  * away first.  F_GETFL on a queue descriptor says what the kernel's
- * would: its access mode, not the FIFO's marks (internal.h).
+ * would: its access mode, not the FIFO's marks (internal.h), and no
+ * O_LARGEFILE (mq_open sets none).  F_SETFL takes what the mqueue file
+ * takes: O_DIRECT is EINVAL (it has no direct I/O; a FIFO would take it
+ * for packets), and O_ASYNC is not kept (it has no fasync; the FIFO's
+ * would send SIGIO, which kills, at each change of a watched queue).
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -157,6 +161,23 @@ INTERPOSE(int, dup3, int fd, int fd2, int flags)
 	return replace(fd, fd2, flags, true);
 }
 
+/* The flag every open() of a 64-bit program gets from the kernel and
+ * mq_open() does not: O_LARGEFILE, whose value is the architecture's
+ * (glibc's is 0 there), asked of an open() at start-up. */
+static int largefile;
+
+static void largefile_learn(void)
+{
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC), fl;
+
+	if (fd < 0)
+		return;
+	fl = libc_fcntl(fd, F_GETFL);
+	if (fl > 0)
+		largefile = fl & ~(O_ACCMODE | O_DIRECTORY);
+	libc_close(fd);
+}
+
 /*
  * F_GETFL of a queue descriptor, whose FIFO is read-write with its access
  * mode marked (internal.h): what the kernel's mqueue file would show.
@@ -178,8 +199,25 @@ static int getfl(int fd, int fl)
 		}
 		errno = e;
 	}
-	return (fl & ~(O_ACCMODE | MQD_NOREAD | MQD_NOWRITE)) |
+	return (fl & ~(O_ACCMODE | MQD_NOREAD | MQD_NOWRITE | largefile)) |
 	       (d->acc & O_ACCMODE);
+}
+
+/* F_SETFL's flags *arg (an int) for fd, made what a queue's file takes:
+ * false (EINVAL) if it refuses them. */
+static bool setfl(int fd, void **arg)
+{
+	struct pdesc *d = dslot(fd, false);
+	int fl = (int)(intptr_t)*arg;
+
+	if (!d || !__atomic_load_n(&d->pv, __ATOMIC_ACQUIRE))
+		return true;
+	if (fl & O_DIRECT) {
+		errno = EINVAL;
+		return false;
+	}
+	*arg = (void *)(intptr_t)(fl & ~O_ASYNC);
+	return true;
 }
 
 /* As glibc's: the third argument is an int or a pointer. */
@@ -193,6 +231,8 @@ INTERPOSE(int, fcntl, int fd, int cmd, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	if (hidden(fd))
+		return -1;
+	if (cmd == F_SETFL && !setfl(fd, &arg))
 		return -1;
 	r = libc_fcntl(fd, cmd, arg);
 	if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
@@ -316,6 +356,7 @@ __attribute__((constructor)) static void inherited(void)
 {
 	int e = errno;
 
+	largefile_learn();
 	recognize(0, ~0u);
 	errno = e;
 }

@@ -2,7 +2,8 @@
 /*
  * prog_fds.c - an mqd_t is a file descriptor, and programs treat it as
  * one: its number (the lowest free), close-on-exec, dup/dup2/dup3,
- * fcntl(F_DUPFD, F_GETFD, F_SETFL), close and close_range, read() of the
+ * fcntl(F_DUPFD, F_GETFD, F_GETFL, F_SETFL: no O_DIRECT, no O_ASYNC and
+ * no SIGIO), close and close_range, read() of the
  * status line, write(), poll, inheritance across fork and exec; and a
  * program that closes every descriptor it does not know (as daemons do)
  * still has working queues.
@@ -150,6 +151,25 @@ int main(int argc, char **argv)
 	getattr("r, another description", r);
 	CALL(fcntl(q, F_SETFL, 0));
 	getattr("dup after F_SETFL on q", d);
+
+	say("-- F_GETFL whole; F_SETFL of what the mqueue file has no use for");
+	CALL(fcntl(q, F_GETFL));
+	CALL(fcntl(w, F_GETFL));
+	CALL(fcntl(q, F_SETFL, O_NONBLOCK | O_DIRECT));	/* no direct I/O */
+	CALL(fcntl(q, F_GETFL));
+	/* No fasync: O_ASYNC is not kept, and a change of a polled queue
+	 * sends no SIGIO (which would kill). */
+	CALL(fcntl(q, F_SETOWN, getpid()));
+	CALL(fcntl(q, F_SETFL, O_ASYNC));
+	CALL(fcntl(q, F_GETFL));
+	{
+		struct pollfd p = { .fd = q, .events = POLLIN };
+
+		CALL(poll(&p, 1, 0));
+	}
+	CALL(mq_send(q, "no SIGIO", 8, 0));
+	rcv(q);
+	CALL(fcntl(q, F_SETFL, 0));
 
 	say("-- close");
 	CALL(close(d));
