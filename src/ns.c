@@ -99,7 +99,8 @@ void host_limits(struct umq_limits *l)
 	l->queues_max = read_long("/proc/sys/fs/mqueue/queues_max", 256);
 }
 
-/* The kernel's sysctl ranges (spec A10, B2). */
+/* The kernel's sysctl ranges (spec A10, B2).  queues_max has none: any
+ * int, compared as unsigned (-1: no limit). */
 static bool limits_valid(const struct umq_limits *l)
 {
 	return l->msgmax >= 0 && l->msgmax <= INT_MAX &&
@@ -110,7 +111,7 @@ static bool limits_valid(const struct umq_limits *l)
 	       l->msg_default >= 1 && l->msg_default <= 65536 &&
 	       l->msgsize_default >= 128 &&
 	       l->msgsize_default <= 16777216 &&
-	       l->queues_max >= 0 && l->queues_max <= INT_MAX;
+	       l->queues_max >= INT_MIN && l->queues_max <= INT_MAX;
 }
 
 void ns_limits(const struct ns *ns, struct umq_limits *l)

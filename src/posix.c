@@ -532,6 +532,7 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	uint64_t usage, charge, gen;
 	uid_t ruid = getuid();
 	long count;
+	unsigned int qmax;
 	int fd, tries = 0;
 
 	ns_limits(ns, &lim);
@@ -549,7 +550,8 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 	 * given back when they go.  When they would refuse, posix/ itself
 	 * is counted, which also collects what crashed holders left. */
 	count = (long)hint_add(ns, H_PQ_COUNT, 1) - 1;
-	if ((count < 0 || count >= lim.queues_max) &&
+	qmax = (unsigned int)lim.queues_max;	/* as the kernel's */
+	if ((count < 0 || (unsigned long)count >= qmax) &&
 	    !cap_has(CAP_SYS_RESOURCE)) {
 		r = gc_and_count(ns, -1, &count, &usage, ruid);
 		if (r) {
@@ -557,7 +559,7 @@ static int64_t create(struct ns *ns, const char *name, mode_t mode,
 			return create_errno(ns, (int)-r);
 		}
 		hint_set(ns, H_PQ_COUNT, (int32_t)count + 1);
-		if (count >= lim.queues_max) {
+		if ((unsigned long)count >= qmax) {
 			hint_add(ns, H_PQ_COUNT, -1);
 			return -ENOSPC;
 		}

@@ -283,7 +283,8 @@ static const struct { const char *which; long v; int ok; } lim_writes[] = {
 	{ "msgsize_max", 128, 1 }, { "msgsize_max", 16777216, 1 },
 	{ "msgsize_default", 127, 0 }, { "msgsize_default", 16777217, 0 },
 	{ "msgsize_default", 128, 1 }, { "msgsize_default", 16777216, 1 },
-	{ "queues_max", 0, 1 }, { "queues_max", 256, 1 },
+	{ "queues_max", 0, 1 }, { "queues_max", -1, 1 },
+	{ "queues_max", 256, 1 },
 };
 
 PDIFF_CASE(limits)
@@ -388,6 +389,11 @@ PDIFF_CASE(queues_max)
 	CLOSE(c, d, W_RET(0));
 	mqd_t f = OPEN(c, "/e", O_CREAT | O_RDWR, 0600, AT(1, 1), W_SUCCESS);
 	OPEN(c, "/f", O_CREAT | O_RDWR, 0600, AT(1, 1), W_ERR(ENOSPC));
+	/* Any int is taken, and compared as unsigned: -1 is no limit. */
+	LIMIT(c, "queues_max", -1, W_RET(0));
+	mqd_t g = OPEN(c, "/f", O_CREAT | O_RDWR, 0600, AT(1, 1), W_SUCCESS);
+	UNLINK(c, "/f", W_RET(0));
+	CLOSE(c, g, W_RET(0));
 	CLOSE(c, e, W_RET(0));
 	CLOSE(c, f, W_RET(0));
 }

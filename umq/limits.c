@@ -41,7 +41,7 @@ static const struct limit {
 	{ "msgsize_default", "fs/mqueue/msgsize_default",
 	  offsetof(struct umq_limits, msgsize_default), 128, 16777216 },
 	{ "queues_max", "fs/mqueue/queues_max",
-	  offsetof(struct umq_limits, queues_max), 0, INT_MAX },
+	  offsetof(struct umq_limits, queues_max), INT_MIN, INT_MAX },
 };
 #define NLIMITS (sizeof(limits) / sizeof(limits[0]))
 
