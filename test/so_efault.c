@@ -116,6 +116,11 @@ BOTH(sysv_receive_into_bad_memory)
 	/* MSG_COPY takes nothing, whatever the copy does. */
 	GIVES(SV->rcv(id, tail, MSGSIZE, 0, IPC_NOWAIT | MSG_COPY), -1,
 	      EFAULT);
+	/* It reads min(msgsz, msgmax) bytes of the buffer first: EFAULT
+	 * before the queue and the index are looked for. */
+	GIVES(SV->rcv(id, tail, 100, 7, IPC_NOWAIT | MSG_COPY), -1, EFAULT);
+	GIVES(SV->rcv(id + 1, tail, 100, 0, IPC_NOWAIT | MSG_COPY), -1,
+	      EFAULT);
 	T_EQ(qnum(id), 5);
 	/* A receive has taken the message when its copy faults: lost. */
 	GIVES(SV->rcv(id, tail, MSGSIZE, 0, IPC_NOWAIT), -1, EFAULT);
