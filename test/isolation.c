@@ -258,18 +258,21 @@ static void a_check(void *arg)
 	exit(T_EXIT_PASS);
 }
 
-T_CASE_F(two_users_a_queue_b_cannot_reach, T_NO_KERNEL_NS)
+/* A namespace for both users, made by root, as an administrator would. */
+static void shared_ns(void)
 {
-	if (!t_have_cap(7 /* CAP_SETUID */)) {
+	if (!t_have_cap(7 /* CAP_SETUID */))
 		t_skip("needs root to become two users");
-		return;
-	}
 	S = t_shared(sizeof(*S));
 	snprintf(S->dir, sizeof(S->dir), "%s/shared", t_umq_dir());
-	S->key = 0x150;
-	/* The namespace made by root, as an administrator would. */
 	T_OK(umq_ns_use(S->dir));
 	T_OK(chmod(t_umq_dir(), 0755));
+}
+
+T_CASE_F(two_users_a_queue_b_cannot_reach, T_NO_KERNEL_NS)
+{
+	shared_ns();
+	S->key = 0x150;
 	T_EQ(t_as_user(A_UID, A_UID, a_setup, NULL), T_EXIT_PASS);
 	T_EQ(t_as_user(B_UID, B_UID, b_attack, NULL), T_EXIT_PASS);
 	T_EQ(t_as_user(A_UID, A_UID, a_check, NULL), T_EXIT_PASS);
@@ -380,14 +383,7 @@ static void a_removed_stays(void *arg)
 
 T_CASE_F(a_removed_queue_b_kept_links_to_stays_removed, T_NO_KERNEL_NS)
 {
-	if (!t_have_cap(7 /* CAP_SETUID */)) {
-		t_skip("needs root to become two users");
-		return;
-	}
-	S = t_shared(sizeof(*S));
-	snprintf(S->dir, sizeof(S->dir), "%s/shared", t_umq_dir());
-	T_OK(umq_ns_use(S->dir));
-	T_OK(chmod(t_umq_dir(), 0755));
+	shared_ns();
 	T_EQ(t_as_user(A_UID, A_UID, a_public, NULL), T_EXIT_PASS);
 	T_EQ(t_as_user(B_UID, B_UID, b_keep, NULL), T_EXIT_PASS);
 	T_EQ(t_as_user(A_UID, A_UID, a_remove, NULL), T_EXIT_PASS);
