@@ -483,6 +483,11 @@ int store_path(char *buf, size_t n, uint64_t gen);
 int ctl_path(char *buf, size_t n, uint64_t gen);
 /* sysv/s.<gen>.<uid>: an IPC_SET left for the agent (struct agent_pending). */
 int pending_path(char *buf, size_t n, uint64_t gen, uid_t uid);
+/* A removed queue's file, made dead before it is unlinked (DESIGN §6):
+ * mode 0, which no live queue's file has.  file_kill() makes path so if
+ * the OS lets us (its owner, root); file_dead() asks whether it is. */
+void file_kill(int dirfd, const char *path);
+bool file_dead(int dirfd, const char *path);
 
 /* ---- wait.c: waiter records and wait lists ----------------------------- */
 

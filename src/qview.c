@@ -33,6 +33,29 @@ int pending_path(char *buf, size_t n, uint64_t gen, uid_t uid)
 			(unsigned)uid);
 }
 
+/* Through a descriptor, never a symlink in its place: fchmodat's
+ * AT_SYMLINK_NOFOLLOW goes through /proc, which may not be there. */
+void file_kill(int dirfd, const char *path)
+{
+	int fd = NOCANCEL(fd_open(dirfd, path, O_RDONLY | O_NOFOLLOW |
+				  O_NONBLOCK | O_CLOEXEC, 0));
+	struct stat st;
+
+	if (fd < 0)
+		return;		/* not ours, or dead already */
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode))
+		fchmod(fd, 0);
+	NOCANCEL(close(fd));
+}
+
+bool file_dead(int dirfd, const char *path)
+{
+	struct stat st;
+
+	return !fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) &&
+	       S_ISREG(st.st_mode) && (st.st_mode & 0600) != 0600;
+}
+
 static int open_store(struct ns *ns, const char *path, int *fd)
 {
 	*fd = NOCANCEL(fd_open(ns->dirfd, path, O_RDWR | O_CLOEXEC, 0));

@@ -437,17 +437,18 @@ static int bind_files(struct ns *ns, uint64_t gen, int fd, int cfd)
  * have and only their owner or root can undo, so that a user who may
  * write them and keeps a link to them cannot put them back under their
  * names later, as a queue of their creator's with a block of its own
- * (sq_open refuses them).  Never through a symlink in their place.
+ * (sq_open refuses them).  A remover killed in between leaves dead
+ * files, which a sweep removes (sweep_one).
  */
 static void unmake_files(struct ns *ns, uint64_t gen)
 {
 	char name[48];
 
 	ctl_path(name, sizeof(name), gen);
-	fchmodat(ns->dirfd, name, 0, AT_SYMLINK_NOFOLLOW);
+	file_kill(ns->dirfd, name);
 	unlinkat(ns->dirfd, name, 0);
 	store_path(name, sizeof(name), gen);
-	fchmodat(ns->dirfd, name, 0, AT_SYMLINK_NOFOLLOW);
+	file_kill(ns->dirfd, name);
 	unlinkat(ns->dirfd, name, 0);
 	msgfd_path(name, sizeof(name), gen);
 	unlinkat(ns->dirfd, name, 0);
@@ -593,8 +594,13 @@ static void sweep_one(struct ns *ns, uint64_t gen)
 	ctl_path(name, sizeof(name), gen);
 	fd = fd_open(ns->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 		     O_CLOEXEC, 0);
-	if (fd < 0)
+	if (fd < 0) {
+		/* Dead: its remover, killed before the unlink, had dropped
+		 * its entries already. */
+		if (errno == EACCES && file_dead(ns->dirfd, name))
+			unmake_files(ns, gen);
 		return;
+	}
 	n = pread(fd, &f, offsetof(struct qfile, pad), 0);
 	close(fd);
 	if (n != (ssize_t)offsetof(struct qfile, pad) || f.magic != Q_MAGIC ||

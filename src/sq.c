@@ -237,6 +237,10 @@ static int open_ctl(struct ns *ns, uint64_t gen, int *fd, bool *rw)
 	cred_fs_leave(&as);
 	if (*fd >= 0)
 		return 0;
+	/* Readable by all while live: refused, a removed queue's, between
+	 * its remover's chmod and unlink (unmake_files): no queue. */
+	if (errno == EACCES && file_dead(ns->dirfd, path))
+		return -ESTALE;
 	return errno == ENOENT || errno == ELOOP ? -ENOENT :
 	       errno == EMFILE || errno == ENFILE ? -ENOMEM : -errno;
 }

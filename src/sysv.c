@@ -598,7 +598,7 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 		copy_max = sz < (size_t)lim.msgmax ? sz : (size_t)lim.msgmax;
 		/* The kernel reads that much of the buffer first
 		 * (prepare_copy), before it looks for the queue. */
-		if (uprobe(msgp, copy_max))
+		if (copy_max && (bad_uptr(msgp) || uprobe(msgp, copy_max)))
 			return -EFAULT;
 	}
 	r = q_find_id(ns, id, &s);

@@ -368,15 +368,32 @@ static void a_remove(void *arg)
 	exit(T_EXIT_PASS);
 }
 
-/* B's entries name no queue: the key is B's to free, as a key B took
- * for a queue of its own would be (EACCES), and the old id is gone. */
+/* B's entries name no queue: the key is not found, or B's to free, as
+ * a key B took for a queue of its own would be (EACCES); a queue A makes
+ * with it is a new one; the old id is gone. */
 static void a_removed_stays(void *arg)
 {
+	char path[300], gen[32] = "";
 	struct msqid_ds ds;
+	int id;
 
 	use_ns();
-	T_ERR(umq_msgget(REVIVED_KEY, 0), EACCES);
-	T_ERR(umq_msgget(REVIVED_KEY, IPC_CREAT | 0600), EACCES);
+	errno = 0;
+	id = umq_msgget(REVIVED_KEY, 0);
+	if (id >= 0 || (errno != ENOENT && errno != EACCES))
+		T_FAIL("msgget of B's key: %d %s", id, strerrorname_np(errno));
+	id = umq_msgget(REVIVED_KEY, IPC_CREAT | 0600);
+	if (id >= 0) {
+		snprintf(path, sizeof(path), "%s/sysv/i.%d", S->dir,
+			 id & 32767);
+		T_ASSERT(readlink(path, gen, sizeof(gen) - 1) > 0);
+		if (!strcmp(gen, S->rgen))
+			T_FAIL("A's new queue is the removed one");
+		T_OK(umq_msgctl(id, IPC_RMID, NULL));
+	} else if (errno != EACCES) {
+		T_FAIL("msgget(IPC_CREAT) of B's key: %s",
+		       strerrorname_np(errno));
+	}
 	T_ERR(umq_msgctl(S->rid, IPC_STAT, &ds), EINVAL);
 	exit(T_EXIT_PASS);
 }

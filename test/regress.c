@@ -26,6 +26,9 @@
  *   must not leave the key entry behind (other users: EACCES for ever).
  * - The child of a fork made while a deferred item ran (DESIGN §8) runs
  *   its own deferred items.
+ * - A remover killed after it made a queue's files dead (mode 0) and
+ *   before it unlinked them leaves them to a sweep, also when the files'
+ *   owner is no root: not for ever.
  */
 #include <fcntl.h>
 #include <mqueue.h>
@@ -1125,4 +1128,66 @@ T_CASE(fork_inside_a_deferred_item_child_runs_its_own)
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		T_FAIL("the child's deferred item did not run: status %#x",
 		       st);
+}
+
+/* The library's unlinkat(), interposed: when armed, the unlink of a
+ * control file (made dead just before, unmake_files) kills the caller. */
+static volatile int die_at_unlink;
+
+int unlinkat(int dirfd, const char *path, int flags)
+{
+	if (die_at_unlink && !strncmp(path, "sysv/q.", 7))
+		raise(SIGKILL);
+	return (int)syscall(SYS_unlinkat, dirfd, path, flags);
+}
+
+static void sysv_file(char *buf, size_t n, const char *what, const char *gen)
+{
+	snprintf(buf, n, "%s/sysv/%s.%s", t_umq_dir(), what, gen);
+}
+
+static void remove_and_die(void *arg)
+{
+	char *gen = arg, path[512];
+	int id = umq_msgget(IPC_PRIVATE, 0600);
+
+	if (id < 0)
+		_exit(T_EXIT_FAIL);
+	snprintf(path, sizeof(path), "%s/sysv/i.%d", t_umq_dir(), id & 32767);
+	if (readlink(path, gen, 31) <= 0)
+		_exit(T_EXIT_FAIL);
+	die_at_unlink = 1;
+	umq_msgctl(id, IPC_RMID, NULL);
+	_exit(T_EXIT_FAIL);		/* not killed */
+}
+
+static void sweep(void *arg)
+{
+	struct ns *ns;
+
+	(void)arg;
+	if (ns_get(&ns))
+		_exit(T_EXIT_FAIL);
+	reg_sweep(ns);
+}
+
+T_CASE(remover_killed_before_the_unlink_leaves_files_to_a_sweep)
+{
+	char *gen = t_shared(32), path[512];
+	struct stat st;
+
+	if (getuid() != 0)
+		t_skip("needs root to act as another user");
+	T_OK(chmod(t_umq_dir(), 0755));
+	t_as_user(1000, 1000, remove_and_die, gen);
+	T_ASSERT(*gen);
+	sysv_file(path, sizeof(path), "q", gen);
+	if (stat(path, &st) || (st.st_mode & 07777))
+		T_FAIL("the remover did not die between its chmod and unlink");
+	T_EQ(t_as_user(1000, 1000, sweep, NULL), T_EXIT_PASS);
+	if (!lstat(path, &st))
+		T_FAIL("the dead control file is still there after a sweep");
+	sysv_file(path, sizeof(path), "m", gen);
+	if (!lstat(path, &st))
+		T_FAIL("the dead store is still there after a sweep");
 }
