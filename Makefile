@@ -38,7 +38,7 @@ TESTS     := $(TEST_SRCS:test/%.c=$(BUILD)/test/%)
 EXAMPLES  := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
 PRELOAD   := $(BUILD)/libumq-preload.so
 PRELOAD_OBJS := $(patsubst preload/%.c,$(BUILD)/preload/%.o,$(wildcard preload/*.c))
-PRELOAD_WRAP := close dup dup2 dup3 fcntl fcntl64 close_range closefrom \
+PRELOAD_WRAP := close dup dup2 dup3 fcntl fcntl64 ioctl close_range closefrom \
                 read write pread pread64 pwrite pwrite64 readv writev \
                 lseek lseek64 syscall poll recvmsg
 

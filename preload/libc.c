@@ -18,6 +18,7 @@
 #include <sys/pidfd.h>
 #include <sys/select.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "preload.h"
@@ -46,7 +47,7 @@ void *libc_sym(const char *name)
  * finds the same function.
  */
 #define REALS(X)                                                        \
-	X(close) X(dup) X(dup2) X(dup3) X(fcntl) X(close_range)         \
+	X(close) X(dup) X(dup2) X(dup3) X(fcntl) X(ioctl) X(close_range) \
 	X(closefrom) X(read) X(write) X(pread) X(pwrite) X(readv)       \
 	X(writev) X(lseek) X(syscall) X(poll) X(ppoll) X(select)       \
 	X(pselect) X(epoll_ctl) X(__poll_chk) X(__ppoll_chk) X(recvmsg)  \
@@ -103,6 +104,18 @@ int libc_fcntl(int fd, int cmd, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	return REAL(fcntl)(fd, cmd, arg);
+}
+
+/* As glibc's ioctl: the third argument, if any, is one word. */
+int libc_ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	return REAL(ioctl)(fd, req, arg);
 }
 
 int libc_close_range(unsigned first, unsigned last, int flags)

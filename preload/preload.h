@@ -25,6 +25,7 @@ int libc_dup(int fd) __asm__("__wrap_dup");
 int libc_dup2(int fd, int fd2) __asm__("__wrap_dup2");
 int libc_dup3(int fd, int fd2, int flags) __asm__("__wrap_dup3");
 int libc_fcntl(int fd, int cmd, ...) __asm__("__wrap_fcntl");
+int libc_ioctl(int fd, unsigned long req, ...) __asm__("__wrap_ioctl");
 int libc_close_range(unsigned first, unsigned last, int flags)
 	__asm__("__wrap_close_range");
 void libc_closefrom(int fd) __asm__("__wrap_closefrom");
@@ -97,6 +98,7 @@ int pl_dup(int fd);
 int pl_dup2(int fd, int fd2);
 int pl_dup3(int fd, int fd2, int flags);
 int pl_fcntl(int fd, int cmd, ...);
+int pl_ioctl(int fd, unsigned long req, ...);
 int pl_close_range(unsigned first, unsigned last, int flags);
 ssize_t pl_read(int fd, void *buf, size_t n);
 ssize_t pl_write(int fd, const void *buf, size_t n);

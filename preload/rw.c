@@ -6,7 +6,12 @@
  * each read) from the file position, as simple_read_from_buffer() does,
  * so a second read returns 0 until lseek goes back; lseek is
  * default_llseek() on a file of 80 bytes; there is no write operation
- * (EINVAL), and the access mode is checked first (EBADF).
+ * (EINVAL), and the access mode is checked first (EBADF).  Of ioctl,
+ * only the VFS's generic requests act on that file: FIONREAD is the
+ * bytes from the position to its size, and FIOASYNC turning O_ASYNC on
+ * is ENOTTY (no fasync); the FIFO's own answers (its readiness bytes,
+ * and SIGIO - which kills - at each change of a watched queue) would
+ * differ.  The rest pass through.
  *
  * The position belongs to the open description, shared by its dups: here
  * a record shared by the descriptors this process made with dup, dup2,
@@ -19,6 +24,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "preload.h"
@@ -251,6 +257,39 @@ INTERPOSE(ssize_t, writev, int fd, const struct iovec *iov, int cnt)
 }
 
 /* default_llseek() on a file of FILENT_SIZE bytes. */
+INTERPOSE(int, ioctl, int fd, unsigned long req, ...)
+{
+	struct pdesc *d;
+	struct rpos *r;
+	va_list ap;
+	void *arg;
+	off_t pos;
+	int v;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (unlikely(fd_own(fd)))	/* the library's: not open (fd.c) */
+		return (int)ret_errno(-EBADF);
+	d = queue_fd(fd);
+	if (likely(!d) || (req != FIOASYNC && req != FIONREAD))
+		return libc_ioctl(fd, req, arg);
+	if (bad_uptr(arg))
+		return (int)ret_errno(-EFAULT);
+	if (req == FIOASYNC) {
+		if (ucopy(&v, arg, sizeof(v)))
+			return (int)ret_errno(-EFAULT);
+		return v ? (int)ret_errno(-ENOTTY) : 0;
+	}
+	pthread_mutex_lock(&rmu);
+	r = rpos_of(fd);
+	pos = r ? r->pos : 0;
+	pthread_mutex_unlock(&rmu);
+	v = (int)(FILENT_SIZE - pos);	/* as put_user of the loff_t */
+	memcpy(arg, &v, sizeof(v));
+	return 0;
+}
+
 INTERPOSE(off_t, lseek, int fd, off_t off, int whence)
 {
 	struct pdesc *d = queue_fd(fd);

@@ -154,6 +154,8 @@ UMQ_EXPORT PL_ALL_WORDS long syscall(long nr, ...)
 		return pl_dup3((int)a[0], (int)a[1], (int)a[2]);
 	case SYS_fcntl:
 		return pl_fcntl((int)a[0], (int)a[1], a[2]);
+	case SYS_ioctl:
+		return pl_ioctl((int)a[0], (unsigned long)a[1], a[2]);
 	case SYS_close_range:
 		return pl_close_range((unsigned)a[0], (unsigned)a[1],
 				      (int)a[2]);

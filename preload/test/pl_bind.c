@@ -56,6 +56,7 @@ static const struct {
 	{ "close", "GLIBC_2.2.5" }, { "dup", "GLIBC_2.2.5" },
 	{ "dup2", "GLIBC_2.2.5" }, { "dup3", "GLIBC_2.9" },
 	{ "fcntl", "GLIBC_2.2.5" }, { "fcntl64", "GLIBC_2.28" },
+	{ "ioctl", "GLIBC_2.2.5" },
 	{ "close_range", "GLIBC_2.34" }, { "closefrom", "GLIBC_2.34" },
 	{ "read", "GLIBC_2.2.5" }, { "write", "GLIBC_2.2.5" },
 	{ "pread", "GLIBC_2.2.5" }, { "pread64", "GLIBC_2.2.5" },

@@ -3,14 +3,15 @@
  * prog_fds.c - an mqd_t is a file descriptor, and programs treat it as
  * one: its number (the lowest free), close-on-exec, dup/dup2/dup3,
  * fcntl(F_DUPFD, F_GETFD, F_GETFL, F_SETFL: no O_DIRECT, no O_ASYNC and
- * no SIGIO), close and close_range, read() of the
- * status line, write(), poll, inheritance across fork and exec; and a
- * program that closes every descriptor it does not know (as daemons do)
- * still has working queues.
+ * no SIGIO), ioctl (FIOASYNC: ENOTTY; FIONREAD, FIONBIO), close and
+ * close_range, read() of the status line, write(), poll, inheritance
+ * across fork and exec; and a program that closes every descriptor it
+ * does not know (as daemons do) still has working queues.
  */
 #include "prog.h"
 
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -170,6 +171,19 @@ int main(int argc, char **argv)
 	CALL(mq_send(q, "no SIGIO", 8, 0));
 	rcv(q);
 	CALL(fcntl(q, F_SETFL, 0));
+	{
+		int on = 1, off = 0, n = -1;
+
+		CALL(ioctl(q, FIOASYNC, &on));		/* no fasync */
+		CALL(ioctl(q, FIOASYNC, &off));
+		CALL(ioctl(q, FIONREAD, &n));		/* the file size left */
+		say("  FIONREAD %d", n);
+		CALL(ioctl(q, FIONBIO, &on));		/* the VFS's own */
+		getattr("q after FIONBIO", q);
+		CALL(ioctl(q, FIONBIO, &off));
+		CALL(mq_send(q, "no SIGIO", 8, 0));
+		rcv(q);
+	}
 
 	say("-- close");
 	CALL(close(d));
