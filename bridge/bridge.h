@@ -151,8 +151,9 @@ struct state {
 	uint64_t below;
 };
 
-/* <namespace>/bridges, made mode 1777 if missing, into buf: -EPERM
- * (said) unless root, the namespace's owner or this user owns it. */
+/* <namespace>/bridges into buf, made mode 1777 if missing by root or
+ * the namespace's owner: -EPERM (said) if missing for another user, or
+ * unless root, the namespace's owner or this user owns it. */
 int bridges_dir(char *buf, size_t n);
 /* Open (create) <ns>/bridges/.<name>.state, locked: -EBUSY when another
  * bridge holds it, -EPERM (said) when it or bridges/ is not to be

@@ -107,18 +107,30 @@ int bridges_dir(char *buf, size_t n)
 
 	if ((size_t)snprintf(buf, n, "%s/bridges", umq_ns_path()) >= n)
 		return -ENAMETOOLONG;
-	if (mkdir(buf, 01777) == 0) {
-		/* the umask took bits away: every user's bridge may add its
-		 * files, none may remove another's (sticky) */
-		if (chmod(buf, 01777))
-			return -errno;
-	} else if (errno != EEXIST) {
+	if (stat(umq_ns_path(), &ns))
 		return -errno;
+	/* Made with the namespace; in one older than that, by its owner or
+	 * root only: made by another user, it would be theirs, and no
+	 * bridge of anyone else's could use it. */
+	if (lstat(buf, &sb) && errno == ENOENT) {
+		if (geteuid() != 0 && geteuid() != ns.st_uid) {
+			logmsg("%s: missing; the namespace's owner (uid %u) or "
+			       "root must make it: run a bridge once, or "
+			       "mkdir -m 1777 %s", buf, (unsigned)ns.st_uid,
+			       buf);
+			return -EPERM;
+		}
+		if (mkdir(buf, 01777) == 0) {
+			/* the umask took bits away: every user's bridge may
+			 * add its files, none may remove another's (sticky) */
+			if (chmod(buf, 01777))
+				return -errno;
+		} else if (errno != EEXIST) {
+			return -errno;
+		}
 	}
 	if (lstat(buf, &sb) || !S_ISDIR(sb.st_mode))
 		return -ENOTDIR;
-	if (stat(umq_ns_path(), &ns))
-		return -errno;
 	if ((sb.st_uid != 0 && sb.st_uid != ns.st_uid &&
 	     sb.st_uid != geteuid()) ||
 	    ((sb.st_mode & 022) && !(sb.st_mode & S_ISVTX))) {

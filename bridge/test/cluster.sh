@@ -25,7 +25,7 @@
 #      delivered late, a repeat is dropped.
 #   7. a state file another user owns, or others may write, is refused.
 #   8. what another user puts in bridges/ is not believed: bridges/
-#      itself, if theirs; a journal of a held message (the out bridge
+#      itself, if theirs (nor is it made by another user's bridge); a journal of a held message (the out bridge
 #      published it as if from the queue); a symlink where the status
 #      file's temporary goes (the bridge wrote through it).  A journal of
 #      the bridge's own user, left by a bridge before December 5, is
@@ -394,6 +394,21 @@ if [ "$(id -u)" = 0 ]; then
 	check "bridge 8: bridges/ of another user is not used (exit $r)" \
 		'[ $r = 1 ] && grep -q "uid 65534.s, not root.s, the namespace owner.s or yours" "$tmp/b8.log"' ||
 		sed 's/^/#   /' "$tmp/b8.log"
+	# bridges/ missing (a namespace older than December 5): made by the
+	# namespace's owner or root only, not by another user's bridge
+	H=$(mktemp -d /tmp/umq-bridge-ns.XXXXXX) && chmod 1777 "$H"
+	UMQ_DIR=$H/ns setpriv --reuid 1000 --regid 1000 --clear-groups \
+		"$UMQ" ipcmk -Q >/dev/null 2>&1
+	rmdir "$H/ns/bridges"
+	UMQ_DIR=$H/ns timeout 30 setpriv --reuid 65534 --regid 65534 \
+		--clear-groups "$UMQ" bridge -s "$URLS" in --key 0x20b \
+		--create --subject umq.m8 --stream M8 >"$tmp/m8.log" 2>&1
+	r=$?
+	check "bridge 8: bridges/ missing is not made by another user's bridge (exit $r)" \
+		'[ $r = 1 ] && [ ! -e "$H/ns/bridges" ] &&
+		 grep -q "missing; the namespace.s owner (uid 1000) or root must make it" "$tmp/m8.log"' ||
+		sed 's/^/#   /' "$tmp/m8.log"
+	rm -rf "$H"
 	# a journal (the format before December 5: sequence, type, length,
 	# text) of another user, then of the bridge's own
 	G=$tmp/g
