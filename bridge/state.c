@@ -269,7 +269,10 @@ int held_save(const struct lmsg *m, uint64_t seq)
 	};
 
 	h.sum = held_sum(&h);
-	if (pwrite(state_fd, m->text, m->len, HELD_OFF + sizeof(h)) !=
+	/* Any header there goes first: it must never describe this text. */
+	if (pwrite(state_fd, &(struct held_hdr){ 0 }, sizeof(h), HELD_OFF) !=
+	    (ssize_t)sizeof(h) ||
+	    pwrite(state_fd, m->text, m->len, HELD_OFF + sizeof(h)) !=
 	    (ssize_t)m->len ||
 	    pwrite(state_fd, &h, sizeof(h), HELD_OFF) != (ssize_t)sizeof(h))
 		return -EIO;
