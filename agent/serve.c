@@ -8,7 +8,8 @@
  * (descriptors in its request, or in messages queued after it, or inside
  * a passed socket) is dropped there, and a close that waits (a TCP
  * socket's SO_LINGER, a FUSE file's flush) holds that child only, killed
- * at its deadline.  The agent itself never receives anything.  At most
+ * at its deadline; the child leaves the connection read-shut and empty,
+ * so that the agent's own close of it, first or last, releases nothing.  The agent itself never receives anything.  At most
  * MAX_CHILDREN at once (more connections wait in the backlog),
  * MAX_PER_UID serving one user's: that user's next connections are
  * closed at once, if nothing is queued on them, else by a child that
@@ -139,6 +140,51 @@ static void serve_one(int dirfd, int c, const struct ucred *uc)
 			rep.err ? strerror(-rep.err) : "done");
 }
 
+/*
+ * Before a child exits: the connection read-shut, so that its peer can
+ * queue nothing more, and what is queued received and dropped here.
+ * Else the agent's close of its copy, when it came after the child's
+ * exit, was the last and released it in the agent: a passed socket's
+ * linger held the agent for its time (attack.c, under load).
+ */
+static void drain(int c)
+{
+	union {
+		char buf[CMSG_SPACE(MAX_PASSED * sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	char data[sizeof(struct agent_req)];
+
+	shutdown(c, SHUT_RD);
+	for (int round = 0; round < 4096; round++) {
+		struct iovec iov = { data, sizeof(data) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = cm.buf,
+				     .msg_controllen = sizeof(cm.buf) };
+		ssize_t n = recvmsg(c, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+		if (n < 0)
+			return;
+		/* (More than fit: the kernel closed the rest, here.) */
+		for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h;
+		     h = CMSG_NXTHDR(&mh, h)) {
+			if (h->cmsg_level != SOL_SOCKET ||
+			    h->cmsg_type != SCM_RIGHTS)
+				continue;
+			for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) /
+			     sizeof(int); i++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(h) + i * sizeof(int),
+				       sizeof(int));
+				drop_passed(fd);
+			}
+		}
+		if (n == 0 && !mh.msg_controllen)
+			return;		/* nothing left */
+	}
+}
+
 struct child {
 	pid_t pid;
 	uid_t uid;
@@ -206,9 +252,10 @@ static void take_new(int dirfd, int lfd, struct child *cs, int *n,
 			signal(SIGHUP, SIG_DFL);
 			if (serve)
 				serve_one(dirfd, fd, &uc);
+			drain(fd);
 			_exit(0);
 		}
-		close(fd);	/* the child's is the last */
+		close(fd);	/* empty once the child is done (drain) */
 		if (pid > 0)
 			cs[(*n)++] = (struct child){ pid, uc.uid,
 						     now_ms() + CHILD_MS };
