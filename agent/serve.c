@@ -66,6 +66,25 @@ static bool asker_lived(int pidfd)
 	       !syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0);
 }
 
+/* The descriptors a message received into a buffer of MAX_PASSED
+ * carried (more did not fit: the kernel closed them, here), into fds:
+ * their count. */
+static int passed_fds(struct msghdr *mh, int *fds)
+{
+	int nfd = 0;
+
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(mh); h;
+	     h = CMSG_NXTHDR(mh, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) /
+		     sizeof(int) && nfd < MAX_PASSED; i++)
+			memcpy(&fds[nfd++], CMSG_DATA(h) + i * sizeof(int),
+			       sizeof(int));
+	}
+	return nfd;
+}
+
 /* Answer the request that comes on c (the OS said uc sent it), in a
  * child of its own. */
 static void serve_one(int dirfd, int c, const struct ucred *uc)
@@ -92,15 +111,7 @@ static void serve_one(int dirfd, int c, const struct ucred *uc)
 	if (n < 0)	/* msg_controllen is left as it was: the buffer is
 			 * stale, its numbers perhaps our descriptors now */
 		mh.msg_controllen = 0;
-	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h;
-	     h = CMSG_NXTHDR(&mh, h)) {
-		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) /
-		     sizeof(int) && nfd < MAX_PASSED; i++)
-			memcpy(&fds[nfd++], CMSG_DATA(h) + i * sizeof(int),
-			       sizeof(int));
-	}
+	nfd = passed_fds(&mh, fds);
 	if (getsockopt(c, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &plen))
 		pidfd = -1;
 	if (n == sizeof(req) && req.magic == AGENT_MAGIC && req.gen) {
@@ -162,24 +173,13 @@ static void drain(int c)
 				     .msg_control = cm.buf,
 				     .msg_controllen = sizeof(cm.buf) };
 		ssize_t n = recvmsg(c, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		int fds[MAX_PASSED], nfd;
 
 		if (n < 0)
 			return;
-		/* (More than fit: the kernel closed the rest, here.) */
-		for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h;
-		     h = CMSG_NXTHDR(&mh, h)) {
-			if (h->cmsg_level != SOL_SOCKET ||
-			    h->cmsg_type != SCM_RIGHTS)
-				continue;
-			for (size_t i = 0; i < (h->cmsg_len - CMSG_LEN(0)) /
-			     sizeof(int); i++) {
-				int fd;
-
-				memcpy(&fd, CMSG_DATA(h) + i * sizeof(int),
-				       sizeof(int));
-				drop_passed(fd);
-			}
-		}
+		nfd = passed_fds(&mh, fds);
+		for (int i = 0; i < nfd; i++)
+			drop_passed(fds[i]);
 		if (n == 0 && !mh.msg_controllen)
 			return;		/* nothing left */
 	}
