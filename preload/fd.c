@@ -207,10 +207,9 @@ static int getfl(int fd, int fl)
  * false (EINVAL) if it refuses them. */
 static bool setfl(int fd, void **arg)
 {
-	struct pdesc *d = dslot(fd, false);
 	int fl = (int)(intptr_t)*arg;
 
-	if (!d || !__atomic_load_n(&d->pv, __ATOMIC_ACQUIRE))
+	if (!queue_fd(fd))
 		return true;
 	if (fl & O_DIRECT) {
 		errno = EINVAL;

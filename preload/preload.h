@@ -92,6 +92,14 @@ void *libc_sym(const char *name);
 		__attribute__((alias("pl_" #name)));                    \
 	ret pl_##name(__VA_ARGS__)
 
+/* The record of a queue descriptor this process knows, or NULL. */
+static inline struct pdesc *queue_fd(int fd)
+{
+	struct pdesc *d = dslot(fd, false);
+
+	return d && __atomic_load_n(&d->pv, __ATOMIC_ACQUIRE) ? d : NULL;
+}
+
 /* ---- fd.c, rw.c: the interposers syscall() also reaches ---------------- */
 int pl_close(int fd);
 int pl_dup(int fd);

@@ -102,14 +102,6 @@ void rpos_dup(int oldfd, int newfd)
 	pthread_mutex_unlock(&rmu);
 }
 
-/* The record of a queue descriptor this process knows, or NULL. */
-static inline struct pdesc *queue_fd(int fd)
-{
-	struct pdesc *d = dslot(fd, false);
-
-	return d && __atomic_load_n(&d->pv, __ATOMIC_ACQUIRE) ? d : NULL;
-}
-
 static bool readable(const struct pdesc *d)
 {
 	return d->acc == O_RDONLY || d->acc == O_RDWR;
@@ -256,7 +248,6 @@ INTERPOSE(ssize_t, writev, int fd, const struct iovec *iov, int cnt)
 	return no_write(d);
 }
 
-/* default_llseek() on a file of FILENT_SIZE bytes. */
 INTERPOSE(int, ioctl, int fd, unsigned long req, ...)
 {
 	struct pdesc *d;
@@ -290,6 +281,7 @@ INTERPOSE(int, ioctl, int fd, unsigned long req, ...)
 	return 0;
 }
 
+/* default_llseek() on a file of FILENT_SIZE bytes. */
 INTERPOSE(off_t, lseek, int fd, off_t off, int whence)
 {
 	struct pdesc *d = queue_fd(fd);
