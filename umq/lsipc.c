@@ -496,8 +496,9 @@ static void do_global(const struct ctl *ctl, struct table *tb, bool msg,
 	}
 	if (pmsg) {
 		do_pmsg(ctl, NULL, NULL, &n);
+		/* compared unsigned by the kernel: -1 is 4294967295 */
 		global_row(ctl, tb, "MQUMNI", "Number of POSIX message queues",
-			   (uintmax_t)n, (uintmax_t)lim.queues_max, true,
+			   (uintmax_t)n, (unsigned int)lim.queues_max, true,
 			   false);
 		global_row(ctl, tb, "MQUMAX",
 			   "Max size of POSIX message (bytes)", 0,

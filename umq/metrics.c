@@ -159,13 +159,16 @@ static void limits(FILE *out)
 		L(msgsize_max, "POSIX: ceiling of mq_msgsize (fs.mqueue.msgsize_max)."),
 		L(msg_default, "POSIX: mq_maxmsg by default (fs.mqueue.msg_default)."),
 		L(msgsize_default, "POSIX: mq_msgsize by default (fs.mqueue.msgsize_default)."),
-		L(queues_max, "POSIX: most queues (fs.mqueue.queues_max)."),
+		L(queues_max, "POSIX: most queues (fs.mqueue.queues_max, "
+				"read unsigned as the kernel compares it)."),
 #undef L
 	};
 	struct umq_limits l;
 
 	if (umq_ns_get_limits(&l))
 		return;
+	/* -1, "no limit" to the kernel, would make a usage ratio negative */
+	l.queues_max = (unsigned int)l.queues_max;
 	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
 		family(out, lim[i].name, "gauge", lim[i].help);
 		fprintf(out, "%s %ld\n", lim[i].name,

@@ -144,6 +144,19 @@ rc=$?
 "$PY" "$tmp/check.py" "stdout with bridges" "$key" "$id" "$msgmnb" bridges \
 	<<<"$out"
 
+# ---- queues_max -1: no limit to the kernel, which compares it unsigned;
+# a gauge of -1 would make any usage ratio negative
+old=$("$UMQ" limits --raw --noheadings | awk '$1 == "queues_max" { print $2 }')
+"$UMQ" limits --set queues_max=-1 >/dev/null
+got=$("$UMQ" metrics | awk '$1 == "umq_limit_queues_max" { print $2 }')
+[ "$got" = 4294967295 ] && ok "metrics: queues_max -1 is 4294967295" ||
+	notok "metrics: queues_max -1 is $got"
+got=$("$UMQ" lsipc -g -r --noheadings -o RESOURCE,LIMIT |
+	awk '$1 == "MQUMNI" { print $2 }')
+[ "$got" = 4294967295 ] && ok "lsipc -g: queues_max -1 is 4294967295" ||
+	notok "lsipc -g: queues_max -1 is $got"
+"$UMQ" limits --set queues_max="$old" >/dev/null
+
 # ---- another user: every System V queue (MSG_STAT_ANY's rule), only the
 # POSIX queues it may read
 "$QOPS" -u mq /secret 0600 2 16
