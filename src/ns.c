@@ -277,11 +277,33 @@ uint64_t ns_new_gen(void)
 	return g & INT64_MAX;
 }
 
+/*
+ * The limits file, opened to write: its mode decides who may (the OS
+ * checks).  Not through a link, and only the owner's regular file: the
+ * directory's owner may put anything under the name between our looks,
+ * and a root or another user writing there must not write into a file
+ * of its own.  -errno as open's, -EPERM for anything else.
+ */
+static int limits_wronly(struct ns *ns)
+{
+	struct stat st;
+	int fd = fd_open(ns->dirfd, "limits", O_WRONLY | O_NOFOLLOW |
+			 O_NONBLOCK | O_CLOEXEC, 0);
+
+	if (fd < 0)
+		return errno == EACCES || errno == ELOOP ? -EPERM : -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_uid != ns->owner) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
 void ns_mark_removed(struct ns *ns)
 {
 	uint32_t one = 1;
-	int fd = fd_open(ns->dirfd, "limits", O_WRONLY | O_NONBLOCK |
-			 O_CLOEXEC, 0);
+	int fd = limits_wronly(ns);
 
 	if (fd < 0)
 		return;
@@ -699,10 +721,9 @@ static int set_limits(const struct umq_limits *ulim)
 		if (r || !ns->lim)
 			return r ? r : -EPERM;
 	}
-	/* The file's mode decides who may write it: the OS checks. */
-	fd = fd_open(ns->dirfd, "limits", O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0);
+	fd = limits_wronly(ns);
 	if (fd < 0)
-		return errno == EACCES ? -EPERM : -errno;
+		return fd;
 	lim_fill(&f, lim);
 	r = pwrite(fd, &f, sizeof(f), 0) == (ssize_t)sizeof(f) ? 0 : -EIO;
 	close(fd);

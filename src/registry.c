@@ -1005,31 +1005,47 @@ void reg_unlink(struct sq *s)
 	unmake_files(ns, s->gen);
 }
 
-/* Remove dir and what it holds, one level of subdirectories deep (the
- * namespace's layout).  0 or the first -errno. */
-static int rm_tree(int parent, const char *dir, int depth)
+/*
+ * Empty the directory dfd (closed here), one level of subdirectories
+ * deep (the namespace's layout).  A subdirectory is opened without
+ * following a link: its owner may swap one in at any time, and we may be
+ * root.  0 or the first -errno.
+ */
+static int rm_contents(int dfd, int depth)
 {
-	int dfd = openat(parent, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	DIR *d = fdopendir(dfd);
 	struct dirent *e;
-	int r = 0;
+	int r = 0, sub;
 
 	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return -errno;
+		r = -errno;
+		close(dfd);
+		return r;
 	}
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (e->d_type == DT_DIR && depth)
-			r = rm_tree(dfd, e->d_name, depth - 1) ?: r;
-		else if (unlinkat(dfd, e->d_name, 0) && !r)
-			r = -errno;
+		if (!unlinkat(dfd, e->d_name, 0))
+			continue;
+		if (errno != EISDIR || !depth) {
+			r = r ?: -errno;
+			continue;
+		}
+		sub = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY |
+			     O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			/* no longer a directory: a link, removed as one */
+			if ((errno == ELOOP || errno == ENOTDIR) &&
+			    !unlinkat(dfd, e->d_name, 0))
+				continue;
+			r = r ?: -errno;
+			continue;
+		}
+		r = rm_contents(sub, depth - 1) ?: r;
+		if (unlinkat(dfd, e->d_name, AT_REMOVEDIR))
+			r = r ?: -errno;
 	}
 	closedir(d);
-	if (unlinkat(parent, dir, AT_REMOVEDIR) && !r)
-		r = -errno;
 	return r;
 }
 
@@ -1049,9 +1065,9 @@ static int remove_one(struct sq *s, void *ctx)
  * EIDRM; then the directory. */
 static int ns_remove(const char *dir)
 {
-	struct stat st;
+	struct stat st, now;
 	struct ns *ns;
-	int r;
+	int r, dfd;
 
 	if (bad_uptr(dir))
 		return -EFAULT;
@@ -1063,10 +1079,22 @@ static int ns_remove(const char *dir)
 	r = ns_open(dir, &ns);
 	if (r)
 		return r;
+	/* From here on, the directory checked, by its descriptor: its
+	 * name's owner may make the name lead elsewhere at any time. */
+	if (fstat(ns->dirfd, &now) || now.st_dev != st.st_dev ||
+	    now.st_ino != st.st_ino ||
+	    (dfd = fcntl(ns->dirfd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		ns_close(ns);
+		return -EAGAIN;
+	}
 	reg_each(ns, remove_one, NULL);
 	ns_mark_removed(ns);
 	ns_close(ns);
-	r = rm_tree(AT_FDCWD, dir, 1);
+	r = rm_contents(dfd, 1);
+	/* rmdir follows no last link: it removes an empty directory of
+	 * that name, or nothing. */
+	if (rmdir(dir) && !r)
+		r = -errno;
 	return r == -EACCES ? -EPERM : r;
 }
 
