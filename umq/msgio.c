@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * msgio.c - `umq send`, `umq recv` and `umq purge`: the messages of one
- * queue, for scripts (and what `umq peek`, peek.c, shares with them).  A
- * queue is a System V id (a number) or a POSIX name ("/NAME").
+ * msgio.c - `umq send`, `umq recv` (its loop: recv.c) and `umq purge`:
+ * the messages of one queue, for scripts (and what `umq peek`, peek.c,
+ * shares with them).  A queue is a System V id (a number) or a POSIX
+ * name ("/NAME").
  *
  * Exit status: 0 success, 1 an error (a one-line message), 124 (as
  * timeout(1)) when --timeout ran out - or, with --timeout 0, when the
@@ -98,7 +99,7 @@ double parse_timeout(const char *s, struct timespec *at)
 	return d;
 }
 
-static mqd_t open_mq(const struct target *t, int oflag, long *msgsize)
+mqd_t open_mq(const struct target *t, int oflag, long *msgsize)
 {
 	struct mq_attr a;
 	/* Never polled: the queue keeps its lane (DESIGN §7). */
@@ -114,7 +115,7 @@ static mqd_t open_mq(const struct target *t, int oflag, long *msgsize)
 	return q;
 }
 
-static long sysv_msgmax(void)
+long sysv_msgmax(void)
 {
 	struct umq_limits lim;
 
@@ -156,7 +157,7 @@ static char *read_all(size_t max, size_t *len)
 	return p;
 }
 
-__attribute__((noreturn)) static void timed_out(const struct target *t, bool send, double secs)
+void timed_out(const struct target *t, bool send, double secs)
 {
 	if (secs == 0)
 		errx(EXIT_TIMEOUT, send ? "queue %s is full" :
@@ -247,56 +248,6 @@ static void do_send(const struct target *t, const char *arg, long type,
 	free(text);
 }
 
-static void do_recv(const struct target *t, long type, int flg, long count,
-		    double secs, const struct timespec *at)
-{
-	for (long i = 0; i < count; i++) {
-		ssize_t n;
-		char *text;
-
-		if (t->name) {
-			long msgsize;
-			mqd_t q = open_mq(t, O_RDONLY |
-					  (secs == 0 ? O_NONBLOCK : 0), &msgsize);
-			text = malloc((size_t)msgsize + 1);
-			if (!text)
-				err(EXIT_FAILURE, "cannot allocate");
-			n = secs > 0 ? umq_mq_clockreceive(q, text,
-					(size_t)msgsize, NULL, CLOCK_MONOTONIC,
-					at) :
-				umq_mq_receive(q, text, (size_t)msgsize, NULL);
-			int e = errno;
-			umq_mq_close(q);
-			errno = e;
-		} else {
-			long max = sysv_msgmax();
-			struct msgbuf *mb = malloc(sizeof(long) + (size_t)max + 1);
-			if (!mb)
-				err(EXIT_FAILURE, "cannot allocate");
-			n = secs > 0 ? umq_msgclockrcv(t->id, mb, (size_t)max,
-						       type, flg, CLOCK_MONOTONIC,
-						       at) :
-				umq_msgrcv(t->id, mb, (size_t)max, type,
-					   flg | (secs == 0 ? IPC_NOWAIT : 0));
-			text = (char *)mb;
-			if (n >= 0)
-				memmove(text, mb->mtext, (size_t)n);
-		}
-		if (n < 0) {
-			int e = errno;
-			fflush(stdout);
-			errno = e;
-			if (e == EAGAIN || e == ENOMSG || e == ETIMEDOUT)
-				timed_out(t, false, secs);
-			fail(t, "receive from");
-		}
-		fwrite(text, 1, (size_t)n, stdout);
-		if (count > 1)
-			putchar('\n');
-		free(text);
-	}
-}
-
 static int msgio(int argc, char **argv, bool send)
 {
 	static const struct option opts[] = {
@@ -374,7 +325,7 @@ static int msgio(int argc, char **argv, bool send)
 		do_send(&t, nargs == 2 ? argv[optind + 1] : NULL, type,
 			(unsigned)prio, secs, &at);
 	else
-		do_recv(&t, type, flg, count, secs, &at);
+		recv_messages(&t, type, flg, count, secs, &at);
 	return EXIT_SUCCESS;
 }
 

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * msgio.h - what `umq peek` (peek.c) and `umq send`, `recv`, `purge`
- * (msgio.c) share: the queue named on the command line, and its errors.
+ * (msgio.c, recv.c) share: the queue named on the command line, and its
+ * errors.
  */
 #ifndef UMQ_MSGIO_H
 #define UMQ_MSGIO_H
 
 #include <mqueue.h>
+#include <stdbool.h>
 #include <time.h>
 
 #define EXIT_TIMEOUT 124
@@ -28,5 +30,17 @@ long parse_long(const char *s, const char *msg);
 /* --timeout SECS as an absolute CLOCK_MONOTONIC deadline in *at; returns
  * SECS, or exits 1 with a message when it is not a number >= 0. */
 double parse_timeout(const char *s, struct timespec *at);
+/* --timeout ran out (secs 0: the queue was empty, or full): one line,
+ * exit 124. */
+__attribute__((noreturn)) void timed_out(const struct target *t, bool send,
+					 double secs);
+/* The POSIX queue t, never polled; its mq_msgsize in *msgsize if asked.
+ * Exits with a message if it cannot be opened. */
+mqd_t open_mq(const struct target *t, int oflag, long *msgsize);
+/* The namespace's msgmax; exits with a message if it cannot be read. */
+long sysv_msgmax(void);
+/* `umq recv`'s loop (recv.c): count messages to standard output. */
+void recv_messages(const struct target *t, long type, int flg, long count,
+		   double secs, const struct timespec *at);
 
 #endif

@@ -29,6 +29,25 @@ static void close_stdout(void)
 	}
 }
 
+/*
+ * A standard descriptor closed at start (`>&-`) would be the number the
+ * next open gets - a queue's descriptor, say, which output would then be
+ * written into.  Hold each with /dev/null opened the wrong way round, so
+ * that using it still fails (EBADF) as on the closed descriptor.
+ */
+static void hold_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int h = open("/dev/null", fd ? O_RDONLY : O_WRONLY);
+		if (h >= 0 && h != fd) {
+			dup2(h, fd);
+			close(h);
+		}
+	}
+}
+
 void tool_start(char **argv)
 {
 	static char name[64];
@@ -41,6 +60,7 @@ void tool_start(char **argv)
 	argv[0] = program_invocation_short_name = program_invocation_name =
 		name;
 	setlocale(LC_ALL, "");
+	hold_std_fds();
 	atexit(close_stdout);
 }
 

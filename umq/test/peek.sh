@@ -36,6 +36,15 @@ received() {
 	done
 }
 
+# Receive until empty: the texts, on one line.
+received_texts() {
+	local t out=
+	while t=$("$UMQ" recv "$1" --timeout 0 2>/dev/null); do
+		out+="$t "
+	done
+	echo "${out% }"
+}
+
 # A System V queue with the same six messages: its id.
 fill() {
 	local id m
@@ -200,6 +209,49 @@ check "purge (System V): the count" 5 "$("$UMQ" purge "$id2")"
 check "purge (POSIX): the count" 5 "$("$UMQ" purge /bin2)"
 check "purge: nothing left" "" "$(peeked "$id2")$(peeked /bin2)"
 check "purge of an empty queue: 0" 0 "$("$UMQ" purge "$id2")"
+
+# ---- recv loses nothing: a failed write sends the message back, a ------
+# signal after the take waits for the write (until December 6 both lost
+# the message)
+for q in "$id2" /bin2; do
+	"$UMQ" send "$q" one
+	"$UMQ" send "$q" two
+	out=$("$UMQ" recv "$q" --timeout 0 2>&1 >/dev/full)
+	check "recv >/dev/full on $q: one line, exit 1" \
+		"umq recv: write error; the message went back to the end of $q: No space left on device
+rc=1" "$out
+rc=$?"
+	# Closed: "two" taken, then back at the end.  A reader gone:
+	# nothing taken.
+	"$UMQ" recv "$q" --timeout 0 >&- 2>/dev/null
+	check "recv >&- on $q: exit 1" 1 $?
+	(sleep 0.3; exec "$UMQ" recv "$q" -n 2 --timeout 0) | true
+	check "recv | true on $q: the messages, in order" "one two" \
+		"$(received_texts "$q")"
+done
+for q in "$id2" /bin2; do
+	for i in 1 2 3; do "$UMQ" send "$q" "m$i"; done
+	# Output to a file (fully buffered until December 6): SIGTERM while
+	# it waits for a fourth message.
+	"$UMQ" recv "$q" -n 5 --timeout 30 >"$tmp/got.n" 2>/dev/null &
+	pid=$!
+	for _ in $(seq 100); do
+		[ "$(wc -l <"$tmp/got.n")" = 3 ] && break
+		sleep 0.05
+	done
+	kill -TERM "$pid"
+	wait "$pid"
+	check "recv -n 5 SIGTERMed after 3 on $q: ends by the signal" 143 $?
+	check "recv -n 5 SIGTERMed after 3 on $q: 3 written, none left" \
+		"m1 m2 m3 |" "$(tr '\n' ' ' <"$tmp/got.n")|$(received_texts "$q")"
+done
+# A message larger than msgmax now (lowered since it was sent).
+big=$(head -c 1000 /dev/zero | tr '\0' x)
+"$UMQ" send "$id2" "$big"
+"$UMQ" limits --set msgmax=100 >/dev/null
+check "recv of a message longer than msgmax is now" "$big" \
+	"$("$UMQ" recv "$id2" --timeout 0 2>&1)"
+"$UMQ" limits --set msgmax=8192 >/dev/null
 
 # ---- bad input: one line, exit 1 ----------------------------------------
 bad() {
