@@ -169,8 +169,12 @@ static int publish(int dirfd, const char *name, mode_t mode, size_t size,
 	fd = fd_open(dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
-	if (fchmod(fd, mode) || ftruncate(fd, (off_t)size)) {
+	if (fchmod(fd, mode)) {
 		r = -errno;
+		goto out;
+	}
+	if ((r = posix_fallocate(fd, 0, (off_t)size))) {	/* no hole */
+		r = -r;
 		goto out;
 	}
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

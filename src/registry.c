@@ -352,7 +352,8 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	 * alone a queue whose maker is at work, and collects one whose
 	 * maker died (the OS drops the lock). */
 	if (fcntl(fd, F_OFD_SETLK, &lk) || env_strip(fd) ||
-	    fchmod(fd, env) || ftruncate(fd, (off_t)(M_STORE_OFF + size)) ||
+	    fchmod(fd, env) ||	/* no hole: see init_queue (posix.c) */
+	    posix_fallocate(fd, 0, (off_t)(M_STORE_OFF + size)) ||
 	    pwrite(fd, hdr, sizeof(hdr), (off_t)M_STORE_OFF) != sizeof(hdr)) {
 		close(fd);
 		unlinkat(ns->dirfd, name, 0);
