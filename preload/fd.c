@@ -351,10 +351,26 @@ INTERPOSE(void, closefrom, int lowfd)
 	notq_flush();
 }
 
+/* The preload's mutexes across fork come before the library's (L15):
+ * registered after them, their prepare runs first. */
+static void pl_prepare(void)
+{
+	nl_fork_lock(true);
+	rw_fork_lock(true);
+}
+
+static void pl_release(void)
+{
+	rw_fork_lock(false);
+	nl_fork_lock(false);
+}
+
 __attribute__((constructor)) static void inherited(void)
 {
 	int e = errno;
 
+	atfork_install();
+	pthread_atfork(pl_prepare, pl_release, pl_release);
 	largefile_learn();
 	recognize(0, ~0u);
 	errno = e;

@@ -43,6 +43,15 @@ struct nlreg {
 static pthread_mutex_t nlmu = PTHREAD_MUTEX_INITIALIZER;
 static struct nlreg *regs;
 
+/* Across fork (fd.c, L15). */
+void nl_fork_lock(bool take)
+{
+	if (take)
+		pthread_mutex_lock(&nlmu);
+	else
+		pthread_mutex_unlock(&nlmu);
+}
+
 static void send_cookie(union sigval v)
 {
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK };

@@ -124,6 +124,7 @@ extern int pl_notified;
 /* ---- rw.c: the mqueue file's read position ----------------------------- */
 void rpos_forget(int fd);
 void rpos_dup(int oldfd, int newfd);
+void rw_fork_lock(bool take);	/* around fork (fd.c, L15) */
 
 /* ---- poll.c: queue descriptors made watchers (umq_mq_watch) ------------ */
 void watch_pollfds(const struct pollfd *fds, unsigned long n);
@@ -137,5 +138,6 @@ void notq_flush(void);
 
 /* ---- nlnotify.c: mq_notify's raw SIGEV_THREAD (netlink cookie) --------- */
 long pl_raw_notify(int mqd, const struct sigevent *sev);
+void nl_fork_lock(bool take);	/* around fork (fd.c, L15) */
 
 #endif

@@ -40,6 +40,15 @@ struct rpos {
 static struct rpos **rpages[1024];	/* fds up to 1M, like pdesc.c */
 static pthread_mutex_t rmu = PTHREAD_MUTEX_INITIALIZER;
 
+/* Across fork (fd.c, L15). */
+void rw_fork_lock(bool take)
+{
+	if (take)
+		pthread_mutex_lock(&rmu);
+	else
+		pthread_mutex_unlock(&rmu);
+}
+
 /* fd's slot; make: allocate its page.  Under rmu. */
 static struct rpos **rslot(int fd, bool make)
 {

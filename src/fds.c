@@ -46,10 +46,10 @@ static pthread_mutex_t fds_mu = PTHREAD_MUTEX_INITIALIZER;
 /* Raising the limit and putting it back is one step for every thread of
  * the library, and a fork waits for it: the child gets the real limit. */
 static pthread_mutex_t room_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t room_once = PTHREAD_ONCE_INIT;
 
 static void room_lock(void)
 {
+	atfork_install();
 	pthread_mutex_lock(&room_mu);
 }
 
@@ -58,9 +58,16 @@ static void room_unlock(void)
 	pthread_mutex_unlock(&room_mu);
 }
 
-static void room_atfork(void)
+/* Across fork (atfork.c): both, which never nest. */
+void fds_fork_lock(bool take)
 {
-	pthread_atfork(room_lock, room_unlock, room_unlock);
+	if (take) {
+		pthread_mutex_lock(&fds_mu);
+		pthread_mutex_lock(&room_mu);
+	} else {
+		pthread_mutex_unlock(&room_mu);
+		pthread_mutex_unlock(&fds_mu);
+	}
 }
 
 /* Under fds_mu. */
@@ -214,7 +221,6 @@ static int open_above(const struct open_args *a)
 	struct rlimit rl, up;
 	int fd = -1, e = EMFILE;
 
-	pthread_once(&room_once, room_atfork);
 	room_lock();
 	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
 		for (rlim_t more = 1; more <= ROOM_MAX && e == EMFILE;
@@ -252,7 +258,6 @@ ssize_t fd_recvmsg(int fd, struct msghdr *mh, int flags)
 	ssize_t n;
 	int e;
 
-	pthread_once(&room_once, room_atfork);
 	room_lock();
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
 		up = rl;

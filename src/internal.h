@@ -299,6 +299,13 @@ struct ns {
 };
 
 int ns_get(struct ns **out);
+/* The process-local mutexes, taken (true) or let go around a fork, in
+ * the order of L15: atfork.c registers them all at once. */
+void atfork_install(void);
+void ns_fork_lock(bool take);
+void pdesc_fork_lock(bool take);
+void notify_fork_lock(bool take);
+void fds_fork_lock(bool take);
 int ns_open(const char *dir, struct ns **out);
 int ns_find(const char *dir, struct ns **out);
 /* Unmap a namespace nobody else uses (one opened by ns_open). */

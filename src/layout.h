@@ -229,6 +229,12 @@
  *     them, so a send puts in no message of a higher priority than
  *     lane.last_prio (written under the senders' lock) unless the lane
  *     is empty; such a send takes the queue lock instead.
+ * L15. The process's own mutexes (in no shared memory) nest in one order:
+ *     cur_mu (ns.c), pmu (pdesc.c), note_mu (notify.c), then fds_mu and
+ *     room_mu (fds.c), which never nest; the preload's nlmu and rmu come
+ *     before them all.  fork() takes them all in that order first
+ *     (atfork.c), so that no child starts with one held by a thread it
+ *     does not have.
  * ---------------------------------------------------------------------
  */
 #ifndef UMQ_LAYOUT_H

@@ -64,10 +64,10 @@ struct pnote {
 };
 
 static pthread_mutex_t note_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t note_once = PTHREAD_ONCE_INIT;
 
-static void note_mu_take(void)
+static void note_mu_lock(void)
 {
+	atfork_install();
 	pthread_mutex_lock(&note_mu);
 }
 
@@ -76,15 +76,13 @@ static void note_mu_unlock(void)
 	pthread_mutex_unlock(&note_mu);
 }
 
-static void note_atfork(void)
+/* Across fork (atfork.c). */
+void notify_fork_lock(bool take)
 {
-	pthread_atfork(note_mu_take, note_mu_unlock, note_mu_unlock);
-}
-
-static void note_mu_lock(void)
-{
-	pthread_once(&note_once, note_atfork);
-	note_mu_take();
+	if (take)
+		pthread_mutex_lock(&note_mu);
+	else
+		pthread_mutex_unlock(&note_mu);
 }
 
 /* Under note_mu. */

@@ -509,6 +509,7 @@ int ns_open(const char *dir, struct ns **out)
 	int r, fd;
 
 	fault_need();	/* before the first mapping (map.c) */
+	atfork_install();	/* before the first lock of ours */
 	if (strlen(dir) >= PATH_MAX) {
 		ns_debug("(too long)", "the path has PATH_MAX bytes or more");
 		return -ENAMETOOLONG;
@@ -653,6 +654,15 @@ int ns_get(struct ns **out)
 	pthread_mutex_unlock(&cur_mu);
 	*out = ns;
 	return r;
+}
+
+/* Across fork (atfork.c). */
+void ns_fork_lock(bool take)
+{
+	if (take)
+		pthread_mutex_lock(&cur_mu);
+	else
+		pthread_mutex_unlock(&cur_mu);
 }
 
 static int ns_use(const char *dir)

@@ -135,6 +135,15 @@ static struct pview *pview_find(struct ns *ns, uint64_t gen)
  * opened here (fd -1) if it is not mapped yet: so that a queue this
  * process knows costs no descriptor.
  */
+/* Across fork (atfork.c). */
+void pdesc_fork_lock(bool take)
+{
+	if (take)
+		pthread_mutex_lock(&pmu);
+	else
+		pthread_mutex_unlock(&pmu);
+}
+
 int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 {
 	struct pview *pv;
