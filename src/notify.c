@@ -203,11 +203,14 @@ static void end_registration(struct pview *pv, struct waiter *w, int how)
 	post(w, how);
 }
 
+/* Ours: our pid in our pid namespace (another one's pid 1 is not us;
+ * until December 6 it dropped our registration). */
 void notify_drop_own(struct pview *pv)
 {
 	struct waiter *w = reg_record(pv);
 
-	if (w && pv->ctl->notify_pid == proc_pid())
+	if (w && pv->ctl->notify_pid == proc_pid() &&
+	    pv->ctl->notify_ns == proc_pidns())
 		end_registration(pv, w, W_WOKEN);
 }
 
