@@ -320,7 +320,7 @@ static void leave_pending(struct sq *s, const struct env_perm *p)
 	if (fd < 0)
 		return;
 	if (fchmod(fd, 0400) ||		/* past the umask */
-	    pwrite(fd, &pd, sizeof(pd), 0) != (ssize_t)sizeof(pd))
+	    fd_pwrite(fd, &pd, sizeof(pd), 0) != (ssize_t)sizeof(pd))
 		ftruncate(fd, 0);	/* nothing half written is believed */
 	close(fd);
 }

@@ -274,6 +274,76 @@ ssize_t fd_recvmsg(int fd, struct msghdr *mh, int flags)
 	return n;
 }
 
+/*
+ * The kernel's queues are no files, so RLIMIT_FSIZE does not bind them;
+ * ours are, and a write or allocation past its soft limit would fail and
+ * send SIGXFSZ, which kills.  So its soft limit is raised for the one
+ * call reaching end, as the descriptors' above: true if it was (*rl to
+ * put back, room_mu held); -EFBIG past the hard limit, where the call
+ * must not be made.
+ */
+static int fsize_up(off_t end, struct rlimit *rl, bool *raised)
+{
+	struct rlimit up;
+
+	*raised = false;
+	if (getrlimit(RLIMIT_FSIZE, rl) || rl->rlim_cur == RLIM_INFINITY ||
+	    (rlim_t)end <= rl->rlim_cur)
+		return 0;
+	if (rl->rlim_max != RLIM_INFINITY && (rlim_t)end > rl->rlim_max)
+		return -EFBIG;
+	room_lock();
+	up = *rl;
+	up.rlim_cur = rl->rlim_max;
+	if (setrlimit(RLIMIT_FSIZE, &up)) {
+		room_unlock();
+		return -EFBIG;
+	}
+	*raised = true;
+	return 0;
+}
+
+static void fsize_back(const struct rlimit *rl, bool raised)
+{
+	if (raised) {
+		setrlimit(RLIMIT_FSIZE, rl);
+		room_unlock();
+	}
+}
+
+/* Every block of the first size bytes allocated (no hole: a store into
+ * one of a full filesystem faults, and map.c would give the page as
+ * zeros: a message lost).  0 or -errno. */
+int fd_alloc(int fd, off_t size)
+{
+	struct rlimit rl;
+	bool raised;
+	int r = fsize_up(size, &rl, &raised);
+
+	if (!r)
+		r = -posix_fallocate(fd, 0, size);
+	fsize_back(&rl, raised);
+	return r;
+}
+
+ssize_t fd_pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	struct rlimit rl;
+	bool raised;
+	ssize_t w;
+	int r = fsize_up(off + (off_t)n, &rl, &raised), e;
+
+	if (r) {
+		errno = -r;
+		return -1;
+	}
+	w = pwrite(fd, buf, n, off);
+	e = errno;
+	fsize_back(&rl, raised);
+	errno = e;
+	return w;
+}
+
 int fd_socket(int domain, int type)
 {
 	struct open_args a = { -1, NULL, 0, 0, domain, type };

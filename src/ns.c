@@ -173,10 +173,8 @@ static int publish(int dirfd, const char *name, mode_t mode, size_t size,
 		r = -errno;
 		goto out;
 	}
-	if ((r = posix_fallocate(fd, 0, (off_t)size))) {	/* no hole */
-		r = -r;
+	if ((r = fd_alloc(fd, (off_t)size)))
 		goto out;
-	}
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		r = -ENOMEM;
@@ -214,7 +212,7 @@ void hints_get(struct ns *ns, int first, int32_t *v, int n)
 
 void hints_set(struct ns *ns, int first, const int32_t *v, int n)
 {
-	(void)!pwrite(ns->hintfd, v, (size_t)n * sizeof(*v),
+	(void)!fd_pwrite(ns->hintfd, v, (size_t)n * sizeof(*v),
 		      (off_t)first * 4);
 }
 
@@ -265,7 +263,7 @@ uint64_t hint_charge(struct ns *ns, uid_t uid, int64_t delta)
 	}
 	e[at].bytes = delta < 0 && (uint64_t)-delta > e[at].bytes ? 0 :
 		      e[at].bytes + (uint64_t)delta;
-	(void)!pwrite(ns->hintfd, &e[at], sizeof(e[at]),
+	(void)!fd_pwrite(ns->hintfd, &e[at], sizeof(e[at]),
 		      NS_CHARGE_OFF + (off_t)at * (off_t)sizeof(e[at]));
 	return e[at].bytes;
 }
@@ -311,7 +309,7 @@ void ns_mark_removed(struct ns *ns)
 
 	if (fd < 0)
 		return;
-	(void)!pwrite(fd, &one, sizeof(one),
+	(void)!fd_pwrite(fd, &one, sizeof(one),
 		      offsetof(struct lim_file, removed));
 	close(fd);
 }
@@ -739,7 +737,7 @@ static int set_limits(const struct umq_limits *ulim)
 	if (fd < 0)
 		return fd;
 	lim_fill(&f, lim);
-	r = pwrite(fd, &f, sizeof(f), 0) == (ssize_t)sizeof(f) ? 0 : -EIO;
+	r = fd_pwrite(fd, &f, sizeof(f), 0) == (ssize_t)sizeof(f) ? 0 : -EIO;
 	close(fd);
 	return r;
 }

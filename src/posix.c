@@ -450,9 +450,7 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 	uid_t fsuid;
 	gid_t fsgid;
 
-	/* Every block now: a store into a hole of a full filesystem faults,
-	 * and the page would read as zeros (map.c): a message lost. */
-	if (posix_fallocate(fd, 0, (off_t)total))
+	if (fd_alloc(fd, (off_t)total))
 		return -ENOMEM;
 	c = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (c == MAP_FAILED)

@@ -178,8 +178,7 @@ int qview_grow(struct ns *ns, struct qview *v, size_t size)
 
 	if (r)
 		return r;
-	/* No hole: see init_queue (posix.c). */
-	if (posix_fallocate(fd, 0, v->off + (off_t)size)) {
+	if (fd_alloc(fd, v->off + (off_t)size)) {
 		NOCANCEL(close(fd));
 		return -ENOMEM;
 	}

@@ -352,9 +352,8 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	 * alone a queue whose maker is at work, and collects one whose
 	 * maker died (the OS drops the lock). */
 	if (fcntl(fd, F_OFD_SETLK, &lk) || env_strip(fd) ||
-	    fchmod(fd, env) ||	/* no hole: see init_queue (posix.c) */
-	    posix_fallocate(fd, 0, (off_t)(M_STORE_OFF + size)) ||
-	    pwrite(fd, hdr, sizeof(hdr), (off_t)M_STORE_OFF) != sizeof(hdr)) {
+	    fchmod(fd, env) || fd_alloc(fd, (off_t)(M_STORE_OFF + size)) ||
+	    fd_pwrite(fd, hdr, sizeof(hdr), (off_t)M_STORE_OFF) != sizeof(hdr)) {
 		close(fd);
 		unlinkat(ns->dirfd, name, 0);
 		return -ENOMEM;
@@ -395,7 +394,7 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	f->version = UMQ_LAYOUT_VERSION;
 	f->idx = 0;		/* set when taken */
 	/* Read for all: MSG_STAT_ANY shows every queue's msqid_ds. */
-	if (pwrite(cfd, f, sizeof(*f), 0) != sizeof(*f) || env_strip(cfd) ||
+	if (fd_pwrite(cfd, f, sizeof(*f), 0) != sizeof(*f) || env_strip(cfd) ||
 	    fchmod(cfd, env | 0444) || bind_files(ns, gen, fd, cfd))
 		goto fail;
 	r = sq_map(ns, gen, cfd, true, euid, fd, M_STORE_OFF + size, out);
@@ -428,7 +427,7 @@ static int bind_files(struct ns *ns, uint64_t gen, int fd, int cfd)
 		return -1;
 	ino[0] = (uint64_t)cst.st_ino;
 	ino[1] = (uint64_t)fst.st_ino;
-	return pwrite(fd, ino, sizeof(ino), (off_t)M_STORE_OFF +
+	return fd_pwrite(fd, ino, sizeof(ino), (off_t)M_STORE_OFF +
 		      (off_t)offsetof(struct store_hdr, ctl_ino)) ==
 	       (ssize_t)sizeof(ino) ? 0 : -1;
 }

@@ -11,6 +11,10 @@
  * ENOMEM, and what was sent is received intact.
  *
  * Each case mounts a 512 KiB tmpfs in a mount namespace of its own.
+ *
+ * Nor does RLIMIT_FSIZE, which binds files, not the kernel's queues:
+ * until December 6 a process under `ulimit -f 64` died of SIGXFSZ at
+ * its first msgget (found by a hunt).
  */
 #include <fcntl.h>
 #include <mqueue.h>
@@ -20,6 +24,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/msg.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -139,6 +144,36 @@ T_CASE_F(sysv_full_filesystem_loses_nothing, T_NO_KERNEL_NS)
 	}
 	T_ERR(umq_msgrcv(id, &m, MSGSZ, 0, IPC_NOWAIT), ENOMSG);
 	T_OK(umq_msgctl(id, IPC_RMID, NULL));
+}
+
+/* One message through a new queue of each kind. */
+static void round_trip(void)
+{
+	struct { long type; char text[MSGSZ]; } m = { 7, "sysv" };
+	struct mq_attr a = { .mq_maxmsg = 10, .mq_msgsize = 8192 };
+	char buf[8192];
+	int id = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	mqd_t q = (mqd_t)T_OK(umq_mq_open("/fsize", O_CREAT | O_RDWR, 0600,
+					  &a));
+
+	T_OK(umq_msgsnd(id, &m, MSGSZ, 0));
+	T_EQ(umq_msgrcv(id, &m, MSGSZ, 7, 0), MSGSZ);
+	T_OK(umq_msgctl(id, IPC_RMID, NULL));
+	T_OK(umq_mq_send(q, "posix", 5, 1));
+	T_EQ(umq_mq_receive(q, buf, sizeof(buf), NULL), 5);
+	T_OK(umq_mq_close(q));
+	T_OK(umq_mq_unlink("/fsize"));
+}
+
+T_CASE(queues_are_no_files_to_rlimit_fsize)
+{
+	struct rlimit rl = { 0, RLIM_INFINITY };
+
+	/* No file may grow at all: the queues work, as the kernel's. */
+	T_OK(setrlimit(RLIMIT_FSIZE, &rl));
+	round_trip();
+	T_OK(getrlimit(RLIMIT_FSIZE, &rl));
+	T_EQ(rl.rlim_cur, (rlim_t)0);	/* put back after each call */
 }
 
 int main(int argc, char **argv)
