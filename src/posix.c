@@ -222,6 +222,13 @@ static uint64_t charge_of(int64_t maxmsg, int64_t msgsize)
 			  maxmsg * msgsize);
 }
 
+static int by_gen(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* The names of posix/, read at once and the directory closed, so that
  * what follows needs one descriptor at a time: 0 or -errno. */
 static int list_posix(struct ns *ns, uint64_t **gens, size_t *n)
@@ -244,7 +251,10 @@ static int list_posix(struct ns *ns, uint64_t **gens, size_t *n)
 	while ((e = readdir(d))) {
 		char *end;
 		uint64_t gen = strtoull(e->d_name, &end, 16);
-		if (strlen(e->d_name) != 16 || *end || !gen)
+		/* The data files, and the FIFOs: one whose maker died
+		 * before making its data file has none. */
+		if (end != e->d_name + 16 || (*end && strcmp(end, ".p")) ||
+		    !gen)
 			continue;
 		if (*n == cap) {
 			uint64_t *g = realloc(*gens, (cap = cap * 2 + 64) *
@@ -258,6 +268,15 @@ static int list_posix(struct ns *ns, uint64_t **gens, size_t *n)
 		(*gens)[(*n)++] = gen;
 	}
 	closedir(d);
+	if (*gens) {	/* each queue once */
+		size_t k = 0;
+
+		qsort(*gens, *n, sizeof(**gens), by_gen);
+		for (size_t i = 0; i < *n; i++)
+			if (!k || (*gens)[i] != (*gens)[k - 1])
+				(*gens)[k++] = (*gens)[i];
+		*n = k;
+	}
 	return r;
 }
 
@@ -269,12 +288,6 @@ static int list_posix(struct ns *ns, uint64_t **gens, size_t *n)
  * final name until it is complete (see create()).  0, or -errno when
  * posix/ cannot be read.
  */
-static int by_gen(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* The generations names/ names, sorted (free()d by the caller); NULL
  * when names/ cannot be read. */
@@ -364,6 +377,15 @@ static int gc_and_count(struct ns *ns, int64_t only, long *count,
 			 * another's, it is ours). */
 			int e = errno;
 
+			/* A FIFO alone, unheld for a while: its maker died
+			 * before making the data file (until December 6 it
+			 * stayed for good). */
+			if (e == ENOENT && !fstatat(ns->dirfd, fifo, &st,
+						    AT_SYMLINK_NOFOLLOW) &&
+			    S_ISFIFO(st.st_mode) &&
+			    st.st_ctime + 2 < proc_now() &&
+			    !fifo_held(ns->dirfd, fifo))
+				unlinkat(ns->dirfd, fifo, 0);
 			if (e != ENOENT &&
 			    unread_counts(ns, gen, fifo, &names, &nnames)) {
 				(*count)++;
@@ -372,10 +394,19 @@ static int gc_and_count(struct ns *ns, int64_t only, long *count,
 			}
 			continue;
 		}
+		memset(&c, 0, sizeof(c));	/* a short file: no magic */
 		got = fstat(fd, &st) || !S_ISREG(st.st_mode) ? -1 :
 		      pread(fd, &c, offsetof(struct pqctl, name) +
 			    PQ_NAME_MAX + 1, 0);
 		close(fd);
+		/* Its maker, which held the FIFO from before the file was
+		 * made, died before the magic. */
+		if (got >= 0 && (!got || !c.magic) &&
+		    !fifo_held(ns->dirfd, fifo)) {
+			unlinkat(ns->dirfd, fifo, 0);
+			unlinkat(ns->dirfd, data, 0);
+			continue;
+		}
 		if (got <= 0 || c.magic != PQ_MAGIC || c.gen != gen)
 			continue;
 		c.name[PQ_NAME_MAX] = 0;

@@ -581,6 +581,18 @@ static bool maker_at_work(struct ns *ns, uint64_t gen)
 	return r || lk.l_type != F_UNLCK;
 }
 
+/* The store was made over 2 s ago: a maker that made it has locked it
+ * since (maker_at_work), unless it died. */
+static bool store_old(struct ns *ns, uint64_t gen)
+{
+	char name[48];
+	struct stat st;
+
+	store_path(name, sizeof(name), gen);
+	return !fstatat(ns->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	       st.st_ctime + 2 < proc_now();
+}
+
 static void sweep_one(struct ns *ns, uint64_t gen)
 {
 	struct qfile f;
@@ -596,13 +608,20 @@ static void sweep_one(struct ns *ns, uint64_t gen)
 		     O_CLOEXEC, 0);
 	if (fd < 0) {
 		/* Dead: its remover, killed before the unlink, had dropped
-		 * its entries already. */
-		if (errno == EACCES && file_dead(ns->dirfd, name))
+		 * its entries already.  Missing: its maker died before it
+		 * made it (the store and FIFO were left; until December 6
+		 * for good), or a remover is at work: no entry is its. */
+		if ((errno == EACCES && file_dead(ns->dirfd, name)) ||
+		    (errno == ENOENT && store_old(ns, gen)))
 			unmake_files(ns, gen);
 		return;
 	}
 	n = pread(fd, &f, offsetof(struct qfile, pad), 0);
 	close(fd);
+	if (n == 0) {	/* its maker died before writing it: no entry */
+		unmake_files(ns, gen);
+		return;
+	}
 	if (n != (ssize_t)offsetof(struct qfile, pad) || f.magic != Q_MAGIC ||
 	    f.q.gen != gen)
 		return;
@@ -628,6 +647,13 @@ static void sweep_one(struct ns *ns, uint64_t gen)
 			hint_add(ns, H_IN_USE, -1);
 	}
 	unmake_files(ns, gen);
+}
+
+static int gen_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
 }
 
 /*
@@ -666,7 +692,10 @@ void reg_sweep(struct ns *ns)
 		    !fstatat(ns->sysvfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
 		    S_ISLNK(st.st_mode) && st.st_mtime + 10 < now)
 			unlinkat(ns->sysvfd, e->d_name, 0);
-		if (e->d_name[0] != 'q' || e->d_name[1] != '.')
+		/* The control files, and the stores: one whose maker died
+		 * before making its control file has none. */
+		if ((e->d_name[0] != 'q' && e->d_name[0] != 'm') ||
+		    e->d_name[1] != '.')
 			continue;
 		gen = strtoull(e->d_name + 2, &end, 16);
 		if (*end || !gen || gen > INT64_MAX)
@@ -681,8 +710,10 @@ void reg_sweep(struct ns *ns)
 		gens[n++] = gen;
 	}
 	closedir(d);
+	qsort(gens, n, sizeof(*gens), gen_cmp);
 	for (size_t i = 0; i < n; i++)
-		sweep_one(ns, gens[i]);
+		if (!i || gens[i] != gens[i - 1])	/* q. and m. */
+			sweep_one(ns, gens[i]);
 	free(gens);
 }
 
