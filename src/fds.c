@@ -311,17 +311,31 @@ static void fsize_back(const struct rlimit *rl, bool raised)
 	}
 }
 
-/* Every block of the first size bytes allocated (no hole: a store into
- * one of a full filesystem faults, and map.c would give the page as
- * zeros: a message lost).  0 or -errno. */
-int fd_alloc(int fd, off_t size)
+/* The file's size, its blocks allocated only as they are written. */
+int fd_size(int fd, off_t size)
 {
 	struct rlimit rl;
 	bool raised;
 	int r = fsize_up(size, &rl, &raised);
 
+	if (!r && ftruncate(fd, size))
+		r = -errno;
+	fsize_back(&rl, raised);
+	return r;
+}
+
+/* Every block of [off, off + len) allocated, the file grown to its end
+ * if shorter (no hole where messages go: a store into one of a full
+ * filesystem faults, and map.c would give the page as zeros: a message
+ * lost).  0 or -errno. */
+int fd_alloc(int fd, off_t off, off_t len)
+{
+	struct rlimit rl;
+	bool raised;
+	int r = fsize_up(off + len, &rl, &raised);
+
 	if (!r)
-		r = -posix_fallocate(fd, 0, size);
+		r = -posix_fallocate(fd, off, len);
 	fsize_back(&rl, raised);
 	return r;
 }

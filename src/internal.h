@@ -273,10 +273,11 @@ void fd_forget(int fd);
 int fd_open(int dirfd, const char *path, int flags, mode_t mode);
 /* socket(domain, type, 0) likewise. */
 int fd_socket(int domain, int type);
-/* A queue file's size, every block allocated, and pwrite() to one,
- * whatever RLIMIT_FSIZE's soft limit says (the kernel's queues are no
- * files): 0 or -errno; pwrite's return. */
-int fd_alloc(int fd, off_t size);
+/* A queue file's size (sparse), the blocks of a range allocated, and
+ * pwrite() to one, whatever RLIMIT_FSIZE's soft limit says (the kernel's
+ * queues are no files): 0 or -errno; pwrite's return. */
+int fd_size(int fd, off_t size);
+int fd_alloc(int fd, off_t off, off_t len);
 ssize_t fd_pwrite(int fd, const void *buf, size_t n, off_t off);
 /* recvmsg() without waiting, with room above the soft limit for the
  * descriptors the message carries. */

@@ -173,7 +173,7 @@ static int publish(int dirfd, const char *name, mode_t mode, size_t size,
 		r = -errno;
 		goto out;
 	}
-	if ((r = fd_alloc(fd, (off_t)size)))
+	if ((r = fd_alloc(fd, 0, (off_t)size)))
 		goto out;
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
