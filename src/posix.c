@@ -481,13 +481,12 @@ static int init_queue(int fd, uint64_t gen, const char *name, mode_t mode,
 	uid_t fsuid;
 	gid_t fsgid;
 
-	/* Where messages go allocated, the lane's ring and the store (no
-	 * hole: a store into one of a full filesystem faults, and map.c
-	 * would give the page as zeros: a message lost), and the header;
-	 * the waiter records stay sparse until used (DESIGN §8). */
+	/* Sparse, but for what is written now: the header and the store's
+	 * (on a full filesystem, a store into a hole faults - SIGBUS, as
+	 * the mapping is not watched yet - where mq_open must fail). */
 	if (fd_size(fd, (off_t)total) ||
 	    fd_alloc(fd, 0, (off_t)sizeof(struct pqctl)) ||
-	    fd_alloc(fd, PQ_LANE_OFF, (off_t)(total - PQ_LANE_OFF)))
+	    fd_alloc(fd, PQ_STORE_OFF, STORE_HDR_SIZE))
 		return -ENOMEM;
 	c = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (c == MAP_FAILED)

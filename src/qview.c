@@ -178,7 +178,7 @@ int qview_grow(struct ns *ns, struct qview *v, size_t size)
 
 	if (r)
 		return r;
-	if (fd_alloc(fd, v->off, (off_t)size)) {	/* the store: no hole */
+	if (fd_size(fd, v->off + (off_t)size)) {
 		NOCANCEL(close(fd));
 		return -ENOMEM;
 	}

@@ -353,8 +353,6 @@ static int make_files(struct ns *ns, uint64_t gen, key_t key, int msgflg,
 	 * maker died (the OS drops the lock). */
 	if (fcntl(fd, F_OFD_SETLK, &lk) || env_strip(fd) ||
 	    fchmod(fd, env) || fd_size(fd, (off_t)(M_STORE_OFF + size)) ||
-	    /* where messages go: no hole (fd_alloc) */
-	    fd_alloc(fd, LANE_OFF, (off_t)(LANE_SIZE + size)) ||
 	    fd_pwrite(fd, hdr, sizeof(hdr), (off_t)M_STORE_OFF) != sizeof(hdr)) {
 		close(fd);
 		unlinkat(ns->dirfd, name, 0);
