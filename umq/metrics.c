@@ -49,17 +49,28 @@ __attribute__((noreturn)) static void usage(void)
 
 /* ---- the exposition --------------------------------------------------- */
 
-/* A label value: backslash, double quote and newline escaped. */
+/*
+ * A label value: backslash, double quote and newline escaped, and each
+ * byte that is not part of a UTF-8 character as U+FFFD, since the format
+ * is UTF-8 and a queue's or a bridge's name may hold any byte.
+ */
 static void label(FILE *out, const char *name, const char *v, bool first)
 {
+	size_t n = strlen(v), k;
+
 	fprintf(out, "%s%s=\"", first ? "" : ",", name);
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			fprintf(out, "\\%c", *v);
-		else if (*v == '\n')
+	for (size_t i = 0; i < n; i += k) {
+		k = utf8_len(v + i, n - i);
+		if (!k) {
+			fputs("\xef\xbf\xbd", out);
+			k = 1;
+		} else if (v[i] == '\\' || v[i] == '"') {
+			fprintf(out, "\\%c", v[i]);
+		} else if (v[i] == '\n') {
 			fputs("\\n", out);
-		else
-			fputc(*v, out);
+		} else {
+			fwrite(v + i, 1, k, out);
+		}
 	}
 	fputc('"', out);
 }

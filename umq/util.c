@@ -238,6 +238,37 @@ char *str_iso_time(int64_t t, char *buf, size_t n)
 	return buf;
 }
 
+size_t utf8_len(const void *s, size_t n)
+{
+	const unsigned char *p = s;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t k;
+
+	if (!n)
+		return 0;
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] < 0xc2 || p[0] > 0xf4)
+		return 0;
+	k = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	/* The second byte's range is what rules out overlong forms (E0,
+	 * F0), surrogates (ED) and code points above U+10FFFF (F4). */
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (n < k || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < k; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	return k;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;

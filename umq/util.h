@@ -62,6 +62,13 @@ char *str_short_time(int64_t t, char *buf, size_t n);
 /* ISO 8601 with 'T' and the zone: "2026-12-02T08:48:26+00:00". */
 char *str_iso_time(int64_t t, char *buf, size_t n);
 
+/*
+ * The length (1 to 4) of the well-formed UTF-8 character (RFC 3629) that
+ * starts the n bytes at s, 0 if they do not start one: no overlong form,
+ * surrogate or code point above U+10FFFF, whatever the locale.
+ */
+size_t utf8_len(const void *s, size_t n);
+
 /* asprintf that exits on failure. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xstrdup(const char *s);

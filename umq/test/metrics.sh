@@ -173,6 +173,32 @@ else
 fi
 "$UMQ" ipcrm --posix-mqueue /secret
 
+# ---- names that are not UTF-8 (any byte but NUL and '/' makes a POSIX
+# name; a bridge file is any user's): each byte of a character that is not
+# well formed (0xff, a surrogate) as U+FFFD, since the format is UTF-8
+"$QOPS" -u mq $'/u\xff\xed\xa0\x80\xc3\xa9' 0644 2 16
+printf 'direction out\nqueue /u\377\n' >"$UMQ_DIR/bridges/b"$'\xfe'
+"$UMQ" metrics >"$tmp/utf8.out"
+got=$("$PY" -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+try:
+    text = open(sys.argv[1], "rb").read().decode("utf-8")
+except UnicodeDecodeError as e:
+    print("not UTF-8:", e); sys.exit(0)
+for f in text_string_to_metric_families(text):
+    for s in f.samples:
+        l = s.labels
+        if s.name == "umq_queue_messages" and l["name" if "name" in l else "id"].startswith("/u"):
+            print(ascii(l["name"]))
+        if s.name == "umq_bridge_info" and l["bridge"].startswith("b"):
+            print(ascii(l["bridge"]), ascii(l["queue"]))' "$tmp/utf8.out" 2>&1)
+check "metrics: each byte of a label not UTF-8 as U+FFFD" \
+	"'/u\ufffd\ufffd\ufffd\ufffd\xe9'
+'b\ufffd' '/u\ufffd'" "$got"
+"$UMQ" ipcrm --posix-mqueue $'/u\xff\xed\xa0\x80\xc3\xa9'
+rm "$UMQ_DIR/bridges/b"$'\xfe'
+
 # ---- served over HTTP -------------------------------------------------
 "$UMQ" metrics --listen 127.0.0.1:0 >"$tmp/srv.out" 2>"$tmp/srv.err" &
 srv=$!
