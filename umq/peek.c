@@ -53,21 +53,12 @@ static void put_hexdump(const unsigned char *p, size_t n)
 	}
 }
 
-/* Valid UTF-8 without NUL: JSON can carry it as a string. */
+/* Well-formed UTF-8 without NUL: JSON can carry it as a string. */
 static bool json_text(const unsigned char *p, size_t n)
 {
-	for (size_t i = 0; i < n;) {
-		unsigned char c = p[i];
-		size_t k = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 :
-			   (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
-		if (!c || k == 9 || (k == 1 && c < 0xc2) || c >= 0xf5 ||
-		    (k && i + k >= n))
+	for (size_t i = 0, k; i < n; i += k)
+		if (!p[i] || !(k = utf8_len(p + i, n - i)))
 			return false;
-		for (size_t j = 1; j <= k; j++)
-			if ((p[i + j] & 0xc0) != 0x80)
-				return false;
-		i += k + 1;
-	}
 	return true;
 }
 

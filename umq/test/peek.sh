@@ -150,6 +150,19 @@ fi
 check "peek --format json: binary text as hex" \
 	"$(od -An -tx1 -v "$all" | tr -d ' \n')" \
 	"$("$UMQ" peek /bin -f json | sed 's/.*"hex":"\([0-9a-f]*\)".*/\1/')"
+# RFC 3629's edges: the first and last well-formed characters around
+# overlong forms (3 and 4 bytes), surrogates and U+10FFFF are text, the
+# others are hex (ten messages: the default mq_maxmsg)
+"$UMQ" ipcmk -q -n /utf >/dev/null
+for m in '\xe0\xa0\x80' '\xe0\x80\x80' '\xf0\x90\x80\x80' '\xf0\x80\x80\x80' \
+	'\xed\x9f\xbf' '\xed\xa0\x80' '\xf4\x8f\xbf\xbf' '\xf4\x90\x80\x80' \
+	'\xc3\xa9' '\xe2\x82'; do
+	printf "$m" | "$UMQ" send /utf
+done
+check "peek --format json: text only if well-formed UTF-8" \
+	"text hex text hex text hex text hex text hex" \
+	"$("$UMQ" peek /utf -f json | LC_ALL=C sed 's/.*"\(text\|hex\)":.*/\1/' |
+		tr '\n' ' ' | sed 's/ $//')"
 
 # ---- timeouts -----------------------------------------------------------
 id2=$("$UMQ" ipcmk -Q | awk '{ print $4 }')
