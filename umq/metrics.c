@@ -445,9 +445,14 @@ static int listen_on(const char *spec)
 	size_t hl;
 	int fd, one = 1, r;
 
+	/* The port: digits, at most 65535, checked here because
+	 * getaddrinfo() takes it modulo 65536 (65536: any free port). */
 	if (!colon || strlen(colon + 1) >= sizeof(port) || !colon[1] ||
+	    colon[strspn(colon + 1, "0123456789") + 1] ||
+	    strtoul(colon + 1, NULL, 10) > 65535 ||
 	    (hl = (size_t)(colon - spec)) >= sizeof(host))
-		errx(EXIT_FAILURE, "invalid address: '%s' (ADDR:PORT)", spec);
+		errx(EXIT_FAILURE, "invalid address: '%s' (ADDR:PORT, PORT "
+		     "from 0 to 65535)", spec);
 	memcpy(host, spec, hl);
 	host[hl] = 0;
 	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {

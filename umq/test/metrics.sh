@@ -281,6 +281,14 @@ rc=$?
 [ "$rc" = 1 ] && [[ "$out" == "umq metrics: invalid address: 'nonsense'"* ]] &&
 	ok "--listen without a port: one line, exit 1" ||
 	notok "--listen nonsense: rc=$rc $out"
+for a in 127.0.0.1:65536 127.0.0.1:74465 127.0.0.1:-1 127.0.0.1:0x50; do
+	out=$(timeout 5 "$UMQ" metrics --listen "$a" 2>&1)
+	rc=$?
+	[ "$rc" = 1 ] && [[ "$out" == "umq metrics: invalid address: '$a'"* ]] &&
+		[ "$(wc -l <<<"$out")" = 1 ] &&
+		ok "--listen $a: one line, exit 1" ||
+		notok "--listen $a: rc=$rc $out"
+done
 out=$("$UMQ" metrics --dir "$tmp/none" 2>&1)
 rc=$?
 [ "$rc" = 1 ] && [ "$(wc -l <<<"$out")" = 1 ] &&
