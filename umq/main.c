@@ -10,6 +10,7 @@
 
 #include "umq.h"
 #include "cmd.h"
+#include "util.h"
 
 static const struct cmd {
 	const char *name;
@@ -89,9 +90,12 @@ int main(int argc, char **argv)
 		      "Try 'umq --help' for more information.\n", stderr);
 		return 1;
 	}
-	if (!strcmp(name, "-h") || !strcmp(name, "--help"))
+	if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
+		close_stdout_atexit();	/* a write error is status 1 */
 		return usage(stdout);
+	}
 	if (!strcmp(name, "-V") || !strcmp(name, "--version")) {
+		close_stdout_atexit();
 		printf("umq %d.%d\n", UMQ_VERSION_MAJOR, UMQ_VERSION_MINOR);
 		return 0;
 	}

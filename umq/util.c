@@ -48,6 +48,11 @@ static void hold_std_fds(void)
 	}
 }
 
+void close_stdout_atexit(void)
+{
+	atexit(close_stdout);
+}
+
 void tool_start(char **argv)
 {
 	static char name[64];
@@ -61,7 +66,7 @@ void tool_start(char **argv)
 		name;
 	setlocale(LC_ALL, "");
 	hold_std_fds();
-	atexit(close_stdout);
+	close_stdout_atexit();
 }
 
 void try_help(int rc)

@@ -26,6 +26,9 @@
  */
 void tool_start(char **argv);
 
+/* What tool_start() does for stdout, for umq itself (-h, -V). */
+void close_stdout_atexit(void);
+
 /* "Try 'umq ipcs --help' for more information." and exit(rc). */
 __attribute__((noreturn)) void try_help(int rc);
 

@@ -78,6 +78,12 @@ fi
 H=$(dirname "$0")/../../include/umq.h
 V=$(sed -n 's/^#define UMQ_VERSION_MAJOR //p' "$H").$(sed -n 's/^#define UMQ_VERSION_MINOR //p' "$H")
 expect "umq --version" 0 "umq $V" "" "$U" --version
+# As util-linux's tools and umq's commands: a failed write is status 1.
+for o in --help --version; do
+	expect "umq $o to a full device" 1 "" \
+		"umq: write error: No space left on device" \
+		sh -c '"$@" >/dev/full' - "$U" "$o"
+done
 expect "umq without a command" 1 "" \
 	"umq: no command specified"$'\n'"$hint" "$U"
 expect "unknown command" 1 "" \
