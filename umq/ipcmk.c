@@ -33,7 +33,8 @@ __attribute__((noreturn)) static void usage(void)
 	       "     --maxmsg <n>         POSIX: most messages (default: the namespace's)\n"
 	       "     --msgsize <n>        POSIX: largest message (default: the namespace's)\n"
 	       "     --dir <dir>          the namespace (default $UMQ_DIR, else /dev/shm/umq)\n\n"
-	       " -h, --help               display this help\n\n"
+	       " -h, --help               display this help\n"
+	       " -V, --version            display version\n\n"
 	       " -n, --name <name> option is required for POSIX IPC\n",
 	       program_invocation_short_name);
 	exit(EXIT_SUCCESS);
@@ -84,6 +85,7 @@ int umq_cmd_ipcmk(int argc, char **argv)
 		{ "msgsize", required_argument, NULL, OPT_MSGSIZE },
 		{ "dir", required_argument, NULL, OPT_DIR },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *name = NULL, *dir = NULL;
@@ -92,7 +94,7 @@ int umq_cmd_ipcmk(int argc, char **argv)
 
 	tool_start(argv);
 
-	while ((opt = getopt_long(argc, argv, "Qqn:p:h", longopts, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "Qqn:p:hV", longopts, NULL)) !=
 	       -1) {
 		switch (opt) {
 		case 'Q': ask_msg = 1; break;
@@ -121,6 +123,7 @@ int umq_cmd_ipcmk(int argc, char **argv)
 			break;
 		case OPT_DIR: dir = optarg; break;
 		case 'h': usage();
+		case 'V': print_version();
 		default: try_help(EXIT_FAILURE);
 		}
 	}

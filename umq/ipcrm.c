@@ -34,7 +34,8 @@ __attribute__((noreturn)) static void usage(void)
 	       " -v, --verbose                explain what is being done\n"
 	       "     --dir <dir>              the namespace (default $UMQ_DIR, else\n"
 	       "                              /dev/shm/umq)\n\n"
-	       " -h, --help                   display this help\n",
+	       " -h, --help                   display this help\n"
+	       " -V, --version                display version\n",
 	       program_invocation_short_name);
 	exit(EXIT_SUCCESS);
 }
@@ -227,6 +228,7 @@ int umq_cmd_ipcrm(int argc, char **argv)
 		{ "all", optional_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	enum type what_all = ALL;
@@ -238,12 +240,13 @@ int umq_cmd_ipcrm(int argc, char **argv)
 	/* Without arguments, ipcrm does nothing. */
 	if (argc == 1)
 		return EXIT_SUCCESS;
-	if (strcmp(argv[1], "-h") && strcmp(argv[1], "--help"))
+	if (strcmp(argv[1], "-h") && strcmp(argv[1], "--help") &&
+	    strcmp(argv[1], "-V") && strcmp(argv[1], "--version"))
 		tool_ns(dir, false);
 	if (deprecated_main(argc, argv))
 		return EXIT_SUCCESS;
 
-	while ((c = getopt_long(argc, argv, "q:Q:a::vh", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "q:Q:a::vhV", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'Q':
@@ -277,6 +280,8 @@ int umq_cmd_ipcrm(int argc, char **argv)
 			break;
 		case 'h':
 			usage();
+		case 'V':
+			print_version();
 		default:
 			try_help(EXIT_FAILURE);
 		}

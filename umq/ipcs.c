@@ -37,7 +37,8 @@ __attribute__((noreturn)) static void usage(void)
 	       " -i, --id <id>     print details on the queue identified by <id>\n"
 	       " -q, --queues      message queues (the default; -a is the same)\n"
 	       "     --dir <dir>   the namespace (default $UMQ_DIR, else /dev/shm/umq)\n"
-	       " -h, --help        display this help\n\n"
+	       " -h, --help        display this help\n"
+	       " -V, --version     display version\n\n"
 	       "Output options:\n"
 	       " -t, --time        show send, receive and change times\n"
 	       " -p, --pid         show PIDs of the last sender and receiver\n"
@@ -289,6 +290,7 @@ int umq_cmd_ipcs(int argc, char **argv)
 		{ "bytes", no_argument, NULL, 'b' },
 		{ "dir", required_argument, NULL, OPT_DIR },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	enum fmt fmt = F_DEFAULT;
@@ -298,7 +300,7 @@ int umq_cmd_ipcs(int argc, char **argv)
 
 	tool_start(argv);
 
-	while ((opt = getopt_long(argc, argv, "i:qatpclubh", longopts,
+	while ((opt = getopt_long(argc, argv, "i:qatpclubhV", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'i':
@@ -317,6 +319,7 @@ int umq_cmd_ipcs(int argc, char **argv)
 		case 'b': unit = U_BYTES; break;
 		case OPT_DIR: dir = optarg; break;
 		case 'h': usage();
+		case 'V': print_version();
 		default: try_help(EXIT_FAILURE);
 		}
 	}

@@ -116,7 +116,8 @@ __attribute__((noreturn)) static void usage(void)
 	       "                          left empty, as util-linux does)\n"
 	       " -r, --raw                display in raw mode\n"
 	       " -t, --time               show send, receive and change times\n\n"
-	       " -h, --help               display this help\n",
+	       " -h, --help               display this help\n"
+	       " -V, --version            display version\n",
 	       program_invocation_short_name);
 	printf("\nGeneric System V columns:\n");
 	for (int i = COL_KEY; i <= COL_CTIME; i++)
@@ -548,6 +549,7 @@ int umq_cmd_lsipc(int argc, char **argv)
 		{ "raw", no_argument, NULL, 'r' },
 		{ "time", no_argument, NULL, 't' },
 		{ "time-format", required_argument, NULL, OPT_TIME_FMT },
+		{ "version", no_argument, NULL, 'V' },
 		{ "dir", required_argument, NULL, OPT_DIR },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -561,7 +563,7 @@ int umq_cmd_lsipc(int argc, char **argv)
 
 	tool_start(argv);
 
-	while ((opt = getopt_long(argc, argv, "bceghi:JlN:no:PQqrt", longopts,
+	while ((opt = getopt_long(argc, argv, "bceghi:JlN:no:PQqrtV", longopts,
 				  NULL)) != -1) {
 		exclusive(opt, seen);
 		switch (opt) {
@@ -619,6 +621,7 @@ int umq_cmd_lsipc(int argc, char **argv)
 		case 'c': show_creat = 1; break;
 		case OPT_DIR: dir = optarg; break;
 		case 'h': usage();
+		case 'V': print_version();
 		default: try_help(EXIT_FAILURE);
 		}
 	}

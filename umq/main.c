@@ -96,8 +96,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(name, "-V") || !strcmp(name, "--version")) {
 		close_stdout_atexit();
-		printf("umq %d.%d\n", UMQ_VERSION_MAJOR, UMQ_VERSION_MINOR);
-		return 0;
+		print_version();
 	}
 	if (!strcmp(name, "bridge"))
 		return helper(argv + 1, "umq-bridge", " (built only with "

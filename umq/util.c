@@ -53,6 +53,12 @@ void close_stdout_atexit(void)
 	atexit(close_stdout);
 }
 
+void print_version(void)
+{
+	printf("umq %d.%d\n", UMQ_VERSION_MAJOR, UMQ_VERSION_MINOR);
+	exit(EXIT_SUCCESS);
+}
+
 void tool_start(char **argv)
 {
 	static char name[64];

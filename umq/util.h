@@ -26,6 +26,9 @@
  */
 void tool_start(char **argv);
 
+/* -V, --version: "umq 0.4", the same for umq and its commands. */
+__attribute__((noreturn)) void print_version(void);
+
 /* What tool_start() does for stdout, for umq itself (-h, -V). */
 void close_stdout_atexit(void);
 

@@ -78,6 +78,13 @@ fi
 H=$(dirname "$0")/../../include/umq.h
 V=$(sed -n 's/^#define UMQ_VERSION_MAJOR //p' "$H").$(sed -n 's/^#define UMQ_VERSION_MINOR //p' "$H")
 expect "umq --version" 0 "umq $V" "" "$U" --version
+# util-linux's ipcs, lsipc, ipcmk and ipcrm take -V: so do umq's, which
+# print umq's version (no namespace needed)
+for c in ipcs lsipc ipcmk ipcrm; do
+	for o in -V --version; do
+		expect "umq $c $o" 0 "umq $V" "" "$U" "$c" "$o" --dir "$T/none"
+	done
+done
 # As util-linux's tools and umq's commands: a failed write is status 1.
 for o in --help --version; do
 	expect "umq $o to a full device" 1 "" \
