@@ -80,26 +80,28 @@ static int look_in(char *buf, size_t len, const char *dir)
 
 static int find_preload(char *buf, size_t len)
 {
-	char self[PATH_MAX], *slash;
+	char self[PATH_MAX], *slash = NULL;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int e = errno;
 
 	if (n > 0) {
 		self[n] = '\0';
 		slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			if (!look_in(buf, len, self))
-				return 0;
-		} else {
-			self[0] = '\0';
-		}
-	} else {
-		strcpy(self, "?");
+	}
+	if (slash) {
+		*slash = '\0';
+		if (!look_in(buf, len, self))
+			return 0;
 	}
 	if (!look_in(buf, len, UMQ_LIBDIR))
 		return 0;
-	return fail(false, "cannot find " PRELOAD_NAME " (looked in %s and "
-		    UMQ_LIBDIR ")", self);
+	if (slash)
+		return fail(false, "cannot find " PRELOAD_NAME " (looked in "
+			    "%s and " UMQ_LIBDIR ")", self);
+	/* Without /proc, where umq is is not known: say so. */
+	return fail(false, "cannot find " PRELOAD_NAME " in " UMQ_LIBDIR
+		    " (nor beside umq: /proc/self/exe: %s)",
+		    n < 0 ? strerror(e) : "not a path");
 }
 
 /*

@@ -179,6 +179,19 @@ else
 	echo "#   status $rc: $err"
 	fails=$((fails + 1))
 fi
+# Without /proc, where umq is is unknown: said so, not "looked in ?".
+if err=$(unshare --mount sh -c 'umount -l /proc && exec "$@"' - \
+	"$T/alone/umq" run -- true 2>&1); then
+	echo "skip - without /proc, the message says where it looked (installed)"
+elif [[ $err == "umount: "* || $err == "unshare: "* ]]; then
+	echo "skip - without /proc, the message says where it looked (needs root)"
+elif [[ $err == "umq run: cannot find libumq-preload.so in /"*" (nor beside umq: /proc/self/exe: No such file or directory)" ]]; then
+	echo "ok - without /proc, the message says where it looked"
+else
+	echo "not ok - without /proc, the message says where it looked"
+	echo "#   $err"
+	fails=$((fails + 1))
+fi
 mkdir "$T/a:b"
 cp "$UMQ" "$STUB" "$T/a:b/"
 mv "$T/a:b/libstub.so" "$T/a:b/libumq-preload.so"
