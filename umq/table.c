@@ -243,10 +243,11 @@ static void print_normal(const struct table *tb, FILE *out, bool noheadings)
 
 	if (!width || !head)
 		err(EXIT_FAILURE, "cannot allocate memory");
+	/* The headings count even when they are not printed, as in
+	 * libsmartcols (it takes them as each column's least width). */
 	for (size_t c = 0; c < tb->ncols; c++) {
 		head[c] = tb->cols[c].name;
-		if (!noheadings)
-			width[c] = put_safe(NULL, head[c], false);
+		width[c] = put_safe(NULL, head[c], false);
 		for (size_t r = 0; r < tb->nrows; r++) {
 			size_t w = put_safe(NULL, tb_cell(tb, r, c), false);
 			if (w > width[c])

@@ -2,10 +2,11 @@
 /*
  * table.h - tables printed the way util-linux's libsmartcols prints them
  * when its output is not a terminal: columns as wide as their widest
- * cell, one space between them, left or right aligned, the last column
- * unpadded; or raw, export (NAME="value"), one value per line, or JSON
- * (every value a string, null when empty).  For lsipc and the tools
- * that come after it (peek, top, metrics).
+ * cell or heading (printed or not), one space between them, left or
+ * right aligned, the last column unpadded; or raw, export
+ * (NAME="value"), one value per line, or JSON (every value a string,
+ * null when empty).  For lsipc and the tools that come after it (peek,
+ * top, metrics).
  */
 #ifndef UMQ_TABLE_H
 #define UMQ_TABLE_H
