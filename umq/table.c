@@ -227,6 +227,10 @@ static void print_line(const struct table *tb, FILE *out, char *const *cell,
 
 		if (c)
 			fputc(' ', out);
+		/* libsmartcols pads no empty last cell, even right-aligned
+		 * (lsipc -o KEY,PERMS -P). */
+		if (last && (!s || !*s))
+			break;
 		if (tb->cols[c].flags & TB_RIGHT)
 			pad(out, width[c] - w);
 		put_safe(out, s, false);

@@ -55,7 +55,8 @@ side_sysv() {
 		"-o KEY,ID,OWNER,PERMS,CUID,CUSER,CGID,CGROUP,UID,USER,GID,GROUP,CTIME,USEDBYTES,MSGS,SEND,RECV,LSPID,LRPID" \
 		--json "-g" "-g -b" "--json -o ID,SEND,CUSER" "-i -5" "-e -t" \
 		"-n -c" "-q" "-o key" "-i 2 -l" "-i 2 -r" "-i 2 -e" \
-		"--noheadings" "-o ID,PERMS,MSGS --noheadings"; do
+		"--noheadings" "-o ID,PERMS,MSGS --noheadings" "-o KEY,PERMS -P" \
+		"-o PERMS,KEY -P"; do
 		i=$((i + 1))
 		run "lsipc.$i" $LSIPC -q $o
 	done
