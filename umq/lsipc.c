@@ -649,8 +649,12 @@ int umq_cmd_lsipc(int argc, char **argv)
 	if (!ctl.time_mode)
 		ctl.time_mode = ctl.outmode == OUT_PRETTY ? TIME_FULL :
 							    TIME_SHORT;
-	if (ctl.outmode == OUT_PRETTY && !(outarg || show_creat || show_time)) {
-		/* Every column that has a value. */
+	/*
+	 * Every column that has a value, then -o's: lsipc 2.38 means to
+	 * skip this for -o but tests getopt's optarg, NULL by now, so that
+	 * -o +LIST adds to all columns (-o LIST replaces them anyway).
+	 */
+	if (ctl.outmode == OUT_PRETTY && !(show_creat || show_time)) {
 		ctl.ncolumns = 0;
 		for (int i = 0; i < NCOLDESCS; i++)
 			add_column(&ctl, i);

@@ -56,7 +56,7 @@ side_sysv() {
 		--json "-g" "-g -b" "--json -o ID,SEND,CUSER" "-i -5" "-e -t" \
 		"-n -c" "-q" "-o key" "-i 2 -l" "-i 2 -r" "-i 2 -e" \
 		"--noheadings" "-o ID,PERMS,MSGS --noheadings" "-o KEY,PERMS -P" \
-		"-o PERMS,KEY -P"; do
+		"-o PERMS,KEY -P" "-i 0 -o +KEY" "-i 1 -o +CUSER,KEY -b"; do
 		i=$((i + 1))
 		run "lsipc.$i" $LSIPC -q $o
 	done
