@@ -80,10 +80,13 @@ enum { OUT_DEFAULT, OUT_EXPORT, OUT_NEWLINE, OUT_RAW, OUT_JSON, OUT_PRETTY,
 enum { TIME_SHORT = 1, TIME_FULL, TIME_ISO };
 enum { OPT_NOTRUNC = 0x101, OPT_NOHEAD, OPT_TIME_FMT };
 
+/* lsipc 2.38's: each of its 34 columns twice (-o ID,ID,... of 68 works). */
+#define MAX_COLUMNS 68
+
 struct ctl {
 	int outmode, time_mode;
 	bool noheadings, bytes, numperms;
-	int columns[NCOLDESCS * 2];
+	int columns[MAX_COLUMNS];
 	size_t ncolumns;
 	size_t lower, upper;		/* the resource's own columns */
 };
@@ -139,10 +142,9 @@ __attribute__((noreturn)) static void usage(void)
 
 static void add_column(struct ctl *ctl, int id)
 {
-	if (ctl->ncolumns >= sizeof(ctl->columns) / sizeof(ctl->columns[0]))
+	if (ctl->ncolumns >= MAX_COLUMNS)
 		errx(EXIT_FAILURE, "too many columns specified, the limit is "
-		     "%zu columns",
-		     sizeof(ctl->columns) / sizeof(ctl->columns[0]) - 1);
+		     "%d columns", MAX_COLUMNS);
 	ctl->columns[ctl->ncolumns++] = id;
 }
 
