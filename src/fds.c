@@ -325,9 +325,8 @@ int fd_size(int fd, off_t size)
 }
 
 /* Every block of [off, off + len) allocated, the file grown to its end
- * if shorter (no hole where messages go: a store into one of a full
- * filesystem faults, and map.c would give the page as zeros: a message
- * lost).  0 or -errno. */
+ * if shorter: for what is written through a mapping at once, where a
+ * hole a full filesystem cannot fill would be SIGBUS.  0 or -errno. */
 int fd_alloc(int fd, off_t off, off_t len)
 {
 	struct rlimit rl;

@@ -213,7 +213,7 @@ void hints_get(struct ns *ns, int first, int32_t *v, int n)
 void hints_set(struct ns *ns, int first, const int32_t *v, int n)
 {
 	(void)!fd_pwrite(ns->hintfd, v, (size_t)n * sizeof(*v),
-		      (off_t)first * 4);
+			 (off_t)first * 4);
 }
 
 int32_t hint_get(struct ns *ns, int which)
@@ -264,7 +264,7 @@ uint64_t hint_charge(struct ns *ns, uid_t uid, int64_t delta)
 	e[at].bytes = delta < 0 && (uint64_t)-delta > e[at].bytes ? 0 :
 		      e[at].bytes + (uint64_t)delta;
 	(void)!fd_pwrite(ns->hintfd, &e[at], sizeof(e[at]),
-		      NS_CHARGE_OFF + (off_t)at * (off_t)sizeof(e[at]));
+			 NS_CHARGE_OFF + (off_t)at * (off_t)sizeof(e[at]));
 	return e[at].bytes;
 }
 
@@ -310,7 +310,7 @@ void ns_mark_removed(struct ns *ns)
 	if (fd < 0)
 		return;
 	(void)!fd_pwrite(fd, &one, sizeof(one),
-		      offsetof(struct lim_file, removed));
+			 offsetof(struct lim_file, removed));
 	close(fd);
 }
 

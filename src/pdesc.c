@@ -130,11 +130,6 @@ static struct pview *pview_find(struct ns *ns, uint64_t gen)
 	return NULL;
 }
 
-/*
- * Map queue gen once per process, from its data file open as fd, or
- * opened here (fd -1) if it is not mapped yet: so that a queue this
- * process knows costs no descriptor.
- */
 /* Across fork (atfork.c). */
 void pdesc_fork_lock(bool take)
 {
@@ -144,6 +139,11 @@ void pdesc_fork_lock(bool take)
 		pthread_mutex_unlock(&pmu);
 }
 
+/*
+ * Map queue gen once per process, from its data file open as fd, or
+ * opened here (fd -1) if it is not mapped yet: so that a queue this
+ * process knows costs no descriptor.
+ */
 int pview_get(struct ns *ns, uint64_t gen, int fd, struct pview **out)
 {
 	struct pview *pv;

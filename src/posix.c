@@ -280,15 +280,6 @@ static int list_posix(struct ns *ns, uint64_t **gens, size_t *n)
 	return r;
 }
 
-/*
- * Destroy unlinked queues nobody holds any more, then count the queues
- * and this user's charge: all of posix/ (only < 0), which is for when the
- * hints would refuse a creation, or one queue.  A queue being created
- * has no name yet and is not collected: it is not in posix/ under its
- * final name until it is complete (see create()).  0, or -errno when
- * posix/ cannot be read.
- */
-
 /* The generations names/ names, sorted (free()d by the caller); NULL
  * when names/ cannot be read. */
 static uint64_t *named_gens(struct ns *ns, size_t *n)
@@ -347,6 +338,14 @@ static bool unread_counts(struct ns *ns, uint64_t gen, const char *fifo,
 	return fifo_held_listed(ns->dirfd, fifo);
 }
 
+/*
+ * Destroy unlinked queues nobody holds any more, then count the queues
+ * and this user's charge: all of posix/ (only < 0), which is for when the
+ * hints would refuse a creation, or one queue.  A queue being created
+ * is not collected: its maker holds its FIFO from before its data file
+ * is made (create()); what a dead maker left is.  0, or -errno when
+ * posix/ cannot be read.
+ */
 static int gc_and_count(struct ns *ns, int64_t only, long *count,
 			uint64_t *usage, uid_t ruid)
 {

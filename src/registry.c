@@ -428,7 +428,7 @@ static int bind_files(struct ns *ns, uint64_t gen, int fd, int cfd)
 	ino[0] = (uint64_t)cst.st_ino;
 	ino[1] = (uint64_t)fst.st_ino;
 	return fd_pwrite(fd, ino, sizeof(ino), (off_t)M_STORE_OFF +
-		      (off_t)offsetof(struct store_hdr, ctl_ino)) ==
+			 (off_t)offsetof(struct store_hdr, ctl_ino)) ==
 	       (ssize_t)sizeof(ino) ? 0 : -1;
 }
 
