@@ -710,7 +710,8 @@ void reg_sweep(struct ns *ns)
 		gens[n++] = gen;
 	}
 	closedir(d);
-	qsort(gens, n, sizeof(*gens), gen_cmp);
+	if (n)		/* gens may be NULL */
+		qsort(gens, n, sizeof(*gens), gen_cmp);
 	for (size_t i = 0; i < n; i++)
 		if (!i || gens[i] != gens[i - 1])	/* q. and m. */
 			sweep_one(ns, gens[i]);
