@@ -278,37 +278,36 @@ ssize_t fd_recvmsg(int fd, struct msghdr *mh, int flags)
  * The kernel's queues are no files, so RLIMIT_FSIZE does not bind them;
  * ours are, and a write or allocation past its soft limit would fail and
  * send SIGXFSZ, which kills.  So its soft limit is raised for the one
- * call reaching end, as the descriptors' above: true if it was (*rl to
- * put back, room_mu held); -EFBIG past the hard limit, where the call
- * must not be made.
+ * call reaching end, as the descriptors' above, room_mu held from the
+ * look at the limit to its return (fsize_back), so that no thread reads
+ * another's raised limit as the real one: *raised if it was (*rl to put
+ * back); -EFBIG past the hard limit, where the call must not be made.
  */
 static int fsize_up(off_t end, struct rlimit *rl, bool *raised)
 {
 	struct rlimit up;
 
 	*raised = false;
+	room_lock();
 	if (getrlimit(RLIMIT_FSIZE, rl) || rl->rlim_cur == RLIM_INFINITY ||
 	    (rlim_t)end <= rl->rlim_cur)
 		return 0;
 	if (rl->rlim_max != RLIM_INFINITY && (rlim_t)end > rl->rlim_max)
 		return -EFBIG;
-	room_lock();
 	up = *rl;
 	up.rlim_cur = rl->rlim_max;
-	if (setrlimit(RLIMIT_FSIZE, &up)) {
-		room_unlock();
+	if (setrlimit(RLIMIT_FSIZE, &up))
 		return -EFBIG;
-	}
 	*raised = true;
 	return 0;
 }
 
+/* After fsize_up, whatever it returned. */
 static void fsize_back(const struct rlimit *rl, bool raised)
 {
-	if (raised) {
+	if (raised)
 		setrlimit(RLIMIT_FSIZE, rl);
-		room_unlock();
-	}
+	room_unlock();
 }
 
 /* The file's size, its blocks allocated only as they are written. */
@@ -346,12 +345,8 @@ ssize_t fd_pwrite(int fd, const void *buf, size_t n, off_t off)
 	ssize_t w;
 	int r = fsize_up(off + (off_t)n, &rl, &raised), e;
 
-	if (r) {
-		errno = -r;
-		return -1;
-	}
-	w = pwrite(fd, buf, n, off);
-	e = errno;
+	w = r ? -1 : pwrite(fd, buf, n, off);
+	e = r ? -r : errno;
 	fsize_back(&rl, raised);
 	errno = e;
 	return w;

@@ -352,7 +352,9 @@ static int open_limits(struct ns *ns)
 	struct umq_limits l;
 	void *p;
 	size_t size;
-	int r = map_file(ns->dirfd, "limits", O_RDONLY, &p, &size);
+	/* No link: the owner's would have everyone open its target. */
+	int r = map_file(ns->dirfd, "limits", O_RDONLY | O_NOFOLLOW, &p,
+			 &size);
 
 	if (r == -ENOENT && geteuid() == ns->owner) {
 		host_limits(&l);
@@ -360,10 +362,13 @@ static int open_limits(struct ns *ns)
 			    lim_fill_cb, &l);
 		if (r && r != -EEXIST)
 			return r;
-		r = map_file(ns->dirfd, "limits", O_RDONLY, &p, &size);
+		r = map_file(ns->dirfd, "limits", O_RDONLY | O_NOFOLLOW, &p,
+			     &size);
 	}
 	if (r == -ENOENT)	/* not ours to create: the host's values */
 		return 0;
+	if (r == -ELOOP)
+		return -EUCLEAN;
 	if (r)
 		return r;
 	struct stat st;
@@ -507,7 +512,7 @@ int ns_open(const char *dir, struct ns **out)
 	int r, fd;
 
 	fault_need();	/* before the first mapping (map.c) */
-	atfork_install();	/* before the first lock of ours */
+	atfork_install();	/* before a lock of ours is taken (L15) */
 	if (strlen(dir) >= PATH_MAX) {
 		ns_debug("(too long)", "the path has PATH_MAX bytes or more");
 		return -ENAMETOOLONG;
@@ -604,6 +609,7 @@ int ns_find(const char *dir, struct ns **out)
 
 	if (!realpath(dir, real))
 		return -errno;
+	atfork_install();	/* before the first lock of ours (L15) */
 	pthread_mutex_lock(&cur_mu);
 	if (ns && !strcmp(ns->dir, real))
 		goto out;
@@ -641,6 +647,7 @@ int ns_get(struct ns **out)
 		*out = ns;
 		return 0;
 	}
+	atfork_install();	/* before the first lock of ours (L15) */
 	pthread_mutex_lock(&cur_mu);
 	ns = atomic_load_explicit(&cur, memory_order_relaxed);
 	if (!ns || (ns->lim && ns->lim->removed)) {

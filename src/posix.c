@@ -376,13 +376,14 @@ static int gc_and_count(struct ns *ns, int64_t only, long *count,
 			 * another's, it is ours). */
 			int e = errno;
 
-			/* A FIFO alone, unheld for a while: its maker died
+			/* A FIFO alone, unheld for a minute (its maker holds
+			 * it a system call after making it): its maker died
 			 * before making the data file (until December 6 it
 			 * stayed for good). */
 			if (e == ENOENT && !fstatat(ns->dirfd, fifo, &st,
 						    AT_SYMLINK_NOFOLLOW) &&
 			    S_ISFIFO(st.st_mode) &&
-			    st.st_ctime + 2 < proc_now() &&
+			    st.st_mtime + 60 < proc_now() &&
 			    !fifo_held(ns->dirfd, fifo))
 				unlinkat(ns->dirfd, fifo, 0);
 			if (e != ENOENT &&

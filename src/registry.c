@@ -581,8 +581,9 @@ static bool maker_at_work(struct ns *ns, uint64_t gen)
 	return r || lk.l_type != F_UNLCK;
 }
 
-/* The store was made over 2 s ago: a maker that made it has locked it
- * since (maker_at_work), unless it died. */
+/* The store was last written over a minute ago: a maker that made it
+ * has locked it since (maker_at_work) - a system call later - unless it
+ * died, or was stopped as long. */
 static bool store_old(struct ns *ns, uint64_t gen)
 {
 	char name[48];
@@ -590,7 +591,7 @@ static bool store_old(struct ns *ns, uint64_t gen)
 
 	store_path(name, sizeof(name), gen);
 	return !fstatat(ns->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
-	       st.st_ctime + 2 < proc_now();
+	       st.st_mtime + 60 < proc_now();
 }
 
 static void sweep_one(struct ns *ns, uint64_t gen)
@@ -600,12 +601,18 @@ static void sweep_one(struct ns *ns, uint64_t gen)
 	int fd;
 	ssize_t n;
 
-	/* The lock first: once its maker let go, the state is final. */
-	if (maker_at_work(ns, gen))
-		return;
+	/* The control file, then the lock, then the file's state: a maker
+	 * locks the store before it makes the control file and lets go
+	 * only once it is written, so a file there before an unheld lock
+	 * is final. */
 	ctl_path(name, sizeof(name), gen);
 	fd = fd_open(ns->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 		     O_CLOEXEC, 0);
+	if (maker_at_work(ns, gen)) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
 	if (fd < 0) {
 		/* Dead: its remover, killed before the unlink, had dropped
 		 * its entries already.  Missing: its maker died before it
@@ -1093,40 +1100,93 @@ static int remove_one(struct sq *s, void *ctx)
 	return 0;
 }
 
-/* Every System V queue goes as by IPC_RMID, so that its sleepers return
- * EIDRM; then the directory. */
+/* rmdir of dir, if its name still leads to the directory st describes:
+ * through its parent, with no link followed at the last step. */
+static int rmdir_same(const char *dir, const struct stat *st)
+{
+	char buf[PATH_MAX], *base;
+	struct stat now;
+	size_t n = strlen(dir);
+	int pfd, r = 0;
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, dir, n + 1);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = 0;
+	base = strrchr(buf, '/');
+	if (base) {
+		*base++ = 0;
+		pfd = open(*buf ? buf : "/", O_RDONLY | O_DIRECTORY |
+			   O_CLOEXEC);
+	} else {
+		base = buf;
+		pfd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (pfd < 0)
+		return -errno;
+	if (fstatat(pfd, base, &now, AT_SYMLINK_NOFOLLOW) ||
+	    now.st_dev != st->st_dev || now.st_ino != st->st_ino)
+		r = -EAGAIN;	/* the name leads elsewhere now */
+	else if (unlinkat(pfd, base, AT_REMOVEDIR))
+		r = -errno;
+	close(pfd);
+	return r;
+}
+
+/*
+ * Every System V queue goes as by IPC_RMID, so that its sleepers return
+ * EIDRM; then the directory.  The directory named, never where a link
+ * leads (a link's owner may make it lead to a directory of root's), and
+ * only a namespace already (nothing is made in another directory), then
+ * used by its descriptor: the owner of a directory on the path may make
+ * the path lead elsewhere at any time.
+ */
 static int ns_remove(const char *dir)
 {
-	struct stat st, now;
+	struct stat st, sub, now;
+	char path[64];
 	struct ns *ns;
 	int r, dfd;
 
 	if (bad_uptr(dir))
 		return -EFAULT;
-	if (stat(dir, &st))
-		return -errno;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ELOOP ? -ENOTDIR : -errno;
+	if (fstat(dfd, &st)) {
+		r = -errno;
+		goto out;
+	}
 	/* Before anything is touched: the directory's owner only. */
+	r = -EPERM;
 	if (geteuid() != st.st_uid && !cap_has(CAP_FOWNER))
-		return -EPERM;
-	r = ns_open(dir, &ns);
+		goto out;
+	r = -EINVAL;
+	if (fstatat(dfd, "sysv", &sub, AT_SYMLINK_NOFOLLOW) ||
+	    !S_ISDIR(sub.st_mode))
+		goto out;
+	/* The very directory, through /proc if it is there. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", dfd);
+	r = ns_open(access(path, F_OK) ? dir : path, &ns);
 	if (r)
-		return r;
-	/* From here on, the directory checked, by its descriptor: its
-	 * name's owner may make the name lead elsewhere at any time. */
+		goto out;
 	if (fstat(ns->dirfd, &now) || now.st_dev != st.st_dev ||
-	    now.st_ino != st.st_ino ||
-	    (dfd = fcntl(ns->dirfd, F_DUPFD_CLOEXEC, 0)) < 0) {
+	    now.st_ino != st.st_ino) {
 		ns_close(ns);
-		return -EAGAIN;
+		r = -EAGAIN;
+		goto out;
 	}
 	reg_each(ns, remove_one, NULL);
 	ns_mark_removed(ns);
 	ns_close(ns);
-	r = rm_contents(dfd, 1);
-	/* rmdir follows no last link: it removes an empty directory of
-	 * that name, or nothing. */
-	if (rmdir(dir) && !r)
-		r = -errno;
+	r = rm_contents(dfd, 1);	/* closes dfd */
+	dfd = -1;
+	int rd = rmdir_same(dir, &st);
+	r = r ?: rd;
+out:
+	if (dfd >= 0)
+		close(dfd);
 	return r == -EACCES ? -EPERM : r;
 }
 

@@ -18,6 +18,7 @@
 #include <sys/msg.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "t.h"
@@ -50,6 +51,16 @@ static void make_fifo(const char *fmt, unsigned long long gen)
 	T_OK(mkfifo(path, 0600));
 }
 
+/* As a maker that died two minutes ago left it. */
+static void backdate(const char *fmt, unsigned long long gen)
+{
+	struct timespec t[2] = { { 0, UTIME_OMIT }, { time(NULL) - 120, 0 } };
+	char path[300];
+
+	at(path, sizeof(path), fmt, gen);
+	T_OK(utimensat(AT_FDCWD, path, t, AT_SYMLINK_NOFOLLOW));
+}
+
 static bool gone(const char *fmt, unsigned long long gen)
 {
 	char path[300];
@@ -74,7 +85,7 @@ T_CASE(sysv_creations_killed_midway_are_collected)
 	make_file("sysv/m.%016llx", G2, 8192);
 	make_fifo("sysv/m.%016llx.p", G2);
 	make_file("sysv/q.%016llx", G2, 0);
-	t_msleep(3100);		/* older than a live maker's can be */
+	backdate("sysv/m.%016llx", G1);	/* older than a live maker's */
 	/* One creation in about 64 sweeps, at most once a second. */
 	end = t_now_ms() + 10000;
 	while (!(gone("sysv/m.%016llx", G1) && gone("sysv/m.%016llx", G2)) &&
@@ -100,7 +111,7 @@ T_CASE(posix_creations_killed_midway_are_collected)
 	make_file("posix/%016llx", G2, 65536);
 	make_fifo("posix/%016llx.p", G3);
 	make_file("posix/%016llx", G3, 0);
-	t_msleep(3100);
+	backdate("posix/%016llx.p", G1);
 	/* posix/ is read when a creation would pass RLIMIT_MSGQUEUE. */
 	T_OK(getrlimit(RLIMIT_MSGQUEUE, &rl));
 	rl.rlim_cur = 1;

@@ -24,6 +24,7 @@
 #include "msgio.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio_ext.h>
@@ -78,15 +79,19 @@ static void end_if_signalled(void)
 	_exit(128 + sig);
 }
 
-/* Standard output has lost its reader (a pipe's POLLERR), or is
- * closed.  (A descriptor held by tool_start answers POLLOUT: the write
- * fails, and the message goes back.) */
-static bool out_gone(void)
+/* Standard output cannot be written: closed (held read-only by
+ * tool_start), EBADF, or a pipe whose reader is gone (POLLERR), EPIPE;
+ * else 0. */
+static int out_gone(void)
 {
 	struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	int fl = fcntl(STDOUT_FILENO, F_GETFL);
 
-	return poll(&p, 1, 0) == 1 &&
-	       (p.revents & (POLLERR | POLLHUP | POLLNVAL));
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+		return EBADF;
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)))
+		return EPIPE;
+	return 0;
 }
 
 /* Put a taken message back: -1 with errno if it could not be. */
@@ -145,8 +150,8 @@ static void grow(struct rq *r, size_t room)
 	r->room = room;
 }
 
-/* Receive one message into r->mb: its length, and its type or
- * priority in *type. */
+/* Receive one message into r->mb (text_of): its length, and its type
+ * or priority in *type. */
 static ssize_t receive(struct rq *r, long *type)
 {
 	const struct timespec *at = r->secs > 0 ? r->at : NULL;
@@ -175,18 +180,27 @@ static ssize_t receive(struct rq *r, long *type)
 		grow(r, pm.len);
 	}
 	*type = r->mb->mtype;
-	if (n >= 0)
-		memmove(r->mb, r->mb->mtext, (size_t)n);
 	return n;
+}
+
+/* Where receive() put the text: after the type for System V, which a
+ * put_back() then sends in place. */
+static char *text_of(const struct rq *r)
+{
+	return r->t->name ? (char *)r->mb : r->mb->mtext;
 }
 
 void recv_messages(const struct target *t, long type, int flg, long count,
 		   double secs, const struct timespec *at)
 {
 	struct rq r = { t, type, flg, secs, at, (mqd_t)-1, 0, NULL };
+	sigset_t held, old;
 	long msgsize;
 
 	catch_ending();
+	sigemptyset(&held);
+	for (size_t i = 0; i < sizeof(ending) / sizeof(ending[0]); i++)
+		sigaddset(&held, ending[i]);
 	if (t->name) {
 		r.q = open_mq(t, O_RDONLY | (secs == 0 ? O_NONBLOCK : 0),
 			      &msgsize);
@@ -199,10 +213,8 @@ void recv_messages(const struct target *t, long type, int flg, long count,
 		ssize_t n;
 
 		end_if_signalled();
-		if (out_gone()) {
-			errno = EPIPE;
+		if ((errno = out_gone()))
 			err(EXIT_FAILURE, "write error");
-		}
 		n = receive(&r, &mtype);
 		if (n < 0) {
 			int e = errno;
@@ -214,7 +226,11 @@ void recv_messages(const struct target *t, long type, int flg, long count,
 				timed_out(t, false, secs);
 			fail(t, "receive from");
 		}
-		write_out(&r, (char *)r.mb, mtype, (size_t)n, count > 1);
+		/* Held until the message is out: a signal must not
+		 * interrupt its write (EINTR), only end the tool after. */
+		sigprocmask(SIG_BLOCK, &held, &old);
+		write_out(&r, text_of(&r), mtype, (size_t)n, count > 1);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 	}
 	end_if_signalled();
 	free(r.mb);

@@ -227,19 +227,20 @@ check "purge of an empty queue: 0" 0 "$("$UMQ" purge "$id2")"
 # signal after the take waits for the write (until December 6 both lost
 # the message)
 for q in "$id2" /bin2; do
-	"$UMQ" send "$q" one
-	"$UMQ" send "$q" two
+	# Longer than a System V type: what goes back is the whole text.
+	"$UMQ" send "$q" first-of-two-messages
+	"$UMQ" send "$q" second-of-two-messages
 	out=$("$UMQ" recv "$q" --timeout 0 2>&1 >/dev/full)
 	check "recv >/dev/full on $q: one line, exit 1" \
 		"umq recv: write error; the message went back to the end of $q: No space left on device
 rc=1" "$out
 rc=$?"
-	# Closed: "two" taken, then back at the end.  A reader gone:
-	# nothing taken.
+	# Closed, or a reader gone: nothing taken.
 	"$UMQ" recv "$q" --timeout 0 >&- 2>/dev/null
 	check "recv >&- on $q: exit 1" 1 $?
 	(sleep 0.3; exec "$UMQ" recv "$q" -n 2 --timeout 0) | true
-	check "recv | true on $q: the messages, in order" "one two" \
+	check "recv | true on $q: the messages, in order" \
+		"second-of-two-messages first-of-two-messages" \
 		"$(received_texts "$q")"
 done
 for q in "$id2" /bin2; do
@@ -258,6 +259,26 @@ for q in "$id2" /bin2; do
 	check "recv -n 5 SIGTERMed after 3 on $q: 3 written, none left" \
 		"m1 m2 m3 |" "$(tr '\n' ' ' <"$tmp/got.n")|$(received_texts "$q")"
 done
+# SIGTERM while a write blocks on a full pipe: that message is written
+# whole, then the tool ends by the signal; the rest stay queued.
+"$UMQ" ipcmk -q -n /big --maxmsg 10 --msgsize 8000 >/dev/null
+big=$(head -c 7999 /dev/zero | tr '\0' b)
+for i in 0 1 2 3 4 5 6 7 8 9; do "$UMQ" send /big "$i$big"; done
+{ "$UMQ" recv /big -n 10 --timeout 5 2>/dev/null & echo $! >"$tmp/pid"
+  wait $!; echo $? >"$tmp/rc"; } | { sleep 2; wc -c >"$tmp/bytes"; } &
+sleep 1
+kill -TERM "$(cat "$tmp/pid")"
+wait $!
+left=$(peeked /big | wc -l)
+bytes=$(cat "$tmp/bytes")
+if [ "$(cat "$tmp/rc")" = 143 ] && [ $((bytes % 8001)) = 0 ] &&
+	[ $((bytes / 8001 + left)) = 10 ]; then
+	ok "recv SIGTERMed in a blocked write: $((bytes / 8001)) whole, $left queued"
+else
+	notok "recv SIGTERMed in a blocked write: rc $(cat "$tmp/rc"), $bytes bytes, $left queued"
+fi
+"$UMQ" ipcrm --posix-mqueue /big
+
 # A message larger than msgmax now (lowered since it was sent).
 big=$(head -c 1000 /dev/zero | tr '\0' x)
 "$UMQ" send "$id2" "$big"
