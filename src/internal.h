@@ -433,6 +433,24 @@ void cred_fs_leave(const struct fs_as *a);
 enum { SEARCH_ANY = 1, SEARCH_EQUAL, SEARCH_NOTEQUAL, SEARCH_LESSEQUAL,
        SEARCH_NUMBER };
 
+/* pages.c: which pages of a mapped range this process has asked the
+ * filesystem for (a queue's files are sparse).  Bits in few[] for a
+ * range of up to 128 pages, else in bits (made at first use). */
+struct pages {
+	uint64_t *bits;
+	size_t npages;
+	unsigned shift;			/* of the page size */
+	uint64_t few[2];
+};
+
+void pages_init(struct pages *pg, size_t len);
+void pages_fini(struct pages *pg);
+/* Forget what was asked for: the range's pages may be holes again. */
+void pages_forget(struct pages *pg);
+/* Ask for the pages of [off, off + len) from base that are not known to
+ * be there yet: 0, or -ENOMEM if the filesystem cannot give them. */
+int pages_ready(struct pages *pg, void *base, size_t off, size_t len);
+
 struct qview {
 	uint64_t gen;			/* queue generation mapped, 0: none */
 	struct store_hdr *st;		/* the mapping */
@@ -442,6 +460,7 @@ struct qview {
 	/* Geometry, checked against size when mapped: the header may
 	 * change under us, these may not (untrusted input). */
 	uint32_t chunk, nchunks, hcap;
+	struct pages pg;		/* of the mapping (pages.c) */
 };
 
 size_t store_size(uint32_t chunk, uint32_t nchunks);
@@ -508,12 +527,14 @@ bool file_dead(int dirfd, const char *path);
 struct wpool {
 	uint64_t *map;
 	struct waiter *rec;
+	struct pages pg;		/* asked for (pages.c) */
 };
 
 static inline void wpool_at(struct wpool *wp, void *base)
 {
 	wp->map = base;
 	wp->rec = (struct waiter *)((char *)base + WPOOL_REC_OFF);
+	pages_init(&wp->pg, WPOOL_SIZE);
 }
 
 static inline struct waiter *wp_rec(struct wpool *wp, uint32_t i)
@@ -614,6 +635,7 @@ struct lq {
 	uint64_t *n_sent, *n_full, *n_empty, *hw_n, *hw_b;
 	int32_t *spid, *rpid;
 	int64_t *stime, *rtime;
+	struct pages pg;		/* of the ring, asked for (pages.c) */
 };
 
 /* ---- sq.c: System V queues as this process maps them ------------------ */
@@ -763,6 +785,7 @@ int q_lock_id(struct ns *ns, int id, struct sq **out);
 /* q_lock_id() in two: the queue, mapped, unlocked; then locked (q_done()
  * on failure: -EIDRM). */
 int q_find_id(struct ns *ns, int id, struct sq **out);
+/* -ENOMEM (not locked): the lane's messages could not join the store. */
 int q_lock_found(struct sq *s);
 void q_lock(struct sq *s);
 /* A caller the lane turned away as shut: true if a holder opened it
@@ -857,6 +880,7 @@ struct stat;
 int64_t pq_name_gen(struct ns *ns, const char *name, struct stat *st);
 void pq_path(char *buf, size_t n, uint64_t gen, enum pq_file f);
 void pq_lock(struct pview *pv);
+int pq_lock_all(struct pview *pv);
 int pq_lock_call(struct pview *pv);
 int pq_lock_unless_open(struct pview *pv);
 int pq_mend(struct pview *pv);

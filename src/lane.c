@@ -84,6 +84,15 @@ static struct lrec *rec_at(const struct lq *lq, uint32_t unit)
 			       (size_t)(unit % LANE_UNITS) * LANE_UNIT);
 }
 
+/* The ring's pages from unit for units, asked for before they are first
+ * touched (pages.c): false if the filesystem cannot give them. */
+static bool ring_ready(struct lq *lq, uint32_t unit, uint32_t units)
+{
+	return !pages_ready(&lq->pg, lq->ring,
+			    (size_t)(unit % LANE_UNITS) * LANE_UNIT,
+			    (size_t)units * LANE_UNIT);
+}
+
 /* A key a message of this queue can have: System V mtype > 0, POSIX
  * -priority. */
 static bool key_ok(const struct lq *lq, int64_t key)
@@ -283,6 +292,9 @@ int lane_send(struct lq *lq, int64_t key, const void *text, size_t sz,
 			return LANE_PASS;	/* the slow path sleeps */
 		senders_lock(lq);
 	}
+	if ((skip && !ring_ready(lq, lw_u(put), 1)) ||
+	    !ring_ready(lq, lw_u(put) + skip, need))
+		goto out;		/* the store says ENOMEM */
 	m = rec_at(lq, lw_u(put) + skip);
 	if (sz && ucopy(m + 1, text, sz)) {
 		r = -EFAULT;		/* nothing sent, as load_msg() */
@@ -383,6 +395,10 @@ long lane_recv(struct lq *lq, void *msgp, size_t sz, unsigned *prio,
 			goto out;
 		taken = l->taken;
 		lim = most(lq);
+		/* The record it reads may be one no sender wrote yet, and
+		 * after a skip the first. */
+		if (!ring_ready(lq, lw_u(taken), 1) || !ring_ready(lq, 0, 1))
+			goto out;
 		m = rec_next(lq, taken, &lim, &skip, &h, &wait);
 		if (m)
 			break;
@@ -449,6 +465,20 @@ static long see_mark(void *ctx, uint32_t head)
 	return 0;
 }
 
+/* A move that failed (no memory, no page on a full filesystem) from an
+ * open lane: the copies made leave the store, which was empty, and the
+ * gate opens again - the lane is still the queue, its receivers keep
+ * taking from it, and the closer's caller fails (ENOMEM). */
+static void unabsorb(struct lq *lq, const uint32_t *moved, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {	/* oldest first: the heads */
+		*lq->qbytes -= store_msg(lq->v, moved[i])->len;
+		(*lq->qnum)--;
+		store_take(lq->v, moved[i]);
+	}
+	__atomic_store_n(&lq->l->gate, LANE_OPEN, __ATOMIC_RELEASE);
+}
+
 /*
  * Move the lane's messages into the store, oldest first, each marked
  * with its count; the first *done were moved already by a closer that
@@ -460,8 +490,8 @@ static int absorb(struct lq *lq, bool dedupe)
 	struct lane *l = lq->l;
 	uint64_t put = l->put, cur = l->taken;
 	struct marks k = { .v = lq->v };
+	uint32_t skip, moved[LANE_UNITS], n = 0;
 	struct fill f;
-	uint32_t skip;
 	int r;
 
 	if (lw_fill(put, cur, &f) && f.n && dedupe) {
@@ -484,6 +514,10 @@ static int absorb(struct lq *lq, bool dedupe)
 		if (i >= k.done) {
 			r = store_put(lq->ns, lq->v, h.mtype, m + 1, h.len,
 				      &head);
+			if (r && !dedupe && *lq->qnum == n) {
+				unabsorb(lq, moved, n);
+				return r;
+			}
 			if (r) {
 				/* What is in the store stays there. */
 				__atomic_store_n(&l->taken, cur,
@@ -492,6 +526,8 @@ static int absorb(struct lq *lq, bool dedupe)
 			}
 			store_msg(lq->v, head)->mark = LANE_MARK | lw_n(cur);
 			store_link(lq->v, head);
+			if (n < LANE_UNITS)	/* a record takes a unit at least */
+				moved[n++] = head;
 			*lq->qbytes += h.len;
 			(*lq->qnum)++;
 			FAULT(FP_LANE_MOVE);
@@ -606,6 +642,7 @@ void lane_sysv(struct lq *lq, struct sq *s)
 		.hw_b = &q->hw_cbytes, .spid = &q->lspid, .rpid = &q->lrpid,
 		.stime = &q->stime, .rtime = &q->rtime,
 	};
+	pages_init(&lq->pg, LANE_SIZE);
 }
 
 void lane_posix(struct lq *lq, struct pview *pv)
@@ -622,4 +659,5 @@ void lane_posix(struct lq *lq, struct pview *pv)
 		.hw_b = &c->hw_qsize, .spid = &c->spid, .rpid = &c->rpid,
 		.stime = &c->stime, .rtime = &c->rtime,
 	};
+	pages_init(&lq->pg, LANE_SIZE);
 }

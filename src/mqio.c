@@ -507,17 +507,22 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		if (r != LANE_PASS && r != LANE_SHUT)
 			return r;
 		if (r == LANE_SHUT && tries < 3) {
-			if (pq_lock_unless_open(pv))
+			r = pq_lock_unless_open(pv);
+			if (r > 0)
 				continue;	/* opened meanwhile */
+			if (r < 0)
+				return r;
 			break;			/* locked */
 		}
 		if (!d->nb) {
 			int place = pre_spin(pv, false, &spun);
-			pq_lock(pv);
+			r = pq_lock_all(pv);
 			pre_spin_end(pv, place);
 		} else {
-			pq_lock(pv);
+			r = pq_lock_all(pv);
 		}
+		if (r)
+			return r;
 		break;
 	}
 	r = pq_store_sync(pv);
@@ -660,11 +665,13 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 	}
 	if (!d->nb && !which) {
 		int place = pre_spin(pv, true, &spun);
-		pq_lock(pv);
+		r = pq_lock_all(pv);
 		pre_spin_end(pv, place);
 	} else {
-		pq_lock(pv);
+		r = pq_lock_all(pv);
 	}
+	if (r)
+		return r;
 	for (;;) {
 		r = pq_store_sync(pv);
 		if (r)

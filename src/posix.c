@@ -142,21 +142,37 @@ static void pq_take(struct pview *pv)
 }
 
 /* Close the lane (L14): its messages join the store, which a closer
- * that finds it damaged mends first, once. */
-static void lane_settle(struct pview *pv)
+ * that finds it damaged mends first, once.  -ENOMEM if they could not
+ * (no page for them on a full filesystem: the lane is open again, and
+ * still the queue, or left closing for the next holder to finish). */
+static int lane_settle(struct pview *pv)
 {
 	if (pq_store_sync(pv))
-		return;
+		return 0;
 	if (lane_close(&pv->lq) == -EUCLEAN && pq_mend(pv) == 0)
 		lane_close(&pv->lq);
+	return lane_shut(&pv->ctl->lane) ? 0 : -ENOMEM;
 }
 
-/* Lock a POSIX queue: under its lock the store is the whole queue. */
+/* Lock a POSIX queue: under its lock the store is the whole queue - or
+ * as much of it as could be moved there (callers that must have it all
+ * take pq_lock_all). */
 void pq_lock(struct pview *pv)
 {
 	pq_take(pv);
 	if (unlikely(!lane_shut(&pv->ctl->lane)))
 		lane_settle(pv);
+}
+
+/* pq_lock, or -ENOMEM, not locked, if the lane could not be closed. */
+int pq_lock_all(struct pview *pv)
+{
+	pq_take(pv);
+	if (unlikely(!lane_shut(&pv->ctl->lane)) && lane_settle(pv)) {
+		pq_unlock(pv);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* pq_lock for a call that must hold the lock and has no "busy" answer:
@@ -166,12 +182,11 @@ int pq_lock_call(struct pview *pv)
 {
 	if (unlikely(pq_mine(pv)))
 		return -EDEADLK;
-	pq_lock(pv);
-	return 0;
+	return pq_lock_all(pv);
 }
 
 /* As q_lock_unless_open (registry.c): 1 with no lock when the lane is
- * open, else 0, locked. */
+ * open, else 0, locked, or -ENOMEM, not locked. */
 int pq_lock_unless_open(struct pview *pv)
 {
 	pq_take(pv);
@@ -179,8 +194,10 @@ int pq_lock_unless_open(struct pview *pv)
 		pq_unlock(pv);
 		return 1;
 	}
-	if (unlikely(!lane_shut(&pv->ctl->lane)))
-		lane_settle(pv);
+	if (unlikely(!lane_shut(&pv->ctl->lane)) && lane_settle(pv)) {
+		pq_unlock(pv);
+		return lane_is_open(&pv->ctl->lane) ? 1 : -ENOMEM;
+	}
 	return 0;
 }
 

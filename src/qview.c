@@ -76,6 +76,7 @@ int qview_adopt(struct qview *v, void *st, size_t size, off_t off,
 	v->st = st;
 	v->size = size;
 	v->off = off;
+	pages_init(&v->pg, size);
 	/* Watched before it is read (map.c: no SIGBUS): the file may have
 	 * shrunk since its size was taken. */
 	r = map_watch(st, size);
@@ -148,8 +149,10 @@ int qview_follow(struct ns *ns, struct qview *v)
 	if (v->st->chunk_size != v->chunk || v->st->nchunks < v->nchunks ||
 	    v->st->nchunks > (1u << 30))
 		return -EUCLEAN;
-	if (store_size(v->chunk, v->st->nchunks) <= v->size)
+	if (store_size(v->chunk, v->st->nchunks) <= v->size) {
+		pages_forget(&v->pg);	/* the growth gave some back */
 		return store_geometry(v, v->gen);
+	}
 	return qview_refresh(ns, v);
 }
 
@@ -166,8 +169,10 @@ int qview_refresh(struct ns *ns, struct qview *v)
 	if (r)
 		return r;
 	map_unmap(v->st, v->size);
+	pages_fini(&v->pg);
 	v->st = nv.st;
 	v->size = nv.size;
+	v->pg = nv.pg;
 	return store_geometry(v, v->gen);
 }
 
@@ -188,5 +193,7 @@ int qview_grow(struct ns *ns, struct qview *v, size_t size)
 		return -ENOMEM;
 	v->st = p;
 	v->size = size;
+	pages_fini(&v->pg);	/* store_grow gives some back */
+	pages_init(&v->pg, size);
 	return 0;
 }

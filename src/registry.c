@@ -846,14 +846,22 @@ int q_mend_store(struct sq *s)
 	return 0;
 }
 
+static bool sq_lane_shut(const struct sq *s)
+{
+	return lane_shut(&s->f->lane) || s->q->state != SLOT_LIVE;
+}
+
 /* Close the lane (L14): its messages join the store, which a closer
- * that finds it damaged mends first, once. */
-static void lane_settle(struct sq *s)
+ * that finds it damaged mends first, once.  -ENOMEM if they could not
+ * (no page for them on a full filesystem: the lane is open again, and
+ * still the queue, or left closing for the next holder to finish). */
+static int lane_settle(struct sq *s)
 {
 	if (!s->wbase || !s->v.st || sq_store(s))
-		return;
+		return 0;
 	if (lane_close(&s->lq) == -EUCLEAN && q_mend_store(s) == 0)
 		lane_close(&s->lq);
+	return sq_lane_shut(s) ? 0 : -ENOMEM;
 }
 
 /* The queue lock, repaired after a holder's death; the lane as it is. */
@@ -877,11 +885,6 @@ static void q_take(struct sq *s)
 		lock_mend(&q->lock);
 }
 
-static bool sq_lane_shut(const struct sq *s)
-{
-	return lane_shut(&s->f->lane) || s->q->state != SLOT_LIVE;
-}
-
 void q_lock(struct sq *s)
 {
 	q_take(s);
@@ -898,8 +901,14 @@ int q_lock_unless_open(struct sq *s)
 		q_unlock(s);
 		return 1;
 	}
-	if (unlikely(!sq_lane_shut(s)))
-		lane_settle(s);
+	if (unlikely(!sq_lane_shut(s)) && lane_settle(s)) {
+		if (lane_is_open(&s->f->lane)) {
+			q_unlock(s);
+			return 1;	/* still the queue: the caller tries it */
+		}
+		q_done(s);
+		return -ENOMEM;
+	}
 	return q_live_or_done(s);
 }
 
@@ -972,7 +981,11 @@ static int q_live_or_done(struct sq *s)
 
 int q_lock_found(struct sq *s)
 {
-	q_lock(s);
+	q_take(s);
+	if (unlikely(!sq_lane_shut(s)) && lane_settle(s)) {
+		q_done(s);
+		return -ENOMEM;
+	}
 	return q_live_or_done(s);
 }
 

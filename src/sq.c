@@ -57,6 +57,7 @@ static void destroy(struct sq *s)
 {
 	if (s->v.st)
 		map_unmap(s->v.st, s->v.size);
+	pages_fini(&s->v.pg);
 	if (s->wbase)
 		map_unmap(s->wbase, M_STORE_OFF);
 	map_unmap(s->f, sizeof(*s->f));

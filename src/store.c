@@ -57,6 +57,15 @@ static uint32_t *heap_tab(struct qview *v, int which)
 	return (uint32_t *)(buckets(v) + v->hcap) + (size_t)which * v->nchunks;
 }
 
+/* The store's bytes [off, off + len): 0 once the filesystem has given
+ * their pages, -ENOMEM if it cannot (pages.c: asked for before the
+ * first touch, so that a full filesystem fails a send, not loses it). */
+static int ready(struct qview *v, const void *p, size_t len)
+{
+	return pages_ready(&v->pg, v->st, (size_t)((const char *)p -
+						   (const char *)v->st), len);
+}
+
 static bool ok(struct qview *v, uint32_t i)
 {
 	return i < v->nchunks;
@@ -107,10 +116,22 @@ int store_geometry(struct qview *v, uint64_t gen)
 
 /* ---- buckets: a hash table by key, linear probing --------------------- */
 
-static uint32_t hslot(struct qview *v, int64_t key)
+static uint32_t hslot_in(uint32_t hcap, int64_t key)
 {
 	return (uint32_t)(((uint64_t)key * 0x9E3779B97F4A7C15ull) >> 32) &
-	       (v->hcap - 1);
+	       (hcap - 1);
+}
+
+static uint32_t hslot(struct qview *v, int64_t key)
+{
+	return hslot_in(v->hcap, key);
+}
+
+/* Bucket i's page, asked for: a page the filesystem cannot give is a
+ * hole, all of whose entries are empty. */
+static bool bpage(struct qview *v, uint32_t i)
+{
+	return !ready(v, &buckets(v)[i], sizeof(struct bucket));
 }
 
 static bool bok(struct qview *v, const struct bucket *b)
@@ -125,7 +146,7 @@ static long bfind(struct qview *v, int64_t key)
 	uint32_t i = hslot(v, key);
 
 	for (uint32_t n = 0; n < v->hcap; n++, i = (i + 1) & (v->hcap - 1)) {
-		if (!t[i].head)
+		if (!bpage(v, i) || !t[i].head)
 			return -ENOMSG;
 		if (t[i].key == key)
 			return bok(v, &t[i]) ? i : damaged(v);
@@ -133,7 +154,8 @@ static long bfind(struct qview *v, int64_t key)
 	return -ENOMSG;
 }
 
-/* A free entry for key, or NIL if the table is (impossibly) full. */
+/* A free entry for key, or NIL if the table is (impossibly) full or
+ * the filesystem cannot give the entry's page. */
 static uint32_t bfree_slot(struct qview *v, int64_t key)
 {
 	struct bucket *t = buckets(v);
@@ -141,11 +163,34 @@ static uint32_t bfree_slot(struct qview *v, int64_t key)
 
 	/* Buckets <= nchunks <= hcap / 2: a free entry exists, unless the
 	 * table is garbage. */
-	for (uint32_t n = 0; n < v->hcap; n++, i = (i + 1) & (v->hcap - 1))
+	for (uint32_t n = 0; n < v->hcap; n++, i = (i + 1) & (v->hcap - 1)) {
+		if (!bpage(v, i))
+			return NIL;
 		if (!t[i].head)
 			return i;
+	}
 	damaged(v);
 	return NIL;
+}
+
+/* What an index_add() of key will touch, asked for: its probe chain to
+ * the key's bucket or a free entry, and the heaps' next entries.  A send
+ * then fails with ENOMEM before it stores anything.  0 or -ENOMEM. */
+static int index_ready(struct qview *v, int64_t key)
+{
+	struct bucket *t = buckets(v);
+	uint32_t i = hslot(v, key), nb = v->st->nbuckets;
+
+	for (uint32_t n = 0; n < v->hcap; n++, i = (i + 1) & (v->hcap - 1)) {
+		if (!bpage(v, i))
+			return -ENOMEM;
+		if (!t[i].head || t[i].key == key)
+			break;
+	}
+	if (nb >= v->nchunks)
+		return 0;	/* garbage: index_add finds it damaged */
+	return ready(v, &heap_tab(v, HK)[nb], 4) ||
+	       ready(v, &heap_tab(v, HS)[nb], 4) ? -ENOMEM : 0;
 }
 
 /* ---- heaps of buckets: by key (HK) and by head seq (HS) --------------- */
@@ -257,7 +302,7 @@ static void bucket_drop(struct qview *v, uint32_t j)
 		t[j].head = 0;
 		for (;;) {
 			i = (i + 1) & mask;
-			if (!t[i].head)
+			if (!bpage(v, i) || !t[i].head)
 				return;
 			if (++steps >= v->hcap) {
 				damaged(v);
@@ -293,7 +338,10 @@ static void index_add(struct qview *v, uint32_t idx)
 	m->bnext = NIL;
 	if (s == -ENOMSG) {
 		uint32_t n = st->nbuckets, j = bfree_slot(v, m->key);
-		if (n >= v->nchunks || j == NIL) {
+		/* The heaps' pages, unless index_ready() asked for them. */
+		if (n >= v->nchunks || j == NIL ||
+		    ready(v, &heap_tab(v, HK)[n], 4) ||
+		    ready(v, &heap_tab(v, HS)[n], 4)) {
 			damaged(v);
 			return;
 		}
@@ -409,6 +457,14 @@ static long blk_alloc(struct qview *v, int k, uint64_t len)
 		if (!blk_ok(v, p, j) || M(v, (uint32_t)p)->state !=
 		    (CH_FREE | (uint32_t)j))
 			return damaged(v);
+		/* The halves' headers, the message's text: pages that may
+		 * never have been touched (pages.c). */
+		for (int i = k; i < j; i++)
+			if (ready(v, M(v, (uint32_t)(p + BLK(i))),
+				  sizeof(struct msg)))
+				return -ENOMEM;
+		if (ready(v, M(v, (uint32_t)p), sizeof(struct msg) + len))
+			return -ENOMEM;
 		st->afree[j] = M(v, (uint32_t)p)->next_chunk;
 		while (j > k) {
 			j--;
@@ -420,6 +476,13 @@ static long blk_alloc(struct qview *v, int k, uint64_t len)
 		p = (top + BLK(k) - 1) & ~(BLK(k) - 1);
 		if (p + BLK(k) > v->nchunks)
 			return -ENOSPC;
+		/* Chunks never touched: asked for before they are read, from
+		 * top to the last one's state or the text's end (pages.c). */
+		char *end = (char *)(M(v, (uint32_t)p) + 1) + len,
+		     *last = (char *)(M(v, (uint32_t)(p + BLK(k) - 1)) + 1);
+		if (ready(v, M(v, (uint32_t)top), (size_t)((end > last ? end :
+			  last) - (char *)M(v, (uint32_t)top))))
+			return -ENOMEM;
 		for (uint64_t i = top; i < p + BLK(k); i++)
 			if (M(v, (uint32_t)i)->state)
 				return damaged(v);
@@ -548,6 +611,32 @@ static void zero_range(void *base, size_t from, size_t to)
 }
 
 /*
+ * The pages a growth to newn chunks writes, asked for before it changes
+ * anything (pages.c): zero_range()'s partial pages, the new heaps' first
+ * nb entries, and the home entries of the nb buckets kept.  0 or
+ * -ENOMEM.
+ */
+static int grow_ready(struct qview *v, uint32_t newn, size_t ooff,
+		      const struct bucket *keep, uint32_t nb)
+{
+	uint32_t hcap = hcap_for(newn);
+	char *st = (char *)v->st,
+	     *t = st + STORE_HDR_SIZE + (size_t)newn * v->chunk,
+	     *hk = t + (size_t)hcap * sizeof(struct bucket);
+	size_t end = store_size(v->chunk, newn);
+
+	if (ready(v, st + ooff, 1) || ready(v, st + end - 1, 1) ||
+	    ready(v, hk, (size_t)nb * 4) ||
+	    ready(v, hk + (size_t)newn * 4, (size_t)nb * 4))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < nb; i++)
+		if (ready(v, t + (size_t)hslot_in(hcap, keep[i].key) *
+			  sizeof(struct bucket), sizeof(struct bucket)))
+			return -ENOMEM;
+	return 0;
+}
+
+/*
  * Grow the store so that `need` chunks are free.  The new index area lies
  * beyond the old layout, so it is built from the old one before nchunks -
  * the commit - changes (L3); a crash before leaves the old store intact.
@@ -588,6 +677,8 @@ static int store_grow(struct ns *ns, struct qview *v, int k)
 	}
 	ooff = (size_t)((char *)buckets(v) - (char *)v->st);
 	r = qview_grow(ns, v, store_size(v->chunk, (uint32_t)newn));
+	if (!r)		/* room for what it writes, before it changes any */
+		r = grow_ready(v, (uint32_t)newn, ooff, keep, nb);
 	if (r) {
 		free(keep);
 		return r;
@@ -601,10 +692,17 @@ static int store_grow(struct ns *ns, struct qview *v, int k)
 	 * fresh from ftruncate or left by a growth that crashed, starts
 	 * empty. */
 	zero_range(v->st, ooff, store_size(v->chunk, v->nchunks));
-	for (uint32_t i = 0; i < nb; i++) {
+	/* Its whole pages went back to the filesystem: asked for again,
+	 * into the room they left (pages.c). */
+	pages_forget(&v->pg);
+	if (grow_ready(v, (uint32_t)newn, ooff, keep, nb))
+		damaged(v);
+	for (uint32_t i = 0; i < nb && !v->st->damaged; i++) {
 		uint32_t j = bfree_slot(v, keep[i].key);
-		if (j == NIL)
+		if (j == NIL) {		/* a page grow_ready() did not see */
+			damaged(v);
 			break;
+		}
 		buckets(v)[j] = keep[i];
 		heap_add(v, HK, j, i);
 		heap_add(v, HS, j, i);
@@ -634,6 +732,8 @@ int store_put(struct ns *ns, struct qview *v, int64_t key, const void *text,
 		k = msg_order(v, len);
 	}
 	if (k < 0)
+		return -ENOMEM;
+	if (index_ready(v, key))
 		return -ENOMEM;
 	h = blk_alloc(v, k, len);
 	if (h == -ENOSPC) {	/* no block: gather the free space, or grow */
@@ -928,6 +1028,13 @@ int store_rebuild(struct qview *v,
 			     malloc((size_t)n * sizeof(struct stamp)), 0, 0 };
 
 	if (!sv.used || !sv.q) {
+		free(sv.used);
+		free(sv.q);
+		return -ENOMEM;
+	}
+	/* A rebuild touches every page of the store: asked for first, so
+	 * that a full filesystem leaves it damaged, not diverging. */
+	if (ready(v, st, store_size(v->chunk, n))) {
 		free(sv.used);
 		free(sv.q);
 		return -ENOMEM;

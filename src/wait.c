@@ -99,6 +99,10 @@ int waiter_alloc(struct wpool *wp, uint32_t *out)
 	uint64_t *map = wp->map;
 	uint32_t start = (uint32_t)proc_tid() % WMAP_WORDS;
 
+	/* The pool's pages are given as records are first used: asked for
+	 * before they are touched (pages.c). */
+	if (pages_ready(&wp->pg, map, 0, WMAP_WORDS * sizeof(*map)))
+		return -ENOMEM;
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint32_t n = 0; n < WMAP_WORDS; n++) {
 			uint32_t wi = (start + n) % WMAP_WORDS;
@@ -107,6 +111,11 @@ int waiter_alloc(struct wpool *wp, uint32_t *out)
 			while (free) {
 				uint32_t b = (uint32_t)__builtin_ctzll(free);
 				free &= free - 1;
+				if (pages_ready(&wp->pg, map, WPOOL_REC_OFF +
+						(wi * 64 + b) *
+						sizeof(struct waiter),
+						sizeof(struct waiter)))
+					return -ENOMEM;
 				if (claim(wp, wi * 64 + b) == 0) {
 					*out = wi * 64 + b;
 					return 0;

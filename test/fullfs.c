@@ -5,8 +5,14 @@
  * On a full filesystem a new queue cannot be made: mq_open and msgget
  * fail with ENOMEM.  Until December 6 mq_open died of SIGBUS, as the new
  * file's first stores fell in a hole the filesystem could not fill
- * (found by a hunt).  (A message stored into a hole of a filesystem that
- * filled after the queue was made is still lost: DESIGN §8.)
+ * (found by a hunt).
+ *
+ * Nor is a message lost when the filesystem fills after the queue was
+ * made: a send that needs a page the filesystem cannot give fails with
+ * ENOMEM, and every send that returned 0 is received, by another
+ * process.  Until December 6 such sends returned 0 and the messages went
+ * to a private page of the sender's (100 sent, 4 received); a receiver
+ * that slept on such a page was never woken.
  *
  * Nor does RLIMIT_FSIZE, which binds files, not the kernel's queues,
  * stop a queue: until December 6 a process under `ulimit -f 64` died of
@@ -104,6 +110,177 @@ T_CASE(queues_are_no_files_to_rlimit_fsize)
 	round_trip();
 	T_OK(getrlimit(RLIMIT_FSIZE, &rl));
 	T_EQ(rl.rlim_cur, (rlim_t)0);	/* put back after each call */
+}
+
+#define NSEND	400
+#define TEXT	200
+
+/* What the sender did: 1 sent (returned 0), 2 refused with ENOMEM or
+ * EAGAIN; per message, System V then POSIX; the first n. */
+struct sent {
+	unsigned char sysv[NSEND], posix[NSEND];
+	int n, other_errno;
+};
+
+static void fill_text(char *t, int kind, int i)
+{
+	memset(t, 'a' + i % 26, TEXT);
+	snprintf(t, TEXT, "%d %d", kind, i);
+}
+
+/* Sends of both kinds, plain and typed (the lane and the store), and
+ * POSIX priorities out of order (the store), none of which may block. */
+static void sender(void *arg)
+{
+	struct sent *o = arg;
+	struct { long type; char text[TEXT]; } m;
+	int id = (int)T_OK(umq_msgget(0x5eed, 0));
+	mqd_t q = (mqd_t)T_OK(umq_mq_open("/filling", O_WRONLY | O_NONBLOCK));
+
+	for (int i = 0; i < o->n; i++) {
+		m.type = 1 + i % 3;
+		fill_text(m.text, 0, i);
+		if (!umq_msgsnd(id, &m, TEXT, IPC_NOWAIT))
+			o->sysv[i] = 1;
+		else if (errno == ENOMEM || errno == EAGAIN)
+			o->sysv[i] = 2;
+		else
+			o->other_errno = errno;
+		fill_text(m.text, 1, i);
+		if (!umq_mq_send(q, m.text, TEXT, (unsigned)(i * 7 % 5)))
+			o->posix[i] = 1;
+		else if (errno == ENOMEM || errno == EAGAIN)
+			o->posix[i] = 2;
+		else
+			o->other_errno = errno;
+	}
+	umq_mq_close(q);
+}
+
+/* Every message sent is received once, whole; returns how many. */
+static int drain(int id, mqd_t q, const struct sent *o)
+{
+	struct { long type; char text[TEXT]; } m;
+	unsigned char seen[2][NSEND] = { { 0 } };
+	char want[TEXT];
+	int kind, i, n = 0;
+	ssize_t len;
+
+	for (;;) {
+		len = umq_msgrcv(id, &m, TEXT, 0, IPC_NOWAIT);
+		if (len < 0) {
+			T_EQ(errno, ENOMSG);
+			len = umq_mq_receive(q, m.text, sizeof(m.text), NULL);
+			if (len < 0) {
+				T_EQ(errno, EAGAIN);
+				break;
+			}
+		}
+		T_EQ(len, TEXT);
+		T_EQ(sscanf(m.text, "%d %d", &kind, &i), 2);
+		T_ASSERT(kind >= 0 && kind <= 1 && i >= 0 && i < NSEND);
+		fill_text(want, kind, i);
+		T_OK(memcmp(m.text, want, TEXT));
+		T_EQ(seen[kind][i]++, 0);
+		n++;
+	}
+	for (i = 0; i < NSEND; i++) {
+		if (o->sysv[i] == 1 && !seen[0][i])
+			T_FAIL("System V message %d sent, not received", i);
+		if (o->posix[i] == 1 && !seen[1][i])
+			T_FAIL("POSIX message %d sent, not received", i);
+	}
+	return n;
+}
+
+static void send_all(struct sent *o, int n)
+{
+	pid_t pid;
+
+	memset(o, 0, sizeof(*o));
+	o->n = n;
+	pid = t_spawn_alarm(sender, o, 20);
+	t_exited_ok(pid, t_reap(pid, 30000), "sender");
+	T_EQ(o->other_errno, 0);
+}
+
+T_CASE_F(no_message_lost_on_a_filesystem_that_fills, T_NO_KERNEL_NS)
+{
+	struct mq_attr a = { .mq_maxmsg = NSEND, .mq_msgsize = TEXT };
+	struct umq_limits lim;
+	struct sent *o = t_shared(sizeof(*o));
+	char path[260];
+	int id, n, sent = 0;
+	mqd_t q;
+
+	small_ns();
+	/* Room in the queues for every message: only the filesystem may
+	 * refuse one. */
+	T_OK(umq_ns_get_limits(&lim));
+	lim.msgmnb = NSEND * TEXT;
+	lim.msg_max = NSEND;
+	T_OK(umq_ns_set_limits(&lim));
+	id = (int)T_OK(umq_msgget(0x5eed, IPC_CREAT | 0600));
+	q = (mqd_t)T_OK(umq_mq_open("/filling", O_CREAT | O_RDONLY |
+				    O_NONBLOCK, 0600, &a));
+	/* Some pages given already: the sends then go through, until they
+	 * need one more. */
+	send_all(o, NSEND / 8);
+	T_EQ(drain(id, q, o), 2 * (NSEND / 8));
+	fill_up();
+	send_all(o, NSEND);
+	for (int i = 0; i < NSEND; i++)
+		sent += (o->sysv[i] == 1) + (o->posix[i] == 1);
+	n = drain(id, q, o);
+	T_EQ(n, sent);
+	/* With room again, every send goes through. */
+	snprintf(path, sizeof(path), "%s/ballast", small);
+	T_OK(unlink(path));
+	send_all(o, NSEND);
+	for (int i = 0; i < NSEND; i++) {
+		T_EQ(o->sysv[i], 1);
+		T_EQ(o->posix[i], 1);
+	}
+	T_EQ(drain(id, q, o), 2 * NSEND);
+	T_OK(umq_mq_close(q));
+}
+
+/* A receiver that must sleep needs a waiter record: on a full filesystem
+ * it sleeps on one every process sees (woken by a send), or is refused
+ * with ENOMEM; never asleep where no sender can wake it. */
+static void sleeper(void *arg)
+{
+	struct { long type; char text[TEXT]; } m;
+	int id = (int)T_OK(umq_msgget(0x5eed, 0));
+	ssize_t len = umq_msgrcv(id, &m, TEXT, 0, 0);
+
+	*(int *)arg = len == TEXT ? 0 : errno;
+}
+
+T_CASE_F(a_sleeper_on_a_full_filesystem_is_woken, T_NO_KERNEL_NS)
+{
+	struct { long type; char text[TEXT]; } m = { 1, "wake" };
+	int *got = t_shared(sizeof(*got));
+	char path[260];
+	int id, st;
+	pid_t pid;
+
+	small_ns();
+	id = (int)T_OK(umq_msgget(0x5eed, IPC_CREAT | 0600));
+	fill_up();
+	*got = -1;
+	pid = t_spawn_alarm(sleeper, got, 10);
+	t_wait_sleeping(pid);
+	/* Asleep, or refused: room again, and a send. */
+	snprintf(path, sizeof(path), "%s/ballast", small);
+	T_OK(unlink(path));
+	T_OK(umq_msgsnd(id, &m, TEXT, IPC_NOWAIT));
+	st = t_reap(pid, 5000);
+	t_exited_ok(pid, st, "sleeper");
+	if (*got == ENOMEM)	/* the message is still there */
+		T_EQ(umq_msgrcv(id, &m, TEXT, 0, IPC_NOWAIT), TEXT);
+	else
+		T_EQ(*got, 0);
 }
 
 int main(int argc, char **argv)
