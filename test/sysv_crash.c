@@ -383,6 +383,14 @@ static void check_alive(int qid)
 	check_drain(qid, &e, "new messages after the crash");
 }
 
+/* The end of a crash case: the queue holds e, works, and is removed. */
+static void check_last(int qid, const struct expect *e, const char *when)
+{
+	check_drain(qid, e, when);
+	check_alive(qid);
+	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+}
+
 /* ---- fault injection ---------------------------------------------------- */
 
 static int fp_point, fp_left;
@@ -679,9 +687,7 @@ static void fault_send(int point, int nth)
 		expect_stamp(j, true, "FP_SEND_LINK");
 		exp_add(e, 1, (uint32_t)nth - 1, len_of((uint32_t)nth - 1));
 	}
-	check_drain(j->qid, e, fp_name(point));
-	check_alive(j->qid);
-	T_OK(umq_msgctl(j->qid, IPC_RMID, NULL));
+	check_last(j->qid, e, fp_name(point));
 }
 
 T_CASE(fault_send_put) { fault_send(FP_SEND_PUT, 1); }
@@ -704,9 +710,7 @@ static void fault_recv(int point, long msgtyp, int nth)
 		expect_stamp(j, false, "FP_RECV_TAKE");
 		exp_del(e, exp_find(e, msgtyp, 0));
 	}
-	check_drain(j->qid, e, fp_name(point));
-	check_alive(j->qid);
-	T_OK(umq_msgctl(j->qid, IPC_RMID, NULL));
+	check_last(j->qid, e, fp_name(point));
 }
 
 T_CASE(fault_recv_copy) { fault_recv(FP_RECV_COPY, 0, 1); }
@@ -716,6 +720,21 @@ T_CASE(fault_recv_take_typed) { fault_recv(FP_RECV_TAKE, 2, 3); }
 T_CASE(fault_recv_take_lowest) { fault_recv(FP_RECV_TAKE, -2, 4); }
 
 /* ---- the lane (lane.c, L14) ---------------------------------------------- */
+
+/* A receive takes e's head, intact, or the case fails (what: which). */
+static void recv_head(int qid, struct expect *e, const char *what)
+{
+	struct body b = { 0 };
+	struct tmsg m;
+	ssize_t r = umq_msgrcv(qid, &m, TXT_MAX, 0, IPC_NOWAIT);
+
+	if (r < 0 || !intact(&m, r, &b) || b.who != e->m[0].who ||
+	    b.seq != e->m[0].seq)
+		T_FAIL("%s got %zd %s (%u/%u), expected %u/%u", what, r,
+		       r < 0 ? strerrorname_np(errno) : "", b.who, b.seq,
+		       e->m[0].who, e->m[0].seq);
+	exp_del(e, 0);
+}
 
 /*
  * A sender dies in the lane with its record written, not counted: it was
@@ -731,9 +750,7 @@ static void fault_lane_send(int nth)
 	expect_gate(j->qid, LANE_OPEN, "after the death");
 	send_one(j->qid, 2, 0, 300, e);
 	expect_gate(j->qid, LANE_OPEN, "after the next send");
-	check_drain(j->qid, e, "FP_LANE_SEND");
-	check_alive(j->qid);
-	T_OK(umq_msgctl(j->qid, IPC_RMID, NULL));
+	check_last(j->qid, e, "FP_LANE_SEND");
 }
 
 T_CASE(fault_lane_send) { fault_lane_send(1); }
@@ -748,23 +765,12 @@ static void fault_lane_recv(int nth)
 {
 	struct expect *e = t_shared(sizeof(*e));
 	struct job *j = run_armed(FP_LANE_RECV, nth, false, 0, 24, e);
-	struct body b = { 0 };
-	struct tmsg m;
-	ssize_t r;
 
 	STEP("a lane receive after the death");
 	expect_gate(j->qid, LANE_OPEN, "after the death");
-	r = umq_msgrcv(j->qid, &m, TXT_MAX, 0, IPC_NOWAIT);
-	if (r < 0 || !intact(&m, r, &b) || b.who != e->m[0].who ||
-	    b.seq != e->m[0].seq)
-		T_FAIL("the receive after the death got %zd %s (%u/%u), "
-		       "expected %u/%u", r, r < 0 ? strerrorname_np(errno) :
-		       "", b.who, b.seq, e->m[0].who, e->m[0].seq);
-	exp_del(e, 0);
+	recv_head(j->qid, e, "the receive after the death");
 	expect_gate(j->qid, LANE_OPEN, "after the next receive");
-	check_drain(j->qid, e, "FP_LANE_RECV");
-	check_alive(j->qid);
-	T_OK(umq_msgctl(j->qid, IPC_RMID, NULL));
+	check_last(j->qid, e, "FP_LANE_RECV");
 }
 
 T_CASE(fault_lane_recv) { fault_lane_recv(1); }
@@ -787,9 +793,7 @@ static void fault_lane_done(bool send, int nth)
 		exp_add(e, 1, (uint32_t)nth - 1, len_of((uint32_t)nth - 1));
 	else
 		exp_del(e, exp_find(e, 0, 0));
-	check_drain(j->qid, e, fp_name(point));
-	check_alive(j->qid);
-	T_OK(umq_msgctl(j->qid, IPC_RMID, NULL));
+	check_last(j->qid, e, fp_name(point));
 }
 
 T_CASE(fault_lane_sent) { fault_lane_done(true, 1); }
@@ -808,8 +812,6 @@ static void fault_lane_count(int nth, bool take_first)
 {
 	struct expect *e = t_shared(sizeof(*e));
 	struct job *j = run_armed(FP_LANE_COUNT, nth, true, 0, 16, e);
-	struct body b;
-	struct tmsg m;
 
 	expect_gate(j->qid, LANE_OPEN, "after the death");
 	exp_add(e, 1, (uint32_t)nth - 1, len_of((uint32_t)nth - 1));
@@ -817,26 +819,14 @@ static void fault_lane_count(int nth, bool take_first)
 		expect_stamp(j, true, "FP_LANE_COUNT");	/* closes the gate */
 	} else {
 		STEP("lane receives of every message, the dead one's too");
-		for (int n = 0; e->n; n++) {
-			ssize_t r = umq_msgrcv(j->qid, &m, TXT_MAX, 0,
-					       IPC_NOWAIT);
-
-			if (r < 0 || !intact(&m, r, &b) ||
-			    b.who != e->m[0].who || b.seq != e->m[0].seq)
-				T_FAIL("lane receive #%d got %zd %s, expected "
-				       "%u/%u", n, r, r < 0 ?
-				       strerrorname_np(errno) : "",
-				       e->m[0].who, e->m[0].seq);
-			exp_del(e, 0);
-		}
+		while (e->n)
+			recv_head(j->qid, e, "a lane receive");
 		expect_gate(j->qid, LANE_OPEN, "after the receives");
 		STEP("a lane send after them");
 		send_one(j->qid, 2, 0, 300, e);
 		expect_gate(j->qid, LANE_OPEN, "after the next send");
 	}
-	check_drain(j->qid, e, "FP_LANE_COUNT");
-	check_alive(j->qid);
-	T_OK(umq_msgctl(j->qid, IPC_RMID, NULL));
+	check_last(j->qid, e, "FP_LANE_COUNT");
 }
 
 T_CASE(fault_lane_count) { fault_lane_count(1, false); }
@@ -894,9 +884,7 @@ static void fault_lane_move(int nth, bool typed_next)
 			       "expected %d", (unsigned long long)qnum, e->n);
 	}
 	expect_gate(j->qid, LANE_CLOSED, "after the next lock");
-	check_drain(j->qid, e, "FP_LANE_MOVE");
-	check_alive(j->qid);
-	T_OK(umq_msgctl(j->qid, IPC_RMID, NULL));
+	check_last(j->qid, e, "FP_LANE_MOVE");
 }
 
 T_CASE(fault_lane_move_first) { fault_lane_move(1, false); }
