@@ -19,6 +19,24 @@
 
 #include "garbage_sysv.h"
 
+/* The other queue of a round still sends and receives, after what. */
+static void other_works(int other, const char *what)
+{
+	struct tmsg m;
+	ssize_t r;
+
+	op("the other queue");
+	mk(&m, 5, 500);
+	if (umq_msgsnd(other, &m, 500, IPC_NOWAIT))
+		R_FAIL("another queue after %s: msgsnd: %s", what,
+		       strerrorname_np(errno));
+	memset(&m, 0, sizeof(m));
+	r = umq_msgrcv(other, &m, TXT_MAX, 5, IPC_NOWAIT);
+	if (!intact(&m, r, 5, 500))
+		R_FAIL("another queue after %s: msgrcv: %zd %s", what, r,
+		       r < 0 ? strerrorname_np(errno) : "(torn)");
+}
+
 /* ---- a queue's control block (sysv/q.<gen>) ---------------------------- */
 
 /*
@@ -38,9 +56,7 @@ static void round_qctl(uint32_t seed)
 	bool keep = noise.keep, lock = noise.lock;
 	struct qctl *q, save;
 	struct qfile *f;
-	struct tmsg m;
 	int qid, other;
-	ssize_t r;
 
 	seed_rng(seed, noise.salt);
 	op("setup");
@@ -69,17 +85,7 @@ static void round_qctl(uint32_t seed)
 	op("msgget(IPC_PRIVATE) beside the damaged control block");
 	judge(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600), LOG->op);
 	rmid(qid);
-
-	op("the other queue");
-	mk(&m, 5, 500);
-	if (umq_msgsnd(other, &m, 500, IPC_NOWAIT))
-		R_FAIL("another queue after a control block's damage: msgsnd: %s",
-		       strerrorname_np(errno));
-	memset(&m, 0, sizeof(m));
-	r = umq_msgrcv(other, &m, TXT_MAX, 5, IPC_NOWAIT);
-	if (!intact(&m, r, 5, 500))
-		R_FAIL("another queue after a control block's damage: msgrcv: %zd %s",
-		       r, r < 0 ? strerrorname_np(errno) : "(torn)");
+	other_works(other, "a control block's damage");
 }
 
 static void qctl_rounds(const char *name, uint32_t n, uint32_t salt,
@@ -254,16 +260,7 @@ static void round_lane(uint32_t seed)
 		repaired(qid);
 	use(qid);
 	rmid(qid);
-
-	op("the other queue");
-	mk(&m, 5, 500);
-	if (umq_msgsnd(other, &m, 500, IPC_NOWAIT))
-		R_FAIL("another queue after a lane's damage: msgsnd: %s",
-		       strerrorname_np(errno));
-	memset(&m, 0, sizeof(m));
-	if (!intact(&m, umq_msgrcv(other, &m, TXT_MAX, 5, IPC_NOWAIT), 5,
-		    500))
-		R_FAIL("another queue after a lane's damage: msgrcv");
+	other_works(other, "a lane's damage");
 }
 
 static void lane_rounds(const char *name, uint32_t n, uint32_t salt,
