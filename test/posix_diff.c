@@ -1457,17 +1457,23 @@ static void perm_owner(struct ctx *c, void *arg)
 	}
 }
 
-static void perm_create(struct ctx *c, void *arg)
+/* Create a queue of pfx for each mode, as it is (no umask). */
+static void perm_make(struct ctx *c, const char *pfx)
 {
 	char name[32];
 
 	umask(0);
 	for (size_t i = 0; i < NPERM; i++) {
-		perm_name(name, sizeof(name), "g", perm_modes[i]);
+		perm_name(name, sizeof(name), pfx, perm_modes[i]);
 		mqd_t d = OPEN(c, name, O_CREAT | O_EXCL | O_RDWR | NB,
 			       perm_modes[i], AT(1, 8), W_SUCCESS);
 		CLOSE(c, d, W_RET(0));
 	}
+}
+
+static void perm_create(struct ctx *c, void *arg)
+{
+	perm_make(c, "g");
 }
 
 PDIFF_CASE(permissions)
@@ -1478,13 +1484,7 @@ PDIFF_CASE(permissions)
 	char name[32];
 
 	need_uid_switch();
-	umask(0);
-	for (size_t i = 0; i < NPERM; i++) {
-		perm_name(name, sizeof(name), "p", perm_modes[i]);
-		mqd_t d = OPEN(c, name, O_CREAT | O_EXCL | O_RDWR | NB,
-			       perm_modes[i], AT(1, 8), W_SUCCESS);
-		CLOSE(c, d, W_RET(0));
-	}
+	perm_make(c, "p");
 	CHILD(c, owner, perm_create, NULL);
 	CHILD(c, USER(1000), perm_other, NULL);
 	CHILD(c, group, perm_group, NULL);	/* supplementary group */
