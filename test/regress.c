@@ -195,6 +195,18 @@ int symlinkat(const char *target, int dirfd, const char *name)
 	return (int)r;
 }
 
+/* A sweep of the case's namespace, in the next second: a process sweeps
+ * at most once a second, and our own calls may just have. */
+static void sweep_now(void)
+{
+	struct ns *ns;
+
+	T_EQ(ns_get(&ns), 0);
+	for (int64_t t0 = proc_now(); proc_now() == t0;)
+		t_msleep(50);
+	reg_sweep(ns);
+}
+
 /* A creation cut short leaves no queue once a sweep has run: not its
  * index, nor a live queue that no key finds. */
 static void crash_in_create(volatile int *arm)
@@ -202,7 +214,6 @@ static void crash_in_create(volatile int *arm)
 	char path[512];
 	struct msginfo mi;
 	struct stat sb;
-	struct ns *ns;
 	int id, st;
 	pid_t c;
 
@@ -222,11 +233,7 @@ static void crash_in_create(volatile int *arm)
 	if (lstat(path, &sb))
 		T_FAIL("no index entry left by the dead creator");
 	T_ERR(umq_msgget(0x4242, 0), ENOENT);
-	T_EQ(ns_get(&ns), 0);
-	/* A process sweeps at most once a second: our msgget may have. */
-	for (int64_t t0 = proc_now(); proc_now() == t0;)
-		t_msleep(50);
-	reg_sweep(ns);
+	sweep_now();
 	if (!lstat(path, &sb))
 		T_FAIL("the dead creator's index 1 stays taken after a sweep");
 	T_OK(umq_msgctl(0, MSG_INFO, (struct msqid_ds *)&mi));
@@ -241,7 +248,6 @@ T_CASE(moved_aside_entry_swept)
 	struct timespec old[2] = { { 0, UTIME_OMIT }, { 1000, 0 } };
 	char stale[512], fresh[512];
 	struct stat sb;
-	struct ns *ns;
 
 	snprintf(stale, sizeof(stale), "%s/sysv/x.%016llx.%d", t_umq_dir(),
 		 0x1234ull, 77);
@@ -250,10 +256,7 @@ T_CASE(moved_aside_entry_swept)
 	T_OK(symlink("0000000000001234", stale));
 	T_OK(symlink("0000000000005678", fresh));
 	T_OK(utimensat(AT_FDCWD, stale, old, AT_SYMLINK_NOFOLLOW));
-	T_EQ(ns_get(&ns), 0);
-	for (int64_t t0 = proc_now(); proc_now() == t0;)
-		t_msleep(50);
-	reg_sweep(ns);
+	sweep_now();
 	if (!lstat(stale, &sb))
 		T_FAIL("an old moved-aside entry survived a sweep");
 	T_OK(lstat(fresh, &sb));
