@@ -110,6 +110,28 @@ static int excl_create(int i, void *arg)
 	return umq_msgget(*(key_t *)arg, IPC_CREAT | IPC_EXCL | 0600);
 }
 
+/*
+ * How many of the round's creators, children from on, succeeded (the
+ * others must have met EEXIST); *live: how many live queues have key,
+ * every one removed now.
+ */
+static int creators_won(int round, int from, key_t key, int *live)
+{
+	int ids[8], won = 0;
+
+	for (int i = from; i < NPROC; i++) {
+		if (a->ret[i] >= 0)
+			won++;
+		else if (a->err[i] != EEXIST)
+			T_FAIL("round %d: msgget: %s", round,
+			       strerrorname_np(a->err[i]) ?: "?");
+	}
+	*live = with_key(key, ids, 8);
+	for (int i = 0; i < *live; i++)
+		umq_msgctl(ids[i], IPC_RMID, NULL);
+	return won;
+}
+
 /* A key entry that names nothing: what a crashed creator or a remover
  * who may not delete it leaves (DESIGN §1). */
 static void stale_key_entry(key_t key, int round)
@@ -129,20 +151,11 @@ T_CASE(stale_key_one_excl_winner)
 	a = t_shared(sizeof(*a));
 	for (int round = 0; round < 300; round++) {
 		key_t key = 0x5100 + round;
-		int ids[8], won = 0, n;
+		int won, n;
 
 		stale_key_entry(key, round);
 		race(NPROC, excl_create, &key);
-		for (int i = 0; i < NPROC; i++) {
-			if (a->ret[i] >= 0)
-				won++;
-			else if (a->err[i] != EEXIST)
-				T_FAIL("round %d: msgget: %s", round,
-				       strerrorname_np(a->err[i]) ?: "?");
-		}
-		n = with_key(key, ids, 8);
-		for (int i = 0; i < n; i++)
-			umq_msgctl(ids[i], IPC_RMID, NULL);
+		won = creators_won(round, 0, key, &n);
 		if (won != 1 || n != 1)
 			T_FAIL("round %d: %d creators succeeded, %d live queues "
 			       "have the key", round, won, n);
@@ -162,7 +175,7 @@ T_CASE(rmid_vs_excl_create)
 {
 	a = t_shared(sizeof(*a));
 	for (int round = 0; round < 300; round++) {
-		int ctx[2], ids[8], won = 0, n;
+		int ctx[2], won, n;
 
 		ctx[0] = 0x5200 + round;
 		ctx[1] = (int)T_OK(umq_msgget(ctx[0], IPC_CREAT | 0600));
@@ -170,16 +183,7 @@ T_CASE(rmid_vs_excl_create)
 		if (a->ret[0])
 			T_FAIL("round %d: IPC_RMID: %s", round,
 			       strerrorname_np(a->err[0]) ?: "?");
-		for (int i = 1; i < NPROC; i++) {
-			if (a->ret[i] >= 0)
-				won++;
-			else if (a->err[i] != EEXIST)
-				T_FAIL("round %d: msgget: %s", round,
-				       strerrorname_np(a->err[i]) ?: "?");
-		}
-		n = with_key(ctx[0], ids, 8);
-		for (int i = 0; i < n; i++)
-			umq_msgctl(ids[i], IPC_RMID, NULL);
+		won = creators_won(round, 1, ctx[0], &n);
 		if (won > 1 || n != won)
 			T_FAIL("round %d: %d creators succeeded, %d live queues "
 			       "have the key", round, won, n);
