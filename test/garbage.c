@@ -81,6 +81,17 @@ static int round_child(void (*fn)(const void *), const void *arg,
 	return st;
 }
 
+pid_t r_fork(void)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		R_FAIL("fork: %s", strerror(errno));
+	return pid;
+}
+
 /* How rounds ended. */
 struct tally {
 	int rounds, crashed, hung, failed;

@@ -48,6 +48,10 @@ __attribute__((format(printf, 1, 2))) void did(const char *fmt, ...);
 		_exit(R_FAILED);                                        \
 	} while (0)
 
+/* fork() inside a round, stdio flushed first; the round fails if it
+ * cannot. */
+pid_t r_fork(void);
+
 /*
  * Run fn(seed) for seeds 1..n (UMQ_T_SEED alone if set), each after
  * prep() (if any) in the parent, in a child under an alarm of secs.

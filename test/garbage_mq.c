@@ -206,12 +206,9 @@ void count_out(const char *buf, ssize_t n, unsigned prio,
  * check there fails the round. */
 void in_child(void (*fn)(void *), void *arg)
 {
+	pid_t pid = r_fork();
 	int st;
 
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0)
-		R_FAIL("fork: %s", strerror(errno));
 	if (pid == 0) {
 		fn(arg);
 		_exit(T_EXIT_PASS);
@@ -288,11 +285,8 @@ uint64_t round_queue(uint32_t seed, uint32_t salt, int nsend,
 
 pid_t holder(void)
 {
-	fflush(NULL);
-	pid_t pid = fork();
+	pid_t pid = r_fork();
 
-	if (pid < 0)
-		R_FAIL("fork: %s", strerror(errno));
 	if (pid == 0) {
 		if (umq_mq_open(QNAME, O_RDONLY) == (mqd_t)-1)
 			_exit(T_EXIT_FAIL);

@@ -237,10 +237,7 @@ static void lock_scene(const void *arg)
 	long t0;
 	uint64_t gen = round_queue(7, 0x10c, 3, 0);
 
-	fflush(NULL);
-	dead = fork();
-	if (dead < 0)
-		R_FAIL("fork: %s", strerror(errno));
+	dead = r_fork();
 	if (dead == 0)
 		_exit(0);
 	waitpid(dead, NULL, 0);

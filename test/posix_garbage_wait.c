@@ -106,11 +106,8 @@ T_CASE(garbage_wpool)
  * a send), its result in *res: 0, or an errno. */
 static pid_t blocked(bool recv, int *res)
 {
-	fflush(NULL);
-	pid_t pid = fork();
+	pid_t pid = r_fork();
 
-	if (pid < 0)
-		R_FAIL("fork: %s", strerror(errno));
 	if (pid == 0) {
 		static char buf[RBUF + GUARD];
 		struct timespec ts = soon(1500);
@@ -304,11 +301,8 @@ static void catch_stray(void)
 /* A process that sleeps until killed, counting stray SIGUSR1s. */
 static pid_t bystander(void)
 {
-	fflush(NULL);
-	pid_t pid = fork();
+	pid_t pid = r_fork();
 
-	if (pid < 0)
-		R_FAIL("fork: %s", strerror(errno));
 	if (pid == 0) {
 		catch_stray();
 		alarm(ROUND_S);
@@ -321,11 +315,8 @@ static pid_t bystander(void)
 /* A process registered for SIGUSR1 on the queue, counting them. */
 static pid_t registrant(void)
 {
-	fflush(NULL);
-	pid_t pid = fork();
+	pid_t pid = r_fork();
 
-	if (pid < 0)
-		R_FAIL("fork: %s", strerror(errno));
 	if (pid == 0) {
 		struct sigaction sa = { .sa_sigaction = on_usr1,
 					.sa_flags = SA_SIGINFO };
