@@ -351,18 +351,6 @@ static pid_t live_exec_pid(void)
 	return live;
 }
 
-static pid_t dead_pid(void)
-{
-	pid_t p = fork();
-
-	if (p < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (p == 0)
-		_exit(0);
-	waitpid(p, NULL, 0);
-	return p;
-}
-
 static void garbage_fields(pthread_mutex_t *m, uint64_t seed)
 {
 	uint8_t *b = (uint8_t *)m;
@@ -401,7 +389,7 @@ static void apply(pthread_mutex_t *m, uint32_t *tag, enum bad v, pid_t self)
 		*w = (uint32_t)t_sysctl_read("/proc/sys/kernel/pid_max") + 1;
 		break;
 	case B_TID_MASK: *w = 0x3fffffffu; break;
-	case B_DEAD: *w = (uint32_t)dead_pid(); break;
+	case B_DEAD: *w = (uint32_t)t_dead_pid(); break;
 	case B_FIELDS:
 		*w = 0;
 		garbage_fields(m, 7);
@@ -1131,7 +1119,7 @@ static void one_repair(uint32_t value)
 }
 
 T_CASE(one_repair_waiters_bit) { one_repair(0x80000000u); }
-T_CASE(one_repair_dead_holder) { one_repair((uint32_t)dead_pid()); }
+T_CASE(one_repair_dead_holder) { one_repair((uint32_t)t_dead_pid()); }
 
 /* ---- namespaces as real users -------------------------------------------- */
 

@@ -131,13 +131,7 @@ static void dead_owner_lock(int kind, const char *what)
 
 	LOG = t_shared(sizeof(*LOG));
 	qid = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
-	fflush(NULL);
-	dead = fork();
-	if (dead < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (dead == 0)
-		_exit(0);
-	waitpid(dead, NULL, 0);
+	dead = t_dead_pid();
 	f = ctl_of(qid);
 	q = &f->q;
 	q->lock.__data.__lock = dead;

@@ -414,6 +414,18 @@ pid_t t_spawn_alarm(void (*fn)(void *), void *arg, unsigned secs)
 	return t_spawn(timed_child, &t);
 }
 
+pid_t t_dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		T_FAIL("fork: %s", strerror(errno));
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	return pid;
+}
+
 int t_waitpid(pid_t pid)
 {
 	int st;

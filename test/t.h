@@ -156,6 +156,9 @@ struct timespec t_deadline(clockid_t clk, long ms);
 pid_t t_spawn(void (*fn)(void *), void *arg);
 /* The same, with an alarm(secs) in the child: it never outlives a hang. */
 pid_t t_spawn_alarm(void (*fn)(void *), void *arg, unsigned secs);
+/* The pid of a child that has ended and been reaped: a process that is
+ * no more (until the kernel hands the pid out again). */
+pid_t t_dead_pid(void);
 /* Wait for pid to end; returns its wait status. */
 int t_waitpid(pid_t pid);
 /*
