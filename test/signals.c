@@ -115,20 +115,10 @@ static bool wait_flag(volatile int *flag, int ms)
 	return true;
 }
 
+/* A child never outlives a hung case. */
 static pid_t spawn(void (*fn)(void *), void *arg)
 {
-	pid_t pid;
-
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		T_FAIL("fork: %s", strerror(errno));
-	if (pid == 0) {
-		alarm(30);	/* a child never outlives a hung case */
-		fn(arg);
-		_exit(T_EXIT_PASS);
-	}
-	return pid;
+	return t_spawn_alarm(fn, arg, 30);
 }
 
 struct smsg {
