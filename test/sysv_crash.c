@@ -24,7 +24,6 @@
  */
 #include "backend.h"
 
-#include <dirent.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
@@ -1247,24 +1246,11 @@ T_CASE(grow_then_crash_no_ghost)
 
 /* ---- creation cut short ------------------------------------------------ */
 
-/* The queues' data files in the registry: sysv/m.<gen> (not the FIFOs
+/* A queue's data file in the registry: sysv/m.<gen> (not the FIFO
  * m.<gen>.p). */
-static int count_stores(void)
+static bool is_store(const char *name)
 {
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "%s/sysv", t_umq_dir());
-	d = opendir(path);
-	if (!d)
-		T_FAIL("opendir(%s): %s", path, strerror(errno));
-	while ((de = readdir(d)))
-		n += !strncmp(de->d_name, "m.", 2) &&
-		     !strchr(de->d_name + 2, '.');
-	closedir(d);
-	return n;
+	return !strncmp(name, "m.", 2) && !strchr(name + 2, '.');
 }
 
 static int queues_in_use(void)
@@ -1301,10 +1287,10 @@ static void fault_create(key_t key)
 	if (key != IPC_PRIVATE)
 		T_ERR(umq_msgget(key, 0), ENOENT);
 	T_EQ(queues_in_use(), 2);
-	T_EQ(count_stores(), 3);
+	T_EQ(t_umq_files("sysv", is_store), 3);
 	T_EQ(umq_msgget(0x1001, 0), a);
 	t_msleep(1100);		/* a process sweeps once a second at most */
-	for (int i = 0; count_stores() != 2; i++) {
+	for (int i = 0; t_umq_files("sysv", is_store) != 2; i++) {
 		int t;
 		if (i == 100000)
 			T_FAIL("no creation swept in %d", i);
@@ -1316,14 +1302,14 @@ static void fault_create(key_t key)
 	if (c == a || c == b)
 		T_FAIL("the new queue got the id %d of a live queue", c);
 	T_EQ(queues_in_use(), 3);
-	T_EQ(count_stores(), 3);
+	T_EQ(t_umq_files("sysv", is_store), 3);
 	check_alive(c);
 	check_drain(a, e, "a queue that existed before FP_CREATE");
 	T_OK(umq_msgctl(a, IPC_RMID, NULL));
 	T_OK(umq_msgctl(b, IPC_RMID, NULL));
 	T_OK(umq_msgctl(c, IPC_RMID, NULL));
 	T_EQ(queues_in_use(), 0);
-	T_EQ(count_stores(), 0);
+	T_EQ(t_umq_files("sysv", is_store), 0);
 	if (key != IPC_PRIVATE)
 		T_ERR(umq_msgget(key, 0), ENOENT);
 }

@@ -99,6 +99,23 @@ void t_note(const char *fmt, ...)
 int t_kernel_ns(void) { return in_kernel_ns; }
 const char *t_umq_dir(void) { return umq_dir; }
 
+int t_umq_files(const char *sub, bool (*keep)(const char *name))
+{
+	char path[sizeof(umq_dir) + 64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", umq_dir, sub);
+	d = opendir(path);
+	if (!d)
+		T_FAIL("opendir %s: %s", path, strerror(errno));
+	while ((e = readdir(d)))
+		n += keep ? keep(e->d_name) : e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
 int t_umq_subdir(const char *name)
 {
 	char dir[sizeof(umq_dir)];

@@ -121,6 +121,10 @@ __attribute__((format(printf, 1, 2))) void t_note(const char *fmt, ...);
 int t_kernel_ns(void);
 /* Directory of the case's private umq namespace. */
 const char *t_umq_dir(void);
+/* How many entries of its directory sub (posix, sysv ...) keep takes
+ * (NULL: every one but the dot files); fails the case if it cannot read
+ * the directory. */
+int t_umq_files(const char *sub, bool (*keep)(const char *name));
 /* Use a new namespace directory, name, inside the case's, from now on
  * (and for t_umq_dir()): 0 or -1. */
 int t_umq_subdir(const char *name);

@@ -18,6 +18,7 @@
 #include "pt.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/close_range.h>
 #include <mqueue.h>
 #include <signal.h>
@@ -25,7 +26,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <dirent.h>
 
 #include "umq.h"
 
@@ -413,37 +413,19 @@ T_CASE(library_descriptors_are_not_the_programs)
 
 /* ---- lifetimes ------------------------------------------------------ */
 
-/* Files in the namespace's posix/ directory. */
-static int posix_files(void)
-{
-	char path[300];
-	DIR *d;
-	struct dirent *e;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "%s/posix", t_umq_dir());
-	d = opendir(path);
-	if (!d)
-		T_FAIL("opendir %s: %s", path, strerror(errno));
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 /* close() of the last descriptor of an unlinked queue destroys it. */
 T_CASE(last_close_destroys_unlinked)
 {
 	mqd_t q = qopen(&umq, "/gone", O_RDWR), d;
 
 	d = (mqd_t)T_OK(dup(q));
-	T_EQ(posix_files(), 2);	/* the queue and its FIFO */
+	T_EQ(t_umq_files("posix", NULL), 2);	/* the queue and its FIFO */
 	T_OK(mq_unlink("/gone"));
 	T_OK(close(q));
-	T_EQ(posix_files(), 2);	/* d holds it */
+	T_EQ(t_umq_files("posix", NULL), 2);	/* d holds it */
 	T_OK(mq_send(d, "x", 1, 0));
 	T_OK(close(d));
-	T_EQ(posix_files(), 0);
+	T_EQ(t_umq_files("posix", NULL), 0);
 }
 
 /* A child closing its inherited copies leaves the parent's registration. */
