@@ -4,7 +4,10 @@
  * come from umq_stats_list_*(), which takes no lock; bridges from the
  * status files their `umq bridge` processes keep in <namespace>/bridges/,
  * which are untrusted text: a file that does not parse is left out,
- * whatever it holds.
+ * whatever it holds.  bridges/ is every user's (sticky), so a file is
+ * believed only from those whose word on the namespace counts already:
+ * root, the namespace's owner (who may replace any file there), and the
+ * caller.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -130,9 +133,16 @@ bool bridge_parse(const char *text, struct bridge *b)
 	return ok && b->direction[0] && b->queue[0];
 }
 
+/* root, the namespace's owner, or the caller (whose files they are). */
+static bool trusted(uid_t uid, uid_t owner)
+{
+	return uid == 0 || uid == owner || uid == geteuid();
+}
+
 /* The text of bridges/<name>, NUL-terminated: NULL if it is not a small
- * regular file. */
-static char *read_small(int dfd, const char *name)
+ * regular file of a trusted user's that no one else may write (one
+ * link: not another's file linked here under a name of its own). */
+static char *read_small(int dfd, const char *name, uid_t owner)
 {
 	char *buf = NULL;
 	struct stat st;
@@ -142,7 +152,9 @@ static char *read_small(int dfd, const char *name)
 
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size >= BR_FILE_MAX)
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) ||
+	    st.st_size >= BR_FILE_MAX || !trusted(st.st_uid, owner) ||
+	    st.st_nlink != 1 || (st.st_mode & 022))
 		goto out;
 	buf = malloc(BR_FILE_MAX);
 	if (!buf)
@@ -160,15 +172,43 @@ out:
 	return buf;
 }
 
-static void take_bridges(struct snap *s)
+/* bridges/, opened without following a link, if a trusted user owns it
+ * and, writable by others, it is sticky (its owner may rename any file
+ * in it: another user's would pass one bridge's file for another's);
+ * else NULL, as if it were not there.  *owner: the namespace's. */
+static DIR *open_bridges(uid_t *owner)
 {
-	char path[4096];
-	struct dirent *e;
-	size_t cap = 0;
+	struct stat ns, st;
+	int nfd, fd;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "%s/bridges", umq_ns_path());
-	d = opendir(path);
+	nfd = open(umq_ns_path(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (nfd < 0)
+		return NULL;
+	fd = openat(nfd, "bridges", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fstat(nfd, &ns) || fd < 0 || fstat(fd, &st) ||
+	    !trusted(st.st_uid, ns.st_uid) ||
+	    ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) ||
+	    !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		close(nfd);
+		return NULL;
+	}
+	close(nfd);
+	*owner = ns.st_uid;
+	return d;
+}
+
+static void take_bridges(struct snap *s)
+{
+	struct dirent *e;
+	size_t cap = 0;
+	uid_t owner;
+	DIR *d;
+
+	d = open_bridges(&owner);
 	if (!d)
 		return;
 	s->bridges_dir = true;
@@ -178,7 +218,7 @@ static void take_bridges(struct snap *s)
 
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(b->name))
 			continue;
-		text = read_small(dirfd(d), e->d_name);
+		text = read_small(dirfd(d), e->d_name, owner);
 		if (!text)
 			continue;
 		if (s->nb == cap) {

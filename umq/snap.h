@@ -39,7 +39,7 @@ struct snap {
 	size_t nq;
 	struct bridge *b;
 	size_t nb;
-	bool bridges_dir;		/* <ns>/bridges exists */
+	bool bridges_dir;		/* <ns>/bridges exists, trusted */
 };
 
 /* 0, or -1 with errno (the namespace cannot be listed). */

@@ -173,6 +173,55 @@ else
 fi
 "$UMQ" ipcrm --posix-mqueue /secret
 
+# ---- whose bridge files count: bridges/ is every user's (sticky), so a
+# file is believed only from root, the namespace's owner or the caller,
+# and bridges/ only if one of them owns it (its owner may rename any file
+# in it); each user a real one
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	as() { local u=$1; shift; setpriv --reuid "$u" --regid "$u" --clear-groups "$@"; }
+	# bridges UID [DIR]: the bridge names uid's `umq metrics` shows
+	# (but the one with a quote)
+	bridges() {
+		UMQ_DIR=${2:-$UMQ_DIR} as "$1" "$UMQ" metrics |
+			sed -n 's/^umq_bridge_info{bridge="\([^"\\]*\)".*/\1/p' |
+			sort | tr '\n' ' '
+	}
+	put() {	# put UID FILE: a well-formed status file, made by uid
+		as "$1" sh -c 'printf "direction out\nqueue /pm\nlag 99999\n" >"$1"' sh "$2"
+	}
+	put 65534 "$UMQ_DIR/bridges/forged"
+	printf 'direction out\nqueue /pm\n' >"$UMQ_DIR/bridges/gw"
+	chmod 666 "$UMQ_DIR/bridges/gw"
+	check "bridges: another user's file, or one others may write, left out" \
+		"good " "$(bridges 0)"
+	check "bridges: the caller's own file shown, with root's" \
+		"forged good " "$(bridges 65534)"
+	rm "$UMQ_DIR/bridges/forged" "$UMQ_DIR/bridges/gw"
+	# a namespace of uid 1000's
+	mkdir "$tmp/o" && chown 1000:1000 "$tmp/o"
+	o=$tmp/o/ns
+	UMQ_DIR=$o as 1000 "$UMQ" ipcmk -Q >/dev/null
+	put 1000 "$o/bridges/own"
+	put 65534 "$o/bridges/other"
+	check "bridges: the namespace owner's file shown, not another user's" \
+		"own " "$(bridges 0 "$o")"
+	check "bridges: uid 65534 sees its own and the namespace owner's" \
+		"other own " "$(bridges 65534 "$o")"
+	# bridges/ made by another user (a namespace older than December 5)
+	rm -r "$o/bridges"
+	as 65534 mkdir -m 1777 "$o/bridges"
+	put 1000 "$o/bridges/own"
+	check "bridges: nothing from a bridges/ of another user's" \
+		"" "$(bridges 0 "$o")"
+	check "bridges: ... which its owner believes" "own " "$(bridges 65534 "$o")"
+	rm -r "$o/bridges"
+	ln -s "$UMQ_DIR/bridges" "$o/bridges"
+	check "bridges: nothing through a bridges/ that is a link" \
+		"" "$(bridges 0 "$o")"
+else
+	echo "skip - bridge files of other users: needs root and setpriv"
+fi
+
 # ---- names that are not UTF-8 (any byte but NUL and '/' makes a POSIX
 # name; a bridge file is any user's): each byte of a character that is not
 # well formed (0xff, a surrogate) as U+FFFD, since the format is UTF-8
