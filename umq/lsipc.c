@@ -80,14 +80,21 @@ enum { OUT_DEFAULT, OUT_EXPORT, OUT_NEWLINE, OUT_RAW, OUT_JSON, OUT_PRETTY,
 enum { TIME_SHORT = 1, TIME_FULL, TIME_ISO };
 enum { OPT_NOTRUNC = 0x101, OPT_NOHEAD, OPT_TIME_FMT };
 
-/* lsipc 2.38's: each of its 34 columns twice (-o ID,ID,... of 68 works). */
-#define MAX_COLUMNS 68
+/* lsipc's count of its columns, each of which -o takes twice (-o
+ * ID,ID,... of 68 works): 2.38's 34 count those of shared memory and
+ * semaphores; 2.41's 37, whose -Q umq follows, POSIX's NAME, MTIME and
+ * SVAL too. */
+#define UL238_NCOLS 34
+#define UL241_NCOLS 37
+#define MAX_COLUMNS (2 * UL241_NCOLS)
 
 struct ctl {
 	int outmode, time_mode;
 	bool noheadings, bytes, numperms;
 	int columns[MAX_COLUMNS];
 	size_t ncolumns;
+	size_t ncols;			/* UL238_NCOLS, or UL241_NCOLS for -Q */
+	size_t hidden;			/* lsipc's columns umq has not, in -i's */
 	size_t lower, upper;		/* the resource's own columns */
 };
 
@@ -142,9 +149,9 @@ __attribute__((noreturn)) static void usage(void)
 
 static void add_column(struct ctl *ctl, int id)
 {
-	if (ctl->ncolumns >= MAX_COLUMNS)
+	if (ctl->hidden + ctl->ncolumns >= 2 * ctl->ncols)
 		errx(EXIT_FAILURE, "too many columns specified, the limit is "
-		     "%d columns", MAX_COLUMNS);
+		     "%zu columns", 2 * ctl->ncols - 1);
 	ctl->columns[ctl->ncolumns++] = id;
 }
 
@@ -180,24 +187,31 @@ static int column_id(const struct ctl *ctl, const char *name, size_t len)
 
 /*
  * -o LIST replaces the columns, -o +LIST appends to them; util-linux's
- * parser, with its handling of a trailing comma.  0 or -1.
+ * parser, with its handling of a trailing comma, and its limit: past
+ * lsipc's room for columns it fails without a word.  0 or -1.
  */
 static int parse_columns(struct ctl *ctl, const char *list)
 {
 	const char *begin = NULL;
+	size_t room, n = 0;
 
 	if (!list || !*list)
 		return -1;
-	if (*list == '+')
+	if (*list == '+') {
 		list++;
-	else
+	} else {
 		ctl->ncolumns = 0;
+		ctl->hidden = 0;
+	}
 	if (!*list)
 		return -1;
+	room = 2 * ctl->ncols - ctl->hidden - ctl->ncolumns;
 	for (const char *p = list; *p; p++) {
 		const char *end = NULL;
 		int id;
 
+		if (n >= room)		/* looked at before each byte */
+			return -1;
 		if (!begin)
 			begin = p;
 		if (*p == ',')
@@ -215,7 +229,8 @@ static int parse_columns(struct ctl *ctl, const char *list)
 		free(name);
 		if (id < 0)
 			return -1;
-		add_column(ctl, id);
+		ctl->columns[ctl->ncolumns++] = id;
+		n++;
 		begin = NULL;
 		if (!*end)
 			break;
@@ -555,7 +570,7 @@ int umq_cmd_lsipc(int argc, char **argv)
 		{ "dir", required_argument, NULL, OPT_DIR },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ctl ctl = { 0 };
+	struct ctl ctl = { .ncols = UL238_NCOLS };
 	int seen[8] = { 0 };
 	int opt, msg = 0, pmsg = 0, global = 0, show_time = 0, show_creat = 0;
 	int id = -1;
@@ -593,6 +608,7 @@ int umq_cmd_lsipc(int argc, char **argv)
 			break;
 		case 'Q':
 			pmsg = 1;
+			ctl.ncols = UL241_NCOLS;
 			add_column(&ctl, COL_NAME);
 			add_column(&ctl, COL_PERMS);
 			add_column(&ctl, COL_OWNER);
@@ -655,11 +671,13 @@ int umq_cmd_lsipc(int argc, char **argv)
 	 * Every column that has a value, then -o's: lsipc 2.38 means to
 	 * skip this for -o but tests getopt's optarg, NULL by now, so that
 	 * -o +LIST adds to all columns (-o LIST replaces them anyway).
+	 * All of lsipc's, which leave that much less room for +LIST.
 	 */
 	if (ctl.outmode == OUT_PRETTY && !(show_creat || show_time)) {
 		ctl.ncolumns = 0;
 		for (int i = 0; i < NCOLDESCS; i++)
 			add_column(&ctl, i);
+		ctl.hidden = ctl.ncols - NCOLDESCS;
 	} else {
 		if (show_creat) {
 			add_column(&ctl, COL_CUID);
