@@ -155,13 +155,22 @@ static void add_column(struct ctl *ctl, int id)
 	ctl->columns[ctl->ncolumns++] = id;
 }
 
+/*
+ * The column of the len bytes at name.  Its warnings show name to the end
+ * of -o's list, as lsipc's do ("unknown column: FOO,ID").  2.38 has no
+ * POSIX columns: NAME, MTIME and SVAL are unknown to -q and -g.
+ */
 static int column_id(const struct ctl *ctl, const char *name, size_t len)
 {
+	bool posix = ctl->ncols == UL241_NCOLS;
+
 	for (size_t i = 0; i < NCOLDESCS; i++) {
 		const char *cn = coldescs[i].name;
 
 		if (strncasecmp(name, cn, len) || cn[len])
 			continue;
+		if (!posix && (i == COL_NAME || i == COL_MTIME))
+			break;
 		if (i > COL_CTIME && (i < ctl->lower || i > ctl->upper)) {
 			warnx("column %s does not apply to the specified IPC",
 			      name);
@@ -169,12 +178,14 @@ static int column_id(const struct ctl *ctl, const char *name, size_t len)
 		}
 		return (int)i;
 	}
-	/* util-linux's columns of shared memory and semaphores. */
+	/* util-linux's columns of shared memory and semaphores (SVAL, of
+	 * POSIX semaphores, last: 2.41's). */
 	static const char *const other[] = {
 		"SIZE", "NATTCH", "STATUS", "ATTACH", "DETACH", "COMMAND",
 		"CPID", "LPID", "NSEMS", "OTIME", "SVAL",
 	};
-	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]) - !posix;
+	     i++) {
 		if (!strncasecmp(name, other[i], len) && !other[i][len]) {
 			warnx("column %s does not apply to the specified IPC",
 			      name);
@@ -222,11 +233,7 @@ static int parse_columns(struct ctl *ctl, const char *list)
 			continue;
 		if (end <= begin)
 			return -1;
-		char *name = strndup(begin, (size_t)(end - begin));
-		if (!name)
-			err(EXIT_FAILURE, "cannot allocate memory");
-		id = column_id(ctl, name, strlen(name));
-		free(name);
+		id = column_id(ctl, begin, (size_t)(end - begin));
 		if (id < 0)
 			return -1;
 		ctl->columns[ctl->ncolumns++] = id;

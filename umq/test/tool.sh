@@ -66,7 +66,9 @@ side_sysv() {
 		"-i 0 -o +$(printf 'KEY,%.0s' {1..34})KEY," \
 		"-i 0 -o +$(printf 'KEY,%.0s' {1..35})KEY," \
 		"-i 0 -l -o +$(printf 'KEY,%.0s' {1..51})KEY" \
-		"-i 0 -l -o +$(printf 'KEY,%.0s' {1..52})KEY"; do
+		"-i 0 -l -o +$(printf 'KEY,%.0s' {1..52})KEY" \
+		"-o KEY,FOO,ID" "-o KEY,SIZE,ID" "-o NAME" "-o KEY,mtime" \
+		"-o SVAL,KEY" "-g -o NAME"; do
 		i=$((i + 1))
 		run "lsipc.$i" $LSIPC -q $o
 	done
@@ -229,6 +231,7 @@ side_posix() {
 	run u.lsipc.14 $LSIPC -Q -o $(printf 'NAME,%.0s' {1..74})NAME
 	run u.lsipc.15 $LSIPC -Q -N /b -o +$(printf 'NAME,%.0s' {1..36})NAME
 	run u.lsipc.16 $LSIPC -Q -N /b -o +$(printf 'NAME,%.0s' {1..37})NAME
+	run u.lsipc.17 $LSIPC -Q -o NAME,SVAL,x
 	run u.ipcmk.1 $IPCMK -q -n /x -p 0600 --maxmsg 5 --msgsize 100
 	run u.ipcmk.2 $Q mqattr /x
 	run u.ipcmk.3 $IPCMK -q
@@ -446,6 +449,9 @@ expect "posix: lsipc -Q -o of 75 columns: status" "$u/u.lsipc.14.rc" 1
 expect "posix: lsipc -Q -N -o +LIST of 37" <(grep -c '^Name:' "$u/u.lsipc.15.out") 38
 expect "posix: lsipc -Q -N -o +LIST of 38: silent" <(cat "$u/u.lsipc.16.out" "$u/u.lsipc.16.err") ""
 expect "posix: lsipc -Q -N -o +LIST of 38: status" "$u/u.lsipc.16.rc" 1
+expect "posix: lsipc -Q -o SVAL, 2.41's, and the rest of the list" \
+	"$u/u.lsipc.17.err" \
+	"lsipc: column SVAL,x does not apply to the specified IPC"
 expect "posix: ipcmk -q" "$u/u.ipcmk.1.out" "POSIX message queue name: /x"
 expect "posix: ipcmk -q attributes" "$u/u.ipcmk.2.out" "5 100 0"
 expect "posix: ipcmk -q without a name" "$u/u.ipcmk.3.err" \
