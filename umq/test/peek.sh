@@ -316,6 +316,14 @@ bad "a bad timeout" "umq recv: invalid timeout: '-1'" \
 	"$UMQ" recv "$id2" --timeout -1
 bad "peek --timeout without --wait" "umq peek: --timeout is for --wait" \
 	"$UMQ" peek "$id2" --timeout 1
+for c in "peek /bin2 --type 1" "peek /bin2 --except" "recv /bin2 -t 1" \
+	"recv /bin2 --except" "send /bin2 -t 2 text"; do
+	bad "$c: a selector of System V's" \
+		"umq ${c%% *}: --type and --except are for System V queues" \
+		"$UMQ" $c
+done
+bad "send --prio to System V" "umq send: --prio is for POSIX queues" \
+	"$UMQ" send "$id2" --prio 1 text
 bad "no namespace" \
 	"umq peek: cannot open namespace $tmp/none: No such file or directory" \
 	"$UMQ" peek --dir "$tmp/none" 0
