@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-void parse_target(const char *s, struct target *t)
+void parse_target(const char *s, struct target *t, bool selector)
 {
 	char *end = NULL;
 	long v;
@@ -35,6 +35,9 @@ void parse_target(const char *s, struct target *t)
 			errx(EXIT_FAILURE, "invalid queue name '%s'", s);
 		if (strlen(s) > NAME_MAX + 1)
 			errx(EXIT_FAILURE, "name `%s' too long", s);
+		if (selector)
+			errx(EXIT_FAILURE,
+			     "--type and --except are for System V queues");
 		t->name = s;
 		return;
 	}
@@ -312,9 +315,7 @@ static int msgio(int argc, char **argv, bool send)
 	}
 	check_operands(argc, argv, send ? 2 : 1);
 	nargs = argc - optind;
-	parse_target(argv[optind], &t);
-	if (t.name && (typed || flg))
-		errx(EXIT_FAILURE, "--type and --except are for System V queues");
+	parse_target(argv[optind], &t, typed || flg);
 	if (!t.name && prioed)
 		errx(EXIT_FAILURE, "--prio is for POSIX queues");
 	if (send && !t.name && type <= 0)
@@ -375,7 +376,7 @@ int umq_cmd_purge(int argc, char **argv)
 		}
 	}
 	check_operands(argc, argv, 1);
-	parse_target(argv[optind], &t);
+	parse_target(argv[optind], &t, false);
 	tool_ns(dir, false);
 	/* As many as are queued now: senders that keep going do not keep
 	 * the purge going. */

@@ -21,8 +21,9 @@ struct target {
 	int id;
 };
 
-/* An id or a "/NAME"; exits with a message when it is neither. */
-void parse_target(const char *s, struct target *t);
+/* An id or a "/NAME"; exits with a message when it is neither, or when
+ * a selector (--type, --except: System V's) goes with a name. */
+void parse_target(const char *s, struct target *t, bool selector);
 /* A failed call on the queue (errno): one line, exit 1. */
 __attribute__((noreturn)) void fail(const struct target *t, const char *what);
 /* A number (strtol base 0), or exit 1 with "msg: 'str'". */

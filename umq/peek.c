@@ -286,9 +286,7 @@ int umq_cmd_peek(int argc, char **argv)
 		}
 	}
 	check_operands(argc, argv, 1);
-	parse_target(argv[optind], &t);
-	if (t.name && (typed || flg))
-		errx(EXIT_FAILURE, "--type and --except are for System V queues");
+	parse_target(argv[optind], &t, typed || flg);
 	if (deadline && !wait)
 		errx(EXIT_FAILURE, "--timeout is for --wait");
 	tool_ns(dir, false);
