@@ -199,7 +199,7 @@ static int column_id(const struct ctl *ctl, const char *name, size_t len)
 /*
  * -o LIST replaces the columns, -o +LIST appends to them; util-linux's
  * parser, with its handling of a trailing comma, and its limit: past
- * lsipc's room for columns it fails without a word.  0 or -1.
+ * lsipc's room for columns it fails (exit 1).  0 or -1.
  */
 static int parse_columns(struct ctl *ctl, const char *list)
 {
@@ -221,8 +221,13 @@ static int parse_columns(struct ctl *ctl, const char *list)
 		const char *end = NULL;
 		int id;
 
-		if (n >= room)		/* looked at before each byte */
+		if (n >= room) {	/* looked at before each byte */
+			/* lsipc fails here without a word; umq says why
+			 * (DESIGN §10). */
+			warnx("too many columns specified, room for %zu",
+			      room);
 			return -1;
+		}
 		if (!begin)
 			begin = p;
 		if (*p == ',')
