@@ -447,9 +447,26 @@ void pages_init(struct pages *pg, size_t len);
 void pages_fini(struct pages *pg);
 /* Forget what was asked for: the range's pages may be holes again. */
 void pages_forget(struct pages *pg);
+int pages_ask(struct pages *pg, void *base, size_t off, size_t len);
+
 /* Ask for the pages of [off, off + len) from base that are not known to
- * be there yet: 0, or -ENOMEM if the filesystem cannot give them. */
-int pages_ready(struct pages *pg, void *base, size_t off, size_t len);
+ * be there yet: 0, or -ENOMEM if the filesystem cannot give them.  The
+ * common case, on every store operation, inline: one page, known. */
+static inline int pages_ready(struct pages *pg, void *base, size_t off,
+			      size_t len)
+{
+	size_t i = off >> pg->shift;
+	const uint64_t *w = __atomic_load_n(&pg->bits, __ATOMIC_ACQUIRE);
+
+	if (!w && pg->npages <= 128)
+		w = pg->few;
+	if (__builtin_expect(w && len && i < pg->npages &&
+			     i == (off + len - 1) >> pg->shift &&
+			     (__atomic_load_n(&w[i / 64], __ATOMIC_RELAXED) >>
+			      (i % 64)) & 1, 1))
+		return 0;
+	return pages_ask(pg, base, off, len);
+}
 
 struct qview {
 	uint64_t gen;			/* queue generation mapped, 0: none */

@@ -150,17 +150,13 @@ static int ask(struct pages *pg, char *base, size_t first, size_t last)
 	return 0;
 }
 
-int pages_ready(struct pages *pg, void *base, size_t off, size_t len)
+int pages_ask(struct pages *pg, void *base, size_t off, size_t len)
 {
 	size_t first = off >> pg->shift, last;
 
-	if (unlikely(!len || !pg->npages))
+	if (!len || !pg->npages)
 		return 0;
 	last = (off + len - 1) >> pg->shift;
-	/* The common case, on every send and receive: one page, known. */
-	if (likely(first == last && first < pg->npages) &&
-	    known(words(pg, false), first))
-		return 0;
 	if (last >= pg->npages)		/* beyond the mapping: not ours */
 		last = pg->npages - 1;
 	if (first > last)

@@ -139,19 +139,38 @@ static bool bok(struct qview *v, const struct bucket *b)
 	return b->head && b->head <= v->nchunks && ok(v, b->tail);
 }
 
-/* The bucket of key: >= 0 its slot, -ENOMSG, or -EUCLEAN. */
-static long bfind(struct qview *v, int64_t key)
+/*
+ * Key's probe chain: >= 0 the slot of its bucket; -ENOMSG, with *free
+ * the entry a new bucket would take (NIL if the table is full: garbage);
+ * -ENOMEM if the chain reaches a page the filesystem cannot give (a
+ * hole: empty, but no bucket can be made there); or -EUCLEAN.
+ */
+static long probe(struct qview *v, int64_t key, uint32_t *free)
 {
 	struct bucket *t = buckets(v);
 	uint32_t i = hslot(v, key);
 
+	*free = NIL;
 	for (uint32_t n = 0; n < v->hcap; n++, i = (i + 1) & (v->hcap - 1)) {
-		if (!bpage(v, i) || !t[i].head)
+		if (!bpage(v, i))
+			return -ENOMEM;
+		if (!t[i].head) {
+			*free = i;
 			return -ENOMSG;
+		}
 		if (t[i].key == key)
 			return bok(v, &t[i]) ? i : damaged(v);
 	}
 	return -ENOMSG;
+}
+
+/* The bucket of key: >= 0 its slot, -ENOMSG, or -EUCLEAN. */
+static long bfind(struct qview *v, int64_t key)
+{
+	uint32_t free;
+	long s = probe(v, key, &free);
+
+	return s == -ENOMEM ? -ENOMSG : s;
 }
 
 /* A free entry for key, or NIL if the table is (impossibly) full or
@@ -178,17 +197,13 @@ static uint32_t bfree_slot(struct qview *v, int64_t key)
  * then fails with ENOMEM before it stores anything.  0 or -ENOMEM. */
 static int index_ready(struct qview *v, int64_t key)
 {
-	struct bucket *t = buckets(v);
-	uint32_t i = hslot(v, key), nb = v->st->nbuckets;
+	uint32_t nb = v->st->nbuckets, free;
+	long s = probe(v, key, &free);
 
-	for (uint32_t n = 0; n < v->hcap; n++, i = (i + 1) & (v->hcap - 1)) {
-		if (!bpage(v, i))
-			return -ENOMEM;
-		if (!t[i].head || t[i].key == key)
-			break;
-	}
-	if (nb >= v->nchunks)
-		return 0;	/* garbage: index_add finds it damaged */
+	if (s == -ENOMEM)
+		return -ENOMEM;
+	if (s != -ENOMSG || nb >= v->nchunks)
+		return 0;	/* a bucket already, or garbage index_add finds */
 	return ready(v, &heap_tab(v, HK)[nb], 4) ||
 	       ready(v, &heap_tab(v, HS)[nb], 4) ? -ENOMEM : 0;
 }
@@ -333,11 +348,12 @@ static void index_add(struct qview *v, uint32_t idx)
 {
 	struct store_hdr *st = v->st;
 	struct msg *m = M(v, idx);
-	long s = bfind(v, m->key);
+	uint32_t j;
+	long s = probe(v, m->key, &j);
 
 	m->bnext = NIL;
-	if (s == -ENOMSG) {
-		uint32_t n = st->nbuckets, j = bfree_slot(v, m->key);
+	if (s == -ENOMSG || s == -ENOMEM) {
+		uint32_t n = st->nbuckets;
 		/* The heaps' pages, unless index_ready() asked for them. */
 		if (n >= v->nchunks || j == NIL ||
 		    ready(v, &heap_tab(v, HK)[n], 4) ||
