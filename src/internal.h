@@ -804,6 +804,9 @@ int q_lock_id(struct ns *ns, int id, struct sq **out);
 int q_find_id(struct ns *ns, int id, struct sq **out);
 /* -ENOMEM (not locked): the lane's messages could not join the store. */
 int q_lock_found(struct sq *s);
+/* As q_lock_found, but 1 (not locked) if the lane could not be closed
+ * and is open again: a msgtyp-0 receive takes from it. */
+int q_lock_lane(struct sq *s);
 void q_lock(struct sq *s);
 /* A caller the lane turned away as shut: true if a holder opened it
  * meanwhile (the lock is not held), else false with the lock held, as

@@ -653,25 +653,32 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 		return -EMSGSIZE;
 	if (unlikely(pq_mine(pv)))
 		return reentered(d, fd);
-	if (!which) {
-		r = lane_recv(&pv->lq, p, len, prio, d->nb ? LANE_NOSPIN : 0,
-			      &spun);
-		if (r == LANE_BLOCK)	/* empty: as do_send */
+	for (int tries = 0;; tries++) {
+		if (!which) {
 			r = lane_recv(&pv->lq, p, len, prio,
-				      pq_nonblocking(d, fd) ? IPC_NOWAIT : 0,
-				      &spun);
-		if (r != LANE_PASS)
+				      d->nb ? LANE_NOSPIN : 0, &spun);
+			if (r == LANE_BLOCK)	/* empty: as do_send */
+				r = lane_recv(&pv->lq, p, len, prio,
+					      pq_nonblocking(d, fd) ?
+					      IPC_NOWAIT : 0, &spun);
+			if (r != LANE_PASS)
+				return r;
+		}
+		if (!d->nb && !which) {
+			int place = pre_spin(pv, true, &spun);
+			r = pq_lock_all(pv);
+			pre_spin_end(pv, place);
+		} else {
+			r = pq_lock_all(pv);
+		}
+		/* A lane that could not move into the store (a full
+		 * filesystem) is open again: its messages are taken there. */
+		if (r && !which && tries < 3 && lane_is_open(&c->lane))
+			continue;
+		if (r)
 			return r;
+		break;
 	}
-	if (!d->nb && !which) {
-		int place = pre_spin(pv, true, &spun);
-		r = pq_lock_all(pv);
-		pre_spin_end(pv, place);
-	} else {
-		r = pq_lock_all(pv);
-	}
-	if (r)
-		return r;
 	for (;;) {
 		r = pq_store_sync(pv);
 		if (r)

@@ -892,6 +892,22 @@ void q_lock(struct sq *s)
 		lane_settle(s);
 }
 
+/* Under the lock just taken: 0 with the lane closed (the store the whole
+ * queue); if it could not be, not locked: 1 if lane_ok and the lane is
+ * open again (still the queue, the caller's to try; its reference
+ * kept), else -ENOMEM; or q_live_or_done()'s -EIDRM. */
+static int settled(struct sq *s, bool lane_ok)
+{
+	if (likely(sq_lane_shut(s)) || !lane_settle(s))
+		return q_live_or_done(s);
+	if (lane_ok && lane_is_open(&s->f->lane)) {
+		q_unlock(s);
+		return 1;
+	}
+	q_done(s);
+	return -ENOMEM;
+}
+
 /* A send that found the gate shut often waits here for the holder that
  * opens it: closing it again would keep the two sides off the lane. */
 int q_lock_unless_open(struct sq *s)
@@ -901,15 +917,13 @@ int q_lock_unless_open(struct sq *s)
 		q_unlock(s);
 		return 1;
 	}
-	if (unlikely(!sq_lane_shut(s)) && lane_settle(s)) {
-		if (lane_is_open(&s->f->lane)) {
-			q_unlock(s);
-			return 1;	/* still the queue: the caller tries it */
-		}
-		q_done(s);
-		return -ENOMEM;
-	}
-	return q_live_or_done(s);
+	return settled(s, true);
+}
+
+int q_lock_lane(struct sq *s)
+{
+	q_take(s);
+	return settled(s, true);
 }
 
 void q_unlock(struct sq *s)
@@ -982,11 +996,7 @@ static int q_live_or_done(struct sq *s)
 int q_lock_found(struct sq *s)
 {
 	q_take(s);
-	if (unlikely(!sq_lane_shut(s)) && lane_settle(s)) {
-		q_done(s);
-		return -ENOMEM;
-	}
-	return q_live_or_done(s);
+	return settled(s, false);
 }
 
 /*

@@ -607,18 +607,27 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 	r = reentered(s, flg, -ENOMSG);
 	if (r)
 		return r;
-	if (mode == SEARCH_ANY && !which) {
-		r = lane_recv(&s->lq, msgp, sz, NULL, flg, &spun);
-		if (r != LANE_PASS) {
-			sq_put(s);
-			return r;
+	for (int tries = 0;; tries++) {
+		bool lane = mode == SEARCH_ANY && !which;
+
+		if (lane) {
+			r = lane_recv(&s->lq, msgp, sz, NULL, flg, &spun);
+			if (r != LANE_PASS) {
+				sq_put(s);
+				return r;
+			}
 		}
+		if (!tries && !(flg & (IPC_NOWAIT | MSG_COPY)) && !which)
+			spin_before_look(s, type, mode, &spun);
+		/* A lane that could not move into the store (a full
+		 * filesystem) is open again: its messages are taken there. */
+		r = lane && tries < 3 ? q_lock_lane(s) : q_lock_found(s);
+		if (r > 0)
+			continue;
+		if (r < 0)
+			return r;
+		break;
 	}
-	if (!(flg & (IPC_NOWAIT | MSG_COPY)) && !which)
-		spin_before_look(s, type, mode, &spun);
-	r = q_lock_found(s);
-	if (r < 0)
-		return r;
 	q = s->q;
 	v = &s->v;
 	gen = q->gen;
