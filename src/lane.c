@@ -465,10 +465,10 @@ static long see_mark(void *ctx, uint32_t head)
 	return 0;
 }
 
-/* A move that failed (no memory, no page on a full filesystem) from an
- * open lane: the copies made leave the store, which was empty, and the
- * gate opens again - the lane is still the queue, its receivers keep
- * taking from it, and the closer's caller fails (ENOMEM). */
+/* A move that failed for want of memory (no page on a full filesystem)
+ * from an open lane: the copies made leave the store, which was empty,
+ * and the gate opens again - the lane is still the queue, its receivers
+ * keep taking from it, and the closer's caller fails (ENOMEM). */
 static void unabsorb(struct lq *lq, const uint32_t *moved, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {	/* oldest first: the heads */
@@ -514,7 +514,7 @@ static int absorb(struct lq *lq, bool dedupe)
 		if (i >= k.done) {
 			r = store_put(lq->ns, lq->v, h.mtype, m + 1, h.len,
 				      &head);
-			if (r && !dedupe && *lq->qnum == n) {
+			if (r == -ENOMEM && !dedupe && *lq->qnum == n) {
 				unabsorb(lq, moved, n);
 				return r;
 			}
