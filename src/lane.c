@@ -465,34 +465,28 @@ static long see_mark(void *ctx, uint32_t head)
 	return 0;
 }
 
-/* A move that failed for want of memory (no page on a full filesystem)
- * from an open lane: the copies made leave the store, which was empty,
- * and the gate opens again - the lane is still the queue, its receivers
- * keep taking from it, and the closer's caller fails (ENOMEM). */
-static void unabsorb(struct lq *lq, const uint32_t *moved, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++) {	/* oldest first: the heads */
-		*lq->qbytes -= store_msg(lq->v, moved[i])->len;
-		(*lq->qnum)--;
-		store_take(lq->v, moved[i]);
-	}
-	__atomic_store_n(&lq->l->gate, LANE_OPEN, __ATOMIC_RELEASE);
-}
-
 /*
  * Move the lane's messages into the store, oldest first, each marked
  * with its count; the first *done were moved already by a closer that
  * died (found by their marks when dedupe).  Records that do not check
  * out end the lane: what follows them is dropped.
+ *
+ * In two passes: every message gets its block (reserved, unlinked), then
+ * all are linked.  A block that cannot be had (no memory, no page on a
+ * full filesystem) frees those reserved: the store is as it was, and a
+ * lane that was open opens again - still the queue, its receivers keep
+ * taking from it - while the closer's caller fails.  A closer that dies
+ * between the passes leaves reserved blocks, which the repair its death
+ * brings (L3) frees, and no marks: its successor moves them all again.
  */
 static int absorb(struct lq *lq, bool dedupe)
 {
 	struct lane *l = lq->l;
 	uint64_t put = l->put, cur = l->taken;
 	struct marks k = { .v = lq->v };
-	uint32_t skip, moved[LANE_UNITS], n = 0;
+	uint32_t skip, heads[LANE_UNITS], n = 0;	/* a unit at least each */
 	struct fill f;
-	int r;
+	int r = 0;
 
 	if (lw_fill(put, cur, &f) && f.n && dedupe) {
 		long x;
@@ -502,10 +496,8 @@ static int absorb(struct lq *lq, bool dedupe)
 		if (x < 0)
 			return (int)x;
 	}
-	for (uint32_t i = 0; cur != put; i++) {
+	for (uint32_t i = 0; cur != put && n < LANE_UNITS; i++) {
 		struct lrec h, *m;
-		uint32_t head;
-
 		uint64_t *wait;
 
 		if (!lw_fill(put, cur, &f) || !(m = rec_next(lq, cur, &f,
@@ -513,26 +505,27 @@ static int absorb(struct lq *lq, bool dedupe)
 			break;
 		if (i >= k.done) {
 			r = store_put(lq->ns, lq->v, h.mtype, m + 1, h.len,
-				      &head);
-			if (r == -ENOMEM && !dedupe && *lq->qnum == n) {
-				unabsorb(lq, moved, n);
-				return r;
-			}
-			if (r) {
-				/* What is in the store stays there. */
-				__atomic_store_n(&l->taken, cur,
-						 __ATOMIC_RELEASE);
-				return r;
-			}
-			store_msg(lq->v, head)->mark = LANE_MARK | lw_n(cur);
-			store_link(lq->v, head);
-			if (n < LANE_UNITS)	/* a record takes a unit at least */
-				moved[n++] = head;
-			*lq->qbytes += h.len;
-			(*lq->qnum)++;
-			FAULT(FP_LANE_MOVE);
+				      &heads[n]);
+			if (r)
+				break;
+			store_msg(lq->v, heads[n++])->mark =
+				LANE_MARK | lw_n(cur);
 		}
 		cur = lw_add(cur, 1, h.len, skip + h.units);
+	}
+	if (r) {
+		while (n)
+			store_free(lq->v, heads[--n]);
+		if (r == -ENOMEM && !dedupe && !*lq->qnum)
+			__atomic_store_n(&l->gate, LANE_OPEN,
+					 __ATOMIC_RELEASE);
+		return r;
+	}
+	for (uint32_t j = 0; j < n; j++) {
+		store_link(lq->v, heads[j]);
+		*lq->qbytes += store_msg(lq->v, heads[j])->len;
+		(*lq->qnum)++;
+		FAULT(FP_LANE_MOVE);
 	}
 	__atomic_store_n(&l->taken, put, __ATOMIC_RELEASE);
 	l->taken_seen = put;
