@@ -31,7 +31,8 @@
 #endif
 
 static unsigned pgshift;		/* log2 of the page size, 0: not known */
-static int unsupported;		/* a kernel before 5.14: as before it */
+static int unsupported;		/* a kernel before 5.14 (or a filter):
+				 * pages touched as before */
 
 static unsigned page_shift(void)
 {
@@ -106,22 +107,27 @@ static bool supported(void)
 	size_t ps = (size_t)1 << page_shift();
 	char probe;
 
-	if (__atomic_load_n(&unsupported, __ATOMIC_RELAXED))
-		return false;
-	if (madvise((void *)((uintptr_t)&probe & ~(ps - 1)), ps,
-		    MADV_POPULATE_WRITE) && errno == EINVAL) {
-		__atomic_store_n(&unsupported, 1, __ATOMIC_RELAXED);
-		return false;
-	}
-	return true;
+	return !madvise((void *)((uintptr_t)&probe & ~(ps - 1)), ps,
+			MADV_POPULATE_WRITE) || errno != EINVAL;
 }
 
+/* 0: the pages are there, or cannot be asked for (an old kernel, a
+ * seccomp filter, a range not writable: the touch goes on as before);
+ * -ENOMEM: the filesystem cannot give them (EFAULT: the touch would be
+ * SIGBUS) or there is no memory. */
 static int populate(char *p, size_t len)
 {
 	int e = errno, r = 0;
 
-	if (madvise(p, len, MADV_POPULATE_WRITE))
-		r = errno == EINVAL && !supported() ? 0 : -ENOMEM;
+	while (madvise(p, len, MADV_POPULATE_WRITE)) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EFAULT || errno == ENOMEM)
+			r = -ENOMEM;
+		else if (errno != EINVAL || !supported())
+			__atomic_store_n(&unsupported, 1, __ATOMIC_RELAXED);
+		break;
+	}
 	errno = e;
 	return r;
 }
