@@ -767,8 +767,11 @@ static inline bool lane_shut(const struct lane *l)
  * LANE_CLOSED, exact at some instant of the call; anything else, a
  * close was moving the lane into the store (the store's part only).
  * ring: the lane's ring, or NULL if not mapped (then a record committed
- * and not yet counted, L14, is not counted either). */
-uint32_t lane_total(const struct lane *l, const char *ring, bool posix,
+ * and not yet counted, L14, is not counted either); pg: the pages of it
+ * this process asked for (pages.c), or NULL for a mapping unmapped after
+ * the call, whose pages a read of a hole may mend at no cost. */
+uint32_t lane_total(const struct lane *l, const char *ring,
+		    struct pages *pg, bool posix,
 		    const uint64_t *qnum, const uint64_t *qbytes,
 		    uint64_t *msgs, uint64_t *bytes);
 /* Tests: this process's calls never use the lane. */

@@ -574,7 +574,8 @@ void lane_reopen(struct lq *lq)
 }
 
 static uint32_t lane_count(const struct lane *l, const char *ring,
-			   bool posix, uint64_t *msgs, uint64_t *bytes)
+			   struct pages *pg, bool posix, uint64_t *msgs,
+			   uint64_t *bytes)
 {
 	uint32_t g = __atomic_load_n(&l->gate, __ATOMIC_ACQUIRE);
 	struct fill x;
@@ -586,7 +587,13 @@ static uint32_t lane_count(const struct lane *l, const char *ring,
 	uint64_t taken = __atomic_load_n(&l->taken, __ATOMIC_ACQUIRE);
 	uint64_t put = __atomic_load_n(&l->put, __ATOMIC_ACQUIRE);
 
-	if (ring) {
+	/* The record at put is in a page no send may have touched yet: a
+	 * read of it on a full filesystem would put a private page there,
+	 * where this process's next send would write (pages.c).  A page the
+	 * filesystem cannot give holds no record. */
+	if (ring && (!pg || !pages_ready(pg, (char *)ring,
+					 (size_t)(lw_u(put) % LANE_UNITS) *
+					 LANE_UNIT, sizeof(struct lrec)))) {
 		/* A record committed at put, not counted yet (L14): a
 		 * receive may already have taken it, taken then ahead. */
 		struct lq lq = { .l = (struct lane *)l, .ring = (char *)ring,
@@ -607,11 +614,12 @@ static uint32_t lane_count(const struct lane *l, const char *ring,
 	return __atomic_load_n(&l->gate, __ATOMIC_ACQUIRE);
 }
 
-uint32_t lane_total(const struct lane *l, const char *ring, bool posix,
+uint32_t lane_total(const struct lane *l, const char *ring,
+		    struct pages *pg, bool posix,
 		    const uint64_t *qnum, const uint64_t *qbytes,
 		    uint64_t *msgs, uint64_t *bytes)
 {
-	uint32_t g = lane_count(l, ring, posix, msgs, bytes);
+	uint32_t g = lane_count(l, ring, pg, posix, msgs, bytes);
 
 	if (g != LANE_OPEN) {
 		*msgs = __atomic_load_n(qnum, __ATOMIC_RELAXED);

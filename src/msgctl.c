@@ -25,7 +25,8 @@ static void fill_ds(const struct sq *s, struct msqid_ds *ds)
 	uint64_t n, b;
 
 	/* Under the queue lock the lane is closed: the store's counts. */
-	lane_total(&s->f->lane, NULL, false, &q->qnum, &q->cbytes, &n, &b);
+	lane_total(&s->f->lane, NULL, NULL, false, &q->qnum, &q->cbytes, &n,
+		   &b);
 	memset(ds, 0, sizeof(*ds));
 	ds->msg_perm.__key = q->key;
 	ds->msg_perm.uid = q->uid;
@@ -64,7 +65,7 @@ static int add_up(struct sq *s, void *ctx)
 	if ((int)s->idx > t->max_idx)
 		t->max_idx = (int)s->idx;
 	t->n++;
-	lane_total(&s->f->lane, lane_ring(s), false, &s->q->qnum,
+	lane_total(&s->f->lane, lane_ring(s), &s->lq.pg, false, &s->q->qnum,
 		   &s->q->cbytes, &n, &b);
 	t->msgs += n;
 	t->bytes += b;

@@ -1082,8 +1082,9 @@ static int getattr(mqd_t mqdes, struct mq_attr *attr)
 	a.mq_maxmsg = d->pv->maxmsg;
 	a.mq_msgsize = d->pv->msgsize;
 	uint64_t n, b;
-	uint32_t g = lane_total(&c->lane, (char *)c + PQ_LANE_OFF, true,
-				&c->curmsgs, &c->qsize, &n, &b);
+	uint32_t g = lane_total(&c->lane, (char *)c + PQ_LANE_OFF,
+				&d->pv->lq.pg, true, &c->curmsgs, &c->qsize,
+				&n, &b);
 	a.mq_curmsgs = (long)n;
 	/* A close moving the lane into the store, or a count no queue can
 	 * have (damage): count under the lock, which finishes the close -

@@ -100,8 +100,8 @@ static int sysv_fill(struct ns *ns, uint32_t idx, int id,
 	/* sent first: a send counts it before qnum (sysv.c), so that
 	 * received = sent - qnum never counts a send as a receive. */
 	sent = LD(q->n_sent);
-	lane_total(&s->f->lane, lane_ring(s), false, &q->qnum, &q->cbytes,
-		   &qnum, &qbytes);
+	lane_total(&s->f->lane, lane_ring(s), &s->lq.pg, false, &q->qnum,
+		   &q->cbytes, &qnum, &qbytes);
 	st->messages = qnum;
 	st->bytes = qbytes;
 	st->max_messages = st->max_bytes = LD(q->qbytes);
@@ -180,7 +180,7 @@ static int posix_fill(struct ns *ns, const char *name, struct umq_qstats *st)
 	st->gid = c->gid;
 	st->mode = c->mode & 07777;
 	sent = LD(c->n_sent);
-	lane_total(&c->lane, (char *)c + PQ_LANE_OFF, true, &c->curmsgs,
+	lane_total(&c->lane, (char *)c + PQ_LANE_OFF, NULL, true, &c->curmsgs,
 		   &c->qsize, &cur, &qbytes);
 	st->messages = cur;
 	st->bytes = qbytes;
