@@ -802,6 +802,10 @@ int reg_id(const struct sq *s);
  * it (after the permission check, which the caller may not repeat),
  * -EDEADLK in a signal handler whose interrupted code holds it (§8). */
 int q_lock_id(struct ns *ns, int id, struct sq **out);
+/* q_lock_id(), but locked even if the lane's messages could not join the
+ * store (no -ENOMEM; the lane may then be open still): for IPC_RMID,
+ * which drops them all, and must free a full filesystem's room. */
+int q_lock_id_any(struct ns *ns, int id, struct sq **out);
 /* q_lock_id() in two: the queue, mapped, unlocked; then locked (q_done()
  * on failure: -EIDRM). */
 int q_find_id(struct ns *ns, int id, struct sq **out);

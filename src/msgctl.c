@@ -207,7 +207,7 @@ static long rmid(struct ns *ns, int id)
 static long rmid_now(struct ns *ns, int id)
 {
 	struct sq *s;
-	long r = q_lock_id(ns, id, &s);
+	long r = q_lock_id_any(ns, id, &s);
 
 	/* Removed meanwhile: the kernel serializes IPC_RMID, so the later
 	 * one finds no queue (EINVAL), never EIDRM. */

@@ -953,6 +953,20 @@ int q_lock_id(struct ns *ns, int id, struct sq **out)
 	return q_lock_found(*out);
 }
 
+int q_lock_id_any(struct ns *ns, int id, struct sq **out)
+{
+	int r = q_find_id(ns, id, out);
+
+	if (r)
+		return r;
+	if (unlikely(sq_mine(*out))) {
+		sq_put(*out);
+		return -EDEADLK;
+	}
+	q_lock(*out);
+	return q_live_or_done(*out);
+}
+
 int q_find_id(struct ns *ns, int id, struct sq **out)
 {
 	struct sq *s;
@@ -1044,6 +1058,12 @@ void reg_remove(struct sq *s)
 
 	msgfd_gone(s);
 	__atomic_store_n(&q->state, SLOT_REMOVED, __ATOMIC_RELEASE);
+	/* A lane whose messages could not join the store (a full
+	 * filesystem, q_lock_id_any) is open still: shut, its sides go to
+	 * the slow path, which says EIDRM. */
+	if (!lane_shut(&s->f->lane))
+		__atomic_store_n(&s->f->lane.gate, LANE_CLOSED,
+				 __ATOMIC_RELEASE);
 	waiters_post_all(&s->wp, s->gen, -EIDRM);
 	q->wl.rhead = q->wl.rtail = q->wl.shead = q->wl.stail = NIL;
 	q->qnum = q->cbytes = 0;

@@ -352,6 +352,28 @@ T_CASE_F(a_count_on_a_full_filesystem_loses_no_send, T_NO_KERNEL_NS)
 	T_OK(umq_mq_unlink("/getattr"));
 }
 
+/* IPC_RMID frees a full filesystem's room: it may not need any.  With
+ * messages in the lane and no page for them in the store, the close of
+ * the lane failed and IPC_RMID with it (ENOMEM), until December 6
+ * (found by a review). */
+T_CASE_F(rmid_on_a_full_filesystem, T_NO_KERNEL_NS)
+{
+	struct { long type; char text[TEXT]; } m = { 1, "x" };
+	struct msqid_ds ds;
+	int id;
+
+	small_ns();
+	id = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	for (int i = 0; i < 3; i++)
+		T_OK(umq_msgsnd(id, &m, TEXT, 0));	/* the lane */
+	fill_up();
+	T_OK(umq_msgctl(id, IPC_STAT, &ds));
+	T_EQ(ds.msg_qnum, 3);
+	T_OK(umq_msgctl(id, IPC_RMID, NULL));
+	T_ERR(umq_msgsnd(id, &m, TEXT, IPC_NOWAIT), EINVAL);
+	T_ERR(umq_msgrcv(id, &m, TEXT, 0, IPC_NOWAIT), EINVAL);
+}
+
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
