@@ -58,7 +58,8 @@ int umq_msgctl(int msqid, int cmd, struct msqid_ds *buf);
  */
 #define UMQ_O_NOPOLL	0x40000000
 mqd_t umq_mq_open(const char *name, int oflag, ...);
-/* 0, or -1 with errno EBADF (not a queue's descriptor) or ENOLCK. */
+/* 0, or -1 with errno EBADF (not a queue's descriptor), ENOLCK, or
+ * ENOMEM (a full filesystem: the queue's messages found no room). */
 int umq_mq_watch(mqd_t mqdes);
 int umq_mq_close(mqd_t mqdes);
 int umq_mq_unlink(const char *name);

@@ -931,7 +931,7 @@ void mqd_reset(struct pview *pv, int fd);
 void mqd_new(struct pview *pv, int fd);
 
 /* pwatch.c, under the queue lock: make fd's description a watcher (0,
- * -ENOLCK); clear the queue's watch word if no description is one any
+ * -ENOLCK, -ENOMEM if the lock could not shut the lane); clear the queue's watch word if no description is one any
  * more, asking through fd (a descriptor of the FIFO that watches not
  * itself) or, if -1, one opened for it, and open the lane if it may. */
 int pq_watch_locked(struct pview *pv, int fd);

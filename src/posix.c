@@ -742,7 +742,7 @@ static int open_watch(struct pview *pv, int fd, int oflag)
 		pq_watch_check(pv, fd);
 		return 0;
 	}
-	return pq_watch_locked(pv, fd) ? -ENOMEM : 0;
+	return pq_watch_locked(pv, fd) ? -ENOMEM : 0;	/* ENOLCK, ENOMEM */
 }
 
 static int make_desc(struct ns *ns, struct pview *pv, int acc, int oflag,

@@ -37,6 +37,12 @@ int pq_watch_locked(struct pview *pv, int fd)
 		.l_start = WATCH_BYTE, .l_len = 1,
 	};
 
+	/* A watch keeps the lane shut (lane sends move no FIFO): a lane
+	 * the lock could not close (its messages found no page in the
+	 * store on a full filesystem) is open still, and the watch would
+	 * see an empty queue, and no send, for ever. */
+	if (!lane_shut(&pv->ctl->lane))
+		return -ENOMEM;
 	if (fcntl(fd, F_OFD_SETLK, &lk))
 		return errno == EBADF ? -EBADF : -ENOLCK;
 	__atomic_store_n(&pv->ctl->watch, 1, __ATOMIC_RELAXED);

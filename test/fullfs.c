@@ -23,6 +23,7 @@
  */
 #include <fcntl.h>
 #include <mqueue.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,6 +373,42 @@ T_CASE_F(rmid_on_a_full_filesystem, T_NO_KERNEL_NS)
 	T_OK(umq_msgctl(id, IPC_RMID, NULL));
 	T_ERR(umq_msgsnd(id, &m, TEXT, IPC_NOWAIT), EINVAL);
 	T_ERR(umq_msgrcv(id, &m, TEXT, 0, IPC_NOWAIT), EINVAL);
+}
+
+/* A watch (poll) needs the lane shut: lane sends move no FIFO.  When the
+ * lock could not shut it (the lane's messages found no page in the
+ * store), the watch was made all the same, its FIFO said empty with
+ * three messages queued, and poll never saw POLLIN, even with room again
+ * and a fourth sent; until December 6 (found by a review).  Now the
+ * watch fails with ENOMEM, and is made once there is room. */
+T_CASE_F(a_watch_on_a_full_filesystem_sees_the_messages, T_NO_KERNEL_NS)
+{
+	struct mq_attr a = { .mq_maxmsg = 10, .mq_msgsize = TEXT };
+	struct pollfd p;
+	char buf[TEXT], path[260];
+	mqd_t q;
+
+	small_ns();
+	q = (mqd_t)T_OK(umq_mq_open("/watch", O_CREAT | O_RDWR |
+				    O_NONBLOCK | UMQ_O_NOPOLL, 0600, &a));
+	memset(buf, 'x', TEXT);
+	for (int i = 0; i < 3; i++)
+		T_OK(umq_mq_send(q, buf, TEXT, 0));	/* the lane */
+	fill_up();
+	p = (struct pollfd){ .fd = q, .events = POLLIN };
+	if (umq_mq_watch(q)) {
+		T_EQ(errno, ENOMEM);
+		snprintf(path, sizeof(path), "%s/ballast", small);
+		T_OK(unlink(path));
+		T_OK(umq_mq_watch(q));
+	}
+	T_EQ(poll(&p, 1, 2000), 1);
+	T_EQ(p.revents & POLLIN, POLLIN);
+	for (int i = 0; i < 3; i++)
+		T_EQ(umq_mq_receive(q, buf, TEXT, NULL), TEXT);
+	T_ERR(umq_mq_receive(q, buf, TEXT, NULL), EAGAIN);
+	T_OK(umq_mq_close(q));
+	T_OK(umq_mq_unlink("/watch"));
 }
 
 int main(int argc, char **argv)
