@@ -815,6 +815,9 @@ int q_lock_found(struct sq *s);
  * and is open again: a msgtyp-0 receive takes from it. */
 int q_lock_lane(struct sq *s);
 void q_lock(struct sq *s);
+/* Locked: 0 once the lane is shut, -ENOMEM if it could not be (still
+ * locked): for a loop that took the lock again with q_lock(). */
+int q_settled(struct sq *s);
 /* A caller the lane turned away as shut: true if a holder opened it
  * meanwhile (the lock is not held), else false with the lock held, as
  * q_lock_found() (-EIDRM: not held). */
@@ -908,6 +911,7 @@ int64_t pq_name_gen(struct ns *ns, const char *name, struct stat *st);
 void pq_path(char *buf, size_t n, uint64_t gen, enum pq_file f);
 void pq_lock(struct pview *pv);
 int pq_lock_all(struct pview *pv);
+int pq_settled(struct pview *pv);
 int pq_lock_call(struct pview *pv);
 int pq_lock_unless_open(struct pview *pv);
 int pq_mend(struct pview *pv);

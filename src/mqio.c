@@ -533,6 +533,8 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		bool nb = d->nb && pq_nonblocking(d, fd);
 		if (!w && !nb && pq_spin_first(pv, &spun, EV_SEND_MASK)) {
 			r = pq_store_sync(pv);
+			if (!r)
+				r = pq_settled(pv);	/* taken again */
 			continue;
 		}
 		if (nb || pq_nonblocking(d, fd)) {
@@ -566,6 +568,8 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		pq_leave_list(pv, w, me, false, r, false);
 		if (!r)
 			r = pq_store_sync(pv);
+		if (!r)
+			r = pq_settled(pv);	/* taken again */
 	}
 	if (w)
 		pq_leave_list(pv, w, me, false, 0, true);
@@ -681,6 +685,8 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 	}
 	for (;;) {
 		r = pq_store_sync(pv);
+		if (!r)
+			r = pq_settled(pv);	/* taken again: a spin, a sleep */
 		if (r)
 			goto out;
 		if (c->curmsgs) {

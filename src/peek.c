@@ -146,6 +146,8 @@ static long do_msgpeek(int id, long type, int flg, size_t index,
 		if (!r && !same_queue(s->q, gen))
 			r = -EIDRM;
 		if (!r)
+			r = q_settled(s);	/* taken again: a spin, a sleep */
+		if (!r)
 			r = sv_scan(s, &p, mode, type);
 		if (r || !wait)
 			break;
@@ -178,6 +180,8 @@ static long pq_scan(struct pview *pv, struct peek *p)
 {
 	long r = pq_store_sync(pv);
 
+	if (!r)
+		r = pq_settled(pv);	/* taken again: a spin, a sleep */
 	if (!r) {
 		r = scan(p, SEARCH_LESSEQUAL, INT64_MAX);
 		if (r == -EUCLEAN) {

@@ -164,6 +164,15 @@ void pq_lock(struct pview *pv)
 		lane_settle(pv);
 }
 
+/* As q_settled (registry.c): locked, 0 once the lane is shut, else
+ * -ENOMEM (still locked). */
+int pq_settled(struct pview *pv)
+{
+	if (likely(lane_shut(&pv->ctl->lane)))
+		return 0;
+	return lane_settle(pv);
+}
+
 /* pq_lock, or -ENOMEM, not locked, if the lane could not be closed. */
 int pq_lock_all(struct pview *pv)
 {

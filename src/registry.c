@@ -885,6 +885,18 @@ static void q_take(struct sq *s)
 		lock_mend(&q->lock);
 }
 
+/* Locked, after the lock was dropped and taken again (a spin, a sleep):
+ * q_lock() leaves the lane open when its messages found no page in the
+ * store, and a holder that then sleeps as a waiter, or stores, while
+ * lane sends go on is never woken, or puts a message behind the lane's.
+ * 0 with the lane shut, else -ENOMEM. */
+int q_settled(struct sq *s)
+{
+	if (likely(sq_lane_shut(s)))
+		return 0;
+	return lane_settle(s);
+}
+
 void q_lock(struct sq *s)
 {
 	q_take(s);

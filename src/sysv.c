@@ -431,6 +431,8 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	gen = q->gen;
 	for (;;) {
 		r = ipc_perms(q, S_IWUGO);
+		if (!r)
+			r = q_settled(s);	/* taken again: a spin, a sleep */
 		if (r)
 			goto out;
 		if (!same_queue(q, gen)) {
@@ -633,6 +635,8 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 	gen = q->gen;
 	for (;;) {
 		r = ipc_perms(q, S_IRUGO);
+		if (!r)
+			r = q_settled(s);	/* taken again: a spin, a sleep */
 		if (r)
 			goto out;
 		if (!same_queue(q, gen)) {

@@ -25,6 +25,7 @@
 #include <mqueue.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,6 +410,71 @@ T_CASE_F(a_watch_on_a_full_filesystem_sees_the_messages, T_NO_KERNEL_NS)
 	T_ERR(umq_mq_receive(q, buf, TEXT, NULL), EAGAIN);
 	T_OK(umq_mq_close(q));
 	T_OK(umq_mq_unlink("/watch"));
+}
+
+/* A typed receive that spins (sv_spin_first) drops the lock; the lane
+ * may reopen meanwhile and take a send, and the lock taken again then
+ * cannot close it (no page in the store for its message).  The receive
+ * went to sleep with the lane open, where no send wakes it: asleep for
+ * ever with its message queued, until December 6 (found by a review). */
+struct spinner {
+	int id, got, fds[2];
+};
+
+static void spinning_receiver(void *arg)
+{
+	struct spinner *o = arg;
+	struct { long type; char text[TEXT]; } m;
+	char c;
+
+	setenv("UMQ_SPIN_US", "1500000", 1);
+	/* A first sleep: this process's waiter record has its page. */
+	T_EQ(umq_msgrcv(o->id, &m, TEXT, 7, 0), TEXT);
+	T_EQ(read(o->fds[0], &c, 1), 1);
+	o->got = umq_msgrcv(o->id, &m, TEXT, 5, 0) == TEXT ? 0 : errno;
+}
+
+T_CASE_F(a_spinning_receiver_on_a_full_filesystem_is_woken,
+	 T_NO_KERNEL_NS)
+{
+	struct { long type; char text[TEXT]; } m = { 7, "x" };
+	struct spinner *o = t_shared(sizeof(*o));
+	char path[260];
+	pid_t pid;
+
+	small_ns();
+	o->id = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	o->got = -1;
+	T_OK(umq_msgsnd(o->id, &m, TEXT, 0));		/* the ring's page */
+	T_EQ(umq_msgrcv(o->id, &m, TEXT, 0, 0), TEXT);
+	T_OK(pipe(o->fds));
+	pid = t_spawn_alarm(spinning_receiver, o, 15);
+	usleep(2000000);		/* past its spin: asleep */
+	T_OK(umq_msgsnd(o->id, &m, TEXT, 0));
+	usleep(200000);
+	fill_up();
+	/* The lane open, the receiver in; it closes the lane, finds no
+	 * type 5 and spins, unlocked. */
+	T_ERR(umq_msgrcv(o->id, &m, TEXT, 0, IPC_NOWAIT), ENOMSG);
+	T_EQ(write(o->fds[1], "x", 1), 1);
+	usleep(300000);
+	T_OK(kill(pid, SIGSTOP));
+	T_ERR(umq_msgrcv(o->id, &m, TEXT, 0, IPC_NOWAIT), ENOMSG); /* opens */
+	m.type = 1;
+	T_OK(umq_msgsnd(o->id, &m, TEXT, IPC_NOWAIT));	/* the lane */
+	T_OK(kill(pid, SIGCONT));
+	usleep(1700000);		/* the spin over */
+	snprintf(path, sizeof(path), "%s/ballast", small);
+	T_OK(unlink(path));
+	m.type = 5;
+	T_OK(umq_msgsnd(o->id, &m, TEXT, IPC_NOWAIT));
+	t_exited_ok(pid, t_reap(pid, 5000), "receiver");
+	if (o->got == ENOMEM)	/* refused: the message is still there */
+		T_EQ(umq_msgrcv(o->id, &m, TEXT, 5, IPC_NOWAIT), TEXT);
+	else
+		T_EQ(o->got, 0);
+	T_EQ(umq_msgrcv(o->id, &m, TEXT, 1, IPC_NOWAIT), TEXT);
+	T_OK(umq_msgctl(o->id, IPC_RMID, NULL));
 }
 
 int main(int argc, char **argv)
