@@ -679,7 +679,9 @@ static int store_grow(struct ns *ns, struct qview *v, int k)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < v->hcap; i++) {
 		struct bucket *b = &buckets(v)[i];
-		if (!b->head)
+		/* Every entry is read: a page never touched is asked for
+		 * first (a hole the filesystem cannot fill: empty). */
+		if (!bpage(v, i) || !b->head)
 			continue;
 		if (!bok(v, b) || moved >= nb) {
 			free(keep);
@@ -910,8 +912,12 @@ long store_scan(struct qview *v, int mode, int64_t type, uint64_t skip,
 	cur = malloc((size_t)nb * sizeof(*cur) + 1);
 	if (!cur)
 		return -ENOMEM;
+	/* Entries in pages never touched are asked for before they are
+	 * read (a hole the filesystem cannot fill is empty): a read of a
+	 * hole on a full filesystem would put a private page there, where
+	 * this process would then keep buckets no other one sees. */
 	for (uint32_t i = 0, seen = 0; i < v->hcap && seen < nb; i++)
-		if (t[i].head) {
+		if (bpage(v, i) && t[i].head) {
 			seen++;
 			if (!bok(v, &t[i])) {
 				free(cur);

@@ -477,6 +477,78 @@ T_CASE_F(a_spinning_receiver_on_a_full_filesystem_is_woken,
 	T_OK(umq_msgctl(o->id, IPC_RMID, NULL));
 }
 
+/* A peek walks the bucket table up to its last entry in use, through
+ * pages no send touched: on a full filesystem each was SIGBUS, mended
+ * with a private page, and the peeker's next send of a priority whose
+ * bucket fell there kept the bucket where no other process saw it: the
+ * store damaged, the receiver refused (ENOMEM) with two messages queued;
+ * until December 6 (found by a review). */
+#define PEEK_MAX	1000
+
+static unsigned bucket_page(unsigned prio)
+{
+	/* store.c's hash of the key -prio, in a table of 2048 entries of
+	 * 32 bytes (maxmsg 1000). */
+	return (unsigned)(((uint64_t)-(int64_t)prio * 0x9E3779B97F4A7C15ull) >>
+			  32) % 2048 / 128;
+}
+
+static void peek_then_send(void *arg)
+{
+	unsigned *prio = arg;
+	struct umq_peek_msg pm = { .text = NULL };
+	mqd_t q = (mqd_t)T_OK(umq_mq_open("/peeked", O_WRONLY | O_NONBLOCK));
+
+	T_EQ(umq_mq_peek_name("/peeked", 0, &pm, 1), 1);
+	prio[1] = umq_mq_send(q, "new", 3, prio[0]) ? (unsigned)errno : 0;
+}
+
+T_CASE_F(a_peek_on_a_full_filesystem_keeps_no_bucket_private,
+	 T_NO_KERNEL_NS)
+{
+	struct mq_attr a = { .mq_maxmsg = PEEK_MAX, .mq_msgsize = 64 };
+	unsigned *prio = t_shared(2 * sizeof(*prio)), hi = 0, got;
+	struct umq_limits lim;
+	char buf[64];
+	pid_t pid;
+	mqd_t q;
+
+	small_ns();
+	T_OK(umq_ns_get_limits(&lim));
+	lim.msg_max = PEEK_MAX;
+	T_OK(umq_ns_set_limits(&lim));
+	/* A bucket in the table's last page; the new one in its sixth. */
+	for (unsigned p = 1; !hi; p++)
+		if (bucket_page(p) == 15)
+			hi = p;
+	prio[0] = 0;
+	for (unsigned p = 1; p < hi && !prio[0]; p++)
+		if (bucket_page(p) == 5)
+			prio[0] = p;
+	T_ASSERT(prio[0]);
+	q = (mqd_t)T_OK(umq_mq_open("/peeked", O_CREAT | O_RDWR |
+				    O_NONBLOCK, 0600, &a));
+	memset(buf, 'h', sizeof(buf));
+	T_OK(umq_mq_send(q, buf, 64, hi));
+	T_OK(umq_mq_send(q, buf, 64, hi));
+	T_EQ(umq_mq_receive(q, buf, 64, NULL), 64);	/* a block free */
+	fill_up();
+	prio[1] = (unsigned)-1;
+	pid = t_spawn_alarm(peek_then_send, prio, 10);
+	t_exited_ok(pid, t_reap(pid, 10000), "peeker");
+	T_EQ(umq_mq_receive(q, buf, 64, &got), 64);
+	T_EQ(got, hi);
+	if (prio[1] == 0) {
+		T_EQ(umq_mq_receive(q, buf, 64, &got), 3);
+		T_EQ(got, prio[0]);
+	} else {
+		T_EQ(prio[1], ENOMEM);
+	}
+	T_ERR(umq_mq_receive(q, buf, 64, NULL), EAGAIN);
+	T_OK(umq_mq_close(q));
+	T_OK(umq_mq_unlink("/peeked"));
+}
+
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
