@@ -55,6 +55,14 @@ static int claim(struct wpool *wp, uint32_t idx)
 	return 0;
 }
 
+/* The pool's bit map, asked for before it is read (pages.c): false if
+ * it is a hole the filesystem cannot fill, where no record is claimed. */
+static bool map_ready(struct wpool *wp)
+{
+	return !pages_ready(&wp->pg, wp->map, 0,
+			    WMAP_WORDS * sizeof(*wp->map));
+}
+
 /* Free the records of dead owners that are on no list (L8). */
 static void reclaim(struct wpool *wp)
 {
@@ -254,18 +262,24 @@ void waiters_rebuild(struct wpool *wp, uint64_t gen,
 {
 	struct stamp *s = malloc(Q_WAITERS * sizeof(*s));
 	uint64_t *map = wp->map;
+	bool mapped = map_ready(wp);
 
 	wl->rhead = wl->rtail = wl->shead = wl->stail = NIL;
 	if (!s)
 		return;		/* lists stay empty: waiters time out */
 	for (uint32_t kind = WK_RECV; kind <= WK_SEND; kind++) {
 		uint32_t cnt = 0;
-		for (uint32_t i = 0; i < Q_WAITERS; i++) {
+		for (uint32_t i = 0; i < Q_WAITERS && mapped; i++) {
+			/* The bit first: a record never claimed may be in a
+			 * page never touched, whose read on a full filesystem
+			 * would put a private page there, where this
+			 * process's own record could then go (pages.c). */
+			if (!(__atomic_load_n(&map[i / 64], __ATOMIC_ACQUIRE) &
+			      (1ull << (i % 64))))
+				continue;
 			struct waiter *w = wp_rec(wp, i);
 			uint32_t k = w->kind == WK_PEEK ? WK_RECV : w->kind;
-			if (!(__atomic_load_n(&map[i / 64], __ATOMIC_ACQUIRE) &
-			      (1ull << (i % 64))) ||
-			    w->gen != gen || k != kind)
+			if (w->gen != gen || k != kind)
 				continue;
 			futex_wake(&w->futex, 1);
 			if (__atomic_load_n(&w->futex, __ATOMIC_ACQUIRE) !=
@@ -331,6 +345,8 @@ void waiters_post_all(struct wpool *wp, uint64_t gen, int err)
 	uint64_t *map = wp->map;
 
 	(void)err;
+	if (!map_ready(wp))
+		return;		/* a hole: nobody ever waited */
 
 	for (uint32_t i = 0; i < Q_WAITERS; i++) {
 		struct waiter *w = wp_rec(wp, i);

@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "t.h"
 #include "umq.h"
 
@@ -547,6 +548,76 @@ T_CASE_F(a_peek_on_a_full_filesystem_keeps_no_bucket_private,
 	T_ERR(umq_mq_receive(q, buf, 64, NULL), EAGAIN);
 	T_OK(umq_mq_close(q));
 	T_OK(umq_mq_unlink("/peeked"));
+}
+
+/* A holder killed on a full filesystem: the next taker rebuilds the wait
+ * lists from the pool, and read every record, claimed or not, through
+ * pages no waiter touched: each was SIGBUS, mended with a private page,
+ * where the taker's own waiter record then went (asked for, given: the
+ * private page).  It slept where no sender could wake it, until December
+ * 6 (found by a review). */
+static void die_linking(int point)
+{
+	if (point == FP_SEND_LINK)
+		raise(SIGKILL);
+}
+
+static void killed_holder(void *arg)
+{
+	struct { long type; char text[TEXT]; } m = { 1, "x" };
+
+	umq_fault_hook = die_linking;
+	umq_msgsnd(*(int *)arg, &m, TEXT, IPC_NOWAIT);
+	_exit(3);	/* not killed */
+}
+
+static void sleep_on(void *arg)
+{
+	struct { long type; char text[TEXT]; } m;
+	int *o = arg;
+
+	o[1] = umq_msgrcv(o[0], &m, TEXT, o[2], 0) == TEXT ? 0 : errno;
+}
+
+T_CASE_F(a_taker_after_a_death_on_a_full_filesystem_is_woken,
+	 T_NO_KERNEL_NS)
+{
+	struct { long type; char text[TEXT]; } m = { 1, "x" };
+	int *o = t_shared(3 * sizeof(*o)), st;
+	char path[260];
+	pid_t pid;
+
+	small_ns();
+	o[0] = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	/* The store (the lane shut by a typed look) and its pages given. */
+	T_ERR(umq_msgrcv(o[0], &m, TEXT, 99, IPC_NOWAIT), ENOMSG);
+	T_OK(umq_msgsnd(o[0], &m, TEXT, 0));
+	T_EQ(umq_msgrcv(o[0], &m, TEXT, 1, 0), TEXT);
+	/* A first sleeper: the pool's bit map given. */
+	o[2] = 7;
+	pid = t_spawn_alarm(sleep_on, o, 10);
+	t_wait_sleeping(pid);
+	m.type = 7;
+	T_OK(umq_msgsnd(o[0], &m, TEXT, 0));
+	t_exited_ok(pid, t_reap(pid, 5000), "first sleeper");
+	fill_up();
+	pid = t_spawn_alarm(killed_holder, o, 10);
+	st = t_reap(pid, 5000);
+	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	o[1] = -1;
+	o[2] = 5;
+	pid = t_spawn_alarm(sleep_on, o, 10);
+	usleep(500000);		/* asleep, or refused */
+	snprintf(path, sizeof(path), "%s/ballast", small);
+	T_OK(unlink(path));
+	m.type = 5;
+	T_OK(umq_msgsnd(o[0], &m, TEXT, IPC_NOWAIT));
+	t_exited_ok(pid, t_reap(pid, 5000), "sleeper");
+	if (o[1] == ENOMEM)	/* refused: the message is still there */
+		T_EQ(umq_msgrcv(o[0], &m, TEXT, 5, IPC_NOWAIT), TEXT);
+	else
+		T_EQ(o[1], 0);
+	T_OK(umq_msgctl(o[0], IPC_RMID, NULL));
 }
 
 int main(int argc, char **argv)
