@@ -438,7 +438,8 @@ enum { SEARCH_ANY = 1, SEARCH_EQUAL, SEARCH_NOTEQUAL, SEARCH_LESSEQUAL,
  * range of up to 128 pages, else in bits (made at first use). */
 struct pages {
 	uint64_t *bits;
-	size_t npages;
+	size_t npages;			/* bits kept: len's pages, one more */
+	size_t len;			/* of the range */
 	unsigned shift;			/* of the page size */
 	uint64_t few[2];
 };
@@ -455,13 +456,15 @@ int pages_ask(struct pages *pg, void *base, size_t off, size_t len);
 static inline int pages_ready(struct pages *pg, void *base, size_t off,
 			      size_t len)
 {
-	size_t i = off >> pg->shift;
+	/* Counted from the page base is in (it need not start one). */
+	size_t skew = (uintptr_t)base & (((size_t)1 << pg->shift) - 1);
+	size_t i = (off + skew) >> pg->shift;
 	const uint64_t *w = __atomic_load_n(&pg->bits, __ATOMIC_ACQUIRE);
 
 	if (!w && pg->npages <= 128)
 		w = pg->few;
 	if (__builtin_expect(w && len && i < pg->npages &&
-			     i == (off + len - 1) >> pg->shift &&
+			     i == (off + skew + len - 1) >> pg->shift &&
 			     (__atomic_load_n(&w[i / 64], __ATOMIC_RELAXED) >>
 			      (i % 64)) & 1, 1))
 		return 0;

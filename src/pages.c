@@ -52,7 +52,11 @@ void pages_init(struct pages *pg, size_t len)
 
 	pg->bits = NULL;
 	pg->shift = sh;
-	pg->npages = (len + ((size_t)1 << sh) - 1) >> sh;
+	/* A range need not start on a page (a store at M_STORE_OFF, a ring
+	 * at PQ_LANE_OFF, with pages larger than 4 KiB): counted from the
+	 * page it starts in, it may reach one page more. */
+	pg->npages = len ? ((len + ((size_t)1 << sh) - 1) >> sh) + 1 : 0;
+	pg->len = len;
 	pg->few[0] = pg->few[1] = 0;
 }
 
@@ -64,12 +68,9 @@ void pages_fini(struct pages *pg)
 
 void pages_forget(struct pages *pg)
 {
-	size_t n = pg->npages;
-
 	free(pg->bits);
 	pg->bits = NULL;
 	pg->few[0] = pg->few[1] = 0;
-	pg->npages = n;
 }
 
 /* The words of the bits: few[] for a small range, else made at first
@@ -158,13 +159,19 @@ static int ask(struct pages *pg, char *base, size_t first, size_t last)
 
 int pages_ask(struct pages *pg, void *base, size_t off, size_t len)
 {
-	size_t first = off >> pg->shift, last;
+	/* Pages are counted from the one base is in: madvise() takes a
+	 * page's address, and base need not be one. */
+	size_t skew = (uintptr_t)base & (((size_t)1 << pg->shift) - 1);
+	size_t first, last;
 
+	base = (char *)base - skew;
+	off += skew;
+	first = off >> pg->shift;
 	if (!len || !pg->npages)
 		return 0;
 	last = (off + len - 1) >> pg->shift;
-	if (last >= pg->npages)		/* beyond the mapping: not ours */
-		last = pg->npages - 1;
+	if (last > (skew + pg->len - 1) >> pg->shift)	/* beyond the range */
+		last = (skew + pg->len - 1) >> pg->shift;
 	if (first > last)
 		return 0;
 	return ask(pg, base, first, last);
