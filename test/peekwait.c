@@ -399,6 +399,9 @@ T_CASE(sysv_send_costs)
 	uint32_t word = 0;
 
 	snd(id, 1, "warm");		/* maps the queue, reads credentials */
+	/* A typed receive closes the lane: "warm" goes to the store, whose
+	 * pages this process then asks for once (pages.c), not below. */
+	T_ERR(umq_msgrcv(id, &m, TXT, 5, IPC_NOWAIT), ENOMSG);
 	pend_set(&word);		/* finds the thread's robust list, once */
 	pend_clear();
 	p = t_spawn_alarm(sv_peek_job, sv_job(id, 0, 0, 1), 20);
