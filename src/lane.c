@@ -176,7 +176,10 @@ static void senders_lock(struct lq *lq)
 		return;
 	put = l->put;
 	lim = most(lq);
-	if (rec_next(lq, put, &lim, &skip, &h, &wait))
+	/* A record never written may lie in a page never touched: one the
+	 * filesystem cannot give holds no record. */
+	if (ring_ready(lq, lw_u(put), 1) && ring_ready(lq, 0, 1) &&
+	    rec_next(lq, put, &lim, &skip, &h, &wait))
 		__atomic_store_n(&l->put, lw_add(put, 1, h.len, skip + h.units),
 				 __ATOMIC_RELEASE);
 	lock_mend(&l->slock);
@@ -500,8 +503,11 @@ static int absorb(struct lq *lq, bool dedupe)
 		struct lrec h, *m;
 		uint64_t *wait;
 
-		if (!lw_fill(put, cur, &f) || !(m = rec_next(lq, cur, &f,
-							     &skip, &h, &wait)))
+		/* put is untrusted: a record past the real ones may lie in a
+		 * page never touched, which ends the lane as garbage does. */
+		if (!lw_fill(put, cur, &f) || !ring_ready(lq, lw_u(cur), 1) ||
+		    !ring_ready(lq, 0, 1) || !(m = rec_next(lq, cur, &f, &skip,
+							     &h, &wait)))
 			break;
 		if (i >= k.done) {
 			r = store_put(lq->ns, lq->v, h.mtype, m + 1, h.len,

@@ -760,6 +760,10 @@ int store_put(struct ns *ns, struct qview *v, int64_t key, const void *text,
 	}
 	if (h == -ENOSPC) {
 		int r = store_grow(ns, v, k);
+		/* index_ready() looked at the old index: the new one's
+		 * pages are asked for again. */
+		if (!r && index_ready(v, key))
+			r = -ENOMEM;
 		h = r ? r : blk_alloc(v, k, len);
 	}
 	if (h < 0)
@@ -1055,7 +1059,9 @@ int store_rebuild(struct qview *v,
 		return -ENOMEM;
 	}
 	/* A rebuild touches every page of the store: asked for first, so
-	 * that a full filesystem leaves it damaged, not diverging. */
+	 * that a full filesystem leaves it damaged, not diverging - all of
+	 * them, as a growth that died may have given some back. */
+	pages_forget(&v->pg);
 	if (ready(v, st, store_size(v->chunk, n))) {
 		free(sv.used);
 		free(sv.q);
