@@ -60,35 +60,40 @@ void notq_flush(void)
 	__atomic_add_fetch(&era, 1, __ATOMIC_ACQ_REL);
 }
 
-static void watch(int fd)
+/* -1 if fd is a queue that cannot be watched for want of memory (its
+ * lane could not be closed, on a full filesystem): its readiness would
+ * not show a message, so the call fails with ENOMEM, as the kernel's
+ * do when they cannot allocate. */
+static int watch(int fd)
 {
 	struct pdesc *d = dslot(fd, false);
 	unsigned e, n;
 
 	if (d && __atomic_load_n(&d->pv, __ATOMIC_ACQUIRE)) {
-		if (!d->watched)
-			umq_mq_watch(fd);
-		return;
+		if (!d->watched && umq_mq_watch(fd) && errno == ENOMEM)
+			return -1;
+		return 0;
 	}
-	if (fd >= FD_TOP) {
-		umq_mq_watch(fd);
-		return;
-	}
+	if (fd >= FD_TOP)
+		return umq_mq_watch(fd) && errno == ENOMEM ? -1 : 0;
 	e = __atomic_load_n(&era, __ATOMIC_ACQUIRE) + 1;
 	n = __atomic_load_n(&notq[fd], __ATOMIC_RELAXED);
 	if (n && n == e)
-		return;
-	if (umq_mq_watch(fd) && errno == EBADF)	/* not a queue */
+		return 0;
+	if (!umq_mq_watch(fd))
+		return 0;
+	if (errno == EBADF)	/* not a queue */
 		__atomic_store_n(&notq[fd], e, __ATOMIC_RELEASE);
+	return errno == ENOMEM ? -1 : 0;
 }
 
-void watch_pollfds(const struct pollfd *fds, nfds_t n)
+int watch_pollfds(const struct pollfd *fds, nfds_t n)
 {
 	struct pollfd buf[CHUNK];
-	int e = errno;
+	int e = errno, r = 0;
 
 	if (bad_uptr(fds))
-		return;
+		return 0;
 	if (n > FD_TOP)		/* EINVAL from the kernel */
 		n = FD_TOP;
 	for (nfds_t i = 0; i < n; i += CHUNK) {
@@ -97,19 +102,21 @@ void watch_pollfds(const struct pollfd *fds, nfds_t n)
 		if (ucopy(buf, fds + i, k * sizeof(*buf)))
 			break;
 		for (nfds_t j = 0; j < k; j++)
-			if (buf[j].fd >= 0)	/* poll skips the others */
-				watch(buf[j].fd);
+			if (buf[j].fd >= 0 &&	/* poll skips the others */
+			    watch(buf[j].fd))
+				r = -1;
 	}
-	errno = e;
+	errno = r ? ENOMEM : e;
+	return r;
 }
 
 /* The descriptors below n in any of the sets, as select reads them: the
  * words that hold n bits. */
-void watch_fdsets(int n, fd_set *const sets[3])
+int watch_fdsets(int n, fd_set *const sets[3])
 {
 	enum { BITS = 8 * sizeof(unsigned long), WORDS = 16 };
 	unsigned long w[3][WORDS];
-	int e = errno;
+	int e = errno, r = 0;
 
 	if (n > FD_TOP)
 		n = FD_TOP;
@@ -130,24 +137,27 @@ void watch_fdsets(int n, fd_set *const sets[3])
 				int fd = base + (int)i * BITS +
 					 __builtin_ctzl(m);
 
-				if (fd < n)
-					watch(fd);
+				if (fd < n && watch(fd))
+					r = -1;
 			}
 		}
 	}
-	errno = e;
+	errno = r ? ENOMEM : e;
+	return r;
 }
 
 INTERPOSE(int, poll, struct pollfd *fds, nfds_t n, int timeout)
 {
-	watch_pollfds(fds, n);
+	if (watch_pollfds(fds, n))
+		return -1;
 	return libc_poll(fds, n, timeout);
 }
 
 INTERPOSE(int, ppoll, struct pollfd *fds, nfds_t n, const struct timespec *ts,
 	  const sigset_t *mask)
 {
-	watch_pollfds(fds, n);
+	if (watch_pollfds(fds, n))
+		return -1;
 	return libc_ppoll(fds, n, ts, mask);
 }
 
@@ -156,42 +166,48 @@ INTERPOSE(int, ppoll, struct pollfd *fds, nfds_t n, const struct timespec *ts,
 INTERPOSE(int, __poll_chk, struct pollfd *fds, nfds_t n, int timeout,
 	  size_t len)
 {
-	watch_pollfds(fds, n < len / sizeof(*fds) ? n : len / sizeof(*fds));
+	if (watch_pollfds(fds, n < len / sizeof(*fds) ? n : len / sizeof(*fds)))
+		return -1;
 	return libc_poll_chk(fds, n, timeout, len);
 }
 
 INTERPOSE(int, __ppoll_chk, struct pollfd *fds, nfds_t n,
 	  const struct timespec *ts, const sigset_t *mask, size_t len)
 {
-	watch_pollfds(fds, n < len / sizeof(*fds) ? n : len / sizeof(*fds));
+	if (watch_pollfds(fds, n < len / sizeof(*fds) ? n : len / sizeof(*fds)))
+		return -1;
 	return libc_ppoll_chk(fds, n, ts, mask, len);
 }
 
 INTERPOSE(int, select, int n, fd_set *r, fd_set *w, fd_set *x,
 	  struct timeval *tv)
 {
-	watch_fdsets(n, (fd_set *const[3]){ r, w, x });
+	if (watch_fdsets(n, (fd_set *const[3]){ r, w, x }))
+		return -1;
 	return libc_select(n, r, w, x, tv);
 }
 
 INTERPOSE(int, pselect, int n, fd_set *r, fd_set *w, fd_set *x,
 	  const struct timespec *ts, const sigset_t *mask)
 {
-	watch_fdsets(n, (fd_set *const[3]){ r, w, x });
+	if (watch_fdsets(n, (fd_set *const[3]){ r, w, x }))
+		return -1;
 	return libc_pselect(n, r, w, x, ts, mask);
 }
 
-void watch_epoll(int op, int fd)
+int watch_epoll(int op, int fd)
 {
-	int e = errno;
+	int e = errno, r = 0;
 
-	if (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD)
-		watch(fd);
-	errno = e;
+	if ((op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && watch(fd))
+		r = -1;
+	errno = r ? ENOMEM : e;
+	return r;
 }
 
 INTERPOSE(int, epoll_ctl, int epfd, int op, int fd, struct epoll_event *ev)
 {
-	watch_epoll(op, fd);
+	if (watch_epoll(op, fd))
+		return -1;
 	return libc_epoll_ctl(epfd, op, fd, ev);
 }

@@ -127,9 +127,10 @@ void rpos_dup(int oldfd, int newfd);
 void rw_fork_lock(bool take);	/* around fork (fd.c, L15) */
 
 /* ---- poll.c: queue descriptors made watchers (umq_mq_watch) ------------ */
-void watch_pollfds(const struct pollfd *fds, unsigned long n);
-void watch_fdsets(int n, fd_set *const sets[3]);
-void watch_epoll(int op, int fd);
+/* 0, or -1 with errno ENOMEM: a queue among them cannot be watched. */
+int watch_pollfds(const struct pollfd *fds, unsigned long n);
+int watch_fdsets(int n, fd_set *const sets[3]);
+int watch_epoll(int op, int fd);
 /* fd was closed or replaced: what it was found to be holds no more. */
 void notq_forget(int fd);
 /* A descriptor may have arrived unseen, or numbers were closed in bulk

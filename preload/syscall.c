@@ -178,15 +178,20 @@ UMQ_EXPORT PL_ALL_WORDS long syscall(long nr, ...)
 		return pl_lseek((int)a[0], a[1], (int)a[2]);
 	case SYS_poll:
 	case SYS_ppoll:
-		watch_pollfds((const struct pollfd *)a[0], (unsigned long)a[1]);
+		if (watch_pollfds((const struct pollfd *)a[0],
+				  (unsigned long)a[1]))
+			return -1;
 		return libc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	case SYS_select:
 	case SYS_pselect6:
-		watch_fdsets((int)a[0], (fd_set *const[3]){ (fd_set *)a[1],
-			     (fd_set *)a[2], (fd_set *)a[3] });
+		if (watch_fdsets((int)a[0], (fd_set *const[3]){
+				 (fd_set *)a[1], (fd_set *)a[2],
+				 (fd_set *)a[3] }))
+			return -1;
 		return libc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	case SYS_epoll_ctl:
-		watch_epoll((int)a[1], (int)a[2]);
+		if (watch_epoll((int)a[1], (int)a[2]))
+			return -1;
 		return libc_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	case SYS_recvmsg:
 	case SYS_recvmmsg:

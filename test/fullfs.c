@@ -24,13 +24,11 @@
 #include <fcntl.h>
 #include <mqueue.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/msg.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -42,45 +40,13 @@
 
 #define MSGSZ	1000
 
-static char small[200];
-
-/* A namespace on a tmpfs of its own, 512 KiB. */
-static void small_ns(void)
-{
-	char ns[260];
-
-	if (unshare(CLONE_NEWNS) ||
-	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		t_skip("needs a mount namespace of its own (root)");
-	snprintf(small, sizeof(small), "%s/small", t_umq_dir());
-	T_OK(mkdir(small, 0755));
-	T_OK(mount("tmpfs", small, "tmpfs", 0, "size=512k"));
-	snprintf(ns, sizeof(ns), "%s/ns", small);
-	T_OK(umq_ns_use(ns));
-}
-
-/* Take what is left of the filesystem: a file written until ENOSPC. */
-static void fill_up(void)
-{
-	char path[260], block[4096];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/ballast", small);
-	fd = (int)T_OK(open(path, O_WRONLY | O_CREAT | O_APPEND, 0600));
-	memset(block, 'b', sizeof(block));
-	while (write(fd, block, sizeof(block)) > 0)
-		;
-	while (write(fd, block, 1) > 0)
-		;
-	close(fd);
-}
 
 T_CASE_F(no_queue_made_on_a_full_filesystem, T_NO_KERNEL_NS)
 {
 	struct mq_attr a = { .mq_maxmsg = 10, .mq_msgsize = MSGSZ };
 
-	small_ns();	/* the namespace's own files made */
-	fill_up();
+	t_small_ns();	/* the namespace's own files made */
+	t_fill_up();
 	T_ERR(umq_mq_open("/q", O_CREAT | O_RDWR, 0600, &a), ENOMEM);
 	T_ERR(umq_mq_unlink("/q"), ENOENT);
 	T_ERR(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600), ENOMEM);
@@ -234,11 +200,10 @@ T_CASE_F(no_message_lost_on_a_filesystem_that_fills, T_NO_KERNEL_NS)
 	struct mq_attr a = { .mq_maxmsg = NSEND, .mq_msgsize = TEXT };
 	struct umq_limits lim;
 	struct sent *o = t_shared(sizeof(*o));
-	char path[260];
 	int id, n, sent = 0;
 	mqd_t q;
 
-	small_ns();
+	t_small_ns();
 	/* Room in the queues for every message: only the filesystem may
 	 * refuse one. */
 	T_OK(umq_ns_get_limits(&lim));
@@ -252,15 +217,14 @@ T_CASE_F(no_message_lost_on_a_filesystem_that_fills, T_NO_KERNEL_NS)
 	 * need one more. */
 	send_all(o, NSEND / 8);
 	T_EQ(drain(id, q, o), 2 * (NSEND / 8));
-	fill_up();
+	t_fill_up();
 	send_all(o, NSEND);
 	for (int i = 0; i < NSEND; i++)
 		sent += (o->sysv[i] == 1) + (o->posix[i] == 1);
 	n = drain(id, q, o);
 	T_EQ(n, sent);
 	/* With room again, every send goes through. */
-	snprintf(path, sizeof(path), "%s/ballast", small);
-	T_OK(unlink(path));
+	t_room();
 	send_all(o, NSEND);
 	for (int i = 0; i < NSEND; i++) {
 		T_EQ(o->sysv[i], 1);
@@ -286,19 +250,17 @@ T_CASE_F(a_sleeper_on_a_full_filesystem_is_woken, T_NO_KERNEL_NS)
 {
 	struct { long type; char text[TEXT]; } m = { 1, "wake" };
 	int *got = t_shared(sizeof(*got));
-	char path[260];
 	int id, st;
 	pid_t pid;
 
-	small_ns();
+	t_small_ns();
 	id = (int)T_OK(umq_msgget(0x5eed, IPC_CREAT | 0600));
-	fill_up();
+	t_fill_up();
 	*got = -1;
 	pid = t_spawn_alarm(sleeper, got, 10);
 	t_wait_sleeping(pid);
 	/* Asleep, or refused: room again, and a send. */
-	snprintf(path, sizeof(path), "%s/ballast", small);
-	T_OK(unlink(path));
+	t_room();
 	T_OK(umq_msgsnd(id, &m, TEXT, IPC_NOWAIT));
 	st = t_reap(pid, 5000);
 	t_exited_ok(pid, st, "sleeper");
@@ -327,11 +289,11 @@ T_CASE_F(a_count_on_a_full_filesystem_loses_no_send, T_NO_KERNEL_NS)
 {
 	struct mq_attr a = { .mq_maxmsg = 10, .mq_msgsize = TEXT };
 	int *got = t_shared(sizeof(*got));
-	char buf[TEXT], path[260];
+	char buf[TEXT];
 	pid_t pid;
 	mqd_t q;
 
-	small_ns();
+	t_small_ns();
 	q = (mqd_t)T_OK(umq_mq_open("/getattr", O_CREAT | O_RDWR |
 				    O_NONBLOCK | UMQ_O_NOPOLL, 0600, &a));
 	/* Through the lane, to the first record of the ring's second page
@@ -341,12 +303,11 @@ T_CASE_F(a_count_on_a_full_filesystem_loses_no_send, T_NO_KERNEL_NS)
 		T_OK(umq_mq_send(q, buf, TEXT, 0));
 		T_EQ(umq_mq_receive(q, buf, TEXT, NULL), TEXT);
 	}
-	fill_up();
+	t_fill_up();
 	*got = -1;
 	pid = t_spawn_alarm(getattr_then_send, got, 10);
 	t_exited_ok(pid, t_reap(pid, 10000), "sender");
-	snprintf(path, sizeof(path), "%s/ballast", small);
-	T_OK(unlink(path));
+	t_room();
 	if (*got == 0)
 		T_EQ(umq_mq_receive(q, buf, TEXT, NULL), 4);
 	else
@@ -366,11 +327,11 @@ T_CASE_F(rmid_on_a_full_filesystem, T_NO_KERNEL_NS)
 	struct msqid_ds ds;
 	int id;
 
-	small_ns();
+	t_small_ns();
 	id = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
 	for (int i = 0; i < 3; i++)
 		T_OK(umq_msgsnd(id, &m, TEXT, 0));	/* the lane */
-	fill_up();
+	t_fill_up();
 	T_OK(umq_msgctl(id, IPC_STAT, &ds));
 	T_EQ(ds.msg_qnum, 3);
 	T_OK(umq_msgctl(id, IPC_RMID, NULL));
@@ -388,21 +349,20 @@ T_CASE_F(a_watch_on_a_full_filesystem_sees_the_messages, T_NO_KERNEL_NS)
 {
 	struct mq_attr a = { .mq_maxmsg = 10, .mq_msgsize = TEXT };
 	struct pollfd p;
-	char buf[TEXT], path[260];
+	char buf[TEXT];
 	mqd_t q;
 
-	small_ns();
+	t_small_ns();
 	q = (mqd_t)T_OK(umq_mq_open("/watch", O_CREAT | O_RDWR |
 				    O_NONBLOCK | UMQ_O_NOPOLL, 0600, &a));
 	memset(buf, 'x', TEXT);
 	for (int i = 0; i < 3; i++)
 		T_OK(umq_mq_send(q, buf, TEXT, 0));	/* the lane */
-	fill_up();
+	t_fill_up();
 	p = (struct pollfd){ .fd = q, .events = POLLIN };
 	if (umq_mq_watch(q)) {
 		T_EQ(errno, ENOMEM);
-		snprintf(path, sizeof(path), "%s/ballast", small);
-		T_OK(unlink(path));
+		t_room();
 		T_OK(umq_mq_watch(q));
 	}
 	T_EQ(poll(&p, 1, 2000), 1);
@@ -441,10 +401,9 @@ T_CASE_F(a_spinning_receiver_on_a_full_filesystem_is_woken,
 {
 	struct { long type; char text[TEXT]; } m = { 7, "x" };
 	struct spinner *o = t_shared(sizeof(*o));
-	char path[260];
 	pid_t pid;
 
-	small_ns();
+	t_small_ns();
 	o->id = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
 	o->got = -1;
 	T_OK(umq_msgsnd(o->id, &m, TEXT, 0));		/* the ring's page */
@@ -454,7 +413,7 @@ T_CASE_F(a_spinning_receiver_on_a_full_filesystem_is_woken,
 	usleep(2000000);		/* past its spin: asleep */
 	T_OK(umq_msgsnd(o->id, &m, TEXT, 0));
 	usleep(200000);
-	fill_up();
+	t_fill_up();
 	/* The lane open, the receiver in; it closes the lane, finds no
 	 * type 5 and spins, unlocked. */
 	T_ERR(umq_msgrcv(o->id, &m, TEXT, 0, IPC_NOWAIT), ENOMSG);
@@ -466,8 +425,7 @@ T_CASE_F(a_spinning_receiver_on_a_full_filesystem_is_woken,
 	T_OK(umq_msgsnd(o->id, &m, TEXT, IPC_NOWAIT));	/* the lane */
 	T_OK(kill(pid, SIGCONT));
 	usleep(1700000);		/* the spin over */
-	snprintf(path, sizeof(path), "%s/ballast", small);
-	T_OK(unlink(path));
+	t_room();
 	m.type = 5;
 	T_OK(umq_msgsnd(o->id, &m, TEXT, IPC_NOWAIT));
 	t_exited_ok(pid, t_reap(pid, 5000), "receiver");
@@ -515,7 +473,7 @@ T_CASE_F(a_peek_on_a_full_filesystem_keeps_no_bucket_private,
 	pid_t pid;
 	mqd_t q;
 
-	small_ns();
+	t_small_ns();
 	T_OK(umq_ns_get_limits(&lim));
 	lim.msg_max = PEEK_MAX;
 	T_OK(umq_ns_set_limits(&lim));
@@ -534,7 +492,7 @@ T_CASE_F(a_peek_on_a_full_filesystem_keeps_no_bucket_private,
 	T_OK(umq_mq_send(q, buf, 64, hi));
 	T_OK(umq_mq_send(q, buf, 64, hi));
 	T_EQ(umq_mq_receive(q, buf, 64, NULL), 64);	/* a block free */
-	fill_up();
+	t_fill_up();
 	prio[1] = (unsigned)-1;
 	pid = t_spawn_alarm(peek_then_send, prio, 10);
 	t_exited_ok(pid, t_reap(pid, 10000), "peeker");
@@ -585,10 +543,9 @@ T_CASE_F(a_taker_after_a_death_on_a_full_filesystem_is_woken,
 {
 	struct { long type; char text[TEXT]; } m = { 1, "x" };
 	int *o = t_shared(3 * sizeof(*o)), st;
-	char path[260];
 	pid_t pid;
 
-	small_ns();
+	t_small_ns();
 	o[0] = (int)T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
 	/* The store (the lane shut by a typed look) and its pages given. */
 	T_ERR(umq_msgrcv(o[0], &m, TEXT, 99, IPC_NOWAIT), ENOMSG);
@@ -601,7 +558,7 @@ T_CASE_F(a_taker_after_a_death_on_a_full_filesystem_is_woken,
 	m.type = 7;
 	T_OK(umq_msgsnd(o[0], &m, TEXT, 0));
 	t_exited_ok(pid, t_reap(pid, 5000), "first sleeper");
-	fill_up();
+	t_fill_up();
 	pid = t_spawn_alarm(killed_holder, o, 10);
 	st = t_reap(pid, 5000);
 	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
@@ -609,8 +566,7 @@ T_CASE_F(a_taker_after_a_death_on_a_full_filesystem_is_woken,
 	o[2] = 5;
 	pid = t_spawn_alarm(sleep_on, o, 10);
 	usleep(500000);		/* asleep, or refused */
-	snprintf(path, sizeof(path), "%s/ballast", small);
-	T_OK(unlink(path));
+	t_room();
 	m.type = 5;
 	T_OK(umq_msgsnd(o[0], &m, TEXT, IPC_NOWAIT));
 	t_exited_ok(pid, t_reap(pid, 5000), "sleeper");

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
@@ -98,6 +99,47 @@ void t_note(const char *fmt, ...)
 
 int t_kernel_ns(void) { return in_kernel_ns; }
 const char *t_umq_dir(void) { return umq_dir; }
+
+/* The small filesystem of t_small_ns(), and its ballast. */
+static char small_fs[sizeof(umq_dir) + 16];
+
+const char *t_small_ns(void)
+{
+	char ns[sizeof(small_fs) + 8];
+
+	if (unshare(CLONE_NEWNS) ||
+	    mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		t_skip("needs a mount namespace of its own (root)");
+	snprintf(small_fs, sizeof(small_fs), "%s/small", umq_dir);
+	T_OK(mkdir(small_fs, 0755));
+	T_OK(mount("tmpfs", small_fs, "tmpfs", 0, "size=512k"));
+	snprintf(ns, sizeof(ns), "%s/ns", small_fs);
+	T_OK(umq_ns_use(ns));
+	return small_fs;
+}
+
+void t_fill_up(void)
+{
+	char path[sizeof(small_fs) + 16], block[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/ballast", small_fs);
+	fd = (int)T_OK(open(path, O_WRONLY | O_CREAT | O_APPEND, 0600));
+	memset(block, 'b', sizeof(block));
+	while (write(fd, block, sizeof(block)) > 0)
+		;
+	while (write(fd, block, 1) > 0)
+		;
+	close(fd);
+}
+
+void t_room(void)
+{
+	char path[sizeof(small_fs) + 16];
+
+	snprintf(path, sizeof(path), "%s/ballast", small_fs);
+	T_OK(unlink(path));
+}
 
 int t_umq_files(const char *sub, bool (*keep)(const char *name))
 {

@@ -121,6 +121,13 @@ __attribute__((format(printf, 1, 2))) void t_note(const char *fmt, ...);
 int t_kernel_ns(void);
 /* Directory of the case's private umq namespace. */
 const char *t_umq_dir(void);
+/* Use a namespace on a 512 KiB tmpfs of the case's own (in a mount
+ * namespace of its own; skips without root): the tmpfs's directory.
+ * t_fill_up() takes what is left of it (a file, "ballast", written until
+ * ENOSPC), t_room() gives it back. */
+const char *t_small_ns(void);
+void t_fill_up(void);
+void t_room(void);
 /* How many entries of its directory sub (posix, sysv ...) keep takes
  * (NULL: every one but the dot files); fails the case if it cannot read
  * the directory. */

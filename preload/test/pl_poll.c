@@ -4,11 +4,14 @@
  * prog_poll compares with the kernel: the message already there when a
  * descriptor is first polled shows at once, by libc's calls and by
  * syscall() alike; a bad address is libc's EFAULT, not a crash; errno is
- * the program's after a set of descriptors that are not queues.
+ * the program's after a set of descriptors that are not queues; on a full
+ * filesystem a queue that cannot be watched fails the call (ENOMEM) where
+ * it hung until December 6.
  */
 #include "pt.h"
 
 #include <fcntl.h>
+#include <errno.h>
 #include <mqueue.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -97,6 +100,50 @@ T_CASE(a_message_before_the_first_poll)
 			       names[how]);
 		T_OK(mq_close(q));
 	}
+	T_OK(mq_unlink(QNAME));
+}
+
+/*
+ * The preload opens queues unwatched (UMQ_O_NOPOLL) and watches one at
+ * its first readiness call, which needs the queue's lane shut - its
+ * messages moved into the store.  On a full filesystem the store may
+ * have no page for them: then each way fails with ENOMEM (until December
+ * 6 it went on unwatched, and a poll for POLLIN slept through the queued
+ * messages); with room again, each sees them.
+ */
+T_CASE_F(a_queue_that_cannot_be_watched_is_enomem, T_NO_KERNEL_NS)
+{
+	struct mq_attr a = { .mq_maxmsg = 10, .mq_msgsize = 200 };
+	char buf[200] = "x";
+	mqd_t q;
+
+	t_small_ns();
+	q = (mqd_t)T_OK(mq_open(QNAME, O_RDWR | O_CREAT | O_NONBLOCK, 0600,
+				&a));
+	for (int i = 0; i < 3; i++)
+		T_OK(mq_send(q, buf, sizeof(buf), 0));	/* the lane */
+	t_fill_up();
+	{
+		struct pollfd p = { .fd = q, .events = POLLIN };
+		struct epoll_event ev = { .events = EPOLLIN };
+		struct timeval tv = { 0, 0 };
+		int ep = (int)T_OK(epoll_create1(EPOLL_CLOEXEC));
+		fd_set r;
+
+		FD_ZERO(&r);
+		FD_SET(q, &r);
+		T_ERR(poll(&p, 1, 0), ENOMEM);
+		T_ERR(syscall(SYS_poll, &p, 1, 0), ENOMEM);
+		T_ERR(select(q + 1, &r, NULL, NULL, &tv), ENOMEM);
+		T_ERR(epoll_ctl(ep, EPOLL_CTL_ADD, q, &ev), ENOMEM);
+		close(ep);
+	}
+	t_room();
+	for (int how = 0; how < NHOW; how++)
+		if (!readable(how, q))
+			T_FAIL("%s: the queued messages do not show",
+			       names[how]);
+	T_OK(mq_close(q));
 	T_OK(mq_unlink(QNAME));
 }
 
