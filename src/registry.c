@@ -950,7 +950,9 @@ void q_done(struct sq *s)
 	sq_put(s);
 }
 
-int q_lock_id(struct ns *ns, int id, struct sq **out)
+/* q_lock_id, q_lock_id_any: the lane shut (q_lock_found, -ENOMEM if it
+ * cannot be), or as q_lock leaves it (all false). */
+static int lock_id(struct ns *ns, int id, struct sq **out, bool all)
 {
 	int r = q_find_id(ns, id, out);
 
@@ -962,21 +964,20 @@ int q_lock_id(struct ns *ns, int id, struct sq **out)
 		sq_put(*out);
 		return -EDEADLK;
 	}
-	return q_lock_found(*out);
+	if (all)
+		return q_lock_found(*out);
+	q_lock(*out);
+	return q_live_or_done(*out);
+}
+
+int q_lock_id(struct ns *ns, int id, struct sq **out)
+{
+	return lock_id(ns, id, out, true);
 }
 
 int q_lock_id_any(struct ns *ns, int id, struct sq **out)
 {
-	int r = q_find_id(ns, id, out);
-
-	if (r)
-		return r;
-	if (unlikely(sq_mine(*out))) {
-		sq_put(*out);
-		return -EDEADLK;
-	}
-	q_lock(*out);
-	return q_live_or_done(*out);
+	return lock_id(ns, id, out, false);
 }
 
 int q_find_id(struct ns *ns, int id, struct sq **out)
