@@ -11,6 +11,10 @@ ifeq ($(SAN),1)
   BUILD ?= build-san
   SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
               -fno-omit-frame-pointer
+else ifeq ($(TSAN),1)
+  # ThreadSanitizer: not with ASan (one runtime per program).
+  BUILD ?= build-tsan
+  SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
 else
   BUILD ?= build
 endif
