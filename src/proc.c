@@ -41,7 +41,7 @@ static __thread struct {
 
 static void forget_self(void)
 {
-	self->gen = 0;
+	__atomic_store_n(&self->gen, 0, __ATOMIC_RELAXED);
 }
 
 static void self_init(void)
@@ -50,41 +50,58 @@ static void self_init(void)
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (p != MAP_FAILED && !madvise(p, 4096, MADV_WIPEONFORK)) {
-		self = p;
+		__atomic_store_n(&self, p, __ATOMIC_RELEASE);
 		return;
 	}
 	if (p != MAP_FAILED)
 		munmap(p, 4096);
-	self = &self_fallback;
 	pthread_atfork(NULL, NULL, forget_self);
+	__atomic_store_n(&self, &self_fallback, __ATOMIC_RELEASE);
 }
 
+/*
+ * The page is read without a lock by every thread, and the threads of a
+ * new child may all find it empty at once: each writes the same pid, and
+ * the first to publish its gen wins.  The fields are written first and
+ * gen last with release order, read with acquire before them (as L6's
+ * word), so no thread sees a gen with the pid still 0; self itself is
+ * published the same way past the pthread_once.
+ */
 static struct self *self_get(void)
 {
-	if (unlikely(!self))
+	struct self *s = __atomic_load_n(&self, __ATOMIC_ACQUIRE);
+
+	if (unlikely(!s)) {
 		pthread_once(&self_once, self_init);
-	if (unlikely(!self->gen)) {
-		self->pid = getpid();
-		self->pidns = 0;
-		self->gen = __atomic_add_fetch(&self_gens, 1, __ATOMIC_RELAXED);
+		s = __atomic_load_n(&self, __ATOMIC_ACQUIRE);
 	}
-	return self;
+	if (unlikely(!__atomic_load_n(&s->gen, __ATOMIC_ACQUIRE))) {
+		uint64_t none = 0;
+		uint64_t gen = __atomic_add_fetch(&self_gens, 1,
+						  __ATOMIC_RELAXED);
+
+		__atomic_store_n(&s->pid, getpid(), __ATOMIC_RELAXED);
+		__atomic_store_n(&s->pidns, 0, __ATOMIC_RELAXED);
+		__atomic_compare_exchange_n(&s->gen, &none, gen, false,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
+	return s;
 }
 
 pid_t proc_pid(void)
 {
-	return self_get()->pid;
+	return __atomic_load_n(&self_get()->pid, __ATOMIC_RELAXED);
 }
 
 /* This process's generation: another in each child of a fork. */
 uint32_t proc_gen(void)
 {
-	return (uint32_t)self_get()->gen;
+	return (uint32_t)__atomic_load_n(&self_get()->gen, __ATOMIC_RELAXED);
 }
 
 pid_t proc_tid(void)
 {
-	uint64_t gen = self_get()->gen;
+	uint64_t gen = __atomic_load_n(&self_get()->gen, __ATOMIC_RELAXED);
 
 	if (unlikely(tc.gen != gen)) {
 		tc.tid = (pid_t)syscall(SYS_gettid);
@@ -103,14 +120,18 @@ static long spin_ns = -1;
 
 long proc_spin_ns(void)
 {
-	if (unlikely(spin_ns < 0)) {
+	long ns = __atomic_load_n(&spin_ns, __ATOMIC_RELAXED);
+
+	/* Threads that find it unset each store the same answer. */
+	if (unlikely(ns < 0)) {
 		const char *e = getenv("UMQ_SPIN_US");
 		long us = e && *e ? strtol(e, NULL, 10) : 20;
 		if (us < 0 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
 			us = 0;
-		spin_ns = us * 1000;
+		ns = us * 1000;
+		__atomic_store_n(&spin_ns, ns, __ATOMIC_RELAXED);
 	}
-	return spin_ns;
+	return ns;
 }
 
 int64_t proc_mono_ns(void)
@@ -141,11 +162,14 @@ uint32_t proc_pidns(void)
 	struct self *me = self_get();
 	struct stat st;
 
-	if (unlikely(!me->pidns)) {
-		if (!stat("/proc/self/ns/pid", &st))
-			me->pidns = (uint32_t)st.st_ino;
+	uint32_t ns = __atomic_load_n(&me->pidns, __ATOMIC_RELAXED);
+
+	/* Threads that find it unknown each store the same answer. */
+	if (unlikely(!ns) && !stat("/proc/self/ns/pid", &st)) {
+		ns = (uint32_t)st.st_ino;
+		__atomic_store_n(&me->pidns, ns, __ATOMIC_RELAXED);
 	}
-	return me->pidns;
+	return ns;
 }
 
 /*

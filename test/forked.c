@@ -93,6 +93,63 @@ T_CASE(fork_beside_library_calls_never_hangs_the_child)
 		       "failed", CHILDREN, hung, failed - hung);
 }
 
+/*
+ * The threads of a new child find the process's page (proc.c: pid, gen,
+ * pid namespace; wiped at the fork) empty at once, and all fill it: each
+ * publishes it whole, so that none stamps a pid of 0 (under TSan: no
+ * race in the filling; cancel.c's handler case found one, December 6).
+ */
+#define FIRST_THREADS 4
+
+static int first_q;
+static pthread_barrier_t first_bar;
+
+static void *first_call(void *arg)
+{
+	struct { long type; char text[4]; } m = { 1, "x" };
+
+	pthread_barrier_wait(&first_bar);
+	return umq_msgsnd(first_q, &m, 1, IPC_NOWAIT) ? arg : NULL;
+}
+
+static void first_calls_child(void)
+{
+	pthread_t t[FIRST_THREADS];
+	struct msqid_ds ds;
+	int bad = 0;
+
+	alarm(10);
+	pthread_barrier_init(&first_bar, NULL, FIRST_THREADS);
+	for (int i = 0; i < FIRST_THREADS; i++)
+		if (pthread_create(&t[i], NULL, first_call, &bad))
+			_exit(2);
+	for (int i = 0; i < FIRST_THREADS; i++) {
+		void *r;
+		pthread_join(t[i], &r);
+		bad |= r != NULL;
+	}
+	if (bad || umq_msgctl(first_q, IPC_STAT, &ds) ||
+	    ds.msg_lspid != getpid() || ds.msg_qnum != FIRST_THREADS)
+		_exit(1);
+	_exit(0);
+}
+
+T_CASE(a_childs_threads_first_calls_at_once)
+{
+	first_q = T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	for (int i = 0; i < 20; i++) {
+		pid_t pid = fork();
+
+		T_ASSERT(pid >= 0);
+		if (!pid)
+			first_calls_child();
+		T_EQ(t_waitpid(pid), 0);
+		T_OK(umq_msgctl(first_q, IPC_RMID, NULL));
+		first_q = T_OK(umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	}
+	T_OK(umq_msgctl(first_q, IPC_RMID, NULL));
+}
+
 int main(int argc, char **argv)
 {
 	return t_main(argc, argv);
