@@ -323,17 +323,17 @@ T_CASE(blocking_peeks_cancelled)
  * the thread's exit and the repairs, not wait on a lock the thread holds.
  */
 static int handler_q;
-static volatile sig_atomic_t in_handler;
+static int in_handler;	/* __atomic: another thread's handler sets it */
 
 static void receive_in_handler(int sig)
 {
 	struct { long type; char text[8]; } b;
 
 	(void)sig;
-	in_handler = 1;
+	__atomic_store_n(&in_handler, 1, __ATOMIC_RELEASE);
 	for (int i = 0; i < 200000; i++)
 		umq_msgrcv(handler_q, &b, sizeof(b.text), 0, IPC_NOWAIT);
-	in_handler = 0;
+	__atomic_store_n(&in_handler, 0, __ATOMIC_RELEASE);
 }
 
 static void cancel_during_handlers(void *arg)
@@ -347,9 +347,9 @@ static void cancel_during_handlers(void *arg)
 		pthread_t th = start(&j);
 
 		sv_until(j.id, WK_RECV, 1);
-		in_handler = 0;
+		__atomic_store_n(&in_handler, 0, __ATOMIC_RELEASE);
 		pthread_kill(th, SIGUSR1);
-		while (!in_handler)
+		while (!__atomic_load_n(&in_handler, __ATOMIC_ACQUIRE))
 			;
 		t_msleep(1);
 		pthread_cancel(th);

@@ -22,14 +22,14 @@
 
 #define CHILDREN 400
 
-static volatile int stop;
+static int stop;	/* __atomic: read by the threads */
 
 static void *churn_posix(void *arg)
 {
 	struct mq_attr a = { .mq_maxmsg = 4, .mq_msgsize = 16 };
 	char name[32];
 
-	for (int i = 0; !stop; i++) {
+	for (int i = 0; !__atomic_load_n(&stop, __ATOMIC_ACQUIRE); i++) {
 		snprintf(name, sizeof(name), "/churn-%d", i % 8);
 		mqd_t q = umq_mq_open(name, O_CREAT | O_RDWR | O_NONBLOCK,
 				      0600, &a);
@@ -43,7 +43,7 @@ static void *churn_sysv(void *arg)
 {
 	struct { long type; char text[4]; } m = { 1, "x" };
 
-	while (!stop) {
+	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
 		int id = umq_msgget(IPC_PRIVATE, IPC_CREAT | 0600);
 		if (id >= 0) {
 			umq_msgsnd(id, &m, 1, IPC_NOWAIT);
@@ -85,7 +85,7 @@ T_CASE(fork_beside_library_calls_never_hangs_the_child)
 		hung += WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM;
 		failed += !WIFEXITED(st) || WEXITSTATUS(st);
 	}
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
 	pthread_join(tp, NULL);
 	pthread_join(ts, NULL);
 	if (hung || failed)

@@ -425,7 +425,8 @@ T_CASE(crash_before_key_entry_swept) { crash_in_create(&die_before_key); }
 
 /* The library's openat(), interposed: when armed, the opening of a
  * store (sysv/m.<gen>) stops until released, and says it has. */
-static volatile int stall_store, in_store, release_store;
+/* __atomic: set and read by different threads. */
+static int stall_store, in_store, release_store;
 
 int openat(int dirfd, const char *path, int flags, ...)
 {
@@ -435,10 +436,12 @@ int openat(int dirfd, const char *path, int flags, ...)
 	va_start(ap, flags);
 	mode = (flags & (O_CREAT | O_TMPFILE)) ? va_arg(ap, mode_t) : 0;
 	va_end(ap);
-	if (stall_store && !strncmp(path, "sysv/m.", 7)) {
-		stall_store = 0;
-		in_store = 1;
-		for (int i = 0; i < 2000 && !release_store; i++)
+	if (__atomic_load_n(&stall_store, __ATOMIC_ACQUIRE) &&
+	    !strncmp(path, "sysv/m.", 7)) {
+		__atomic_store_n(&stall_store, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&in_store, 1, __ATOMIC_RELEASE);
+		for (int i = 0; i < 2000 &&
+		     !__atomic_load_n(&release_store, __ATOMIC_ACQUIRE); i++)
 			t_msleep(5);
 	}
 	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
@@ -453,7 +456,7 @@ static void *first_send(void *arg)
 {
 	struct m m = { 1, "x" };
 
-	stall_store = 1;
+	__atomic_store_n(&stall_store, 1, __ATOMIC_RELEASE);
 	umq_msgsnd(*(int *)arg, &m, 2, 0);
 	return NULL;
 }
@@ -471,9 +474,9 @@ T_CASE(fork_while_store_mapped)
 	T_EQ(t_waitpid(t_spawn_alarm(make_queue, id, 20)), 0);
 	T_OK(*id);
 	pthread_create(&t, NULL, first_send, id);
-	for (int i = 0; i < 2000 && !in_store; i++)
+	for (int i = 0; i < 2000 && !__atomic_load_n(&in_store, __ATOMIC_ACQUIRE); i++)
 		t_msleep(5);
-	if (!in_store)
+	if (!__atomic_load_n(&in_store, __ATOMIC_ACQUIRE))
 		T_FAIL("the thread did not reach the store's opening");
 	fflush(NULL);
 	c = fork();
@@ -482,7 +485,7 @@ T_CASE(fork_while_store_mapped)
 		_exit(umq_msgsnd(*id, &m, 2, 0) ? 1 : 0);
 	}
 	st = t_wait_child(c, 0, 15000);
-	release_store = 1;
+	__atomic_store_n(&release_store, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	if (st == -1) {
 		kill(c, SIGKILL);
@@ -806,7 +809,7 @@ int main(int argc, char **argv)
  * kept out until it was done.
  */
 #define BIGMSG	8000
-static volatile int in_copy, copy_go;
+static int in_copy, copy_go;	/* __atomic: across threads */
 static char *copy_page;
 
 static void copy_stall(int sig, siginfo_t *si, void *uc)
@@ -818,8 +821,8 @@ static void copy_stall(int sig, siginfo_t *si, void *uc)
 		signal(sig, SIG_DFL);		/* a real fault: crash */
 		return;
 	}
-	in_copy = 1;
-	for (int i = 0; i < 4000 && !copy_go; i++)
+	__atomic_store_n(&in_copy, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < 4000 && !__atomic_load_n(&copy_go, __ATOMIC_ACQUIRE); i++)
 		usleep(1000);
 	mprotect(copy_page, 4096, PROT_READ | PROT_WRITE);
 }
@@ -827,7 +830,7 @@ static void copy_stall(int sig, siginfo_t *si, void *uc)
 struct grower {
 	int id, sent;
 	uint64_t *lock;		/* the queue's lock word and check */
-	volatile int forged;
+	int forged;		/* __atomic */
 };
 
 /* Once the receiver is stalled: its lock reset, as any user could. */
@@ -835,12 +838,12 @@ static void *forge(void *arg)
 {
 	struct grower *g = arg;
 
-	for (int i = 0; i < 4000 && !in_copy; i++)
+	for (int i = 0; i < 4000 && !__atomic_load_n(&in_copy, __ATOMIC_ACQUIRE); i++)
 		usleep(1000);
 	__atomic_store_n(g->lock, 0, __ATOMIC_RELEASE);
-	g->forged = 1;
+	__atomic_store_n(&g->forged, 1, __ATOMIC_RELEASE);
 	usleep(300 * 1000);	/* the grower's turn, if it gets in */
-	copy_go = 1;
+	__atomic_store_n(&copy_go, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -850,7 +853,8 @@ static void *grow_store(void *arg)
 	struct grower *g = arg;
 
 	memset(m.text, 'b', sizeof(m.text));
-	for (int i = 0; i < 4000 && !g->forged; i++)
+	for (int i = 0; i < 4000 &&
+	     !__atomic_load_n(&g->forged, __ATOMIC_ACQUIRE); i++)
 		usleep(1000);
 	for (int i = 0; i < 64; i++)
 		if (umq_msgsnd(g->id, &m, BIGMSG, IPC_NOWAIT) == 0)
@@ -929,14 +933,15 @@ T_CASE(forged_unlock_moves_no_mapping_under_a_copy)
 /* A fork while another thread is inside a queue's critical section: the
  * child's copy of the L4 guard names a thread it does not have, and must
  * not keep it from the queue once the lock is free. */
-static volatile int in_section, section_go;
+static int in_section, section_go;	/* __atomic: across threads */
 
 static void pause_in_copy(int point)
 {
 	if (point != FP_RECV_COPY)
 		return;
-	in_section = 1;
-	for (int i = 0; i < 4000 && !section_go; i++)
+	__atomic_store_n(&in_section, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < 4000 &&
+	     !__atomic_load_n(&section_go, __ATOMIC_ACQUIRE); i++)
 		usleep(1000);
 }
 
@@ -959,7 +964,8 @@ T_CASE(fork_inside_a_section_child_gets_in)
 	T_OK(umq_msgsnd(id, &m, 2, 0));
 	umq_fault_hook = pause_in_copy;
 	pthread_create(&t, NULL, receive_one, &id);
-	for (int i = 0; i < 4000 && !in_section; i++)
+	for (int i = 0; i < 4000 &&
+	     !__atomic_load_n(&in_section, __ATOMIC_ACQUIRE); i++)
 		usleep(1000);
 	fflush(NULL);
 	c = fork();
@@ -970,7 +976,7 @@ T_CASE(fork_inside_a_section_child_gets_in)
 		      sizeof(m.text), 0, 0) != 2 ? 1 : 0);
 	}
 	t_msleep(50);
-	section_go = 1;
+	__atomic_store_n(&section_go, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	umq_fault_hook = NULL;
 	st = t_reap(c, 15000);
@@ -1050,7 +1056,8 @@ static void *timed_receive(void *arg)
 	struct timespec dl = t_deadline(CLOCK_REALTIME, 500);
 	char buf[16];
 
-	sl->tid = (pid_t)syscall(SYS_gettid);
+	__atomic_store_n(&sl->tid, (pid_t)syscall(SYS_gettid),
+			 __ATOMIC_RELEASE);
 	sl->r = umq_mq_timedreceive(sl->q, buf, sizeof(buf), NULL, &dl);
 	sl->e = errno;
 	return NULL;
@@ -1071,7 +1078,9 @@ T_CASE(descriptor_closed_during_a_sleep_leaves_its_new_file_alone)
 	while (!__atomic_load_n(&sl.tid, __ATOMIC_ACQUIRE))
 		t_msleep(1);
 	T_EQ(t_wait_sleeping(sl.tid), 0);
+	pq_lock(d->pv);		/* L2: rstate is the lock's */
 	d->pv->ctl->rstate = RS_UNKNOWN;
+	pq_unlock(d->pv);
 	T_OK(pipe(p));
 	T_EQ(dup2(p[0], sl.q), sl.q);	/* q's number: the pipe now */
 	T_EQ(write(p[1], "x", 1), 1);

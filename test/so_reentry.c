@@ -227,7 +227,7 @@ static void sysv_child(void *arg)
 /* Another thread takes the queue lock over and over (the status line),
  * so that a close of the lane may be waiting for the side lock the
  * interrupted loop holds when the handler asks mq_getattr. */
-static volatile int closing_stop;
+static int closing_stop;	/* __atomic: the closer thread reads it */
 
 static void *closer(void *arg)
 {
@@ -240,7 +240,7 @@ static void *closer(void *arg)
 	sigemptyset(&alrm);
 	sigaddset(&alrm, SIGALRM);
 	pthread_sigmask(SIG_BLOCK, &alrm, NULL);
-	while (!closing_stop)
+	while (!__atomic_load_n(&closing_stop, __ATOMIC_ACQUIRE))
 		umq_mq_status(h.q, line, sizeof(line));
 	return NULL;
 }
@@ -260,7 +260,7 @@ static void posix_child(void *arg)
 	if (pthread_create(&t, NULL, closer, NULL))
 		_exit(2);
 	run(true, &st);
-	closing_stop = 1;
+	__atomic_store_n(&closing_stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	umq_mq_close(h.q);
 	if (st)
