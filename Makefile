@@ -1,5 +1,6 @@
 # umq - plain GNU make.  `make` builds the library; `make check` runs the
-# tests; `make check SAN=1` runs them under ASan+UBSan; `make demo`,
+# tests; `make check SAN=1` runs them under ASan+UBSan; `make check
+# TSAN=1` runs the threaded ones under ThreadSanitizer; `make demo`,
 # `make bench`.  V=1 shows the commands.
 
 CC      ?= cc
@@ -354,8 +355,29 @@ $(BUILD)/preload/test/pl_%: preload/test/pl_%.c preload/test/pt.h \
 
 tests: $(TESTS) $(PL_TESTS) $(AGENT_TESTS) $(SCRIPT_DEPS)
 
+ifeq ($(TSAN),1)
+# Under ThreadSanitizer, the programs that start threads in one process:
+# it sees races between the threads of a process only, not across the
+# processes that share a queue, so the others would only run slower.  Not
+# the preload's tests nor the scripts (their clients are never sanitized,
+# and TSan's runtime intercepts the names the preload does).  Reports
+# that are no race in the library are suppressed, each with its reason,
+# in test/tsan.supp; die_after_fork=0: some cases start a thread in the
+# child of a fork made beside threads, which TSan refuses by default.
+# The cred tests' user-namespace cases skip: TSan starts a thread of its
+# own in the child of every fork (each case runs in one), and
+# unshare(CLONE_NEWUSER) refuses a multi-threaded process.
+TSAN_TESTS := $(addprefix $(BUILD)/test/,regress review3 forked cancel \
+		lock_wedge sysv_block posix_lane so_reentry \
+		spec_diff_sysv_procs spec_diff_posix_procs \
+		cred_static so_cred dl_cred)
+check: $(TSAN_TESTS)
+	@TSAN_OPTIONS="suppressions=$(abspath test/tsan.supp) die_after_fork=0 \
+		$(TSAN_OPTIONS)" UMQ_BUILD=$(BUILD) test/run.sh $(TSAN_TESTS)
+else
 check: all $(TESTS) $(PL_TESTS) $(AGENT_TESTS) $(SCRIPT_DEPS)
 	@UMQ_BUILD=$(BUILD) test/run.sh $(TESTS) $(PL_TESTS) $(AGENT_TESTS) $(SCRIPT_TESTS)
+endif
 
 demo: $(EXAMPLES) $(BUILD)/umq
 	@examples/demo.sh $(BUILD)/examples
@@ -365,7 +387,7 @@ bench: $(BUILD)/bench/bench
 	@$(MAKE) --no-print-directory bench-bridge
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-tsan
 
 # ---- install, GNU style: make install [DESTDIR=...] [prefix=...] [libdir=...]
 # The version is include/umq.h's; the library's real name is
