@@ -902,20 +902,34 @@ static bool selects(int mode, int64_t type, int64_t k)
  * is returned; 0 when the messages run out.  O((skip + visited) log
  * buckets), memory for the cursors.
  */
+/* store_scan's cursors: on the stack for a few buckets, else mapped. */
+#define SCAN_FEW 256
+
+static void scan_free(uint32_t *cur, const uint32_t *few, size_t len)
+{
+	if (cur != few)
+		munmap(cur, len);
+}
+
 long store_scan(struct qview *v, int mode, int64_t type, uint64_t skip,
 		long (*visit)(void *ctx, uint32_t head), void *ctx)
 {
 	uint32_t nb = v->st->nbuckets, cnt = 0;
 	struct bucket *t = buckets(v);
 	bool bykey = mode == SEARCH_LESSEQUAL;
-	uint32_t *cur;
+	uint32_t few[SCAN_FEW], *cur = few;
+	size_t len = (size_t)nb * sizeof(*cur);
 	long r = 0;
 
 	if (v->st->damaged || nb > v->nchunks)
 		return damaged(v);
-	cur = malloc((size_t)nb * sizeof(*cur) + 1);
-	if (!cur)
-		return -ENOMEM;
+	/* No malloc: a signal handler's peek comes here (DESIGN §8). */
+	if (nb > SCAN_FEW) {
+		cur = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (cur == MAP_FAILED)
+			return -ENOMEM;
+	}
 	/* Entries in pages never touched are asked for before they are
 	 * read (a hole the filesystem cannot fill is empty): a read of a
 	 * hole on a full filesystem would put a private page there, where
@@ -924,7 +938,7 @@ long store_scan(struct qview *v, int mode, int64_t type, uint64_t skip,
 		if (bpage(v, i) && t[i].head) {
 			seen++;
 			if (!bok(v, &t[i])) {
-				free(cur);
+				scan_free(cur, few, len);
 				return damaged(v);
 			}
 			if (selects(mode, type, t[i].key))
@@ -968,7 +982,7 @@ long store_scan(struct qview *v, int mode, int64_t type, uint64_t skip,
 	}
 #undef SIFT
 #undef LESS
-	free(cur);
+	scan_free(cur, few, len);
 	return r;
 }
 
