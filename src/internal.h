@@ -491,6 +491,9 @@ int store_geometry(struct qview *v, uint64_t gen);
 int store_put(struct ns *ns, struct qview *v, int64_t key, const void *text,
 	      size_t len, uint32_t *head);
 void store_link(struct qview *v, uint32_t head);
+/* The index pages store_link() of each of heads[] in turn touches,
+ * asked for (pages.c): 0 or -ENOMEM. */
+int store_link_ready(struct qview *v, const uint32_t *heads, uint32_t n);
 void store_inflight(struct qview *v, uint32_t head, uint32_t owner);
 /* A queued message: >= 0 chunk, -ENOMSG, or -EUCLEAN. */
 long store_find(struct qview *v, int mode, int64_t type);

@@ -519,6 +519,11 @@ static int absorb(struct lq *lq, bool dedupe)
 		}
 		cur = lw_add(cur, 1, h.len, skip + h.units);
 	}
+	/* Every index page the links touch, before the first: a link
+	 * cannot fail, and one that found a hole would leave the store
+	 * damaged with the lane counted as moved. */
+	if (!r)
+		r = store_link_ready(lq->v, heads, n);
 	if (r) {
 		while (n)
 			store_free(lq->v, heads[--n]);

@@ -781,6 +781,51 @@ int store_put(struct ns *ns, struct qview *v, int64_t key, const void *text,
 	return 0;
 }
 
+/*
+ * What store_link() of heads[0..n) in turn will touch, asked for: a
+ * pass that reserved them all (lane.c absorb) asked index_ready() for
+ * each against the index as it was, with none linked - the buckets the
+ * earlier ones make lengthen the later ones' chains and take heap
+ * entries past the first, and a growth between moved the index.  A new
+ * key's chain is asked for up to its bucket, or as many free entries as
+ * new keys came before it, and one (each of those takes one at most):
+ * no array (a signal handler's peek closes a lane), a page or two more
+ * than needed at worst.  0 or -ENOMEM.
+ */
+int store_link_ready(struct qview *v, const uint32_t *heads, uint32_t n)
+{
+	struct bucket *t = buckets(v);
+	uint32_t nb = v->st->nbuckets, fresh = 0;
+
+	for (uint32_t a = 0; a < n; a++) {
+		int64_t key = M(v, heads[a])->key;
+		uint32_t i = hslot(v, key), room = fresh + 1;
+		bool seen = false;
+
+		for (uint32_t b = 0; b < a && !seen; b++)
+			seen = M(v, heads[b])->key == key;
+		if (seen)
+			continue;
+		for (uint32_t steps = 0; steps < v->hcap && room;
+		     steps++, i = (i + 1) & (v->hcap - 1)) {
+			if (!bpage(v, i))
+				return -ENOMEM;
+			if (!t[i].head)
+				room--;
+			else if (t[i].key == key)
+				break;
+		}
+		if (room != fresh + 1)	/* a free entry first: a new bucket */
+			fresh++;
+	}
+	if (!fresh || nb >= v->nchunks)
+		return 0;	/* garbage: index_add() finds it */
+	if (fresh > v->nchunks - nb)
+		fresh = v->nchunks - nb;
+	return ready(v, &heap_tab(v, HK)[nb], (size_t)fresh * 4) ||
+	       ready(v, &heap_tab(v, HS)[nb], (size_t)fresh * 4) ? -ENOMEM : 0;
+}
+
 void store_link(struct qview *v, uint32_t head)
 {
 	struct msg *m = M(v, head);
