@@ -97,6 +97,7 @@ enum fault_point {
 	FP_LANE_COUNT,		/* lane: record committed, not yet in put */
 	FP_ASLEEP,		/* about to sleep, cancellable (lock.c) */
 	FP_WOKEN,		/* woken, still cancellable */
+	FP_LANE_RESERVE,	/* lane closing: a block reserved, none linked */
 	FP_MAX
 };
 extern void (*umq_fault_hook)(int point);

@@ -503,11 +503,16 @@ static int absorb(struct lq *lq, bool dedupe)
 		struct lrec h, *m;
 		uint64_t *wait;
 
-		/* put is untrusted: a record past the real ones may lie in a
-		 * page never touched, which ends the lane as garbage does. */
-		if (!lw_fill(put, cur, &f) || !ring_ready(lq, lw_u(cur), 1) ||
-		    !ring_ready(lq, 0, 1) || !(m = rec_next(lq, cur, &f, &skip,
-							     &h, &wait)))
+		if (!lw_fill(put, cur, &f))
+			break;
+		/* A page that cannot be had: a record past the real ones (put
+		 * is untrusted), or no memory now for a real one's - kept,
+		 * as everything else, for a close that can have it. */
+		if (!ring_ready(lq, lw_u(cur), 1) || !ring_ready(lq, 0, 1)) {
+			r = -ENOMEM;
+			break;
+		}
+		if (!(m = rec_next(lq, cur, &f, &skip, &h, &wait)))
 			break;
 		if (i >= k.done) {
 			r = store_put(lq->ns, lq->v, h.mtype, m + 1, h.len,
@@ -516,6 +521,7 @@ static int absorb(struct lq *lq, bool dedupe)
 				break;
 			store_msg(lq->v, heads[n++])->mark =
 				LANE_MARK | lw_n(cur);
+			FAULT(FP_LANE_RESERVE);
 		}
 		cur = lw_add(cur, 1, h.len, skip + h.units);
 	}

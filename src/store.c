@@ -786,33 +786,45 @@ int store_put(struct ns *ns, struct qview *v, int64_t key, const void *text,
  * pass that reserved them all (lane.c absorb) asked index_ready() for
  * each against the index as it was, with none linked - the buckets the
  * earlier ones make lengthen the later ones' chains and take heap
- * entries past the first, and a growth between moved the index.  A new
- * key's chain is asked for up to its bucket, or as many free entries as
- * new keys came before it, and one (each of those takes one at most):
- * no array (a signal handler's peek closes a lane), a page or two more
- * than needed at worst.  0 or -ENOMEM.
+ * entries past the first, and a growth between moved the index.  For a
+ * few keys (a lane mostly holds one or two), each new key's chain up to
+ * its bucket, or as many free entries as new keys came before it, and
+ * one (each of those takes one at most); for more, the whole bucket
+ * table, which that many keys spread over anyway - so that this is
+ * O(n), not O(n^2).  0 or -ENOMEM.
  */
+#define LINK_FEW 16
+
 int store_link_ready(struct qview *v, const uint32_t *heads, uint32_t n)
 {
 	struct bucket *t = buckets(v);
-	uint32_t nb = v->st->nbuckets, fresh = 0;
+	uint32_t nb = v->st->nbuckets, fresh = 0, nk = 0;
+	int64_t keys[LINK_FEW];
 
-	for (uint32_t a = 0; a < n; a++) {
+	for (uint32_t a = 0; a < n && nk <= LINK_FEW; a++) {
 		int64_t key = M(v, heads[a])->key;
-		uint32_t i = hslot(v, key), room = fresh + 1;
-		bool seen = false;
+		uint32_t j = 0;
 
-		for (uint32_t b = 0; b < a && !seen; b++)
-			seen = M(v, heads[b])->key == key;
-		if (seen)
-			continue;
+		while (j < nk && keys[j] != key)
+			j++;
+		if (j == nk && nk++ < LINK_FEW)
+			keys[j] = key;
+	}
+	if (nk > LINK_FEW) {
+		fresh = n;
+		if (ready(v, t, (size_t)v->hcap * sizeof(*t)))
+			return -ENOMEM;
+	}
+	for (uint32_t a = 0; a < nk && nk <= LINK_FEW; a++) {
+		uint32_t i = hslot(v, keys[a]), room = fresh + 1;
+
 		for (uint32_t steps = 0; steps < v->hcap && room;
 		     steps++, i = (i + 1) & (v->hcap - 1)) {
 			if (!bpage(v, i))
 				return -ENOMEM;
 			if (!t[i].head)
 				room--;
-			else if (t[i].key == key)
+			else if (t[i].key == keys[a])
 				break;
 		}
 		if (room != fresh + 1)	/* a free entry first: a new bucket */

@@ -423,6 +423,7 @@ static const char *fp_name(int p)
 		[FP_LANE_SENT] = "FP_LANE_SENT",
 		[FP_LANE_TAKEN] = "FP_LANE_TAKEN",
 		[FP_LANE_COUNT] = "FP_LANE_COUNT",
+		[FP_LANE_RESERVE] = "FP_LANE_RESERVE",
 	};
 	return p > 0 && p < FP_MAX && n[p] ? n[p] : "no fault point";
 }
@@ -851,13 +852,13 @@ static void job_stat(void *arg)
  * already moved (their marks) and moves the rest.  Each message is
  * there once, in order, and the counters agree.
  */
-static void fault_lane_move(int nth, bool typed_next)
+static void fault_lane_close(int point, int nth, bool typed_next)
 {
 	struct expect *e = t_shared(sizeof(*e));
 	struct job *j;
 
 	bound(30);
-	j = armed_job(get_q(), FP_LANE_MOVE, nth);
+	j = armed_job(get_q(), point, nth);
 	prefill(j->qid, e, 0, 24);
 	expect_gate(j->qid, LANE_OPEN, "after the prefill");
 	STEP("the armed closer");
@@ -883,12 +884,26 @@ static void fault_lane_move(int nth, bool typed_next)
 			       "expected %d", (unsigned long long)qnum, e->n);
 	}
 	expect_gate(j->qid, LANE_CLOSED, "after the next lock");
-	check_last(j->qid, e, "FP_LANE_MOVE");
+	check_last(j->qid, e, fp_name(point));
 }
 
-T_CASE(fault_lane_move_first) { fault_lane_move(1, false); }
-T_CASE(fault_lane_move_10th) { fault_lane_move(10, false); }
-T_CASE(fault_lane_move_last_typed) { fault_lane_move(24, true); }
+T_CASE(fault_lane_move_first) { fault_lane_close(FP_LANE_MOVE, 1, false); }
+T_CASE(fault_lane_move_10th) { fault_lane_close(FP_LANE_MOVE, 10, false); }
+T_CASE(fault_lane_move_last_typed)
+{
+	fault_lane_close(FP_LANE_MOVE, 24, true);
+}
+
+/* A closer that dies reserving (none linked): its blocks are freed by
+ * the repair its death brings, and its successor moves them all. */
+T_CASE(fault_lane_reserve_first)
+{
+	fault_lane_close(FP_LANE_RESERVE, 1, false);
+}
+T_CASE(fault_lane_reserve_last_typed)
+{
+	fault_lane_close(FP_LANE_RESERVE, 24, true);
+}
 
 /*
  * Kill this process at its first FUTEX_WAKE.  A caller that completes a
