@@ -144,9 +144,10 @@ static int ask(struct pages *pg, char *base, size_t first, size_t last)
 		size_t j = i + 1;
 		while (j <= last && !known(w, j))
 			j++;
-		if (__atomic_load_n(&unsupported, __ATOMIC_RELAXED))
-			return 0;
-		int r = populate(base + (i << pg->shift), (j - i) << pg->shift);
+		/* Where madvise cannot ask, the pages count as known: the
+		 * touch goes on as before, and the inline test stays fast. */
+		int r = __atomic_load_n(&unsupported, __ATOMIC_RELAXED) ? 0 :
+			populate(base + (i << pg->shift), (j - i) << pg->shift);
 		if (r)
 			return r;
 		for (; w && i < j; i++)
