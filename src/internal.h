@@ -174,6 +174,34 @@ int lock_init(pthread_mutex_t *m);
  * only for a holder that checks out (L11).  tag: the holder's namespace
  * beside the lock. */
 int lock_take(pthread_mutex_t *m, uint32_t *tag);
+/*
+ * A call's bound on waiting for a lock (DESIGN §3, "A call's bound"):
+ * set by a call that must not block (busy: its "would block" answer,
+ * -EAGAIN or -ENOMSG) or not past a deadline (dl), for its duration, in
+ * lock_bound; lock_take_bounded() then gives up with busy when the
+ * holder is stopped or frozen, with -ETIMEDOUT at the deadline.  Only
+ * the locks a call can give up on are taken that way (their callers
+ * handle the failure): the lane's sides, and the queue lock of the calls
+ * that return an error.
+ */
+struct deadline;
+struct bound {
+	int busy;
+	const struct deadline *dl;
+};
+extern __thread const struct bound *lock_bound;
+int lock_take_bounded(pthread_mutex_t *m, uint32_t *tag);
+static inline const struct bound *bound_enter(const struct bound *b)
+{
+	const struct bound *outer = lock_bound;	/* a handler's call nests */
+
+	lock_bound = b;
+	return outer;
+}
+static inline void bound_leave(const struct bound *outer)
+{
+	lock_bound = outer;
+}
 void lock_mend(pthread_mutex_t *m);
 void lock_drop(pthread_mutex_t *m);
 /* L4's guard of a process-local view: entered after its queue's lock is
@@ -227,6 +255,9 @@ int holder_check(uint32_t tid, uint32_t *check);
  * (NULL: a lock in no file's mapping)? */
 int holder_judge(uint32_t tid, uint32_t check, uint32_t tag,
 		 const void *addr);
+/* Is tid, of the namespace tag and publishing check, stopped (SIGSTOP,
+ * a tracer) or frozen (a cgroup freezer)?  False when it cannot tell. */
+bool holder_stopped(uint32_t tid, uint32_t check, uint32_t tag);
 /*
  * Sleep while *w == val, until an absolute deadline on clk (or forever if
  * deadline is NULL), in one wait.  0 (woken, or the value changed: the
@@ -242,6 +273,8 @@ struct deadline {
 };
 int futex_sleep(uint32_t *w, uint32_t val, int kind,
 		const struct deadline *dl);
+/* Milliseconds to the deadline, rounded up; <= 0 once it passed. */
+int64_t deadline_left_ms(const struct deadline *dl);
 /*
  * futex_sleep() as a cancellation point, as the system call it stands for
  * is (spec B1): asynchronous cancellation only around the wait, where the
@@ -754,7 +787,8 @@ long lane_recv(struct lq *lq, void *msgp, size_t sz, unsigned *prio,
 	       int flg, int64_t *spun);
 /* Under the queue lock, its store followed: move the lane's messages
  * into the store and keep the lane shut; 0 or -errno (the lane then
- * stays closing). */
+ * stays closing, or, where a side's lock was not had within the call's
+ * bound, as it was). */
 int lane_close(struct lq *lq);
 /* Under the queue lock, at the end of a plain send or receive, when the
  * store is empty and nobody waits or watches (the caller's to say):

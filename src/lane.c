@@ -155,25 +155,31 @@ static struct fill most(const struct lq *lq)
 
 /* ---- the two sides ------------------------------------------------------ */
 
-static void side_lock(pthread_mutex_t *m, uint32_t *tag)
+/* The sides' locks are taken within the call's bound (lock_bound): 0,
+ * or its error, not locked. */
+static int side_lock(pthread_mutex_t *m, uint32_t *tag)
 {
+	int r = lock_take_bounded(m, tag);
+
 	/* A receiver that died holding it left nothing half done. */
-	if (lock_take(m, tag) == 1)
+	if (r == 1)
 		lock_mend(m);
+	return r < 0 ? r : 0;
 }
 
 /* The senders' lock.  Taken "owner died", a sender may have died between
  * its record's commit and its count: count the record (L14). */
-static void senders_lock(struct lq *lq)
+static int senders_lock(struct lq *lq)
 {
 	struct lane *l = lq->l;
 	uint64_t put, *wait;
 	struct fill lim;
 	struct lrec h;
 	uint32_t skip;
+	int r = lock_take_bounded(&l->slock, &l->slock_ns);
 
-	if (lock_take(&l->slock, &l->slock_ns) != 1)
-		return;
+	if (r != 1)
+		return r < 0 ? r : 0;
 	put = l->put;
 	lim = most(lq);
 	/* A record never written may lie in a page never touched: one the
@@ -183,6 +189,7 @@ static void senders_lock(struct lq *lq)
 		__atomic_store_n(&l->put, lw_add(put, 1, h.len, skip + h.units),
 				 __ATOMIC_RELEASE);
 	lock_mend(&l->slock);
+	return 0;
 }
 
 /* Spin outside the side's lock while *w stays old and the gate open,
@@ -258,7 +265,9 @@ int lane_send(struct lq *lq, int64_t key, const void *text, size_t sz,
 		return LANE_PASS;
 	if (!lane_is_open(l))
 		return LANE_SHUT;
-	senders_lock(lq);
+	if ((r = senders_lock(lq)) < 0)
+		return r;
+	r = LANE_PASS;
 	for (;;) {
 		if (!lane_is_open(l)) {
 			r = LANE_SHUT;
@@ -293,7 +302,9 @@ int lane_send(struct lq *lq, int64_t key, const void *text, size_t sz,
 		lock_drop(&l->slock);
 		if (!spin_change(&l->taken, taken, l, spun))
 			return LANE_PASS;	/* the slow path sleeps */
-		senders_lock(lq);
+		if ((r = senders_lock(lq)) < 0)
+			return r;
+		r = LANE_PASS;
 	}
 	if ((skip && !ring_ready(lq, lw_u(put), 1)) ||
 	    !ring_ready(lq, lw_u(put) + skip, need))
@@ -391,7 +402,9 @@ long lane_recv(struct lq *lq, void *msgp, size_t sz, unsigned *prio,
 
 	if (umq_lane_off || !lane_is_open(l))
 		return LANE_PASS;
-	side_lock(&l->rlock, &l->rlock_ns);
+	if ((r = side_lock(&l->rlock, &l->rlock_ns)) < 0)
+		return r;
+	r = LANE_PASS;
 	for (;;) {
 		if (!lane_is_open(l) ||
 		    (!lq->posix && ipc_perms(lq->q, S_IRUGO)))
@@ -431,7 +444,9 @@ long lane_recv(struct lq *lq, void *msgp, size_t sz, unsigned *prio,
 		lock_drop(&l->rlock);
 		if (!spin_change(wait, old, l, spun))
 			return LANE_PASS;	/* the slow path sleeps */
-		side_lock(&l->rlock, &l->rlock_ns);
+		if ((r = side_lock(&l->rlock, &l->rlock_ns)) < 0)
+			return r;
+		r = LANE_PASS;
 	}
 	if (sz < h.len && !(flg & MSG_NOERROR)) {
 		r = lq->posix ? LANE_PASS : -E2BIG;	/* it stays queued */
@@ -560,8 +575,15 @@ int lane_close(struct lq *lq)
 	/* Before the side locks: a side that takes its lock from now on
 	 * leaves, and one spinning outside it stops. */
 	__atomic_store_n(&l->gate, LANE_CLOSING, __ATOMIC_RELAXED);
-	senders_lock(lq);
-	side_lock(&l->rlock, &l->rlock_ns);
+	r = senders_lock(lq);
+	if (!r && (r = side_lock(&l->rlock, &l->rlock_ns)) < 0)
+		lock_drop(&l->slock);
+	if (r < 0) {
+		/* The call's bound (a side's holder stopped): nothing moved,
+		 * the lane as it was, still the queue. */
+		__atomic_store_n(&l->gate, g, __ATOMIC_RELEASE);
+		return r;
+	}
 	r = absorb(lq, g != LANE_OPEN);
 	if (!r)
 		__atomic_store_n(&l->gate, LANE_CLOSED, __ATOMIC_RELEASE);

@@ -438,10 +438,54 @@ static bool judge(struct watch *wt, uint64_t p, const uint32_t *tag,
 	}
 }
 
-static int take_slow(struct me *s, pthread_mutex_t *m, uint32_t *tag)
+/*
+ * The running call's bound (internal.h): the next sleep's length in ms,
+ * or -1 when the call must not wait on - its deadline passed (*err
+ * -ETIMEDOUT), or it must not block and this holder will not let go
+ * until someone continues it (*err the call's busy answer).  A holder
+ * that merely runs slowly (preempted, more processes than CPUs) is
+ * waited for, as the kernel's spinlock would be; a stopped one is
+ * looked for after STOP_LOOK_MS of waiting, then twice as late each time.
+ */
+#define STOP_LOOK_MS	1
+#define STOP_LOOK_MAX	64
+
+static long bound_sleep(const struct bound *b, uint64_t p,
+			const uint32_t *tag, long *look, int *err)
+{
+	uint32_t t = tag ? __atomic_load_n(tag, __ATOMIC_RELAXED) : 0;
+	long ms = JUDGE_MS;
+
+	if (b->dl) {
+		int64_t left = deadline_left_ms(b->dl);
+
+		if (left <= 0) {
+			*err = -ETIMEDOUT;
+			return -1;
+		}
+		if (left < ms)
+			ms = (long)left;
+	}
+	if (b->busy) {
+		if (*look &&
+		    holder_stopped(P_WORD(p) & TID_MASK, P_CHECK(p), t)) {
+			*err = b->busy;
+			return -1;
+		}
+		*look = *look ? (*look < STOP_LOOK_MAX ? *look * 2 : *look) :
+			STOP_LOOK_MS;
+		if (*look < ms)
+			ms = *look;
+	}
+	return ms;
+}
+
+static int take_slow(struct me *s, pthread_mutex_t *m, uint32_t *tag,
+		     const struct bound *b)
 {
 	struct watch wt = { 0 };
 	uint32_t keep = 0;
+	long look = 0, ms = JUDGE_MS;
 	int r;
 
 	for (;;) {
@@ -466,9 +510,11 @@ static int take_slow(struct me *s, pthread_mutex_t *m, uint32_t *tag)
 		/* Others may sleep with us: keep the flag when we take it,
 		 * so that our unlock wakes them. */
 		keep = WAITERS;
+		if (b && (ms = bound_sleep(b, p, tag, &look, &r)) < 0)
+			return r;	/* the flag stays: one spurious wake */
 		/* A bounded sleep, so that a word nobody will ever change
 		 * is judged again; a signal just goes round. */
-		struct timespec rel = { 0, JUDGE_MS * 1000000L };
+		struct timespec rel = { ms / 1000, ms % 1000 * 1000000L };
 		syscall(SYS_futex, word(m), FUTEX_WAIT, w | WAITERS, &rel,
 			NULL, 0);
 	}
@@ -482,7 +528,7 @@ static int64_t now_ns(void)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-int lock_take(pthread_mutex_t *m, uint32_t *tag)
+static int take(pthread_mutex_t *m, uint32_t *tag, const struct bound *b)
 {
 	struct me *s = me_get();
 	unsigned backoff = 1;
@@ -509,12 +555,26 @@ int lock_take(pthread_mutex_t *m, uint32_t *tag)
 		}
 	}
 	if (r < 0)
-		r = take_slow(s, m, tag);
+		r = take_slow(s, m, tag, b);
+	if (r < 0)
+		return r;
 	if (tag)
 		__atomic_store_n(tag, s->tag, __ATOMIC_RELAXED);
 	if (r)
 		__atomic_fetch_add(&lock_repairs, 1, __ATOMIC_RELAXED);
 	return r;
+}
+
+int lock_take(pthread_mutex_t *m, uint32_t *tag)
+{
+	return take(m, tag, NULL);
+}
+
+__thread const struct bound *lock_bound;
+
+int lock_take_bounded(pthread_mutex_t *m, uint32_t *tag)
+{
+	return take(m, tag, lock_bound);
 }
 
 /*
@@ -748,6 +808,16 @@ int deadline_make(struct deadline *dl, clockid_t clk,
 	dl->clk = clk;
 	dl->at = at;
 	return 0;
+}
+
+int64_t deadline_left_ms(const struct deadline *dl)
+{
+	struct timespec t;
+
+	clock_gettime(dl->clk, &t);
+	/* Rounded up: a sleep to the deadline ends at or after it. */
+	return ((int64_t)dl->at.tv_sec - t.tv_sec) * 1000 +
+	       (dl->at.tv_nsec - t.tv_nsec + 999999) / 1000000;
 }
 
 void futex_wake(uint32_t *w, int n)

@@ -477,6 +477,8 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 	struct pview *pv;
 	struct pqctl *c;
 	uint32_t me = NIL, head = NIL;
+	const struct bound *outer;
+	struct bound bd;
 	int64_t spun = 0;
 	long r;
 
@@ -497,6 +499,10 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 		return -EFAULT;
 	if (unlikely(pq_mine(pv)))
 		return reentered(d, fd);
+	/* A non-blocking descriptor (as last looked at) does not wait for
+	 * a stopped holder's lock, nor a timed call past its deadline. */
+	bd = (struct bound){ d->nb ? -EAGAIN : 0, dl };
+	outer = bound_enter(&bd);
 	for (int tries = 0;; tries++) {
 		r = lane_send(&pv->lq, -(int64_t)prio, p, len,
 			      d->nb ? LANE_NOSPIN : 0, &spun);
@@ -505,13 +511,13 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 				      pq_nonblocking(d, fd) ? IPC_NOWAIT : 0,
 				      &spun);
 		if (r != LANE_PASS && r != LANE_SHUT)
-			return r;
+			goto done;
 		if (r == LANE_SHUT && tries < 3) {
 			r = pq_lock_unless_open(pv);
 			if (r > 0)
 				continue;	/* opened meanwhile */
 			if (r < 0)
-				return r;
+				goto done;
 			break;			/* locked */
 		}
 		if (!d->nb) {
@@ -522,7 +528,7 @@ static long do_send(mqd_t fd, const char *p, size_t len, unsigned prio,
 			r = pq_lock_all(pv);
 		}
 		if (r)
-			return r;
+			goto done;
 		break;
 	}
 	r = pq_store_sync(pv);
@@ -600,6 +606,8 @@ out:
 	pq_unlock(pv);
 	if (nt.signo)
 		notify_send(&nt);	/* queued before we return (B10) */
+done:
+	bound_leave(outer);
 	return r;
 }
 
@@ -641,6 +649,8 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 	struct pqctl *c;
 	uint32_t me = NIL, s_i;
 	bool mended = false;
+	const struct bound *outer;
+	struct bound bd;
 	int64_t spun = 0;
 	long r, h;
 
@@ -657,6 +667,9 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 		return -EMSGSIZE;
 	if (unlikely(pq_mine(pv)))
 		return reentered(d, fd);
+	/* As do_send; a receive of the message peeked waits as before. */
+	bd = (struct bound){ d->nb && !which ? -EAGAIN : 0, dl };
+	outer = bound_enter(&bd);
 	for (int tries = 0;; tries++) {
 		if (!which) {
 			r = lane_recv(&pv->lq, p, len, prio,
@@ -666,7 +679,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 					      pq_nonblocking(d, fd) ?
 					      IPC_NOWAIT : 0, &spun);
 			if (r != LANE_PASS)
-				return r;
+				goto done;
 		}
 		if (!d->nb && !which) {
 			int place = pre_spin(pv, true, &spun);
@@ -680,7 +693,7 @@ static long do_receive(mqd_t fd, char *p, size_t len, unsigned *prio,
 		if (r && !which && tries < 3 && lane_is_open(&c->lane))
 			continue;
 		if (r)
-			return r;
+			goto done;
 		break;
 	}
 	for (;;) {
@@ -800,6 +813,8 @@ out:
 	mqd_sync(pv, fd);
 	pq_reopen(pv);
 	pq_unlock(pv);
+done:
+	bound_leave(outer);
 	return r;
 }
 

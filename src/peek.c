@@ -328,9 +328,16 @@ UMQ_EXPORT ssize_t umq_msgclockpeek(int msqid, long msgtyp, int msgflg,
 {
 	struct deadline dl;
 	int r = peek_deadline(&dl, clockid, abstime);
+	struct bound b = { 0, abstime ? &dl : NULL };	/* lock_bound */
+	const struct bound *outer;
+	long n_or;
 
-	return ret_errno(r ? r : do_msgpeek(msqid, msgtyp, msgflg, index, msgs,
-					    n, true, abstime ? &dl : NULL));
+	if (r)
+		return ret_errno(r);
+	outer = bound_enter(&b);
+	n_or = do_msgpeek(msqid, msgtyp, msgflg, index, msgs, n, true, b.dl);
+	bound_leave(outer);
+	return ret_errno(n_or);
 }
 
 UMQ_EXPORT ssize_t umq_mq_clockpeek(mqd_t mqdes, size_t index,
@@ -340,7 +347,14 @@ UMQ_EXPORT ssize_t umq_mq_clockpeek(mqd_t mqdes, size_t index,
 {
 	struct deadline dl;
 	int r = peek_deadline(&dl, clockid, abstime);
+	struct bound b = { 0, abstime ? &dl : NULL };	/* lock_bound */
+	const struct bound *outer;
+	long n_or;
 
-	return ret_errno(r ? r : do_mq_peek(mqdes, index, msgs, n, true,
-					    abstime ? &dl : NULL));
+	if (r)
+		return ret_errno(r);
+	outer = bound_enter(&b);
+	n_or = do_mq_peek(mqdes, index, msgs, n, true, b.dl);
+	bound_leave(outer);
+	return ret_errno(n_or);
 }

@@ -125,33 +125,38 @@ int pq_mend(struct pview *pv)
 /* The queue lock; after a holder's death, repair first (L3).  A repair
  * that fails leaves the mutex unmended: the next taker repairs.  The
  * lane as it is. */
-static void pq_take(struct pview *pv)
+static int pq_take(struct pview *pv, bool bounded)
 {
 	struct pqctl *c = pv->ctl;
+	int r = bounded ? lock_take_bounded(&c->lock, &c->lock_ns) :
+			  lock_take(&c->lock, &c->lock_ns);
 
-	int r = lock_take(&c->lock, &c->lock_ns);
-
+	if (r < 0)
+		return r;	/* bounded: the call's bound's error */
 	guard_enter(&pv->guard);
 	if (likely(r == 0))
-		return;
+		return 0;
 	waiters_rebuild(&pv->wp, pv->gen, &c->wl);
 	if (pq_mend(pv) == 0) {
 		pq_complete_senders(pv);
 		lock_mend(&c->lock);
 	}
+	return 0;
 }
 
-/* Close the lane (L14): its messages join the store, which a closer
- * that finds it damaged mends first, once.  -ENOMEM if they could not
- * (no page for them on a full filesystem: the lane is open again, and
- * still the queue, or left closing for the next holder to finish). */
+/* As lane_settle (registry.c). */
 static int lane_settle(struct pview *pv)
 {
+	int r;
+
 	if (pq_store_sync(pv))
 		return 0;
-	if (lane_close(&pv->lq) == -EUCLEAN && pq_mend(pv) == 0)
-		lane_close(&pv->lq);
-	return lane_shut(&pv->ctl->lane) ? 0 : -ENOMEM;
+	r = lane_close(&pv->lq);
+	if (r == -EUCLEAN && pq_mend(pv) == 0)
+		r = lane_close(&pv->lq);
+	if (lane_shut(&pv->ctl->lane))
+		return 0;
+	return r && r != -EUCLEAN ? r : -ENOMEM;	/* the bound's, or ENOMEM */
 }
 
 /* Lock a POSIX queue: under its lock the store is the whole queue - or
@@ -159,7 +164,7 @@ static int lane_settle(struct pview *pv)
  * take pq_lock_all). */
 void pq_lock(struct pview *pv)
 {
-	pq_take(pv);
+	pq_take(pv, false);
 	if (unlikely(!lane_shut(&pv->ctl->lane)))
 		lane_settle(pv);
 }
@@ -173,13 +178,17 @@ int pq_settled(struct pview *pv)
 	return lane_settle(pv);
 }
 
-/* pq_lock, or -ENOMEM, not locked, if the lane could not be closed. */
+/* pq_lock, or -ENOMEM (or the call's bound's error), not locked, if the
+ * lane could not be closed. */
 int pq_lock_all(struct pview *pv)
 {
-	pq_take(pv);
-	if (unlikely(!lane_shut(&pv->ctl->lane)) && lane_settle(pv)) {
+	int r = pq_take(pv, true);
+
+	if (r < 0)
+		return r;
+	if (unlikely(!lane_shut(&pv->ctl->lane)) && (r = lane_settle(pv))) {
 		pq_unlock(pv);
-		return -ENOMEM;
+		return r;
 	}
 	return 0;
 }
@@ -198,14 +207,17 @@ int pq_lock_call(struct pview *pv)
  * open, else 0, locked, or -ENOMEM, not locked. */
 int pq_lock_unless_open(struct pview *pv)
 {
-	pq_take(pv);
+	int r = pq_take(pv, true);
+
+	if (r < 0)
+		return r;
 	if (lane_is_open(&pv->ctl->lane)) {
 		pq_unlock(pv);
 		return 1;
 	}
-	if (unlikely(!lane_shut(&pv->ctl->lane)) && lane_settle(pv)) {
+	if (unlikely(!lane_shut(&pv->ctl->lane)) && (r = lane_settle(pv))) {
 		pq_unlock(pv);
-		return lane_is_open(&pv->ctl->lane) ? 1 : -ENOMEM;
+		return lane_is_open(&pv->ctl->lane) ? 1 : r;
 	}
 	return 0;
 }

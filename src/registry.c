@@ -726,7 +726,7 @@ void reg_sweep(struct ns *ns)
 }
 
 static int create(struct ns *ns, key_t key, int msgflg, struct sq **out);
-static void q_take(struct sq *s);
+static int q_take(struct sq *s, bool bounded);
 static int q_live_or_done(struct sq *s);
 
 int reg_create(struct ns *ns, key_t key, int msgflg, struct sq **out)
@@ -812,7 +812,7 @@ static int create(struct ns *ns, key_t key, int msgflg, struct sq **out)
 		 * removal.  Under the lock: a remover yet to mark it
 		 * REMOVED drops the entry itself (reg_unlink), after.  The
 		 * lane stays open: this only looks (L14). */
-		q_take(s);
+		q_take(s, false);
 		bool live = sq_live(s);
 		q_unlock(s);
 		if (!live) {
@@ -854,35 +854,57 @@ static bool sq_lane_shut(const struct sq *s)
 /* Close the lane (L14): its messages join the store, which a closer
  * that finds it damaged mends first, once.  -ENOMEM if they could not
  * (no page for them on a full filesystem: the lane is open again, and
- * still the queue, or left closing for the next holder to finish). */
+ * still the queue, or left closing for the next holder to finish); the
+ * call's bound's error if a side's holder kept its lock past it. */
 static int lane_settle(struct sq *s)
 {
+	int r;
+
 	if (!s->wbase || !s->v.st || sq_store(s))
 		return 0;
-	if (lane_close(&s->lq) == -EUCLEAN && q_mend_store(s) == 0)
-		lane_close(&s->lq);
-	return sq_lane_shut(s) ? 0 : -ENOMEM;
+	r = lane_close(&s->lq);
+	if (r == -EUCLEAN && q_mend_store(s) == 0)
+		r = lane_close(&s->lq);
+	if (sq_lane_shut(s))
+		return 0;
+	return r && r != -EUCLEAN ? r : -ENOMEM;	/* the bound's, or ENOMEM */
 }
 
-/* The queue lock, repaired after a holder's death; the lane as it is. */
-static void q_take(struct sq *s)
+/* The queue lock, repaired after a holder's death; the lane as it is.
+ * bounded: within the call's bound (its error, not locked), for the
+ * callers that can give up. */
+static int q_take(struct sq *s, bool bounded)
 {
 	struct qctl *q = s->q;
-	int r = lock_take(&q->lock, &q->lock_ns);
+	int r = bounded ? lock_take_bounded(&q->lock, &q->lock_ns) :
+			  lock_take(&q->lock, &q->lock_ns);
 
+	if (r < 0)
+		return r;
 	guard_enter(&s->guard);
 	if (likely(r == 0))
-		return;
+		return 0;
 	/* The holder died (L3): rebuild what it may have left half done.
 	 * A repair that fails (a store we cannot fix) leaves the mutex
 	 * unmended, so that the next taker repairs. */
 	if (q->state != SLOT_LIVE) {
 		lock_mend(&q->lock);
-		return;
+		return 0;
 	}
 	waiters_rebuild(&s->wp, s->gen, &q->wl);
 	if (q_mend_store(s) == 0)
 		lock_mend(&q->lock);
+	return 0;
+}
+
+/* q_take(s, true), the reference dropped when not locked. */
+static int q_take_bounded(struct sq *s)
+{
+	int r = q_take(s, true);
+
+	if (r < 0)
+		sq_put(s);
+	return r;
 }
 
 /* Locked, after the lock was dropped and taken again (a spin, a sleep):
@@ -899,7 +921,7 @@ int q_settled(struct sq *s)
 
 void q_lock(struct sq *s)
 {
-	q_take(s);
+	q_take(s, false);
 	if (unlikely(!sq_lane_shut(s)))
 		lane_settle(s);
 }
@@ -910,21 +932,26 @@ void q_lock(struct sq *s)
  * kept), else -ENOMEM; or q_live_or_done()'s -EIDRM. */
 static int settled(struct sq *s, bool lane_ok)
 {
-	if (likely(sq_lane_shut(s)) || !lane_settle(s))
+	int r;
+
+	if (likely(sq_lane_shut(s)) || !(r = lane_settle(s)))
 		return q_live_or_done(s);
 	if (lane_ok && lane_is_open(&s->f->lane)) {
 		q_unlock(s);
 		return 1;
 	}
 	q_done(s);
-	return -ENOMEM;
+	return r;
 }
 
 /* A send that found the gate shut often waits here for the holder that
  * opens it: closing it again would keep the two sides off the lane. */
 int q_lock_unless_open(struct sq *s)
 {
-	q_take(s);
+	int r = q_take_bounded(s);
+
+	if (r < 0)
+		return r;
 	if (lane_is_open(&s->f->lane) && sq_live(s)) {
 		q_unlock(s);
 		return 1;
@@ -934,8 +961,9 @@ int q_lock_unless_open(struct sq *s)
 
 int q_lock_lane(struct sq *s)
 {
-	q_take(s);
-	return settled(s, true);
+	int r = q_take_bounded(s);
+
+	return r < 0 ? r : settled(s, true);
 }
 
 void q_unlock(struct sq *s)
@@ -1022,8 +1050,9 @@ static int q_live_or_done(struct sq *s)
 
 int q_lock_found(struct sq *s)
 {
-	q_take(s);
-	return settled(s, false);
+	int r = q_take_bounded(s);
+
+	return r < 0 ? r : settled(s, false);
 }
 
 /*

@@ -371,8 +371,8 @@ static void spin_before_room(struct sq *s, size_t sz, int64_t *spun)
 	proc_spin(&q->events, EV_SEND_MASK, ev & EV_SEND_MASK, *spun);
 }
 
-long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
-	       const struct deadline *dl)
+static long msgsnd_in(int id, const void *msgp, size_t sz, int flg,
+		      const struct deadline *dl)
 {
 	struct umq_limits lim;
 	struct waiter *w = NULL;
@@ -490,6 +490,19 @@ out:
 	return r;
 }
 
+/* IPC_NOWAIT does not wait for a stopped holder's lock, nor a timed call
+ * past its deadline (lock_bound). */
+long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
+	       const struct deadline *dl)
+{
+	struct bound b = { flg & IPC_NOWAIT ? -EAGAIN : 0, dl };
+	const struct bound *outer = bound_enter(&b);
+	long r = msgsnd_in(id, msgp, sz, flg, dl);
+
+	bound_leave(outer);
+	return r;
+}
+
 UMQ_EXPORT int umq_msgsnd(int msqid, const void *msgp, size_t msgsz,
 			  int msgflg)
 {
@@ -567,9 +580,9 @@ static void spin_before_look(struct sq *s, int64_t type, int mode,
 
 /* which: NULL, or receive only that message (umq_msgrcv_peeked): the
  * first of its type, if it is still which->id. */
-static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
-		       const struct deadline *dl,
-		       const struct umq_peek_msg *which)
+static long msgrcv_in(int id, void *msgp, size_t sz, long type, int flg,
+		      const struct deadline *dl,
+		      const struct umq_peek_msg *which)
 {
 	struct umq_limits lim;
 	struct waiter *w = NULL;
@@ -753,6 +766,20 @@ out:
 			sv_reopen(s);
 	}
 	q_done(s);
+	return r;
+}
+
+/* As do_msgsnd, "no message" the busy answer; a receive of the message
+ * peeked waits as before. */
+static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
+		       const struct deadline *dl,
+		       const struct umq_peek_msg *which)
+{
+	struct bound b = { (flg & IPC_NOWAIT) && !which ? -ENOMSG : 0, dl };
+	const struct bound *outer = bound_enter(&b);
+	long r = msgrcv_in(id, msgp, sz, type, flg, dl, which);
+
+	bound_leave(outer);
 	return r;
 }
 

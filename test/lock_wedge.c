@@ -11,7 +11,8 @@
  * complete with the right result, and every message must survive.  A
  * creator stopped mid-msgget holds nobody up.
  * Holders: a process that really holds a lock and is stopped is waited
- * for (no repair) until it continues; a holder that dies leaves "owner
+ * for (no repair) until it continues, by a call that may block (one that
+ * must not gives up: bounded.c); a holder that dies leaves "owner
  * died"; two processes that judge the same bad lock at once repair it
  * once.  Namespaces: created by root, by an ordinary user, by racing
  * users, used by others at once with both APIs, as real users.
@@ -885,8 +886,9 @@ static void stop_here(int point)
 	}
 }
 
-/* The same, stopped inside a real critical section (a send). */
-static void send_one(void *p, struct res *r);
+/* The same, stopped inside a real critical section (a send); the fresh
+ * send blocks (IPC_NOWAIT would give up: bounded.c). */
+static void send_one_waiting(void *p, struct res *r);
 
 T_CASE(holder_stopped_in_msgsnd)
 {
@@ -906,7 +908,7 @@ T_CASE(holder_stopped_in_msgsnd)
 		_exit(umq_msgsnd(s.qid, &m, 3, 0) ? 1 : 0);
 	}
 	wait_stopped(hold);
-	fresh_start(&f, send_one, &s, DEADLINE + 5);
+	fresh_start(&f, send_one_waiting, &s, DEADLINE + 5);
 	fresh_go(&f);
 	fresh_waits_for(&f, hold);
 	T_OK(umq_msgctl(s.qid, IPC_STAT, &ds));
@@ -1084,14 +1086,23 @@ T_CASE(app_robust_mutexes_kept)
  * compare-and-swap from the bad value), one repairs, the other waits and
  * then finds it sound.
  */
-static void send_one(void *p, struct res *r)
+static void send_flags(const struct scene *s, struct res *r, int flg)
 {
-	const struct scene *s = p;
 	struct tmsg m = { 9, "m9" };
 
 	umq_lane_off = 1;	/* a send that takes the queue lock */
-	if (umq_msgsnd(s->qid, &m, 3, IPC_NOWAIT))
+	if (umq_msgsnd(s->qid, &m, 3, flg))
 		F_FAIL(r, "msgsnd: %s", strerrorname_np(errno));
+}
+
+static void send_one(void *p, struct res *r)
+{
+	send_flags(p, r, IPC_NOWAIT);
+}
+
+static void send_one_waiting(void *p, struct res *r)
+{
+	send_flags(p, r, 0);
 }
 
 static void one_repair(uint32_t value)
