@@ -418,6 +418,45 @@ static void fz_make(struct freezer *z, bool v2)
 	}
 }
 
+/*
+ * Whatever becomes of the case: once its process is gone, thaw the
+ * cgroup (a frozen process cannot even die), kill what is in it and
+ * remove it - from a process of its own session, which the end of the
+ * case does not kill.
+ */
+static void fz_guard(const struct freezer *z)
+{
+	pid_t self = getpid();
+	pid_t g;
+
+	fflush(NULL);
+	g = fork();
+	if (g < 0)
+		T_FAIL("fork: %s", strerror(errno));
+	if (g) {
+		waitpid(g, NULL, 0);
+		return;
+	}
+	if (fork())
+		_exit(0);	/* the case does not wait for its end */
+	setsid();
+	for (int i = 0; i < 20 * 120 && !kill(self, 0); i++)
+		t_msleep(50);
+	write_file(fz_file(z, z->v2 ? "cgroup.freeze" : "freezer.state"),
+		   z->v2 ? "0" : "THAWED");
+	for (int i = 0; i < 100 && rmdir(z->dir) && errno == EBUSY; i++) {
+		FILE *f = fopen(fz_file(z, "cgroup.procs"), "r");
+		int pid;
+
+		while (f && fscanf(f, "%d", &pid) == 1)
+			kill(pid, SIGKILL);
+		if (f)
+			fclose(f);
+		t_msleep(50);
+	}
+	_exit(0);
+}
+
 static void fz_freeze(struct freezer *z, pid_t pid, bool on)
 {
 	char pid_s[16];
@@ -449,6 +488,7 @@ static void frozen_sender(bool v2)
 	pid_t hold;
 
 	fz_make(&z, v2);
+	fz_guard(&z);
 	thaw_flag = t_shared(2 * sizeof(*thaw_flag));	/* go on; in the hook */
 	sv_put(qid, 1);
 	hold = t_spawn_alarm(frozen_child, &a, 60);
@@ -461,7 +501,6 @@ static void frozen_sender(bool v2)
 	fz_freeze(&z, hold, false);
 	__atomic_store_n(thaw_flag, 1, __ATOMIC_RELEASE);
 	t_exited_ok(hold, t_reap(hold, 10000), "the frozen sender");
-	rmdir(z.dir);
 	T_EQ(sv_take(qid, 0, IPC_NOWAIT), 2);
 	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
 }

@@ -39,6 +39,8 @@ struct shared {
 	char qgen[32], ygen[32];
 	pid_t looper;		/* as its own pid namespace sees it: ours */
 	bool looper_reads_q;	/* the looper maps Q's control file, read-only */
+	bool call_blocks;	/* the caller's calls may block: only those
+				 * wait for a stopped holder (DESIGN §3) */
 };
 
 static struct shared *S;
@@ -141,9 +143,11 @@ static void call(void *arg)
 {
 	struct { long type; char c[8]; } m = { 2, "y" };
 	bool shared = *(bool *)arg;
+	int nb = S->call_blocks ? 0 : IPC_NOWAIT;
 
 	if (S->posix) {
-		mqd_t d = T_OK(umq_mq_open(NAME_Q, O_RDWR | O_NONBLOCK));
+		mqd_t d = T_OK(umq_mq_open(NAME_Q, O_RDWR |
+					   (nb ? O_NONBLOCK : 0)));
 		struct mq_attr a;
 
 		T_OK(umq_mq_send(d, "y", 1, 5));
@@ -152,8 +156,8 @@ static void call(void *arg)
 		else
 			T_EQ(umq_mq_receive(d, m.c, 8, NULL), 1);
 	} else {
-		T_OK(umq_msgsnd(S->q, &m, 1, IPC_NOWAIT));
-		T_EQ(umq_msgrcv(S->q, &m, 1, 2, IPC_NOWAIT), 1);
+		T_OK(umq_msgsnd(S->q, &m, 1, nb));
+		T_EQ(umq_msgrcv(S->q, &m, 1, 2, nb), 1);
 	}
 	T_EQ(m.c[0], 'y');
 }
@@ -319,7 +323,8 @@ T_CASE(forged_holder_of_another_user_without_agent)
 /*
  * The other side: OTHER's process really holds the lock of a queue
  * both may use, and is stopped.  The agent says it maps the queue, so
- * the caller waits, however long, until it goes on.
+ * the caller, whose calls may block, waits, however long, until it goes
+ * on (calls that must not block give up: test/bounded.c).
  */
 static void stopped_holder(bool posix)
 {
@@ -328,6 +333,7 @@ static void stopped_holder(bool posix)
 	struct lk q = lock_of(S->qgen);
 
 	stop_holding(looper, q);
+	S->call_blocks = true;
 	caller = spawn_as(CREATOR, call, &on_q);
 	if (caller_within(caller, 2500))
 		T_FAIL("the caller took the lock of a stopped holder");
