@@ -116,6 +116,8 @@ static long do_msgpeek(int id, long type, int flg, size_t index,
 		       const struct deadline *dl)
 {
 	struct peek p = { .msgs = msgs, .n = n, .index = index };
+	struct bound b = { 0, dl };
+	const struct bound *outer;
 	struct waiter *w = NULL;
 	uint32_t me = NIL;
 	int64_t spun = 0;
@@ -136,9 +138,12 @@ static long do_msgpeek(int id, long type, int flg, size_t index,
 	r = ns_get(&ns);
 	if (r)
 		return ns_errno((int)r, NSE_ID);
+	/* A timed peek does not wait past its deadline for a stopped
+	 * holder's lock (lock_bound). */
+	outer = bound_enter(&b);
 	r = q_lock_id(ns, id, &s);
 	if (r < 0)
-		return r;
+		goto done;
 	p.v = &s->v;
 	gen = s->q->gen;
 	for (;;) {
@@ -172,6 +177,8 @@ static long do_msgpeek(int id, long type, int flg, size_t index,
 	if (w)
 		sv_drop_record(s, gen, w, me, true);
 	q_done(s);
+done:
+	bound_leave(outer);
 	return r;
 }
 
@@ -220,6 +227,8 @@ static long do_mq_peek(mqd_t fd, size_t index, struct umq_peek_msg *msgs,
 {
 	struct peek p = { .msgs = msgs, .n = n, .index = index,
 			  .posix = true };
+	struct bound b = { 0, dl };
+	const struct bound *outer;
 	struct waiter *w = NULL;
 	uint32_t me = NIL;
 	int64_t spun = 0;
@@ -239,8 +248,9 @@ static long do_mq_peek(mqd_t fd, size_t index, struct umq_peek_msg *msgs,
 		return r;
 	pv = d->pv;
 	p.v = &pv->v;
+	outer = bound_enter(&b);	/* as do_msgpeek */
 	if ((r = pq_lock_call(pv)))
-		return r;
+		goto done;
 	for (;;) {
 		r = pq_scan(pv, &p);
 		if (r || !wait)
@@ -275,6 +285,8 @@ static long do_mq_peek(mqd_t fd, size_t index, struct umq_peek_msg *msgs,
 	/* The FIFO, if a spinner left it to us (L13). */
 	mqd_sync(pv, fd);
 	pq_unlock(pv);
+done:
+	bound_leave(outer);
 	return r;
 }
 
@@ -328,16 +340,8 @@ UMQ_EXPORT ssize_t umq_msgclockpeek(int msqid, long msgtyp, int msgflg,
 {
 	struct deadline dl;
 	int r = peek_deadline(&dl, clockid, abstime);
-	struct bound b = { 0, abstime ? &dl : NULL };	/* lock_bound */
-	const struct bound *outer;
-	long n_or;
 
-	if (r)
-		return ret_errno(r);
-	outer = bound_enter(&b);
-	n_or = do_msgpeek(msqid, msgtyp, msgflg, index, msgs, n, true, b.dl);
-	bound_leave(outer);
-	return ret_errno(n_or);
+	return ret_errno(r ? r : do_msgpeek(msqid, msgtyp, msgflg, index, msgs, n, true, abstime ? &dl : NULL));
 }
 
 UMQ_EXPORT ssize_t umq_mq_clockpeek(mqd_t mqdes, size_t index,
@@ -347,14 +351,6 @@ UMQ_EXPORT ssize_t umq_mq_clockpeek(mqd_t mqdes, size_t index,
 {
 	struct deadline dl;
 	int r = peek_deadline(&dl, clockid, abstime);
-	struct bound b = { 0, abstime ? &dl : NULL };	/* lock_bound */
-	const struct bound *outer;
-	long n_or;
 
-	if (r)
-		return ret_errno(r);
-	outer = bound_enter(&b);
-	n_or = do_mq_peek(mqdes, index, msgs, n, true, b.dl);
-	bound_leave(outer);
-	return ret_errno(n_or);
+	return ret_errno(r ? r : do_mq_peek(mqdes, index, msgs, n, true, abstime ? &dl : NULL));
 }

@@ -168,6 +168,7 @@ static pid_t waits_for_holder(void (*fn)(void *), void *arg)
  * ETIMEDOUT at their deadline. */
 static void sv_bounded_calls(int qid, bool lane_recv_free)
 {
+	struct umq_peek_msg pm = { 0 };
 	struct tmsg m = { 3, "x" };
 	struct timespec dl;
 
@@ -185,6 +186,9 @@ static void sv_bounded_calls(int qid, bool lane_recv_free)
 	dl = in_ms(TIMED_MS);
 	BOUNDED(umq_msgclockrcv(qid, &m, sizeof(m.text), 7, 0,
 				CLOCK_MONOTONIC, &dl), ETIMEDOUT, TIMED_MS);
+	dl = in_ms(TIMED_MS);
+	BOUNDED(umq_msgclockpeek(qid, 7, 0, 0, &pm, 1, CLOCK_MONOTONIC, &dl),
+		ETIMEDOUT, TIMED_MS);
 }
 
 /* A sender stopped inside the lane's senders' lock (lane true) or the
