@@ -30,6 +30,8 @@ have_py || miss="$PY not installed (Debian package python3)"
 [ -z "$miss" ] && ! have_py 'import sysv_ipc' &&
 	miss="Python module sysv_ipc not installed (Debian package python3-sysv-ipc)"
 client sysv_ipc "$miss" "$PY" "$TESTDIR/client_sysv_ipc.py"
+client sysv_ipc_stopped_sender "$miss" "$PY" \
+	"$TESTDIR/client_stopped_sender.py"
 
 miss=
 perl -MIPC::Msg -e 1 2>/dev/null || miss="perl with IPC::Msg not installed"
