@@ -813,11 +813,16 @@ int deadline_make(struct deadline *dl, clockid_t clk,
 int64_t deadline_left_ms(const struct deadline *dl)
 {
 	struct timespec t;
+	int64_t s;
 
 	clock_gettime(dl->clk, &t);
+	s = (int64_t)dl->at.tv_sec - t.tv_sec;
+	/* Any tv_sec >= 0 is a deadline ("never": LONG_MAX): the product
+	 * would overflow into the past. */
+	if (s > INT64_MAX / 1000 - 1)
+		return INT64_MAX;
 	/* Rounded up: a sleep to the deadline ends at or after it. */
-	return ((int64_t)dl->at.tv_sec - t.tv_sec) * 1000 +
-	       (dl->at.tv_nsec - t.tv_nsec + 999999) / 1000000;
+	return s * 1000 + (dl->at.tv_nsec - t.tv_nsec + 999999) / 1000000;
 }
 
 void futex_wake(uint32_t *w, int n)

@@ -244,6 +244,36 @@ T_CASE(sysv_nowait_beside_stopped_receiver)
 	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
 }
 
+/* A deadline as far as a timespec goes ("never"): the call waits for the
+ * stopped holder as a blocking one, not ETIMEDOUT at once. */
+static void far_send(void *arg)
+{
+	struct sv *a = arg;
+	struct tmsg m = { a->mtype, "far" };
+	struct timespec dl = { .tv_sec = (time_t)LONG_MAX };
+
+	if (umq_msgclocksnd(a->qid, &m, sizeof(m.text), 0, CLOCK_MONOTONIC,
+			    &dl))
+		_exit(1);
+}
+
+T_CASE(sysv_far_deadline_waits_for_stopped_holder)
+{
+	int qid = T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	struct sv held = { qid, 2 }, later = { qid, 4 };
+	pid_t hold, timed;
+
+	sv_put(qid, 1);
+	hold = stopped_in(FP_SEND_LINK, true, sv_send, &held);
+	timed = waits_for_holder(far_send, &later);
+	go_on(hold);
+	t_exited_ok(timed, t_reap(timed, 10000), "the far-deadline send");
+	T_EQ(sv_take(qid, 1, IPC_NOWAIT), 1);
+	T_EQ(sv_take(qid, 2, IPC_NOWAIT), 2);
+	T_EQ(sv_take(qid, 4, IPC_NOWAIT), 4);
+	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+}
+
 /* ---- POSIX --------------------------------------------------------------- */
 
 #define PX_NAME	"/bounded"
