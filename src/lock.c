@@ -772,6 +772,10 @@ static void cancelled(void *arg)
 {
 	struct undo *u = arg;
 
+	/* The request unwinds every frame of the call, bound_leave's too:
+	 * the undo is not the call's to give up, and the cleanups that
+	 * follow may call umq (lock_bound would name a dead frame). */
+	lock_bound = NULL;
 	if (lock_nheld <= u->nheld)
 		u->fn(u->arg);
 }

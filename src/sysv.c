@@ -386,7 +386,6 @@ static long msgsnd_in(int id, const void *msgp, size_t sz, int flg,
 	uint64_t gen;
 	long r;
 
-	pthread_testcancel();	/* a cancellation point (futex_sleep_cancel) */
 	if (bad_uptr(msgp) || ucopy(&mtype, msgp, sizeof(long)))
 		return -EFAULT;
 	r = ns_get(&ns);
@@ -496,8 +495,14 @@ long do_msgsnd(int id, const void *msgp, size_t sz, int flg,
 	       const struct deadline *dl)
 {
 	struct bound b = { flg & IPC_NOWAIT ? -EAGAIN : 0, dl };
-	const struct bound *outer = bound_enter(&b);
-	long r = msgsnd_in(id, msgp, sz, flg, dl);
+	const struct bound *outer;
+	long r;
+
+	/* A cancellation point (futex_sleep_cancel), before the bound: a
+	 * request acting here unwinds past bound_leave. */
+	pthread_testcancel();
+	outer = bound_enter(&b);
+	r = msgsnd_in(id, msgp, sz, flg, dl);
 
 	bound_leave(outer);
 	return r;
@@ -598,8 +603,6 @@ static long msgrcv_in(int id, void *msgp, size_t sz, long type, int flg,
 	long r, h;
 	int mode;
 
-	if (!which)
-		pthread_testcancel();	/* as do_msgsnd */
 	if (id < 0 || (ssize_t)sz < 0)
 		return -EINVAL;
 	mode = convert_mode(&type, flg);
@@ -776,8 +779,13 @@ static long msgrcv_sel(int id, void *msgp, size_t sz, long type, int flg,
 		       const struct umq_peek_msg *which)
 {
 	struct bound b = { (flg & IPC_NOWAIT) && !which ? -ENOMSG : 0, dl };
-	const struct bound *outer = bound_enter(&b);
-	long r = msgrcv_in(id, msgp, sz, type, flg, dl, which);
+	const struct bound *outer;
+	long r;
+
+	if (!which)
+		pthread_testcancel();	/* as do_msgsnd */
+	outer = bound_enter(&b);
+	r = msgrcv_in(id, msgp, sz, type, flg, dl, which);
 
 	bound_leave(outer);
 	return r;

@@ -274,6 +274,89 @@ T_CASE(sysv_far_deadline_waits_for_stopped_holder)
 	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
 }
 
+/* A call cancelled inside its bound leaves none behind: the thread's
+ * cleanup handlers may call umq, with the call's frame gone. */
+struct after_cancel {
+	int qid;
+	const struct bound *left;	/* lock_bound in the cleanup */
+	int r, e;
+};
+
+static void cleanup_stat(void *arg)
+{
+	struct after_cancel *a = arg;
+	struct msqid_ds ds;
+
+	a->left = lock_bound;
+	a->r = umq_msgctl(a->qid, IPC_STAT, &ds);
+	a->e = errno;
+}
+
+static void *cancelled_send(void *arg)
+{
+	struct after_cancel *a = arg;
+	struct tmsg m = { 5, "never" };
+
+	pthread_cleanup_push(cleanup_stat, a);
+	/* Pending: it acts at the call's first cancellation point. */
+	pthread_cancel(pthread_self());
+	umq_msgsnd(a->qid, &m, sizeof(m.text), IPC_NOWAIT);
+	pthread_cleanup_pop(0);
+	return NULL;
+}
+
+T_CASE(sysv_cancelled_call_leaves_no_bound)
+{
+	int qid = T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	struct sv held = { qid, 2 };
+	struct after_cancel a = { qid, NULL, -2, 0 };
+	pthread_t th;
+	pid_t hold;
+
+	sv_put(qid, 1);
+	hold = stopped_in(FP_SEND_LINK, true, sv_send, &held);
+	T_EQ(pthread_create(&th, NULL, cancelled_send, &a), 0);
+	t_msleep(500);
+	T_EQ(__atomic_load_n(&a.r, __ATOMIC_RELAXED), -2);	/* waits */
+	go_on(hold);
+	T_EQ(pthread_join(th, NULL), 0);
+	if (a.r)
+		T_FAIL("msgctl in the cleanup: %s", strerror(a.e));
+	T_ASSERT(a.left == NULL);
+	T_EQ(sv_take(qid, 0, IPC_NOWAIT), 1);
+	T_EQ(sv_take(qid, 0, IPC_NOWAIT), 2);
+	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+}
+
+/* And one cancelled asleep: the request acts inside the wait. */
+static void *cancelled_asleep(void *arg)
+{
+	struct after_cancel *a = arg;
+	struct timespec dl = in_ms(60000);
+	struct tmsg m;
+
+	pthread_cleanup_push(cleanup_stat, a);
+	umq_msgclockrcv(a->qid, &m, sizeof(m.text), 0, 0, CLOCK_MONOTONIC,
+			&dl);
+	pthread_cleanup_pop(0);
+	return NULL;
+}
+
+T_CASE(sysv_cancelled_sleep_leaves_no_bound)
+{
+	int qid = T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	struct after_cancel a = { qid, NULL, -2, 0 };
+	pthread_t th;
+
+	T_EQ(pthread_create(&th, NULL, cancelled_asleep, &a), 0);
+	t_msleep(200);
+	T_EQ(pthread_cancel(th), 0);
+	T_EQ(pthread_join(th, NULL), 0);
+	T_OK(a.r);
+	T_ASSERT(a.left == NULL);
+	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+}
+
 /* ---- POSIX --------------------------------------------------------------- */
 
 #define PX_NAME	"/bounded"
