@@ -440,12 +440,14 @@ static bool judge(struct watch *wt, uint64_t p, const uint32_t *tag,
 
 /*
  * The running call's bound (internal.h): the next sleep's length in ms,
- * or -1 when the call must not wait on - its deadline passed (*err
- * -ETIMEDOUT), or it must not block and this holder will not let go
- * until someone continues it (*err the call's busy answer).  A holder
- * that merely runs slowly (preempted, more processes than CPUs) is
- * waited for, as the kernel's spinlock would be; a stopped one is
- * looked for after STOP_LOOK_MS of waiting, then twice as late each time.
+ * or -1 when the call must not wait on: this holder will not let go
+ * until someone continues it, and the call must not block (*err the
+ * call's busy answer) or its deadline passed (*err -ETIMEDOUT).  A
+ * holder that merely runs slowly (preempted, more processes than CPUs)
+ * is waited for, as the kernel's spinlock would be, past a deadline too:
+ * the kernel's call looks at its timeout only when it would block.  A
+ * stopped one is looked for after STOP_LOOK_MS of waiting, then twice as
+ * late each time.
  */
 #define STOP_LOOK_MS	1
 #define STOP_LOOK_MAX	64
@@ -454,22 +456,20 @@ static long bound_sleep(const struct bound *b, uint64_t p,
 			const uint32_t *tag, long *look, int *err)
 {
 	uint32_t t = tag ? __atomic_load_n(tag, __ATOMIC_RELAXED) : 0;
+	bool past = false;
 	long ms = JUDGE_MS;
 
 	if (b->dl) {
 		int64_t left = deadline_left_ms(b->dl);
 
-		if (left <= 0) {
-			*err = -ETIMEDOUT;
-			return -1;
-		}
-		if (left < ms)
+		past = left <= 0;
+		if (!past && left < ms)
 			ms = (long)left;
 	}
-	if (b->busy) {
+	if (b->busy || past) {
 		if (*look &&
 		    holder_stopped(P_WORD(p) & TID_MASK, P_CHECK(p), t)) {
-			*err = b->busy;
+			*err = past ? -ETIMEDOUT : b->busy;
 			return -1;
 		}
 		*look = *look ? (*look < STOP_LOOK_MAX ? *look * 2 : *look) :

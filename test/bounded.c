@@ -357,6 +357,60 @@ T_CASE(sysv_cancelled_sleep_leaves_no_bound)
 	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
 }
 
+/* A holder that runs (preempted, slow) is waited for, as the kernel's
+ * spinlock would be, whatever the caller's deadline: a timed call whose
+ * deadline has passed still takes the message that is there, as the
+ * kernel's, which looks at its timeout only when it would block. */
+#define RUN_MS	300
+
+static volatile uint32_t *thaw_flag;	/* go on; in the hook */
+
+static void run_here(int point)
+{
+	if (point == FP_SEND_LINK) {
+		long t0 = t_now_ms();
+
+		umq_fault_hook = NULL;
+		__atomic_store_n(&thaw_flag[1], 1, __ATOMIC_RELEASE);
+		while (t_now_ms() - t0 < RUN_MS)
+			;	/* running, holding the queue lock */
+	}
+}
+
+static void running_child(void *arg)
+{
+	struct sv *a = arg;
+	struct tmsg m = { 2, "running" };
+
+	umq_lane_off = true;
+	umq_fault_hook = run_here;
+	if (umq_msgsnd(a->qid, &m, sizeof(m.text), 0))
+		_exit(1);
+}
+
+T_CASE(sysv_past_deadline_waits_for_running_holder)
+{
+	int qid = T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	struct sv a = { qid, 0 };
+	struct timespec dl = in_ms(0);
+	struct tmsg m;
+	pid_t hold;
+
+	thaw_flag = t_shared(2 * sizeof(*thaw_flag));
+	sv_put(qid, 1);
+	hold = t_spawn_alarm(running_child, &a, 60);
+	for (int i = 0; i < 5000 && !__atomic_load_n(&thaw_flag[1],
+						    __ATOMIC_ACQUIRE); i++)
+		t_msleep(1);
+	T_ASSERT(thaw_flag[1]);	/* it holds the lock, running */
+	T_EQ(umq_msgclockrcv(qid, &m, sizeof(m.text), 1, 0, CLOCK_MONOTONIC,
+			     &dl), sizeof(m.text));
+	T_EQ(m.mtype, 1);
+	t_exited_ok(hold, t_reap(hold, 10000), "the running sender");
+	T_EQ(sv_take(qid, 0, IPC_NOWAIT), 2);
+	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+}
+
 /* ---- POSIX --------------------------------------------------------------- */
 
 #define PX_NAME	"/bounded"
@@ -446,8 +500,6 @@ T_CASE(posix_nonblocking_beside_stopped_lane_sender) { px_stopped(true); }
 T_CASE(posix_nonblocking_beside_stopped_queue_lock) { px_stopped(false); }
 
 /* ---- a holder frozen by a cgroup ----------------------------------------- */
-
-static volatile uint32_t *thaw_flag;
 
 static void spin_here(int point)
 {
