@@ -202,6 +202,15 @@ static inline void bound_leave(const struct bound *outer)
 {
 	lock_bound = outer;
 }
+/* A call with no "busy" answer (msgctl, a peek without deadline...):
+ * none of the bound of a call that its signal handler interrupted. */
+#define UNBOUNDED(call)                                                 \
+	({                                                              \
+		const struct bound *ob_ = bound_enter(NULL);            \
+		__auto_type rb_ = (call);                               \
+		bound_leave(ob_);                                       \
+		rb_;                                                    \
+	})
 void lock_mend(pthread_mutex_t *m);
 void lock_drop(pthread_mutex_t *m);
 /* L4's guard of a process-local view: entered after its queue's lock is

@@ -191,7 +191,7 @@ UMQ_EXPORT int umq_mq_list_next(struct umq_mq_list *l,
 			continue;
 		/* Gone since readdir: as if it had never been listed.  Any
 		 * other failure still shows the name, with info->err. */
-		if (fill(l->ns, e->d_name, &i) != -ENOENT)
+		if (UNBOUNDED(fill(l->ns, e->d_name, &i)) != -ENOENT)
 			return ucopy(info, &i, sizeof(i)) ?
 			       (int)ret_errno(-EFAULT) : 1;
 	}
@@ -242,7 +242,7 @@ UMQ_EXPORT int umq_mq_stat(const char *name, struct umq_mq_info *info)
 	if (!r)
 		r = ns_get(&ns);
 	if (!r)
-		r = fill(ns, name, &i);
+		r = UNBOUNDED(fill(ns, name, &i));
 	if (!r)
 		r = ucopy(info, &i, sizeof(i));
 	return (int)ret_errno(r);

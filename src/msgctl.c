@@ -261,5 +261,5 @@ static long do_msgctl(int msqid, int cmd, struct msqid_ds *buf)
 
 UMQ_EXPORT int umq_msgctl(int msqid, int cmd, struct msqid_ds *buf)
 {
-	return (int)ret_errno(do_msgctl(msqid, cmd, buf));
+	return (int)ret_errno(UNBOUNDED(do_msgctl(msqid, cmd, buf)));
 }

@@ -81,5 +81,5 @@ static int do_msgfd(int id)
 
 UMQ_EXPORT int umq_msgfd(int msqid)
 {
-	return (int)ret_errno(do_msgfd(msqid));
+	return (int)ret_errno(UNBOUNDED(do_msgfd(msqid)));
 }

@@ -520,5 +520,5 @@ static int do_notify(mqd_t fd, const struct sigevent *sev)
 
 UMQ_EXPORT int umq_mq_notify(mqd_t mqdes, const struct sigevent *sevp)
 {
-	return (int)ret_errno(do_notify(mqdes, sevp));
+	return (int)ret_errno(UNBOUNDED(do_notify(mqdes, sevp)));
 }

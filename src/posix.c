@@ -1189,5 +1189,5 @@ static ssize_t status(mqd_t mqdes, char *buf, size_t len)
 
 UMQ_EXPORT ssize_t umq_mq_status(mqd_t mqdes, char *buf, size_t len)
 {
-	return ret_errno(status(mqdes, buf, len));
+	return ret_errno(UNBOUNDED(status(mqdes, buf, len)));
 }

@@ -357,6 +357,64 @@ T_CASE(sysv_cancelled_sleep_leaves_no_bound)
 	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
 }
 
+/* A signal handler's call without a "busy" answer (msgctl's IPC_SET)
+ * made while a bounded call waits is no call of that bound's: it waits,
+ * as it would anywhere, rather than fail with an errno msgctl never
+ * gives. */
+static int h_qid;
+static struct msqid_ds h_ds;
+static volatile int h_r = -2, h_e;
+
+static void set_handler(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	h_e = 0;
+	h_r = umq_msgctl(h_qid, IPC_SET, &h_ds);
+	if (h_r)
+		h_e = errno;
+	errno = saved;
+}
+
+static void *timed_send(void *arg)
+{
+	struct sv *a = arg;
+	struct tmsg m = { a->mtype, "timed" };
+	struct timespec dl = in_ms(TIMED_MS);
+
+	umq_msgclocksnd(a->qid, &m, sizeof(m.text), 0, CLOCK_MONOTONIC, &dl);
+	return NULL;
+}
+
+T_CASE(sysv_handler_call_has_no_bound)
+{
+	int qid = T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	struct sv held = { qid, 2 }, later = { qid, 4 };
+	struct sigaction sa = { .sa_handler = set_handler };
+	pthread_t th;
+	pid_t hold;
+
+	h_qid = qid;
+	T_OK(umq_msgctl(qid, IPC_STAT, &h_ds));
+	T_OK(sigaction(SIGUSR1, &sa, NULL));
+	sv_put(qid, 1);
+	hold = stopped_in(FP_SEND_LINK, true, sv_send, &held);
+	T_EQ(pthread_create(&th, NULL, timed_send, &later), 0);
+	t_msleep(TIMED_MS / 3);
+	T_EQ(pthread_kill(th, SIGUSR1), 0);
+	t_msleep(TIMED_MS + 500);
+	if (h_r != -2)
+		T_FAIL("msgctl in the handler did not wait: %d (%s)", h_r,
+		       strerror(h_e));
+	go_on(hold);
+	T_EQ(pthread_join(th, NULL), 0);
+	T_EQ(h_r, 0);
+	T_EQ(sv_take(qid, 1, IPC_NOWAIT), 1);
+	T_EQ(sv_take(qid, 2, IPC_NOWAIT), 2);
+	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+}
+
 /* A holder that runs (preempted, slow) is waited for, as the kernel's
  * spinlock would be, whatever the caller's deadline: a timed call whose
  * deadline has passed still takes the message that is there, as the
