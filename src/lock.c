@@ -467,8 +467,10 @@ static long bound_sleep(const struct bound *b, uint64_t p,
 			ms = (long)left;
 	}
 	if (b->busy || past) {
-		if (*look &&
-		    holder_stopped(P_WORD(p) & TID_MASK, P_CHECK(p), t)) {
+		/* Reads of /proc, maybe under the queue lock: no request
+		 * acts in them (NOCANCEL). */
+		if (*look && NOCANCEL(holder_stopped(P_WORD(p) & TID_MASK,
+						     P_CHECK(p), t))) {
 			*err = past ? -ETIMEDOUT : b->busy;
 			return -1;
 		}

@@ -469,6 +469,45 @@ T_CASE(sysv_past_deadline_waits_for_running_holder)
 	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
 }
 
+/* A cancellation request does not act in a look at the holder (a read of
+ * /proc), where the call may hold the queue lock: its thread would end
+ * with it, for the next taker to repair. */
+static void *typed_nowait_loop(void *arg)
+{
+	struct sv *a = arg;
+
+	for (;;)
+		sv_take(a->qid, 7, IPC_NOWAIT);
+	return NULL;
+}
+
+T_CASE(sysv_cancel_in_a_look_leaves_no_lock)
+{
+	int qid = T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	struct sv held = { qid, 2 };
+	unsigned long before;
+	pthread_t th;
+	pid_t hold;
+
+	sv_put(qid, 1);
+	hold = stopped_in(FP_LANE_SEND, false, sv_send, &held);
+	for (int i = 0; i < 10; i++) {
+		T_EQ(pthread_create(&th, NULL, typed_nowait_loop, &held), 0);
+		t_msleep(20 + i);
+		T_EQ(pthread_cancel(th), 0);
+		T_EQ(pthread_join(th, NULL), 0);
+		before = lock_repairs;
+		T_EQ(sv_take(qid, 7, IPC_NOWAIT), -ENOMSG);
+		if (lock_repairs != before)
+			T_FAIL("round %d: a cancelled thread ended holding "
+			       "a lock", i);
+	}
+	go_on(hold);
+	T_EQ(sv_take(qid, 0, IPC_NOWAIT), 1);
+	T_EQ(sv_take(qid, 0, IPC_NOWAIT), 2);
+	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+}
+
 /* ---- POSIX --------------------------------------------------------------- */
 
 #define PX_NAME	"/bounded"
