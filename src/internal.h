@@ -190,7 +190,10 @@ struct bound {
 	const struct deadline *dl;
 };
 extern __thread const struct bound *lock_bound;
-int lock_take_bounded(pthread_mutex_t *m, uint32_t *tag);
+/* l: the lane of m's queue; a closer of it that waits on a stopped
+ * side's holder counts as stopped, since it waits until that goes on. */
+struct lane;
+int lock_take_bounded(pthread_mutex_t *m, uint32_t *tag, struct lane *l);
 static inline const struct bound *bound_enter(const struct bound *b)
 {
 	const struct bound *outer = lock_bound;	/* a handler's call nests */

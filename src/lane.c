@@ -157,9 +157,9 @@ static struct fill most(const struct lq *lq)
 
 /* The sides' locks are taken within the call's bound (lock_bound): 0,
  * or its error, not locked. */
-static int side_lock(pthread_mutex_t *m, uint32_t *tag)
+static int side_lock(struct lane *l, pthread_mutex_t *m, uint32_t *tag)
 {
-	int r = lock_take_bounded(m, tag);
+	int r = lock_take_bounded(m, tag, l);
 
 	/* A receiver that died holding it left nothing half done. */
 	if (r == 1)
@@ -176,7 +176,7 @@ static int senders_lock(struct lq *lq)
 	struct fill lim;
 	struct lrec h;
 	uint32_t skip;
-	int r = lock_take_bounded(&l->slock, &l->slock_ns);
+	int r = lock_take_bounded(&l->slock, &l->slock_ns, l);
 
 	if (r != 1)
 		return r < 0 ? r : 0;
@@ -402,7 +402,7 @@ long lane_recv(struct lq *lq, void *msgp, size_t sz, unsigned *prio,
 
 	if (umq_lane_off || !lane_is_open(l))
 		return LANE_PASS;
-	if ((r = side_lock(&l->rlock, &l->rlock_ns)) < 0)
+	if ((r = side_lock(l, &l->rlock, &l->rlock_ns)) < 0)
 		return r;
 	r = LANE_PASS;
 	for (;;) {
@@ -444,7 +444,7 @@ long lane_recv(struct lq *lq, void *msgp, size_t sz, unsigned *prio,
 		lock_drop(&l->rlock);
 		if (!spin_change(wait, old, l, spun))
 			return LANE_PASS;	/* the slow path sleeps */
-		if ((r = side_lock(&l->rlock, &l->rlock_ns)) < 0)
+		if ((r = side_lock(l, &l->rlock, &l->rlock_ns)) < 0)
 			return r;
 		r = LANE_PASS;
 	}
@@ -576,7 +576,7 @@ int lane_close(struct lq *lq)
 	 * leaves, and one spinning outside it stops. */
 	__atomic_store_n(&l->gate, LANE_CLOSING, __ATOMIC_RELAXED);
 	r = senders_lock(lq);
-	if (!r && (r = side_lock(&l->rlock, &l->rlock_ns)) < 0)
+	if (!r && (r = side_lock(l, &l->rlock, &l->rlock_ns)) < 0)
 		lock_drop(&l->slock);
 	if (r < 0) {
 		/* The call's bound (a side's holder stopped): nothing moved,

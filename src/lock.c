@@ -452,8 +452,31 @@ static bool judge(struct watch *wt, uint64_t p, const uint32_t *tag,
 #define STOP_LOOK_MS	1
 #define STOP_LOOK_MAX	64
 
+/* Is m held by a thread that is stopped or frozen? */
+static bool held_stopped(pthread_mutex_t *m, const uint32_t *tag)
+{
+	uint64_t p = __atomic_load_n(pair(m), __ATOMIC_RELAXED);
+	uint32_t w = P_WORD(p);
+
+	return (w & TID_MASK) && !(w & OWNER_DIED) &&
+	       holder_stopped(w & TID_MASK, P_CHECK(p),
+			      __atomic_load_n(tag, __ATOMIC_RELAXED));
+}
+
+/* Does a close of the lane wait on a stopped side's holder?  The lock's
+ * own holder may be that closer (the queue lock, the senders' lock it
+ * holds while it waits for the receivers'), sleeping, not stopped. */
+static bool close_stuck(struct lane *l)
+{
+	return l && __atomic_load_n(&l->gate, __ATOMIC_RELAXED) ==
+		    LANE_CLOSING &&
+	       (held_stopped(&l->slock, &l->slock_ns) ||
+		held_stopped(&l->rlock, &l->rlock_ns));
+}
+
 static long bound_sleep(const struct bound *b, uint64_t p,
-			const uint32_t *tag, long *look, int *err)
+			const uint32_t *tag, struct lane *l, long *look,
+			int *err)
 {
 	uint32_t t = tag ? __atomic_load_n(tag, __ATOMIC_RELAXED) : 0;
 	bool past = false;
@@ -470,7 +493,8 @@ static long bound_sleep(const struct bound *b, uint64_t p,
 		/* Reads of /proc, maybe under the queue lock: no request
 		 * acts in them (NOCANCEL). */
 		if (*look && NOCANCEL(holder_stopped(P_WORD(p) & TID_MASK,
-						     P_CHECK(p), t))) {
+						     P_CHECK(p), t) ||
+				      close_stuck(l))) {
 			*err = past ? -ETIMEDOUT : b->busy;
 			return -1;
 		}
@@ -483,7 +507,7 @@ static long bound_sleep(const struct bound *b, uint64_t p,
 }
 
 static int take_slow(struct me *s, pthread_mutex_t *m, uint32_t *tag,
-		     const struct bound *b)
+		     const struct bound *b, struct lane *l)
 {
 	struct watch wt = { 0 };
 	uint32_t keep = 0;
@@ -512,7 +536,7 @@ static int take_slow(struct me *s, pthread_mutex_t *m, uint32_t *tag,
 		/* Others may sleep with us: keep the flag when we take it,
 		 * so that our unlock wakes them. */
 		keep = WAITERS;
-		if (b && (ms = bound_sleep(b, p, tag, &look, &r)) < 0)
+		if (b && (ms = bound_sleep(b, p, tag, l, &look, &r)) < 0)
 			return r;	/* the flag stays: one spurious wake */
 		/* A bounded sleep, so that a word nobody will ever change
 		 * is judged again; a signal just goes round. */
@@ -530,7 +554,8 @@ static int64_t now_ns(void)
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-static int take(pthread_mutex_t *m, uint32_t *tag, const struct bound *b)
+static int take(pthread_mutex_t *m, uint32_t *tag, const struct bound *b,
+		struct lane *l)
 {
 	struct me *s = me_get();
 	unsigned backoff = 1;
@@ -557,7 +582,7 @@ static int take(pthread_mutex_t *m, uint32_t *tag, const struct bound *b)
 		}
 	}
 	if (r < 0)
-		r = take_slow(s, m, tag, b);
+		r = take_slow(s, m, tag, b, l);
 	if (r < 0)
 		return r;
 	if (tag)
@@ -569,14 +594,14 @@ static int take(pthread_mutex_t *m, uint32_t *tag, const struct bound *b)
 
 int lock_take(pthread_mutex_t *m, uint32_t *tag)
 {
-	return take(m, tag, NULL);
+	return take(m, tag, NULL, NULL);
 }
 
 __thread const struct bound *lock_bound;
 
-int lock_take_bounded(pthread_mutex_t *m, uint32_t *tag)
+int lock_take_bounded(pthread_mutex_t *m, uint32_t *tag, struct lane *l)
 {
-	return take(m, tag, lock_bound);
+	return take(m, tag, lock_bound, l);
 }
 
 /*

@@ -128,7 +128,8 @@ int pq_mend(struct pview *pv)
 static int pq_take(struct pview *pv, bool bounded)
 {
 	struct pqctl *c = pv->ctl;
-	int r = bounded ? lock_take_bounded(&c->lock, &c->lock_ns) :
+	int r = bounded ? lock_take_bounded(&c->lock, &c->lock_ns,
+					    &c->lane) :
 			  lock_take(&c->lock, &c->lock_ns);
 
 	if (r < 0)

@@ -876,7 +876,8 @@ static int lane_settle(struct sq *s)
 static int q_take(struct sq *s, bool bounded)
 {
 	struct qctl *q = s->q;
-	int r = bounded ? lock_take_bounded(&q->lock, &q->lock_ns) :
+	int r = bounded ? lock_take_bounded(&q->lock, &q->lock_ns,
+					    &s->f->lane) :
 			  lock_take(&q->lock, &q->lock_ns);
 
 	if (r < 0)

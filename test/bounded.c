@@ -508,6 +508,45 @@ T_CASE(sysv_cancel_in_a_look_leaves_no_lock)
 	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
 }
 
+/* A blocking typed receive waits, holding the queue lock, for the lane's
+ * senders' lock that a stopped sender holds: the non-blocking calls that
+ * need the queue lock then wait on that receiver, asleep, not stopped. */
+static void typed_recv(void *arg)
+{
+	struct sv *a = arg;
+
+	if (sv_take(a->qid, 7, 0) != 7)
+		_exit(1);
+}
+
+static void nowait_typed(void *arg)
+{
+	struct sv *a = arg;
+
+	alarm(2);
+	_exit(sv_take(a->qid, 5, IPC_NOWAIT) == -ENOMSG ? 0 : 1);
+}
+
+T_CASE(sysv_nowait_beside_receiver_waiting_on_stopped_sender)
+{
+	int qid = T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	struct sv held = { qid, 2 }, a = { qid, 0 };
+	pid_t hold, rcv, nw;
+	int st;
+
+	sv_put(qid, 1);
+	hold = stopped_in(FP_LANE_SEND, false, sv_send, &held);
+	rcv = t_spawn_alarm(typed_recv, &a, 30);
+	t_msleep(300);		/* it holds the queue lock, asleep */
+	nw = t_spawn_alarm(nowait_typed, &a, 30);
+	st = t_reap(nw, 5000);
+	go_on(hold);
+	sv_put(qid, 7);
+	t_exited_ok(rcv, t_reap(rcv, 10000), "the typed receiver");
+	t_exited_ok(nw, st, "the non-blocking receive");
+	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+}
+
 /* ---- POSIX --------------------------------------------------------------- */
 
 #define PX_NAME	"/bounded"
@@ -590,6 +629,53 @@ static void px_stopped(bool lane)
 	T_ERR(umq_mq_receive(nb, buf, sizeof(buf), NULL), EAGAIN);
 	T_OK(umq_mq_close(nb));
 	T_OK(umq_mq_close(bl));
+	T_OK(umq_mq_unlink(PX_NAME));
+}
+
+/* A blocking send of a higher priority than the lane's closes it: it
+ * holds the senders' lock while it waits for the receivers', which a
+ * stopped receiver holds.  A non-blocking send then waits on it. */
+static mqd_t px_bl, px_nb;
+
+static void px_high_send(void *arg)
+{
+	(void)arg;
+	if (umq_mq_send(px_bl, "high", 5, 5))
+		_exit(1);
+}
+
+static void px_nowait_send(void *arg)
+{
+	(void)arg;
+	alarm(2);
+	_exit(umq_mq_send(px_nb, "x", 2, 1) && errno != EAGAIN);
+}
+
+T_CASE(posix_nonblocking_beside_closer_waiting_on_stopped_receiver)
+{
+	char buf[16];
+	pid_t hold, snd, nw;
+	int st;
+
+	px_flags = UMQ_O_NOPOLL;
+	px_nb = T_OK(px_open(O_RDWR | O_NONBLOCK));
+	px_bl = T_OK(px_open(O_RDWR));
+	T_OK(umq_mq_send(px_nb, "m0", 3, 1));
+	T_EQ(umq_mq_receive(px_nb, buf, sizeof(buf), NULL), 3);
+	T_OK(umq_mq_send(px_nb, "m1", 3, 1));
+	T_OK(umq_mq_send(px_nb, "m2", 3, 1));
+	hold = stopped_in(FP_LANE_RECV, false, px_recv, &px_bl);
+	snd = t_spawn_alarm(px_high_send, NULL, 30);
+	t_msleep(300);		/* it closes the lane, waiting */
+	nw = t_spawn_alarm(px_nowait_send, NULL, 30);
+	st = t_reap(nw, 5000);
+	go_on(hold);
+	t_exited_ok(snd, t_reap(snd, 10000), "the blocking send");
+	t_exited_ok(nw, st, "the non-blocking send");
+	while (umq_mq_receive(px_nb, buf, sizeof(buf), NULL) > 0)
+		;
+	T_OK(umq_mq_close(px_nb));
+	T_OK(umq_mq_close(px_bl));
 	T_OK(umq_mq_unlink(PX_NAME));
 }
 
