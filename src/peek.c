@@ -294,15 +294,14 @@ UMQ_EXPORT ssize_t umq_msgpeek(int msqid, long msgtyp, int msgflg,
 			       size_t index, struct umq_peek_msg *msgs,
 			       size_t n)
 {
-	return ret_errno(UNBOUNDED(do_msgpeek(msqid, msgtyp, msgflg, index,
-					      msgs, n, false, NULL)));
+	return ret_errno(do_msgpeek(msqid, msgtyp, msgflg, index, msgs, n,
+				    false, NULL));
 }
 
 UMQ_EXPORT ssize_t umq_mq_peek(mqd_t mqdes, size_t index,
 			       struct umq_peek_msg *msgs, size_t n)
 {
-	return ret_errno(UNBOUNDED(do_mq_peek(mqdes, index, msgs, n, false,
-					      NULL)));
+	return ret_errno(do_mq_peek(mqdes, index, msgs, n, false, NULL));
 }
 
 /* By name: a descriptor opened for reading, for the call only, so that
@@ -320,7 +319,7 @@ UMQ_EXPORT ssize_t umq_mq_peek_name(const char *name, size_t index,
 	fd = umq_mq_open(name, O_RDONLY | O_NONBLOCK);
 	if (fd == (mqd_t)-1)
 		return -1;
-	r = UNBOUNDED(do_mq_peek(fd, index, msgs, n, false, NULL));
+	r = do_mq_peek(fd, index, msgs, n, false, NULL);
 	umq_mq_close(fd);
 	errno = saved;
 	return ret_errno(r);
