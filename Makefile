@@ -60,12 +60,12 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) include/umq.h
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALLCFLAGS) $(LIB_UNWIND) -fvisibility=hidden -c -o $@ $<
 
-# A cancelled wait unwinds through the library's frames to lock.c's
+# A cancelled wait unwinds through the library's frames to futex.c's
 # cleanup attribute (futex_sleep_cancel): unwind tables in every object,
-# whatever CFLAGS says; in lock.c, where the request may act at any
+# whatever CFLAGS says; in futex.c, where the request may act at any
 # instruction, exact at each, and -fexceptions for the cleanup.
 LIB_UNWIND := -funwind-tables
-$(BUILD)/pic/lock.o $(BUILD)/obj/lock.o: \
+$(BUILD)/pic/futex.o $(BUILD)/obj/futex.o: \
 	ALLCFLAGS += -fexceptions -fasynchronous-unwind-tables
 
 $(BUILD)/libumq.so: $(LIB_PIC) src/libumq.map

@@ -95,7 +95,7 @@ enum fault_point {
 	FP_LANE_SENT,		/* lane: counted, the call not returned */
 	FP_LANE_TAKEN,		/* lane: taken, the call not returned */
 	FP_LANE_COUNT,		/* lane: record committed, not yet in put */
-	FP_ASLEEP,		/* about to sleep, cancellable (lock.c) */
+	FP_ASLEEP,		/* about to sleep, cancellable (futex.c) */
 	FP_WOKEN,		/* woken, still cancellable */
 	FP_LANE_RESERVE,	/* lane closing: a block reserved, none linked */
 	FP_MAX
@@ -167,7 +167,7 @@ bool proc_spin_first(const uint32_t *events, uint32_t mask,
 		     void (*unlock)(void *), void (*lock)(void *), void *q,
 		     int64_t *end);
 
-/* ---- lock.c: robust locks and futexes ---------------------------------- */
+/* ---- lock.c: robust locks ----------------------------------------------- */
 int lock_init(pthread_mutex_t *m);
 /* 0: locked; 1: locked, but the previous owner died or the lock word was
  * garbage (repair, then lock_mend).  Never returns without the lock; waits
@@ -270,6 +270,8 @@ int holder_judge(uint32_t tid, uint32_t check, uint32_t tag,
 /* Is tid, of the namespace tag and publishing check, stopped (SIGSTOP,
  * a tracer) or frozen (a cgroup freezer)?  False when it cannot tell. */
 bool holder_stopped(uint32_t tid, uint32_t check, uint32_t tag);
+
+/* ---- futex.c: sleeping on a shared word, deadlines ----------------------- */
 /*
  * Sleep while *w == val, until an absolute deadline on clk (or forever if
  * deadline is NULL), in one wait.  0 (woken, or the value changed: the
