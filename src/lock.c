@@ -489,7 +489,9 @@ static long bound_sleep(const struct bound *b, uint64_t p,
 		if (*look && NOCANCEL(holder_stopped(P_WORD(p) & TID_MASK,
 						     P_CHECK(p), t) ||
 				      close_stuck(l))) {
-			*err = past ? -ETIMEDOUT : b->busy;
+			/* One that must not block never looks at its
+			 * deadline: its busy answer, as the kernel's. */
+			*err = b->busy ? b->busy : -ETIMEDOUT;
 			return -1;
 		}
 		*look = *look ? (*look < STOP_LOOK_MAX ? *look * 2 : *look) :

@@ -218,6 +218,26 @@ static void sv_stopped_sender(bool lane)
 T_CASE(sysv_nowait_beside_stopped_lane_sender) { sv_stopped_sender(true); }
 T_CASE(sysv_nowait_beside_stopped_queue_lock) { sv_stopped_sender(false); }
 
+/* IPC_NOWAIT with a deadline already past: the call never blocks, so the
+ * kernel never looks at its timeout, and answers "would block". */
+T_CASE(sysv_nowait_past_deadline_is_busy)
+{
+	int qid = T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	struct sv held = { qid, 2 };
+	struct tmsg m = { 3, "x" };
+	struct timespec dl = in_ms(-100);
+	pid_t hold;
+
+	hold = stopped_in(FP_SEND_LINK, true, sv_send, &held);
+	BOUNDED(umq_msgclocksnd(qid, &m, sizeof(m.text), IPC_NOWAIT,
+				CLOCK_MONOTONIC, &dl), EAGAIN, 0);
+	BOUNDED(umq_msgclockrcv(qid, &m, sizeof(m.text), 7, IPC_NOWAIT,
+				CLOCK_MONOTONIC, &dl), ENOMSG, 0);
+	go_on(hold);
+	T_EQ(sv_take(qid, 2, IPC_NOWAIT), 2);
+	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+}
+
 /* A receiver stopped inside the receivers' lock: sends go on, receives
  * that must not wait are refused. */
 T_CASE(sysv_nowait_beside_stopped_receiver)
@@ -681,6 +701,28 @@ T_CASE(posix_nonblocking_beside_closer_waiting_on_stopped_receiver)
 
 T_CASE(posix_nonblocking_beside_stopped_lane_sender) { px_stopped(true); }
 T_CASE(posix_nonblocking_beside_stopped_queue_lock) { px_stopped(false); }
+
+/* As sysv_nowait_past_deadline_is_busy: O_NONBLOCK comes first. */
+T_CASE(posix_nonblocking_past_deadline_is_busy)
+{
+	struct timespec dl = t_deadline(CLOCK_REALTIME, -100);
+	char buf[16];
+	mqd_t nb, bl;
+	pid_t hold;
+
+	px_flags = 0;
+	nb = T_OK(px_open(O_RDWR | O_NONBLOCK));
+	bl = T_OK(px_open(O_RDWR));
+	T_OK(umq_mq_send(nb, "m1", 3, 1));
+	hold = stopped_in(FP_RECV_TAKE, true, px_recv, &bl);
+	BOUNDED(umq_mq_timedsend(nb, "x", 2, 0, &dl), EAGAIN, 0);
+	BOUNDED(umq_mq_timedreceive(nb, buf, sizeof(buf), NULL, &dl), EAGAIN,
+		0);
+	go_on(hold);
+	T_OK(umq_mq_close(nb));
+	T_OK(umq_mq_close(bl));
+	T_OK(umq_mq_unlink(PX_NAME));
+}
 
 /* ---- a holder frozen by a cgroup ----------------------------------------- */
 
