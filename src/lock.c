@@ -414,7 +414,10 @@ static bool judge(struct watch *wt, uint64_t p, const uint32_t *tag,
 	if (now - wt->looked < wt->every)
 		return true;
 	wt->looked = now;
-	switch (holder_judge(P_WORD(p) & TID_MASK, P_CHECK(p), t, m)) {
+	/* Reads of /proc (or the agent), maybe under another lock: no
+	 * request acts in them (NOCANCEL). */
+	switch (NOCANCEL(holder_judge(P_WORD(p) & TID_MASK, P_CHECK(p), t,
+				      m))) {
 	case HOLDER_OK:
 		/* Looking costs a read of its maps, or the agent's time. */
 		if (wt->every < JUDGE_MAX_MS)

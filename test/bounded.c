@@ -528,6 +528,43 @@ T_CASE(sysv_cancel_in_a_look_leaves_no_lock)
 	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
 }
 
+/* A blocking typed receive closes the lane holding the queue lock and
+ * waits for the senders' lock, which a stopped sender holds: the looks
+ * at that holder (every JUDGE_MS) read /proc, under the queue lock, and
+ * a cancellation request must not act in them either. */
+static void *typed_blocking(void *arg)
+{
+	struct sv *a = arg;
+
+	sv_take(a->qid, 7, 0);
+	return NULL;
+}
+
+T_CASE(sysv_cancel_in_a_judge_leaves_no_lock)
+{
+	int qid = T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	struct sv held = { qid, 2 };
+	unsigned long before;
+	pthread_t th;
+	pid_t hold;
+
+	sv_put(qid, 1);
+	hold = stopped_in(FP_LANE_SEND, false, sv_send, &held);
+	T_EQ(pthread_create(&th, NULL, typed_blocking, &held), 0);
+	t_msleep(100);		/* it waits for the senders' lock */
+	T_EQ(pthread_cancel(th), 0);
+	t_msleep(700);		/* past two looks at the holder */
+	go_on(hold);
+	T_EQ(pthread_join(th, NULL), 0);
+	before = lock_repairs;
+	T_EQ(sv_take(qid, 7, IPC_NOWAIT), -ENOMSG);
+	if (lock_repairs != before)
+		T_FAIL("a cancelled thread ended holding a lock");
+	T_EQ(sv_take(qid, 0, IPC_NOWAIT), 1);
+	T_EQ(sv_take(qid, 0, IPC_NOWAIT), 2);
+	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+}
+
 /* A blocking typed receive waits, holding the queue lock, for the lane's
  * senders' lock that a stopped sender holds: the non-blocking calls that
  * need the queue lock then wait on that receiver, asleep, not stopped. */
