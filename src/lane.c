@@ -573,8 +573,11 @@ int lane_close(struct lq *lq)
 	if (g == LANE_CLOSED)
 		return 0;
 	/* Before the side locks: a side that takes its lock from now on
-	 * leaves, and one spinning outside it stops. */
-	__atomic_store_n(&l->gate, LANE_CLOSING, __ATOMIC_RELAXED);
+	 * leaves, and one spinning outside it stops.  A closer that must
+	 * not block says so: it will not wait on a stopped side, so a call
+	 * waiting on it need not give up (close_stuck). */
+	__atomic_store_n(&l->gate, lock_bound && lock_bound->busy ?
+			 LANE_CLOSING_NB : LANE_CLOSING, __ATOMIC_RELAXED);
 	r = senders_lock(lq);
 	if (!r && (r = side_lock(l, &l->rlock, &l->rlock_ns)) < 0)
 		lock_drop(&l->slock);
@@ -584,6 +587,7 @@ int lane_close(struct lq *lq)
 		__atomic_store_n(&l->gate, g, __ATOMIC_RELEASE);
 		return r;
 	}
+	__atomic_store_n(&l->gate, LANE_CLOSING, __ATOMIC_RELAXED);
 	r = absorb(lq, g != LANE_OPEN);
 	if (!r)
 		__atomic_store_n(&l->gate, LANE_CLOSED, __ATOMIC_RELEASE);

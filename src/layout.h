@@ -411,6 +411,9 @@ enum {
 	LANE_CLOSED = 0,		/* the store is the queue */
 	LANE_OPEN = 0x6e65706f,		/* "open": the lane takes traffic */
 	LANE_CLOSING = 0x65736f6c,	/* a closer is at work, or died */
+	/* "busy": as CLOSING, but its closer, a call that must not block,
+	 * gives up on a stopped side's holder (lock.c close_stuck) */
+	LANE_CLOSING_NB = 0x79737562,
 };
 
 struct lane {

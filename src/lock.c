@@ -462,7 +462,8 @@ static bool held_stopped(pthread_mutex_t *m, const uint32_t *tag)
 
 /* Does a close of the lane wait on a stopped side's holder?  The lock's
  * own holder may be that closer (the queue lock, the senders' lock it
- * holds while it waits for the receivers'), sleeping, not stopped. */
+ * holds while it waits for the receivers'), sleeping, not stopped.  One
+ * that must not block (LANE_CLOSING_NB) gives up on it at once: wait. */
 static bool close_stuck(struct lane *l)
 {
 	return l && __atomic_load_n(&l->gate, __ATOMIC_RELAXED) ==

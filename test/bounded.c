@@ -604,6 +604,42 @@ T_CASE(sysv_nowait_beside_receiver_waiting_on_stopped_sender)
 	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
 }
 
+/* Beside a stopped receiver, non-blocking typed receives each close the
+ * lane and give up on the receivers' lock: a non-blocking send that
+ * meets such a closer waits the moment it takes, and goes in. */
+static void nowait_typed_loop(void *arg)
+{
+	struct sv *a = arg;
+
+	for (;;)
+		sv_take(a->qid, 7, IPC_NOWAIT);
+}
+
+T_CASE(sysv_nowait_send_beside_nowait_closer)
+{
+	int qid = T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	struct sv a = { qid, 0 };
+	struct tmsg m = { 3, "x" };
+	int refused = 0;
+	pid_t hold, cl;
+
+	sv_put(qid, 1);
+	sv_put(qid, 2);
+	hold = stopped_in(FP_LANE_RECV, false, sv_recv, &a);
+	cl = t_spawn_alarm(nowait_typed_loop, &a, 30);
+	t_msleep(50);
+	for (int i = 0; i < 200; i++)
+		if (umq_msgsnd(qid, &m, sizeof(m.text), IPC_NOWAIT))
+			refused++;
+	kill(cl, SIGKILL);
+	t_reap(cl, 10000);
+	go_on(hold);
+	if (refused)
+		T_FAIL("%d of 200 sends refused beside a closer that gives "
+		       "up", refused);
+	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+}
+
 /* ---- POSIX --------------------------------------------------------------- */
 
 #define PX_NAME	"/bounded"
