@@ -341,7 +341,8 @@ UMQ_EXPORT ssize_t umq_msgclockpeek(int msqid, long msgtyp, int msgflg,
 	struct deadline dl;
 	int r = peek_deadline(&dl, clockid, abstime);
 
-	return ret_errno(r ? r : do_msgpeek(msqid, msgtyp, msgflg, index, msgs, n, true, abstime ? &dl : NULL));
+	return ret_errno(r ? r : do_msgpeek(msqid, msgtyp, msgflg, index, msgs,
+					    n, true, abstime ? &dl : NULL));
 }
 
 UMQ_EXPORT ssize_t umq_mq_clockpeek(mqd_t mqdes, size_t index,
@@ -352,5 +353,6 @@ UMQ_EXPORT ssize_t umq_mq_clockpeek(mqd_t mqdes, size_t index,
 	struct deadline dl;
 	int r = peek_deadline(&dl, clockid, abstime);
 
-	return ret_errno(r ? r : do_mq_peek(mqdes, index, msgs, n, true, abstime ? &dl : NULL));
+	return ret_errno(r ? r : do_mq_peek(mqdes, index, msgs, n, true,
+					    abstime ? &dl : NULL));
 }
