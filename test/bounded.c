@@ -501,31 +501,51 @@ static void *typed_nowait_loop(void *arg)
 	return NULL;
 }
 
+/* A queue holding message 1, beside a sender of message 2 stopped in the
+ * lane's senders' lock. */
+static pid_t beside_stopped_sender(struct sv *held)
+{
+	held->qid = T_OK(umq_msgget(IPC_PRIVATE, 0600));
+	held->mtype = 2;
+	sv_put(held->qid, 1);
+	return stopped_in(FP_LANE_SEND, false, sv_send, held);
+}
+
+/* After a cancelled thread: no lock left for a repair (round: which
+ * one). */
+static void no_lock_left(const struct sv *held, int round)
+{
+	unsigned long before = lock_repairs;
+
+	T_EQ(sv_take(held->qid, 7, IPC_NOWAIT), -ENOMSG);
+	if (lock_repairs != before)
+		T_FAIL("round %d: a cancelled thread ended holding a lock",
+		       round);
+}
+
+/* Once the sender goes on, both messages there. */
+static void both_there(const struct sv *held, pid_t hold)
+{
+	go_on(hold);
+	T_EQ(sv_take(held->qid, 0, IPC_NOWAIT), 1);
+	T_EQ(sv_take(held->qid, 0, IPC_NOWAIT), 2);
+	T_OK(umq_msgctl(held->qid, IPC_RMID, NULL));
+}
+
 T_CASE(sysv_cancel_in_a_look_leaves_no_lock)
 {
-	int qid = T_OK(umq_msgget(IPC_PRIVATE, 0600));
-	struct sv held = { qid, 2 };
-	unsigned long before;
+	struct sv held;
 	pthread_t th;
-	pid_t hold;
+	pid_t hold = beside_stopped_sender(&held);
 
-	sv_put(qid, 1);
-	hold = stopped_in(FP_LANE_SEND, false, sv_send, &held);
 	for (int i = 0; i < 10; i++) {
 		T_EQ(pthread_create(&th, NULL, typed_nowait_loop, &held), 0);
 		t_msleep(20 + i);
 		T_EQ(pthread_cancel(th), 0);
 		T_EQ(pthread_join(th, NULL), 0);
-		before = lock_repairs;
-		T_EQ(sv_take(qid, 7, IPC_NOWAIT), -ENOMSG);
-		if (lock_repairs != before)
-			T_FAIL("round %d: a cancelled thread ended holding "
-			       "a lock", i);
+		no_lock_left(&held, i);
 	}
-	go_on(hold);
-	T_EQ(sv_take(qid, 0, IPC_NOWAIT), 1);
-	T_EQ(sv_take(qid, 0, IPC_NOWAIT), 2);
-	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+	both_there(&held, hold);
 }
 
 /* A blocking typed receive closes the lane holding the queue lock and
@@ -542,27 +562,20 @@ static void *typed_blocking(void *arg)
 
 T_CASE(sysv_cancel_in_a_judge_leaves_no_lock)
 {
-	int qid = T_OK(umq_msgget(IPC_PRIVATE, 0600));
-	struct sv held = { qid, 2 };
-	unsigned long before;
+	struct sv held;
 	pthread_t th;
-	pid_t hold;
+	pid_t hold = beside_stopped_sender(&held);
 
-	sv_put(qid, 1);
-	hold = stopped_in(FP_LANE_SEND, false, sv_send, &held);
 	T_EQ(pthread_create(&th, NULL, typed_blocking, &held), 0);
 	t_msleep(100);		/* it waits for the senders' lock */
 	T_EQ(pthread_cancel(th), 0);
 	t_msleep(700);		/* past two looks at the holder */
 	go_on(hold);
 	T_EQ(pthread_join(th, NULL), 0);
-	before = lock_repairs;
-	T_EQ(sv_take(qid, 7, IPC_NOWAIT), -ENOMSG);
-	if (lock_repairs != before)
-		T_FAIL("a cancelled thread ended holding a lock");
-	T_EQ(sv_take(qid, 0, IPC_NOWAIT), 1);
-	T_EQ(sv_take(qid, 0, IPC_NOWAIT), 2);
-	T_OK(umq_msgctl(qid, IPC_RMID, NULL));
+	no_lock_left(&held, 0);
+	T_EQ(sv_take(held.qid, 0, IPC_NOWAIT), 1);
+	T_EQ(sv_take(held.qid, 0, IPC_NOWAIT), 2);
+	T_OK(umq_msgctl(held.qid, IPC_RMID, NULL));
 }
 
 /* A blocking typed receive waits, holding the queue lock, for the lane's
